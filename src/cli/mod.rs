@@ -1,0 +1,93 @@
+//! The command line: `nascmd [LEFT] [RIGHT]` opens the commander; subcommands run the
+//! emulators and the non-interactive operations. Each subcommand's arguments and code
+//! live in their own file; this one only dispatches and maps errors to exit codes.
+
+mod emulate_freebox;
+mod emulate_qnap;
+mod ops;
+mod remote;
+mod tui;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nascmd",
+    version,
+    about = "A dual-pane file commander for the local disk, QNAP and Freebox NAS",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub tui: tui::TuiArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a NAS emulator over a local folder (for tests, demos and third-party clients).
+    #[command(subcommand)]
+    Emulate(EmulateCommand),
+    /// Manage NAS profiles (remotes) in the config file.
+    #[command(subcommand)]
+    Remote(remote::RemoteCommand),
+    #[command(flatten)]
+    Op(ops::OpCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EmulateCommand {
+    /// Emulate a QNAP NAS (QTS 5 File Station API).
+    Qnap(emulate_qnap::QnapEmulateArgs),
+    /// Emulate a Freebox (Freebox OS API).
+    Freebox(emulate_freebox::FreeboxEmulateArgs),
+}
+
+/// Exit codes shared by every subcommand (documented in the README).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const NOT_FOUND: u8 = 3;
+    pub const AUTH: u8 = 4;
+    pub const PARTIAL: u8 = 5;
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => tui::run(cli.tui),
+        Some(Command::Emulate(EmulateCommand::Qnap(a))) => emulate_qnap::run(a),
+        Some(Command::Emulate(EmulateCommand::Freebox(a))) => emulate_freebox::run(a),
+        Some(Command::Remote(r)) => remote::run(r),
+        Some(Command::Op(op)) => ops::run(op),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // The whole cause chain on one line, like ripgrep.
+            eprintln!("nascmd: {e:#}");
+            ExitCode::from(exit_code_for(&e))
+        }
+    }
+}
+
+/// Maps an error to an exit code by looking for a `VfsError` in its chain.
+fn exit_code_for(e: &anyhow::Error) -> u8 {
+    use crate::vfs::VfsError;
+    for cause in e.chain() {
+        if let Some(v) = cause.downcast_ref::<VfsError>() {
+            return match v {
+                VfsError::NotFound(_) => exit::NOT_FOUND,
+                VfsError::AuthFailed(_) | VfsError::SecondFactorRequired => exit::AUTH,
+                _ => exit::FAILURE,
+            };
+        }
+    }
+    exit::FAILURE
+}

@@ -1,0 +1,90 @@
+//! The engine handle the runtime talks to: start, cancel, answer conflicts.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+use super::{ConflictAnswer, JobEvent, JobId, JobSpec};
+
+/// A cheap-to-clone handle to the job engine. Jobs run as tokio tasks; events go to the
+/// channel given at construction.
+#[derive(Clone)]
+pub struct JobEngine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    events: UnboundedSender<JobEvent>,
+    next_id: AtomicU64,
+    running: Mutex<HashMap<JobId, RunningJob>>,
+}
+
+/// What the handle keeps of a running job.
+pub(crate) struct RunningJob {
+    pub cancel: CancellationToken,
+    pub answers: UnboundedSender<(ConflictAnswer, bool)>,
+}
+
+impl JobEngine {
+    pub fn new(events: UnboundedSender<JobEvent>) -> Self {
+        JobEngine {
+            inner: Arc::new(Inner {
+                events,
+                next_id: AtomicU64::new(1),
+                running: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Starts a job in the background and returns its id at once.
+    pub fn start(&self, spec: JobSpec) -> JobId {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let cancel = CancellationToken::new();
+        let (answers_tx, answers_rx) = tokio::sync::mpsc::unbounded_channel();
+        if let Ok(mut running) = self.inner.running.lock() {
+            running.insert(
+                id,
+                RunningJob {
+                    cancel: cancel.clone(),
+                    answers: answers_tx,
+                },
+            );
+        }
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            let report =
+                super::run::run_job(id, spec, inner.events.clone(), answers_rx, cancel).await;
+            if let Ok(mut running) = inner.running.lock() {
+                running.remove(&id);
+            }
+            let _ = inner.events.send(JobEvent::Finished { id, report });
+        });
+        id
+    }
+
+    /// Cancels a job: the running transfer stops, its temporary file is removed.
+    pub fn cancel(&self, id: JobId) {
+        if let Ok(running) = self.inner.running.lock()
+            && let Some(job) = running.get(&id)
+        {
+            job.cancel.cancel();
+        }
+    }
+
+    /// Answers the pending conflict of a job; `apply_to_all` answers the later ones too.
+    pub fn answer_conflict(&self, id: JobId, answer: ConflictAnswer, apply_to_all: bool) {
+        if let Ok(running) = self.inner.running.lock()
+            && let Some(job) = running.get(&id)
+        {
+            let _ = job.answers.send((answer, apply_to_all));
+        }
+    }
+
+    /// Number of jobs still running.
+    pub fn running(&self) -> usize {
+        self.inner.running.lock().map(|r| r.len()).unwrap_or(0)
+    }
+}

@@ -1,0 +1,121 @@
+//! The job engine: every long operation (copy, move, delete, upload, download) runs as a
+//! background job that reports by message and never touches UI state.
+//!
+//! The app builds a [`JobSpec`], the runtime hands it to [`JobEngine::start`], and
+//! [`JobEvent`]s come back on the channel given to [`JobEngine::new`]. Rules that hold for
+//! every backend: bounded streaming buffers; write under a temporary name in the target
+//! folder, verify, rename into place; a move deletes its source only after the copy is
+//! verified; transient failures retried with backoff; many small files in parallel.
+
+use crate::vfs::{Entry, VPath, VfsHandle};
+
+pub type JobId = u64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    Copy,
+    Move,
+    Delete,
+}
+
+/// What to do when a file of the same name exists at the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictPolicy {
+    /// Ask the user for each conflict (a `JobEvent::Conflict` per item).
+    Ask,
+    Overwrite,
+    Skip,
+    /// Overwrite only when the source is newer than the target.
+    NewerOnly,
+    /// Keep both: the copy gets a free name (`name (1).ext`).
+    RenameNew,
+}
+
+/// A job as the app asks for it.
+#[derive(Clone)]
+pub struct JobSpec {
+    pub kind: JobKind,
+    /// The backend the sources live on.
+    pub src: VfsHandle,
+    /// The items the user selected (absolute paths on `src`).
+    pub sources: Vec<VPath>,
+    /// Target backend and folder (copy/move); `None` for delete.
+    pub dst: Option<(VfsHandle, VPath)>,
+    /// For a single item: the new name at the target (F6 rename, F5 "copy as").
+    pub rename_to: Option<String>,
+    pub conflict: ConflictPolicy,
+}
+
+/// The user's answer to a conflict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConflictAnswer {
+    Overwrite,
+    Skip,
+    /// Write under this other name instead.
+    Rename(String),
+    /// Overwrite if the source is newer, else skip.
+    NewerOnly,
+}
+
+/// One item that failed, with the reason (what the jobs panel lists).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemError {
+    pub path: String,
+    pub message: String,
+}
+
+/// How a job ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobReport {
+    pub items_done: u64,
+    pub items_skipped: u64,
+    pub bytes_done: u64,
+    pub failed: Vec<ItemError>,
+    pub cancelled: bool,
+}
+
+/// Progress numbers, cumulative for the job.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JobProgress {
+    pub items_done: u64,
+    pub items_total: u64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    /// Smoothed rate in bytes per second.
+    pub rate: f64,
+    /// Escaped display name of the item being worked on.
+    pub current: String,
+    /// Still walking the source tree (totals are growing).
+    pub planning: bool,
+}
+
+/// What the engine tells the app. Progress is throttled (a few per second per job).
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobEvent {
+    Started {
+        id: JobId,
+        kind: JobKind,
+        title: String,
+    },
+    Progress {
+        id: JobId,
+        progress: JobProgress,
+    },
+    /// A target exists and the policy is `Ask`: the job waits for
+    /// `JobEngine::answer_conflict`.
+    Conflict {
+        id: JobId,
+        target: VPath,
+        source: Entry,
+        existing: Entry,
+    },
+    Finished {
+        id: JobId,
+        report: JobReport,
+    },
+}
+
+mod engine;
+mod run;
+
+pub use engine::JobEngine;

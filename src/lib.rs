@@ -1,0 +1,23 @@
+//! nascmd: a Norton-Commander-style dual-pane file commander for the terminal, whose
+//! panes show the local disk, a QNAP NAS (File Station API) or a Freebox (Freebox OS API).
+//!
+//! Map of the crate (see `docs/ARCHITECTURE.md` for the data flow):
+//! - [`vfs`]: the `Vfs` trait every backend implements, paths, entries, errors; the
+//!   `local` backend.
+//! - `nas`: the QNAP and Freebox backends (HTTP clients behind `Vfs`).
+//! - [`jobs`]: the job engine (copy, move, delete, upload, download) with its safety rules.
+//! - `app`: all UI state, changed only by `App::update(Msg) -> Vec<Cmd>`; no I/O.
+//! - `ui`: pure drawing of `&App` with ratatui.
+//! - `runtime`: the one loop that owns the terminal and runs the effects.
+//! - [`emulator`]: QNAP and Freebox emulators (axum) over a real folder.
+//! - [`cli`]: argument parsing and the non-interactive subcommands.
+//!
+//! Dependency direction: `ui` and `app` depend on `vfs`/`jobs`; nothing that talks to the
+//! network or the disk depends on the terminal.
+
+pub mod cli;
+pub mod emulator;
+pub mod jobs;
+pub mod names;
+pub mod secret;
+pub mod vfs;

@@ -1,0 +1,45 @@
+//! Names are data: anything shown on the terminal goes through [`escape`], so a file
+//! called `\x1b[2J` or one with a newline cannot repaint or scroll the screen.
+
+use std::borrow::Cow;
+
+/// Returns `s` with control characters (C0, DEL, C1) and the Unicode bidi overrides
+/// replaced by visible escapes (`\x1b`, `\n`, `\u{202e}`). Borrowed when nothing needed it.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_controls_only() {
+        assert_eq!(escape("plain é ✓"), "plain é ✓");
+        assert_eq!(escape("a\x1b[2Jb"), "a\\x1b[2Jb");
+        assert_eq!(escape("l1\nl2\t"), "l1\\nl2\\t");
+        assert_eq!(escape("\u{9b}x"), "\\x9bx");
+        assert_eq!(escape("abc\u{202e}fdp.exe"), "abc\\u{202e}fdp.exe");
+    }
+}

@@ -1,0 +1,262 @@
+//! The local disk backend. Blocking filesystem calls run on tokio's blocking pool
+//! (via `tokio::fs`), listings are produced in pages so a 100 000-entry folder starts
+//! showing before it is fully read.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+use super::{
+    ByteReader, Capabilities, Entry, EntryKind, ListStream, SpaceInfo, VPath, Vfs, VfsError,
+    VfsResult,
+};
+
+/// Entries per listing page.
+const PAGE: usize = 2048;
+/// Copy buffer: tokio's default 8 KiB makes large copies several times slower.
+pub const COPY_BUF: usize = 1024 * 1024;
+
+/// The local filesystem, seen through `VPath`s that are absolute local paths.
+#[derive(Debug, Default, Clone)]
+pub struct LocalFs;
+
+impl LocalFs {
+    pub fn new() -> Self {
+        LocalFs
+    }
+
+    fn real(path: &VPath) -> PathBuf {
+        PathBuf::from(path.as_str())
+    }
+}
+
+/// Converts local metadata to an `Entry`.
+pub fn entry_from_metadata(name: String, md: &std::fs::Metadata) -> Entry {
+    let kind = if md.file_type().is_symlink() {
+        EntryKind::Symlink
+    } else if md.is_dir() {
+        EntryKind::Dir
+    } else {
+        EntryKind::File
+    };
+    Entry {
+        name,
+        kind,
+        size: if kind == EntryKind::File { md.len() } else { 0 },
+        mtime: Some(md.mtime()),
+        mode: Some(md.permissions().mode()),
+        readonly: md.permissions().readonly(),
+    }
+}
+
+/// Lists one folder synchronously in pages (runs on the blocking pool).
+fn list_pages(dir: PathBuf, tx: tokio::sync::mpsc::Sender<VfsResult<Vec<Entry>>>) {
+    let rd = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            let _ = tx.blocking_send(Err(VfsError::io(dir.display().to_string(), e)));
+            return;
+        }
+    };
+    let mut page = Vec::with_capacity(PAGE);
+    for item in rd {
+        let Ok(item) = item else { continue };
+        let name = item.file_name().to_string_lossy().into_owned();
+        // symlink_metadata: a link is shown as a link; a folder link is entered by
+        // following it, which the pane does through stat().
+        let md = match item.path().symlink_metadata() {
+            Ok(md) => md,
+            Err(_) => continue, // vanished between readdir and stat
+        };
+        let mut entry = entry_from_metadata(name, &md);
+        if entry.kind == EntryKind::Symlink
+            && let Ok(target) = std::fs::metadata(item.path())
+            && target.is_dir()
+        {
+            // Show links to folders as folders so Enter opens them, like mc.
+            entry.kind = EntryKind::Dir;
+        }
+        page.push(entry);
+        if page.len() == PAGE {
+            if tx.blocking_send(Ok(std::mem::take(&mut page))).is_err() {
+                return; // nobody listens any more
+            }
+            page.reserve(PAGE);
+        }
+    }
+    let _ = tx.blocking_send(Ok(page));
+}
+
+#[async_trait]
+impl Vfs for LocalFs {
+    fn label(&self) -> String {
+        "local".to_owned()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            server_copy: false,
+            server_move: false,
+            server_search: false,
+            share_links: false,
+            ranged_read: true,
+            set_mtime: true,
+            cheap_rename: true,
+        }
+    }
+
+    async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
+        let real = Self::real(dir);
+        let md = tokio::fs::metadata(&real)
+            .await
+            .map_err(|e| VfsError::io(dir.to_string(), e))?;
+        if !md.is_dir() {
+            return Err(VfsError::io(
+                dir.to_string(),
+                std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
+            ));
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tokio::task::spawn_blocking(move || list_pages(real, tx));
+        Ok(tokio_stream_from(rx).boxed())
+    }
+
+    async fn stat(&self, path: &VPath) -> VfsResult<Entry> {
+        let real = Self::real(path);
+        let md = tokio::fs::symlink_metadata(&real)
+            .await
+            .map_err(|e| VfsError::io(path.to_string(), e))?;
+        let mut e = entry_from_metadata(path.name().to_owned(), &md);
+        if e.kind == EntryKind::Symlink
+            && let Ok(t) = tokio::fs::metadata(&real).await
+            && t.is_dir()
+        {
+            e.kind = EntryKind::Dir;
+        }
+        Ok(e)
+    }
+
+    async fn mkdir(&self, path: &VPath) -> VfsResult<()> {
+        tokio::fs::create_dir(Self::real(path))
+            .await
+            .map_err(|e| VfsError::io(path.to_string(), e))
+    }
+
+    async fn rename(&self, from: &VPath, to: &VPath, overwrite: bool) -> VfsResult<()> {
+        let (f, t) = (Self::real(from), Self::real(to));
+        if !overwrite && tokio::fs::symlink_metadata(&t).await.is_ok() {
+            return Err(VfsError::AlreadyExists(to.to_string()));
+        }
+        tokio::fs::rename(&f, &t)
+            .await
+            .map_err(|e| VfsError::io(format!("rename {from} → {to}"), e))
+    }
+
+    async fn remove(&self, path: &VPath) -> VfsResult<()> {
+        let real = Self::real(path);
+        let md = tokio::fs::symlink_metadata(&real)
+            .await
+            .map_err(|e| VfsError::io(path.to_string(), e))?;
+        let r = if md.is_dir() {
+            tokio::fs::remove_dir_all(&real).await
+        } else {
+            tokio::fs::remove_file(&real).await
+        };
+        r.map_err(|e| VfsError::io(path.to_string(), e))
+    }
+
+    async fn open_read(&self, path: &VPath, offset: u64) -> VfsResult<ByteReader> {
+        let mut f = tokio::fs::File::open(Self::real(path))
+            .await
+            .map_err(|e| VfsError::io(path.to_string(), e))?;
+        if offset > 0 {
+            f.seek(std::io::SeekFrom::Start(offset))
+                .await
+                .map_err(|e| VfsError::io(path.to_string(), e))?;
+        }
+        Ok(Box::pin(tokio::io::BufReader::with_capacity(COPY_BUF, f)))
+    }
+
+    async fn write_new(
+        &self,
+        path: &VPath,
+        len: u64,
+        mut data: ByteReader,
+        mtime: Option<i64>,
+    ) -> VfsResult<()> {
+        let real = Self::real(path);
+        let mut f = tokio::fs::File::create(&real)
+            .await
+            .map_err(|e| VfsError::io(path.to_string(), e))?;
+        let mut buf = vec![0u8; COPY_BUF];
+        let mut written = 0u64;
+        loop {
+            let n = data
+                .read(&mut buf)
+                .await
+                .map_err(|e| VfsError::Network(format!("reading source: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            f.write_all(&buf[..n])
+                .await
+                .map_err(|e| VfsError::io(path.to_string(), e))?;
+            written += n as u64;
+        }
+        f.flush()
+            .await
+            .map_err(|e| VfsError::io(path.to_string(), e))?;
+        drop(f);
+        if written != len {
+            return Err(VfsError::SizeMismatch {
+                path: path.to_string(),
+                expected: len,
+                found: written,
+            });
+        }
+        if let Some(m) = mtime {
+            self.set_mtime(path, m).await?;
+        }
+        Ok(())
+    }
+
+    async fn set_mtime(&self, path: &VPath, mtime: i64) -> VfsResult<()> {
+        let real = Self::real(path);
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime.max(0) as u64);
+        let ctx = path.to_string();
+        tokio::task::spawn_blocking(move || {
+            let f = std::fs::OpenOptions::new().write(true).open(&real)?;
+            f.set_modified(t)
+        })
+        .await
+        .map_err(|e| VfsError::io(ctx.clone(), std::io::Error::other(e)))?
+        .map_err(|e| VfsError::io(ctx, e))
+    }
+
+    async fn space(&self, path: &VPath) -> VfsResult<Option<SpaceInfo>> {
+        let real = Self::real(path);
+        Ok(tokio::task::spawn_blocking(move || statvfs_space(&real))
+            .await
+            .ok()
+            .flatten())
+    }
+}
+
+/// Free/total bytes of the filesystem holding `path`, via `df`-free statvfs.
+fn statvfs_space(path: &Path) -> Option<SpaceInfo> {
+    let st = rustix::fs::statvfs(path).ok()?;
+    Some(SpaceInfo {
+        free: st.f_bavail.saturating_mul(st.f_frsize),
+        total: st.f_blocks.saturating_mul(st.f_frsize),
+    })
+}
+
+/// Turns an mpsc receiver into a Stream (tokio-stream would add a crate for this).
+fn tokio_stream_from<T: Send + 'static>(
+    rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures_util::Stream<Item = T> + Send {
+    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
+}
