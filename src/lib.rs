@@ -15,9 +15,13 @@
 //! Dependency direction: `ui` and `app` depend on `vfs`/`jobs`; nothing that talks to the
 //! network or the disk depends on the terminal.
 
+pub mod app;
 pub mod cli;
+pub mod config;
 pub mod emulator;
 pub mod jobs;
 pub mod names;
+pub mod nas;
 pub mod secret;
+pub mod ui;
 pub mod vfs;

@@ -111,9 +111,10 @@ impl VPath {
 
 /// Checks that `name` is one safe path component.
 pub fn check_name(name: &str) -> Result<(), VfsError> {
-    if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0')
-    {
-        return Err(VfsError::InvalidName(crate::names::escape(name).into_owned()));
+    if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0') {
+        return Err(VfsError::InvalidName(
+            crate::names::escape(name).into_owned(),
+        ));
     }
     Ok(())
 }
@@ -161,7 +162,11 @@ mod tests {
         assert_eq!(p.parent().as_str(), "/a/b");
         assert_eq!(VPath::parse("/a").unwrap().parent(), VPath::root());
         assert!(p.starts_with(&VPath::parse("/a").unwrap()));
-        assert!(!VPath::parse("/ab").unwrap().starts_with(&VPath::parse("/a").unwrap()));
+        assert!(
+            !VPath::parse("/ab")
+                .unwrap()
+                .starts_with(&VPath::parse("/a").unwrap())
+        );
         assert_eq!(p.strip_prefix(&VPath::parse("/a").unwrap()), Some("b/c"));
         assert_eq!(p.strip_prefix(&VPath::root()), Some("a/b/c"));
     }

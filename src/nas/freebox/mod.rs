@@ -1,0 +1,1 @@
+//! Freebox OS backend (see `shared/protocols/freebox.md`).

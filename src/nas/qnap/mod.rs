@@ -1,0 +1,1 @@
+//! QNAP File Station backend (see `shared/protocols/qnap.md`).
