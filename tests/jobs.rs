@@ -468,6 +468,49 @@ async fn cancel_mid_copy_leaves_no_final_and_no_temp_file() {
     assert_eq!(engine.running(), 0);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_reaches_a_native_local_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let dst = tmp.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+    std::fs::create_dir_all(&src).unwrap();
+    // Sparse: costs no disk to make, but the kernel copies it as 8 GiB of zeros, which
+    // takes seconds — long enough to cancel mid-way.
+    let big = std::fs::File::create(src.join("disk.img")).unwrap();
+    big.set_len(8 << 30).unwrap();
+    drop(big);
+
+    let (engine, mut rx) = engine();
+    let id = engine.start(spec(
+        JobKind::Copy,
+        local(),
+        vec![vp(&src.join("disk.img"))],
+        Some((local(), vp(&dst))),
+    ));
+    let report = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                JobEvent::Progress { progress, .. } if progress.bytes_done > 0 => engine.cancel(id),
+                JobEvent::Finished { report, .. } => return report,
+                _ => {}
+            }
+        }
+        panic!("channel closed");
+    })
+    .await
+    .unwrap();
+
+    assert!(report.cancelled);
+    assert!(report.bytes_done < 8 << 30);
+    assert!(!dst.join("disk.img").exists());
+    assert!(
+        temp_files(&dst).is_empty(),
+        "temp file left: {:?}",
+        temp_files(&dst)
+    );
+}
+
 // ---------------------------------------------------------------- move
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

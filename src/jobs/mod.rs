@@ -115,6 +115,7 @@ pub enum JobEvent {
     },
 }
 
+mod cancel;
 mod check;
 mod conflict;
 mod ctx;

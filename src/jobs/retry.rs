@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::cancel::until_cancelled;
 use crate::vfs::{VfsError, VfsResult};
 
 /// How many times and how patiently a transient failure is retried.
@@ -46,7 +47,7 @@ impl RetryPolicy {
     }
 
     /// Runs `op` until it succeeds, fails permanently, runs out of retries or the job is
-    /// cancelled (the running attempt is dropped at once).
+    /// cancelled (see `cancel::until_cancelled` for how a running attempt is stopped).
     pub async fn run<T, F, Fut>(&self, cancel: &CancellationToken, mut op: F) -> VfsResult<T>
     where
         F: FnMut() -> Fut,
@@ -54,11 +55,12 @@ impl RetryPolicy {
     {
         let mut retry = 0;
         loop {
-            let res = tokio::select! {
-                r = op() => r,
-                _ = cancel.cancelled() => Err(VfsError::Cancelled),
-            };
+            if cancel.is_cancelled() {
+                return Err(VfsError::Cancelled);
+            }
+            let res = until_cancelled(cancel, op()).await;
             match res {
+                Err(_) if cancel.is_cancelled() => return Err(VfsError::Cancelled),
                 Err(e) if e.is_transient() && retry < self.retries => {
                     tracing::debug!(error = %e, retry, "transient failure, retrying");
                     self.wait(retry, cancel).await?;

@@ -10,6 +10,7 @@ use futures_util::{StreamExt, stream};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
+use super::cancel::until_cancelled;
 use super::check::check_spec;
 use super::conflict::Resolver;
 use super::ctx::{EngineOptions, JobCtx};
@@ -227,10 +228,7 @@ async fn run_step(ctx: &JobCtx, step: Step, mode: Mode) -> StepResult {
 /// then the source is deleted.
 async fn rename_or_copy(ctx: &JobCtx, f: FileStep) -> StepResult {
     let vfs = ctx.src.clone();
-    let renamed = tokio::select! {
-        r = vfs.rename(&f.src, &f.dst, f.overwrite) => r,
-        _ = ctx.cancel.cancelled() => Err(VfsError::Cancelled),
-    };
+    let renamed = until_cancelled(&ctx.cancel, vfs.rename(&f.src, &f.dst, f.overwrite)).await;
     match renamed {
         Ok(()) => Ok(one_done(ctx)),
         Err(e) if crosses_devices(&e) => {

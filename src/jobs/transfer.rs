@@ -9,6 +9,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::cancel::{CancelReader, until_cancelled};
 use super::ctx::JobCtx;
 use super::plan::FileStep;
 use super::progress::CountingReader;
@@ -65,13 +66,11 @@ async fn write_verify_rename(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsR
             found: written.size,
         });
     }
-    tokio::select! {
-        r = dst_vfs.rename(tmp, &step.dst, step.overwrite) => r,
-        _ = ctx.cancel.cancelled() => Err(VfsError::Cancelled),
-    }
+    until_cancelled(&ctx.cancel, dst_vfs.rename(tmp, &step.dst, step.overwrite)).await
 }
 
-/// The backend copies the file itself (local: `copy_file_range`).
+/// The backend copies the file itself (local: `copy_file_range`); it watches the
+/// cancel token between chunks.
 async fn native_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
     let attempt = Arc::new(AtomicU64::new(0));
     let acct = ctx.acct.clone();
@@ -109,11 +108,13 @@ async fn stream_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()
     let mut offset = 0u64;
     let mut retry = 0;
     loop {
-        let attempt = tokio::select! {
-            r = stream_once(ctx, step, tmp, offset, counted.clone()) => r,
-            _ = ctx.cancel.cancelled() => Err(VfsError::Cancelled),
-        };
+        let attempt = until_cancelled(
+            &ctx.cancel,
+            stream_once(ctx, step, tmp, offset, counted.clone()),
+        )
+        .await;
         match attempt {
+            Err(_) if ctx.cancel.is_cancelled() => return Err(VfsError::Cancelled),
             Err(e) if e.is_transient() && retry < ctx.opts.retry.retries => {
                 tracing::info!(path = %step.src, error = %e, retry, "transfer interrupted, retrying");
                 ctx.opts.retry.wait(retry, &ctx.cancel).await?;
@@ -145,7 +146,8 @@ async fn stream_once(
 ) -> VfsResult<()> {
     let dst_vfs = ctx.dst_vfs();
     let reader = ctx.src.open_read(&step.src, offset).await?;
-    let data: ByteReader = Box::pin(CountingReader::new(reader, ctx.acct.clone(), counted));
+    let counting: ByteReader = Box::pin(CountingReader::new(reader, ctx.acct.clone(), counted));
+    let data: ByteReader = Box::pin(CancelReader::new(counting, ctx.cancel.clone()));
     let len = step.entry.size;
     if offset == 0 {
         return dst_vfs.write_new(tmp, len, data, step.entry.mtime).await;
