@@ -741,6 +741,25 @@ async fn folder_into_itself_and_onto_itself_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_target_folder_is_one_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    for i in 0..5 {
+        write(&src.join(format!("f{i}")), b"x");
+    }
+    let (report, _) = run(spec(
+        JobKind::Copy,
+        local(),
+        vec![vp(&src)],
+        Some((local(), vp(&tmp.path().join("nowhere")))),
+    ))
+    .await;
+    assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+    assert!(report.failed[0].path.ends_with("/nowhere"));
+    assert!(!tmp.path().join("nowhere").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_names_in_a_listing_become_item_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
@@ -775,6 +794,30 @@ async fn hostile_names_in_a_listing_become_item_errors() {
         ["dst/src/esc\x1b[31mred.txt", "dst/src/fine.txt"]
     );
     assert!(!tmp.path().join("escaped").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symlink_to_a_file_is_reported_not_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let dst = tmp.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+    write(&src.join("real.txt"), b"real");
+    std::os::unix::fs::symlink("/etc/hostname", src.join("link")).unwrap();
+
+    let (report, _) = run(spec(
+        JobKind::Copy,
+        local(),
+        vec![vp(&src)],
+        Some((local(), vp(&dst))),
+    ))
+    .await;
+
+    assert_eq!(report.items_done, 1);
+    assert_eq!(report.failed.len(), 1);
+    assert!(report.failed[0].path.ends_with("/src/link"));
+    assert!(report.failed[0].message.contains("symbolic links"));
+    assert_eq!(tree(&dst).into_keys().collect::<Vec<_>>(), ["src/real.txt"]);
 }
 
 // ---------------------------------------------------------------- delete

@@ -6,7 +6,7 @@
 //! Names from a listing are data: each goes through `VPath::join`, so a name like `..`
 //! or `a/b` becomes an item error, never a path outside the target.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
@@ -221,7 +221,7 @@ impl<'a> Planner<'a> {
         if entry.kind == EntryKind::Symlink && self.mode != Mode::Rename {
             return self.fail(
                 src.to_string(),
-                VfsError::Unsupported("copying a symbolic link to a file"),
+                VfsError::Unsupported("copying symbolic links"),
             );
         }
         match existing {
@@ -319,12 +319,8 @@ impl<'a> Planner<'a> {
         source: &Entry,
         existing: &Entry,
     ) -> VfsResult<Resolution> {
-        let names: HashSet<String> = self
-            .targets
-            .get(&target.parent())
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        let taken = |n: &str| names.contains(n);
+        let names = self.targets.get(&target.parent());
+        let taken = |n: &str| names.is_some_and(|m| m.contains_key(n));
         self.resolver
             .resolve(self.ctx, target, source, existing, &taken)
             .await

@@ -90,6 +90,28 @@ async fn run_transfer(
     let Some((_, dst_dir)) = &spec.dst else {
         return JobReport::default(); // check_spec refused this already
     };
+    // A missing target folder is one error, not one per file.
+    let dst_vfs = ctx.dst_vfs().clone();
+    let target = ctx
+        .opts
+        .retry
+        .run(&ctx.cancel, || dst_vfs.stat(dst_dir))
+        .await;
+    let refusal = match target {
+        Ok(e) if e.is_dir() => None,
+        Ok(_) => Some("the target is not a folder".to_owned()),
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(message) = refusal {
+        return JobReport {
+            failed: vec![ItemError {
+                path: dst_dir.to_string(),
+                message,
+            }],
+            cancelled: ctx.cancel.is_cancelled(),
+            ..JobReport::default()
+        };
+    }
     let mode = match spec.kind {
         JobKind::Move if ctx.same_backend() && ctx.src.capabilities().cheap_rename => Mode::Rename,
         JobKind::Move => Mode::CopyThenDelete,
