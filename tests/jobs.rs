@@ -19,11 +19,12 @@ use nascmd::jobs::{
 };
 use nascmd::vfs::local::LocalFs;
 use nascmd::vfs::{
-    ByteReader, Capabilities, Entry, EntryKind, ListStream, VPath, Vfs, VfsError, VfsHandle,
-    VfsResult,
+    ByteReader, Capabilities, Entry, EntryKind, ListStream, ProgressFn, ServerConflict,
+    TaskProgress, VPath, Vfs, VfsError, VfsHandle, VfsResult,
 };
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::mpsc::UnboundedReceiver;
+use tokio_util::sync::CancellationToken;
 
 // ---------------------------------------------------------------- helpers
 
@@ -170,6 +171,9 @@ struct Faulty {
     hostile_names: Vec<String>,
     /// Reading a file of this name fails with "permission denied".
     unreadable: Option<String>,
+    /// Offers server-side copy (done here with std::fs, reporting progress).
+    server_copy: bool,
+    server_copies: Mutex<Vec<(Vec<VPath>, VPath)>>,
 }
 
 impl Faulty {
@@ -187,7 +191,37 @@ impl Vfs for Faulty {
         self.label.clone()
     }
     fn capabilities(&self) -> Capabilities {
-        LocalFs.capabilities()
+        Capabilities {
+            server_copy: self.server_copy,
+            ..LocalFs.capabilities()
+        }
+    }
+    async fn server_copy(
+        &self,
+        items: &[VPath],
+        dst_dir: &VPath,
+        _conflict: ServerConflict,
+        progress: ProgressFn,
+        _cancel: CancellationToken,
+    ) -> VfsResult<()> {
+        self.server_copies
+            .lock()
+            .unwrap()
+            .push((items.to_vec(), dst_dir.clone()));
+        let mut done = 0;
+        for item in items {
+            let from = PathBuf::from(item.as_str());
+            let to = PathBuf::from(dst_dir.as_str()).join(item.name());
+            for (rel, bytes) in tree(&from) {
+                write(&to.join(rel), &bytes);
+                done += bytes.len() as u64;
+                progress(TaskProgress {
+                    bytes_done: done,
+                    ..TaskProgress::default()
+                });
+            }
+        }
+        Ok(())
     }
     async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
         let inner = LocalFs.list(dir).await?;
@@ -509,6 +543,37 @@ async fn cancel_reaches_a_native_local_copy() {
         "temp file left: {:?}",
         temp_files(&dst)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nas_with_server_copy_copies_by_itself_and_conflicts_stay_with_us() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("share/src");
+    let dst = tmp.path().join("share/dst");
+    write(&src.join("album/1.jpg"), &pattern(10_000, 1));
+    write(&src.join("album/2.jpg"), &pattern(20_000, 2));
+    write(&src.join("clash.txt"), b"new");
+    write(&dst.join("clash.txt"), b"old");
+    let mut nas = Faulty::new("nas");
+    nas.server_copy = true;
+    let nas = Arc::new(nas);
+    let mut s = spec(
+        JobKind::Copy,
+        nas.clone(),
+        vec![vp(&src.join("album")), vp(&src.join("clash.txt"))],
+        Some((nas.clone(), vp(&dst))),
+    );
+    s.conflict = ConflictPolicy::Overwrite;
+
+    let (report, _) = run(s).await;
+
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(report.items_done, 2);
+    assert_eq!(report.bytes_done, 30_003);
+    assert_eq!(tree(&src.join("album")), tree(&dst.join("album")));
+    assert_eq!(std::fs::read(dst.join("clash.txt")).unwrap(), b"new");
+    let calls = nas.server_copies.lock().unwrap().clone();
+    assert_eq!(calls, vec![(vec![vp(&src.join("album"))], vp(&dst))]);
 }
 
 // ---------------------------------------------------------------- move

@@ -446,3 +446,33 @@ pub async fn measure(
     }
     Ok(m)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vfs::local::LocalFs;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn measure_adds_up_a_selection() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::write(root.join("a/one"), [0u8; 100]).unwrap();
+        std::fs::write(root.join("a/b/two"), [0u8; 20]).unwrap();
+        std::fs::write(root.join("three"), [0u8; 3]).unwrap();
+        let vfs: VfsHandle = Arc::new(LocalFs::new());
+        let p = |s: &str| VPath::parse(root.join(s).to_str().unwrap()).unwrap();
+        let m = measure(&vfs, &[p("a"), p("three")], &CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(
+            m,
+            Measure {
+                files: 3,
+                dirs: 2,
+                bytes: 123
+            }
+        );
+    }
+}
