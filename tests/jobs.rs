@@ -104,7 +104,7 @@ fn write(path: &Path, data: &[u8]) {
 }
 
 fn set_mtime(path: &Path, secs: u64) {
-    let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    let f = std::fs::File::open(path).unwrap();
     f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
         .unwrap();
 }
@@ -359,6 +359,7 @@ async fn copy_nested_tree_keeps_bytes_and_mtimes() {
     std::fs::create_dir_all(src.join("empty_dir")).unwrap();
     set_mtime(&src.join("a.txt"), 1_000_000_000);
     set_mtime(&src.join("deep/er/big.bin"), 1_200_000_000);
+    set_mtime(&src.join("deep/er"), 1_100_000_000);
 
     let (report, events) = run(spec(
         JobKind::Copy,
@@ -375,6 +376,7 @@ async fn copy_nested_tree_keeps_bytes_and_mtimes() {
     assert!(dst.join("photos/empty_dir").is_dir());
     assert_eq!(mtime(&dst.join("photos/a.txt")), 1_000_000_000);
     assert_eq!(mtime(&dst.join("photos/deep/er/big.bin")), 1_200_000_000);
+    assert_eq!(mtime(&dst.join("photos/deep/er")), 1_100_000_000);
     assert!(temp_files(&dst).is_empty());
     assert!(matches!(events.first(), Some(JobEvent::Started { .. })));
     let last = events.iter().rev().find_map(|e| match e {

@@ -31,8 +31,9 @@ pub(crate) struct FileStep {
 
 #[derive(Clone, Debug)]
 pub(crate) enum Step {
-    /// Create a target folder that does not exist yet.
-    MkDir { dst: VPath },
+    /// Create a target folder that does not exist yet (its mtime is set to the
+    /// source's once its content is in).
+    MkDir { dst: VPath, mtime: Option<i64> },
     /// Copy one file (a move deletes the source after the verified copy).
     File(FileStep),
     /// Move within one backend by renaming (a file or a whole folder).
@@ -211,7 +212,10 @@ impl<'a> Planner<'a> {
                 None => {
                     self.reserve(dst_dir, name, &entry);
                     self.targets.insert(dst.clone(), HashMap::new());
-                    self.plan.steps.push(Step::MkDir { dst: dst.clone() });
+                    self.plan.steps.push(Step::MkDir {
+                        dst: dst.clone(),
+                        mtime: entry.mtime,
+                    });
                     self.note_walked(&src);
                     queue.push_back((src, dst, true, depth + 1));
                 }

@@ -176,17 +176,23 @@ async fn execute(ctx: &JobCtx, steps: Vec<Step>, mode: Mode, report: &mut JobRep
 
     // Folders first, in walk order (parents before children).
     let mut failed_dirs: Vec<VPath> = Vec::new();
+    let mut made_dirs: Vec<(VPath, i64)> = Vec::new();
     for step in mkdirs {
-        let Step::MkDir { dst } = step else { continue };
+        let Step::MkDir { dst, mtime } = step else {
+            continue;
+        };
         if ctx.cancel.is_cancelled() {
             break;
         }
         if failed_dirs.iter().any(|d| dst.starts_with(d)) {
             continue;
         }
-        if let Err(e) = make_dir(ctx, &dst).await {
-            report.failed.push(item_error(&dst, &e));
-            failed_dirs.push(dst);
+        match make_dir(ctx, &dst).await {
+            Ok(()) => made_dirs.extend(mtime.map(|m| (dst, m))),
+            Err(e) => {
+                report.failed.push(item_error(&dst, &e));
+                failed_dirs.push(dst);
+            }
         }
     }
 
@@ -210,6 +216,15 @@ async fn execute(ctx: &JobCtx, steps: Vec<Step>, mode: Mode, report: &mut JobRep
         }
     }
     drop(results);
+
+    // Folder times last (writing files into a folder changes its mtime), deepest first.
+    if ctx.dst_vfs().capabilities().set_mtime {
+        for (dir, mtime) in made_dirs.iter().rev() {
+            if let Err(e) = ctx.dst_vfs().set_mtime(dir, *mtime).await {
+                tracing::debug!(dir = %dir, error = %e, "could not keep a folder's time");
+            }
+        }
+    }
 
     // A move: source folders go only once they are empty (skipped or failed files
     // keep theirs), deepest first.

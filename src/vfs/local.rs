@@ -293,7 +293,9 @@ impl Vfs for LocalFs {
         let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime.max(0) as u64);
         let ctx = path.to_string();
         tokio::task::spawn_blocking(move || {
-            let f = std::fs::OpenOptions::new().write(true).open(&real)?;
+            // Read-only open works for folders too; setting explicit times needs
+            // ownership either way, not write access.
+            let f = std::fs::File::open(&real)?;
             f.set_modified(t)
         })
         .await
