@@ -25,13 +25,18 @@ struct Request {
 
 enum Worker {
     NotStarted,
-    Running(mpsc::Sender<Request>),
+    Running {
+        requests: mpsc::Sender<Request>,
+        /// Signalled once the worker has let go of the clipboard (see `Drop`).
+        finished: mpsc::Receiver<()>,
+    },
     /// The worker hung or died; later copies fail at once with this reason.
     Broken(String),
 }
 
 /// The machine's clipboard (X11/XWayland, macOS, Windows). Nothing is touched until the
-/// first copy. Make one per process and keep it: see the module notes.
+/// first copy. Make one per process, keep it while nascmd runs and drop it before exit
+/// (see the module notes and `Drop`).
 pub struct SystemClipboard {
     worker: Mutex<Worker>,
     timeout: Duration,
@@ -65,13 +70,10 @@ impl ClipboardSink for SystemClipboard {
         // A poisoned lock only means another caller panicked; the state is still valid.
         let mut worker = self.worker.lock().unwrap_or_else(|e| e.into_inner());
         if let Worker::NotStarted = *worker {
-            *worker = match spawn_worker() {
-                Ok(sender) => Worker::Running(sender),
-                Err(reason) => Worker::Broken(reason),
-            };
+            *worker = spawn_worker().unwrap_or_else(Worker::Broken);
         }
         let sender = match &*worker {
-            Worker::Running(sender) => sender,
+            Worker::Running { requests, .. } => requests,
             Worker::Broken(reason) => return Err(ClipboardError::System(reason.clone())),
             Worker::NotStarted => return Err(ClipboardError::System("not started".into())),
         };
@@ -105,17 +107,38 @@ impl ClipboardSink for SystemClipboard {
     }
 }
 
-fn spawn_worker() -> Result<mpsc::Sender<Request>, String> {
-    let (tx, rx) = mpsc::channel::<Request>();
+/// Dropping the last handle lets the worker release the clipboard, which on X11 hands
+/// the copied text to a clipboard manager so it outlives nascmd. Waits for that at most
+/// the timeout, so quitting never hangs either.
+impl Drop for SystemClipboard {
+    fn drop(&mut self) {
+        let worker = std::mem::replace(
+            self.worker.get_mut().unwrap_or_else(|e| e.into_inner()),
+            Worker::NotStarted,
+        );
+        if let Worker::Running { requests, finished } = worker {
+            drop(requests);
+            let _ = finished.recv_timeout(self.timeout);
+        }
+    }
+}
+
+fn spawn_worker() -> Result<Worker, String> {
+    let (requests, inbox) = mpsc::channel::<Request>();
+    let (done, finished) = mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("clipboard".into())
-        .spawn(move || serve(rx))
+        .spawn(move || {
+            serve(inbox);
+            let _ = done.send(());
+        })
         .map_err(|e| format!("cannot start the clipboard thread: {e}"))?;
-    Ok(tx)
+    Ok(Worker::Running { requests, finished })
 }
 
 /// Runs until every sender is gone. The `arboard` handle is made lazily and remade after
-/// a failure (the display may come back, e.g. a reattached session).
+/// a failure (the display may come back, e.g. a reattached session). It is dropped here,
+/// before returning, which is when X11 hands the text over to a clipboard manager.
 fn serve(requests: mpsc::Receiver<Request>) {
     let mut clipboard: Option<arboard::Clipboard> = None;
     for request in requests {
@@ -126,6 +149,7 @@ fn serve(requests: mpsc::Receiver<Request>) {
         // The caller may have timed out and gone; nothing to do then.
         let _ = request.reply.send(result);
     }
+    drop(clipboard);
 }
 
 fn set_with(slot: &mut Option<arboard::Clipboard>, text: &str) -> Reply {
