@@ -14,6 +14,10 @@ const HOUR: u64 = 60 * MINUTE;
 const DAY: u64 = 24 * HOUR;
 const WEEK: u64 = 7 * DAY;
 
+/// Longest lifetime accepted: 100 years. Anything longer means "never", and real dates
+/// keep every later step (date display, QNAP's `datetime` field) meaningful.
+pub const MAX_LIFETIME_SECS: u64 = 36_525 * DAY;
+
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum ExpiryParseError {
     #[error("empty lifetime: use e.g. `7d`, `12h`, `30m` or `never`")]
@@ -26,7 +30,7 @@ pub enum ExpiryParseError {
     UnknownUnit { input: String, unit: String },
     #[error("`{0}` is zero: a link would expire at once; use `never` for no expiry")]
     Zero(String),
-    #[error("`{0}` is too long a lifetime")]
+    #[error("`{0}` is longer than 100 years: use `never` for no expiry")]
     TooLarge(String),
 }
 
@@ -47,6 +51,11 @@ pub fn parse_expiry(input: &str) -> Result<Option<u64>, ExpiryParseError> {
     if number.is_empty() {
         return Err(ExpiryParseError::NoNumber(input.trim().to_owned()));
     }
+    let too_large = || ExpiryParseError::TooLarge(input.trim().to_owned());
+    let count: u64 = number.parse().map_err(|_| too_large())?;
+    if count == 0 {
+        return Err(ExpiryParseError::Zero(input.trim().to_owned()));
+    }
     let unit_secs = match unit.trim() {
         "" => return Err(ExpiryParseError::NoUnit(number.to_owned())),
         "s" => 1,
@@ -61,14 +70,8 @@ pub fn parse_expiry(input: &str) -> Result<Option<u64>, ExpiryParseError> {
             });
         }
     };
-    let too_large = || ExpiryParseError::TooLarge(input.trim().to_owned());
-    let count: u64 = number.parse().map_err(|_| too_large())?;
-    if count == 0 {
-        return Err(ExpiryParseError::Zero(input.trim().to_owned()));
-    }
     let secs = count.checked_mul(unit_secs).ok_or_else(too_large)?;
-    // Must fit an i64 Unix time once added to "now" (ShareLink::expires is i64).
-    if secs > i64::MAX as u64 / 2 {
+    if secs > MAX_LIFETIME_SECS {
         return Err(too_large());
     }
     Ok(Some(secs))

@@ -318,6 +318,7 @@ fn expiry_parsing_table() {
         ("30m", Some(30 * 60)),
         ("45s", Some(45)),
         ("2w", Some(14 * 86_400)),
+        ("36525d", Some(36_525 * 86_400)),
         (" 7D ", Some(7 * 86_400)),
         ("never", None),
         ("NEVER", None),
@@ -330,6 +331,8 @@ fn expiry_parsing_table() {
         ("d", ExpiryParseError::NoNumber("d".into())),
         ("7", ExpiryParseError::NoUnit("7".into())),
         ("0d", ExpiryParseError::Zero("0d".into())),
+        ("0", ExpiryParseError::Zero("0".into())),
+        ("5218w", ExpiryParseError::TooLarge("5218w".into())),
         (
             "7y",
             ExpiryParseError::UnknownUnit {

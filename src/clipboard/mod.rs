@@ -147,6 +147,15 @@ pub struct Clipboard {
     system: Arc<dyn ClipboardSink>,
 }
 
+impl std::fmt::Debug for Clipboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clipboard")
+            .field("mode", &self.mode)
+            .field("env", &self.env)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Clipboard {
     /// The real thing: the process environment and the `arboard` system clipboard (which
     /// is only touched on the first copy that needs it).

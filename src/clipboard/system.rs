@@ -42,6 +42,14 @@ pub struct SystemClipboard {
     timeout: Duration,
 }
 
+impl std::fmt::Debug for SystemClipboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SystemClipboard")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for SystemClipboard {
     fn default() -> Self {
         Self::new()
