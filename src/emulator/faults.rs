@@ -249,6 +249,9 @@ where
             if left == 0 && st.faults.should_drop(st.dir) {
                 tracing::debug!(dir = ?st.dir, bytes = st.sent, "fault: dropping connection");
                 st.done = true;
+                // Let the server flush what was already "sent" before the connection dies,
+                // so the peer really receives N bytes and then a cut.
+                tokio::time::sleep(Duration::from_millis(20)).await;
                 let e = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "injected drop");
                 return Some((Err(e), st));
             }
