@@ -44,7 +44,7 @@ pub struct QnapEmulateArgs {
     #[arg(long)]
     pub legacy_firmware: bool,
     #[command(flatten)]
-    pub faults: FaultArgs,
+    pub faults: Box<FaultArgs>,
 }
 
 fn build_config(a: QnapEmulateArgs) -> anyhow::Result<QnapEmulatorConfig> {
@@ -78,7 +78,7 @@ fn build_config(a: QnapEmulateArgs) -> anyhow::Result<QnapEmulatorConfig> {
     }
     cfg.volume = a.volume;
     cfg.legacy_profile = a.legacy_firmware;
-    cfg.faults = a.faults.into();
+    cfg.faults = (*a.faults).into();
     Ok(cfg)
 }
 

@@ -179,9 +179,7 @@ fn need_2sv_xml(emu: &Emu) -> String {
 
 /// `<QDocRoot><authPassed>0</authPassed></QDocRoot>` as the session check sends it.
 fn not_passed_xml() -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<QDocRoot version=\"1.0\"><authPassed><![CDATA[0]]></authPassed></QDocRoot>"
-    )
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<QDocRoot version=\"1.0\"><authPassed><![CDATA[0]]></authPassed></QDocRoot>".to_string()
 }
 
 fn session_xml(emu: &Emu, user: &QnapUser) -> String {
