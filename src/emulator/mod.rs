@@ -2,4 +2,5 @@
 //! benchmarks, `nascmd emulate …` and `nascmd --demo`. Each takes a listener bound by the
 //! caller (tests bind port 0) and a shutdown future, like mini-redis.
 
+pub mod freebox;
 pub mod fsroot;
