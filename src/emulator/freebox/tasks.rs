@@ -69,8 +69,9 @@ impl TaskQueue {
         let mut g = self.lock();
         g.0 += 1;
         let id = g.0;
-        let busy = g.1.values().any(|s| s.started.is_some() && s.job.is_some());
-        let pending_before = g.1.values().any(|s| s.job.is_some());
+        let busy =
+            g.1.values()
+                .any(|s| matches!(s.task.state, "queued" | "running" | "paused"));
         let now = now_secs();
         let mut task = FsTask {
             id,
@@ -83,7 +84,7 @@ impl TaskQueue {
             ..FsTask::default()
         };
         // With nothing ahead of it, a new task is returned already running.
-        if !busy && !pending_before {
+        if !busy {
             task.state = "running";
             task.started_ts = now;
         }
