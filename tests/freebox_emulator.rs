@@ -98,7 +98,7 @@ impl Fbx {
         if status != StatusCode::OK {
             return Err(v);
         }
-        assert_eq!(v["result"]["permissions"]["explorer"].is_boolean(), true);
+        assert!(v["result"]["permissions"]["explorer"].is_boolean());
         self.session = v["result"]["session_token"].as_str().unwrap().to_owned();
         Ok(())
     }

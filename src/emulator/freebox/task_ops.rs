@@ -102,14 +102,13 @@ impl Ctl<'_> {
             let elapsed = super::tasks::TaskQueue::elapsed(s).as_secs_f64().max(0.001);
             let done = s.task.total_bytes_done;
             s.task.rate = (done as f64 / elapsed) as u64;
-            if s.task.total_bytes > 0 {
-                s.task.progress = (done.min(s.task.total_bytes) * 100 / s.task.total_bytes).min(99);
-                let left = s.task.total_bytes.saturating_sub(done);
-                s.task.eta = if s.task.rate > 0 {
-                    left / s.task.rate
-                } else {
-                    0
-                };
+            let total = s.task.total_bytes;
+            if let Some(p) = (done.min(total) * 100).checked_div(total) {
+                s.task.progress = p.min(99);
+                s.task.eta = total
+                    .saturating_sub(done)
+                    .checked_div(s.task.rate)
+                    .unwrap_or(0);
             }
             s.task.duration = now_secs() - s.task.started_ts;
             // Sleep long enough to keep the average under the configured cap.

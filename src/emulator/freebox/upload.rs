@@ -296,12 +296,10 @@ async fn start(emu: &Emu, cmd: &Value, request_id: Value) -> Result<Active, FbxE
                 .await
         }
         "resume" => {
-            if temp_len.is_none() {
-                if dest_meta.is_some() {
-                    tokio::fs::copy(&dest_real, &temp)
-                        .await
-                        .map_err(|e| super::fs::io_error(&e))?;
-                }
+            if temp_len.is_none() && dest_meta.is_some() {
+                tokio::fs::copy(&dest_real, &temp)
+                    .await
+                    .map_err(|e| super::fs::io_error(&e))?;
             }
             opts.append(true).create(true).open(&temp).await
         }
@@ -370,7 +368,7 @@ pub async fn get_one(
 ) -> Result<Response, FbxError> {
     let g = emu.uploads.lock();
     let u = parse_id(&id).and_then(|id| g.1.get(&id));
-    u.map(|u| ok(u)).ok_or_else(|| unknown_upload(major))
+    u.map(ok).ok_or_else(|| unknown_upload(major))
 }
 
 /// `DELETE /api/vN/upload/{id}/cancel`: only while in progress.
