@@ -571,6 +571,21 @@ async fn tasks_copy_move_remove_hash() {
         .await;
     let t = f.wait_task(v["result"]["id"].as_u64().unwrap()).await;
     assert_eq!(t["error"], "copy_into_itself");
+    // Moving or copying a file onto itself fails and loses nothing.
+    for (op, mode) in [("mv", "overwrite"), ("cp", "overwrite")] {
+        let (_, v) = f
+            .post(
+                &format!("/api/v8/fs/{op}/"),
+                json!({"files": [A], "dst": V, "mode": mode}),
+            )
+            .await;
+        let t = f.wait_task(v["result"]["id"].as_u64().unwrap()).await;
+        assert_eq!(t["error"], "same_file");
+        assert_eq!(
+            std::fs::read(f.disk().join("a.txt")).unwrap(),
+            b"0123456789"
+        );
+    }
     // mv of a file into Photos.
     let (_, v) = f
         .post(

@@ -139,7 +139,7 @@ pub struct LsQuery {
     count_sub_folder: Option<String>,
     #[serde(rename = "removeHidden")]
     remove_hidden: Option<String>,
-    limit: Option<usize>,
+    limit: Option<String>,
     cursor: Option<String>,
 }
 
@@ -275,7 +275,14 @@ pub async fn ls(
         _ => 0,
     };
     let rest: Vec<Value> = entries.into_iter().skip(offset).collect();
-    let limit = q.limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
+    let limit = match q.limit.as_deref() {
+        None | Some("") => usize::MAX,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| *l > 0)
+            .ok_or_else(|| FbxError::invalid_request("Requête invalide : limit"))?,
+    };
     if rest.len() > limit {
         let page: Vec<Value> = rest.into_iter().take(limit).collect();
         let cursor = STANDARD.encode(format!("{{\"offset\":{}}}", offset + limit));

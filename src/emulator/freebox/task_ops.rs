@@ -176,12 +176,12 @@ fn copy_job(
         if fs::symlink_metadata(real).is_err() {
             return Err("file_not_found");
         }
+        // Onto itself: only a copy with `both` makes sense (a second copy beside it).
+        if real.parent() == Some(dst_real) && (delete_src || mode != Mode::Both) {
+            return Err("same_file");
+        }
         if dst_real.starts_with(real) {
-            return Err(if delete_src && dst_real == real.parent().unwrap_or(real) {
-                "same_file"
-            } else {
-                "copy_into_itself"
-            });
+            return Err("copy_into_itself");
         }
         sources.push((real.to_path_buf(), f.clear.clone()));
     }
