@@ -67,6 +67,9 @@ fn ca_and_leaf(host: &str) -> (String, Identity, CertificateDer<'static>) {
         .push(DnType::CommonName, host);
     leaf_params.use_authority_key_identifier_extension = false;
     let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
+    let (_, parsed) = x509_parser::parse_x509_certificate(leaf.der()).unwrap();
+    let aki = x509_parser::oid_registry::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER;
+    assert!(parsed.get_extension_unique(&aki).unwrap().is_none());
     let identity = Identity {
         cert: leaf.der().clone(),
         key: leaf_key.serialize_der(),
@@ -75,8 +78,19 @@ fn ca_and_leaf(host: &str) -> (String, Identity, CertificateDer<'static>) {
 }
 
 fn server_config(identity: &Identity) -> ServerConfig {
+    server_config_for(identity, rustls::DEFAULT_VERSIONS)
+}
+
+/// Older NAS firmware speaks TLS 1.2 only; the handshake signature is checked by a
+/// different verifier method there.
+const TLS12_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
+
+fn server_config_for(
+    identity: &Identity,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> ServerConfig {
     ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(vec![identity.cert.clone()], identity.private_key())
@@ -94,11 +108,15 @@ impl ResolvesServerCert for ReplayedCert {
     }
 }
 
-fn replaying_server_config(cert: &CertificateDer<'static>, attacker: &Identity) -> ServerConfig {
+fn replaying_server_config(
+    cert: &CertificateDer<'static>,
+    attacker: &Identity,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> ServerConfig {
     let key = rustls::crypto::ring::sign::any_supported_type(&attacker.private_key()).unwrap();
     let certified = CertifiedKey::new(vec![cert.clone()], key);
     ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .unwrap()
         .with_no_client_auth()
         .with_cert_resolver(Arc::new(ReplayedCert(Arc::new(certified))))
@@ -213,15 +231,17 @@ async fn web_pki_refuses_a_self_signed_certificate() {
 
 #[tokio::test]
 async fn pinned_fingerprint_trusts_that_certificate_whatever_its_name() {
-    let nas = self_signed("QNAP NAS");
-    let server = TestServer::start(server_config(&nas)).await;
-    // Lower case without colons, as someone might paste it.
-    let pin = fingerprint_of(&nas.cert).replace(':', "").to_lowercase();
-    let body = get(client(&Trust::Pinned(pin)).build().unwrap(), &server.url())
-        .await
-        .unwrap();
-    assert_eq!(body, BODY);
-    assert_eq!(server.requests(), 1);
+    for versions in [rustls::DEFAULT_VERSIONS, TLS12_ONLY] {
+        let nas = self_signed("QNAP NAS");
+        let server = TestServer::start(server_config_for(&nas, versions)).await;
+        // Lower case without colons, as someone might paste it.
+        let pin = fingerprint_of(&nas.cert).replace(':', "").to_lowercase();
+        let body = get(client(&Trust::Pinned(pin)).build().unwrap(), &server.url())
+            .await
+            .unwrap();
+        assert_eq!(body, BODY);
+        assert_eq!(server.requests(), 1);
+    }
 }
 
 #[tokio::test]
@@ -246,15 +266,18 @@ async fn pinned_wrong_fingerprint_is_refused_and_names_the_presented_one() {
 
 #[tokio::test]
 async fn pinned_certificate_replayed_without_its_key_is_refused() {
-    let nas = self_signed("QNAP NAS");
-    let attacker = self_signed("QNAP NAS");
-    let server = TestServer::start(replaying_server_config(&nas.cert, &attacker)).await;
-    let trust = Trust::Pinned(fingerprint_of(&nas.cert));
-    let err = get(client(&trust).build().unwrap(), &server.url())
-        .await
-        .unwrap_err();
-    assert!(err.to_lowercase().contains("signature"), "{err}");
-    assert_eq!(server.requests(), 0);
+    for versions in [rustls::DEFAULT_VERSIONS, TLS12_ONLY] {
+        let nas = self_signed("QNAP NAS");
+        let attacker = self_signed("QNAP NAS");
+        let config = replaying_server_config(&nas.cert, &attacker, versions);
+        let server = TestServer::start(config).await;
+        let trust = Trust::Pinned(fingerprint_of(&nas.cert));
+        let err = get(client(&trust).build().unwrap(), &server.url())
+            .await
+            .unwrap_err();
+        assert!(err.to_lowercase().contains("signature"), "{err}");
+        assert_eq!(server.requests(), 0);
+    }
 }
 
 #[tokio::test]
