@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nascmd::nas::tls::{
-    CertInfo, TlsError, Trust, certificate_fingerprint, client_builder, find_pin_mismatch,
-    normalize_fingerprint, probe_certificate,
+    CertInfo, FREE_ROOT_CAS_PEM, TlsError, Trust, certificate_fingerprint, client_builder,
+    find_pin_mismatch, normalize_fingerprint, probe_certificate,
 };
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
@@ -448,4 +448,31 @@ fn bad_fingerprints_are_rejected() {
             "accepted {input:?}"
         );
     }
+}
+
+#[test]
+fn free_root_cas_are_the_published_ones() {
+    use rustls::pki_types::pem::PemObject;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(FREE_ROOT_CAS_PEM)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let fingerprints: Vec<String> = certs.iter().map(|c| fingerprint_of(c)).collect();
+    // shared/protocols/freebox.md 1.3: Freebox ECC, Freebox RSA, Iliadbox ECC.
+    let published = [
+        "23:CF:B7:26:36:BE:66:5D:BB:F2:FE:3E:05:27:90:47:71:A8:DF:F1:BA:CE:46:1D:8B:D6:9F:34:81:2C:24:44",
+        "2B:D8:B5:BE:1A:99:0E:42:AD:1B:D7:9C:30:6E:B5:19:B6:37:EE:24:75:C0:D9:31:F2:57:53:56:10:E9:C3:E7",
+        "A2:10:B1:DE:83:57:92:7F:13:3C:F5:17:BB:63:AC:99:FC:EA:79:97:5B:E5:12:62:BA:C9:DE:0E:A8:74:EB:DE",
+    ];
+    assert_eq!(
+        certs.len(),
+        4,
+        "three listed roots plus the Iliadbox RSA root"
+    );
+    for fingerprint in published {
+        assert!(
+            fingerprints.iter().any(|f| f == fingerprint),
+            "{fingerprint} missing"
+        );
+    }
+    client_builder(&Trust::freebox()).unwrap().build().unwrap();
 }

@@ -36,6 +36,17 @@ pub enum Trust {
     Pinned(String),
 }
 
+/// Free's and Iliad's root CAs (PEM): what a Freebox or Iliadbox certificate chains to.
+pub const FREE_ROOT_CAS_PEM: &[u8] = include_bytes!("tls/free_root_cas.pem");
+
+impl Trust {
+    /// The trust for a Freebox / Iliadbox: the web PKI plus [`FREE_ROOT_CAS_PEM`], host
+    /// name verified (use the box's `api_domain` or `mafreebox.freebox.fr`).
+    pub fn freebox() -> Self {
+        Trust::ExtraRoots(vec![FREE_ROOT_CAS_PEM.to_vec()])
+    }
+}
+
 /// Why a TLS configuration or a certificate probe failed.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
