@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nascmd::nas::tls::{
-    CertInfo, FREE_ROOT_CAS_PEM, TlsError, Trust, certificate_fingerprint, client_builder,
-    find_pin_mismatch, normalize_fingerprint, probe_certificate,
+    CertInfo, FREE_ROOT_CAS_PEM, TlsError, Trust, certificate_fingerprint, certificate_rejection,
+    client_builder, find_pin_mismatch, normalize_fingerprint, probe_certificate,
 };
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
@@ -218,10 +218,15 @@ fn fingerprint_of(der: &[u8]) -> String {
 async fn web_pki_refuses_a_self_signed_certificate() {
     let nas = self_signed("QNAP NAS");
     let server = TestServer::start(server_config(&nas)).await;
-    let err = get(client(&Trust::WebPki).build().unwrap(), &server.url())
-        .await
-        .unwrap_err();
-    assert!(err.contains("certificate"), "{err}");
+    let client = client(&Trust::WebPki).build().unwrap();
+    let err = client.get(server.url()).send().await.unwrap_err();
+    assert!(error_chain(&err).contains("certificate"), "{err}");
+    // What a client checks to offer "trust this certificate?".
+    assert_eq!(
+        certificate_rejection(&err),
+        Some(&rustls::CertificateError::UnknownIssuer)
+    );
+    assert!(find_pin_mismatch(&err).is_none());
     assert_eq!(
         server.requests(),
         0,
@@ -291,11 +296,21 @@ async fn extra_root_trusts_its_leaf_for_the_right_host_only() {
     let body = get(right.build().unwrap(), &url("box.test")).await.unwrap();
     assert_eq!(body, BODY);
 
-    let wrong = client(&trust).resolve("other.test", server.addr);
-    let err = get(wrong.build().unwrap(), &url("other.test"))
+    let wrong = client(&trust).resolve("other.test", server.addr).build();
+    let err = wrong
+        .unwrap()
+        .get(url("other.test"))
+        .send()
         .await
         .unwrap_err();
-    assert!(err.contains("certificate"), "{err}");
+    assert!(error_chain(&err).contains("certificate"), "{err}");
+    assert!(
+        matches!(
+            certificate_rejection(&err),
+            Some(rustls::CertificateError::NotValidForNameContext { .. })
+        ),
+        "{err}"
+    );
 
     let public_only = client(&Trust::WebPki).resolve("box.test", server.addr);
     let err = get(public_only.build().unwrap(), &url("box.test"))

@@ -10,6 +10,7 @@
 mod pinned;
 mod probe;
 
+use std::error::Error as StdError;
 use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
@@ -17,7 +18,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use rustls::{ClientConfig, RootCertStore};
 
-pub use pinned::{PinMismatch, find_pin_mismatch};
+pub use pinned::PinMismatch;
 pub use probe::{CertInfo, probe_certificate};
 
 /// How a NAS connection decides whether to trust the server's certificate.
@@ -124,6 +125,46 @@ pub fn normalize_fingerprint(s: &str) -> Result<String, TlsError> {
 /// produces (what `openssl x509 -fingerprint -sha256` prints after the `=`).
 pub fn certificate_fingerprint(der: &[u8]) -> String {
     format_fingerprint(&sha256(der))
+}
+
+/// Why the server's certificate was refused, if that is why a request failed: unknown
+/// issuer (a self-signed NAS not pinned yet: offer [`probe_certificate`] and pinning),
+/// wrong host name, expired, or a changed pinned certificate (see [`find_pin_mismatch`]).
+pub fn certificate_rejection<'a>(
+    err: &'a (dyn StdError + 'static),
+) -> Option<&'a rustls::CertificateError> {
+    match find_in_chain::<rustls::Error>(err)? {
+        rustls::Error::InvalidCertificate(problem) => Some(problem),
+        _ => None,
+    }
+}
+
+/// The [`PinMismatch`] behind a failed request, if a pinned NAS now shows another
+/// certificate; lets a client warn "the certificate changed" instead of "network error".
+pub fn find_pin_mismatch<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a PinMismatch> {
+    match certificate_rejection(err)? {
+        rustls::CertificateError::Other(other) => other.0.downcast_ref::<PinMismatch>(),
+        _ => None,
+    }
+}
+
+/// The first `T` in an error's `source()` chain. Also looks inside `io::Error`s, whose
+/// `source()` skips the error they wrap (which is where hyper puts rustls's error).
+fn find_in_chain<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        let wrapped = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref());
+        if let Some(found) = wrapped.and_then(|inner| find_in_chain::<T>(inner)) {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
 }
 
 fn ring_provider() -> Arc<CryptoProvider> {

@@ -2,7 +2,6 @@
 //! must be byte-for-byte the pinned one, and the handshake signature must verify with
 //! that certificate's key (so a man in the middle replaying the certificate fails).
 
-use std::error::Error as StdError;
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -20,36 +19,6 @@ use subtle::ConstantTimeEq;
 )]
 pub struct PinMismatch {
     pub presented: String,
-}
-
-/// The [`PinMismatch`] behind a failed request, if a changed certificate is why it
-/// failed; lets a client warn "the NAS certificate changed" rather than "network error".
-/// Walks the `source()` chain, looking inside `io::Error`s (whose `source()` skips the
-/// wrapped error).
-pub fn find_pin_mismatch<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a PinMismatch> {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        if let Some(mismatch) = e.downcast_ref::<PinMismatch>() {
-            return Some(mismatch);
-        }
-        if let Some(rustls::Error::InvalidCertificate(CertificateError::Other(other))) =
-            e.downcast_ref::<rustls::Error>()
-        {
-            if let Some(mismatch) = other.0.downcast_ref::<PinMismatch>() {
-                return Some(mismatch);
-            }
-        }
-        if let Some(inner) = e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            if let Some(mismatch) = find_pin_mismatch(inner) {
-                return Some(mismatch);
-            }
-        }
-        current = e.source();
-    }
-    None
 }
 
 #[derive(Debug)]
