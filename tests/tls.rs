@@ -132,6 +132,10 @@ struct TestServer {
 impl TestServer {
     async fn start(config: ServerConfig) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::serve(listener, config)
+    }
+
+    fn serve(listener: TcpListener, config: ServerConfig) -> Self {
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(AtomicUsize::new(0));
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
@@ -385,6 +389,23 @@ async fn probe_of_a_ca_signed_certificate_names_its_issuer() {
     assert_eq!(info.subject, "CN=box.test");
     assert_eq!(info.issuer, "CN=Test Box Root CA");
     assert!(!info.self_signed);
+}
+
+#[tokio::test]
+async fn probe_and_pin_work_over_ipv6_literals() {
+    let Ok(listener) = TcpListener::bind("[::1]:0").await else {
+        eprintln!("no IPv6 loopback on this machine; nothing to check");
+        return;
+    };
+    let nas = self_signed("QNAP NAS");
+    let server = TestServer::serve(listener, server_config(&nas));
+    let url = format!("https://[::1]:{}/", server.addr.port());
+    let info = probe_certificate(&url).await.unwrap();
+    assert_eq!(info.sha256, fingerprint_of(&nas.cert));
+    let body = get(client(&Trust::Pinned(info.sha256)).build().unwrap(), &url)
+        .await
+        .unwrap();
+    assert_eq!(body, BODY);
 }
 
 #[tokio::test]

@@ -6,6 +6,23 @@
 //! by pinning the SHA-256 fingerprint of that exact certificate, the way SSH's
 //! `known_hosts` pins a host key. [`probe_certificate`] fetches what to show the user
 //! before pinning, without ever completing a handshake with the untrusted server.
+//!
+//! A client builds its HTTP client from the profile's trust and adds its own settings:
+//!
+//! ```ignore
+//! let trust = match &profile.cert_sha256 {
+//!     Some(pin) => Trust::Pinned(pin.clone()),
+//!     None => Trust::WebPki,
+//! };
+//! let http = tls::client_builder(&trust)?
+//!     .pool_max_idle_per_host(4)
+//!     .connect_timeout(Duration::from_secs(10))
+//!     .build()?;
+//! ```
+//!
+//! When a request fails, [`certificate_rejection`] tells a refused certificate from a
+//! network error (an unknown issuer on a fresh NAS means: probe, ask, pin), and
+//! [`find_pin_mismatch`] tells that a pinned certificate changed.
 
 mod pinned;
 mod probe;
