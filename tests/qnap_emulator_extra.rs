@@ -488,3 +488,15 @@ async fn misc_funcs() {
     assert_eq!(tree[0]["id"], "/Public/docs");
     assert_eq!(status(&fx.util("func=get_tree").await), 4);
 }
+
+/// Bodies far above any framework default limit stream through to disk intact.
+#[tokio::test]
+async fn large_upload_streams_to_disk() {
+    let fx = fixture().await;
+    let data: Vec<u8> = (0..12 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let r = fx
+        .upload("dest_path=/Public&overwrite=1", "file", "big.bin", &data)
+        .await;
+    assert_eq!(status(&r.json::<Value>().await.unwrap()), 1);
+    assert!(std::fs::read(fx.path("Public/big.bin")).unwrap() == data);
+}
