@@ -82,18 +82,29 @@ pub struct QnapEmulatorConfig {
     pub hostname: String,
 }
 
-impl QnapEmulatorConfig {
-    /// A QTS 5 box with one read-write account, volume `CACHEDEV1_DATA`, no faults.
-    pub fn new(root: impl Into<PathBuf>, user: &str, password: &str) -> Self {
+impl Default for QnapEmulatorConfig {
+    /// A QTS 5 box with no root and no account yet: fill in `root` and `users`.
+    fn default() -> Self {
         QnapEmulatorConfig {
-            root: root.into(),
-            users: vec![QnapUser::new(user, password)],
+            root: PathBuf::new(),
+            users: Vec::new(),
             volume: "CACHEDEV1_DATA".into(),
             faults: FaultConfig::default(),
             version: "5.5.6.5208".into(),
             build: "20250715".into(),
             legacy_profile: false,
             hostname: "NASCMD-EMU".into(),
+        }
+    }
+}
+
+impl QnapEmulatorConfig {
+    /// A QTS 5 box with one read-write account, volume `CACHEDEV1_DATA`, no faults.
+    pub fn new(root: impl Into<PathBuf>, user: &str, password: &str) -> Self {
+        QnapEmulatorConfig {
+            root: root.into(),
+            users: vec![QnapUser::new(user, password)],
+            ..QnapEmulatorConfig::default()
         }
     }
 }
