@@ -196,6 +196,16 @@ async fn hostile_paths_never_escape() {
             assert!(matches!(status(&v), 12 | 25), "{q}: {v}");
         }
     }
+    // Listing shows the link itself, never the outside target's size.
+    let listed = fx.util("func=get_list&path=/Public").await;
+    let out = listed["datas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["filename"] == "out")
+        .unwrap();
+    assert_eq!(out["isfolder"], 0);
+    assert_eq!(out["is_link"], 1);
     // An absolute path is taken inside the root, never as the host's /etc.
     assert_eq!(status(&fx.util("func=get_list&path=/etc").await), 5);
     let r = fx
