@@ -510,3 +510,31 @@ async fn large_upload_streams_to_disk() {
     assert_eq!(status(&r.json::<Value>().await.unwrap()), 1);
     assert!(std::fs::read(fx.path("Public/big.bin")).unwrap() == data);
 }
+
+/// `get_viewer` in the path-info form the vendor document shows: inline, real MIME, ranges.
+#[tokio::test]
+async fn get_viewer_inline_with_mime_and_range() {
+    let fx = fixture().await;
+    std::fs::write(fx.path("Public/pic.jpg"), b"\xff\xd8fakejpeg").unwrap();
+    let r = fx
+        .http
+        .get(fx.url(&format!(
+            "/cgi-bin/filemanager/utilRequest.cgi/pic.jpg?sid={}&func=get_viewer&source_path=/Public&source_file=pic.jpg",
+            fx.sid
+        )))
+        .header("Range", "bytes=2-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "inline; filename=\"pic.jpg\""
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"fakejpeg");
+    let missing = fx
+        .util("func=get_viewer&source_path=/Public&source_file=nope.jpg")
+        .await;
+    assert_eq!(status(&missing), 5);
+}
