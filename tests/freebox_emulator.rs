@@ -1183,3 +1183,67 @@ async fn business_error_status_is_configurable() {
     let (s, _) = f.get(&format!("/api/v8/fs/ls/{V}")).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn tasks_on_nested_trees() {
+    let f = Fbx::ready().await;
+    let d = f.disk();
+    std::fs::create_dir_all(d.join("src/x/deep")).unwrap();
+    std::fs::write(d.join("src/x/deep/y.txt"), b"yyy").unwrap();
+    std::fs::write(d.join("src/z é.txt"), b"zz").unwrap();
+    std::fs::create_dir_all(d.join("Photos/src/x")).unwrap();
+    std::fs::write(d.join("Photos/src/x/keep.txt"), b"keep").unwrap();
+    let src = tok("/Disque dur/src");
+    // Folder onto an existing folder: merged.
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/cp/",
+            json!({"files": [src], "dst": P, "mode": "overwrite"}),
+        )
+        .await;
+    let t = f.wait_task(v["result"]["id"].as_u64().unwrap()).await;
+    assert_eq!(t["state"], "done", "{t}");
+    assert_eq!(t["nfiles"], 2);
+    assert_eq!(t["total_bytes"], 5);
+    assert_eq!(
+        std::fs::read(d.join("Photos/src/x/deep/y.txt")).unwrap(),
+        b"yyy"
+    );
+    assert_eq!(std::fs::read(d.join("Photos/src/z é.txt")).unwrap(), b"zz");
+    assert_eq!(
+        std::fs::read(d.join("Photos/src/x/keep.txt")).unwrap(),
+        b"keep"
+    );
+    // Move the tree into a new folder, then remove it.
+    let (_, v) = f
+        .post("/api/v8/fs/mkdir/", json!({"parent": V, "dirname": "dest"}))
+        .await;
+    let dest = v["result"].as_str().unwrap().to_owned();
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/mv/",
+            json!({"files": [src], "dst": dest, "mode": "overwrite"}),
+        )
+        .await;
+    assert_eq!(
+        f.wait_task(v["result"]["id"].as_u64().unwrap()).await["state"],
+        "done"
+    );
+    assert!(!d.join("src").exists());
+    assert_eq!(
+        std::fs::read(d.join("dest/src/x/deep/y.txt")).unwrap(),
+        b"yyy"
+    );
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/rm/",
+            json!({"files": [dest, tok("/Disque dur/Photos/src")]}),
+        )
+        .await;
+    assert_eq!(
+        f.wait_task(v["result"]["id"].as_u64().unwrap()).await["state"],
+        "done"
+    );
+    assert!(!d.join("dest").exists() && !d.join("Photos/src").exists());
+    assert!(d.join("Photos").is_dir());
+}
