@@ -7,8 +7,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use futures_util::{SinkExt, StreamExt};
 use hmac::{Hmac, KeyInit, Mac};
+use nascmd::emulator::RunningEmulator;
+use nascmd::emulator::faults::FaultConfig;
 use nascmd::emulator::freebox::{
-    AppPermissions, FreeboxEmulatorConfig, GrantMode, RunningFreebox, spawn,
+    AppPermissions, FreeboxControl, FreeboxEmulatorConfig, GrantMode, spawn_with_control,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -26,7 +28,8 @@ fn tok(clear: &str) -> String {
 }
 
 struct Fbx {
-    emu: RunningFreebox,
+    emu: RunningEmulator,
+    control: FreeboxControl,
     http: reqwest::Client,
     session: String,
     app_token: String,
@@ -56,9 +59,10 @@ impl Fbx {
         let dir = fixture_dir();
         let mut cfg = FreeboxEmulatorConfig::new(dir.path());
         tweak(&mut cfg);
-        let emu = spawn(cfg).await.unwrap();
+        let (emu, control) = spawn_with_control(cfg).await.unwrap();
         let mut f = Fbx {
             emu,
+            control,
             http: reqwest::Client::new(),
             session: String::new(),
             app_token: String::new(),
@@ -305,14 +309,14 @@ async fn missing_explorer_permission_and_expired_sessions() {
         assert_eq!(v["missing_right"], "explorer");
     }
     // Granting it takes a new session, like on the box.
-    f.emu.control.set_permissions(AppPermissions::default());
+    f.control.set_permissions(AppPermissions::default());
     let (_, v) = f.get("/api/v8/fs/ls/Lw==").await;
     assert_eq!(v["error_code"], "insufficient_rights");
     f.login().await.unwrap();
     let (s, _) = f.get("/api/v8/fs/ls/Lw==").await;
     assert_eq!(s, StatusCode::OK);
     // Expiry on demand, then re-login works.
-    f.emu.control.expire_sessions();
+    f.control.expire_sessions();
     let (s, v) = f.get("/api/v8/fs/ls/Lw==").await;
     assert_eq!(
         (s, v["error_code"].clone()),
@@ -1246,4 +1250,101 @@ async fn tasks_on_nested_trees() {
     );
     assert!(!d.join("dest").exists() && !d.join("Photos/src").exists());
     assert!(d.join("Photos").is_dir());
+}
+
+#[tokio::test]
+async fn faults_drop_transfers_which_then_resume() {
+    let mut f = Fbx::start(|c| {
+        c.faults = FaultConfig {
+            drop_after_bytes: Some(1000),
+            session_lifetime: Some(Duration::from_secs(600)),
+            ..FaultConfig::default()
+        }
+    })
+    .await;
+    f.login().await.unwrap();
+    let data: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(f.disk().join("big.bin"), &data).unwrap();
+    let t = tok("/Disque dur/big.bin");
+    // The first download is cut; a Range request picks up where it stopped.
+    let mut got = Vec::new();
+    let mut resp = f
+        .http
+        .get(f.url(&format!("/api/v8/dl/{t}")))
+        .header("X-Fbx-App-Auth", &f.session)
+        .send()
+        .await
+        .unwrap();
+    let mut cut = false;
+    loop {
+        match resp.chunk().await {
+            Ok(Some(c)) => got.extend_from_slice(&c),
+            Ok(None) => break,
+            Err(_) => {
+                cut = true;
+                break;
+            }
+        }
+    }
+    assert!(cut && got.len() < data.len(), "download was not dropped");
+    let rest = f
+        .http
+        .get(f.url(&format!("/api/v8/dl/{t}")))
+        .header("X-Fbx-App-Auth", &f.session)
+        .header("Range", format!("bytes={}-", got.len()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.status(), StatusCode::PARTIAL_CONTENT);
+    got.extend_from_slice(&rest.bytes().await.unwrap());
+    assert_eq!(got, data);
+
+    // The first upload socket is dropped mid-frame; nothing under the final name; resume.
+    let mut ws = ws_connect(&f).await;
+    ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":1,"dirname":V,"filename":"up.bin"}),
+    )
+    .await;
+    ws.send(Message::Binary(data.clone().into())).await.unwrap();
+    let next = ws.next().await;
+    assert!(!matches!(next, Some(Ok(Message::Text(_)))), "{next:?}");
+    drop(ws);
+    assert!(!f.disk().join("up.bin").exists());
+    let mut ws = ws_connect(&f).await;
+    let v = ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":2,"dirname":V,"filename":"up.bin"}),
+    )
+    .await;
+    let have = v["file_size"].as_u64().unwrap() as usize;
+    assert!(have > 0 && have < data.len(), "partial {have}");
+    ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":3,"dirname":V,"filename":"up.bin","force":"resume"}),
+    )
+    .await;
+    ws.send(Message::Binary(data[have..].to_vec().into()))
+        .await
+        .unwrap();
+    assert_eq!(ws_reply(&mut ws).await["result"]["total_len"], data.len());
+    ws_cmd(&mut ws, json!({"action":"upload_finalize","request_id":4})).await;
+    assert_eq!(std::fs::read(f.disk().join("up.bin")).unwrap(), data);
+}
+
+#[tokio::test]
+async fn faults_http500_and_latency() {
+    let f = Fbx::start(|c| {
+        c.faults = FaultConfig {
+            http500_every: Some(3),
+            latency: Some(Duration::from_millis(5)),
+            ..FaultConfig::default()
+        }
+    })
+    .await;
+    // Request 1 was the registration in start(); 2 passes, 3 fails.
+    let (s, _) = f.get_noauth("/api_version").await;
+    assert_eq!(s, StatusCode::OK);
+    let resp = f.http.get(f.url("/api_version")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }

@@ -91,7 +91,7 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .merge(legacy_send)
         .route_layer(middleware::from_fn_with_state(emu.clone(), version_guard));
 
-    Router::new()
+    let router = Router::new()
         .route("/api_version", get(api_version))
         .route("/share/{token}", get(share::serve_public))
         .route("/share/{token}/", get(share::serve_public))
@@ -99,8 +99,8 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .merge(api)
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
-        .layer(middleware::from_fn_with_state(emu.clone(), business_status))
-        .with_state(emu)
+        .layer(middleware::from_fn_with_state(emu.clone(), business_status));
+    emu.faults.layer(router).with_state(emu)
 }
 
 /// `GET /api_version`: bare object, no envelope.
