@@ -24,7 +24,7 @@ use tokio::io::AsyncWriteExt;
 use crate::emulator::faults::Faults;
 
 use super::Emu;
-use super::envelope::{FbxError, ok, ok_empty, ok_list};
+use super::envelope::{FbxError, ok, ok_empty, ok_list, to_box_json};
 use super::routes::ApiMajor;
 
 const TEMP_PREFIX: &str = ".fbxemu-upload.";
@@ -136,14 +136,20 @@ fn reply(action: &str, request_id: &Value, result: Option<Value>) -> Message {
     if let Some(r) = result {
         v["result"] = r;
     }
-    Message::Text(v.to_string().into())
+    box_text(&v)
+}
+
+/// A text frame written like the box's JSON (`/` escaped).
+fn box_text(v: &Value) -> Message {
+    let text = String::from_utf8(to_box_json(v)).unwrap_or_default();
+    Message::Text(text.into())
 }
 
 fn reply_err(action: &str, request_id: &Value, e: FbxError) -> Message {
     let mut v = e.body();
     v["action"] = json!(action);
     v["request_id"] = request_id.clone();
-    Message::Text(v.to_string().into())
+    box_text(&v)
 }
 
 /// Passes binary frames through the upload faults (bandwidth cap, dropped connection):
@@ -338,6 +344,9 @@ async fn start(emu: &Emu, cmd: &Value, request_id: Value) -> Result<Active, FbxE
     let dir_real = dir.real_or_denied()?;
     if !dir_real.is_dir() {
         return Err(FbxError::path_not_found());
+    }
+    if is_upload_temp(filename) {
+        return Err(FbxError::invalid_request("Requête invalide : nom réservé"));
     }
     let dest = emu.disk.child(&dir, filename)?;
     let dest_real = dest.real_or_denied()?.to_path_buf();
