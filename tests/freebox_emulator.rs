@@ -329,9 +329,11 @@ async fn mkdir_rename_and_escapes() {
         .post("/api/v8/fs/rename/", json!({"src": V, "dst": "x"}))
         .await;
     assert_eq!(v["error_code"], "access_denied");
-    // Undecodable token.
-    let (_, v) = f.get("/api/v8/fs/ls/%%%").await;
-    assert_eq!(v["success"], false);
+    // Undecodable tokens: JSON errors, never a crash or a plain-text reply.
+    for bad in ["%%%", "%FF%FE", "L0Rpc3F1ZSBkdXIv%00"] {
+        let (_, v) = f.get(&format!("/api/v8/fs/ls/{bad}")).await;
+        assert_eq!(v["success"], false, "{bad}");
+    }
 }
 
 #[tokio::test]

@@ -154,11 +154,28 @@ async fn version_guard(State(emu): State<Arc<Emu>>, mut req: Request, next: Next
     next.run(req).await
 }
 
-/// Gives business errors the configured status.
+/// Gives business errors the configured status, and turns axum's plain-text extractor
+/// rejections (bad percent-encoding, not a WebSocket handshake…) into the box's envelope.
 async fn business_status(State(emu): State<Arc<Emu>>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     if resp.extensions().get::<BusinessError>().is_some() {
         *resp.status_mut() = emu.cfg.business_error_status;
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    let status = resp.status();
+    let keep = [
+        axum::http::StatusCode::NOT_FOUND,
+        axum::http::StatusCode::RANGE_NOT_SATISFIABLE,
+    ];
+    if status.is_client_error() && !keep.contains(&status) && !is_json {
+        let mut e = FbxError::invalid_request("Requête invalide");
+        e.status = Some(status);
+        return e.into_response();
     }
     resp
 }
