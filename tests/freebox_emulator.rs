@@ -7,7 +7,7 @@ mod freebox_support;
 use std::time::Duration;
 
 use freebox_support::*;
-use nascmd::emulator::freebox::{AppPermissions, GrantMode};
+use nascmd::emulator::freebox::{AppPermissions, GrantMode, VolumeLayout};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -674,4 +674,39 @@ async fn tasks_on_nested_trees() {
     );
     assert!(!d.join("dest").exists() && !d.join("Photos/src").exists());
     assert!(d.join("Photos").is_dir());
+}
+
+#[tokio::test]
+async fn older_box_and_volume_per_folder_layout() {
+    let mut f = Fbx::start(|c| {
+        c.api_major = 8;
+        c.layout = VolumeLayout::VolumePerFolder;
+    })
+    .await;
+    f.login().await.unwrap();
+    // The fixture's top-level folder `Photos` is now a volume; files at the top are not.
+    std::fs::create_dir(f.disk().join("Disque 1")).unwrap();
+    let (_, v) = f.get_noauth("/api_version").await;
+    assert_eq!(v["api_version"], "8.0");
+    let (_, v) = f.get("/api/v15/fs/ls/Lw==").await;
+    assert_eq!(v["error_code"], "invalid_api_version");
+    let (_, v) = f.get("/api/v4/fs/ls/Lw==?removeHidden=1").await;
+    assert_eq!(names(&v["result"]), ["Disque 1", "Photos"]);
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/mkdir/",
+            json!({"parent": "Lw==", "dirname": "new"}),
+        )
+        .await;
+    assert_eq!(v["error_code"], "access_denied");
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/mkdir/",
+            json!({"parent": tok("/Disque 1"), "dirname": "new"}),
+        )
+        .await;
+    assert_eq!(v["result"], tok("/Disque 1/new"));
+    assert!(f.disk().join("Disque 1/new").is_dir());
+    let (_, v) = f.get(&format!("/api/v8/fs/info/{}", tok("/a.txt"))).await;
+    assert_eq!(v["error_code"], "path_not_found");
 }
