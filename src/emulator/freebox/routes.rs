@@ -105,7 +105,7 @@ pub fn router(emu: Arc<Emu>) -> Router {
 
 /// `GET /api_version`: bare object, no envelope.
 async fn api_version(State(emu): State<Arc<Emu>>) -> Response {
-    let host = emu
+    let port = emu
         .base_url
         .trim_start_matches("http://")
         .rsplit_once(':')
@@ -116,9 +116,10 @@ async fn api_version(State(emu): State<Arc<Emu>>) -> Response {
         &json!({
             "box_model_name": "Freebox v9 (r1)",
             "api_base_url": "/api/",
-            "https_port": host,
+            "https_port": port,
             "device_name": "Freebox Server",
-            "https_available": emu.cfg.remote_access,
+            // No TLS here: clients must not switch to https://api_domain.
+            "https_available": false,
             "box_model": "fbxgw9-r1",
             "api_domain": format!("{}.fbxos.fr", &emu.uid[..8]),
             "uid": emu.uid,
