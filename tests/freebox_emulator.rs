@@ -13,7 +13,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn discovery_registration_challenge_session_logout() {
-    let mut f = Fbx::start(|c| c.grant = GrantMode::After(Duration::from_millis(400))).await;
+    let mut f = Fbx::start(|c| c.grant = GrantMode::After(Duration::from_millis(1500))).await;
     // #1: bare object at the web root, api_version a string.
     let (s, v) = f.get_noauth("/api_version").await;
     assert_eq!(s, StatusCode::OK);
@@ -38,7 +38,7 @@ async fn discovery_registration_challenge_session_logout() {
     // Logging in while pending is refused.
     let err = f.login().await.unwrap_err();
     assert_eq!(err["error_code"], "pending_token");
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     let (_, v) = f.get_noauth("/api/v8/login/authorize/1/").await;
     assert_eq!(v["result"]["status"], "granted");
     // #5: bad password.
@@ -118,10 +118,10 @@ async fn denied_and_timed_out_registrations() {
     let (_, v) = f.get_noauth("/api/v8/login/authorize/99").await;
     assert_eq!(v["result"]["status"], "unknown");
 
-    let f = Fbx::start(|c| c.grant = GrantMode::Timeout(Duration::from_millis(200))).await;
+    let f = Fbx::start(|c| c.grant = GrantMode::Timeout(Duration::from_millis(1000))).await;
     let (_, v) = f.get_noauth("/api/v8/login/authorize/1").await;
     assert_eq!(v["result"]["status"], "pending");
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let (_, v) = f.get_noauth("/api/v8/login/authorize/1").await;
     assert_eq!(v["result"]["status"], "timeout");
 }
@@ -165,10 +165,10 @@ async fn missing_explorer_permission_and_expired_sessions() {
     assert_eq!(f.get("/api/v8/fs/ls/Lw==").await.0, StatusCode::OK);
 
     // Session lifetime.
-    let mut f = Fbx::start(|c| c.session_ttl = Duration::from_millis(300)).await;
+    let mut f = Fbx::start(|c| c.session_ttl = Duration::from_millis(1000)).await;
     f.login().await.unwrap();
     assert_eq!(f.get("/api/v8/fs/ls/Lw==").await.0, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
         f.get("/api/v8/fs/ls/Lw==").await.1["error_code"],
         "auth_required"
