@@ -110,6 +110,30 @@ async fn discovery_registration_challenge_session_logout() {
 }
 
 #[tokio::test]
+async fn v8_login_needs_the_verdict_polled() {
+    let mut f = Fbx::start(|_| {}).await;
+    assert_eq!(
+        f.login_unpolled().await.unwrap_err()["error_code"],
+        "pending_token"
+    );
+    f.login().await.unwrap();
+    // Older APIs let an app in as soon as the owner answered.
+    let mut old = Fbx::start(|_| {}).await;
+    let (_, ch) = old.get_noauth("/api/v6/login/").await;
+    let challenge = ch["result"]["challenge"].as_str().unwrap();
+    let password = hmac_hex(&old.app_token, challenge);
+    let (s, v) = old
+        .post_noauth(
+            "/api/v6/login/session/",
+            json!({"app_id": "t.app", "password": password}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    old.session = v["result"]["session_token"].as_str().unwrap().to_owned();
+    assert_eq!(old.get("/api/v6/fs/ls/Lw==").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn denied_and_timed_out_registrations() {
     let mut f = Fbx::start(|c| c.grant = GrantMode::Deny).await;
     let (_, v) = f.get_noauth("/api/v8/login/authorize/1").await;

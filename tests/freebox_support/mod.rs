@@ -86,7 +86,14 @@ impl Fbx {
         format!("{}{path}", self.emu.base_url)
     }
 
+    /// Polls the registration once (v8+ boxes want the verdict seen), then logs in.
     pub async fn login(&mut self) -> Result<(), Value> {
+        self.get_noauth("/api/v8/login/authorize/1").await;
+        self.login_unpolled().await
+    }
+
+    /// Challenge + HMAC session login, without polling the registration first.
+    pub async fn login_unpolled(&mut self) -> Result<(), Value> {
         let (_, ch) = self.get_noauth("/api/v8/login/").await;
         let challenge = ch["result"]["challenge"].as_str().unwrap();
         let password = hmac_hex(&self.app_token, challenge);

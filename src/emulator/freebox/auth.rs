@@ -9,6 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
@@ -22,6 +23,7 @@ use sha1::Sha1;
 use super::Emu;
 use super::envelope::{FbxError, MSG_AUTH_REQUIRED, ok, ok_empty, parse_body};
 use super::random::base64_token;
+use super::routes::ApiMajor;
 
 /// How the emulated owner answers a registration (the front-panel button).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -290,7 +292,11 @@ fn hex_decode(s: &str) -> Result<Vec<u8>, ()> {
 }
 
 /// `POST /api/vN/login/session/`
-pub async fn open_session(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response, FbxError> {
+pub async fn open_session(
+    State(emu): State<Arc<Emu>>,
+    Extension(ApiMajor(major)): Extension<ApiMajor>,
+    body: Bytes,
+) -> Result<Response, FbxError> {
     let req: SessionBody = parse_body(&body)?;
     let auth = &emu.auth;
     let mut inner = auth.lock();
@@ -306,7 +312,11 @@ pub async fn open_session(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Re
             "Erreur d'authentification de l'application",
         ));
     };
-    auth.settle(app);
+    // From v8 the verdict only counts once the app has seen it by polling its track;
+    // older APIs let an app log in as soon as the owner answered.
+    if major < 8 {
+        auth.settle(app);
+    }
     match app.status {
         TrackStatus::Granted => {}
         TrackStatus::Pending => {
