@@ -229,6 +229,20 @@ async fn websocket_upload_and_tracking() {
         std::fs::read(f.disk().join("part.bin")).unwrap(),
         b"12345678"
     );
+    // A 250-byte name (the temporary name must still fit in 255 bytes).
+    let long = "é".repeat(125);
+    ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","dirname":V,"filename":long,"force":"overwrite"}),
+    )
+    .await;
+    ws.send(Message::Binary(b"long".to_vec().into()))
+        .await
+        .unwrap();
+    assert_eq!(ws_reply(&mut ws).await["result"]["total_len"], 4);
+    let v = ws_cmd(&mut ws, json!({"action":"upload_finalize"})).await;
+    assert_eq!(v["success"], true, "{v}");
+    assert_eq!(std::fs::read(f.disk().join(&long)).unwrap(), b"long");
     // Bad folder and hostile names.
     let v = ws_cmd(
         &mut ws,

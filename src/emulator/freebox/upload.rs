@@ -35,9 +35,16 @@ pub fn is_upload_temp(name: &str) -> bool {
     name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
 }
 
-/// The temporary name of an upload of `name`.
+/// The temporary name of an upload of `name` (deterministic, so a later `resume` finds
+/// it). Long names are replaced by a digest to stay under the 255-byte name limit.
 pub fn temp_name(name: &str) -> String {
-    format!("{TEMP_PREFIX}{name}{TEMP_SUFFIX}")
+    if name.len() + TEMP_PREFIX.len() + TEMP_SUFFIX.len() <= 255 {
+        return format!("{TEMP_PREFIX}{name}{TEMP_SUFFIX}");
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{TEMP_PREFIX}{hex}{TEMP_SUFFIX}")
 }
 
 pub fn now_secs() -> i64 {
