@@ -7,7 +7,9 @@ mod freebox_support;
 use std::time::Duration;
 
 use freebox_support::*;
-use nascmd::emulator::freebox::{AppPermissions, GrantMode, VolumeLayout};
+use nascmd::emulator::freebox::{
+    AppPermissions, FreeboxEmulatorConfig, GrantMode, VolumeLayout, spawn_with_control,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -733,4 +735,38 @@ async fn older_box_and_volume_per_folder_layout() {
     assert!(f.disk().join("Disque 1/new").is_dir());
     let (_, v) = f.get(&format!("/api/v8/fs/info/{}", tok("/a.txt"))).await;
     assert_eq!(v["error_code"], "path_not_found");
+}
+
+#[tokio::test]
+async fn granted_apps_survive_a_restart_with_a_state_file() {
+    let state_dir = tempfile::tempdir().unwrap();
+    let state = state_dir.path().join("fbx-state.json");
+    let st = state.clone();
+    let mut f = Fbx::start(move |c| c.state_file = Some(st)).await;
+    f.login().await.unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // A new emulator over the same state file knows the app: no new button press.
+    let mut cfg = FreeboxEmulatorConfig::new(f.disk());
+    cfg.state_file = Some(state.clone());
+    cfg.grant = GrantMode::Deny;
+    let (emu, control) = spawn_with_control(cfg).await.unwrap();
+    let mut g = Fbx {
+        emu,
+        control,
+        http: reqwest::Client::new(),
+        session: String::new(),
+        app_token: f.app_token.clone(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    g.login_unpolled().await.unwrap();
+    assert_eq!(g.get("/api/v8/fs/ls/Lw==").await.0, StatusCode::OK);
+    // Revoking it forgets it for good.
+    g.control.revoke_app("t.app");
+    assert_eq!(
+        g.login_unpolled().await.unwrap_err()["error_code"],
+        "invalid_token"
+    );
+    assert!(!std::fs::read_to_string(&state).unwrap().contains("t.app"));
 }

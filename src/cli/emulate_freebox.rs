@@ -59,6 +59,10 @@ pub struct FreeboxEmulateArgs {
     /// Ignore `Range` on downloads (always the whole file with 200).
     #[arg(long)]
     pub no_range: bool,
+    /// Keep granted app registrations in FILE across restarts (written 0600: it holds
+    /// app tokens).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// Allow listening on a non-loopback address.
     #[arg(long)]
     pub allow_remote: bool,
@@ -83,6 +87,7 @@ impl FreeboxEmulateArgs {
             VolumeLayout::SingleDisk(self.disk_name.clone())
         };
         cfg.faults = (*self.faults).clone().into();
+        cfg.state_file = self.state.clone();
         cfg.app_permissions = AppPermissions {
             explorer: !self.no_explorer,
             ..AppPermissions::default()

@@ -6,6 +6,7 @@
 //! observed on real boxes) and can all be expired on demand.
 
 use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, KeyInit, Mac};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha1::Sha1;
 
@@ -122,18 +123,103 @@ pub struct AuthState {
     inner: Mutex<AuthInner>,
     grant: GrantMode,
     session_ttl: Duration,
+    /// Where granted apps are kept across restarts (None: memory only).
+    state_file: Option<PathBuf>,
+}
+
+/// What the state file holds: the granted apps (their tokens are secrets: file is 0600).
+#[derive(Serialize, Deserialize, Default)]
+struct SavedState {
+    next_track_id: u64,
+    apps: Vec<SavedApp>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedApp {
+    app_id: String,
+    app_token: String,
+    track_id: u64,
 }
 
 impl AuthState {
-    pub fn new(grant: GrantMode, session_ttl: Duration, permissions: AppPermissions) -> Self {
-        AuthState {
-            inner: Mutex::new(AuthInner {
-                next_track_id: 1,
-                permissions,
-                ..AuthInner::default()
-            }),
+    pub fn new(
+        grant: GrantMode,
+        session_ttl: Duration,
+        permissions: AppPermissions,
+        state_file: Option<PathBuf>,
+    ) -> std::io::Result<Self> {
+        let mut inner = AuthInner {
+            next_track_id: 1,
+            permissions,
+            ..AuthInner::default()
+        };
+        if let Some(path) = &state_file {
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    let saved: SavedState = serde_json::from_slice(&bytes).map_err(|e| {
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            format!("{}: {e}", path.display()),
+                        )
+                    })?;
+                    inner.next_track_id = saved.next_track_id.max(1);
+                    for a in saved.apps {
+                        inner.apps.insert(
+                            a.app_id.clone(),
+                            App {
+                                app_id: a.app_id,
+                                app_token: a.app_token,
+                                track_id: a.track_id,
+                                registered: Instant::now(),
+                                status: TrackStatus::Granted,
+                            },
+                        );
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(AuthState {
+            inner: Mutex::new(inner),
             grant,
             session_ttl,
+            state_file,
+        })
+    }
+
+    /// Writes the granted apps to the state file (0600, replaced atomically).
+    fn save(&self, inner: &AuthInner) {
+        let Some(path) = &self.state_file else { return };
+        let saved = SavedState {
+            next_track_id: inner.next_track_id,
+            apps: inner
+                .apps
+                .values()
+                .filter(|a| a.status == TrackStatus::Granted)
+                .map(|a| SavedApp {
+                    app_id: a.app_id.clone(),
+                    app_token: a.app_token.clone(),
+                    track_id: a.track_id,
+                })
+                .collect(),
+        };
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let tmp = path.with_extension("tmp");
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&tmp)?;
+            f.write_all(&serde_json::to_vec(&saved).map_err(std::io::Error::other)?)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        if let Err(e) = write() {
+            tracing::warn!(path = %path.display(), error = %e, "cannot save the emulator state");
         }
     }
 
@@ -167,6 +253,7 @@ impl AuthState {
         let mut inner = self.lock();
         inner.apps.remove(app_id);
         inner.sessions.retain(|_, s| s.app_id != app_id);
+        self.save(&inner);
     }
 
     /// The live session for a header value, if any.
@@ -180,10 +267,11 @@ impl AuthState {
         Some(s.clone())
     }
 
-    /// Decides the status of a registration the way the emulated owner would.
-    fn settle(&self, app: &mut App) {
+    /// Decides the status of a registration the way the emulated owner would; true when
+    /// it was just granted (the state file then needs saving).
+    fn settle(&self, app: &mut App) -> bool {
         if app.status != TrackStatus::Pending {
-            return;
+            return false;
         }
         let waited = app.registered.elapsed();
         app.status = match self.grant {
@@ -193,6 +281,7 @@ impl AuthState {
             GrantMode::Timeout(d) if waited >= d => TrackStatus::Timeout,
             _ => TrackStatus::Pending,
         };
+        app.status == TrackStatus::Granted
     }
 }
 
@@ -240,13 +329,17 @@ pub async fn track(
     let mut inner = auth.lock();
     let challenge = AuthState::new_challenge(&mut inner);
     let id: Option<u64> = id.trim_end_matches('/').parse().ok();
+    let mut granted_now = false;
     let status = match inner.apps.values_mut().find(|a| Some(a.track_id) == id) {
         Some(app) => {
-            auth.settle(app);
+            granted_now = auth.settle(app);
             app.status.as_str()
         }
         None => "unknown",
     };
+    if granted_now {
+        auth.save(&inner);
+    }
     ok(json!({"status": status, "challenge": challenge}))
 }
 
@@ -314,9 +407,16 @@ pub async fn open_session(
     };
     // From v8 the verdict only counts once the app has seen it by polling its track;
     // older APIs let an app log in as soon as the owner answered.
-    if major < 8 {
-        auth.settle(app);
+    if major < 8 && auth.settle(app) {
+        let inner_ref: &AuthInner = &inner;
+        auth.save(inner_ref);
     }
+    let Some(app) = inner.apps.get_mut(&req.app_id) else {
+        return Err(auth_error(
+            "invalid_token",
+            "Erreur d'authentification de l'application",
+        ));
+    };
     match app.status {
         TrackStatus::Granted => {}
         TrackStatus::Pending => {

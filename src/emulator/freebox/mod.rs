@@ -45,6 +45,9 @@ pub struct FreeboxEmulatorConfig {
     pub root: PathBuf,
     /// How the owner answers app registrations (the front-panel button).
     pub grant: GrantMode,
+    /// File keeping granted app registrations across restarts (JSON, 0600; it holds
+    /// app tokens). `None`: everything lives in memory.
+    pub state_file: Option<PathBuf>,
     /// Injected faults (latency, 500s, truncation, bandwidth, drops, session lifetime).
     pub faults: FaultConfig,
     /// Permissions of every session opened.
@@ -75,6 +78,7 @@ impl FreeboxEmulatorConfig {
         FreeboxEmulatorConfig {
             root: root.into(),
             grant: GrantMode::Auto,
+            state_file: None,
             faults: FaultConfig::default(),
             app_permissions: AppPermissions::default(),
             api_major: 16,
@@ -112,7 +116,12 @@ impl Emu {
         let uid: String = random::token_from(b"0123456789abcdef", 32);
         let ttl = cfg.faults.session_lifetime.unwrap_or(cfg.session_ttl);
         let emu = Arc::new(Emu {
-            auth: auth::AuthState::new(cfg.grant, ttl, cfg.app_permissions.clone()),
+            auth: auth::AuthState::new(
+                cfg.grant,
+                ttl,
+                cfg.app_permissions.clone(),
+                cfg.state_file.clone(),
+            )?,
             faults: Faults::new(cfg.faults.clone()),
             tasks: tasks::TaskQueue::default(),
             uploads: upload::Uploads::default(),
