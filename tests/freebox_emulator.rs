@@ -136,6 +136,16 @@ async fn v8_login_needs_the_verdict_polled() {
 }
 
 #[tokio::test]
+async fn grant_after_a_number_of_polls() {
+    let mut f = Fbx::start(|c| c.grant = GrantMode::AfterPolls(2)).await;
+    for expected in ["pending", "pending", "granted", "granted"] {
+        let (_, v) = f.get_noauth("/api/v8/login/authorize/1").await;
+        assert_eq!(v["result"]["status"], expected);
+    }
+    f.login_unpolled().await.unwrap();
+}
+
+#[tokio::test]
 async fn denied_and_timed_out_registrations() {
     let mut f = Fbx::start(|c| c.grant = GrantMode::Deny).await;
     let (_, v) = f.get_noauth("/api/v8/login/authorize/1").await;

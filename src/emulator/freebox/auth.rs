@@ -34,6 +34,8 @@ pub enum GrantMode {
     Auto,
     /// `pending` until this long after registration, then granted (a button press).
     After(Duration),
+    /// `pending` for this many polls of the track, then granted (deterministic in tests).
+    AfterPolls(u32),
     /// Denied at the first poll.
     Deny,
     /// `pending` until this long after registration, then `timeout` (nobody pressed).
@@ -95,6 +97,8 @@ struct App {
     track_id: u64,
     registered: Instant,
     status: TrackStatus,
+    /// Track polls seen so far (for `GrantMode::AfterPolls`).
+    polls: u32,
 }
 
 /// A logged-in session; `permissions` is the snapshot taken at login.
@@ -172,6 +176,7 @@ impl AuthState {
                                 track_id: a.track_id,
                                 registered: Instant::now(),
                                 status: TrackStatus::Granted,
+                                polls: 0,
                             },
                         );
                     }
@@ -279,6 +284,7 @@ impl AuthState {
             GrantMode::Deny => TrackStatus::Denied,
             GrantMode::After(d) if waited >= d => TrackStatus::Granted,
             GrantMode::Timeout(d) if waited >= d => TrackStatus::Timeout,
+            GrantMode::AfterPolls(n) if app.polls > n => TrackStatus::Granted,
             _ => TrackStatus::Pending,
         };
         app.status == TrackStatus::Granted
@@ -315,6 +321,7 @@ pub async fn authorize(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Respo
             track_id,
             registered: Instant::now(),
             status: TrackStatus::Pending,
+            polls: 0,
         },
     );
     Ok(ok(json!({"app_token": app_token, "track_id": track_id})))
@@ -332,6 +339,7 @@ pub async fn track(
     let mut granted_now = false;
     let status = match inner.apps.values_mut().find(|a| Some(a.track_id) == id) {
         Some(app) => {
+            app.polls = app.polls.saturating_add(1);
             granted_now = auth.settle(app);
             app.status.as_str()
         }
