@@ -244,15 +244,18 @@ impl Client {
                     tokio::time::sleep(backoff(attempt)).await;
                     attempt += 1;
                 }
-                // Old firmware answers an expired session with an HTML login page.
-                Retry::Never
-                    if matches!(err, VfsError::Protocol(_))
-                        && kind == Kind::Read
-                        && !relogged
-                        && !self.session_alive().await.unwrap_or(true) =>
-                {
-                    self.relogin(generation).await?;
-                    relogged = true;
+                // A read answered with HTML or a cut-off body: old firmware sends a
+                // login page for an expired session; otherwise try again a little later.
+                Retry::Never if matches!(err, VfsError::Protocol(_)) && kind == Kind::Read => {
+                    if !relogged && !self.session_alive().await.unwrap_or(true) {
+                        self.relogin(generation).await?;
+                        relogged = true;
+                    } else if attempt + 1 < READ_ATTEMPTS {
+                        tokio::time::sleep(backoff(attempt)).await;
+                        attempt += 1;
+                    } else {
+                        return Err(err);
+                    }
                 }
                 _ => return Err(err),
             }

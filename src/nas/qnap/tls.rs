@@ -225,4 +225,80 @@ mod tests {
         assert!(parse_fingerprint("AB:CD").is_err());
         assert!(parse_fingerprint(&"zz".repeat(32)).is_err());
     }
+
+    /// A TLS server with a self-signed certificate answering every request "ok".
+    async fn self_signed_server() -> (String, CertificateDer<'static>) {
+        use rustls::pki_types::PrivateKeyDer;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let cert = CertificateDer::from_pem_slice(include_bytes!(
+            "../../../tests/fixtures/qnap/tls/cert.pem"
+        ))
+        .unwrap();
+        let key = PrivateKeyDer::from_pem_slice(include_bytes!(
+            "../../../tests/fixtures/qnap/tls/key.pem"
+        ))
+        .unwrap();
+        let server = rustls::ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.clone()], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("https://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let mut buf = vec![0u8; 4096];
+                    let mut got = Vec::new();
+                    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match tls.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => got.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let _ = tls
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                        )
+                        .await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        (url, cert)
+    }
+
+    fn client_for(url: &str, pin: Option<String>) -> reqwest::Client {
+        let cfg = QnapConfig {
+            base_url: url.to_owned(),
+            cert_sha256: pin,
+            ..QnapConfig::default()
+        };
+        configure(reqwest::Client::builder(), &cfg)
+            .unwrap()
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn pinned_self_signed_certificate_is_trusted_only_when_pinned() {
+        let (url, cert) = self_signed_server().await;
+        let fp = probe_certificate(&url).await.unwrap();
+        assert_eq!(fp, fingerprint(&cert));
+        let pinned = client_for(&url, Some(fp.to_lowercase().replace(':', "")));
+        let body = pinned.get(&url).send().await.unwrap().text().await.unwrap();
+        assert_eq!(body, "ok");
+        // Verified by default: the self-signed NAS is refused without the pin...
+        assert!(client_for(&url, None).get(&url).send().await.is_err());
+        // ...and with a pin of another certificate.
+        let wrong = client_for(&url, Some(fingerprint(b"another certificate")));
+        assert!(wrong.get(&url).send().await.is_err());
+        assert!(probe_certificate("http://127.0.0.1:1/").await.is_err());
+    }
 }
