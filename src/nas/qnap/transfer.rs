@@ -178,7 +178,14 @@ impl Client {
         }
         let body = resp.bytes().await?;
         let v = wire::parse_json(&body)?;
-        wire::check_status(&v, name)
+        match wire::check_status(&v, name) {
+            // The NAS's generic failure on an upload means the body broke off on its
+            // side: worth sending again, like a dropped connection.
+            Err(VfsError::Server { code, .. }) if code == "0" => Err(VfsError::Network(
+                "the upload did not complete on the NAS (status 0)".into(),
+            )),
+            other => other,
+        }
     }
 }
 

@@ -54,6 +54,11 @@ impl QnapVfs {
         self.client.base_url().as_str()
     }
 
+    /// How many times the session was renewed after it expired (0 after `connect`).
+    pub fn session_renewals(&self) -> u64 {
+        self.client.sid().1.saturating_sub(1)
+    }
+
     /// Ends the session on the NAS (best effort).
     pub async fn logout(&self) {
         self.client.logout().await;
