@@ -655,3 +655,30 @@ async fn big_folder_lists_in_pages() {
         Some(VfsError::NotFound(_))
     ));
 }
+
+#[tokio::test]
+async fn read_only_account_sees_read_only_shares() {
+    let mut ro = QnapUser::new("guest", "pw");
+    ro.readonly = true;
+    let nas = start(Faults::default(), Some(vec![ro])).await;
+    std::fs::write(nas.root.join("Public/a.txt"), b"x").unwrap();
+    let vfs = QnapVfs::connect(config(&nas, "guest", "pw")).await.unwrap();
+    let shares = list_all(&vfs, &VPath::root()).await;
+    assert!(!shares.is_empty() && shares.iter().all(|e| e.readonly));
+    let files = list_all(&vfs, &p("/Public")).await;
+    assert!(files.iter().all(|e| e.readonly), "{files:?}");
+    let err = vfs.mkdir(&p("/Public/new")).await.unwrap_err();
+    assert!(matches!(err, VfsError::PermissionDenied(_)), "{err:?}");
+    assert!(!nas.root.join("Public/new").exists());
+    // A folder is never deleted to make room for a rename.
+    let nas = start(Faults::default(), None).await;
+    std::fs::create_dir_all(nas.root.join("Public/dir/inner")).unwrap();
+    std::fs::write(nas.root.join("Public/f"), b"x").unwrap();
+    let vfs = connect(&nas).await;
+    let err = vfs
+        .rename(&p("/Public/f"), &p("/Public/dir"), true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, VfsError::AlreadyExists(_)), "{err:?}");
+    assert!(nas.root.join("Public/dir/inner").is_dir());
+}

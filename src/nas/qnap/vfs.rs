@@ -278,8 +278,12 @@ impl Vfs for QnapVfs {
             ));
         }
         match self.client.rename(&dir, &old, &new).await {
-            Err(VfsError::AlreadyExists(_)) if overwrite && old != new => {
+            Err(e @ VfsError::AlreadyExists(_)) if overwrite && old != new => {
                 // File Station never replaces on rename: remove the target, then retry.
+                // A folder is never removed to make room (like rename(2) over a dir).
+                if self.client.stat(&dir, &new).await?.is_folder() {
+                    return Err(e);
+                }
                 self.client.delete(&dir, &[&new]).await?;
                 self.client.rename(&dir, &old, &new).await
             }
