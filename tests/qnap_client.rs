@@ -682,3 +682,177 @@ async fn read_only_account_sees_read_only_shares() {
     assert!(matches!(err, VfsError::AlreadyExists(_)), "{err:?}");
     assert!(nas.root.join("Public/dir/inner").is_dir());
 }
+
+// ------------------------------------------------- through the job engine
+
+mod through_jobs {
+    use super::*;
+    use nascmd::jobs::{
+        ConflictPolicy, EngineOptions, JobEngine, JobEvent, JobKind, JobReport, JobSpec,
+        RetryPolicy,
+    };
+    use nascmd::vfs::VfsHandle;
+    use nascmd::vfs::local::LocalFs;
+
+    fn vp(p: &Path) -> VPath {
+        VPath::parse(p.to_str().unwrap()).unwrap()
+    }
+
+    async fn run_job(spec: JobSpec) -> JobReport {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let engine = JobEngine::with_options(
+            tx,
+            EngineOptions {
+                workers: 8,
+                retry: RetryPolicy {
+                    retries: 4,
+                    first_delay: Duration::from_millis(50),
+                    max_delay: Duration::from_millis(500),
+                },
+            },
+        );
+        let id = engine.start(spec);
+        let wait = async {
+            while let Some(ev) = rx.recv().await {
+                if let JobEvent::Finished { id: j, report } = ev
+                    && j == id
+                {
+                    return report;
+                }
+            }
+            panic!("event channel closed");
+        };
+        tokio::time::timeout(Duration::from_secs(300), wait)
+            .await
+            .expect("job timed out")
+    }
+
+    fn copy(src: VfsHandle, sources: Vec<VPath>, dst: VfsHandle, dir: VPath) -> JobSpec {
+        JobSpec {
+            kind: JobKind::Copy,
+            src,
+            sources,
+            dst: Some((dst, dir)),
+            rename_to: None,
+            conflict: ConflictPolicy::Overwrite,
+        }
+    }
+
+    fn assert_clean(report: &JobReport) {
+        assert!(report.failed.is_empty(), "{:?}", report.failed);
+        assert!(!report.cancelled);
+    }
+
+    /// Upload of a nested tree plus a file over 100 MB, then download of all of it,
+    /// bytes compared, with a session that expires several times meanwhile.
+    #[tokio::test]
+    async fn tree_and_big_file_both_ways_with_expiring_session() {
+        let nas = start(
+            Faults {
+                session_lifetime: Some(Duration::from_secs(2)),
+                ..Faults::default()
+            },
+            None,
+        )
+        .await;
+        let qnap: Arc<QnapVfs> = Arc::new(connect(&nas).await);
+        let nas_vfs: VfsHandle = qnap.clone();
+        let local: VfsHandle = Arc::new(LocalFs::new());
+        let work = tempfile::tempdir().unwrap();
+        let up = work.path().join("upload");
+        let files = make_local_tree(&up, 20, 15);
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(up.join("big.bin")).unwrap();
+            for i in 0..101u64 {
+                f.write_all(&pattern(i, 1 << 20)).unwrap();
+            }
+        }
+        let report = run_job(copy(
+            local.clone(),
+            vec![vp(&up)],
+            nas_vfs.clone(),
+            p("/Public"),
+        ))
+        .await;
+        assert_clean(&report);
+        assert_eq!(report.items_done, files.len() as u64 + 1);
+        for (rel, data) in &files {
+            let got = std::fs::read(nas.root.join("Public/upload").join(rel)).unwrap();
+            assert_eq!(&got, data, "{rel}");
+        }
+        let big_src = std::fs::read(up.join("big.bin")).unwrap();
+        assert!(std::fs::read(nas.root.join("Public/upload/big.bin")).unwrap() == big_src);
+
+        let down = work.path().join("download");
+        std::fs::create_dir_all(&down).unwrap();
+        let report = run_job(copy(
+            nas_vfs.clone(),
+            vec![p("/Public/upload")],
+            local.clone(),
+            vp(&down),
+        ))
+        .await;
+        assert_clean(&report);
+        for (rel, data) in &files {
+            assert_eq!(&std::fs::read(down.join("upload").join(rel)).unwrap(), data);
+        }
+        assert!(std::fs::read(down.join("upload/big.bin")).unwrap() == big_src);
+        assert!(qnap.session_renewals() >= 1, "the session never expired");
+    }
+
+    /// A move within the NAS goes through the server-side move: the source is gone,
+    /// the target complete.
+    #[tokio::test]
+    async fn move_within_the_nas() {
+        let nas = start(Faults::default(), None).await;
+        std::fs::create_dir_all(nas.root.join("Public/album/2024")).unwrap();
+        std::fs::write(nas.root.join("Public/album/2024/p.jpg"), pattern(4, 90_000)).unwrap();
+        let nas_vfs: VfsHandle = Arc::new(connect(&nas).await);
+        let report = run_job(JobSpec {
+            kind: JobKind::Move,
+            ..copy(
+                nas_vfs.clone(),
+                vec![p("/Public/album")],
+                nas_vfs.clone(),
+                p("/Backups"),
+            )
+        })
+        .await;
+        assert_clean(&report);
+        assert!(!nas.root.join("Public/album").exists());
+        assert_eq!(
+            std::fs::read(nas.root.join("Backups/album/2024/p.jpg")).unwrap(),
+            pattern(4, 90_000)
+        );
+    }
+
+    /// A download whose connection drops resumes and arrives intact.
+    #[tokio::test]
+    async fn dropped_download_completes_through_the_engine() {
+        let nas = start(
+            Faults {
+                drop_after_bytes: Some(700_000),
+                ..Faults::default()
+            },
+            None,
+        )
+        .await;
+        let data = pattern(8, 4_000_000);
+        std::fs::write(nas.root.join("Public/clip.bin"), &data).unwrap();
+        let nas_vfs: VfsHandle = Arc::new(connect(&nas).await);
+        let local: VfsHandle = Arc::new(LocalFs::new());
+        let down = tempfile::tempdir().unwrap();
+        let report = run_job(copy(
+            nas_vfs,
+            vec![p("/Public/clip.bin")],
+            local,
+            vp(down.path()),
+        ))
+        .await;
+        assert_clean(&report);
+        assert!(std::fs::read(down.path().join("clip.bin")).unwrap() == data);
+        let leftovers: Vec<_> = std::fs::read_dir(down.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "temporary files left behind");
+    }
+}
