@@ -367,6 +367,28 @@ async fn two_step_login() {
 }
 
 #[tokio::test]
+async fn two_step_session_expiry_asks_for_a_new_code() {
+    let secret = "JBSWY3DPEHPK3PXP";
+    let mut user = QnapUser::new("bob", "pw");
+    user.totp_secret = Some(secret.into());
+    let faults = Faults {
+        session_lifetime: Some(Duration::from_millis(500)),
+        ..Faults::default()
+    };
+    let nas = start(faults, Some(vec![user])).await;
+    let mut cfg = config(&nas, "bob", "pw");
+    cfg.second_factor = qnap::current_totp(secret);
+    let vfs = QnapVfs::connect(cfg).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let err = vfs.list(&p("/Public")).await.err().unwrap();
+    assert!(matches!(err, VfsError::SecondFactorRequired), "{err:?}");
+    vfs.renew_session(&qnap::current_totp(secret).unwrap())
+        .await
+        .unwrap();
+    assert!(list_all(&vfs, &p("/Public")).await.is_empty());
+}
+
+#[tokio::test]
 async fn wrong_password_is_auth_failed() {
     let nas = start(Faults::default(), None).await;
     let err = QnapVfs::connect(config(&nas, "alice", "nope"))

@@ -178,6 +178,15 @@ impl Client {
         }
     }
 
+    /// Logs in with a new 2-step code (the next login sends it).
+    pub async fn login_with_code(&self, code: &str) -> VfsResult<()> {
+        let _guard = self.relogin_lock.lock().await;
+        if let Ok(mut c) = self.second_factor.lock() {
+            *c = Some(code.to_owned());
+        }
+        self.login().await
+    }
+
     /// Logs in again unless another task already did since `seen_generation`.
     pub async fn relogin(&self, seen_generation: u64) -> VfsResult<()> {
         let _guard = self.relogin_lock.lock().await;

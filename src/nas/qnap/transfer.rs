@@ -129,7 +129,7 @@ impl Client {
                 let mut relogged = false;
                 loop {
                     let (sid, generation) = self.sid();
-                    let part = Part::bytes(bytes.to_vec());
+                    let part = Part::stream_with_length(reqwest::Body::from(bytes.clone()), len);
                     match self.send_upload(&sid, &params, name, part).await {
                         Err(VfsError::SessionExpired) if !relogged => {
                             self.relogin(generation).await?;

@@ -59,6 +59,13 @@ impl QnapVfs {
         self.client.sid().1.saturating_sub(1)
     }
 
+    /// Logs in again with a fresh 2-step code, after an operation failed with
+    /// `VfsError::SecondFactorRequired` (the session of a 2SV account expired and the
+    /// NAS gave no "remember me" token to renew it silently).
+    pub async fn renew_session(&self, second_factor: &str) -> VfsResult<()> {
+        self.client.login_with_code(second_factor).await
+    }
+
     /// Ends the session on the NAS (best effort).
     pub async fn logout(&self) {
         self.client.logout().await;
@@ -181,9 +188,10 @@ impl Vfs for QnapVfs {
     fn label(&self) -> String {
         let url = self.client.base_url();
         let host = url.host_str().unwrap_or("?");
+        let user = crate::names::escape(self.client.user());
         match url.port() {
-            Some(p) => format!("qnap {}@{host}:{p}", self.client.user()),
-            None => format!("qnap {}@{host}", self.client.user()),
+            Some(p) => format!("qnap {user}@{host}:{p}"),
+            None => format!("qnap {user}@{host}"),
         }
     }
 
