@@ -503,6 +503,16 @@ async fn broken_replies_give_clear_errors() {
         .unwrap();
     assert!(err.to_string().contains("500"), "{err}");
 
+    // A download error arrives as HTTP 200 + JSON: an error, never file bytes.
+    let nas = start(Faults::default(), None).await;
+    let vfs = connect(&nas).await;
+    let err = vfs
+        .open_read(&p("/Public/ghost.bin"), 0)
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(err, VfsError::NotFound(_)), "{err:?}");
+
     // Every third reply cut in half: reads are retried and succeed.
     let nas = start(
         Faults {
@@ -630,6 +640,23 @@ async fn share_links_lifecycle() {
         "{}",
         updated.url
     );
+
+    // With an access code the link serves the file only to whoever has the code.
+    let locked = reqwest::get(&link.url)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(locked[..] != data[..], "served without the access code");
+    let with_code = format!("{}&access_code=1234", link.url);
+    let body = reqwest::get(&with_code)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(body[..] == data[..], "not served with the access code");
 
     vfs.share_revoke(&updated).await.unwrap();
     assert!(vfs.share_list().await.unwrap().is_empty());
