@@ -6,7 +6,8 @@
 //! - `api`: the authenticated client; renews the session once when it expires.
 //! - [`paths`]: base64 path tokens.
 //! - `fs`, `tasks`: listing, info, mkdir, rename; cp/mv/rm tasks with progress.
-//! - `download`, `upload`: `dl/` with `Range`; WebSocket upload.
+//! - `download`, `upload`, `upload_legacy`: `dl/` with `Range`; WebSocket upload (v4+),
+//!   two-step HTTP upload (v1–v3).
 //! - `share`: share links.
 //! - `tls`: Free's root CAs as extra trust anchors.
 //! - `vfs`: [`FreeboxVfs`], the `Vfs` implementation.
@@ -23,6 +24,7 @@ mod share;
 mod tasks;
 pub mod tls;
 mod upload;
+mod upload_legacy;
 mod vfs;
 mod wire;
 

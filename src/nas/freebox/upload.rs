@@ -185,11 +185,6 @@ async fn read_chunk(data: &mut ByteReader, want: usize, what: &str) -> VfsResult
 /// Writes `len` bytes from `data` to `path`, replacing any file of that name.
 pub async fn write_new(api: &Api, path: &VPath, len: u64, mut data: ByteReader) -> VfsResult<()> {
     let what = path.as_str();
-    if path.is_root() || path.parent().is_root() {
-        return Err(VfsError::PermissionDenied(
-            "files go inside a disk of the Freebox, not at its top level".into(),
-        ));
-    }
     let mut ws = connect(api).await?;
     send_json(
         &mut ws,

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::api::Api;
 use super::discovery::{WS_UPLOAD_MAJOR, discover};
-use super::{download, fs, paths, share, tasks, tls, upload};
+use super::{download, fs, paths, share, tasks, tls, upload, upload_legacy};
 use crate::secret::Secret;
 use crate::vfs::{
     ByteReader, Capabilities, Entry, ListStream, ProgressFn, ServerConflict, ShareLink,
@@ -196,10 +196,13 @@ impl Vfs for FreeboxVfs {
         data: ByteReader,
         _mtime: Option<i64>,
     ) -> VfsResult<()> {
-        if self.api.root.major < WS_UPLOAD_MAJOR {
-            return Err(VfsError::Unsupported(
-                "uploading to a Freebox older than API v4",
+        if path.is_root() || path.parent().is_root() {
+            return Err(VfsError::PermissionDenied(
+                "files go inside a disk of the Freebox, not at its top level".into(),
             ));
+        }
+        if self.api.root.major < WS_UPLOAD_MAJOR {
+            return upload_legacy::write_new(&self.api, path, len, data).await;
         }
         upload::write_new(&self.api, path, len, data).await
     }
