@@ -37,7 +37,20 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// moving is never cut, however long it takes).
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn builder() -> VfsResult<reqwest::ClientBuilder> {
+/// Reads a PEM bundle of additional CA certificates (a custom-root option for a box
+/// behind a reverse proxy, or a root Free adds later).
+pub fn extra_roots(pem: &[u8]) -> VfsResult<Vec<reqwest::Certificate>> {
+    let certs = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|_| VfsError::InvalidName("the extra CA file is not a PEM bundle".into()))?;
+    if certs.is_empty() {
+        return Err(VfsError::InvalidName(
+            "the extra CA file holds no certificate".into(),
+        ));
+    }
+    Ok(certs)
+}
+
+fn builder(extra: &[reqwest::Certificate]) -> VfsResult<reqwest::ClientBuilder> {
     let mut b = reqwest::Client::builder()
         .user_agent(concat!("nascmd/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(CONNECT_TIMEOUT)
@@ -48,20 +61,28 @@ fn builder() -> VfsResult<reqwest::ClientBuilder> {
             .map_err(|_| VfsError::Protocol(format!("bundled certificate {name} is unreadable")))?;
         b = b.add_root_certificate(cert);
     }
+    for cert in extra {
+        b = b.add_root_certificate(cert.clone());
+    }
     Ok(b)
 }
 
 /// The HTTP client for API calls and downloads.
 pub fn http_client() -> VfsResult<reqwest::Client> {
-    builder()?
+    http_client_with(&[])
+}
+
+/// The HTTP client, also trusting `extra` roots.
+pub fn http_client_with(extra: &[reqwest::Certificate]) -> VfsResult<reqwest::Client> {
+    builder(extra)?
         .build()
         .map_err(|_| VfsError::Network("could not set up the HTTP client".into()))
 }
 
 /// A client restricted to HTTP/1.1, for the WebSocket upgrade (an h2 connection cannot
 /// be upgraded).
-pub fn upgrade_client() -> VfsResult<reqwest::Client> {
-    builder()?
+pub fn upgrade_client_with(extra: &[reqwest::Certificate]) -> VfsResult<reqwest::Client> {
+    builder(extra)?
         .http1_only()
         .build()
         .map_err(|_| VfsError::Network("could not set up the HTTP client".into()))
@@ -104,6 +125,10 @@ mod tests {
     #[test]
     fn clients_build_with_the_roots() {
         assert!(http_client().is_ok());
-        assert!(upgrade_client().is_ok());
+        assert!(upgrade_client_with(&[]).is_ok());
+        let extra = extra_roots(FREE_ROOT_CAS[0].1.as_bytes()).unwrap();
+        assert_eq!(extra.len(), 1);
+        assert!(http_client_with(&extra).is_ok());
+        assert!(extra_roots(b"not a pem").is_err());
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! The upgrade goes through reqwest (same TLS trust, same session header) and the frames
 //! through tungstenite. Memory stays bounded: the file is read in 512 KiB chunks, each
-//! sent as one binary frame, with at most [`WINDOW`] frames awaiting the box's
+//! sent as one binary frame, with at most [`WINDOW`] chunks' worth awaiting the box's
 //! `upload_data` acknowledgement.
 
 use std::time::Duration;
@@ -31,7 +31,7 @@ use crate::vfs::{ByteReader, VPath, VfsError, VfsResult};
 
 /// Bytes per binary frame (the box refuses frames above 1 MB; its docs use 512 KiB).
 pub const CHUNK: usize = 512 * 1024;
-/// Frames sent but not yet acknowledged.
+/// Chunks' worth of bytes sent but not yet acknowledged.
 pub const WINDOW: usize = 8;
 /// Longest wait for any reply from the box.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -225,10 +225,12 @@ pub async fn write_new(api: &Api, path: &VPath, len: u64, mut data: ByteReader) 
     Ok(())
 }
 
-/// Streams the bytes, keeping at most [`WINDOW`] frames unacknowledged.
+/// Streams the bytes, keeping at most [`WINDOW`] chunks' worth unacknowledged. Counts
+/// acknowledged bytes (each `upload_data` reply carries the file's length so far), so a
+/// box that acknowledges several frames at once works too.
 async fn send_data(ws: &mut Socket, data: &mut ByteReader, len: u64, what: &str) -> VfsResult<()> {
+    let window = (WINDOW * CHUNK) as u64;
     let mut sent: u64 = 0;
-    let mut in_flight = 0usize;
     let mut acked: u64 = 0;
     while sent < len {
         let want = (len - sent).min(CHUNK as u64) as usize;
@@ -240,34 +242,25 @@ async fn send_data(ws: &mut Socket, data: &mut ByteReader, len: u64, what: &str)
                 found: sent,
             });
         }
-        sent += chunk.len() as u64;
-        if in_flight == WINDOW {
-            acked = ack(ws, what, acked).await?;
-            in_flight -= 1;
+        while sent - acked >= window {
+            acked = ack(ws, what, acked, sent).await?;
         }
+        sent += chunk.len() as u64;
         ws.send(Message::Binary(chunk)).await.map_err(ws_err)?;
-        in_flight += 1;
     }
-    while in_flight > 0 {
-        acked = ack(ws, what, acked).await?;
-        in_flight -= 1;
-    }
-    if acked != len {
-        return Err(VfsError::SizeMismatch {
-            path: what.to_owned(),
-            expected: len,
-            found: acked,
-        });
+    while acked < len {
+        acked = ack(ws, what, acked, sent).await?;
     }
     Ok(())
 }
 
-/// One `upload_data` acknowledgement; its `total_len` must grow.
-async fn ack(ws: &mut Socket, what: &str, before: u64) -> VfsResult<u64> {
+/// One `upload_data` acknowledgement: the length written so far, which must grow and
+/// never pass what was sent.
+async fn ack(ws: &mut Socket, what: &str, before: u64, sent: u64) -> VfsResult<u64> {
     let r = expect_reply(ws, "upload_data", what).await?;
-    if r.total_len < before {
+    if r.total_len < before || r.total_len > sent {
         return Err(VfsError::Protocol(
-            "the Freebox upload went backwards".into(),
+            "the Freebox acknowledged a length that was never sent".into(),
         ));
     }
     Ok(r.total_len)

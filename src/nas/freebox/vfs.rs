@@ -34,7 +34,20 @@ impl FreeboxVfs {
     /// Discovers the API version and opens a session (so a revoked token or a missing
     /// permission is reported now, in plain words).
     pub async fn connect(cfg: FreeboxConfig) -> VfsResult<FreeboxVfs> {
-        let http = tls::http_client()?;
+        Self::connect_with_extra_roots(cfg, None).await
+    }
+
+    /// [`FreeboxVfs::connect`], also trusting the CA certificates of a PEM bundle
+    /// (a box reached through a reverse proxy with its own CA).
+    pub async fn connect_with_extra_roots(
+        cfg: FreeboxConfig,
+        extra_ca_pem: Option<&[u8]>,
+    ) -> VfsResult<FreeboxVfs> {
+        let extra = match extra_ca_pem {
+            Some(pem) => tls::extra_roots(pem)?,
+            None => Vec::new(),
+        };
+        let http = tls::http_client_with(&extra)?;
         let root = discover(&http, &cfg.base_url).await?;
         let host = reqwest::Url::parse(&root.origin)
             .ok()
@@ -42,7 +55,7 @@ impl FreeboxVfs {
             .unwrap_or_default();
         let api = Api::new(
             http,
-            tls::upgrade_client()?,
+            tls::upgrade_client_with(&extra)?,
             root,
             cfg.app_id,
             cfg.app_token,
