@@ -174,8 +174,10 @@ pub async fn open_session(
                         "the Freebox returned an empty session".into(),
                     ));
                 }
+                // The map is a snapshot of the app's rights; an absent entry means false.
+                // A reply without any map says nothing, and the calls will tell.
                 let explorer = reply.permissions.get("explorer").and_then(|v| v.as_bool());
-                if explorer != Some(true) {
+                if !reply.permissions.is_empty() && explorer != Some(true) {
                     return Err(VfsError::PermissionDenied(missing_permission_text(
                         "explorer",
                     )));
