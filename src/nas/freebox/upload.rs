@@ -183,28 +183,60 @@ async fn read_chunk(data: &mut ByteReader, want: usize, what: &str) -> VfsResult
 }
 
 /// Writes `len` bytes from `data` to `path`, replacing any file of that name.
-pub async fn write_new(api: &Api, path: &VPath, len: u64, mut data: ByteReader) -> VfsResult<()> {
+pub async fn write_new(api: &Api, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()> {
+    upload(api, path, len, data, None).await
+}
+
+/// Appends `len` bytes to the existing file `path`, which holds `existing` bytes
+/// (`force: "resume"`: the box keeps what is there and adds to it).
+pub async fn append(
+    api: &Api,
+    path: &VPath,
+    existing: u64,
+    len: u64,
+    data: ByteReader,
+) -> VfsResult<()> {
+    upload(api, path, len, data, Some(existing)).await
+}
+
+/// One upload on a fresh socket; `resume_from` = the length already on the box.
+async fn upload(
+    api: &Api,
+    path: &VPath,
+    len: u64,
+    mut data: ByteReader,
+    resume_from: Option<u64>,
+) -> VfsResult<()> {
     let what = path.as_str();
+    let base = resume_from.unwrap_or(0);
+    let force = if resume_from.is_some() {
+        "resume"
+    } else {
+        "overwrite"
+    };
     let mut ws = connect(api).await?;
     send_json(
         &mut ws,
         json!({
             "action": "upload_start",
             "request_id": 1,
-            "size": len,
+            "size": base + len,
             "dirname": paths::encode(&path.parent()),
             "filename": path.name(),
-            "force": "overwrite",
+            "force": force,
         }),
     )
     .await?;
     expect_reply(&mut ws, "upload_start", what).await?;
 
-    let outcome = send_data(&mut ws, &mut data, len, what).await;
+    let outcome = send_data(&mut ws, &mut data, base, len, what).await;
     if let Err(e) = outcome {
-        // Do not leave a partial file behind under this name.
-        let _ = send_json(&mut ws, json!({"action": "upload_cancel", "request_id": 3})).await;
-        let _ = tokio::time::timeout(Duration::from_secs(5), next_reply(&mut ws)).await;
+        if resume_from.is_none() {
+            // Do not leave a partial new file behind under this name. (A resumed file
+            // keeps its bytes: cancelling would delete the old ones too.)
+            let _ = send_json(&mut ws, json!({"action": "upload_cancel", "request_id": 3})).await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), next_reply(&mut ws)).await;
+        }
         let _ = ws.close(None).await;
         return Err(e);
     }
@@ -215,10 +247,10 @@ pub async fn write_new(api: &Api, path: &VPath, len: u64, mut data: ByteReader) 
     .await?;
     let done = expect_reply(&mut ws, "upload_finalize", what).await?;
     let _ = ws.close(None).await;
-    if !done.complete || done.total_len != len {
+    if !done.complete || done.total_len != base + len {
         return Err(VfsError::SizeMismatch {
             path: what.to_owned(),
-            expected: len,
+            expected: base + len,
             found: done.total_len,
         });
     }
@@ -228,7 +260,14 @@ pub async fn write_new(api: &Api, path: &VPath, len: u64, mut data: ByteReader) 
 /// Streams the bytes, keeping at most [`WINDOW`] chunks' worth unacknowledged. Counts
 /// acknowledged bytes (each `upload_data` reply carries the file's length so far), so a
 /// box that acknowledges several frames at once works too.
-async fn send_data(ws: &mut Socket, data: &mut ByteReader, len: u64, what: &str) -> VfsResult<()> {
+/// `base` is the length already on the box, which acknowledgements include.
+async fn send_data(
+    ws: &mut Socket,
+    data: &mut ByteReader,
+    base: u64,
+    len: u64,
+    what: &str,
+) -> VfsResult<()> {
     let window = (WINDOW * CHUNK) as u64;
     let mut sent: u64 = 0;
     let mut acked: u64 = 0;
@@ -243,25 +282,29 @@ async fn send_data(ws: &mut Socket, data: &mut ByteReader, len: u64, what: &str)
             });
         }
         while sent - acked >= window {
-            acked = ack(ws, what, acked, sent).await?;
+            acked = ack(ws, what, base, acked, sent).await?;
         }
         sent += chunk.len() as u64;
         ws.send(Message::Binary(chunk)).await.map_err(ws_err)?;
     }
     while acked < len {
-        acked = ack(ws, what, acked, sent).await?;
+        acked = ack(ws, what, base, acked, sent).await?;
     }
     Ok(())
 }
 
-/// One `upload_data` acknowledgement: the length written so far, which must grow and
-/// never pass what was sent.
-async fn ack(ws: &mut Socket, what: &str, before: u64, sent: u64) -> VfsResult<u64> {
+/// One `upload_data` acknowledgement: returns the bytes of this upload it covers (the
+/// box reports the file's whole length, `base` included), which must not shrink nor
+/// pass what was sent.
+async fn ack(ws: &mut Socket, what: &str, base: u64, before: u64, sent: u64) -> VfsResult<u64> {
     let r = expect_reply(ws, "upload_data", what).await?;
-    if r.total_len < before || r.total_len > sent {
+    let covered = r.total_len.checked_sub(base).ok_or_else(|| {
+        VfsError::Protocol("the Freebox acknowledged less than the file already held".into())
+    })?;
+    if covered < before || covered > sent {
         return Err(VfsError::Protocol(
             "the Freebox acknowledged a length that was never sent".into(),
         ));
     }
-    Ok(r.total_len)
+    Ok(covered)
 }

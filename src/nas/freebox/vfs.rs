@@ -220,6 +220,22 @@ impl Vfs for FreeboxVfs {
         upload::write_new(&self.api, path, len, data).await
     }
 
+    fn can_append(&self) -> bool {
+        // `force: "resume"` of the WebSocket upload.
+        self.api.root.major >= WS_UPLOAD_MAJOR
+    }
+
+    async fn append(&self, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()> {
+        if !self.can_append() {
+            return Err(VfsError::Unsupported("appending to a file"));
+        }
+        let existing = fs::stat(&self.api, path).await?;
+        if existing.is_dir() {
+            return Err(VfsError::InvalidName(format!("{path} is a folder")));
+        }
+        upload::append(&self.api, path, existing.size, len, data).await
+    }
+
     async fn server_copy(
         &self,
         items: &[VPath],
