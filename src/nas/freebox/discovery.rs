@@ -62,8 +62,12 @@ pub fn normalise_base(base_url: &str) -> VfsResult<String> {
 
 /// Parses an `/api_version` body and picks the API root.
 pub fn choose_root(origin: &str, body: &[u8]) -> VfsResult<ApiRoot> {
-    let v: ApiVersion = serde_json::from_slice(body).map_err(|_| {
-        VfsError::Protocol("the device did not answer /api_version like a Freebox".into())
+    let v: ApiVersion = serde_json::from_slice(body).map_err(|e| {
+        if e.is_eof() && body.first() == Some(&b'{') {
+            VfsError::Network("the /api_version reply was cut short".into())
+        } else {
+            VfsError::Protocol("the device did not answer /api_version like a Freebox".into())
+        }
     })?;
     let major: u32 = v
         .api_version
@@ -100,6 +104,12 @@ pub async fn discover(http: &reqwest::Client, base_url: &str) -> VfsResult<ApiRo
     let resp = http.get(format!("{origin}/api_version")).send().await?;
     let status = resp.status();
     let body = resp.bytes().await?;
+    if status.is_server_error() {
+        return Err(VfsError::Server {
+            code: format!("http {}", status.as_u16()),
+            message: "the Freebox failed to answer /api_version".into(),
+        });
+    }
     if !status.is_success() {
         return Err(VfsError::Protocol(format!(
             "{origin} answered HTTP {} to /api_version: is it a Freebox?",
@@ -140,6 +150,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!((r.major, r.url.as_str()), (8, "http://h/api/v8/"));
+    }
+
+    #[test]
+    fn a_cut_reply_is_transient() {
+        let e = choose_root("http://h", br#"{"api_version":"8.0","api_ba"#).unwrap_err();
+        assert!(e.is_transient(), "{e:?}");
     }
 
     #[test]

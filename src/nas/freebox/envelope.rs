@@ -54,6 +54,10 @@ pub fn parse(status: StatusCode, body: &[u8]) -> Result<Option<Value>, Failure> 
             missing_right: env.missing_right,
             status: status.as_u16(),
         })),
+        // A JSON reply that stops mid-value was cut in transit: worth retrying.
+        Err(e) if e.is_eof() && body.first() == Some(&b'{') => Err(Failure::Vfs(
+            VfsError::Network("the Freebox reply was cut short".into()),
+        )),
         Err(_) if status.is_server_error() => Err(Failure::Vfs(VfsError::Server {
             code: format!("http {}", status.as_u16()),
             message: "the Freebox answered with a server error".into(),
@@ -277,8 +281,14 @@ mod tests {
             matches!(&html, VfsError::Protocol(m) if m.contains("HTML")),
             "{html:?}"
         );
+        // Cut mid-reply: transient, unlike a reply that is whole but not ours.
+        let cut = fail(200, r#"{"success":true,"result":{"entries":[{"na"#);
+        assert!(
+            matches!(&cut, VfsError::Network(_)) && cut.is_transient(),
+            "{cut:?}"
+        );
         assert!(matches!(
-            fail(200, r#"{"success":tr"#),
+            fail(200, r#"{"success":"yes"}"#),
             VfsError::Protocol(_)
         ));
         assert!(matches!(fail(403, ""), VfsError::Protocol(_)));
