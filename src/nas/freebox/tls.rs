@@ -8,7 +8,9 @@
 //! Known defect of the box's leaf certificate: it carries no Authority Key Identifier,
 //! which makes strict OpenSSL-based clients fail ("Missing Authority Key Identifier").
 //! rustls/webpki builds chains by issuer name and signature and ignores the AKI
-//! extension entirely, so the chain is accepted here without relaxing anything. webpki
+//! extension entirely, so the chain is accepted here without relaxing anything
+//! (`tests/freebox_transfers.rs` checks it with a private root and an AKI-less leaf in
+//! front of the emulator, API calls, WebSocket upload and download included). webpki
 //! does require the host name to be in the leaf's subjectAltName (it never falls back to
 //! the subject CN); whether every firmware's leaf carries a SAN has not been verified
 //! against a real box.
