@@ -98,6 +98,12 @@ pub fn choose_root(origin: &str, body: &[u8]) -> VfsResult<ApiRoot> {
     })
 }
 
+/// Checks that `base_url` is a Freebox and tells its name and API major (for
+/// `remote add` and the connect screen).
+pub async fn probe(base_url: &str) -> VfsResult<ApiRoot> {
+    discover(&super::tls::http_client()?, base_url).await
+}
+
 /// `GET {base}/api_version` and the API root to use.
 pub async fn discover(http: &reqwest::Client, base_url: &str) -> VfsResult<ApiRoot> {
     let origin = normalise_base(base_url)?;

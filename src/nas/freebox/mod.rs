@@ -29,4 +29,5 @@ mod vfs;
 mod wire;
 
 pub use auth::{AppInfo, AuthStatus, Registration, poll_authorization, register};
+pub use discovery::{ApiRoot, probe};
 pub use vfs::{FreeboxConfig, FreeboxVfs};
