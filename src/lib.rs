@@ -22,6 +22,7 @@ pub mod emulator;
 pub mod jobs;
 pub mod names;
 pub mod nas;
+pub mod remotes;
 pub mod secret;
 pub mod ui;
 pub mod vfs;
