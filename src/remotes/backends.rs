@@ -116,3 +116,26 @@ pub async fn connect_freebox(_base_url: &str, _app_token: Secret) -> Result<VfsH
 pub fn local() -> VfsHandle {
     Arc::new(crate::vfs::local::LocalFs::new())
 }
+
+/// Where a Freebox app registration stands (what the box answers while it waits for the
+/// button press on its front panel).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistrationStatus {
+    Pending,
+    Granted,
+    Denied,
+    Timeout,
+    Unknown,
+}
+
+/// Registers nascmd on a Freebox and waits for the user to press ✓ on the box, calling
+/// `on_status` after each poll. Returns the app token once granted. (Until the Freebox
+/// client is merged: a clear "unsupported".)
+pub async fn register_freebox(
+    _base_url: &str,
+    _on_status: &mut (dyn FnMut(RegistrationStatus) + Send),
+) -> Result<Secret, RemoteError> {
+    Err(RemoteError::Vfs(VfsError::Unsupported(
+        "Freebox registration (the Freebox client is not in this build yet)",
+    )))
+}
