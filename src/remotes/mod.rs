@@ -55,7 +55,8 @@ impl RemoteError {
 /// connection per NAS account.
 pub struct Opener {
     config: Config,
-    secrets: SecretsStore,
+    /// Loaded on the first remote: a local-only command never reads it.
+    secrets: Option<SecretsStore>,
     prompter: Arc<dyn Prompter>,
     connections: HashMap<String, VfsHandle>,
 }
@@ -64,7 +65,7 @@ impl Opener {
     pub fn new(config: Config, secrets: SecretsStore, prompter: Arc<dyn Prompter>) -> Self {
         Opener {
             config,
-            secrets,
+            secrets: Some(secrets),
             prompter,
             connections: HashMap::new(),
         }
@@ -74,8 +75,12 @@ impl Opener {
     /// terminal.
     pub fn from_default_files() -> Result<Self, RemoteError> {
         let config = Config::load(&Config::default_path())?;
-        let secrets = SecretsStore::load_default()?;
-        Ok(Self::new(config, secrets, Arc::new(TtyPrompter)))
+        Ok(Opener {
+            config,
+            secrets: None,
+            prompter: Arc::new(TtyPrompter),
+            connections: HashMap::new(),
+        })
     }
 
     pub fn config(&self) -> &Config {
@@ -96,7 +101,11 @@ impl Opener {
         let handle = match target {
             Target::Local(_) => backends::local(),
             Target::Remote { remote, .. } => {
-                backends::connect(remote, &self.secrets, self.prompter.as_ref()).await?
+                let secrets = match &mut self.secrets {
+                    Some(s) => s,
+                    None => self.secrets.insert(SecretsStore::load_default()?),
+                };
+                backends::connect(remote, secrets, self.prompter.as_ref()).await?
             }
         };
         self.connections.insert(key, handle.clone());

@@ -75,7 +75,7 @@ pub async fn run_jobs(specs: Vec<JobSpec>, quiet: bool) -> Totals {
 /// Progress bars on stderr, one per job; nothing at all when hidden.
 struct Bars {
     multi: Option<MultiProgress>,
-    bars: std::sync::Mutex<HashMap<JobId, (ProgressBar, Instant)>>,
+    bars: std::sync::Mutex<HashMap<JobId, ProgressBar>>,
 }
 
 impl Bars {
@@ -97,13 +97,13 @@ impl Bars {
         bar.set_prefix(crate::names::escape(title).into_owned());
         bar.enable_steady_tick(Duration::from_millis(200));
         if let Ok(mut bars) = self.bars.lock() {
-            bars.insert(id, (bar, Instant::now()));
+            bars.insert(id, bar);
         }
     }
 
     fn progress(&self, id: JobId, p: &crate::jobs::JobProgress) {
         if let Ok(bars) = self.bars.lock()
-            && let Some((bar, _)) = bars.get(&id)
+            && let Some(bar) = bars.get(&id)
         {
             bar.set_length(p.bytes_total);
             bar.set_position(p.bytes_done);
@@ -113,7 +113,7 @@ impl Bars {
 
     fn finish(&self, id: JobId) {
         if let Ok(mut bars) = self.bars.lock()
-            && let Some((bar, _)) = bars.remove(&id)
+            && let Some(bar) = bars.remove(&id)
         {
             bar.finish_and_clear();
         }
