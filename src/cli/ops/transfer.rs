@@ -51,7 +51,7 @@ pub struct TransferFlags {
     #[arg(long)]
     pub newer: bool,
     /// Files transferred in parallel.
-    #[arg(short = 'j', long, default_value_t = 4,
+    #[arg(short = 'j', long, default_value_t = 8,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
     /// No progress and no summary; only errors on stderr.
