@@ -23,17 +23,31 @@ pub trait Prompter: Send + Sync {
     fn line(&self, prompt: &str) -> std::io::Result<String>;
 }
 
-/// Prompts on the controlling terminal (`/dev/tty`), so stdin and stdout stay free for
-/// pipes. Fails when there is no terminal.
+/// Prompts on the controlling terminal (`/dev/tty`), so stdout stays free for results.
+/// Asks only when stdin is a terminal too: a script or cron job with stdin redirected
+/// gets a clear error instead of hanging on a prompt nobody sees (like git's
+/// `GIT_TERMINAL_PROMPT=0`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TtyPrompter;
 
+impl TtyPrompter {
+    fn interactive() -> std::io::Result<()> {
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            Ok(())
+        } else {
+            Err(std::io::Error::other("stdin is not a terminal"))
+        }
+    }
+}
+
 impl Prompter for TtyPrompter {
     fn secret(&self, prompt: &str) -> std::io::Result<Secret> {
+        Self::interactive()?;
         rpassword::prompt_password(prompt).map(Secret::new)
     }
 
     fn line(&self, prompt: &str) -> std::io::Result<String> {
+        Self::interactive()?;
         // The code is short-lived, but not echoing it costs nothing and keeps it off
         // screen recordings.
         rpassword::prompt_password(prompt).map(|s| s.trim().to_owned())
