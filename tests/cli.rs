@@ -103,6 +103,19 @@ fn conflicts_need_a_flag() {
 
     ok(&sb.run(&["cp", "--overwrite", "new.txt", "d"]));
     assert_eq!(std::fs::read(sb.path().join("d/new.txt")).unwrap(), b"new");
+
+    // Onto itself or into itself: refused, nothing lost (a move would delete the only
+    // copy otherwise).
+    for args in [
+        &["mv", "--overwrite", "d/new.txt", "d"][..],
+        &["mv", "--overwrite", "d/new.txt", "d/new.txt"],
+        &["cp", "-r", "d", "d/inner"],
+    ] {
+        let o = sb.run(args);
+        assert_eq!(code(&o), 1, "{args:?}: {}", text(&o.stderr));
+        assert_eq!(std::fs::read(sb.path().join("d/new.txt")).unwrap(), b"new");
+    }
+    assert!(!sb.path().join("d/inner").exists());
 }
 
 #[test]

@@ -185,8 +185,12 @@ async fn transfer(
             });
             continue;
         }
-        if t.backend_key() == dest_t.backend_key() && dest_t.path().starts_with(&path) {
-            anyhow::bail!("cannot copy {s} into itself ({dest})");
+        if t.backend_key() == dest_t.backend_key() {
+            // Copying onto itself, or into itself: a move would then delete the only copy.
+            let d = dest_t.path();
+            if d.starts_with(&path) || *d == path.parent() {
+                anyhow::bail!("{s} and its target {dest} are the same or nested");
+            }
         }
         single_is_file = !entry.is_dir();
         push_source(&mut groups, &t, vfs, path);
