@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc::unbounded_channel;
 
-use crate::jobs::{ConflictAnswer, ItemError, JobEngine, JobEvent, JobId, JobSpec};
+use crate::jobs::{ConflictAnswer, EngineOptions, ItemError, JobEngine, JobEvent, JobId, JobSpec};
 
 /// What all the jobs of one command did.
 #[derive(Debug, Default)]
@@ -24,9 +24,15 @@ pub struct Totals {
 /// Runs the jobs to the end. With `ConflictPolicy::Ask` (no flag given) an existing
 /// target is never overwritten: it is skipped and reported as a failure that names the
 /// flags to use.
-pub async fn run_jobs(specs: Vec<JobSpec>, quiet: bool) -> Totals {
+pub async fn run_jobs(specs: Vec<JobSpec>, quiet: bool, workers: usize) -> Totals {
     let (tx, mut rx) = unbounded_channel();
-    let engine = JobEngine::new(tx);
+    let engine = JobEngine::with_options(
+        tx,
+        EngineOptions {
+            workers,
+            ..EngineOptions::default()
+        },
+    );
     let bars = Bars::new(!quiet && std::io::stderr().is_terminal());
     let mut pending: HashSet<JobId> = specs.into_iter().map(|s| engine.start(s)).collect();
     let mut totals = Totals::default();

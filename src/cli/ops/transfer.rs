@@ -229,7 +229,7 @@ async fn transfer(
             conflict: flags.policy(),
         })
         .collect();
-    let mut totals = jobrun::run_jobs(specs, flags.quiet).await;
+    let mut totals = jobrun::run_jobs(specs, flags.quiet, usize::from(flags.jobs)).await;
     failed.append(&mut totals.failed);
     totals.failed = failed;
     let verb = if is_move { "moved" } else { "copied" };
