@@ -209,8 +209,11 @@ impl<B: Backend> Runtime<B> {
         self.rx.is_empty() && self.tasks.is_empty() && self.app.jobs.running() == 0
     }
 
-    /// Handles everything that is ready right now, without waiting.
-    fn drain<S>(&mut self, input: &mut S, input_done: &mut bool)
+    /// Handles everything that is ready right now, without waiting. `poll_input` is off
+    /// for crossterm's `EventStream`, which must always be polled with the loop's own
+    /// waker (a no-op waker there loses the wake-up); its bursts are coalesced by the
+    /// frame deadline instead.
+    fn drain<S>(&mut self, input: &mut S, input_done: &mut bool, poll_input: bool)
     where
         S: Stream<Item = io::Result<Event>> + Unpin,
     {
@@ -220,7 +223,7 @@ impl<B: Backend> Runtime<B> {
                 self.on_internal(i);
                 progressed = true;
             }
-            while !*input_done {
+            while poll_input && !*input_done {
                 match input.next().now_or_never() {
                     Some(Some(Ok(ev))) => {
                         self.on_input(ev);
@@ -263,7 +266,7 @@ impl<B: Backend> Runtime<B> {
                 _ = term_sig.recv() => self.app.quit = true,
                 _ = hup_sig.recv() => self.app.quit = true,
             }
-            self.drain(&mut input, &mut input_done);
+            self.drain(&mut input, &mut input_done, false);
             if self.app.quit {
                 break;
             }
@@ -294,7 +297,7 @@ impl<B: Backend> Runtime<B> {
         let give_up = tokio::time::Instant::now() + limit;
         let mut input_done = false;
         loop {
-            self.drain(&mut input, &mut input_done);
+            self.drain(&mut input, &mut input_done, true);
             if self.app.quit || (input_done && self.idle()) {
                 break;
             }
