@@ -54,37 +54,223 @@ struct ActionInfo {
 
 /// The table: name, bar label, one-line description and default keys.
 const ACTIONS: &[ActionInfo] = &[
-    ActionInfo { action: Action::Help, name: "help", bar: Some("Help"), description: "Show this list of keys", keys: &["F1"] },
-    ActionInfo { action: Action::View, name: "view", bar: Some("View"), description: "View the file (text pager, or hex for binary)", keys: &["F3"] },
-    ActionInfo { action: Action::Copy, name: "copy", bar: Some("Copy"), description: "Copy the selection (or the file under the cursor) to the other pane", keys: &["F5"] },
-    ActionInfo { action: Action::Move, name: "move", bar: Some("RenMov"), description: "Move or rename the selection", keys: &["F6"] },
-    ActionInfo { action: Action::Mkdir, name: "mkdir", bar: Some("Mkdir"), description: "Make a folder", keys: &["F7"] },
-    ActionInfo { action: Action::Delete, name: "delete", bar: Some("Delete"), description: "Delete the selection (asks first)", keys: &["F8", "delete"] },
-    ActionInfo { action: Action::Quit, name: "quit", bar: Some("Quit"), description: "Quit nascmd", keys: &["F10"] },
-    ActionInfo { action: Action::Up, name: "up", bar: None, description: "Cursor up", keys: &["up"] },
-    ActionInfo { action: Action::Down, name: "down", bar: None, description: "Cursor down", keys: &["down"] },
-    ActionInfo { action: Action::PageUp, name: "page_up", bar: None, description: "One screen up", keys: &["pageup"] },
-    ActionInfo { action: Action::PageDown, name: "page_down", bar: None, description: "One screen down", keys: &["pagedown"] },
-    ActionInfo { action: Action::Home, name: "home", bar: None, description: "First entry", keys: &["home"] },
-    ActionInfo { action: Action::End, name: "end", bar: None, description: "Last entry", keys: &["end"] },
-    ActionInfo { action: Action::Open, name: "open", bar: None, description: "Open the folder (or view the file) under the cursor", keys: &["enter", "right"] },
-    ActionInfo { action: Action::Parent, name: "parent", bar: None, description: "Go up to the parent folder", keys: &["backspace", "left"] },
-    ActionInfo { action: Action::SwitchPane, name: "switch_pane", bar: None, description: "Switch to the other pane", keys: &["tab"] },
-    ActionInfo { action: Action::Select, name: "select", bar: None, description: "Select / unselect the entry and move down", keys: &["insert", "space"] },
-    ActionInfo { action: Action::InvertSelection, name: "invert_selection", bar: None, description: "Invert the selection", keys: &["*"] },
-    ActionInfo { action: Action::SelectGlob, name: "select_glob", bar: None, description: "Select entries matching a pattern (*.txt)", keys: &["+"] },
-    ActionInfo { action: Action::UnselectGlob, name: "unselect_glob", bar: None, description: "Unselect entries matching a pattern", keys: &["-"] },
-    ActionInfo { action: Action::Reload, name: "reload", bar: None, description: "Reload both panes", keys: &["ctrl-r"] },
-    ActionInfo { action: Action::Filter, name: "filter", bar: None, description: "Quick filter: type to narrow the listing (Esc clears)", keys: &["/"] },
-    ActionInfo { action: Action::Jump, name: "jump", bar: None, description: "Jump to a name as you type (again: next match)", keys: &["ctrl-s", "alt-s"] },
-    ActionInfo { action: Action::ToggleHidden, name: "toggle_hidden", bar: None, description: "Show / hide hidden files", keys: &["alt-."] },
-    ActionInfo { action: Action::SortName, name: "sort_name", bar: None, description: "Sort by name (again: reverse)", keys: &["alt-1"] },
-    ActionInfo { action: Action::SortExtension, name: "sort_extension", bar: None, description: "Sort by extension (again: reverse)", keys: &["alt-2"] },
-    ActionInfo { action: Action::SortSize, name: "sort_size", bar: None, description: "Sort by size (again: reverse)", keys: &["alt-3"] },
-    ActionInfo { action: Action::SortTime, name: "sort_time", bar: None, description: "Sort by modification time (again: reverse)", keys: &["alt-4"] },
-    ActionInfo { action: Action::SortReverse, name: "sort_reverse", bar: None, description: "Reverse the sort order", keys: &["alt-r"] },
-    ActionInfo { action: Action::Jobs, name: "jobs", bar: None, description: "Go to the jobs panel (Del: cancel a job, Esc: back)", keys: &["alt-j"] },
-    ActionInfo { action: Action::Suspend, name: "suspend", bar: None, description: "Suspend to the shell (fg to return)", keys: &["ctrl-z"] },
+    ActionInfo {
+        action: Action::Help,
+        name: "help",
+        bar: Some("Help"),
+        description: "Show this list of keys",
+        keys: &["F1"],
+    },
+    ActionInfo {
+        action: Action::View,
+        name: "view",
+        bar: Some("View"),
+        description: "View the file (text pager, or hex for binary)",
+        keys: &["F3"],
+    },
+    ActionInfo {
+        action: Action::Copy,
+        name: "copy",
+        bar: Some("Copy"),
+        description: "Copy the selection (or the file under the cursor) to the other pane",
+        keys: &["F5"],
+    },
+    ActionInfo {
+        action: Action::Move,
+        name: "move",
+        bar: Some("RenMov"),
+        description: "Move or rename the selection",
+        keys: &["F6"],
+    },
+    ActionInfo {
+        action: Action::Mkdir,
+        name: "mkdir",
+        bar: Some("Mkdir"),
+        description: "Make a folder",
+        keys: &["F7"],
+    },
+    ActionInfo {
+        action: Action::Delete,
+        name: "delete",
+        bar: Some("Delete"),
+        description: "Delete the selection (asks first)",
+        keys: &["F8", "delete"],
+    },
+    ActionInfo {
+        action: Action::Quit,
+        name: "quit",
+        bar: Some("Quit"),
+        description: "Quit nascmd",
+        keys: &["F10"],
+    },
+    ActionInfo {
+        action: Action::Up,
+        name: "up",
+        bar: None,
+        description: "Cursor up",
+        keys: &["up"],
+    },
+    ActionInfo {
+        action: Action::Down,
+        name: "down",
+        bar: None,
+        description: "Cursor down",
+        keys: &["down"],
+    },
+    ActionInfo {
+        action: Action::PageUp,
+        name: "page_up",
+        bar: None,
+        description: "One screen up",
+        keys: &["pageup"],
+    },
+    ActionInfo {
+        action: Action::PageDown,
+        name: "page_down",
+        bar: None,
+        description: "One screen down",
+        keys: &["pagedown"],
+    },
+    ActionInfo {
+        action: Action::Home,
+        name: "home",
+        bar: None,
+        description: "First entry",
+        keys: &["home"],
+    },
+    ActionInfo {
+        action: Action::End,
+        name: "end",
+        bar: None,
+        description: "Last entry",
+        keys: &["end"],
+    },
+    ActionInfo {
+        action: Action::Open,
+        name: "open",
+        bar: None,
+        description: "Open the folder (or view the file) under the cursor",
+        keys: &["enter", "right"],
+    },
+    ActionInfo {
+        action: Action::Parent,
+        name: "parent",
+        bar: None,
+        description: "Go up to the parent folder",
+        keys: &["backspace", "left"],
+    },
+    ActionInfo {
+        action: Action::SwitchPane,
+        name: "switch_pane",
+        bar: None,
+        description: "Switch to the other pane",
+        keys: &["tab"],
+    },
+    ActionInfo {
+        action: Action::Select,
+        name: "select",
+        bar: None,
+        description: "Select / unselect the entry and move down",
+        keys: &["insert", "space"],
+    },
+    ActionInfo {
+        action: Action::InvertSelection,
+        name: "invert_selection",
+        bar: None,
+        description: "Invert the selection",
+        keys: &["*"],
+    },
+    ActionInfo {
+        action: Action::SelectGlob,
+        name: "select_glob",
+        bar: None,
+        description: "Select entries matching a pattern (*.txt)",
+        keys: &["+"],
+    },
+    ActionInfo {
+        action: Action::UnselectGlob,
+        name: "unselect_glob",
+        bar: None,
+        description: "Unselect entries matching a pattern",
+        keys: &["-"],
+    },
+    ActionInfo {
+        action: Action::Reload,
+        name: "reload",
+        bar: None,
+        description: "Reload both panes",
+        keys: &["ctrl-r"],
+    },
+    ActionInfo {
+        action: Action::Filter,
+        name: "filter",
+        bar: None,
+        description: "Quick filter: type to narrow the listing (Esc clears)",
+        keys: &["/"],
+    },
+    ActionInfo {
+        action: Action::Jump,
+        name: "jump",
+        bar: None,
+        description: "Jump to a name as you type (again: next match)",
+        keys: &["ctrl-s", "alt-s"],
+    },
+    ActionInfo {
+        action: Action::ToggleHidden,
+        name: "toggle_hidden",
+        bar: None,
+        description: "Show / hide hidden files",
+        keys: &["alt-."],
+    },
+    ActionInfo {
+        action: Action::SortName,
+        name: "sort_name",
+        bar: None,
+        description: "Sort by name (again: reverse)",
+        keys: &["alt-1"],
+    },
+    ActionInfo {
+        action: Action::SortExtension,
+        name: "sort_extension",
+        bar: None,
+        description: "Sort by extension (again: reverse)",
+        keys: &["alt-2"],
+    },
+    ActionInfo {
+        action: Action::SortSize,
+        name: "sort_size",
+        bar: None,
+        description: "Sort by size (again: reverse)",
+        keys: &["alt-3"],
+    },
+    ActionInfo {
+        action: Action::SortTime,
+        name: "sort_time",
+        bar: None,
+        description: "Sort by modification time (again: reverse)",
+        keys: &["alt-4"],
+    },
+    ActionInfo {
+        action: Action::SortReverse,
+        name: "sort_reverse",
+        bar: None,
+        description: "Reverse the sort order",
+        keys: &["alt-r"],
+    },
+    ActionInfo {
+        action: Action::Jobs,
+        name: "jobs",
+        bar: None,
+        description: "Go to the jobs panel (Del: cancel a job, Esc: back)",
+        keys: &["alt-j"],
+    },
+    ActionInfo {
+        action: Action::Suspend,
+        name: "suspend",
+        bar: None,
+        description: "Suspend to the shell (fg to return)",
+        keys: &["ctrl-z"],
+    },
 ];
 
 impl Action {
@@ -126,11 +312,16 @@ pub struct Key {
 
 impl Key {
     pub fn from_event(ev: &KeyEvent) -> Key {
-        let mut mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         let code = match ev.code {
             KeyCode::Char(c) => {
                 mods.remove(KeyModifiers::SHIFT);
-                KeyCode::Char(if mods.is_empty() { c } else { c.to_ascii_lowercase() })
+                KeyCode::Char(if mods.is_empty() {
+                    c
+                } else {
+                    c.to_ascii_lowercase()
+                })
             }
             KeyCode::BackTab => KeyCode::Tab,
             c => c,
@@ -176,7 +367,10 @@ impl Key {
             "end" => KeyCode::End,
             "pageup" | "pgup" => KeyCode::PageUp,
             "pagedown" | "pgdn" => KeyCode::PageDown,
-            f if f.len() >= 2 && f.starts_with('f') && f[1..].chars().all(|c| c.is_ascii_digit()) => {
+            f if f.len() >= 2
+                && f.starts_with('f')
+                && f[1..].chars().all(|c| c.is_ascii_digit()) =>
+            {
                 KeyCode::F(f[1..].parse().map_err(|_| bad())?)
             }
             _ => {
@@ -244,7 +438,11 @@ impl Keymap {
         let mut errors = Vec::new();
         let mut by_action: BTreeMap<&'static str, Vec<Key>> = BTreeMap::new();
         for info in ACTIONS {
-            let keys = info.keys.iter().filter_map(|k| Key::parse(k).ok()).collect();
+            let keys = info
+                .keys
+                .iter()
+                .filter_map(|k| Key::parse(k).ok())
+                .collect();
             by_action.insert(info.name, keys);
         }
         for (name, keys) in overrides {
@@ -329,10 +527,22 @@ mod tests {
     #[test]
     fn defaults_are_mc_keys() {
         let km = Keymap::default();
-        assert_eq!(km.action(&ev(KeyCode::F(5), KeyModifiers::NONE)), Some(Action::Copy));
-        assert_eq!(km.action(&ev(KeyCode::Char('*'), KeyModifiers::SHIFT)), Some(Action::InvertSelection));
-        assert_eq!(km.action(&ev(KeyCode::Char('r'), KeyModifiers::CONTROL)), Some(Action::Reload));
-        assert_eq!(km.action(&ev(KeyCode::Insert, KeyModifiers::NONE)), Some(Action::Select));
+        assert_eq!(
+            km.action(&ev(KeyCode::F(5), KeyModifiers::NONE)),
+            Some(Action::Copy)
+        );
+        assert_eq!(
+            km.action(&ev(KeyCode::Char('*'), KeyModifiers::SHIFT)),
+            Some(Action::InvertSelection)
+        );
+        assert_eq!(
+            km.action(&ev(KeyCode::Char('r'), KeyModifiers::CONTROL)),
+            Some(Action::Reload)
+        );
+        assert_eq!(
+            km.action(&ev(KeyCode::Insert, KeyModifiers::NONE)),
+            Some(Action::Select)
+        );
         assert_eq!(km.action(&ev(KeyCode::Char('x'), KeyModifiers::NONE)), None);
         let bar = km.bar();
         assert_eq!(bar[4], (5, "Copy"));
@@ -347,11 +557,20 @@ mod tests {
         o.insert("fly".to_owned(), "F11".to_owned());
         o.insert("view".to_owned(), "hyper-x".to_owned());
         let (km, errs) = Keymap::with_overrides(&o);
-        assert_eq!(km.action(&ev(KeyCode::Char('q'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(km.action(&ev(KeyCode::F(2), KeyModifiers::NONE)), Some(Action::Copy));
+        assert_eq!(
+            km.action(&ev(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.action(&ev(KeyCode::F(2), KeyModifiers::NONE)),
+            Some(Action::Copy)
+        );
         assert_eq!(km.action(&ev(KeyCode::F(5), KeyModifiers::NONE)), None);
         // A bad key leaves the default in place.
-        assert_eq!(km.action(&ev(KeyCode::F(3), KeyModifiers::NONE)), Some(Action::View));
+        assert_eq!(
+            km.action(&ev(KeyCode::F(3), KeyModifiers::NONE)),
+            Some(Action::View)
+        );
         assert_eq!(errs.len(), 2, "{errs:?}");
     }
 

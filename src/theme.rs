@@ -159,8 +159,17 @@ impl Theme {
                 cursor_bg: r,
                 cursor_inactive_bg: c,
             },
-            status: StatusColors { fg: c, bg: c, error: c },
-            fkeys: FkeyColors { key_fg: c, key_bg: c, label_fg: c, label_bg: r },
+            status: StatusColors {
+                fg: c,
+                bg: c,
+                error: c,
+            },
+            fkeys: FkeyColors {
+                key_fg: c,
+                key_bg: c,
+                label_fg: c,
+                label_bg: r,
+            },
             dialog: DialogColors {
                 fg: c,
                 bg: c,
@@ -171,8 +180,17 @@ impl Theme {
                 focus_fg: c,
                 focus_bg: r,
             },
-            jobs: JobColors { fg: c, bg: c, gauge: c, failed: c },
-            viewer: ViewerColors { fg: c, bg: c, offset: c },
+            jobs: JobColors {
+                fg: c,
+                bg: c,
+                gauge: c,
+                failed: c,
+            },
+            viewer: ViewerColors {
+                fg: c,
+                bg: c,
+                offset: c,
+            },
         }
     }
 
@@ -181,7 +199,11 @@ impl Theme {
     }
 
     pub fn cursor(&self, active: bool) -> Style {
-        let bg = if active { self.pane.cursor_bg } else { self.pane.cursor_inactive_bg };
+        let bg = if active {
+            self.pane.cursor_bg
+        } else {
+            self.pane.cursor_inactive_bg
+        };
         Style::default().fg(self.pane.cursor_fg.0).bg(bg.0)
     }
 
@@ -221,11 +243,18 @@ mod tests {
     fn user_theme_overrides_and_bad_colour_is_reported() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("themes")).unwrap();
-        let text = BUILT_IN[1].1.replace("fg = \"white\"\nbg = \"blue\"", "fg = \"#ff0000\"\nbg = \"blue\"");
+        let text = BUILT_IN[1].1.replace(
+            "fg = \"white\"\nbg = \"blue\"",
+            "fg = \"#ff0000\"\nbg = \"blue\"",
+        );
         std::fs::write(dir.path().join("themes/mine.toml"), &text).unwrap();
         let t = Theme::load("mine", dir.path()).unwrap();
         assert_eq!(t.pane.fg.0, Color::Rgb(255, 0, 0));
-        std::fs::write(dir.path().join("themes/bad.toml"), text.replace("#ff0000", "nocolour")).unwrap();
+        std::fs::write(
+            dir.path().join("themes/bad.toml"),
+            text.replace("#ff0000", "nocolour"),
+        )
+        .unwrap();
         let e = Theme::load("bad", dir.path()).unwrap_err().to_string();
         assert!(e.contains("nocolour"), "{e}");
     }

@@ -144,14 +144,22 @@ impl App {
         }
         let what = describe(&sources);
         let target = self.pane(side.other()).cwd.as_str().to_owned();
-        let (title, verb) = if copy { ("Copy", "Copy") } else { ("Move / rename", "Move") };
+        let (title, verb) = if copy {
+            ("Copy", "Copy")
+        } else {
+            ("Move / rename", "Move")
+        };
         let purpose = if copy {
             InputPurpose::Copy { side, sources }
         } else {
             InputPurpose::Move { side, sources }
         };
-        self.dialogs
-            .push(Dialog::input(title, &format!("{verb} {what} to:"), &target, purpose));
+        self.dialogs.push(Dialog::input(
+            title,
+            &format!("{verb} {what} to:"),
+            &target,
+            purpose,
+        ));
         Vec::new()
     }
 
@@ -257,7 +265,12 @@ impl App {
             }
             Confirmed::Quit => {
                 self.quit = true;
-                let mut cmds: Vec<Cmd> = self.jobs.items.iter().map(|j| Cmd::CancelJob(j.id)).collect();
+                let mut cmds: Vec<Cmd> = self
+                    .jobs
+                    .items
+                    .iter()
+                    .map(|j| Cmd::CancelJob(j.id))
+                    .collect();
                 cmds.push(Cmd::Quit);
                 cmds
             }
@@ -266,8 +279,12 @@ impl App {
 
     fn submitted(&mut self, purpose: InputPurpose, text: String) -> Vec<Cmd> {
         let result = match purpose {
-            InputPurpose::Copy { side, sources } => self.transfer(side, sources, &text, JobKind::Copy),
-            InputPurpose::Move { side, sources } => self.transfer(side, sources, &text, JobKind::Move),
+            InputPurpose::Copy { side, sources } => {
+                self.transfer(side, sources, &text, JobKind::Copy)
+            }
+            InputPurpose::Move { side, sources } => {
+                self.transfer(side, sources, &text, JobKind::Move)
+            }
             InputPurpose::Mkdir { side } => self.mkdir(side, &text),
             InputPurpose::SelectGlob { side, select } => self.select_glob(side, &text, select),
             InputPurpose::ConflictRename { job, apply_to_all } => check_name(text.trim())
@@ -309,13 +326,22 @@ impl App {
         self.panes.iter().any(|p| {
             p.cwd == *path
                 || (p.cwd == path.parent()
-                    && p.entries().iter().any(|e| e.is_dir() && e.name == path.name()))
+                    && p.entries()
+                        .iter()
+                        .any(|e| e.is_dir() && e.name == path.name()))
         })
     }
 
-    fn transfer(&mut self, side: Side, sources: Vec<VPath>, text: &str, kind: JobKind) -> Result<Vec<Cmd>, String> {
+    fn transfer(
+        &mut self,
+        side: Side,
+        sources: Vec<VPath>,
+        text: &str,
+        kind: JobKind,
+    ) -> Result<Vec<Cmd>, String> {
         let (dst_vfs, target) = self.resolve(side, text)?;
-        let into_folder = sources.len() > 1 || text.trim().ends_with('/') || self.known_folder(&target);
+        let into_folder =
+            sources.len() > 1 || text.trim().ends_with('/') || self.known_folder(&target);
         let (dst_dir, rename_to) = if into_folder || target.is_root() {
             (target, None)
         } else {
@@ -327,12 +353,17 @@ impl App {
             if same_backend && dst_dir.starts_with(s) {
                 return Err(format!("Cannot copy or move {s} into itself"));
             }
-            let same_place = dst_dir == s.parent() && rename_to.as_deref().is_none_or(|n| n == s.name());
+            let same_place =
+                dst_dir == s.parent() && rename_to.as_deref().is_none_or(|n| n == s.name());
             if same_backend && same_place {
                 return Err(format!("{s} is already there"));
             }
         }
-        let verb = if kind == JobKind::Copy { "Copy" } else { "Move" };
+        let verb = if kind == JobKind::Copy {
+            "Copy"
+        } else {
+            "Move"
+        };
         let title = format!("{verb} {} to {}", describe(&sources), dst_dir);
         self.pane_mut(side).selected.clear();
         let spec = JobSpec {

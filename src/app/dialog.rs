@@ -21,12 +21,26 @@ pub enum Confirmed {
 /// What the text typed into an input dialog is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InputPurpose {
-    Copy { side: Side, sources: Vec<VPath> },
-    Move { side: Side, sources: Vec<VPath> },
-    Mkdir { side: Side },
-    SelectGlob { side: Side, select: bool },
+    Copy {
+        side: Side,
+        sources: Vec<VPath>,
+    },
+    Move {
+        side: Side,
+        sources: Vec<VPath>,
+    },
+    Mkdir {
+        side: Side,
+    },
+    SelectGlob {
+        side: Side,
+        select: bool,
+    },
     /// A new name for the conflicting item of a job.
-    ConflictRename { job: JobId, apply_to_all: bool },
+    ConflictRename {
+        job: JobId,
+        apply_to_all: bool,
+    },
 }
 
 /// The choices of the conflict dialog, in button order.
@@ -110,14 +124,17 @@ impl Dialog {
 
     /// Handles one key. `help_len` is the number of help lines (for scrolling).
     pub fn on_key(&mut self, key: KeyEvent, help_len: usize) -> Outcome {
-        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         match self {
             Dialog::Confirm {
                 action,
                 yes_focused,
                 ..
             } => match key.code {
-                KeyCode::Esc | KeyCode::F(10) | KeyCode::Char('n') | KeyCode::Char('N') => Outcome::Dismissed,
+                KeyCode::Esc | KeyCode::F(10) | KeyCode::Char('n') | KeyCode::Char('N') => {
+                    Outcome::Dismissed
+                }
                 _ if ctrl_c => Outcome::Dismissed,
                 KeyCode::Char('y') | KeyCode::Char('Y') => Outcome::Confirmed(action.clone()),
                 KeyCode::Enter if *yes_focused => Outcome::Confirmed(action.clone()),
@@ -139,7 +156,9 @@ impl Dialog {
             },
             Dialog::Conflict(c) => c.on_key(key),
             Dialog::Message { .. } => match key.code {
-                KeyCode::Enter | KeyCode::Esc | KeyCode::F(10) | KeyCode::Char(' ') => Outcome::Dismissed,
+                KeyCode::Enter | KeyCode::Esc | KeyCode::F(10) | KeyCode::Char(' ') => {
+                    Outcome::Dismissed
+                }
                 _ => Outcome::Stay,
             },
             Dialog::Help { scroll } => {

@@ -1,7 +1,9 @@
 //! Routing keys and mouse: viewer first, then the top dialog, then the mode (filter,
 //! jump, jobs panel), then the keymap.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::keymap::Action;
@@ -97,7 +99,11 @@ impl App {
                     self.pane_mut(side).set_cursor(row);
                 }
             }
-            KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
                 prefix.push(c);
                 let pane = self.pane(side);
                 match pane.find_prefix(&prefix, pane.cursor) {

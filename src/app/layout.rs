@@ -25,7 +25,8 @@ pub fn areas(width: u16, height: u16, jobs: usize) -> Areas {
         Rect::new(0, 0, left_w, panes_h),
         Rect::new(left_w, 0, width - left_w, panes_h),
     ];
-    let jobs = (jobs_h > 0 && height > bottom + jobs_h).then(|| Rect::new(0, panes_h, width, jobs_h));
+    let jobs =
+        (jobs_h > 0 && height > bottom + jobs_h).then(|| Rect::new(0, panes_h, width, jobs_h));
     let status = Rect::new(0, height.saturating_sub(2), width, height.min(1));
     let fkeys = Rect::new(0, height.saturating_sub(1), width, height.min(1));
     Areas {

@@ -193,15 +193,40 @@ impl App {
             .map(|(k, d)| (k, d.to_owned()))
             .collect();
         let fixed = [
-            ("Esc", "Clear the quick filter; close a dialog or the viewer"),
-            ("Mouse", "Click: pick a pane and row; wheel: scroll; click the key bar"),
-            ("In filter (/)", "Type to narrow, Enter keeps it, Esc clears it"),
-            ("In jump (Ctrl-S)", "Type a prefix; Ctrl-S next match; Enter opens"),
-            ("In jobs panel", "Up/Down pick, Del or c cancels (asks), Esc back"),
-            ("In viewer", "Arrows/PgUp/PgDn/Home/End scroll, F4 or h hex, Esc/q close"),
-            ("In conflicts", "o overwrite, s skip, r rename, n newer only, a apply to all, c cancel job"),
+            (
+                "Esc",
+                "Clear the quick filter; close a dialog or the viewer",
+            ),
+            (
+                "Mouse",
+                "Click: pick a pane and row; wheel: scroll; click the key bar",
+            ),
+            (
+                "In filter (/)",
+                "Type to narrow, Enter keeps it, Esc clears it",
+            ),
+            (
+                "In jump (Ctrl-S)",
+                "Type a prefix; Ctrl-S next match; Enter opens",
+            ),
+            (
+                "In jobs panel",
+                "Up/Down pick, Del or c cancels (asks), Esc back",
+            ),
+            (
+                "In viewer",
+                "Arrows/PgUp/PgDn/Home/End scroll, F4 or h hex, Esc/q close",
+            ),
+            (
+                "In conflicts",
+                "o overwrite, s skip, r rename, n newer only, a apply to all, c cancel job",
+            ),
         ];
-        lines.extend(fixed.iter().map(|(k, d)| ((*k).to_owned(), (*d).to_owned())));
+        lines.extend(
+            fixed
+                .iter()
+                .map(|(k, d)| ((*k).to_owned(), (*d).to_owned())),
+        );
         lines
     }
 }

@@ -110,7 +110,9 @@ impl Pane {
     }
 
     pub fn visible_entries(&self) -> impl Iterator<Item = &Entry> {
-        self.view.iter().filter_map(|&i| self.entries.get(i as usize))
+        self.view
+            .iter()
+            .filter_map(|&i| self.entries.get(i as usize))
     }
 
     /// Starts a new listing of `dir`; the old entries stay on screen until its first

@@ -81,7 +81,12 @@ fn app() -> App {
 }
 
 fn feed(app: &mut App, (side, req): (Side, RequestId), entries: Vec<Entry>) {
-    app.update(Msg::Listed { side, req, page: Ok(entries), done: true });
+    app.update(Msg::Listed {
+        side,
+        req,
+        page: Ok(entries),
+        done: true,
+    });
 }
 
 fn list_req(cmds: &[Cmd]) -> (Side, RequestId, VPath) {
@@ -112,7 +117,15 @@ fn folders_first_natural_order_hidden_off() {
     let app = app();
     assert_eq!(
         rows(&app, Side::Left),
-        ["..", "music", "photos", "a2.txt", "a10.txt", "b.rs", "notes.txt"]
+        [
+            "..",
+            "music",
+            "photos",
+            "a2.txt",
+            "a10.txt",
+            "b.rs",
+            "notes.txt"
+        ]
     );
 }
 
@@ -151,7 +164,11 @@ fn enter_opens_and_backspace_lands_on_the_folder_we_came_from() {
     let cmds = app.update(key(KeyCode::Backspace));
     let (side, req, d) = list_req(&cmds);
     assert_eq!(d, p("/data"));
-    feed(&mut app, (side, req), vec![dir("music"), dir("photos"), dir("zeta")]);
+    feed(
+        &mut app,
+        (side, req),
+        vec![dir("music"), dir("photos"), dir("zeta")],
+    );
     assert_eq!(cursor_name(&app), "photos");
 
     // `..` row + Enter does the same.
@@ -174,8 +191,17 @@ fn stale_listing_is_dropped_and_failure_keeps_the_folder() {
     assert!(!rows(&app, Side::Left).contains(&"late.mp3".to_owned()));
 
     let (side, req, _) = list_req(&app.update(key(KeyCode::Enter)));
-    app.update(Msg::Listed { side, req, page: Err("permission denied: /x".into()), done: true });
-    assert!(app.status.as_ref().is_some_and(|s| s.error && s.text.contains("permission denied")));
+    app.update(Msg::Listed {
+        side,
+        req,
+        page: Err("permission denied: /x".into()),
+        done: true,
+    });
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.error && s.text.contains("permission denied"))
+    );
     assert!(app.active_pane().loading.is_none());
 }
 
@@ -189,12 +215,24 @@ fn cursor_stays_on_its_entry_across_reload_and_pages() {
     app.update(Msg::Listed {
         side,
         req,
-        page: Ok(vec![file("aaa.txt", 1), file("zzz.txt", 1), file("mmm.txt", 1)]),
+        page: Ok(vec![
+            file("aaa.txt", 1),
+            file("zzz.txt", 1),
+            file("mmm.txt", 1),
+        ]),
         done: false,
     });
     assert_eq!(app.active_pane().cwd, p("/data"));
-    app.update(Msg::Listed { side, req, page: Ok(vec![file("notes.txt", 1), file("b.rs", 2)]), done: true });
-    assert_eq!(rows(&app, Side::Left), ["..", "aaa.txt", "b.rs", "mmm.txt", "notes.txt", "zzz.txt"]);
+    app.update(Msg::Listed {
+        side,
+        req,
+        page: Ok(vec![file("notes.txt", 1), file("b.rs", 2)]),
+        done: true,
+    });
+    assert_eq!(
+        rows(&app, Side::Left),
+        ["..", "aaa.txt", "b.rs", "mmm.txt", "notes.txt", "zzz.txt"]
+    );
     assert_eq!(cursor_name(&app), "notes.txt");
 }
 
@@ -225,16 +263,42 @@ fn selection_insert_invert_glob_and_summary() {
     assert_eq!(sel, ["b.rs", "photos"], "glob is case-insensitive");
     app.update(ch('+'));
     app.update(key(KeyCode::Enter)); // "*"
-    assert_eq!(app.active_pane().selected.len(), 6, "hidden entries are not selected");
+    assert_eq!(
+        app.active_pane().selected.len(),
+        6,
+        "hidden entries are not selected"
+    );
 }
 
 #[test]
 fn sort_keys_and_reverse_keep_folders_first() {
     let mut app = app();
     app.update(alt('3'));
-    assert_eq!(rows(&app, Side::Left), ["..", "music", "photos", "a10.txt", "a2.txt", "notes.txt", "b.rs"]);
+    assert_eq!(
+        rows(&app, Side::Left),
+        [
+            "..",
+            "music",
+            "photos",
+            "a10.txt",
+            "a2.txt",
+            "notes.txt",
+            "b.rs"
+        ]
+    );
     app.update(alt('3'));
-    assert_eq!(rows(&app, Side::Left), ["..", "photos", "music", "b.rs", "notes.txt", "a2.txt", "a10.txt"]);
+    assert_eq!(
+        rows(&app, Side::Left),
+        [
+            "..",
+            "photos",
+            "music",
+            "b.rs",
+            "notes.txt",
+            "a2.txt",
+            "a10.txt"
+        ]
+    );
     app.update(alt('2'));
     assert_eq!(rows(&app, Side::Left)[3], "b.rs");
     app.update(alt('.'));
@@ -306,7 +370,10 @@ fn copy_dialog_targets_the_other_pane() {
         [Cmd::StartJob { spec, .. }] => {
             assert_eq!(spec.kind, JobKind::Copy);
             assert_eq!(spec.sources, vec![p("/data/a10.txt"), p("/data/notes.txt")]);
-            assert_eq!(spec.dst.as_ref().map(|(_, d)| d.clone()), Some(p("/backup")));
+            assert_eq!(
+                spec.dst.as_ref().map(|(_, d)| d.clone()),
+                Some(p("/backup"))
+            );
             assert_eq!(spec.rename_to, None);
         }
         other => panic!("{other:?}"),
@@ -345,7 +412,10 @@ fn rename_with_f6_and_refusing_a_folder_into_itself() {
         app.update(ch(c));
     }
     assert!(app.update(key(KeyCode::Enter)).is_empty());
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Message { error: true, .. })));
+    assert!(matches!(
+        app.dialogs.last(),
+        Some(Dialog::Message { error: true, .. })
+    ));
 }
 
 #[test]
@@ -357,22 +427,47 @@ fn mkdir_then_result_reloads_onto_the_new_folder() {
     }
     let cmds = app.update(key(KeyCode::Enter));
     match cmds.as_slice() {
-        [Cmd::Mkdir { side: Side::Left, path, .. }] => assert_eq!(*path, p("/data/new one")),
+        [
+            Cmd::Mkdir {
+                side: Side::Left,
+                path,
+                ..
+            },
+        ] => assert_eq!(*path, p("/data/new one")),
         other => panic!("{other:?}"),
     }
-    let cmds = app.update(Msg::OpDone { side: Side::Left, result: Ok(()), focus: Some("new one".into()) });
+    let cmds = app.update(Msg::OpDone {
+        side: Side::Left,
+        result: Ok(()),
+        focus: Some("new one".into()),
+    });
     let (side, req, _) = list_req(&cmds);
-    feed(&mut app, (side, req), vec![dir("music"), dir("new one"), file("z", 1)]);
+    feed(
+        &mut app,
+        (side, req),
+        vec![dir("music"), dir("new one"), file("z", 1)],
+    );
     assert_eq!(cursor_name(&app), "new one");
     // A failure is shown, not swallowed.
-    app.update(Msg::OpDone { side: Side::Left, result: Err("already exists: x".into()), focus: None });
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Message { error: true, .. })));
+    app.update(Msg::OpDone {
+        side: Side::Left,
+        result: Err("already exists: x".into()),
+        focus: None,
+    });
+    assert!(matches!(
+        app.dialogs.last(),
+        Some(Dialog::Message { error: true, .. })
+    ));
 }
 
 #[test]
 fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
     let mut app = app();
-    app.update(Msg::JobStarted { id: 7, kind: JobKind::Copy, title: "Copy 2 items".into() });
+    app.update(Msg::JobStarted {
+        id: 7,
+        kind: JobKind::Copy,
+        title: "Copy 2 items".into(),
+    });
     assert_eq!(app.jobs.running(), 1);
     app.update(Msg::Job(JobEvent::Progress {
         id: 7,
@@ -395,7 +490,13 @@ fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
     app.update(ch('a'));
     let cmds = app.update(ch('o'));
     match cmds.as_slice() {
-        [Cmd::AnswerConflict { id: 7, answer: ConflictAnswer::Overwrite, apply_to_all: true }] => {}
+        [
+            Cmd::AnswerConflict {
+                id: 7,
+                answer: ConflictAnswer::Overwrite,
+                apply_to_all: true,
+            },
+        ] => {}
         other => panic!("{other:?}"),
     }
     // Rename asks for a name, prefilled.
@@ -411,7 +512,9 @@ fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
         other => panic!("{other:?}"),
     }
     let cmds = app.update(key(KeyCode::Enter));
-    assert!(matches!(cmds.as_slice(), [Cmd::AnswerConflict { answer: ConflictAnswer::Rename(n), .. }] if n == "b (1).rs"));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::AnswerConflict { answer: ConflictAnswer::Rename(n), .. }] if n == "b (1).rs")
+    );
 
     // Cancel from the jobs panel asks first.
     app.update(alt('j'));
@@ -421,14 +524,25 @@ fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
     assert!(matches!(cmds.as_slice(), [Cmd::CancelJob(7)]));
 
     let report = JobReport {
-        failed: vec![crate::jobs::ItemError { path: "/data/x".into(), message: "disk full".into() }],
+        failed: vec![crate::jobs::ItemError {
+            path: "/data/x".into(),
+            message: "disk full".into(),
+        }],
         ..Default::default()
     };
     let cmds = app.update(Msg::Job(JobEvent::Finished { id: 7, report }));
     assert_eq!(app.jobs.running(), 0);
-    assert_eq!(cmds.iter().filter(|c| matches!(c, Cmd::List { .. })).count(), 2, "both panes reload");
+    assert_eq!(
+        cmds.iter()
+            .filter(|c| matches!(c, Cmd::List { .. }))
+            .count(),
+        2,
+        "both panes reload"
+    );
     match app.dialogs.last() {
-        Some(Dialog::Message { lines, error: true, .. }) => assert!(lines.iter().any(|l| l.contains("disk full"))),
+        Some(Dialog::Message {
+            lines, error: true, ..
+        }) => assert!(lines.iter().any(|l| l.contains("disk full"))),
         other => panic!("{other:?}"),
     }
 }
@@ -436,7 +550,11 @@ fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
 #[test]
 fn quit_asks_while_jobs_run() {
     let mut app = app();
-    app.update(Msg::JobStarted { id: 1, kind: JobKind::Copy, title: "Copy".into() });
+    app.update(Msg::JobStarted {
+        id: 1,
+        kind: JobKind::Copy,
+        title: "Copy".into(),
+    });
     assert!(app.update(key(KeyCode::F(10))).is_empty());
     assert!(!app.quit);
     app.update(key(KeyCode::Esc));

@@ -30,7 +30,8 @@ fn local_dir(arg: Option<&str>) -> anyhow::Result<VPath> {
         Some(a) => std::path::PathBuf::from(a),
         None => std::env::current_dir().context("cannot read the current folder")?,
     };
-    let abs = std::fs::canonicalize(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let abs =
+        std::fs::canonicalize(&path).with_context(|| format!("cannot open {}", path.display()))?;
     if !abs.is_dir() {
         anyhow::bail!("{} is not a folder", abs.display());
     }
@@ -49,7 +50,8 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
 
     let demo_dir = if args.demo {
         let dir = tempfile::Builder::new().prefix("nascmd-demo-").tempdir()?;
-        crate::demo::build_sample_tree(&dir.path().join("left")).context("cannot build the demo tree")?;
+        crate::demo::build_sample_tree(&dir.path().join("left"))
+            .context("cannot build the demo tree")?;
         std::fs::create_dir_all(dir.path().join("right"))?;
         Some(dir)
     } else {

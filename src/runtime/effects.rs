@@ -31,23 +31,61 @@ pub async fn list(tx: UnboundedSender<Internal>, side: Side, req: u64, vfs: VfsH
         Ok(s) => s,
         Err(e) => {
             let page = Err(user_error(&e));
-            send(&tx, Msg::Listed { side, req, page, done: true });
+            send(
+                &tx,
+                Msg::Listed {
+                    side,
+                    req,
+                    page,
+                    done: true,
+                },
+            );
             return;
         }
     };
     while let Some(page) = stream.next().await {
         match page {
-            Ok(entries) => send(&tx, Msg::Listed { side, req, page: Ok(entries), done: false }),
+            Ok(entries) => send(
+                &tx,
+                Msg::Listed {
+                    side,
+                    req,
+                    page: Ok(entries),
+                    done: false,
+                },
+            ),
             Err(e) => {
-                send(&tx, Msg::Listed { side, req, page: Err(user_error(&e)), done: true });
+                send(
+                    &tx,
+                    Msg::Listed {
+                        side,
+                        req,
+                        page: Err(user_error(&e)),
+                        done: true,
+                    },
+                );
                 return;
             }
         }
     }
-    send(&tx, Msg::Listed { side, req, page: Ok(Vec::new()), done: true });
+    send(
+        &tx,
+        Msg::Listed {
+            side,
+            req,
+            page: Ok(Vec::new()),
+            done: true,
+        },
+    );
 }
 
-pub async fn space(tx: UnboundedSender<Internal>, side: Side, req: u64, vfs: VfsHandle, dir: VPath) {
+pub async fn space(
+    tx: UnboundedSender<Internal>,
+    side: Side,
+    req: u64,
+    vfs: VfsHandle,
+    dir: VPath,
+) {
     let space = vfs.space(&dir).await.ok().flatten();
     send(&tx, Msg::Space { side, req, space });
 }
@@ -55,11 +93,25 @@ pub async fn space(tx: UnboundedSender<Internal>, side: Side, req: u64, vfs: Vfs
 pub async fn mkdir(tx: UnboundedSender<Internal>, side: Side, vfs: VfsHandle, path: VPath) {
     let result = vfs.mkdir(&path).await.map_err(|e| user_error(&e));
     let focus = Some(path.name().to_owned());
-    send(&tx, Msg::OpDone { side, result, focus });
+    send(
+        &tx,
+        Msg::OpDone {
+            side,
+            result,
+            focus,
+        },
+    );
 }
 
 /// Reads at most `len` bytes from `offset`: only the viewer's window, never the file.
-pub async fn read_file(tx: UnboundedSender<Internal>, req: u64, vfs: VfsHandle, path: VPath, offset: u64, len: usize) {
+pub async fn read_file(
+    tx: UnboundedSender<Internal>,
+    req: u64,
+    vfs: VfsHandle,
+    path: VPath,
+    offset: u64,
+    len: usize,
+) {
     let data = async {
         let reader = vfs.open_read(&path, offset).await?;
         let mut buf = Vec::with_capacity(len);

@@ -62,7 +62,9 @@ impl<B: Backend> Runtime<B> {
                 }
             }
         });
-        let size = terminal.size().map_err(|e| io::Error::other(e.to_string()))?;
+        let size = terminal
+            .size()
+            .map_err(|e| io::Error::other(e.to_string()))?;
         app.update(Msg::Resize(size.width, size.height));
         let mut rt = Runtime {
             terminal,
@@ -145,12 +147,22 @@ impl<B: Backend> Runtime<B> {
     fn execute(&mut self, cmd: Cmd) {
         let tx = self.tx.clone();
         match cmd {
-            Cmd::List { side, req, vfs, dir } => {
+            Cmd::List {
+                side,
+                req,
+                vfs,
+                dir,
+            } => {
                 self.abort(self.list_task[side.index()]);
                 let id = self.spawn(effects::list(tx, side, req, vfs, dir));
                 self.list_task[side.index()] = Some(id);
             }
-            Cmd::Space { side, req, vfs, dir } => {
+            Cmd::Space {
+                side,
+                req,
+                vfs,
+                dir,
+            } => {
                 self.spawn(effects::space(tx, side, req, vfs, dir));
             }
             Cmd::Mkdir { side, vfs, path } => {
@@ -270,7 +282,11 @@ impl<B: Backend> Runtime<B> {
             if self.app.quit {
                 break;
             }
-            if self.app.dirty && self.next_frame_deadline().is_some_and(|d| d <= Instant::now()) {
+            if self.app.dirty
+                && self
+                    .next_frame_deadline()
+                    .is_some_and(|d| d <= Instant::now())
+            {
                 self.render()?;
             }
         }

@@ -19,19 +19,19 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let pane = app.active_pane();
     let (count, bytes) = pane.selection_summary();
-    let left = match &app.status {
-        Some(s) => s.text.clone(),
-        None if count > 0 => format!("{count} selected, {}", size(bytes)),
-        None => match pane.current_entry() {
-            Some(e) => format!("{} entries", pane.row_count().saturating_sub(usize::from(!pane.cwd.is_root())))
-                + &format!("  {}", crate::names::escape(&e.name)),
-            None => format!("{} entries", pane.entries().len()),
-        },
+    let visible = pane.row_count() - usize::from(!pane.cwd.is_root());
+    let left = match (&app.status, pane.current_entry()) {
+        (Some(s), _) => s.text.clone(),
+        (None, Some(e)) => format!("{}  {visible} entries", crate::names::escape(&e.name)),
+        (None, None) => format!("{visible} entries"),
     };
-    let right = match pane.space {
-        Some(s) => format!("{} free of {} ", size(s.free), size(s.total)),
-        None => String::new(),
-    };
+    let mut right = String::new();
+    if count > 0 {
+        right.push_str(&format!("{count} selected, {} │ ", size(bytes)));
+    }
+    if let Some(s) = pane.space {
+        right.push_str(&format!("{} free of {} ", size(s.free), size(s.total)));
+    }
     let width = area.width as usize;
     let left_w = width.saturating_sub(right.chars().count());
     let style = match &app.status {
@@ -58,7 +58,9 @@ pub fn fkeys(f: &mut Frame, area: Rect, app: &App) {
         let w = slot.saturating_sub(key.len());
         spans.push(Span::styled(
             fit(label, w),
-            Style::default().fg(t.fkeys.label_fg.0).bg(t.fkeys.label_bg.0),
+            Style::default()
+                .fg(t.fkeys.label_fg.0)
+                .bg(t.fkeys.label_bg.0),
         ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -67,7 +69,11 @@ pub fn fkeys(f: &mut Frame, area: Rect, app: &App) {
 pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let focused = matches!(app.mode, Mode::Jobs);
-    let border = if focused { t.pane.border_active.0 } else { t.pane.border.0 };
+    let border = if focused {
+        t.pane.border_active.0
+    } else {
+        t.pane.border.0
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(border))
@@ -75,7 +81,10 @@ pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
         .title(" Jobs (Alt-J: select, Del: cancel) ");
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let first = app.jobs.cursor.saturating_sub(inner.height.saturating_sub(1) as usize);
+    let first = app
+        .jobs
+        .cursor
+        .saturating_sub(inner.height.saturating_sub(1) as usize);
     let lines: Vec<Line> = app
         .jobs
         .items
@@ -83,7 +92,14 @@ pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
         .enumerate()
         .skip(first)
         .take(inner.height as usize)
-        .map(|(i, j)| job_line(j, inner.width as usize, focused && i == app.jobs.cursor, app))
+        .map(|(i, j)| {
+            job_line(
+                j,
+                inner.width as usize,
+                focused && i == app.jobs.cursor,
+                app,
+            )
+        })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
 }
@@ -109,7 +125,11 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
         size(p.rate as u64),
     );
     let title_w = width.saturating_sub(bar.len() + stats.chars().count() + 1);
-    let base = if selected { t.cursor(true) } else { Style::default() };
+    let base = if selected {
+        t.cursor(true)
+    } else {
+        Style::default()
+    };
     Line::from(vec![
         Span::styled(fit(&j.title, title_w) + " ", base),
         Span::styled(bar, base.fg(t.jobs.gauge.0)),

@@ -29,7 +29,10 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
             (title.clone(), l, t.dialog.border.0)
         }
         Dialog::Input {
-            title, prompt, input, ..
+            title,
+            prompt,
+            input,
+            ..
         } => {
             let l = vec![
                 Line::from(prompt.clone()),
@@ -59,14 +62,24 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
                 buttons(app, &CONFLICT_CHOICES, c.choice),
             ];
             let mark = if c.apply_to_all { "[x]" } else { "[ ]" };
-            l.push(Line::from(format!("{mark} Apply to all conflicts of this job (a)")));
+            l.push(Line::from(format!(
+                "{mark} Apply to all conflicts of this job (a)"
+            )));
             ("File exists".to_owned(), l, t.dialog.error_border.0)
         }
-        Dialog::Message { title, lines, error } => {
+        Dialog::Message {
+            title,
+            lines,
+            error,
+        } => {
             let mut l: Vec<Line> = lines.iter().map(|s| Line::from(s.clone())).collect();
             l.push(Line::default());
             l.push(buttons(app, &["OK"], 0));
-            let border = if *error { t.dialog.error_border.0 } else { t.dialog.border.0 };
+            let border = if *error {
+                t.dialog.error_border.0
+            } else {
+                t.dialog.border.0
+            };
             (title.clone(), l, border)
         }
         Dialog::Help { scroll } => {
@@ -77,16 +90,27 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
                 .skip(*scroll)
                 .map(|(k, d)| {
                     Line::from(vec![
-                        Span::styled(fit(&k, key_w), Style::default().add_modifier(Modifier::BOLD)),
+                        Span::styled(
+                            fit(&k, key_w),
+                            Style::default().add_modifier(Modifier::BOLD),
+                        ),
                         Span::raw(d),
                     ])
                 })
                 .collect();
-            ("Keys (↑/↓ scroll, Esc close)".to_owned(), l, t.dialog.border.0)
+            (
+                "Keys (↑/↓ scroll, Esc close)".to_owned(),
+                l,
+                t.dialog.border.0,
+            )
         }
     };
     let help = matches!(d, Dialog::Help { .. });
-    let width = if help { screen.width.saturating_sub(4).min(100) } else { width };
+    let width = if help {
+        screen.width.saturating_sub(4).min(100)
+    } else {
+        width
+    };
     let wanted = if help {
         screen.height.saturating_sub(4)
     } else {
@@ -103,17 +127,30 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
     f.render_widget(block, area);
     if let Dialog::Input { input, .. } = d {
         // The edit field: a highlighted line with the text scrolled to the cursor.
-        let field = Rect::new(inner.x, inner.y + 1, inner.width, 1.min(inner.height.saturating_sub(1)));
+        let field = Rect::new(
+            inner.x,
+            inner.y + 1,
+            inner.width,
+            1.min(inner.height.saturating_sub(1)),
+        );
         let w = field.width.max(1) as usize;
         let scroll = input.visual_scroll(w);
         let shown: String = escape(input.value()).chars().skip(scroll).collect();
         f.render_widget(Paragraph::new(fit(&shown, w)).style(t.button(true)), field);
         let x = (input.visual_cursor().max(scroll) - scroll) as u16;
-        f.set_cursor_position(Position::new(field.x + x.min(field.width.saturating_sub(1)), field.y));
+        f.set_cursor_position(Position::new(
+            field.x + x.min(field.width.saturating_sub(1)),
+            field.y,
+        ));
         lines.remove(1);
         let rest = Rect::new(inner.x, inner.y, inner.width, 1);
         f.render_widget(Paragraph::new(lines.remove(0)), rest);
-        let below = Rect::new(inner.x, inner.y + 2, inner.width, inner.height.saturating_sub(2));
+        let below = Rect::new(
+            inner.x,
+            inner.y + 2,
+            inner.width,
+            inner.height.saturating_sub(2),
+        );
         f.render_widget(Paragraph::new(lines), below);
         return;
     }
@@ -127,7 +164,10 @@ fn buttons(app: &App, labels: &[&str], focus: usize) -> Line<'static> {
         if i > 0 {
             spans.push(Span::raw(" "));
         }
-        spans.push(Span::styled(format!("[ {l} ]"), app.theme.button(i == focus)));
+        spans.push(Span::styled(
+            format!("[ {l} ]"),
+            app.theme.button(i == focus),
+        ));
     }
     Line::from(spans)
 }

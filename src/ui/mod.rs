@@ -58,7 +58,11 @@ pub(crate) fn fit(s: &str, width: usize) -> String {
     let mut out = String::with_capacity(width);
     let mut w = 0;
     let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
-    let limit = if total > width { width.saturating_sub(1) } else { width };
+    let limit = if total > width {
+        width.saturating_sub(1)
+    } else {
+        width
+    };
     for c in s.chars() {
         let cw = c.width().unwrap_or(0);
         if w + cw > limit {

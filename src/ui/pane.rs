@@ -22,10 +22,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
     let t = &app.theme;
     let pane = app.pane(side);
     let active = app.active == side && !matches!(app.mode, Mode::Jobs);
-    let border = if active { t.pane.border_active.0 } else { t.pane.border.0 };
+    let border = if active {
+        t.pane.border_active.0
+    } else {
+        t.pane.border.0
+    };
     let location = format!(" {}:{} ", pane.label, pane.cwd);
     let title = keep_end(&location, area.width.saturating_sub(4) as usize);
-    let mut bottom = format!(" {}{} ", pane.sort.key.label(), if pane.sort.reverse { "↓" } else { "↑" });
+    let mut bottom = format!(
+        " {}{} ",
+        pane.sort.key.label(),
+        if pane.sort.reverse { "↓" } else { "↑" }
+    );
     if pane.loading.is_some() {
         bottom.push_str("loading… ");
     }
@@ -39,14 +47,24 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
         .borders(Borders::ALL)
         .border_style(Style::default().fg(border))
         .style(t.pane_base())
-        .title(Span::styled(title, Style::default().fg(t.pane.title.0).add_modifier(Modifier::BOLD)))
+        .title(Span::styled(
+            title,
+            Style::default()
+                .fg(t.pane.title.0)
+                .add_modifier(Modifier::BOLD),
+        ))
         .title_bottom(Line::from(bottom));
     f.render_widget(block, area);
 
     let inner_w = area.width.saturating_sub(2) as usize;
     let name_w = inner_w.saturating_sub(SIZE_W + TIME_W + 2);
     let header = Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2), 1);
-    let head = format!("{}│{:>SIZE_W$}│{:^TIME_W$}", fit("Name", name_w), "Size", "Modified");
+    let head = format!(
+        "{}│{:>SIZE_W$}│{:^TIME_W$}",
+        fit("Name", name_w),
+        "Size",
+        "Modified"
+    );
     f.render_widget(
         Paragraph::new(head).style(Style::default().fg(t.pane.header.0).bg(t.pane.bg.0)),
         header,
@@ -57,7 +75,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
     for i in pane.scroll..pane.scroll + rows.height as usize {
         let Some(row) = pane.row(i) else { break };
         let (name, size, time, style) = match row {
-            Row::Parent => ("/..".to_owned(), "UP--DIR".to_owned(), String::new(), Style::default().fg(t.pane.dir.0)),
+            Row::Parent => (
+                "/..".to_owned(),
+                "UP--DIR".to_owned(),
+                String::new(),
+                Style::default().fg(t.pane.dir.0),
+            ),
             Row::Entry(e) => {
                 let selected = pane.is_selected(e);
                 let mut style = Style::default().fg(match e.kind {
@@ -71,10 +94,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
                 if selected {
                     style = style.fg(t.pane.selected.0).add_modifier(Modifier::BOLD);
                 }
-                (display_name(e, selected), size_text(e), time_text(e, app.time_offset), style)
+                (
+                    display_name(e, selected),
+                    size_text(e),
+                    time_text(e, app.time_offset),
+                    style,
+                )
             }
         };
-        let text = format!("{}│{:>SIZE_W$}│{:>TIME_W$}", fit(&name, name_w), fit_right(&size, SIZE_W), time);
+        let text = format!(
+            "{}│{:>SIZE_W$}│{:>TIME_W$}",
+            fit(&name, name_w),
+            fit_right(&size, SIZE_W),
+            time
+        );
         let style = if i == pane.cursor {
             let c = t.cursor(active);
             if matches!(row, Row::Entry(e) if pane.is_selected(e)) {
@@ -103,7 +136,12 @@ fn display_name(e: &Entry, selected: bool) -> String {
 fn size_text(e: &Entry) -> String {
     match e.kind {
         EntryKind::Dir => "<DIR>".to_owned(),
-        _ => humansize::format_size(e.size, humansize::DECIMAL.decimal_places(1).space_after_value(false)),
+        _ => humansize::format_size(
+            e.size,
+            humansize::DECIMAL
+                .decimal_places(1)
+                .space_after_value(false),
+        ),
     }
 }
 

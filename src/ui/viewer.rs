@@ -25,9 +25,15 @@ pub fn draw(f: &mut Frame, area: Rect, v: &Viewer, t: &Theme) {
         if v.loading() { "  loading…" } else { "" }
     );
     let title_w = (area.width as usize).saturating_sub(info.chars().count());
-    let title = format!("{}{info}", fit(&keep_end(&format!(" {}", v.title()), title_w), title_w));
+    let title = format!(
+        "{}{info}",
+        fit(&keep_end(&format!(" {}", v.title()), title_w), title_w)
+    );
     let bar = t.status_base().add_modifier(Modifier::BOLD);
-    f.render_widget(Paragraph::new(title).style(bar), Rect::new(area.x, area.y, area.width, 1));
+    f.render_widget(
+        Paragraph::new(title).style(bar),
+        Rect::new(area.x, area.y, area.width, 1),
+    );
     let body = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
     let text: Vec<String> = match &v.error {
         Some(e) => vec![format!("Cannot read the file: {e}")],

@@ -173,7 +173,11 @@ impl Viewer {
     /// near the edge of the one held.
     pub fn scroll(&mut self, rows: isize, req: RequestId) -> Option<Cmd> {
         for _ in 0..rows.unsigned_abs() {
-            let next = if rows > 0 { self.next_line(self.top) } else { self.prev_line(self.top) };
+            let next = if rows > 0 {
+                self.next_line(self.top)
+            } else {
+                self.prev_line(self.top)
+            };
             if next == self.top {
                 break;
             }
@@ -202,7 +206,9 @@ impl Viewer {
     }
 
     pub fn end(&mut self, req: RequestId) -> Option<Cmd> {
-        if self.buf_end() >= self.size && self.buf_offset == 0 || self.mode == Mode::Hex && self.buf_end() >= self.size {
+        if self.buf_end() >= self.size && self.buf_offset == 0
+            || self.mode == Mode::Hex && self.buf_end() >= self.size
+        {
             self.top = self.last_page_top();
             return self.refill(req);
         }
@@ -227,7 +233,9 @@ impl Viewer {
     pub fn on_key(&mut self, key: KeyEvent, req: RequestId) -> ViewerKey {
         let page = self.height.max(1) as isize - 1;
         let cmd = match key.code {
-            KeyCode::Esc | KeyCode::F(3) | KeyCode::F(10) | KeyCode::Char('q') => return ViewerKey::Close,
+            KeyCode::Esc | KeyCode::F(3) | KeyCode::F(10) | KeyCode::Char('q') => {
+                return ViewerKey::Close;
+            }
             KeyCode::Down | KeyCode::Enter => self.scroll(1, req),
             KeyCode::Up => self.scroll(-1, req),
             KeyCode::PageDown | KeyCode::Char(' ') => self.scroll(page.max(1), req),
@@ -255,7 +263,11 @@ impl Viewer {
                 break;
             }
             let next = self.next_line(pos);
-            let next = if next <= pos { self.buf_end().min(self.size) } else { next };
+            let next = if next <= pos {
+                self.buf_end().min(self.size)
+            } else {
+                next
+            };
             let lo = (pos - self.buf_offset) as usize;
             let hi = ((next - self.buf_offset) as usize).min(self.buf.len());
             let bytes = &self.buf[lo..hi];
@@ -273,11 +285,9 @@ impl Viewer {
 
     /// Percentage of the file above the bottom of the screen, for the title bar.
     pub fn percent(&self) -> u64 {
-        if self.size == 0 {
-            100
-        } else {
-            (self.top * 100 / self.size).min(100)
-        }
+        (self.top * 100)
+            .checked_div(self.size)
+            .map_or(100, |p| p.min(100))
     }
 }
 

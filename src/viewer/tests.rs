@@ -6,9 +6,19 @@ use super::*;
 use crate::vfs::local::LocalFs;
 
 fn open(size: u64) -> (Viewer, RequestId) {
-    let (v, cmd) = Viewer::open(Arc::new(LocalFs::new()), VPath::parse("/f").unwrap(), size, 1);
+    let (v, cmd) = Viewer::open(
+        Arc::new(LocalFs::new()),
+        VPath::parse("/f").unwrap(),
+        size,
+        1,
+    );
     match cmd {
-        Cmd::ReadFile { req, offset: 0, len, .. } => {
+        Cmd::ReadFile {
+            req,
+            offset: 0,
+            len,
+            ..
+        } => {
             assert_eq!(len, WINDOW);
             (v, req)
         }
@@ -52,7 +62,8 @@ fn binary_is_shown_as_hex() {
 fn a_big_file_is_read_in_windows_only() {
     // A 10 MB "file": the viewer asks for windows, never for everything.
     let size = 10 * 1024 * 1024u64;
-    let line = b"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01234567\n";
+    let line =
+        b"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01234567\n";
     let chunk = |offset: u64| -> Vec<u8> {
         (offset..(offset + WINDOW as u64).min(size))
             .map(|i| line[(i % line.len() as u64) as usize])
@@ -61,15 +72,16 @@ fn a_big_file_is_read_in_windows_only() {
     let (mut v, req) = open(size);
     v.height = 40;
     v.on_chunk(req, 0, Ok(chunk(0)));
-    let mut next = 10;
     let mut reads = Vec::new();
-    for _ in 0..200 {
-        if let ViewerKey::Stay(Some(Cmd::ReadFile { req, offset, len, .. })) = v.on_key(key(KeyCode::PageDown), next) {
+    for next in 10..210 {
+        if let ViewerKey::Stay(Some(Cmd::ReadFile {
+            req, offset, len, ..
+        })) = v.on_key(key(KeyCode::PageDown), next)
+        {
             assert_eq!(len, WINDOW);
             reads.push(offset);
             v.on_chunk(req, offset, Ok(chunk(offset)));
         }
-        next += 1;
     }
     assert!(!reads.is_empty(), "scrolling far asks for new windows");
     assert_eq!(v.top, 200 * 39 * line.len() as u64);

@@ -86,7 +86,13 @@ pub fn hex_row(offset: u64, bytes: &[u8]) -> String {
     }
     let ascii: String = bytes
         .iter()
-        .map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' })
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        })
         .collect();
     format!("{offset:08x}  {hex:<49} |{ascii}|")
 }
