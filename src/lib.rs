@@ -11,12 +11,15 @@
 //! - [`runtime`]: the one loop that owns the terminal and runs the effects.
 //! - [`emulator`]: QNAP and Freebox emulators (axum) over a real folder.
 //! - [`cli`]: argument parsing and the non-interactive subcommands.
+//! - [`clipboard`]: copying text by the system clipboard or OSC 52 (bytes for the runtime).
+//! - [`share_format`]: share-link lifetimes, expiry display, access codes, URL lists.
 //!
 //! Dependency direction: `ui` and `app` depend on `vfs`/`jobs`; nothing that talks to the
 //! network or the disk depends on the terminal.
 
 pub mod app;
 pub mod cli;
+pub mod clipboard;
 pub mod config;
 pub mod demo;
 pub mod emulator;
@@ -27,6 +30,7 @@ pub mod names;
 pub mod nas;
 pub mod runtime;
 pub mod secret;
+pub mod share_format;
 pub mod theme;
 pub mod ui;
 pub mod vfs;

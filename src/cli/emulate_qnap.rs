@@ -1,24 +1,115 @@
-//! `nascmd emulate qnap …`.
+//! `nascmd emulate qnap …`: serve a folder as a QNAP NAS (QTS 5 File Station API).
 
+use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::emulator::faults::FaultArgs;
+use crate::emulator::qnap::{self, QnapEmulatorConfig, QnapUser};
+
 #[derive(Args, Debug)]
+#[command(
+    after_help = "The password is visible to other local users in `ps` when passed \
+with --password; prefer the NASCMD_EMULATOR_PASSWORD environment variable.\n\
+Prints exactly one line `listening on http://HOST:PORT` once it accepts connections."
+)]
 pub struct QnapEmulateArgs {
-    /// Folder to serve; each top-level folder is a share.
+    /// Folder to serve; each top-level folder is a share (`DIR/Public` is `/Public`).
     #[arg(long)]
     pub root: PathBuf,
-    /// Address to listen on (port 0 picks a free one).
+    /// Address to listen on (port 0 picks a free one). Loopback unless told otherwise.
     #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: String,
+    pub listen: SocketAddr,
+    /// Account name of the read-write user.
     #[arg(long)]
     pub user: String,
-    /// The user's password (also read from NASCMD_EMULATOR_PASSWORD).
+    /// The user's password; also read from NASCMD_EMULATOR_PASSWORD (preferred: a
+    /// command-line password shows in `ps`).
     #[arg(long, env = "NASCMD_EMULATOR_PASSWORD", hide_env_values = true)]
     pub password: String,
+    /// An extra read-only account, as USER:PASSWORD (repeatable).
+    #[arg(long = "readonly-user", value_name = "USER:PASSWORD")]
+    pub readonly_users: Vec<String>,
+    /// Turn on 2-step verification for USER with a Base32 TOTP SECRET (USER:SECRET);
+    /// with USER alone a secret is generated and printed on stderr.
+    #[arg(long = "totp-user", value_name = "USER[:SECRET]")]
+    pub totp_users: Vec<String>,
+    /// Volume name shown in search results (`/share/<VOLUME>/…`).
+    #[arg(long, default_value = "CACHEDEV1_DATA")]
+    pub volume: String,
+    /// Answer like older firmware (createdir duplicate → 2, empty body on missing params).
+    #[arg(long)]
+    pub legacy_firmware: bool,
+    #[command(flatten)]
+    pub faults: Box<FaultArgs>,
 }
 
-pub fn run(_args: QnapEmulateArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("the QNAP emulator is not built yet")
+fn build_config(a: QnapEmulateArgs) -> anyhow::Result<QnapEmulatorConfig> {
+    if !a.root.is_dir() {
+        bail!("--root {}: not a folder", a.root.display());
+    }
+    let mut cfg = QnapEmulatorConfig::new(&a.root, &a.user, &a.password);
+    for spec in &a.readonly_users {
+        let (u, p) = spec
+            .split_once(':')
+            .context("--readonly-user wants USER:PASSWORD")?;
+        let mut user = QnapUser::new(u, p);
+        user.readonly = true;
+        cfg.users.push(user);
+    }
+    for spec in &a.totp_users {
+        let (name, secret) = match spec.split_once(':') {
+            Some((n, s)) => (n, s.to_string()),
+            None => (spec.as_str(), generate_secret()),
+        };
+        if qnap::totp::code_at(&secret, 0).is_none() {
+            bail!("--totp-user {name}: the secret is not Base32");
+        }
+        let Some(user) = cfg.users.iter_mut().find(|u| u.name == name) else {
+            bail!("--totp-user {name}: no such account (use --user or --readonly-user first)");
+        };
+        if !spec.contains(':') {
+            eprintln!("nascmd: TOTP secret for {name}: {secret}");
+        }
+        user.totp_secret = Some(secret);
+    }
+    cfg.volume = a.volume;
+    cfg.legacy_profile = a.legacy_firmware;
+    cfg.faults = (*a.faults).into();
+    Ok(cfg)
+}
+
+fn generate_secret() -> String {
+    let mut raw = [0u8; 20];
+    // A failure leaves zeros: still a valid (if weak) secret for a local test server.
+    let _ = getrandom::fill(&mut raw);
+    data_encoding::BASE32_NOPAD.encode(&raw)
+}
+
+pub fn run(args: QnapEmulateArgs) -> anyhow::Result<u8> {
+    let listen = args.listen;
+    if !listen.ip().is_loopback() {
+        eprintln!("nascmd: warning: serving on {listen}, reachable from other machines");
+    }
+    let cfg = build_config(args)?;
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{addr}")?;
+        out.flush()?;
+        drop(out);
+        qnap::serve(listener, cfg, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("QNAP emulator stopped")?;
+        Ok(crate::cli::exit::OK)
+    })
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use super::{ConflictAnswer, JobEvent, JobId, JobSpec};
+use super::{ConflictAnswer, EngineOptions, JobEvent, JobId, JobSpec};
 
 /// A cheap-to-clone handle to the job engine. Jobs run as tokio tasks; events go to the
 /// channel given at construction.
@@ -19,6 +19,7 @@ pub struct JobEngine {
 struct Inner {
     events: UnboundedSender<JobEvent>,
     next_id: AtomicU64,
+    opts: EngineOptions,
     running: Mutex<HashMap<JobId, RunningJob>>,
 }
 
@@ -30,10 +31,16 @@ pub(crate) struct RunningJob {
 
 impl JobEngine {
     pub fn new(events: UnboundedSender<JobEvent>) -> Self {
+        Self::with_options(events, EngineOptions::default())
+    }
+
+    /// An engine with its own tuning (worker count, retry policy).
+    pub fn with_options(events: UnboundedSender<JobEvent>, opts: EngineOptions) -> Self {
         JobEngine {
             inner: Arc::new(Inner {
                 events,
                 next_id: AtomicU64::new(1),
+                opts,
                 running: Mutex::new(HashMap::new()),
             }),
         }
@@ -55,8 +62,15 @@ impl JobEngine {
         }
         let inner = self.inner.clone();
         tokio::spawn(async move {
-            let report =
-                super::run::run_job(id, spec, inner.events.clone(), answers_rx, cancel).await;
+            let report = super::run::run_job(
+                id,
+                spec,
+                inner.events.clone(),
+                answers_rx,
+                cancel,
+                inner.opts,
+            )
+            .await;
             if let Ok(mut running) = inner.running.lock() {
                 running.remove(&id);
             }

@@ -115,7 +115,21 @@ pub enum JobEvent {
     },
 }
 
+mod cancel;
+mod check;
+mod conflict;
+mod ctx;
+mod delete;
 mod engine;
+pub mod plan;
+mod progress;
+mod retry;
 mod run;
+pub mod search;
+mod transfer;
 
+pub use check::check_spec;
+pub use ctx::EngineOptions;
 pub use engine::JobEngine;
+pub use retry::RetryPolicy;
+pub use transfer::TEMP_PREFIX;

@@ -1,26 +1,382 @@
-//! Running one job. (Placeholder until the engine lands: reports failure, touches nothing.)
+//! Running one job from start to report: refuse impossible requests, plan (with
+//! `planning` progress and conflicts resolved up front), then execute the steps —
+//! folders first, then files on a bounded pool of workers, then (for a move) the
+//! emptied source folders. A failing item becomes an `ItemError`; the rest completes.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::{StreamExt, stream};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
-use super::{ConflictAnswer, ItemError, JobEvent, JobId, JobReport, JobSpec};
+use super::cancel::until_cancelled;
+use super::check::check_spec;
+use super::conflict::Resolver;
+use super::ctx::{EngineOptions, JobCtx};
+use super::delete::run_delete;
+use super::plan::{FileStep, Mode, Planner, Step};
+use super::progress::{Accounting, report_loop};
+use super::transfer::transfer;
+use super::{
+    ConflictAnswer, ConflictPolicy, ItemError, JobEvent, JobId, JobKind, JobReport, JobSpec,
+};
+use crate::vfs::{ProgressFn, ServerConflict, TaskProgress, VPath, VfsError, VfsResult};
 
 pub(crate) async fn run_job(
-    _id: JobId,
+    id: JobId,
     spec: JobSpec,
-    _events: UnboundedSender<JobEvent>,
-    _answers: UnboundedReceiver<(ConflictAnswer, bool)>,
-    _cancel: CancellationToken,
+    events: UnboundedSender<JobEvent>,
+    answers: UnboundedReceiver<(ConflictAnswer, bool)>,
+    cancel: CancellationToken,
+    opts: EngineOptions,
 ) -> JobReport {
-    JobReport {
-        failed: spec
-            .sources
-            .iter()
-            .map(|p| ItemError {
-                path: p.to_string(),
-                message: "the job engine is not built yet".to_owned(),
-            })
-            .collect(),
+    let _ = events.send(JobEvent::Started {
+        id,
+        kind: spec.kind,
+        title: title(&spec),
+    });
+    if let Err(refused) = check_spec(&spec) {
+        return JobReport {
+            failed: vec![refused],
+            ..JobReport::default()
+        };
+    }
+    let ctx = JobCtx {
+        id,
+        kind: spec.kind,
+        events: events.clone(),
+        cancel,
+        acct: Arc::new(Accounting::default()),
+        opts,
+        src: spec.src.clone(),
+        dst: spec.dst.clone(),
+    };
+    let stop = CancellationToken::new();
+    let reporter = tokio::spawn(report_loop(id, ctx.acct.clone(), events, stop.clone()));
+    let mut report = match spec.kind {
+        JobKind::Delete => run_delete(&ctx, &spec.sources).await,
+        JobKind::Copy | JobKind::Move => run_transfer(&ctx, &spec, answers).await,
+    };
+    report.bytes_done = ctx.acct.bytes_done.load(Ordering::Relaxed);
+    report.cancelled |= ctx.cancel.is_cancelled();
+    stop.cancel();
+    let _ = reporter.await;
+    report
+}
+
+/// What the jobs panel calls the job (paths escaped for the terminal).
+fn title(spec: &JobSpec) -> String {
+    let what = match spec.sources.as_slice() {
+        [one] => one.to_string(),
+        many => format!("{} items", many.len()),
+    };
+    let verb = match spec.kind {
+        JobKind::Copy => "Copy",
+        JobKind::Move => "Move",
+        JobKind::Delete => "Delete",
+    };
+    match &spec.dst {
+        Some((_, dir)) => format!("{verb} {what} to {dir}"),
+        None => format!("{verb} {what}"),
+    }
+}
+
+async fn run_transfer(
+    ctx: &JobCtx,
+    spec: &JobSpec,
+    answers: UnboundedReceiver<(ConflictAnswer, bool)>,
+) -> JobReport {
+    let Some((_, dst_dir)) = &spec.dst else {
+        return JobReport::default(); // check_spec refused this already
+    };
+    // A missing target folder is one error, not one per file.
+    let dst_vfs = ctx.dst_vfs().clone();
+    let target = ctx
+        .opts
+        .retry
+        .run(&ctx.cancel, || dst_vfs.stat(dst_dir))
+        .await;
+    let refusal = match target {
+        Ok(e) if e.is_dir() => None,
+        Ok(_) => Some("the target is not a folder".to_owned()),
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(message) = refusal {
+        return JobReport {
+            failed: vec![ItemError {
+                path: dst_dir.to_string(),
+                message,
+            }],
+            cancelled: ctx.cancel.is_cancelled(),
+            ..JobReport::default()
+        };
+    }
+    let mode = match spec.kind {
+        JobKind::Move if ctx.same_backend() && ctx.src.capabilities().cheap_rename => Mode::Rename,
+        JobKind::Move => Mode::CopyThenDelete,
+        _ => Mode::Copy,
+    };
+    let mut resolver = Resolver::new(spec.conflict, answers);
+    plan_and_execute(
+        ctx,
+        &mut resolver,
+        mode,
+        &spec.sources,
+        dst_dir,
+        spec.rename_to.as_deref(),
+    )
+    .await
+}
+
+async fn plan_and_execute(
+    ctx: &JobCtx,
+    resolver: &mut Resolver,
+    mode: Mode,
+    sources: &[VPath],
+    dst_dir: &VPath,
+    rename_to: Option<&str>,
+) -> JobReport {
+    ctx.acct.planning.store(true, Ordering::Relaxed);
+    let planned = Planner::new(ctx, resolver, mode)
+        .plan(sources, dst_dir, rename_to, ctx.kind)
+        .await;
+    // The totals are final now; say so at once, even when planning was quicker than
+    // the reporter's tick.
+    let _ = ctx.events.send(JobEvent::Progress {
+        id: ctx.id,
+        progress: ctx.acct.snapshot(),
+    });
+    ctx.acct.planning.store(false, Ordering::Relaxed);
+    let plan = match planned {
+        Ok(p) => p,
+        Err(_) => {
+            return JobReport {
+                cancelled: true,
+                ..JobReport::default()
+            };
+        }
+    };
+    let mut report = JobReport {
+        items_skipped: plan.skipped,
+        failed: plan.failed,
         ..JobReport::default()
+    };
+    execute(ctx, plan.steps, mode, &mut report).await;
+    report
+}
+
+async fn execute(ctx: &JobCtx, steps: Vec<Step>, mode: Mode, report: &mut JobReport) {
+    let (mkdirs, rest): (Vec<Step>, Vec<Step>) = steps
+        .into_iter()
+        .partition(|s| matches!(s, Step::MkDir { .. }));
+    let (removals, transfers): (Vec<Step>, Vec<Step>) = rest
+        .into_iter()
+        .partition(|s| matches!(s, Step::RemoveDir { .. }));
+
+    // Folders first, in walk order (parents before children).
+    let mut failed_dirs: Vec<VPath> = Vec::new();
+    let mut made_dirs: Vec<(VPath, i64)> = Vec::new();
+    for step in mkdirs {
+        let Step::MkDir { dst, mtime } = step else {
+            continue;
+        };
+        if ctx.cancel.is_cancelled() {
+            break;
+        }
+        if failed_dirs.iter().any(|d| dst.starts_with(d)) {
+            continue;
+        }
+        match make_dir(ctx, &dst).await {
+            Ok(()) => made_dirs.extend(mtime.map(|m| (dst, m))),
+            Err(e) => {
+                report.failed.push(item_error(&dst, &e));
+                failed_dirs.push(dst);
+            }
+        }
+    }
+
+    // Files on a bounded pool; anything below a folder that could not be made is
+    // already reported with that folder.
+    let runnable = transfers.into_iter().filter(|s| match s {
+        Step::File(f) | Step::Rename(f) => !failed_dirs.iter().any(|d| f.dst.starts_with(d)),
+        _ => true,
+    });
+    let mut results = stream::iter(runnable)
+        .map(|step| run_step(ctx, step, mode))
+        .buffer_unordered(ctx.opts.workers.max(1));
+    while let Some(outcome) = results.next().await {
+        match outcome {
+            Ok(sub) => merge(report, sub),
+            Err((_, VfsError::Cancelled)) => report.cancelled = true,
+            Err((path, e)) => report.failed.push(ItemError {
+                path,
+                message: e.to_string(),
+            }),
+        }
+    }
+    drop(results);
+
+    // Folder times last (writing files into a folder changes its mtime), deepest first.
+    if ctx.dst_vfs().capabilities().set_mtime {
+        for (dir, mtime) in made_dirs.iter().rev() {
+            if let Err(e) = ctx.dst_vfs().set_mtime(dir, *mtime).await {
+                tracing::debug!(dir = %dir, error = %e, "could not keep a folder's time");
+            }
+        }
+    }
+
+    // A move: source folders go only once they are empty (skipped or failed files
+    // keep theirs), deepest first.
+    if ctx.cancel.is_cancelled() {
+        report.cancelled = true;
+        return;
+    }
+    for step in removals {
+        let Step::RemoveDir { src } = step else {
+            continue;
+        };
+        if let Err(e) = remove_if_empty(ctx, &src).await {
+            report.failed.push(item_error(&src, &e));
+        }
+    }
+}
+
+type StepResult = Result<JobReport, (String, VfsError)>;
+
+async fn run_step(ctx: &JobCtx, step: Step, mode: Mode) -> StepResult {
+    if ctx.cancel.is_cancelled() {
+        return Err((String::new(), VfsError::Cancelled));
+    }
+    match step {
+        Step::File(f) => {
+            transfer(ctx, &f, mode == Mode::CopyThenDelete)
+                .await
+                .map_err(|e| (f.src.to_string(), e))?;
+            Ok(one_done(ctx))
+        }
+        Step::Rename(f) => rename_or_copy(ctx, f).await,
+        Step::Server { items, dst_dir } => server_transfer(ctx, &items, &dst_dir).await,
+        Step::MkDir { .. } | Step::RemoveDir { .. } => Ok(JobReport::default()),
+    }
+}
+
+/// A move within one backend: a rename; across filesystems (EXDEV) a verified copy,
+/// then the source is deleted.
+async fn rename_or_copy(ctx: &JobCtx, f: FileStep) -> StepResult {
+    let vfs = ctx.src.clone();
+    let renamed = until_cancelled(&ctx.cancel, vfs.rename(&f.src, &f.dst, f.overwrite)).await;
+    match renamed {
+        Ok(()) => Ok(one_done(ctx)),
+        Err(e) if crosses_devices(&e) => {
+            tracing::debug!(src = %f.src, "rename crosses filesystems, copying instead");
+            // The rename was counted as one item; the copy counts its own.
+            ctx.acct.items_total.fetch_sub(1, Ordering::Relaxed);
+            let policy = if f.overwrite {
+                ConflictPolicy::Overwrite
+            } else {
+                ConflictPolicy::Skip
+            };
+            let (_tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let mut resolver = Resolver::new(policy, rx);
+            let dst_dir = f.dst.parent();
+            let sources = [f.src.clone()];
+            let sub = Box::pin(plan_and_execute(
+                ctx,
+                &mut resolver,
+                Mode::CopyThenDelete,
+                &sources,
+                &dst_dir,
+                Some(f.dst.name()),
+            ))
+            .await;
+            Ok(sub)
+        }
+        Err(e) => Err((f.src.to_string(), e)),
+    }
+}
+
+fn crosses_devices(e: &VfsError) -> bool {
+    match e {
+        VfsError::Io { source, .. } => source.kind() == std::io::ErrorKind::CrossesDevices,
+        VfsError::Unsupported(_) => true,
+        _ => false,
+    }
+}
+
+/// Whole items copied or moved by the NAS itself, progress mapped into the job's.
+async fn server_transfer(ctx: &JobCtx, items: &[VPath], dst_dir: &VPath) -> StepResult {
+    let acct = ctx.acct.clone();
+    let seen = Arc::new(AtomicU64::new(0));
+    let progress: ProgressFn = Arc::new(move |p: TaskProgress| {
+        let before = seen.swap(p.bytes_done, Ordering::Relaxed);
+        acct.add_bytes(p.bytes_done.saturating_sub(before));
+    });
+    let vfs = ctx.src.clone();
+    // Planning found none of these names at the target; never replace one that
+    // appeared since.
+    let conflict = ServerConflict::Skip;
+    let res = match ctx.kind {
+        JobKind::Move => {
+            vfs.server_move(items, dst_dir, conflict, progress, ctx.cancel.clone())
+                .await
+        }
+        _ => {
+            vfs.server_copy(items, dst_dir, conflict, progress, ctx.cancel.clone())
+                .await
+        }
+    };
+    let shown = match items {
+        [one] => one.to_string(),
+        many => format!("{} items", many.len()),
+    };
+    res.map_err(|e| (shown, e))?;
+    let mut sub = JobReport::default();
+    for _ in items {
+        ctx.acct.item_done();
+        sub.items_done += 1;
+    }
+    Ok(sub)
+}
+
+async fn make_dir(ctx: &JobCtx, dst: &VPath) -> VfsResult<()> {
+    let vfs = ctx.dst_vfs().clone();
+    match ctx.opts.retry.run(&ctx.cancel, || vfs.mkdir(dst)).await {
+        Err(VfsError::AlreadyExists(_)) if matches!(vfs.stat(dst).await, Ok(e) if e.is_dir()) => {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+async fn remove_if_empty(ctx: &JobCtx, dir: &VPath) -> VfsResult<()> {
+    let mut pages = ctx.src.list(dir).await?;
+    while let Some(page) = pages.next().await {
+        if !page?.is_empty() {
+            return Ok(()); // something stayed behind on purpose; keep the folder
+        }
+    }
+    ctx.src.remove(dir).await
+}
+
+fn one_done(ctx: &JobCtx) -> JobReport {
+    ctx.acct.item_done();
+    JobReport {
+        items_done: 1,
+        ..JobReport::default()
+    }
+}
+
+fn merge(into: &mut JobReport, sub: JobReport) {
+    into.items_done += sub.items_done;
+    into.items_skipped += sub.items_skipped;
+    into.failed.extend(sub.failed);
+    into.cancelled |= sub.cancelled;
+}
+
+fn item_error(path: &VPath, e: &VfsError) -> ItemError {
+    ItemError {
+        path: path.to_string(),
+        message: e.to_string(),
     }
 }

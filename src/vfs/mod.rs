@@ -103,6 +103,9 @@ pub struct TaskProgress {
 /// Called with each progress report of a server-side task.
 pub type ProgressFn = Arc<dyn Fn(TaskProgress) + Send + Sync>;
 
+/// Called with the number of bytes a native file copy has just moved (a delta).
+pub type BytesFn = Arc<dyn Fn(u64) + Send + Sync>;
+
 /// What to do when a server-side copy/move meets an existing name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerConflict {
@@ -185,6 +188,40 @@ pub trait Vfs: Send + Sync {
     /// Sets the modification time (capability `set_mtime`).
     async fn set_mtime(&self, _path: &VPath, _mtime: i64) -> VfsResult<()> {
         Err(VfsError::Unsupported("setting modification times"))
+    }
+
+    /// Whether [`Vfs::append`] works, so an interrupted transfer can resume into its
+    /// partial temporary file instead of starting over.
+    fn can_append(&self) -> bool {
+        false
+    }
+
+    /// Appends exactly `len` bytes from `data` to the end of the existing file `path`
+    /// (resuming an interrupted transfer). Fails with `SizeMismatch` when the stream ends
+    /// early or runs long.
+    async fn append(&self, _path: &VPath, _len: u64, _data: ByteReader) -> VfsResult<()> {
+        Err(VfsError::Unsupported("appending to a file"))
+    }
+
+    /// Whether [`Vfs::copy_file`] is a native fast path within this backend (local disk:
+    /// `copy_file_range`, reflinks where the filesystem has them).
+    fn can_copy_file(&self) -> bool {
+        false
+    }
+
+    /// Copies one file to a new file `to` within this backend, applying `mtime`,
+    /// reporting copied bytes (deltas) to `progress` and stopping promptly with
+    /// `Cancelled` when `cancel` fires. Returns the number of bytes copied. The caller
+    /// removes `to` on failure.
+    async fn copy_file(
+        &self,
+        _from: &VPath,
+        _to: &VPath,
+        _mtime: Option<i64>,
+        _progress: BytesFn,
+        _cancel: CancellationToken,
+    ) -> VfsResult<u64> {
+        Err(VfsError::Unsupported("native file copy"))
     }
 
     /// Free space of the volume holding `path`, when known.

@@ -1,0 +1,319 @@
+//! Browsing: `get_tree` (shares, folder nodes, recycle bin), `get_list` (paging, sort,
+//! hidden files, `total`/`real_total` of the whole folder), `stat` (with `exist: 0`
+//! placeholders and the `settime` mtime setter). Entries carry the QTS 5.2.6 key set.
+
+use std::cmp::Ordering;
+use std::fs::Metadata;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::envelope::{J, Reply, json, status};
+use super::paths::{UPLOAD_TEMP_PREFIX, child_wire};
+use super::router::Ctx;
+
+/// `mt` as a NAS shows it (`YYYY/MM/DD HH:MM:SS`); the emulator's NAS clock is UTC.
+pub fn display_time(epoch: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(epoch) {
+        Ok(t) => format!(
+            "{:04}/{:02}/{:02} {:02}:{:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        Err(_) => String::new(),
+    }
+}
+
+pub fn epoch_of(meta: &Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// File Station's media class by extension: 1 music, 2 video, 3 photo, 0 other.
+fn filetype(name: &str) -> i64 {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("mp3" | "flac" | "wav" | "ogg" | "m4a" | "aac" | "wma") => 1,
+        Some("mp4" | "mkv" | "avi" | "mov" | "wmv" | "m2ts" | "ts" | "webm") => 2,
+        Some("jpg" | "jpeg" | "png" | "gif" | "bmp" | "heic" | "tif" | "tiff") => 3,
+        _ => 0,
+    }
+}
+
+/// One `datas` element; `meta` None = the `exist: 0` placeholder of `stat`.
+pub fn entry(name: &str, meta: Option<&Metadata>) -> J {
+    let (isfolder, size, privilege, mt, epochmt, owner, group, is_link) = match meta {
+        Some(m) => {
+            let e = epoch_of(m);
+            let size = if m.is_dir() { 4096 } else { m.len() };
+            (
+                i64::from(m.is_dir()),
+                size.to_string(),
+                format!("{:03o}", m.permissions().mode() & 0o777),
+                display_time(e),
+                e,
+                "admin",
+                "administrators",
+                i64::from(m.file_type().is_symlink()),
+            )
+        }
+        None => (0, "0".into(), String::new(), String::new(), 0, "", "", 0),
+    };
+    J::Obj(vec![
+        ("filename", J::s(name)),
+        ("isfolder", J::Int(isfolder)),
+        ("filesize", J::Str(size)),
+        ("group", J::s(group)),
+        ("owner", J::s(owner)),
+        ("iscommpressed", J::Int(0)),
+        ("privilege", J::Str(privilege)),
+        ("privilege_ex", J::Int(0)),
+        (
+            "filetype",
+            J::Int(if isfolder == 1 { 0 } else { filetype(name) }),
+        ),
+        ("mt", J::Str(mt)),
+        ("epochmt", J::Int(epochmt)),
+        ("exist", J::Int(i64::from(meta.is_some()))),
+        ("is_link", J::Int(is_link)),
+        ("encrypt_folder", J::Int(0)),
+        ("sticky_bit", J::Int(0)),
+        ("projection_type", J::Int(0)),
+        ("has_thumbnail", J::Int(0)),
+        ("is_cached", J::Int(0)),
+        ("cache_upload_progress", J::Int(0)),
+        ("is_h265", J::Int(-1)),
+        ("mp3", J::Int(0)),
+        ("mp4_240", J::Int(0)),
+        ("mp4_360", J::Int(0)),
+        ("mp4_480", J::Int(0)),
+        ("mp4_720", J::Int(0)),
+        ("mp4_1080", J::Int(0)),
+        ("mp4_org", J::Int(0)),
+        ("play", J::Int(0)),
+        ("trans", J::Int(0)),
+        ("subtitle", J::Int(0)),
+        ("randno", J::s("")),
+        ("rf_team_priviege", J::Int(0)),
+    ])
+}
+
+/// A folder item read from disk, ready to sort and page.
+pub struct Item {
+    pub name: String,
+    pub meta: Metadata,
+    /// Wire path of the item (set by search; listings leave it empty).
+    pub wire: String,
+}
+
+/// Whether `get_list`/`get_tree` hide `name` (dot files unless `hidden_file=1`; the
+/// emulator's own upload temp files always).
+pub fn hidden(name: &str, show_hidden: bool) -> bool {
+    name.starts_with(UPLOAD_TEMP_PREFIX) || (!show_hidden && name.starts_with('.'))
+}
+
+pub fn read_items(dir: &Path, show_hidden: bool) -> std::io::Result<Vec<Item>> {
+    let mut out = Vec::new();
+    for ent in std::fs::read_dir(dir)? {
+        let ent = ent?;
+        let name = ent.file_name().to_string_lossy().into_owned();
+        if hidden(&name, show_hidden) {
+            continue;
+        }
+        // Follow links inside the root for the type; a dangling link shows as a file.
+        let meta = match std::fs::metadata(ent.path()) {
+            Ok(m) => m,
+            Err(_) => ent.metadata()?,
+        };
+        out.push(Item {
+            name,
+            meta,
+            wire: String::new(),
+        });
+    }
+    Ok(out)
+}
+
+/// Folders first, then by `sort` (`filename`/`natural`, `filesize`, `filetype`, `mt`,
+/// `privilege`, `owner`, `group`), `dir=DESC` reverses within each group.
+pub fn sort_items(items: &mut [Item], sort: &str, desc: bool) {
+    let by_name = |a: &Item, b: &Item| a.name.to_lowercase().cmp(&b.name.to_lowercase());
+    items.sort_by(|a, b| {
+        let folders = b.meta.is_dir().cmp(&a.meta.is_dir());
+        if folders != Ordering::Equal {
+            return folders;
+        }
+        let key = match sort {
+            "filesize" => a.meta.len().cmp(&b.meta.len()),
+            "mt" => epoch_of(&a.meta).cmp(&epoch_of(&b.meta)),
+            "filetype" => filetype(&a.name).cmp(&filetype(&b.name)),
+            "privilege" => {
+                (a.meta.permissions().mode() & 0o777).cmp(&(b.meta.permissions().mode() & 0o777))
+            }
+            _ => Ordering::Equal,
+        }
+        .then_with(|| by_name(a, b));
+        if desc { key.reverse() } else { key }
+    });
+}
+
+/// `start`/`limit` paging; a missing or non-positive limit means "everything".
+pub fn page<T>(items: Vec<T>, start: Option<i64>, limit: Option<i64>) -> Vec<T> {
+    let start = start.unwrap_or(0).max(0) as usize;
+    let limit = limit
+        .filter(|l| *l > 0)
+        .map(|l| l as usize)
+        .unwrap_or(usize::MAX);
+    items.into_iter().skip(start).take(limit).collect()
+}
+
+fn acl(c: &Ctx) -> i64 {
+    if c.user.readonly { 4 } else { 7 }
+}
+
+fn cls(c: &Ctx) -> &'static str {
+    if c.user.readonly { "r" } else { "w" }
+}
+
+pub fn get_tree(c: &Ctx) -> Reply {
+    let node = c.p.nonempty("node").ok_or(status::PERMISSION)?;
+    match node {
+        "share_root" | "tree_root" | "share_root_path" => share_root(c),
+        "recycle_root" => Err(status::RECYCLE_OFF),
+        path => folder_nodes(c, path),
+    }
+}
+
+fn share_root(c: &Ctx) -> Reply {
+    let mut shares = read_items(c.emu.fs.root(), false).map_err(|_| status::FAIL)?;
+    shares.retain(|s| s.meta.is_dir());
+    sort_items(&mut shares, "filename", false);
+    let n = shares.len() as i64;
+    let arr = shares
+        .iter()
+        .map(|s| {
+            J::Obj(vec![
+                ("id", J::s(format!("/{}", s.name))),
+                ("cls", J::s(cls(c))),
+                ("text", J::s(&s.name)),
+                ("no_setup", J::Int(0)),
+                ("is_cached", J::Int(0)),
+                ("draggable", J::Int(0)),
+                ("iconCls", J::s("folder")),
+                ("recycle_bin", J::s("disable")),
+                ("recycle_folder", J::s("no")),
+                ("max_item_limit", J::Int(2000)),
+                ("real_total", J::Int(n)),
+            ])
+        })
+        .collect();
+    Ok(json(&J::Arr(arr)))
+}
+
+fn folder_nodes(c: &Ctx, wire: &str) -> Reply {
+    let dir = c.emu.real_dir(wire)?;
+    let mut items = read_items(&dir, c.p.flag("hidden_file")).map_err(|_| status::FAIL)?;
+    items.retain(|i| i.meta.is_dir());
+    sort_items(&mut items, "filename", c.p.get("dir") == Some("DESC"));
+    let arr = items
+        .iter()
+        .map(|i| {
+            J::Obj(vec![
+                ("text", J::s(&i.name)),
+                ("id", J::s(child_wire(wire, &i.name))),
+                ("cls", J::s(cls(c))),
+                ("draggable", J::Int(1)),
+                ("iconCls", J::s("folder")),
+                ("noSupportACL", J::Int(0)),
+            ])
+        })
+        .collect();
+    Ok(json(&J::Arr(arr)))
+}
+
+/// The top-level keys of a get_list/stat/search reply around `datas`.
+pub fn list_reply(c: &Ctx, total: usize, datas: Vec<J>) -> J {
+    J::Obj(vec![
+        ("total", J::i(total)),
+        ("real_total", J::i(total)),
+        ("acl", J::Int(acl(c))),
+        ("is_acl_enable", J::Int(0)),
+        ("is_winacl_enable", J::Int(0)),
+        ("is_winacl_support", J::Int(1)),
+        ("max_item_limit", J::Int(80000)),
+        ("exceed_max", J::Int(0)),
+        ("medialib", J::Int(0)),
+        ("rtt_support", J::Int(1)),
+        ("datas", J::Arr(datas)),
+    ])
+}
+
+pub fn get_list(c: &Ctx) -> Reply {
+    let wire = c.req("path")?;
+    let dir = c.emu.real_dir(wire)?;
+    let mut items = read_items(&dir, c.p.flag("hidden_file")).map_err(|_| status::FAIL)?;
+    let sort = c.p.get("sort").unwrap_or("filename");
+    sort_items(&mut items, sort, c.p.get("dir") == Some("DESC"));
+    let total = items.len();
+    let datas = page(items, c.p.int("start"), c.p.int("limit"))
+        .iter()
+        .map(|i| entry(&i.name, Some(&i.meta)))
+        .collect();
+    Ok(json(&list_reply(c, total, datas)))
+}
+
+pub fn stat(c: &Ctx) -> Reply {
+    let wire = c.req("path")?;
+    let names: Vec<String> =
+        c.p.items("file_name", "file_total")
+            .into_iter()
+            .map(String::from)
+            .collect();
+    // Without file_name, `path` names the item itself.
+    let (dir, names) = if names.is_empty() {
+        let trimmed = wire.trim_end_matches('/');
+        match trimmed.rsplit_once('/') {
+            Some((parent, name)) if !name.is_empty() => {
+                (parent.to_string(), vec![name.to_string()])
+            }
+            _ => return Err(status::NOT_FOUND),
+        }
+    } else {
+        (wire.to_string(), names)
+    };
+    let settime = c.p.flag("settime");
+    if settime {
+        c.require_write()?;
+    }
+    let mut datas = Vec::with_capacity(names.len());
+    for name in &names {
+        let real = if dir.is_empty() {
+            c.emu.real(&format!("/{name}"))?
+        } else {
+            c.emu.real_child(&dir, name)?
+        };
+        if settime && real.exists() {
+            set_mtime(&real, c.p.int("mtime").ok_or(status::PARAMS)?)?;
+        }
+        let meta = std::fs::metadata(&real).ok();
+        datas.push(entry(name, meta.as_ref()));
+    }
+    Ok(json(&list_reply(c, datas.len(), datas)))
+}
+
+fn set_mtime(path: &Path, epoch: i64) -> Result<(), i64> {
+    let when = UNIX_EPOCH + Duration::from_secs(epoch.max(0) as u64);
+    let f = std::fs::File::options()
+        .write(!path.is_dir())
+        .read(true)
+        .open(path)
+        .map_err(|_| status::OPEN_FAIL)?;
+    f.set_modified(when).map_err(|_| status::OPEN_FAIL)
+}

@@ -1,0 +1,80 @@
+//! Wire paths (`/Public/dir`) and names checked the way the CGI checks them, mapped
+//! under the root by [`FsRoot`](crate::emulator::fsroot::FsRoot). Anything that would
+//! leave the root becomes status 12 (illegal name), never an escape.
+
+use std::path::PathBuf;
+
+use super::Emu;
+use super::envelope::status;
+
+/// Prefix of the emulator's in-progress upload files (hidden, dot-prefixed).
+pub const UPLOAD_TEMP_PREFIX: &str = ".nascmd-upload-";
+
+/// A single file or folder name as sent in `file_name`, `dest_folder`, `dest_name`….
+pub fn check_name(name: &str) -> Result<(), i64> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(status::ILLEGAL_NAME);
+    }
+    if name.contains(['/', '\0']) {
+        return Err(status::ILLEGAL_NAME);
+    }
+    if name.len() > 255 {
+        return Err(status::NAME_TOO_LONG);
+    }
+    Ok(())
+}
+
+/// Joins a checked name onto a wire directory.
+pub fn child_wire(dir: &str, name: &str) -> String {
+    format!("{}/{}", dir.trim_end_matches('/'), name)
+}
+
+/// The share a wire path belongs to (`/Public/a` → `Public`).
+pub fn share_of(wire: &str) -> Option<&str> {
+    wire.split('/').find(|c| !c.is_empty())
+}
+
+impl Emu {
+    /// The real path of a wire path inside a share. `/` itself is not a share → 5.
+    pub fn real(&self, wire: &str) -> Result<PathBuf, i64> {
+        if share_of(wire).is_none() {
+            return Err(status::NOT_FOUND);
+        }
+        self.fs.resolve(wire).map_err(|_| status::ILLEGAL_NAME)
+    }
+
+    /// The real path of `name` inside wire folder `dir`.
+    pub fn real_child(&self, dir: &str, name: &str) -> Result<PathBuf, i64> {
+        check_name(name)?;
+        self.real(&child_wire(dir, name))
+    }
+
+    /// An existing folder, or 5.
+    pub fn real_dir(&self, wire: &str) -> Result<PathBuf, i64> {
+        let p = self.real(wire)?;
+        if p.is_dir() {
+            Ok(p)
+        } else {
+            Err(status::NOT_FOUND)
+        }
+    }
+
+    /// Search results and share lists name files by their on-disk path.
+    pub fn volume_path(&self, wire: &str) -> String {
+        format!("/share/{}{}", self.cfg.volume, wire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(check_name("a.txt"), Ok(()));
+        assert_eq!(check_name(".."), Err(status::ILLEGAL_NAME));
+        assert_eq!(check_name("a/b"), Err(status::ILLEGAL_NAME));
+        assert_eq!(check_name("a\0"), Err(status::ILLEGAL_NAME));
+        assert_eq!(check_name(&"x".repeat(256)), Err(status::NAME_TOO_LONG));
+    }
+}

@@ -1,0 +1,124 @@
+//! `func=upload&type=standard`: one multipart file per POST, streamed to a hidden temp
+//! file in the target folder and renamed into place once complete, so a dropped or
+//! failed upload never leaves a half file under the final name. Memory stays bounded
+//! whatever the file size. Chunked requests (no `Content-Length`) get HTTP 411 + HTML.
+
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::io::{AsyncWriteExt, BufWriter};
+
+use super::envelope::{Reply, status};
+use super::paths::{UPLOAD_TEMP_PREFIX, check_name};
+use super::router::Ctx;
+use super::session::random_token;
+
+const WRITE_BUFFER: usize = 1 << 20;
+
+fn length_required() -> Response {
+    (
+        StatusCode::LENGTH_REQUIRED,
+        [(header::CONTENT_TYPE, "text/html")],
+        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>411 Length Required</title>\n</head><body>\n<h1>Length Required</h1>\n<p>A request of the requested method POST requires a valid Content-length.<br />\n</p>\n</body></html>\n",
+    )
+        .into_response()
+}
+
+/// Removes the temp file unless the upload completed (drop runs on every early return).
+struct TempGuard(Option<PathBuf>);
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+pub async fn upload(c: &Ctx, body: Body) -> Reply {
+    if !c.headers.contains_key(header::CONTENT_LENGTH) {
+        return Ok(length_required());
+    }
+    let dest = c.req("dest_path")?;
+    let dir = c.emu.real_dir(dest)?;
+    // `overwrite=1` replaces; anything else keeps the existing file (status 2).
+    let overwrite = c.p.get("overwrite") == Some("1");
+    let mut req = Request::new(c.emu.faults.wrap_upload(body));
+    *req.headers_mut() = c.headers.clone();
+    let mut mp = Multipart::from_request(req, &())
+        .await
+        .map_err(|_| status::PARAMS)?;
+    while let Some(mut field) = mp.next_field().await.map_err(|_| status::FAIL)? {
+        // The part name does not matter; the part with a filename is the file.
+        let Some(name) = field.file_name().map(str::to_string) else {
+            continue;
+        };
+        let target = match check_name(&name).and_then(|_| c.emu.real_child(dest, &name)) {
+            Ok(t) => t,
+            Err(code) => {
+                drain(&mut field).await;
+                return Err(code);
+            }
+        };
+        if target.exists() && !overwrite {
+            drain(&mut field).await;
+            return Err(status::EXISTS);
+        }
+        let temp = dir.join(format!(
+            "{UPLOAD_TEMP_PREFIX}{}",
+            random_token(b"abcdefghijklmnopqrstuvwxyz0123456789", 12)
+        ));
+        let mut guard = TempGuard(Some(temp.clone()));
+        let file = tokio::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .await
+            .map_err(|_| status::OPEN_FAIL)?;
+        let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => out.write_all(&chunk).await.map_err(|e| io_status(&e))?,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::debug!(error = %e, "qnap emulator: upload body broken");
+                    return Err(status::FAIL);
+                }
+            }
+        }
+        out.flush().await.map_err(|e| io_status(&e))?;
+        drop(out);
+        return finish(&temp, &target, overwrite, &mut guard).await;
+    }
+    Err(status::PARAMS)
+}
+
+async fn finish(temp: &Path, target: &Path, overwrite: bool, guard: &mut TempGuard) -> Reply {
+    if !overwrite && target.exists() {
+        return Err(status::EXISTS);
+    }
+    if target.is_dir() {
+        return Err(status::EXISTS);
+    }
+    tokio::fs::rename(temp, target)
+        .await
+        .map_err(|_| status::OPEN_FAIL)?;
+    guard.0 = None;
+    Err(status::OK)
+}
+
+/// Reads and discards a part, so the client gets its answer after sending everything.
+async fn drain(field: &mut axum::extract::multipart::Field<'_>) {
+    while let Ok(Some(_)) = field.chunk().await {}
+}
+
+fn io_status(e: &std::io::Error) -> i64 {
+    if e.raw_os_error() == Some(28) || e.kind() == std::io::ErrorKind::StorageFull {
+        status::QUOTA
+    } else {
+        status::OPEN_FAIL
+    }
+}

@@ -1,0 +1,60 @@
+//! What every part of a running job shares: its id, the event channel, the cancel
+//! token, the accounting and the engine options.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+use super::progress::Accounting;
+use super::retry::RetryPolicy;
+use super::{JobEvent, JobId, JobKind};
+use crate::vfs::{VPath, VfsHandle};
+
+/// Tuning of the engine; the defaults suit both a local disk and a NAS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineOptions {
+    /// Files transferred at once within one job (many small files run in parallel; one
+    /// big file streams alone at full speed).
+    pub workers: usize,
+    pub retry: RetryPolicy,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            workers: 8,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+pub(crate) struct JobCtx {
+    pub id: JobId,
+    pub kind: JobKind,
+    pub events: UnboundedSender<JobEvent>,
+    pub cancel: CancellationToken,
+    pub acct: Arc<Accounting>,
+    pub opts: EngineOptions,
+    pub src: VfsHandle,
+    /// Target backend and folder (copy/move).
+    pub dst: Option<(VfsHandle, VPath)>,
+}
+
+impl JobCtx {
+    /// The target backend (copy/move jobs always have one; delete jobs use `src`).
+    pub fn dst_vfs(&self) -> &VfsHandle {
+        self.dst.as_ref().map(|(v, _)| v).unwrap_or(&self.src)
+    }
+
+    /// Source and target are the same backend, so renames and native copies work across
+    /// them. Two handles of one backend (one per pane) count as the same when their
+    /// labels match.
+    pub fn same_backend(&self) -> bool {
+        same_backend(&self.src, self.dst_vfs())
+    }
+}
+
+pub(crate) fn same_backend(a: &VfsHandle, b: &VfsHandle) -> bool {
+    Arc::ptr_eq(a, b) || a.label() == b.label()
+}

@@ -1,0 +1,209 @@
+//! Byte and item accounting for one job, rclone style: transfers never compute
+//! progress themselves; the bytes are counted where they flow (a wrapped reader, or the
+//! callback of a native copy), and a reporter samples the counters a few times a second,
+//! smooths the rate and sends a `JobEvent::Progress` only when something changed.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+use super::{JobEvent, JobId, JobProgress};
+use crate::vfs::ByteReader;
+
+/// How often progress is sampled and (if changed) reported.
+pub(crate) const REPORT_EVERY: Duration = Duration::from_millis(250);
+/// Weight of the newest sample in the smoothed rate (exponential moving average).
+const RATE_ALPHA: f64 = 0.3;
+
+/// The shared counters of one job.
+#[derive(Default)]
+pub(crate) struct Accounting {
+    pub items_done: AtomicU64,
+    pub items_total: AtomicU64,
+    pub bytes_done: AtomicU64,
+    pub bytes_total: AtomicU64,
+    pub planning: AtomicBool,
+    current: Mutex<String>,
+}
+
+impl Accounting {
+    pub fn add_bytes(&self, n: u64) {
+        self.bytes_done.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Takes back bytes counted for an attempt that is being redone.
+    pub fn sub_bytes(&self, n: u64) {
+        // Never below zero even if callers disagree; fetch_update can't fail here.
+        let _ = self
+            .bytes_done
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                Some(v.saturating_sub(n))
+            });
+    }
+
+    pub fn add_total(&self, items: u64, bytes: u64) {
+        self.items_total.fetch_add(items, Ordering::Relaxed);
+        self.bytes_total.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub fn item_done(&self) {
+        self.items_done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Names the item being worked on (escaped for the terminal).
+    pub fn set_current(&self, display: String) {
+        if let Ok(mut c) = self.current.lock() {
+            *c = display;
+        }
+    }
+
+    /// The numbers as they are now (rate filled in by the reporter).
+    pub fn snapshot(&self) -> JobProgress {
+        JobProgress {
+            items_done: self.items_done.load(Ordering::Relaxed),
+            items_total: self.items_total.load(Ordering::Relaxed),
+            bytes_done: self.bytes_done.load(Ordering::Relaxed),
+            bytes_total: self.bytes_total.load(Ordering::Relaxed),
+            rate: 0.0,
+            current: self.current.lock().map(|c| c.clone()).unwrap_or_default(),
+            planning: self.planning.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Samples the counters every `REPORT_EVERY` until `stop` fires, sending a progress
+/// event whenever something changed; sends one last sample when stopping.
+pub(crate) async fn report_loop(
+    id: JobId,
+    acct: Arc<Accounting>,
+    events: UnboundedSender<JobEvent>,
+    stop: CancellationToken,
+) {
+    let mut rate = RateMeter::new(acct.bytes_done.load(Ordering::Relaxed));
+    let mut last: Option<JobProgress> = None;
+    let mut tick = tokio::time::interval(REPORT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let stopping = tokio::select! {
+            _ = tick.tick() => false,
+            _ = stop.cancelled() => true,
+        };
+        let mut p = acct.snapshot();
+        p.rate = rate.sample(p.bytes_done);
+        if last.as_ref() != Some(&p) {
+            last = Some(p.clone());
+            if events.send(JobEvent::Progress { id, progress: p }).is_err() {
+                return; // nobody listens
+            }
+        }
+        if stopping {
+            return;
+        }
+    }
+}
+
+/// A smoothed bytes-per-second rate from cumulative byte counts.
+struct RateMeter {
+    last_bytes: u64,
+    last_at: Instant,
+    rate: f64,
+}
+
+impl RateMeter {
+    fn new(bytes: u64) -> Self {
+        RateMeter {
+            last_bytes: bytes,
+            last_at: Instant::now(),
+            rate: 0.0,
+        }
+    }
+
+    fn sample(&mut self, bytes: u64) -> f64 {
+        let now = Instant::now();
+        let dt = now.duration_since(self.last_at).as_secs_f64();
+        if dt >= 0.05 {
+            let inst = bytes.saturating_sub(self.last_bytes) as f64 / dt;
+            self.rate = if self.rate == 0.0 {
+                inst
+            } else {
+                RATE_ALPHA * inst + (1.0 - RATE_ALPHA) * self.rate
+            };
+            self.last_bytes = bytes;
+            self.last_at = now;
+        }
+        self.rate
+    }
+}
+
+/// Wraps a source stream and counts every byte read into the job's accounting and into
+/// a per-attempt counter (so a retried attempt can take its bytes back).
+pub(crate) struct CountingReader {
+    inner: ByteReader,
+    acct: Arc<Accounting>,
+    attempt: Arc<AtomicU64>,
+}
+
+impl CountingReader {
+    pub fn new(inner: ByteReader, acct: Arc<Accounting>, attempt: Arc<AtomicU64>) -> Self {
+        CountingReader {
+            inner,
+            acct,
+            attempt,
+        }
+    }
+}
+
+impl AsyncRead for CountingReader {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let res = self.inner.as_mut().poll_read(cx, buf);
+        let n = (buf.filled().len() - before) as u64;
+        if n > 0 {
+            self.acct.add_bytes(n);
+            self.attempt.fetch_add(n, Ordering::Relaxed);
+        }
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn counting_reader_counts_every_byte() {
+        let acct = Arc::new(Accounting::default());
+        let attempt = Arc::new(AtomicU64::new(0));
+        let data: ByteReader = Box::pin(std::io::Cursor::new(vec![7u8; 300_000]));
+        let mut r = CountingReader::new(data, acct.clone(), attempt.clone());
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).await.unwrap();
+        assert_eq!(out.len(), 300_000);
+        assert_eq!(acct.snapshot().bytes_done, 300_000);
+        assert_eq!(attempt.load(Ordering::Relaxed), 300_000);
+        acct.sub_bytes(1_000_000);
+        assert_eq!(acct.snapshot().bytes_done, 0);
+    }
+
+    #[test]
+    fn rate_is_smoothed_not_jumping() {
+        let mut m = RateMeter::new(0);
+        m.last_at -= Duration::from_secs(1);
+        let r1 = m.sample(1000);
+        assert!((900.0..1100.0).contains(&r1), "{r1}");
+        m.last_at -= Duration::from_secs(1);
+        let r2 = m.sample(1000); // nothing moved for a second
+        assert!(r2 > 0.0 && r2 < r1, "{r2}");
+    }
+}

@@ -1,0 +1,194 @@
+//! One file from any backend to any backend: written under a temporary name in the
+//! target folder, verified with `stat`, renamed into place. A failed or cancelled
+//! transfer removes its temporary file and never leaves anything under the final name.
+//! A transient failure mid-file resumes from the partial file where both ends allow it
+//! (`ranged_read` on the source, `append` on the target), else starts over.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::cancel::{CancelReader, until_cancelled};
+use super::ctx::JobCtx;
+use super::plan::FileStep;
+use super::progress::CountingReader;
+use crate::vfs::{ByteReader, BytesFn, VPath, VfsError, VfsResult};
+
+/// Longest file name most filesystems accept, in bytes.
+const NAME_MAX: usize = 255;
+/// Prefix of temporary files (hidden; recognisable if a crash ever leaves one).
+pub const TEMP_PREFIX: &str = ".nascmd-part-";
+
+/// Copies `step.src` to `step.dst`; with `remove_source`, deletes the source once the
+/// copy is verified and in place (a move).
+pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool) -> VfsResult<()> {
+    let dst_vfs = ctx.dst_vfs().clone();
+    let tmp = temp_path(&step.dst)?;
+    ctx.acct.set_current(step.src.to_string());
+    let res = write_verify_rename(ctx, step, &tmp).await;
+    if res.is_err() {
+        // Best effort: the temp may not exist (failed before creating it).
+        if let Err(e) = dst_vfs.remove(&tmp).await
+            && !matches!(e, VfsError::NotFound(_))
+        {
+            tracing::warn!(path = %tmp, error = %e, "could not remove a temporary file");
+        }
+        return res;
+    }
+    if remove_source {
+        let src = ctx.src.clone();
+        ctx.opts
+            .retry
+            .run(&ctx.cancel, || src.remove(&step.src))
+            .await?;
+    }
+    Ok(())
+}
+
+async fn write_verify_rename(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
+    let dst_vfs = ctx.dst_vfs().clone();
+    let expected = step.entry.size;
+    if ctx.same_backend() && ctx.src.can_copy_file() {
+        native_copy(ctx, step, tmp).await?;
+    } else {
+        stream_copy(ctx, step, tmp).await?;
+    }
+    let written = ctx
+        .opts
+        .retry
+        .run(&ctx.cancel, || dst_vfs.stat(tmp))
+        .await?;
+    if written.size != expected {
+        return Err(VfsError::SizeMismatch {
+            path: step.dst.to_string(),
+            expected,
+            found: written.size,
+        });
+    }
+    until_cancelled(&ctx.cancel, dst_vfs.rename(tmp, &step.dst, step.overwrite)).await
+}
+
+/// The backend copies the file itself (local: `copy_file_range`); it watches the
+/// cancel token between chunks.
+async fn native_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
+    let attempt = Arc::new(AtomicU64::new(0));
+    let acct = ctx.acct.clone();
+    let counter = attempt.clone();
+    let progress: BytesFn = Arc::new(move |n| {
+        acct.add_bytes(n);
+        counter.fetch_add(n, Ordering::Relaxed);
+    });
+    ctx.opts
+        .retry
+        .run(&ctx.cancel, || {
+            // A retried attempt starts over: take back what the last one counted.
+            ctx.acct.sub_bytes(attempt.swap(0, Ordering::Relaxed));
+            ctx.src.copy_file(
+                &step.src,
+                tmp,
+                step.entry.mtime,
+                progress.clone(),
+                ctx.cancel.clone(),
+            )
+        })
+        .await
+        .map(|_| ())
+}
+
+/// Streams the bytes through us with bounded buffers, resuming after transient
+/// failures.
+async fn stream_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
+    let dst_vfs = ctx.dst_vfs().clone();
+    let can_resume = ctx.src.capabilities().ranged_read && dst_vfs.can_append();
+    let len = step.entry.size;
+    // Bytes of this file counted so far (they equal what reached the temp file when an
+    // attempt is resumed).
+    let counted = Arc::new(AtomicU64::new(0));
+    let mut offset = 0u64;
+    let mut retry = 0;
+    loop {
+        let attempt = until_cancelled(
+            &ctx.cancel,
+            stream_once(ctx, step, tmp, offset, counted.clone()),
+        )
+        .await;
+        match attempt {
+            Err(_) if ctx.cancel.is_cancelled() => return Err(VfsError::Cancelled),
+            Err(e) if e.is_transient() && retry < ctx.opts.retry.retries => {
+                tracing::info!(path = %step.src, error = %e, retry, "transfer interrupted, retrying");
+                ctx.opts.retry.wait(retry, &ctx.cancel).await?;
+                retry += 1;
+                offset = if can_resume {
+                    match dst_vfs.stat(tmp).await {
+                        Ok(partial) if partial.size <= len => partial.size,
+                        _ => 0,
+                    }
+                } else {
+                    0
+                };
+                let before = counted.swap(offset, Ordering::Relaxed);
+                ctx.acct.sub_bytes(before.saturating_sub(offset));
+                ctx.acct.add_bytes(offset.saturating_sub(before));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One attempt: from `offset` (0 = a fresh temp file) to the end.
+async fn stream_once(
+    ctx: &JobCtx,
+    step: &FileStep,
+    tmp: &VPath,
+    offset: u64,
+    counted: Arc<AtomicU64>,
+) -> VfsResult<()> {
+    let dst_vfs = ctx.dst_vfs();
+    let reader = ctx.src.open_read(&step.src, offset).await?;
+    let counting: ByteReader = Box::pin(CountingReader::new(reader, ctx.acct.clone(), counted));
+    let data: ByteReader = Box::pin(CancelReader::new(counting, ctx.cancel.clone()));
+    let len = step.entry.size;
+    if offset == 0 {
+        return dst_vfs.write_new(tmp, len, data, step.entry.mtime).await;
+    }
+    dst_vfs.append(tmp, len - offset, data).await?;
+    if let Some(m) = step.entry.mtime
+        && dst_vfs.capabilities().set_mtime
+    {
+        dst_vfs.set_mtime(tmp, m).await?;
+    }
+    Ok(())
+}
+
+/// `.nascmd-part-<random>-<name>` next to the final file, cut to fit `NAME_MAX`.
+pub(crate) fn temp_path(dst: &VPath) -> VfsResult<VPath> {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(TEMP_COUNTER.fetch_add(1, Ordering::Relaxed));
+    let prefix = format!("{TEMP_PREFIX}{:016x}-", h.finish());
+    let mut name = dst.name().to_owned();
+    while prefix.len() + name.len() > NAME_MAX {
+        name.pop();
+    }
+    dst.parent().join(&format!("{prefix}{name}"))
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_names_are_hidden_unique_and_short_enough() {
+        let dst = VPath::parse("/t/report.pdf").unwrap();
+        let a = temp_path(&dst).unwrap();
+        let b = temp_path(&dst).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.parent(), dst.parent());
+        assert!(a.name().starts_with(TEMP_PREFIX) && a.name().ends_with("-report.pdf"));
+        let long = VPath::parse(&format!("/t/{}", "é".repeat(127))).unwrap();
+        let t = temp_path(&long).unwrap();
+        assert!(t.name().len() <= NAME_MAX);
+    }
+}
