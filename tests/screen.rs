@@ -299,3 +299,88 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conflicts_ask_and_the_answers_are_applied() {
+    let l = tempfile::tempdir().unwrap();
+    let r = tempfile::tempdir().unwrap();
+    for n in ["a.txt", "b.txt", "c.txt"] {
+        std::fs::write(l.path().join(n), format!("new {n}")).unwrap();
+        std::fs::write(r.path().join(n), "old").unwrap();
+    }
+    let mut rt = start(l.path(), r.path()).await;
+    press(
+        &mut rt,
+        &[KeyCode::Char('*'), KeyCode::F(5), KeyCode::Enter],
+    )
+    .await;
+    let s = screen(&rt);
+    assert!(s.contains("already exists"), "{s}");
+    assert!(s.contains("Overwrite") && s.contains("Newer only"), "{s}");
+    // a.txt: overwrite; b.txt: rename; c.txt: skip.
+    press(&mut rt, &[KeyCode::Char('o')]).await;
+    press(&mut rt, &[KeyCode::Char('r')]).await;
+    assert!(screen(&rt).contains("Rename"));
+    press(&mut rt, &[KeyCode::Enter]).await; // the suggested "b (1).txt"
+    press(&mut rt, &[KeyCode::Char('s')]).await;
+    assert_eq!(rt.app.jobs.running(), 0, "{}", screen(&rt));
+    let read = |n: &str| std::fs::read_to_string(r.path().join(n)).unwrap();
+    assert_eq!(read("a.txt"), "new a.txt");
+    assert_eq!(read("b.txt"), "old");
+    assert_eq!(read("b (1).txt"), "new b.txt");
+    assert_eq!(read("c.txt"), "old");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_copy_leaves_no_partial_file() {
+    let l = tempfile::tempdir().unwrap();
+    let r = tempfile::tempdir().unwrap();
+    let big = vec![7u8; 64 * 1024 * 1024];
+    std::fs::write(l.path().join("big.bin"), &big).unwrap();
+    let mut rt = start(l.path(), r.path()).await;
+    go_to(&mut rt, "big.bin").await;
+    // Start the copy and cancel it from the jobs panel in the same burst of keys.
+    let keys = vec![
+        k(KeyCode::F(5)),
+        k(KeyCode::Enter),
+        KeyEvent::new(KeyCode::Char('j'), KeyModifiers::ALT),
+        k(KeyCode::Delete),
+        k(KeyCode::Enter),
+    ];
+    settle(&mut rt, keys).await;
+    let left: Vec<String> = walk(r.path());
+    assert!(left.is_empty(), "left behind after cancel: {left:?}");
+    assert!(screen(&rt).contains("cancelled"), "{}", screen(&rt));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_panel_shows_progress_rate_and_eta() {
+    use nascmd::app::Msg;
+    use nascmd::jobs::{JobEvent, JobKind, JobProgress};
+    let l = tempfile::tempdir().unwrap();
+    let mut rt = start(l.path(), l.path()).await;
+    rt.app.update(Msg::JobStarted {
+        id: 42,
+        kind: JobKind::Copy,
+        title: "Copy 3 items to /x".into(),
+    });
+    rt.app.update(Msg::Job(JobEvent::Progress {
+        id: 42,
+        progress: JobProgress {
+            bytes_done: 256 * 1024 * 1024,
+            bytes_total: 1024 * 1024 * 1024,
+            rate: 64.0 * 1024.0 * 1024.0,
+            items_done: 1,
+            items_total: 3,
+            ..Default::default()
+        },
+    }));
+    rt.render().unwrap();
+    let s = screen(&rt);
+    assert!(s.contains("Copy 3 items to /x"), "{s}");
+    assert!(s.contains("[#####..............."), "{s}");
+    assert!(s.contains(" 25%"), "{s}");
+    assert!(s.contains("256 MiB/1 GiB"), "{s}");
+    assert!(s.contains("64 MiB/s"), "{s}");
+    assert!(s.contains("ETA 0:12"), "{s}");
+}

@@ -184,6 +184,20 @@ impl App {
         });
     }
 
+    /// Running jobs that wait for an answer to a conflict dialog.
+    pub fn jobs_waiting_for_user(&self) -> usize {
+        self.jobs
+            .items
+            .iter()
+            .filter(|j| {
+                self.dialogs.iter().any(|d| {
+                    matches!(d, Dialog::Conflict(c) if c.job == j.id)
+                        || matches!(d, Dialog::Input { purpose: InputPurpose::ConflictRename { job, .. }, .. } if *job == j.id)
+                })
+            })
+            .count()
+    }
+
     /// Every line of the F1 help: the keymap, then the keys of modes and dialogs.
     pub fn help_lines(&self) -> Vec<(String, String)> {
         let mut lines: Vec<(String, String)> = self

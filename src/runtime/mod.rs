@@ -216,9 +216,12 @@ impl<B: Backend> Runtime<B> {
         Ok(())
     }
 
-    /// Nothing queued, no effect running, no job running.
+    /// Nothing queued, no effect running, and every running job is waiting for the
+    /// user (a conflict dialog is open for it).
     pub fn idle(&self) -> bool {
-        self.rx.is_empty() && self.tasks.is_empty() && self.app.jobs.running() == 0
+        self.rx.is_empty()
+            && self.tasks.is_empty()
+            && self.app.jobs_waiting_for_user() == self.app.jobs.running()
     }
 
     /// Handles everything that is ready right now, without waiting. `poll_input` is off
