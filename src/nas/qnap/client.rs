@@ -72,14 +72,13 @@ impl Client {
         }
         base.set_query(None);
         base.set_fragment(None);
-        let builder = reqwest::Client::builder()
+        let http = tls::client_builder(cfg)?
             .user_agent(concat!("nascmd/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(15))
             .read_timeout(Duration::from_secs(90))
             .pool_idle_timeout(Duration::from_secs(50))
             .pool_max_idle_per_host(32)
-            .tcp_nodelay(true);
-        let http = tls::configure(builder, cfg)?
+            .tcp_nodelay(true)
             .build()
             .map_err(|_| VfsError::Network("could not set up the HTTP client".into()))?;
         let client = Client {
