@@ -25,6 +25,7 @@ pub mod emulator;
 pub mod jobs;
 pub mod names;
 pub mod nas;
+pub mod remotes;
 pub mod secret;
 pub mod share_format;
 pub mod ui;

@@ -1,176 +1,21 @@
 //! The Freebox emulator against the conformance table of `shared/protocols/freebox.md`
-//! §13, over real HTTP/WebSocket on loopback and a real temporary folder.
+//! §13 (auth, listing, fs operations, tasks, paths) over real HTTP on loopback and a real
+//! temporary folder. Transfers and share links: `freebox_emulator_transfers.rs`.
+
+mod freebox_support;
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use futures_util::{SinkExt, StreamExt};
-use hmac::{Hmac, KeyInit, Mac};
+use freebox_support::*;
 use nascmd::emulator::freebox::{
-    AppPermissions, FreeboxEmulatorConfig, GrantMode, RunningFreebox, spawn,
+    AppPermissions, FreeboxEmulatorConfig, GrantMode, VolumeLayout, spawn_with_control,
 };
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-const V: &str = "L0Rpc3F1ZSBkdXI=";
-const P: &str = "L0Rpc3F1ZSBkdXIvUGhvdG9z";
-const A: &str = "L0Rpc3F1ZSBkdXIvYS50eHQ=";
-const B: &str = "L0Rpc3F1ZSBkdXIvYi50eHQ=";
-const X: &str = "L0Rpc3F1ZSBkdXIvbm9wZQ==";
-
-fn tok(clear: &str) -> String {
-    STANDARD.encode(clear.as_bytes())
-}
-
-struct Fbx {
-    emu: RunningFreebox,
-    http: reqwest::Client,
-    session: String,
-    app_token: String,
-    dir: tempfile::TempDir,
-}
-
-fn fixture_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("Photos")).unwrap();
-    std::fs::write(dir.path().join("a.txt"), b"0123456789").unwrap();
-    std::fs::write(dir.path().join("b.txt"), b"bbb").unwrap();
-    dir
-}
-
-fn hmac_hex(key: &str, challenge: &str) -> String {
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key.as_bytes()).unwrap();
-    mac.update(challenge.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-impl Fbx {
-    async fn start(tweak: impl FnOnce(&mut FreeboxEmulatorConfig)) -> Fbx {
-        let dir = fixture_dir();
-        let mut cfg = FreeboxEmulatorConfig::new(dir.path());
-        tweak(&mut cfg);
-        let emu = spawn(cfg).await.unwrap();
-        let mut f = Fbx {
-            emu,
-            http: reqwest::Client::new(),
-            session: String::new(),
-            app_token: String::new(),
-            dir,
-        };
-        let (_, reg) = f
-            .post_noauth(
-                "/api/v8/login/authorize/",
-                json!({"app_id":"t.app","app_name":"T","app_version":"1","device_name":"pc"}),
-            )
-            .await;
-        f.app_token = reg["result"]["app_token"].as_str().unwrap().to_owned();
-        f
-    }
-
-    /// Starts with auto-grant and logs in.
-    async fn ready() -> Fbx {
-        let mut f = Fbx::start(|_| {}).await;
-        f.login().await.unwrap();
-        f
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.emu.base_url)
-    }
-
-    async fn login(&mut self) -> Result<(), Value> {
-        let (_, ch) = self.get_noauth("/api/v8/login/").await;
-        let challenge = ch["result"]["challenge"].as_str().unwrap();
-        let password = hmac_hex(&self.app_token, challenge);
-        let (status, v) = self
-            .post_noauth(
-                "/api/v8/login/session/",
-                json!({"app_id":"t.app","password":password}),
-            )
-            .await;
-        if status != StatusCode::OK {
-            return Err(v);
-        }
-        assert!(v["result"]["permissions"]["explorer"].is_boolean());
-        self.session = v["result"]["session_token"].as_str().unwrap().to_owned();
-        Ok(())
-    }
-
-    async fn send(&self, req: reqwest::RequestBuilder, auth: bool) -> (StatusCode, Value) {
-        let req = if auth {
-            req.header("X-Fbx-App-Auth", &self.session)
-        } else {
-            req
-        };
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let ct = resp
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        assert!(ct.starts_with("application/json"), "content-type {ct}");
-        (status, resp.json().await.unwrap())
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(self.http.get(self.url(path)), true).await
-    }
-    async fn get_noauth(&self, path: &str) -> (StatusCode, Value) {
-        self.send(self.http.get(self.url(path)), false).await
-    }
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(self.http.post(self.url(path)).body(body.to_string()), true)
-            .await
-    }
-    async fn post_noauth(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(self.http.post(self.url(path)).body(body.to_string()), false)
-            .await
-    }
-    async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(self.http.put(self.url(path)).body(body.to_string()), true)
-            .await
-    }
-    async fn delete(&self, path: &str) -> (StatusCode, Value) {
-        self.send(self.http.delete(self.url(path)), true).await
-    }
-
-    /// Polls a task until it is done or failed.
-    async fn wait_task(&self, id: u64) -> Value {
-        for _ in 0..400 {
-            let (_, v) = self.get(&format!("/api/v8/fs/tasks/{id}")).await;
-            let state = v["result"]["state"].as_str().unwrap().to_owned();
-            if state == "done" || state == "failed" {
-                return v["result"].clone();
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("task {id} did not finish");
-    }
-
-    fn disk(&self) -> &std::path::Path {
-        self.dir.path()
-    }
-}
-
-fn names(list: &Value) -> Vec<String> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_owned())
-        .collect()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn discovery_registration_challenge_session_logout() {
-    let mut f = Fbx::start(|c| c.grant = GrantMode::After(Duration::from_millis(400))).await;
+    let mut f = Fbx::start(|c| c.grant = GrantMode::After(Duration::from_millis(1500))).await;
     // #1: bare object at the web root, api_version a string.
     let (s, v) = f.get_noauth("/api_version").await;
     assert_eq!(s, StatusCode::OK);
@@ -195,7 +40,7 @@ async fn discovery_registration_challenge_session_logout() {
     // Logging in while pending is refused.
     let err = f.login().await.unwrap_err();
     assert_eq!(err["error_code"], "pending_token");
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     let (_, v) = f.get_noauth("/api/v8/login/authorize/1/").await;
     assert_eq!(v["result"]["status"], "granted");
     // #5: bad password.
@@ -267,6 +112,40 @@ async fn discovery_registration_challenge_session_logout() {
 }
 
 #[tokio::test]
+async fn v8_login_needs_the_verdict_polled() {
+    let mut f = Fbx::start(|_| {}).await;
+    assert_eq!(
+        f.login_unpolled().await.unwrap_err()["error_code"],
+        "pending_token"
+    );
+    f.login().await.unwrap();
+    // Older APIs let an app in as soon as the owner answered.
+    let mut old = Fbx::start(|_| {}).await;
+    let (_, ch) = old.get_noauth("/api/v6/login/").await;
+    let challenge = ch["result"]["challenge"].as_str().unwrap();
+    let password = hmac_hex(&old.app_token, challenge);
+    let (s, v) = old
+        .post_noauth(
+            "/api/v6/login/session/",
+            json!({"app_id": "t.app", "password": password}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    old.session = v["result"]["session_token"].as_str().unwrap().to_owned();
+    assert_eq!(old.get("/api/v6/fs/ls/Lw==").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn grant_after_a_number_of_polls() {
+    let mut f = Fbx::start(|c| c.grant = GrantMode::AfterPolls(2)).await;
+    for expected in ["pending", "pending", "granted", "granted"] {
+        let (_, v) = f.get_noauth("/api/v8/login/authorize/1").await;
+        assert_eq!(v["result"]["status"], expected);
+    }
+    f.login_unpolled().await.unwrap();
+}
+
+#[tokio::test]
 async fn denied_and_timed_out_registrations() {
     let mut f = Fbx::start(|c| c.grant = GrantMode::Deny).await;
     let (_, v) = f.get_noauth("/api/v8/login/authorize/1").await;
@@ -275,10 +154,10 @@ async fn denied_and_timed_out_registrations() {
     let (_, v) = f.get_noauth("/api/v8/login/authorize/99").await;
     assert_eq!(v["result"]["status"], "unknown");
 
-    let f = Fbx::start(|c| c.grant = GrantMode::Timeout(Duration::from_millis(200))).await;
+    let f = Fbx::start(|c| c.grant = GrantMode::Timeout(Duration::from_millis(1000))).await;
     let (_, v) = f.get_noauth("/api/v8/login/authorize/1").await;
     assert_eq!(v["result"]["status"], "pending");
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let (_, v) = f.get_noauth("/api/v8/login/authorize/1").await;
     assert_eq!(v["result"]["status"], "timeout");
 }
@@ -305,14 +184,14 @@ async fn missing_explorer_permission_and_expired_sessions() {
         assert_eq!(v["missing_right"], "explorer");
     }
     // Granting it takes a new session, like on the box.
-    f.emu.control.set_permissions(AppPermissions::default());
+    f.control.set_permissions(AppPermissions::default());
     let (_, v) = f.get("/api/v8/fs/ls/Lw==").await;
     assert_eq!(v["error_code"], "insufficient_rights");
     f.login().await.unwrap();
     let (s, _) = f.get("/api/v8/fs/ls/Lw==").await;
     assert_eq!(s, StatusCode::OK);
     // Expiry on demand, then re-login works.
-    f.emu.control.expire_sessions();
+    f.control.expire_sessions();
     let (s, v) = f.get("/api/v8/fs/ls/Lw==").await;
     assert_eq!(
         (s, v["error_code"].clone()),
@@ -322,10 +201,10 @@ async fn missing_explorer_permission_and_expired_sessions() {
     assert_eq!(f.get("/api/v8/fs/ls/Lw==").await.0, StatusCode::OK);
 
     // Session lifetime.
-    let mut f = Fbx::start(|c| c.session_ttl = Duration::from_millis(300)).await;
+    let mut f = Fbx::start(|c| c.session_ttl = Duration::from_millis(1000)).await;
     f.login().await.unwrap();
     assert_eq!(f.get("/api/v8/fs/ls/Lw==").await.0, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
         f.get("/api/v8/fs/ls/Lw==").await.1["error_code"],
         "auth_required"
@@ -486,9 +365,11 @@ async fn mkdir_rename_and_escapes() {
         .post("/api/v8/fs/rename/", json!({"src": V, "dst": "x"}))
         .await;
     assert_eq!(v["error_code"], "access_denied");
-    // Undecodable token.
-    let (_, v) = f.get("/api/v8/fs/ls/%%%").await;
-    assert_eq!(v["success"], false);
+    // Undecodable tokens: JSON errors, never a crash or a plain-text reply.
+    for bad in ["%%%", "%FF%FE", "L0Rpc3F1ZSBkdXIv%00"] {
+        let (_, v) = f.get(&format!("/api/v8/fs/ls/{bad}")).await;
+        assert_eq!(v["success"], false, "{bad}");
+    }
 }
 
 #[tokio::test]
@@ -699,423 +580,6 @@ async fn task_progress_pause_and_resume() {
 }
 
 #[tokio::test]
-async fn download_with_range() {
-    let f = Fbx::ready().await;
-    // #29
-    let resp = f
-        .http
-        .get(f.url(&format!("/api/v8/dl/{A}")))
-        .header("X-Fbx-App-Auth", &f.session)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let h = resp.headers().clone();
-    assert!(
-        h["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain")
-    );
-    assert_eq!(h["content-length"], "10");
-    assert_eq!(h["content-disposition"], "attachment; filename=\"a.txt\"");
-    assert_eq!(resp.bytes().await.unwrap().as_ref(), b"0123456789");
-    // Range → 206.
-    let resp = f
-        .http
-        .get(f.url(&format!("/api/v8/dl/{A}")))
-        .header("X-Fbx-App-Auth", &f.session)
-        .header("Range", "bytes=4-")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
-    assert_eq!(resp.headers()["content-range"], "bytes 4-9/10");
-    assert_eq!(resp.bytes().await.unwrap().as_ref(), b"456789");
-    let resp = f
-        .http
-        .get(f.url(&format!("/api/v8/dl/{A}")))
-        .header("X-Fbx-App-Auth", &f.session)
-        .header("Range", "bytes=20-30")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::RANGE_NOT_SATISFIABLE);
-    // #30
-    let (_, v) = f.get(&format!("/api/v8/dl/{X}")).await;
-    assert_eq!(v["error_code"], "path_not_found");
-    // No session: JSON 403.
-    let (s, v) = f.get_noauth(&format!("/api/v8/dl/{A}")).await;
-    assert_eq!(
-        (s, v["error_code"].clone()),
-        (StatusCode::FORBIDDEN, json!("auth_required"))
-    );
-}
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn ws_connect(f: &Fbx) -> Ws {
-    let url = format!("{}/api/v8/ws/upload", f.emu.base_url.replace("http", "ws"));
-    let mut req = url.into_client_request().unwrap();
-    req.headers_mut()
-        .insert("X-Fbx-App-Auth", f.session.parse().unwrap());
-    tokio_tungstenite::connect_async(req).await.unwrap().0
-}
-
-async fn ws_cmd(ws: &mut Ws, cmd: Value) -> Value {
-    ws.send(Message::Text(cmd.to_string().into()))
-        .await
-        .unwrap();
-    ws_reply(ws).await
-}
-
-async fn ws_reply(ws: &mut Ws) -> Value {
-    loop {
-        match ws.next().await.unwrap().unwrap() {
-            Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-}
-
-#[tokio::test]
-async fn websocket_upload_and_tracking() {
-    let f = Fbx::ready().await;
-    let mut ws = ws_connect(&f).await;
-    // #31
-    let v = ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":1,"size":5,"dirname":V,"filename":"d.txt"}),
-    )
-    .await;
-    assert_eq!(
-        v,
-        json!({"action":"upload_start","success":true,"request_id":1})
-    );
-    ws.send(Message::Binary(b"hello".to_vec().into()))
-        .await
-        .unwrap();
-    let v = ws_reply(&mut ws).await;
-    assert_eq!(v["action"], "upload_data");
-    assert_eq!(v["request_id"], 1);
-    assert_eq!(v["result"], json!({"total_len":5,"complete":false}));
-    assert!(
-        !f.disk().join("d.txt").exists(),
-        "final name visible before finalize"
-    );
-    let v = ws_cmd(&mut ws, json!({"action":"upload_finalize","request_id":2})).await;
-    assert_eq!(v["result"], json!({"total_len":5,"complete":true}));
-    assert_eq!(std::fs::read(f.disk().join("d.txt")).unwrap(), b"hello");
-    // #32
-    let v = ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":3,"dirname":V,"filename":"a.txt"}),
-    )
-    .await;
-    assert_eq!(v["success"], false);
-    assert_eq!(v["error_code"], "conflict");
-    assert_eq!(v["file_size"], 10);
-    // #33
-    let v = ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":4,"dirname":V,"filename":"a.txt","force":"resume"}),
-    )
-    .await;
-    assert_eq!(v["success"], true);
-    ws.send(Message::Binary(b"abc".to_vec().into()))
-        .await
-        .unwrap();
-    assert_eq!(ws_reply(&mut ws).await["result"]["total_len"], 13);
-    let v = ws_cmd(&mut ws, json!({"action":"upload_finalize","request_id":5})).await;
-    assert_eq!(v["result"]["total_len"], 13);
-    assert_eq!(
-        std::fs::read(f.disk().join("a.txt")).unwrap(),
-        b"0123456789abc"
-    );
-    // #34
-    ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":6,"dirname":V,"filename":"e.txt"}),
-    )
-    .await;
-    ws.send(Message::Binary(b"xy".to_vec().into()))
-        .await
-        .unwrap();
-    ws_reply(&mut ws).await;
-    let v = ws_cmd(&mut ws, json!({"action":"upload_cancel","request_id":7})).await;
-    assert_eq!(v["result"]["complete"], true);
-    assert_eq!(v["result"]["cancelled"], true);
-    assert!(!f.disk().join("e.txt").exists());
-    assert_eq!(
-        std::fs::read_dir(f.disk()).unwrap().count(),
-        4,
-        "temp files left over"
-    );
-    // Overwrite, multi-frame, bigger file; bytes equal.
-    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
-    ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":8,"dirname":P,"filename":"big été +.bin","force":"overwrite","size":data.len()}),
-    )
-    .await;
-    for chunk in data.chunks(512 * 1024) {
-        ws.send(Message::Binary(chunk.to_vec().into()))
-            .await
-            .unwrap();
-    }
-    let mut last = 0;
-    for _ in data.chunks(512 * 1024) {
-        last = ws_reply(&mut ws).await["result"]["total_len"]
-            .as_u64()
-            .unwrap();
-    }
-    assert_eq!(last, data.len() as u64);
-    let v = ws_cmd(&mut ws, json!({"action":"upload_finalize","request_id":9})).await;
-    assert_eq!(v["result"]["complete"], true);
-    assert_eq!(
-        std::fs::read(f.disk().join("Photos/big été +.bin")).unwrap(),
-        data
-    );
-    // #36
-    let (_, v) = f.get("/api/v8/upload/").await;
-    let d = v["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["upload_name"] == "d.txt")
-        .unwrap()
-        .clone();
-    assert_eq!(d["dirname"], "/Disque dur");
-    assert_eq!(
-        (
-            d["status"].clone(),
-            d["size"].clone(),
-            d["uploaded"].clone()
-        ),
-        (json!("done"), json!(5), json!(5))
-    );
-    let (_, v) = f.get(&format!("/api/v8/upload/{}", d["id"])).await;
-    assert_eq!(v["result"]["upload_name"], "d.txt");
-    let (_, v) = f.get("/api/v8/upload/424242").await;
-    assert_eq!(v["error_code"], "noent");
-    // #37
-    let (_, v) = f.delete("/api/v8/upload/clean").await;
-    assert_eq!(v, json!({"success": true}));
-    let (_, v) = f.get("/api/v8/upload/").await;
-    assert_eq!(v, json!({"success": true}));
-
-    // A socket closed mid-upload leaves no file under the final name; resume picks it up.
-    ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":10,"dirname":V,"filename":"part.bin"}),
-    )
-    .await;
-    ws.send(Message::Binary(b"12345".to_vec().into()))
-        .await
-        .unwrap();
-    ws_reply(&mut ws).await;
-    drop(ws);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(!f.disk().join("part.bin").exists());
-    let (_, v) = f.get(&format!("/api/v8/fs/ls/{V}?removeHidden=1")).await;
-    assert!(!names(&v["result"]).iter().any(|n| n.contains("part")));
-    let mut ws = ws_connect(&f).await;
-    let v = ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":11,"dirname":V,"filename":"part.bin"}),
-    )
-    .await;
-    assert_eq!(v["file_size"], 5);
-    ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":12,"dirname":V,"filename":"part.bin","force":"resume"}),
-    )
-    .await;
-    ws.send(Message::Binary(b"678".to_vec().into()))
-        .await
-        .unwrap();
-    assert_eq!(ws_reply(&mut ws).await["result"]["total_len"], 8);
-    ws_cmd(&mut ws, json!({"action":"upload_finalize","request_id":13})).await;
-    assert_eq!(
-        std::fs::read(f.disk().join("part.bin")).unwrap(),
-        b"12345678"
-    );
-    // Bad folder and hostile names.
-    let v = ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","dirname":X,"filename":"z"}),
-    )
-    .await;
-    assert_eq!(v["error_code"], "path_not_found");
-    for bad in ["../z", "a/b", ".."] {
-        let v = ws_cmd(
-            &mut ws,
-            json!({"action":"upload_start","dirname":V,"filename":bad}),
-        )
-        .await;
-        assert_eq!(v["success"], false, "{bad}");
-    }
-}
-
-#[tokio::test]
-async fn websocket_handshake_needs_a_session() {
-    let f = Fbx::ready().await;
-    // #35
-    let url = format!("{}/api/v8/ws/upload", f.emu.base_url.replace("http", "ws"));
-    let err = tokio_tungstenite::connect_async(url).await.unwrap_err();
-    match err {
-        tokio_tungstenite::tungstenite::Error::Http(resp) => {
-            assert_eq!(resp.status(), StatusCode::FORBIDDEN.as_u16());
-            let body: Value = serde_json::from_slice(resp.body().as_deref().unwrap()).unwrap();
-            assert_eq!(body["error_code"], "auth_required");
-        }
-        other => panic!("unexpected {other:?}"),
-    }
-    // Frames over the limit close the socket.
-    let mut ws = ws_connect(&f).await;
-    ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","dirname":V,"filename":"huge"}),
-    )
-    .await;
-    let _ = ws
-        .send(Message::Binary(vec![0u8; (1 << 20) + 1].into()))
-        .await;
-    let next = ws.next().await;
-    assert!(
-        !matches!(next, Some(Ok(Message::Text(_)))),
-        "oversized frame accepted: {next:?}"
-    );
-    assert!(!f.disk().join("huge").exists());
-}
-
-#[tokio::test]
-async fn legacy_http_upload_v3() {
-    let f = Fbx::ready().await;
-    let (_, v) = f
-        .post(
-            "/api/v3/upload/",
-            json!({"dirname": V, "upload_name": "legacy.txt"}),
-        )
-        .await;
-    let id = v["result"]["id"].as_u64().unwrap();
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"legacy bytes".to_vec()).file_name("legacy.txt"),
-    );
-    let (_, v) = f
-        .send(
-            f.http
-                .post(f.url(&format!("/api/v3/upload/{id}/send")))
-                .multipart(form),
-            false,
-        )
-        .await;
-    assert_eq!(v["success"], true, "{v}");
-    assert_eq!(
-        std::fs::read(f.disk().join("legacy.txt")).unwrap(),
-        b"legacy bytes"
-    );
-    let (_, v) = f
-        .post(
-            "/api/v3/upload/",
-            json!({"dirname": V, "upload_name": "a.txt"}),
-        )
-        .await;
-    assert_eq!(v["error_code"], "conflict");
-}
-
-#[tokio::test]
-async fn share_links_and_public_url() {
-    let f = Fbx::ready().await;
-    // #38
-    let (_, v) = f
-        .post(
-            "/api/v8/share_link/",
-            json!({"path": A, "expire": 0, "fullurl": ""}),
-        )
-        .await;
-    let link = v["result"].clone();
-    let token = link["token"].as_str().unwrap().to_owned();
-    assert_eq!(token.len(), 16);
-    assert!(
-        token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+_-".contains(&b))
-    );
-    assert_eq!(
-        (
-            link["name"].clone(),
-            link["expire"].clone(),
-            link["path"].clone()
-        ),
-        (json!("a.txt"), json!(0), json!(A))
-    );
-    let fullurl = link["fullurl"].as_str().unwrap().to_owned();
-    assert_eq!(fullurl, format!("{}/share/{token}/a.txt", f.emu.base_url));
-    // #39
-    let (_, v) = f.get("/api/v8/share_link/").await;
-    assert_eq!(v["result"][0]["token"], token.as_str());
-    let (_, v) = f.get(&format!("/api/v8/share_link/{token}")).await;
-    assert_eq!(v["result"]["name"], "a.txt");
-    // #40: no auth header, the file's bytes.
-    let resp = reqwest::get(&fullurl).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(resp.bytes().await.unwrap().as_ref(), b"0123456789");
-    let (_, v) = f.delete(&format!("/api/v8/share_link/{token}")).await;
-    assert_eq!(v, json!({"success": true}));
-    let (_, v) = f.get(&format!("/api/v8/share_link/{token}")).await;
-    assert_eq!(v["error_code"], "invalid_id");
-    assert_eq!(
-        reqwest::get(&fullurl).await.unwrap().status(),
-        StatusCode::NOT_FOUND
-    );
-    let (_, v) = f.get("/api/v8/share_link/").await;
-    assert_eq!(v, json!({"success": true}));
-    // An expired link is refused; expire as a string is accepted.
-    let past = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        - 10)
-        .to_string();
-    let (_, v) = f
-        .post(
-            "/api/v8/share_link/",
-            json!({"path": A, "expire": past, "fullurl": ""}),
-        )
-        .await;
-    let url = v["result"]["fullurl"].as_str().unwrap().to_owned();
-    assert_eq!(
-        reqwest::get(&url).await.unwrap().status(),
-        StatusCode::NOT_FOUND
-    );
-    // A folder share lists its files and serves them; `..` does not escape it.
-    std::fs::write(f.disk().join("Photos/p é.jpg"), b"jpeg").unwrap();
-    let (_, v) = f
-        .post(
-            "/api/v8/share_link/",
-            json!({"path": P, "expire": 0, "fullurl": ""}),
-        )
-        .await;
-    let url = v["result"]["fullurl"].as_str().unwrap().to_owned();
-    let html = reqwest::get(&url).await.unwrap().text().await.unwrap();
-    assert!(html.contains("p é.jpg"), "{html}");
-    let file = reqwest::get(format!("{url}/p%20%C3%A9.jpg")).await.unwrap();
-    assert_eq!(file.bytes().await.unwrap().as_ref(), b"jpeg");
-    let esc = reqwest::get(format!("{url}/..%2F..%2Fa.txt"))
-        .await
-        .unwrap();
-    assert_eq!(esc.status(), StatusCode::NOT_FOUND);
-    let (_, v) = f
-        .post("/api/v8/share_link/", json!({"path": X, "expire": 0}))
-        .await;
-    assert_eq!(v["error_code"], "path_not_found");
-}
-
-#[tokio::test]
 async fn base64_paths_round_trip_awkward_names() {
     let f = Fbx::ready().await;
     // "é?" encodes with a `/`, "~~~" with `+`; spaces, accents, NFD and `+` in names.
@@ -1182,4 +646,137 @@ async fn business_error_status_is_configurable() {
     );
     let (s, _) = f.get(&format!("/api/v8/fs/ls/{V}")).await;
     assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn tasks_on_nested_trees() {
+    let f = Fbx::ready().await;
+    let d = f.disk();
+    std::fs::create_dir_all(d.join("src/x/deep")).unwrap();
+    std::fs::write(d.join("src/x/deep/y.txt"), b"yyy").unwrap();
+    std::fs::write(d.join("src/z é.txt"), b"zz").unwrap();
+    std::fs::create_dir_all(d.join("Photos/src/x")).unwrap();
+    std::fs::write(d.join("Photos/src/x/keep.txt"), b"keep").unwrap();
+    let src = tok("/Disque dur/src");
+    // Folder onto an existing folder: merged.
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/cp/",
+            json!({"files": [src], "dst": P, "mode": "overwrite"}),
+        )
+        .await;
+    let t = f.wait_task(v["result"]["id"].as_u64().unwrap()).await;
+    assert_eq!(t["state"], "done", "{t}");
+    assert_eq!(t["nfiles"], 2);
+    assert_eq!(t["total_bytes"], 5);
+    assert_eq!(
+        std::fs::read(d.join("Photos/src/x/deep/y.txt")).unwrap(),
+        b"yyy"
+    );
+    assert_eq!(std::fs::read(d.join("Photos/src/z é.txt")).unwrap(), b"zz");
+    assert_eq!(
+        std::fs::read(d.join("Photos/src/x/keep.txt")).unwrap(),
+        b"keep"
+    );
+    // Move the tree into a new folder, then remove it.
+    let (_, v) = f
+        .post("/api/v8/fs/mkdir/", json!({"parent": V, "dirname": "dest"}))
+        .await;
+    let dest = v["result"].as_str().unwrap().to_owned();
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/mv/",
+            json!({"files": [src], "dst": dest, "mode": "overwrite"}),
+        )
+        .await;
+    assert_eq!(
+        f.wait_task(v["result"]["id"].as_u64().unwrap()).await["state"],
+        "done"
+    );
+    assert!(!d.join("src").exists());
+    assert_eq!(
+        std::fs::read(d.join("dest/src/x/deep/y.txt")).unwrap(),
+        b"yyy"
+    );
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/rm/",
+            json!({"files": [dest, tok("/Disque dur/Photos/src")]}),
+        )
+        .await;
+    assert_eq!(
+        f.wait_task(v["result"]["id"].as_u64().unwrap()).await["state"],
+        "done"
+    );
+    assert!(!d.join("dest").exists() && !d.join("Photos/src").exists());
+    assert!(d.join("Photos").is_dir());
+}
+
+#[tokio::test]
+async fn older_box_and_volume_per_folder_layout() {
+    let mut f = Fbx::start(|c| {
+        c.api_major = 8;
+        c.layout = VolumeLayout::VolumePerFolder;
+    })
+    .await;
+    f.login().await.unwrap();
+    // The fixture's top-level folder `Photos` is now a volume; files at the top are not.
+    std::fs::create_dir(f.disk().join("Disque 1")).unwrap();
+    let (_, v) = f.get_noauth("/api_version").await;
+    assert_eq!(v["api_version"], "8.0");
+    let (_, v) = f.get("/api/v15/fs/ls/Lw==").await;
+    assert_eq!(v["error_code"], "invalid_api_version");
+    let (_, v) = f.get("/api/v4/fs/ls/Lw==?removeHidden=1").await;
+    assert_eq!(names(&v["result"]), ["Disque 1", "Photos"]);
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/mkdir/",
+            json!({"parent": "Lw==", "dirname": "new"}),
+        )
+        .await;
+    assert_eq!(v["error_code"], "access_denied");
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/mkdir/",
+            json!({"parent": tok("/Disque 1"), "dirname": "new"}),
+        )
+        .await;
+    assert_eq!(v["result"], tok("/Disque 1/new"));
+    assert!(f.disk().join("Disque 1/new").is_dir());
+    let (_, v) = f.get(&format!("/api/v8/fs/info/{}", tok("/a.txt"))).await;
+    assert_eq!(v["error_code"], "path_not_found");
+}
+
+#[tokio::test]
+async fn granted_apps_survive_a_restart_with_a_state_file() {
+    let state_dir = tempfile::tempdir().unwrap();
+    let state = state_dir.path().join("fbx-state.json");
+    let st = state.clone();
+    let mut f = Fbx::start(move |c| c.state_file = Some(st)).await;
+    f.login().await.unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // A new emulator over the same state file knows the app: no new button press.
+    let mut cfg = FreeboxEmulatorConfig::new(f.disk());
+    cfg.state_file = Some(state.clone());
+    cfg.grant = GrantMode::Deny;
+    let (emu, control) = spawn_with_control(cfg).await.unwrap();
+    let mut g = Fbx {
+        emu,
+        control,
+        http: reqwest::Client::new(),
+        session: String::new(),
+        app_token: f.app_token.clone(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    g.login_unpolled().await.unwrap();
+    assert_eq!(g.get("/api/v8/fs/ls/Lw==").await.0, StatusCode::OK);
+    // Revoking it forgets it for good.
+    g.control.revoke_app("t.app");
+    assert_eq!(
+        g.login_unpolled().await.unwrap_err()["error_code"],
+        "invalid_token"
+    );
+    assert!(!std::fs::read_to_string(&state).unwrap().contains("t.app"));
 }

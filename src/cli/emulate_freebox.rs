@@ -1,11 +1,13 @@
 //! `nascmd emulate freebox …`: serves the Freebox OS emulator until killed.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 
+use crate::emulator::faults::FaultArgs;
 use crate::emulator::freebox::{
     AppPermissions, FreeboxEmulatorConfig, GrantMode, VolumeLayout, serve,
 };
@@ -39,9 +41,6 @@ pub struct FreeboxEmulateArgs {
     /// Label of the disk when ROOT is one disk.
     #[arg(long, default_value = "Disque dur")]
     pub disk_name: String,
-    /// Sessions expire this many seconds after login.
-    #[arg(long, default_value_t = 1800)]
-    pub session_ttl: u64,
     /// Open sessions without the file-explorer permission (tests `insufficient_rights`).
     #[arg(long)]
     pub no_explorer: bool,
@@ -60,9 +59,16 @@ pub struct FreeboxEmulateArgs {
     /// Ignore `Range` on downloads (always the whole file with 200).
     #[arg(long)]
     pub no_range: bool,
+    /// Keep granted app registrations in FILE across restarts (written 0600: it holds
+    /// app tokens).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// Allow listening on a non-loopback address.
     #[arg(long)]
     pub allow_remote: bool,
+    /// Faults to inject (sessions last 1800 s unless --session-lifetime-secs says otherwise).
+    #[command(flatten)]
+    pub faults: Box<FaultArgs>,
 }
 
 impl FreeboxEmulateArgs {
@@ -80,7 +86,8 @@ impl FreeboxEmulateArgs {
         } else {
             VolumeLayout::SingleDisk(self.disk_name.clone())
         };
-        cfg.session_ttl = Duration::from_secs(self.session_ttl);
+        cfg.faults = (*self.faults).clone().into();
+        cfg.state_file = self.state.clone();
         cfg.app_permissions = AppPermissions {
             explorer: !self.no_explorer,
             ..AppPermissions::default()
@@ -109,7 +116,10 @@ pub fn run(args: FreeboxEmulateArgs) -> anyhow::Result<u8> {
         if !addr.ip().is_loopback() && !args.allow_remote {
             anyhow::bail!("refusing to listen on {addr}: not loopback (add --allow-remote)");
         }
-        println!("listening on http://{addr}");
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{addr}")?;
+        out.flush()?;
+        drop(out);
         serve(listener, cfg, async {
             let _ = tokio::signal::ctrl_c().await;
         })

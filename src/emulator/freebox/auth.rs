@@ -6,22 +6,25 @@
 //! observed on real boxes) and can all be expired on demand.
 
 use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, KeyInit, Mac};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha1::Sha1;
 
 use super::Emu;
 use super::envelope::{FbxError, MSG_AUTH_REQUIRED, ok, ok_empty, parse_body};
 use super::random::base64_token;
+use super::routes::ApiMajor;
 
 /// How the emulated owner answers a registration (the front-panel button).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -31,6 +34,8 @@ pub enum GrantMode {
     Auto,
     /// `pending` until this long after registration, then granted (a button press).
     After(Duration),
+    /// `pending` for this many polls of the track, then granted (deterministic in tests).
+    AfterPolls(u32),
     /// Denied at the first poll.
     Deny,
     /// `pending` until this long after registration, then `timeout` (nobody pressed).
@@ -92,6 +97,8 @@ struct App {
     track_id: u64,
     registered: Instant,
     status: TrackStatus,
+    /// Track polls seen so far (for `GrantMode::AfterPolls`).
+    polls: u32,
 }
 
 /// A logged-in session; `permissions` is the snapshot taken at login.
@@ -120,18 +127,104 @@ pub struct AuthState {
     inner: Mutex<AuthInner>,
     grant: GrantMode,
     session_ttl: Duration,
+    /// Where granted apps are kept across restarts (None: memory only).
+    state_file: Option<PathBuf>,
+}
+
+/// What the state file holds: the granted apps (their tokens are secrets: file is 0600).
+#[derive(Serialize, Deserialize, Default)]
+struct SavedState {
+    next_track_id: u64,
+    apps: Vec<SavedApp>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedApp {
+    app_id: String,
+    app_token: String,
+    track_id: u64,
 }
 
 impl AuthState {
-    pub fn new(grant: GrantMode, session_ttl: Duration, permissions: AppPermissions) -> Self {
-        AuthState {
-            inner: Mutex::new(AuthInner {
-                next_track_id: 1,
-                permissions,
-                ..AuthInner::default()
-            }),
+    pub fn new(
+        grant: GrantMode,
+        session_ttl: Duration,
+        permissions: AppPermissions,
+        state_file: Option<PathBuf>,
+    ) -> std::io::Result<Self> {
+        let mut inner = AuthInner {
+            next_track_id: 1,
+            permissions,
+            ..AuthInner::default()
+        };
+        if let Some(path) = &state_file {
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    let saved: SavedState = serde_json::from_slice(&bytes).map_err(|e| {
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            format!("{}: {e}", path.display()),
+                        )
+                    })?;
+                    inner.next_track_id = saved.next_track_id.max(1);
+                    for a in saved.apps {
+                        inner.apps.insert(
+                            a.app_id.clone(),
+                            App {
+                                app_id: a.app_id,
+                                app_token: a.app_token,
+                                track_id: a.track_id,
+                                registered: Instant::now(),
+                                status: TrackStatus::Granted,
+                                polls: 0,
+                            },
+                        );
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(AuthState {
+            inner: Mutex::new(inner),
             grant,
             session_ttl,
+            state_file,
+        })
+    }
+
+    /// Writes the granted apps to the state file (0600, replaced atomically).
+    fn save(&self, inner: &AuthInner) {
+        let Some(path) = &self.state_file else { return };
+        let saved = SavedState {
+            next_track_id: inner.next_track_id,
+            apps: inner
+                .apps
+                .values()
+                .filter(|a| a.status == TrackStatus::Granted)
+                .map(|a| SavedApp {
+                    app_id: a.app_id.clone(),
+                    app_token: a.app_token.clone(),
+                    track_id: a.track_id,
+                })
+                .collect(),
+        };
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let tmp = path.with_extension("tmp");
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&tmp)?;
+            f.write_all(&serde_json::to_vec(&saved).map_err(std::io::Error::other)?)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        if let Err(e) = write() {
+            tracing::warn!(path = %path.display(), error = %e, "cannot save the emulator state");
         }
     }
 
@@ -165,6 +258,7 @@ impl AuthState {
         let mut inner = self.lock();
         inner.apps.remove(app_id);
         inner.sessions.retain(|_, s| s.app_id != app_id);
+        self.save(&inner);
     }
 
     /// The live session for a header value, if any.
@@ -178,10 +272,11 @@ impl AuthState {
         Some(s.clone())
     }
 
-    /// Decides the status of a registration the way the emulated owner would.
-    fn settle(&self, app: &mut App) {
+    /// Decides the status of a registration the way the emulated owner would; true when
+    /// it was just granted (the state file then needs saving).
+    fn settle(&self, app: &mut App) -> bool {
         if app.status != TrackStatus::Pending {
-            return;
+            return false;
         }
         let waited = app.registered.elapsed();
         app.status = match self.grant {
@@ -189,8 +284,10 @@ impl AuthState {
             GrantMode::Deny => TrackStatus::Denied,
             GrantMode::After(d) if waited >= d => TrackStatus::Granted,
             GrantMode::Timeout(d) if waited >= d => TrackStatus::Timeout,
+            GrantMode::AfterPolls(n) if app.polls > n => TrackStatus::Granted,
             _ => TrackStatus::Pending,
         };
+        app.status == TrackStatus::Granted
     }
 }
 
@@ -224,6 +321,7 @@ pub async fn authorize(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Respo
             track_id,
             registered: Instant::now(),
             status: TrackStatus::Pending,
+            polls: 0,
         },
     );
     Ok(ok(json!({"app_token": app_token, "track_id": track_id})))
@@ -238,13 +336,18 @@ pub async fn track(
     let mut inner = auth.lock();
     let challenge = AuthState::new_challenge(&mut inner);
     let id: Option<u64> = id.trim_end_matches('/').parse().ok();
+    let mut granted_now = false;
     let status = match inner.apps.values_mut().find(|a| Some(a.track_id) == id) {
         Some(app) => {
-            auth.settle(app);
+            app.polls = app.polls.saturating_add(1);
+            granted_now = auth.settle(app);
             app.status.as_str()
         }
         None => "unknown",
     };
+    if granted_now {
+        auth.save(&inner);
+    }
     ok(json!({"status": status, "challenge": challenge}))
 }
 
@@ -290,7 +393,11 @@ fn hex_decode(s: &str) -> Result<Vec<u8>, ()> {
 }
 
 /// `POST /api/vN/login/session/`
-pub async fn open_session(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response, FbxError> {
+pub async fn open_session(
+    State(emu): State<Arc<Emu>>,
+    Extension(ApiMajor(major)): Extension<ApiMajor>,
+    body: Bytes,
+) -> Result<Response, FbxError> {
     let req: SessionBody = parse_body(&body)?;
     let auth = &emu.auth;
     let mut inner = auth.lock();
@@ -306,7 +413,18 @@ pub async fn open_session(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Re
             "Erreur d'authentification de l'application",
         ));
     };
-    auth.settle(app);
+    // From v8 the verdict only counts once the app has seen it by polling its track;
+    // older APIs let an app log in as soon as the owner answered.
+    if major < 8 && auth.settle(app) {
+        let inner_ref: &AuthInner = &inner;
+        auth.save(inner_ref);
+    }
+    let Some(app) = inner.apps.get_mut(&req.app_id) else {
+        return Err(auth_error(
+            "invalid_token",
+            "Erreur d'authentification de l'application",
+        ));
+    };
     match app.status {
         TrackStatus::Granted => {}
         TrackStatus::Pending => {

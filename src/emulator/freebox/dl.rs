@@ -15,6 +15,7 @@ use tokio_util::io::ReaderStream;
 use super::Emu;
 use super::envelope::FbxError;
 use super::fs::mimetype_of;
+use crate::emulator::faults::Faults;
 
 /// Read size of the streaming body: big reads keep a fast link busy.
 pub const STREAM_BUF: usize = 256 * 1024;
@@ -36,8 +37,10 @@ pub fn content_disposition(name: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-/// Streams `real` (a regular file) with `Range` support, named `name`.
+/// Streams `real` (a regular file) with `Range` support, named `name`, through the
+/// download faults (bandwidth cap, dropped connection).
 pub async fn stream_file(
+    faults: &Faults,
     real: &Path,
     name: &str,
     headers: &HeaderMap,
@@ -97,7 +100,7 @@ pub async fn stream_file(
     builder
         .status(status)
         .header(header::CONTENT_LENGTH, count)
-        .body(Body::from_stream(stream))
+        .body(faults.wrap_download(Body::from_stream(stream)))
         .map_err(|_| FbxError::internal("Erreur interne"))
 }
 
@@ -112,5 +115,5 @@ pub async fn download(
     if !real.exists() {
         return Err(FbxError::path_not_found());
     }
-    stream_file(real, t.name(), &headers, emu.cfg.range_support).await
+    stream_file(&emu.faults, real, t.name(), &headers, emu.cfg.range_support).await
 }

@@ -28,7 +28,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use futures_util::future::Either;
 use tokio::net::TcpListener;
+
+use super::RunningEmulator;
+use super::faults::{FaultConfig, Faults};
 
 pub use auth::{AppPermissions, GrantMode};
 pub use paths::VolumeLayout;
@@ -41,13 +45,19 @@ pub struct FreeboxEmulatorConfig {
     pub root: PathBuf,
     /// How the owner answers app registrations (the front-panel button).
     pub grant: GrantMode,
+    /// File keeping granted app registrations across restarts (JSON, 0600; it holds
+    /// app tokens). `None`: everything lives in memory.
+    pub state_file: Option<PathBuf>,
+    /// Injected faults (latency, 500s, truncation, bandwidth, drops, session lifetime).
+    pub faults: FaultConfig,
     /// Permissions of every session opened.
     pub app_permissions: AppPermissions,
     /// API major announced by `/api_version`; every major up to it is served.
     pub api_major: u32,
     /// How the folder appears on the wire (`/Disque dur/…` by default).
     pub layout: VolumeLayout,
-    /// Session lifetime from login (real boxes: ~30 min).
+    /// Session lifetime from login (real boxes: ~30 min); `faults.session_lifetime`
+    /// overrides it when set.
     pub session_ttl: Duration,
     /// HTTP status of fs/upload/share business errors (undocumented; 200 by default).
     pub business_error_status: StatusCode,
@@ -68,6 +78,8 @@ impl FreeboxEmulatorConfig {
         FreeboxEmulatorConfig {
             root: root.into(),
             grant: GrantMode::Auto,
+            state_file: None,
+            faults: FaultConfig::default(),
             app_permissions: AppPermissions::default(),
             api_major: 16,
             layout: VolumeLayout::default(),
@@ -91,6 +103,7 @@ pub struct Emu {
     /// `http://host:port` of the listener.
     pub base_url: String,
     pub auth: auth::AuthState,
+    pub faults: Faults,
     pub tasks: tasks::TaskQueue,
     pub uploads: upload::Uploads,
     pub legacy: upload_legacy::LegacyTargets,
@@ -101,8 +114,15 @@ impl Emu {
     fn new(cfg: FreeboxEmulatorConfig, addr: SocketAddr) -> std::io::Result<Arc<Self>> {
         let disk = paths::Disk::new(&cfg.root, cfg.layout.clone())?;
         let uid: String = random::token_from(b"0123456789abcdef", 32);
+        let ttl = cfg.faults.session_lifetime.unwrap_or(cfg.session_ttl);
         let emu = Arc::new(Emu {
-            auth: auth::AuthState::new(cfg.grant, cfg.session_ttl, cfg.app_permissions.clone()),
+            auth: auth::AuthState::new(
+                cfg.grant,
+                ttl,
+                cfg.app_permissions.clone(),
+                cfg.state_file.clone(),
+            )?,
+            faults: Faults::new(cfg.faults.clone()),
             tasks: tasks::TaskQueue::default(),
             uploads: upload::Uploads::default(),
             legacy: upload_legacy::LegacyTargets::default(),
@@ -176,51 +196,35 @@ fn prepare(
     Ok((fut, control))
 }
 
-/// A Freebox emulator running in the background on a free loopback port.
-pub struct RunningFreebox {
-    pub addr: SocketAddr,
-    /// `http://127.0.0.1:PORT`
-    pub base_url: String,
-    pub control: FreeboxControl,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl RunningFreebox {
-    /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) -> std::io::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.take() {
-            Some(t) => t.await.unwrap_or(Ok(())),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for RunningFreebox {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
 /// Starts the emulator on `127.0.0.1:0` in the background.
-pub async fn spawn(cfg: FreeboxEmulatorConfig) -> std::io::Result<RunningFreebox> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let (fut, control) = prepare(listener, cfg, async move {
-        let _ = rx.await;
-    })?;
-    let task = tokio::spawn(fut);
-    Ok(RunningFreebox {
-        addr,
-        base_url: format!("http://{addr}"),
-        control,
-        stop: Some(tx),
-        task: Some(task),
+pub async fn spawn(cfg: FreeboxEmulatorConfig) -> std::io::Result<RunningEmulator> {
+    spawn_with_control(cfg).await.map(|(running, _)| running)
+}
+
+/// Like [`spawn`], also returning the handle that expires sessions, changes permissions…
+pub async fn spawn_with_control(
+    cfg: FreeboxEmulatorConfig,
+) -> std::io::Result<(RunningEmulator, FreeboxControl)> {
+    let mut control = None;
+    let slot = &mut control;
+    let running = RunningEmulator::start(move |listener, stop| {
+        let shutdown = async move {
+            let _ = stop.await;
+        };
+        match prepare(listener, cfg, shutdown) {
+            Ok((fut, c)) => {
+                *slot = Some(c);
+                Either::Left(fut)
+            }
+            Err(e) => Either::Right(async move { Err(e) }),
+        }
     })
+    .await?;
+    match control {
+        Some(c) => Ok((running, c)),
+        None => {
+            running.shutdown().await?;
+            Err(std::io::Error::other("the Freebox emulator did not start"))
+        }
+    }
 }

@@ -2,8 +2,6 @@
 //! absolute clear path (`/Disque dur` → `L0Rpc3F1ZSBkdXI=`), and their mapping onto the
 //! served folder through [`FsRoot`] so nothing outside it is ever reached.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -92,10 +90,6 @@ impl Disk {
             root: FsRoot::new(root)?,
             layout,
         })
-    }
-
-    pub fn root_dir(&self) -> &Path {
-        self.root.root()
     }
 
     /// Volume names as listed at `/`.
@@ -188,11 +182,6 @@ impl Disk {
             VolumeLayout::VolumePerFolder => rel,
         })
     }
-}
-
-/// Raw bytes of a file name, for tokens of names that are not valid UTF-8.
-pub fn name_bytes(name: &OsStr) -> &[u8] {
-    name.as_bytes()
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .merge(legacy_send)
         .route_layer(middleware::from_fn_with_state(emu.clone(), version_guard));
 
-    Router::new()
+    let router = Router::new()
         .route("/api_version", get(api_version))
         .route("/share/{token}", get(share::serve_public))
         .route("/share/{token}/", get(share::serve_public))
@@ -99,13 +99,13 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .merge(api)
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
-        .layer(middleware::from_fn_with_state(emu.clone(), business_status))
-        .with_state(emu)
+        .layer(middleware::from_fn_with_state(emu.clone(), business_status));
+    emu.faults.layer(router).with_state(emu)
 }
 
 /// `GET /api_version`: bare object, no envelope.
 async fn api_version(State(emu): State<Arc<Emu>>) -> Response {
-    let host = emu
+    let port = emu
         .base_url
         .trim_start_matches("http://")
         .rsplit_once(':')
@@ -116,9 +116,10 @@ async fn api_version(State(emu): State<Arc<Emu>>) -> Response {
         &json!({
             "box_model_name": "Freebox v9 (r1)",
             "api_base_url": "/api/",
-            "https_port": host,
+            "https_port": port,
             "device_name": "Freebox Server",
-            "https_available": emu.cfg.remote_access,
+            // No TLS here: clients must not switch to https://api_domain.
+            "https_available": false,
             "box_model": "fbxgw9-r1",
             "api_domain": format!("{}.fbxos.fr", &emu.uid[..8]),
             "uid": emu.uid,
@@ -154,11 +155,28 @@ async fn version_guard(State(emu): State<Arc<Emu>>, mut req: Request, next: Next
     next.run(req).await
 }
 
-/// Gives business errors the configured status.
+/// Gives business errors the configured status, and turns axum's plain-text extractor
+/// rejections (bad percent-encoding, not a WebSocket handshake…) into the box's envelope.
 async fn business_status(State(emu): State<Arc<Emu>>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     if resp.extensions().get::<BusinessError>().is_some() {
         *resp.status_mut() = emu.cfg.business_error_status;
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    let status = resp.status();
+    let keep = [
+        axum::http::StatusCode::NOT_FOUND,
+        axum::http::StatusCode::RANGE_NOT_SATISFIABLE,
+    ];
+    if status.is_client_error() && !keep.contains(&status) && !is_json {
+        let mut e = FbxError::invalid_request("Requête invalide");
+        e.status = Some(status);
+        return e.into_response();
     }
     resp
 }

@@ -209,9 +209,15 @@ async fn serve_link(emu: &Emu, token: &str, rest: &str, headers: &HeaderMap) -> 
         return gone();
     };
     match tokio::fs::metadata(&real).await {
-        Ok(m) if m.is_file() => stream_file(&real, target.name(), headers, emu.cfg.range_support)
-            .await
-            .unwrap_or_else(|_| gone()),
+        Ok(m) if m.is_file() => stream_file(
+            &emu.faults,
+            &real,
+            target.name(),
+            headers,
+            emu.cfg.range_support,
+        )
+        .await
+        .unwrap_or_else(|_| gone()),
         Ok(m) if m.is_dir() => folder_index(&link, &below, &real).await,
         _ => gone(),
     }

@@ -386,7 +386,12 @@ fn move_item(
         return Ok(());
     };
     ctl.begin_item(from, to, bytes);
-    if dest.exists() {
+    // A file replaces a file atomically by rename; anything else must go first.
+    let file_onto_file = !meta.is_dir()
+        && fs::symlink_metadata(&dest)
+            .map(|m| !m.is_dir())
+            .unwrap_or(true);
+    if !file_onto_file {
         remove_any(&dest).map_err(|_| "overwrite_failed")?;
     }
     if fs::rename(src, &dest).is_err() {

@@ -11,15 +11,20 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Extension;
+use axum::body::{Body, BodyDataStream, Bytes};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path as UrlPath, State};
 use axum::response::Response;
+use bytes::BytesMut;
+use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
+use crate::emulator::faults::Faults;
+
 use super::Emu;
-use super::envelope::{FbxError, ok, ok_empty, ok_list};
+use super::envelope::{FbxError, ok, ok_empty, ok_list, to_box_json};
 use super::routes::ApiMajor;
 
 const TEMP_PREFIX: &str = ".fbxemu-upload.";
@@ -30,9 +35,16 @@ pub fn is_upload_temp(name: &str) -> bool {
     name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
 }
 
-/// The temporary name of an upload of `name`.
+/// The temporary name of an upload of `name` (deterministic, so a later `resume` finds
+/// it). Long names are replaced by a digest to stay under the 255-byte name limit.
 pub fn temp_name(name: &str) -> String {
-    format!("{TEMP_PREFIX}{name}{TEMP_SUFFIX}")
+    if name.len() + TEMP_PREFIX.len() + TEMP_SUFFIX.len() <= 255 {
+        return format!("{TEMP_PREFIX}{name}{TEMP_SUFFIX}");
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{TEMP_PREFIX}{hex}{TEMP_SUFFIX}")
 }
 
 pub fn now_secs() -> i64 {
@@ -131,21 +143,83 @@ fn reply(action: &str, request_id: &Value, result: Option<Value>) -> Message {
     if let Some(r) = result {
         v["result"] = r;
     }
-    Message::Text(v.to_string().into())
+    box_text(&v)
+}
+
+/// A text frame written like the box's JSON (`/` escaped).
+fn box_text(v: &Value) -> Message {
+    let text = String::from_utf8(to_box_json(v)).unwrap_or_default();
+    Message::Text(text.into())
 }
 
 fn reply_err(action: &str, request_id: &Value, e: FbxError) -> Message {
     let mut v = e.body();
     v["action"] = json!(action);
     v["request_id"] = request_id.clone();
-    Message::Text(v.to_string().into())
+    box_text(&v)
+}
+
+/// Passes binary frames through the upload faults (bandwidth cap, dropped connection):
+/// frames go into a body stream wrapped by [`Faults::wrap_upload`] and are read back.
+struct FrameShaper {
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    out: BodyDataStream,
+}
+
+impl FrameShaper {
+    fn new(faults: &Faults) -> Option<FrameShaper> {
+        let c = faults.config();
+        if c.bandwidth.is_none() && c.drop_after_bytes.is_none() {
+            return None;
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let input = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        });
+        let out = faults
+            .wrap_upload(Body::from_stream(input))
+            .into_data_stream();
+        Some(FrameShaper { tx, out })
+    }
+
+    /// The frame's bytes once they made it through; `Err(partial)` when the fault
+    /// dropped the connection part-way.
+    async fn pass(&mut self, data: Bytes) -> Result<Bytes, Bytes> {
+        let want = data.len();
+        if self.tx.send(Ok(data)).await.is_err() {
+            return Err(Bytes::new());
+        }
+        let mut got = BytesMut::with_capacity(want);
+        while got.len() < want {
+            match self.out.next().await {
+                Some(Ok(piece)) => got.extend_from_slice(&piece),
+                _ => return Err(got.freeze()),
+            }
+        }
+        Ok(got.freeze())
+    }
 }
 
 async fn run_socket(emu: Arc<Emu>, mut socket: WebSocket) {
     let mut active: Option<Active> = None;
+    let mut shaper = FrameShaper::new(&emu.faults);
     while let Some(Ok(msg)) = socket.recv().await {
         let out = match msg {
-            Message::Binary(data) => on_data(&emu, &mut active, &data).await,
+            Message::Binary(data) => match shaper.as_mut() {
+                None => on_data(&emu, &mut active, &data).await,
+                Some(sh) => match sh.pass(data).await {
+                    Ok(data) => on_data(&emu, &mut active, &data).await,
+                    Err(partial) => {
+                        // What arrived before the "cable was pulled" is kept, then the
+                        // socket is closed without a close frame.
+                        tracing::debug!("fault: dropping the upload socket");
+                        if !partial.is_empty() {
+                            let _ = on_data(&emu, &mut active, &partial).await;
+                        }
+                        break;
+                    }
+                },
+            },
             Message::Text(text) => on_command(&emu, &mut active, text.as_str()).await,
             Message::Close(_) => break,
             Message::Ping(_) | Message::Pong(_) => continue,
@@ -277,6 +351,9 @@ async fn start(emu: &Emu, cmd: &Value, request_id: Value) -> Result<Active, FbxE
     let dir_real = dir.real_or_denied()?;
     if !dir_real.is_dir() {
         return Err(FbxError::path_not_found());
+    }
+    if is_upload_temp(filename) {
+        return Err(FbxError::invalid_request("Requête invalide : nom réservé"));
     }
     let dest = emu.disk.child(&dir, filename)?;
     let dest_real = dest.real_or_denied()?.to_path_buf();

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path as UrlPath, State};
+use axum::extract::{FromRequest, Multipart, Path as UrlPath, Request, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
@@ -69,8 +69,14 @@ pub async fn create(
 pub async fn send(
     State(emu): State<Arc<Emu>>,
     UrlPath((_v, id)): UrlPath<(String, String)>,
-    mut multipart: Multipart,
+    req: Request,
 ) -> Result<Response, FbxError> {
+    // The body goes through the upload faults (bandwidth cap, dropped connection).
+    let (parts, body) = req.into_parts();
+    let req = Request::from_parts(parts, emu.faults.wrap_upload(body));
+    let mut multipart = Multipart::from_request(req, &())
+        .await
+        .map_err(|_| FbxError::invalid_request("Requête invalide : multipart attendu"))?;
     let id: u64 = id
         .parse()
         .map_err(|_| FbxError::business("invalid_id", "Identifiant invalide"))?;
