@@ -160,6 +160,17 @@ impl App {
         }]
     }
 
+    /// Shows another backend in a pane (a NAS once connected): the pane keeps its sort
+    /// order and hidden-files setting, and `dir` is listed. Returns the `Cmd::List`.
+    pub fn open_pane(&mut self, side: Side, vfs: crate::vfs::VfsHandle, dir: VPath) -> Vec<Cmd> {
+        let old = self.pane(side);
+        let mut pane = Pane::new(vfs, dir.clone());
+        pane.sort = old.sort;
+        pane.show_hidden = old.show_hidden;
+        self.panes[side.index()] = pane;
+        self.list(side, dir, None)
+    }
+
     /// Re-lists a pane's folder, cursor kept on the same entry.
     pub fn reload(&mut self, side: Side) -> Vec<Cmd> {
         let pane = self.pane(side);

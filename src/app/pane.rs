@@ -52,6 +52,8 @@ pub struct Pane {
     pub space_req: RequestId,
     /// The name the cursor should return to while pages keep arriving.
     sticky: Option<String>,
+    /// Pages received but not merged yet (see `take_page`).
+    pending: Vec<Entry>,
 }
 
 impl Pane {
@@ -73,6 +75,7 @@ impl Pane {
             space: None,
             space_req: 0,
             sticky: None,
+            pending: Vec::new(),
         }
     }
 
@@ -148,9 +151,16 @@ impl Pane {
         } else if self.sticky.is_none() {
             self.sticky = self.current_name();
         }
-        let entries = std::mem::take(&mut self.entries);
-        self.entries = self.sort.merge(entries, page);
-        self.rebuild_view();
+        // Pages are merged when they add up to as many entries as are shown (and at the
+        // end): the first page shows at once, and a folder of n entries costs about one
+        // sort in total instead of one merge per page.
+        if first {
+            self.pending.clear();
+        }
+        self.pending.extend(page);
+        if first || done || self.pending.len() >= self.entries.len() {
+            self.merge_pending();
+        }
         if done {
             self.loading = None;
             let names: HashSet<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
@@ -160,9 +170,20 @@ impl Pane {
         true
     }
 
+    fn merge_pending(&mut self) {
+        let page = std::mem::take(&mut self.pending);
+        let entries = std::mem::take(&mut self.entries);
+        self.entries = self.sort.merge(entries, page);
+        self.rebuild_view();
+    }
+
     /// The listing `req` failed; returns false when it was stale.
     pub fn list_failed(&mut self, req: RequestId) -> bool {
         if self.loading.as_ref().is_some_and(|l| l.req == req) {
+            if !self.pending.is_empty() {
+                // Keep what arrived before the failure.
+                self.merge_pending();
+            }
             self.loading = None;
             self.sticky = None;
             true
@@ -315,6 +336,9 @@ impl Pane {
 
     /// Number and total size of the selected entries (folders count as 0 bytes).
     pub fn selection_summary(&self) -> (usize, u64) {
+        if self.selected.is_empty() {
+            return (0, 0);
+        }
         let bytes = self
             .entries
             .iter()

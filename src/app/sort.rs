@@ -46,7 +46,26 @@ fn extension(name: &str) -> &str {
     }
 }
 
-fn natural(a: &str, b: &str) -> Ordering {
+/// Natural order (`file2` < `file10`). Most pairs differ first at a character outside any
+/// number, where natural order is plain character order: that case is decided from the
+/// bytes at once, the rest goes to `alphanumeric_sort`. Sorting 100 000 names is several
+/// times faster this way (see `benches/big_folder.rs`); a property test checks both agree.
+pub fn natural(a: &str, b: &str) -> Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let i = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+    if i == x.len() && i == y.len() {
+        return Ordering::Equal;
+    }
+    // The start of the character holding byte i (skip UTF-8 continuation bytes).
+    let mut start = i;
+    while start > 0 && start < x.len() && (x[start] & 0xC0) == 0x80 {
+        start -= 1;
+    }
+    let digit = |s: &[u8], k: usize| s.get(k).is_some_and(u8::is_ascii_digit);
+    let after_number = start > 0 && x[start - 1].is_ascii_digit();
+    if !after_number && !digit(x, start) && !digit(y, start) {
+        return x.get(i).cmp(&y.get(i));
+    }
     alphanumeric_sort::compare_str(a, b)
 }
 
@@ -155,6 +174,13 @@ mod tests {
         assert_eq!(names(&v), ["b.rs", "c.md", "a.txt"]);
         spec(SortKey::Extension).sort(&mut v);
         assert_eq!(names(&v), ["c.md", "b.rs", "a.txt"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_natural_order_agrees_with_the_crate(a in "[a0-2.\\-é點 ]{0,8}", b in "[a0-2.\\-é點 ]{0,8}") {
+            proptest::prop_assert_eq!(natural(&a, &b), alphanumeric_sort::compare_str(&a, &b));
+        }
     }
 
     #[test]

@@ -563,3 +563,40 @@ fn quit_asks_while_jobs_run() {
     assert!(matches!(cmds.as_slice(), [Cmd::CancelJob(1), Cmd::Quit]));
     assert!(app.quit);
 }
+
+#[test]
+fn mouse_click_picks_pane_and_row_wheel_scrolls() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mouse = |kind, column, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut app = app();
+    // Screen 80x24: right pane starts at column 40; rows start at line 2.
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 50, 3));
+    assert_eq!(app.active, Side::Right);
+    assert_eq!(cursor_name(&app), "old");
+    app.update(mouse(MouseEventKind::ScrollDown, 10, 5));
+    assert_eq!(app.active, Side::Right, "the wheel does not move the focus");
+    assert_eq!(
+        rows(&app, Side::Left)[app.pane(Side::Left).cursor],
+        "a2.txt"
+    );
+    // A click on the key bar runs that key: F7 opens the mkdir dialog.
+    app.update(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        6 * 8 + 2,
+        23,
+    ));
+    assert!(matches!(
+        app.dialogs.last(),
+        Some(Dialog::Input {
+            purpose: InputPurpose::Mkdir { side: Side::Right },
+            ..
+        })
+    ));
+}
