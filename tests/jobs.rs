@@ -597,6 +597,39 @@ async fn a_symlink_to_a_file_is_reported_not_copied() {
     assert_eq!(tree(&dst).into_keys().collect::<Vec<_>>(), ["src/real.txt"]);
 }
 
+/// Regression: a link to a folder outside the tree was once walked like a folder, so a
+/// move (copy + delete) emptied the folder it pointed to. Links are never followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_to_an_outside_folder_is_never_walked_or_emptied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    write(&outside.join("precious.txt"), b"keep me");
+    let src = tmp.path().join("src");
+    write(&src.join("real.txt"), b"real");
+    std::os::unix::fs::symlink(&outside, src.join("link")).unwrap();
+    let dst = tmp.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+
+    let (copy, _) = run(spec(
+        JobKind::Copy,
+        local(),
+        vec![vp(&src)],
+        Some((local(), vp(&dst))),
+    ))
+    .await;
+    assert_eq!(copy.failed.len(), 1, "{:?}", copy.failed);
+    assert!(copy.failed[0].path.ends_with("/src/link"));
+    assert!(!dst.join("src/link/precious.txt").exists());
+
+    let (delete, _) = run(spec(JobKind::Delete, local(), vec![vp(&src)], None)).await;
+    assert!(delete.failed.is_empty(), "{:?}", delete.failed);
+    assert!(!src.exists());
+    assert_eq!(
+        std::fs::read(outside.join("precious.txt")).unwrap(),
+        b"keep me"
+    );
+}
+
 // ---------------------------------------------------------------- delete
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 use crate::jobs::{ConflictAnswer, ConflictPolicy, JobKind, JobSpec};
 use crate::keymap::Action;
 use crate::names::escape;
-use crate::vfs::{VPath, VfsHandle, check_name};
+use crate::vfs::{EntryKind, VPath, VfsHandle, check_name};
 use crate::viewer::Viewer;
 
 use super::dialog::{Confirmed, Dialog, InputPurpose, Outcome};
@@ -99,13 +99,17 @@ impl App {
         let pane = self.pane(side);
         match pane.current() {
             Some(Row::Parent) => self.go_up(side),
-            Some(Row::Entry(e)) if e.is_dir() => match pane.cwd.join(&e.name) {
-                Ok(dir) => self.list(side, dir, None),
-                Err(err) => {
-                    self.set_status(err.to_string(), true);
-                    Vec::new()
+            // A symbolic link is tried as a folder; if it points to a file, listing fails
+            // and the status line says so (F3 views it).
+            Some(Row::Entry(e)) if e.is_dir() || e.kind == EntryKind::Symlink => {
+                match pane.cwd.join(&e.name) {
+                    Ok(dir) => self.list(side, dir, None),
+                    Err(err) => {
+                        self.set_status(err.to_string(), true);
+                        Vec::new()
+                    }
                 }
-            },
+            }
             Some(Row::Entry(_)) => self.view_current(),
             None => Vec::new(),
         }
