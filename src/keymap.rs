@@ -41,6 +41,9 @@ pub enum Action {
     SortReverse,
     Jobs,
     Suspend,
+    Share,
+    ShareWithOptions,
+    SharePanel,
 }
 
 struct ActionInfo {
@@ -270,6 +273,27 @@ const ACTIONS: &[ActionInfo] = &[
         bar: None,
         description: "Suspend to the shell (fg to return)",
         keys: &["ctrl-z"],
+    },
+    ActionInfo {
+        action: Action::Share,
+        name: "share",
+        bar: Some("Link"),
+        description: "NAS: share link(s) for the selection, URLs to the clipboard",
+        keys: &["F2"],
+    },
+    ActionInfo {
+        action: Action::ShareWithOptions,
+        name: "share_options",
+        bar: None,
+        description: "NAS: share link(s), asking for expiry and access code first",
+        keys: &["alt-l", "shift-F2"],
+    },
+    ActionInfo {
+        action: Action::SharePanel,
+        name: "share_panel",
+        bar: None,
+        description: "NAS: the share panel, every link of this NAS (copy, change, revoke)",
+        keys: &["ctrl-l"],
     },
 ];
 

@@ -79,6 +79,9 @@ impl App {
             Action::Delete => self.ask_delete(),
             Action::Quit => return self.ask_quit(),
             Action::Suspend => return vec![Cmd::Suspend],
+            Action::Share => return self.share_selection(false),
+            Action::ShareWithOptions => return self.share_selection(true),
+            Action::SharePanel => return self.open_share_panel(),
         }
         Vec::new()
     }
@@ -267,6 +270,7 @@ impl App {
                 }
                 vec![Cmd::CancelJob(id)]
             }
+            Confirmed::Share(c) => self.share_confirmed(c),
             Confirmed::Quit => {
                 self.quit = true;
                 let mut cmds: Vec<Cmd> = self

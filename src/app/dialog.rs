@@ -13,9 +13,14 @@ use super::msg::Side;
 /// What a confirmed yes/no dialog will do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Confirmed {
-    Delete { side: Side, paths: Vec<VPath> },
+    Delete {
+        side: Side,
+        paths: Vec<VPath>,
+    },
     CancelJob(JobId),
     Quit,
+    /// Revoking share links (`app/share_panel.rs`).
+    Share(super::share::ShareConfirm),
 }
 
 /// What the text typed into an input dialog is for.

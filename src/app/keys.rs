@@ -39,6 +39,9 @@ impl App {
             let outcome = top.on_key(key, help_len);
             return self.apply_outcome(outcome);
         }
+        if self.share.has_overlay() {
+            return self.share_key(key);
+        }
         match std::mem::replace(&mut self.mode, Mode::Normal) {
             Mode::Normal => {}
             Mode::Filter(input) => return self.filter_key(input, key),
@@ -150,7 +153,7 @@ impl App {
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
-        if self.viewer.is_some() || !self.dialogs.is_empty() {
+        if self.viewer.is_some() || !self.dialogs.is_empty() || self.share.has_overlay() {
             return Vec::new();
         }
         let a = layout::areas(self.size.0, self.size.1, self.jobs.running());

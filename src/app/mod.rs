@@ -7,6 +7,8 @@ pub mod jobs;
 pub mod layout;
 pub mod msg;
 pub mod pane;
+pub mod share;
+pub mod share_panel;
 pub mod sort;
 
 mod actions;
@@ -61,6 +63,8 @@ pub struct App {
     pub dirty: bool,
     /// Offset for showing modification times (local time, found at start-up).
     pub time_offset: time::UtcOffset,
+    /// Share links: config defaults, the share panel and its form.
+    pub share: share::ShareState,
     next_req: RequestId,
 }
 
@@ -81,6 +85,7 @@ impl App {
             quit: false,
             dirty: true,
             time_offset: time::UtcOffset::UTC,
+            share: share::ShareState::new("7d", false),
             next_req: 1,
         };
         let mut cmds = Vec::new();
@@ -241,6 +246,14 @@ impl App {
             (
                 "In viewer",
                 "Arrows/PgUp/PgDn/Home/End scroll, F4 or h hex, Esc/q close",
+            ),
+            (
+                "In share panel",
+                "Enter/c copy URL, e change expiry/code, Del revoke, D revoke all, g go to file, Esc close",
+            ),
+            (
+                "In share form",
+                "Tab next field, Ctrl-G new access code (empty: none), Enter OK, Esc cancel",
             ),
             (
                 "In conflicts",

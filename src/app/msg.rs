@@ -69,6 +69,8 @@ pub enum Msg {
         title: String,
     },
     Job(JobEvent),
+    /// Results of share-link effects (`app/share.rs`).
+    Share(super::share::ShareMsg),
     /// Bytes for the viewer, read from `offset`.
     FileChunk {
         req: RequestId,
@@ -114,6 +116,8 @@ pub enum Cmd {
         offset: u64,
         len: usize,
     },
+    /// Share links and the clipboard (`app/share.rs`).
+    Share(super::share::ShareCmd),
     /// Stop the process like Ctrl-Z in a shell (terminal restored first).
     Suspend,
     Quit,
@@ -142,6 +146,7 @@ impl fmt::Debug for Cmd {
             Cmd::ReadFile {
                 req, path, offset, ..
             } => write!(f, "ReadFile(#{req}, {path}, @{offset})"),
+            Cmd::Share(c) => write!(f, "{c:?}"),
             Cmd::Suspend => f.write_str("Suspend"),
             Cmd::Quit => f.write_str("Quit"),
         }

@@ -86,6 +86,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     right_pane.show_hidden = config.ui.show_hidden;
     let (mut app, cmds) = App::new(left_pane, right_pane, keymap, theme);
     app.time_offset = offset;
+    app.share = crate::app::share::ShareState::new(&config.share.expire, config.share.access_code);
     if let Some(e) = key_errors.first() {
         app.set_status(format!("config: {e}"), true);
     }
@@ -98,7 +99,10 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         let guard = TermGuard::enter().context("cannot set up the terminal")?;
         let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
         let terminal = ratatui::Terminal::new(backend)?;
-        let mut runtime = Runtime::new(terminal, app, cmds)?.with_terminal_guard(guard);
+        let clipboard = crate::clipboard::Clipboard::from_process(config.clipboard.mode);
+        let mut runtime = Runtime::new(terminal, app, cmds)?
+            .with_terminal_guard(guard)
+            .with_clipboard(clipboard);
         let input = crossterm::event::EventStream::new();
         let result = runtime.run(input).await;
         // Dropping the runtime drops the guard: the terminal is restored here.

@@ -14,6 +14,8 @@ use crate::vfs::{VPath, VfsError, VfsHandle};
 pub enum Internal {
     Msg(Msg),
     TaskDone(u64),
+    /// Bytes for the terminal itself (an OSC 52 copy), written after the next frame.
+    TerminalBytes(Vec<u8>),
 }
 
 /// An error as the user reads it (escaped: paths in it may hold control characters).

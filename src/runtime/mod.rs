@@ -7,10 +7,11 @@
 //! drives any backend (ratatui's `TestBackend` in tests) until nothing is left to do.
 
 mod effects;
+mod share;
 pub mod term;
 
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crossterm::event::Event;
@@ -21,6 +22,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::AbortHandle;
 
 use crate::app::{App, Cmd, Msg};
+use crate::clipboard::{Clipboard, ClipboardMode};
 use crate::jobs::JobEngine;
 
 pub use effects::Internal;
@@ -46,6 +48,13 @@ pub struct Runtime<B: Backend> {
     last_draw: Option<Instant>,
     /// Frames drawn so far.
     pub frames: u64,
+    /// The one clipboard of the run (share URLs).
+    clipboard: Clipboard,
+    /// The terminal's byte stream for what is not a frame (OSC 52 copies): the same
+    /// terminal the backend draws on, written only by this loop, between two frames.
+    terminal_out: Box<dyn Write + Send>,
+    /// Bytes waiting for the end of the next frame.
+    pending_out: Vec<u8>,
 }
 
 impl<B: Backend> Runtime<B> {
@@ -79,6 +88,9 @@ impl<B: Backend> Runtime<B> {
             term: None,
             last_draw: None,
             frames: 0,
+            clipboard: Clipboard::from_process(ClipboardMode::Auto),
+            terminal_out: Box::new(io::stdout()),
+            pending_out: Vec::new(),
         };
         rt.execute_all(cmds);
         Ok(rt)
@@ -87,6 +99,20 @@ impl<B: Backend> Runtime<B> {
     /// Hands the real terminal to the runtime (for suspend on Ctrl-Z).
     pub fn with_terminal_guard(mut self, guard: TermGuard) -> Self {
         self.term = Some(guard);
+        self
+    }
+
+    /// The clipboard for copies (default: the process environment, `auto` mode). Tests
+    /// inject one with `Clipboard::with_parts`.
+    pub fn with_clipboard(mut self, clipboard: Clipboard) -> Self {
+        self.clipboard = clipboard;
+        self
+    }
+
+    /// Where raw terminal bytes (OSC 52) go: the terminal the backend draws on (default:
+    /// stdout, as for `CrosstermBackend<Stdout>`). Tests pass a recorder.
+    pub fn with_terminal_output(mut self, out: Box<dyn Write + Send>) -> Self {
+        self.terminal_out = out;
         self
     }
 
@@ -113,6 +139,11 @@ impl<B: Backend> Runtime<B> {
             Internal::Msg(m) => self.dispatch(m),
             Internal::TaskDone(id) => {
                 self.tasks.remove(&id);
+            }
+            Internal::TerminalBytes(bytes) => {
+                self.pending_out.extend_from_slice(&bytes);
+                // Written after the next frame; make sure there is one.
+                self.app.dirty = true;
             }
         }
     }
@@ -191,6 +222,7 @@ impl<B: Backend> Runtime<B> {
                 let id = self.spawn(effects::read_file(tx, req, vfs, path, offset, len));
                 self.view_task = Some(id);
             }
+            Cmd::Share(c) => self.execute_share(c),
             Cmd::Suspend => {
                 if let Some(term) = &self.term {
                     if let Err(e) = term.suspend() {
@@ -213,6 +245,24 @@ impl<B: Backend> Runtime<B> {
         self.app.dirty = false;
         self.last_draw = Some(Instant::now());
         self.frames += 1;
+        self.write_pending()
+    }
+
+    /// Writes raw bytes (OSC 52) that waited for a frame to end. The frame was flushed by
+    /// `draw`, so nothing can cut into it. A failure is logged; the copy is lost, not the
+    /// session.
+    fn write_pending(&mut self) -> io::Result<()> {
+        if self.pending_out.is_empty() {
+            return Ok(());
+        }
+        let bytes = std::mem::take(&mut self.pending_out);
+        if let Err(e) = self
+            .terminal_out
+            .write_all(&bytes)
+            .and_then(|()| self.terminal_out.flush())
+        {
+            tracing::warn!("cannot write the clipboard sequence to the terminal: {e}");
+        }
         Ok(())
     }
 

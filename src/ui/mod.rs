@@ -5,6 +5,7 @@
 mod bars;
 mod dialog;
 mod pane;
+mod share_panel;
 mod viewer;
 
 use ratatui::Frame;
@@ -27,6 +28,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     bars::status(f, a.status, app);
     bars::fkeys(f, a.fkeys, app);
+    share_panel::draw(f, area, app);
     for d in &app.dialogs {
         dialog::draw(f, area, app, d);
     }

@@ -1,0 +1,363 @@
+//! Share links from the panes: one key makes a link per selected item with the config
+//! defaults and puts the URLs in the clipboard; a second key asks for expiry and access
+//! code first; the share panel (`share_panel.rs`) manages the links of a NAS.
+//!
+//! Like the rest of `app/`, nothing here does I/O: the NAS calls and the clipboard are
+//! `ShareCmd`s the runtime carries out, and their results come back as `ShareMsg`s.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::clipboard::CopyOutcome;
+use crate::names::escape;
+use crate::share_format::{join_urls, parse_expiry};
+use crate::vfs::{ShareLink, ShareOptions, VPath, VfsHandle};
+
+use super::dialog::Dialog;
+use super::share_panel::{ShareForm, SharePanel};
+use super::{App, Cmd, Side};
+
+/// Where to turn on what a Freebox needs for public URLs (shown when its URL is empty).
+pub const FREEBOX_REMOTE_ACCESS_HINT: &str =
+    "Turn on remote access in Freebox OS: Settings › Access management › Remote access.";
+
+/// An access code for a new link.
+#[derive(Clone, PartialEq, Eq)]
+pub enum CodeChoice {
+    None,
+    /// A random one, made when the link is made (`share_format::generate_access_code`).
+    Generate,
+    Given(String),
+}
+
+impl fmt::Debug for CodeChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CodeChoice::None => "None",
+            CodeChoice::Generate => "Generate",
+            CodeChoice::Given(_) => "Given(…)",
+        })
+    }
+}
+
+/// Share-link effects.
+pub enum ShareCmd {
+    /// One link per path, one after the other.
+    Create {
+        side: Side,
+        vfs: VfsHandle,
+        paths: Vec<VPath>,
+        expire_secs: Option<u64>,
+        code: CodeChoice,
+        host: Option<String>,
+    },
+    List {
+        req: u64,
+        vfs: VfsHandle,
+    },
+    Update {
+        vfs: VfsHandle,
+        link: ShareLink,
+        opts: ShareOptions,
+    },
+    Revoke {
+        vfs: VfsHandle,
+        links: Vec<ShareLink>,
+    },
+    /// Put `text` in the clipboard (off the render path: may block up to 2 s). `what`
+    /// starts the status sentence ("Link to cat.jpg").
+    Copy {
+        text: String,
+        what: String,
+    },
+}
+
+impl fmt::Debug for ShareCmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShareCmd::Create {
+                side, paths, code, ..
+            } => write!(f, "ShareCreate({side:?}, {paths:?}, code {code:?})"),
+            ShareCmd::List { req, .. } => write!(f, "ShareList(#{req})"),
+            ShareCmd::Update { link, .. } => write!(f, "ShareUpdate({})", link.path),
+            ShareCmd::Revoke { links, .. } => write!(f, "ShareRevoke({} link(s))", links.len()),
+            ShareCmd::Copy { what, .. } => write!(f, "CopyToClipboard({what:?})"),
+        }
+    }
+}
+
+/// Results of share-link effects. Error texts are already escaped for the screen.
+pub enum ShareMsg {
+    Created {
+        side: Side,
+        results: Vec<(VPath, Result<ShareLink, String>)>,
+    },
+    Listed {
+        req: u64,
+        result: Result<Vec<ShareLink>, String>,
+    },
+    Updated {
+        old: ShareLink,
+        result: Result<ShareLink, String>,
+    },
+    Revoked {
+        results: Vec<(ShareLink, Result<(), String>)>,
+    },
+    /// The clipboard's answer. For OSC 52 the runtime keeps the bytes (it writes them to
+    /// the terminal after the next frame); the app only needs the route.
+    Copied {
+        text: String,
+        what: String,
+        outcome: CopyOutcome,
+    },
+}
+
+// Links carry access codes, and copied text may too: keep them out of Debug output.
+impl fmt::Debug for ShareMsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShareMsg::Created { side, results } => {
+                write!(f, "ShareCreated({side:?}, {} result(s))", results.len())
+            }
+            ShareMsg::Listed { req, result } => write!(
+                f,
+                "ShareListed(#{req}, {:?})",
+                result.as_ref().map(Vec::len)
+            ),
+            ShareMsg::Updated { old, result } => {
+                write!(f, "ShareUpdated({}, ok={})", old.path, result.is_ok())
+            }
+            ShareMsg::Revoked { results } => write!(f, "ShareRevoked({})", results.len()),
+            ShareMsg::Copied { what, outcome, .. } => {
+                write!(f, "Copied({what:?}, {outcome:?})")
+            }
+        }
+    }
+}
+
+/// What a confirmation dialog of the share panel does once answered "yes". Holds link ids
+/// only (no access codes); the links themselves are in the panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShareConfirm {
+    Revoke { ids: Vec<String> },
+}
+
+/// URLs shown because no clipboard took them: the user selects them by hand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevealedUrls {
+    pub reason: String,
+    pub lines: Vec<String>,
+}
+
+/// Share-link state of the app.
+#[derive(Debug, Default)]
+pub struct ShareState {
+    /// Default lifetime of new links, as in the config (`7d`, `never`).
+    pub expire: String,
+    /// Generate an access code for every new link.
+    pub access_code: bool,
+    /// Host (and port) to put in URLs instead of the one the NAS is reached by, per
+    /// backend label (a remote profile's `share_host`: DDNS, myQNAPcloud).
+    pub hosts: HashMap<String, String>,
+    pub panel: Option<SharePanel>,
+    pub form: Option<ShareForm>,
+    pub revealed: Option<RevealedUrls>,
+}
+
+impl ShareState {
+    /// Defaults from the config file's `[share]` section.
+    pub fn new(expire: &str, access_code: bool) -> ShareState {
+        ShareState {
+            expire: expire.to_owned(),
+            access_code,
+            ..ShareState::default()
+        }
+    }
+
+    /// True when a share overlay (form, revealed URLs, panel) takes the keys.
+    pub fn has_overlay(&self) -> bool {
+        self.form.is_some() || self.revealed.is_some() || self.panel.is_some()
+    }
+
+    pub(super) fn host_for(&self, vfs: &VfsHandle) -> Option<String> {
+        self.hosts.get(&vfs.label()).cloned()
+    }
+}
+
+/// `"cat.jpg"` for a path, `/` for the root.
+pub(super) fn display_name(path: &VPath) -> String {
+    if path.is_root() {
+        "/".to_owned()
+    } else {
+        escape(path.name()).into_owned()
+    }
+}
+
+impl App {
+    /// The share keys: links for the active pane's selection (or the entry under the
+    /// cursor) with the defaults, or after asking (`ask`).
+    pub(super) fn share_selection(&mut self, ask: bool) -> Vec<Cmd> {
+        let side = self.active;
+        let pane = self.pane(side);
+        if !pane.caps.share_links {
+            let label = escape(&pane.label).into_owned();
+            self.set_status(
+                format!("No share links on this pane ({label}): open a NAS pane (QNAP or Freebox) and try again"),
+                true,
+            );
+            return Vec::new();
+        }
+        let paths = pane.targets();
+        if paths.is_empty() {
+            self.set_status("Nothing to share: put the cursor on a file or folder", true);
+            return Vec::new();
+        }
+        if ask {
+            let form = ShareForm::for_new(side, paths, &self.share.expire, self.share.access_code);
+            self.share.form = Some(form);
+            return Vec::new();
+        }
+        let expire_secs = match parse_expiry(&self.share.expire) {
+            Ok(e) => e,
+            Err(e) => {
+                self.set_status(format!("config [share] expire: {e}"), true);
+                return Vec::new();
+            }
+        };
+        let code = if self.share.access_code {
+            CodeChoice::Generate
+        } else {
+            CodeChoice::None
+        };
+        self.start_share(side, paths, expire_secs, code)
+    }
+
+    pub(super) fn start_share(
+        &mut self,
+        side: Side,
+        paths: Vec<VPath>,
+        expire_secs: Option<u64>,
+        code: CodeChoice,
+    ) -> Vec<Cmd> {
+        let vfs = self.pane(side).vfs.clone();
+        let host = self.share.host_for(&vfs);
+        let what = match paths.as_slice() {
+            [one] => format!("a link to {}", display_name(one)),
+            many => format!("{} links", many.len()),
+        };
+        self.set_status(format!("Making {what}…"), false);
+        vec![Cmd::Share(ShareCmd::Create {
+            side,
+            vfs,
+            paths,
+            expire_secs,
+            code,
+            host,
+        })]
+    }
+
+    pub(super) fn on_share_msg(&mut self, msg: ShareMsg) -> Vec<Cmd> {
+        match msg {
+            ShareMsg::Created { side, results } => self.share_created(side, results),
+            ShareMsg::Listed { req, result } => {
+                if let Some(p) = self.share.panel.as_mut() {
+                    p.listed(req, result);
+                }
+                Vec::new()
+            }
+            ShareMsg::Updated { old, result } => self.share_updated(old, result),
+            ShareMsg::Revoked { results } => self.share_revoked(results),
+            ShareMsg::Copied {
+                text,
+                what,
+                outcome,
+            } => {
+                self.copied(text, what, outcome);
+                Vec::new()
+            }
+        }
+    }
+
+    fn share_created(
+        &mut self,
+        _side: Side,
+        results: Vec<(VPath, Result<ShareLink, String>)>,
+    ) -> Vec<Cmd> {
+        let mut links = Vec::new();
+        let mut no_url = Vec::new();
+        let mut errors = Vec::new();
+        for (path, r) in results {
+            match r {
+                Ok(link) if link.url.trim().is_empty() => no_url.push(display_name(&path)),
+                Ok(link) => links.push(link),
+                Err(e) => errors.push(format!("{}: {e}", escape(path.as_str()))),
+            }
+        }
+        let mut cmds = Vec::new();
+        if !errors.is_empty() {
+            let mut lines = vec![format!("{} link(s) could not be made:", errors.len())];
+            lines.extend(errors);
+            self.dialogs.push(Dialog::error("Share link", lines));
+        }
+        if !no_url.is_empty() {
+            self.set_status(
+                format!(
+                    "No public URL for {}: the NAS has remote access off. {FREEBOX_REMOTE_ACCESS_HINT}",
+                    no_url.join(", ")
+                ),
+                true,
+            );
+            self.dialogs.push(Dialog::error(
+                "No public address",
+                vec![
+                    format!(
+                        "The NAS made the link for {} but has no public URL for it:",
+                        no_url.join(", ")
+                    ),
+                    "its remote access is off, so nobody outside your network could open it."
+                        .to_owned(),
+                    FREEBOX_REMOTE_ACCESS_HINT.to_owned(),
+                    "Then press the key again (the share panel lists the links made now)."
+                        .to_owned(),
+                ],
+            ));
+        }
+        if !links.is_empty() {
+            let text = join_urls(links.iter().map(|l| l.url.as_str()));
+            let mut what = match links.as_slice() {
+                [one] => format!("Link to {}", display_name(&one.path)),
+                many => format!("{} links", many.len()),
+            };
+            let codes: Vec<&str> = links
+                .iter()
+                .filter_map(|l| l.access_code.as_deref())
+                .collect();
+            if let [code, ..] = codes.as_slice() {
+                if codes.iter().all(|c| c == code) {
+                    what.push_str(&format!(" (access code {})", escape(code)));
+                } else {
+                    what.push_str(" (access codes in the share panel)");
+                }
+            }
+            cmds.push(Cmd::Share(ShareCmd::Copy { text, what }));
+            for side in [Side::Left, Side::Right] {
+                self.pane_mut(side).selected.clear();
+            }
+        }
+        cmds.extend(self.refresh_share_panel());
+        cmds
+    }
+
+    fn copied(&mut self, text: String, what: String, outcome: CopyOutcome) {
+        match &outcome {
+            CopyOutcome::Unavailable { reason } => {
+                self.set_status(format!("{what}: {}", outcome.status_message()), true);
+                self.share.revealed = Some(RevealedUrls {
+                    reason: escape(reason).into_owned(),
+                    lines: text.lines().map(|l| escape(l).into_owned()).collect(),
+                });
+            }
+            _ => self.set_status(format!("{what} {}", outcome.status_message()), false),
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The share panel over the panes, the share form and the box of URLs no clipboard took.
+//! Every text from the NAS (names, paths, URLs, codes) goes through `names::escape`.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use tui_input::Input;
+
+use crate::app::share_panel::{ShareForm, SharePanel};
+use crate::app::{App, layout};
+use crate::names::escape;
+use crate::share_format::{format_expiry, format_expiry_date, format_expiry_relative};
+use crate::vfs::ShareLink;
+
+use super::fit;
+
+/// Draws whichever share overlays are open: panel, then form or revealed URLs on top.
+pub fn draw(f: &mut Frame, screen: Rect, app: &App) {
+    let a = layout::areas(screen.width, screen.height, app.jobs.running());
+    let over_panes = a.panes[0].union(a.panes[1]);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if let Some(p) = &app.share.panel {
+        panel(f, over_panes, app, p, now);
+    }
+    if let Some(v) = &app.share.form {
+        form(f, screen, app, v);
+    }
+    if let Some(r) = &app.share.revealed {
+        revealed(f, over_panes, app, &r.reason, &r.lines);
+    }
+}
+
+fn block<'a>(app: &App, title: String) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(app.theme.dialog.border.0))
+        .style(app.theme.dialog_base())
+        .title(title)
+}
+
+fn dim(s: &str) -> Span<'static> {
+    Span::styled(s.to_owned(), Style::default().add_modifier(Modifier::DIM))
+}
+
+/// One row: name, expiry (relative, then date), code, downloads, URL.
+fn row(link: &ShareLink, now: i64, width: usize) -> String {
+    let name = if link.path.is_root() {
+        "/".to_owned()
+    } else {
+        escape(link.path.name()).into_owned()
+    };
+    let date = match link.expires {
+        Some(_) => format_expiry_date(link.expires)
+            .trim_end_matches(" UTC")
+            .to_owned(),
+        None => String::new(),
+    };
+    let code = link
+        .access_code
+        .as_deref()
+        .map(|c| escape(c).into_owned())
+        .unwrap_or_else(|| "-".to_owned());
+    let downloads = link
+        .downloads
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "-".to_owned());
+    let url = if link.url.trim().is_empty() {
+        "(no public URL: remote access off)".to_owned()
+    } else {
+        escape(&link.url).into_owned()
+    };
+    let fixed = format!(
+        "{} {} {} {} {} ",
+        fit(&name, 22),
+        fit(&format_expiry_relative(link.expires, now), 14),
+        fit(&date, 16),
+        fit(&code, 10),
+        fit(&downloads, 5),
+    );
+    let rest = width.saturating_sub(fixed.chars().count());
+    format!("{fixed}{}", fit(&url, rest))
+}
+
+fn panel(f: &mut Frame, area: Rect, app: &App, p: &SharePanel, now: i64) {
+    f.render_widget(Clear, area);
+    let title = format!(" Share links on {} ", p.label);
+    let b = block(app, title);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let w = inner.width as usize;
+    let header = format!(
+        "{} {} {} {} {} {}",
+        fit("Name", 22),
+        fit("Expires", 14),
+        fit("Date (UTC)", 16),
+        fit("Code", 10),
+        fit("Downl", 5),
+        "URL"
+    );
+    let mut lines = vec![Line::from(Span::styled(
+        fit(&header, w),
+        Style::default().add_modifier(Modifier::BOLD),
+    ))];
+    // Rows fill what is left after the header and the 4 detail/help lines.
+    let rows = (inner.height as usize).saturating_sub(6).max(1);
+    let first = p.cursor.saturating_sub(rows.saturating_sub(1));
+    if p.links.is_empty() {
+        let text = match (p.loading.is_some(), &p.error) {
+            (_, Some(e)) => format!("Cannot list the links: {e}"),
+            (true, None) => "Listing the links…".to_owned(),
+            (false, None) => "No share links on this NAS.".to_owned(),
+        };
+        lines.push(Line::from(text));
+    }
+    for (i, link) in p.links.iter().enumerate().skip(first).take(rows) {
+        let style = if i == p.cursor {
+            app.theme.cursor(true)
+        } else {
+            app.theme.dialog_base()
+        };
+        lines.push(Line::from(Span::styled(row(link, now, w), style)));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+
+    // Details of the link under the cursor, then the keys.
+    let foot_h = 4.min(inner.height);
+    let foot = Rect::new(
+        inner.x,
+        inner.y + inner.height - foot_h,
+        inner.width,
+        foot_h,
+    );
+    let mut details = Vec::new();
+    if let Some(l) = p.links.get(p.cursor) {
+        details.push(Line::from(format!("Path: {}", escape(l.path.as_str()))));
+        details.push(Line::from(format!("URL:  {}", escape(&l.url))));
+        details.push(Line::from(format!(
+            "Expires: {}",
+            format_expiry(l.expires, now)
+        )));
+    } else {
+        details.extend([Line::default(), Line::default(), Line::default()]);
+    }
+    details.push(Line::from(dim(
+        "Enter/c copy URL  e change  Del revoke  D revoke all  g go to file  r reload  Esc close",
+    )));
+    f.render_widget(Paragraph::new(details), foot);
+}
+
+fn form(f: &mut Frame, screen: Rect, app: &App, v: &ShareForm) {
+    let width = screen.width.saturating_sub(4).min(64);
+    let area = layout::centered(screen, width, 10);
+    f.render_widget(Clear, area);
+    let b = block(app, format!(" {} ", v.title));
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let mut lines = vec![
+        Line::from("Expires after (30m, 12h, 7d, 2w or never):"),
+        Line::default(),
+        Line::from("Access code (empty: none; Ctrl-G: a new random one):"),
+        Line::default(),
+        Line::default(),
+    ];
+    if let Some(e) = &v.error {
+        lines.push(Line::from(Span::styled(
+            e.clone(),
+            Style::default().fg(app.theme.dialog.error_border.0),
+        )));
+    } else {
+        lines.push(Line::default());
+    }
+    lines.push(Line::from(dim("Tab: next field   Enter: OK   Esc: cancel")));
+    f.render_widget(Paragraph::new(lines), inner);
+    for (i, input) in [&v.expire, &v.code].into_iter().enumerate() {
+        let y = inner.y + 1 + 2 * i as u16;
+        if y >= inner.y + inner.height {
+            break;
+        }
+        field(
+            f,
+            app,
+            Rect::new(inner.x, y, inner.width, 1),
+            input,
+            v.focus == i,
+        );
+    }
+}
+
+fn field(f: &mut Frame, app: &App, area: Rect, input: &Input, focused: bool) {
+    let w = area.width.max(1) as usize;
+    let scroll = input.visual_scroll(w);
+    let shown: String = escape(input.value()).chars().skip(scroll).collect();
+    f.render_widget(
+        Paragraph::new(fit(&shown, w)).style(app.theme.button(focused)),
+        area,
+    );
+    if focused {
+        let x = (input.visual_cursor().max(scroll) - scroll) as u16;
+        f.set_cursor_position(Position::new(
+            area.x + x.min(area.width.saturating_sub(1)),
+            area.y,
+        ));
+    }
+}
+
+/// The URLs on lines of their own, as wide as the screen allows, so a mouse selection
+/// (Shift+drag while nascmd has the mouse) takes them whole.
+fn revealed(f: &mut Frame, area: Rect, app: &App, reason: &str, urls: &[String]) {
+    let h = (urls.len() as u16 + 6).min(area.height);
+    let r = Rect::new(area.x, area.y + (area.height - h) / 2, area.width, h);
+    f.render_widget(Clear, r);
+    let b = block(app, " Share link — copy it by hand ".to_owned());
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    let mut lines = vec![
+        Line::from(format!("No clipboard available: {reason}")),
+        Line::from("Select the URL with the mouse (hold Shift in most terminals) and copy it:"),
+        Line::default(),
+    ];
+    lines.extend(urls.iter().map(|u| Line::from(u.clone())));
+    lines.push(Line::from(dim("Enter/Esc: close")));
+    f.render_widget(Paragraph::new(lines), inner);
+}
