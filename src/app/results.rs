@@ -78,7 +78,7 @@ impl App {
                     return (cmds, false);
                 }
             }
-            Msg::Share(m) => cmds.extend(self.on_share_msg(m)),
+            Msg::Share(m) => cmds.extend(self.on_share_msg(*m)),
             Msg::Key(_) | Msg::Mouse(_) | Msg::Resize(..) => {}
         }
         (cmds, true)

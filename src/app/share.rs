@@ -246,14 +246,14 @@ impl App {
             many => format!("{} links", many.len()),
         };
         self.set_status(format!("Making {what}…"), false);
-        vec![Cmd::Share(ShareCmd::Create {
+        vec![Cmd::Share(Box::new(ShareCmd::Create {
             side,
             vfs,
             paths,
             expire_secs,
             code,
             host,
-        })]
+        }))]
     }
 
     pub(super) fn on_share_msg(&mut self, msg: ShareMsg) -> Vec<Cmd> {
@@ -339,7 +339,7 @@ impl App {
                     what.push_str(" (access codes in the share panel)");
                 }
             }
-            cmds.push(Cmd::Share(ShareCmd::Copy { text, what }));
+            cmds.push(Cmd::Share(Box::new(ShareCmd::Copy { text, what })));
             for side in [Side::Left, Side::Right] {
                 self.pane_mut(side).selected.clear();
             }

@@ -48,10 +48,10 @@ impl SharePanel {
     fn begin_list(&mut self) -> Cmd {
         self.next_req += 1;
         self.loading = Some(self.next_req);
-        Cmd::Share(ShareCmd::List {
+        Cmd::Share(Box::new(ShareCmd::List {
             req: self.next_req,
             vfs: self.vfs.clone(),
-        })
+        }))
     }
 
     pub(super) fn listed(&mut self, req: u64, result: Result<Vec<ShareLink>, String>) {
@@ -281,7 +281,7 @@ impl App {
                 };
                 let status = format!("Changing the link to {}…", display_name(&link.path));
                 self.set_status(status, false);
-                vec![Cmd::Share(ShareCmd::Update { vfs, link, opts })]
+                vec![Cmd::Share(Box::new(ShareCmd::Update { vfs, link, opts }))]
             }
         }
     }
@@ -319,10 +319,10 @@ impl App {
                     return Vec::new();
                 }
                 let what = format!("Link to {}", display_name(&link.path));
-                return vec![Cmd::Share(ShareCmd::Copy {
+                return vec![Cmd::Share(Box::new(ShareCmd::Copy {
                     text: link.url.clone(),
                     what,
-                })];
+                }))];
             }
             KeyCode::Char('e') | KeyCode::F(4) => {
                 if let Some(link) = panel.current() {
@@ -390,7 +390,7 @@ impl App {
         }
         let vfs = panel.vfs.clone();
         self.set_status(format!("Revoking {} link(s)…", links.len()), false);
-        vec![Cmd::Share(ShareCmd::Revoke { vfs, links })]
+        vec![Cmd::Share(Box::new(ShareCmd::Revoke { vfs, links }))]
     }
 
     fn jump_to_shared(&mut self) -> Vec<Cmd> {
@@ -445,10 +445,10 @@ impl App {
                 format!("The link to {name} was re-created (the NAS cannot change it in place): the old URL no longer works"),
                 false,
             );
-            cmds.push(Cmd::Share(ShareCmd::Copy {
+            cmds.push(Cmd::Share(Box::new(ShareCmd::Copy {
                 text: link.url.clone(),
                 what: format!("Re-created link to {name} (expires {expiry})"),
-            }));
+            })));
         } else {
             self.set_status(format!("Link to {name} changed: expires {expiry}"), false);
         }

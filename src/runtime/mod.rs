@@ -222,7 +222,7 @@ impl<B: Backend> Runtime<B> {
                 let id = self.spawn(effects::read_file(tx, req, vfs, path, offset, len));
                 self.view_task = Some(id);
             }
-            Cmd::Share(c) => self.execute_share(c),
+            Cmd::Share(c) => self.execute_share(*c),
             Cmd::Suspend => {
                 if let Some(term) = &self.term {
                     if let Err(e) = term.suspend() {

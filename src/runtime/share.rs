@@ -66,7 +66,7 @@ impl<B: Backend> Runtime<B> {
 
 fn send(tx: &UnboundedSender<Internal>, msg: ShareMsg) {
     // The loop has ended: nobody to tell.
-    let _ = tx.send(Internal::Msg(Msg::Share(msg)));
+    let _ = tx.send(Internal::Msg(Msg::Share(Box::new(msg))));
 }
 
 /// One link per path, in order; a failure does not stop the others.
