@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use nascmd::jobs::{ConflictPolicy, JobEngine, JobEvent, JobKind, JobSpec};
+use nascmd::jobs::{ConflictPolicy, EngineOptions, JobEngine, JobEvent, JobKind, JobSpec};
 use nascmd::vfs::local::LocalFs;
 use nascmd::vfs::{VPath, VfsHandle};
 
@@ -30,7 +30,15 @@ fn main() -> anyhow::Result<()> {
     rt.block_on(async move {
         let fs: VfsHandle = Arc::new(LocalFs::new());
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let engine = JobEngine::new(tx);
+        // NASCMD_BENCH_WORKERS tries other worker counts (default: the engine's).
+        let mut opts = EngineOptions::default();
+        if let Some(w) = std::env::var("NASCMD_BENCH_WORKERS")
+            .ok()
+            .and_then(|w| w.parse().ok())
+        {
+            opts.workers = w;
+        }
+        let engine = JobEngine::with_options(tx, opts);
         let started = Instant::now();
         engine.start(JobSpec {
             kind: JobKind::Copy,

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Local copy throughput of the job engine next to coreutils `cp`, in the same run.
 #
-#   benches/local_copy.sh [BIG_MIB] [SMALL_FILES] [ROUNDS]     (defaults: 1024 10000 3)
+#   benches/local_copy.sh [BIG_MIB] [SMALL_FILES] [ROUNDS]     (defaults: 1024 10000 6)
 #
 # (a) one BIG_MIB file: engine vs `cp FILE DIR`;  (b) SMALL_FILES small files in 100
 # folders: engine vs `cp -r TREE DIR`. Each round runs both tools on a warm page cache,
-# alternating which goes first, with `sync` between runs so one tool's dirty pages are
-# not flushed on the other's clock. Prints per-round times, the median ratio
+# alternating which goes first (keep ROUNDS even so each goes first equally often),
+# with `sync` between runs so one tool's dirty pages are not flushed on the other's
+# clock. Prints per-round times, the median ratio
 # (nascmd speed / cp speed: ≥ 1 means nascmd is as fast or faster) and peak RSS.
 # Work files go to $BENCH_DIR (default: a fresh folder under $TMPDIR or /tmp).
 set -euo pipefail
 
 BIG_MIB=${1:-1024}
 SMALL_FILES=${2:-10000}
-ROUNDS=${3:-3}
+ROUNDS=${3:-6}
 cd "$(dirname "$0")/.."
 
 echo "building the bench driver (release profile)…" >&2

@@ -28,6 +28,7 @@ pub mod keymap;
 pub mod logging;
 pub mod names;
 pub mod nas;
+pub mod remotes;
 pub mod runtime;
 pub mod secret;
 pub mod share_format;

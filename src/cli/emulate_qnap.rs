@@ -10,7 +10,7 @@ use clap::Args;
 use crate::emulator::faults::FaultArgs;
 use crate::emulator::qnap::{self, QnapEmulatorConfig, QnapUser};
 
-#[derive(Args, Debug)]
+#[derive(Args)]
 #[command(
     after_help = "The password is visible to other local users in `ps` when passed \
 with --password; prefer the NASCMD_EMULATOR_PASSWORD environment variable.\n\
@@ -45,6 +45,21 @@ pub struct QnapEmulateArgs {
     pub legacy_firmware: bool,
     #[command(flatten)]
     pub faults: Box<FaultArgs>,
+}
+
+impl std::fmt::Debug for QnapEmulateArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Passwords and TOTP secrets stay out of Debug output.
+        f.debug_struct("QnapEmulateArgs")
+            .field("root", &self.root)
+            .field("listen", &self.listen)
+            .field("user", &self.user)
+            .field("readonly_users", &self.readonly_users.len())
+            .field("totp_users", &self.totp_users.len())
+            .field("volume", &self.volume)
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
+    }
 }
 
 fn build_config(a: QnapEmulateArgs) -> anyhow::Result<QnapEmulatorConfig> {

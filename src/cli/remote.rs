@@ -1,13 +1,257 @@
-//! `nascmd remote add|list|remove`.
+//! `nascmd remote add|list|remove`: NAS profiles in the config file, their secrets in
+//! the 0600 secrets store (never in config.toml, never on the command line).
 
-use clap::Subcommand;
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+
+use crate::cli::exit;
+use crate::config::{Config, RemoteKind, RemoteProfile};
+use crate::remotes::target::{is_profile_name, normalise_base_url};
+use crate::remotes::{SecretsStore, TtyPrompter, backends, credentials};
+
+pub const ADD_EXAMPLES: &str = "\
+Examples:
+  nascmd remote add nas --qnap http://192.168.1.10:8080 --user admin   # asks the password
+  NASCMD_PASSWORD=… nascmd remote add nas --qnap https://nas.lan --user admin
+  nascmd remote add box --freebox          # press the ✓ button on the Freebox when asked
+Then: nascmd ls nas:/Public";
 
 #[derive(Subcommand, Debug)]
 pub enum RemoteCommand {
+    /// Add a NAS profile (verifies the login and stores the secret, mode 0600).
+    #[command(after_help = ADD_EXAMPLES)]
+    Add(AddArgs),
     /// List the configured remotes.
-    List,
+    #[command(after_help = "Example:\n  nascmd remote list --json | jq -r '.[].name'")]
+    List {
+        /// A JSON array of {name, kind, url, user, secret_stored}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a profile and its stored secret.
+    #[command(after_help = "Example:\n  nascmd remote remove nas")]
+    Remove {
+        /// The profile name.
+        name: String,
+    },
 }
 
-pub fn run(_cmd: RemoteCommand) -> anyhow::Result<u8> {
-    anyhow::bail!("remote profiles are not built yet")
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    /// Profile name, used as NAME:/path (letters, digits, '.', '_', '-').
+    pub name: String,
+    /// A QNAP NAS at this URL (http://host:8080 or https://host).
+    #[arg(
+        long,
+        value_name = "URL",
+        required_unless_present = "freebox",
+        conflicts_with = "freebox",
+        requires = "user"
+    )]
+    pub qnap: Option<String>,
+    /// QNAP user name. The password is asked without echo (or read from NASCMD_PASSWORD).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// A Freebox (default URL http://mafreebox.freebox.fr); registers nascmd on the box.
+    #[arg(long, value_name = "URL", num_args = 0..=1,
+          default_missing_value = "http://mafreebox.freebox.fr")]
+    pub freebox: Option<String>,
+    /// Host to put in share links instead of the URL's (DDNS or myQNAPcloud name).
+    #[arg(long, value_name = "HOST")]
+    pub share_host: Option<String>,
+    /// Replace a profile of the same name.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(cmd: RemoteCommand) -> anyhow::Result<u8> {
+    let config_path = Config::default_path();
+    let mut config = Config::load(&config_path)?;
+    match cmd {
+        RemoteCommand::List { json } => list(&config, json),
+        RemoteCommand::Remove { name } => {
+            let before = config.remote.len();
+            config.remote.retain(|r| r.name != name);
+            let mut secrets = SecretsStore::load_default()?;
+            let had_secret = secrets.remove(&name);
+            if before == config.remote.len() && !had_secret {
+                eprintln!("nascmd: no remote named {:?}", crate::names::escape(&name));
+                return Ok(exit::NOT_FOUND);
+            }
+            // Secret first: a crash in between leaves a profile without a secret,
+            // never a secret without a profile.
+            secrets.save()?;
+            config.save(&config_path)?;
+            println!("removed {}", crate::names::escape(&name));
+            Ok(exit::OK)
+        }
+        RemoteCommand::Add(a) => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(add(&mut config, a))?;
+            config.save(&config_path)?;
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn list(config: &Config, json: bool) -> anyhow::Result<u8> {
+    let secrets = SecretsStore::load_default()?;
+    let stored = |r: &RemoteProfile| {
+        secrets
+            .get(&r.name)
+            .is_some_and(|s| s.password.is_some() || s.app_token.is_some())
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        let items: Vec<_> = config
+            .remote
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.name,
+                    "kind": kind_name(r.kind),
+                    "url": r.url,
+                    "user": r.user,
+                    "share_host": r.share_host,
+                    "secret_stored": stored(r),
+                })
+            })
+            .collect();
+        serde_json::to_writer(&mut out, &items)?;
+        writeln!(out)?;
+    } else {
+        for r in &config.remote {
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}",
+                crate::names::escape(&r.name),
+                kind_name(r.kind),
+                crate::names::escape(&r.url),
+                crate::names::escape(r.user.as_deref().unwrap_or("-")),
+                if stored(r) {
+                    "secret stored"
+                } else {
+                    "no secret"
+                }
+            )?;
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn kind_name(k: RemoteKind) -> &'static str {
+    match k {
+        RemoteKind::Qnap => "qnap",
+        RemoteKind::Freebox => "freebox",
+    }
+}
+
+async fn add(config: &mut Config, a: AddArgs) -> anyhow::Result<()> {
+    if !is_profile_name(&a.name) {
+        anyhow::bail!(
+            "{:?} is not a valid remote name (letters, digits, '.', '_', '-')",
+            crate::names::escape(&a.name)
+        );
+    }
+    if config.remote(&a.name).is_some() && !a.force {
+        anyhow::bail!(
+            "a remote named {} exists (use --force to replace it)",
+            a.name
+        );
+    }
+    let mut secrets = SecretsStore::load_default()?;
+    let profile = if let Some(url) = &a.qnap {
+        let url = normalise_base_url(url).map_err(|e| anyhow::anyhow!(e))?;
+        let user = a
+            .user
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("--qnap needs --user"))?;
+        let password = credentials::password_from_env()
+            .or_else(|| {
+                let spec = crate::remotes::RemoteSpec {
+                    kind: RemoteKind::Qnap,
+                    base_url: url.clone(),
+                    user: Some(user.clone()),
+                    profile: Some(a.name.clone()),
+                    share_host: None,
+                };
+                credentials::ask_password(&spec, &TtyPrompter)
+            })
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no password: run in a terminal or set {}",
+                    credentials::PASSWORD_ENV
+                )
+            })?;
+        // Verify before storing anything: a typo must not be saved.
+        backends::connect_qnap_with(&url, &user, password.clone(), &TtyPrompter)
+            .await
+            .map_err(super::ops::remote_error)?;
+        secrets.set_password(&a.name, password);
+        RemoteProfile {
+            name: a.name.clone(),
+            kind: RemoteKind::Qnap,
+            url,
+            user: Some(user),
+            share_host: a.share_host.clone(),
+            cert_sha256: None,
+        }
+    } else {
+        let url = a
+            .freebox
+            .clone()
+            .unwrap_or_else(|| "http://mafreebox.freebox.fr".to_owned());
+        let url = normalise_base_url(&url).map_err(|e| anyhow::anyhow!(e))?;
+        let token = register_freebox(&url).await?;
+        secrets.set_app_token(&a.name, token);
+        RemoteProfile {
+            name: a.name.clone(),
+            kind: RemoteKind::Freebox,
+            url,
+            user: None,
+            share_host: a.share_host.clone(),
+            cert_sha256: None,
+        }
+    };
+    secrets.save()?;
+    config.remote.retain(|r| r.name != a.name);
+    println!(
+        "added {} ({} {})",
+        profile.name,
+        kind_name(profile.kind),
+        profile.url
+    );
+    config.remote.push(profile);
+    Ok(())
+}
+
+/// Runs the registration with a live status line on stderr.
+async fn register_freebox(url: &str) -> anyhow::Result<crate::secret::Secret> {
+    use backends::RegistrationStatus as S;
+    eprintln!("Press the ✓ button on the Freebox to allow nascmd (asked by {url})");
+    let live = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let started = std::time::Instant::now();
+    let mut show = |status: S| {
+        let text = match status {
+            S::Pending => "waiting for the button press…",
+            S::Granted => "granted",
+            S::Denied => "denied on the box",
+            S::Timeout => "timed out (nobody pressed the button)",
+            S::Unknown => "the box forgot the request",
+        };
+        if live {
+            eprint!("\r\x1b[2K[{:>3} s] {text}", started.elapsed().as_secs());
+            if status != S::Pending {
+                eprintln!();
+            }
+        } else if status != S::Pending {
+            eprintln!("{text}");
+        }
+    };
+    backends::register_freebox(url, &mut show)
+        .await
+        .map_err(super::ops::remote_error)
 }

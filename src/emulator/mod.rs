@@ -3,6 +3,7 @@
 //! caller (tests bind port 0) and a shutdown future, like mini-redis.
 
 pub mod faults;
+pub mod freebox;
 pub mod fsroot;
 pub mod qnap;
 

@@ -4,3 +4,4 @@
 
 pub mod freebox;
 pub mod qnap;
+pub mod tls;

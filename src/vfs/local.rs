@@ -149,12 +149,16 @@ impl Vfs for LocalFs {
 
     async fn rename(&self, from: &VPath, to: &VPath, overwrite: bool) -> VfsResult<()> {
         let (f, t) = (Self::real(from), Self::real(to));
-        if !overwrite && tokio::fs::symlink_metadata(&t).await.is_ok() {
-            return Err(VfsError::AlreadyExists(to.to_string()));
-        }
-        tokio::fs::rename(&f, &t)
+        let ctx = format!("rename {from} → {to}");
+        let res = tokio::task::spawn_blocking(move || rename_blocking(&f, &t, overwrite))
             .await
-            .map_err(|e| VfsError::io(format!("rename {from} → {to}"), e))
+            .map_err(|e| VfsError::io(ctx.clone(), std::io::Error::other(e)))?;
+        match res {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(VfsError::AlreadyExists(to.to_string()))
+            }
+            other => other.map_err(|e| VfsError::io(ctx, e)),
+        }
     }
 
     async fn remove(&self, path: &VPath) -> VfsResult<()> {
@@ -310,6 +314,28 @@ impl Vfs for LocalFs {
             .ok()
             .flatten())
     }
+}
+
+/// A rename that refuses to replace an existing `to` unless `overwrite`: atomically
+/// with `renameat2(RENAME_NOREPLACE)` where the kernel and filesystem support it (no
+/// window where another writer's file could be replaced), else check-then-rename.
+fn rename_blocking(from: &Path, to: &Path, overwrite: bool) -> std::io::Result<()> {
+    if overwrite {
+        return std::fs::rename(from, to);
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(()),
+            Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if std::fs::symlink_metadata(to).is_ok() {
+        return Err(std::io::ErrorKind::AlreadyExists.into());
+    }
+    std::fs::rename(from, to)
 }
 
 /// Bytes per `copy_file_range` call: big enough to be fast, small enough that a cancel

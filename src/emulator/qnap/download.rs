@@ -41,7 +41,7 @@ pub async fn download(c: &Ctx) -> Reply {
     let range = c.headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     if single_file && !c.p.flag("isfolder") && matches!(c.p.get("compress"), None | Some("0")) {
         let (name, path) = items.remove(0);
-        return send_file(&c.emu.faults, &name, &path, range, "attachment").await;
+        return send_file(&c.emu.faults, &name, &path, range, Disposition::Download).await;
     }
     let zip_name = if items.len() == 1 {
         format!("{}.zip", items[0].0)
@@ -116,13 +116,34 @@ fn parse_range(h: Option<&str>, size: u64) -> Wanted {
     Wanted::Part(start, end)
 }
 
-/// Streams one file; `kind` is `attachment` (download) or `inline` (share links).
+/// How a single file is handed out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Disposition {
+    /// `attachment`, `application/force-download` (download, share links).
+    Download,
+    /// `inline` with the real MIME type (get_viewer).
+    View,
+}
+
+/// `func=get_viewer`: the file inline, with its MIME type and ranges (players seek).
+pub async fn get_viewer(c: &Ctx) -> Reply {
+    let src = c.req("source_path")?;
+    let name = c.req("source_file")?;
+    let path = c.emu.real_child(src, name)?;
+    if !path.is_file() {
+        return Err(status::NOT_FOUND);
+    }
+    let range = c.headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    send_file(&c.emu.faults, name, &path, range, Disposition::View).await
+}
+
+/// Streams one file with its length and single-range support.
 pub async fn send_file(
     faults: &Faults,
     name: &str,
     path: &Path,
     range: Option<&str>,
-    kind: &str,
+    how: Disposition,
 ) -> Reply {
     let mut file = tokio::fs::File::open(path)
         .await
@@ -150,10 +171,18 @@ pub async fn send_file(
         .into_response();
     *resp.status_mut() = code;
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/force-download"),
-    );
+    let (kind, mime) = match how {
+        Disposition::Download => ("attachment", "application/force-download".to_string()),
+        Disposition::View => (
+            "inline",
+            mime_guess::from_path(name)
+                .first_or_octet_stream()
+                .to_string(),
+        ),
+    };
+    if let Ok(v) = HeaderValue::from_str(&mime) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if let Ok(v) = disposition(kind, name) {

@@ -109,7 +109,8 @@ pub mod status {
     pub const NAME_DUP: i64 = 33;
 }
 
-/// What every handler returns: a status envelope or a ready response.
+/// What every handler returns: `Ok` a ready response (data reply, file, …), `Err(code)`
+/// the status envelope with that code, success (1) included.
 pub type Reply = Result<Response, i64>;
 
 /// The status envelope of a QTS 5 box.

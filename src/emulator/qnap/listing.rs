@@ -119,7 +119,9 @@ pub fn hidden(name: &str, show_hidden: bool) -> bool {
     name.starts_with(UPLOAD_TEMP_PREFIX) || (!show_hidden && name.starts_with('.'))
 }
 
-pub fn read_items(dir: &Path, show_hidden: bool) -> std::io::Result<Vec<Item>> {
+/// The items of `dir`. A symlink shows its target's metadata only when the target stays
+/// inside `root`; otherwise the link itself is shown, so nothing outside leaks.
+pub fn read_items(root: &Path, dir: &Path, show_hidden: bool) -> std::io::Result<Vec<Item>> {
     let mut out = Vec::new();
     for ent in std::fs::read_dir(dir)? {
         let ent = ent?;
@@ -127,10 +129,14 @@ pub fn read_items(dir: &Path, show_hidden: bool) -> std::io::Result<Vec<Item>> {
         if hidden(&name, show_hidden) {
             continue;
         }
-        // Follow links inside the root for the type; a dangling link shows as a file.
-        let meta = match std::fs::metadata(ent.path()) {
-            Ok(m) => m,
-            Err(_) => ent.metadata()?,
+        let own = ent.metadata()?;
+        let meta = if own.file_type().is_symlink() {
+            match ent.path().canonicalize() {
+                Ok(target) if target.starts_with(root) => std::fs::metadata(&target).unwrap_or(own),
+                _ => own,
+            }
+        } else {
+            own
         };
         out.push(Item {
             name,
@@ -192,7 +198,8 @@ pub fn get_tree(c: &Ctx) -> Reply {
 }
 
 fn share_root(c: &Ctx) -> Reply {
-    let mut shares = read_items(c.emu.fs.root(), false).map_err(|_| status::FAIL)?;
+    let mut shares =
+        read_items(c.emu.fs.root(), c.emu.fs.root(), false).map_err(|_| status::FAIL)?;
     shares.retain(|s| s.meta.is_dir());
     sort_items(&mut shares, "filename", false);
     let n = shares.len() as i64;
@@ -219,7 +226,8 @@ fn share_root(c: &Ctx) -> Reply {
 
 fn folder_nodes(c: &Ctx, wire: &str) -> Reply {
     let dir = c.emu.real_dir(wire)?;
-    let mut items = read_items(&dir, c.p.flag("hidden_file")).map_err(|_| status::FAIL)?;
+    let mut items =
+        read_items(c.emu.fs.root(), &dir, c.p.flag("hidden_file")).map_err(|_| status::FAIL)?;
     items.retain(|i| i.meta.is_dir());
     sort_items(&mut items, "filename", c.p.get("dir") == Some("DESC"));
     let arr = items
@@ -258,7 +266,8 @@ pub fn list_reply(c: &Ctx, total: usize, datas: Vec<J>) -> J {
 pub fn get_list(c: &Ctx) -> Reply {
     let wire = c.req("path")?;
     let dir = c.emu.real_dir(wire)?;
-    let mut items = read_items(&dir, c.p.flag("hidden_file")).map_err(|_| status::FAIL)?;
+    let mut items =
+        read_items(c.emu.fs.root(), &dir, c.p.flag("hidden_file")).map_err(|_| status::FAIL)?;
     let sort = c.p.get("sort").unwrap_or("filename");
     sort_items(&mut items, sort, c.p.get("dir") == Some("DESC"));
     let total = items.len();

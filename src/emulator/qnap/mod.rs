@@ -32,8 +32,8 @@ use super::RunningEmulator;
 use super::faults::{FaultConfig, Faults};
 use super::fsroot::FsRoot;
 
-/// One account of the emulated NAS.
-#[derive(Clone, Debug)]
+/// One account of the emulated NAS. `Debug` never shows the password or TOTP secret.
+#[derive(Clone)]
 pub struct QnapUser {
     pub name: String,
     pub password: String,
@@ -41,6 +41,17 @@ pub struct QnapUser {
     pub readonly: bool,
     /// Base32 TOTP secret: the account then needs 2-step verification.
     pub totp_secret: Option<String>,
+}
+
+impl std::fmt::Debug for QnapUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QnapUser")
+            .field("name", &self.name)
+            .field("password", &"<redacted>")
+            .field("readonly", &self.readonly)
+            .field("totp", &self.totp_secret.is_some())
+            .finish()
+    }
 }
 
 impl QnapUser {
@@ -71,18 +82,29 @@ pub struct QnapEmulatorConfig {
     pub hostname: String,
 }
 
-impl QnapEmulatorConfig {
-    /// A QTS 5 box with one read-write account, volume `CACHEDEV1_DATA`, no faults.
-    pub fn new(root: impl Into<PathBuf>, user: &str, password: &str) -> Self {
+impl Default for QnapEmulatorConfig {
+    /// A QTS 5 box with no root and no account yet: fill in `root` and `users`.
+    fn default() -> Self {
         QnapEmulatorConfig {
-            root: root.into(),
-            users: vec![QnapUser::new(user, password)],
+            root: PathBuf::new(),
+            users: Vec::new(),
             volume: "CACHEDEV1_DATA".into(),
             faults: FaultConfig::default(),
             version: "5.5.6.5208".into(),
             build: "20250715".into(),
             legacy_profile: false,
             hostname: "NASCMD-EMU".into(),
+        }
+    }
+}
+
+impl QnapEmulatorConfig {
+    /// A QTS 5 box with one read-write account, volume `CACHEDEV1_DATA`, no faults.
+    pub fn new(root: impl Into<PathBuf>, user: &str, password: &str) -> Self {
+        QnapEmulatorConfig {
+            root: root.into(),
+            users: vec![QnapUser::new(user, password)],
+            ..QnapEmulatorConfig::default()
         }
     }
 }
@@ -151,4 +173,24 @@ pub async fn spawn(cfg: QnapEmulatorConfig) -> std::io::Result<RunningEmulator> 
 /// A TOTP code valid now for `secret` (log in to a 2SV account in tests and demos).
 pub fn current_totp(secret: &str) -> Option<String> {
     totp::current_code(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secrets() {
+        let mut u = QnapUser::new("alice", "hunter2");
+        u.totp_secret = Some("JBSWY3DPEHPK3PXP".into());
+        let cfg = QnapEmulatorConfig {
+            users: vec![u],
+            ..QnapEmulatorConfig::new("/tmp", "bob", "swordfish")
+        };
+        let shown = format!("{cfg:?}");
+        assert!(shown.contains("alice"));
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("JBSWY3") && !shown.contains("swordfish")
+        );
+    }
 }

@@ -124,6 +124,7 @@ const KNOWN_FUNCS: &[&str] = &[
     "cancel_move",
     "upload",
     "download",
+    "get_viewer",
     "search",
     "get_share_link",
     "share_file",
@@ -143,6 +144,7 @@ async fn dispatch(func: &str, ctx: Ctx, body: Body) -> Reply {
     match func {
         "upload" => return upload::upload(&ctx, body).await,
         "download" => return download::download(&ctx).await,
+        "get_viewer" => return download::get_viewer(&ctx).await,
         _ => {}
     }
     let blocking: fn(&Ctx) -> Reply = match func {

@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::Emu;
-use super::download::{send_file, zip_response};
+use super::download::{Disposition, send_file, zip_response};
 use super::envelope::{J, Reply, json, status};
 use super::params::{self, Params};
 use super::paths::child_wire;
@@ -378,7 +378,7 @@ pub async fn serve_link(State(emu): State<Arc<Emu>>, req: Request) -> Response {
         .headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok());
-    match send_file(&emu.faults, &name, &real, range, "attachment").await {
+    match send_file(&emu.faults, &name, &real, range, Disposition::Download).await {
         Ok(r) => r,
         Err(_) => html(
             StatusCode::NOT_FOUND,

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::io::{AsyncWriteExt, BufWriter};
@@ -46,11 +45,15 @@ pub async fn upload(c: &Ctx, body: Body) -> Reply {
     let dir = c.emu.real_dir(dest)?;
     // `overwrite=1` replaces; anything else keeps the existing file (status 2).
     let overwrite = c.p.get("overwrite") == Some("1");
-    let mut req = Request::new(c.emu.faults.wrap_upload(body));
-    *req.headers_mut() = c.headers.clone();
-    let mut mp = Multipart::from_request(req, &())
-        .await
-        .map_err(|_| status::PARAMS)?;
+    let boundary = c
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| multer::parse_boundary(ct).ok())
+        .ok_or(status::PARAMS)?;
+    // multer streams part by part; no size limit, nothing buffered beyond a chunk.
+    let body = c.emu.faults.wrap_upload(body).into_data_stream();
+    let mut mp = multer::Multipart::new(body, boundary);
     while let Some(mut field) = mp.next_field().await.map_err(|_| status::FAIL)? {
         // The part name does not matter; the part with a filename is the file.
         let Some(name) = field.file_name().map(str::to_string) else {
@@ -111,7 +114,7 @@ async fn finish(temp: &Path, target: &Path, overwrite: bool, guard: &mut TempGua
 }
 
 /// Reads and discards a part, so the client gets its answer after sending everything.
-async fn drain(field: &mut axum::extract::multipart::Field<'_>) {
+async fn drain(field: &mut multer::Field<'_>) {
     while let Ok(Some(_)) = field.chunk().await {}
 }
 

@@ -1,1 +1,33 @@
 //! Freebox OS backend (see `shared/protocols/freebox.md`).
+//!
+//! - [`discovery`]: `/api_version` and the API path to use.
+//! - [`envelope`]: the `{success, result, error_code}` reply and its error mapping.
+//! - [`auth`]: app registration (front-panel grant) and HMAC-SHA1 sessions.
+//! - `api`: the authenticated client; renews the session once when it expires.
+//! - [`paths`]: base64 path tokens.
+//! - `fs`, `tasks`: listing, info, mkdir, rename; cp/mv/rm tasks with progress.
+//! - `download`, `upload`, `upload_legacy`: `dl/` with `Range`; WebSocket upload (v4+),
+//!   two-step HTTP upload (v1–v3).
+//! - `share`: share links.
+//! - `tls`: Free's root CAs as extra trust anchors.
+//! - `vfs`: [`FreeboxVfs`], the `Vfs` implementation.
+
+mod api;
+pub mod auth;
+pub mod discovery;
+mod download;
+pub mod envelope;
+mod fs;
+mod http;
+pub mod paths;
+mod share;
+mod tasks;
+pub mod tls;
+mod upload;
+mod upload_legacy;
+mod vfs;
+mod wire;
+
+pub use auth::{AppInfo, AuthStatus, Registration, poll_authorization, register};
+pub use discovery::{ApiRoot, probe};
+pub use vfs::{FreeboxConfig, FreeboxVfs};

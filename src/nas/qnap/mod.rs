@@ -1,1 +1,58 @@
 //! QNAP File Station backend (see `shared/protocols/qnap.md`).
+//!
+//! - `auth`: ezEncode, the authLogin XML, 2-step verification.
+//! - `wire`: serde types for the quirky replies and the status-code → error mapping.
+//! - `client`: the HTTP client, the session (sid) and transparent re-login.
+//! - `funcs`, `transfer`: one method per File Station func (download/upload apart).
+//! - `tasks`, `search`, `share`: server-side copy/move, search, share links.
+//! - `vfs`: `impl Vfs for QnapVfs`.
+//!
+//! ```no_run
+//! # async fn demo() -> nascmd::vfs::VfsResult<()> {
+//! use nascmd::nas::qnap::{QnapConfig, QnapVfs};
+//! use nascmd::secret::Secret;
+//! let nas = QnapVfs::connect(QnapConfig {
+//!     base_url: "https://nas.local:443".into(),
+//!     user: "alice".into(),
+//!     password: Secret::new("…"),
+//!     ..QnapConfig::default()
+//! })
+//! .await?;
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod client;
+mod funcs;
+mod paths;
+mod search;
+mod share;
+mod tasks;
+mod tls;
+mod transfer;
+mod vfs;
+mod wire;
+
+pub use auth::ez_encode;
+pub use paths::share_path_from_disk;
+pub use tls::{fingerprint as cert_fingerprint, probe_certificate};
+pub use vfs::QnapVfs;
+
+use crate::secret::Secret;
+
+/// How to reach and log in to a QNAP NAS.
+#[derive(Clone, Debug, Default)]
+pub struct QnapConfig {
+    /// `http://host:8080` or `https://host[:port]` (a path prefix is kept).
+    pub base_url: String,
+    pub user: String,
+    pub password: Secret,
+    /// The 6-digit 2-step verification code, when `connect` answered
+    /// `VfsError::SecondFactorRequired`.
+    pub second_factor: Option<String>,
+    /// Extra trusted root certificate(s), PEM, for a NAS with its own CA.
+    pub extra_root_pem: Option<Vec<u8>>,
+    /// SHA-256 fingerprint (`AB:CD:…`, as [`probe_certificate`] reports it) of the NAS's
+    /// own certificate, accepted even when self-signed: trust on first use.
+    pub cert_sha256: Option<String>,
+}

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Transfer benchmarks (issue 8): nascmd get/put against curl on the same emulator, both on
+# loopback, in one run. Prints ratios (curl time / nascmd time: above 1 means nascmd is
+# faster) and nascmd's peak RSS. Results and how to read them: docs/PERFORMANCE.md.
+#
+#   benches/transfer.sh [BIG_MIB=1024] [SMALL_FILES=2000] [qnap|freebox|all]
+#
+# Needs: curl, openssl (Freebox HMAC), python3 (JSON), GNU time (/usr/bin/time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIG_MIB=${1:-1024}
+SMALL_FILES=${2:-2000}
+WHICH=${3:-all}
+SMALL_KIB=16
+
+cargo build --release --locked -q
+BIN=$PWD/target/release/nascmd
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/nascmd-bench.XXXXXX")
+EMU_PIDS=()
+cleanup() {
+  for p in "${EMU_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# nascmd gets a private config folder; nothing of the user's is read or written.
+export HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home/config XDG_STATE_HOME=$WORK/home/state
+mkdir -p "$HOME"
+
+QUSER=bench
+QPASS=bench-pass-1
+
+say() { printf '%s\n' "$*" >&2; }
+
+# Runs a command under GNU time; sets SECS and RSS_KIB.
+measure() {
+  /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >/dev/null
+  read -r SECS RSS_KIB <"$WORK/time.txt"
+}
+
+# Starts `nascmd emulate KIND …` and sets EMU_URL from its "listening on" line.
+start_emulator() {
+  local log=$WORK/emu-$1.log
+  "$BIN" emulate "$@" --listen 127.0.0.1:0 >"$log" 2>&1 &
+  EMU_PIDS+=($!)
+  for _ in $(seq 100); do
+    if EMU_URL=$(grep -o 'http://[0-9.:]*' "$log" 2>/dev/null | head -n1) && [ -n "$EMU_URL" ]; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  say "emulator $1 did not start:"; cat "$log" >&2; exit 1
+}
+
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / max(float(sys.argv[2]), 1e-9):.2f}')" "$1" "$2"; }
+
+ROWS=()
+row() { ROWS+=("$(printf '| %-8s | %-34s | %8s | %8s | %6s× | %9s |' "$@")"); }
+
+say "making test data: one ${BIG_MIB} MiB file, ${SMALL_FILES} files of ${SMALL_KIB} KiB"
+head -c "$((BIG_MIB << 20))" /dev/urandom >"$WORK/big.bin"
+mkdir -p "$WORK/small"
+head -c "$((SMALL_FILES * SMALL_KIB << 10))" /dev/urandom |
+  (cd "$WORK/small" && split -b "$((SMALL_KIB << 10))" -a 5 -d - f)
+
+# ---------------------------------------------------------------------------- QNAP
+bench_qnap() {
+  local root=$WORK/qroot
+  mkdir -p "$root/Public/up-curl" "$root/Public/up-nascmd" "$root/Public/small-curl"
+  cp "$WORK/big.bin" "$root/Public/big.bin"
+  NASCMD_EMULATOR_PASSWORD=$QPASS start_emulator qnap --root "$root" --user "$QUSER"
+  local url=$EMU_URL api="$EMU_URL/cgi-bin/filemanager/utilRequest.cgi"
+  local remote="qnap://$QUSER@${url#http://}"
+  local sid
+  sid=$(curl -sS "$url/cgi-bin/authLogin.cgi?user=$QUSER&pwd=$(printf %s "$QPASS" | base64)&serviceKey=1" |
+    sed -n 's/.*<authSid><!\[CDATA\[\([^]]*\)\]\]>.*/\1/p')
+  [ -n "$sid" ] || { say "QNAP login with curl failed"; exit 1; }
+  export NASCMD_PASSWORD=$QPASS
+
+  say "QNAP: get ${BIG_MIB} MiB"
+  measure curl -sS -o "$WORK/dl-curl.bin" \
+    "$api?func=download&sid=$sid&source_path=/Public&source_file=big.bin&isfolder=0&source_total=1"
+  local c=$SECS
+  mkdir -p "$WORK/dl-q"
+  measure "$BIN" get -q --overwrite "$remote/Public/big.bin" "$WORK/dl-q/"
+  cmp -s "$WORK/big.bin" "$WORK/dl-q/big.bin" || { say "QNAP get: bytes differ"; exit 1; }
+  row qnap "get 1 file (${BIG_MIB} MiB)" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+
+  say "QNAP: put ${BIG_MIB} MiB"
+  measure curl -sS -F "file=@$WORK/big.bin" \
+    "$api?func=upload&type=standard&sid=$sid&dest_path=/Public/up-curl&overwrite=1&progress=-Public-up-curl-big.bin"
+  c=$SECS
+  measure "$BIN" put -q --overwrite "$WORK/big.bin" "$remote/Public/up-nascmd/"
+  cmp -s "$WORK/big.bin" "$root/Public/up-nascmd/big.bin" || { say "QNAP put: bytes differ"; exit 1; }
+  row qnap "put 1 file (${BIG_MIB} MiB)" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+
+  say "QNAP: put -r ${SMALL_FILES} × ${SMALL_KIB} KiB"
+  cat >"$WORK/curl-loop.sh" <<EOF
+for f in "$WORK"/small/*; do
+  curl -sS -o /dev/null -F "file=@\$f" \
+    "$api?func=upload&type=standard&sid=$sid&dest_path=/Public/small-curl&overwrite=1&progress=-Public-small-curl-\${f##*/}"
+done
+EOF
+  measure bash "$WORK/curl-loop.sh"
+  c=$SECS
+  measure "$BIN" put -q -r --overwrite "$WORK/small" "$remote/Public/"
+  diff -rq "$WORK/small" "$root/Public/small" >/dev/null || { say "QNAP put -r: trees differ"; exit 1; }
+  row qnap "put -r ${SMALL_FILES} × ${SMALL_KIB} KiB" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+  unset NASCMD_PASSWORD
+}
+
+# ------------------------------------------------------------------------- Freebox
+# The curl side does what a script would: register (auto-granted by the emulator),
+# open a session with the HMAC-SHA1 of the challenge, then use the session header.
+fbx_json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {'d': d}))" "$1"; }
+b64() { printf %s "$1" | base64 -w0; }
+
+bench_freebox() {
+  local root=$WORK/froot
+  mkdir -p "$root"
+  start_emulator freebox --root "$root" --auto-grant
+  local url=$EMU_URL
+  local disk="/Disque dur"
+  # The disk folder on the wire maps to the root folder.
+  cp "$WORK/big.bin" "$root/big.bin"
+  mkdir -p "$root/up-curl" "$root/up-nascmd" "$root/small-curl"
+
+  local base api
+  base=$(curl -sS "$url/api_version" | fbx_json "d['api_base_url']")
+  # The legacy upload curl can drive (-F) is served up to v7; everything else uses v8.
+  api="$url${base}v8"
+  local reg token track challenge session
+  reg=$(curl -sS -H 'Content-Type: application/json' \
+    -d '{"app_id":"bench.curl","app_name":"bench","app_version":"1","device_name":"bench"}' \
+    "$api/login/authorize/")
+  token=$(printf %s "$reg" | fbx_json "d['result']['app_token']")
+  track=$(printf %s "$reg" | fbx_json "d['result']['track_id']")
+  curl -sS "$api/login/authorize/$track" >/dev/null
+  challenge=$(curl -sS "$api/login/" | fbx_json "d['result']['challenge']")
+  local pw
+  pw=$(printf %s "$challenge" | openssl dgst -sha1 -hmac "$token" | sed 's/^.*= //')
+  session=$(curl -sS -H 'Content-Type: application/json' \
+    -d "{\"app_id\":\"bench.curl\",\"password\":\"$pw\"}" "$api/login/session/" |
+    fbx_json "d['result']['session_token']")
+  local auth="X-Fbx-App-Auth: $session"
+
+  "$BIN" remote add benchbox --freebox "$url" >/dev/null
+
+  say "Freebox: get ${BIG_MIB} MiB"
+  measure curl -sS -H "$auth" -o "$WORK/dl-fcurl.bin" "$api/dl/$(b64 "$disk/big.bin")"
+  local c=$SECS
+  mkdir -p "$WORK/dl-f"
+  measure "$BIN" get -q --overwrite "benchbox:$disk/big.bin" "$WORK/dl-f/"
+  cmp -s "$WORK/big.bin" "$WORK/dl-f/big.bin" || { say "Freebox get: bytes differ"; exit 1; }
+  row freebox "get 1 file (${BIG_MIB} MiB)" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+
+  local legacy="$url${base}v3"
+  fbx_put() { # file dir-on-wire
+    local id
+    id=$(curl -sS -H "$auth" -H 'Content-Type: application/json' \
+      -d "{\"dirname\":\"$(b64 "$2")\",\"upload_name\":\"${1##*/}\"}" "$legacy/upload/" |
+      fbx_json "d['result']['id']")
+    curl -sS -o /dev/null -H "$auth" -F "file=@$1" "$legacy/upload/$id/send"
+  }
+  say "Freebox: put ${BIG_MIB} MiB"
+  export -f fbx_put fbx_json b64
+  export auth legacy
+  measure bash -c "fbx_put '$WORK/big.bin' '$disk/up-curl'"
+  c=$SECS
+  measure "$BIN" put -q --overwrite "$WORK/big.bin" "benchbox:$disk/up-nascmd/"
+  cmp -s "$WORK/big.bin" "$root/up-nascmd/big.bin" || { say "Freebox put: bytes differ"; exit 1; }
+  row freebox "put 1 file (${BIG_MIB} MiB)" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+
+  say "Freebox: put -r ${SMALL_FILES} × ${SMALL_KIB} KiB"
+  measure bash -c "for f in '$WORK'/small/*; do fbx_put \"\$f\" '$disk/small-curl'; done"
+  c=$SECS
+  measure "$BIN" put -q -r --overwrite "$WORK/small" "benchbox:$disk/"
+  diff -rq "$WORK/small" "$root/small" >/dev/null || { say "Freebox put -r: trees differ"; exit 1; }
+  row freebox "put -r ${SMALL_FILES} × ${SMALL_KIB} KiB" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+}
+
+case $WHICH in
+  qnap) bench_qnap ;;
+  freebox) bench_freebox ;;
+  all) bench_qnap; bench_freebox ;;
+  *) say "unknown target $WHICH (qnap, freebox or all)"; exit 2 ;;
+esac
+
+printf '| %-8s | %-34s | %8s | %8s | %7s | %9s |\n' NAS transfer "curl s" "nascmd s" ratio "peak RSS"
+printf '|----------|------------------------------------|----------|----------|---------|-----------|\n'
+printf '%s\n' "${ROWS[@]}"

@@ -1,0 +1,162 @@
+//! Running job-engine jobs from the command line: start them, draw progress on stderr
+//! (only when it is a terminal), answer conflicts by the chosen policy, cancel on Ctrl-C,
+//! and add up what happened.
+
+use std::collections::{HashMap, HashSet};
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::mpsc::unbounded_channel;
+
+use crate::jobs::{ConflictAnswer, EngineOptions, ItemError, JobEngine, JobEvent, JobId, JobSpec};
+
+/// What all the jobs of one command did.
+#[derive(Debug, Default)]
+pub struct Totals {
+    pub items_done: u64,
+    pub items_skipped: u64,
+    pub bytes_done: u64,
+    pub failed: Vec<ItemError>,
+    pub interrupted: bool,
+}
+
+/// Runs the jobs to the end. With `ConflictPolicy::Ask` (no flag given) an existing
+/// target is never overwritten: it is skipped and reported as a failure that names the
+/// flags to use.
+pub async fn run_jobs(specs: Vec<JobSpec>, quiet: bool, workers: usize) -> Totals {
+    let (tx, mut rx) = unbounded_channel();
+    let engine = JobEngine::with_options(
+        tx,
+        EngineOptions {
+            workers,
+            ..EngineOptions::default()
+        },
+    );
+    let bars = Bars::new(!quiet && std::io::stderr().is_terminal());
+    let mut pending: HashSet<JobId> = specs.into_iter().map(|s| engine.start(s)).collect();
+    let mut totals = Totals::default();
+    let mut interrupted = false;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    while !pending.is_empty() {
+        tokio::select! {
+            ev = rx.recv() => {
+                let Some(ev) = ev else { break };
+                match ev {
+                    JobEvent::Started { id, title, .. } => bars.start(id, &title),
+                    JobEvent::Progress { id, progress } => bars.progress(id, &progress),
+                    JobEvent::Conflict { id, target, .. } => {
+                        totals.failed.push(ItemError {
+                            path: target.to_string(),
+                            message: "already exists (use --overwrite, --skip or --newer)"
+                                .to_owned(),
+                        });
+                        engine.answer_conflict(id, ConflictAnswer::Skip, false);
+                    }
+                    JobEvent::Finished { id, report } => {
+                        bars.finish(id);
+                        pending.remove(&id);
+                        totals.items_done += report.items_done;
+                        totals.items_skipped += report.items_skipped;
+                        totals.bytes_done += report.bytes_done;
+                        totals.failed.extend(report.failed);
+                        totals.interrupted |= report.cancelled;
+                    }
+                }
+            }
+            _ = &mut ctrl_c, if !interrupted => {
+                // Cancel cleanly: the engine removes its temporary files; wait for it.
+                interrupted = true;
+                for id in &pending {
+                    engine.cancel(*id);
+                }
+            }
+        }
+    }
+    totals.interrupted |= interrupted;
+    totals
+}
+
+/// Progress bars on stderr, one per job; nothing at all when hidden.
+struct Bars {
+    multi: Option<MultiProgress>,
+    bars: std::sync::Mutex<HashMap<JobId, ProgressBar>>,
+}
+
+impl Bars {
+    fn new(visible: bool) -> Self {
+        Bars {
+            multi: visible.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+            bars: Default::default(),
+        }
+    }
+
+    fn start(&self, id: JobId, title: &str) {
+        let Some(multi) = &self.multi else { return };
+        let style = ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let bar = multi.add(ProgressBar::new(0).with_style(style));
+        bar.set_prefix(crate::names::escape(title).into_owned());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        if let Ok(mut bars) = self.bars.lock() {
+            bars.insert(id, bar);
+        }
+    }
+
+    fn progress(&self, id: JobId, p: &crate::jobs::JobProgress) {
+        if let Ok(bars) = self.bars.lock()
+            && let Some(bar) = bars.get(&id)
+        {
+            bar.set_length(p.bytes_total);
+            bar.set_position(p.bytes_done);
+            bar.set_message(format!("{}/{} {}", p.items_done, p.items_total, p.current));
+        }
+    }
+
+    fn finish(&self, id: JobId) {
+        if let Ok(mut bars) = self.bars.lock()
+            && let Some(bar) = bars.remove(&id)
+        {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Reports failures on stderr (one line each) and turns the totals into an exit code.
+pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 {
+    use crate::cli::exit;
+    for f in &totals.failed {
+        eprintln!("nascmd: {}: {}", f.path, f.message);
+    }
+    if totals.interrupted {
+        eprintln!("nascmd: interrupted");
+        return exit::FAILURE;
+    }
+    if !quiet && std::io::stderr().is_terminal() {
+        eprintln!(
+            "{verb} {} item(s), {} in {:.1} s{}",
+            totals.items_done,
+            humansize::format_size(totals.bytes_done, humansize::BINARY),
+            started.elapsed().as_secs_f64(),
+            if totals.items_skipped > 0 {
+                format!(", {} skipped", totals.items_skipped)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if totals.failed.is_empty() {
+        exit::OK
+    } else {
+        eprintln!(
+            "nascmd: {} item(s) failed, {} done",
+            totals.failed.len(),
+            totals.items_done
+        );
+        exit::PARTIAL
+    }
+}

@@ -1,0 +1,118 @@
+//! `nascmd ls TARGET [--long] [--json]`.
+
+use std::io::Write;
+
+use clap::Args;
+use futures_util::StreamExt;
+
+use crate::names::escape;
+use crate::remotes::Opener;
+use crate::vfs::{Entry, EntryKind};
+
+pub const EXAMPLES: &str = "\
+Examples:
+  nascmd ls nas:/Public
+  nascmd ls -l qnap://admin@192.168.1.10:8080/Multimedia/Photos
+  nascmd ls --json box:/Disque\\ dur | jq '.[].name'
+  nascmd ls ./local/folder";
+
+#[derive(Args, Debug)]
+pub struct LsArgs {
+    /// REMOTE:PATH, a qnap:// or freebox:// URL, or a local path.
+    pub target: String,
+    /// One line per item: kind, size in bytes, modification time (UTC), name.
+    #[arg(short, long)]
+    pub long: bool,
+    /// A JSON array of {name, kind, size, mtime, mode, readonly}; names unescaped.
+    #[arg(long, conflicts_with = "long")]
+    pub json: bool,
+    /// Also show names starting with a dot.
+    #[arg(short, long)]
+    pub all: bool,
+}
+
+pub async fn run(opener: &mut Opener, args: LsArgs) -> anyhow::Result<u8> {
+    let (vfs, path) = super::open(opener, &args.target).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // A file is shown as itself, like ls does. The root of a NAS lists its shares.
+    if !path.is_root() {
+        let entry = vfs.stat(&path).await?;
+        if !entry.is_dir() {
+            print_entries(&mut out, &args, &[entry])?;
+            out.flush()?;
+            return Ok(crate::cli::exit::OK);
+        }
+    }
+    let mut pages = vfs.list(&path).await?;
+    // Sorted output is what scripts and people expect; listings are lean enough to hold.
+    let mut all: Vec<Entry> = Vec::new();
+    while let Some(page) = pages.next().await {
+        all.extend(page?.into_iter().filter(|e| args.all || !e.is_hidden()));
+    }
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    print_entries(&mut out, &args, &all)?;
+    out.flush()?;
+    Ok(crate::cli::exit::OK)
+}
+
+fn print_entries(out: &mut impl Write, args: &LsArgs, entries: &[Entry]) -> anyhow::Result<()> {
+    if args.json {
+        let items: Vec<_> = entries.iter().map(entry_json).collect();
+        serde_json::to_writer(&mut *out, &items)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for e in entries {
+        if args.long {
+            writeln!(
+                out,
+                "{} {:>14} {} {}",
+                kind_char(e),
+                e.size,
+                mtime_text(e.mtime),
+                escape(&e.name)
+            )?;
+        } else {
+            writeln!(out, "{}", escape(&e.name))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn kind_name(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::File => "file",
+        EntryKind::Dir => "dir",
+        EntryKind::Symlink => "symlink",
+    }
+}
+
+fn kind_char(e: &Entry) -> char {
+    match e.kind {
+        EntryKind::Dir => 'd',
+        EntryKind::Symlink => 'l',
+        EntryKind::File => '-',
+    }
+}
+
+pub fn entry_json(e: &Entry) -> serde_json::Value {
+    serde_json::json!({
+        "name": e.name,
+        "kind": kind_name(e.kind),
+        "size": e.size,
+        "mtime": e.mtime,
+        "mode": e.mode,
+        "readonly": e.readonly,
+    })
+}
+
+/// `2026-11-23T05:37:00Z`, or dashes when unknown.
+pub fn mtime_text(mtime: Option<i64>) -> String {
+    match mtime.and_then(|m| u64::try_from(m).ok()) {
+        Some(secs) => humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs),
+        )
+        .to_string(),
+        None => "-".repeat(20),
+    }
+}

@@ -1,0 +1,124 @@
+//! `nascmd rm` (through the job engine) and `nascmd mkdir`.
+
+use std::time::Instant;
+
+use clap::Args;
+
+use crate::jobs::{ConflictPolicy, ItemError, JobKind, JobSpec};
+use crate::remotes::Opener;
+use crate::vfs::{VPath, VfsError, VfsHandle};
+
+use super::jobrun;
+
+pub const RM_EXAMPLES: &str = "\
+Examples:
+  nascmd rm nas:/Public/old.iso
+  nascmd rm -r nas:/Public/tmp box:/Disque\\ dur/tmp";
+pub const MKDIR_EXAMPLES: &str = "\
+Examples:
+  nascmd mkdir nas:/Public/new
+  nascmd mkdir -p nas:/Public/2024/trips/alps";
+
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    /// What to delete: REMOTE:PATH, URL or local paths.
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Delete folders with everything in them.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Only errors on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MkdirArgs {
+    /// Folders to create: REMOTE:PATH, URL or local paths.
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Create missing parents too; an existing folder is not an error.
+    #[arg(short, long)]
+    pub parents: bool,
+}
+
+pub async fn rm(opener: &mut Opener, a: RmArgs) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let mut failed = Vec::new();
+    let mut specs: Vec<JobSpec> = Vec::new();
+    let mut missing: Option<VfsError> = None;
+    for t in &a.targets {
+        let (vfs, path) = super::open(opener, t).await?;
+        if path.is_root() {
+            anyhow::bail!("refusing to delete the root of {t}");
+        }
+        match vfs.stat(&path).await {
+            Ok(e) if e.is_dir() && !a.recursive => failed.push(ItemError {
+                path: t.clone(),
+                message: "is a folder (use -r)".to_owned(),
+            }),
+            Ok(_) => specs.push(JobSpec {
+                kind: JobKind::Delete,
+                src: vfs,
+                sources: vec![path],
+                dst: None,
+                rename_to: None,
+                conflict: ConflictPolicy::Skip,
+            }),
+            Err(e) => {
+                failed.push(ItemError {
+                    path: t.clone(),
+                    message: e.to_string(),
+                });
+                if matches!(e, VfsError::NotFound(_)) {
+                    missing.get_or_insert(e);
+                }
+            }
+        }
+    }
+    if specs.is_empty()
+        && failed.len() == 1
+        && let Some(e) = missing
+    {
+        return Err(anyhow::Error::new(e));
+    }
+    let mut totals = jobrun::run_jobs(
+        specs,
+        a.quiet,
+        crate::jobs::EngineOptions::default().workers,
+    )
+    .await;
+    failed.append(&mut totals.failed);
+    totals.failed = failed;
+    Ok(jobrun::report(&totals, a.quiet, "deleted", started))
+}
+
+pub async fn mkdir(opener: &mut Opener, a: MkdirArgs) -> anyhow::Result<u8> {
+    for t in &a.targets {
+        let (vfs, path) = super::open(opener, t).await?;
+        if a.parents {
+            mkdir_parents(&vfs, &path).await?;
+        } else {
+            vfs.mkdir(&path).await?;
+        }
+    }
+    Ok(crate::cli::exit::OK)
+}
+
+/// Creates each missing component from the top; existing folders are fine.
+async fn mkdir_parents(vfs: &VfsHandle, path: &VPath) -> anyhow::Result<()> {
+    let mut cur = VPath::root();
+    for comp in path.components() {
+        cur = cur.join(comp)?;
+        match vfs.stat(&cur).await {
+            Ok(e) if e.is_dir() => continue,
+            Ok(_) => anyhow::bail!("{cur} exists and is not a folder"),
+            Err(VfsError::NotFound(_)) => match vfs.mkdir(&cur).await {
+                Ok(()) | Err(VfsError::AlreadyExists(_)) => {}
+                Err(e) => return Err(e.into()),
+            },
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! Non-interactive operations for scripts and SSH one-liners: ls, get, put, cp, mv, rm,
+//! mkdir, search, share. Results go to stdout and nothing else does; progress (only on a
+//! terminal) and errors go to stderr. Exit codes are in [`super::exit`].
+//!
+//! Transfers and deletes run through the job engine, so the rules of the commander hold
+//! here too (temporary name + verify + rename, resume, a move deletes its source only
+//! after the copy is verified).
+
+mod jobrun;
+mod ls;
+mod manage;
+mod search;
+mod share;
+mod transfer;
+
+use clap::Subcommand;
+
+use crate::remotes::{Opener, RemoteError};
+
+#[derive(Subcommand, Debug)]
+pub enum OpCommand {
+    /// List a folder (or show one file).
+    #[command(after_help = ls::EXAMPLES)]
+    Ls(ls::LsArgs),
+    /// Download from a NAS to a local folder.
+    #[command(after_help = transfer::GET_EXAMPLES)]
+    Get(transfer::GetArgs),
+    /// Upload local files or folders to a NAS folder.
+    #[command(after_help = transfer::PUT_EXAMPLES)]
+    Put(transfer::PutArgs),
+    /// Copy within or across remotes (local paths as plain paths).
+    #[command(after_help = transfer::CP_EXAMPLES)]
+    Cp(transfer::CopyArgs),
+    /// Move within or across remotes; a source is deleted only after its copy is verified.
+    #[command(after_help = transfer::MV_EXAMPLES)]
+    Mv(transfer::CopyArgs),
+    /// Delete files (and folders with -r).
+    #[command(after_help = manage::RM_EXAMPLES)]
+    Rm(manage::RmArgs),
+    /// Create a folder.
+    #[command(after_help = manage::MKDIR_EXAMPLES)]
+    Mkdir(manage::MkdirArgs),
+    /// Find files and folders by name below a folder.
+    #[command(after_help = search::EXAMPLES)]
+    Search(search::SearchArgs),
+    /// Create a share link and print its URL.
+    #[command(after_help = share::EXAMPLES)]
+    Share(share::ShareArgs),
+}
+
+pub fn run(op: OpCommand) -> anyhow::Result<u8> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let mut opener = Opener::from_default_files().map_err(remote_error)?;
+        match op {
+            OpCommand::Ls(a) => ls::run(&mut opener, a).await,
+            OpCommand::Get(a) => transfer::get(&mut opener, a).await,
+            OpCommand::Put(a) => transfer::put(&mut opener, a).await,
+            OpCommand::Cp(a) => transfer::copy(&mut opener, a, false).await,
+            OpCommand::Mv(a) => transfer::copy(&mut opener, a, true).await,
+            OpCommand::Rm(a) => manage::rm(&mut opener, a).await,
+            OpCommand::Mkdir(a) => manage::mkdir(&mut opener, a).await,
+            OpCommand::Search(a) => search::run(&mut opener, a).await,
+            OpCommand::Share(a) => share::run(&mut opener, a).await,
+        }
+    })
+}
+
+/// Keeps a backend error as the error itself (so the exit code can be read from it).
+pub(crate) fn remote_error(e: RemoteError) -> anyhow::Error {
+    match e {
+        RemoteError::Vfs(v) => anyhow::Error::new(v),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// Opens `target`, mapping errors for the exit code.
+pub(crate) async fn open(
+    opener: &mut Opener,
+    target: &str,
+) -> anyhow::Result<(crate::vfs::VfsHandle, crate::vfs::VPath)> {
+    opener.open(target).await.map_err(remote_error)
+}

@@ -1,0 +1,117 @@
+//! `nascmd share REMOTE:PATH... [--expire 7d|never] [--code] [--copy]`: creates one
+//! share link per target and prints each URL on its own line (followed by its access code
+//! on the next line when there is one).
+
+use std::io::{IsTerminal, Write};
+
+use clap::Args;
+
+use crate::clipboard::{Clipboard, CopyOutcome};
+use crate::remotes::{Opener, Target};
+use crate::share_format::{generate_access_code, join_urls, parse_expiry};
+use crate::vfs::ShareOptions;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  nascmd share nas:/Public/photos/cat.jpg
+  nascmd share --expire 12h --code nas:/Public/report.pdf
+  nascmd share --expire never --copy box:/Disque\\ dur/video.mkv
+Defaults for --expire and --code come from the [share] section of the config file;
+--copy uses the [clipboard] mode (system clipboard, or OSC 52 over SSH).";
+
+#[derive(Args, Debug)]
+pub struct ShareArgs {
+    /// Files or folders to share: REMOTE:PATH or a URL.
+    #[arg(required = true, value_name = "REMOTE:PATH")]
+    pub targets: Vec<String>,
+    /// Lifetime: 30m, 12h, 7d, 2w … or `never` (default: the config file's, else 7d).
+    #[arg(long, value_name = "DURATION")]
+    pub expire: Option<String>,
+    /// Protect each link with a generated access code (printed after its URL).
+    #[arg(long)]
+    pub code: bool,
+    /// Also put the URL(s) in the clipboard (one per line).
+    #[arg(long)]
+    pub copy: bool,
+}
+
+pub async fn run(opener: &mut Opener, a: ShareArgs) -> anyhow::Result<u8> {
+    let defaults = opener.config().share.clone();
+    let clipboard_mode = opener.config().clipboard.mode;
+    let expire = a.expire.as_deref().unwrap_or(&defaults.expire);
+    let expire_secs = parse_expiry(expire).map_err(|e| anyhow::anyhow!("--expire: {e}"))?;
+    let with_code = a.code || defaults.access_code;
+
+    let mut urls = Vec::new();
+    for t in &a.targets {
+        let target = opener.parse(t).map_err(super::remote_error)?;
+        let share_host = match &target {
+            Target::Remote { remote, .. } => remote.share_host.clone(),
+            Target::Local(_) => {
+                anyhow::bail!("{t}: share links are made on a NAS, not on a local path")
+            }
+        };
+        let access_code = if with_code {
+            Some(generate_access_code()?.expose().to_owned())
+        } else {
+            None
+        };
+        let vfs = opener.backend(&target).await.map_err(super::remote_error)?;
+        let path = target.path().clone();
+        vfs.stat(&path).await?;
+        let link = vfs
+            .share_create(
+                &path,
+                &ShareOptions {
+                    expire_secs,
+                    access_code,
+                    host_override: share_host,
+                },
+            )
+            .await?;
+        if link.url.is_empty() {
+            anyhow::bail!(
+                "{t}: the NAS made the link but has no public address for it \
+                 (on a Freebox: turn on remote access in Freebox OS, \
+                 Settings › Access management › Remote access)"
+            );
+        }
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", link.url)?;
+        if let Some(code) = &link.access_code {
+            writeln!(out, "{code}")?;
+        }
+        out.flush()?;
+        urls.push(link.url);
+    }
+    if a.copy {
+        let text = join_urls(urls.iter().map(String::as_str));
+        let clipboard = Clipboard::from_process(clipboard_mode);
+        let outcome = tokio::task::spawn_blocking(move || clipboard.copy(&text)).await?;
+        report_copy(&outcome)?;
+    }
+    Ok(crate::cli::exit::OK)
+}
+
+/// Says on stderr how the URLs were copied; writes the OSC 52 sequence to the terminal
+/// (stderr when it is one, else the controlling tty) so stdout stays clean for pipes.
+fn report_copy(outcome: &CopyOutcome) -> anyhow::Result<()> {
+    if let CopyOutcome::Osc52 { bytes } = outcome {
+        let written = if std::io::stderr().is_terminal() {
+            std::io::stderr()
+                .write_all(bytes)
+                .and_then(|_| std::io::stderr().flush())
+        } else {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/tty")
+                .and_then(|mut tty| tty.write_all(bytes))
+        };
+        if let Err(e) = written {
+            eprintln!("nascmd: no terminal to send the clipboard sequence to: {e}");
+            return Ok(());
+        }
+    }
+    eprintln!("{}", outcome.status_message());
+    Ok(())
+}

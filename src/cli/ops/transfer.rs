@@ -1,0 +1,291 @@
+//! `nascmd get`, `put`, `cp`, `mv`: one code path, checked up front (sources exist,
+//! folders only with -r, the destination makes sense), then handed to the job engine.
+//!
+//! Destination rule, like `cp`: an existing folder receives the sources by their names;
+//! with a single source, a path that does not exist yet (or an existing file, for a
+//! file) is the new name; with several sources a missing folder is created.
+
+use std::time::Instant;
+
+use clap::Args;
+
+use crate::jobs::{ConflictPolicy, ItemError, JobKind, JobSpec};
+use crate::remotes::{Opener, Target};
+use crate::vfs::{VPath, VfsError, VfsHandle};
+
+use super::jobrun;
+
+pub const GET_EXAMPLES: &str = "\
+Examples:
+  nascmd get nas:/Public/report.pdf .
+  nascmd get -r nas:/Multimedia/Photos/2024 ~/Pictures/
+  NASCMD_PASSWORD=… nascmd get -q qnap://admin@nas:8080/Public/a.iso /tmp/";
+pub const PUT_EXAMPLES: &str = "\
+Examples:
+  nascmd put report.pdf nas:/Public/
+  nascmd put -r ./photos nas:/Public/          # then: nascmd share nas:/Public/photos/cat.jpg
+  nascmd put -r --newer --jobs 8 ./site box:/Disque\\ dur/site";
+pub const CP_EXAMPLES: &str = "\
+Examples:
+  nascmd cp nas:/Public/a.txt nas:/Backup/
+  nascmd cp -r nas:/Public/photos box:/Disque\\ dur/
+  nascmd cp -r ./docs ./docs-copy";
+pub const MV_EXAMPLES: &str = "\
+Examples:
+  nascmd mv nas:/Public/old.txt nas:/Public/new.txt
+  nascmd mv -r nas:/Public/photos ./archive/   # deleted on the NAS only once verified here";
+
+/// Flags shared by every transfer.
+#[derive(Args, Debug, Clone)]
+pub struct TransferFlags {
+    /// Copy folders with everything in them.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Replace files that exist at the target.
+    #[arg(long, conflicts_with_all = ["skip", "newer"])]
+    pub overwrite: bool,
+    /// Leave files that exist at the target alone (not an error).
+    #[arg(long, conflicts_with = "newer")]
+    pub skip: bool,
+    /// Replace a file at the target only when the source is newer.
+    #[arg(long)]
+    pub newer: bool,
+    /// Files transferred in parallel.
+    #[arg(short = 'j', long, default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// No progress and no summary; only errors on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl TransferFlags {
+    fn policy(&self) -> ConflictPolicy {
+        if self.overwrite {
+            ConflictPolicy::Overwrite
+        } else if self.skip {
+            ConflictPolicy::Skip
+        } else if self.newer {
+            ConflictPolicy::NewerOnly
+        } else {
+            // Reported and skipped by jobrun: nothing is overwritten without a flag.
+            ConflictPolicy::Ask
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct GetArgs {
+    /// What to download: REMOTE:PATH or a qnap:// / freebox:// URL.
+    #[arg(required = true, value_name = "REMOTE:PATH")]
+    pub sources: Vec<String>,
+    /// Local folder to download into.
+    #[arg(value_name = "LOCAL_DIR")]
+    pub dest: String,
+    #[command(flatten)]
+    pub flags: TransferFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct PutArgs {
+    /// Local files or folders to upload.
+    #[arg(required = true, value_name = "LOCAL")]
+    pub sources: Vec<String>,
+    /// NAS folder to upload into (REMOTE:DIR or a URL).
+    #[arg(value_name = "REMOTE:DIR")]
+    pub dest: String,
+    #[command(flatten)]
+    pub flags: TransferFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct CopyArgs {
+    /// Sources: REMOTE:PATH, URL or local paths.
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Target folder, or the new name for a single source.
+    #[arg(value_name = "DEST")]
+    pub dest: String,
+    #[command(flatten)]
+    pub flags: TransferFlags,
+}
+
+pub async fn get(opener: &mut Opener, a: GetArgs) -> anyhow::Result<u8> {
+    if !opener
+        .parse(&a.dest)
+        .map_err(super::remote_error)?
+        .is_local()
+    {
+        anyhow::bail!("get downloads into a local folder; to copy between remotes use `nascmd cp`");
+    }
+    transfer(opener, &a.sources, &a.dest, &a.flags, false).await
+}
+
+pub async fn put(opener: &mut Opener, a: PutArgs) -> anyhow::Result<u8> {
+    if opener
+        .parse(&a.dest)
+        .map_err(super::remote_error)?
+        .is_local()
+    {
+        anyhow::bail!(
+            "put uploads to a remote (NAME:/dir or a qnap:// / freebox:// URL); \
+             {:?} is a local path — to copy locally use `nascmd cp`",
+            a.dest
+        );
+    }
+    transfer(opener, &a.sources, &a.dest, &a.flags, false).await
+}
+
+pub async fn copy(opener: &mut Opener, a: CopyArgs, is_move: bool) -> anyhow::Result<u8> {
+    transfer(opener, &a.sources, &a.dest, &a.flags, is_move).await
+}
+
+/// Sources that live on one backend: one job.
+struct Group {
+    key: String,
+    vfs: VfsHandle,
+    paths: Vec<VPath>,
+}
+
+async fn transfer(
+    opener: &mut Opener,
+    sources: &[String],
+    dest: &str,
+    flags: &TransferFlags,
+    is_move: bool,
+) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let dest_t = opener.parse(dest).map_err(super::remote_error)?;
+    let dst_vfs = opener.backend(&dest_t).await.map_err(super::remote_error)?;
+
+    let mut groups: Vec<Group> = Vec::new();
+    let mut failed: Vec<ItemError> = Vec::new();
+    let mut not_found: Option<VfsError> = None;
+    let mut single_is_file = false;
+    for s in sources {
+        let t = opener.parse(s).map_err(super::remote_error)?;
+        let vfs = opener.backend(&t).await.map_err(super::remote_error)?;
+        let path = t.path().clone();
+        let entry = match vfs.stat(&path).await {
+            Ok(e) => e,
+            Err(e @ VfsError::NotFound(_)) => {
+                failed.push(item_error(s, &e));
+                not_found.get_or_insert(e);
+                continue;
+            }
+            Err(e) => {
+                failed.push(item_error(s, &e));
+                continue;
+            }
+        };
+        if entry.is_dir() && !flags.recursive {
+            failed.push(ItemError {
+                path: s.clone(),
+                message: "is a folder (use -r)".to_owned(),
+            });
+            continue;
+        }
+        if t.backend_key() == dest_t.backend_key() {
+            // Copying onto itself, or into itself: a move would then delete the only copy.
+            let d = dest_t.path();
+            if d.starts_with(&path) || *d == path.parent() {
+                anyhow::bail!("{s} and its target {dest} are the same or nested");
+            }
+        }
+        single_is_file = !entry.is_dir();
+        push_source(&mut groups, &t, vfs, path);
+    }
+    if groups.is_empty() {
+        // Nothing can start: a single missing source is "not found" (exit 3).
+        if let (Some(e), 1) = (not_found, failed.len()) {
+            return Err(anyhow::Error::new(e));
+        }
+        return Ok(jobrun::report(
+            &jobrun::Totals {
+                failed,
+                ..Default::default()
+            },
+            flags.quiet,
+            "",
+            started,
+        ));
+    }
+
+    let single = sources.len() == 1;
+    let (dst_dir, rename_to) = resolve_dest(&dst_vfs, &dest_t, single, single_is_file).await?;
+    let kind = if is_move {
+        JobKind::Move
+    } else {
+        JobKind::Copy
+    };
+    let specs = groups
+        .into_iter()
+        .map(|g| JobSpec {
+            kind,
+            src: g.vfs,
+            sources: g.paths,
+            dst: Some((dst_vfs.clone(), dst_dir.clone())),
+            rename_to: rename_to.clone(),
+            conflict: flags.policy(),
+        })
+        .collect();
+    let mut totals = jobrun::run_jobs(specs, flags.quiet, usize::from(flags.jobs)).await;
+    failed.append(&mut totals.failed);
+    totals.failed = failed;
+    let verb = if is_move { "moved" } else { "copied" };
+    Ok(jobrun::report(&totals, flags.quiet, verb, started))
+}
+
+fn push_source(groups: &mut Vec<Group>, t: &Target, vfs: VfsHandle, path: VPath) {
+    let key = t.backend_key();
+    match groups.iter_mut().find(|g| g.key == key) {
+        Some(g) => g.paths.push(path),
+        None => groups.push(Group {
+            key,
+            vfs,
+            paths: vec![path],
+        }),
+    }
+}
+
+/// The target folder and, for a single source, the new name (see the module docs).
+async fn resolve_dest(
+    vfs: &VfsHandle,
+    dest: &Target,
+    single: bool,
+    single_is_file: bool,
+) -> anyhow::Result<(VPath, Option<String>)> {
+    let path = dest.path();
+    if path.is_root() {
+        return Ok((path.clone(), None));
+    }
+    match vfs.stat(path).await {
+        Ok(e) if e.is_dir() => Ok((path.clone(), None)),
+        Ok(_) if single && single_is_file => Ok((path.parent(), Some(path.name().to_owned()))),
+        Ok(_) => anyhow::bail!("{path} is not a folder"),
+        Err(VfsError::NotFound(_)) => {
+            let parent = path.parent();
+            if !parent.is_root() {
+                match vfs.stat(&parent).await {
+                    Ok(e) if e.is_dir() => {}
+                    Ok(_) => anyhow::bail!("{parent} is not a folder"),
+                    Err(e) => return Err(anyhow::Error::new(e).context(parent.to_string())),
+                }
+            }
+            if single {
+                Ok((parent, Some(path.name().to_owned())))
+            } else {
+                vfs.mkdir(path).await?;
+                Ok((path.clone(), None))
+            }
+        }
+        Err(e) => Err(anyhow::Error::new(e)),
+    }
+}
+
+fn item_error(target: &str, e: &VfsError) -> ItemError {
+    ItemError {
+        path: crate::names::escape(target).into_owned(),
+        message: e.to_string(),
+    }
+}

@@ -1,0 +1,422 @@
+//! `fs/ls`, `fs/info` (single and v15 batch), `fs/mkdir`, `fs/rename`: the synchronous
+//! part of the file-system API, and the `FileInfo` object they return.
+
+use std::cmp::Ordering;
+use std::fs::Metadata;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Emu;
+use super::envelope::{FbxError, ok, parse_body};
+use super::paths::{Target, encode};
+use super::routes::ApiMajor;
+use super::upload::is_upload_temp;
+
+/// Name of the partial-upload files, hidden from listings (see upload.rs).
+fn listed(name: &str) -> bool {
+    !is_upload_temp(name)
+}
+
+/// Unix seconds of a metadata's modification time.
+fn mtime(meta: &Metadata) -> i64 {
+    meta.mtime()
+}
+
+/// The MIME type the box would report for a file name.
+pub fn mimetype_of(name: &str) -> String {
+    mime_guess::from_path(name)
+        .first_raw()
+        .unwrap_or("application/octet-stream")
+        .to_owned()
+}
+
+/// Builds a `FileInfo` for an existing target.
+pub fn file_info(emu: &Emu, target: &Target, display_name: &str) -> Result<Value, FbxError> {
+    let Some(real) = &target.real else {
+        return Ok(dir_value(display_name, &target.token(), 60, 0, true));
+    };
+    let lmeta = std::fs::symlink_metadata(real).map_err(|_| FbxError::path_not_found())?;
+    let is_link = lmeta.file_type().is_symlink();
+    // A link is shown with what it points to, if that stays inside the root.
+    let (meta, target_tok) = if is_link {
+        match std::fs::canonicalize(real)
+            .ok()
+            .and_then(|c| emu.disk.clear_of(&c).map(|clear| (c, clear)))
+        {
+            Some((c, clear)) => match std::fs::metadata(&c) {
+                Ok(m) => (m, Some(encode(clear.as_bytes()))),
+                Err(_) => (lmeta, None),
+            },
+            None => (lmeta, None),
+        }
+    } else {
+        (lmeta, None)
+    };
+    let hidden = display_name.starts_with('.');
+    let mut v = if meta.is_dir() {
+        dir_value(
+            display_name,
+            &target.token(),
+            meta.size(),
+            mtime(&meta),
+            hidden,
+        )
+    } else {
+        json!({
+            "type": "file", "index": 0, "link": false, "modification": mtime(&meta),
+            "hidden": hidden, "mimetype": mimetype_of(display_name),
+            "name": display_name, "path": target.token(), "size": meta.size(),
+        })
+    };
+    if is_link {
+        v["link"] = Value::Bool(true);
+        if let Some(t) = target_tok {
+            v["target"] = Value::String(t);
+        }
+    }
+    Ok(v)
+}
+
+fn dir_value(name: &str, token: &str, size: u64, modification: i64, hidden: bool) -> Value {
+    json!({
+        "type": "dir", "index": 0, "link": false, "modification": modification,
+        "hidden": hidden, "mimetype": "inode/directory", "name": name,
+        "path": token, "size": size,
+    })
+}
+
+/// Natural order ("file2" before "file10"), case-insensitive, ties broken bytewise.
+fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (x.peek().copied(), y.peek().copied()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let take = |it: &mut std::iter::Peekable<std::str::Chars>| {
+                    let mut s = String::new();
+                    while let Some(ch) = it.peek().copied().filter(char::is_ascii_digit) {
+                        s.push(ch);
+                        it.next();
+                    }
+                    s
+                };
+                let (n, m) = (take(&mut x), take(&mut y));
+                let (n, m) = (n.trim_start_matches('0'), m.trim_start_matches('0'));
+                match n.len().cmp(&m.len()).then_with(|| n.cmp(m)) {
+                    Ordering::Equal => {}
+                    o => return o,
+                }
+            }
+            (Some(c), Some(d)) => {
+                let o = c.to_lowercase().cmp(d.to_lowercase());
+                if o != Ordering::Equal {
+                    return o;
+                }
+                x.next();
+                y.next();
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct LsQuery {
+    #[serde(rename = "onlyFolder")]
+    only_folder: Option<String>,
+    #[serde(rename = "countSubFolder")]
+    count_sub_folder: Option<String>,
+    #[serde(rename = "removeHidden")]
+    remove_hidden: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+fn flag(v: &Option<String>) -> bool {
+    matches!(v.as_deref(), Some("1" | "true" | "True" | "yes"))
+}
+
+/// Counts the sub-folders and files directly inside `dir`.
+fn counts(dir: &Path) -> (u64, u64) {
+    let (mut folders, mut files) = (0, 0);
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        match e.file_type() {
+            Ok(t) if t.is_dir() => folders += 1,
+            Ok(_) => files += 1,
+            Err(_) => {}
+        }
+    }
+    (folders, files)
+}
+
+/// The entries of a directory target, sorted like the box (dirs first, natural order).
+fn children(emu: &Emu, dir: &Target) -> Result<Vec<Value>, FbxError> {
+    let mut out = Vec::new();
+    match &dir.real {
+        None => {
+            for vol in emu.disk.volumes() {
+                let t = emu.disk.resolve_clear(&format!("/{vol}"))?;
+                out.push(file_info(emu, &t, &vol)?);
+            }
+        }
+        Some(real) => {
+            let rd = std::fs::read_dir(real).map_err(|_| FbxError::path_not_found())?;
+            for entry in rd.flatten() {
+                let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                    continue; // not UTF-8: cannot be named on the wire
+                };
+                if !listed(&name) {
+                    continue;
+                }
+                let clear = format!("{}/{name}", dir.clear);
+                let t = Target {
+                    clear,
+                    real: Some(entry.path()),
+                };
+                if let Ok(v) = file_info(emu, &t, &name) {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        let (da, db) = (a["type"] == "dir", b["type"] == "dir");
+        db.cmp(&da).then_with(|| {
+            natural_cmp(
+                a["name"].as_str().unwrap_or(""),
+                b["name"].as_str().unwrap_or(""),
+            )
+        })
+    });
+    Ok(out)
+}
+
+/// `GET /api/vN/fs/ls/{tok}`: a bare array below v15, `{entries, cursor}` from v15.
+pub async fn ls(
+    State(emu): State<Arc<Emu>>,
+    Extension(ApiMajor(major)): Extension<ApiMajor>,
+    UrlPath((_ver, tok)): UrlPath<(String, String)>,
+    Query(q): Query<LsQuery>,
+) -> Result<Response, FbxError> {
+    let dir = emu.disk.resolve_token(&tok)?;
+    let emu2 = emu.clone();
+    let dir2 = dir.clone();
+    let entries = tokio::task::spawn_blocking(move || -> Result<Vec<Value>, FbxError> {
+        let me = file_info(&emu2, &dir2, ".")?;
+        if me["type"] != "dir" {
+            return Err(FbxError::business(
+                "path_not_found",
+                "Erreur lors de la récupération de la liste des fichiers : Le fichier n'existe pas",
+            ));
+        }
+        let mut list = Vec::new();
+        if !flag(&q.remove_hidden) {
+            let mut dot = me.clone();
+            dot["hidden"] = Value::Bool(true);
+            list.push(dot);
+            let parent = emu2.disk.resolve_clear(&dir2.parent_clear())?;
+            let mut up = file_info(&emu2, &parent, "..")?;
+            up["hidden"] = Value::Bool(true);
+            list.push(up);
+        }
+        for mut v in children(&emu2, &dir2)? {
+            let is_dir = v["type"] == "dir";
+            if flag(&q.remove_hidden) && v["hidden"] == true {
+                continue;
+            }
+            if flag(&q.only_folder) && !is_dir {
+                continue;
+            }
+            if is_dir && flag(&q.count_sub_folder) {
+                let t = emu2
+                    .disk
+                    .resolve_token(v["path"].as_str().unwrap_or(""))
+                    .ok()
+                    .and_then(|t| t.real);
+                let (folders, files) = t.map(|p| counts(&p)).unwrap_or((0, 0));
+                v["foldercount"] = json!(folders);
+                v["filecount"] = json!(files);
+            }
+            list.push(v);
+        }
+        for (i, v) in list.iter_mut().enumerate() {
+            v["index"] = json!(i);
+        }
+        Ok(list)
+    })
+    .await
+    .map_err(|_| FbxError::internal("Erreur interne"))?
+    .map_err(|e| {
+        if e.code == "path_not_found" {
+            FbxError::business(
+                "path_not_found",
+                "Erreur lors de la récupération de la liste des fichiers : Le fichier n'existe pas",
+            )
+        } else {
+            e
+        }
+    })?;
+    if major < 15 {
+        return Ok(ok(entries));
+    }
+    let offset = match &q.cursor {
+        Some(c) if !c.is_empty() => decode_cursor(c)?,
+        _ => 0,
+    };
+    let rest: Vec<Value> = entries.into_iter().skip(offset).collect();
+    let limit = match q.limit.as_deref() {
+        None | Some("") => usize::MAX,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| *l > 0)
+            .ok_or_else(|| FbxError::invalid_request("Requête invalide : limit"))?,
+    };
+    if rest.len() > limit {
+        let page: Vec<Value> = rest.into_iter().take(limit).collect();
+        let cursor = STANDARD.encode(format!("{{\"offset\":{}}}", offset + limit));
+        Ok(ok(json!({"entries": page, "cursor": cursor})))
+    } else {
+        Ok(ok(json!({"entries": rest})))
+    }
+}
+
+fn decode_cursor(c: &str) -> Result<usize, FbxError> {
+    let bytes = STANDARD
+        .decode(c)
+        .map_err(|_| FbxError::invalid_request("Requête invalide : curseur invalide"))?;
+    let v: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| FbxError::invalid_request("Requête invalide : curseur invalide"))?;
+    v["offset"]
+        .as_u64()
+        .map(|o| o as usize)
+        .ok_or_else(|| FbxError::invalid_request("Requête invalide : curseur invalide"))
+}
+
+/// `FileInfo` plus `parent`, for `fs/info`.
+fn info_of(emu: &Emu, t: &Target) -> Result<Value, FbxError> {
+    let name = if t.clear == "/" { "" } else { t.name() };
+    let mut v = file_info(emu, t, name)?;
+    v["parent"] = Value::String(encode(t.parent_clear().as_bytes()));
+    Ok(v)
+}
+
+/// `GET /api/vN/fs/info/{tok}`
+pub async fn info(
+    State(emu): State<Arc<Emu>>,
+    UrlPath((_ver, tok)): UrlPath<(String, String)>,
+) -> Result<Response, FbxError> {
+    let t = emu.disk.resolve_token(&tok)?;
+    Ok(ok(info_of(&emu, &t)?))
+}
+
+/// `POST /api/v15/fs/info`: a JSON array of tokens; unknown paths are skipped.
+pub async fn info_batch(
+    State(emu): State<Arc<Emu>>,
+    Extension(ApiMajor(major)): Extension<ApiMajor>,
+    body: Bytes,
+) -> Result<Response, FbxError> {
+    if major < 15 {
+        return Err(FbxError::not_found_route());
+    }
+    let toks: Vec<String> = parse_body(&body)?;
+    let found: Vec<Value> = toks
+        .iter()
+        .filter_map(|t| emu.disk.resolve_token(t).ok())
+        .filter_map(|t| info_of(&emu, &t).ok())
+        .collect();
+    Ok(ok(found))
+}
+
+#[derive(Deserialize)]
+struct MkdirBody {
+    parent: String,
+    dirname: String,
+}
+
+/// `POST /api/vN/fs/mkdir/` → the new folder's token.
+pub async fn mkdir(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response, FbxError> {
+    let req: MkdirBody = parse_body(&body)?;
+    let parent = emu.disk.resolve_token(&req.parent)?;
+    let parent_real = parent.real_or_denied()?;
+    if !parent_real.is_dir() {
+        return Err(FbxError::path_not_found());
+    }
+    let t = emu.disk.child(&parent, &req.dirname)?;
+    let real = t.real_or_denied()?;
+    match tokio::fs::create_dir(real).await {
+        Ok(()) => Ok(ok(t.token())),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(FbxError::business(
+            "destination_conflict",
+            "Erreur lors de la création du dossier: Le fichier existe déjà",
+        )),
+        Err(e) => Err(io_error(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct RenameBody {
+    src: String,
+    dst: String,
+}
+
+/// `POST /api/vN/fs/rename/` {src, dst: new bare name} → the new token.
+pub async fn rename(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response, FbxError> {
+    let req: RenameBody = parse_body(&body)?;
+    let src = emu.disk.resolve_token(&req.src)?;
+    if src.is_volume() {
+        return Err(FbxError::access_denied());
+    }
+    let src_real = src.real_or_denied()?.to_path_buf();
+    if std::fs::symlink_metadata(&src_real).is_err() {
+        return Err(FbxError::path_not_found());
+    }
+    let parent = emu.disk.resolve_clear(&src.parent_clear())?;
+    let dst = emu.disk.child(&parent, &req.dst)?;
+    let dst_real = dst.real_or_denied()?.to_path_buf();
+    if dst_real != src_real && std::fs::symlink_metadata(&dst_real).is_ok() {
+        return Err(FbxError::business(
+            "destination_conflict",
+            "Erreur lors du renommage : Le fichier existe déjà",
+        ));
+    }
+    tokio::fs::rename(&src_real, &dst_real)
+        .await
+        .map_err(|e| io_error(&e))?;
+    Ok(ok(dst.token()))
+}
+
+/// Maps an I/O error to the box's request-level fs error.
+pub fn io_error(e: &std::io::Error) -> FbxError {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => FbxError::path_not_found(),
+        K::PermissionDenied => FbxError::access_denied(),
+        K::StorageFull => FbxError::business("disk_full", "Le disque est plein"),
+        _ => FbxError::internal(format!("Erreur interne : {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_cmp;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn natural_order() {
+        assert_eq!(natural_cmp("file2", "file10"), Ordering::Less);
+        assert_eq!(natural_cmp("B", "a"), Ordering::Greater);
+        assert_eq!(natural_cmp("a", "a1"), Ordering::Less);
+    }
+}

@@ -1,0 +1,500 @@
+//! WebSocket upload (`GET /api/vN/ws/upload`, what v4+ clients use) and the upload
+//! tracking endpoints (`/upload/…`).
+//!
+//! Bytes go to a hidden temporary file in the target folder and are renamed onto the final
+//! name at `upload_finalize`, so a half-written file never carries the final name. On a
+//! real box the partial file sits under the final name; here it stays under the temporary
+//! name (hidden from listings), and `force:"resume"` / the conflict's `file_size` see it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Extension;
+use axum::body::{Body, BodyDataStream, Bytes};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path as UrlPath, State};
+use axum::response::Response;
+use bytes::BytesMut;
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+
+use crate::emulator::faults::Faults;
+
+use super::Emu;
+use super::envelope::{FbxError, ok, ok_empty, ok_list, to_box_json};
+use super::routes::ApiMajor;
+
+const TEMP_PREFIX: &str = ".fbxemu-upload.";
+const TEMP_SUFFIX: &str = ".part";
+
+/// Whether a file name is one of our partial uploads.
+pub fn is_upload_temp(name: &str) -> bool {
+    name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
+}
+
+/// The temporary name of an upload of `name` (deterministic, so a later `resume` finds
+/// it). Long names are replaced by a digest to stay under the 255-byte name limit.
+pub fn temp_name(name: &str) -> String {
+    if name.len() + TEMP_PREFIX.len() + TEMP_SUFFIX.len() <= 255 {
+        return format!("{TEMP_PREFIX}{name}{TEMP_SUFFIX}");
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{TEMP_PREFIX}{hex}{TEMP_SUFFIX}")
+}
+
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A `FileUpload` as listed in `/upload/`.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileUpload {
+    pub id: u64,
+    pub size: u64,
+    pub uploaded: u64,
+    pub status: &'static str,
+    pub start_date: i64,
+    pub last_update: i64,
+    pub upload_name: String,
+    pub dirname: String,
+}
+
+/// Every upload since start (or the last `clean`).
+#[derive(Default)]
+pub struct Uploads {
+    inner: Mutex<(u64, BTreeMap<u64, FileUpload>)>,
+}
+
+impl Uploads {
+    fn lock(&self) -> MutexGuard<'_, (u64, BTreeMap<u64, FileUpload>)> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a new upload in `in_progress` and returns its id.
+    pub fn start(&self, name: &str, dirname: &str, size: u64, uploaded: u64) -> u64 {
+        let mut g = self.lock();
+        g.0 += 1;
+        let id = g.0;
+        let now = now_secs();
+        g.1.insert(
+            id,
+            FileUpload {
+                id,
+                size,
+                uploaded,
+                status: "in_progress",
+                start_date: now,
+                last_update: now,
+                upload_name: name.to_owned(),
+                dirname: dirname.to_owned(),
+            },
+        );
+        id
+    }
+
+    pub fn progress(&self, id: u64, uploaded: u64) {
+        if let Some(u) = self.lock().1.get_mut(&id) {
+            u.uploaded = uploaded;
+            u.size = u.size.max(uploaded);
+            u.last_update = now_secs();
+        }
+    }
+
+    pub fn set_status(&self, id: u64, status: &'static str) {
+        if let Some(u) = self.lock().1.get_mut(&id) {
+            u.status = status;
+            u.last_update = now_secs();
+        }
+    }
+
+    pub fn status(&self, id: u64) -> Option<&'static str> {
+        self.lock().1.get(&id).map(|u| u.status)
+    }
+}
+
+/// Where an active upload writes.
+struct Active {
+    id: u64,
+    request_id: Value,
+    file: tokio::fs::File,
+    temp: PathBuf,
+    dest: PathBuf,
+    written: u64,
+}
+
+/// `GET /api/vN/ws/upload` (the session middleware already checked the handshake).
+pub async fn ws_upload(State(emu): State<Arc<Emu>>, ws: WebSocketUpgrade) -> Response {
+    let limit = emu.cfg.upload_max_frame;
+    ws.max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| run_socket(emu, socket))
+}
+
+fn reply(action: &str, request_id: &Value, result: Option<Value>) -> Message {
+    let mut v = json!({"action": action, "success": true, "request_id": request_id});
+    if let Some(r) = result {
+        v["result"] = r;
+    }
+    box_text(&v)
+}
+
+/// A text frame written like the box's JSON (`/` escaped).
+fn box_text(v: &Value) -> Message {
+    let text = String::from_utf8(to_box_json(v)).unwrap_or_default();
+    Message::Text(text.into())
+}
+
+fn reply_err(action: &str, request_id: &Value, e: FbxError) -> Message {
+    let mut v = e.body();
+    v["action"] = json!(action);
+    v["request_id"] = request_id.clone();
+    box_text(&v)
+}
+
+/// Passes binary frames through the upload faults (bandwidth cap, dropped connection):
+/// frames go into a body stream wrapped by [`Faults::wrap_upload`] and are read back.
+struct FrameShaper {
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    out: BodyDataStream,
+}
+
+impl FrameShaper {
+    fn new(faults: &Faults) -> Option<FrameShaper> {
+        let c = faults.config();
+        if c.bandwidth.is_none() && c.drop_after_bytes.is_none() {
+            return None;
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let input = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        });
+        let out = faults
+            .wrap_upload(Body::from_stream(input))
+            .into_data_stream();
+        Some(FrameShaper { tx, out })
+    }
+
+    /// The frame's bytes once they made it through; `Err(partial)` when the fault
+    /// dropped the connection part-way.
+    async fn pass(&mut self, data: Bytes) -> Result<Bytes, Bytes> {
+        let want = data.len();
+        if self.tx.send(Ok(data)).await.is_err() {
+            return Err(Bytes::new());
+        }
+        let mut got = BytesMut::with_capacity(want);
+        while got.len() < want {
+            match self.out.next().await {
+                Some(Ok(piece)) => got.extend_from_slice(&piece),
+                _ => return Err(got.freeze()),
+            }
+        }
+        Ok(got.freeze())
+    }
+}
+
+async fn run_socket(emu: Arc<Emu>, mut socket: WebSocket) {
+    let mut active: Option<Active> = None;
+    let mut shaper = FrameShaper::new(&emu.faults);
+    while let Some(Ok(msg)) = socket.recv().await {
+        let out = match msg {
+            Message::Binary(data) => match shaper.as_mut() {
+                None => on_data(&emu, &mut active, &data).await,
+                Some(sh) => match sh.pass(data).await {
+                    Ok(data) => on_data(&emu, &mut active, &data).await,
+                    Err(partial) => {
+                        // What arrived before the "cable was pulled" is kept, then the
+                        // socket is closed without a close frame.
+                        tracing::debug!("fault: dropping the upload socket");
+                        if !partial.is_empty() {
+                            let _ = on_data(&emu, &mut active, &partial).await;
+                        }
+                        break;
+                    }
+                },
+            },
+            Message::Text(text) => on_command(&emu, &mut active, text.as_str()).await,
+            Message::Close(_) => break,
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        if socket.send(out).await.is_err() {
+            break;
+        }
+    }
+    // Socket gone mid-upload: the partial file stays for a later `force:"resume"`.
+    if let Some(a) = active {
+        tracing::info!(
+            id = a.id,
+            written = a.written,
+            "upload socket closed before finalize"
+        );
+        emu.uploads.set_status(a.id, "failed");
+    }
+}
+
+async fn on_data(emu: &Emu, active: &mut Option<Active>, data: &[u8]) -> Message {
+    let Some(a) = active else {
+        return reply_err(
+            "upload_data",
+            &Value::Null,
+            FbxError::invalid_request("Aucun envoi en cours"),
+        );
+    };
+    if emu.uploads.status(a.id) == Some("cancelled") {
+        let rid = a.request_id.clone();
+        let _ = tokio::fs::remove_file(&a.temp).await;
+        *active = None;
+        return reply_err(
+            "upload_data",
+            &rid,
+            FbxError::business("cancelled", "Envoi annulé"),
+        );
+    }
+    if let Err(e) = a.file.write_all(data).await {
+        let rid = a.request_id.clone();
+        emu.uploads.set_status(a.id, "failed");
+        *active = None;
+        return reply_err("upload_data", &rid, super::fs::io_error(&e));
+    }
+    a.written += data.len() as u64;
+    emu.uploads.progress(a.id, a.written);
+    reply(
+        "upload_data",
+        &a.request_id,
+        Some(json!({"total_len": a.written, "complete": false})),
+    )
+}
+
+async fn on_command(emu: &Emu, active: &mut Option<Active>, text: &str) -> Message {
+    let Ok(cmd) = serde_json::from_str::<Value>(text) else {
+        return reply_err("", &Value::Null, FbxError::bad_json());
+    };
+    let rid = cmd.get("request_id").cloned().unwrap_or(Value::Null);
+    let action = cmd["action"].as_str().unwrap_or("").to_owned();
+    match action.as_str() {
+        "upload_start" => {
+            if active.is_some() {
+                return reply_err(
+                    &action,
+                    &rid,
+                    FbxError::business("invalid_request", "Un envoi est déjà en cours"),
+                );
+            }
+            match start(emu, &cmd, rid.clone()).await {
+                Ok(a) => {
+                    *active = Some(a);
+                    reply(&action, &rid, None)
+                }
+                Err(e) => reply_err(&action, &rid, e),
+            }
+        }
+        "upload_finalize" => match active.take() {
+            None => reply_err(
+                &action,
+                &rid,
+                FbxError::invalid_request("Aucun envoi en cours"),
+            ),
+            Some(a) => match finalize(&a).await {
+                Ok(()) => {
+                    emu.uploads.set_status(a.id, "done");
+                    reply(
+                        &action,
+                        &rid,
+                        Some(json!({"total_len": a.written, "complete": true})),
+                    )
+                }
+                Err(e) => {
+                    emu.uploads.set_status(a.id, "failed");
+                    reply_err(&action, &rid, e)
+                }
+            },
+        },
+        "upload_cancel" => match active.take() {
+            None => reply_err(
+                &action,
+                &rid,
+                FbxError::invalid_request("Aucun envoi en cours"),
+            ),
+            Some(a) => {
+                drop(a.file);
+                let _ = tokio::fs::remove_file(&a.temp).await;
+                emu.uploads.set_status(a.id, "cancelled");
+                reply(
+                    &action,
+                    &rid,
+                    Some(json!({"total_len": a.written, "complete": true, "cancelled": true})),
+                )
+            }
+        },
+        _ => reply_err(&action, &rid, FbxError::invalid_request("Action inconnue")),
+    }
+}
+
+/// `upload_start`: checks the target, opens the temporary file as `force` says.
+async fn start(emu: &Emu, cmd: &Value, request_id: Value) -> Result<Active, FbxError> {
+    let dirname = cmd["dirname"]
+        .as_str()
+        .ok_or_else(FbxError::path_not_found)?;
+    let filename = cmd["filename"]
+        .as_str()
+        .ok_or_else(|| FbxError::invalid_request("Requête invalide"))?;
+    let force = cmd["force"].as_str().unwrap_or("missing");
+    let size = cmd["size"].as_u64().unwrap_or(0);
+    let dir = emu.disk.resolve_token(dirname)?;
+    let dir_real = dir.real_or_denied()?;
+    if !dir_real.is_dir() {
+        return Err(FbxError::path_not_found());
+    }
+    if is_upload_temp(filename) {
+        return Err(FbxError::invalid_request("Requête invalide : nom réservé"));
+    }
+    let dest = emu.disk.child(&dir, filename)?;
+    let dest_real = dest.real_or_denied()?.to_path_buf();
+    let temp = dir_real.join(temp_name(filename));
+    let dest_meta = tokio::fs::metadata(&dest_real).await.ok();
+    let temp_len = tokio::fs::metadata(&temp).await.ok().map(|m| m.len());
+    if dest_meta.as_ref().is_some_and(|m| m.is_dir()) {
+        return Err(conflict(0));
+    }
+    let mut opts = tokio::fs::OpenOptions::new();
+    let file = match force {
+        "overwrite" => {
+            opts.write(true)
+                .create(true)
+                .truncate(true)
+                .open(&temp)
+                .await
+        }
+        "resume" => {
+            if temp_len.is_none() && dest_meta.is_some() {
+                tokio::fs::copy(&dest_real, &temp)
+                    .await
+                    .map_err(|e| super::fs::io_error(&e))?;
+            }
+            opts.append(true).create(true).open(&temp).await
+        }
+        "missing" | "" => {
+            if let Some(len) = temp_len.or(dest_meta.map(|m| m.len())) {
+                return Err(conflict(len));
+            }
+            opts.write(true).create_new(true).open(&temp).await
+        }
+        _ => return Err(FbxError::invalid_request("Requête invalide : force")),
+    }
+    .map_err(|e| super::fs::io_error(&e))?;
+    let written = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+    let id = emu
+        .uploads
+        .start(filename, &dir.clear, size.max(written), written);
+    tracing::debug!(id, force, "upload started");
+    Ok(Active {
+        id,
+        request_id,
+        file,
+        temp,
+        dest: dest_real,
+        written,
+    })
+}
+
+fn conflict(existing: u64) -> FbxError {
+    FbxError::business("conflict", "Le fichier existe déjà").with("file_size", json!(existing))
+}
+
+/// Flushes the temporary file to disk and renames it onto the final name.
+async fn finalize(a: &Active) -> Result<(), FbxError> {
+    a.file
+        .sync_all()
+        .await
+        .map_err(|e| super::fs::io_error(&e))?;
+    tokio::fs::rename(&a.temp, &a.dest)
+        .await
+        .map_err(|e| super::fs::io_error(&e))
+}
+
+/// `GET /api/vN/upload/`
+pub async fn list(State(emu): State<Arc<Emu>>) -> Response {
+    let items = emu.uploads.lock().1.values().map(|u| json!(u)).collect();
+    ok_list(items)
+}
+
+fn unknown_upload(major: u32) -> FbxError {
+    if major >= 8 {
+        FbxError::business("noent", "Pas d'envoi avec cet identifiant")
+    } else {
+        FbxError::business("invalid_id", "Identifiant invalide")
+    }
+}
+
+fn parse_id(id: &str) -> Option<u64> {
+    id.trim_end_matches('/').parse().ok()
+}
+
+/// `GET /api/vN/upload/{id}`
+pub async fn get_one(
+    State(emu): State<Arc<Emu>>,
+    Extension(ApiMajor(major)): Extension<ApiMajor>,
+    UrlPath((_v, id)): UrlPath<(String, String)>,
+) -> Result<Response, FbxError> {
+    let g = emu.uploads.lock();
+    let u = parse_id(&id).and_then(|id| g.1.get(&id));
+    u.map(ok).ok_or_else(|| unknown_upload(major))
+}
+
+/// `DELETE /api/vN/upload/{id}/cancel`: only while in progress.
+pub async fn cancel(
+    State(emu): State<Arc<Emu>>,
+    Extension(ApiMajor(major)): Extension<ApiMajor>,
+    UrlPath((_v, id)): UrlPath<(String, String)>,
+) -> Result<Response, FbxError> {
+    let mut g = emu.uploads.lock();
+    let u = parse_id(&id)
+        .and_then(|id| g.1.get_mut(&id))
+        .ok_or_else(|| unknown_upload(major))?;
+    if u.status != "in_progress" {
+        return Err(FbxError::business(
+            "invalid_request",
+            "L'envoi n'est pas en cours",
+        ));
+    }
+    u.status = "cancelled";
+    Ok(ok_empty())
+}
+
+/// `DELETE /api/vN/upload/{id}`: forgets the upload (cancelling it if running).
+pub async fn delete(
+    State(emu): State<Arc<Emu>>,
+    Extension(ApiMajor(major)): Extension<ApiMajor>,
+    UrlPath((_v, id)): UrlPath<(String, String)>,
+) -> Result<Response, FbxError> {
+    let mut g = emu.uploads.lock();
+    let id = parse_id(&id).ok_or_else(|| unknown_upload(major))?;
+    match g.1.get_mut(&id) {
+        Some(u) if u.status == "in_progress" => {
+            // The socket sees `cancelled` at its next frame and drops the partial file.
+            u.status = "cancelled";
+            Ok(ok_empty())
+        }
+        Some(_) => {
+            g.1.remove(&id);
+            Ok(ok_empty())
+        }
+        None => Err(unknown_upload(major)),
+    }
+}
+
+/// `DELETE /api/vN/upload/clean`: removes every upload not in progress.
+pub async fn clean(State(emu): State<Arc<Emu>>) -> Response {
+    emu.uploads
+        .lock()
+        .1
+        .retain(|_, u| u.status == "in_progress");
+    ok_empty()
+}

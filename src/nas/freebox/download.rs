@@ -1,0 +1,135 @@
+//! Downloads through `GET dl/{token}` (§8.1), resumable with `Range`.
+//!
+//! The box answers a failure with a JSON envelope instead of the bytes, so a reply is
+//! only streamed as file content once it is known not to be one: a non-2xx status is
+//! always an error; a 2xx JSON reply without `Content-Disposition` is inspected first
+//! (a real `.json` file comes back with the bytes already read put in front).
+
+use bytes::Bytes;
+use futures_util::{TryStreamExt, stream};
+use reqwest::header::{CONTENT_DISPOSITION, CONTENT_RANGE, CONTENT_TYPE, RANGE};
+use reqwest::{Response, StatusCode};
+use tokio::io::AsyncReadExt;
+use tokio_util::io::StreamReader;
+
+use super::api::{AUTH_HEADER, Api};
+use super::envelope;
+use super::http::{MAX_JSON_BODY, read_capped};
+use super::paths;
+use crate::vfs::{ByteReader, VPath, VfsError, VfsResult};
+
+/// How much of a 2xx JSON-typed reply is read to tell an error envelope from a file.
+const SNIFF_LIMIT: usize = 1024 * 1024;
+
+fn is_json(resp: &Response) -> bool {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("json"))
+}
+
+/// The start offset of a `Content-Range: bytes START-END/TOTAL` header.
+fn range_start(resp: &Response) -> Option<u64> {
+    let v = resp.headers().get(CONTENT_RANGE)?.to_str().ok()?;
+    let rest = v.trim().strip_prefix("bytes")?.trim_start();
+    rest.split('-').next()?.trim().parse().ok()
+}
+
+fn body_reader(resp: Response) -> ByteReader {
+    Box::pin(StreamReader::new(
+        resp.bytes_stream().map_err(std::io::Error::other),
+    ))
+}
+
+fn bytes_reader(bytes: Bytes) -> ByteReader {
+    Box::pin(StreamReader::new(stream::iter([Ok::<_, std::io::Error>(
+        bytes,
+    )])))
+}
+
+/// A download that passed the checks: the status and the file bytes.
+struct Opened {
+    status: StatusCode,
+    reader: ByteReader,
+}
+
+/// Opens `path` for reading from `offset`.
+pub async fn open_read(api: &Api, path: &VPath, offset: u64) -> VfsResult<ByteReader> {
+    let url = api.url(&format!("dl/{}", paths::encode(path)));
+    let what = path.as_str();
+    let opened = api
+        .with_session(|token| {
+            let mut req = api.http.get(&url).header(AUTH_HEADER, token.expose());
+            if offset > 0 {
+                req = req.header(RANGE, format!("bytes={offset}-"));
+            }
+            async move { checked_response(req.send().await?, what, offset).await }
+        })
+        .await?;
+    let mut reader = opened.reader;
+    if offset > 0 && opened.status != StatusCode::PARTIAL_CONTENT {
+        // The box ignored the range: skip the bytes we already have.
+        tracing::debug!(offset, "Range ignored by the Freebox, skipping locally");
+        let skipped = tokio::io::copy(&mut (&mut reader).take(offset), &mut tokio::io::sink())
+            .await
+            .map_err(|e| VfsError::io(what, e))?;
+        if skipped < offset {
+            return Err(VfsError::SizeMismatch {
+                path: what.to_owned(),
+                expected: offset,
+                found: skipped,
+            });
+        }
+    }
+    Ok(reader)
+}
+
+/// Turns an error reply into an error; a file reply into its reader.
+async fn checked_response(resp: Response, what: &str, offset: u64) -> VfsResult<Opened> {
+    let status = resp.status();
+    let shown = crate::names::escape(what).into_owned();
+    if !status.is_success() {
+        if status == StatusCode::RANGE_NOT_SATISFIABLE {
+            return Err(VfsError::Protocol(format!(
+                "the Freebox refused to resume {shown} at byte {offset}"
+            )));
+        }
+        let body = read_capped(resp, MAX_JSON_BODY).await?;
+        return Err(match envelope::parse(status, &body) {
+            Err(f) => f.into_vfs(what),
+            Ok(_) => VfsError::Server {
+                code: format!("http {}", status.as_u16()),
+                message: format!("download of {shown} failed"),
+            },
+        });
+    }
+    if status == StatusCode::PARTIAL_CONTENT && range_start(&resp) != Some(offset) {
+        return Err(VfsError::Protocol(format!(
+            "the Freebox sent the wrong part of {shown}"
+        )));
+    }
+    let small = resp
+        .content_length()
+        .is_some_and(|n| n <= SNIFF_LIMIT as u64);
+    if is_json(&resp) && !resp.headers().contains_key(CONTENT_DISPOSITION) && small {
+        let body = read_capped(resp, SNIFF_LIMIT).await?;
+        if let Err(f) = envelope::parse(status, &body) {
+            if let envelope::Failure::Api(_) = f {
+                return Err(f.into_vfs(what));
+            }
+            // Not an envelope at all: a JSON file served without a disposition.
+        } else if body.starts_with(b"{\"success\"") {
+            return Err(VfsError::Protocol(format!(
+                "the Freebox answered the download of {shown} with an API reply"
+            )));
+        }
+        return Ok(Opened {
+            status,
+            reader: bytes_reader(Bytes::from(body)),
+        });
+    }
+    Ok(Opened {
+        status,
+        reader: body_reader(resp),
+    })
+}

@@ -1,0 +1,137 @@
+//! The synchronous part of the `fs` API: listing (paged where the box pages), info,
+//! mkdir, rename, and starting tasks (§5, §6, §7).
+
+use std::sync::Arc;
+
+use futures_util::stream;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::api::Api;
+use super::discovery::PAGED_LS_MAJOR;
+use super::paths;
+use super::wire::{FileInfo, FsTask, LsPage};
+use crate::vfs::{Entry, EntryKind, ListStream, VPath, VfsError, VfsResult, check_name};
+
+/// Entries asked per `fs/ls` page on boxes that page (v15+).
+pub const LS_PAGE_LIMIT: usize = 1000;
+
+/// Fetches one listing page; `cursor` continues a paged listing.
+async fn ls_page(api: &Api, dir: &VPath, cursor: Option<&str>) -> VfsResult<LsPage> {
+    let endpoint = format!("fs/ls/{}", paths::encode(dir));
+    let limit = LS_PAGE_LIMIT.to_string();
+    let mut query: Vec<(&str, &str)> = Vec::new();
+    if api.root.major >= PAGED_LS_MAJOR {
+        query.push(("limit", &limit));
+        if let Some(c) = cursor {
+            query.push(("cursor", c));
+        }
+    }
+    let result = api
+        .call_with_query(Method::GET, &endpoint, &query, None, dir.as_str())
+        .await?;
+    LsPage::from_result(result)
+}
+
+/// Turns a page into entries: drops `.`/`..`, and any name that is not one safe path
+/// component (a hostile box cannot make us address `../x`).
+fn page_entries(dir: &VPath, infos: Vec<FileInfo>) -> Vec<Entry> {
+    infos
+        .into_iter()
+        .filter(|i| !i.is_dot_entry())
+        .filter_map(|i| match check_name(&i.name) {
+            Ok(()) => {
+                if let Ok(p) = dir.join(&i.name)
+                    && !i.path.is_empty()
+                    && i.path != paths::encode(&p)
+                {
+                    tracing::debug!(name = %crate::names::escape(&i.name), "listed name and path token differ");
+                }
+                Some(i.to_entry())
+            }
+            Err(_) => {
+                tracing::warn!(dir = %dir, name = %crate::names::escape(&i.name), "skipping an unusable name from the Freebox");
+                None
+            }
+        })
+        .collect()
+}
+
+/// Lists a folder as a stream of pages. The first page is fetched before returning, so
+/// a missing folder fails here rather than inside the stream.
+pub async fn list(api: Arc<Api>, dir: VPath) -> VfsResult<ListStream> {
+    let first = ls_page(&api, &dir, None).await?;
+    let first_entries = page_entries(&dir, first.entries);
+    let state = (api, dir, first.cursor, Some(first_entries));
+    let pages = stream::try_unfold(state, |(api, dir, cursor, pending)| async move {
+        if let Some(entries) = pending {
+            return Ok(Some((entries, (api, dir, cursor, None))));
+        }
+        let Some(c) = cursor else {
+            return Ok(None);
+        };
+        let page = ls_page(&api, &dir, Some(&c)).await?;
+        if page.cursor.as_deref() == Some(c.as_str()) {
+            return Err(VfsError::Protocol(
+                "the Freebox repeated a listing cursor".into(),
+            ));
+        }
+        let entries = page_entries(&dir, page.entries);
+        Ok(Some((entries, (api, dir, page.cursor, None))))
+    });
+    Ok(Box::pin(pages))
+}
+
+/// `fs/info` of one item.
+pub async fn info(api: &Api, path: &VPath) -> VfsResult<FileInfo> {
+    api.call_as(
+        Method::GET,
+        &format!("fs/info/{}", paths::encode(path)),
+        None,
+        path.as_str(),
+    )
+    .await
+}
+
+/// Metadata of one item as an [`Entry`]; the root is always a folder.
+pub async fn stat(api: &Api, path: &VPath) -> VfsResult<Entry> {
+    if path.is_root() {
+        return Ok(Entry {
+            name: String::new(),
+            kind: EntryKind::Dir,
+            size: 0,
+            mtime: None,
+            mode: None,
+            readonly: false,
+        });
+    }
+    let info = info(api, path).await?;
+    let mut entry = info.to_entry();
+    // Name the entry as it was asked for: the box's `name` is informative only.
+    entry.name = path.name().to_owned();
+    Ok(entry)
+}
+
+pub async fn mkdir(api: &Api, path: &VPath) -> VfsResult<()> {
+    if path.is_root() {
+        return Err(VfsError::AlreadyExists("/".into()));
+    }
+    let body = json!({"parent": paths::encode(&path.parent()), "dirname": path.name()});
+    api.call(Method::POST, "fs/mkdir/", Some(&body), path.as_str())
+        .await
+        .map(drop)
+}
+
+/// `fs/rename`: a new name within the same folder.
+pub async fn rename(api: &Api, from: &VPath, new_name: &str) -> VfsResult<()> {
+    check_name(new_name)?;
+    let body = json!({"src": paths::encode(from), "dst": new_name});
+    api.call(Method::POST, "fs/rename/", Some(&body), from.as_str())
+        .await
+        .map(drop)
+}
+
+/// Starts a task (`fs/cp/`, `fs/mv/`, `fs/rm/`) and returns it as first reported.
+pub async fn start_task(api: &Api, endpoint: &str, body: &Value, what: &str) -> VfsResult<FsTask> {
+    api.call_as(Method::POST, endpoint, Some(body), what).await
+}

@@ -1,0 +1,87 @@
+//! Following a file-system task to its end (§7.2): poll `fs/tasks/{id}`, report progress,
+//! delete the task once its outcome is read (finished tasks linger on the box otherwise),
+//! and delete it at once when the user cancels (the box stops it, without rollback).
+
+use std::time::Duration;
+
+use reqwest::Method;
+use tokio_util::sync::CancellationToken;
+
+use super::api::Api;
+use super::envelope::map_task_error;
+use super::http::result_as;
+use super::wire::FsTask;
+use crate::vfs::{ProgressFn, TaskProgress, VfsError, VfsResult};
+
+const FIRST_POLL: Duration = Duration::from_millis(100);
+const MAX_POLL: Duration = Duration::from_millis(500);
+
+fn progress_of(t: &FsTask) -> TaskProgress {
+    TaskProgress {
+        bytes_done: t.total_bytes_done.max(0) as u64,
+        bytes_total: t.total_bytes.max(0) as u64,
+        items_done: t.nfiles_done.max(0) as u64,
+        items_total: t.nfiles.max(0) as u64,
+    }
+}
+
+async fn delete_task(api: &Api, id: u64) {
+    if let Err(e) = api
+        .call(Method::DELETE, &format!("fs/tasks/{id}"), None, "task")
+        .await
+    {
+        tracing::debug!(id, error = %e, "could not delete a finished Freebox task");
+    }
+}
+
+/// Waits for `task` to finish. `what` names the items in errors.
+pub async fn follow(
+    api: &Api,
+    mut task: FsTask,
+    what: &str,
+    progress: Option<&ProgressFn>,
+    cancel: Option<&CancellationToken>,
+) -> VfsResult<()> {
+    let never = CancellationToken::new();
+    let cancel = cancel.unwrap_or(&never);
+    let mut delay = FIRST_POLL;
+    loop {
+        if let Some(report) = progress {
+            report(progress_of(&task));
+        }
+        match task.state.as_str() {
+            "done" => {
+                delete_task(api, task.id).await;
+                return Ok(());
+            }
+            "failed" => {
+                delete_task(api, task.id).await;
+                return Err(map_task_error(&task.kind, &task.error, what));
+            }
+            _ => {}
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => {
+                delete_task(api, task.id).await;
+                return Err(VfsError::Cancelled);
+            }
+            _ = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(MAX_POLL);
+        let result = api
+            .call(Method::GET, &format!("fs/tasks/{}", task.id), None, "task")
+            .await
+            .map_err(|e| match e {
+                VfsError::Server { code, .. }
+                    if code == "invalid_id" || code == "task_not_found" =>
+                {
+                    VfsError::Protocol(format!(
+                        "the Freebox task for {} disappeared before it finished",
+                        crate::names::escape(what)
+                    ))
+                }
+                e => e,
+            })?;
+        task = result_as(result)?;
+    }
+}

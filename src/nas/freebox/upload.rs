@@ -1,0 +1,310 @@
+//! Uploads over the WebSocket API `GET ws/upload` (§8.2, v4+), the method current
+//! clients use (the HTTP upload is deprecated since v4).
+//!
+//! The upgrade goes through reqwest (same TLS trust, same session header) and the frames
+//! through tungstenite. Memory stays bounded: the file is read in 512 KiB chunks, each
+//! sent as one binary frame, with at most [`WINDOW`] chunks' worth awaiting the box's
+//! `upload_data` acknowledgement.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use reqwest::header::{
+    CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
+};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::io::AsyncReadExt;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::client::generate_key;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+use super::api::{AUTH_HEADER, Api};
+use super::envelope::{self, ApiError};
+use super::http::{MAX_JSON_BODY, read_capped};
+use super::paths;
+use crate::vfs::{ByteReader, VPath, VfsError, VfsResult};
+
+/// Bytes per binary frame (the box refuses frames above 1 MB; its docs use 512 KiB).
+pub const CHUNK: usize = 512 * 1024;
+/// Chunks' worth of bytes sent but not yet acknowledged.
+pub const WINDOW: usize = 8;
+/// Longest wait for any reply from the box.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
+
+type Socket = WebSocketStream<reqwest::Upgraded>;
+
+/// A JSON reply on the upload socket.
+#[derive(Debug, Deserialize)]
+struct WsReply {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    success: bool,
+    #[serde(default)]
+    error_code: Option<String>,
+    #[serde(default)]
+    msg: Option<String>,
+    #[serde(default)]
+    result: Option<WsResult>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WsResult {
+    #[serde(default)]
+    total_len: u64,
+    #[serde(default)]
+    complete: bool,
+}
+
+/// Opens the upload socket with the session header.
+async fn connect(api: &Api) -> VfsResult<Socket> {
+    let url = api.url("ws/upload");
+    api.with_session(|token| {
+        let key = generate_key();
+        let req = api
+            .upgrade_http
+            .get(&url)
+            .header(AUTH_HEADER, token.expose())
+            .header(CONNECTION, "Upgrade")
+            .header(UPGRADE, "websocket")
+            .header(SEC_WEBSOCKET_VERSION, "13")
+            .header(SEC_WEBSOCKET_KEY, key.clone());
+        async move {
+            let resp = req.send().await?;
+            if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
+                let status = resp.status();
+                let body = read_capped(resp, MAX_JSON_BODY).await?;
+                return Err(match envelope::parse(status, &body) {
+                    Err(f) => f.into_vfs("upload"),
+                    Ok(_) => VfsError::Protocol(format!(
+                        "the Freebox refused the upload connection (HTTP {})",
+                        status.as_u16()
+                    )),
+                });
+            }
+            let expected = derive_accept_key(key.as_bytes());
+            let accepted = resp
+                .headers()
+                .get(SEC_WEBSOCKET_ACCEPT)
+                .and_then(|v| v.to_str().ok());
+            if accepted != Some(expected.as_str()) {
+                return Err(VfsError::Protocol(
+                    "bad WebSocket handshake from the Freebox".into(),
+                ));
+            }
+            let upgraded = resp.upgrade().await?;
+            let mut config = WebSocketConfig::default();
+            config.max_message_size = Some(1024 * 1024);
+            config.max_frame_size = Some(1024 * 1024);
+            Ok(WebSocketStream::from_raw_socket(upgraded, Role::Client, Some(config)).await)
+        }
+    })
+    .await
+}
+
+fn ws_err(e: tokio_tungstenite::tungstenite::Error) -> VfsError {
+    VfsError::Network(format!(
+        "upload connection: {}",
+        crate::names::escape(&e.to_string())
+    ))
+}
+
+/// Sends one JSON command.
+async fn send_json(ws: &mut Socket, v: serde_json::Value) -> VfsResult<()> {
+    ws.send(Message::text(v.to_string())).await.map_err(ws_err)
+}
+
+/// The next JSON reply (pings are answered by tungstenite itself).
+async fn next_reply(ws: &mut Socket) -> VfsResult<WsReply> {
+    loop {
+        let msg = tokio::time::timeout(REPLY_TIMEOUT, ws.next())
+            .await
+            .map_err(|_| VfsError::Network("the Freebox stopped answering the upload".into()))?;
+        match msg {
+            None | Some(Ok(Message::Close(_))) => {
+                return Err(VfsError::Network(
+                    "the Freebox closed the upload connection".into(),
+                ));
+            }
+            Some(Err(e)) => return Err(ws_err(e)),
+            Some(Ok(Message::Text(t))) => {
+                return serde_json::from_str(t.as_str()).map_err(|_| {
+                    VfsError::Protocol("unreadable upload reply from the Freebox".into())
+                });
+            }
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+/// A reply to `action`, failing on an error reply.
+async fn expect_reply(ws: &mut Socket, action: &str, what: &str) -> VfsResult<WsResult> {
+    let reply = next_reply(ws).await?;
+    if !reply.success {
+        let e = ApiError {
+            code: reply.error_code.unwrap_or_else(|| "upload_failed".into()),
+            msg: reply.msg.unwrap_or_default(),
+            missing_right: None,
+            challenge: None,
+            status: 200,
+        };
+        return Err(envelope::map_api_error(&e, what));
+    }
+    if reply.action != action {
+        return Err(VfsError::Protocol(format!(
+            "the Freebox answered {} while {action} was expected",
+            crate::names::escape(&reply.action)
+        )));
+    }
+    Ok(reply.result.unwrap_or_default())
+}
+
+/// Reads up to `want` bytes (less only at the end of the data).
+async fn read_chunk(data: &mut ByteReader, want: usize, what: &str) -> VfsResult<Bytes> {
+    let mut buf = vec![0u8; want];
+    let mut filled = 0;
+    while filled < want {
+        let n = data
+            .read(&mut buf[filled..])
+            .await
+            .map_err(|e| VfsError::io(what, e))?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    buf.truncate(filled);
+    Ok(Bytes::from(buf))
+}
+
+/// Writes `len` bytes from `data` to `path`, replacing any file of that name.
+pub async fn write_new(api: &Api, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()> {
+    upload(api, path, len, data, None).await
+}
+
+/// Appends `len` bytes to the existing file `path`, which holds `existing` bytes
+/// (`force: "resume"`: the box keeps what is there and adds to it).
+pub async fn append(
+    api: &Api,
+    path: &VPath,
+    existing: u64,
+    len: u64,
+    data: ByteReader,
+) -> VfsResult<()> {
+    upload(api, path, len, data, Some(existing)).await
+}
+
+/// One upload on a fresh socket; `resume_from` = the length already on the box.
+async fn upload(
+    api: &Api,
+    path: &VPath,
+    len: u64,
+    mut data: ByteReader,
+    resume_from: Option<u64>,
+) -> VfsResult<()> {
+    let what = path.as_str();
+    let base = resume_from.unwrap_or(0);
+    let force = if resume_from.is_some() {
+        "resume"
+    } else {
+        "overwrite"
+    };
+    let mut ws = connect(api).await?;
+    send_json(
+        &mut ws,
+        json!({
+            "action": "upload_start",
+            "request_id": 1,
+            "size": base + len,
+            "dirname": paths::encode(&path.parent()),
+            "filename": path.name(),
+            "force": force,
+        }),
+    )
+    .await?;
+    expect_reply(&mut ws, "upload_start", what).await?;
+
+    let outcome = send_data(&mut ws, &mut data, base, len, what).await;
+    if let Err(e) = outcome {
+        if resume_from.is_none() {
+            // Do not leave a partial new file behind under this name. (A resumed file
+            // keeps its bytes: cancelling would delete the old ones too.)
+            let _ = send_json(&mut ws, json!({"action": "upload_cancel", "request_id": 3})).await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), next_reply(&mut ws)).await;
+        }
+        let _ = ws.close(None).await;
+        return Err(e);
+    }
+    send_json(
+        &mut ws,
+        json!({"action": "upload_finalize", "request_id": 2}),
+    )
+    .await?;
+    let done = expect_reply(&mut ws, "upload_finalize", what).await?;
+    let _ = ws.close(None).await;
+    if !done.complete || done.total_len != base + len {
+        return Err(VfsError::SizeMismatch {
+            path: what.to_owned(),
+            expected: base + len,
+            found: done.total_len,
+        });
+    }
+    Ok(())
+}
+
+/// Streams the bytes, keeping at most [`WINDOW`] chunks' worth unacknowledged. Counts
+/// acknowledged bytes (each `upload_data` reply carries the file's length so far), so a
+/// box that acknowledges several frames at once works too.
+/// `base` is the length already on the box, which acknowledgements include.
+async fn send_data(
+    ws: &mut Socket,
+    data: &mut ByteReader,
+    base: u64,
+    len: u64,
+    what: &str,
+) -> VfsResult<()> {
+    let window = (WINDOW * CHUNK) as u64;
+    let mut sent: u64 = 0;
+    let mut acked: u64 = 0;
+    while sent < len {
+        let want = (len - sent).min(CHUNK as u64) as usize;
+        let chunk = read_chunk(data, want, what).await?;
+        if chunk.is_empty() {
+            return Err(VfsError::SizeMismatch {
+                path: what.to_owned(),
+                expected: len,
+                found: sent,
+            });
+        }
+        while sent - acked >= window {
+            acked = ack(ws, what, base, acked, sent).await?;
+        }
+        sent += chunk.len() as u64;
+        ws.send(Message::Binary(chunk)).await.map_err(ws_err)?;
+    }
+    while acked < len {
+        acked = ack(ws, what, base, acked, sent).await?;
+    }
+    Ok(())
+}
+
+/// One `upload_data` acknowledgement: returns the bytes of this upload it covers (the
+/// box reports the file's whole length, `base` included), which must not shrink nor
+/// pass what was sent.
+async fn ack(ws: &mut Socket, what: &str, base: u64, before: u64, sent: u64) -> VfsResult<u64> {
+    let r = expect_reply(ws, "upload_data", what).await?;
+    let covered = r.total_len.checked_sub(base).ok_or_else(|| {
+        VfsError::Protocol("the Freebox acknowledged less than the file already held".into())
+    })?;
+    if covered < before || covered > sent {
+        return Err(VfsError::Protocol(
+            "the Freebox acknowledged a length that was never sent".into(),
+        ));
+    }
+    Ok(covered)
+}

@@ -1,0 +1,285 @@
+//! `impl Vfs for FreeboxVfs`: the Freebox pane as the rest of nascmd sees it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::api::Api;
+use super::discovery::{WS_UPLOAD_MAJOR, discover};
+use super::{download, fs, paths, share, tasks, tls, upload, upload_legacy};
+use crate::secret::Secret;
+use crate::vfs::{
+    ByteReader, Capabilities, Entry, ListStream, ProgressFn, ServerConflict, ShareLink,
+    ShareOptions, VPath, Vfs, VfsError, VfsResult,
+};
+
+/// What is needed to open a Freebox pane (the app token comes from registration).
+#[derive(Debug, Clone)]
+pub struct FreeboxConfig {
+    /// `http://mafreebox.freebox.fr`, `https://xxxx.fbxos.fr:PORT`, or an emulator.
+    pub base_url: String,
+    pub app_id: String,
+    pub app_token: Secret,
+}
+
+/// A connected Freebox.
+pub struct FreeboxVfs {
+    api: Arc<Api>,
+    label: String,
+}
+
+impl FreeboxVfs {
+    /// Discovers the API version and opens a session (so a revoked token or a missing
+    /// permission is reported now, in plain words).
+    pub async fn connect(cfg: FreeboxConfig) -> VfsResult<FreeboxVfs> {
+        Self::connect_with_extra_roots(cfg, None).await
+    }
+
+    /// [`FreeboxVfs::connect`], also trusting the CA certificates of a PEM bundle
+    /// (a box reached through a reverse proxy with its own CA).
+    pub async fn connect_with_extra_roots(
+        cfg: FreeboxConfig,
+        extra_ca_pem: Option<&[u8]>,
+    ) -> VfsResult<FreeboxVfs> {
+        let extra = match extra_ca_pem {
+            Some(pem) => tls::extra_roots(pem)?,
+            None => Vec::new(),
+        };
+        let http = tls::http_client_with(&extra)?;
+        let root = discover(&http, &cfg.base_url).await?;
+        let host = reqwest::Url::parse(&root.origin)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        let api = Api::new(
+            http,
+            tls::upgrade_client_with(&extra)?,
+            root,
+            cfg.app_id,
+            cfg.app_token,
+        );
+        api.session().await?;
+        Ok(FreeboxVfs {
+            api: Arc::new(api),
+            label: format!("freebox {}", crate::names::escape(&host)),
+        })
+    }
+
+    /// The API major in use (`/api/v{major}/`).
+    pub fn api_major(&self) -> u32 {
+        self.api.root.major
+    }
+
+    async fn run_task(
+        &self,
+        endpoint: &str,
+        body: serde_json::Value,
+        what: &str,
+        progress: Option<&ProgressFn>,
+        cancel: Option<&CancellationToken>,
+    ) -> VfsResult<()> {
+        let task = fs::start_task(&self.api, endpoint, &body, what).await?;
+        tasks::follow(&self.api, task, what, progress, cancel).await
+    }
+
+    async fn transfer(
+        &self,
+        endpoint: &str,
+        items: &[VPath],
+        dst_dir: &VPath,
+        conflict: ServerConflict,
+        progress: ProgressFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mode = match conflict {
+            ServerConflict::Overwrite => "overwrite",
+            ServerConflict::Skip => "skip",
+        };
+        let files: Vec<String> = items.iter().map(paths::encode).collect();
+        let body = json!({"files": files, "dst": paths::encode(dst_dir), "mode": mode});
+        let what = match items {
+            [one] => one.as_str().to_owned(),
+            many => format!("{} items", many.len()),
+        };
+        self.run_task(endpoint, body, &what, Some(&progress), Some(&cancel))
+            .await
+    }
+
+    async fn exists(&self, path: &VPath) -> VfsResult<bool> {
+        match fs::stat(&self.api, path).await {
+            Ok(_) => Ok(true),
+            Err(VfsError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[async_trait]
+impl Vfs for FreeboxVfs {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            server_copy: true,
+            server_move: true,
+            // No search API: the job engine walks the tree.
+            server_search: false,
+            share_links: true,
+            ranged_read: true,
+            set_mtime: false,
+            // `rename` stays within one folder; moves go through `server_move`.
+            cheap_rename: false,
+        }
+    }
+
+    async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
+        fs::list(self.api.clone(), dir.clone()).await
+    }
+
+    async fn stat(&self, path: &VPath) -> VfsResult<Entry> {
+        fs::stat(&self.api, path).await
+    }
+
+    async fn mkdir(&self, path: &VPath) -> VfsResult<()> {
+        fs::mkdir(&self.api, path).await
+    }
+
+    async fn rename(&self, from: &VPath, to: &VPath, overwrite: bool) -> VfsResult<()> {
+        if from == to {
+            return Ok(());
+        }
+        if from.parent() != to.parent() {
+            return Err(VfsError::InvalidName(format!(
+                "{to}: a rename stays in the same folder"
+            )));
+        }
+        if !overwrite {
+            if self.exists(to).await? {
+                return Err(VfsError::AlreadyExists(to.to_string()));
+            }
+            return fs::rename(&self.api, from, to.name()).await;
+        }
+        match fs::rename(&self.api, from, to.name()).await {
+            Err(VfsError::AlreadyExists(_)) => {}
+            other => return other,
+        }
+        // The box does not rename over an existing item: put the old one aside, rename,
+        // then remove it, restoring it if the rename fails.
+        let aside_name = format!(".{}.nascmd-replaced", to.name());
+        let aside = to.parent().join(&aside_name)?;
+        if self.exists(&aside).await? {
+            self.remove(&aside).await?;
+        }
+        fs::rename(&self.api, to, &aside_name).await?;
+        if let Err(e) = fs::rename(&self.api, from, to.name()).await {
+            if let Err(back) = fs::rename(&self.api, &aside, to.name()).await {
+                tracing::warn!(path = %to, error = %back, "could not restore the replaced item");
+            }
+            return Err(e);
+        }
+        self.remove(&aside).await
+    }
+
+    async fn remove(&self, path: &VPath) -> VfsResult<()> {
+        if path.is_root() || path.parent().is_root() {
+            return Err(VfsError::PermissionDenied(format!(
+                "{path}: a whole Freebox disk cannot be removed"
+            )));
+        }
+        let body = json!({"files": [paths::encode(path)]});
+        self.run_task("fs/rm/", body, path.as_str(), None, None)
+            .await
+    }
+
+    async fn open_read(&self, path: &VPath, offset: u64) -> VfsResult<ByteReader> {
+        download::open_read(&self.api, path, offset).await
+    }
+
+    async fn write_new(
+        &self,
+        path: &VPath,
+        len: u64,
+        data: ByteReader,
+        _mtime: Option<i64>,
+    ) -> VfsResult<()> {
+        if path.is_root() || path.parent().is_root() {
+            return Err(VfsError::PermissionDenied(
+                "files go inside a disk of the Freebox, not at its top level".into(),
+            ));
+        }
+        if self.api.root.major < WS_UPLOAD_MAJOR {
+            return upload_legacy::write_new(&self.api, path, len, data).await;
+        }
+        upload::write_new(&self.api, path, len, data).await
+    }
+
+    fn can_append(&self) -> bool {
+        // `force: "resume"` of the WebSocket upload.
+        self.api.root.major >= WS_UPLOAD_MAJOR
+    }
+
+    async fn append(&self, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()> {
+        if !self.can_append() {
+            return Err(VfsError::Unsupported("appending to a file"));
+        }
+        let existing = fs::stat(&self.api, path).await?;
+        if existing.is_dir() {
+            return Err(VfsError::InvalidName(format!("{path} is a folder")));
+        }
+        upload::append(&self.api, path, existing.size, len, data).await
+    }
+
+    async fn server_copy(
+        &self,
+        items: &[VPath],
+        dst_dir: &VPath,
+        conflict: ServerConflict,
+        progress: ProgressFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<()> {
+        self.transfer("fs/cp/", items, dst_dir, conflict, progress, cancel)
+            .await
+    }
+
+    async fn server_move(
+        &self,
+        items: &[VPath],
+        dst_dir: &VPath,
+        conflict: ServerConflict,
+        progress: ProgressFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<()> {
+        self.transfer("fs/mv/", items, dst_dir, conflict, progress, cancel)
+            .await
+    }
+
+    async fn share_create(&self, path: &VPath, opts: &ShareOptions) -> VfsResult<ShareLink> {
+        share::create(&self.api, path, opts).await
+    }
+
+    async fn share_list(&self) -> VfsResult<Vec<ShareLink>> {
+        share::list(&self.api).await
+    }
+
+    async fn share_update(&self, link: &ShareLink, opts: &ShareOptions) -> VfsResult<ShareLink> {
+        share::update(&self.api, link, opts).await
+    }
+
+    async fn share_revoke(&self, link: &ShareLink) -> VfsResult<()> {
+        share::delete(&self.api, &link.id).await
+    }
+}
+
+impl FreeboxVfs {
+    /// One share link by its token (`GET share_link/{token}`).
+    pub async fn share_get(&self, token: &str) -> VfsResult<ShareLink> {
+        share::get(&self.api, token).await
+    }
+}

@@ -1,0 +1,469 @@
+//! `impl Vfs for QnapVfs`: the shares are the root, folders list page by page, writes
+//! go through the standard upload, server-side copy/move/search and share links map to
+//! their funcs. Wire details stay in `client`/`funcs`/`transfer`/`wire`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use tokio::io::AsyncReadExt;
+use tokio_util::sync::CancellationToken;
+
+use super::QnapConfig;
+use super::client::Client;
+use super::funcs::Task;
+use super::paths::{self, split};
+use super::transfer::UploadBody;
+use super::wire::FileEntry;
+use crate::vfs::{
+    ByteReader, Capabilities, Entry, EntryKind, ListStream, ProgressFn, SearchStream,
+    ServerConflict, ShareLink, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
+};
+
+/// First page small so the first screen shows at once; then big pages.
+const FIRST_PAGE: u64 = 1000;
+const NEXT_PAGES: u64 = 5000;
+/// Files up to this size are buffered so an upload can be repeated after a re-login.
+const BUFFERED_UPLOAD_MAX: u64 = 8 << 20;
+
+/// A logged-in QNAP NAS.
+pub struct QnapVfs {
+    pub(super) client: Arc<Client>,
+    /// Share name → read-only (`cls: "r"`), refreshed on every root listing.
+    read_only: Arc<RwLock<HashMap<String, bool>>>,
+}
+
+impl QnapVfs {
+    /// Logs in (`VfsError::SecondFactorRequired` when the account needs the 6-digit
+    /// code: connect again with `second_factor` set) and reads the share list.
+    pub async fn connect(cfg: QnapConfig) -> VfsResult<QnapVfs> {
+        let client = Arc::new(Client::connect(&cfg).await?);
+        let vfs = QnapVfs {
+            client,
+            read_only: Arc::new(RwLock::new(HashMap::new())),
+        };
+        vfs.shares().await?;
+        Ok(vfs)
+    }
+
+    /// The address the NAS is reached by (as configured, ending with `/`).
+    pub fn base_url(&self) -> &str {
+        self.client.base_url().as_str()
+    }
+
+    /// How many times the session was renewed after it expired (0 after `connect`).
+    pub fn session_renewals(&self) -> u64 {
+        self.client.sid().1.saturating_sub(1)
+    }
+
+    /// Logs in again with a fresh 2-step code, after an operation failed with
+    /// `VfsError::SecondFactorRequired` (the session of a 2SV account expired and the
+    /// NAS gave no "remember me" token to renew it silently).
+    pub async fn renew_session(&self, second_factor: &str) -> VfsResult<()> {
+        self.client.login_with_code(second_factor).await
+    }
+
+    /// Ends the session on the NAS (best effort).
+    pub async fn logout(&self) {
+        self.client.logout().await;
+    }
+
+    /// The shares as root entries, also refreshing the read-only map.
+    async fn shares(&self) -> VfsResult<Vec<Entry>> {
+        let nodes = self.client.get_tree("share_root").await?;
+        let mut out = Vec::with_capacity(nodes.len());
+        let mut ro = HashMap::new();
+        for n in nodes {
+            let name = if n.text.is_empty() {
+                n.id.trim_start_matches('/').to_owned()
+            } else {
+                n.text.clone()
+            };
+            if crate::vfs::check_name(&name).is_err() {
+                tracing::warn!(name = %crate::names::escape(&name), "skipping a share with an unusable name");
+                continue;
+            }
+            let readonly = n.cls.as_deref() == Some("r");
+            ro.insert(name.clone(), readonly);
+            out.push(Entry {
+                name,
+                kind: EntryKind::Dir,
+                size: 0,
+                mtime: None,
+                mode: None,
+                readonly,
+            });
+        }
+        if let Ok(mut map) = self.read_only.write() {
+            *map = ro;
+        }
+        Ok(out)
+    }
+
+    fn share_read_only(&self, path: &VPath) -> bool {
+        let share = paths::share_of(path).unwrap_or("");
+        self.read_only
+            .read()
+            .map(|m| m.get(share).copied().unwrap_or(false))
+            .unwrap_or(false)
+    }
+
+    /// Stat that maps `exist: 0` to `NotFound`.
+    async fn stat_entry(&self, path: &VPath) -> VfsResult<FileEntry> {
+        let (dir, name) = split(path)?;
+        let e = self.client.stat(&dir, &name).await?;
+        if !e.exists() {
+            return Err(VfsError::NotFound(path.to_string()));
+        }
+        Ok(e)
+    }
+
+    async fn run_task(
+        &self,
+        task: Task,
+        items: &[VPath],
+        dst_dir: &VPath,
+        conflict: ServerConflict,
+        progress: ProgressFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<()> {
+        // One request per source folder: File Station takes a single parent per call.
+        let mut groups: Vec<(VPath, Vec<&str>)> = Vec::new();
+        for item in items {
+            split(item)?;
+            let parent = item.parent();
+            match groups.iter_mut().find(|(p, _)| *p == parent) {
+                Some((_, names)) => names.push(item.name()),
+                None => groups.push((parent, vec![item.name()])),
+            }
+        }
+        for (parent, names) in groups {
+            super::tasks::run(
+                &self.client,
+                task,
+                &parent,
+                &names,
+                dst_dir,
+                conflict == ServerConflict::Overwrite,
+                &progress,
+                &cancel,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// A listing entry, or `None` for a name that cannot be a path component.
+pub(super) fn to_entry(e: &FileEntry, name: String, readonly: bool) -> Option<Entry> {
+    if crate::vfs::check_name(&name).is_err() {
+        tracing::warn!(name = %crate::names::escape(&name), "skipping an entry with an unusable name");
+        return None;
+    }
+    Some(Entry {
+        name,
+        kind: if e.is_folder() {
+            EntryKind::Dir
+        } else {
+            EntryKind::File
+        },
+        size: if e.is_folder() { 0 } else { e.filesize },
+        mtime: e.epochmt,
+        mode: e.mode(),
+        readonly,
+    })
+}
+
+/// Characters that would not survive inside the quoted multipart `filename="…"`.
+fn needs_safe_upload_name(name: &str) -> bool {
+    name.chars()
+        .any(|c| c == '"' || c == '\\' || c.is_control())
+}
+
+#[async_trait]
+impl Vfs for QnapVfs {
+    fn label(&self) -> String {
+        let url = self.client.base_url();
+        let host = url.host_str().unwrap_or("?");
+        let user = crate::names::escape(self.client.user());
+        match url.port() {
+            Some(p) => format!("qnap {user}@{host}:{p}"),
+            None => format!("qnap {user}@{host}"),
+        }
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            server_copy: true,
+            server_move: true,
+            server_search: true,
+            share_links: true,
+            ranged_read: true,
+            set_mtime: true,
+            cheap_rename: true,
+        }
+    }
+
+    async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
+        if dir.is_root() {
+            let shares = self.shares().await?;
+            return Ok(futures_util::stream::once(async move { Ok(shares) }).boxed());
+        }
+        let client = self.client.clone();
+        let path = dir.as_str().to_owned();
+        let share_ro = self.share_read_only(dir);
+        // The first page is fetched here so a missing folder fails the call itself.
+        let first = client.get_list(&path, 0, FIRST_PAGE).await?;
+        let total = first.total;
+        let page_entries = move |reply: super::wire::ListReply| -> Vec<Entry> {
+            let ro = share_ro || reply.acl == Some(4);
+            reply
+                .datas
+                .iter()
+                .filter_map(|e| to_entry(e, e.filename.clone(), ro))
+                .collect()
+        };
+        let got = first.datas.len() as u64;
+        let first_page = page_entries(first);
+        let rest = futures_util::stream::try_unfold(got, move |start| {
+            let client = client.clone();
+            let path = path.clone();
+            async move {
+                if start >= total {
+                    return Ok(None);
+                }
+                let reply = client.get_list(&path, start, NEXT_PAGES).await?;
+                let n = reply.datas.len() as u64;
+                if n == 0 {
+                    return Ok(None); // the folder shrank meanwhile
+                }
+                Ok(Some((page_entries(reply), start + n)))
+            }
+        });
+        Ok(futures_util::stream::once(async move { Ok(first_page) })
+            .chain(rest)
+            .boxed())
+    }
+
+    async fn stat(&self, path: &VPath) -> VfsResult<Entry> {
+        if path.is_root() {
+            return Ok(Entry {
+                name: String::new(),
+                kind: EntryKind::Dir,
+                size: 0,
+                mtime: None,
+                mode: None,
+                readonly: true,
+            });
+        }
+        if path.components().count() == 1 {
+            return self
+                .shares()
+                .await?
+                .into_iter()
+                .find(|e| e.name == path.name())
+                .ok_or_else(|| VfsError::NotFound(path.to_string()));
+        }
+        let e = self.stat_entry(path).await?;
+        to_entry(&e, path.name().to_owned(), self.share_read_only(path))
+            .ok_or_else(|| VfsError::InvalidName(path.to_string()))
+    }
+
+    async fn mkdir(&self, path: &VPath) -> VfsResult<()> {
+        let (parent, name) = split(path)?;
+        self.client.createdir(&parent, &name).await
+    }
+
+    async fn rename(&self, from: &VPath, to: &VPath, overwrite: bool) -> VfsResult<()> {
+        let (dir, old) = split(from)?;
+        let (to_dir, new) = split(to)?;
+        if dir != to_dir {
+            return Err(VfsError::Unsupported(
+                "renaming into another folder (use a move)",
+            ));
+        }
+        match self.client.rename(&dir, &old, &new).await {
+            Err(e @ VfsError::AlreadyExists(_)) if overwrite && old != new => {
+                // File Station never replaces on rename: remove the target, then retry.
+                // A folder is never removed to make room (like rename(2) over a dir).
+                if self.client.stat(&dir, &new).await?.is_folder() {
+                    return Err(e);
+                }
+                self.client.delete(&dir, &[&new]).await?;
+                self.client.rename(&dir, &old, &new).await
+            }
+            other => other,
+        }
+    }
+
+    async fn remove(&self, path: &VPath) -> VfsResult<()> {
+        let (dir, name) = split(path)?;
+        match self.client.delete(&dir, &[&name]).await {
+            // 0 = the name does not exist (or the delete failed): tell which.
+            Err(e @ VfsError::Server { .. }) if matches!(&e, VfsError::Server { code, .. } if code == "0") => {
+                match self.client.stat(&dir, &name).await {
+                    Ok(s) if !s.exists() => Err(VfsError::NotFound(path.to_string())),
+                    _ => Err(e),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn open_read(&self, path: &VPath, offset: u64) -> VfsResult<ByteReader> {
+        let (dir, name) = split(path)?;
+        if offset > 0 {
+            // Resuming exactly at the end: nothing left to read (a Range there is 416).
+            let size = self.stat_entry(path).await?.filesize;
+            if offset == size {
+                return Ok(Box::pin(tokio::io::empty()));
+            }
+        }
+        self.client.download(&dir, &name, offset).await
+    }
+
+    async fn write_new(
+        &self,
+        path: &VPath,
+        len: u64,
+        mut data: ByteReader,
+        mtime: Option<i64>,
+    ) -> VfsResult<()> {
+        let (dir, name) = split(path)?;
+        // A name the multipart header cannot carry is uploaded under a plain temporary
+        // name and renamed (rename takes the name as an ordinary parameter).
+        let wire_name = if needs_safe_upload_name(&name) {
+            static NEXT: AtomicU64 = AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            format!(".nascmd-upload-{}-{n}.part", std::process::id())
+        } else {
+            name.clone()
+        };
+        let body = if len <= BUFFERED_UPLOAD_MAX {
+            let mut buf = Vec::with_capacity(len as usize);
+            (&mut data)
+                .take(len)
+                .read_to_end(&mut buf)
+                .await
+                .map_err(|e| VfsError::io(format!("reading the source of {path}"), e))?;
+            if buf.len() as u64 != len {
+                return Err(VfsError::SizeMismatch {
+                    path: path.to_string(),
+                    expected: len,
+                    found: buf.len() as u64,
+                });
+            }
+            UploadBody::Memory(Bytes::from(buf))
+        } else {
+            UploadBody::Stream(data)
+        };
+        self.client
+            .upload(&dir, &wire_name, len, body, true)
+            .await?;
+        let wire_path = VPath::parse(&dir)?.join(&wire_name)?;
+        // The upload parser can answer success while writing nothing: check.
+        let got = self.stat_entry(&wire_path).await?;
+        if got.filesize != len {
+            let _ = self.client.delete(&dir, &[&wire_name]).await;
+            return Err(VfsError::SizeMismatch {
+                path: path.to_string(),
+                expected: len,
+                found: got.filesize,
+            });
+        }
+        if wire_name != name {
+            self.rename(&wire_path, path, true).await?;
+        }
+        if let Some(t) = mtime {
+            self.client.settime(&dir, &name, t).await?;
+        }
+        Ok(())
+    }
+
+    async fn set_mtime(&self, path: &VPath, mtime: i64) -> VfsResult<()> {
+        let (dir, name) = split(path)?;
+        self.client.settime(&dir, &name, mtime).await
+    }
+
+    async fn space(&self, path: &VPath) -> VfsResult<Option<SpaceInfo>> {
+        let Some(share) = paths::share_of(path) else {
+            return Ok(None);
+        };
+        // Not every firmware has get_disk_info: no answer is "unknown", not an error.
+        match self.client.get_disk_info(&format!("/{share}")).await {
+            Ok(info) => Ok(info.free_size.map(|free| {
+                let free = free.max(0) as u64 * 1024;
+                SpaceInfo {
+                    free,
+                    total: free + info.used_size.unwrap_or(0).max(0) as u64 * 1024,
+                }
+            })),
+            Err(VfsError::SessionExpired) => Err(VfsError::SessionExpired),
+            Err(e) => {
+                tracing::debug!(error = %e, "free space not available");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn server_copy(
+        &self,
+        items: &[VPath],
+        dst_dir: &VPath,
+        conflict: ServerConflict,
+        progress: ProgressFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<()> {
+        self.run_task(Task::Copy, items, dst_dir, conflict, progress, cancel)
+            .await
+    }
+
+    async fn server_move(
+        &self,
+        items: &[VPath],
+        dst_dir: &VPath,
+        conflict: ServerConflict,
+        progress: ProgressFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<()> {
+        self.run_task(Task::Move, items, dst_dir, conflict, progress, cancel)
+            .await
+    }
+
+    async fn search(&self, dir: &VPath, pattern: &str) -> VfsResult<SearchStream> {
+        super::search::start(self.client.clone(), dir.clone(), pattern).await
+    }
+
+    async fn share_create(&self, path: &VPath, opts: &ShareOptions) -> VfsResult<ShareLink> {
+        super::share::create(&self.client, path, opts).await
+    }
+
+    async fn share_list(&self) -> VfsResult<Vec<ShareLink>> {
+        super::share::list(&self.client).await
+    }
+
+    async fn share_update(&self, link: &ShareLink, opts: &ShareOptions) -> VfsResult<ShareLink> {
+        super::share::update(&self.client, link, opts).await
+    }
+
+    async fn share_revoke(&self, link: &ShareLink) -> VfsResult<()> {
+        super::share::revoke(&self.client, link).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_needing_a_safe_upload_name() {
+        assert!(!needs_safe_upload_name("report 2024 (final) é.pdf"));
+        assert!(needs_safe_upload_name("a\"b"));
+        assert!(needs_safe_upload_name("a\\b"));
+        assert!(needs_safe_upload_name("\x1b[2J"));
+        assert!(needs_safe_upload_name("line\nbreak"));
+    }
+}
