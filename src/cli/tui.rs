@@ -72,7 +72,8 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
 
     let demo_dir = if args.demo {
         let dir = tempfile::Builder::new().prefix("nascmd-demo-").tempdir()?;
-        crate::demo::build_sample_tree(&dir.path().join("left")).context("cannot build the demo tree")?;
+        crate::demo::build_sample_tree(&dir.path().join("left"))
+            .context("cannot build the demo tree")?;
         std::fs::create_dir_all(dir.path().join("right"))?;
         Some(dir)
     } else {
