@@ -279,6 +279,41 @@ async fn local_move_is_a_rename() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn move_into_an_existing_folder_merges_and_keeps_skipped_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let dst = tmp.path().join("dst");
+    write(&src.join("docs/new.txt"), b"new");
+    write(&src.join("docs/sub/deep.txt"), b"deep");
+    write(&src.join("docs/clash.txt"), b"mine");
+    write(&dst.join("docs/clash.txt"), b"theirs");
+    write(&dst.join("docs/other.txt"), b"other");
+    let mut s = spec(
+        JobKind::Move,
+        local(),
+        vec![vp(&src.join("docs"))],
+        Some((local(), vp(&dst))),
+    );
+    s.conflict = ConflictPolicy::Skip;
+
+    let (report, _) = run(s).await;
+
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!((report.items_done, report.items_skipped), (2, 1));
+    let moved: Vec<_> = tree(&dst.join("docs")).into_keys().collect();
+    assert_eq!(moved, ["clash.txt", "new.txt", "other.txt", "sub/deep.txt"]);
+    assert_eq!(
+        std::fs::read(dst.join("docs/clash.txt")).unwrap(),
+        b"theirs"
+    );
+    // The skipped file stays, and so does its folder; everything else left the source.
+    assert_eq!(
+        tree(&src).into_keys().collect::<Vec<_>>(),
+        ["docs/clash.txt"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn move_across_devices_copies_then_deletes_the_source() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
