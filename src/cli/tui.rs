@@ -1,13 +1,16 @@
 //! `nascmd [LEFT] [RIGHT] [--demo]`: the full-screen commander.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 
+use crate::app::share::ShareState;
 use crate::app::{App, Pane};
 use crate::config::{self, Config};
 use crate::keymap::Keymap;
+use crate::remotes::{Opener, Target};
 use crate::runtime::{Runtime, TermGuard};
 use crate::theme::Theme;
 use crate::vfs::local::LocalFs;
@@ -41,6 +44,27 @@ fn local_dir(arg: Option<&str>) -> anyhow::Result<VPath> {
     Ok(VPath::parse(s)?)
 }
 
+/// Opens one pane argument: a local folder, or a remote (`NAME:/path`, `qnap://…`),
+/// connecting (and asking for a password on the terminal) before the screen is taken.
+async fn open_arg(
+    opener: &mut Opener,
+    local: &VfsHandle,
+    arg: Option<&str>,
+) -> anyhow::Result<(VfsHandle, VPath)> {
+    let Some(arg) = arg else {
+        return Ok((local.clone(), local_dir(None)?));
+    };
+    let target = opener.parse(arg)?;
+    if target.is_local() {
+        return Ok((local.clone(), local_dir(Some(arg))?));
+    }
+    let vfs = opener
+        .backend(&target)
+        .await
+        .with_context(|| format!("cannot open {arg}"))?;
+    Ok((vfs, target.path().clone()))
+}
+
 pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     // Read the local time offset while there is one thread (the `time` crate refuses
     // afterwards, as reading the time zone is not thread-safe).
@@ -57,45 +81,60 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     } else {
         None
     };
-    let (left, right) = match &demo_dir {
-        Some(d) => (
-            local_dir(d.path().join("left").to_str())?,
-            local_dir(d.path().join("right").to_str())?,
-        ),
-        None => {
-            if let Some(a) = args.left.as_deref().or(args.right.as_deref())
-                && a.contains("://")
-            {
-                anyhow::bail!("remote panes ({a}) are not available yet");
-            }
-            let left = local_dir(args.left.as_deref())?;
-            let right = match args.right.as_deref() {
-                Some(r) => local_dir(Some(r))?,
-                None => left.clone(),
-            };
-            (left, right)
-        }
-    };
-
     let theme = Theme::load(&config.ui.theme, &config::config_dir())?;
     let (keymap, key_errors) = Keymap::with_overrides(&config.keys);
-    let local: VfsHandle = Arc::new(LocalFs::new());
-    let mut left_pane = Pane::new(local.clone(), left);
-    let mut right_pane = Pane::new(local, right);
-    left_pane.show_hidden = config.ui.show_hidden;
-    right_pane.show_hidden = config.ui.show_hidden;
-    let (mut app, cmds) = App::new(left_pane, right_pane, keymap, theme);
-    app.time_offset = offset;
-    app.share = crate::app::share::ShareState::new(&config.share.expire, config.share.access_code);
-    if let Some(e) = key_errors.first() {
-        app.set_status(format!("config: {e}"), true);
-    }
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let demo = demo_dir.as_ref().map(|d| d.path().to_path_buf());
     rt.block_on(async move {
+        let local: VfsHandle = Arc::new(LocalFs::new());
+        let mut share_hosts = HashMap::new();
+        let ((lvfs, left), (rvfs, right)) = match &demo {
+            Some(d) => (
+                (local.clone(), local_dir(d.join("left").to_str())?),
+                (local.clone(), local_dir(d.join("right").to_str())?),
+            ),
+            None => {
+                let mut opener = Opener::from_default_files()?;
+                let left = open_arg(&mut opener, &local, args.left.as_deref()).await?;
+                let right = match args.right.as_deref() {
+                    Some(r) => open_arg(&mut opener, &local, Some(r)).await?,
+                    None => left.clone(),
+                };
+                // A profile's `share_host` (DDNS, myQNAPcloud) goes into its URLs.
+                for arg in [args.left.as_deref(), args.right.as_deref()]
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Ok(Target::Remote { remote, .. }) = opener.parse(arg)
+                        && let Some(host) = remote.share_host.clone()
+                    {
+                        let vfs = if Some(arg) == args.left.as_deref() {
+                            &left.0
+                        } else {
+                            &right.0
+                        };
+                        share_hosts.insert(vfs.label(), host);
+                    }
+                }
+                (left, right)
+            }
+        };
+        let mut left_pane = Pane::new(lvfs, left);
+        let mut right_pane = Pane::new(rvfs, right);
+        left_pane.show_hidden = config.ui.show_hidden;
+        right_pane.show_hidden = config.ui.show_hidden;
+        let (mut app, cmds) = App::new(left_pane, right_pane, keymap, theme);
+        app.time_offset = offset;
+        app.share = ShareState::new(&config.share.expire, config.share.access_code);
+        app.share.hosts = share_hosts;
+        if let Some(e) = key_errors.first() {
+            app.set_status(format!("config: {e}"), true);
+        }
+
         let guard = TermGuard::enter().context("cannot set up the terminal")?;
         let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
         let terminal = ratatui::Terminal::new(backend)?;
