@@ -498,4 +498,21 @@ mod tests {
         assert_eq!(remaining_lifetime(Some(5 * 3_600 - 100), 0), "5h");
         assert_eq!(remaining_lifetime(Some(10), 0), "1m");
     }
+
+    #[test]
+    fn form_checks_what_was_typed() {
+        let paths = vec![VPath::parse("/Public/a.txt").unwrap()];
+        let mut form = ShareForm::for_new(Side::Right, paths, "7d", true);
+        assert_eq!(form.title, "Share a.txt");
+        let (expire, code) = form.values().unwrap();
+        assert_eq!(expire, Some(7 * 86_400));
+        assert_eq!(code.map(|c| c.len()), Some(8), "a generated code");
+        form.code = Input::new("no spaces".into());
+        assert!(form.values().unwrap_err().starts_with("Access code:"));
+        form.code = Input::new(String::new());
+        form.expire = Input::new("soon".into());
+        assert!(form.values().unwrap_err().starts_with("Expiry:"));
+        form.expire = Input::new("never".into());
+        assert_eq!(form.values().unwrap(), (None, None));
+    }
 }
