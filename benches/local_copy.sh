@@ -75,7 +75,8 @@ run_case() { # name src-item
     printf '%-12s round %d: cp %8.3fs  nascmd %8.3fs  ratio %s\n' "$name" "$i" "$t_cp" "$t_nc" "${ratios[-1]}"
   done
   local median
-  median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+  median=$(printf '%s\n' "${ratios[@]}" | sort -n |
+    awk '{ a[NR] = $1 } END { printf "%.3f", (a[int((NR + 1) / 2)] + a[int(NR / 2) + 1]) / 2 }')
   printf '%-12s median ratio (nascmd speed / cp speed): %s   peak RSS: nascmd %d KiB, cp %d KiB\n' \
     "$name" "$median" "$nc_rss" "$cp_rss"
 }

@@ -6,9 +6,9 @@
 //!   `local` backend.
 //! - `nas`: the QNAP and Freebox backends (HTTP clients behind `Vfs`).
 //! - [`jobs`]: the job engine (copy, move, delete, upload, download) with its safety rules.
-//! - `app`: all UI state, changed only by `App::update(Msg) -> Vec<Cmd>`; no I/O.
-//! - `ui`: pure drawing of `&App` with ratatui.
-//! - `runtime`: the one loop that owns the terminal and runs the effects.
+//! - [`app`]: all UI state, changed only by `App::update(Msg) -> Vec<Cmd>`; no I/O.
+//! - [`ui`]: pure drawing of `&App` with ratatui.
+//! - [`runtime`]: the one loop that owns the terminal and runs the effects.
 //! - [`emulator`]: QNAP and Freebox emulators (axum) over a real folder.
 //! - [`cli`]: argument parsing and the non-interactive subcommands.
 //! - [`clipboard`]: copying text by the system clipboard or OSC 52 (bytes for the runtime).
@@ -21,12 +21,18 @@ pub mod app;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
+pub mod demo;
 pub mod emulator;
 pub mod jobs;
+pub mod keymap;
+pub mod logging;
 pub mod names;
 pub mod nas;
 pub mod remotes;
+pub mod runtime;
 pub mod secret;
 pub mod share_format;
+pub mod theme;
 pub mod ui;
 pub mod vfs;
+pub mod viewer;

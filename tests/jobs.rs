@@ -279,6 +279,41 @@ async fn local_move_is_a_rename() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn move_into_an_existing_folder_merges_and_keeps_skipped_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let dst = tmp.path().join("dst");
+    write(&src.join("docs/new.txt"), b"new");
+    write(&src.join("docs/sub/deep.txt"), b"deep");
+    write(&src.join("docs/clash.txt"), b"mine");
+    write(&dst.join("docs/clash.txt"), b"theirs");
+    write(&dst.join("docs/other.txt"), b"other");
+    let mut s = spec(
+        JobKind::Move,
+        local(),
+        vec![vp(&src.join("docs"))],
+        Some((local(), vp(&dst))),
+    );
+    s.conflict = ConflictPolicy::Skip;
+
+    let (report, _) = run(s).await;
+
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!((report.items_done, report.items_skipped), (2, 1));
+    let moved: Vec<_> = tree(&dst.join("docs")).into_keys().collect();
+    assert_eq!(moved, ["clash.txt", "new.txt", "other.txt", "sub/deep.txt"]);
+    assert_eq!(
+        std::fs::read(dst.join("docs/clash.txt")).unwrap(),
+        b"theirs"
+    );
+    // The skipped file stays, and so does its folder; everything else left the source.
+    assert_eq!(
+        tree(&src).into_keys().collect::<Vec<_>>(),
+        ["docs/clash.txt"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn move_across_devices_copies_then_deletes_the_source() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
@@ -560,6 +595,39 @@ async fn a_symlink_to_a_file_is_reported_not_copied() {
     assert!(report.failed[0].path.ends_with("/src/link"));
     assert!(report.failed[0].message.contains("symbolic links"));
     assert_eq!(tree(&dst).into_keys().collect::<Vec<_>>(), ["src/real.txt"]);
+}
+
+/// Regression: a link to a folder outside the tree was once walked like a folder, so a
+/// move (copy + delete) emptied the folder it pointed to. Links are never followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_to_an_outside_folder_is_never_walked_or_emptied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    write(&outside.join("precious.txt"), b"keep me");
+    let src = tmp.path().join("src");
+    write(&src.join("real.txt"), b"real");
+    std::os::unix::fs::symlink(&outside, src.join("link")).unwrap();
+    let dst = tmp.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+
+    let (copy, _) = run(spec(
+        JobKind::Copy,
+        local(),
+        vec![vp(&src)],
+        Some((local(), vp(&dst))),
+    ))
+    .await;
+    assert_eq!(copy.failed.len(), 1, "{:?}", copy.failed);
+    assert!(copy.failed[0].path.ends_with("/src/link"));
+    assert!(!dst.join("src/link/precious.txt").exists());
+
+    let (delete, _) = run(spec(JobKind::Delete, local(), vec![vp(&src)], None)).await;
+    assert!(delete.failed.is_empty(), "{:?}", delete.failed);
+    assert!(!src.exists());
+    assert_eq!(
+        std::fs::read(outside.join("precious.txt")).unwrap(),
+        b"keep me"
+    );
 }
 
 // ---------------------------------------------------------------- delete

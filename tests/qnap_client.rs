@@ -905,3 +905,27 @@ mod through_jobs {
         assert_eq!(leftovers.len(), 1, "temporary files left behind");
     }
 }
+
+/// A NAS with "force SSL" redirects plain HTTP; the login says where to go instead of
+/// failing as a wrong password.
+#[tokio::test]
+async fn redirect_to_https_is_explained() {
+    let app = axum::Router::new().fallback(|| async {
+        axum::response::Redirect::permanent("https://nas.example.org:443/cgi-bin/authLogin.cgi?x=1")
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let err = QnapVfs::connect(QnapConfig {
+        base_url: format!("http://{addr}"),
+        user: "alice".into(),
+        password: Secret::new("pw"),
+        ..QnapConfig::default()
+    })
+    .await
+    .err()
+    .unwrap();
+    let msg = err.to_string();
+    assert!(msg.contains("https://nas.example.org"), "{msg}");
+    assert!(!msg.contains("x=1"), "{msg}");
+}

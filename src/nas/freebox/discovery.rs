@@ -107,7 +107,17 @@ pub async fn probe(base_url: &str) -> VfsResult<ApiRoot> {
 /// `GET {base}/api_version` and the API root to use.
 pub async fn discover(http: &reqwest::Client, base_url: &str) -> VfsResult<ApiRoot> {
     let origin = normalise_base(base_url)?;
-    let resp = http.get(format!("{origin}/api_version")).send().await?;
+    let resp = http
+        .get(format!("{origin}/api_version"))
+        .send()
+        .await
+        .map_err(|e| match crate::nas::tls::certificate_rejection(&e) {
+            // Say it plainly: retrying will not help, trusting the certificate will.
+            Some(problem) => VfsError::Protocol(format!(
+                "{origin} presented a TLS certificate that is not trusted ({problem:?})"
+            )),
+            None => VfsError::from(e),
+        })?;
     let status = resp.status();
     let body = resp.bytes().await?;
     if status.is_server_error() {

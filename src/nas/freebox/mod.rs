@@ -9,7 +9,7 @@
 //! - `download`, `upload`, `upload_legacy`: `dl/` with `Range`; WebSocket upload (v4+),
 //!   two-step HTTP upload (v1–v3).
 //! - `share`: share links.
-//! - `tls`: Free's root CAs as extra trust anchors.
+//! - `tls`: the HTTP client on the shared trust (`nas::tls`, with Free's root CAs).
 //! - `vfs`: [`FreeboxVfs`], the `Vfs` implementation.
 
 mod api;

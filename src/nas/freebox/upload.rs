@@ -67,7 +67,7 @@ async fn connect(api: &Api) -> VfsResult<Socket> {
     api.with_session(|token| {
         let key = generate_key();
         let req = api
-            .upgrade_http
+            .http
             .get(&url)
             .header(AUTH_HEADER, token.expose())
             .header(CONNECTION, "Upgrade")

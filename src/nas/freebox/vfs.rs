@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::api::Api;
 use super::discovery::{WS_UPLOAD_MAJOR, discover};
 use super::{download, fs, paths, share, tasks, tls, upload, upload_legacy};
+use crate::nas::tls::Trust;
 use crate::secret::Secret;
 use crate::vfs::{
     ByteReader, Capabilities, Entry, ListStream, ProgressFn, ServerConflict, ShareLink,
@@ -34,32 +35,19 @@ impl FreeboxVfs {
     /// Discovers the API version and opens a session (so a revoked token or a missing
     /// permission is reported now, in plain words).
     pub async fn connect(cfg: FreeboxConfig) -> VfsResult<FreeboxVfs> {
-        Self::connect_with_extra_roots(cfg, None).await
+        Self::connect_with_trust(cfg, &Trust::freebox()).await
     }
 
-    /// [`FreeboxVfs::connect`], also trusting the CA certificates of a PEM bundle
-    /// (a box reached through a reverse proxy with its own CA).
-    pub async fn connect_with_extra_roots(
-        cfg: FreeboxConfig,
-        extra_ca_pem: Option<&[u8]>,
-    ) -> VfsResult<FreeboxVfs> {
-        let extra = match extra_ca_pem {
-            Some(pem) => tls::extra_roots(pem)?,
-            None => Vec::new(),
-        };
-        let http = tls::http_client_with(&extra)?;
+    /// [`FreeboxVfs::connect`] with another TLS trust: extra roots (a box behind a
+    /// reverse proxy with its own CA) or a pinned certificate.
+    pub async fn connect_with_trust(cfg: FreeboxConfig, trust: &Trust) -> VfsResult<FreeboxVfs> {
+        let http = tls::http_client_with(trust)?;
         let root = discover(&http, &cfg.base_url).await?;
         let host = reqwest::Url::parse(&root.origin)
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_default();
-        let api = Api::new(
-            http,
-            tls::upgrade_client_with(&extra)?,
-            root,
-            cfg.app_id,
-            cfg.app_token,
-        );
+        let api = Api::new(http, root, cfg.app_id, cfg.app_token);
         api.session().await?;
         Ok(FreeboxVfs {
             api: Arc::new(api),

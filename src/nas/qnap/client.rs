@@ -72,14 +72,16 @@ impl Client {
         }
         base.set_query(None);
         base.set_fragment(None);
-        let builder = reqwest::Client::builder()
+        let http = tls::client_builder(cfg)?
             .user_agent(concat!("nascmd/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(15))
             .read_timeout(Duration::from_secs(90))
             .pool_idle_timeout(Duration::from_secs(50))
             .pool_max_idle_per_host(32)
-            .tcp_nodelay(true);
-        let http = tls::configure(builder, cfg)?
+            .tcp_nodelay(true)
+            // A redirect would turn the login POST into a GET without its form; say
+            // where the NAS points instead (e.g. http:8080 → https with "force SSL").
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|_| VfsError::Network("could not set up the HTTP client".into()))?;
         let client = Client {
@@ -159,6 +161,9 @@ impl Client {
             .send()
             .await?;
         let status = resp.status();
+        if status.is_redirection() {
+            return Err(redirect_error(&resp));
+        }
         if !status.is_success() {
             return Err(http_error(status));
         }
@@ -302,6 +307,23 @@ impl Client {
 /// Exponential backoff: 200 ms, 400 ms, 800 ms, … capped at 5 s.
 pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((200u64 << attempt.min(5)).min(5000))
+}
+
+/// A redirect, reported with the origin it points to (never the full location, which
+/// could echo a query string).
+fn redirect_error(resp: &reqwest::Response) -> VfsError {
+    let target = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| resp.url().join(l).ok())
+        .map(|u| u.origin().ascii_serialization());
+    match target {
+        Some(origin) => VfsError::Protocol(format!(
+            "the NAS redirects to {origin}; connect to that address instead"
+        )),
+        None => VfsError::Protocol(format!("the NAS answered HTTP {}", resp.status())),
+    }
 }
 
 /// An HTTP-level failure (File Station reports its own errors with HTTP 200).

@@ -35,7 +35,6 @@ mod wire;
 
 pub use auth::ez_encode;
 pub use paths::share_path_from_disk;
-pub use tls::{fingerprint as cert_fingerprint, probe_certificate};
 pub use vfs::QnapVfs;
 
 use crate::secret::Secret;
@@ -52,7 +51,7 @@ pub struct QnapConfig {
     pub second_factor: Option<String>,
     /// Extra trusted root certificate(s), PEM, for a NAS with its own CA.
     pub extra_root_pem: Option<Vec<u8>>,
-    /// SHA-256 fingerprint (`AB:CD:…`, as [`probe_certificate`] reports it) of the NAS's
-    /// own certificate, accepted even when self-signed: trust on first use.
+    /// SHA-256 fingerprint (`AB:CD:…`, as `nas::tls::probe_certificate` reports it) of
+    /// the NAS's own certificate, accepted even when self-signed: trust on first use.
     pub cert_sha256: Option<String>,
 }

@@ -1,0 +1,424 @@
+//! What each action does, and what the answers of dialogs start (jobs, mkdir, ...).
+
+use crate::jobs::{ConflictAnswer, ConflictPolicy, JobKind, JobSpec};
+use crate::keymap::Action;
+use crate::names::escape;
+use crate::vfs::{EntryKind, VPath, VfsHandle, check_name};
+use crate::viewer::Viewer;
+
+use super::dialog::{Confirmed, Dialog, InputPurpose, Outcome};
+use super::pane::Row;
+use super::sort::SortKey;
+use super::{App, Cmd, Mode, Side};
+
+impl App {
+    pub(super) fn do_action(&mut self, action: Action) -> Vec<Cmd> {
+        let side = self.active;
+        let page = self.page_height(side).max(2) as isize - 1;
+        match action {
+            Action::Up => self.pane_mut(side).move_cursor(-1),
+            Action::Down => self.pane_mut(side).move_cursor(1),
+            Action::PageUp => self.pane_mut(side).move_cursor(-page),
+            Action::PageDown => self.pane_mut(side).move_cursor(page),
+            Action::Home => self.pane_mut(side).set_cursor(0),
+            Action::End => self.pane_mut(side).set_cursor(usize::MAX),
+            Action::Open => return self.open_current(),
+            Action::Parent => return self.go_up(side),
+            Action::SwitchPane => self.active = side.other(),
+            Action::Select => {
+                if self.pane_mut(side).toggle_current() {
+                    self.pane_mut(side).move_cursor(1);
+                }
+            }
+            Action::InvertSelection => self.pane_mut(side).invert_selection(),
+            Action::SelectGlob | Action::UnselectGlob => {
+                let select = action == Action::SelectGlob;
+                let title = if select { "Select" } else { "Unselect" };
+                self.dialogs.push(Dialog::input(
+                    title,
+                    "Names matching (e.g. *.txt):",
+                    "*",
+                    InputPurpose::SelectGlob { side, select },
+                ));
+            }
+            Action::Reload => return self.reload_both(),
+            Action::Filter => {
+                let value = self.active_pane().filter.clone();
+                self.mode = Mode::Filter(tui_input::Input::new(value));
+            }
+            Action::Jump => self.mode = Mode::Jump(String::new()),
+            Action::ToggleHidden => {
+                for pane in &mut self.panes {
+                    pane.show_hidden = !pane.show_hidden;
+                    pane.rebuild_view();
+                }
+            }
+            Action::SortName => self.sort_by(SortKey::Name),
+            Action::SortExtension => self.sort_by(SortKey::Extension),
+            Action::SortSize => self.sort_by(SortKey::Size),
+            Action::SortTime => self.sort_by(SortKey::Time),
+            Action::SortReverse => {
+                let pane = self.pane_mut(side);
+                pane.sort.reverse = !pane.sort.reverse;
+                pane.resort();
+            }
+            Action::Jobs => {
+                if !self.jobs.items.is_empty() {
+                    self.mode = Mode::Jobs;
+                }
+            }
+            Action::Help => self.dialogs.push(Dialog::Help { scroll: 0 }),
+            Action::View => return self.view_current(),
+            Action::Copy | Action::Move => return self.ask_transfer(action == Action::Copy),
+            Action::Mkdir => self.dialogs.push(Dialog::input(
+                "Make folder",
+                "Name of the new folder:",
+                "",
+                InputPurpose::Mkdir { side },
+            )),
+            Action::Delete => self.ask_delete(),
+            Action::Quit => return self.ask_quit(),
+            Action::Suspend => return vec![Cmd::Suspend],
+        }
+        Vec::new()
+    }
+
+    fn sort_by(&mut self, key: SortKey) {
+        let pane = self.pane_mut(self.active);
+        if pane.sort.key == key {
+            pane.sort.reverse = !pane.sort.reverse;
+        } else {
+            pane.sort.key = key;
+            pane.sort.reverse = false;
+        }
+        pane.resort();
+    }
+
+    fn open_current(&mut self) -> Vec<Cmd> {
+        let side = self.active;
+        let pane = self.pane(side);
+        match pane.current() {
+            Some(Row::Parent) => self.go_up(side),
+            // A symbolic link is tried as a folder; if it points to a file, listing fails
+            // and the status line says so (F3 views it).
+            Some(Row::Entry(e)) if e.is_dir() || e.kind == EntryKind::Symlink => {
+                match pane.cwd.join(&e.name) {
+                    Ok(dir) => self.list(side, dir, None),
+                    Err(err) => {
+                        self.set_status(err.to_string(), true);
+                        Vec::new()
+                    }
+                }
+            }
+            Some(Row::Entry(_)) => self.view_current(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Up one folder; the cursor lands on the folder we came from.
+    fn go_up(&mut self, side: Side) -> Vec<Cmd> {
+        let cwd = self.pane(side).cwd.clone();
+        if cwd.is_root() {
+            return Vec::new();
+        }
+        self.list(side, cwd.parent(), Some(cwd.name().to_owned()))
+    }
+
+    fn view_current(&mut self) -> Vec<Cmd> {
+        let pane = self.active_pane();
+        let Some(e) = pane.current_entry().filter(|e| !e.is_dir()) else {
+            return Vec::new();
+        };
+        let Ok(path) = pane.cwd.join(&e.name) else {
+            return Vec::new();
+        };
+        let (vfs, size) = (pane.vfs.clone(), e.size);
+        let req = self.next_req();
+        let (viewer, cmd) = Viewer::open(vfs, path, size, req);
+        self.viewer = Some(viewer);
+        self.fit_to_screen();
+        vec![cmd]
+    }
+
+    fn ask_transfer(&mut self, copy: bool) -> Vec<Cmd> {
+        let side = self.active;
+        let sources = self.pane(side).targets();
+        if sources.is_empty() {
+            return Vec::new();
+        }
+        let what = describe(&sources);
+        let target = self.pane(side.other()).cwd.as_str().to_owned();
+        let (title, verb) = if copy {
+            ("Copy", "Copy")
+        } else {
+            ("Move / rename", "Move")
+        };
+        let purpose = if copy {
+            InputPurpose::Copy { side, sources }
+        } else {
+            InputPurpose::Move { side, sources }
+        };
+        self.dialogs.push(Dialog::input(
+            title,
+            &format!("{verb} {what} to:"),
+            &target,
+            purpose,
+        ));
+        Vec::new()
+    }
+
+    fn ask_delete(&mut self) {
+        let side = self.active;
+        let paths = self.pane(side).targets();
+        if paths.is_empty() {
+            return;
+        }
+        self.dialogs.push(Dialog::Confirm {
+            title: "Delete".into(),
+            lines: vec![format!("Delete {}?", describe(&paths))],
+            action: Confirmed::Delete { side, paths },
+            yes_focused: true,
+        });
+    }
+
+    fn ask_quit(&mut self) -> Vec<Cmd> {
+        if self.jobs.running() == 0 {
+            self.quit = true;
+            return vec![Cmd::Quit];
+        }
+        self.dialogs.push(Dialog::Confirm {
+            title: "Quit".into(),
+            lines: vec![format!(
+                "{} job(s) still running. Cancel them and quit?",
+                self.jobs.running()
+            )],
+            action: Confirmed::Quit,
+            yes_focused: false,
+        });
+        Vec::new()
+    }
+
+    pub(super) fn apply_outcome(&mut self, outcome: Outcome) -> Vec<Cmd> {
+        if outcome == Outcome::Stay {
+            return Vec::new();
+        }
+        self.dialogs.pop();
+        match outcome {
+            Outcome::Stay | Outcome::Dismissed => Vec::new(),
+            Outcome::Confirmed(c) => self.confirmed(c),
+            Outcome::Submitted(purpose, text) => self.submitted(purpose, text),
+            Outcome::ConflictAnswered {
+                job,
+                answer,
+                apply_to_all,
+            } => vec![Cmd::AnswerConflict {
+                id: job,
+                answer,
+                apply_to_all,
+            }],
+            Outcome::ConflictRename {
+                job,
+                suggested,
+                apply_to_all,
+            } => {
+                self.dialogs.push(Dialog::input(
+                    "Rename",
+                    "Write the new file under the name:",
+                    &suggested,
+                    InputPurpose::ConflictRename { job, apply_to_all },
+                ));
+                Vec::new()
+            }
+            Outcome::ConflictCancelJob(job) => {
+                if let Some(j) = self.jobs.get_mut(job) {
+                    j.cancelling = true;
+                }
+                vec![
+                    Cmd::CancelJob(job),
+                    Cmd::AnswerConflict {
+                        id: job,
+                        answer: ConflictAnswer::Skip,
+                        apply_to_all: true,
+                    },
+                ]
+            }
+        }
+    }
+
+    fn confirmed(&mut self, c: Confirmed) -> Vec<Cmd> {
+        match c {
+            Confirmed::Delete { side, paths } => {
+                let title = format!("Delete {}", describe(&paths));
+                let pane = self.pane_mut(side);
+                pane.selected.clear();
+                let spec = JobSpec {
+                    kind: JobKind::Delete,
+                    src: pane.vfs.clone(),
+                    sources: paths,
+                    dst: None,
+                    rename_to: None,
+                    conflict: ConflictPolicy::Skip,
+                };
+                vec![Cmd::StartJob { spec, title }]
+            }
+            Confirmed::CancelJob(id) => {
+                if let Some(j) = self.jobs.get_mut(id) {
+                    j.cancelling = true;
+                }
+                vec![Cmd::CancelJob(id)]
+            }
+            Confirmed::Quit => {
+                self.quit = true;
+                let mut cmds: Vec<Cmd> = self
+                    .jobs
+                    .items
+                    .iter()
+                    .map(|j| Cmd::CancelJob(j.id))
+                    .collect();
+                cmds.push(Cmd::Quit);
+                cmds
+            }
+        }
+    }
+
+    fn submitted(&mut self, purpose: InputPurpose, text: String) -> Vec<Cmd> {
+        let result = match purpose {
+            InputPurpose::Copy { side, sources } => {
+                self.transfer(side, sources, &text, JobKind::Copy)
+            }
+            InputPurpose::Move { side, sources } => {
+                self.transfer(side, sources, &text, JobKind::Move)
+            }
+            InputPurpose::Mkdir { side } => self.mkdir(side, &text),
+            InputPurpose::SelectGlob { side, select } => self.select_glob(side, &text, select),
+            InputPurpose::ConflictRename { job, apply_to_all } => check_name(text.trim())
+                .map(|()| {
+                    vec![Cmd::AnswerConflict {
+                        id: job,
+                        answer: ConflictAnswer::Rename(text.trim().to_owned()),
+                        apply_to_all,
+                    }]
+                })
+                .map_err(|e| e.to_string()),
+        };
+        result.unwrap_or_else(|e| {
+            self.dialogs.push(Dialog::error("Error", vec![e]));
+            Vec::new()
+        })
+    }
+
+    /// Where a typed target points: an absolute path is on the other pane's backend, a
+    /// relative one is below this pane's folder.
+    fn resolve(&self, side: Side, text: &str) -> Result<(VfsHandle, VPath), String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("No target given".into());
+        }
+        if text.starts_with('/') {
+            let other = self.pane(side.other());
+            let p = VPath::parse(text).map_err(|e| e.to_string())?;
+            Ok((other.vfs.clone(), p))
+        } else {
+            let pane = self.pane(side);
+            let p = pane.cwd.join_rel(text).map_err(|e| e.to_string())?;
+            Ok((pane.vfs.clone(), p))
+        }
+    }
+
+    /// True when a pane shows `path` as a folder (its cwd, or a folder entry in it).
+    fn known_folder(&self, path: &VPath) -> bool {
+        self.panes.iter().any(|p| {
+            p.cwd == *path
+                || (p.cwd == path.parent()
+                    && p.entries()
+                        .iter()
+                        .any(|e| e.is_dir() && e.name == path.name()))
+        })
+    }
+
+    fn transfer(
+        &mut self,
+        side: Side,
+        sources: Vec<VPath>,
+        text: &str,
+        kind: JobKind,
+    ) -> Result<Vec<Cmd>, String> {
+        let (dst_vfs, target) = self.resolve(side, text)?;
+        let into_folder =
+            sources.len() > 1 || text.trim().ends_with('/') || self.known_folder(&target);
+        let (dst_dir, rename_to) = if into_folder || target.is_root() {
+            (target, None)
+        } else {
+            (target.parent(), Some(target.name().to_owned()))
+        };
+        let src = self.pane(side).vfs.clone();
+        let same_backend = std::sync::Arc::ptr_eq(&src, &dst_vfs);
+        for s in &sources {
+            if same_backend && dst_dir.starts_with(s) {
+                return Err(format!("Cannot copy or move {s} into itself"));
+            }
+            let same_place =
+                dst_dir == s.parent() && rename_to.as_deref().is_none_or(|n| n == s.name());
+            if same_backend && same_place {
+                return Err(format!("{s} is already there"));
+            }
+        }
+        let verb = if kind == JobKind::Copy {
+            "Copy"
+        } else {
+            "Move"
+        };
+        let title = format!("{verb} {} to {}", describe(&sources), dst_dir);
+        self.pane_mut(side).selected.clear();
+        let spec = JobSpec {
+            kind,
+            src,
+            sources,
+            dst: Some((dst_vfs, dst_dir)),
+            rename_to,
+            conflict: ConflictPolicy::Ask,
+        };
+        Ok(vec![Cmd::StartJob { spec, title }])
+    }
+
+    fn mkdir(&mut self, side: Side, text: &str) -> Result<Vec<Cmd>, String> {
+        let pane = self.pane(side);
+        let (vfs, path) = (pane.vfs.clone(), self.resolve_in(side, text)?);
+        Ok(vec![Cmd::Mkdir { side, vfs, path }])
+    }
+
+    /// A typed path on this pane's own backend (absolute, or below its folder).
+    fn resolve_in(&self, side: Side, text: &str) -> Result<VPath, String> {
+        let text = text.trim();
+        let pane = self.pane(side);
+        if text.is_empty() {
+            return Err("No name given".into());
+        }
+        if text.starts_with('/') {
+            VPath::parse(text).map_err(|e| e.to_string())
+        } else {
+            pane.cwd.join_rel(text).map_err(|e| e.to_string())
+        }
+    }
+
+    fn select_glob(&mut self, side: Side, text: &str, select: bool) -> Result<Vec<Cmd>, String> {
+        let glob = globset::GlobBuilder::new(text.trim())
+            .case_insensitive(true)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("Bad pattern: {e}"))?
+            .compile_matcher();
+        let n = self.pane_mut(side).select_matching(&glob, select);
+        let verb = if select { "Selected" } else { "Unselected" };
+        self.set_status(format!("{verb} {n} entries"), false);
+        Ok(Vec::new())
+    }
+}
+
+/// `"notes.txt"` or `"12 items"`, for dialog text.
+fn describe(paths: &[VPath]) -> String {
+    match paths {
+        [one] => format!("\"{}\"", escape(one.name())),
+        many => format!("{} items", many.len()),
+    }
+}

@@ -1,0 +1,107 @@
+//! The jobs panel's state: one row per running job, folded from `JobEvent`s.
+
+use crate::jobs::{JobId, JobKind, JobProgress, JobReport};
+
+#[derive(Clone, Debug)]
+pub struct JobView {
+    pub id: JobId,
+    pub kind: JobKind,
+    pub title: String,
+    pub progress: JobProgress,
+    /// Cancel was asked; waiting for the job to stop.
+    pub cancelling: bool,
+}
+
+impl JobView {
+    /// 0.0..=1.0 by bytes (or by items when there are no bytes to count).
+    pub fn ratio(&self) -> f64 {
+        let p = &self.progress;
+        let r = if p.bytes_total > 0 {
+            p.bytes_done as f64 / p.bytes_total as f64
+        } else if p.items_total > 0 {
+            p.items_done as f64 / p.items_total as f64
+        } else {
+            0.0
+        };
+        r.clamp(0.0, 1.0)
+    }
+
+    /// Seconds left at the current rate, when it can be told.
+    pub fn eta_secs(&self) -> Option<u64> {
+        let p = &self.progress;
+        if p.planning || p.rate < 1.0 || p.bytes_total < p.bytes_done {
+            return None;
+        }
+        Some(((p.bytes_total - p.bytes_done) as f64 / p.rate).ceil() as u64)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct JobsList {
+    pub items: Vec<JobView>,
+    pub cursor: usize,
+}
+
+impl JobsList {
+    pub fn running(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn get_mut(&mut self, id: JobId) -> Option<&mut JobView> {
+        self.items.iter_mut().find(|j| j.id == id)
+    }
+
+    pub fn started(&mut self, id: JobId, kind: JobKind, title: String) {
+        match self.get_mut(id) {
+            Some(j) => {
+                if !title.is_empty() {
+                    j.title = title;
+                }
+            }
+            None => self.items.push(JobView {
+                id,
+                kind,
+                title,
+                progress: JobProgress::default(),
+                cancelling: false,
+            }),
+        }
+    }
+
+    /// Removes a finished job and returns its view.
+    pub fn finish(&mut self, id: JobId) -> Option<JobView> {
+        let pos = self.items.iter().position(|j| j.id == id)?;
+        let job = self.items.remove(pos);
+        self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
+        Some(job)
+    }
+
+    pub fn selected(&self) -> Option<&JobView> {
+        self.items.get(self.cursor)
+    }
+}
+
+/// One-line summary of a finished job for the status line.
+pub fn summary(kind: JobKind, report: &JobReport) -> String {
+    let verb = match kind {
+        JobKind::Copy => "Copied",
+        JobKind::Move => "Moved",
+        JobKind::Delete => "Deleted",
+    };
+    let size = humansize::format_size(report.bytes_done, humansize::BINARY);
+    let mut s = if kind == JobKind::Delete {
+        format!("{verb} {} item(s)", report.items_done)
+    } else {
+        format!("{verb} {} item(s), {size}", report.items_done)
+    };
+    if report.items_skipped > 0 {
+        s.push_str(&format!(", {} skipped", report.items_skipped));
+    }
+    if !report.failed.is_empty() {
+        s.push_str(&format!(", {} failed", report.failed.len()));
+    }
+    if report.cancelled {
+        s.push_str(" (cancelled)");
+    }
+    s
+}

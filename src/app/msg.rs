@@ -1,0 +1,149 @@
+//! What flows into `App::update` (`Msg`) and what comes out of it (`Cmd`).
+//!
+//! Every I/O result comes back as a `Msg` tagged with the request id the app handed out,
+//! so a listing for a folder the user has already left is recognised and dropped.
+
+use std::fmt;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::jobs::{ConflictAnswer, JobEvent, JobId, JobKind, JobSpec};
+use crate::vfs::{Entry, SpaceInfo, VPath, VfsHandle};
+
+/// Which of the two panes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+impl Side {
+    pub fn index(self) -> usize {
+        match self {
+            Side::Left => 0,
+            Side::Right => 1,
+        }
+    }
+
+    pub fn other(self) -> Side {
+        match self {
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
+        }
+    }
+}
+
+/// Id of one request the app made; results carry it back.
+pub type RequestId = u64;
+
+/// Everything that can change the app's state.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    /// Terminal size in cells.
+    Resize(u16, u16),
+    /// One page of a folder listing (`done` on the last one). Errors are already
+    /// rendered as user-facing text.
+    Listed {
+        side: Side,
+        req: RequestId,
+        page: Result<Vec<Entry>, String>,
+        done: bool,
+    },
+    Space {
+        side: Side,
+        req: RequestId,
+        space: Option<SpaceInfo>,
+    },
+    /// A quick operation (mkdir) finished; `focus` is the name to put the cursor on.
+    OpDone {
+        side: Side,
+        result: Result<(), String>,
+        focus: Option<String>,
+    },
+    /// The runtime started a job for `Cmd::StartJob`.
+    JobStarted {
+        id: JobId,
+        kind: JobKind,
+        title: String,
+    },
+    Job(JobEvent),
+    /// Bytes for the viewer, read from `offset`.
+    FileChunk {
+        req: RequestId,
+        offset: u64,
+        data: Result<Vec<u8>, String>,
+    },
+}
+
+/// Effects the runtime carries out; their results return as `Msg`s.
+pub enum Cmd {
+    List {
+        side: Side,
+        req: RequestId,
+        vfs: VfsHandle,
+        dir: VPath,
+    },
+    Space {
+        side: Side,
+        req: RequestId,
+        vfs: VfsHandle,
+        dir: VPath,
+    },
+    Mkdir {
+        side: Side,
+        vfs: VfsHandle,
+        path: VPath,
+    },
+    StartJob {
+        spec: JobSpec,
+        title: String,
+    },
+    CancelJob(JobId),
+    AnswerConflict {
+        id: JobId,
+        answer: ConflictAnswer,
+        apply_to_all: bool,
+    },
+    /// Read up to `len` bytes of a file from `offset` (the viewer's window).
+    ReadFile {
+        req: RequestId,
+        vfs: VfsHandle,
+        path: VPath,
+        offset: u64,
+        len: usize,
+    },
+    /// Stop the process like Ctrl-Z in a shell (terminal restored first).
+    Suspend,
+    Quit,
+}
+
+impl fmt::Debug for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cmd::List { side, req, dir, .. } => write!(f, "List({side:?}, #{req}, {dir})"),
+            Cmd::Space { side, dir, .. } => write!(f, "Space({side:?}, {dir})"),
+            Cmd::Mkdir { side, path, .. } => write!(f, "Mkdir({side:?}, {path})"),
+            Cmd::StartJob { spec, title } => write!(
+                f,
+                "StartJob({:?}, {title:?}, {:?} -> {:?}, rename {:?})",
+                spec.kind,
+                spec.sources,
+                spec.dst.as_ref().map(|(_, d)| d),
+                spec.rename_to
+            ),
+            Cmd::CancelJob(id) => write!(f, "CancelJob({id})"),
+            Cmd::AnswerConflict {
+                id,
+                answer,
+                apply_to_all,
+            } => write!(f, "AnswerConflict({id}, {answer:?}, all={apply_to_all})"),
+            Cmd::ReadFile {
+                req, path, offset, ..
+            } => write!(f, "ReadFile(#{req}, {path}, @{offset})"),
+            Cmd::Suspend => f.write_str("Suspend"),
+            Cmd::Quit => f.write_str("Quit"),
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! One pane: a backend handle, its current folder, the sorted entries, what is visible
+//! (hidden files, quick filter), the cursor, the selection and the listing in flight.
+//!
+//! A pane knows its backend only through the `Vfs` trait, so a NAS pane is the same type
+//! with another handle.
+
+use std::collections::HashSet;
+
+use crate::vfs::{Capabilities, Entry, SpaceInfo, VPath, VfsHandle};
+
+use super::msg::RequestId;
+use super::sort::SortSpec;
+
+/// A row as the pane shows it: the `..` row, or an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Row<'a> {
+    Parent,
+    Entry(&'a Entry),
+}
+
+/// A listing in flight.
+#[derive(Clone, Debug)]
+pub struct Loading {
+    pub req: RequestId,
+    pub dir: VPath,
+    /// Put the cursor on this name once it arrives (reload, or the folder we came from).
+    pub focus: Option<String>,
+    /// The first page has arrived and replaced the old entries.
+    pub started: bool,
+}
+
+pub struct Pane {
+    pub vfs: VfsHandle,
+    pub label: String,
+    pub caps: Capabilities,
+    pub cwd: VPath,
+    /// All entries of `cwd`, sorted, without `..`.
+    entries: Vec<Entry>,
+    /// Indices into `entries` of the visible ones, in order.
+    view: Vec<u32>,
+    /// Row index (row 0 is `..` when the folder has a parent).
+    pub cursor: usize,
+    /// First row shown.
+    pub scroll: usize,
+    pub selected: HashSet<String>,
+    pub sort: SortSpec,
+    pub show_hidden: bool,
+    /// Quick filter: only names containing this text (case-insensitive) are shown.
+    pub filter: String,
+    pub loading: Option<Loading>,
+    pub space: Option<SpaceInfo>,
+    pub space_req: RequestId,
+    /// The name the cursor should return to while pages keep arriving.
+    sticky: Option<String>,
+    /// Pages received but not merged yet (see `take_page`).
+    pending: Vec<Entry>,
+}
+
+impl Pane {
+    pub fn new(vfs: VfsHandle, cwd: VPath) -> Self {
+        Pane {
+            label: vfs.label(),
+            caps: vfs.capabilities(),
+            vfs,
+            cwd,
+            entries: Vec::new(),
+            view: Vec::new(),
+            cursor: 0,
+            scroll: 0,
+            selected: HashSet::new(),
+            sort: SortSpec::default(),
+            show_hidden: false,
+            filter: String::new(),
+            loading: None,
+            space: None,
+            space_req: 0,
+            sticky: None,
+            pending: Vec::new(),
+        }
+    }
+
+    fn has_parent_row(&self) -> bool {
+        !self.cwd.is_root()
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.view.len() + usize::from(self.has_parent_row())
+    }
+
+    pub fn row(&self, i: usize) -> Option<Row<'_>> {
+        let parent = usize::from(self.has_parent_row());
+        if i < parent {
+            return Some(Row::Parent);
+        }
+        let idx = *self.view.get(i - parent)?;
+        self.entries.get(idx as usize).map(Row::Entry)
+    }
+
+    pub fn current(&self) -> Option<Row<'_>> {
+        self.row(self.cursor)
+    }
+
+    pub fn current_entry(&self) -> Option<&Entry> {
+        match self.current() {
+            Some(Row::Entry(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// All entries (sorted), hidden and filtered ones included.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn visible_entries(&self) -> impl Iterator<Item = &Entry> {
+        self.view
+            .iter()
+            .filter_map(|&i| self.entries.get(i as usize))
+    }
+
+    /// Starts a new listing of `dir`; the old entries stay on screen until its first
+    /// page arrives.
+    pub fn begin_list(&mut self, req: RequestId, dir: VPath, focus: Option<String>) {
+        self.loading = Some(Loading {
+            req,
+            dir,
+            focus,
+            started: false,
+        });
+    }
+
+    /// Takes one page of the listing `req`. Returns false when it was stale (dropped).
+    pub fn take_page(&mut self, req: RequestId, page: Vec<Entry>, done: bool) -> bool {
+        let Some(loading) = self.loading.as_mut().filter(|l| l.req == req) else {
+            return false;
+        };
+        let first = !loading.started;
+        if first {
+            loading.started = true;
+            let same_dir = loading.dir == self.cwd;
+            self.sticky = loading.focus.clone();
+            self.cwd = loading.dir.clone();
+            self.entries.clear();
+            self.view.clear();
+            if !same_dir {
+                self.selected.clear();
+                self.filter.clear();
+                self.scroll = 0;
+            }
+            self.cursor = 0;
+        } else if self.sticky.is_none() {
+            self.sticky = self.current_name();
+        }
+        // Pages are merged when they add up to as many entries as are shown (and at the
+        // end): the first page shows at once, and a folder of n entries costs about one
+        // sort in total instead of one merge per page.
+        if first {
+            self.pending.clear();
+        }
+        self.pending.extend(page);
+        if first || done || self.pending.len() >= self.entries.len() {
+            self.merge_pending();
+        }
+        if done {
+            self.loading = None;
+            let names: HashSet<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
+            self.selected.retain(|n| names.contains(n.as_str()));
+            self.sticky = None;
+        }
+        true
+    }
+
+    fn merge_pending(&mut self) {
+        let page = std::mem::take(&mut self.pending);
+        let entries = std::mem::take(&mut self.entries);
+        self.entries = self.sort.merge(entries, page);
+        self.rebuild_view();
+    }
+
+    /// The listing `req` failed; returns false when it was stale.
+    pub fn list_failed(&mut self, req: RequestId) -> bool {
+        if self.loading.as_ref().is_some_and(|l| l.req == req) {
+            if !self.pending.is_empty() {
+                // Keep what arrived before the failure.
+                self.merge_pending();
+            }
+            self.loading = None;
+            self.sticky = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn current_name(&self) -> Option<String> {
+        match self.current()? {
+            Row::Parent => Some("..".to_owned()),
+            Row::Entry(e) => Some(e.name.clone()),
+        }
+    }
+
+    /// Recomputes the visible rows and puts the cursor back on the entry it was on.
+    pub fn rebuild_view(&mut self) {
+        let keep = self.sticky.take().or_else(|| self.current_name());
+        let needle = self.filter.to_lowercase();
+        self.view = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| self.show_hidden || !e.is_hidden())
+            .filter(|(_, e)| needle.is_empty() || contains_ignore_case(&e.name, &needle))
+            .map(|(i, _)| i as u32)
+            .collect();
+        match keep {
+            Some(name) if self.focus_name(&name) => {
+                if self.loading.as_ref().is_some_and(|l| l.started) {
+                    self.sticky = Some(name);
+                }
+            }
+            Some(name) => {
+                // Not there (yet): remember it while pages are still arriving.
+                if self.loading.as_ref().is_some_and(|l| l.started) {
+                    self.sticky = Some(name);
+                }
+                self.clamp_cursor();
+            }
+            None => self.clamp_cursor(),
+        }
+    }
+
+    /// Moves the cursor to the row named `name`; false when no such row is visible.
+    pub fn focus_name(&mut self, name: &str) -> bool {
+        if name == ".." && self.has_parent_row() {
+            self.cursor = 0;
+            return true;
+        }
+        let parent = usize::from(self.has_parent_row());
+        match self
+            .view
+            .iter()
+            .position(|&i| self.entries[i as usize].name == name)
+        {
+            Some(pos) => {
+                self.cursor = pos + parent;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn clamp_cursor(&mut self) {
+        let n = self.row_count();
+        self.cursor = if n == 0 { 0 } else { self.cursor.min(n - 1) };
+    }
+
+    /// Moves the cursor by `delta` rows, clamped to the listing.
+    pub fn move_cursor(&mut self, delta: isize) {
+        let n = self.row_count();
+        if n == 0 {
+            return;
+        }
+        let target = self.cursor as isize + delta;
+        self.cursor = target.clamp(0, n as isize - 1) as usize;
+        self.sticky = None;
+    }
+
+    pub fn set_cursor(&mut self, row: usize) {
+        self.cursor = row;
+        self.sticky = None;
+        self.clamp_cursor();
+    }
+
+    /// Keeps the cursor inside the `height` rows shown.
+    pub fn scroll_into_view(&mut self, height: usize) {
+        if height == 0 {
+            return;
+        }
+        if self.cursor < self.scroll {
+            self.scroll = self.cursor;
+        } else if self.cursor >= self.scroll + height {
+            self.scroll = self.cursor + 1 - height;
+        }
+        let max_scroll = self.row_count().saturating_sub(height);
+        self.scroll = self.scroll.min(max_scroll);
+    }
+
+    /// Re-sorts after the sort order changed, cursor kept on its entry.
+    pub fn resort(&mut self) {
+        let spec = self.sort;
+        spec.sort(&mut self.entries);
+        self.rebuild_view();
+    }
+
+    pub fn is_selected(&self, e: &Entry) -> bool {
+        self.selected.contains(&e.name)
+    }
+
+    /// Toggles the selection of the cursor's entry; returns false on `..`.
+    pub fn toggle_current(&mut self) -> bool {
+        let Some(name) = self.current_entry().map(|e| e.name.clone()) else {
+            return false;
+        };
+        if !self.selected.remove(&name) {
+            self.selected.insert(name);
+        }
+        true
+    }
+
+    /// Inverts the selection of the visible entries.
+    pub fn invert_selection(&mut self) {
+        let names: Vec<String> = self.visible_entries().map(|e| e.name.clone()).collect();
+        for name in names {
+            if !self.selected.remove(&name) {
+                self.selected.insert(name);
+            }
+        }
+    }
+
+    /// Selects (or unselects) the visible entries whose name matches `glob`.
+    pub fn select_matching(&mut self, glob: &globset::GlobMatcher, select: bool) -> usize {
+        let names: Vec<String> = self
+            .visible_entries()
+            .filter(|e| glob.is_match(&e.name))
+            .map(|e| e.name.clone())
+            .collect();
+        let n = names.len();
+        for name in names {
+            if select {
+                self.selected.insert(name);
+            } else {
+                self.selected.remove(&name);
+            }
+        }
+        n
+    }
+
+    /// Number and total size of the selected entries (folders count as 0 bytes).
+    pub fn selection_summary(&self) -> (usize, u64) {
+        if self.selected.is_empty() {
+            return (0, 0);
+        }
+        let bytes = self
+            .entries
+            .iter()
+            .filter(|e| self.selected.contains(&e.name))
+            .map(|e| e.size)
+            .sum();
+        (self.selected.len(), bytes)
+    }
+
+    /// What an operation acts on: the selection, or else the entry under the cursor.
+    pub fn targets(&self) -> Vec<VPath> {
+        let names: Vec<&str> = if self.selected.is_empty() {
+            self.current_entry()
+                .map(|e| vec![e.name.as_str()])
+                .unwrap_or_default()
+        } else {
+            self.entries
+                .iter()
+                .filter(|e| self.selected.contains(&e.name))
+                .map(|e| e.name.as_str())
+                .collect()
+        };
+        names
+            .into_iter()
+            .filter_map(|n| self.cwd.join(n).ok())
+            .collect()
+    }
+
+    /// Jump-to-name: the first visible row at or after `from` (wrapping) whose name
+    /// starts with `prefix`, case-insensitively.
+    pub fn find_prefix(&self, prefix: &str, from: usize) -> Option<usize> {
+        let prefix = prefix.to_lowercase();
+        let n = self.row_count();
+        (0..n).map(|k| (from + k) % n).find(|&i| match self.row(i) {
+            Some(Row::Entry(e)) => e.name.to_lowercase().starts_with(&prefix),
+            _ => false,
+        })
+    }
+}
+
+fn contains_ignore_case(haystack: &str, lower_needle: &str) -> bool {
+    if haystack.is_ascii() && lower_needle.is_ascii() {
+        let (h, n) = (haystack.as_bytes(), lower_needle.as_bytes());
+        n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    } else {
+        haystack.to_lowercase().contains(lower_needle)
+    }
+}

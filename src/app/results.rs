@@ -1,0 +1,147 @@
+//! Folding I/O results and job events into the state.
+
+use crate::jobs::JobEvent;
+use crate::names::escape;
+
+use super::dialog::{ConflictDialog, Dialog};
+use super::jobs::summary;
+use super::{App, Cmd, Msg};
+
+impl App {
+    /// Returns the commands and whether anything visible changed.
+    pub(super) fn on_result(&mut self, msg: Msg) -> (Vec<Cmd>, bool) {
+        let mut cmds = Vec::new();
+        match msg {
+            Msg::Listed {
+                side,
+                req,
+                page,
+                done,
+            } => match page {
+                Ok(entries) => {
+                    if !self.pane_mut(side).take_page(req, entries, done) {
+                        return (cmds, false);
+                    }
+                    if done {
+                        let req = self.next_req();
+                        let pane = self.pane_mut(side);
+                        pane.space_req = req;
+                        cmds.push(Cmd::Space {
+                            side,
+                            req,
+                            vfs: pane.vfs.clone(),
+                            dir: pane.cwd.clone(),
+                        });
+                    }
+                }
+                Err(e) => {
+                    let dir = self
+                        .pane(side)
+                        .loading
+                        .as_ref()
+                        .map(|l| l.dir.to_string())
+                        .unwrap_or_default();
+                    if !self.pane_mut(side).list_failed(req) {
+                        return (cmds, false);
+                    }
+                    self.set_status(format!("Cannot list {dir}: {e}"), true);
+                }
+            },
+            Msg::Space { side, req, space } => {
+                let pane = self.pane_mut(side);
+                if pane.space_req != req {
+                    return (cmds, false);
+                }
+                pane.space = space;
+            }
+            Msg::OpDone {
+                side,
+                result,
+                focus,
+            } => match result {
+                Ok(()) => {
+                    let dir = self.pane(side).cwd.clone();
+                    cmds.extend(self.list(side, dir.clone(), focus));
+                    if self.pane(side.other()).cwd == dir {
+                        cmds.extend(self.reload(side.other()));
+                    }
+                }
+                Err(e) => self.dialogs.push(Dialog::error("Error", vec![e])),
+            },
+            Msg::JobStarted { id, kind, title } => self.jobs.started(id, kind, title),
+            Msg::Job(ev) => cmds.extend(self.on_job_event(ev)),
+            Msg::FileChunk { req, offset, data } => {
+                let Some(v) = self.viewer.as_mut() else {
+                    return (cmds, false);
+                };
+                if !v.on_chunk(req, offset, data) {
+                    return (cmds, false);
+                }
+            }
+            Msg::Key(_) | Msg::Mouse(_) | Msg::Resize(..) => {}
+        }
+        (cmds, true)
+    }
+
+    fn on_job_event(&mut self, ev: JobEvent) -> Vec<Cmd> {
+        match ev {
+            JobEvent::Started { id, kind, title } => {
+                self.jobs.started(id, kind, escape(&title).into_owned());
+                Vec::new()
+            }
+            JobEvent::Progress { id, progress } => {
+                if let Some(j) = self.jobs.get_mut(id) {
+                    j.progress = progress;
+                }
+                Vec::new()
+            }
+            JobEvent::Conflict {
+                id,
+                target,
+                source,
+                existing,
+            } => {
+                self.dialogs.push(Dialog::Conflict(ConflictDialog {
+                    job: id,
+                    target,
+                    source,
+                    existing,
+                    choice: 0,
+                    apply_to_all: false,
+                }));
+                Vec::new()
+            }
+            JobEvent::Finished { id, report } => {
+                // A question for a job that is over has no answer any more.
+                self.dialogs
+                    .retain(|d| !matches!(d, Dialog::Conflict(c) if c.job == id));
+                let kind = self
+                    .jobs
+                    .finish(id)
+                    .map(|j| j.kind)
+                    .unwrap_or(crate::jobs::JobKind::Copy);
+                if self.jobs.running() == 0 && matches!(self.mode, super::Mode::Jobs) {
+                    self.mode = super::Mode::Normal;
+                }
+                let text = summary(kind, &report);
+                if report.failed.is_empty() {
+                    self.set_status(text, false);
+                } else {
+                    let mut lines: Vec<String> = report
+                        .failed
+                        .iter()
+                        .take(12)
+                        .map(|f| format!("{}: {}", escape(&f.path), escape(&f.message)))
+                        .collect();
+                    if report.failed.len() > 12 {
+                        lines.push(format!("… and {} more", report.failed.len() - 12));
+                    }
+                    self.set_status(text.clone(), true);
+                    lines.insert(0, text);
+                    self.dialogs.push(Dialog::error("Job failed", lines));
+                }
+                self.reload_both()
+            }
+        }
+    }
+}

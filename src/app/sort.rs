@@ -1,0 +1,200 @@
+//! Ordering of a pane's entries: folders first, then by the chosen key (natural order
+//! for names, so `file2` comes before `file10`), optionally reversed.
+
+use std::cmp::Ordering;
+
+use crate::vfs::Entry;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    Extension,
+    Size,
+    Time,
+}
+
+impl SortKey {
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Extension => "ext",
+            SortKey::Size => "size",
+            SortKey::Time => "time",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SortSpec {
+    pub key: SortKey,
+    pub reverse: bool,
+}
+
+impl Default for SortSpec {
+    fn default() -> Self {
+        SortSpec {
+            key: SortKey::Name,
+            reverse: false,
+        }
+    }
+}
+
+fn extension(name: &str) -> &str {
+    match name.rfind('.') {
+        Some(0) | None => "",
+        Some(i) => &name[i + 1..],
+    }
+}
+
+/// Natural order (`file2` < `file10`). Most pairs differ first at a character outside any
+/// number, where natural order is plain character order: that case is decided from the
+/// bytes at once, the rest goes to `alphanumeric_sort`. Sorting 100 000 names is several
+/// times faster this way (see `benches/big_folder.rs`); a property test checks both agree.
+pub fn natural(a: &str, b: &str) -> Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let i = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+    if i == x.len() && i == y.len() {
+        return Ordering::Equal;
+    }
+    // The start of the character holding byte i (skip UTF-8 continuation bytes).
+    let mut start = i;
+    while start > 0 && start < x.len() && (x[start] & 0xC0) == 0x80 {
+        start -= 1;
+    }
+    let digit = |s: &[u8], k: usize| s.get(k).is_some_and(u8::is_ascii_digit);
+    let after_number = start > 0 && x[start - 1].is_ascii_digit();
+    if !after_number && !digit(x, start) && !digit(y, start) {
+        return x.get(i).cmp(&y.get(i));
+    }
+    alphanumeric_sort::compare_str(a, b)
+}
+
+impl SortSpec {
+    /// The order of two entries. Folders always come first (also when reversed, as in
+    /// mc); ties on the key fall back to the name so the order is total and stable.
+    pub fn compare(&self, a: &Entry, b: &Entry) -> Ordering {
+        match (a.is_dir(), b.is_dir()) {
+            (true, false) => return Ordering::Less,
+            (false, true) => return Ordering::Greater,
+            _ => {}
+        }
+        let by_key = match self.key {
+            SortKey::Name => Ordering::Equal,
+            SortKey::Extension => natural(extension(&a.name), extension(&b.name)),
+            SortKey::Size => a.size.cmp(&b.size),
+            SortKey::Time => a.mtime.cmp(&b.mtime),
+        };
+        let ord = by_key
+            .then_with(|| natural(&a.name, &b.name))
+            .then_with(|| a.name.cmp(&b.name));
+        if self.reverse { ord.reverse() } else { ord }
+    }
+
+    pub fn sort(&self, entries: &mut [Entry]) {
+        entries.sort_unstable_by(|a, b| self.compare(a, b));
+    }
+
+    /// Merges a freshly listed page into the already sorted entries: the page is sorted
+    /// on its own (small) and merged in one linear pass, so a folder arriving in 50
+    /// pages is never re-sorted as a whole.
+    pub fn merge(&self, sorted: Vec<Entry>, mut page: Vec<Entry>) -> Vec<Entry> {
+        self.sort(&mut page);
+        if sorted.is_empty() {
+            return page;
+        }
+        let mut out = Vec::with_capacity(sorted.len() + page.len());
+        let mut a = sorted.into_iter().peekable();
+        let mut b = page.into_iter().peekable();
+        loop {
+            let take_a = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => self.compare(x, y) != Ordering::Greater,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let next = if take_a { a.next() } else { b.next() };
+            out.extend(next);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vfs::EntryKind;
+
+    fn e(name: &str, dir: bool, size: u64, mtime: i64) -> Entry {
+        Entry {
+            name: name.into(),
+            kind: if dir { EntryKind::Dir } else { EntryKind::File },
+            size,
+            mtime: Some(mtime),
+            mode: None,
+            readonly: false,
+        }
+    }
+
+    fn names(v: &[Entry]) -> Vec<&str> {
+        v.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    #[test]
+    fn folders_first_then_natural_names() {
+        let mut v = vec![
+            e("file10", false, 1, 0),
+            e("zdir", true, 0, 0),
+            e("file2", false, 1, 0),
+            e("adir", true, 0, 0),
+        ];
+        SortSpec::default().sort(&mut v);
+        assert_eq!(names(&v), ["adir", "zdir", "file2", "file10"]);
+        let rev = SortSpec {
+            key: SortKey::Name,
+            reverse: true,
+        };
+        rev.sort(&mut v);
+        assert_eq!(names(&v), ["zdir", "adir", "file10", "file2"]);
+    }
+
+    #[test]
+    fn by_size_time_extension() {
+        let mut v = vec![
+            e("a.txt", false, 30, 3),
+            e("b.rs", false, 10, 1),
+            e("c.md", false, 20, 2),
+        ];
+        let spec = |key| SortSpec {
+            key,
+            reverse: false,
+        };
+        spec(SortKey::Size).sort(&mut v);
+        assert_eq!(names(&v), ["b.rs", "c.md", "a.txt"]);
+        spec(SortKey::Time).sort(&mut v);
+        assert_eq!(names(&v), ["b.rs", "c.md", "a.txt"]);
+        spec(SortKey::Extension).sort(&mut v);
+        assert_eq!(names(&v), ["c.md", "b.rs", "a.txt"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_natural_order_agrees_with_the_crate(a in "[a0-2.\\-é點 ]{0,8}", b in "[a0-2.\\-é點 ]{0,8}") {
+            proptest::prop_assert_eq!(natural(&a, &b), alphanumeric_sort::compare_str(&a, &b));
+        }
+    }
+
+    #[test]
+    fn merging_pages_equals_sorting_everything() {
+        let spec = SortSpec::default();
+        let all: Vec<Entry> = (0..500)
+            .map(|i| e(&format!("f{}", (i * 7919) % 500), i % 9 == 0, 0, 0))
+            .collect();
+        let mut expected = all.clone();
+        spec.sort(&mut expected);
+        let mut merged = Vec::new();
+        for chunk in all.chunks(64) {
+            merged = spec.merge(merged, chunk.to_vec());
+        }
+        assert_eq!(merged, expected);
+    }
+}

@@ -1,0 +1,584 @@
+//! Keys → named actions. One table feeds the key handling, the F1 help, the function-key
+//! bar and the user's overrides (`[keys]` in the config file: `copy = "F5"`,
+//! `quit = "ctrl-q, F10"`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Everything a key can do in the panes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Help,
+    View,
+    Copy,
+    Move,
+    Mkdir,
+    Delete,
+    Quit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Open,
+    Parent,
+    SwitchPane,
+    Select,
+    InvertSelection,
+    SelectGlob,
+    UnselectGlob,
+    Reload,
+    Filter,
+    Jump,
+    ToggleHidden,
+    SortName,
+    SortExtension,
+    SortSize,
+    SortTime,
+    SortReverse,
+    Jobs,
+    Suspend,
+}
+
+struct ActionInfo {
+    action: Action,
+    name: &'static str,
+    /// Short label for the function-key bar, if it has a slot there.
+    bar: Option<&'static str>,
+    description: &'static str,
+    keys: &'static [&'static str],
+}
+
+/// The table: name, bar label, one-line description and default keys.
+const ACTIONS: &[ActionInfo] = &[
+    ActionInfo {
+        action: Action::Help,
+        name: "help",
+        bar: Some("Help"),
+        description: "Show this list of keys",
+        keys: &["F1"],
+    },
+    ActionInfo {
+        action: Action::View,
+        name: "view",
+        bar: Some("View"),
+        description: "View the file (text pager, or hex for binary)",
+        keys: &["F3"],
+    },
+    ActionInfo {
+        action: Action::Copy,
+        name: "copy",
+        bar: Some("Copy"),
+        description: "Copy the selection (or the file under the cursor) to the other pane",
+        keys: &["F5"],
+    },
+    ActionInfo {
+        action: Action::Move,
+        name: "move",
+        bar: Some("RenMov"),
+        description: "Move or rename the selection",
+        keys: &["F6"],
+    },
+    ActionInfo {
+        action: Action::Mkdir,
+        name: "mkdir",
+        bar: Some("Mkdir"),
+        description: "Make a folder",
+        keys: &["F7"],
+    },
+    ActionInfo {
+        action: Action::Delete,
+        name: "delete",
+        bar: Some("Delete"),
+        description: "Delete the selection (asks first)",
+        keys: &["F8", "delete"],
+    },
+    ActionInfo {
+        action: Action::Quit,
+        name: "quit",
+        bar: Some("Quit"),
+        description: "Quit nascmd",
+        keys: &["F10"],
+    },
+    ActionInfo {
+        action: Action::Up,
+        name: "up",
+        bar: None,
+        description: "Cursor up",
+        keys: &["up"],
+    },
+    ActionInfo {
+        action: Action::Down,
+        name: "down",
+        bar: None,
+        description: "Cursor down",
+        keys: &["down"],
+    },
+    ActionInfo {
+        action: Action::PageUp,
+        name: "page_up",
+        bar: None,
+        description: "One screen up",
+        keys: &["pageup"],
+    },
+    ActionInfo {
+        action: Action::PageDown,
+        name: "page_down",
+        bar: None,
+        description: "One screen down",
+        keys: &["pagedown"],
+    },
+    ActionInfo {
+        action: Action::Home,
+        name: "home",
+        bar: None,
+        description: "First entry",
+        keys: &["home"],
+    },
+    ActionInfo {
+        action: Action::End,
+        name: "end",
+        bar: None,
+        description: "Last entry",
+        keys: &["end"],
+    },
+    ActionInfo {
+        action: Action::Open,
+        name: "open",
+        bar: None,
+        description: "Open the folder (or view the file) under the cursor",
+        keys: &["enter", "right"],
+    },
+    ActionInfo {
+        action: Action::Parent,
+        name: "parent",
+        bar: None,
+        description: "Go up to the parent folder",
+        keys: &["backspace", "left"],
+    },
+    ActionInfo {
+        action: Action::SwitchPane,
+        name: "switch_pane",
+        bar: None,
+        description: "Switch to the other pane",
+        keys: &["tab"],
+    },
+    ActionInfo {
+        action: Action::Select,
+        name: "select",
+        bar: None,
+        description: "Select / unselect the entry and move down",
+        keys: &["insert", "space"],
+    },
+    ActionInfo {
+        action: Action::InvertSelection,
+        name: "invert_selection",
+        bar: None,
+        description: "Invert the selection",
+        keys: &["*"],
+    },
+    ActionInfo {
+        action: Action::SelectGlob,
+        name: "select_glob",
+        bar: None,
+        description: "Select entries matching a pattern (*.txt)",
+        keys: &["+"],
+    },
+    ActionInfo {
+        action: Action::UnselectGlob,
+        name: "unselect_glob",
+        bar: None,
+        description: "Unselect entries matching a pattern",
+        keys: &["-"],
+    },
+    ActionInfo {
+        action: Action::Reload,
+        name: "reload",
+        bar: None,
+        description: "Reload both panes",
+        keys: &["ctrl-r"],
+    },
+    ActionInfo {
+        action: Action::Filter,
+        name: "filter",
+        bar: None,
+        description: "Quick filter: type to narrow the listing (Esc clears)",
+        keys: &["/"],
+    },
+    ActionInfo {
+        action: Action::Jump,
+        name: "jump",
+        bar: None,
+        description: "Jump to a name as you type (again: next match)",
+        keys: &["ctrl-s", "alt-s"],
+    },
+    ActionInfo {
+        action: Action::ToggleHidden,
+        name: "toggle_hidden",
+        bar: None,
+        description: "Show / hide hidden files",
+        keys: &["alt-."],
+    },
+    ActionInfo {
+        action: Action::SortName,
+        name: "sort_name",
+        bar: None,
+        description: "Sort by name (again: reverse)",
+        keys: &["alt-1"],
+    },
+    ActionInfo {
+        action: Action::SortExtension,
+        name: "sort_extension",
+        bar: None,
+        description: "Sort by extension (again: reverse)",
+        keys: &["alt-2"],
+    },
+    ActionInfo {
+        action: Action::SortSize,
+        name: "sort_size",
+        bar: None,
+        description: "Sort by size (again: reverse)",
+        keys: &["alt-3"],
+    },
+    ActionInfo {
+        action: Action::SortTime,
+        name: "sort_time",
+        bar: None,
+        description: "Sort by modification time (again: reverse)",
+        keys: &["alt-4"],
+    },
+    ActionInfo {
+        action: Action::SortReverse,
+        name: "sort_reverse",
+        bar: None,
+        description: "Reverse the sort order",
+        keys: &["alt-r"],
+    },
+    ActionInfo {
+        action: Action::Jobs,
+        name: "jobs",
+        bar: None,
+        description: "Go to the jobs panel (Del: cancel a job, Esc: back)",
+        keys: &["alt-j"],
+    },
+    ActionInfo {
+        action: Action::Suspend,
+        name: "suspend",
+        bar: None,
+        description: "Suspend to the shell (fg to return)",
+        keys: &["ctrl-z"],
+    },
+];
+
+impl Action {
+    fn info(self) -> &'static ActionInfo {
+        ACTIONS
+            .iter()
+            .find(|i| i.action == self)
+            .unwrap_or(&ACTIONS[0])
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    pub fn description(self) -> &'static str {
+        self.info().description
+    }
+
+    pub fn bar_label(self) -> Option<&'static str> {
+        self.info().bar
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        ACTIONS.iter().find(|i| i.name == name).map(|i| i.action)
+    }
+
+    pub fn all() -> impl Iterator<Item = Action> {
+        ACTIONS.iter().map(|i| i.action)
+    }
+}
+
+/// A key with its modifiers, normalised (Shift is dropped for characters: `*` arrives
+/// with or without it depending on the terminal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    pub fn from_event(ev: &KeyEvent) -> Key {
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match ev.code {
+            KeyCode::Char(c) => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::Char(if mods.is_empty() {
+                    c
+                } else {
+                    c.to_ascii_lowercase()
+                })
+            }
+            KeyCode::BackTab => KeyCode::Tab,
+            c => c,
+        };
+        Key { code, mods }
+    }
+
+    /// Parses `F5`, `ctrl-r`, `alt-.`, `insert`, `space`, `*`.
+    pub fn parse(s: &str) -> Result<Key, KeymapError> {
+        let bad = || KeymapError::BadKey(s.to_owned());
+        let s = s.trim();
+        let mut mods = KeyModifiers::empty();
+        let mut rest = s;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if let Some(r) = lower.strip_prefix("ctrl-") {
+                mods |= KeyModifiers::CONTROL;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower.strip_prefix("alt-") {
+                mods |= KeyModifiers::ALT;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower.strip_prefix("shift-") {
+                mods |= KeyModifiers::SHIFT;
+                rest = &rest[rest.len() - r.len()..];
+            } else {
+                break;
+            }
+        }
+        let lower = rest.to_ascii_lowercase();
+        let code = match lower.as_str() {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" | "ins" => KeyCode::Insert,
+            "space" => KeyCode::Char(' '),
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pageup" | "pgup" => KeyCode::PageUp,
+            "pagedown" | "pgdn" => KeyCode::PageDown,
+            f if f.len() >= 2
+                && f.starts_with('f')
+                && f[1..].chars().all(|c| c.is_ascii_digit()) =>
+            {
+                KeyCode::F(f[1..].parse().map_err(|_| bad())?)
+            }
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => KeyCode::Char(c),
+                    _ => return Err(bad()),
+                }
+            }
+        };
+        Ok(Key::from_event(&KeyEvent::new(code, mods)))
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift-")?;
+        }
+        match self.code {
+            KeyCode::F(n) => write!(f, "F{n}"),
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::Insert => f.write_str("Ins"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeymapError {
+    #[error("unknown key {0:?} in [keys]")]
+    BadKey(String),
+    #[error("unknown action {0:?} in [keys]")]
+    UnknownAction(String),
+}
+
+/// The active bindings.
+#[derive(Clone, Debug)]
+pub struct Keymap {
+    by_key: HashMap<Key, Action>,
+    by_action: BTreeMap<&'static str, Vec<Key>>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap::with_overrides(&BTreeMap::new()).0
+    }
+}
+
+impl Keymap {
+    /// The defaults with the user's overrides applied: an override replaces all default
+    /// keys of that action. Bad entries are skipped and returned, so a typo in the config
+    /// is reported but does not stop the program.
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> (Keymap, Vec<KeymapError>) {
+        let mut errors = Vec::new();
+        let mut by_action: BTreeMap<&'static str, Vec<Key>> = BTreeMap::new();
+        for info in ACTIONS {
+            let keys = info
+                .keys
+                .iter()
+                .filter_map(|k| Key::parse(k).ok())
+                .collect();
+            by_action.insert(info.name, keys);
+        }
+        for (name, keys) in overrides {
+            let Some(action) = Action::from_name(name) else {
+                errors.push(KeymapError::UnknownAction(name.clone()));
+                continue;
+            };
+            let mut parsed = Vec::new();
+            for k in keys.split(',').filter(|k| !k.trim().is_empty()) {
+                match Key::parse(k) {
+                    Ok(key) => parsed.push(key),
+                    Err(e) => errors.push(e),
+                }
+            }
+            if !parsed.is_empty() {
+                // A key moved to this action leaves its old one.
+                for list in by_action.values_mut() {
+                    list.retain(|k| !parsed.contains(k));
+                }
+                by_action.insert(action.name(), parsed);
+            }
+        }
+        let mut by_key = HashMap::new();
+        for (name, keys) in &by_action {
+            if let Some(action) = Action::from_name(name) {
+                for k in keys {
+                    by_key.insert(*k, action);
+                }
+            }
+        }
+        (Keymap { by_key, by_action }, errors)
+    }
+
+    pub fn action(&self, ev: &KeyEvent) -> Option<Action> {
+        self.by_key.get(&Key::from_event(ev)).copied()
+    }
+
+    pub fn keys(&self, action: Action) -> &[Key] {
+        self.by_action
+            .get(action.name())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The function-key bar: F1..F10 with the label of what each does.
+    pub fn bar(&self) -> Vec<(u8, &'static str)> {
+        (1..=10)
+            .map(|n| {
+                let key = Key {
+                    code: KeyCode::F(n),
+                    mods: KeyModifiers::empty(),
+                };
+                let label = self
+                    .by_key
+                    .get(&key)
+                    .and_then(|a| a.bar_label())
+                    .unwrap_or("");
+                (n, label)
+            })
+            .collect()
+    }
+
+    /// Help lines: keys and description of every action, in table order.
+    pub fn help_lines(&self) -> Vec<(String, &'static str)> {
+        Action::all()
+            .map(|a| {
+                let keys: Vec<String> = self.keys(a).iter().map(Key::to_string).collect();
+                (keys.join(", "), a.description())
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn defaults_are_mc_keys() {
+        let km = Keymap::default();
+        assert_eq!(
+            km.action(&ev(KeyCode::F(5), KeyModifiers::NONE)),
+            Some(Action::Copy)
+        );
+        assert_eq!(
+            km.action(&ev(KeyCode::Char('*'), KeyModifiers::SHIFT)),
+            Some(Action::InvertSelection)
+        );
+        assert_eq!(
+            km.action(&ev(KeyCode::Char('r'), KeyModifiers::CONTROL)),
+            Some(Action::Reload)
+        );
+        assert_eq!(
+            km.action(&ev(KeyCode::Insert, KeyModifiers::NONE)),
+            Some(Action::Select)
+        );
+        assert_eq!(km.action(&ev(KeyCode::Char('x'), KeyModifiers::NONE)), None);
+        let bar = km.bar();
+        assert_eq!(bar[4], (5, "Copy"));
+        assert_eq!(bar[9], (10, "Quit"));
+    }
+
+    #[test]
+    fn overrides_replace_and_report_typos() {
+        let mut o = BTreeMap::new();
+        o.insert("quit".to_owned(), "ctrl-q, F10".to_owned());
+        o.insert("copy".to_owned(), "F2".to_owned());
+        o.insert("fly".to_owned(), "F11".to_owned());
+        o.insert("view".to_owned(), "hyper-x".to_owned());
+        let (km, errs) = Keymap::with_overrides(&o);
+        assert_eq!(
+            km.action(&ev(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.action(&ev(KeyCode::F(2), KeyModifiers::NONE)),
+            Some(Action::Copy)
+        );
+        assert_eq!(km.action(&ev(KeyCode::F(5), KeyModifiers::NONE)), None);
+        // A bad key leaves the default in place.
+        assert_eq!(
+            km.action(&ev(KeyCode::F(3), KeyModifiers::NONE)),
+            Some(Action::View)
+        );
+        assert_eq!(errs.len(), 2, "{errs:?}");
+    }
+
+    #[test]
+    fn every_action_has_help() {
+        let km = Keymap::default();
+        let lines = km.help_lines();
+        assert_eq!(lines.len(), ACTIONS.len());
+        assert!(lines.iter().all(|(k, d)| !k.is_empty() && !d.is_empty()));
+    }
+}

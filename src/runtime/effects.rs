@@ -1,0 +1,128 @@
+//! Carrying out `Cmd`s: each I/O effect runs as a spawned task whose results come back
+//! as `Msg`s (tagged with the app's request id), followed by a `TaskDone` so the loop
+//! knows when everything has settled.
+
+use futures_util::StreamExt;
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::app::{Msg, Side};
+use crate::names::escape;
+use crate::vfs::{VPath, VfsError, VfsHandle};
+
+/// What effect tasks send to the loop.
+pub enum Internal {
+    Msg(Msg),
+    TaskDone(u64),
+}
+
+/// An error as the user reads it (escaped: paths in it may hold control characters).
+pub fn user_error(e: &VfsError) -> String {
+    escape(&e.to_string()).into_owned()
+}
+
+fn send(tx: &UnboundedSender<Internal>, msg: Msg) {
+    // The loop has ended: nobody to tell.
+    let _ = tx.send(Internal::Msg(msg));
+}
+
+pub async fn list(tx: UnboundedSender<Internal>, side: Side, req: u64, vfs: VfsHandle, dir: VPath) {
+    let mut stream = match vfs.list(&dir).await {
+        Ok(s) => s,
+        Err(e) => {
+            let page = Err(user_error(&e));
+            send(
+                &tx,
+                Msg::Listed {
+                    side,
+                    req,
+                    page,
+                    done: true,
+                },
+            );
+            return;
+        }
+    };
+    while let Some(page) = stream.next().await {
+        match page {
+            Ok(entries) => send(
+                &tx,
+                Msg::Listed {
+                    side,
+                    req,
+                    page: Ok(entries),
+                    done: false,
+                },
+            ),
+            Err(e) => {
+                send(
+                    &tx,
+                    Msg::Listed {
+                        side,
+                        req,
+                        page: Err(user_error(&e)),
+                        done: true,
+                    },
+                );
+                return;
+            }
+        }
+    }
+    send(
+        &tx,
+        Msg::Listed {
+            side,
+            req,
+            page: Ok(Vec::new()),
+            done: true,
+        },
+    );
+}
+
+pub async fn space(
+    tx: UnboundedSender<Internal>,
+    side: Side,
+    req: u64,
+    vfs: VfsHandle,
+    dir: VPath,
+) {
+    let space = vfs.space(&dir).await.ok().flatten();
+    send(&tx, Msg::Space { side, req, space });
+}
+
+pub async fn mkdir(tx: UnboundedSender<Internal>, side: Side, vfs: VfsHandle, path: VPath) {
+    let result = vfs.mkdir(&path).await.map_err(|e| user_error(&e));
+    let focus = Some(path.name().to_owned());
+    send(
+        &tx,
+        Msg::OpDone {
+            side,
+            result,
+            focus,
+        },
+    );
+}
+
+/// Reads at most `len` bytes from `offset`: only the viewer's window, never the file.
+pub async fn read_file(
+    tx: UnboundedSender<Internal>,
+    req: u64,
+    vfs: VfsHandle,
+    path: VPath,
+    offset: u64,
+    len: usize,
+) {
+    let data = async {
+        let reader = vfs.open_read(&path, offset).await?;
+        let mut buf = Vec::with_capacity(len);
+        reader
+            .take(len as u64)
+            .read_to_end(&mut buf)
+            .await
+            .map_err(|e| VfsError::io(path.to_string(), e))?;
+        Ok::<_, VfsError>(buf)
+    }
+    .await
+    .map_err(|e| user_error(&e));
+    send(&tx, Msg::FileChunk { req, offset, data });
+}

@@ -1,0 +1,350 @@
+//! The one loop: a `tokio::select!` over terminal input, results of effects and job
+//! events. It hands every message to `App::update`, runs the returned `Cmd`s as tasks,
+//! and redraws only when something changed — once per burst of events, at most ~60
+//! frames a second. It is the only writer to the terminal.
+//!
+//! [`Runtime::run`] drives a real terminal until quit; [`Runtime::run_until_idle`]
+//! drives any backend (ratatui's `TestBackend` in tests) until nothing is left to do.
+
+mod effects;
+pub mod term;
+
+use std::collections::HashMap;
+use std::io;
+use std::time::{Duration, Instant};
+
+use crossterm::event::Event;
+use futures_util::{FutureExt, Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::AbortHandle;
+
+use crate::app::{App, Cmd, Msg};
+use crate::jobs::JobEngine;
+
+pub use effects::Internal;
+pub use term::TermGuard;
+
+/// Shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(16);
+
+pub struct Runtime<B: Backend> {
+    pub terminal: Terminal<B>,
+    pub app: App,
+    tx: UnboundedSender<Internal>,
+    rx: UnboundedReceiver<Internal>,
+    engine: JobEngine,
+    /// Effect tasks still running, by task id.
+    tasks: HashMap<u64, AbortHandle>,
+    next_task: u64,
+    /// The listing task of each pane (a newer listing replaces it).
+    list_task: [Option<u64>; 2],
+    view_task: Option<u64>,
+    /// The real terminal, when there is one (not in tests).
+    term: Option<TermGuard>,
+    last_draw: Option<Instant>,
+    /// Frames drawn so far.
+    pub frames: u64,
+}
+
+impl<B: Backend> Runtime<B> {
+    /// Must run inside a tokio runtime. `cmds` are the app's start-up commands.
+    pub fn new(terminal: Terminal<B>, mut app: App, cmds: Vec<Cmd>) -> io::Result<Self> {
+        let (tx, rx) = unbounded_channel();
+        let (job_tx, mut job_rx) = unbounded_channel();
+        let engine = JobEngine::new(job_tx);
+        let fwd = tx.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = job_rx.recv().await {
+                if fwd.send(Internal::Msg(Msg::Job(ev))).is_err() {
+                    break;
+                }
+            }
+        });
+        let size = terminal
+            .size()
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        app.update(Msg::Resize(size.width, size.height));
+        let mut rt = Runtime {
+            terminal,
+            app,
+            tx,
+            rx,
+            engine,
+            tasks: HashMap::new(),
+            next_task: 0,
+            list_task: [None, None],
+            view_task: None,
+            term: None,
+            last_draw: None,
+            frames: 0,
+        };
+        rt.execute_all(cmds);
+        Ok(rt)
+    }
+
+    /// Hands the real terminal to the runtime (for suspend on Ctrl-Z).
+    pub fn with_terminal_guard(mut self, guard: TermGuard) -> Self {
+        self.term = Some(guard);
+        self
+    }
+
+    pub fn engine(&self) -> &JobEngine {
+        &self.engine
+    }
+
+    fn dispatch(&mut self, msg: Msg) {
+        let cmds = self.app.update(msg);
+        self.execute_all(cmds);
+    }
+
+    fn on_input(&mut self, ev: Event) {
+        match ev {
+            Event::Key(k) => self.dispatch(Msg::Key(k)),
+            Event::Mouse(m) => self.dispatch(Msg::Mouse(m)),
+            Event::Resize(w, h) => self.dispatch(Msg::Resize(w, h)),
+            _ => {}
+        }
+    }
+
+    fn on_internal(&mut self, i: Internal) {
+        match i {
+            Internal::Msg(m) => self.dispatch(m),
+            Internal::TaskDone(id) => {
+                self.tasks.remove(&id);
+            }
+        }
+    }
+
+    fn execute_all(&mut self, cmds: Vec<Cmd>) {
+        for c in cmds {
+            self.execute(c);
+        }
+    }
+
+    fn spawn<F>(&mut self, fut: F) -> u64
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.next_task += 1;
+        let id = self.next_task;
+        let tx = self.tx.clone();
+        let handle = tokio::spawn(async move {
+            fut.await;
+            let _ = tx.send(Internal::TaskDone(id));
+        });
+        self.tasks.insert(id, handle.abort_handle());
+        id
+    }
+
+    fn abort(&mut self, id: Option<u64>) {
+        if let Some(h) = id.and_then(|id| self.tasks.remove(&id)) {
+            h.abort();
+        }
+    }
+
+    fn execute(&mut self, cmd: Cmd) {
+        let tx = self.tx.clone();
+        match cmd {
+            Cmd::List {
+                side,
+                req,
+                vfs,
+                dir,
+            } => {
+                self.abort(self.list_task[side.index()]);
+                let id = self.spawn(effects::list(tx, side, req, vfs, dir));
+                self.list_task[side.index()] = Some(id);
+            }
+            Cmd::Space {
+                side,
+                req,
+                vfs,
+                dir,
+            } => {
+                self.spawn(effects::space(tx, side, req, vfs, dir));
+            }
+            Cmd::Mkdir { side, vfs, path } => {
+                self.spawn(effects::mkdir(tx, side, vfs, path));
+            }
+            Cmd::StartJob { spec, title } => {
+                let kind = spec.kind;
+                let id = self.engine.start(spec);
+                tracing::info!(job = id, %title, "job started");
+                self.dispatch(Msg::JobStarted { id, kind, title });
+            }
+            Cmd::CancelJob(id) => self.engine.cancel(id),
+            Cmd::AnswerConflict {
+                id,
+                answer,
+                apply_to_all,
+            } => self.engine.answer_conflict(id, answer, apply_to_all),
+            Cmd::ReadFile {
+                req,
+                vfs,
+                path,
+                offset,
+                len,
+            } => {
+                self.abort(self.view_task);
+                let id = self.spawn(effects::read_file(tx, req, vfs, path, offset, len));
+                self.view_task = Some(id);
+            }
+            Cmd::Suspend => {
+                if let Some(term) = &self.term {
+                    if let Err(e) = term.suspend() {
+                        tracing::warn!("suspend failed: {e}");
+                    }
+                    let _ = self.terminal.clear();
+                    self.app.dirty = true;
+                }
+            }
+            Cmd::Quit => self.app.quit = true,
+        }
+    }
+
+    /// Draws a frame now.
+    pub fn render(&mut self) -> io::Result<()> {
+        let app = &self.app;
+        self.terminal
+            .draw(|f| crate::ui::draw(f, app))
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        self.app.dirty = false;
+        self.last_draw = Some(Instant::now());
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Nothing queued, no effect running, and every running job is waiting for the
+    /// user (a conflict dialog is open for it).
+    pub fn idle(&self) -> bool {
+        self.rx.is_empty()
+            && self.tasks.is_empty()
+            && self.app.jobs_waiting_for_user() == self.app.jobs.running()
+    }
+
+    /// Handles everything that is ready right now, without waiting. `poll_input` is off
+    /// for crossterm's `EventStream`, which must always be polled with the loop's own
+    /// waker (a no-op waker there loses the wake-up); its bursts are coalesced by the
+    /// frame deadline instead.
+    fn drain<S>(&mut self, input: &mut S, input_done: &mut bool, poll_input: bool)
+    where
+        S: Stream<Item = io::Result<Event>> + Unpin,
+    {
+        loop {
+            let mut progressed = false;
+            while let Ok(i) = self.rx.try_recv() {
+                self.on_internal(i);
+                progressed = true;
+            }
+            while poll_input && !*input_done {
+                match input.next().now_or_never() {
+                    Some(Some(Ok(ev))) => {
+                        self.on_input(ev);
+                        progressed = true;
+                    }
+                    Some(Some(Err(e))) => {
+                        tracing::warn!("input error: {e}");
+                        *input_done = true;
+                    }
+                    Some(None) => *input_done = true,
+                    None => break,
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    /// Runs until the app quits: the interactive loop.
+    pub async fn run<S>(&mut self, mut input: S) -> io::Result<()>
+    where
+        S: Stream<Item = io::Result<Event>> + Unpin,
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term_sig = signal(SignalKind::terminate())?;
+        let mut hup_sig = signal(SignalKind::hangup())?;
+        let mut input_done = false;
+        self.render()?;
+        while !self.app.quit {
+            let deadline = self.next_frame_deadline();
+            tokio::select! {
+                ev = input.next(), if !input_done => match ev {
+                    Some(Ok(ev)) => self.on_input(ev),
+                    Some(Err(e)) => return Err(e),
+                    None => input_done = true,
+                },
+                Some(i) = self.rx.recv() => self.on_internal(i),
+                _ = sleep_until(deadline), if deadline.is_some() => {}
+                _ = term_sig.recv() => self.app.quit = true,
+                _ = hup_sig.recv() => self.app.quit = true,
+            }
+            self.drain(&mut input, &mut input_done, false);
+            if self.app.quit {
+                break;
+            }
+            if self.app.dirty
+                && self
+                    .next_frame_deadline()
+                    .is_some_and(|d| d <= Instant::now())
+            {
+                self.render()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// When the next frame may be drawn, if one is due.
+    fn next_frame_deadline(&self) -> Option<Instant> {
+        if !self.app.dirty {
+            return None;
+        }
+        Some(match self.last_draw {
+            Some(t) => t + FRAME,
+            None => Instant::now(),
+        })
+    }
+
+    /// Feeds `input`, then runs until everything has settled (listings arrived, jobs
+    /// finished) and draws the final frame. Fails if it does not settle within `limit`.
+    pub async fn run_until_idle<S>(&mut self, mut input: S, limit: Duration) -> io::Result<()>
+    where
+        S: Stream<Item = io::Result<Event>> + Unpin,
+    {
+        let give_up = tokio::time::Instant::now() + limit;
+        let mut input_done = false;
+        loop {
+            self.drain(&mut input, &mut input_done, true);
+            if self.app.quit || (input_done && self.idle()) {
+                break;
+            }
+            tokio::select! {
+                ev = input.next(), if !input_done => match ev {
+                    Some(Ok(ev)) => self.on_input(ev),
+                    Some(Err(e)) => return Err(e),
+                    None => input_done = true,
+                },
+                Some(i) = self.rx.recv() => self.on_internal(i),
+                _ = tokio::time::sleep_until(give_up) => {
+                    return Err(io::Error::other(format!(
+                        "not idle after {limit:?}: {} task(s), {} job(s)",
+                        self.tasks.len(),
+                        self.app.jobs.running()
+                    )));
+                }
+            }
+        }
+        if self.app.dirty {
+            self.render()?;
+        }
+        Ok(())
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    if let Some(d) = deadline {
+        tokio::time::sleep_until(d.into()).await;
+    }
+}

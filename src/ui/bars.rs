@@ -1,0 +1,138 @@
+//! The status line, the function-key bar and the jobs panel.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::app::jobs::JobView;
+use crate::app::{App, Mode};
+
+use super::fit;
+
+fn size(n: u64) -> String {
+    humansize::format_size(n, humansize::BINARY)
+}
+
+pub fn status(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let pane = app.active_pane();
+    let (count, bytes) = pane.selection_summary();
+    let visible = pane.row_count() - usize::from(!pane.cwd.is_root());
+    let left = match (&app.status, pane.current_entry()) {
+        (Some(s), _) => s.text.clone(),
+        (None, Some(e)) => format!("{}  {visible} entries", crate::names::escape(&e.name)),
+        (None, None) => format!("{visible} entries"),
+    };
+    let mut right = String::new();
+    if count > 0 {
+        right.push_str(&format!("{count} selected, {} │ ", size(bytes)));
+    }
+    if let Some(s) = pane.space {
+        right.push_str(&format!("{} free of {} ", size(s.free), size(s.total)));
+    }
+    let width = area.width as usize;
+    let left_w = width.saturating_sub(right.chars().count());
+    let style = match &app.status {
+        Some(s) if s.error => t.status_base().fg(t.status.error.0),
+        _ => t.status_base(),
+    };
+    let line = Line::from(vec![
+        Span::styled(fit(&format!(" {left}"), left_w), style),
+        Span::styled(right, t.status_base()),
+    ]);
+    f.render_widget(Paragraph::new(line).style(t.status_base()), area);
+}
+
+pub fn fkeys(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let slot = (area.width / 10).max(1) as usize;
+    let mut spans = Vec::new();
+    for (n, label) in app.keymap.bar() {
+        let key = format!("{n}");
+        spans.push(Span::styled(
+            key.clone(),
+            Style::default().fg(t.fkeys.key_fg.0).bg(t.fkeys.key_bg.0),
+        ));
+        let w = slot.saturating_sub(key.len());
+        spans.push(Span::styled(
+            fit(label, w),
+            Style::default()
+                .fg(t.fkeys.label_fg.0)
+                .bg(t.fkeys.label_bg.0),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let focused = matches!(app.mode, Mode::Jobs);
+    let border = if focused {
+        t.pane.border_active.0
+    } else {
+        t.pane.border.0
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(border))
+        .style(Style::default().fg(t.jobs.fg.0).bg(t.jobs.bg.0))
+        .title(" Jobs (Alt-J: select, Del: cancel) ");
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let first = app
+        .jobs
+        .cursor
+        .saturating_sub(inner.height.saturating_sub(1) as usize);
+    let lines: Vec<Line> = app
+        .jobs
+        .items
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(inner.height as usize)
+        .map(|(i, j)| {
+            job_line(
+                j,
+                inner.width as usize,
+                focused && i == app.jobs.cursor,
+                app,
+            )
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `Copy 3 items to /x  [#####.....] 45%  1.2 MiB/2.6 MiB  5.1 MiB/s  ETA 0:03`
+fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'static> {
+    let t = &app.theme;
+    let p = &j.progress;
+    let bar_w = 20usize;
+    let filled = (j.ratio() * bar_w as f64).round() as usize;
+    let bar = format!("[{}{}]", "#".repeat(filled), ".".repeat(bar_w - filled));
+    let eta = match j.eta_secs() {
+        Some(s) => format!("ETA {}:{:02}", s / 60, s % 60),
+        None if p.planning => "planning…".to_owned(),
+        None => String::new(),
+    };
+    let state = if j.cancelling { " cancelling…" } else { "" };
+    let stats = format!(
+        " {:>3}% {}/{} {}/s {eta}{state}",
+        (j.ratio() * 100.0).round() as u64,
+        size(p.bytes_done),
+        size(p.bytes_total),
+        size(p.rate as u64),
+    );
+    let title_w = width.saturating_sub(bar.len() + stats.chars().count() + 1);
+    let base = if selected {
+        t.cursor(true)
+    } else {
+        Style::default()
+    };
+    Line::from(vec![
+        Span::styled(fit(&j.title, title_w) + " ", base),
+        Span::styled(bar, base.fg(t.jobs.gauge.0)),
+        Span::styled(stats, base),
+    ])
+}

@@ -1,0 +1,173 @@
+//! Dialog layers, drawn over the panes in stack order.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::dialog::CONFLICT_CHOICES;
+use crate::app::{App, Dialog, layout};
+use crate::names::escape;
+
+use super::{fit, pane::time_text};
+
+pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
+    let t = &app.theme;
+    let width = screen.width.saturating_sub(4).min(70);
+    let inner_w = width.saturating_sub(4) as usize;
+    let (title, mut lines, border) = match d {
+        Dialog::Confirm {
+            title,
+            lines,
+            yes_focused,
+            ..
+        } => {
+            let mut l: Vec<Line> = lines.iter().map(|s| Line::from(s.clone())).collect();
+            l.push(Line::default());
+            l.push(buttons(app, &["Yes", "No"], usize::from(!*yes_focused)));
+            (title.clone(), l, t.dialog.border.0)
+        }
+        Dialog::Input {
+            title,
+            prompt,
+            input,
+            ..
+        } => {
+            let l = vec![
+                Line::from(prompt.clone()),
+                Line::default(),
+                Line::default(),
+                Line::from(Span::styled(
+                    "Enter: OK   Esc: cancel",
+                    Style::default().add_modifier(Modifier::DIM),
+                )),
+            ];
+            let _ = input;
+            (title.clone(), l, t.dialog.border.0)
+        }
+        Dialog::Conflict(c) => {
+            let describe = |e: &crate::vfs::Entry| {
+                format!(
+                    "{}, {}",
+                    humansize::format_size(e.size, humansize::BINARY),
+                    time_text(e, app.time_offset)
+                )
+            };
+            let mut l = vec![
+                Line::from(format!("{} already exists.", escape(c.target.as_str()))),
+                Line::from(format!("  new:      {}", describe(&c.source))),
+                Line::from(format!("  existing: {}", describe(&c.existing))),
+                Line::default(),
+                buttons(app, &CONFLICT_CHOICES, c.choice),
+            ];
+            let mark = if c.apply_to_all { "[x]" } else { "[ ]" };
+            l.push(Line::from(format!(
+                "{mark} Apply to all conflicts of this job (a)"
+            )));
+            ("File exists".to_owned(), l, t.dialog.error_border.0)
+        }
+        Dialog::Message {
+            title,
+            lines,
+            error,
+        } => {
+            let mut l: Vec<Line> = lines.iter().map(|s| Line::from(s.clone())).collect();
+            l.push(Line::default());
+            l.push(buttons(app, &["OK"], 0));
+            let border = if *error {
+                t.dialog.error_border.0
+            } else {
+                t.dialog.border.0
+            };
+            (title.clone(), l, border)
+        }
+        Dialog::Help { scroll } => {
+            let key_w = 22;
+            let l: Vec<Line> = app
+                .help_lines()
+                .into_iter()
+                .skip(*scroll)
+                .map(|(k, d)| {
+                    Line::from(vec![
+                        Span::styled(
+                            fit(&k, key_w),
+                            Style::default().add_modifier(Modifier::BOLD),
+                        ),
+                        Span::raw(d),
+                    ])
+                })
+                .collect();
+            (
+                "Keys (↑/↓ scroll, Esc close)".to_owned(),
+                l,
+                t.dialog.border.0,
+            )
+        }
+    };
+    let help = matches!(d, Dialog::Help { .. });
+    let width = if help {
+        screen.width.saturating_sub(4).min(100)
+    } else {
+        width
+    };
+    let wanted = if help {
+        screen.height.saturating_sub(4)
+    } else {
+        lines.len() as u16 + 2
+    };
+    let area = layout::centered(screen, width, wanted.max(3));
+    f.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(border))
+        .style(t.dialog_base())
+        .title(format!(" {title} "));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if let Dialog::Input { input, .. } = d {
+        // The edit field: a highlighted line with the text scrolled to the cursor.
+        let field = Rect::new(
+            inner.x,
+            inner.y + 1,
+            inner.width,
+            1.min(inner.height.saturating_sub(1)),
+        );
+        let w = field.width.max(1) as usize;
+        let scroll = input.visual_scroll(w);
+        let shown: String = escape(input.value()).chars().skip(scroll).collect();
+        f.render_widget(Paragraph::new(fit(&shown, w)).style(t.button(true)), field);
+        let x = (input.visual_cursor().max(scroll) - scroll) as u16;
+        f.set_cursor_position(Position::new(
+            field.x + x.min(field.width.saturating_sub(1)),
+            field.y,
+        ));
+        lines.remove(1);
+        let rest = Rect::new(inner.x, inner.y, inner.width, 1);
+        f.render_widget(Paragraph::new(lines.remove(0)), rest);
+        let below = Rect::new(
+            inner.x,
+            inner.y + 2,
+            inner.width,
+            inner.height.saturating_sub(2),
+        );
+        f.render_widget(Paragraph::new(lines), below);
+        return;
+    }
+    let _ = inner_w;
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn buttons(app: &App, labels: &[&str], focus: usize) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (i, l) in labels.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::styled(
+            format!("[ {l} ]"),
+            app.theme.button(i == focus),
+        ));
+    }
+    Line::from(spans)
+}
