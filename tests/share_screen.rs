@@ -3,266 +3,12 @@
 //! (loopback, real temp folders), an injected clipboard. Keys are typed as a user would;
 //! each URL that reaches the clipboard is then fetched over HTTP like a recipient would.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod share_support;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use nascmd::app::{App, Pane, Side};
-use nascmd::clipboard::{Clipboard, ClipboardEnv, ClipboardMode, MemoryClipboard};
-use nascmd::emulator::RunningEmulator;
-use nascmd::emulator::freebox::{self, FreeboxEmulatorConfig};
-use nascmd::emulator::qnap::{self, QnapEmulatorConfig};
-use nascmd::keymap::Keymap;
-use nascmd::nas::freebox::{
-    AppInfo, AuthStatus, FreeboxConfig, FreeboxVfs, poll_authorization, register,
-};
-use nascmd::nas::qnap::{QnapConfig, QnapVfs};
-use nascmd::runtime::Runtime;
-use nascmd::secret::Secret;
-use nascmd::theme::Theme;
-use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-type Rt = Runtime<TestBackend>;
-
-/// A NAS emulator with a connected backend; `dir` is the folder the pane opens on, which
-/// is `disk` on the local disk.
-struct Nas {
-    _tmp: tempfile::TempDir,
-    _emu: RunningEmulator,
-    disk: PathBuf,
-    vfs: VfsHandle,
-    dir: VPath,
-}
-
-async fn qnap_nas() -> Nas {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("nas");
-    std::fs::create_dir_all(root.join("Public")).unwrap();
-    let emu = qnap::spawn(QnapEmulatorConfig::new(&root, "alice", "pw"))
-        .await
-        .unwrap();
-    let vfs = QnapVfs::connect(QnapConfig {
-        base_url: emu.base_url.clone(),
-        user: "alice".into(),
-        password: Secret::new("pw"),
-        ..QnapConfig::default()
-    })
-    .await
-    .unwrap();
-    Nas {
-        _tmp: tmp,
-        _emu: emu,
-        disk: root.join("Public"),
-        vfs: Arc::new(vfs),
-        dir: VPath::parse("/Public").unwrap(),
-    }
-}
-
-async fn freebox_nas(remote_access: bool) -> Nas {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut cfg = FreeboxEmulatorConfig::new(tmp.path());
-    cfg.remote_access = remote_access;
-    let emu = freebox::spawn(cfg).await.unwrap();
-    let info = AppInfo {
-        app_id: "fr.nascmd.test".into(),
-        app_name: "nascmd".into(),
-        app_version: "0.1.0".into(),
-        device_name: "test machine".into(),
-    };
-    let reg = register(&emu.base_url, &info).await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        match poll_authorization(&emu.base_url, reg.track_id)
-            .await
-            .unwrap()
-        {
-            AuthStatus::Granted => break,
-            AuthStatus::Pending if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(100)).await
-            }
-            other => panic!("registration ended as {other:?}"),
-        }
-    }
-    let vfs = FreeboxVfs::connect(FreeboxConfig {
-        base_url: emu.base_url.clone(),
-        app_id: info.app_id,
-        app_token: reg.app_token,
-    })
-    .await
-    .unwrap();
-    Nas {
-        disk: tmp.path().to_path_buf(),
-        _tmp: tmp,
-        _emu: emu,
-        vfs: Arc::new(vfs),
-        dir: VPath::parse("/Disque dur").unwrap(),
-    }
-}
-
-/// Bytes written to "the terminal" outside frames (OSC 52).
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Recorder {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-struct Screen {
-    rt: Rt,
-    clipboard: Arc<MemoryClipboard>,
-    terminal_out: Recorder,
-    _local: tempfile::TempDir,
-}
-
-/// A desktop with a display: the system route goes to the injected memory clipboard.
-fn desktop() -> ClipboardEnv {
-    ClipboardEnv {
-        x11_display: true,
-        ..ClipboardEnv::default()
-    }
-}
-
-/// The commander with a local left pane and the NAS in the right pane (active).
-async fn start(nas: &Nas, mode: ClipboardMode, env: ClipboardEnv) -> Screen {
-    let local = tempfile::tempdir().unwrap();
-    let lv: VfsHandle = Arc::new(LocalFs::new());
-    let here = VPath::parse(local.path().to_str().unwrap()).unwrap();
-    let (mut app, mut cmds) = App::new(
-        Pane::new(lv.clone(), here.clone()),
-        Pane::new(lv, here),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    cmds.extend(app.open_pane(Side::Right, nas.vfs.clone(), nas.dir.clone()));
-    app.active = Side::Right;
-    let clipboard = Arc::new(MemoryClipboard::new());
-    let terminal_out = Recorder::default();
-    let terminal = Terminal::new(TestBackend::new(140, 40)).unwrap();
-    let rt = Runtime::new(terminal, app, cmds)
-        .unwrap()
-        .with_clipboard(Clipboard::with_parts(mode, env, clipboard.clone()))
-        .with_terminal_output(Box::new(terminal_out.clone()));
-    let mut s = Screen {
-        rt,
-        clipboard,
-        terminal_out,
-        _local: local,
-    };
-    s.keys(Vec::new()).await;
-    s
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn ctrl(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
-}
-
-fn alt(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
-}
-
-fn text(s: &str) -> Vec<KeyEvent> {
-    s.chars().map(|c| k(KeyCode::Char(c))).collect()
-}
-
-impl Screen {
-    async fn keys(&mut self, keys: Vec<KeyEvent>) {
-        let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-        self.rt
-            .run_until_idle(input, Duration::from_secs(60))
-            .await
-            .unwrap();
-    }
-
-    async fn press(&mut self, key: KeyEvent) {
-        self.keys(vec![key]).await;
-    }
-
-    /// Re-lists both panes (files were made on the NAS disk behind its back).
-    async fn reload(&mut self) {
-        self.press(ctrl('r')).await;
-    }
-
-    /// Moves the cursor onto `name` with jump-to-name.
-    async fn go_to(&mut self, name: &str) {
-        let mut keys = vec![ctrl('s')];
-        keys.extend(text(name));
-        keys.push(k(KeyCode::Esc));
-        self.keys(keys).await;
-        let pane = self.rt.app.active_pane();
-        assert_eq!(
-            pane.current_entry().map(|e| e.name.as_str()),
-            Some(name),
-            "cursor not on {name}"
-        );
-    }
-
-    fn screen(&self) -> String {
-        let buf = self.rt.terminal.backend().buffer();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
-    }
-
-    fn status(&self) -> String {
-        self.rt
-            .app
-            .status
-            .as_ref()
-            .map(|s| s.text.clone())
-            .unwrap_or_default()
-    }
-}
-
-/// What a recipient gets from a URL: the body when it is a success, `None` otherwise.
-async fn fetch(url: &str) -> Option<Vec<u8>> {
-    let resp = reqwest::get(url).await.unwrap();
-    if !resp.status().is_success() {
-        return None;
-    }
-    Some(resp.bytes().await.unwrap().to_vec())
-}
-
-/// Serves `expected`? (QNAP answers a locked or expired link with an HTML page and 200.)
-async fn serves(url: &str, expected: &[u8]) -> bool {
-    fetch(url).await.as_deref() == Some(expected)
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) {
-    std::fs::write(dir.join(name), bytes).unwrap();
-}
-
-/// Parses the plain `ESC ] 52 ; c ; <base64> BEL` sequence out of terminal bytes.
-fn osc52_text(bytes: &[u8]) -> String {
-    let start = bytes
-        .windows(7)
-        .position(|w| w == b"\x1b]52;c;")
-        .expect("an OSC 52 sequence")
-        + 7;
-    let end = bytes[start..].iter().position(|&b| b == 0x07).unwrap() + start;
-    String::from_utf8(BASE64.decode(&bytes[start..end]).unwrap()).unwrap()
-}
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use nascmd::clipboard::{ClipboardEnv, ClipboardMode};
+use share_support::*;
+use std::time::Duration;
 
 async fn key_copies_a_serving_url(nas: Nas) {
     write(&nas.disk, "photo.jpg", b"\xff\xd8 not really a jpeg");
@@ -608,4 +354,31 @@ async fn a_local_pane_says_it_has_no_share_links() {
         "{}",
         s.screen()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn freebox_default_access_code_is_left_out_and_said() {
+    let nas = freebox_nas(true).await;
+    write(&nas.disk, "open.txt", b"open");
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    s.rt.app.share.access_code = true;
+    s.go_to("open.txt").await;
+    s.press(k(KeyCode::F(2))).await;
+    let url = s.clipboard.last().expect("a URL despite the default code");
+    assert!(
+        s.status()
+            .contains("without access code: this NAS has none"),
+        "{}",
+        s.status()
+    );
+    assert!(serves(&url, b"open").await);
+    // A code typed in the form is refused, not dropped.
+    s.press(alt('l')).await;
+    let mut keys = vec![k(KeyCode::Tab)];
+    keys.extend(vec![k(KeyCode::Backspace); 10]);
+    keys.extend(text("Typed123"));
+    keys.push(k(KeyCode::Enter));
+    s.keys(keys).await;
+    assert!(s.screen().contains("could not be made"), "{}", s.screen());
+    assert_eq!(nas.vfs.share_list().await.unwrap().len(), 1);
 }

@@ -91,6 +91,8 @@ pub enum ShareMsg {
     Created {
         side: Side,
         results: Vec<(VPath, Result<ShareLink, String>)>,
+        /// The NAS has no access codes: the default code was left out.
+        codes_dropped: bool,
     },
     Listed {
         req: u64,
@@ -116,7 +118,7 @@ pub enum ShareMsg {
 impl fmt::Debug for ShareMsg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ShareMsg::Created { side, results } => {
+            ShareMsg::Created { side, results, .. } => {
                 write!(f, "ShareCreated({side:?}, {} result(s))", results.len())
             }
             ShareMsg::Listed { req, result } => write!(
@@ -258,7 +260,11 @@ impl App {
 
     pub(super) fn on_share_msg(&mut self, msg: ShareMsg) -> Vec<Cmd> {
         match msg {
-            ShareMsg::Created { side, results } => self.share_created(side, results),
+            ShareMsg::Created {
+                side,
+                results,
+                codes_dropped,
+            } => self.share_created(side, results, codes_dropped),
             ShareMsg::Listed { req, result } => {
                 if let Some(p) = self.share.panel.as_mut() {
                     p.listed(req, result);
@@ -282,6 +288,7 @@ impl App {
         &mut self,
         _side: Side,
         results: Vec<(VPath, Result<ShareLink, String>)>,
+        codes_dropped: bool,
     ) -> Vec<Cmd> {
         let mut links = Vec::new();
         let mut no_url = Vec::new();
@@ -338,6 +345,9 @@ impl App {
                 } else {
                     what.push_str(" (access codes in the share panel)");
                 }
+            }
+            if codes_dropped {
+                what.push_str(" (without access code: this NAS has none)");
             }
             cmds.push(Cmd::Share(Box::new(ShareCmd::Copy { text, what })));
             for side in [Side::Left, Side::Right] {

@@ -9,7 +9,7 @@ use crate::app::Msg;
 use crate::app::share::{CodeChoice, ShareCmd, ShareMsg};
 use crate::clipboard::{Clipboard, CopyOutcome};
 use crate::share_format::generate_access_code;
-use crate::vfs::{ShareLink, ShareOptions, VPath, VfsHandle};
+use crate::vfs::{ShareLink, ShareOptions, VPath, VfsError, VfsHandle};
 
 use super::Runtime;
 use super::effects::{Internal, user_error};
@@ -27,8 +27,16 @@ impl<B: Backend> Runtime<B> {
                 host,
             } => {
                 self.spawn(async move {
-                    let results = create(&vfs, paths, expire_secs, &code, host).await;
-                    send(&tx, ShareMsg::Created { side, results });
+                    let (results, codes_dropped) =
+                        create(&vfs, paths, expire_secs, &code, host).await;
+                    send(
+                        &tx,
+                        ShareMsg::Created {
+                            side,
+                            results,
+                            codes_dropped,
+                        },
+                    );
                 });
             }
             ShareCmd::List { req, vfs } => {
@@ -69,14 +77,17 @@ fn send(tx: &UnboundedSender<Internal>, msg: ShareMsg) {
     let _ = tx.send(Internal::Msg(Msg::Share(Box::new(msg))));
 }
 
-/// One link per path, in order; a failure does not stop the others.
+/// One link per path, in order; a failure does not stop the others. A generated code (the
+/// config's default) is dropped where the NAS has no access codes (a Freebox); the flag
+/// says so. A code the user typed is never dropped silently: that fails instead.
 async fn create(
     vfs: &VfsHandle,
     paths: Vec<VPath>,
     expire_secs: Option<u64>,
     code: &CodeChoice,
     host: Option<String>,
-) -> Vec<(VPath, Result<ShareLink, String>)> {
+) -> (Vec<(VPath, Result<ShareLink, String>)>, bool) {
+    let mut codes_dropped = false;
     let mut results = Vec::with_capacity(paths.len());
     for path in paths {
         let access_code = match code {
@@ -88,20 +99,27 @@ async fn create(
         };
         let result = match access_code {
             Ok(access_code) => {
-                let opts = ShareOptions {
+                let mut opts = ShareOptions {
                     expire_secs,
-                    access_code,
+                    access_code: if codes_dropped { None } else { access_code },
                     host_override: host.clone(),
                 };
-                vfs.share_create(&path, &opts)
-                    .await
-                    .map_err(|e| user_error(&e))
+                let mut r = vfs.share_create(&path, &opts).await;
+                if matches!(r, Err(VfsError::Unsupported(_)))
+                    && *code == CodeChoice::Generate
+                    && opts.access_code.is_some()
+                {
+                    codes_dropped = true;
+                    opts.access_code = None;
+                    r = vfs.share_create(&path, &opts).await;
+                }
+                r.map_err(|e| user_error(&e))
             }
             Err(e) => Err(e),
         };
         results.push((path, result));
     }
-    results
+    (results, codes_dropped)
 }
 
 async fn copy(tx: UnboundedSender<Internal>, clipboard: Clipboard, text: String, what: String) {
