@@ -144,15 +144,16 @@ pub enum ShareConfirm {
     Revoke { ids: Vec<String> },
 }
 
-/// URLs shown because no clipboard took them: the user selects them by hand.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// URLs shown because no clipboard took them: the user selects them by hand. (No Debug:
+/// a share URL is the credential to the file.)
+#[derive(Clone, PartialEq, Eq)]
 pub struct RevealedUrls {
     pub reason: String,
     pub lines: Vec<String>,
 }
 
 /// Share-link state of the app.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ShareState {
     /// Default lifetime of new links, as in the config (`7d`, `never`).
     pub expire: String,
@@ -164,6 +165,18 @@ pub struct ShareState {
     pub panel: Option<SharePanel>,
     pub form: Option<ShareForm>,
     pub revealed: Option<RevealedUrls>,
+}
+
+impl fmt::Debug for ShareState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShareState")
+            .field("expire", &self.expire)
+            .field("access_code", &self.access_code)
+            .field("panel", &self.panel)
+            .field("form", &self.form)
+            .field("revealed", &self.revealed.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ShareState {

@@ -83,7 +83,6 @@ pub enum FormPurpose {
 }
 
 /// Expiry and access code for new links or a link being changed.
-#[derive(Debug)]
 pub struct ShareForm {
     pub purpose: FormPurpose,
     pub title: String,
@@ -92,6 +91,17 @@ pub struct ShareForm {
     /// 0: expiry field, 1: access code field.
     pub focus: usize,
     pub error: Option<String>,
+}
+
+// The code field holds an access code: keep it out of Debug output.
+impl std::fmt::Debug for ShareForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShareForm")
+            .field("purpose", &self.purpose)
+            .field("expire", &self.expire.value())
+            .field("focus", &self.focus)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ShareForm {
