@@ -41,6 +41,8 @@ pub enum Action {
     SortReverse,
     Jobs,
     Suspend,
+    Search,
+    Connect,
 }
 
 struct ActionInfo {
@@ -270,6 +272,20 @@ const ACTIONS: &[ActionInfo] = &[
         bar: None,
         description: "Suspend to the shell (fg to return)",
         keys: &["ctrl-z"],
+    },
+    ActionInfo {
+        action: Action::Search,
+        name: "search",
+        bar: Some("Find"),
+        description: "Find files by name from the current folder (on a NAS, searched there)",
+        keys: &["alt-?", "F9"],
+    },
+    ActionInfo {
+        action: Action::Connect,
+        name: "connect",
+        bar: None,
+        description: "Open a NAS in this pane (NAME:/path, qnap://user@host:port/Share, freebox://host)",
+        keys: &["alt-n"],
     },
 ];
 

@@ -79,6 +79,8 @@ impl App {
             Action::Delete => self.ask_delete(),
             Action::Quit => return self.ask_quit(),
             Action::Suspend => return vec![Cmd::Suspend],
+            Action::Search => self.ask_search(),
+            Action::Connect => self.ask_connect(),
         }
         Vec::new()
     }

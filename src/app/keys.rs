@@ -39,6 +39,9 @@ impl App {
             let outcome = top.on_key(key, help_len);
             return self.apply_outcome(outcome);
         }
+        if let Some(cmds) = self.overlay_key(key) {
+            return cmds;
+        }
         match std::mem::replace(&mut self.mode, Mode::Normal) {
             Mode::Normal => {}
             Mode::Filter(input) => return self.filter_key(input, key),

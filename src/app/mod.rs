@@ -2,11 +2,13 @@
 //! ([`Cmd`]) and never does I/O itself. Unit tests drive it with messages and read the
 //! state; the runtime feeds it keys, mouse, listings and job events.
 
+pub mod connect;
 pub mod dialog;
 pub mod jobs;
 pub mod layout;
 pub mod msg;
 pub mod pane;
+pub mod search;
 pub mod sort;
 
 mod actions;
@@ -61,6 +63,12 @@ pub struct App {
     pub dirty: bool,
     /// Offset for showing modification times (local time, found at start-up).
     pub time_offset: time::UtcOffset,
+    /// A NAS being opened in a pane (password / code / registration dialogs).
+    pub connect: Option<connect::ConnectState>,
+    /// The search dialog or its results panel.
+    pub search: Option<search::SearchState>,
+    /// What Alt-N proposes (the demo Freebox under `--demo`).
+    pub connect_suggestion: Option<String>,
     next_req: RequestId,
 }
 
@@ -81,6 +89,9 @@ impl App {
             quit: false,
             dirty: true,
             time_offset: time::UtcOffset::UTC,
+            connect: None,
+            search: None,
+            connect_suggestion: None,
             next_req: 1,
         };
         let mut cmds = Vec::new();

@@ -78,6 +78,8 @@ impl App {
                     return (cmds, false);
                 }
             }
+            Msg::Connect(m) => cmds.extend(self.on_connect(m)),
+            Msg::Search(m) => cmds.extend(self.on_search(m)),
             Msg::Key(_) | Msg::Mouse(_) | Msg::Resize(..) => {}
         }
         (cmds, true)

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 
-use crate::app::{App, Pane};
+use crate::app::{App, Pane, Side};
+use crate::demo::nas::DemoNas;
+use crate::remotes::Target;
+use crate::runtime::ConnectContext;
 use crate::config::{self, Config};
 use crate::keymap::Keymap;
 use crate::runtime::{Runtime, TermGuard};
@@ -48,28 +51,54 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     let config = Config::load(&Config::default_path())?;
     let _log = crate::logging::init(&config::state_dir()).ok();
 
-    let demo_dir = if args.demo {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+
+    // What each pane opens on: a local folder at once, a NAS once connected.
+    let mut connect_to: Vec<(Side, String)> = Vec::new();
+    let mut ctx = ConnectContext::from_user(config.clone());
+    let demo = if args.demo {
         let dir = tempfile::Builder::new().prefix("nascmd-demo-").tempdir()?;
-        crate::demo::build_sample_tree(&dir.path().join("left"))
+        crate::demo::build_sample_tree(&dir.path().join("local"))
             .context("cannot build the demo tree")?;
-        std::fs::create_dir_all(dir.path().join("right"))?;
-        Some(dir)
+        let nas = rt
+            .block_on(DemoNas::start(
+                &dir.path().join("qnap"),
+                &dir.path().join("freebox"),
+            ))
+            .context("cannot start the demo NAS emulators")?;
+        ctx = ConnectContext::isolated().with_password(
+            &format!("http://{}", nas.qnap.addr),
+            crate::demo::nas::DEMO_USER,
+            nas.password.clone(),
+        );
+        connect_to.push((Side::Right, nas.qnap_target()));
+        Some((dir, nas))
     } else {
         None
     };
-    let (left, right) = match &demo_dir {
-        Some(d) => (
-            local_dir(d.path().join("left").to_str())?,
-            local_dir(d.path().join("right").to_str())?,
-        ),
+    let (left, right) = match &demo {
+        Some((d, _)) => {
+            let l = local_dir(d.path().join("local").to_str())?;
+            (l.clone(), l)
+        }
         None => {
-            if let Some(a) = args.left.as_deref().or(args.right.as_deref())
-                && a.contains("://")
-            {
-                anyhow::bail!("remote panes ({a}) are not available yet");
-            }
-            let left = local_dir(args.left.as_deref())?;
-            let right = match args.right.as_deref() {
+            let mut local_arg = |side: Side, arg: Option<&str>| -> anyhow::Result<Option<String>> {
+                let Some(a) = arg else { return Ok(None) };
+                match Target::parse(a, &config)? {
+                    Target::Local(_) => Ok(Some(a.to_owned())),
+                    Target::Remote { .. } => {
+                        connect_to.push((side, a.to_owned()));
+                        Ok(None)
+                    }
+                }
+            };
+            let l = local_arg(Side::Left, args.left.as_deref())?;
+            let r = local_arg(Side::Right, args.right.as_deref())?;
+            let left = local_dir(l.as_deref())?;
+            let right = match r.as_deref() {
                 Some(r) => local_dir(Some(r))?,
                 None => left.clone(),
             };
@@ -84,27 +113,38 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     let mut right_pane = Pane::new(local, right);
     left_pane.show_hidden = config.ui.show_hidden;
     right_pane.show_hidden = config.ui.show_hidden;
-    let (mut app, cmds) = App::new(left_pane, right_pane, keymap, theme);
+    let (mut app, mut cmds) = App::new(left_pane, right_pane, keymap, theme);
     app.time_offset = offset;
+    if let Some((_, nas)) = &demo {
+        app.connect_suggestion = Some(nas.freebox_target());
+    }
+    // One connection at a time: the first remote pane now, the other with Alt-N.
+    if let Some((side, target)) = connect_to.first() {
+        cmds.extend(app.connect_pane(*side, target));
+    }
+    if let Some((_, second)) = connect_to.get(1) {
+        app.connect_suggestion = Some(second.clone());
+    }
     if let Some(e) = key_errors.first() {
         app.set_status(format!("config: {e}"), true);
     }
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     rt.block_on(async move {
         let guard = TermGuard::enter().context("cannot set up the terminal")?;
         let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
         let terminal = ratatui::Terminal::new(backend)?;
-        let mut runtime = Runtime::new(terminal, app, cmds)?.with_terminal_guard(guard);
+        let mut runtime = Runtime::new(terminal, app, cmds)?
+            .with_terminal_guard(guard)
+            .with_connect_context(ctx);
         let input = crossterm::event::EventStream::new();
         let result = runtime.run(input).await;
         // Dropping the runtime drops the guard: the terminal is restored here.
         drop(runtime);
         result.map_err(anyhow::Error::from)
     })?;
-    drop(demo_dir);
+    if let Some((dir, nas)) = demo {
+        rt.block_on(nas.shutdown());
+        drop(dir);
+    }
     Ok(crate::cli::exit::OK)
 }

@@ -4,6 +4,7 @@
 
 mod bars;
 mod dialog;
+mod overlay;
 mod pane;
 mod viewer;
 
@@ -27,6 +28,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     bars::status(f, a.status, app);
     bars::fkeys(f, a.fkeys, app);
+    overlay::draw(f, area, app);
     for d in &app.dialogs {
         dialog::draw(f, area, app, d);
     }
