@@ -39,7 +39,10 @@ impl fmt::Debug for SearchCmd {
 /// What comes back from the search task.
 #[derive(Debug)]
 pub enum SearchMsg {
-    Hits { req: RequestId, hits: Vec<SearchHit> },
+    Hits {
+        req: RequestId,
+        hits: Vec<SearchHit>,
+    },
     /// The search ended (`error`: why it stopped early, user-facing).
     Done {
         req: RequestId,

@@ -6,11 +6,11 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::app::{App, Pane, Side};
+use crate::config::{self, Config};
 use crate::demo::nas::DemoNas;
+use crate::keymap::Keymap;
 use crate::remotes::Target;
 use crate::runtime::ConnectContext;
-use crate::config::{self, Config};
-use crate::keymap::Keymap;
 use crate::runtime::{Runtime, TermGuard};
 use crate::theme::Theme;
 use crate::vfs::local::LocalFs;
@@ -133,9 +133,8 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         let guard = TermGuard::enter().context("cannot set up the terminal")?;
         let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
         let terminal = ratatui::Terminal::new(backend)?;
-        let mut runtime = Runtime::new(terminal, app, cmds)?
-            .with_terminal_guard(guard)
-            .with_connect_context(ctx);
+        let mut runtime =
+            Runtime::with_connect_context(terminal, app, cmds, ctx)?.with_terminal_guard(guard);
         let input = crossterm::event::EventStream::new();
         let result = runtime.run(input).await;
         // Dropping the runtime drops the guard: the terminal is restored here.

@@ -35,9 +35,9 @@ impl DemoNas {
         format!("qnap://{DEMO_USER}@{}/Public", self.qnap.addr)
     }
 
-    /// `freebox://127.0.0.1:PORT`: what Alt-N proposes in the demo.
+    /// `freebox://127.0.0.1:PORT/Disque dur`: what Alt-N proposes in the demo.
     pub fn freebox_target(&self) -> String {
-        format!("freebox://{}/", self.freebox.addr)
+        format!("freebox://{}/Disque dur", self.freebox.addr)
     }
 
     /// Starts both emulators over `qnap_root` and `freebox_root` (filled here).
@@ -115,13 +115,19 @@ pub fn build_qnap_root(root: &Path) -> io::Result<()> {
     let music = public.join("Music").join("Playlists");
     fs::create_dir_all(&music)?;
     for i in 1..=30 {
-        fs::write(music.join(format!("playlist{i}.m3u")), format!("#EXTM3U\n# {i}\n"))?;
+        fs::write(
+            music.join(format!("playlist{i}.m3u")),
+            format!("#EXTM3U\n# {i}\n"),
+        )?;
     }
     let videos = public.join("Videos");
     fs::create_dir_all(&videos)?;
     // Sparse: the size without the writes (or the disk space).
     fs::File::create(videos.join("holiday-film.mkv"))?.set_len(BIG_FILE_SIZE)?;
-    fs::write(public.join("README.txt"), "The demo NAS. Try F5, F8, Alt-?.\n")?;
+    fs::write(
+        public.join("README.txt"),
+        "The demo NAS. Try F5, F8, Alt-?.\n",
+    )?;
     fs::create_dir_all(root.join("Multimedia"))?;
     Ok(())
 }
@@ -133,7 +139,8 @@ pub fn build_freebox_root(root: &Path) -> io::Result<()> {
     }
     for i in 1..=12 {
         fs::write(
-            root.join("Téléchargements").join(format!("fichier {i}.txt")),
+            root.join("Téléchargements")
+                .join(format!("fichier {i}.txt")),
             format!("Téléchargement {i}\n"),
         )?;
     }

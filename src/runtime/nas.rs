@@ -79,10 +79,31 @@ pub(super) struct NasTasks {
 }
 
 impl<B: Backend> Runtime<B> {
-    /// Where the commander finds passwords and profiles (the default reads nothing).
-    pub fn with_connect_context(mut self, ctx: ConnectContext) -> Self {
-        self.nas.ctx = Arc::new(ctx);
-        self
+    /// [`Runtime::new`] with where the commander finds passwords and profiles (the
+    /// plain `new` reads nothing), set before the start-up commands run.
+    pub fn with_connect_context(
+        terminal: ratatui::Terminal<B>,
+        app: crate::app::App,
+        cmds: Vec<crate::app::Cmd>,
+        ctx: ConnectContext,
+    ) -> std::io::Result<Self> {
+        let mut rt = Runtime::new(terminal, app, Vec::new())?;
+        rt.nas.ctx = Arc::new(ctx);
+        rt.execute_all(cmds);
+        Ok(rt)
+    }
+
+    /// Handles whatever arrives for `d`, then draws: a look at the screen while
+    /// something is still going on (a Freebox waiting for its button press).
+    pub async fn run_for(&mut self, d: Duration) -> std::io::Result<()> {
+        let until = tokio::time::Instant::now() + d;
+        loop {
+            tokio::select! {
+                Some(i) = self.rx.recv() => self.on_internal(i),
+                _ = tokio::time::sleep_until(until) => break,
+            }
+        }
+        self.render()
     }
 
     pub(super) fn connect_cmd(&mut self, cmd: ConnectCmd) {
@@ -241,8 +262,18 @@ impl Connect {
         let password = self
             .password
             .clone()
-            .or_else(|| self.ctx.passwords.get(&key(&remote.base_url, &user)).cloned())
-            .or_else(|| self.ctx.use_env.then(credentials::password_from_env).flatten())
+            .or_else(|| {
+                self.ctx
+                    .passwords
+                    .get(&key(&remote.base_url, &user))
+                    .cloned()
+            })
+            .or_else(|| {
+                self.ctx
+                    .use_env
+                    .then(credentials::password_from_env)
+                    .flatten()
+            })
             .or_else(|| {
                 let name = remote.profile.as_deref()?;
                 self.stored()?.password(name).cloned()

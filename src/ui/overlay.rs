@@ -11,8 +11,8 @@ use tui_input::Input;
 use crate::app::connect::{ConnectState, ConnectStep};
 use crate::app::search::{SearchState, SearchStep};
 use crate::app::{App, layout};
-use crate::nas::freebox::AuthStatus;
 use crate::names::escape;
+use crate::nas::freebox::AuthStatus;
 
 use super::fit;
 
@@ -59,7 +59,10 @@ fn field(f: &mut Frame, app: &App, inner: Rect, row: u16, input: &Input, mask: b
     } else {
         escape(input.value()).chars().skip(scroll).collect()
     };
-    f.render_widget(Paragraph::new(fit(&shown, w)).style(app.theme.button(true)), r);
+    f.render_widget(
+        Paragraph::new(fit(&shown, w)).style(app.theme.button(true)),
+        r,
+    );
     let x = (input.visual_cursor().max(scroll) - scroll) as u16;
     f.set_cursor_position(Position::new(r.x + x.min(r.width.saturating_sub(1)), r.y));
 }
