@@ -302,3 +302,20 @@ async fn settle_no_wait(rt: &mut Rt, key: KeyEvent) {
     // The registration keeps a task running: "not idle" is expected here.
     let _ = rt.run_until_idle(input, Duration::from_millis(50)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_shares_are_marked() {
+    let root = qnap_root();
+    let mut cfg = QnapEmulatorConfig::new(root.path(), "guest", PASSWORD);
+    cfg.users[0].readonly = true;
+    let emu = qnap::spawn(cfg).await.unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut rt = start(local.path()).await;
+    open_remote(&mut rt, &format!("qnap://guest@{}/", emu.addr)).await;
+    typ(&mut rt, PASSWORD).await;
+    press(&mut rt, &[KeyCode::Enter]).await;
+    let s = screen(&rt);
+    let line = s.lines().find(|l| l.contains("/Public")).unwrap();
+    assert!(line.contains("<RO-DIR>"), "{s}");
+    emu.shutdown().await.unwrap();
+}
