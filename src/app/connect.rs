@@ -181,11 +181,12 @@ impl App {
                 let side = state.side;
                 self.connect = None;
                 let label = vfs.label();
-                let cmds = self.open_pane(side, vfs, path);
+                let mut cmds = self.open_pane(side, vfs, path);
                 self.set_status(
                     format!("connected: {}", crate::names::escape(&label)),
                     false,
                 );
+                cmds.extend(self.connect_next());
                 return cmds;
             }
             ConnectMsg::Failed { error, .. } => {
@@ -199,9 +200,19 @@ impl App {
                         "The pane stays where it was.".to_owned(),
                     ],
                 ));
+                return self.connect_next();
             }
         }
         Vec::new()
+    }
+
+    /// Starts the next queued connection, if any.
+    fn connect_next(&mut self) -> Vec<Cmd> {
+        if self.connect_queue.is_empty() {
+            return Vec::new();
+        }
+        let (side, target) = self.connect_queue.remove(0);
+        self.connect_pane(side, &target)
     }
 
     /// Keys while a connect dialog is open.
@@ -295,5 +306,82 @@ impl App {
 impl From<ConnectMsg> for Msg {
     fn from(m: ConnectMsg) -> Msg {
         Msg::Connect(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::keymap::Keymap;
+    use crate::theme::Theme;
+    use crate::vfs::local::LocalFs;
+
+    fn app() -> App {
+        let vfs: VfsHandle = Arc::new(LocalFs::new());
+        let (app, _) = App::new(
+            crate::app::Pane::new(vfs.clone(), VPath::root()),
+            crate::app::Pane::new(vfs, VPath::root()),
+            Keymap::default(),
+            Theme::built_in_default(),
+        );
+        app
+    }
+
+    #[test]
+    fn a_failure_shows_an_error_and_starts_the_queued_pane() {
+        let mut app = app();
+        let cmds = app.connect_pane(Side::Left, "nas:/a");
+        assert!(matches!(cmds[..], [Cmd::Connect(ConnectCmd::Start { .. })]));
+        app.connect_queue.push((Side::Right, "qnap://u@h/b".into()));
+        let req = app.connect.as_ref().unwrap().req;
+        let cmds = app.update(Msg::Connect(ConnectMsg::Failed {
+            req,
+            error: "login refused".into(),
+        }));
+        assert!(matches!(app.dialogs.last(), Some(Dialog::Message { .. })));
+        let next = app.connect.as_ref().unwrap();
+        assert_eq!(
+            (next.side, next.target.as_str()),
+            (Side::Right, "qnap://u@h/b")
+        );
+        assert!(matches!(
+            cmds[..],
+            [Cmd::Connect(ConnectCmd::Start {
+                side: Side::Right,
+                ..
+            })]
+        ));
+        // A late answer for the first request is ignored.
+        app.update(Msg::Connect(ConnectMsg::NeedCode { req }));
+        assert!(matches!(
+            app.connect.as_ref().unwrap().step,
+            ConnectStep::Connecting
+        ));
+    }
+
+    #[test]
+    fn the_password_dialog_masks_and_sends_the_typed_secret() {
+        let mut app = app();
+        app.connect_pane(Side::Right, "qnap://u@h/b");
+        let req = app.connect.as_ref().unwrap().req;
+        app.update(Msg::Connect(ConnectMsg::NeedPassword {
+            req,
+            who: "u on http://h:8080".into(),
+        }));
+        for c in "pw".chars() {
+            app.update(Msg::Key(KeyEvent::from(KeyCode::Char(c))));
+        }
+        let cmds = app.update(Msg::Key(KeyEvent::from(KeyCode::Enter)));
+        let [Cmd::Connect(ConnectCmd::Start { password, .. })] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(password.as_ref().unwrap().expose(), "pw");
+        assert!(!format!("{cmds:?}").contains("pw\""));
+        // Esc while connecting cancels and leaves the pane alone.
+        let cmds = app.update(Msg::Key(KeyEvent::from(KeyCode::Esc)));
+        assert!(matches!(cmds[..], [Cmd::Connect(ConnectCmd::Cancel)]));
+        assert!(app.connect.is_none());
     }
 }

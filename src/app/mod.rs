@@ -69,6 +69,8 @@ pub struct App {
     pub search: Option<search::SearchState>,
     /// What Alt-N proposes (the demo Freebox under `--demo`).
     pub connect_suggestion: Option<String>,
+    /// Panes to connect once the current connection ends (`nascmd nas:/a qnap://…/b`).
+    pub connect_queue: Vec<(Side, String)>,
     next_req: RequestId,
 }
 
@@ -92,6 +94,7 @@ impl App {
             connect: None,
             search: None,
             connect_suggestion: None,
+            connect_queue: Vec::new(),
             next_req: 1,
         };
         let mut cmds = Vec::new();
@@ -252,6 +255,10 @@ impl App {
             (
                 "In viewer",
                 "Arrows/PgUp/PgDn/Home/End scroll, F4 or h hex, Esc/q close",
+            ),
+            (
+                "In search results",
+                "Up/Down pick, Enter goes to the file, Esc stops the search, Esc again closes",
             ),
             (
                 "In conflicts",

@@ -118,13 +118,12 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     if let Some((_, nas)) = &demo {
         app.connect_suggestion = Some(nas.freebox_target());
     }
-    // One connection at a time: the first remote pane now, the other with Alt-N.
-    if let Some((side, target)) = connect_to.first() {
-        cmds.extend(app.connect_pane(*side, target));
+    // One connection at a time: the first remote pane now, the other after it.
+    let mut remotes = connect_to.into_iter();
+    if let Some((side, target)) = remotes.next() {
+        cmds.extend(app.connect_pane(side, &target));
     }
-    if let Some((_, second)) = connect_to.get(1) {
-        app.connect_suggestion = Some(second.clone());
-    }
+    app.connect_queue.extend(remotes);
     if let Some(e) = key_errors.first() {
         app.set_status(format!("config: {e}"), true);
     }
