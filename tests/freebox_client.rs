@@ -1,7 +1,7 @@
 //! The Freebox backend end to end against the project's Freebox emulator on loopback
 //! over a real temporary folder: registration, sessions and their renewal, permissions,
-//! every fs operation, cp/mv/rm tasks with progress and cancel, share links and their
-//! public URL. Transfers are in `freebox_transfers.rs`.
+//! every fs operation, cp/mv/rm tasks with progress and cancel. Transfers and share
+//! links are in `freebox_transfers.rs`.
 
 mod fbx_client_support;
 
@@ -15,7 +15,7 @@ use nascmd::emulator::freebox::{AppPermissions, FreeboxEmulatorConfig, GrantMode
 use nascmd::nas::freebox::{AuthStatus, poll_authorization, probe, register};
 use nascmd::secret::Secret;
 use nascmd::vfs::{
-    Entry, EntryKind, ProgressFn, ServerConflict, ShareOptions, TaskProgress, VPath, Vfs, VfsError,
+    Entry, EntryKind, ProgressFn, ServerConflict, TaskProgress, VPath, Vfs, VfsError,
 };
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
@@ -568,88 +568,6 @@ async fn cancelling_a_server_copy_stops_it() {
         std::fs::read(f.root.path().join("dst/tiny.txt")).unwrap(),
         b"t"
     );
-}
-
-// ---------------------------------------------------------------- share links
-
-#[tokio::test]
-async fn share_links_create_list_update_delete_and_serve_bytes() {
-    let f = start(|_| {}).await;
-    let data = pattern(300_000, 21);
-    upload(&f.fbx, &disk("à partager.bin"), &data).await;
-    let path = disk("à partager.bin");
-
-    let link = f
-        .fbx
-        .share_create(&path, &ShareOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(link.path, path);
-    assert_eq!(link.expires, None);
-    assert!(!link.url.is_empty(), "remote access is on: a public URL");
-    // The public URL serves the bytes to anyone, no session.
-    let public = reqwest::get(&link.url).await.unwrap();
-    assert!(public.status().is_success(), "{}", public.status());
-    assert!(public.bytes().await.unwrap() == data);
-
-    let listed = f.fbx.share_list().await.unwrap();
-    assert_eq!(listed, vec![link.clone()]);
-    assert_eq!(f.fbx.share_get(&link.id).await.unwrap(), link);
-
-    // An expiry change re-creates the link (the protocol has no update) and says so.
-    let opts = ShareOptions {
-        expire_secs: Some(3600),
-        ..ShareOptions::default()
-    };
-    let updated = f.fbx.share_update(&link, &opts).await.unwrap();
-    assert_ne!(updated.id, link.id);
-    assert!(updated.expires.unwrap() > 0);
-    let listed = f.fbx.share_list().await.unwrap();
-    assert_eq!(listed, vec![updated.clone()]);
-    assert!(
-        reqwest::get(&updated.url)
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-            == data
-    );
-
-    // Passwords do not exist on a Freebox: refused, not silently dropped.
-    let with_code = ShareOptions {
-        access_code: Some("1234".into()),
-        ..ShareOptions::default()
-    };
-    assert!(matches!(
-        f.fbx.share_create(&path, &with_code).await,
-        Err(VfsError::Unsupported(_))
-    ));
-
-    f.fbx.share_revoke(&updated).await.unwrap();
-    assert!(f.fbx.share_list().await.unwrap().is_empty());
-    assert!(
-        !reqwest::get(&updated.url)
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
-    assert!(f.fbx.share_get(&updated.id).await.is_err());
-}
-
-#[tokio::test]
-async fn share_link_without_remote_access_has_an_empty_url() {
-    let f = start(|c| c.remote_access = false).await;
-    upload(&f.fbx, &disk("a.txt"), b"a").await;
-    let link = f
-        .fbx
-        .share_create(&disk("a.txt"), &ShareOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(link.url, "");
-    assert_eq!(f.fbx.share_list().await.unwrap().len(), 1);
-    f.fbx.share_revoke(&link).await.unwrap();
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Freebox transfers end to end against the emulator: a nested tree and a 100 MB file
 //! with bytes compared, awkward names, a dropped download resumed with `Range`, the
-//! legacy upload of API v3 boxes, and HTTPS with a private root and an AKI-less leaf.
+//! legacy upload of API v3 boxes, share links and their public URL, HTTPS with a
+//! private root and an AKI-less leaf, and the job engine working on a Freebox.
 
 mod fbx_client_support;
 
@@ -18,7 +19,7 @@ use nascmd::jobs::{
 use nascmd::nas::freebox::{FreeboxConfig, FreeboxVfs};
 use nascmd::nas::tls::{Trust, certificate_fingerprint};
 use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{ByteReader, VPath, Vfs, VfsError, VfsHandle};
+use nascmd::vfs::{ByteReader, ShareOptions, VPath, Vfs, VfsError, VfsHandle};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -277,6 +278,88 @@ async fn api_v3_box_uses_the_legacy_http_upload() {
     assert_eq!(download(&f.fbx, &target).await, b"second");
     let listed = names(&f.fbx, &disk("old box")).await;
     assert_eq!(listed.len(), 1, "{listed:?}");
+}
+
+// ---------------------------------------------------------------- share links
+
+#[tokio::test]
+async fn share_links_create_list_update_delete_and_serve_bytes() {
+    let f = start(|_| {}).await;
+    let data = pattern(300_000, 21);
+    upload(&f.fbx, &disk("à partager.bin"), &data).await;
+    let path = disk("à partager.bin");
+
+    let link = f
+        .fbx
+        .share_create(&path, &ShareOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(link.path, path);
+    assert_eq!(link.expires, None);
+    assert!(!link.url.is_empty(), "remote access is on: a public URL");
+    // The public URL serves the bytes to anyone, no session.
+    let public = reqwest::get(&link.url).await.unwrap();
+    assert!(public.status().is_success(), "{}", public.status());
+    assert!(public.bytes().await.unwrap() == data);
+
+    let listed = f.fbx.share_list().await.unwrap();
+    assert_eq!(listed, vec![link.clone()]);
+    assert_eq!(f.fbx.share_get(&link.id).await.unwrap(), link);
+
+    // An expiry change re-creates the link (the protocol has no update) and says so.
+    let opts = ShareOptions {
+        expire_secs: Some(3600),
+        ..ShareOptions::default()
+    };
+    let updated = f.fbx.share_update(&link, &opts).await.unwrap();
+    assert_ne!(updated.id, link.id);
+    assert!(updated.expires.unwrap() > 0);
+    let listed = f.fbx.share_list().await.unwrap();
+    assert_eq!(listed, vec![updated.clone()]);
+    assert!(
+        reqwest::get(&updated.url)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            == data
+    );
+
+    // Passwords do not exist on a Freebox: refused, not silently dropped.
+    let with_code = ShareOptions {
+        access_code: Some("1234".into()),
+        ..ShareOptions::default()
+    };
+    assert!(matches!(
+        f.fbx.share_create(&path, &with_code).await,
+        Err(VfsError::Unsupported(_))
+    ));
+
+    f.fbx.share_revoke(&updated).await.unwrap();
+    assert!(f.fbx.share_list().await.unwrap().is_empty());
+    assert!(
+        !reqwest::get(&updated.url)
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    assert!(f.fbx.share_get(&updated.id).await.is_err());
+}
+
+#[tokio::test]
+async fn share_link_without_remote_access_has_an_empty_url() {
+    let f = start(|c| c.remote_access = false).await;
+    upload(&f.fbx, &disk("a.txt"), b"a").await;
+    let link = f
+        .fbx
+        .share_create(&disk("a.txt"), &ShareOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(link.url, "");
+    assert_eq!(f.fbx.share_list().await.unwrap().len(), 1);
+    f.fbx.share_revoke(&link).await.unwrap();
 }
 
 // ---------------------------------------------------------------- TLS

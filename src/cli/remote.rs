@@ -60,6 +60,9 @@ pub struct AddArgs {
     /// Host to put in share links instead of the URL's (DDNS or myQNAPcloud name).
     #[arg(long, value_name = "HOST")]
     pub share_host: Option<String>,
+    /// Trust this self-signed NAS certificate (its SHA-256 fingerprint, AB:CD:…).
+    #[arg(long, value_name = "FINGERPRINT", requires = "qnap")]
+    pub cert_sha256: Option<String>,
     /// Replace a profile of the same name.
     #[arg(long)]
     pub force: bool,
@@ -177,6 +180,7 @@ async fn add(config: &mut Config, a: AddArgs) -> anyhow::Result<()> {
                     user: Some(user.clone()),
                     profile: Some(a.name.clone()),
                     share_host: None,
+                    cert_sha256: None,
                 };
                 credentials::ask_password(&spec, &TtyPrompter)
             })
@@ -187,9 +191,19 @@ async fn add(config: &mut Config, a: AddArgs) -> anyhow::Result<()> {
                 )
             })?;
         // Verify before storing anything: a typo must not be saved.
-        backends::connect_qnap_with(&url, &user, password.clone(), &TtyPrompter)
-            .await
-            .map_err(super::ops::remote_error)?;
+        let cert_sha256 = match &a.cert_sha256 {
+            Some(fp) => Some(crate::nas::tls::normalize_fingerprint(fp)?),
+            None => None,
+        };
+        backends::connect_qnap_with(
+            &url,
+            &user,
+            password.clone(),
+            cert_sha256.clone(),
+            &TtyPrompter,
+        )
+        .await
+        .map_err(super::ops::remote_error)?;
         secrets.set_password(&a.name, password);
         RemoteProfile {
             name: a.name.clone(),
@@ -197,7 +211,7 @@ async fn add(config: &mut Config, a: AddArgs) -> anyhow::Result<()> {
             url,
             user: Some(user),
             share_host: a.share_host.clone(),
-            cert_sha256: None,
+            cert_sha256,
         }
     } else {
         let url = a
@@ -230,7 +244,7 @@ async fn add(config: &mut Config, a: AddArgs) -> anyhow::Result<()> {
 
 /// Runs the registration with a live status line on stderr.
 async fn register_freebox(url: &str) -> anyhow::Result<crate::secret::Secret> {
-    use backends::RegistrationStatus as S;
+    use crate::nas::freebox::AuthStatus as S;
     eprintln!("Press the ✓ button on the Freebox to allow nascmd (asked by {url})");
     let live = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let started = std::time::Instant::now();

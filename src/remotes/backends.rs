@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use crate::config::RemoteKind;
+use crate::nas::freebox::{AppInfo, AuthStatus, FreeboxConfig, FreeboxVfs};
+use crate::nas::qnap::{QnapConfig, QnapVfs};
 use crate::secret::Secret;
 use crate::vfs::{VfsError, VfsHandle};
 
@@ -51,7 +53,14 @@ async fn connect_qnap_asking(
             credentials::PASSWORD_ENV
         )))
     })?;
-    connect_qnap_with(&remote.base_url, &user, password, prompter).await
+    connect_qnap_with(
+        &remote.base_url,
+        &user,
+        password,
+        remote.cert_sha256.clone(),
+        prompter,
+    )
+    .await
 }
 
 /// QNAP with a known password (also used by `remote add` to verify it).
@@ -59,9 +68,10 @@ pub async fn connect_qnap_with(
     base_url: &str,
     user: &str,
     password: Secret,
+    cert_sha256: Option<String>,
     prompter: &dyn Prompter,
 ) -> Result<VfsHandle, RemoteError> {
-    match connect_qnap(base_url, user, password.clone(), None).await {
+    match connect_qnap(base_url, user, password.clone(), None, cert_sha256.clone()).await {
         Err(VfsError::SecondFactorRequired) => {
             let code = credentials::second_factor_code(prompter).ok_or(RemoteError::Vfs(
                 VfsError::AuthFailed(format!(
@@ -69,7 +79,7 @@ pub async fn connect_qnap_with(
                     credentials::OTP_ENV
                 )),
             ))?;
-            Ok(connect_qnap(base_url, user, password, Some(code)).await?)
+            Ok(connect_qnap(base_url, user, password, Some(code), cert_sha256).await?)
         }
         other => Ok(other?),
     }
@@ -92,24 +102,35 @@ fn freebox_token(remote: &RemoteSpec, secrets: &SecretsStore) -> Result<Secret, 
         })
 }
 
-/// Opens a QNAP session. (Until the QNAP client is merged: a clear "unsupported".)
+/// Opens a QNAP session.
 async fn connect_qnap(
-    _base_url: &str,
-    _user: &str,
-    _password: Secret,
-    _second_factor: Option<String>,
+    base_url: &str,
+    user: &str,
+    password: Secret,
+    second_factor: Option<String>,
+    cert_sha256: Option<String>,
 ) -> Result<VfsHandle, VfsError> {
-    Err(VfsError::Unsupported(
-        "QNAP remotes (the QNAP client is not in this build yet)",
-    ))
+    let nas = QnapVfs::connect(QnapConfig {
+        base_url: base_url.to_owned(),
+        user: user.to_owned(),
+        password,
+        second_factor,
+        extra_root_pem: None,
+        cert_sha256,
+    })
+    .await?;
+    Ok(Arc::new(nas))
 }
 
-/// Opens a Freebox session. (Until the Freebox client is merged: a clear "unsupported".)
-pub async fn connect_freebox(_base_url: &str, _app_token: Secret) -> Result<VfsHandle, VfsError> {
-    let _ = FREEBOX_APP_ID;
-    Err(VfsError::Unsupported(
-        "Freebox remotes (the Freebox client is not in this build yet)",
-    ))
+/// Opens a Freebox session with a stored app token.
+pub async fn connect_freebox(base_url: &str, app_token: Secret) -> Result<VfsHandle, VfsError> {
+    let fbx = FreeboxVfs::connect(FreeboxConfig {
+        base_url: base_url.to_owned(),
+        app_id: FREEBOX_APP_ID.to_owned(),
+        app_token,
+    })
+    .await?;
+    Ok(Arc::new(fbx))
 }
 
 /// The local disk.
@@ -117,25 +138,53 @@ pub fn local() -> VfsHandle {
     Arc::new(crate::vfs::local::LocalFs::new())
 }
 
-/// Where a Freebox app registration stands (what the box answers while it waits for the
-/// button press on its front panel).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RegistrationStatus {
-    Pending,
-    Granted,
-    Denied,
-    Timeout,
-    Unknown,
-}
+/// How long we wait for the button press at most (the box times out on its own first,
+/// usually; this only guards against a box that keeps answering `pending`).
+const REGISTRATION_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+/// Between two polls of the registration status (the vendor asks for about one second).
+const POLL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Registers nascmd on a Freebox and waits for the user to press ✓ on the box, calling
-/// `on_status` after each poll. Returns the app token once granted. (Until the Freebox
-/// client is merged: a clear "unsupported".)
+/// `on_status` after each poll. Returns the app token once granted.
 pub async fn register_freebox(
-    _base_url: &str,
-    _on_status: &mut (dyn FnMut(RegistrationStatus) + Send),
+    base_url: &str,
+    on_status: &mut (dyn FnMut(AuthStatus) + Send),
 ) -> Result<Secret, RemoteError> {
-    Err(RemoteError::Vfs(VfsError::Unsupported(
-        "Freebox registration (the Freebox client is not in this build yet)",
-    )))
+    let app = AppInfo {
+        app_id: FREEBOX_APP_ID.to_owned(),
+        app_name: "nascmd".to_owned(),
+        app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        device_name: device_name(),
+    };
+    let reg = crate::nas::freebox::register(base_url, &app).await?;
+    let deadline = tokio::time::Instant::now() + REGISTRATION_WAIT;
+    loop {
+        let status = crate::nas::freebox::poll_authorization(base_url, reg.track_id).await?;
+        on_status(status);
+        let refused = |why: &str| Err(RemoteError::Vfs(VfsError::AuthFailed(why.to_owned())));
+        match status {
+            AuthStatus::Granted => return Ok(reg.app_token),
+            AuthStatus::Denied => return refused("the request was refused on the Freebox"),
+            AuthStatus::Timeout => {
+                return refused("nobody pressed the button on the Freebox in time; try again");
+            }
+            AuthStatus::Unknown => {
+                return refused("the Freebox no longer knows this request; try again");
+            }
+            AuthStatus::Pending if tokio::time::Instant::now() >= deadline => {
+                return refused("still waiting for the button press after 5 minutes; try again");
+            }
+            AuthStatus::Pending => tokio::time::sleep(POLL_EVERY).await,
+        }
+    }
+}
+
+/// The name the Freebox shows for this app ("nascmd on HOST").
+fn device_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "nascmd".to_owned())
 }

@@ -40,6 +40,8 @@ pub struct RemoteSpec {
     pub profile: Option<String>,
     /// Host to put in share links instead of the one in `base_url`.
     pub share_host: Option<String>,
+    /// Pinned SHA-256 fingerprint of a self-signed NAS certificate.
+    pub cert_sha256: Option<String>,
 }
 
 impl RemoteSpec {
@@ -122,6 +124,7 @@ impl Target {
                     user: p.user.clone(),
                     profile: Some(p.name.clone()),
                     share_host: p.share_host.clone(),
+                    cert_sha256: p.cert_sha256.clone(),
                 };
                 let path = parse_vpath(s, rest)?;
                 return Ok(Target::Remote { remote, path });
@@ -214,6 +217,7 @@ fn parse_url_form(s: &str) -> Result<Option<Target>, RemoteError> {
         user,
         profile: None,
         share_host: None,
+        cert_sha256: None,
     };
     Ok(Some(Target::Remote {
         remote,

@@ -16,17 +16,13 @@ use crate::app::connect::{ConnectCmd, ConnectMsg};
 use crate::app::search::{SearchCmd, SearchMsg};
 use crate::app::{Msg, RequestId};
 use crate::config::{Config, RemoteKind};
-use crate::nas::freebox::{AppInfo, AuthStatus, FreeboxConfig, FreeboxVfs};
+use crate::nas::freebox::{AuthStatus, FreeboxConfig, FreeboxVfs};
 use crate::nas::qnap::{QnapConfig, QnapVfs};
-use crate::remotes::credentials;
 use crate::remotes::{RemoteSpec, SecretsStore, Target};
+use crate::remotes::{backends, credentials};
 use crate::secret::Secret;
 use crate::vfs::{VPath, VfsError, VfsHandle};
 
-/// The app id nascmd registers with on a Freebox (the same as `nascmd remote add`).
-const FREEBOX_APP_ID: &str = "fr.nascmd.commander";
-/// Between two polls of a Freebox registration: often enough for a live status.
-const REGISTRATION_POLL: Duration = Duration::from_millis(500);
 /// Hits sent to the app in one message at most (a burst is drawn once).
 const HIT_BATCH: usize = 256;
 
@@ -237,12 +233,6 @@ impl Connect {
         Ok(Some((vfs, path)))
     }
 
-    fn cert_pin(&self, remote: &RemoteSpec) -> Option<String> {
-        let name = remote.profile.as_deref()?;
-        let p = self.ctx.config.remote.iter().find(|p| p.name == name)?;
-        p.cert_sha256.clone()
-    }
-
     fn stored(&self) -> Option<SecretsStore> {
         if !self.ctx.use_secrets_store {
             return None;
@@ -288,7 +278,7 @@ impl Connect {
             user,
             password,
             second_factor: self.code.clone(),
-            cert_sha256: self.cert_pin(remote),
+            cert_sha256: remote.cert_sha256.clone(),
             ..QnapConfig::default()
         };
         match QnapVfs::connect(cfg).await {
@@ -312,7 +302,7 @@ impl Connect {
         };
         let cfg = FreeboxConfig {
             base_url: remote.base_url.clone(),
-            app_id: FREEBOX_APP_ID.to_owned(),
+            app_id: backends::FREEBOX_APP_ID.to_owned(),
             app_token: token,
         };
         let v = FreeboxVfs::connect(cfg)
@@ -321,51 +311,28 @@ impl Connect {
         Ok(Arc::new(v))
     }
 
-    /// Registers nascmd on the box, reporting every poll so the dialog shows a live
-    /// status, and keeps the token for a profile.
+    /// Registers nascmd on the box (`remotes::backends::register_freebox`), reporting
+    /// every poll so the dialog shows a live status, and keeps the token for a profile.
     async fn register_freebox(&self, remote: &RemoteSpec) -> Result<Secret, String> {
-        let app = AppInfo {
-            app_id: FREEBOX_APP_ID.to_owned(),
-            app_name: "nascmd".to_owned(),
-            app_version: env!("CARGO_PKG_VERSION").to_owned(),
-            device_name: "nascmd".to_owned(),
+        let (tx, req) = (self.tx.clone(), self.req);
+        let mut on_status = move |status: AuthStatus| {
+            send(&tx, Msg::Connect(ConnectMsg::Registration { req, status }));
         };
-        let reg = crate::nas::freebox::register(&remote.base_url, &app)
+        let token = backends::register_freebox(&remote.base_url, &mut on_status)
             .await
-            .map_err(|e| login_error(&e))?;
-        self.send(ConnectMsg::Registration {
-            req: self.req,
-            status: AuthStatus::Pending,
-        });
-        loop {
-            let status = crate::nas::freebox::poll_authorization(&remote.base_url, reg.track_id)
-                .await
-                .map_err(|e| login_error(&e))?;
-            self.send(ConnectMsg::Registration {
-                req: self.req,
-                status,
-            });
-            match status {
-                AuthStatus::Pending => tokio::time::sleep(REGISTRATION_POLL).await,
-                AuthStatus::Granted => break,
-                AuthStatus::Denied => return Err("the request was refused on the Freebox".into()),
-                AuthStatus::Timeout => {
-                    return Err("nobody pressed ✓ on the Freebox in time; try again".into());
-                }
-                AuthStatus::Unknown => {
-                    return Err("the Freebox no longer knows this request; try again".into());
-                }
-            }
-        }
+            .map_err(|e| match e.as_vfs() {
+                Some(v) => login_error(v),
+                None => e.to_string(),
+            })?;
         if let Some(name) = remote.profile.as_deref()
             && let Some(mut store) = self.stored()
         {
-            store.set_app_token(name, reg.app_token.clone());
+            store.set_app_token(name, token.clone());
             if let Err(e) = store.save() {
                 tracing::warn!("cannot keep the Freebox app token: {e}");
             }
         }
-        Ok(reg.app_token)
+        Ok(token)
     }
 }
 

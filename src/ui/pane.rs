@@ -140,9 +140,7 @@ fn size_text(e: &Entry) -> String {
         EntryKind::Dir => "<DIR>".to_owned(),
         _ => humansize::format_size(
             e.size,
-            humansize::DECIMAL
-                .decimal_places(1)
-                .space_after_value(false),
+            humansize::BINARY.decimal_places(1).space_after_value(false),
         ),
     }
 }

@@ -1,7 +1,7 @@
 //! Freebox OS emulator: the API of a Freebox Server (app registration, HMAC sessions, the
 //! `fs` API with tasks, download, WebSocket and legacy upload, share links) over a real
 //! folder, faithful enough for third-party Freebox clients. Wire reference:
-//! `shared/protocols/freebox.md`; every deliberate difference is in `docs/EMULATOR-freebox.md`.
+//! `shared/protocols/freebox.md`; every deliberate difference is in `docs/EMULATOR.md (Freebox section)`.
 //!
 //! Modules, one concern each: [`envelope`] (reply shapes and statuses), [`paths`] (base64
 //! paths onto the folder), [`auth`], [`fs`] (ls/info/mkdir/rename), [`tasks`] and

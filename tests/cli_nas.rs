@@ -1,0 +1,412 @@
+//! The non-interactive subcommands against the QNAP and Freebox emulators (real HTTP
+//! servers on loopback over temp folders), run as the real binary.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::{Sandbox, code, make_tree, ok, snapshot, text};
+use nascmd::emulator::RunningEmulator;
+use nascmd::emulator::qnap::{QnapEmulatorConfig, QnapUser};
+
+const USER: &str = "alice";
+const PASS: &str = "correct horse 7";
+
+/// A QNAP emulator with a `Public` share, kept running by its runtime.
+struct Qnap {
+    rt: tokio::runtime::Runtime,
+    emu: Option<RunningEmulator>,
+    root: tempfile::TempDir,
+}
+
+impl Qnap {
+    fn start_with(users: Vec<QnapUser>) -> Self {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("Public")).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut cfg = QnapEmulatorConfig::new(root.path(), USER, PASS);
+        cfg.users = users;
+        let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
+        Qnap {
+            rt,
+            emu: Some(emu),
+            root,
+        }
+    }
+
+    fn start() -> Self {
+        Self::start_with(vec![QnapUser::new(USER, PASS)])
+    }
+
+    fn url(&self) -> String {
+        self.emu.as_ref().unwrap().base_url.clone()
+    }
+
+    fn public(&self) -> std::path::PathBuf {
+        self.root.path().join("Public")
+    }
+
+    /// Adds `[[remote]] nas` to the sandbox's config (no secret stored).
+    fn profile(&self, sb: &Sandbox) {
+        sb.write_config(&format!(
+            "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{}\"\nuser = \"{USER}\"\n",
+            self.url()
+        ));
+    }
+
+    fn http_get(&self, url: &str) -> (u16, Vec<u8>) {
+        self.rt.block_on(async {
+            let r = reqwest::get(url).await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.bytes().await.unwrap().to_vec())
+        })
+    }
+}
+
+impl Drop for Qnap {
+    fn drop(&mut self) {
+        if let Some(e) = self.emu.take() {
+            let _ = self.rt.block_on(e.shutdown());
+        }
+    }
+}
+
+#[test]
+fn qnap_round_trip_of_a_nested_tree() {
+    let nas = Qnap::start();
+    let sb = Sandbox::new();
+    nas.profile(&sb);
+    let src = sb.path().join("photos");
+    make_tree(&src);
+    let want = snapshot(&src);
+    let run = |args: &[&str]| {
+        sb.cmd()
+            .env("NASCMD_PASSWORD", PASS)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    // put -r, as a new user would.
+    ok(&run(&["put", "-r", "photos", "nas:/Public/"]));
+    assert_eq!(snapshot(&nas.public().join("photos")), want);
+
+    // ls --json sees it.
+    let o = run(&["ls", "--json", "nas:/Public"]);
+    ok(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let photos = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "photos")
+        .unwrap();
+    assert_eq!(photos["kind"], "dir");
+    let o = run(&["ls", "-l", "nas:/Public/photos/sub"]);
+    ok(&o);
+    assert!(text(&o.stdout).contains(" 300000 "), "{}", text(&o.stdout));
+
+    // get -r back, bytes equal.
+    ok(&run(&["get", "-r", "nas:/Public/photos", "back"]));
+    assert_eq!(snapshot(&sb.path().join("back")), want);
+
+    // cp within the NAS, mv within the NAS, mkdir, rm.
+    ok(&run(&["mkdir", "-p", "nas:/Public/a/b"]));
+    assert!(nas.public().join("a/b").is_dir());
+    ok(&run(&["cp", "-r", "nas:/Public/photos", "nas:/Public/a/b"]));
+    assert_eq!(snapshot(&nas.public().join("a/b/photos")), want);
+    ok(&run(&[
+        "mv",
+        "nas:/Public/photos/a.txt",
+        "nas:/Public/a/moved.txt",
+    ]));
+    assert!(!nas.public().join("photos/a.txt").exists());
+    assert_eq!(
+        std::fs::read(nas.public().join("a/moved.txt")).unwrap(),
+        std::fs::read(src.join("a.txt")).unwrap()
+    );
+    ok(&run(&["rm", "-r", "nas:/Public/a"]));
+    assert!(!nas.public().join("a").exists());
+
+    // search finds a file three levels down.
+    let o = run(&["search", "nas:/Public", "cat"]);
+    ok(&o);
+    assert!(
+        text(&o.stdout)
+            .lines()
+            .any(|l| l == "/Public/photos/sub/deeper/deepest/cat.jpg"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    // share prints a URL that serves the photo.
+    let o = run(&["share", "nas:/Public/photos/sub/deeper/deepest/cat.jpg"]);
+    ok(&o);
+    let url = text(&o.stdout).lines().next().unwrap().to_owned();
+    let (status, body) = nas.http_get(&url);
+    assert_eq!(status, 200, "{url}");
+    assert_eq!(
+        body,
+        std::fs::read(src.join("sub/deeper/deepest/cat.jpg")).unwrap()
+    );
+
+    // The URL form works too, without a profile.
+    let o = sb
+        .cmd()
+        .env("NASCMD_PASSWORD", PASS)
+        .args([
+            "ls",
+            &format!(
+                "qnap://{USER}@{}/Public/photos",
+                nas.url().trim_start_matches("http://")
+            ),
+        ])
+        .output()
+        .unwrap();
+    ok(&o);
+    assert!(text(&o.stdout).lines().any(|l| l == "sub"));
+}
+
+#[test]
+fn qnap_exit_codes_auth_and_not_found() {
+    let nas = Qnap::start();
+    let sb = Sandbox::new();
+    nas.profile(&sb);
+    let o = sb
+        .cmd()
+        .env("NASCMD_PASSWORD", "not-the-pass-9")
+        .args(["ls", "nas:/Public"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+    assert_eq!(text(&o.stderr).lines().count(), 1, "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("not-the-pass-9"));
+    // No password at all and no terminal: auth failure too, never a hang.
+    let o = sb
+        .cmd()
+        .args(["ls", "nas:/Public"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+
+    let o = sb
+        .cmd()
+        .env("NASCMD_PASSWORD", PASS)
+        .args(["get", "nas:/Public/nope.txt", "."])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
+
+    // Partial: one good, one missing.
+    std::fs::write(nas.public().join("good.txt"), b"good").unwrap();
+    let o = sb
+        .cmd()
+        .env("NASCMD_PASSWORD", PASS)
+        .args(["get", "nas:/Public/good.txt", "nas:/Public/nope.txt", "."])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 5, "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(sb.path().join("good.txt")).unwrap(), b"good");
+}
+
+#[test]
+fn remote_add_list_remove_keeps_the_password_secret() {
+    let nas = Qnap::start();
+    let sb = Sandbox::new();
+    // Wrong password: refused, nothing stored.
+    let o = sb
+        .cmd()
+        .env("NASCMD_PASSWORD", "nope-nope")
+        .args(["remote", "add", "nas", "--qnap", &nas.url(), "--user", USER])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+    assert!(!sb.config_dir().join("secrets.toml").exists());
+
+    let o = sb
+        .cmd()
+        .env("NASCMD_PASSWORD", PASS)
+        .args(["remote", "add", "nas", "--qnap", &nas.url(), "--user", USER])
+        .output()
+        .unwrap();
+    ok(&o);
+    let all_output = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(!all_output.contains(PASS));
+    let secrets = sb.config_dir().join("secrets.toml");
+    let mode = std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(std::fs::read_to_string(&secrets).unwrap().contains(PASS));
+    let config = std::fs::read_to_string(sb.config_dir().join("config.toml")).unwrap();
+    assert!(config.contains("name = \"nas\""), "{config}");
+    assert!(!config.contains(PASS), "{config}");
+
+    // list shows it, with the secret stored but not printed.
+    let o = sb.run(&["remote", "list", "--json"]);
+    ok(&o);
+    assert!(!text(&o.stdout).contains(PASS));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["name"], "nas");
+    assert_eq!(v[0]["kind"], "qnap");
+    assert_eq!(v[0]["secret_stored"], true);
+
+    // The stored password is used: no env var needed.
+    std::fs::write(nas.public().join("x.txt"), b"x").unwrap();
+    let o = sb.run(&["ls", "nas:/Public"]);
+    ok(&o);
+    assert_eq!(text(&o.stdout), "x.txt\n");
+
+    ok(&sb.run(&["remote", "remove", "nas"]));
+    assert!(!std::fs::read_to_string(&secrets).unwrap().contains(PASS));
+    let o = sb.run(&["remote", "list"]);
+    ok(&o);
+    assert!(o.stdout.is_empty());
+}
+
+/// A Freebox emulator over a temp disk, kept running by its runtime.
+struct Freebox {
+    rt: tokio::runtime::Runtime,
+    emu: Option<RunningEmulator>,
+    disk: tempfile::TempDir,
+}
+
+impl Freebox {
+    fn start(grant: nascmd::emulator::freebox::auth::GrantMode) -> Self {
+        let disk = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut cfg = nascmd::emulator::freebox::FreeboxEmulatorConfig::new(disk.path());
+        cfg.grant = grant;
+        let emu = rt.block_on(nascmd::emulator::freebox::spawn(cfg)).unwrap();
+        Freebox {
+            rt,
+            emu: Some(emu),
+            disk,
+        }
+    }
+
+    fn url(&self) -> String {
+        self.emu.as_ref().unwrap().base_url.clone()
+    }
+
+    fn http_get(&self, url: &str) -> (u16, Vec<u8>) {
+        self.rt.block_on(async {
+            let r = reqwest::get(url).await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.bytes().await.unwrap().to_vec())
+        })
+    }
+}
+
+impl Drop for Freebox {
+    fn drop(&mut self) {
+        if let Some(e) = self.emu.take() {
+            let _ = self.rt.block_on(e.shutdown());
+        }
+    }
+}
+
+#[test]
+fn freebox_register_then_round_trip_and_share() {
+    use nascmd::emulator::freebox::auth::GrantMode;
+    let fbx = Freebox::start(GrantMode::After(std::time::Duration::from_millis(1500)));
+    let sb = Sandbox::new();
+
+    // Registration: pending until the (emulated) button press, then the token is stored.
+    let o = sb.run(&["remote", "add", "box", "--freebox", &fbx.url()]);
+    ok(&o);
+    let err = text(&o.stderr);
+    assert!(err.to_lowercase().contains("press the ✓ button"), "{err}");
+    assert!(err.contains("granted"), "{err}");
+    let secrets = sb.config_dir().join("secrets.toml");
+    let mode = std::fs::metadata(&secrets).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let stored = std::fs::read_to_string(&secrets).unwrap();
+    assert!(stored.contains("app_token"), "token not stored");
+    let config = std::fs::read_to_string(sb.config_dir().join("config.toml")).unwrap();
+    assert!(!config.contains("app_token"), "{config}");
+
+    let src = sb.path().join("photos");
+    make_tree(&src);
+    let want = snapshot(&src);
+    ok(&sb.run(&["put", "-r", "photos", "box:/Disque dur/"]));
+    assert_eq!(snapshot(&fbx.disk.path().join("photos")), want);
+
+    let o = sb.run(&["ls", "--json", "box:/Disque dur/photos"]);
+    ok(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"sub") && names.contains(&"a.txt"),
+        "{names:?}"
+    );
+
+    ok(&sb.run(&["get", "-r", "box:/Disque dur/photos", "back"]));
+    assert_eq!(snapshot(&sb.path().join("back")), want);
+
+    ok(&sb.run(&["mkdir", "box:/Disque dur/new dir"]));
+    ok(&sb.run(&[
+        "mv",
+        "box:/Disque dur/photos/a.txt",
+        "box:/Disque dur/new dir",
+    ]));
+    assert!(fbx.disk.path().join("new dir/a.txt").is_file());
+    assert!(!fbx.disk.path().join("photos/a.txt").exists());
+
+    let o = sb.run(&["search", "box:/Disque dur", "cat"]);
+    ok(&o);
+    assert!(
+        text(&o.stdout)
+            .lines()
+            .any(|l| l == "/Disque dur/photos/sub/deeper/deepest/cat.jpg"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    let o = sb.run(&["share", "box:/Disque dur/photos/sub/deeper/deepest/cat.jpg"]);
+    ok(&o);
+    let url = text(&o.stdout).lines().next().unwrap().to_owned();
+    let (status, body) = fbx.http_get(&url);
+    assert_eq!(status, 200, "{url}");
+    assert_eq!(
+        body,
+        std::fs::read(src.join("sub/deeper/deepest/cat.jpg")).unwrap()
+    );
+
+    ok(&sb.run(&["rm", "-r", "box:/Disque dur/photos"]));
+    assert!(!fbx.disk.path().join("photos").exists());
+
+    // Removing the remote forgets its token.
+    ok(&sb.run(&["remote", "remove", "box"]));
+    assert!(
+        !std::fs::read_to_string(&secrets)
+            .unwrap()
+            .contains("app_token")
+    );
+}
+
+#[test]
+fn freebox_denied_registration_stores_nothing() {
+    use nascmd::emulator::freebox::auth::GrantMode;
+    let fbx = Freebox::start(GrantMode::Deny);
+    let sb = Sandbox::new();
+    let o = sb.run(&["remote", "add", "box", "--freebox", &fbx.url()]);
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("refused"), "{}", text(&o.stderr));
+    assert!(!sb.config_dir().join("secrets.toml").exists());
+    let o = sb.run(&["remote", "list"]);
+    ok(&o);
+    assert!(o.stdout.is_empty());
+}
