@@ -410,3 +410,37 @@ fn freebox_denied_registration_stores_nothing() {
     ok(&o);
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn qnap_two_step_verification_code_from_the_environment() {
+    const TOTP: &str = "JBSWY3DPEHPK3PXP";
+    let mut user = QnapUser::new(USER, PASS);
+    user.totp_secret = Some(TOTP.to_owned());
+    let nas = Qnap::start_with(vec![user]);
+    let sb = Sandbox::new();
+    nas.profile(&sb);
+    std::fs::write(nas.public().join("x.txt"), b"x").unwrap();
+    // No code and no terminal: auth failure with the way out named.
+    let o = sb
+        .cmd()
+        .env("NASCMD_PASSWORD", PASS)
+        .args(["ls", "nas:/Public"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("NASCMD_OTP"),
+        "{}",
+        text(&o.stderr)
+    );
+    let otp = nascmd::emulator::qnap::current_totp(TOTP).unwrap();
+    let o = sb
+        .cmd()
+        .env("NASCMD_PASSWORD", PASS)
+        .env("NASCMD_OTP", &otp)
+        .args(["ls", "nas:/Public"])
+        .output()
+        .unwrap();
+    ok(&o);
+    assert_eq!(text(&o.stdout), "x.txt\n");
+}
