@@ -293,6 +293,18 @@ async fn freebox_session_registration_then_folder_copy() {
         b"bonjour"
     );
     assert!(screen(&rt).contains("/album été"));
+
+    // No server-side search on a Freebox: the tree is walked, hits land the same way.
+    press(&mut rt, &[KeyCode::Tab]).await;
+    settle(&mut rt, vec![alt('?')]).await;
+    typ(&mut rt, "note").await;
+    press(&mut rt, &[KeyCode::Enter]).await;
+    let s = screen(&rt);
+    assert!(s.contains("/Disque dur/album été/inner/note.txt"), "{s}");
+    press(&mut rt, &[KeyCode::Enter]).await;
+    let pane = rt.app.pane(Side::Right);
+    assert_eq!(pane.cwd.as_str(), "/Disque dur/album été/inner");
+    assert_eq!(pane.current_entry().unwrap().name, "note.txt");
     emu.shutdown().await.unwrap();
 }
 

@@ -93,8 +93,9 @@ pub enum ConnectStep {
     Password { input: Input, who: String },
     /// The 6-digit 2-step verification code.
     Code(Input),
-    /// Waiting for the ✓ button on the Freebox; the last status seen.
-    Registering(AuthStatus),
+    /// Waiting for the ✓ button on the Freebox: the last status seen and how many
+    /// times the box was asked (about once a second), so the dialog visibly lives.
+    Registering(AuthStatus, u32),
 }
 
 /// One NAS being opened in a pane.
@@ -116,7 +117,7 @@ impl ConnectState {
             ConnectStep::Connecting => "Connecting",
             ConnectStep::Password { .. } => "Password",
             ConnectStep::Code(_) => "2-step verification",
-            ConnectStep::Registering(_) => "Allow nascmd on the Freebox",
+            ConnectStep::Registering(..) => "Allow nascmd on the Freebox",
         }
     }
 }
@@ -175,7 +176,11 @@ impl App {
             }
             ConnectMsg::NeedCode { .. } => state.step = ConnectStep::Code(Input::default()),
             ConnectMsg::Registration { status, .. } => {
-                state.step = ConnectStep::Registering(status);
+                let polls = match state.step {
+                    ConnectStep::Registering(_, n) => n + 1,
+                    _ => 1,
+                };
+                state.step = ConnectStep::Registering(status, polls);
             }
             ConnectMsg::Connected { vfs, path, .. } => {
                 let side = state.side;
@@ -223,7 +228,7 @@ impl App {
         if key.code == KeyCode::Esc {
             let busy = matches!(
                 state.step,
-                ConnectStep::Connecting | ConnectStep::Registering(_)
+                ConnectStep::Connecting | ConnectStep::Registering(..)
             );
             self.connect = None;
             self.set_status("not connected", false);
@@ -285,7 +290,7 @@ impl App {
                     code: Some(code),
                 })]
             }
-            ConnectStep::Connecting | ConnectStep::Registering(_) => Vec::new(),
+            ConnectStep::Connecting | ConnectStep::Registering(..) => Vec::new(),
         }
     }
 

@@ -110,7 +110,7 @@ fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
             Some(input),
             false,
         ),
-        ConnectStep::Registering(status) => {
+        ConnectStep::Registering(status, polls) => {
             let state = match status {
                 AuthStatus::Pending => "waiting for the button press…",
                 AuthStatus::Granted => "granted: opening a session…",
@@ -126,6 +126,7 @@ fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
                     Line::from(vec![
                         Span::raw("Status: "),
                         Span::styled(state, Style::default().add_modifier(Modifier::BOLD)),
+                        Span::raw(format!(" (asked {polls}×)")),
                     ]),
                     Line::default(),
                     hint("Esc: cancel"),
