@@ -187,10 +187,15 @@ impl App {
                 self.connect = None;
                 let label = vfs.label();
                 let mut cmds = self.open_pane(side, vfs, path);
-                self.set_status(
-                    format!("connected: {}", crate::names::escape(&label)),
-                    false,
-                );
+                let mut text = format!("connected: {}", crate::names::escape(&label));
+                if let Some(next) = &self.connect_suggestion {
+                    // The demo Freebox (or the second remote) is one key away.
+                    text.push_str(&format!(
+                        "   Alt-N, Enter: open {}",
+                        crate::names::escape(next)
+                    ));
+                }
+                self.set_status(text, false);
                 cmds.extend(self.connect_next());
                 return cmds;
             }

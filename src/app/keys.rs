@@ -153,7 +153,11 @@ impl App {
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
-        if self.viewer.is_some() || !self.dialogs.is_empty() {
+        if self.viewer.is_some()
+            || !self.dialogs.is_empty()
+            || self.connect.is_some()
+            || self.search.is_some()
+        {
             return Vec::new();
         }
         let a = layout::areas(self.size.0, self.size.1, self.jobs.running());
