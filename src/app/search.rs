@@ -185,3 +185,87 @@ impl App {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crossterm::event::KeyModifiers;
+
+    use super::*;
+    use crate::app::{Msg, Pane};
+    use crate::keymap::Keymap;
+    use crate::theme::Theme;
+    use crate::vfs::local::LocalFs;
+    use crate::vfs::{Entry, EntryKind};
+
+    fn hit(path: &str) -> SearchHit {
+        let path = VPath::parse(path).unwrap();
+        SearchHit {
+            entry: Entry {
+                name: path.name().to_owned(),
+                kind: EntryKind::File,
+                size: 1,
+                mtime: None,
+                mode: None,
+                readonly: false,
+            },
+            path,
+        }
+    }
+
+    fn key(code: KeyCode) -> Msg {
+        Msg::Key(KeyEvent::from(code))
+    }
+
+    #[test]
+    fn hits_stream_in_esc_stops_and_enter_jumps_to_the_hit() {
+        let vfs: VfsHandle = Arc::new(LocalFs::new());
+        let (mut app, _) = App::new(
+            Pane::new(vfs.clone(), VPath::root()),
+            Pane::new(vfs, VPath::root()),
+            Keymap::default(),
+            Theme::built_in_default(),
+        );
+        app.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('?'),
+            KeyModifiers::ALT,
+        )));
+        assert!(matches!(
+            app.search.as_ref().unwrap().step,
+            SearchStep::Ask(_)
+        ));
+        for c in "b.txt".chars() {
+            app.update(key(KeyCode::Char(c)));
+        }
+        let cmds = app.update(key(KeyCode::Enter));
+        let [Cmd::Search(SearchCmd::Start { req, pattern, .. })] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(pattern, "b.txt");
+        let req = *req;
+        app.update(Msg::Search(SearchMsg::Hits {
+            req,
+            hits: vec![hit("/x/a/b.txt"), hit("/y/b.txt")],
+        }));
+        // A stale search's hits are dropped.
+        app.update(Msg::Search(SearchMsg::Hits {
+            req: req + 100,
+            hits: vec![hit("/stale/b.txt")],
+        }));
+        let cmds = app.update(key(KeyCode::Esc));
+        assert!(matches!(cmds[..], [Cmd::Search(SearchCmd::Cancel)]));
+        let Some(SearchStep::Results(r)) = app.search.as_ref().map(|s| &s.step) else {
+            panic!("the panel closed on the first Esc")
+        };
+        assert_eq!(r.hits.len(), 2);
+        assert!(!r.running);
+        app.update(key(KeyCode::Down));
+        let cmds = app.update(key(KeyCode::Enter));
+        assert!(app.search.is_none());
+        assert!(
+            matches!(&cmds[..], [Cmd::List { dir, .. }] if dir.as_str() == "/y"),
+            "{cmds:?}"
+        );
+    }
+}
