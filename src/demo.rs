@@ -80,3 +80,5 @@ pub fn build_sample_tree(dir: &Path) -> io::Result<()> {
     )?;
     Ok(())
 }
+
+pub mod nas;

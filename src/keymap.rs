@@ -44,6 +44,8 @@ pub enum Action {
     Share,
     ShareWithOptions,
     SharePanel,
+    Search,
+    Connect,
 }
 
 struct ActionInfo {
@@ -294,6 +296,20 @@ const ACTIONS: &[ActionInfo] = &[
         bar: None,
         description: "NAS: the share panel, every link of this NAS (copy, change, revoke)",
         keys: &["ctrl-l"],
+    },
+    ActionInfo {
+        action: Action::Search,
+        name: "search",
+        bar: Some("Find"),
+        description: "Find files by name from the current folder (on a NAS, searched there)",
+        keys: &["alt-?", "F9"],
+    },
+    ActionInfo {
+        action: Action::Connect,
+        name: "connect",
+        bar: None,
+        description: "Open a NAS in this pane (NAME:/path, qnap://user@host:port/Share, freebox://host)",
+        keys: &["alt-n"],
     },
 ];
 

@@ -82,6 +82,8 @@ impl App {
             Action::Share => return self.share_selection(false),
             Action::ShareWithOptions => return self.share_selection(true),
             Action::SharePanel => return self.open_share_panel(),
+            Action::Search => self.ask_search(),
+            Action::Connect => self.ask_connect(),
         }
         Vec::new()
     }

@@ -39,6 +39,9 @@ impl App {
             let outcome = top.on_key(key, help_len);
             return self.apply_outcome(outcome);
         }
+        if let Some(cmds) = self.overlay_key(key) {
+            return cmds;
+        }
         if self.share.has_overlay() {
             return self.share_key(key);
         }
@@ -153,7 +156,12 @@ impl App {
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
-        if self.viewer.is_some() || !self.dialogs.is_empty() || self.share.has_overlay() {
+        if self.viewer.is_some()
+            || !self.dialogs.is_empty()
+            || self.connect.is_some()
+            || self.search.is_some()
+            || self.share.has_overlay()
+        {
             return Vec::new();
         }
         let a = layout::areas(self.size.0, self.size.1, self.jobs.running());

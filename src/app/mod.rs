@@ -2,11 +2,13 @@
 //! ([`Cmd`]) and never does I/O itself. Unit tests drive it with messages and read the
 //! state; the runtime feeds it keys, mouse, listings and job events.
 
+pub mod connect;
 pub mod dialog;
 pub mod jobs;
 pub mod layout;
 pub mod msg;
 pub mod pane;
+pub mod search;
 pub mod share;
 pub mod share_panel;
 pub mod sort;
@@ -65,6 +67,14 @@ pub struct App {
     pub time_offset: time::UtcOffset,
     /// Share links: config defaults, the share panel and its form.
     pub share: share::ShareState,
+    /// A NAS being opened in a pane (password / code / registration dialogs).
+    pub connect: Option<connect::ConnectState>,
+    /// The search dialog or its results panel.
+    pub search: Option<search::SearchState>,
+    /// What Alt-N proposes (the demo Freebox under `--demo`).
+    pub connect_suggestion: Option<String>,
+    /// Panes to connect once the current connection ends (`nascmd nas:/a qnap://…/b`).
+    pub connect_queue: Vec<(Side, String)>,
     next_req: RequestId,
 }
 
@@ -86,6 +96,10 @@ impl App {
             dirty: true,
             time_offset: time::UtcOffset::UTC,
             share: share::ShareState::new("7d", false),
+            connect: None,
+            search: None,
+            connect_suggestion: None,
+            connect_queue: Vec::new(),
             next_req: 1,
         };
         let mut cmds = Vec::new();
@@ -254,6 +268,10 @@ impl App {
             (
                 "In share form",
                 "Tab next field, Ctrl-G new access code (empty: none), Enter OK, Esc cancel",
+            ),
+            (
+                "In search results",
+                "Up/Down pick, Enter goes to the file, Esc stops the search, Esc again closes",
             ),
             (
                 "In conflicts",

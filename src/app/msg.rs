@@ -77,6 +77,10 @@ pub enum Msg {
         offset: u64,
         data: Result<Vec<u8>, String>,
     },
+    /// Progress of opening a NAS in a pane (see `app::connect`).
+    Connect(super::connect::ConnectMsg),
+    /// Hits of a running search (see `app::search`).
+    Search(super::search::SearchMsg),
 }
 
 /// Effects the runtime carries out; their results return as `Msg`s.
@@ -121,6 +125,10 @@ pub enum Cmd {
     /// Stop the process like Ctrl-Z in a shell (terminal restored first).
     Suspend,
     Quit,
+    /// Open (or stop opening) a NAS in a pane.
+    Connect(super::connect::ConnectCmd),
+    /// Start or cancel a search.
+    Search(super::search::SearchCmd),
 }
 
 impl fmt::Debug for Cmd {
@@ -149,6 +157,8 @@ impl fmt::Debug for Cmd {
             Cmd::Share(c) => write!(f, "{c:?}"),
             Cmd::Suspend => f.write_str("Suspend"),
             Cmd::Quit => f.write_str("Quit"),
+            Cmd::Connect(c) => write!(f, "Connect({c:?})"),
+            Cmd::Search(c) => write!(f, "Search({c:?})"),
         }
     }
 }

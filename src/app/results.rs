@@ -79,6 +79,8 @@ impl App {
                 }
             }
             Msg::Share(m) => cmds.extend(self.on_share_msg(*m)),
+            Msg::Connect(m) => cmds.extend(self.on_connect(m)),
+            Msg::Search(m) => cmds.extend(self.on_search(m)),
             Msg::Key(_) | Msg::Mouse(_) | Msg::Resize(..) => {}
         }
         (cmds, true)

@@ -1,16 +1,16 @@
 //! `nascmd [LEFT] [RIGHT] [--demo]`: the full-screen commander.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 
-use crate::app::share::ShareState;
-use crate::app::{App, Pane};
+use crate::app::{App, Pane, Side};
 use crate::config::{self, Config};
+use crate::demo::nas::DemoNas;
 use crate::keymap::Keymap;
-use crate::remotes::{Opener, Target};
+use crate::remotes::Target;
+use crate::runtime::ConnectContext;
 use crate::runtime::{Runtime, TermGuard};
 use crate::theme::Theme;
 use crate::vfs::local::LocalFs;
@@ -44,27 +44,6 @@ fn local_dir(arg: Option<&str>) -> anyhow::Result<VPath> {
     Ok(VPath::parse(s)?)
 }
 
-/// Opens one pane argument: a local folder, or a remote (`NAME:/path`, `qnap://…`),
-/// connecting (and asking for a password on the terminal) before the screen is taken.
-async fn open_arg(
-    opener: &mut Opener,
-    local: &VfsHandle,
-    arg: Option<&str>,
-) -> anyhow::Result<(VfsHandle, VPath)> {
-    let Some(arg) = arg else {
-        return Ok((local.clone(), local_dir(None)?));
-    };
-    let target = opener.parse(arg)?;
-    if target.is_local() {
-        return Ok((local.clone(), local_dir(Some(arg))?));
-    }
-    let vfs = opener
-        .backend(&target)
-        .await
-        .with_context(|| format!("cannot open {arg}"))?;
-    Ok((vfs, target.path().clone()))
-}
-
 pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     // Read the local time offset while there is one thread (the `time` crate refuses
     // afterwards, as reading the time zone is not thread-safe).
@@ -72,74 +51,90 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     let config = Config::load(&Config::default_path())?;
     let _log = crate::logging::init(&config::state_dir()).ok();
 
-    let demo_dir = if args.demo {
-        let dir = tempfile::Builder::new().prefix("nascmd-demo-").tempdir()?;
-        crate::demo::build_sample_tree(&dir.path().join("left"))
-            .context("cannot build the demo tree")?;
-        std::fs::create_dir_all(dir.path().join("right"))?;
-        Some(dir)
-    } else {
-        None
-    };
-    let theme = Theme::load(&config.ui.theme, &config::config_dir())?;
-    let (keymap, key_errors) = Keymap::with_overrides(&config.keys);
-
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let demo = demo_dir.as_ref().map(|d| d.path().to_path_buf());
-    rt.block_on(async move {
-        let local: VfsHandle = Arc::new(LocalFs::new());
-        let mut share_hosts = HashMap::new();
-        let ((lvfs, left), (rvfs, right)) = match &demo {
-            Some(d) => (
-                (local.clone(), local_dir(d.join("left").to_str())?),
-                (local.clone(), local_dir(d.join("right").to_str())?),
-            ),
-            None => {
-                let mut opener = Opener::from_default_files()?;
-                let left = open_arg(&mut opener, &local, args.left.as_deref()).await?;
-                let right = match args.right.as_deref() {
-                    Some(r) => open_arg(&mut opener, &local, Some(r)).await?,
-                    None => left.clone(),
-                };
-                // A profile's `share_host` (DDNS, myQNAPcloud) goes into its URLs.
-                for arg in [args.left.as_deref(), args.right.as_deref()]
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Ok(Target::Remote { remote, .. }) = opener.parse(arg)
-                        && let Some(host) = remote.share_host.clone()
-                    {
-                        let vfs = if Some(arg) == args.left.as_deref() {
-                            &left.0
-                        } else {
-                            &right.0
-                        };
-                        share_hosts.insert(vfs.label(), host);
+
+    // What each pane opens on: a local folder at once, a NAS once connected.
+    let mut connect_to: Vec<(Side, String)> = Vec::new();
+    let mut ctx = ConnectContext::from_user(config.clone());
+    let demo = if args.demo {
+        let dir = tempfile::Builder::new().prefix("nascmd-demo-").tempdir()?;
+        crate::demo::build_sample_tree(&dir.path().join("local"))
+            .context("cannot build the demo tree")?;
+        let nas = rt
+            .block_on(DemoNas::start(
+                &dir.path().join("qnap"),
+                &dir.path().join("freebox"),
+            ))
+            .context("cannot start the demo NAS emulators")?;
+        ctx = ConnectContext::isolated().with_password(
+            &format!("http://{}", nas.qnap.addr),
+            crate::demo::nas::DEMO_USER,
+            nas.password.clone(),
+        );
+        connect_to.push((Side::Right, nas.qnap_target()));
+        Some((dir, nas))
+    } else {
+        None
+    };
+    let (left, right) = match &demo {
+        Some((d, _)) => {
+            let l = local_dir(d.path().join("local").to_str())?;
+            (l.clone(), l)
+        }
+        None => {
+            let mut local_arg = |side: Side, arg: Option<&str>| -> anyhow::Result<Option<String>> {
+                let Some(a) = arg else { return Ok(None) };
+                match Target::parse(a, &config)? {
+                    Target::Local(_) => Ok(Some(a.to_owned())),
+                    Target::Remote { .. } => {
+                        connect_to.push((side, a.to_owned()));
+                        Ok(None)
                     }
                 }
-                (left, right)
-            }
-        };
-        let mut left_pane = Pane::new(lvfs, left);
-        let mut right_pane = Pane::new(rvfs, right);
-        left_pane.show_hidden = config.ui.show_hidden;
-        right_pane.show_hidden = config.ui.show_hidden;
-        let (mut app, cmds) = App::new(left_pane, right_pane, keymap, theme);
-        app.time_offset = offset;
-        app.share = ShareState::new(&config.share.expire, config.share.access_code);
-        app.share.hosts = share_hosts;
-        if let Some(e) = key_errors.first() {
-            app.set_status(format!("config: {e}"), true);
+            };
+            let l = local_arg(Side::Left, args.left.as_deref())?;
+            let r = local_arg(Side::Right, args.right.as_deref())?;
+            let left = local_dir(l.as_deref())?;
+            let right = match r.as_deref() {
+                Some(r) => local_dir(Some(r))?,
+                None => left.clone(),
+            };
+            (left, right)
         }
+    };
 
+    let theme = Theme::load(&config.ui.theme, &config::config_dir())?;
+    let (keymap, key_errors) = Keymap::with_overrides(&config.keys);
+    let local: VfsHandle = Arc::new(LocalFs::new());
+    let mut left_pane = Pane::new(local.clone(), left);
+    let mut right_pane = Pane::new(local, right);
+    left_pane.show_hidden = config.ui.show_hidden;
+    right_pane.show_hidden = config.ui.show_hidden;
+    let (mut app, mut cmds) = App::new(left_pane, right_pane, keymap, theme);
+    app.time_offset = offset;
+    app.share = crate::app::share::ShareState::new(&config.share.expire, config.share.access_code);
+    if let Some((_, nas)) = &demo {
+        app.connect_suggestion = Some(nas.freebox_target());
+    }
+    // One connection at a time: the first remote pane now, the other after it.
+    let mut remotes = connect_to.into_iter();
+    if let Some((side, target)) = remotes.next() {
+        cmds.extend(app.connect_pane(side, &target));
+    }
+    app.connect_queue.extend(remotes);
+    if let Some(e) = key_errors.first() {
+        app.set_status(format!("config: {e}"), true);
+    }
+
+    rt.block_on(async move {
         let guard = TermGuard::enter().context("cannot set up the terminal")?;
         let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
         let terminal = ratatui::Terminal::new(backend)?;
         let clipboard = crate::clipboard::Clipboard::from_process(config.clipboard.mode);
-        let mut runtime = Runtime::new(terminal, app, cmds)?
+        let mut runtime = Runtime::with_connect_context(terminal, app, cmds, ctx)?
             .with_terminal_guard(guard)
             .with_clipboard(clipboard);
         let input = crossterm::event::EventStream::new();
@@ -148,6 +143,9 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         drop(runtime);
         result.map_err(anyhow::Error::from)
     })?;
-    drop(demo_dir);
+    if let Some((dir, nas)) = demo {
+        rt.block_on(nas.shutdown());
+        drop(dir);
+    }
     Ok(crate::cli::exit::OK)
 }

@@ -7,6 +7,7 @@
 //! drives any backend (ratatui's `TestBackend` in tests) until nothing is left to do.
 
 mod effects;
+mod nas;
 mod share;
 pub mod term;
 
@@ -26,6 +27,7 @@ use crate::clipboard::{Clipboard, ClipboardMode};
 use crate::jobs::JobEngine;
 
 pub use effects::Internal;
+pub use nas::ConnectContext;
 pub use term::TermGuard;
 
 /// Shortest time between two frames.
@@ -43,6 +45,8 @@ pub struct Runtime<B: Backend> {
     /// The listing task of each pane (a newer listing replaces it).
     list_task: [Option<u64>; 2],
     view_task: Option<u64>,
+    /// The connection and search tasks in flight (one of each).
+    nas: nas::NasTasks,
     /// The real terminal, when there is one (not in tests).
     term: Option<TermGuard>,
     last_draw: Option<Instant>,
@@ -85,6 +89,7 @@ impl<B: Backend> Runtime<B> {
             next_task: 0,
             list_task: [None, None],
             view_task: None,
+            nas: nas::NasTasks::default(),
             term: None,
             last_draw: None,
             frames: 0,
@@ -233,6 +238,8 @@ impl<B: Backend> Runtime<B> {
                 }
             }
             Cmd::Quit => self.app.quit = true,
+            Cmd::Connect(c) => self.connect_cmd(c),
+            Cmd::Search(c) => self.search_cmd(c),
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod bars;
 mod dialog;
+mod overlay;
 mod pane;
 mod share_panel;
 mod viewer;
@@ -29,6 +30,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     bars::status(f, a.status, app);
     bars::fkeys(f, a.fkeys, app);
     share_panel::draw(f, area, app);
+    overlay::draw(f, area, app);
     for d in &app.dialogs {
         dialog::draw(f, area, app, d);
     }

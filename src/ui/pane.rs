@@ -135,6 +135,8 @@ fn display_name(e: &Entry, selected: bool) -> String {
 
 fn size_text(e: &Entry) -> String {
     match e.kind {
+        // A read-only share (or folder): writes into it will be refused.
+        EntryKind::Dir if e.readonly => "<RO-DIR>".to_owned(),
         EntryKind::Dir => "<DIR>".to_owned(),
         _ => humansize::format_size(
             e.size,

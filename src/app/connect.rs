@@ -1,0 +1,397 @@
+//! Opening a NAS in a pane: the state of the dialogs around it (target, password, 2-step
+//! code, Freebox registration) and what their answers do. The connection itself is an
+//! effect (`Cmd::Connect`, carried out in `runtime::nas`): the loop keeps drawing while it
+//! logs in, and the pane keeps showing what it showed until the NAS answers. A failure
+//! ends in an error dialog and the pane stays as it was (local).
+
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::nas::freebox::AuthStatus;
+use crate::secret::Secret;
+use crate::vfs::{VPath, VfsHandle};
+
+use super::dialog::Dialog;
+use super::{App, Cmd, Msg, RequestId, Side};
+
+/// What the runtime is asked to do.
+pub enum ConnectCmd {
+    /// Parse `target` (`NAME:/path`, `qnap://user@host:port/Share`, `freebox://host`) and
+    /// open it. `password`/`code` are what the user typed in the dialogs, if any.
+    Start {
+        side: Side,
+        req: RequestId,
+        target: String,
+        password: Option<Secret>,
+        code: Option<String>,
+    },
+    /// Stop the connection in flight (the user pressed Esc).
+    Cancel,
+}
+
+impl fmt::Debug for ConnectCmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectCmd::Start {
+                side,
+                req,
+                target,
+                password,
+                code,
+            } => write!(
+                f,
+                "Start({side:?}, #{req}, {target:?}, password: {}, code: {})",
+                password.is_some(),
+                code.is_some()
+            ),
+            ConnectCmd::Cancel => f.write_str("Cancel"),
+        }
+    }
+}
+
+/// What comes back from the connection task.
+pub enum ConnectMsg {
+    /// No password in `NASCMD_PASSWORD` or the secrets store: ask for one.
+    NeedPassword { req: RequestId, who: String },
+    /// The account has 2-step verification: ask for the 6-digit code.
+    NeedCode { req: RequestId },
+    /// A Freebox registration poll: the user has to press ✓ on the box.
+    Registration { req: RequestId, status: AuthStatus },
+    Connected {
+        req: RequestId,
+        vfs: VfsHandle,
+        path: VPath,
+    },
+    /// A user-facing reason (already escaped).
+    Failed { req: RequestId, error: String },
+}
+
+impl fmt::Debug for ConnectMsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectMsg::NeedPassword { req, .. } => write!(f, "NeedPassword(#{req})"),
+            ConnectMsg::NeedCode { req } => write!(f, "NeedCode(#{req})"),
+            ConnectMsg::Registration { req, status } => {
+                write!(f, "Registration(#{req}, {status:?})")
+            }
+            ConnectMsg::Connected { req, path, .. } => write!(f, "Connected(#{req}, {path})"),
+            ConnectMsg::Failed { req, error } => write!(f, "Failed(#{req}, {error})"),
+        }
+    }
+}
+
+/// Which dialog is showing.
+pub enum ConnectStep {
+    /// Asking where to connect (Alt-N).
+    Target(Input),
+    /// Waiting for the NAS.
+    Connecting,
+    /// Masked password input; `who` names the account.
+    Password { input: Input, who: String },
+    /// The 6-digit 2-step verification code.
+    Code(Input),
+    /// Waiting for the ✓ button on the Freebox: the last status seen and how many
+    /// times the box was asked (about once a second), so the dialog visibly lives.
+    Registering(AuthStatus, u32),
+}
+
+/// One NAS being opened in a pane.
+pub struct ConnectState {
+    pub side: Side,
+    pub req: RequestId,
+    /// What the user asked for, as typed (no secret in it: URLs with one are refused).
+    pub target: String,
+    pub step: ConnectStep,
+    /// Kept between the password and the code dialogs.
+    password: Option<Secret>,
+}
+
+impl ConnectState {
+    /// The dialog title.
+    pub fn title(&self) -> &'static str {
+        match self.step {
+            ConnectStep::Target(_) => "Open a NAS in this pane",
+            ConnectStep::Connecting => "Connecting",
+            ConnectStep::Password { .. } => "Password",
+            ConnectStep::Code(_) => "2-step verification",
+            ConnectStep::Registering(..) => "Allow nascmd on the Freebox",
+        }
+    }
+}
+
+impl App {
+    /// Opens `target` in pane `side` (from the command line or the Alt-N dialog).
+    pub fn connect_pane(&mut self, side: Side, target: &str) -> Vec<Cmd> {
+        let req = self.next_req();
+        self.connect = Some(ConnectState {
+            side,
+            req,
+            target: target.to_owned(),
+            step: ConnectStep::Connecting,
+            password: None,
+        });
+        vec![Cmd::Connect(ConnectCmd::Start {
+            side,
+            req,
+            target: target.to_owned(),
+            password: None,
+            code: None,
+        })]
+    }
+
+    /// Alt-N: asks which NAS to open in the active pane.
+    pub(super) fn ask_connect(&mut self) {
+        let value = self.connect_suggestion.clone().unwrap_or_default();
+        let req = self.next_req();
+        self.connect = Some(ConnectState {
+            side: self.active,
+            req,
+            target: String::new(),
+            step: ConnectStep::Target(Input::new(value)),
+            password: None,
+        });
+    }
+
+    pub(super) fn on_connect(&mut self, msg: ConnectMsg) -> Vec<Cmd> {
+        let req = match &msg {
+            ConnectMsg::NeedPassword { req, .. }
+            | ConnectMsg::NeedCode { req }
+            | ConnectMsg::Registration { req, .. }
+            | ConnectMsg::Connected { req, .. }
+            | ConnectMsg::Failed { req, .. } => *req,
+        };
+        // A reply for a connection the user has given up on.
+        let Some(state) = self.connect.as_mut().filter(|s| s.req == req) else {
+            return Vec::new();
+        };
+        match msg {
+            ConnectMsg::NeedPassword { who, .. } => {
+                state.step = ConnectStep::Password {
+                    input: Input::default(),
+                    who,
+                };
+            }
+            ConnectMsg::NeedCode { .. } => state.step = ConnectStep::Code(Input::default()),
+            ConnectMsg::Registration { status, .. } => {
+                let polls = match state.step {
+                    ConnectStep::Registering(_, n) => n + 1,
+                    _ => 1,
+                };
+                state.step = ConnectStep::Registering(status, polls);
+            }
+            ConnectMsg::Connected { vfs, path, .. } => {
+                let side = state.side;
+                self.connect = None;
+                let label = vfs.label();
+                let mut cmds = self.open_pane(side, vfs, path);
+                let mut text = format!("connected: {}", crate::names::escape(&label));
+                if let Some(next) = &self.connect_suggestion {
+                    // The demo Freebox (or the second remote) is one key away.
+                    text.push_str(&format!(
+                        "   Alt-N, Enter: open {}",
+                        crate::names::escape(next)
+                    ));
+                }
+                self.set_status(text, false);
+                cmds.extend(self.connect_next());
+                return cmds;
+            }
+            ConnectMsg::Failed { error, .. } => {
+                let target = crate::names::escape(&state.target).into_owned();
+                self.connect = None;
+                self.dialogs.push(Dialog::error(
+                    "Cannot connect",
+                    vec![
+                        format!("{target}:"),
+                        error,
+                        "The pane stays where it was.".to_owned(),
+                    ],
+                ));
+                return self.connect_next();
+            }
+        }
+        Vec::new()
+    }
+
+    /// Starts the next queued connection, if any.
+    fn connect_next(&mut self) -> Vec<Cmd> {
+        if self.connect_queue.is_empty() {
+            return Vec::new();
+        }
+        let (side, target) = self.connect_queue.remove(0);
+        self.connect_pane(side, &target)
+    }
+
+    /// Keys while a connect dialog is open.
+    pub(super) fn connect_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        let Some(state) = self.connect.as_mut() else {
+            return Vec::new();
+        };
+        if key.code == KeyCode::Esc {
+            let busy = matches!(
+                state.step,
+                ConnectStep::Connecting | ConnectStep::Registering(..)
+            );
+            self.connect = None;
+            self.set_status("not connected", false);
+            return if busy {
+                vec![Cmd::Connect(ConnectCmd::Cancel)]
+            } else {
+                Vec::new()
+            };
+        }
+        let ev = crossterm::event::Event::Key(key);
+        let submitted = key.code == KeyCode::Enter;
+        match &mut state.step {
+            ConnectStep::Target(input) => {
+                if !submitted {
+                    input.handle_event(&ev);
+                    return Vec::new();
+                }
+                let target = input.value().trim().to_owned();
+                let side = state.side;
+                if target.is_empty() {
+                    self.connect = None;
+                    return Vec::new();
+                }
+                self.connect_pane(side, &target)
+            }
+            ConnectStep::Password { input, .. } => {
+                if !submitted {
+                    input.handle_event(&ev);
+                    return Vec::new();
+                }
+                let password = Secret::new(input.value());
+                *input = Input::default();
+                state.password = Some(password.clone());
+                state.step = ConnectStep::Connecting;
+                vec![Cmd::Connect(ConnectCmd::Start {
+                    side: state.side,
+                    req: state.req,
+                    target: state.target.clone(),
+                    password: Some(password),
+                    code: None,
+                })]
+            }
+            ConnectStep::Code(input) => {
+                if !submitted {
+                    // Digits only: the code is six of them.
+                    if matches!(key.code, KeyCode::Char(c) if !c.is_ascii_digit()) {
+                        return Vec::new();
+                    }
+                    input.handle_event(&ev);
+                    return Vec::new();
+                }
+                let code = input.value().to_owned();
+                state.step = ConnectStep::Connecting;
+                vec![Cmd::Connect(ConnectCmd::Start {
+                    side: state.side,
+                    req: state.req,
+                    target: state.target.clone(),
+                    password: state.password.clone(),
+                    code: Some(code),
+                })]
+            }
+            ConnectStep::Connecting | ConnectStep::Registering(..) => Vec::new(),
+        }
+    }
+
+    /// Keys for the connect dialog or the search panel, when one is open; `None` lets
+    /// the key go on to the panes.
+    pub(super) fn overlay_key(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
+        if self.connect.is_some() {
+            return Some(self.connect_key(key));
+        }
+        if self.search.is_some() {
+            return Some(self.search_key(key));
+        }
+        None
+    }
+}
+
+/// Needed by `Msg`'s derive: results of a connection as messages.
+impl From<ConnectMsg> for Msg {
+    fn from(m: ConnectMsg) -> Msg {
+        Msg::Connect(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::keymap::Keymap;
+    use crate::theme::Theme;
+    use crate::vfs::local::LocalFs;
+
+    fn app() -> App {
+        let vfs: VfsHandle = Arc::new(LocalFs::new());
+        let (app, _) = App::new(
+            crate::app::Pane::new(vfs.clone(), VPath::root()),
+            crate::app::Pane::new(vfs, VPath::root()),
+            Keymap::default(),
+            Theme::built_in_default(),
+        );
+        app
+    }
+
+    #[test]
+    fn a_failure_shows_an_error_and_starts_the_queued_pane() {
+        let mut app = app();
+        let cmds = app.connect_pane(Side::Left, "nas:/a");
+        assert!(matches!(cmds[..], [Cmd::Connect(ConnectCmd::Start { .. })]));
+        app.connect_queue.push((Side::Right, "qnap://u@h/b".into()));
+        let req = app.connect.as_ref().unwrap().req;
+        let cmds = app.update(Msg::Connect(ConnectMsg::Failed {
+            req,
+            error: "login refused".into(),
+        }));
+        assert!(matches!(app.dialogs.last(), Some(Dialog::Message { .. })));
+        let next = app.connect.as_ref().unwrap();
+        assert_eq!(
+            (next.side, next.target.as_str()),
+            (Side::Right, "qnap://u@h/b")
+        );
+        assert!(matches!(
+            cmds[..],
+            [Cmd::Connect(ConnectCmd::Start {
+                side: Side::Right,
+                ..
+            })]
+        ));
+        // A late answer for the first request is ignored.
+        app.update(Msg::Connect(ConnectMsg::NeedCode { req }));
+        assert!(matches!(
+            app.connect.as_ref().unwrap().step,
+            ConnectStep::Connecting
+        ));
+    }
+
+    #[test]
+    fn the_password_dialog_masks_and_sends_the_typed_secret() {
+        let mut app = app();
+        app.connect_pane(Side::Right, "qnap://u@h/b");
+        let req = app.connect.as_ref().unwrap().req;
+        app.update(Msg::Connect(ConnectMsg::NeedPassword {
+            req,
+            who: "u on http://h:8080".into(),
+        }));
+        for c in "pw".chars() {
+            app.update(Msg::Key(KeyEvent::from(KeyCode::Char(c))));
+        }
+        let cmds = app.update(Msg::Key(KeyEvent::from(KeyCode::Enter)));
+        let [Cmd::Connect(ConnectCmd::Start { password, .. })] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(password.as_ref().unwrap().expose(), "pw");
+        assert!(!format!("{cmds:?}").contains("pw\""));
+        // Esc while connecting cancels and leaves the pane alone.
+        let cmds = app.update(Msg::Key(KeyEvent::from(KeyCode::Esc)));
+        assert!(matches!(cmds[..], [Cmd::Connect(ConnectCmd::Cancel)]));
+        assert!(app.connect.is_none());
+    }
+}

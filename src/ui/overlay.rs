@@ -1,0 +1,201 @@
+//! The connect dialogs (target, masked password, 2-step code, Freebox button press) and
+//! the search dialog / results panel, drawn over the panes.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use tui_input::Input;
+
+use crate::app::connect::{ConnectState, ConnectStep};
+use crate::app::search::{SearchState, SearchStep};
+use crate::app::{App, layout};
+use crate::names::escape;
+use crate::nas::freebox::AuthStatus;
+
+use super::fit;
+
+pub fn draw(f: &mut Frame, screen: Rect, app: &App) {
+    if let Some(s) = &app.search {
+        search(f, screen, app, s);
+    }
+    if let Some(c) = &app.connect {
+        connect(f, screen, app, c);
+    }
+}
+
+fn hint(s: &str) -> Line<'static> {
+    Line::from(Span::styled(
+        s.to_owned(),
+        Style::default().add_modifier(Modifier::DIM),
+    ))
+}
+
+/// A framed box in the middle of the screen; returns the inside.
+fn frame(f: &mut Frame, screen: Rect, app: &App, title: &str, w: u16, h: u16) -> Rect {
+    let area = layout::centered(screen, w.min(screen.width.saturating_sub(2)), h);
+    f.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(app.theme.dialog.border.0))
+        .style(app.theme.dialog_base())
+        .title(format!(" {title} "));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    inner
+}
+
+/// One edit line at `row` of `inner`; `mask` shows `*` for each character.
+fn field(f: &mut Frame, app: &App, inner: Rect, row: u16, input: &Input, mask: bool) {
+    if row >= inner.height {
+        return;
+    }
+    let r = Rect::new(inner.x, inner.y + row, inner.width, 1);
+    let w = r.width.max(1) as usize;
+    let scroll = input.visual_scroll(w);
+    let shown: String = if mask {
+        "*".repeat(input.value().chars().count().saturating_sub(scroll))
+    } else {
+        escape(input.value()).chars().skip(scroll).collect()
+    };
+    f.render_widget(
+        Paragraph::new(fit(&shown, w)).style(app.theme.button(true)),
+        r,
+    );
+    let x = (input.visual_cursor().max(scroll) - scroll) as u16;
+    f.set_cursor_position(Position::new(r.x + x.min(r.width.saturating_sub(1)), r.y));
+}
+
+fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
+    let target = escape(&c.target).into_owned();
+    let (lines, input, mask): (Vec<Line>, Option<&Input>, bool) = match &c.step {
+        ConnectStep::Target(input) => (
+            vec![
+                Line::from("NAME:/path, qnap://user@host:port/Share or freebox://host"),
+                Line::default(),
+                Line::default(),
+                hint("Enter: connect   Esc: cancel"),
+            ],
+            Some(input),
+            false,
+        ),
+        ConnectStep::Connecting => (
+            vec![
+                Line::from(format!("Connecting to {target}…")),
+                Line::default(),
+                hint("Esc: cancel"),
+            ],
+            None,
+            false,
+        ),
+        ConnectStep::Password { input, who } => (
+            vec![
+                Line::from(format!("Password for {}:", escape(who))),
+                Line::default(),
+                Line::default(),
+                hint("Enter: log in   Esc: cancel"),
+            ],
+            Some(input),
+            true,
+        ),
+        ConnectStep::Code(input) => (
+            vec![
+                Line::from("This account uses 2-step verification."),
+                Line::from("6-digit code from the authenticator app:"),
+                Line::default(),
+                Line::default(),
+                hint("Enter: log in   Esc: cancel"),
+            ],
+            Some(input),
+            false,
+        ),
+        ConnectStep::Registering(status, polls) => {
+            let state = match status {
+                AuthStatus::Pending => "waiting for the button press…",
+                AuthStatus::Granted => "granted: opening a session…",
+                AuthStatus::Denied => "denied",
+                AuthStatus::Timeout => "timed out",
+                AuthStatus::Unknown => "unknown request",
+            };
+            (
+                vec![
+                    Line::from("Press the ✓ button on the Freebox to allow nascmd"),
+                    Line::from(format!("({target})")),
+                    Line::default(),
+                    Line::from(vec![
+                        Span::raw("Status: "),
+                        Span::styled(state, Style::default().add_modifier(Modifier::BOLD)),
+                        Span::raw(format!(" (asked {polls}×)")),
+                    ]),
+                    Line::default(),
+                    hint("Esc: cancel"),
+                ],
+                None,
+                false,
+            )
+        }
+    };
+    let h = lines.len() as u16 + 2;
+    let inner = frame(f, screen, app, c.title(), 64, h);
+    let field_row = match c.step {
+        ConnectStep::Code(_) => 2,
+        _ => 1,
+    };
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    if let Some(input) = input {
+        field(f, app, inner, field_row, input, mask);
+    }
+}
+
+fn search(f: &mut Frame, screen: Rect, app: &App, s: &SearchState) {
+    let dir = escape(s.dir.as_str()).into_owned();
+    match &s.step {
+        SearchStep::Ask(input) => {
+            let lines = vec![
+                Line::from(format!("File name (* and ? wildcards) under {dir}:")),
+                Line::default(),
+                Line::default(),
+                hint("Enter: search   Esc: cancel"),
+            ];
+            let inner = frame(f, screen, app, "Find file", 64, 6);
+            f.render_widget(Paragraph::new(lines), inner);
+            field(f, app, inner, 1, input, false);
+        }
+        SearchStep::Results(r) => {
+            let rows = app.search_rows();
+            let w = screen.width.saturating_sub(6).max(20);
+            let title = format!("Find \"{}\" in {dir}", escape(&r.pattern));
+            let inner = frame(f, screen, app, &title, w, rows as u16 + 4);
+            let width = inner.width as usize;
+            let start = r.cursor.saturating_sub(rows.saturating_sub(1));
+            let mut lines: Vec<Line> = r
+                .hits
+                .iter()
+                .enumerate()
+                .skip(start)
+                .take(rows)
+                .map(|(i, h)| {
+                    let mark = if h.entry.is_dir() { "/" } else { "" };
+                    let text = fit(&format!("{}{mark}", escape(h.path.as_str())), width);
+                    if i == r.cursor {
+                        Line::from(Span::styled(text, app.theme.button(true)))
+                    } else {
+                        Line::from(text)
+                    }
+                })
+                .collect();
+            while lines.len() < rows {
+                lines.push(Line::default());
+            }
+            let state = match (&r.error, r.running) {
+                (_, true) => format!("{} found, searching…   Esc: stop", r.hits.len()),
+                (Some(e), false) => format!("{} found ({e})   Esc: close", r.hits.len()),
+                (None, false) => format!("{} found   Enter: go to   Esc: close", r.hits.len()),
+            };
+            lines.push(Line::default());
+            lines.push(hint(&state));
+            f.render_widget(Paragraph::new(lines), inner);
+        }
+    }
+}
