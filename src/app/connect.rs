@@ -64,6 +64,8 @@ pub enum ConnectMsg {
         req: RequestId,
         vfs: VfsHandle,
         path: VPath,
+        /// The profile's `share_host`: share links use it instead of the URL's host.
+        share_host: Option<String>,
     },
     /// A user-facing reason (already escaped).
     Failed { req: RequestId, error: String },
@@ -182,10 +184,18 @@ impl App {
                 };
                 state.step = ConnectStep::Registering(status, polls);
             }
-            ConnectMsg::Connected { vfs, path, .. } => {
+            ConnectMsg::Connected {
+                vfs,
+                path,
+                share_host,
+                ..
+            } => {
                 let side = state.side;
                 self.connect = None;
                 let label = vfs.label();
+                if let Some(host) = share_host {
+                    self.share.hosts.insert(label.clone(), host);
+                }
                 let mut cmds = self.open_pane(side, vfs, path);
                 let mut text = format!("connected: {}", crate::names::escape(&label));
                 if let Some(next) = &self.connect_suggestion {
@@ -369,6 +379,26 @@ mod tests {
             app.connect.as_ref().unwrap().step,
             ConnectStep::Connecting
         ));
+    }
+
+    #[test]
+    fn a_profile_share_host_is_kept_for_share_links() {
+        let mut app = app();
+        app.connect_pane(Side::Right, "nas:/Public");
+        let req = app.connect.as_ref().unwrap().req;
+        let vfs: VfsHandle = Arc::new(LocalFs::new());
+        let label = vfs.label();
+        app.update(Msg::Connect(ConnectMsg::Connected {
+            req,
+            vfs,
+            path: VPath::root(),
+            share_host: Some("nas.example.org".into()),
+        }));
+        assert!(app.connect.is_none());
+        assert_eq!(
+            app.share.hosts.get(&label).map(String::as_str),
+            Some("nas.example.org")
+        );
     }
 
     #[test]

@@ -203,7 +203,12 @@ impl Connect {
     async fn run(self, target: String) {
         let req = self.req;
         let msg = match self.open(&target).await {
-            Ok(Some((vfs, path))) => ConnectMsg::Connected { req, vfs, path },
+            Ok(Some((vfs, path, share_host))) => ConnectMsg::Connected {
+                req,
+                vfs,
+                path,
+                share_host,
+            },
             // A dialog was asked for.
             Ok(None) => return,
             Err(e) => ConnectMsg::Failed {
@@ -215,11 +220,15 @@ impl Connect {
     }
 
     /// `Ok(None)`: the app was asked for a password or code.
-    async fn open(&self, target: &str) -> Result<Option<(VfsHandle, VPath)>, String> {
+    /// Opens the target; also returns the profile's share-link host, if it names one.
+    async fn open(
+        &self,
+        target: &str,
+    ) -> Result<Option<(VfsHandle, VPath, Option<String>)>, String> {
         let parsed = Target::parse(target, &self.ctx.config).map_err(|e| e.to_string())?;
         let (remote, path) = match parsed {
             Target::Local(p) => {
-                return Ok(Some((crate::remotes::backends::local(), p)));
+                return Ok(Some((crate::remotes::backends::local(), p, None)));
             }
             Target::Remote { remote, path } => (remote, path),
         };
@@ -230,7 +239,7 @@ impl Connect {
             },
             RemoteKind::Freebox => self.freebox(&remote).await?,
         };
-        Ok(Some((vfs, path)))
+        Ok(Some((vfs, path, remote.share_host.clone())))
     }
 
     fn stored(&self) -> Option<SecretsStore> {
