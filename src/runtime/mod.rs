@@ -331,7 +331,9 @@ impl<B: Backend> Runtime<B> {
                 ev = input.next(), if !input_done => match ev {
                     Some(Ok(ev)) => self.on_input(ev),
                     Some(Err(e)) => return Err(e),
-                    None => input_done = true,
+                    // The terminal is gone (no SIGHUP seen): nobody can type again, so
+                    // quit rather than linger as an orphan.
+                    None => self.app.quit = true,
                 },
                 Some(i) = self.rx.recv() => self.on_internal(i),
                 _ = sleep_until(deadline), if deadline.is_some() => {}
