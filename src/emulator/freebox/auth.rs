@@ -447,7 +447,7 @@ pub async fn open_session(
         now.duration_since(*at) < CHALLENGE_LIFETIME && hmac_matches(&app_token, c, &req.password)
     });
     let Some(pos) = matched else {
-        tracing::info!(app_id = %app_id, "session login refused: bad password");
+        tracing::info!(app_id = %app_id, "session login refused: wrong HMAC of the challenge");
         return Err(auth_error(
             "invalid_token",
             "Erreur d'authentification de l'application",
