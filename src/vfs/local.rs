@@ -184,32 +184,8 @@ impl Vfs for LocalFs {
         let mut f = tokio::fs::File::create(&real)
             .await
             .map_err(|e| VfsError::io(path.to_string(), e))?;
-        let mut buf = vec![0u8; COPY_BUF];
-        let mut written = 0u64;
-        loop {
-            let n = data
-                .read(&mut buf)
-                .await
-                .map_err(|e| VfsError::Network(format!("reading source: {e}")))?;
-            if n == 0 {
-                break;
-            }
-            f.write_all(&buf[..n])
-                .await
-                .map_err(|e| VfsError::io(path.to_string(), e))?;
-            written += n as u64;
-        }
-        f.flush()
-            .await
-            .map_err(|e| VfsError::io(path.to_string(), e))?;
+        write_exactly(&mut f, &mut data, path, len).await?;
         drop(f);
-        if written != len {
-            return Err(VfsError::SizeMismatch {
-                path: path.to_string(),
-                expected: len,
-                found: written,
-            });
-        }
         if let Some(m) = mtime {
             self.set_mtime(path, m).await?;
         }
@@ -226,31 +202,7 @@ impl Vfs for LocalFs {
             .open(Self::real(path))
             .await
             .map_err(|e| VfsError::io(path.to_string(), e))?;
-        let mut buf = vec![0u8; COPY_BUF];
-        let mut written = 0u64;
-        loop {
-            let n = data
-                .read(&mut buf)
-                .await
-                .map_err(|e| VfsError::Network(format!("reading source: {e}")))?;
-            if n == 0 {
-                break;
-            }
-            f.write_all(&buf[..n])
-                .await
-                .map_err(|e| VfsError::io(path.to_string(), e))?;
-            written += n as u64;
-        }
-        f.flush()
-            .await
-            .map_err(|e| VfsError::io(path.to_string(), e))?;
-        if written != len {
-            return Err(VfsError::SizeMismatch {
-                path: path.to_string(),
-                expected: len,
-                found: written,
-            });
-        }
+        write_exactly(&mut f, &mut data, path, len).await?;
         Ok(())
     }
 
@@ -398,6 +350,41 @@ fn copy_file_blocking(
         output.set_modified(t)?;
     }
     Ok(copied)
+}
+
+/// Copies `data` into `f` with a large buffer and checks that exactly `len` bytes came.
+async fn write_exactly(
+    f: &mut tokio::fs::File,
+    data: &mut ByteReader,
+    path: &VPath,
+    len: u64,
+) -> VfsResult<()> {
+    let mut buf = vec![0u8; COPY_BUF];
+    let mut written = 0u64;
+    loop {
+        let n = data
+            .read(&mut buf)
+            .await
+            .map_err(|e| VfsError::Network(format!("reading source: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        f.write_all(&buf[..n])
+            .await
+            .map_err(|e| VfsError::io(path.to_string(), e))?;
+        written += n as u64;
+    }
+    f.flush()
+        .await
+        .map_err(|e| VfsError::io(path.to_string(), e))?;
+    if written != len {
+        return Err(VfsError::SizeMismatch {
+            path: path.to_string(),
+            expected: len,
+            found: written,
+        });
+    }
+    Ok(())
 }
 
 /// Free/total bytes of the filesystem holding `path`, via `df`-free statvfs.
