@@ -420,7 +420,7 @@ fn freebox_register_then_round_trip_and_share() {
     ok(&sb.run(&["remote", "remove", "box"]));
     let table: toml::Table = toml::from_str(&std::fs::read_to_string(&secrets).unwrap()).unwrap();
     assert!(table["remote"].get("box").is_none(), "{table:?}");
-    assert!(table["remote"].get(&fbx.url()).is_some(), "{table:?}");
+    assert!(table["remote"].get(fbx.url()).is_some(), "{table:?}");
 }
 
 #[test]
