@@ -13,7 +13,9 @@ pub fn get_disk_info(c: &Ctx) -> Reply {
     let st = rustix::fs::statvfs(&real).map_err(|_| status::FAIL)?;
     let kib = |blocks: u64| blocks.saturating_mul(st.f_frsize) / 1024;
     let free = kib(st.f_bavail);
-    let used = kib(st.f_blocks.saturating_sub(st.f_bfree));
+    // Clients add the two up for the volume's size: count blocks reserved for root as
+    // used, so free + used is the whole volume as `df` and the local pane show it.
+    let used = kib(st.f_blocks.saturating_sub(st.f_bavail));
     Ok(json(&J::Obj(vec![
         ("status", J::Int(1)),
         ("free_size", J::Str(free.to_string())),
