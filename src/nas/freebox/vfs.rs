@@ -249,16 +249,7 @@ impl Vfs for FreeboxVfs {
     }
 
     async fn space(&self, path: &VPath) -> VfsResult<Option<SpaceInfo>> {
-        // Free space is a nicety of the status line: a box that refuses or lacks the
-        // call leaves it out rather than failing anything.
-        match storage::space(&self.api, path).await {
-            Err(VfsError::SessionExpired) => Err(VfsError::SessionExpired),
-            Err(e) => {
-                tracing::debug!(error = %e, "free space not available");
-                Ok(None)
-            }
-            ok => ok,
-        }
+        crate::nas::space_or_unknown(storage::space(&self.api, path).await)
     }
 
     async fn share_create(&self, path: &VPath, opts: &ShareOptions) -> VfsResult<ShareLink> {
