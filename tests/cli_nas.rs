@@ -2,6 +2,7 @@
 //! servers on loopback over temp folders), run as the real binary.
 
 mod common;
+mod tls_front;
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -169,6 +170,76 @@ fn qnap_round_trip_of_a_nested_tree() {
         .unwrap();
     ok(&o);
     assert!(text(&o.stdout).lines().any(|l| l == "sub"));
+}
+
+/// A QNAP on https with a self-signed certificate: without a terminal the command
+/// refuses and says how to pin it; pinned by `remote add --cert-sha256` or trusted
+/// earlier (`known_certs.toml`), it works; a changed certificate is refused.
+#[test]
+fn self_signed_https_is_refused_until_pinned() {
+    let nas = Qnap::start();
+    let addr = nas.emu.as_ref().unwrap().addr;
+    let front = nas.rt.block_on(tls_front::TlsFront::start(addr));
+    let https = format!("https://{}", front.addr);
+    let sb = Sandbox::new();
+    std::fs::write(nas.public().join("over-tls.txt"), b"tls").unwrap();
+    let run = |args: &[&str]| {
+        sb.cmd()
+            .env("NASCMD_PASSWORD", PASS)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let url_target = format!("qnaps://{USER}@{}/Public", front.addr);
+    let o = run(&["ls", &url_target]);
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains(&front.fingerprint), "{err}");
+    assert!(err.contains("--cert-sha256"), "{err}");
+    assert!(o.stdout.is_empty());
+
+    // Pinned in a profile.
+    let o = run(&[
+        "remote",
+        "add",
+        "tls",
+        "--qnap",
+        &https,
+        "--user",
+        USER,
+        "--cert-sha256",
+        &front.fingerprint,
+    ]);
+    ok(&o);
+    let o = run(&["ls", "tls:/Public"]);
+    ok(&o);
+    assert!(text(&o.stdout).contains("over-tls.txt"));
+
+    // Trusted earlier for that URL (what a "yes" at the prompt writes).
+    std::fs::write(
+        sb.config_dir().join("known_certs.toml"),
+        format!("\"{https}\" = \"{}\"\n", front.fingerprint),
+    )
+    .unwrap();
+    let o = run(&["ls", &url_target]);
+    ok(&o);
+    assert!(text(&o.stdout).contains("over-tls.txt"));
+
+    // Another certificate at the same address: refused, whatever was trusted before.
+    let other = nas.rt.block_on(tls_front::TlsFront::start(addr));
+    std::fs::write(
+        sb.config_dir().join("known_certs.toml"),
+        format!("\"https://{}\" = \"{}\"\n", other.addr, front.fingerprint),
+    )
+    .unwrap();
+    let o = run(&["ls", &format!("qnaps://{USER}@{}/Public", other.addr)]);
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("not the one trusted"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]

@@ -157,6 +157,27 @@ pub fn certificate_rejection<'a>(
     }
 }
 
+/// A refused certificate in plain words (a changed pin names the presented fingerprint).
+pub fn describe_rejection(problem: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as C;
+    match problem {
+        C::UnknownIssuer | C::BadSignature => {
+            "it is self-signed or from an unknown authority".to_owned()
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "it was issued for another host name".to_owned()
+        }
+        C::Expired | C::ExpiredContext { .. } => "it has expired".to_owned(),
+        C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet".to_owned(),
+        C::Revoked => "it was revoked".to_owned(),
+        C::Other(other) => match other.0.downcast_ref::<PinMismatch>() {
+            Some(mismatch) => mismatch.to_string(),
+            None => other.to_string(),
+        },
+        other => format!("{other:?}"),
+    }
+}
+
 /// The [`PinMismatch`] behind a failed request, if a pinned NAS now shows another
 /// certificate; lets a client warn "the certificate changed" instead of "network error".
 pub fn find_pin_mismatch<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a PinMismatch> {
