@@ -7,8 +7,7 @@
 //! ```
 //!
 //! A profile's own `cert_sha256` (from `remote add --cert-sha256`) wins over this file.
-//! Fingerprints are not secrets; the file is still written through a temporary file and
-//! a rename so it is never half-written.
+//! Fingerprints are not secrets; the file is still replaced atomically (`atomic_file`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -84,12 +83,7 @@ impl KnownCerts {
             source,
         };
         let text = toml::to_string(&self.pins).map_err(|e| err(std::io::Error::other(e)))?;
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(err)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-        std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(err)?;
-        tmp.persist(&self.path).map_err(|e| err(e.error))?;
-        Ok(())
+        crate::atomic_file::replace(&self.path, text.as_bytes()).map_err(err)
     }
 }
 
