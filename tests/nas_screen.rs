@@ -154,6 +154,12 @@ async fn qnap_session_connect_browse_upload_search_delete() {
     go_to(&mut rt, "b.txt").await;
     press(&mut rt, &[KeyCode::Insert, KeyCode::F(5)]).await;
     assert!(screen(&rt).contains("/Public"), "{}", screen(&rt));
+    // The dialog says the files leave for the NAS.
+    assert!(
+        screen(&rt).contains("Copy 2 items to (qnap alice@"),
+        "{}",
+        screen(&rt)
+    );
     press(&mut rt, &[KeyCode::Enter]).await;
     assert_eq!(std::fs::read(root.path().join("Public/a.bin")).unwrap(), a);
     assert_eq!(

@@ -153,6 +153,17 @@ impl App {
         }
         let what = describe(&sources);
         let target = self.pane(side.other()).cwd.as_str().to_owned();
+        // Name the other side when it is another machine: "/Public" alone does not say
+        // the files are about to leave for the NAS.
+        let (here, there) = (
+            self.pane(side).vfs.label(),
+            self.pane(side.other()).vfs.label(),
+        );
+        let place = if here == there {
+            String::new()
+        } else {
+            format!(" ({})", crate::names::escape(&there))
+        };
         let (title, verb) = if copy {
             ("Copy", "Copy")
         } else {
@@ -165,7 +176,7 @@ impl App {
         };
         self.dialogs.push(Dialog::input(
             title,
-            &format!("{verb} {what} to:"),
+            &format!("{verb} {what} to{place}:"),
             &target,
             purpose,
         ));
