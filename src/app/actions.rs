@@ -189,9 +189,27 @@ impl App {
         if paths.is_empty() {
             return;
         }
+        // A folder goes with everything in it: say so before, not after.
+        let folders = self
+            .pane(side)
+            .target_entries()
+            .iter()
+            .filter(|e| e.is_dir())
+            .count();
+        let question = match (paths.len(), folders) {
+            (1, 1) => format!(
+                "Delete the folder {} and everything in it?",
+                describe(&paths)
+            ),
+            (_, 0) => format!("Delete {}?", describe(&paths)),
+            (_, n) => format!(
+                "Delete {} ({n} of them folders, with everything in them)?",
+                describe(&paths)
+            ),
+        };
         self.dialogs.push(Dialog::Confirm {
             title: "Delete".into(),
-            lines: vec![format!("Delete {}?", describe(&paths))],
+            lines: vec![question],
             action: Confirmed::Delete { side, paths },
             yes_focused: true,
         });
