@@ -69,6 +69,17 @@ impl CopyOutcome {
             CopyOutcome::Unavailable { reason } => format!("no clipboard available: {reason}"),
         }
     }
+
+    /// Where the text went, to end a sentence ("… to the system clipboard").
+    pub fn destination(&self) -> String {
+        match self {
+            CopyOutcome::System => "to the system clipboard".to_owned(),
+            CopyOutcome::Osc52 { .. } => "to your terminal's clipboard (OSC 52)".to_owned(),
+            CopyOutcome::Unavailable { reason } => {
+                format!("nowhere (no clipboard available: {reason})")
+            }
+        }
+    }
 }
 
 // The OSC 52 bytes carry the copied text (base64); keep them out of Debug output.
