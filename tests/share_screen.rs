@@ -382,3 +382,133 @@ async fn freebox_default_access_code_is_left_out_and_said() {
     assert!(s.screen().contains("could not be made"), "{}", s.screen());
     assert_eq!(nas.vfs.share_list().await.unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qnap_options_dialog_offers_the_names_the_nas_reports() {
+    let nas = qnap_nas_with(|cfg| {
+        cfg.ddns_name = Some("nas.ddns.example".into());
+        cfg.mycloud_name = Some("nas.myqnapcloud.example".into());
+    })
+    .await;
+    let port = nas._emu.addr.port();
+    write(&nas.disk, "holiday.jpg", b"\xff\xd8 beach");
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    s.go_to("holiday.jpg").await;
+    s.press(alt('l')).await;
+    // The connection's address is the default; the NAS's names follow.
+    let screen = s.screen();
+    assert!(screen.contains("Host in the URL"), "{screen}");
+    assert!(
+        screen.contains(&format!("127.0.0.1:{port} (the address nascmd uses)")),
+        "{screen}"
+    );
+    let form = s.rt.app.share.form.as_ref().unwrap();
+    let offered: Vec<&str> = form.hosts.iter().map(|h| h.source.as_str()).collect();
+    // (Its LAN IP is the loopback address nascmd uses: offered once.)
+    assert_eq!(offered, ["the address nascmd uses", "myQNAPcloud", "DDNS"]);
+    // Tab twice to the host row, Right twice: the DDNS name.
+    s.keys(vec![
+        k(KeyCode::Tab),
+        k(KeyCode::Tab),
+        k(KeyCode::Right),
+        k(KeyCode::Right),
+    ])
+    .await;
+    let ddns = format!("nas.ddns.example:{port}");
+    assert!(
+        s.screen().contains(&format!("{ddns} (DDNS)")),
+        "{}",
+        s.screen()
+    );
+    s.press(k(KeyCode::Enter)).await;
+    let url = s.clipboard.last().expect("a URL");
+    assert!(
+        url.starts_with(&format!("http://{ddns}/share.cgi?ssid=")),
+        "{url}"
+    );
+    // A recipient whose DNS sends the name to the NAS (Host: nas.ddns.example:PORT)…
+    let resolving = reqwest::Client::builder()
+        .resolve("nas.ddns.example", nas._emu.addr)
+        .build()
+        .unwrap();
+    let body = resolving.get(&url).send().await.unwrap().bytes().await;
+    assert_eq!(body.unwrap().as_ref(), b"\xff\xd8 beach");
+    // …and one reaching it by its loopback address (another Host header): share.cgi
+    // goes by the ssid alone.
+    let loopback = url.replace("nas.ddns.example", "127.0.0.1");
+    assert!(serves(&loopback, b"\xff\xd8 beach").await, "{loopback}");
+    // The panel lists the link with the chosen host.
+    s.press(ctrl('l')).await;
+    assert!(s.screen().contains("nas.ddns.example"), "{}", s.screen());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qnap_expired_link_no_longer_serves() {
+    let nas = qnap_nas().await;
+    write(&nas.disk, "brief.txt", b"short lived");
+    // The NAS's clock starts two hours behind; a 1-hour link made now by its clock…
+    nas.clock.set_offset_secs(-2 * 3_600);
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    s.rt.app.share.expire = "1h".into();
+    s.go_to("brief.txt").await;
+    s.press(k(KeyCode::F(2))).await;
+    let url = s.clipboard.last().unwrap();
+    assert!(serves(&url, b"short lived").await, "a fresh link serves");
+    // …is dead once the NAS's clock catches up: two hours pass for it.
+    nas.clock.advance(Duration::from_secs(2 * 3_600));
+    assert!(
+        !serves(&url, b"short lived").await,
+        "an expired link serves"
+    );
+    let body = fetch_text(&url).await;
+    assert!(body.contains("expired"), "{body}");
+    s.press(ctrl('l')).await;
+    let screen = s.screen();
+    let row = screen
+        .lines()
+        .find(|l| l.contains("brief.txt") && l.contains("http"))
+        .unwrap_or_else(|| panic!("no row for brief.txt:\n{screen}"));
+    assert!(row.contains("expired"), "{row}");
+    // F2 again makes a new link: an expired one is never copied.
+    s.press(k(KeyCode::Esc)).await;
+    s.press(k(KeyCode::F(2))).await;
+    let fresh = s.clipboard.last().unwrap();
+    assert_ne!(fresh, url);
+    assert!(serves(&fresh, b"short lived").await);
+}
+
+async fn second_key_press_copies_the_same_link(nas: Nas) {
+    write(&nas.disk, "twice.txt", b"once is enough");
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    s.go_to("twice.txt").await;
+    s.press(k(KeyCode::F(2))).await;
+    let first = s.clipboard.last().unwrap();
+    s.press(k(KeyCode::F(2))).await;
+    assert_eq!(s.clipboard.texts().len(), 2, "copied a second time");
+    assert_eq!(s.clipboard.last().unwrap(), first);
+    assert!(
+        s.status().starts_with(
+            "twice.txt is already shared: copied the existing link (in 7 days) to the system clipboard"
+        ),
+        "{}",
+        s.status()
+    );
+    assert_eq!(nas.vfs.share_list().await.unwrap().len(), 1);
+    assert!(serves(&first, b"once is enough").await);
+    // Asking for options (Alt-L, Enter) makes a new link on purpose.
+    s.press(alt('l')).await;
+    s.press(k(KeyCode::Enter)).await;
+    let other = s.clipboard.last().unwrap();
+    assert_ne!(other, first);
+    assert_eq!(nas.vfs.share_list().await.unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qnap_second_key_press_copies_the_existing_link() {
+    second_key_press_copies_the_same_link(qnap_nas().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn freebox_second_key_press_copies_the_existing_link() {
+    second_key_press_copies_the_same_link(freebox_nas(true).await).await;
+}
