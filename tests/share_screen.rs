@@ -3,6 +3,7 @@
 //! (loopback, real temp folders), an injected clipboard. Keys are typed as a user would;
 //! each URL that reaches the clipboard is then fetched over HTTP like a recipient would.
 
+mod common;
 mod share_support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -511,4 +512,50 @@ async fn qnap_second_key_press_copies_the_existing_link() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn freebox_second_key_press_copies_the_existing_link() {
     second_key_press_copies_the_same_link(freebox_nas(true).await).await;
+}
+
+/// `nascmd share --host`: `list` prints the names the NAS reports; a name puts it in the
+/// URL, which serves the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_share_takes_a_host() {
+    let nas = qnap_nas_with(|cfg| cfg.ddns_name = Some("nas.ddns.example".into())).await;
+    write(&nas.disk, "cli.txt", b"from the command line");
+    let base = nas._emu.base_url.clone();
+    let port = nas._emu.addr.port();
+    let run = move |args: Vec<String>| {
+        let base = base.clone();
+        tokio::task::spawn_blocking(move || {
+            let sb = common::Sandbox::new();
+            sb.write_config(&format!(
+                "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{base}\"\nuser = \"alice\"\n"
+            ));
+            let o = sb
+                .cmd()
+                .env("NASCMD_PASSWORD", "pw")
+                .args(&args)
+                .output()
+                .unwrap();
+            common::ok(&o);
+            common::text(&o.stdout)
+        })
+    };
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let listed = run(args(&["share", "--host", "list", "nas:/Public"]))
+        .await
+        .unwrap();
+    assert!(
+        listed.contains(&format!("nas.ddns.example:{port}\tDDNS")),
+        "{listed}"
+    );
+    let host = format!("nas.ddns.example:{port}");
+    let out = run(args(&["share", "--host", &host, "nas:/Public/cli.txt"]))
+        .await
+        .unwrap();
+    let url = out.lines().next().unwrap();
+    assert!(
+        url.starts_with(&format!("http://{host}/share.cgi?ssid=")),
+        "{url}"
+    );
+    let loopback = url.replace("nas.ddns.example", "127.0.0.1");
+    assert!(serves(&loopback, b"from the command line").await);
 }
