@@ -102,20 +102,26 @@ impl fmt::Debug for ShareCmd {
 pub enum CopyWhat {
     /// `Link to cat.jpg` → "Link to cat.jpg copied to the system clipboard".
     Made(String),
-    /// A sentence ending where the destination goes: `cat.jpg is already shared: copied
-    /// the existing link (expires in 6 days)` → "… to the system clipboard".
-    Existing(String),
+    /// Links that existed already: `lead` "cat.jpg is already shared", `links` "the
+    /// existing link (in 6 days)" → "cat.jpg is already shared: copied the existing link
+    /// (in 6 days) to the system clipboard".
+    Existing { lead: String, links: String },
 }
 
 impl CopyWhat {
     /// The status line once the clipboard answered.
     pub fn status(&self, outcome: &CopyOutcome) -> String {
         match (self, outcome) {
-            (CopyWhat::Made(w) | CopyWhat::Existing(w), CopyOutcome::Unavailable { .. }) => {
+            (CopyWhat::Made(w), CopyOutcome::Unavailable { .. }) => {
                 format!("{w}: {}", outcome.status_message())
             }
             (CopyWhat::Made(w), _) => format!("{w} {}", outcome.status_message()),
-            (CopyWhat::Existing(w), _) => format!("{w} {}", outcome.destination()),
+            (CopyWhat::Existing { lead, links }, CopyOutcome::Unavailable { .. }) => {
+                format!("{lead}: {links} shown; {}", outcome.status_message())
+            }
+            (CopyWhat::Existing { lead, links }, _) => {
+                format!("{lead}: copied {links} {}", outcome.destination())
+            }
         }
     }
 }
@@ -463,19 +469,20 @@ impl App {
         if !links.is_empty() {
             let text = join_urls(links.iter().map(|l| l.url.as_str()));
             let old = links.iter().filter(|l| reused.contains(&l.id)).count();
-            let mut what = match links.as_slice() {
-                [one] if old == 1 => format!(
-                    "{} is already shared: copied the existing link ({})",
-                    display_name(&one.path),
-                    format_expiry_relative(one.expires, now())
+            let (lead, mut what) = match links.as_slice() {
+                [one] if old == 1 => (
+                    Some(format!("{} is already shared", display_name(&one.path))),
+                    format!(
+                        "the existing link ({})",
+                        format_expiry_relative(one.expires, now())
+                    ),
                 ),
-                [one] => format!("Link to {}", display_name(&one.path)),
-                many if old > 0 => format!(
-                    "Copied {} links ({old} existing, {} new)",
-                    many.len(),
-                    many.len() - old
+                [one] => (None, format!("Link to {}", display_name(&one.path))),
+                many if old > 0 => (
+                    Some(format!("{old} of {} items are already shared", many.len())),
+                    format!("{} links ({old} existing)", many.len()),
                 ),
-                many => format!("{} links", many.len()),
+                many => (None, format!("{} links", many.len())),
             };
             let codes: Vec<&str> = links
                 .iter()
@@ -491,10 +498,9 @@ impl App {
             if codes_dropped {
                 what.push_str(" (without access code: this NAS has none)");
             }
-            let what = if old > 0 {
-                CopyWhat::Existing(what)
-            } else {
-                CopyWhat::Made(what)
+            let what = match lead {
+                Some(lead) => CopyWhat::Existing { lead, links: what },
+                None => CopyWhat::Made(what),
             };
             cmds.push(Cmd::Share(Box::new(ShareCmd::Copy { text, what })));
             for side in [Side::Left, Side::Right] {
@@ -596,10 +602,20 @@ mod tests {
 
     #[test]
     fn existing_links_say_so_on_the_status_line() {
-        let w = CopyWhat::Existing("cat.jpg is already shared: copied the existing link".into());
+        let w = CopyWhat::Existing {
+            lead: "cat.jpg is already shared".into(),
+            links: "the existing link (in 6 days)".into(),
+        };
         assert_eq!(
             w.status(&CopyOutcome::System),
-            "cat.jpg is already shared: copied the existing link to the system clipboard"
+            "cat.jpg is already shared: copied the existing link (in 6 days) to the system clipboard"
+        );
+        let none = CopyOutcome::Unavailable {
+            reason: "no display".into(),
+        };
+        assert_eq!(
+            w.status(&none),
+            "cat.jpg is already shared: the existing link (in 6 days) shown; no clipboard available: no display"
         );
         let w = CopyWhat::Made("Link to cat.jpg".into());
         assert_eq!(

@@ -153,7 +153,7 @@ fn panel(f: &mut Frame, area: Rect, app: &App, p: &SharePanel, now: i64) {
 fn form(f: &mut Frame, screen: Rect, app: &App, v: &ShareForm) {
     let with_host = v.fields().contains(&FormField::Host);
     let width = screen.width.saturating_sub(4).min(64);
-    let area = layout::centered(screen, width, if with_host { 12 } else { 10 });
+    let area = layout::centered(screen, width, if with_host { 11 } else { 10 });
     f.render_widget(Clear, area);
     let b = block(app, format!(" {} ", v.title));
     let inner = b.inner(area);
