@@ -408,10 +408,9 @@ impl App {
         };
         if let Some(form) = self.share.form.as_mut()
             && let FormPurpose::Create { side, .. } = &form.purpose
+            && self.panes[side.index()].vfs.label() == label
         {
-            if self.panes[side.index()].vfs.label() == label {
-                form.set_hosts(&hosts, self.share.hosts.get(&label).map(String::as_str));
-            }
+            form.set_hosts(&hosts, self.share.hosts.get(&label).map(String::as_str));
         }
         self.share.offered_hosts.insert(label, hosts);
     }
