@@ -235,6 +235,17 @@ pub fn url_with_host(url: &str, host: &str) -> Option<String> {
     Some(u.to_string())
 }
 
+/// `host[:port]` of a URL (the port only when the URL spells one out), to make a
+/// changed link name the same host as before. `None` for an empty or unreadable URL.
+pub fn url_host(url: &str) -> Option<String> {
+    let u = reqwest::Url::parse(url).ok()?;
+    let host = u.host_str()?;
+    Some(match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_owned(),
+    })
+}
+
 /// Whether `url` names `host` (`name[:port]`), ports compared after the scheme's default
 /// is filled in (`https://nas/` names `nas:443`), names without regard to case.
 pub fn url_names_host(url: &str, host: &str) -> bool {
@@ -275,5 +286,11 @@ mod tests {
         assert!(!url_names_host(u, "other.example.org"));
         assert!(url_names_host("http://127.0.0.1:8080/x", "127.0.0.1:8080"));
         assert!(!url_names_host("not a url", "x"));
+        assert_eq!(
+            url_host("http://nas.ddns.example:8080/share.cgi?ssid=a").as_deref(),
+            Some("nas.ddns.example:8080")
+        );
+        assert_eq!(url_host(u).as_deref(), Some("nas.example.org"));
+        assert_eq!(url_host(""), None);
     }
 }

@@ -438,9 +438,24 @@ async fn qnap_options_dialog_offers_the_names_the_nas_reports() {
     // goes by the ssid alone.
     let loopback = url.replace("nas.ddns.example", "127.0.0.1");
     assert!(serves(&loopback, b"\xff\xd8 beach").await, "{loopback}");
-    // The panel lists the link with the chosen host.
+    // The panel lists the link with the chosen host, and changing it keeps that host.
     s.press(ctrl('l')).await;
     assert!(s.screen().contains("nas.ddns.example"), "{}", s.screen());
+    s.press(k(KeyCode::Char('e'))).await;
+    let mut keys = vec![k(KeyCode::End)];
+    keys.extend(vec![k(KeyCode::Backspace); 6]);
+    keys.extend(text("3d"));
+    keys.push(k(KeyCode::Enter));
+    s.keys(keys).await;
+    assert!(s.status().contains("expires"), "{}", s.status());
+    let panel = s.rt.app.share.panel.as_ref().unwrap();
+    assert_eq!(panel.links.len(), 1);
+    assert!(
+        panel.links[0].url.starts_with(&format!("http://{ddns}/")),
+        "{}",
+        panel.links[0].url
+    );
+    assert!(s.screen().contains("in 3 days"), "{}", s.screen());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -558,4 +573,38 @@ async fn cli_share_takes_a_host() {
     );
     let loopback = url.replace("nas.ddns.example", "127.0.0.1");
     assert!(serves(&loopback, b"from the command line").await);
+}
+
+/// A Freebox picks its URLs' host itself; a profile's `share_host` replaces it in new
+/// links, in the reused one and in the panel alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn freebox_share_host_is_kept_by_reuse_and_panel() {
+    let nas = freebox_nas(true).await;
+    write(&nas.disk, "far.txt", b"far away");
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    let label = nas.vfs.label();
+    s.rt.app
+        .share
+        .hosts
+        .insert(label, "fbx.example.net:8443".into());
+    s.go_to("far.txt").await;
+    s.press(k(KeyCode::F(2))).await;
+    let url = s.clipboard.last().unwrap();
+    assert!(
+        url.starts_with("http://fbx.example.net:8443/share/"),
+        "{url}"
+    );
+    s.press(k(KeyCode::F(2))).await;
+    assert_eq!(s.clipboard.last().unwrap(), url);
+    assert!(s.status().contains("already shared"), "{}", s.status());
+    assert_eq!(nas.vfs.share_list().await.unwrap().len(), 1);
+    s.press(ctrl('l')).await;
+    assert!(
+        s.screen().contains("fbx.example.net:8443"),
+        "{}",
+        s.screen()
+    );
+    let port = nas._emu.addr.port();
+    let local = url.replace("fbx.example.net:8443", &format!("127.0.0.1:{port}"));
+    assert!(serves(&local, b"far away").await, "{local}");
 }

@@ -58,12 +58,12 @@ pub enum ShareCmd {
         codes_dropped: bool,
     },
     /// The hosts the NAS offers for link URLs (the form's choice list).
-    Hosts {
-        vfs: VfsHandle,
-    },
+    Hosts { vfs: VfsHandle },
     List {
         req: u64,
         vfs: VfsHandle,
+        /// The profile's `share_host`, put in the URLs where the NAS picks the host.
+        host: Option<String>,
     },
     Update {
         vfs: VfsHandle,
@@ -76,10 +76,7 @@ pub enum ShareCmd {
     },
     /// Put `text` in the clipboard (off the render path: may block up to 2 s). `what`
     /// starts the status sentence.
-    Copy {
-        text: String,
-        what: CopyWhat,
-    },
+    Copy { text: String, what: CopyWhat },
 }
 
 impl fmt::Debug for ShareCmd {

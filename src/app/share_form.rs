@@ -6,7 +6,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::share_format::{
-    format_lifetime, generate_access_code, parse_expiry, validate_access_code,
+    format_lifetime, generate_access_code, parse_expiry, url_host, validate_access_code,
 };
 use crate::vfs::{ShareHost, ShareLink, ShareOptions, VPath};
 
@@ -247,10 +247,11 @@ impl App {
                     return Vec::new();
                 };
                 let vfs = panel.vfs.clone();
+                // A changed link keeps naming the host it was made with (DDNS, …).
                 let opts = ShareOptions {
                     expire_secs,
                     access_code: code,
-                    host_override: self.share.host_for(&vfs),
+                    host_override: url_host(&link.url).or_else(|| self.share.host_for(&vfs)),
                 };
                 let status = format!("Changing the link to {}…", display_name(&link.path));
                 self.set_status(status, false);

@@ -24,6 +24,8 @@ pub struct SharePanel {
     /// A listing is in flight (its request id).
     pub loading: Option<u64>,
     pub error: Option<String>,
+    /// The profile's `share_host`: listed URLs name it where the NAS picks the host.
+    host: Option<String>,
     next_req: u64,
 }
 
@@ -48,6 +50,7 @@ impl SharePanel {
         Cmd::Share(Box::new(ShareCmd::List {
             req: self.next_req,
             vfs: self.vfs.clone(),
+            host: self.host.clone(),
         }))
     }
 
@@ -97,6 +100,7 @@ impl App {
             cursor: 0,
             loading: None,
             error: None,
+            host: self.share.host_for(&pane.vfs),
             next_req: 0,
         };
         let cmd = panel.begin_list();

@@ -153,3 +153,20 @@ pub fn run(args: QnapEmulateArgs) -> anyhow::Result<u8> {
         Ok(crate::cli::exit::OK)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reported_host_names_are_checked() {
+        assert_eq!(
+            host_flag("--ddns-name", Some("nas.ddns.example".into())).unwrap(),
+            Some("nas.ddns.example".to_owned())
+        );
+        assert_eq!(host_flag("--ddns-name", Some(String::new())).unwrap(), None);
+        for bad in ["a/b", "x y", "evil\u{1b}[2J", "h:80"] {
+            assert!(host_flag("--ddns-name", Some(bad.into())).is_err(), "{bad}");
+        }
+    }
+}

@@ -63,9 +63,11 @@ impl<B: Backend> Runtime<B> {
                     );
                 });
             }
-            ShareCmd::List { req, vfs } => {
+            ShareCmd::List { req, vfs, host } => {
                 self.spawn(async move {
-                    let result = vfs.share_list().await.map_err(|e| user_error(&e));
+                    let result = list(&vfs, host.as_deref())
+                        .await
+                        .map_err(|e| user_error(&e));
                     send(&tx, ShareMsg::Listed { req, result });
                 });
             }
@@ -99,6 +101,22 @@ impl<B: Backend> Runtime<B> {
 fn send(tx: &UnboundedSender<Internal>, msg: ShareMsg) {
     // The loop has ended: nobody to tell.
     let _ = tx.send(Internal::Msg(Msg::Share(Box::new(msg))));
+}
+
+/// Every link; where the NAS picks the URL's host itself (no `share_hosts`), a configured
+/// host replaces it, as it did when the link was made.
+async fn list(vfs: &VfsHandle, host: Option<&str>) -> Result<Vec<ShareLink>, VfsError> {
+    let mut links = vfs.share_list().await?;
+    if let Some(h) = host
+        && vfs.share_hosts().await.unwrap_or_default().is_empty()
+    {
+        for l in &mut links {
+            if let Some(url) = url_with_host(&l.url, h) {
+                l.url = url;
+            }
+        }
+    }
+    Ok(links)
 }
 
 /// Live links made the way the defaults make them, for the paths that have one (the
