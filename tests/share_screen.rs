@@ -249,12 +249,7 @@ async fn qnap_options_dialog_and_panel_change_set_expiry_and_code() {
     assert_eq!((link.expires, link.access_code), (None, None));
     assert!(serves(&url, b"doc").await);
     // A bad expiry keeps the form open and says why.
-    s.press(k(KeyCode::Char('e'))).await;
-    let mut keys = vec![k(KeyCode::End)];
-    keys.extend(vec![k(KeyCode::Backspace); 6]);
-    keys.extend(text("soon"));
-    keys.push(k(KeyCode::Enter));
-    s.keys(keys).await;
+    s.change_expiry("soon").await;
     assert!(s.rt.app.share.form.is_some());
     assert!(s.screen().contains("Expiry:"), "{}", s.screen());
 }
@@ -278,12 +273,7 @@ async fn freebox_expired_link_no_longer_serves_and_change_recreates() {
     assert!(s.screen().contains("expired"), "{}", s.screen());
 
     // Changing the expiry on a Freebox re-creates the link: said, and the new URL copied.
-    s.press(k(KeyCode::Char('e'))).await;
-    let mut keys = vec![k(KeyCode::End)];
-    keys.extend(vec![k(KeyCode::Backspace); 6]);
-    keys.extend(text("7d"));
-    keys.push(k(KeyCode::Enter));
-    s.keys(keys).await;
+    s.change_expiry("7d").await;
     let new_url = s.clipboard.last().unwrap();
     assert_ne!(new_url, url);
     assert!(
@@ -441,12 +431,7 @@ async fn qnap_options_dialog_offers_the_names_the_nas_reports() {
     // The panel lists the link with the chosen host, and changing it keeps that host.
     s.press(ctrl('l')).await;
     assert!(s.screen().contains("nas.ddns.example"), "{}", s.screen());
-    s.press(k(KeyCode::Char('e'))).await;
-    let mut keys = vec![k(KeyCode::End)];
-    keys.extend(vec![k(KeyCode::Backspace); 6]);
-    keys.extend(text("3d"));
-    keys.push(k(KeyCode::Enter));
-    s.keys(keys).await;
+    s.change_expiry("3d").await;
     assert!(s.status().contains("expires"), "{}", s.status());
     let panel = s.rt.app.share.panel.as_ref().unwrap();
     assert_eq!(panel.links.len(), 1);

@@ -10,6 +10,7 @@ pub mod msg;
 pub mod pane;
 pub mod search;
 pub mod share;
+mod share_cmds;
 pub mod share_form;
 pub mod share_panel;
 pub mod sort;

@@ -3,7 +3,8 @@
 //! code first; the share panel (`share_panel.rs`) manages the links of a NAS.
 //!
 //! Like the rest of `app/`, nothing here does I/O: the NAS calls and the clipboard are
-//! `ShareCmd`s the runtime carries out, and their results come back as `ShareMsg`s.
+//! `ShareCmd`s the runtime carries out, and their results come back as `ShareMsg`s
+//! (`share_cmds.rs`).
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -11,9 +12,10 @@ use std::fmt;
 use crate::clipboard::CopyOutcome;
 use crate::names::escape;
 use crate::share_format::{format_expiry_relative, join_urls, parse_expiry};
-use crate::vfs::{ShareHost, ShareLink, ShareOptions, VPath, VfsHandle};
+use crate::vfs::{ShareHost, ShareLink, VPath, VfsHandle};
 
 use super::dialog::Dialog;
+pub use super::share_cmds::{CodeChoice, CopyWhat, ShareCmd, ShareMsg};
 use super::share_form::{FormPurpose, ShareForm};
 use super::share_panel::{SharePanel, now};
 use super::{App, Cmd, Side};
@@ -21,170 +23,6 @@ use super::{App, Cmd, Side};
 /// Where to turn on what a Freebox needs for public URLs (shown when its URL is empty).
 pub const FREEBOX_REMOTE_ACCESS_HINT: &str =
     "Turn on remote access in Freebox OS: Settings › Access management › Remote access.";
-
-/// An access code for a new link.
-#[derive(Clone, PartialEq, Eq)]
-pub enum CodeChoice {
-    None,
-    /// A random one, made when the link is made (`share_format::generate_access_code`).
-    Generate,
-    Given(String),
-}
-
-impl fmt::Debug for CodeChoice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CodeChoice::None => "None",
-            CodeChoice::Generate => "Generate",
-            CodeChoice::Given(_) => "Given(…)",
-        })
-    }
-}
-
-/// Share-link effects.
-pub enum ShareCmd {
-    /// One link per path, one after the other.
-    Create {
-        side: Side,
-        vfs: VfsHandle,
-        paths: Vec<VPath>,
-        expire_secs: Option<u64>,
-        code: CodeChoice,
-        host: Option<String>,
-        /// F2 with the defaults: copy a live link made the same way instead of making
-        /// another (`reusable`).
-        reuse: bool,
-        /// The config wants a code but this NAS is known to have none: say so again.
-        codes_dropped: bool,
-    },
-    /// The hosts the NAS offers for link URLs (the form's choice list).
-    Hosts { vfs: VfsHandle },
-    List {
-        req: u64,
-        vfs: VfsHandle,
-        /// The profile's `share_host`, put in the URLs where the NAS picks the host.
-        host: Option<String>,
-    },
-    Update {
-        vfs: VfsHandle,
-        link: ShareLink,
-        opts: ShareOptions,
-    },
-    Revoke {
-        vfs: VfsHandle,
-        links: Vec<ShareLink>,
-    },
-    /// Put `text` in the clipboard (off the render path: may block up to 2 s). `what`
-    /// starts the status sentence.
-    Copy { text: String, what: CopyWhat },
-}
-
-impl fmt::Debug for ShareCmd {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ShareCmd::Create {
-                side, paths, code, ..
-            } => write!(f, "ShareCreate({side:?}, {paths:?}, code {code:?})"),
-            ShareCmd::Hosts { .. } => f.write_str("ShareHosts"),
-            ShareCmd::List { req, .. } => write!(f, "ShareList(#{req})"),
-            ShareCmd::Update { link, .. } => write!(f, "ShareUpdate({})", link.path),
-            ShareCmd::Revoke { links, .. } => write!(f, "ShareRevoke({} link(s))", links.len()),
-            ShareCmd::Copy { what, .. } => write!(f, "CopyToClipboard({what:?})"),
-        }
-    }
-}
-
-/// What was copied, to start the status sentence with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CopyWhat {
-    /// `Link to cat.jpg` → "Link to cat.jpg copied to the system clipboard".
-    Made(String),
-    /// Links that existed already: `lead` "cat.jpg is already shared", `links` "the
-    /// existing link (in 6 days)" → "cat.jpg is already shared: copied the existing link
-    /// (in 6 days) to the system clipboard".
-    Existing { lead: String, links: String },
-}
-
-impl CopyWhat {
-    /// The status line once the clipboard answered.
-    pub fn status(&self, outcome: &CopyOutcome) -> String {
-        match (self, outcome) {
-            (CopyWhat::Made(w), CopyOutcome::Unavailable { .. }) => {
-                format!("{w}: {}", outcome.status_message())
-            }
-            (CopyWhat::Made(w), _) => format!("{w} {}", outcome.status_message()),
-            (CopyWhat::Existing { lead, links }, CopyOutcome::Unavailable { .. }) => {
-                format!("{lead}: {links} shown; {}", outcome.status_message())
-            }
-            (CopyWhat::Existing { lead, links }, _) => {
-                format!("{lead}: copied {links} {}", outcome.destination())
-            }
-        }
-    }
-}
-
-/// Results of share-link effects. Error texts are already escaped for the screen.
-pub enum ShareMsg {
-    Created {
-        side: Side,
-        results: Vec<(VPath, Result<ShareLink, String>)>,
-        /// The NAS has no access codes: the default code was left out.
-        codes_dropped: bool,
-        /// Ids of links that already existed and were copied instead of made again.
-        reused: Vec<String>,
-    },
-    Hosts {
-        /// `Vfs::label` of the NAS asked.
-        label: String,
-        result: Result<Vec<ShareHost>, String>,
-    },
-    Listed {
-        req: u64,
-        result: Result<Vec<ShareLink>, String>,
-    },
-    Updated {
-        old: ShareLink,
-        result: Result<ShareLink, String>,
-    },
-    Revoked {
-        results: Vec<(ShareLink, Result<(), String>)>,
-    },
-    /// The clipboard's answer. For OSC 52 the runtime keeps the bytes (it writes them to
-    /// the terminal after the next frame); the app only needs the route.
-    Copied {
-        text: String,
-        what: CopyWhat,
-        outcome: CopyOutcome,
-    },
-}
-
-// Links carry access codes, and copied text may too: keep them out of Debug output.
-impl fmt::Debug for ShareMsg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ShareMsg::Created { side, results, .. } => {
-                write!(f, "ShareCreated({side:?}, {} result(s))", results.len())
-            }
-            ShareMsg::Hosts { label, result } => write!(
-                f,
-                "ShareHosts({label:?}, {:?})",
-                result.as_ref().map(Vec::len)
-            ),
-            ShareMsg::Listed { req, result } => write!(
-                f,
-                "ShareListed(#{req}, {:?})",
-                result.as_ref().map(Vec::len)
-            ),
-            ShareMsg::Updated { old, result } => {
-                write!(f, "ShareUpdated({}, ok={})", old.path, result.is_ok())
-            }
-            ShareMsg::Revoked { results } => write!(f, "ShareRevoked({})", results.len()),
-            ShareMsg::Copied { what, outcome, .. } => {
-                write!(f, "Copied({what:?}, {outcome:?})")
-            }
-        }
-    }
-}
 
 /// What a confirmation dialog of the share panel does once answered "yes". Holds link ids
 /// only (no access codes); the links themselves are in the panel.

@@ -223,6 +223,16 @@ impl Screen {
         );
     }
 
+    /// In the share panel: `e` on the link under the cursor, the expiry field retyped as
+    /// `expiry`, Enter.
+    pub async fn change_expiry(&mut self, expiry: &str) {
+        let mut keys = vec![k(KeyCode::Char('e')), k(KeyCode::End)];
+        keys.extend(vec![k(KeyCode::Backspace); 6]);
+        keys.extend(text(expiry));
+        keys.push(k(KeyCode::Enter));
+        self.keys(keys).await;
+    }
+
     pub fn screen(&self) -> String {
         let buf = self.rt.terminal.backend().buffer();
         let mut out = String::new();
