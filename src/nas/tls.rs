@@ -24,6 +24,7 @@
 //! network error (an unknown issuer on a fresh NAS means: probe, ask, pin), and
 //! [`find_pin_mismatch`] tells that a pinned certificate changed.
 
+mod leaf;
 mod pinned;
 mod probe;
 
@@ -120,7 +121,7 @@ pub fn client_config(trust: &Trust) -> Result<ClientConfig, TlsError> {
         }
         Trust::Pinned(fingerprint) => {
             let pin = parse_fingerprint(fingerprint)?;
-            let verifier = pinned::PinnedCertVerifier::new(pin, &provider);
+            let verifier = pinned::pinned_verifier(pin, &provider);
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(verifier))

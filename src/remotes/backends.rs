@@ -87,15 +87,13 @@ pub async fn connect_qnap_with(
 
 /// The stored app token of a Freebox remote.
 fn freebox_token(remote: &RemoteSpec, secrets: &SecretsStore) -> Result<Secret, RemoteError> {
-    remote
-        .profile
-        .as_deref()
-        .and_then(|n| secrets.app_token(n))
+    secrets
+        .app_token(&remote.secrets_name())
         .cloned()
         .ok_or_else(|| {
             RemoteError::Vfs(VfsError::AuthFailed(format!(
-                "no app token for {}: register nascmd on the box with \
-                 `nascmd remote add NAME --freebox {}`",
+                "no app token for {}: register nascmd on the box once with \
+                 `nascmd remote add NAME --freebox {}` (or open it once in the commander)",
                 remote.describe(),
                 remote.base_url
             )))

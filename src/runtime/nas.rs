@@ -301,10 +301,9 @@ impl Connect {
     }
 
     async fn freebox(&self, remote: &RemoteSpec) -> Result<VfsHandle, String> {
-        let stored = remote
-            .profile
-            .as_deref()
-            .and_then(|name| self.stored()?.app_token(name).cloned());
+        let stored = self
+            .stored()
+            .and_then(|store| store.app_token(&remote.secrets_name()).cloned());
         let token = match stored {
             Some(t) => t,
             None => self.register_freebox(remote).await?,
@@ -321,7 +320,8 @@ impl Connect {
     }
 
     /// Registers nascmd on the box (`remotes::backends::register_freebox`), reporting
-    /// every poll so the dialog shows a live status, and keeps the token for a profile.
+    /// every poll so the dialog shows a live status, and keeps the token (under the
+    /// profile, or under the URL when there is none) so the next start reuses it.
     async fn register_freebox(&self, remote: &RemoteSpec) -> Result<Secret, String> {
         let (tx, req) = (self.tx.clone(), self.req);
         let mut on_status = move |status: AuthStatus| {
@@ -333,10 +333,8 @@ impl Connect {
                 Some(v) => login_error(v),
                 None => e.to_string(),
             })?;
-        if let Some(name) = remote.profile.as_deref()
-            && let Some(mut store) = self.stored()
-        {
-            store.set_app_token(name, token.clone());
+        if let Some(mut store) = self.stored() {
+            store.set_app_token(&remote.secrets_name(), token.clone());
             if let Err(e) = store.save() {
                 tracing::warn!("cannot keep the Freebox app token: {e}");
             }

@@ -8,6 +8,7 @@
 //! `share` (share links and `share.cgi`), `misc`, `envelope` (json-c output), `paths`.
 
 mod auth;
+mod disk;
 mod download;
 mod envelope;
 mod jobs;
