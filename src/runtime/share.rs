@@ -138,16 +138,29 @@ async fn existing(
             return Vec::new();
         }
     };
+    let with_code = *code != CodeChoice::None;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let candidates: Vec<&ShareLink> = links
+        .iter()
+        .filter(|l| {
+            paths
+                .iter()
+                .any(|p| reusable(l, p, expire_secs, with_code, now))
+        })
+        .collect();
+    if candidates.is_empty() {
+        // The usual first press: no need to ask the NAS for its hosts.
+        return Vec::new();
+    }
     let ours = vfs.share_hosts().await.unwrap_or_default();
     let want_host = host
         .clone()
         .or_else(|| ours.first().map(|h| h.host.clone()));
-    let with_code = *code != CodeChoice::None;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut out = Vec::new();
     for path in paths {
-        let best = links
+        let best = candidates
             .iter()
+            .copied()
             .filter(|l| reusable(l, path, expire_secs, with_code, now))
             .filter_map(|l| match (&want_host, ours.is_empty()) {
                 (Some(h), false) => url_names_host(&l.url, h).then(|| l.clone()),
