@@ -20,7 +20,7 @@ use super::transfer::UploadBody;
 use super::wire::FileEntry;
 use crate::vfs::{
     ByteReader, Capabilities, Entry, EntryKind, ListStream, ProgressFn, SearchStream,
-    ServerConflict, ShareLink, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
+    ServerConflict, ShareHost, ShareLink, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
 };
 
 /// First page small so the first screen shows at once; then big pages.
@@ -447,6 +447,10 @@ impl Vfs for QnapVfs {
 
     async fn share_revoke(&self, link: &ShareLink) -> VfsResult<()> {
         super::share::revoke(&self.client, link).await
+    }
+
+    async fn share_hosts(&self) -> VfsResult<Vec<ShareHost>> {
+        super::share_hosts::list(&self.client).await
     }
 }
 
