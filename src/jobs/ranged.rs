@@ -16,9 +16,10 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::future::join_all;
 use tokio::io::AsyncReadExt;
+use tokio::sync::Mutex as AsyncMutex;
 use tokio_util::sync::CancellationToken;
 
 use super::cancel::{CancelReader, until_cancelled};
@@ -122,6 +123,11 @@ struct Shared<'a> {
     stop: CancellationToken,
     /// The failure that stopped the others.
     failure: Mutex<Option<VfsError>>,
+    /// One positional write at a time: a local file takes one buffered write at a time
+    /// anyway (the kernel holds the inode lock during the copy), and waiting here costs
+    /// no CPU, unlike several blocking threads spinning on that lock. Reads go on
+    /// meanwhile.
+    write_turn: AsyncMutex<()>,
     counted: &'a AtomicU64,
 }
 
@@ -143,6 +149,7 @@ async fn copy(
         next: AtomicUsize::new(0),
         stop: ctx.cancel.child_token(),
         failure: Mutex::new(None),
+        write_turn: AsyncMutex::new(()),
         counted,
     };
     tracing::debug!(path = %step.src, parts = shared.parts.len(), "parallel ranged download");
@@ -176,13 +183,16 @@ async fn copy(
 
 /// Takes parts in order until none is left or the download stops.
 async fn worker(sh: &Shared<'_>) {
+    // Reused for every chunk of this worker (a fresh 1 MiB buffer per chunk costs page
+    // faults each time).
+    let mut buf = BytesMut::with_capacity(WRITE_CHUNK);
     loop {
         if sh.stop.is_cancelled() {
             return;
         }
         let i = sh.next.fetch_add(1, Ordering::Relaxed);
         let Some(part) = sh.parts.get(i) else { return };
-        if let Err(e) = fetch_part(sh, part.clone()).await {
+        if let Err(e) = fetch_part(sh, part.clone(), &mut buf).await {
             if !sh.stop.is_cancelled()
                 && let Ok(mut f) = sh.failure.lock()
             {
@@ -196,13 +206,13 @@ async fn worker(sh: &Shared<'_>) {
 
 /// One part, retried from its first unwritten byte after a transient failure. The
 /// retry budget is per part and starts again whenever an attempt made progress.
-async fn fetch_part(sh: &Shared<'_>, part: Range<u64>) -> VfsResult<()> {
+async fn fetch_part(sh: &Shared<'_>, part: Range<u64>, buf: &mut BytesMut) -> VfsResult<()> {
     let policy = sh.ctx.opts.retry;
     let mut pos = part.start;
     let mut retry = 0;
     loop {
         let before = pos;
-        let res = until_cancelled(&sh.stop, fetch_from(sh, &mut pos, part.end)).await;
+        let res = until_cancelled(&sh.stop, fetch_from(sh, &mut pos, part.end, buf)).await;
         match res {
             Ok(()) => return Ok(()),
             Err(_) if sh.stop.is_cancelled() => return Err(VfsError::Cancelled),
@@ -224,7 +234,7 @@ async fn fetch_part(sh: &Shared<'_>, part: Range<u64>) -> VfsResult<()> {
 
 /// One attempt: streams `*pos..end` into the temporary file in `WRITE_CHUNK` writes,
 /// moving `*pos` past every byte written (and counted).
-async fn fetch_from(sh: &Shared<'_>, pos: &mut u64, end: u64) -> VfsResult<()> {
+async fn fetch_from(sh: &Shared<'_>, pos: &mut u64, end: u64, buf: &mut BytesMut) -> VfsResult<()> {
     let ctx = sh.ctx;
     let reader = ctx
         .src
@@ -233,8 +243,14 @@ async fn fetch_from(sh: &Shared<'_>, pos: &mut u64, end: u64) -> VfsResult<()> {
     let mut reader: ByteReader = Box::pin(CancelReader::new(reader, sh.stop.clone()));
     while *pos < end {
         let want = (end - *pos).min(WRITE_CHUNK as u64) as usize;
-        let chunk = read_chunk(&mut reader, want).await?;
-        ctx.dst_vfs().write_at(sh.tmp, *pos, chunk).await?;
+        let chunk = read_chunk(&mut reader, want, buf).await?;
+        let written = chunk.clone();
+        {
+            let _turn = sh.write_turn.lock().await;
+            ctx.dst_vfs().write_at(sh.tmp, *pos, chunk).await?;
+        }
+        // The writer dropped its handle: the buffer is ours again, without a copy.
+        *buf = written.try_into_mut().unwrap_or_default();
         *pos += want as u64;
         ctx.acct.add_bytes(want as u64);
         sh.counted.fetch_add(want as u64, Ordering::Relaxed);
@@ -242,19 +258,20 @@ async fn fetch_from(sh: &Shared<'_>, pos: &mut u64, end: u64) -> VfsResult<()> {
     Ok(())
 }
 
-/// Reads exactly `want` bytes; a stream that ends first is a dropped connection (the
-/// bytes read are dropped too and fetched again).
-async fn read_chunk(reader: &mut ByteReader, want: usize) -> VfsResult<Bytes> {
-    let mut buf = vec![0u8; want];
-    let mut filled = 0;
-    while filled < want {
-        let n = reader.read(&mut buf[filled..]).await.map_err(read_error)?;
+/// Reads exactly `want` bytes into `buf` (emptied first) and hands them out; a stream
+/// that ends first is a dropped connection (the bytes read are dropped too and fetched
+/// again).
+async fn read_chunk(reader: &mut ByteReader, want: usize, buf: &mut BytesMut) -> VfsResult<Bytes> {
+    buf.clear();
+    buf.reserve(want);
+    while buf.len() < want {
+        let mut limited = reader.take((want - buf.len()) as u64);
+        let n = limited.read_buf(buf).await.map_err(read_error)?;
         if n == 0 {
             return Err(VfsError::Network("the server ended a range early".into()));
         }
-        filled += n;
     }
-    Ok(Bytes::from(buf))
+    Ok(buf.split().freeze())
 }
 
 /// A read error keeps the backend's meaning when it carried a `VfsError` (a file that
