@@ -9,6 +9,9 @@
 # reports the median of each (a shared machine makes single runs noisy). The big get is
 # also run with one stream (NASCMD_RANGED_STREAMS=1) to show what parallel ranges add.
 # TMPDIR picks where the files go (a tmpfs takes the disk's writeback out of the figures).
+# LINK_MIB_S=N caps every transfer connection of the emulators at N MiB/s, like a NAS
+# whose per-connection throughput is the limit (the case parallel ranges are for).
+# SMALL_FILES=0 skips the many-small-files rows.
 #
 # Needs: curl, openssl (Freebox HMAC), python3 (JSON), GNU time (/usr/bin/time).
 set -euo pipefail
@@ -48,7 +51,9 @@ measure() {
 # Starts `nascmd emulate KIND …` and sets EMU_URL from its "listening on" line.
 start_emulator() {
   local log=$WORK/emu-$1.log
-  "$BIN" emulate "$@" --listen 127.0.0.1:0 >"$log" 2>&1 &
+  local cap=()
+  [ -n "${LINK_MIB_S:-}" ] && cap=(--fault-bandwidth "$((LINK_MIB_S << 20))")
+  "$BIN" emulate "$@" "${cap[@]}" --listen 127.0.0.1:0 >"$log" 2>&1 &
   EMU_PIDS+=($!)
   for _ in $(seq 100); do
     if EMU_URL=$(grep -o 'http://[0-9.:]*' "$log" 2>/dev/null | head -n1) && [ -n "$EMU_URL" ]; then
@@ -76,7 +81,7 @@ pair_row() { # NAS label
   row "$1" "$2" "$c" "$n" "$(ratio "$c" "$n")" "$((PEAK_KIB / 1024)) MiB"
 }
 
-say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)${LINK_MIB_S:+, links capped at $LINK_MIB_S MiB/s per connection}"
 say "making test data: one ${BIG_MIB} MiB file, ${SMALL_FILES} files of ${SMALL_KIB} KiB"
 head -c "$((BIG_MIB << 20))" /dev/urandom >"$WORK/big.bin"
 mkdir -p "$WORK/small"
@@ -143,6 +148,7 @@ bench_qnap() {
   pair_row qnap "put 1 file (${BIG_MIB} MiB)"
   local c
 
+  [ "$SMALL_FILES" -gt 0 ] || { unset NASCMD_PASSWORD; return 0; }
   say "QNAP: put -r ${SMALL_FILES} × ${SMALL_KIB} KiB"
   cat >"$WORK/curl-loop.sh" <<EOF
 for f in "$WORK"/small/*; do
@@ -223,6 +229,7 @@ bench_freebox() {
   pair_row freebox "put 1 file (${BIG_MIB} MiB)"
   local c
 
+  [ "$SMALL_FILES" -gt 0 ] || return 0
   say "Freebox: put -r ${SMALL_FILES} × ${SMALL_KIB} KiB"
   measure bash -c "for f in '$WORK'/small/*; do fbx_put \"\$f\" '$disk/small-curl'; done"
   c=$SECS
