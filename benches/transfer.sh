@@ -42,8 +42,10 @@ QPASS=bench-pass-1
 
 say() { printf '%s\n' "$*" >&2; }
 
-# Runs a command under GNU time; sets SECS and RSS_KIB.
+# Runs a command under GNU time; sets SECS and RSS_KIB. Dirty pages of earlier runs are
+# flushed first, so no run pays for the previous one's writeback.
 measure() {
+  sync
   /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >/dev/null
   read -r SECS RSS_KIB <"$WORK/time.txt"
 }
@@ -140,9 +142,11 @@ bench_qnap() {
     measure curl -sS -F "file=@$WORK/big.bin" \
       "$api?func=upload&type=standard&sid=$sid&dest_path=/Public/up-curl&overwrite=1&progress=-Public-up-curl-big.bin"
     took_curl
+    rm -f "$root/Public/up-curl/big.bin"
     measure "$BIN" put -q --overwrite "$WORK/big.bin" "$remote/Public/up-nascmd/"
     took_nascmd
     cmp -s "$WORK/big.bin" "$root/Public/up-nascmd/big.bin" || { say "QNAP put: bytes differ"; exit 1; }
+    rm -f "$root/Public/up-nascmd/big.bin"
   done
   rm -f "$root/Public/up-curl/big.bin" "$root/Public/up-nascmd/big.bin"
   pair_row qnap "put 1 file (${BIG_MIB} MiB)"
@@ -221,9 +225,11 @@ bench_freebox() {
     rm -f "$root/up-curl/big.bin" "$root/up-nascmd/big.bin"
     measure bash -c "fbx_put '$WORK/big.bin' '$disk/up-curl'"
     took_curl
+    rm -f "$root/up-curl/big.bin"
     measure "$BIN" put -q --overwrite "$WORK/big.bin" "benchbox:$disk/up-nascmd/"
     took_nascmd
     cmp -s "$WORK/big.bin" "$root/up-nascmd/big.bin" || { say "Freebox put: bytes differ"; exit 1; }
+    rm -f "$root/up-nascmd/big.bin"
   done
   rm -f "$root/up-curl/big.bin" "$root/up-nascmd/big.bin"
   pair_row freebox "put 1 file (${BIG_MIB} MiB)"

@@ -271,7 +271,9 @@ async fn read_chunk(reader: &mut ByteReader, want: usize, buf: &mut BytesMut) ->
             return Err(VfsError::Network("the server ended a range early".into()));
         }
     }
-    Ok(buf.split().freeze())
+    // Taken whole (not `split`, which would leave `buf` holding a share of the memory
+    // and so stop the caller from getting it back).
+    Ok(std::mem::take(buf).freeze())
 }
 
 /// A read error keeps the backend's meaning when it carried a `VfsError` (a file that

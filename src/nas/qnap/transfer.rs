@@ -20,6 +20,11 @@ use crate::vfs::{ByteReader, VfsError, VfsResult};
 const RESUMES: u32 = 5;
 /// Largest error body we read to find out what went wrong.
 const ERROR_BODY_MAX: usize = 1 << 20;
+/// Read size of a streamed upload body. As large as the local backend's read buffer
+/// (`vfs::local::COPY_BUF`), so that buffer passes each read straight through instead of
+/// filling itself and copying out: one user-space copy of the file fewer (profiled:
+/// 16 % of `nascmd put` samples were that memmove with 256 KiB reads).
+const UPLOAD_READ: usize = 1 << 20;
 
 /// An opened download: the body stream positioned at the requested offset.
 struct Opened {
@@ -179,7 +184,7 @@ impl Client {
                     self.relogin(self.sid().1).await?;
                 }
                 let (sid, generation) = self.sid();
-                let stream = ReaderStream::with_capacity(reader.take(len), 256 * 1024);
+                let stream = ReaderStream::with_capacity(reader.take(len), UPLOAD_READ);
                 let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), len);
                 let res = self.send_upload(&sid, &params, name, part).await;
                 if let Err(VfsError::SessionExpired) = res {
