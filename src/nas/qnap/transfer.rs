@@ -20,11 +20,13 @@ use crate::vfs::{ByteReader, VfsError, VfsResult};
 const RESUMES: u32 = 5;
 /// Largest error body we read to find out what went wrong.
 const ERROR_BODY_MAX: usize = 1 << 20;
-/// Read size of a streamed upload body. As large as the local backend's read buffer
+/// Read size of a streamed upload body. At least the local backend's read buffer
 /// (`vfs::local::COPY_BUF`), so that buffer passes each read straight through instead of
-/// filling itself and copying out: one user-space copy of the file fewer (profiled:
-/// 16 % of `nascmd put` samples were that memmove with 256 KiB reads).
-const UPLOAD_READ: usize = 1 << 20;
+/// filling itself and copying out (profiled: 16 % of `nascmd put` samples were that
+/// memmove with 256 KiB reads); 2 MiB is the most one `tokio::fs::File` read hands over,
+/// and every read is a round trip to the blocking pool, which costs scheduling delay on
+/// a busy machine.
+const UPLOAD_READ: usize = 2 << 20;
 
 /// An opened download: the body stream positioned at the requested offset.
 struct Opened {
