@@ -665,3 +665,40 @@ async fn big_download_from_a_box_without_ranges_falls_back_to_one_stream() {
     assert!(std::fs::read(down.path().join("iso.img")).unwrap() == data);
     assert_eq!(std::fs::read_dir(down.path()).unwrap().count(), 1);
 }
+
+/// The file grows on the box while its parts arrive: the download fails instead of
+/// renaming a mix of old and new bytes into place, and leaves nothing behind.
+#[tokio::test]
+async fn a_file_changing_during_a_parallel_download_is_refused() {
+    let f = start(|c| c.faults.bandwidth = Some(8 << 20)).await;
+    let src = f.root.path().join("live.log");
+    let data = write_big(&src, 72);
+    let down = TempDir::new().unwrap();
+    let job = tokio::spawn(run_job(download_job(f.fbx, "live.log", down.path())));
+    let dir = down.path().to_owned();
+    let presized = async {
+        loop {
+            let full = std::fs::read_dir(&dir).unwrap().flatten().any(|e| {
+                e.file_name().to_string_lossy().starts_with(".nascmd-part-")
+                    && e.metadata().unwrap().len() == data.len() as u64
+            });
+            if full {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), presized)
+        .await
+        .expect("the parallel path was not taken");
+    let mut grow = std::fs::OpenOptions::new().append(true).open(&src).unwrap();
+    std::io::Write::write_all(&mut grow, b"one more line\n").unwrap();
+    let report = job.await.unwrap();
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(
+        report.failed[0].message.contains("changed"),
+        "{:?}",
+        report.failed[0]
+    );
+    assert_eq!(std::fs::read_dir(down.path()).unwrap().count(), 0);
+}

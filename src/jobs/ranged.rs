@@ -140,6 +140,16 @@ async fn copy(
 ) -> VfsResult<()> {
     let dst = ctx.dst_vfs();
     let len = step.entry.size;
+    // Parts are cut from the listed size: a file that changed since it was listed (or
+    // changes while the parts arrive) would come out as a mix, so both are checked.
+    let before = until_cancelled(&ctx.cancel, ctx.src.stat(&step.src)).await?;
+    if before.size != len {
+        return Err(VfsError::SizeMismatch {
+            path: step.src.to_string(),
+            expected: len,
+            found: before.size,
+        });
+    }
     until_cancelled(&ctx.cancel, dst.create_sized(tmp, len)).await?;
     let shared = Shared {
         ctx,
@@ -162,6 +172,13 @@ async fn copy(
     }
     if let Some(e) = shared.failure.lock().ok().and_then(|mut f| f.take()) {
         return Err(e);
+    }
+    let after = until_cancelled(&ctx.cancel, ctx.src.stat(&step.src)).await?;
+    if (after.size, after.mtime) != (before.size, before.mtime) {
+        return Err(VfsError::Protocol(format!(
+            "{} changed on the server during the download",
+            crate::names::escape(step.src.as_str())
+        )));
     }
     let done = counted.load(Ordering::Relaxed);
     if done != len {
