@@ -5,6 +5,14 @@
 #
 #   benches/transfer.sh [BIG_MIB=1024] [SMALL_FILES=2000] [qnap|freebox|all]
 #
+# REPEAT=N (default 3) runs every big-file pair N times, curl and nascmd in turn, and
+# reports the median of each (a shared machine makes single runs noisy). The big get is
+# also run with one stream (NASCMD_RANGED_STREAMS=1) to show what parallel ranges add.
+# TMPDIR picks where the files go (a tmpfs takes the disk's writeback out of the figures).
+# LINK_MIB_S=N caps every transfer connection of the emulators at N MiB/s, like a NAS
+# whose per-connection throughput is the limit (the case parallel ranges are for).
+# SMALL_FILES=0 skips the many-small-files rows.
+#
 # Needs: curl, openssl (Freebox HMAC), python3 (JSON), GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +21,7 @@ BIG_MIB=${1:-1024}
 SMALL_FILES=${2:-2000}
 WHICH=${3:-all}
 SMALL_KIB=16
+REPEAT=${REPEAT:-3}
 
 cargo build --release --locked -q
 BIN=$PWD/target/release/nascmd
@@ -33,8 +42,10 @@ QPASS=bench-pass-1
 
 say() { printf '%s\n' "$*" >&2; }
 
-# Runs a command under GNU time; sets SECS and RSS_KIB.
+# Runs a command under GNU time; sets SECS and RSS_KIB. Dirty pages of earlier runs are
+# flushed first, so no run pays for the previous one's writeback.
 measure() {
+  sync
   /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >/dev/null
   read -r SECS RSS_KIB <"$WORK/time.txt"
 }
@@ -42,7 +53,9 @@ measure() {
 # Starts `nascmd emulate KIND …` and sets EMU_URL from its "listening on" line.
 start_emulator() {
   local log=$WORK/emu-$1.log
-  "$BIN" emulate "$@" --listen 127.0.0.1:0 >"$log" 2>&1 &
+  local cap=()
+  [ -n "${LINK_MIB_S:-}" ] && cap=(--fault-bandwidth "$((LINK_MIB_S << 20))")
+  "$BIN" emulate "$@" "${cap[@]}" --listen 127.0.0.1:0 >"$log" 2>&1 &
   EMU_PIDS+=($!)
   for _ in $(seq 100); do
     if EMU_URL=$(grep -o 'http://[0-9.:]*' "$log" 2>/dev/null | head -n1) && [ -n "$EMU_URL" ]; then
@@ -53,16 +66,55 @@ start_emulator() {
   say "emulator $1 did not start:"; cat "$log" >&2; exit 1
 }
 
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / max(float(sys.argv[2]), 1e-9):.2f}')" "$1" "$2"; }
 
 ROWS=()
 row() { ROWS+=("$(printf '| %-8s | %-34s | %8s | %8s | %6s× | %9s |' "$@")"); }
 
+# Collecting REPEAT runs of one curl/nascmd pair, then one table row of medians.
+pair_start() { CURL_S=(); NASCMD_S=(); PEAK_KIB=0; }
+took_curl() { CURL_S+=("$SECS"); }
+took_nascmd() { NASCMD_S+=("$SECS"); [ "$RSS_KIB" -gt "$PEAK_KIB" ] && PEAK_KIB=$RSS_KIB; true; }
+pair_row() { # NAS label
+  local c n
+  c=$(median "${CURL_S[@]}"); n=$(median "${NASCMD_S[@]}")
+  say "  $2: curl ${CURL_S[*]} s, nascmd ${NASCMD_S[*]} s"
+  row "$1" "$2" "$c" "$n" "$(ratio "$c" "$n")" "$((PEAK_KIB / 1024)) MiB"
+}
+
+say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)${LINK_MIB_S:+, links capped at $LINK_MIB_S MiB/s per connection}"
 say "making test data: one ${BIG_MIB} MiB file, ${SMALL_FILES} files of ${SMALL_KIB} KiB"
 head -c "$((BIG_MIB << 20))" /dev/urandom >"$WORK/big.bin"
 mkdir -p "$WORK/small"
 head -c "$((SMALL_FILES * SMALL_KIB << 10))" /dev/urandom |
   (cd "$WORK/small" && split -b "$((SMALL_KIB << 10))" -a 5 -d - f)
+
+# The big get, REPEAT times: curl, nascmd (parallel ranges), nascmd with one stream.
+bench_get() { # NAS curl-url nascmd-remote-path local-dir [curl args…]
+  local nas=$1 url=$2 remote=$3 dir=$4 one=() one_kib=0
+  shift 4
+  pair_start
+  for _ in $(seq "$REPEAT"); do
+    rm -f "$WORK/dl-curl.bin" "$dir/big.bin"
+    measure curl -sS "$@" -o "$WORK/dl-curl.bin" "$url"
+    took_curl
+    rm -f "$WORK/dl-curl.bin"
+    measure "$BIN" get -q --overwrite "$remote" "$dir/"
+    took_nascmd
+    cmp -s "$WORK/big.bin" "$dir/big.bin" || { say "$nas get: bytes differ"; exit 1; }
+    rm -f "$dir/big.bin"
+    measure env NASCMD_RANGED_STREAMS=1 "$BIN" get -q --overwrite "$remote" "$dir/"
+    one+=("$SECS")
+    [ "$RSS_KIB" -gt "$one_kib" ] && one_kib=$RSS_KIB
+    cmp -s "$WORK/big.bin" "$dir/big.bin" || { say "$nas get (one stream): bytes differ"; exit 1; }
+    rm -f "$dir/big.bin"
+  done
+  pair_row "$nas" "get 1 file (${BIG_MIB} MiB)"
+  NASCMD_S=("${one[@]}")
+  PEAK_KIB=$one_kib
+  pair_row "$nas" "get 1 file, one stream"
+}
 
 # ---------------------------------------------------------------------------- QNAP
 bench_qnap() {
@@ -79,22 +131,28 @@ bench_qnap() {
   export NASCMD_PASSWORD=$QPASS
 
   say "QNAP: get ${BIG_MIB} MiB"
-  measure curl -sS -o "$WORK/dl-curl.bin" \
-    "$api?func=download&sid=$sid&source_path=/Public&source_file=big.bin&isfolder=0&source_total=1"
-  local c=$SECS
+  local dl_url="$api?func=download&sid=$sid&source_path=/Public&source_file=big.bin&isfolder=0&source_total=1"
   mkdir -p "$WORK/dl-q"
-  measure "$BIN" get -q --overwrite "$remote/Public/big.bin" "$WORK/dl-q/"
-  cmp -s "$WORK/big.bin" "$WORK/dl-q/big.bin" || { say "QNAP get: bytes differ"; exit 1; }
-  row qnap "get 1 file (${BIG_MIB} MiB)" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+  bench_get qnap "$dl_url" "$remote/Public/big.bin" "$WORK/dl-q"
 
   say "QNAP: put ${BIG_MIB} MiB"
-  measure curl -sS -F "file=@$WORK/big.bin" \
-    "$api?func=upload&type=standard&sid=$sid&dest_path=/Public/up-curl&overwrite=1&progress=-Public-up-curl-big.bin"
-  c=$SECS
-  measure "$BIN" put -q --overwrite "$WORK/big.bin" "$remote/Public/up-nascmd/"
-  cmp -s "$WORK/big.bin" "$root/Public/up-nascmd/big.bin" || { say "QNAP put: bytes differ"; exit 1; }
-  row qnap "put 1 file (${BIG_MIB} MiB)" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+  pair_start
+  for _ in $(seq "$REPEAT"); do
+    rm -f "$root/Public/up-curl/big.bin" "$root/Public/up-nascmd/big.bin"
+    measure curl -sS -F "file=@$WORK/big.bin" \
+      "$api?func=upload&type=standard&sid=$sid&dest_path=/Public/up-curl&overwrite=1&progress=-Public-up-curl-big.bin"
+    took_curl
+    rm -f "$root/Public/up-curl/big.bin"
+    measure "$BIN" put -q --overwrite "$WORK/big.bin" "$remote/Public/up-nascmd/"
+    took_nascmd
+    cmp -s "$WORK/big.bin" "$root/Public/up-nascmd/big.bin" || { say "QNAP put: bytes differ"; exit 1; }
+    rm -f "$root/Public/up-nascmd/big.bin"
+  done
+  rm -f "$root/Public/up-curl/big.bin" "$root/Public/up-nascmd/big.bin"
+  pair_row qnap "put 1 file (${BIG_MIB} MiB)"
+  local c
 
+  [ "$SMALL_FILES" -gt 0 ] || { unset NASCMD_PASSWORD; return 0; }
   say "QNAP: put -r ${SMALL_FILES} × ${SMALL_KIB} KiB"
   cat >"$WORK/curl-loop.sh" <<EOF
 for f in "$WORK"/small/*; do
@@ -148,12 +206,8 @@ bench_freebox() {
   "$BIN" remote add benchbox --freebox "$url" >/dev/null
 
   say "Freebox: get ${BIG_MIB} MiB"
-  measure curl -sS -H "$auth" -o "$WORK/dl-fcurl.bin" "$api/dl/$(b64 "$disk/big.bin")"
-  local c=$SECS
   mkdir -p "$WORK/dl-f"
-  measure "$BIN" get -q --overwrite "benchbox:$disk/big.bin" "$WORK/dl-f/"
-  cmp -s "$WORK/big.bin" "$WORK/dl-f/big.bin" || { say "Freebox get: bytes differ"; exit 1; }
-  row freebox "get 1 file (${BIG_MIB} MiB)" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+  bench_get freebox "$api/dl/$(b64 "$disk/big.bin")" "benchbox:$disk/big.bin" "$WORK/dl-f" -H "$auth"
 
   local legacy="$url${base}v3"
   fbx_put() { # file dir-on-wire
@@ -166,12 +220,22 @@ bench_freebox() {
   say "Freebox: put ${BIG_MIB} MiB"
   export -f fbx_put fbx_json b64
   export auth legacy
-  measure bash -c "fbx_put '$WORK/big.bin' '$disk/up-curl'"
-  c=$SECS
-  measure "$BIN" put -q --overwrite "$WORK/big.bin" "benchbox:$disk/up-nascmd/"
-  cmp -s "$WORK/big.bin" "$root/up-nascmd/big.bin" || { say "Freebox put: bytes differ"; exit 1; }
-  row freebox "put 1 file (${BIG_MIB} MiB)" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+  pair_start
+  for _ in $(seq "$REPEAT"); do
+    rm -f "$root/up-curl/big.bin" "$root/up-nascmd/big.bin"
+    measure bash -c "fbx_put '$WORK/big.bin' '$disk/up-curl'"
+    took_curl
+    rm -f "$root/up-curl/big.bin"
+    measure "$BIN" put -q --overwrite "$WORK/big.bin" "benchbox:$disk/up-nascmd/"
+    took_nascmd
+    cmp -s "$WORK/big.bin" "$root/up-nascmd/big.bin" || { say "Freebox put: bytes differ"; exit 1; }
+    rm -f "$root/up-nascmd/big.bin"
+  done
+  rm -f "$root/up-curl/big.bin" "$root/up-nascmd/big.bin"
+  pair_row freebox "put 1 file (${BIG_MIB} MiB)"
+  local c
 
+  [ "$SMALL_FILES" -gt 0 ] || return 0
   say "Freebox: put -r ${SMALL_FILES} × ${SMALL_KIB} KiB"
   measure bash -c "for f in '$WORK'/small/*; do fbx_put \"\$f\" '$disk/small-curl'; done"
   c=$SECS
@@ -187,6 +251,7 @@ case $WHICH in
   *) say "unknown target $WHICH (qnap, freebox or all)"; exit 2 ;;
 esac
 
+printf 'load average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| %-8s | %-34s | %8s | %8s | %7s | %9s |\n' NAS transfer "curl s" "nascmd s" ratio "peak RSS"
 printf '|----------|------------------------------------|----------|----------|---------|-----------|\n'
 printf '%s\n' "${ROWS[@]}"

@@ -606,3 +606,99 @@ async fn job_engine_uploads_downloads_moves_and_searches_on_a_freebox() {
         tree_listing(&f.root.path().join("Archives/Vacances été"))
     );
 }
+
+/// A file big enough for parallel ranges (each MiB different, so a part written at the
+/// wrong offset shows).
+fn write_big(path: &Path, mib: u64) -> Vec<u8> {
+    let data: Vec<u8> = (0..mib).flat_map(|i| pattern(1 << 20, 300 + i)).collect();
+    std::fs::write(path, &data).unwrap();
+    data
+}
+
+fn download_job(fbx: FreeboxVfs, file: &str, to: &Path) -> JobSpec {
+    let local_fs: VfsHandle = Arc::new(LocalFs::new());
+    JobSpec {
+        kind: JobKind::Copy,
+        src: Arc::new(fbx),
+        sources: vec![disk(file)],
+        dst: Some((local_fs, VPath::parse(to.to_str().unwrap()).unwrap())),
+        rename_to: None,
+        conflict: ConflictPolicy::Overwrite,
+    }
+}
+
+/// A big download goes through parallel ranges, and every connection is cut every
+/// 3.5 MB. Each part resumes from its first unwritten byte (starting a part over would
+/// never get past the cut; one plain stream would run out of retries), so the file
+/// arrives identical, counted once, with no temporary file left.
+#[tokio::test]
+async fn big_download_resumes_each_parallel_range_where_it_stopped() {
+    let f = start(|c| {
+        c.faults.drop_after_bytes = Some(3_500_000);
+        c.faults.drop_every_time = true;
+    })
+    .await;
+    let data = write_big(&f.root.path().join("film.mkv"), 72);
+    let down = TempDir::new().unwrap();
+    let report = run_job(download_job(f.fbx, "film.mkv", down.path())).await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(
+        report.bytes_done,
+        data.len() as u64,
+        "bytes counted twice or lost"
+    );
+    assert!(std::fs::read(down.path().join("film.mkv")).unwrap() == data);
+    let leftovers: Vec<_> = std::fs::read_dir(down.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "temporary files left behind");
+}
+
+/// A box that ignores `Range` gets one plain stream instead (parts would each start at
+/// byte 0), and the file still arrives whole, counted once.
+#[tokio::test]
+async fn big_download_from_a_box_without_ranges_falls_back_to_one_stream() {
+    let f = start(|c| c.range_support = false).await;
+    let data = write_big(&f.root.path().join("iso.img"), 66);
+    let down = TempDir::new().unwrap();
+    let report = run_job(download_job(f.fbx, "iso.img", down.path())).await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(report.bytes_done, data.len() as u64);
+    assert!(std::fs::read(down.path().join("iso.img")).unwrap() == data);
+    assert_eq!(std::fs::read_dir(down.path()).unwrap().count(), 1);
+}
+
+/// The file grows on the box while its parts arrive: the download fails instead of
+/// renaming a mix of old and new bytes into place, and leaves nothing behind.
+#[tokio::test]
+async fn a_file_changing_during_a_parallel_download_is_refused() {
+    let f = start(|c| c.faults.bandwidth = Some(8 << 20)).await;
+    let src = f.root.path().join("live.log");
+    let data = write_big(&src, 72);
+    let down = TempDir::new().unwrap();
+    let job = tokio::spawn(run_job(download_job(f.fbx, "live.log", down.path())));
+    let dir = down.path().to_owned();
+    let presized = async {
+        loop {
+            let full = std::fs::read_dir(&dir).unwrap().flatten().any(|e| {
+                e.file_name().to_string_lossy().starts_with(".nascmd-part-")
+                    && e.metadata().unwrap().len() == data.len() as u64
+            });
+            if full {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), presized)
+        .await
+        .expect("the parallel path was not taken");
+    let mut grow = std::fs::OpenOptions::new().append(true).open(&src).unwrap();
+    std::io::Write::write_all(&mut grow, b"one more line\n").unwrap();
+    let report = job.await.unwrap();
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(
+        report.failed[0].message.contains("changed"),
+        "{:?}",
+        report.failed[0]
+    );
+    assert_eq!(std::fs::read_dir(down.path()).unwrap().count(), 0);
+}

@@ -929,6 +929,113 @@ mod through_jobs {
         let leftovers: Vec<_> = std::fs::read_dir(down.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "temporary files left behind");
     }
+
+    /// A file big enough for parallel ranges (each MiB different, so a part written at
+    /// the wrong offset shows).
+    fn write_big(path: &Path, mib: u64) -> Vec<u8> {
+        let data: Vec<u8> = (0..mib).flat_map(|i| pattern(100 + i, 1 << 20)).collect();
+        std::fs::write(path, &data).unwrap();
+        data
+    }
+
+    /// A big download goes through parallel ranges; every range's connection is cut
+    /// every 3.5 MB, and each is resumed within its own bounds: the file arrives
+    /// identical, counted once, with no temporary file left.
+    #[tokio::test]
+    async fn big_file_arrives_identical_through_parallel_ranges_despite_drops() {
+        let nas = start(
+            Faults {
+                drop_after_bytes: Some(3_500_000),
+                drop_every_time: true,
+                ..Faults::default()
+            },
+            None,
+        )
+        .await;
+        let data = write_big(&nas.root.join("Public/film.mkv"), 72);
+        let nas_vfs: VfsHandle = Arc::new(connect(&nas).await);
+        let local: VfsHandle = Arc::new(LocalFs::new());
+        let down = tempfile::tempdir().unwrap();
+        let report = run_job(copy(
+            nas_vfs,
+            vec![p("/Public/film.mkv")],
+            local,
+            vp(down.path()),
+        ))
+        .await;
+        assert_clean(&report);
+        assert_eq!(
+            report.bytes_done,
+            data.len() as u64,
+            "bytes counted twice or lost"
+        );
+        assert!(std::fs::read(down.path().join("film.mkv")).unwrap() == data);
+        let leftovers: Vec<_> = std::fs::read_dir(down.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "temporary files left behind");
+    }
+
+    /// Cancelling while the parts arrive stops at once and removes the temporary file.
+    /// (It is seen at its full size while running: the parallel path made it.)
+    #[tokio::test]
+    async fn cancelling_a_parallel_download_leaves_no_temporary_file() {
+        let nas = start(
+            Faults {
+                bandwidth: Some(4 << 20),
+                ..Faults::default()
+            },
+            None,
+        )
+        .await;
+        let data = write_big(&nas.root.join("Public/slow.bin"), 72);
+        let nas_vfs: VfsHandle = Arc::new(connect(&nas).await);
+        let local: VfsHandle = Arc::new(LocalFs::new());
+        let down = tempfile::tempdir().unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let engine = JobEngine::new(tx);
+        let id = engine.start(copy(
+            nas_vfs,
+            vec![p("/Public/slow.bin")],
+            local,
+            vp(down.path()),
+        ));
+        let presized = async {
+            loop {
+                let full = std::fs::read_dir(down.path()).unwrap().flatten().any(|e| {
+                    e.file_name().to_string_lossy().starts_with(".nascmd-part-")
+                        && e.metadata().unwrap().len() == data.len() as u64
+                });
+                if full {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), presized)
+            .await
+            .expect("no pre-sized temporary file: the parallel path was not taken");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let asked = std::time::Instant::now();
+        engine.cancel(id);
+        let report = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match rx.recv().await {
+                    Some(JobEvent::Finished { id: j, report }) if j == id => return report,
+                    Some(_) => {}
+                    None => panic!("event channel closed"),
+                }
+            }
+        })
+        .await
+        .expect("the cancel did not stop the job");
+        assert!(report.cancelled);
+        assert!(
+            asked.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            asked.elapsed()
+        );
+        let left: Vec<_> = std::fs::read_dir(down.path()).unwrap().collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
 }
 
 /// A NAS with "force SSL" redirects plain HTTP; the login says where to go instead of

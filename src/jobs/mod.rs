@@ -123,6 +123,7 @@ mod delete;
 mod engine;
 pub mod plan;
 mod progress;
+mod ranged;
 mod retry;
 mod run;
 pub mod search;

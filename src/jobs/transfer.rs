@@ -99,6 +99,9 @@ async fn native_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()
 /// Streams the bytes through us with bounded buffers, resuming after transient
 /// failures.
 async fn stream_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
+    if let Some(done) = super::ranged::try_copy(ctx, step, tmp).await {
+        return done;
+    }
     let dst_vfs = ctx.dst_vfs().clone();
     let can_resume = ctx.src.capabilities().ranged_read && dst_vfs.can_append();
     let len = step.entry.size;

@@ -253,6 +253,18 @@ impl Vfs for LocalFs {
             .ok()
             .flatten())
     }
+
+    fn can_write_at(&self) -> bool {
+        true
+    }
+
+    async fn create_sized(&self, path: &VPath, len: u64) -> VfsResult<()> {
+        super::local_write_at::create_sized(path, len).await
+    }
+
+    async fn write_at(&self, path: &VPath, offset: u64, data: bytes::Bytes) -> VfsResult<()> {
+        super::local_write_at::write_at(path, offset, data).await
+    }
 }
 
 /// A rename that refuses to replace an existing `to` unless `overwrite`: atomically

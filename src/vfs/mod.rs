@@ -8,14 +8,16 @@
 
 mod error;
 pub mod local;
+mod local_write_at;
 mod path;
 
 use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use futures_util::stream::BoxStream;
-use tokio::io::AsyncRead;
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::sync::CancellationToken;
 
 pub use error::{VfsError, VfsResult};
@@ -184,6 +186,15 @@ pub trait Vfs: Send + Sync {
     /// Opens a file for reading from `offset`.
     async fn open_read(&self, path: &VPath, offset: u64) -> VfsResult<ByteReader>;
 
+    /// Opens the `len` bytes of a file that start at `offset` (one part of a parallel
+    /// download). The reader ends after `len` bytes. A backend that can ask its server
+    /// for exactly that range overrides this; one whose server turns out to ignore
+    /// ranges fails with `Unsupported` rather than sending the file from its start.
+    async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
+        let whole = self.open_read(path, offset).await?;
+        Ok(Box::pin(whole.take(len)))
+    }
+
     /// Writes exactly `len` bytes from `data` to a new file at `path` (replacing one of
     /// that name if it exists). `mtime` is applied where the backend can.
     async fn write_new(
@@ -210,6 +221,25 @@ pub trait Vfs: Send + Sync {
     /// early or runs long.
     async fn append(&self, _path: &VPath, _len: u64, _data: ByteReader) -> VfsResult<()> {
         Err(VfsError::Unsupported("appending to a file"))
+    }
+
+    /// Whether [`Vfs::create_sized`] and [`Vfs::write_at`] work, so a big download can
+    /// fetch several ranges at once and write each in place.
+    fn can_write_at(&self) -> bool {
+        false
+    }
+
+    /// Creates the file `path` (replacing one of that name) with room for `len` bytes,
+    /// to be filled with [`Vfs::write_at`]. Its size is `len` at once, so a caller must
+    /// track which parts it has written itself: the size says nothing about them.
+    async fn create_sized(&self, _path: &VPath, _len: u64) -> VfsResult<()> {
+        Err(VfsError::Unsupported("writing at an offset"))
+    }
+
+    /// Writes all of `data` at `offset` of the file `path` made by
+    /// [`Vfs::create_sized`]. Calls for different offsets may run at the same time.
+    async fn write_at(&self, _path: &VPath, _offset: u64, _data: Bytes) -> VfsResult<()> {
+        Err(VfsError::Unsupported("writing at an offset"))
     }
 
     /// Whether [`Vfs::copy_file`] is a native fast path within this backend (local disk:

@@ -55,17 +55,8 @@ struct Opened {
 
 /// Opens `path` for reading from `offset`.
 pub async fn open_read(api: &Api, path: &VPath, offset: u64) -> VfsResult<ByteReader> {
-    let url = api.url(&format!("dl/{}", paths::encode(path)));
+    let opened = open(api, path, offset, None).await?;
     let what = path.as_str();
-    let opened = api
-        .with_session(|token| {
-            let mut req = api.http.get(&url).header(AUTH_HEADER, token.expose());
-            if offset > 0 {
-                req = req.header(RANGE, format!("bytes={offset}-"));
-            }
-            async move { checked_response(req.send().await?, what, offset).await }
-        })
-        .await?;
     let mut reader = opened.reader;
     if offset > 0 && opened.status != StatusCode::PARTIAL_CONTENT {
         // The box ignored the range: skip the bytes we already have.
@@ -82,6 +73,41 @@ pub async fn open_read(api: &Api, path: &VPath, offset: u64) -> VfsResult<ByteRe
         }
     }
     Ok(reader)
+}
+
+/// Opens the `len` bytes of `path` from `offset` (one part of a parallel download),
+/// asking for exactly that range. A box that ignores the range fails with `Unsupported`
+/// for a part after the start, rather than sending the whole file for every part.
+pub async fn open_read_range(
+    api: &Api,
+    path: &VPath,
+    offset: u64,
+    len: u64,
+) -> VfsResult<ByteReader> {
+    let opened = open(api, path, offset, Some(offset + len)).await?;
+    if offset > 0 && opened.status != StatusCode::PARTIAL_CONTENT {
+        return Err(VfsError::Unsupported(
+            "ranged reads (the Freebox ignores Range)",
+        ));
+    }
+    // Cut at the end of the part (a whole file sent for the part at offset 0).
+    Ok(Box::pin(opened.reader.take(len)))
+}
+
+/// Sends the download request from `offset`, up to `end` (exclusive) when given.
+async fn open(api: &Api, path: &VPath, offset: u64, end: Option<u64>) -> VfsResult<Opened> {
+    let url = api.url(&format!("dl/{}", paths::encode(path)));
+    let what = path.as_str();
+    api.with_session(|token| {
+        let mut req = api.http.get(&url).header(AUTH_HEADER, token.expose());
+        match end {
+            Some(end) => req = req.header(RANGE, format!("bytes={offset}-{}", end - 1)),
+            None if offset > 0 => req = req.header(RANGE, format!("bytes={offset}-")),
+            None => {}
+        }
+        async move { checked_response(req.send().await?, what, offset).await }
+    })
+    .await
 }
 
 /// Turns an error reply into an error; a file reply into its reader.
@@ -104,6 +130,7 @@ async fn checked_response(resp: Response, what: &str, offset: u64) -> VfsResult<
         });
     }
     if status == StatusCode::PARTIAL_CONTENT && range_start(&resp) != Some(offset) {
+        // Also refuses a 206 without Content-Range: where it starts is unknown.
         return Err(VfsError::Protocol(format!(
             "the Freebox sent the wrong part of {shown}"
         )));

@@ -190,6 +190,10 @@ impl Vfs for FreeboxVfs {
         download::open_read(&self.api, path, offset).await
     }
 
+    async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
+        download::open_read_range(&self.api, path, offset, len).await
+    }
+
     async fn write_new(
         &self,
         path: &VPath,

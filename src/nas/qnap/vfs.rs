@@ -325,6 +325,11 @@ impl Vfs for QnapVfs {
         self.client.download(&dir, &name, offset).await
     }
 
+    async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
+        let (dir, name) = split(path)?;
+        self.client.download_range(&dir, &name, offset, len).await
+    }
+
     async fn write_new(
         &self,
         path: &VPath,
