@@ -13,7 +13,7 @@ use super::cancel::{CancelReader, until_cancelled};
 use super::ctx::JobCtx;
 use super::plan::FileStep;
 use super::progress::CountingReader;
-use crate::vfs::{ByteReader, BytesFn, VPath, VfsError, VfsResult};
+use crate::vfs::{ByteReader, BytesFn, CopyIntoPlace, VPath, VfsError, VfsResult};
 
 /// Longest file name most filesystems accept, in bytes.
 const NAME_MAX: usize = 255;
@@ -47,13 +47,12 @@ pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool)
 }
 
 async fn write_verify_rename(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
+    if ctx.same_backend() && ctx.src.can_copy_file() {
+        return native_copy(ctx, step, tmp).await;
+    }
     let dst_vfs = ctx.dst_vfs().clone();
     let expected = step.entry.size;
-    if ctx.same_backend() && ctx.src.can_copy_file() {
-        native_copy(ctx, step, tmp).await?;
-    } else {
-        stream_copy(ctx, step, tmp).await?;
-    }
+    stream_copy(ctx, step, tmp).await?;
     let written = ctx
         .opts
         .retry
@@ -69,8 +68,9 @@ async fn write_verify_rename(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsR
     until_cancelled(&ctx.cancel, dst_vfs.rename(tmp, &step.dst, step.overwrite)).await
 }
 
-/// The backend copies the file itself (local: `copy_file_range`); it watches the
-/// cancel token between chunks.
+/// The backend copies the file itself (local: `copy_file_range`), checks its size and
+/// renames it into place in one call (`Vfs::copy_file_into_place`); it watches the
+/// cancel token between chunks and once more before the rename.
 async fn native_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
     let attempt = Arc::new(AtomicU64::new(0));
     let acct = ctx.acct.clone();
@@ -79,18 +79,21 @@ async fn native_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()
         acct.add_bytes(n);
         counter.fetch_add(n, Ordering::Relaxed);
     });
+    let job = CopyIntoPlace {
+        from: step.src.clone(),
+        temp: tmp.clone(),
+        to: step.dst.clone(),
+        expected_size: step.entry.size,
+        mtime: step.entry.mtime,
+        overwrite: step.overwrite,
+    };
     ctx.opts
         .retry
         .run(&ctx.cancel, || {
             // A retried attempt starts over: take back what the last one counted.
             ctx.acct.sub_bytes(attempt.swap(0, Ordering::Relaxed));
-            ctx.src.copy_file(
-                &step.src,
-                tmp,
-                step.entry.mtime,
-                progress.clone(),
-                ctx.cancel.clone(),
-            )
+            ctx.src
+                .copy_file_into_place(&job, progress.clone(), ctx.cancel.clone())
         })
         .await
         .map(|_| ())
