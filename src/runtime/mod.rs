@@ -10,6 +10,8 @@ mod effects;
 mod nas;
 mod share;
 pub mod term;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::io::{self, Write};

@@ -12,8 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    ByteReader, BytesFn, Capabilities, CopyIntoPlace, Entry, EntryKind, ListStream, SpaceInfo, VPath, Vfs,
-    VfsError, VfsResult,
+    ByteReader, BytesFn, Capabilities, CopyIntoPlace, Entry, EntryKind, ListStream, SpaceInfo,
+    VPath, Vfs, VfsError, VfsResult,
 };
 
 /// Entries per listing page.
