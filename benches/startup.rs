@@ -147,9 +147,9 @@ fn main() {
         std::fs::write(dir.path().join(format!("file-{i:02}.txt")), b"x").expect("file");
     }
     // One unmeasured run of each warms the page cache (binary, libraries).
-    Session::spawn(nascmd(dir.path(), home.path()))
-        .until(MARKER)
-        .as_nanos();
+    let mut warm = Session::spawn(nascmd(dir.path(), home.path()));
+    warm.until(MARKER);
+    warm.quit_nascmd();
     println!("load average before: {}", load_average());
 
     let (mut first, mut listed, mut truth, mut ls) = (vec![], vec![], vec![], vec![]);

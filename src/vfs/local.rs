@@ -18,6 +18,9 @@ use super::{
 
 /// Entries per listing page.
 const PAGE: usize = 2048;
+/// Entries in the first page: enough to fill a screen, small enough to arrive within
+/// a few milliseconds even in a 100 000-entry folder on a busy machine.
+const FIRST_PAGE: usize = 256;
 /// Copy buffer: tokio's default 8 KiB makes large copies several times slower.
 pub const COPY_BUF: usize = 1024 * 1024;
 
@@ -63,7 +66,8 @@ fn list_pages(dir: PathBuf, tx: tokio::sync::mpsc::Sender<VfsResult<Vec<Entry>>>
             return;
         }
     };
-    let mut page = Vec::with_capacity(PAGE);
+    let mut page = Vec::with_capacity(FIRST_PAGE);
+    let mut limit = FIRST_PAGE;
     for item in rd {
         let Ok(item) = item else { continue };
         let name = item.file_name().to_string_lossy().into_owned();
@@ -75,10 +79,11 @@ fn list_pages(dir: PathBuf, tx: tokio::sync::mpsc::Sender<VfsResult<Vec<Entry>>>
             Err(_) => continue, // vanished between readdir and stat
         };
         page.push(entry_from_metadata(name, &md));
-        if page.len() == PAGE {
+        if page.len() == limit {
             if tx.blocking_send(Ok(std::mem::take(&mut page))).is_err() {
                 return; // nobody listens any more
             }
+            limit = PAGE;
             page.reserve(PAGE);
         }
     }
@@ -238,34 +243,41 @@ impl Vfs for LocalFs {
         progress: BytesFn,
         cancel: CancellationToken,
     ) -> VfsResult<u64> {
-        let (src, temp, to) = (
-            Self::real(&job.from),
-            Self::real(&job.temp),
-            Self::real(&job.to),
-        );
         let owned = job.clone();
-        let ctx = format!("copy {} → {}", job.from, job.to);
-        // One hand-off to the blocking pool per file: for small files the thread
-        // hand-offs, not the copying, were the cost (see docs/PERFORMANCE.md).
+        // One hand-off to the blocking pool per file (not one per step): for small
+        // files the hand-offs, not the copying, were the cost (docs/PERFORMANCE.md).
+        tokio::task::spawn_blocking(move || place_one(&owned, &progress, &cancel))
+            .await
+            .unwrap_or_else(|e| Err(VfsError::io(job.to.to_string(), std::io::Error::other(e))))
+    }
+
+    async fn copy_files_into_place(
+        &self,
+        jobs: &[CopyIntoPlace],
+        cancel: CancellationToken,
+    ) -> Vec<VfsResult<u64>> {
+        let owned = jobs.to_vec();
+        let quiet: BytesFn = std::sync::Arc::new(|_| {});
+        // The whole batch in one hand-off to the blocking pool.
         let res = tokio::task::spawn_blocking(move || {
-            let res = copy_into_place_blocking(&src, &temp, &to, &owned, &progress, &cancel);
-            if res.is_err() {
-                // Still on this thread, so no later step can race it: nothing of a
-                // failed copy stays behind.
-                let _ = std::fs::remove_file(&temp);
-            }
-            res
+            owned
+                .iter()
+                .map(|job| place_one(job, &quiet, &cancel))
+                .collect::<Vec<_>>()
         })
-        .await
-        .map_err(|e| VfsError::io(ctx.clone(), std::io::Error::other(e)))?;
-        res.map_err(|e| match e {
-            CopyError::Cancelled => VfsError::Cancelled,
-            CopyError::Vfs(e) => e,
-            CopyError::Io(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                VfsError::AlreadyExists(job.to.to_string())
-            }
-            CopyError::Io(e) => VfsError::io(ctx, e),
-        })
+        .await;
+        match res {
+            Ok(results) => results,
+            Err(e) => jobs
+                .iter()
+                .map(|j| {
+                    Err(VfsError::io(
+                        j.to.to_string(),
+                        std::io::Error::other(e.to_string()),
+                    ))
+                })
+                .collect(),
+        }
     }
 
     async fn set_mtime(&self, path: &VPath, mtime: i64) -> VfsResult<()> {
@@ -290,6 +302,35 @@ impl Vfs for LocalFs {
             .ok()
             .flatten())
     }
+}
+
+/// One copy into place on the calling (blocking) thread; a failure removes the
+/// temporary file right here, so no later step can race it.
+fn place_one(
+    job: &CopyIntoPlace,
+    progress: &BytesFn,
+    cancel: &CancellationToken,
+) -> VfsResult<u64> {
+    if cancel.is_cancelled() {
+        return Err(VfsError::Cancelled);
+    }
+    let (src, temp, to) = (
+        LocalFs::real(&job.from),
+        LocalFs::real(&job.temp),
+        LocalFs::real(&job.to),
+    );
+    let res = copy_into_place_blocking(&src, &temp, &to, job, progress, cancel);
+    if res.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    res.map_err(|e| match e {
+        CopyError::Cancelled => VfsError::Cancelled,
+        CopyError::Vfs(e) => e,
+        CopyError::Io(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            VfsError::AlreadyExists(job.to.to_string())
+        }
+        CopyError::Io(e) => VfsError::io(format!("copy {} → {}", job.from, job.to), e),
+    })
 }
 
 /// A rename that refuses to replace an existing `to` unless `overwrite`: atomically

@@ -144,9 +144,12 @@ async fn final_names_only_ever_hold_whole_files() {
     let dst = tmp.path().join("dst");
     std::fs::create_dir_all(&dst).unwrap();
     // The size is in the name, so the watcher knows what a whole file holds.
+    // Mostly batched small files, some above the batch limit (256 KiB).
+    let mut total = 0;
     for i in 0..400usize {
         let len = (i * 7919) % 300_000;
         write(&src.join(format!("{len}.bin")), &pattern(len, i as u8));
+        total += len as u64;
     }
     let stop = Arc::new(AtomicBool::new(false));
     let (stop2, target) = (stop.clone(), dst.join("src"));
@@ -188,10 +191,56 @@ async fn final_names_only_ever_hold_whole_files() {
 
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     assert_eq!(report.items_done, 400);
+    assert_eq!(report.bytes_done, total, "progress bytes");
     assert!(checked > 0, "the watcher never saw a file");
     assert!(
         partial.is_empty(),
         "partial files under final names: {partial:?}"
     );
     assert_eq!(tree(&dst.join("src")), tree(&src));
+}
+
+#[tokio::test]
+async fn a_batch_reports_each_file_and_one_failure_spoils_only_itself() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+    let jobs: Vec<CopyIntoPlace> = (0..3)
+        .map(|i| {
+            let from = tmp.path().join(format!("src/{i}.txt"));
+            write(&from, &pattern(1000 + i, i as u8));
+            CopyIntoPlace {
+                from: vp(&from),
+                temp: vp(&dst.join(format!(".nascmd-part-x-{i}.txt"))),
+                to: vp(&dst.join(format!("{i}.txt"))),
+                // The middle one changed since planning.
+                expected_size: if i == 1 { 5 } else { 1000 + i as u64 },
+                mtime: None,
+                overwrite: false,
+            }
+        })
+        .collect();
+    let results = LocalFs::new()
+        .copy_files_into_place(&jobs, CancellationToken::new())
+        .await;
+    assert_eq!(results.len(), 3);
+    assert_eq!(*results[0].as_ref().unwrap(), 1000);
+    assert!(matches!(results[1], Err(VfsError::SizeMismatch { .. })));
+    assert_eq!(*results[2].as_ref().unwrap(), 1002);
+    assert_eq!(std::fs::read(dst.join("2.txt")).unwrap(), pattern(1002, 2));
+    assert!(!dst.join("1.txt").exists());
+    assert!(temp_files(&dst).is_empty());
+
+    // A cancelled batch copies nothing.
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    std::fs::remove_dir_all(&dst).unwrap();
+    std::fs::create_dir_all(&dst).unwrap();
+    let results = LocalFs::new().copy_files_into_place(&jobs, cancel).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Err(VfsError::Cancelled)))
+    );
+    assert!(std::fs::read_dir(&dst).unwrap().next().is_none());
 }
