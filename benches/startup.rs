@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 const LIMIT: Duration = Duration::from_secs(20);
-/// A name in the folder, written nowhere else on the screen.
-const MARKER: &str = "startup-marker.txt";
+/// A name in the folder, written nowhere else on the screen; sorts first, so it is on
+/// the first screen.
+const MARKER: &str = "aaa-startup-marker.txt";
 
 /// One program running in a fresh pseudo-terminal, its output arriving on a channel.
 struct Session {
@@ -71,7 +72,10 @@ impl Session {
             }
             match self.out.recv_timeout(LIMIT) {
                 Ok(bytes) => self.seen.extend_from_slice(&bytes),
-                Err(RecvTimeoutError::Timeout) => panic!("{what:?} never appeared"),
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "{what:?} never appeared; seen: {:?}",
+                    String::from_utf8_lossy(&self.seen)
+                ),
                 Err(RecvTimeoutError::Disconnected) => {
                     panic!("output ended before {what:?}")
                 }
