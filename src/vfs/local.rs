@@ -16,6 +16,8 @@ use super::{
     VPath, Vfs, VfsError, VfsResult,
 };
 
+mod batch;
+
 /// Entries per listing page.
 const PAGE: usize = 2048;
 /// Entries in the first page: enough to fill a screen, small enough to arrive within
@@ -260,9 +262,10 @@ impl Vfs for LocalFs {
         let quiet: BytesFn = std::sync::Arc::new(|_| {});
         // The whole batch in one hand-off to the blocking pool.
         let res = tokio::task::spawn_blocking(move || {
+            let mut dirs = batch::Dirs::default();
             owned
                 .iter()
-                .map(|job| place_one(job, &quiet, &cancel))
+                .map(|job| batch::place(job, &mut dirs, &quiet, &cancel))
                 .collect::<Vec<_>>()
         })
         .await;
@@ -323,14 +326,18 @@ fn place_one(
     if res.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
-    res.map_err(|e| match e {
+    res.map_err(|e| placing_error(e, job))
+}
+
+fn placing_error(e: CopyError, job: &CopyIntoPlace) -> VfsError {
+    match e {
         CopyError::Cancelled => VfsError::Cancelled,
         CopyError::Vfs(e) => e,
         CopyError::Io(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             VfsError::AlreadyExists(job.to.to_string())
         }
         CopyError::Io(e) => VfsError::io(format!("copy {} → {}", job.from, job.to), e),
-    })
+    }
 }
 
 /// A rename that refuses to replace an existing `to` unless `overwrite`: atomically
@@ -359,7 +366,7 @@ fn rename_blocking(from: &Path, to: &Path, overwrite: bool) -> std::io::Result<(
 /// is seen within milliseconds.
 const RANGE_CHUNK: usize = 8 * 1024 * 1024;
 
-enum CopyError {
+pub(super) enum CopyError {
     Cancelled,
     Io(std::io::Error),
     /// A finished error (the size check).
@@ -416,13 +423,25 @@ fn copy_to_open_file(
     progress: &BytesFn,
     cancel: &CancellationToken,
 ) -> Result<(u64, std::fs::File), CopyError> {
-    use std::io::{Read, Write};
-    let mut input = std::fs::File::open(src)?;
-    let mut output = std::fs::OpenOptions::new()
+    let input = std::fs::File::open(src)?;
+    let output = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .open(dst)?;
+    copy_between(input, output, mtime, progress, cancel)
+}
+
+/// Copies all of `input` into the new, empty `output`, sets `mtime` on it and returns
+/// the bytes copied and the still open output.
+pub(super) fn copy_between(
+    mut input: std::fs::File,
+    mut output: std::fs::File,
+    mtime: Option<i64>,
+    progress: &BytesFn,
+    cancel: &CancellationToken,
+) -> Result<(u64, std::fs::File), CopyError> {
+    use std::io::{Read, Write};
     let mut copied = 0u64;
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let use_read_loop = loop {

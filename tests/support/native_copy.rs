@@ -244,3 +244,35 @@ async fn a_batch_reports_each_file_and_one_failure_spoils_only_itself() {
     );
     assert!(std::fs::read_dir(&dst).unwrap().next().is_none());
 }
+
+#[tokio::test]
+async fn a_batch_keeps_an_existing_target_unless_overwriting() {
+    let tmp = tempfile::tempdir().unwrap();
+    let job = setup(tmp.path(), false);
+    let dst = tmp.path().join("dst");
+    write(&dst.join("to.bin"), b"theirs");
+    let results = LocalFs::new()
+        .copy_files_into_place(std::slice::from_ref(&job), CancellationToken::new())
+        .await;
+    assert!(
+        matches!(results[0], Err(VfsError::AlreadyExists(_))),
+        "{results:?}"
+    );
+    assert_eq!(std::fs::read(dst.join("to.bin")).unwrap(), b"theirs");
+    assert!(temp_files(&dst).is_empty(), "{:?}", temp_files(&dst));
+
+    let job = CopyIntoPlace {
+        overwrite: true,
+        ..job
+    };
+    let results = LocalFs::new()
+        .copy_files_into_place(&[job], CancellationToken::new())
+        .await;
+    assert_eq!(*results[0].as_ref().unwrap(), 100_000);
+    assert_eq!(
+        std::fs::read(dst.join("to.bin")).unwrap(),
+        pattern(100_000, 7)
+    );
+    assert_eq!(mtime(&dst.join("to.bin")), 1_000_000_000);
+    assert!(temp_files(&dst).is_empty());
+}
