@@ -161,12 +161,7 @@ impl Config {
             source,
         };
         let text = toml::to_string_pretty(self).map_err(|e| err(std::io::Error::other(e)))?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(err)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-        std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(err)?;
-        tmp.persist(path).map_err(|e| err(e.error))?;
-        Ok(())
+        crate::atomic_file::replace(path, text.as_bytes()).map_err(err)
     }
 
     pub fn remote(&self, name: &str) -> Option<&RemoteProfile> {

@@ -280,14 +280,14 @@ const ACTIONS: &[ActionInfo] = &[
         action: Action::Share,
         name: "share",
         bar: Some("Link"),
-        description: "NAS: share link(s) for the selection, URLs to the clipboard",
+        description: "NAS: share link(s) for the selection, URLs to the clipboard (a live one is reused)",
         keys: &["F2"],
     },
     ActionInfo {
         action: Action::ShareWithOptions,
         name: "share_options",
         bar: None,
-        description: "NAS: share link(s), asking for expiry and access code first",
+        description: "NAS: share link(s), asking for expiry, access code and host first",
         keys: &["alt-l", "shift-F2"],
     },
     ActionInfo {

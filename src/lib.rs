@@ -18,6 +18,7 @@
 //! network or the disk depends on the terminal.
 
 pub mod app;
+pub mod atomic_file;
 pub mod cli;
 pub mod clipboard;
 pub mod config;

@@ -216,6 +216,49 @@ pub fn join_urls<'a>(urls: impl IntoIterator<Item = &'a str>) -> String {
         .join("\n")
 }
 
+/// `url` with its host replaced by `host` (`name[:port]`; without a port the URL keeps
+/// its own). `None` when the URL cannot be read or `host` is no host name.
+pub fn url_with_host(url: &str, host: &str) -> Option<String> {
+    let mut u = reqwest::Url::parse(url).ok()?;
+    let host = host.trim();
+    let (name, port) = match host.rsplit_once(':') {
+        Some((h, p)) if !h.contains(']') || h.ends_with(']') => match p.parse::<u16>() {
+            Ok(p) => (h, Some(p)),
+            Err(_) => (host, None),
+        },
+        _ => (host, None),
+    };
+    u.set_host(Some(name)).ok()?;
+    if port.is_some() {
+        u.set_port(port).ok()?;
+    }
+    Some(u.to_string())
+}
+
+/// `host[:port]` of a URL (the port only when the URL spells one out), to make a
+/// changed link name the same host as before. `None` for an empty or unreadable URL.
+pub fn url_host(url: &str) -> Option<String> {
+    let u = reqwest::Url::parse(url).ok()?;
+    let host = u.host_str()?;
+    Some(match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_owned(),
+    })
+}
+
+/// Whether `url` names `host` (`name[:port]`), ports compared after the scheme's default
+/// is filled in (`https://nas/` names `nas:443`), names without regard to case.
+pub fn url_names_host(url: &str, host: &str) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let Ok(want) = reqwest::Url::parse(&format!("{}://{}/", u.scheme(), host.trim())) else {
+        return false;
+    };
+    let name = |x: &reqwest::Url| x.host_str().map(str::to_ascii_lowercase);
+    name(&u) == name(&want) && u.port_or_known_default() == want.port_or_known_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,5 +275,22 @@ mod tests {
     fn expiry_from_lifetime_adds() {
         assert_eq!(expiry_from_lifetime(1000, Some(60)), Some(1060));
         assert_eq!(expiry_from_lifetime(1000, None), None);
+    }
+
+    #[test]
+    fn url_host_comparison_fills_in_default_ports() {
+        let u = "https://NAS.example.org/share.cgi?ssid=ab";
+        assert!(url_names_host(u, "nas.example.org"));
+        assert!(url_names_host(u, "nas.example.org:443"));
+        assert!(!url_names_host(u, "nas.example.org:8443"));
+        assert!(!url_names_host(u, "other.example.org"));
+        assert!(url_names_host("http://127.0.0.1:8080/x", "127.0.0.1:8080"));
+        assert!(!url_names_host("not a url", "x"));
+        assert_eq!(
+            url_host("http://nas.ddns.example:8080/share.cgi?ssid=a").as_deref(),
+            Some("nas.ddns.example:8080")
+        );
+        assert_eq!(url_host(u).as_deref(), Some("nas.example.org"));
+        assert_eq!(url_host(""), None);
     }
 }

@@ -383,6 +383,23 @@ async fn each_fs_operation() {
     ));
 }
 
+/// The status line's free space: the partition mounted at the path's volume, as
+/// `statvfs` sees the emulator's disk; `/` (no volume) has none.
+#[tokio::test]
+async fn free_space_of_the_volume() {
+    let f = start(|_| {}).await;
+    let space = f.fbx.space(&disk("")).await.unwrap().expect("free space");
+    let st = rustix::fs::statvfs(f.root.path()).unwrap();
+    let (local_free, local_total) = (st.f_bavail * st.f_frsize, st.f_blocks * st.f_frsize);
+    // Other processes write to the same disk meanwhile: close, not equal.
+    assert!(
+        space.free.abs_diff(local_free) < 2 << 30,
+        "{space:?} vs {local_free}"
+    );
+    assert_eq!(space.total, local_total);
+    assert!(f.fbx.space(&VPath::root()).await.unwrap().is_none());
+}
+
 #[tokio::test]
 async fn business_errors_with_http_400_map_the_same() {
     let f = start(|c| c.business_error_status = reqwest::StatusCode::BAD_REQUEST).await;

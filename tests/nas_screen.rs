@@ -3,6 +3,8 @@
 //! temp folders. Keys are typed as a user would; the test then reads the screen and the
 //! emulator's disk.
 
+mod tls_front;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -152,6 +154,12 @@ async fn qnap_session_connect_browse_upload_search_delete() {
     go_to(&mut rt, "b.txt").await;
     press(&mut rt, &[KeyCode::Insert, KeyCode::F(5)]).await;
     assert!(screen(&rt).contains("/Public"), "{}", screen(&rt));
+    // The dialog says the files leave for the NAS.
+    assert!(
+        screen(&rt).contains("Copy 2 items to (qnap alice@"),
+        "{}",
+        screen(&rt)
+    );
     press(&mut rt, &[KeyCode::Enter]).await;
     assert_eq!(std::fs::read(root.path().join("Public/a.bin")).unwrap(), a);
     assert_eq!(
@@ -219,6 +227,51 @@ async fn wrong_password_shows_the_error_and_the_app_keeps_running() {
     assert_eq!(rt.app.active_pane().cwd, vpath(local.path()));
     go_to(&mut rt, "still-here.txt").await;
     assert!(screen(&rt).contains("local:"));
+    emu.shutdown().await.unwrap();
+}
+
+/// A QNAP on https with its factory self-signed certificate: the commander shows the
+/// certificate and connects only after an explicit yes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn self_signed_https_asks_before_trusting_the_certificate() {
+    let root = qnap_root();
+    let emu = qnap::spawn(QnapEmulatorConfig::new(root.path(), "alice", PASSWORD))
+        .await
+        .unwrap();
+    let front = tls_front::TlsFront::start(emu.addr).await;
+    let local = tempfile::tempdir().unwrap();
+    let mut rt = start(local.path()).await;
+    let target = format!("qnaps://alice@{}/Public", front.addr);
+    let ask = |rt: &Rt| {
+        let s = screen(rt);
+        assert!(s.contains("Trust this certificate?"), "{s}");
+        assert!(s.contains("CN=QNAP NAS (self-signed)"), "{s}");
+        let (first, second) = front.fingerprint.split_at(48);
+        assert!(s.contains(first.trim_end_matches(':')), "{s}");
+        assert!(s.contains(second), "{s}");
+    };
+
+    // Refused: other keys do nothing, Esc leaves the pane where it was.
+    open_remote(&mut rt, &target).await;
+    typ(&mut rt, PASSWORD).await;
+    press(&mut rt, &[KeyCode::Enter]).await;
+    ask(&rt);
+    typ(&mut rt, "xn").await;
+    ask(&rt);
+    press(&mut rt, &[KeyCode::Esc]).await;
+    assert!(!screen(&rt).contains("Trust this certificate?"));
+    assert_eq!(rt.app.active_pane().cwd, vpath(local.path()));
+
+    // Accepted: the pane opens the share over https.
+    open_remote(&mut rt, &target).await;
+    typ(&mut rt, PASSWORD).await;
+    press(&mut rt, &[KeyCode::Enter]).await;
+    ask(&rt);
+    typ(&mut rt, "y").await;
+    let s = screen(&rt);
+    assert!(s.contains("top.txt"), "{s}");
+    assert!(s.contains("qnap alice@"), "{s}");
+    assert_eq!(rt.app.active_pane().cwd.as_str(), "/Public");
     emu.shutdown().await.unwrap();
 }
 

@@ -343,6 +343,31 @@ async fn search_finds_a_file_three_levels_down() {
     );
 }
 
+/// The status line's free space: `get_disk_info` on the share's volume, as `statvfs`
+/// sees the emulator's disk; the share list itself (no volume) has none.
+#[tokio::test]
+async fn free_space_of_a_share() {
+    let nas = start(Faults::default(), None).await;
+    let vfs = connect(&nas).await;
+    let space = vfs
+        .space(&p("/Public/"))
+        .await
+        .unwrap()
+        .expect("free space");
+    let st = rustix::fs::statvfs(nas.root.as_path()).unwrap();
+    let local_free = st.f_bavail * st.f_frsize;
+    let local_total = st.f_blocks * st.f_frsize;
+    // Other processes write to the same disk meanwhile: close, not equal.
+    let near = |a: u64, b: u64| a.abs_diff(b) < 2 << 30;
+    assert!(near(space.free, local_free), "{space:?} vs {local_free}");
+    // The volume's size, as the local pane shows it for the same disk.
+    assert!(
+        space.total.abs_diff(local_total) < 1 << 20,
+        "{space:?} vs {local_total}"
+    );
+    assert!(vfs.space(&p("/")).await.unwrap().is_none());
+}
+
 #[tokio::test]
 async fn two_step_login() {
     let secret = "JBSWY3DPEHPK3PXP";

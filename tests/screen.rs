@@ -217,7 +217,13 @@ async fn f8_deletes_only_when_confirmed() {
     assert!(!screen(&rt).contains("victim.txt"));
 
     go_to(&mut rt, "tree").await;
-    press(&mut rt, &[KeyCode::F(8), KeyCode::Char('y')]).await;
+    press(&mut rt, &[KeyCode::F(8)]).await;
+    let s = screen(&rt);
+    assert!(
+        s.contains("Delete the folder \"tree\" and everything in it?"),
+        "{s}"
+    );
+    press(&mut rt, &[KeyCode::Char('y')]).await;
     assert!(!l.path().join("tree").exists());
 }
 

@@ -3,6 +3,7 @@
 //! (loopback, real temp folders), an injected clipboard. Keys are typed as a user would;
 //! each URL that reaches the clipboard is then fetched over HTTP like a recipient would.
 
+mod common;
 mod share_support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -248,12 +249,7 @@ async fn qnap_options_dialog_and_panel_change_set_expiry_and_code() {
     assert_eq!((link.expires, link.access_code), (None, None));
     assert!(serves(&url, b"doc").await);
     // A bad expiry keeps the form open and says why.
-    s.press(k(KeyCode::Char('e'))).await;
-    let mut keys = vec![k(KeyCode::End)];
-    keys.extend(vec![k(KeyCode::Backspace); 6]);
-    keys.extend(text("soon"));
-    keys.push(k(KeyCode::Enter));
-    s.keys(keys).await;
+    s.change_expiry("soon").await;
     assert!(s.rt.app.share.form.is_some());
     assert!(s.screen().contains("Expiry:"), "{}", s.screen());
 }
@@ -277,12 +273,7 @@ async fn freebox_expired_link_no_longer_serves_and_change_recreates() {
     assert!(s.screen().contains("expired"), "{}", s.screen());
 
     // Changing the expiry on a Freebox re-creates the link: said, and the new URL copied.
-    s.press(k(KeyCode::Char('e'))).await;
-    let mut keys = vec![k(KeyCode::End)];
-    keys.extend(vec![k(KeyCode::Backspace); 6]);
-    keys.extend(text("7d"));
-    keys.push(k(KeyCode::Enter));
-    s.keys(keys).await;
+    s.change_expiry("7d").await;
     let new_url = s.clipboard.last().unwrap();
     assert_ne!(new_url, url);
     assert!(
@@ -381,4 +372,224 @@ async fn freebox_default_access_code_is_left_out_and_said() {
     s.keys(keys).await;
     assert!(s.screen().contains("could not be made"), "{}", s.screen());
     assert_eq!(nas.vfs.share_list().await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qnap_options_dialog_offers_the_names_the_nas_reports() {
+    let nas = qnap_nas_with(|cfg| {
+        cfg.ddns_name = Some("nas.ddns.example".into());
+        cfg.mycloud_name = Some("nas.myqnapcloud.example".into());
+    })
+    .await;
+    let port = nas._emu.addr.port();
+    write(&nas.disk, "holiday.jpg", b"\xff\xd8 beach");
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    s.go_to("holiday.jpg").await;
+    s.press(alt('l')).await;
+    // The connection's address is the default; the NAS's names follow.
+    let screen = s.screen();
+    assert!(screen.contains("Host in the URL"), "{screen}");
+    assert!(
+        screen.contains(&format!("127.0.0.1:{port} (the address nascmd uses)")),
+        "{screen}"
+    );
+    let form = s.rt.app.share.form.as_ref().unwrap();
+    let offered: Vec<&str> = form.hosts.iter().map(|h| h.source.as_str()).collect();
+    // (Its LAN IP is the loopback address nascmd uses: offered once.)
+    assert_eq!(offered, ["the address nascmd uses", "myQNAPcloud", "DDNS"]);
+    // Tab twice to the host row, Right twice: the DDNS name.
+    s.keys(vec![
+        k(KeyCode::Tab),
+        k(KeyCode::Tab),
+        k(KeyCode::Right),
+        k(KeyCode::Right),
+    ])
+    .await;
+    let ddns = format!("nas.ddns.example:{port}");
+    assert!(
+        s.screen().contains(&format!("{ddns} (DDNS)")),
+        "{}",
+        s.screen()
+    );
+    s.press(k(KeyCode::Enter)).await;
+    let url = s.clipboard.last().expect("a URL");
+    assert!(
+        url.starts_with(&format!("http://{ddns}/share.cgi?ssid=")),
+        "{url}"
+    );
+    // A recipient whose DNS sends the name to the NAS (Host: nas.ddns.example:PORT)…
+    let resolving = reqwest::Client::builder()
+        .resolve("nas.ddns.example", nas._emu.addr)
+        .build()
+        .unwrap();
+    let body = resolving.get(&url).send().await.unwrap().bytes().await;
+    assert_eq!(body.unwrap().as_ref(), b"\xff\xd8 beach");
+    // …and one reaching it by its loopback address (another Host header): share.cgi
+    // goes by the ssid alone.
+    let loopback = url.replace("nas.ddns.example", "127.0.0.1");
+    assert!(serves(&loopback, b"\xff\xd8 beach").await, "{loopback}");
+    // The panel lists the link with the chosen host, and changing it keeps that host.
+    s.press(ctrl('l')).await;
+    assert!(s.screen().contains("nas.ddns.example"), "{}", s.screen());
+    s.change_expiry("3d").await;
+    assert!(s.status().contains("expires"), "{}", s.status());
+    let panel = s.rt.app.share.panel.as_ref().unwrap();
+    assert_eq!(panel.links.len(), 1);
+    assert!(
+        panel.links[0].url.starts_with(&format!("http://{ddns}/")),
+        "{}",
+        panel.links[0].url
+    );
+    assert!(s.screen().contains("in 3 days"), "{}", s.screen());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qnap_expired_link_no_longer_serves() {
+    let nas = qnap_nas().await;
+    write(&nas.disk, "brief.txt", b"short lived");
+    // The NAS's clock starts two hours behind; a 1-hour link made now by its clock…
+    nas.clock.set_offset_secs(-2 * 3_600);
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    s.rt.app.share.expire = "1h".into();
+    s.go_to("brief.txt").await;
+    s.press(k(KeyCode::F(2))).await;
+    let url = s.clipboard.last().unwrap();
+    assert!(serves(&url, b"short lived").await, "a fresh link serves");
+    // …is dead once the NAS's clock catches up: two hours pass for it.
+    nas.clock.advance(Duration::from_secs(2 * 3_600));
+    assert!(
+        !serves(&url, b"short lived").await,
+        "an expired link serves"
+    );
+    let body = fetch_text(&url).await;
+    assert!(body.contains("expired"), "{body}");
+    s.press(ctrl('l')).await;
+    let screen = s.screen();
+    let row = screen
+        .lines()
+        .find(|l| l.contains("brief.txt") && l.contains("http"))
+        .unwrap_or_else(|| panic!("no row for brief.txt:\n{screen}"));
+    assert!(row.contains("expired"), "{row}");
+    // F2 again makes a new link: an expired one is never copied.
+    s.press(k(KeyCode::Esc)).await;
+    s.press(k(KeyCode::F(2))).await;
+    let fresh = s.clipboard.last().unwrap();
+    assert_ne!(fresh, url);
+    assert!(serves(&fresh, b"short lived").await);
+}
+
+async fn second_key_press_copies_the_same_link(nas: Nas) {
+    write(&nas.disk, "twice.txt", b"once is enough");
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    s.go_to("twice.txt").await;
+    s.press(k(KeyCode::F(2))).await;
+    let first = s.clipboard.last().unwrap();
+    s.press(k(KeyCode::F(2))).await;
+    assert_eq!(s.clipboard.texts().len(), 2, "copied a second time");
+    assert_eq!(s.clipboard.last().unwrap(), first);
+    assert!(
+        s.status().starts_with(
+            "twice.txt is already shared: copied the existing link (in 7 days) to the system clipboard"
+        ),
+        "{}",
+        s.status()
+    );
+    assert_eq!(nas.vfs.share_list().await.unwrap().len(), 1);
+    assert!(serves(&first, b"once is enough").await);
+    // Asking for options (Alt-L, Enter) makes a new link on purpose.
+    s.press(alt('l')).await;
+    s.press(k(KeyCode::Enter)).await;
+    let other = s.clipboard.last().unwrap();
+    assert_ne!(other, first);
+    assert_eq!(nas.vfs.share_list().await.unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qnap_second_key_press_copies_the_existing_link() {
+    second_key_press_copies_the_same_link(qnap_nas().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn freebox_second_key_press_copies_the_existing_link() {
+    second_key_press_copies_the_same_link(freebox_nas(true).await).await;
+}
+
+/// `nascmd share --host`: `list` prints the names the NAS reports; a name puts it in the
+/// URL, which serves the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_share_takes_a_host() {
+    let nas = qnap_nas_with(|cfg| cfg.ddns_name = Some("nas.ddns.example".into())).await;
+    write(&nas.disk, "cli.txt", b"from the command line");
+    let base = nas._emu.base_url.clone();
+    let port = nas._emu.addr.port();
+    let run = move |args: Vec<String>| {
+        let base = base.clone();
+        tokio::task::spawn_blocking(move || {
+            let sb = common::Sandbox::new();
+            sb.write_config(&format!(
+                "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{base}\"\nuser = \"alice\"\n"
+            ));
+            let o = sb
+                .cmd()
+                .env("NASCMD_PASSWORD", "pw")
+                .args(&args)
+                .output()
+                .unwrap();
+            common::ok(&o);
+            common::text(&o.stdout)
+        })
+    };
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let listed = run(args(&["share", "--host", "list", "nas:/Public"]))
+        .await
+        .unwrap();
+    assert!(
+        listed.contains(&format!("nas.ddns.example:{port}\tDDNS")),
+        "{listed}"
+    );
+    let host = format!("nas.ddns.example:{port}");
+    let out = run(args(&["share", "--host", &host, "nas:/Public/cli.txt"]))
+        .await
+        .unwrap();
+    let url = out.lines().next().unwrap();
+    assert!(
+        url.starts_with(&format!("http://{host}/share.cgi?ssid=")),
+        "{url}"
+    );
+    let loopback = url.replace("nas.ddns.example", "127.0.0.1");
+    assert!(serves(&loopback, b"from the command line").await);
+}
+
+/// A Freebox picks its URLs' host itself; a profile's `share_host` replaces it in new
+/// links, in the reused one and in the panel alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn freebox_share_host_is_kept_by_reuse_and_panel() {
+    let nas = freebox_nas(true).await;
+    write(&nas.disk, "far.txt", b"far away");
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    let label = nas.vfs.label();
+    s.rt.app
+        .share
+        .hosts
+        .insert(label, "fbx.example.net:8443".into());
+    s.go_to("far.txt").await;
+    s.press(k(KeyCode::F(2))).await;
+    let url = s.clipboard.last().unwrap();
+    assert!(
+        url.starts_with("http://fbx.example.net:8443/share/"),
+        "{url}"
+    );
+    s.press(k(KeyCode::F(2))).await;
+    assert_eq!(s.clipboard.last().unwrap(), url);
+    assert!(s.status().contains("already shared"), "{}", s.status());
+    assert_eq!(nas.vfs.share_list().await.unwrap().len(), 1);
+    s.press(ctrl('l')).await;
+    assert!(
+        s.screen().contains("fbx.example.net:8443"),
+        "{}",
+        s.screen()
+    );
+    let port = nas._emu.addr.port();
+    let local = url.replace("fbx.example.net:8443", &format!("127.0.0.1:{port}"));
+    assert!(serves(&local, b"far away").await, "{local}");
 }

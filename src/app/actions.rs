@@ -153,6 +153,17 @@ impl App {
         }
         let what = describe(&sources);
         let target = self.pane(side.other()).cwd.as_str().to_owned();
+        // Name the other side when it is another machine: "/Public" alone does not say
+        // the files are about to leave for the NAS.
+        let (here, there) = (
+            self.pane(side).vfs.label(),
+            self.pane(side.other()).vfs.label(),
+        );
+        let place = if here == there {
+            String::new()
+        } else {
+            format!(" ({})", crate::names::escape(&there))
+        };
         let (title, verb) = if copy {
             ("Copy", "Copy")
         } else {
@@ -165,7 +176,7 @@ impl App {
         };
         self.dialogs.push(Dialog::input(
             title,
-            &format!("{verb} {what} to:"),
+            &format!("{verb} {what} to{place}:"),
             &target,
             purpose,
         ));
@@ -178,9 +189,27 @@ impl App {
         if paths.is_empty() {
             return;
         }
+        // A folder goes with everything in it: say so before, not after.
+        let folders = self
+            .pane(side)
+            .target_entries()
+            .iter()
+            .filter(|e| e.is_dir())
+            .count();
+        let question = match (paths.len(), folders) {
+            (1, 1) => format!(
+                "Delete the folder {} and everything in it?",
+                describe(&paths)
+            ),
+            (_, 0) => format!("Delete {}?", describe(&paths)),
+            (_, n) => format!(
+                "Delete {} ({n} of them folders, with everything in them)?",
+                describe(&paths)
+            ),
+        };
         self.dialogs.push(Dialog::Confirm {
             title: "Delete".into(),
-            lines: vec![format!("Delete {}?", describe(&paths))],
+            lines: vec![question],
             action: Confirmed::Delete { side, paths },
             yes_focused: true,
         });

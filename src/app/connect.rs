@@ -11,6 +11,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::nas::freebox::AuthStatus;
+use crate::nas::tls::CertInfo;
 use crate::secret::Secret;
 use crate::vfs::{VPath, VfsHandle};
 
@@ -27,6 +28,9 @@ pub enum ConnectCmd {
         target: String,
         password: Option<Secret>,
         code: Option<String>,
+        /// A certificate fingerprint the user accepted in the trust dialog (pinned for
+        /// this connection, and kept in the profile when there is one).
+        cert_sha256: Option<String>,
     },
     /// Stop the connection in flight (the user pressed Esc).
     Cancel,
@@ -41,9 +45,10 @@ impl fmt::Debug for ConnectCmd {
                 target,
                 password,
                 code,
+                cert_sha256,
             } => write!(
                 f,
-                "Start({side:?}, #{req}, {target:?}, password: {}, code: {})",
+                "Start({side:?}, #{req}, {target:?}, password: {}, code: {}, pinned: {cert_sha256:?})",
                 password.is_some(),
                 code.is_some()
             ),
@@ -60,6 +65,9 @@ pub enum ConnectMsg {
     NeedCode { req: RequestId },
     /// A Freebox registration poll: the user has to press ✓ on the box.
     Registration { req: RequestId, status: AuthStatus },
+    /// The NAS presented a certificate nobody trusts yet (self-signed, not pinned):
+    /// show it and ask.
+    UntrustedCertificate { req: RequestId, info: CertInfo },
     Connected {
         req: RequestId,
         vfs: VfsHandle,
@@ -78,6 +86,9 @@ impl fmt::Debug for ConnectMsg {
             ConnectMsg::NeedCode { req } => write!(f, "NeedCode(#{req})"),
             ConnectMsg::Registration { req, status } => {
                 write!(f, "Registration(#{req}, {status:?})")
+            }
+            ConnectMsg::UntrustedCertificate { req, info } => {
+                write!(f, "UntrustedCertificate(#{req}, {})", info.sha256)
             }
             ConnectMsg::Connected { req, path, .. } => write!(f, "Connected(#{req}, {path})"),
             ConnectMsg::Failed { req, error } => write!(f, "Failed(#{req}, {error})"),
@@ -98,6 +109,8 @@ pub enum ConnectStep {
     /// Waiting for the ✓ button on the Freebox: the last status seen and how many
     /// times the box was asked (about once a second), so the dialog visibly lives.
     Registering(AuthStatus, u32),
+    /// "Trust this certificate?" with what the NAS presented.
+    Trust(CertInfo),
 }
 
 /// One NAS being opened in a pane.
@@ -109,6 +122,8 @@ pub struct ConnectState {
     pub step: ConnectStep,
     /// Kept between the password and the code dialogs.
     password: Option<Secret>,
+    /// The fingerprint accepted in the trust dialog, kept for the code dialog's retry.
+    cert_sha256: Option<String>,
 }
 
 impl ConnectState {
@@ -120,6 +135,7 @@ impl ConnectState {
             ConnectStep::Password { .. } => "Password",
             ConnectStep::Code(_) => "2-step verification",
             ConnectStep::Registering(..) => "Allow nascmd on the Freebox",
+            ConnectStep::Trust(_) => "Trust this certificate?",
         }
     }
 }
@@ -134,6 +150,7 @@ impl App {
             target: target.to_owned(),
             step: ConnectStep::Connecting,
             password: None,
+            cert_sha256: None,
         });
         vec![Cmd::Connect(ConnectCmd::Start {
             side,
@@ -141,6 +158,7 @@ impl App {
             target: target.to_owned(),
             password: None,
             code: None,
+            cert_sha256: None,
         })]
     }
 
@@ -154,6 +172,7 @@ impl App {
             target: String::new(),
             step: ConnectStep::Target(Input::new(value)),
             password: None,
+            cert_sha256: None,
         });
     }
 
@@ -162,6 +181,7 @@ impl App {
             ConnectMsg::NeedPassword { req, .. }
             | ConnectMsg::NeedCode { req }
             | ConnectMsg::Registration { req, .. }
+            | ConnectMsg::UntrustedCertificate { req, .. }
             | ConnectMsg::Connected { req, .. }
             | ConnectMsg::Failed { req, .. } => *req,
         };
@@ -184,6 +204,7 @@ impl App {
                 };
                 state.step = ConnectStep::Registering(status, polls);
             }
+            ConnectMsg::UntrustedCertificate { info, .. } => state.step = ConnectStep::Trust(info),
             ConnectMsg::Connected {
                 vfs,
                 path,
@@ -284,6 +305,7 @@ impl App {
                     target: state.target.clone(),
                     password: Some(password),
                     code: None,
+                    cert_sha256: state.cert_sha256.clone(),
                 })]
             }
             ConnectStep::Code(input) => {
@@ -303,6 +325,23 @@ impl App {
                     target: state.target.clone(),
                     password: state.password.clone(),
                     code: Some(code),
+                    cert_sha256: state.cert_sha256.clone(),
+                })]
+            }
+            ConnectStep::Trust(info) => {
+                // Only an explicit yes trusts; any other key but Esc does nothing.
+                if !matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                    return Vec::new();
+                }
+                state.cert_sha256 = Some(info.sha256.clone());
+                state.step = ConnectStep::Connecting;
+                vec![Cmd::Connect(ConnectCmd::Start {
+                    side: state.side,
+                    req: state.req,
+                    target: state.target.clone(),
+                    password: state.password.clone(),
+                    code: None,
+                    cert_sha256: state.cert_sha256.clone(),
                 })]
             }
             ConnectStep::Connecting | ConnectStep::Registering(..) => Vec::new(),
@@ -330,98 +369,5 @@ impl From<ConnectMsg> for Msg {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::keymap::Keymap;
-    use crate::theme::Theme;
-    use crate::vfs::local::LocalFs;
-
-    fn app() -> App {
-        let vfs: VfsHandle = Arc::new(LocalFs::new());
-        let (app, _) = App::new(
-            crate::app::Pane::new(vfs.clone(), VPath::root()),
-            crate::app::Pane::new(vfs, VPath::root()),
-            Keymap::default(),
-            Theme::built_in_default(),
-        );
-        app
-    }
-
-    #[test]
-    fn a_failure_shows_an_error_and_starts_the_queued_pane() {
-        let mut app = app();
-        let cmds = app.connect_pane(Side::Left, "nas:/a");
-        assert!(matches!(cmds[..], [Cmd::Connect(ConnectCmd::Start { .. })]));
-        app.connect_queue.push((Side::Right, "qnap://u@h/b".into()));
-        let req = app.connect.as_ref().unwrap().req;
-        let cmds = app.update(Msg::Connect(ConnectMsg::Failed {
-            req,
-            error: "login refused".into(),
-        }));
-        assert!(matches!(app.dialogs.last(), Some(Dialog::Message { .. })));
-        let next = app.connect.as_ref().unwrap();
-        assert_eq!(
-            (next.side, next.target.as_str()),
-            (Side::Right, "qnap://u@h/b")
-        );
-        assert!(matches!(
-            cmds[..],
-            [Cmd::Connect(ConnectCmd::Start {
-                side: Side::Right,
-                ..
-            })]
-        ));
-        // A late answer for the first request is ignored.
-        app.update(Msg::Connect(ConnectMsg::NeedCode { req }));
-        assert!(matches!(
-            app.connect.as_ref().unwrap().step,
-            ConnectStep::Connecting
-        ));
-    }
-
-    #[test]
-    fn a_profile_share_host_is_kept_for_share_links() {
-        let mut app = app();
-        app.connect_pane(Side::Right, "nas:/Public");
-        let req = app.connect.as_ref().unwrap().req;
-        let vfs: VfsHandle = Arc::new(LocalFs::new());
-        let label = vfs.label();
-        app.update(Msg::Connect(ConnectMsg::Connected {
-            req,
-            vfs,
-            path: VPath::root(),
-            share_host: Some("nas.example.org".into()),
-        }));
-        assert!(app.connect.is_none());
-        assert_eq!(
-            app.share.hosts.get(&label).map(String::as_str),
-            Some("nas.example.org")
-        );
-    }
-
-    #[test]
-    fn the_password_dialog_masks_and_sends_the_typed_secret() {
-        let mut app = app();
-        app.connect_pane(Side::Right, "qnap://u@h/b");
-        let req = app.connect.as_ref().unwrap().req;
-        app.update(Msg::Connect(ConnectMsg::NeedPassword {
-            req,
-            who: "u on http://h:8080".into(),
-        }));
-        for c in "pw".chars() {
-            app.update(Msg::Key(KeyEvent::from(KeyCode::Char(c))));
-        }
-        let cmds = app.update(Msg::Key(KeyEvent::from(KeyCode::Enter)));
-        let [Cmd::Connect(ConnectCmd::Start { password, .. })] = &cmds[..] else {
-            panic!("{cmds:?}")
-        };
-        assert_eq!(password.as_ref().unwrap().expose(), "pw");
-        assert!(!format!("{cmds:?}").contains("pw\""));
-        // Esc while connecting cancels and leaves the pane alone.
-        let cmds = app.update(Msg::Key(KeyEvent::from(KeyCode::Esc)));
-        assert!(matches!(cmds[..], [Cmd::Connect(ConnectCmd::Cancel)]));
-        assert!(app.connect.is_none());
-    }
-}
+#[path = "connect_tests.rs"]
+mod tests;

@@ -10,6 +10,8 @@ pub mod msg;
 pub mod pane;
 pub mod search;
 pub mod share;
+mod share_cmds;
+pub mod share_form;
 pub mod share_panel;
 pub mod sort;
 
@@ -267,7 +269,7 @@ impl App {
             ),
             (
                 "In share form",
-                "Tab next field, Ctrl-G new access code (empty: none), Enter OK, Esc cancel",
+                "Tab next field, Ctrl-G new access code (empty: none), Left/Right pick the link's host, Enter OK, Esc cancel",
             ),
             (
                 "In search results",

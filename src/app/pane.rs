@@ -350,20 +350,20 @@ impl Pane {
 
     /// What an operation acts on: the selection, or else the entry under the cursor.
     pub fn targets(&self) -> Vec<VPath> {
-        let names: Vec<&str> = if self.selected.is_empty() {
-            self.current_entry()
-                .map(|e| vec![e.name.as_str()])
-                .unwrap_or_default()
-        } else {
-            self.entries
-                .iter()
-                .filter(|e| self.selected.contains(&e.name))
-                .map(|e| e.name.as_str())
-                .collect()
-        };
-        names
+        self.target_entries()
             .into_iter()
-            .filter_map(|n| self.cwd.join(n).ok())
+            .filter_map(|e| self.cwd.join(&e.name).ok())
+            .collect()
+    }
+
+    /// The entries behind [`Pane::targets`] (to tell files from folders).
+    pub fn target_entries(&self) -> Vec<&Entry> {
+        if self.selected.is_empty() {
+            return self.current_entry().into_iter().collect();
+        }
+        self.entries
+            .iter()
+            .filter(|e| self.selected.contains(&e.name))
             .collect()
     }
 

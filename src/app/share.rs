@@ -3,139 +3,26 @@
 //! code first; the share panel (`share_panel.rs`) manages the links of a NAS.
 //!
 //! Like the rest of `app/`, nothing here does I/O: the NAS calls and the clipboard are
-//! `ShareCmd`s the runtime carries out, and their results come back as `ShareMsg`s.
+//! `ShareCmd`s the runtime carries out, and their results come back as `ShareMsg`s
+//! (`share_cmds.rs`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::clipboard::CopyOutcome;
 use crate::names::escape;
-use crate::share_format::{join_urls, parse_expiry};
-use crate::vfs::{ShareLink, ShareOptions, VPath, VfsHandle};
+use crate::share_format::{format_expiry_relative, join_urls, parse_expiry};
+use crate::vfs::{ShareHost, ShareLink, VPath, VfsHandle};
 
 use super::dialog::Dialog;
-use super::share_panel::{ShareForm, SharePanel};
+pub use super::share_cmds::{CodeChoice, CopyWhat, ShareCmd, ShareMsg};
+use super::share_form::{FormPurpose, ShareForm};
+use super::share_panel::{SharePanel, now};
 use super::{App, Cmd, Side};
 
 /// Where to turn on what a Freebox needs for public URLs (shown when its URL is empty).
 pub const FREEBOX_REMOTE_ACCESS_HINT: &str =
     "Turn on remote access in Freebox OS: Settings › Access management › Remote access.";
-
-/// An access code for a new link.
-#[derive(Clone, PartialEq, Eq)]
-pub enum CodeChoice {
-    None,
-    /// A random one, made when the link is made (`share_format::generate_access_code`).
-    Generate,
-    Given(String),
-}
-
-impl fmt::Debug for CodeChoice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CodeChoice::None => "None",
-            CodeChoice::Generate => "Generate",
-            CodeChoice::Given(_) => "Given(…)",
-        })
-    }
-}
-
-/// Share-link effects.
-pub enum ShareCmd {
-    /// One link per path, one after the other.
-    Create {
-        side: Side,
-        vfs: VfsHandle,
-        paths: Vec<VPath>,
-        expire_secs: Option<u64>,
-        code: CodeChoice,
-        host: Option<String>,
-    },
-    List {
-        req: u64,
-        vfs: VfsHandle,
-    },
-    Update {
-        vfs: VfsHandle,
-        link: ShareLink,
-        opts: ShareOptions,
-    },
-    Revoke {
-        vfs: VfsHandle,
-        links: Vec<ShareLink>,
-    },
-    /// Put `text` in the clipboard (off the render path: may block up to 2 s). `what`
-    /// starts the status sentence ("Link to cat.jpg").
-    Copy {
-        text: String,
-        what: String,
-    },
-}
-
-impl fmt::Debug for ShareCmd {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ShareCmd::Create {
-                side, paths, code, ..
-            } => write!(f, "ShareCreate({side:?}, {paths:?}, code {code:?})"),
-            ShareCmd::List { req, .. } => write!(f, "ShareList(#{req})"),
-            ShareCmd::Update { link, .. } => write!(f, "ShareUpdate({})", link.path),
-            ShareCmd::Revoke { links, .. } => write!(f, "ShareRevoke({} link(s))", links.len()),
-            ShareCmd::Copy { what, .. } => write!(f, "CopyToClipboard({what:?})"),
-        }
-    }
-}
-
-/// Results of share-link effects. Error texts are already escaped for the screen.
-pub enum ShareMsg {
-    Created {
-        side: Side,
-        results: Vec<(VPath, Result<ShareLink, String>)>,
-        /// The NAS has no access codes: the default code was left out.
-        codes_dropped: bool,
-    },
-    Listed {
-        req: u64,
-        result: Result<Vec<ShareLink>, String>,
-    },
-    Updated {
-        old: ShareLink,
-        result: Result<ShareLink, String>,
-    },
-    Revoked {
-        results: Vec<(ShareLink, Result<(), String>)>,
-    },
-    /// The clipboard's answer. For OSC 52 the runtime keeps the bytes (it writes them to
-    /// the terminal after the next frame); the app only needs the route.
-    Copied {
-        text: String,
-        what: String,
-        outcome: CopyOutcome,
-    },
-}
-
-// Links carry access codes, and copied text may too: keep them out of Debug output.
-impl fmt::Debug for ShareMsg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ShareMsg::Created { side, results, .. } => {
-                write!(f, "ShareCreated({side:?}, {} result(s))", results.len())
-            }
-            ShareMsg::Listed { req, result } => write!(
-                f,
-                "ShareListed(#{req}, {:?})",
-                result.as_ref().map(Vec::len)
-            ),
-            ShareMsg::Updated { old, result } => {
-                write!(f, "ShareUpdated({}, ok={})", old.path, result.is_ok())
-            }
-            ShareMsg::Revoked { results } => write!(f, "ShareRevoked({})", results.len()),
-            ShareMsg::Copied { what, outcome, .. } => {
-                write!(f, "Copied({what:?}, {outcome:?})")
-            }
-        }
-    }
-}
 
 /// What a confirmation dialog of the share panel does once answered "yes". Holds link ids
 /// only (no access codes); the links themselves are in the panel.
@@ -162,6 +49,10 @@ pub struct ShareState {
     /// Host (and port) to put in URLs instead of the one the NAS is reached by, per
     /// backend label (a remote profile's `share_host`: DDNS, myQNAPcloud).
     pub hosts: HashMap<String, String>,
+    /// Hosts each NAS offers for link URLs (`Vfs::share_hosts`), per backend label.
+    pub offered_hosts: HashMap<String, Vec<ShareHost>>,
+    /// Backends (labels) found to have no access codes: the default code is not tried.
+    pub no_codes: HashSet<String>,
     pub panel: Option<SharePanel>,
     pub form: Option<ShareForm>,
     pub revealed: Option<RevealedUrls>,
@@ -199,6 +90,27 @@ impl ShareState {
     }
 }
 
+/// Whether the defaults key may copy `link` for `path` instead of making a new one: the
+/// same item, a public URL, alive at `now`, and made the way the defaults make links
+/// (an expiry or none, an access code or none). The host is checked by the caller.
+pub fn reusable(
+    link: &ShareLink,
+    path: &VPath,
+    expire_secs: Option<u64>,
+    with_code: bool,
+    now: i64,
+) -> bool {
+    let expiry_alike = match (expire_secs, link.expires) {
+        (None, None) => true,
+        (Some(_), Some(at)) => at > now,
+        _ => false,
+    };
+    link.path == *path
+        && !link.url.trim().is_empty()
+        && expiry_alike
+        && link.access_code.as_deref().is_some_and(|c| !c.is_empty()) == with_code
+}
+
 /// `"cat.jpg"` for a path, `/` for the root.
 pub(super) fn display_name(path: &VPath) -> String {
     if path.is_root() {
@@ -228,9 +140,15 @@ impl App {
             return Vec::new();
         }
         if ask {
-            let form = ShareForm::for_new(side, paths, &self.share.expire, self.share.access_code);
+            let vfs = pane.vfs.clone();
+            let mut form =
+                ShareForm::for_new(side, paths, &self.share.expire, self.share.access_code);
+            if let Some(known) = self.share.offered_hosts.get(&vfs.label()) {
+                form.set_hosts(known, self.share.host_for(&vfs).as_deref());
+            }
             self.share.form = Some(form);
-            return Vec::new();
+            // Asked again each time: a DDNS name may have been set up meanwhile.
+            return vec![Cmd::Share(Box::new(ShareCmd::Hosts { vfs }))];
         }
         let expire_secs = match parse_expiry(&self.share.expire) {
             Ok(e) => e,
@@ -239,23 +157,33 @@ impl App {
                 return Vec::new();
             }
         };
-        let code = if self.share.access_code {
+        let vfs = &self.pane(side).vfs;
+        let host = self.share.host_for(vfs);
+        let no_codes = self.share.no_codes.contains(&vfs.label());
+        let code = if self.share.access_code && !no_codes {
             CodeChoice::Generate
         } else {
             CodeChoice::None
         };
-        self.start_share(side, paths, expire_secs, code)
+        self.start_share(side, paths, expire_secs, code, host, true)
     }
 
+    /// Asks the runtime for one link per path; `reuse` (the defaults key) lets it copy a
+    /// live link made the same way instead.
     pub(super) fn start_share(
         &mut self,
         side: Side,
         paths: Vec<VPath>,
         expire_secs: Option<u64>,
         code: CodeChoice,
+        host: Option<String>,
+        reuse: bool,
     ) -> Vec<Cmd> {
         let vfs = self.pane(side).vfs.clone();
-        let host = self.share.host_for(&vfs);
+        let codes_dropped = reuse
+            && self.share.access_code
+            && code == CodeChoice::None
+            && self.share.no_codes.contains(&vfs.label());
         let what = match paths.as_slice() {
             [one] => format!("a link to {}", display_name(one)),
             many => format!("{} links", many.len()),
@@ -268,6 +196,8 @@ impl App {
             expire_secs,
             code,
             host,
+            reuse,
+            codes_dropped,
         }))]
     }
 
@@ -277,7 +207,12 @@ impl App {
                 side,
                 results,
                 codes_dropped,
-            } => self.share_created(side, results, codes_dropped),
+                reused,
+            } => self.share_created(side, results, codes_dropped, reused),
+            ShareMsg::Hosts { label, result } => {
+                self.hosts_offered(label, result);
+                Vec::new()
+            }
             ShareMsg::Listed { req, result } => {
                 if let Some(p) = self.share.panel.as_mut() {
                     p.listed(req, result);
@@ -297,12 +232,35 @@ impl App {
         }
     }
 
+    /// Remembers the hosts a NAS offers and shows them in the open form for it.
+    fn hosts_offered(&mut self, label: String, result: Result<Vec<ShareHost>, String>) {
+        let hosts = match result {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::debug!(error = %e, "no host choices for share links");
+                return;
+            }
+        };
+        if let Some(form) = self.share.form.as_mut()
+            && let FormPurpose::Create { side, .. } = &form.purpose
+            && self.panes[side.index()].vfs.label() == label
+        {
+            form.set_hosts(&hosts, self.share.hosts.get(&label).map(String::as_str));
+        }
+        self.share.offered_hosts.insert(label, hosts);
+    }
+
     fn share_created(
         &mut self,
-        _side: Side,
+        side: Side,
         results: Vec<(VPath, Result<ShareLink, String>)>,
         codes_dropped: bool,
+        reused: Vec<String>,
     ) -> Vec<Cmd> {
+        if codes_dropped {
+            let label = self.pane(side).vfs.label();
+            self.share.no_codes.insert(label);
+        }
         let mut links = Vec::new();
         let mut no_url = Vec::new();
         let mut errors = Vec::new();
@@ -344,9 +302,21 @@ impl App {
         }
         if !links.is_empty() {
             let text = join_urls(links.iter().map(|l| l.url.as_str()));
-            let mut what = match links.as_slice() {
-                [one] => format!("Link to {}", display_name(&one.path)),
-                many => format!("{} links", many.len()),
+            let old = links.iter().filter(|l| reused.contains(&l.id)).count();
+            let (lead, mut what) = match links.as_slice() {
+                [one] if old == 1 => (
+                    Some(format!("{} is already shared", display_name(&one.path))),
+                    format!(
+                        "the existing link ({})",
+                        format_expiry_relative(one.expires, now())
+                    ),
+                ),
+                [one] => (None, format!("Link to {}", display_name(&one.path))),
+                many if old > 0 => (
+                    Some(format!("{old} of {} items are already shared", many.len())),
+                    format!("{} links ({old} existing)", many.len()),
+                ),
+                many => (None, format!("{} links", many.len())),
             };
             let codes: Vec<&str> = links
                 .iter()
@@ -362,6 +332,10 @@ impl App {
             if codes_dropped {
                 what.push_str(" (without access code: this NAS has none)");
             }
+            let what = match lead {
+                Some(lead) => CopyWhat::Existing { lead, links: what },
+                None => CopyWhat::Made(what),
+            };
             cmds.push(Cmd::Share(Box::new(ShareCmd::Copy { text, what })));
             for side in [Side::Left, Side::Right] {
                 self.pane_mut(side).selected.clear();
@@ -371,16 +345,116 @@ impl App {
         cmds
     }
 
-    fn copied(&mut self, text: String, what: String, outcome: CopyOutcome) {
+    fn copied(&mut self, text: String, what: CopyWhat, outcome: CopyOutcome) {
+        let status = what.status(&outcome);
         match &outcome {
             CopyOutcome::Unavailable { reason } => {
-                self.set_status(format!("{what}: {}", outcome.status_message()), true);
+                self.set_status(status, true);
                 self.share.revealed = Some(RevealedUrls {
                     reason: escape(reason).into_owned(),
                     lines: text.lines().map(|l| escape(l).into_owned()).collect(),
                 });
             }
-            _ => self.set_status(format!("{what} {}", outcome.status_message()), false),
+            _ => self.set_status(status, false),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(path: &str, expires: Option<i64>, code: Option<&str>) -> ShareLink {
+        ShareLink {
+            id: "id1".into(),
+            url: "http://nas:8080/share.cgi?ssid=id1".into(),
+            path: VPath::parse(path).unwrap(),
+            expires,
+            access_code: code.map(String::from),
+            downloads: None,
+        }
+    }
+
+    #[test]
+    fn only_a_live_link_made_like_the_defaults_is_reused() {
+        let p = VPath::parse("/Public/cat.jpg").unwrap();
+        let week = Some(7 * 86_400);
+        assert!(reusable(
+            &link("/Public/cat.jpg", Some(2_000), None),
+            &p,
+            week,
+            false,
+            1_000
+        ));
+        // Expired, another file, never vs an expiry, a code when none is wanted.
+        assert!(!reusable(
+            &link("/Public/cat.jpg", Some(1_000), None),
+            &p,
+            week,
+            false,
+            1_000
+        ));
+        assert!(!reusable(
+            &link("/Public/dog.jpg", Some(2_000), None),
+            &p,
+            week,
+            false,
+            1_000
+        ));
+        assert!(!reusable(
+            &link("/Public/cat.jpg", None, None),
+            &p,
+            week,
+            false,
+            1_000
+        ));
+        assert!(reusable(
+            &link("/Public/cat.jpg", None, None),
+            &p,
+            None,
+            false,
+            1_000
+        ));
+        assert!(!reusable(
+            &link("/Public/cat.jpg", Some(2_000), Some("x1")),
+            &p,
+            week,
+            false,
+            0
+        ));
+        assert!(reusable(
+            &link("/Public/cat.jpg", Some(2_000), Some("x1")),
+            &p,
+            week,
+            true,
+            0
+        ));
+        let mut no_url = link("/Public/cat.jpg", None, None);
+        no_url.url.clear();
+        assert!(!reusable(&no_url, &p, None, false, 0));
+    }
+
+    #[test]
+    fn existing_links_say_so_on_the_status_line() {
+        let w = CopyWhat::Existing {
+            lead: "cat.jpg is already shared".into(),
+            links: "the existing link (in 6 days)".into(),
+        };
+        assert_eq!(
+            w.status(&CopyOutcome::System),
+            "cat.jpg is already shared: copied the existing link (in 6 days) to the system clipboard"
+        );
+        let none = CopyOutcome::Unavailable {
+            reason: "no display".into(),
+        };
+        assert_eq!(
+            w.status(&none),
+            "cat.jpg is already shared: the existing link (in 6 days) shown; no clipboard available: no display"
+        );
+        let w = CopyWhat::Made("Link to cat.jpg".into());
+        assert_eq!(
+            w.status(&CopyOutcome::System),
+            "Link to cat.jpg copied to the system clipboard"
+        );
     }
 }

@@ -1,19 +1,16 @@
-//! The share panel (every link of one NAS: copy again, change, revoke, jump to the file),
-//! the expiry / access-code form, and the box showing URLs no clipboard took.
+//! The share panel: every link of one NAS, to copy again, change (`share_form.rs`),
+//! revoke, or jump to the shared file.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::keymap::Action;
 use crate::names::escape;
-use crate::share_format::{
-    format_expiry, format_lifetime, generate_access_code, parse_expiry, validate_access_code,
-};
-use crate::vfs::{ShareLink, ShareOptions, VPath, VfsHandle};
+use crate::share_format::format_expiry;
+use crate::vfs::{ShareLink, VfsHandle};
 
 use super::dialog::{Confirmed, Dialog};
-use super::share::{CodeChoice, ShareCmd, ShareConfirm, display_name};
+use super::share::{CopyWhat, ShareCmd, ShareConfirm, display_name};
+pub use super::share_form::ShareForm;
 use super::{App, Cmd, Side};
 
 /// The list of links of the NAS shown in one pane.
@@ -27,6 +24,8 @@ pub struct SharePanel {
     /// A listing is in flight (its request id).
     pub loading: Option<u64>,
     pub error: Option<String>,
+    /// The profile's `share_host`: listed URLs name it where the NAS picks the host.
+    host: Option<String>,
     next_req: u64,
 }
 
@@ -51,6 +50,7 @@ impl SharePanel {
         Cmd::Share(Box::new(ShareCmd::List {
             req: self.next_req,
             vfs: self.vfs.clone(),
+            host: self.host.clone(),
         }))
     }
 
@@ -75,103 +75,7 @@ impl SharePanel {
     }
 }
 
-/// What the form's answer does.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FormPurpose {
-    Create { side: Side, paths: Vec<VPath> },
-    Update { id: String },
-}
-
-/// Expiry and access code for new links or a link being changed.
-pub struct ShareForm {
-    pub purpose: FormPurpose,
-    pub title: String,
-    pub expire: Input,
-    pub code: Input,
-    /// 0: expiry field, 1: access code field.
-    pub focus: usize,
-    pub error: Option<String>,
-}
-
-// The code field holds an access code: keep it out of Debug output.
-impl std::fmt::Debug for ShareForm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShareForm")
-            .field("purpose", &self.purpose)
-            .field("expire", &self.expire.value())
-            .field("focus", &self.focus)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ShareForm {
-    pub(super) fn for_new(
-        side: Side,
-        paths: Vec<VPath>,
-        expire: &str,
-        with_code: bool,
-    ) -> ShareForm {
-        let title = match paths.as_slice() {
-            [one] => format!("Share {}", display_name(one)),
-            many => format!("Share {} items", many.len()),
-        };
-        let code = if with_code {
-            generate_access_code()
-                .map(|c| c.expose().to_owned())
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        ShareForm {
-            purpose: FormPurpose::Create { side, paths },
-            title,
-            expire: Input::new(expire.to_owned()),
-            code: Input::new(code),
-            focus: 0,
-            error: None,
-        }
-    }
-
-    fn for_link(link: &ShareLink, now: i64) -> ShareForm {
-        ShareForm {
-            purpose: FormPurpose::Update {
-                id: link.id.clone(),
-            },
-            title: format!("Change the link to {}", display_name(&link.path)),
-            expire: Input::new(remaining_lifetime(link.expires, now)),
-            code: Input::new(link.access_code.clone().unwrap_or_default()),
-            focus: 0,
-            error: None,
-        }
-    }
-
-    /// The typed values, checked.
-    fn values(&self) -> Result<(Option<u64>, Option<String>), String> {
-        let expire = parse_expiry(self.expire.value()).map_err(|e| format!("Expiry: {e}"))?;
-        let code = self.code.value().trim();
-        if code.is_empty() {
-            return Ok((expire, None));
-        }
-        validate_access_code(code).map_err(|e| format!("Access code: {e}"))?;
-        Ok((expire, Some(code.to_owned())))
-    }
-}
-
-/// A link's time left as a lifetime to prefill the form with (`6d`, `5h`, `never`).
-fn remaining_lifetime(expires: Option<i64>, now: i64) -> String {
-    let Some(at) = expires else {
-        return "never".to_owned();
-    };
-    let left = at.saturating_sub(now).max(60) as u64;
-    let rounded = [86_400u64, 3_600, 60]
-        .into_iter()
-        .find(|&unit| left >= unit)
-        .map(|unit| left.div_ceil(unit) * unit)
-        .unwrap_or(60);
-    format_lifetime(Some(rounded))
-}
-
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
@@ -196,6 +100,7 @@ impl App {
             cursor: 0,
             loading: None,
             error: None,
+            host: self.share.host_for(&pane.vfs),
             next_req: 0,
         };
         let cmd = panel.begin_list();
@@ -232,70 +137,6 @@ impl App {
         self.panel_key(key)
     }
 
-    /// `None` while the form stays open.
-    fn form_key(&mut self, form: &mut ShareForm, key: KeyEvent) -> Option<Vec<Cmd>> {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc | KeyCode::F(10) => return Some(Vec::new()),
-            KeyCode::Char('c') if ctrl => return Some(Vec::new()),
-            KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => form.focus ^= 1,
-            KeyCode::Char('g') if ctrl => match generate_access_code() {
-                Ok(c) => {
-                    form.code = Input::new(c.expose().to_owned());
-                    form.focus = 1;
-                }
-                Err(e) => form.error = Some(e.to_string()),
-            },
-            KeyCode::Enter => match form.values() {
-                Ok((expire_secs, code)) => {
-                    return Some(self.form_submitted(form, expire_secs, code));
-                }
-                Err(e) => form.error = Some(e),
-            },
-            _ => {
-                let field = if form.focus == 0 {
-                    &mut form.expire
-                } else {
-                    &mut form.code
-                };
-                field.handle_event(&Event::Key(key));
-                form.error = None;
-            }
-        }
-        None
-    }
-
-    fn form_submitted(
-        &mut self,
-        form: &ShareForm,
-        expire_secs: Option<u64>,
-        code: Option<String>,
-    ) -> Vec<Cmd> {
-        match &form.purpose {
-            FormPurpose::Create { side, paths } => {
-                let code = code.map(CodeChoice::Given).unwrap_or(CodeChoice::None);
-                self.start_share(*side, paths.clone(), expire_secs, code)
-            }
-            FormPurpose::Update { id } => {
-                let Some(panel) = self.share.panel.as_ref() else {
-                    return Vec::new();
-                };
-                let Some(link) = panel.links.iter().find(|l| &l.id == id).cloned() else {
-                    return Vec::new();
-                };
-                let vfs = panel.vfs.clone();
-                let opts = ShareOptions {
-                    expire_secs,
-                    access_code: code,
-                    host_override: self.share.host_for(&vfs),
-                };
-                let status = format!("Changing the link to {}…", display_name(&link.path));
-                self.set_status(status, false);
-                vec![Cmd::Share(Box::new(ShareCmd::Update { vfs, link, opts }))]
-            }
-        }
-    }
-
     fn panel_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         let Some(panel) = self.share.panel.as_mut() else {
             return Vec::new();
@@ -328,7 +169,7 @@ impl App {
                     );
                     return Vec::new();
                 }
-                let what = format!("Link to {}", display_name(&link.path));
+                let what = CopyWhat::Made(format!("Link to {}", display_name(&link.path)));
                 return vec![Cmd::Share(Box::new(ShareCmd::Copy {
                     text: link.url.clone(),
                     what,
@@ -457,7 +298,7 @@ impl App {
             );
             cmds.push(Cmd::Share(Box::new(ShareCmd::Copy {
                 text: link.url.clone(),
-                what: format!("Re-created link to {name} (expires {expiry})"),
+                what: CopyWhat::Made(format!("Re-created link to {name} (expires {expiry})")),
             })));
         } else {
             self.set_status(format!("Link to {name} changed: expires {expiry}"), false);
@@ -494,35 +335,5 @@ impl App {
             self.dialogs.push(Dialog::error("Revoke", errors));
         }
         self.refresh_share_panel()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn remaining_lifetime_rounds_up_to_the_largest_unit() {
-        assert_eq!(remaining_lifetime(None, 0), "never");
-        assert_eq!(remaining_lifetime(Some(7 * 86_400 - 5), 0), "7d");
-        assert_eq!(remaining_lifetime(Some(5 * 3_600 - 100), 0), "5h");
-        assert_eq!(remaining_lifetime(Some(10), 0), "1m");
-    }
-
-    #[test]
-    fn form_checks_what_was_typed() {
-        let paths = vec![VPath::parse("/Public/a.txt").unwrap()];
-        let mut form = ShareForm::for_new(Side::Right, paths, "7d", true);
-        assert_eq!(form.title, "Share a.txt");
-        let (expire, code) = form.values().unwrap();
-        assert_eq!(expire, Some(7 * 86_400));
-        assert_eq!(code.map(|c| c.len()), Some(8), "a generated code");
-        form.code = Input::new("no spaces".into());
-        assert!(form.values().unwrap_err().starts_with("Access code:"));
-        form.code = Input::new(String::new());
-        form.expire = Input::new("soon".into());
-        assert!(form.values().unwrap_err().starts_with("Expiry:"));
-        form.expire = Input::new("never".into());
-        assert_eq!(form.values().unwrap(), (None, None));
     }
 }

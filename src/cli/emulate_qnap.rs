@@ -43,6 +43,12 @@ pub struct QnapEmulateArgs {
     /// Answer like older firmware (createdir duplicate → 2, empty body on missing params).
     #[arg(long)]
     pub legacy_firmware: bool,
+    /// DDNS host name the box reports (`get_domain_ip_list`), offered for share links.
+    #[arg(long, value_name = "HOST")]
+    pub ddns_name: Option<String>,
+    /// myQNAPcloud host name the box reports, offered for share links.
+    #[arg(long, value_name = "HOST")]
+    pub mycloud_name: Option<String>,
     #[command(flatten)]
     pub faults: Box<FaultArgs>,
 }
@@ -57,6 +63,8 @@ impl std::fmt::Debug for QnapEmulateArgs {
             .field("readonly_users", &self.readonly_users.len())
             .field("totp_users", &self.totp_users.len())
             .field("volume", &self.volume)
+            .field("ddns_name", &self.ddns_name)
+            .field("mycloud_name", &self.mycloud_name)
             .field("faults", &self.faults)
             .finish_non_exhaustive()
     }
@@ -93,8 +101,25 @@ fn build_config(a: QnapEmulateArgs) -> anyhow::Result<QnapEmulatorConfig> {
     }
     cfg.volume = a.volume;
     cfg.legacy_profile = a.legacy_firmware;
+    cfg.ddns_name = host_flag("--ddns-name", a.ddns_name)?;
+    cfg.mycloud_name = host_flag("--mycloud-name", a.mycloud_name)?;
     cfg.faults = (*a.faults).into();
     Ok(cfg)
+}
+
+/// A host name for the `get_domain_ip_list` reply: letters, digits, `.`, `-` only (it
+/// ends up in share URLs).
+fn host_flag(flag: &str, value: Option<String>) -> anyhow::Result<Option<String>> {
+    let Some(v) = value.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = v.len() <= 253
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    if !ok {
+        bail!("{flag} {v:?}: not a host name (letters, digits, dots and dashes)");
+    }
+    Ok(Some(v))
 }
 
 fn generate_secret() -> String {
@@ -127,4 +152,21 @@ pub fn run(args: QnapEmulateArgs) -> anyhow::Result<u8> {
         .context("QNAP emulator stopped")?;
         Ok(crate::cli::exit::OK)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reported_host_names_are_checked() {
+        assert_eq!(
+            host_flag("--ddns-name", Some("nas.ddns.example".into())).unwrap(),
+            Some("nas.ddns.example".to_owned())
+        );
+        assert_eq!(host_flag("--ddns-name", Some(String::new())).unwrap(), None);
+        for bad in ["a/b", "x y", "evil\u{1b}[2J", "h:80"] {
+            assert!(host_flag("--ddns-name", Some(bad.into())).is_err(), "{bad}");
+        }
+    }
 }

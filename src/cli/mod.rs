@@ -84,7 +84,9 @@ fn exit_code_for(e: &anyhow::Error) -> u8 {
         if let Some(v) = cause.downcast_ref::<VfsError>() {
             return match v {
                 VfsError::NotFound(_) => exit::NOT_FOUND,
-                VfsError::AuthFailed(_) | VfsError::SecondFactorRequired => exit::AUTH,
+                VfsError::AuthFailed(_)
+                | VfsError::SecondFactorRequired
+                | VfsError::UntrustedCertificate(_) => exit::AUTH,
                 _ => exit::FAILURE,
             };
         }

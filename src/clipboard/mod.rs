@@ -15,6 +15,7 @@ mod env;
 mod memory;
 mod osc52;
 mod system;
+mod tmux;
 
 pub use env::{ClipboardEnv, Multiplexer, Platform};
 pub use memory::MemoryClipboard;
@@ -22,6 +23,7 @@ pub use osc52::{
     MAX_SEQUENCE_LEN, SCREEN_CHUNK_LEN, osc52_bytes, plain_sequence, wrap_screen, wrap_tmux,
 };
 pub use system::{DEFAULT_TIMEOUT, SystemClipboard};
+pub use tmux::{TMUX_DROPS_HINT, drops_osc52 as tmux_drops_osc52};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,6 +69,17 @@ impl CopyOutcome {
             CopyOutcome::System => "copied to the system clipboard".to_owned(),
             CopyOutcome::Osc52 { .. } => "sent to your terminal's clipboard (OSC 52)".to_owned(),
             CopyOutcome::Unavailable { reason } => format!("no clipboard available: {reason}"),
+        }
+    }
+
+    /// Where the text went, to end a sentence ("… to the system clipboard").
+    pub fn destination(&self) -> String {
+        match self {
+            CopyOutcome::System => "to the system clipboard".to_owned(),
+            CopyOutcome::Osc52 { .. } => "to your terminal's clipboard (OSC 52)".to_owned(),
+            CopyOutcome::Unavailable { reason } => {
+                format!("nowhere (no clipboard available: {reason})")
+            }
         }
     }
 }
@@ -145,6 +158,9 @@ pub struct Clipboard {
     mode: ClipboardMode,
     env: ClipboardEnv,
     system: Arc<dyn ClipboardSink>,
+    /// Inside a tmux of this machine (`TMUX` set): ask it before each OSC 52 copy
+    /// whether it would drop the sequence (`tmux.rs`).
+    ask_tmux: bool,
 }
 
 impl std::fmt::Debug for Clipboard {
@@ -160,11 +176,13 @@ impl Clipboard {
     /// The real thing: the process environment and the `arboard` system clipboard (which
     /// is only touched on the first copy that needs it).
     pub fn from_process(mode: ClipboardMode) -> Self {
-        Self::with_parts(
+        let mut clipboard = Self::with_parts(
             mode,
             ClipboardEnv::from_process(),
             Arc::new(SystemClipboard::new()),
-        )
+        );
+        clipboard.ask_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+        clipboard
     }
 
     /// Anything injected: tests pass a fake environment and a [`MemoryClipboard`].
@@ -173,7 +191,12 @@ impl Clipboard {
         env: ClipboardEnv,
         system: Arc<dyn ClipboardSink>,
     ) -> Self {
-        Clipboard { mode, env, system }
+        Clipboard {
+            mode,
+            env,
+            system,
+            ask_tmux: false,
+        }
     }
 
     pub fn mode(&self) -> ClipboardMode {
@@ -184,8 +207,20 @@ impl Clipboard {
         &self.env
     }
 
-    /// See [`copy`]. May block up to the system sink's timeout.
+    /// See [`copy`]. May block up to the system sink's timeout. Inside a local tmux that
+    /// would drop OSC 52 the answer is `Unavailable`, saying which setting fixes it (the
+    /// settings are read again at each copy, so fixing them works without a restart).
     pub fn copy(&self, text: &str) -> CopyOutcome {
-        copy(text, self.mode, &self.env, self.system.as_ref())
+        let outcome = copy(text, self.mode, &self.env, self.system.as_ref());
+        if matches!(outcome, CopyOutcome::Osc52 { .. })
+            && self.ask_tmux
+            && self.env.multiplexer == Multiplexer::Tmux
+            && tmux::probe()
+        {
+            return CopyOutcome::Unavailable {
+                reason: TMUX_DROPS_HINT.to_owned(),
+            };
+        }
+        outcome
     }
 }

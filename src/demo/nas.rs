@@ -19,6 +19,8 @@ use crate::secret::Secret;
 pub const DEMO_USER: &str = "demo";
 /// Size of the big sparse file on the demo share (never written, only `set_len`).
 pub const BIG_FILE_SIZE: u64 = 300 * 1024 * 1024;
+/// The DDNS name the demo QNAP reports (`get_domain_ip_list`).
+pub const DEMO_DDNS_NAME: &str = "localhost";
 /// How long the demo Freebox "waits for the button press".
 pub const FREEBOX_GRANT_AFTER: Duration = Duration::from_secs(3);
 
@@ -45,12 +47,11 @@ impl DemoNas {
         build_qnap_root(qnap_root)?;
         build_freebox_root(freebox_root)?;
         let password = random_password()?;
-        let qnap = qnap::spawn(QnapEmulatorConfig::new(
-            qnap_root,
-            DEMO_USER,
-            password.expose(),
-        ))
-        .await?;
+        let mut qcfg = QnapEmulatorConfig::new(qnap_root, DEMO_USER, password.expose());
+        // The box reports a DDNS name, so Alt-L offers a choice of hosts; `localhost`
+        // resolves on this machine, so a link made with it opens too.
+        qcfg.ddns_name = Some(DEMO_DDNS_NAME.to_owned());
+        let qnap = qnap::spawn(qcfg).await?;
         let mut fcfg = FreeboxEmulatorConfig::new(freebox_root);
         fcfg.grant = GrantMode::After(FREEBOX_GRANT_AFTER);
         let freebox = freebox::spawn(fcfg).await?;

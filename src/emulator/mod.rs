@@ -2,6 +2,7 @@
 //! benchmarks, `nascmd emulate …` and `nascmd --demo`. Each takes a listener bound by the
 //! caller (tests bind port 0) and a shutdown future, like mini-redis.
 
+pub mod clock;
 pub mod faults;
 pub mod freebox;
 pub mod fsroot;

@@ -5,3 +5,50 @@
 pub mod freebox;
 pub mod qnap;
 pub mod tls;
+
+use crate::vfs::{SpaceInfo, VfsError, VfsResult};
+
+/// Free space is a nicety of the status line: a NAS that refuses or lacks the call
+/// leaves it out instead of failing anything. Only an expired session goes up, so the
+/// caller's renewal can run.
+pub(crate) fn space_or_unknown(
+    answer: VfsResult<Option<SpaceInfo>>,
+) -> VfsResult<Option<SpaceInfo>> {
+    match answer {
+        Err(VfsError::SessionExpired) => Err(VfsError::SessionExpired),
+        Err(e) => {
+            tracing::debug!(error = %e, "free space not available");
+            Ok(None)
+        }
+        ok => ok,
+    }
+}
+
+/// How a failed HTTP request reads to the user, as a [`VfsError`].
+impl From<reqwest::Error> for VfsError {
+    fn from(e: reqwest::Error) -> Self {
+        if let Some(problem) = tls::certificate_rejection(&e) {
+            return VfsError::UntrustedCertificate(tls::describe_rejection(problem));
+        }
+        // reqwest's Display can include the full URL, and URLs may carry a sid; keep only
+        // the kind of failure.
+        let kind = if e.is_timeout() {
+            "timed out"
+        } else if e.is_connect() {
+            "could not connect"
+        } else if e.is_body() || e.is_decode() {
+            "connection dropped while reading the reply"
+        } else if e.is_request() {
+            "request failed"
+        } else {
+            "HTTP error"
+        };
+        match e.status() {
+            Some(s) => VfsError::Server {
+                code: format!("http {}", s.as_u16()),
+                message: kind.to_owned(),
+            },
+            None => VfsError::Network(kind.to_owned()),
+        }
+    }
+}

@@ -24,6 +24,7 @@
 //! network error (an unknown issuer on a fresh NAS means: probe, ask, pin), and
 //! [`find_pin_mismatch`] tells that a pinned certificate changed.
 
+mod leaf;
 mod pinned;
 mod probe;
 
@@ -120,7 +121,7 @@ pub fn client_config(trust: &Trust) -> Result<ClientConfig, TlsError> {
         }
         Trust::Pinned(fingerprint) => {
             let pin = parse_fingerprint(fingerprint)?;
-            let verifier = pinned::PinnedCertVerifier::new(pin, &provider);
+            let verifier = pinned::pinned_verifier(pin, &provider);
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(verifier))
@@ -153,6 +154,27 @@ pub fn certificate_rejection<'a>(
     match find_in_chain::<rustls::Error>(err)? {
         rustls::Error::InvalidCertificate(problem) => Some(problem),
         _ => None,
+    }
+}
+
+/// A refused certificate in plain words (a changed pin names the presented fingerprint).
+pub fn describe_rejection(problem: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as C;
+    match problem {
+        C::UnknownIssuer | C::BadSignature => {
+            "it is self-signed or from an unknown authority".to_owned()
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "it was issued for another host name".to_owned()
+        }
+        C::Expired | C::ExpiredContext { .. } => "it has expired".to_owned(),
+        C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet".to_owned(),
+        C::Revoked => "it was revoked".to_owned(),
+        C::Other(other) => match other.0.downcast_ref::<PinMismatch>() {
+            Some(mismatch) => mismatch.to_string(),
+            None => other.to_string(),
+        },
+        other => format!("{other:?}"),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::vfs::{VfsError, VfsHandle};
 
 use super::RemoteError;
 use super::credentials::{self, Prompter};
+use super::known_certs::KnownCerts;
 use super::secrets::SecretsStore;
 use super::target::RemoteSpec;
 
@@ -63,8 +64,81 @@ async fn connect_qnap_asking(
     .await
 }
 
-/// QNAP with a known password (also used by `remote add` to verify it).
+/// QNAP with a known password (also used by `remote add` to verify it). The certificate
+/// pin is the profile's, else one trusted earlier (`known_certs.toml`); a self-signed
+/// certificate never seen before is shown and, if the user says yes, trusted from now on.
 pub async fn connect_qnap_with(
+    base_url: &str,
+    user: &str,
+    password: Secret,
+    cert_sha256: Option<String>,
+    prompter: &dyn Prompter,
+) -> Result<VfsHandle, RemoteError> {
+    let mut known = KnownCerts::load_default()
+        .map_err(|e| tracing::warn!("{e}"))
+        .ok();
+    let pin = cert_sha256.or_else(|| known.as_ref()?.get(base_url).map(str::to_owned));
+    let first = connect_qnap_2fa(base_url, user, password.clone(), pin.clone(), prompter).await;
+    let why = match first {
+        Err(RemoteError::Vfs(VfsError::UntrustedCertificate(why))) if pin.is_none() => why,
+        other => return other,
+    };
+    let fingerprint = trust_on_first_use(base_url, &why, prompter).await?;
+    let vfs = connect_qnap_2fa(
+        base_url,
+        user,
+        password,
+        Some(fingerprint.clone()),
+        prompter,
+    )
+    .await?;
+    if let Some(known) = known.as_mut()
+        && let Err(e) = known.remember(base_url, &fingerprint)
+    {
+        tracing::warn!("cannot keep the trusted certificate: {e}");
+    }
+    Ok(vfs)
+}
+
+/// Shows the certificate `base_url` presents and asks whether to trust it. Returns its
+/// fingerprint on yes; without a terminal, an error that says how to pin it by hand.
+async fn trust_on_first_use(
+    base_url: &str,
+    why: &str,
+    prompter: &dyn Prompter,
+) -> Result<String, RemoteError> {
+    let untrusted = |detail: String| RemoteError::Vfs(VfsError::UntrustedCertificate(detail));
+    let info = crate::nas::tls::probe_certificate(base_url)
+        .await
+        .map_err(|e| untrusted(format!("{why}, and it could not be read: {e}")))?;
+    let self_signed = if info.self_signed {
+        " (self-signed)"
+    } else {
+        ""
+    };
+    let question = format!(
+        "{base_url} presented a certificate that is not trusted yet ({why}):\n\
+         \x20 subject  {}\n\
+         \x20 issuer   {}{self_signed}\n\
+         \x20 valid    {} to {}\n\
+         \x20 SHA-256  {}\n\
+         Compare the fingerprint with the one the NAS shows. Trust it from now on? [y/N] ",
+        info.subject, info.issuer, info.not_before, info.not_after, info.sha256
+    );
+    match prompter.confirm(&question) {
+        Ok(true) => Ok(info.sha256),
+        Ok(false) => Err(untrusted(format!("{why}; not trusted"))),
+        Err(_) => Err(untrusted(format!(
+            "{why}; its SHA-256 fingerprint is {fp}. If that is the NAS's certificate, \
+             trust it with `nascmd remote add NAME --qnap {base_url} --user USER \
+             --cert-sha256 {fp}`",
+            fp = info.sha256
+        ))),
+    }
+}
+
+/// Logs in, asking for a 2-step verification code when the account needs one.
+async fn connect_qnap_2fa(
     base_url: &str,
     user: &str,
     password: Secret,
@@ -87,15 +161,13 @@ pub async fn connect_qnap_with(
 
 /// The stored app token of a Freebox remote.
 fn freebox_token(remote: &RemoteSpec, secrets: &SecretsStore) -> Result<Secret, RemoteError> {
-    remote
-        .profile
-        .as_deref()
-        .and_then(|n| secrets.app_token(n))
+    secrets
+        .app_token(&remote.secrets_name())
         .cloned()
         .ok_or_else(|| {
             RemoteError::Vfs(VfsError::AuthFailed(format!(
-                "no app token for {}: register nascmd on the box with \
-                 `nascmd remote add NAME --freebox {}`",
+                "no app token for {}: register nascmd on the box once with \
+                 `nascmd remote add NAME --freebox {}` (or open it once in the commander)",
                 remote.describe(),
                 remote.base_url
             )))

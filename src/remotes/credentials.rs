@@ -21,6 +21,10 @@ pub trait Prompter: Send + Sync {
     fn secret(&self, prompt: &str) -> std::io::Result<Secret>;
     /// Reads a short answer (a 6-digit code).
     fn line(&self, prompt: &str) -> std::io::Result<String>;
+    /// Asks a yes/no question; only an explicit yes is `true`.
+    fn confirm(&self, _question: &str) -> std::io::Result<bool> {
+        Err(std::io::Error::other("no terminal to ask on"))
+    }
 }
 
 /// Prompts on the controlling terminal (`/dev/tty`), so stdout stays free for results.
@@ -51,6 +55,20 @@ impl Prompter for TtyPrompter {
         // The code is short-lived, but not echoing it costs nothing and keeps it off
         // screen recordings.
         rpassword::prompt_password(prompt).map(|s| s.trim().to_owned())
+    }
+
+    fn confirm(&self, question: &str) -> std::io::Result<bool> {
+        use std::io::{BufRead, Write};
+        Self::interactive()?;
+        let mut tty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")?;
+        tty.write_all(question.as_bytes())?;
+        tty.flush()?;
+        let mut answer = String::new();
+        std::io::BufReader::new(tty).read_line(&mut answer)?;
+        Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
     }
 }
 

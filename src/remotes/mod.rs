@@ -3,6 +3,7 @@
 //!
 //! - [`target`]: parsing, with the rule for paths that contain `:`.
 //! - [`secrets`]: the 0600 secrets store (passwords, Freebox app tokens).
+//! - [`known_certs`]: self-signed certificates trusted on first use (`known_hosts`-like).
 //! - [`credentials`]: where a password comes from (env, store, prompt) and prompts.
 //! - [`backends`]: building the QNAP / Freebox / local backend.
 //!
@@ -11,6 +12,7 @@
 
 pub mod backends;
 pub mod credentials;
+pub mod known_certs;
 pub mod secrets;
 pub mod target;
 
@@ -21,6 +23,7 @@ use crate::config::{Config, ConfigError};
 use crate::vfs::{VPath, VfsError, VfsHandle};
 
 pub use credentials::{NoPrompter, Prompter, TtyPrompter};
+pub use known_certs::{KnownCerts, KnownCertsError};
 pub use secrets::{SecretsError, SecretsStore};
 pub use target::{RemoteSpec, Target};
 

@@ -55,6 +55,17 @@ impl RemoteSpec {
         )
     }
 
+    /// The name this remote's secrets are kept under in the secrets store: the profile
+    /// name, or for a URL typed without a profile the URL itself (profile names cannot
+    /// contain `:` or `/`, so the two never collide). This is what lets a Freebox opened
+    /// as `freebox://host` be registered once, not on every start.
+    pub fn secrets_name(&self) -> String {
+        match &self.profile {
+            Some(p) => p.clone(),
+            None => self.base_url.clone(),
+        }
+    }
+
     /// What to show the user: `admin@http://nas:8080` or the profile name.
     pub fn describe(&self) -> String {
         match (&self.profile, &self.user) {

@@ -18,7 +18,7 @@ use crate::app::{Msg, RequestId};
 use crate::config::{Config, RemoteKind};
 use crate::nas::freebox::{AuthStatus, FreeboxConfig, FreeboxVfs};
 use crate::nas::qnap::{QnapConfig, QnapVfs};
-use crate::remotes::{RemoteSpec, SecretsStore, Target};
+use crate::remotes::{KnownCerts, RemoteSpec, SecretsStore, Target};
 use crate::remotes::{backends, credentials};
 use crate::secret::Secret;
 use crate::vfs::{VPath, VfsError, VfsHandle};
@@ -33,7 +33,8 @@ pub struct ConnectContext {
     pub config: Config,
     /// Read `NASCMD_PASSWORD` (off in tests, which type the password).
     pub use_env: bool,
-    /// Read (and, after a Freebox registration of a profile, write) the secrets store.
+    /// Read (and, after a Freebox registration, write) the secrets store; read and
+    /// write the certificates trusted on first use (`known_certs.toml`).
     pub use_secrets_store: bool,
     /// Passwords handed over in-process, by `base_url|user` (the `--demo` NAS).
     pub passwords: HashMap<String, Secret>,
@@ -110,6 +111,7 @@ impl<B: Backend> Runtime<B> {
             target,
             password,
             code,
+            cert_sha256,
             ..
         } = cmd
         {
@@ -121,6 +123,7 @@ impl<B: Backend> Runtime<B> {
                 ctx,
                 password,
                 code,
+                cert_sha256,
             };
             self.nas.connect = Some(self.spawn(job.run(target)));
         }
@@ -193,6 +196,8 @@ struct Connect {
     ctx: Arc<ConnectContext>,
     password: Option<Secret>,
     code: Option<String>,
+    /// A fingerprint the user has just accepted in the trust dialog.
+    cert_sha256: Option<String>,
 }
 
 impl Connect {
@@ -242,6 +247,16 @@ impl Connect {
         Ok(Some((vfs, path, remote.share_host.clone())))
     }
 
+    /// The certificates trusted on first use, when the user's files may be used.
+    fn known_certs(&self) -> Option<KnownCerts> {
+        if !self.ctx.use_secrets_store {
+            return None;
+        }
+        KnownCerts::load_default()
+            .map_err(|e| tracing::warn!("known certificates: {e}"))
+            .ok()
+    }
+
     fn stored(&self) -> Option<SecretsStore> {
         if !self.ctx.use_secrets_store {
             return None;
@@ -282,16 +297,45 @@ impl Connect {
             self.send(ConnectMsg::NeedPassword { req: self.req, who });
             return Ok(None);
         };
+        let mut known = self.known_certs();
+        let pin = self
+            .cert_sha256
+            .clone()
+            .or_else(|| remote.cert_sha256.clone())
+            .or_else(|| known.as_ref()?.get(&remote.base_url).map(str::to_owned));
         let cfg = QnapConfig {
             base_url: remote.base_url.clone(),
             user,
             password,
             second_factor: self.code.clone(),
-            cert_sha256: remote.cert_sha256.clone(),
+            cert_sha256: pin.clone(),
             ..QnapConfig::default()
         };
         match QnapVfs::connect(cfg).await {
-            Ok(v) => Ok(Some(Arc::new(v))),
+            Ok(v) => {
+                if let (Some(fp), Some(known)) = (&self.cert_sha256, known.as_mut())
+                    && let Err(e) = known.remember(&remote.base_url, fp)
+                {
+                    tracing::warn!("cannot keep the trusted certificate: {e}");
+                }
+                Ok(Some(Arc::new(v)))
+            }
+            // Never pinned: show what the NAS presents and let the user decide. A pin
+            // that no longer matches is an error below (the certificate changed).
+            Err(VfsError::UntrustedCertificate(why)) if pin.is_none() => {
+                match crate::nas::tls::probe_certificate(&remote.base_url).await {
+                    Ok(info) => {
+                        self.send(ConnectMsg::UntrustedCertificate {
+                            req: self.req,
+                            info,
+                        });
+                        Ok(None)
+                    }
+                    Err(e) => Err(format!(
+                        "the server's certificate is not trusted ({why}) and could not be read: {e}"
+                    )),
+                }
+            }
             Err(VfsError::SecondFactorRequired) if self.code.is_none() => {
                 self.send(ConnectMsg::NeedCode { req: self.req });
                 Ok(None)
@@ -301,10 +345,9 @@ impl Connect {
     }
 
     async fn freebox(&self, remote: &RemoteSpec) -> Result<VfsHandle, String> {
-        let stored = remote
-            .profile
-            .as_deref()
-            .and_then(|name| self.stored()?.app_token(name).cloned());
+        let stored = self
+            .stored()
+            .and_then(|store| store.app_token(&remote.secrets_name()).cloned());
         let token = match stored {
             Some(t) => t,
             None => self.register_freebox(remote).await?,
@@ -321,7 +364,8 @@ impl Connect {
     }
 
     /// Registers nascmd on the box (`remotes::backends::register_freebox`), reporting
-    /// every poll so the dialog shows a live status, and keeps the token for a profile.
+    /// every poll so the dialog shows a live status, and keeps the token (under the
+    /// profile, or under the URL when there is none) so the next start reuses it.
     async fn register_freebox(&self, remote: &RemoteSpec) -> Result<Secret, String> {
         let (tx, req) = (self.tx.clone(), self.req);
         let mut on_status = move |status: AuthStatus| {
@@ -333,10 +377,8 @@ impl Connect {
                 Some(v) => login_error(v),
                 None => e.to_string(),
             })?;
-        if let Some(name) = remote.profile.as_deref()
-            && let Some(mut store) = self.stored()
-        {
-            store.set_app_token(name, token.clone());
+        if let Some(mut store) = self.stored() {
+            store.set_app_token(&remote.secrets_name(), token.clone());
             if let Err(e) = store.save() {
                 tracing::warn!("cannot keep the Freebox app token: {e}");
             }

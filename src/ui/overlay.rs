@@ -13,6 +13,7 @@ use crate::app::search::{SearchState, SearchStep};
 use crate::app::{App, layout};
 use crate::names::escape;
 use crate::nas::freebox::AuthStatus;
+use crate::nas::tls::CertInfo;
 
 use super::fit;
 
@@ -135,6 +136,7 @@ fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
                 false,
             )
         }
+        ConnectStep::Trust(info) => (trust_lines(&target, info), None, false),
     };
     let h = lines.len() as u16 + 2;
     let inner = frame(f, screen, app, c.title(), 64, h);
@@ -146,6 +148,45 @@ fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
     if let Some(input) = input {
         field(f, app, inner, field_row, input, mask);
     }
+}
+
+/// What the NAS presented, to compare with what the NAS itself shows before trusting
+/// it. Subject and issuer come escaped from the probe.
+fn trust_lines(target: &str, info: &CertInfo) -> Vec<Line<'static>> {
+    let issuer = if info.self_signed {
+        format!("{} (self-signed)", info.issuer)
+    } else {
+        info.issuer.clone()
+    };
+    // 32 bytes as `AB:` is 95 columns: two rows of 16 bytes.
+    let (first, second) = info.sha256.split_at(info.sha256.len().min(48));
+    vec![
+        Line::from(format!("{target} presented a certificate not trusted yet:")),
+        Line::default(),
+        Line::from(format!("Subject:  {}", info.subject)),
+        Line::from(format!("Issuer:   {issuer}")),
+        Line::from(format!("Valid:    {}", info.not_before)),
+        Line::from(format!("   until  {}", info.not_after)),
+        Line::from(vec![
+            Span::raw("SHA-256:  "),
+            Span::styled(
+                first.trim_end_matches(':').to_owned(),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+        ]),
+        Line::from(vec![
+            Span::raw("          "),
+            Span::styled(
+                second.to_owned(),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+        ]),
+        Line::default(),
+        Line::from("Compare the fingerprint with the one the NAS shows; if they"),
+        Line::from("match, nascmd pins it and trusts only this certificate."),
+        Line::default(),
+        hint("y: trust it and connect   Esc: cancel"),
+    ]
 }
 
 fn search(f: &mut Frame, screen: Rect, app: &App, s: &SearchState) {

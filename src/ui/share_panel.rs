@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use tui_input::Input;
 
+use crate::app::share_form::FormField;
 use crate::app::share_panel::{ShareForm, SharePanel};
 use crate::app::{App, layout};
 use crate::names::escape;
@@ -150,8 +151,9 @@ fn panel(f: &mut Frame, area: Rect, app: &App, p: &SharePanel, now: i64) {
 }
 
 fn form(f: &mut Frame, screen: Rect, app: &App, v: &ShareForm) {
+    let with_host = v.fields().contains(&FormField::Host);
     let width = screen.width.saturating_sub(4).min(64);
-    let area = layout::centered(screen, width, 10);
+    let area = layout::centered(screen, width, if with_host { 11 } else { 10 });
     f.render_widget(Clear, area);
     let b = block(app, format!(" {} ", v.title));
     let inner = b.inner(area);
@@ -161,8 +163,14 @@ fn form(f: &mut Frame, screen: Rect, app: &App, v: &ShareForm) {
         Line::default(),
         Line::from("Access code (empty: none; Ctrl-G: a new random one):"),
         Line::default(),
-        Line::default(),
     ];
+    if with_host {
+        lines.push(Line::from(
+            "Host in the URL (Left/Right: names the NAS reports):",
+        ));
+        lines.push(Line::default());
+    }
+    lines.push(Line::default());
     if let Some(e) = &v.error {
         lines.push(Line::from(Span::styled(
             e.clone(),
@@ -173,17 +181,32 @@ fn form(f: &mut Frame, screen: Rect, app: &App, v: &ShareForm) {
     }
     lines.push(Line::from(dim("Tab: next field   Enter: OK   Esc: cancel")));
     f.render_widget(Paragraph::new(lines), inner);
-    for (i, input) in [&v.expire, &v.code].into_iter().enumerate() {
-        let y = inner.y + 1 + 2 * i as u16;
-        if y >= inner.y + inner.height {
-            break;
+    let row = |i: u16| Rect::new(inner.x, inner.y + 1 + 2 * i, inner.width, 1);
+    for (i, (input, which)) in [(&v.expire, FormField::Expire), (&v.code, FormField::Code)]
+        .into_iter()
+        .enumerate()
+    {
+        let r = row(i as u16);
+        if r.y >= inner.y + inner.height {
+            return;
         }
-        field(
-            f,
-            app,
-            Rect::new(inner.x, y, inner.width, 1),
-            input,
-            v.focus == i,
+        field(f, app, r, input, v.focus == which);
+    }
+    let r = row(2);
+    if let (true, Some(h)) = (with_host, v.chosen_host())
+        && r.y < inner.y + inner.height
+    {
+        let shown = format!(
+            "\u{2039} {} ({}) \u{203a}  {}/{}",
+            escape(&h.host),
+            escape(&h.source),
+            v.host + 1,
+            v.hosts.len()
+        );
+        f.render_widget(
+            Paragraph::new(fit(&shown, r.width as usize))
+                .style(app.theme.button(v.focus == FormField::Host)),
+            r,
         );
     }
 }

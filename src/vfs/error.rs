@@ -37,6 +37,11 @@ pub enum VfsError {
     /// Connection refused, reset, dropped mid-body, TLS failure, timeout.
     #[error("network error: {0}")]
     Network(String),
+    /// The server's TLS certificate was refused: self-signed and not pinned yet, issued
+    /// for another name, expired, or not the pinned one any more. Retrying cannot help;
+    /// the user has to decide whether to trust it.
+    #[error("the server's certificate is not trusted: {0}")]
+    UntrustedCertificate(String),
     #[error("{0} is not supported by this backend")]
     Unsupported(&'static str),
     #[error("size mismatch after transfer of {path}: expected {expected} bytes, found {found}")]
@@ -72,31 +77,6 @@ impl VfsError {
             std::io::ErrorKind::StorageFull => VfsError::NoSpace,
             std::io::ErrorKind::DirectoryNotEmpty => VfsError::NotEmpty(context),
             _ => VfsError::Io { context, source },
-        }
-    }
-}
-
-impl From<reqwest::Error> for VfsError {
-    fn from(e: reqwest::Error) -> Self {
-        // reqwest's Display can include the full URL, and URLs may carry a sid; keep only
-        // the kind of failure.
-        let kind = if e.is_timeout() {
-            "timed out"
-        } else if e.is_connect() {
-            "could not connect"
-        } else if e.is_body() || e.is_decode() {
-            "connection dropped while reading the reply"
-        } else if e.is_request() {
-            "request failed"
-        } else {
-            "HTTP error"
-        };
-        match e.status() {
-            Some(s) => VfsError::Server {
-                code: format!("http {}", s.as_u16()),
-                message: kind.to_owned(),
-            },
-            None => VfsError::Network(kind.to_owned()),
         }
     }
 }

@@ -172,6 +172,15 @@ pub struct ShareOptions {
     pub host_override: Option<String>,
 }
 
+/// A host name share-link URLs can use, and where it comes from (for a choice list).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareHost {
+    /// `host[:port]`, as it goes into the URL.
+    pub host: String,
+    /// Where the name comes from: "the address nascmd uses", "DDNS", "myQNAPcloud"…
+    pub source: String,
+}
+
 /// The contract every backend implements. Paths are absolute within the backend.
 ///
 /// Writing a file is deliberately *not* atomic here: the job engine writes to a
@@ -351,6 +360,12 @@ pub trait Vfs: Send + Sync {
 
     async fn share_revoke(&self, _link: &ShareLink) -> VfsResult<()> {
         Err(VfsError::Unsupported("share links"))
+    }
+
+    /// Hosts new share links may name (`ShareOptions::host_override`), the address the
+    /// backend is reached by first. Empty where the NAS decides the URL itself.
+    async fn share_hosts(&self) -> VfsResult<Vec<ShareHost>> {
+        Ok(Vec::new())
     }
 }
 

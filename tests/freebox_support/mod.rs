@@ -6,7 +6,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use futures_util::{SinkExt, StreamExt};
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 use nascmd::emulator::RunningEmulator;
 use nascmd::emulator::freebox::{FreeboxControl, FreeboxEmulatorConfig, spawn_with_control};
 use reqwest::StatusCode;

@@ -13,6 +13,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use nascmd::app::{App, Pane, Side};
 use nascmd::clipboard::{Clipboard, ClipboardEnv, ClipboardMode, MemoryClipboard};
 use nascmd::emulator::RunningEmulator;
+use nascmd::emulator::clock::EmulatorClock;
 use nascmd::emulator::freebox::{self, FreeboxEmulatorConfig};
 use nascmd::emulator::qnap::{self, QnapEmulatorConfig};
 use nascmd::keymap::Keymap;
@@ -35,18 +36,26 @@ pub type Rt = Runtime<TestBackend>;
 pub struct Nas {
     pub _tmp: tempfile::TempDir,
     pub _emu: RunningEmulator,
+    /// The QNAP emulator's clock (share-link expiry); unused on the Freebox.
+    pub clock: EmulatorClock,
     pub disk: PathBuf,
     pub vfs: VfsHandle,
     pub dir: VPath,
 }
 
 pub async fn qnap_nas() -> Nas {
+    qnap_nas_with(|_| {}).await
+}
+
+/// A QNAP emulator configured by `tune` (names it reports, …).
+pub async fn qnap_nas_with(tune: impl FnOnce(&mut QnapEmulatorConfig)) -> Nas {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("nas");
     std::fs::create_dir_all(root.join("Public")).unwrap();
-    let emu = qnap::spawn(QnapEmulatorConfig::new(&root, "alice", "pw"))
-        .await
-        .unwrap();
+    let mut cfg = QnapEmulatorConfig::new(&root, "alice", "pw");
+    tune(&mut cfg);
+    let clock = cfg.clock.clone();
+    let emu = qnap::spawn(cfg).await.unwrap();
     let vfs = QnapVfs::connect(QnapConfig {
         base_url: emu.base_url.clone(),
         user: "alice".into(),
@@ -58,6 +67,7 @@ pub async fn qnap_nas() -> Nas {
     Nas {
         _tmp: tmp,
         _emu: emu,
+        clock,
         disk: root.join("Public"),
         vfs: Arc::new(vfs),
         dir: VPath::parse("/Public").unwrap(),
@@ -100,6 +110,7 @@ pub async fn freebox_nas(remote_access: bool) -> Nas {
         disk: tmp.path().to_path_buf(),
         _tmp: tmp,
         _emu: emu,
+        clock: EmulatorClock::default(),
         vfs: Arc::new(vfs),
         dir: VPath::parse("/Disque dur").unwrap(),
     }
@@ -212,6 +223,16 @@ impl Screen {
         );
     }
 
+    /// In the share panel: `e` on the link under the cursor, the expiry field retyped as
+    /// `expiry`, Enter.
+    pub async fn change_expiry(&mut self, expiry: &str) {
+        let mut keys = vec![k(KeyCode::Char('e')), k(KeyCode::End)];
+        keys.extend(vec![k(KeyCode::Backspace); 6]);
+        keys.extend(text(expiry));
+        keys.push(k(KeyCode::Enter));
+        self.keys(keys).await;
+    }
+
     pub fn screen(&self) -> String {
         let buf = self.rt.terminal.backend().buffer();
         let mut out = String::new();
@@ -241,6 +262,11 @@ pub async fn fetch(url: &str) -> Option<Vec<u8>> {
         return None;
     }
     Some(resp.bytes().await.unwrap().to_vec())
+}
+
+/// The body of a URL whatever the status (the page a recipient sees).
+pub async fn fetch_text(url: &str) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
 }
 
 /// Serves `expected`? (QNAP answers a locked or expired link with an HTML page and 200.)

@@ -9,13 +9,15 @@ use clap::Args;
 use crate::clipboard::{Clipboard, CopyOutcome};
 use crate::remotes::{Opener, Target};
 use crate::share_format::{generate_access_code, join_urls, parse_expiry};
-use crate::vfs::ShareOptions;
+use crate::vfs::{ShareHost, ShareOptions};
 
 pub const EXAMPLES: &str = "\
 Examples:
   nascmd share nas:/Public/photos/cat.jpg
   nascmd share --expire 12h --code nas:/Public/report.pdf
   nascmd share --expire never --copy box:/Disque\\ dur/video.mkv
+  nascmd share --host nas.example.org:8443 nas:/Public/cat.jpg
+  nascmd share --host list nas:/Public
 Defaults for --expire and --code come from the [share] section of the config file;
 --copy uses the [clipboard] mode (system clipboard, or OSC 52 over SSH).";
 
@@ -33,6 +35,11 @@ pub struct ShareArgs {
     /// Also put the URL(s) in the clipboard (one per line).
     #[arg(long)]
     pub copy: bool,
+    /// Host (and port) the URLs name instead of the one the NAS is reached by, e.g. its
+    /// DDNS or myQNAPcloud name (default: the profile's share_host). `--host list`
+    /// prints the names the NAS offers instead of making links.
+    #[arg(long, value_name = "NAME[:PORT]")]
+    pub host: Option<String>,
 }
 
 pub async fn run(opener: &mut Opener, a: ShareArgs) -> anyhow::Result<u8> {
@@ -46,6 +53,7 @@ pub async fn run(opener: &mut Opener, a: ShareArgs) -> anyhow::Result<u8> {
     for t in &a.targets {
         let target = opener.parse(t).map_err(super::remote_error)?;
         let share_host = match &target {
+            Target::Remote { .. } if a.host.is_some() => a.host.clone(),
             Target::Remote { remote, .. } => remote.share_host.clone(),
             Target::Local(_) => {
                 anyhow::bail!("{t}: share links are made on a NAS, not on a local path")
@@ -57,6 +65,15 @@ pub async fn run(opener: &mut Opener, a: ShareArgs) -> anyhow::Result<u8> {
             None
         };
         let vfs = opener.backend(&target).await.map_err(super::remote_error)?;
+        if a.host.as_deref() == Some("list") {
+            print_hosts(&vfs.share_hosts().await?, share_host.as_deref())?;
+            continue;
+        }
+        if let Some(h) = &share_host
+            && !is_host(h)
+        {
+            anyhow::bail!("--host {h:?}: not a host name (NAME or NAME:PORT)");
+        }
         let path = target.path().clone();
         vfs.stat(&path).await?;
         let link = vfs
@@ -84,13 +101,39 @@ pub async fn run(opener: &mut Opener, a: ShareArgs) -> anyhow::Result<u8> {
         out.flush()?;
         urls.push(link.url);
     }
-    if a.copy {
+    if a.copy && !urls.is_empty() {
         let text = join_urls(urls.iter().map(String::as_str));
         let clipboard = Clipboard::from_process(clipboard_mode);
         let outcome = tokio::task::spawn_blocking(move || clipboard.copy(&text)).await?;
         report_copy(&outcome)?;
     }
     Ok(crate::cli::exit::OK)
+}
+
+/// `--host list`: one `HOST<TAB>WHERE FROM` line per host the NAS offers.
+fn print_hosts(hosts: &[ShareHost], configured: Option<&str>) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if hosts.is_empty() {
+        eprintln!("nascmd: this NAS puts its own host in share URLs (no choice to make)");
+    }
+    for h in hosts {
+        let mark = if configured == Some(h.host.as_str()) {
+            " (share_host)"
+        } else {
+            ""
+        };
+        writeln!(out, "{}\t{}{mark}", h.host, h.source)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `NAME` or `NAME:PORT`, as URLs take them (no scheme, path or spaces).
+fn is_host(h: &str) -> bool {
+    !h.is_empty()
+        && reqwest::Url::parse(&format!("http://{h}/"))
+            .is_ok_and(|u| u.path() == "/" && u.query().is_none() && u.username().is_empty())
+        && !h.contains(['/', '?', '#', '@', ' '])
 }
 
 /// Says on stderr how the URLs were copied; writes the OSC 52 sequence to the terminal

@@ -16,6 +16,7 @@ pub mod paths;
 mod random;
 mod routes;
 pub mod share;
+mod storage;
 pub mod task_ops;
 pub mod tasks;
 pub mod upload;

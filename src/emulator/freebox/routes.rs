@@ -11,7 +11,7 @@ use axum::routing::{MethodRouter, get, post};
 use serde_json::json;
 
 use super::envelope::{BusinessError, FbxError, json_reply};
-use super::{Emu, auth, dl, fs, share, tasks, upload, upload_legacy};
+use super::{Emu, auth, dl, fs, share, storage, tasks, upload, upload_legacy};
 
 /// The API major a request addresses (from `/api/vN/…` or `/api/latest/…`).
 #[derive(Clone, Copy, Debug)]
@@ -61,6 +61,7 @@ pub fn router(emu: Arc<Emu>) -> Router {
         ("/upload/{id}", get(upload::get_one).delete(upload::delete)),
         ("/upload/{id}/cancel", axum::routing::delete(upload::cancel)),
         ("/share_link", get(share::list).post(share::create)),
+        ("/storage/partition", get(storage::partitions)),
         (
             "/share_link/{token}",
             get(share::get_one).delete(share::delete),

@@ -1,4 +1,5 @@
-//! Small funcs: `get_domain_ip_list` and `get_file_size`.
+//! Small funcs: `get_domain_ip_list` (the names the box is known by, from the config:
+//! DDNS, myQNAPcloud, and the address it was reached at) and `get_file_size`.
 
 use std::path::Path;
 
@@ -13,8 +14,14 @@ pub fn get_domain_ip_list(c: &Ctx) -> Reply {
         .unwrap_or(host);
     Ok(json(&J::Obj(vec![
         ("status", J::Int(1)),
-        ("mycloudnas_hn", J::s("")),
-        ("ddns_hn", J::s("")),
+        (
+            "mycloudnas_hn",
+            J::s(c.emu.cfg.mycloud_name.as_deref().unwrap_or("")),
+        ),
+        (
+            "ddns_hn",
+            J::s(c.emu.cfg.ddns_name.as_deref().unwrap_or("")),
+        ),
         ("external_ip", J::s("")),
         ("local_ip", J::s(&ip)),
         ("host_ip", J::s(&ip)),

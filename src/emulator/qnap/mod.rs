@@ -8,6 +8,7 @@
 //! `share` (share links and `share.cgi`), `misc`, `envelope` (json-c output), `paths`.
 
 mod auth;
+mod disk;
 mod download;
 mod envelope;
 mod jobs;
@@ -29,6 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::RunningEmulator;
+use super::clock::EmulatorClock;
 use super::faults::{FaultConfig, Faults};
 use super::fsroot::FsRoot;
 
@@ -80,6 +82,12 @@ pub struct QnapEmulatorConfig {
     pub legacy_profile: bool,
     /// Host name reported by the login reply and `get_domain_ip_list`.
     pub hostname: String,
+    /// DDNS name `get_domain_ip_list` reports (`ddns_hn`; empty when `None`).
+    pub ddns_name: Option<String>,
+    /// myQNAPcloud name `get_domain_ip_list` reports (`mycloudnas_hn`).
+    pub mycloud_name: Option<String>,
+    /// The box's clock (share-link expiry). Keep a clone to move it from a test.
+    pub clock: EmulatorClock,
 }
 
 impl Default for QnapEmulatorConfig {
@@ -94,6 +102,9 @@ impl Default for QnapEmulatorConfig {
             build: "20250715".into(),
             legacy_profile: false,
             hostname: "NASCMD-EMU".into(),
+            ddns_name: None,
+            mycloud_name: None,
+            clock: EmulatorClock::default(),
         }
     }
 }

@@ -13,7 +13,7 @@ use axum::routing::any;
 
 use super::envelope::{Reply, status};
 use super::params::{self, Params};
-use super::{Emu, QnapUser, auth, download, listing, misc, ops, search, share, upload};
+use super::{Emu, QnapUser, auth, disk, download, listing, misc, ops, search, share, upload};
 
 /// One authenticated `utilRequest.cgi` call.
 pub(crate) struct Ctx {
@@ -134,6 +134,7 @@ const KNOWN_FUNCS: &[&str] = &[
     "delete_share_all",
     "get_domain_ip_list",
     "get_file_size",
+    "get_disk_info",
 ];
 
 fn is_known(func: &str) -> bool {
@@ -167,6 +168,7 @@ async fn dispatch(func: &str, ctx: Ctx, body: Body) -> Reply {
         "delete_share_all" => share::delete_share_all,
         "get_domain_ip_list" => misc::get_domain_ip_list,
         "get_file_size" => misc::get_file_size,
+        "get_disk_info" => disk::get_disk_info,
         _ => return Err(status::PARAMS),
     };
     // File system calls block; keep them off the async workers.

@@ -43,13 +43,9 @@ impl ShareStore {
     }
 }
 
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 /// Expiry from `valid_duration`: `forever`, `specific_time` + `datetime=YYYY/MM/DD HH:mm`
 /// (NAS time = UTC here), `period_of_time` + `day` + `hour`.
-fn expiry(p: &Params) -> Result<i64, i64> {
+fn expiry(p: &Params, now: i64) -> Result<i64, i64> {
     match p.get("valid_duration").unwrap_or("forever") {
         "forever" | "" => Ok(0),
         "specific_time" => {
@@ -62,7 +58,7 @@ fn expiry(p: &Params) -> Result<i64, i64> {
             if days <= 0 && hours <= 0 {
                 return Err(status::PARAMS);
             }
-            Ok(now() + days * 86_400 + hours * 3_600)
+            Ok(now + days * 86_400 + hours * 3_600)
         }
         _ => Err(status::PARAMS),
     }
@@ -116,7 +112,8 @@ fn create_links(c: &Ctx) -> Result<Vec<Link>, i64> {
     if names.is_empty() {
         return Err(status::PARAMS);
     }
-    let expire_time = expiry(&c.p)?;
+    let now = c.emu.cfg.clock.now();
+    let expire_time = expiry(&c.p, now)?;
     let base = link_base(c);
     let mut out = Vec::new();
     for n in names {
@@ -131,7 +128,7 @@ fn create_links(c: &Ctx) -> Result<Vec<Link>, i64> {
             wire: child_wire(dir, n),
             creator: c.user.name.clone(),
             addressee: c.p.get("addressee").unwrap_or("").to_string(),
-            start_time: now(),
+            start_time: now,
             expire_time,
             access_code: access_code(&c.p),
             downloads: 0,
@@ -253,7 +250,7 @@ pub fn update_share_link(c: &Ctx) -> Reply {
         return Err(status::PARAMS);
     }
     let expire = if c.p.get("valid_duration").is_some() {
-        Some(expiry(&c.p)?)
+        Some(expiry(&c.p, c.emu.cfg.clock.now())?)
     } else {
         None
     };
@@ -336,7 +333,8 @@ pub async fn serve_link(State(emu): State<Arc<Emu>>, req: Request) -> Response {
             "The link does not exist.",
         );
     };
-    if link.expire_time != 0 && now() >= link.expire_time {
+    // The box's own clock decides (tests move it: `QnapEmulatorConfig::clock`).
+    if link.expire_time != 0 && emu.cfg.clock.now() >= link.expire_time {
         return html(
             StatusCode::GONE,
             "Link expired",

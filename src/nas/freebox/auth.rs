@@ -1,7 +1,7 @@
 //! App registration (the front-panel button press) and sessions (challenge +
 //! HMAC-SHA1 of the app token), per §3 of the protocol notes.
 
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use serde_json::json;
 use sha1::Sha1;
@@ -127,7 +127,7 @@ pub async fn poll_authorization(base_url: &str, track_id: u64) -> VfsResult<Auth
 
 /// The login password: lowercase hex of HMAC-SHA1(key = app token, message = challenge).
 pub fn session_password(app_token: &Secret, challenge: &str) -> Secret {
-    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(app_token.expose().as_bytes())
+    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(app_token.expose().as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(challenge.as_bytes());
     let digest = mac.finalize().into_bytes();

@@ -111,13 +111,8 @@ pub async fn discover(http: &reqwest::Client, base_url: &str) -> VfsResult<ApiRo
         .get(format!("{origin}/api_version"))
         .send()
         .await
-        .map_err(|e| match crate::nas::tls::certificate_rejection(&e) {
-            // Say it plainly: retrying will not help, trusting the certificate will.
-            Some(problem) => VfsError::Protocol(format!(
-                "{origin} presented a TLS certificate that is not trusted ({problem:?})"
-            )),
-            None => VfsError::from(e),
-        })?;
+        // A refused certificate becomes `UntrustedCertificate`: retrying will not help.
+        .map_err(VfsError::from)?;
     let status = resp.status();
     let body = resp.bytes().await?;
     if status.is_server_error() {

@@ -21,6 +21,7 @@ mod fs;
 mod http;
 pub mod paths;
 mod share;
+mod storage;
 mod tasks;
 pub mod tls;
 mod upload;

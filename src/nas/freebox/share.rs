@@ -48,23 +48,14 @@ fn override_host(url: &str, host: Option<&str>) -> VfsResult<String> {
     if url.is_empty() {
         return Ok(String::new());
     }
-    let mut u = reqwest::Url::parse(url)
-        .map_err(|_| VfsError::Protocol("the Freebox sent an unreadable share URL".into()))?;
-    let (name, port) = match host.rsplit_once(':') {
-        Some((h, p)) if !h.contains(']') || h.ends_with(']') => match p.parse::<u16>() {
-            Ok(p) => (h, Some(p)),
-            Err(_) => (host, None),
-        },
-        _ => (host, None),
-    };
-    u.set_host(Some(name)).map_err(|_| {
-        VfsError::InvalidName(format!("{} is not a host name", crate::names::escape(host)))
-    })?;
-    if port.is_some() {
-        u.set_port(port)
-            .map_err(|_| VfsError::InvalidName("that URL cannot take a port".into()))?;
+    if reqwest::Url::parse(url).is_err() {
+        return Err(VfsError::Protocol(
+            "the Freebox sent an unreadable share URL".into(),
+        ));
     }
-    Ok(u.to_string())
+    crate::share_format::url_with_host(url, host).ok_or_else(|| {
+        VfsError::InvalidName(format!("{} is not a host name", crate::names::escape(host)))
+    })
 }
 
 fn to_link(w: ShareLinkWire, host: Option<&str>) -> VfsResult<ShareLink> {

@@ -8,12 +8,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::api::Api;
 use super::discovery::{WS_UPLOAD_MAJOR, discover};
-use super::{download, fs, paths, share, tasks, tls, upload, upload_legacy};
+use super::{download, fs, paths, share, storage, tasks, tls, upload, upload_legacy};
 use crate::nas::tls::Trust;
 use crate::secret::Secret;
 use crate::vfs::{
     ByteReader, Capabilities, Entry, ListStream, ProgressFn, ServerConflict, ShareLink,
-    ShareOptions, VPath, Vfs, VfsError, VfsResult,
+    ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
 };
 
 /// What is needed to open a Freebox pane (the app token comes from registration).
@@ -246,6 +246,10 @@ impl Vfs for FreeboxVfs {
     ) -> VfsResult<()> {
         self.transfer("fs/mv/", items, dst_dir, conflict, progress, cancel)
             .await
+    }
+
+    async fn space(&self, path: &VPath) -> VfsResult<Option<SpaceInfo>> {
+        crate::nas::space_or_unknown(storage::space(&self.api, path).await)
     }
 
     async fn share_create(&self, path: &VPath, opts: &ShareOptions) -> VfsResult<ShareLink> {

@@ -4,7 +4,8 @@
 //! - `wire`: serde types for the quirky replies and the status-code → error mapping.
 //! - `client`: the HTTP client, the session (sid) and transparent re-login.
 //! - `funcs`, `transfer`: one method per File Station func (download/upload apart).
-//! - `tasks`, `search`, `share`: server-side copy/move, search, share links.
+//! - `tasks`, `search`, `share`, `share_hosts`: server-side copy/move, search, share
+//!   links and the host names they can use.
 //! - `vfs`: `impl Vfs for QnapVfs`.
 //!
 //! ```no_run
@@ -27,6 +28,7 @@ mod funcs;
 mod paths;
 mod search;
 mod share;
+mod share_hosts;
 mod tasks;
 mod tls;
 mod transfer;

@@ -15,19 +15,22 @@ use crate::vfs::{ShareLink, ShareOptions, VPath, VfsError, VfsResult};
 
 const PAGE: u64 = 500;
 
+/// `host[:port]` nascmd reaches the NAS by (the default host of links).
+pub(super) fn connection_host(client: &Client) -> String {
+    let base = client.base_url();
+    let h = base.host_str().unwrap_or("localhost");
+    match base.port() {
+        Some(p) => format!("{h}:{p}"),
+        None => h.to_owned(),
+    }
+}
+
 /// `host[:port]` for links, and whether they are https.
 fn link_host(client: &Client, opts: &ShareOptions) -> (String, bool) {
-    let base = client.base_url();
-    let ssl = base.scheme() == "https";
-    let host = match &opts.host_override {
-        Some(h) => h.trim().to_owned(),
-        None => {
-            let h = base.host_str().unwrap_or("localhost");
-            match base.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_owned(),
-            }
-        }
+    let ssl = client.base_url().scheme() == "https";
+    let host = match opts.host_override.as_deref().map(str::trim) {
+        Some(h) if !h.is_empty() => h.to_owned(),
+        _ => connection_host(client),
     };
     (host, ssl)
 }

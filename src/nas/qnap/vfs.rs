@@ -20,7 +20,7 @@ use super::transfer::UploadBody;
 use super::wire::FileEntry;
 use crate::vfs::{
     ByteReader, Capabilities, Entry, EntryKind, ListStream, ProgressFn, SearchStream,
-    ServerConflict, ShareLink, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
+    ServerConflict, ShareHost, ShareLink, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
 };
 
 /// First page small so the first screen shows at once; then big pages.
@@ -392,21 +392,17 @@ impl Vfs for QnapVfs {
         let Some(share) = paths::share_of(path) else {
             return Ok(None);
         };
-        // Not every firmware has get_disk_info: no answer is "unknown", not an error.
-        match self.client.get_disk_info(&format!("/{share}")).await {
-            Ok(info) => Ok(info.free_size.map(|free| {
+        // Not every firmware has get_disk_info.
+        let info = self.client.get_disk_info(&format!("/{share}")).await;
+        crate::nas::space_or_unknown(info.map(|info| {
+            info.free_size.map(|free| {
                 let free = free.max(0) as u64 * 1024;
                 SpaceInfo {
                     free,
                     total: free + info.used_size.unwrap_or(0).max(0) as u64 * 1024,
                 }
-            })),
-            Err(VfsError::SessionExpired) => Err(VfsError::SessionExpired),
-            Err(e) => {
-                tracing::debug!(error = %e, "free space not available");
-                Ok(None)
-            }
-        }
+            })
+        }))
     }
 
     async fn server_copy(
@@ -451,6 +447,10 @@ impl Vfs for QnapVfs {
 
     async fn share_revoke(&self, link: &ShareLink) -> VfsResult<()> {
         super::share::revoke(&self.client, link).await
+    }
+
+    async fn share_hosts(&self) -> VfsResult<Vec<ShareHost>> {
+        super::share_hosts::list(&self.client).await
     }
 }
 

@@ -8,14 +8,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use rustls::ClientConfig;
+use rustls::pki_types::{CertificateDer, ServerName};
 use time::OffsetDateTime;
 use tokio::net::TcpStream;
 
 use super::TlsError;
+use super::leaf::{LeafPolicy, LeafVerifier};
 use crate::names::escape;
 
 /// Connect + handshake budget: a NAS on the LAN answers in milliseconds, one behind a
@@ -108,10 +107,7 @@ async fn fetch_leaf(target: Target) -> Result<CertificateDer<'static>, TlsError>
         source,
     })?;
     let provider = super::ring_provider();
-    let capture = Arc::new(CaptureVerifier {
-        leaf: Mutex::new(None),
-        algorithms: provider.signature_verification_algorithms,
-    });
+    let capture = Arc::new(LeafVerifier::new(Capture::default(), &provider));
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
@@ -120,7 +116,7 @@ async fn fetch_leaf(target: Target) -> Result<CertificateDer<'static>, TlsError>
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     // Always an error: the verifier refuses every certificate by design.
     let outcome = connector.connect(target.server_name.clone(), tcp).await;
-    if let Some(leaf) = capture.take() {
+    if let Some(leaf) = capture.policy.take() {
         return Ok(leaf);
     }
     let source = match outcome {
@@ -148,67 +144,30 @@ fn describe(der: &CertificateDer<'_>) -> Result<CertInfo, TlsError> {
 }
 
 fn format_utc(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 /// Records the leaf certificate, then refuses it.
-#[derive(Debug)]
-struct CaptureVerifier {
+#[derive(Debug, Default)]
+struct Capture {
     leaf: Mutex<Option<CertificateDer<'static>>>,
-    algorithms: WebPkiSupportedAlgorithms,
 }
 
-impl CaptureVerifier {
+impl Capture {
     fn take(&self) -> Option<CertificateDer<'static>> {
         self.leaf.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
 
-impl ServerCertVerifier for CaptureVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        *self.leaf.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(end_entity.clone().into_owned());
+impl LeafPolicy for Capture {
+    fn check(&self, leaf: &CertificateDer<'_>) -> Result<(), rustls::Error> {
+        *self.leaf.lock().unwrap_or_else(|e| e.into_inner()) = Some(leaf.clone().into_owned());
         Err(rustls::Error::General(
             "certificate probe: not trusted yet".to_owned(),
         ))
-    }
-
-    // Never reached (the certificate is refused first); real checks all the same.
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
     }
 }

@@ -1,0 +1,95 @@
+//! `App` unit tests of the connect dialogs.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::keymap::Keymap;
+use crate::theme::Theme;
+use crate::vfs::local::LocalFs;
+
+fn app() -> App {
+    let vfs: VfsHandle = Arc::new(LocalFs::new());
+    let (app, _) = App::new(
+        crate::app::Pane::new(vfs.clone(), VPath::root()),
+        crate::app::Pane::new(vfs, VPath::root()),
+        Keymap::default(),
+        Theme::built_in_default(),
+    );
+    app
+}
+
+#[test]
+fn a_failure_shows_an_error_and_starts_the_queued_pane() {
+    let mut app = app();
+    let cmds = app.connect_pane(Side::Left, "nas:/a");
+    assert!(matches!(cmds[..], [Cmd::Connect(ConnectCmd::Start { .. })]));
+    app.connect_queue.push((Side::Right, "qnap://u@h/b".into()));
+    let req = app.connect.as_ref().unwrap().req;
+    let cmds = app.update(Msg::Connect(ConnectMsg::Failed {
+        req,
+        error: "login refused".into(),
+    }));
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Message { .. })));
+    let next = app.connect.as_ref().unwrap();
+    assert_eq!(
+        (next.side, next.target.as_str()),
+        (Side::Right, "qnap://u@h/b")
+    );
+    assert!(matches!(
+        cmds[..],
+        [Cmd::Connect(ConnectCmd::Start {
+            side: Side::Right,
+            ..
+        })]
+    ));
+    // A late answer for the first request is ignored.
+    app.update(Msg::Connect(ConnectMsg::NeedCode { req }));
+    assert!(matches!(
+        app.connect.as_ref().unwrap().step,
+        ConnectStep::Connecting
+    ));
+}
+
+#[test]
+fn a_profile_share_host_is_kept_for_share_links() {
+    let mut app = app();
+    app.connect_pane(Side::Right, "nas:/Public");
+    let req = app.connect.as_ref().unwrap().req;
+    let vfs: VfsHandle = Arc::new(LocalFs::new());
+    let label = vfs.label();
+    app.update(Msg::Connect(ConnectMsg::Connected {
+        req,
+        vfs,
+        path: VPath::root(),
+        share_host: Some("nas.example.org".into()),
+    }));
+    assert!(app.connect.is_none());
+    assert_eq!(
+        app.share.hosts.get(&label).map(String::as_str),
+        Some("nas.example.org")
+    );
+}
+
+#[test]
+fn the_password_dialog_masks_and_sends_the_typed_secret() {
+    let mut app = app();
+    app.connect_pane(Side::Right, "qnap://u@h/b");
+    let req = app.connect.as_ref().unwrap().req;
+    app.update(Msg::Connect(ConnectMsg::NeedPassword {
+        req,
+        who: "u on http://h:8080".into(),
+    }));
+    for c in "pw".chars() {
+        app.update(Msg::Key(KeyEvent::from(KeyCode::Char(c))));
+    }
+    let cmds = app.update(Msg::Key(KeyEvent::from(KeyCode::Enter)));
+    let [Cmd::Connect(ConnectCmd::Start { password, .. })] = &cmds[..] else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(password.as_ref().unwrap().expose(), "pw");
+    assert!(!format!("{cmds:?}").contains("pw\""));
+    // Esc while connecting cancels and leaves the pane alone.
+    let cmds = app.update(Msg::Key(KeyEvent::from(KeyCode::Esc)));
+    assert!(matches!(cmds[..], [Cmd::Connect(ConnectCmd::Cancel)]));
+    assert!(app.connect.is_none());
+}

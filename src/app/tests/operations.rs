@@ -1,0 +1,276 @@
+//! Operations: delete, copy, rename, mkdir, conflicts, the jobs panel, quitting and
+//! the mouse.
+
+use crossterm::event::{KeyCode, KeyModifiers};
+
+use super::*;
+
+#[test]
+fn delete_asks_first() {
+    let mut app = app();
+    app.update(key(KeyCode::End));
+    assert!(app.update(key(KeyCode::F(8))).is_empty());
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Confirm { .. })));
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+    assert!(app.dialogs.is_empty());
+    app.update(key(KeyCode::F(8)));
+    assert!(app.update(ch('n')).is_empty());
+    app.update(key(KeyCode::F(8)));
+    let cmds = app.update(key(KeyCode::Enter));
+    match cmds.as_slice() {
+        [Cmd::StartJob { spec, .. }] => {
+            assert_eq!(spec.kind, JobKind::Delete);
+            assert_eq!(spec.sources, vec![p("/data/notes.txt")]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn copy_dialog_targets_the_other_pane() {
+    let mut app = app();
+    app.update(key(KeyCode::End));
+    app.update(key(KeyCode::Insert));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Insert)); // a10.txt and notes.txt
+    app.update(key(KeyCode::F(5)));
+    match app.dialogs.last() {
+        Some(Dialog::Input { input, .. }) => assert_eq!(input.value(), "/backup"),
+        other => panic!("{other:?}"),
+    }
+    let cmds = app.update(key(KeyCode::Enter));
+    match cmds.as_slice() {
+        [Cmd::StartJob { spec, .. }] => {
+            assert_eq!(spec.kind, JobKind::Copy);
+            assert_eq!(spec.sources, vec![p("/data/a10.txt"), p("/data/notes.txt")]);
+            assert_eq!(
+                spec.dst.as_ref().map(|(_, d)| d.clone()),
+                Some(p("/backup"))
+            );
+            assert_eq!(spec.rename_to, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(app.active_pane().selected.is_empty());
+}
+
+#[test]
+fn rename_with_f6_and_refusing_a_folder_into_itself() {
+    let mut app = app();
+    app.update(key(KeyCode::End)); // notes.txt
+    app.update(key(KeyCode::F(6)));
+    // Replace the prefilled target with a relative new name.
+    for _ in 0.."/backup".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    for c in "todo.txt".chars() {
+        app.update(ch(c));
+    }
+    let cmds = app.update(key(KeyCode::Enter));
+    match cmds.as_slice() {
+        [Cmd::StartJob { spec, .. }] => {
+            assert_eq!(spec.kind, JobKind::Move);
+            assert_eq!(spec.dst.as_ref().map(|(_, d)| d.clone()), Some(p("/data")));
+            assert_eq!(spec.rename_to.as_deref(), Some("todo.txt"));
+        }
+        other => panic!("{other:?}"),
+    }
+    app.update(key(KeyCode::Home));
+    app.update(key(KeyCode::Down)); // music
+    app.update(key(KeyCode::F(5)));
+    for _ in 0.."/backup".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    for c in "/data/music/sub".chars() {
+        app.update(ch(c));
+    }
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(matches!(
+        app.dialogs.last(),
+        Some(Dialog::Message { error: true, .. })
+    ));
+}
+
+#[test]
+fn mkdir_then_result_reloads_onto_the_new_folder() {
+    let mut app = app();
+    app.update(key(KeyCode::F(7)));
+    for c in "new one".chars() {
+        app.update(ch(c));
+    }
+    let cmds = app.update(key(KeyCode::Enter));
+    match cmds.as_slice() {
+        [
+            Cmd::Mkdir {
+                side: Side::Left,
+                path,
+                ..
+            },
+        ] => assert_eq!(*path, p("/data/new one")),
+        other => panic!("{other:?}"),
+    }
+    let cmds = app.update(Msg::OpDone {
+        side: Side::Left,
+        result: Ok(()),
+        focus: Some("new one".into()),
+    });
+    let (side, req, _) = list_req(&cmds);
+    feed(
+        &mut app,
+        (side, req),
+        vec![dir("music"), dir("new one"), file("z", 1)],
+    );
+    assert_eq!(cursor_name(&app), "new one");
+    // A failure is shown, not swallowed.
+    app.update(Msg::OpDone {
+        side: Side::Left,
+        result: Err("already exists: x".into()),
+        focus: None,
+    });
+    assert!(matches!(
+        app.dialogs.last(),
+        Some(Dialog::Message { error: true, .. })
+    ));
+}
+
+#[test]
+fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
+    let mut app = app();
+    app.update(Msg::JobStarted {
+        id: 7,
+        kind: JobKind::Copy,
+        title: "Copy 2 items".into(),
+    });
+    assert_eq!(app.jobs.running(), 1);
+    app.update(Msg::Job(JobEvent::Progress {
+        id: 7,
+        progress: crate::jobs::JobProgress {
+            bytes_done: 50,
+            bytes_total: 200,
+            rate: 10.0,
+            ..Default::default()
+        },
+    }));
+    assert_eq!(app.jobs.items[0].ratio(), 0.25);
+    assert_eq!(app.jobs.items[0].eta_secs(), Some(15));
+    app.update(Msg::Job(JobEvent::Conflict {
+        id: 7,
+        target: p("/backup/notes.txt"),
+        source: file("notes.txt", 300),
+        existing: file("notes.txt", 100),
+    }));
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Conflict(_))));
+    app.update(ch('a'));
+    let cmds = app.update(ch('o'));
+    match cmds.as_slice() {
+        [
+            Cmd::AnswerConflict {
+                id: 7,
+                answer: ConflictAnswer::Overwrite,
+                apply_to_all: true,
+            },
+        ] => {}
+        other => panic!("{other:?}"),
+    }
+    // Rename asks for a name, prefilled.
+    app.update(Msg::Job(JobEvent::Conflict {
+        id: 7,
+        target: p("/backup/b.rs"),
+        source: file("b.rs", 3),
+        existing: file("b.rs", 1),
+    }));
+    app.update(ch('r'));
+    match app.dialogs.last() {
+        Some(Dialog::Input { input, .. }) => assert_eq!(input.value(), "b (1).rs"),
+        other => panic!("{other:?}"),
+    }
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::AnswerConflict { answer: ConflictAnswer::Rename(n), .. }] if n == "b (1).rs")
+    );
+
+    // Cancel from the jobs panel asks first.
+    app.update(alt('j'));
+    assert!(matches!(app.mode, Mode::Jobs));
+    app.update(key(KeyCode::Delete));
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(matches!(cmds.as_slice(), [Cmd::CancelJob(7)]));
+
+    let report = JobReport {
+        failed: vec![crate::jobs::ItemError {
+            path: "/data/x".into(),
+            message: "disk full".into(),
+        }],
+        ..Default::default()
+    };
+    let cmds = app.update(Msg::Job(JobEvent::Finished { id: 7, report }));
+    assert_eq!(app.jobs.running(), 0);
+    assert_eq!(
+        cmds.iter()
+            .filter(|c| matches!(c, Cmd::List { .. }))
+            .count(),
+        2,
+        "both panes reload"
+    );
+    match app.dialogs.last() {
+        Some(Dialog::Message {
+            lines, error: true, ..
+        }) => assert!(lines.iter().any(|l| l.contains("disk full"))),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn quit_asks_while_jobs_run() {
+    let mut app = app();
+    app.update(Msg::JobStarted {
+        id: 1,
+        kind: JobKind::Copy,
+        title: "Copy".into(),
+    });
+    assert!(app.update(key(KeyCode::F(10))).is_empty());
+    assert!(!app.quit);
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::F(10)));
+    let cmds = app.update(ch('y'));
+    assert!(matches!(cmds.as_slice(), [Cmd::CancelJob(1), Cmd::Quit]));
+    assert!(app.quit);
+}
+
+#[test]
+fn mouse_click_picks_pane_and_row_wheel_scrolls() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mouse = |kind, column, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut app = app();
+    // Screen 80x24: right pane starts at column 40; rows start at line 2.
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 50, 3));
+    assert_eq!(app.active, Side::Right);
+    assert_eq!(cursor_name(&app), "old");
+    app.update(mouse(MouseEventKind::ScrollDown, 10, 5));
+    assert_eq!(app.active, Side::Right, "the wheel does not move the focus");
+    assert_eq!(
+        rows(&app, Side::Left)[app.pane(Side::Left).cursor],
+        "a2.txt"
+    );
+    // A click on the key bar runs that key: F7 opens the mkdir dialog.
+    app.update(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        6 * 8 + 2,
+        23,
+    ));
+    assert!(matches!(
+        app.dialogs.last(),
+        Some(Dialog::Input {
+            purpose: InputPurpose::Mkdir { side: Side::Right },
+            ..
+        })
+    ));
+}
