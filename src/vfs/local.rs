@@ -73,10 +73,12 @@ fn list_pages(dir: PathBuf, tx: tokio::sync::mpsc::Sender<VfsResult<Vec<Entry>>>
     for item in rd {
         let Ok(item) = item else { continue };
         let name = item.file_name().to_string_lossy().into_owned();
-        // symlink_metadata: a link is listed as a link, never as what it points to, so
-        // no tree walk (copy, move, delete) ever follows it out of the tree it walks.
-        // The pane still opens a link to a folder on Enter (it lists the link's path).
-        let md = match item.path().symlink_metadata() {
+        // Not followed (`DirEntry::metadata` is an `lstat`): a link is listed as a link,
+        // never as what it points to, so no tree walk (copy, move, delete) ever follows
+        // it out of the tree it walks. The pane still opens a link to a folder on Enter
+        // (it lists the link's path). It stats relative to the open folder, sparing a
+        // full path walk (and a path allocation) per entry.
+        let md = match item.metadata() {
             Ok(md) => md,
             Err(_) => continue, // vanished between readdir and stat
         };
