@@ -6,6 +6,8 @@
 mod faulty;
 #[path = "support/helpers.rs"]
 mod helpers;
+#[path = "support/native_copy.rs"]
+mod native_copy;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -17,7 +17,7 @@ use super::ctx::{EngineOptions, JobCtx};
 use super::delete::run_delete;
 use super::plan::{FileStep, Mode, Planner, Step};
 use super::progress::{Accounting, report_loop};
-use super::transfer::transfer;
+use super::transfer::{BATCH_FILE_MAX, BATCH_LEN, batches_apply, transfer, transfer_batch};
 use super::{
     ConflictAnswer, ConflictPolicy, ItemError, JobEvent, JobId, JobKind, JobReport, JobSpec,
 };
@@ -202,8 +202,9 @@ async fn execute(ctx: &JobCtx, steps: Vec<Step>, mode: Mode, report: &mut JobRep
         Step::File(f) | Step::Rename(f) => !failed_dirs.iter().any(|d| f.dst.starts_with(d)),
         _ => true,
     });
-    let mut results = stream::iter(runnable)
-        .map(|step| run_step(ctx, step, mode))
+    let batching = mode != Mode::Rename && batches_apply(ctx);
+    let mut results = stream::iter(work_units(runnable, batching))
+        .map(|unit| run_unit(ctx, unit, mode))
         .buffer_unordered(ctx.opts.workers.max(1));
     while let Some(outcome) = results.next().await {
         match outcome {
@@ -243,6 +244,43 @@ async fn execute(ctx: &JobCtx, steps: Vec<Step>, mode: Mode, report: &mut JobRep
 }
 
 type StepResult = Result<JobReport, (String, VfsError)>;
+
+/// What one worker takes on at a time.
+enum Unit {
+    One(Step),
+    /// Small files copied by the backend in one call (`transfer_batch`).
+    Batch(Vec<FileStep>),
+}
+
+/// Groups small file copies into batches of `BATCH_LEN` (when `batching`); every
+/// other step stays a unit of its own.
+fn work_units(steps: impl Iterator<Item = Step>, batching: bool) -> Vec<Unit> {
+    let mut units = Vec::new();
+    let mut batch = Vec::new();
+    for step in steps {
+        match step {
+            Step::File(f) if batching && f.entry.size <= BATCH_FILE_MAX => {
+                batch.push(f);
+                if batch.len() == BATCH_LEN {
+                    units.push(Unit::Batch(std::mem::take(&mut batch)));
+                }
+            }
+            other => units.push(Unit::One(other)),
+        }
+    }
+    if !batch.is_empty() {
+        units.push(Unit::Batch(batch));
+    }
+    units
+}
+
+async fn run_unit(ctx: &JobCtx, unit: Unit, mode: Mode) -> StepResult {
+    match unit {
+        Unit::One(step) => run_step(ctx, step, mode).await,
+        Unit::Batch(_) if ctx.cancel.is_cancelled() => Err((String::new(), VfsError::Cancelled)),
+        Unit::Batch(files) => Ok(transfer_batch(ctx, files, mode == Mode::CopyThenDelete).await),
+    }
+}
 
 async fn run_step(ctx: &JobCtx, step: Step, mode: Mode) -> StepResult {
     if ctx.cancel.is_cancelled() {

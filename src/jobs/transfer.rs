@@ -13,7 +13,8 @@ use super::cancel::{CancelReader, until_cancelled};
 use super::ctx::JobCtx;
 use super::plan::FileStep;
 use super::progress::CountingReader;
-use crate::vfs::{ByteReader, BytesFn, VPath, VfsError, VfsResult};
+use super::{ItemError, JobReport};
+use crate::vfs::{ByteReader, BytesFn, CopyIntoPlace, VPath, VfsError, VfsHandle, VfsResult};
 
 /// Longest file name most filesystems accept, in bytes.
 const NAME_MAX: usize = 255;
@@ -28,12 +29,7 @@ pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool)
     ctx.acct.set_current(step.src.to_string());
     let res = write_verify_rename(ctx, step, &tmp).await;
     if res.is_err() {
-        // Best effort: the temp may not exist (failed before creating it).
-        if let Err(e) = dst_vfs.remove(&tmp).await
-            && !matches!(e, VfsError::NotFound(_))
-        {
-            tracing::warn!(path = %tmp, error = %e, "could not remove a temporary file");
-        }
+        remove_temp(&dst_vfs, &tmp).await;
         return res;
     }
     if remove_source {
@@ -46,14 +42,119 @@ pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool)
     Ok(())
 }
 
+/// Files up to this size go into batches when the backend copies natively.
+pub(crate) const BATCH_FILE_MAX: u64 = 256 * 1024;
+/// Files per batch: enough to make the hand-off cost per file small, few enough that
+/// several batches still run in parallel on a tree of a few hundred files.
+pub(crate) const BATCH_LEN: usize = 16;
+
+/// Whether this job's small files can go in batches (`Vfs::copy_files_into_place`).
+pub(crate) fn batches_apply(ctx: &JobCtx) -> bool {
+    ctx.same_backend() && ctx.src.can_copy_file()
+}
+
+/// Several small files copied into place by the backend in one call; then, for a
+/// move, each verified file's source is deleted. A transient failure gets a second
+/// chance through [`transfer`] (with its retries); other failures are item errors.
+pub(crate) async fn transfer_batch(
+    ctx: &JobCtx,
+    steps: Vec<FileStep>,
+    remove_source: bool,
+) -> JobReport {
+    let mut report = JobReport::default();
+    let mut planned = Vec::with_capacity(steps.len());
+    for step in steps {
+        match temp_path(&step.dst) {
+            Ok(temp) => {
+                let job = CopyIntoPlace {
+                    from: step.src.clone(),
+                    temp,
+                    to: step.dst.clone(),
+                    expected_size: step.entry.size,
+                    mtime: step.entry.mtime,
+                    overwrite: step.overwrite,
+                };
+                planned.push((step, job));
+            }
+            Err(e) => report.failed.push(item_error(&step.src, &e)),
+        }
+    }
+    let Some((first, _)) = planned.first() else {
+        return report;
+    };
+    ctx.acct.set_current(first.src.to_string());
+    let jobs: Vec<CopyIntoPlace> = planned.iter().map(|(_, j)| j.clone()).collect();
+    let results = until_cancelled(&ctx.cancel, async {
+        Ok(ctx
+            .src
+            .copy_files_into_place(&jobs, ctx.cancel.clone())
+            .await)
+    })
+    .await
+    .unwrap_or_default();
+    let dst_vfs = ctx.dst_vfs().clone();
+    let mut results = results.into_iter();
+    for (step, job) in planned {
+        let outcome = match results.next() {
+            Some(Ok(bytes)) => {
+                ctx.acct.add_bytes(bytes);
+                if remove_source {
+                    let src = ctx.src.clone();
+                    ctx.opts
+                        .retry
+                        .run(&ctx.cancel, || src.remove(&step.src))
+                        .await
+                } else {
+                    Ok(())
+                }
+            }
+            Some(Err(e)) if e.is_transient() && !ctx.cancel.is_cancelled() => {
+                remove_temp(&dst_vfs, &job.temp).await;
+                transfer(ctx, &step, remove_source).await
+            }
+            Some(Err(e)) => {
+                remove_temp(&dst_vfs, &job.temp).await;
+                Err(e)
+            }
+            // Cancelled before the batch reported (a cancel drops it after a grace
+            // period; the backend cleans up after itself).
+            None => Err(VfsError::Cancelled),
+        };
+        match outcome {
+            Ok(()) => {
+                ctx.acct.item_done();
+                report.items_done += 1;
+            }
+            Err(VfsError::Cancelled) => report.cancelled = true,
+            Err(e) => report.failed.push(item_error(&step.src, &e)),
+        }
+    }
+    report
+}
+
+/// Best effort: a failed copy's temp file may not exist (or is already gone).
+async fn remove_temp(dst_vfs: &VfsHandle, tmp: &VPath) {
+    if let Err(e) = dst_vfs.remove(tmp).await
+        && !matches!(e, VfsError::NotFound(_))
+    {
+        tracing::warn!(path = %tmp, error = %e, "could not remove a temporary file");
+    }
+}
+
+fn item_error(path: &VPath, e: &VfsError) -> ItemError {
+    ItemError {
+        path: path.to_string(),
+        message: e.to_string(),
+    }
+}
+
 async fn write_verify_rename(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
+    if ctx.same_backend() && ctx.src.can_copy_file() {
+        return native_copy(ctx, step, tmp).await;
+    }
     let dst_vfs = ctx.dst_vfs().clone();
     let expected = step.entry.size;
-    if ctx.same_backend() && ctx.src.can_copy_file() {
-        native_copy(ctx, step, tmp).await?;
-    } else {
-        stream_copy(ctx, step, tmp).await?;
-    }
+    stream_copy(ctx, step, tmp).await?;
     let written = ctx
         .opts
         .retry
@@ -69,8 +170,9 @@ async fn write_verify_rename(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsR
     until_cancelled(&ctx.cancel, dst_vfs.rename(tmp, &step.dst, step.overwrite)).await
 }
 
-/// The backend copies the file itself (local: `copy_file_range`); it watches the
-/// cancel token between chunks.
+/// The backend copies the file itself (local: `copy_file_range`), checks its size and
+/// renames it into place in one call (`Vfs::copy_file_into_place`); it watches the
+/// cancel token between chunks and once more before the rename.
 async fn native_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
     let attempt = Arc::new(AtomicU64::new(0));
     let acct = ctx.acct.clone();
@@ -79,18 +181,21 @@ async fn native_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()
         acct.add_bytes(n);
         counter.fetch_add(n, Ordering::Relaxed);
     });
+    let job = CopyIntoPlace {
+        from: step.src.clone(),
+        temp: tmp.clone(),
+        to: step.dst.clone(),
+        expected_size: step.entry.size,
+        mtime: step.entry.mtime,
+        overwrite: step.overwrite,
+    };
     ctx.opts
         .retry
         .run(&ctx.cancel, || {
             // A retried attempt starts over: take back what the last one counted.
             ctx.acct.sub_bytes(attempt.swap(0, Ordering::Relaxed));
-            ctx.src.copy_file(
-                &step.src,
-                tmp,
-                step.entry.mtime,
-                progress.clone(),
-                ctx.cancel.clone(),
-            )
+            ctx.src
+                .copy_file_into_place(&job, progress.clone(), ctx.cancel.clone())
         })
         .await
         .map(|_| ())

@@ -10,6 +10,8 @@ mod effects;
 mod nas;
 mod share;
 pub mod term;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -32,6 +34,10 @@ pub use term::TermGuard;
 
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);
+/// How long the first frame may wait for the start-up listings (they usually take a
+/// few milliseconds): one frame showing the folders, instead of an empty frame and,
+/// one `FRAME` later, a second one.
+const FIRST_FRAME_WAIT: Duration = Duration::from_millis(8);
 
 pub struct Runtime<B: Backend> {
     pub terminal: Terminal<B>,
@@ -324,6 +330,7 @@ impl<B: Backend> Runtime<B> {
         let mut term_sig = signal(SignalKind::terminate())?;
         let mut hup_sig = signal(SignalKind::hangup())?;
         let mut input_done = false;
+        self.await_first_content().await;
         self.render()?;
         while !self.app.quit {
             let deadline = self.next_frame_deadline();
@@ -353,6 +360,18 @@ impl<B: Backend> Runtime<B> {
             }
         }
         Ok(())
+    }
+
+    /// Handles what the start-up effects deliver until they are all done or
+    /// `FIRST_FRAME_WAIT` has passed (input waits meanwhile, nothing is lost).
+    async fn await_first_content(&mut self) {
+        let until = tokio::time::Instant::now() + FIRST_FRAME_WAIT;
+        while !self.tasks.is_empty() {
+            tokio::select! {
+                Some(i) = self.rx.recv() => self.on_internal(i),
+                _ = tokio::time::sleep_until(until) => break,
+            }
+        }
     }
 
     /// When the next frame may be drawn, if one is due.

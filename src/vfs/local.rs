@@ -12,12 +12,17 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    ByteReader, BytesFn, Capabilities, Entry, EntryKind, ListStream, SpaceInfo, VPath, Vfs,
-    VfsError, VfsResult,
+    ByteReader, BytesFn, Capabilities, CopyIntoPlace, Entry, EntryKind, ListStream, SpaceInfo,
+    VPath, Vfs, VfsError, VfsResult,
 };
+
+mod batch;
 
 /// Entries per listing page.
 const PAGE: usize = 2048;
+/// Entries in the first page: enough to fill a screen, small enough to arrive within
+/// a few milliseconds even in a 100 000-entry folder on a busy machine.
+const FIRST_PAGE: usize = 256;
 /// Copy buffer: tokio's default 8 KiB makes large copies several times slower.
 pub const COPY_BUF: usize = 1024 * 1024;
 
@@ -63,22 +68,26 @@ fn list_pages(dir: PathBuf, tx: tokio::sync::mpsc::Sender<VfsResult<Vec<Entry>>>
             return;
         }
     };
-    let mut page = Vec::with_capacity(PAGE);
+    let mut page = Vec::with_capacity(FIRST_PAGE);
+    let mut limit = FIRST_PAGE;
     for item in rd {
         let Ok(item) = item else { continue };
         let name = item.file_name().to_string_lossy().into_owned();
-        // symlink_metadata: a link is listed as a link, never as what it points to, so
-        // no tree walk (copy, move, delete) ever follows it out of the tree it walks.
-        // The pane still opens a link to a folder on Enter (it lists the link's path).
-        let md = match item.path().symlink_metadata() {
+        // Not followed (`DirEntry::metadata` is an `lstat`): a link is listed as a link,
+        // never as what it points to, so no tree walk (copy, move, delete) ever follows
+        // it out of the tree it walks. The pane still opens a link to a folder on Enter
+        // (it lists the link's path). It stats relative to the open folder, sparing a
+        // full path walk (and a path allocation) per entry.
+        let md = match item.metadata() {
             Ok(md) => md,
             Err(_) => continue, // vanished between readdir and stat
         };
         page.push(entry_from_metadata(name, &md));
-        if page.len() == PAGE {
+        if page.len() == limit {
             if tx.blocking_send(Ok(std::mem::take(&mut page))).is_err() {
                 return; // nobody listens any more
             }
+            limit = PAGE;
             page.reserve(PAGE);
         }
     }
@@ -227,8 +236,53 @@ impl Vfs for LocalFs {
         .map_err(|e| VfsError::io(ctx.clone(), std::io::Error::other(e)))?
         .map_err(|e| match e {
             CopyError::Cancelled => VfsError::Cancelled,
+            CopyError::Vfs(e) => e,
             CopyError::Io(e) => VfsError::io(ctx, e),
         })
+    }
+
+    async fn copy_file_into_place(
+        &self,
+        job: &CopyIntoPlace,
+        progress: BytesFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<u64> {
+        let owned = job.clone();
+        // One hand-off to the blocking pool per file (not one per step): for small
+        // files the hand-offs, not the copying, were the cost (docs/PERFORMANCE.md).
+        tokio::task::spawn_blocking(move || place_one(&owned, &progress, &cancel))
+            .await
+            .unwrap_or_else(|e| Err(VfsError::io(job.to.to_string(), std::io::Error::other(e))))
+    }
+
+    async fn copy_files_into_place(
+        &self,
+        jobs: &[CopyIntoPlace],
+        cancel: CancellationToken,
+    ) -> Vec<VfsResult<u64>> {
+        let owned = jobs.to_vec();
+        let quiet: BytesFn = std::sync::Arc::new(|_| {});
+        // The whole batch in one hand-off to the blocking pool.
+        let res = tokio::task::spawn_blocking(move || {
+            let mut dirs = batch::Dirs::default();
+            owned
+                .iter()
+                .map(|job| batch::place(job, &mut dirs, &quiet, &cancel))
+                .collect::<Vec<_>>()
+        })
+        .await;
+        match res {
+            Ok(results) => results,
+            Err(e) => jobs
+                .iter()
+                .map(|j| {
+                    Err(VfsError::io(
+                        j.to.to_string(),
+                        std::io::Error::other(e.to_string()),
+                    ))
+                })
+                .collect(),
+        }
     }
 
     async fn set_mtime(&self, path: &VPath, mtime: i64) -> VfsResult<()> {
@@ -267,6 +321,39 @@ impl Vfs for LocalFs {
     }
 }
 
+/// One copy into place on the calling (blocking) thread; a failure removes the
+/// temporary file right here, so no later step can race it.
+fn place_one(
+    job: &CopyIntoPlace,
+    progress: &BytesFn,
+    cancel: &CancellationToken,
+) -> VfsResult<u64> {
+    if cancel.is_cancelled() {
+        return Err(VfsError::Cancelled);
+    }
+    let (src, temp, to) = (
+        LocalFs::real(&job.from),
+        LocalFs::real(&job.temp),
+        LocalFs::real(&job.to),
+    );
+    let res = copy_into_place_blocking(&src, &temp, &to, job, progress, cancel);
+    if res.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    res.map_err(|e| placing_error(e, job))
+}
+
+fn placing_error(e: CopyError, job: &CopyIntoPlace) -> VfsError {
+    match e {
+        CopyError::Cancelled => VfsError::Cancelled,
+        CopyError::Vfs(e) => e,
+        CopyError::Io(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            VfsError::AlreadyExists(job.to.to_string())
+        }
+        CopyError::Io(e) => VfsError::io(format!("copy {} → {}", job.from, job.to), e),
+    }
+}
+
 /// A rename that refuses to replace an existing `to` unless `overwrite`: atomically
 /// with `renameat2(RENAME_NOREPLACE)` where the kernel and filesystem support it (no
 /// window where another writer's file could be replaced), else check-then-rename.
@@ -293,9 +380,11 @@ fn rename_blocking(from: &Path, to: &Path, overwrite: bool) -> std::io::Result<(
 /// is seen within milliseconds.
 const RANGE_CHUNK: usize = 8 * 1024 * 1024;
 
-enum CopyError {
+pub(super) enum CopyError {
     Cancelled,
     Io(std::io::Error),
+    /// A finished error (the size check).
+    Vfs(VfsError),
 }
 
 impl From<std::io::Error> for CopyError {
@@ -315,13 +404,58 @@ fn copy_file_blocking(
     progress: &BytesFn,
     cancel: &CancellationToken,
 ) -> Result<u64, CopyError> {
-    use std::io::{Read, Write};
-    let mut input = std::fs::File::open(src)?;
-    let mut output = std::fs::OpenOptions::new()
+    copy_to_open_file(src, dst, mtime, progress, cancel).map(|(copied, _)| copied)
+}
+
+/// [`copy_file_blocking`], then the size check on the written descriptor (`fstat`: the
+/// very inode that gets renamed), a last look at the cancel token, and the rename into
+/// place — all on the calling thread.
+fn copy_into_place_blocking(
+    src: &Path,
+    temp: &Path,
+    to: &Path,
+    job: &CopyIntoPlace,
+    progress: &BytesFn,
+    cancel: &CancellationToken,
+) -> Result<u64, CopyError> {
+    let (copied, output) = copy_to_open_file(src, temp, job.mtime, progress, cancel)?;
+    let written = output.metadata()?.len();
+    drop(output);
+    job.check_size(written).map_err(CopyError::Vfs)?;
+    if cancel.is_cancelled() {
+        return Err(CopyError::Cancelled);
+    }
+    rename_blocking(temp, to, job.overwrite)?;
+    Ok(copied)
+}
+
+/// Copies `src` to a new `dst` and returns the bytes copied and the still open output.
+fn copy_to_open_file(
+    src: &Path,
+    dst: &Path,
+    mtime: Option<i64>,
+    progress: &BytesFn,
+    cancel: &CancellationToken,
+) -> Result<(u64, std::fs::File), CopyError> {
+    let input = std::fs::File::open(src)?;
+    let output = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .open(dst)?;
+    copy_between(input, output, mtime, progress, cancel)
+}
+
+/// Copies all of `input` into the new, empty `output`, sets `mtime` on it and returns
+/// the bytes copied and the still open output.
+pub(super) fn copy_between(
+    mut input: std::fs::File,
+    mut output: std::fs::File,
+    mtime: Option<i64>,
+    progress: &BytesFn,
+    cancel: &CancellationToken,
+) -> Result<(u64, std::fs::File), CopyError> {
+    use std::io::{Read, Write};
     let mut copied = 0u64;
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let use_read_loop = loop {
@@ -361,7 +495,7 @@ fn copy_file_blocking(
         let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(m.max(0) as u64);
         output.set_modified(t)?;
     }
-    Ok(copied)
+    Ok((copied, output))
 }
 
 /// Copies `data` into `f` with a large buffer and checks that exactly `len` bytes came.
