@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// What the user reads when tmux drops the sequence.
-pub const TMUX_DROPS_HINT: &str = "this tmux drops OSC 52 copies (its default settings): add `set -g set-clipboard on` to ~/.tmux.conf, then run `tmux source ~/.tmux.conf`";
+pub const TMUX_DROPS_HINT: &str = "this tmux drops OSC 52 copies: add `set -g set-clipboard on` to ~/.tmux.conf, run `tmux source ~/.tmux.conf`";
 
 /// Both ways out are shut: tmux neither takes the copy itself (`set-clipboard on`) nor
 /// lets the wrapped copy through (`allow-passthrough on`/`all`). Unknown values (an old
