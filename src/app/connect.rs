@@ -127,6 +127,20 @@ pub struct ConnectState {
 }
 
 impl ConnectState {
+    /// Connects again with what the dialogs have gathered (password, accepted
+    /// certificate) and `code`, showing "Connecting…" meanwhile.
+    fn retry(&mut self, code: Option<String>) -> Cmd {
+        self.step = ConnectStep::Connecting;
+        Cmd::Connect(ConnectCmd::Start {
+            side: self.side,
+            req: self.req,
+            target: self.target.clone(),
+            password: self.password.clone(),
+            code,
+            cert_sha256: self.cert_sha256.clone(),
+        })
+    }
+
     /// The dialog title.
     pub fn title(&self) -> &'static str {
         match self.step {
@@ -318,15 +332,7 @@ impl App {
                     return Vec::new();
                 }
                 let code = input.value().to_owned();
-                state.step = ConnectStep::Connecting;
-                vec![Cmd::Connect(ConnectCmd::Start {
-                    side: state.side,
-                    req: state.req,
-                    target: state.target.clone(),
-                    password: state.password.clone(),
-                    code: Some(code),
-                    cert_sha256: state.cert_sha256.clone(),
-                })]
+                vec![state.retry(Some(code))]
             }
             ConnectStep::Trust(info) => {
                 // Only an explicit yes trusts; any other key but Esc does nothing.
@@ -334,15 +340,7 @@ impl App {
                     return Vec::new();
                 }
                 state.cert_sha256 = Some(info.sha256.clone());
-                state.step = ConnectStep::Connecting;
-                vec![Cmd::Connect(ConnectCmd::Start {
-                    side: state.side,
-                    req: state.req,
-                    target: state.target.clone(),
-                    password: state.password.clone(),
-                    code: None,
-                    cert_sha256: state.cert_sha256.clone(),
-                })]
+                vec![state.retry(None)]
             }
             ConnectStep::Connecting | ConnectStep::Registering(..) => Vec::new(),
         }
