@@ -224,6 +224,84 @@ async fn cancel_reaches_a_native_local_copy() {
     );
 }
 
+/// A cancel in the middle of a batch of small files: the files already in place are
+/// reported done (not cancelled); the rest leave nothing behind. `released`: the stuck
+/// file is let go right after the cancel (the batch answers within the grace period),
+/// or only after the job ended (the batch was given up).
+async fn cancel_mid_batch(released: bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let dst = tmp.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+    for i in 0..10 {
+        write(
+            &src.join(format!("f{i}.txt")),
+            format!("file {i}").as_bytes(),
+        );
+    }
+    // The batch goes in listing order; the sixth file listed is the one that sticks.
+    let order: Vec<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let fs: VfsHandle = Arc::new(Faulty {
+        gated_copy: Some((order[5].clone(), gate.clone())),
+        ..Faulty::new("gated")
+    });
+
+    let (engine, mut rx) = engine();
+    let id = engine.start(spec(
+        JobKind::Copy,
+        fs.clone(),
+        vec![vp(&src)],
+        Some((fs, vp(&dst))),
+    ));
+    let report = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                // Progress moves file by file inside the one batch.
+                JobEvent::Progress { progress, .. } if progress.items_done == 5 => {
+                    engine.cancel(id);
+                    if released {
+                        gate.add_permits(1);
+                    }
+                }
+                JobEvent::Finished { report, .. } => return report,
+                _ => {}
+            }
+        }
+        panic!("channel closed");
+    })
+    .await
+    .unwrap();
+
+    assert!(report.cancelled);
+    assert_eq!(report.items_done, 5, "{report:?}");
+    let landed: Vec<String> = tree(&dst.join("src")).into_keys().collect();
+    let mut expected = order[..5].to_vec();
+    expected.sort();
+    assert_eq!(landed, expected);
+    for name in &expected {
+        assert_eq!(
+            std::fs::read(dst.join("src").join(name)).unwrap(),
+            std::fs::read(src.join(name)).unwrap()
+        );
+    }
+    assert!(temp_files(&dst.join("src")).is_empty());
+    gate.add_permits(1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_batch_reports_the_files_already_in_place_as_done() {
+    cancel_mid_batch(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_given_up_after_a_cancel_still_counts_the_files_in_place() {
+    cancel_mid_batch(false).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nas_with_server_copy_copies_by_itself_and_conflicts_stay_with_us() {
     let tmp = tempfile::tempdir().unwrap();
@@ -596,6 +674,43 @@ async fn a_symlink_to_a_file_is_reported_not_copied() {
     assert_eq!(report.failed.len(), 1);
     assert!(report.failed[0].path.ends_with("/src/link"));
     assert!(report.failed[0].message.contains("symbolic links"));
+    assert_eq!(tree(&dst).into_keys().collect::<Vec<_>>(), ["src/real.txt"]);
+}
+
+/// Reading a FIFO would wait for a writer forever: it is refused like a link, and the
+/// rest of the copy completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fifo_is_reported_not_copied_and_nothing_hangs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let dst = tmp.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+    write(&src.join("real.txt"), b"real");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        src.join("pipe"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+
+    let (report, _) = tokio::time::timeout(
+        Duration::from_secs(30),
+        run(spec(
+            JobKind::Copy,
+            local(),
+            vec![vp(&src)],
+            Some((local(), vp(&dst))),
+        )),
+    )
+    .await
+    .expect("the copy hung on the FIFO");
+
+    assert_eq!(report.items_done, 1);
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(report.failed[0].path.ends_with("/src/pipe"));
+    assert!(report.failed[0].message.contains("special files"));
     assert_eq!(tree(&dst).into_keys().collect::<Vec<_>>(), ["src/real.txt"]);
 }
 

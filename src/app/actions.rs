@@ -134,6 +134,14 @@ impl App {
         let Some(e) = pane.current_entry().filter(|e| !e.is_dir()) else {
             return Vec::new();
         };
+        if e.kind == EntryKind::Special {
+            let msg = format!(
+                "{} is a special file (FIFO, socket or device): nothing to view",
+                crate::names::escape(&e.name)
+            );
+            self.set_status(msg, true);
+            return Vec::new();
+        }
         let Ok(path) = pane.cwd.join(&e.name) else {
             return Vec::new();
         };

@@ -279,6 +279,10 @@ impl App {
                 "In conflicts",
                 "o overwrite, s skip, r rename, n newer only, a apply to all, c cancel job",
             ),
+            (
+                "Marks in a pane",
+                "/ folder, @ symbolic link, | FIFO, socket or device (not copied), * selected",
+            ),
         ];
         lines.extend(
             fixed

@@ -34,6 +34,21 @@ pub(crate) async fn until_cancelled<T>(
     Err(VfsError::Cancelled)
 }
 
+/// Runs `fut` to its end, unless it is cancelled and does not finish within `GRACE`
+/// afterwards (`None`). Unlike [`until_cancelled`], a result that arrives in the grace
+/// period is kept: for a batch, that says which files made it into place.
+pub(crate) async fn settle<T>(
+    cancel: &CancellationToken,
+    fut: impl Future<Output = T>,
+) -> Option<T> {
+    tokio::pin!(fut);
+    tokio::select! {
+        r = &mut fut => return Some(r),
+        _ = cancel.cancelled() => {}
+    }
+    tokio::time::timeout(GRACE, fut).await.ok()
+}
+
 /// A source stream that fails with "cancelled" the moment the job is cancelled, even
 /// while it waits for data.
 pub(crate) struct CancelReader {
@@ -100,5 +115,27 @@ mod tests {
         .await;
         assert!(matches!(r, Err(VfsError::Cancelled)));
         assert!(finished.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn settle_keeps_a_result_that_arrives_in_the_grace_period() {
+        let cancel = CancellationToken::new();
+        cancel.cancel();
+        let kept = settle(&cancel, async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            7
+        })
+        .await;
+        assert_eq!(kept, Some(7));
+    }
+
+    #[tokio::test]
+    async fn settle_gives_up_on_an_operation_that_does_not_stop() {
+        // Waits out the real grace period (2 s).
+
+        let cancel = CancellationToken::new();
+        cancel.cancel();
+        let kept = settle(&cancel, std::future::pending::<u8>()).await;
+        assert_eq!(kept, None);
     }
 }

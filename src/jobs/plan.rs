@@ -14,10 +14,24 @@ use tokio_util::sync::CancellationToken;
 use super::conflict::{Resolution, Resolver};
 use super::ctx::JobCtx;
 use super::{ItemError, JobKind};
-use crate::vfs::{Entry, EntryKind, VPath, VfsError, VfsHandle, VfsResult};
+use crate::vfs::{Entry, EntryKind, ListStream, VPath, VfsError, VfsHandle, VfsResult};
 
 /// Folder depth beyond which the walk stops (a link loop on the local disk).
 const MAX_DEPTH: usize = 256;
+/// Folders whose listing is started ahead of the one being planned, so the backend
+/// reads them (on another core, or over another connection) meanwhile.
+const LIST_AHEAD: usize = 4;
+
+/// A source folder waiting to be walked, with its listing once started.
+struct QueuedDir {
+    src: VPath,
+    dst: VPath,
+    dst_is_new: bool,
+    depth: usize,
+    listing: Option<VfsResult<ListStream>>,
+}
+
+type DirQueue = VecDeque<QueuedDir>;
 
 /// One file (or, for a rename, one whole tree) to transfer.
 #[derive(Clone, Debug)]
@@ -97,6 +111,7 @@ impl<'a> Planner<'a> {
         let mut server_items = Vec::new();
         for src in sources {
             self.check_cancel()?;
+            self.ctx.acct.set_current(src.to_string());
             let entry = match self.stat_source(src).await {
                 Ok(e) => e,
                 Err(e) => {
@@ -161,12 +176,22 @@ impl<'a> Planner<'a> {
         name: &str,
         depth: usize,
     ) -> VfsResult<()> {
-        let mut queue = VecDeque::new();
+        let mut queue = DirQueue::new();
         self.plan_one(src, entry, dst_dir, dst_dir_is_new, name, depth, &mut queue)
             .await?;
         // Breadth-first: a folder's MkDir step always comes before its children's steps.
-        while let Some((src_dir, dst_dir, dst_is_new, depth)) = queue.pop_front() {
-            self.walk_dir(&src_dir, &dst_dir, dst_is_new, depth, &mut queue)
+        while let Some(mut next) = queue.pop_front() {
+            for later in queue.iter_mut().take(LIST_AHEAD) {
+                if later.listing.is_none() {
+                    later.listing = Some(self.ctx.src.list(&later.src).await);
+                }
+            }
+            let listing = match next.listing.take() {
+                Some(l) => l,
+                None => self.ctx.src.list(&next.src).await,
+            };
+            let target = (&next.dst, next.dst_is_new, next.depth);
+            self.walk_dir(listing, &next.src, target, &mut queue)
                 .await?;
         }
         Ok(())
@@ -181,14 +206,13 @@ impl<'a> Planner<'a> {
         dst_dir_is_new: bool,
         name: &str,
         depth: usize,
-        queue: &mut VecDeque<(VPath, VPath, bool, usize)>,
+        queue: &mut DirQueue,
     ) -> VfsResult<()> {
         let dst = match dst_dir.join(name) {
             Ok(d) => d,
             Err(e) => return self.fail(src.to_string(), e),
         };
         let existing = self.existing(dst_dir, dst_dir_is_new, name).await;
-        self.ctx.acct.set_current(src.to_string());
         if entry.is_dir() {
             if depth >= MAX_DEPTH {
                 return self.fail(src.to_string(), too_deep());
@@ -197,7 +221,7 @@ impl<'a> Planner<'a> {
                 Some(ex) if ex.is_dir() => {
                     // Merge into the existing folder.
                     self.note_walked(&src);
-                    queue.push_back((src, dst, false, depth + 1));
+                    queue.push_back(QueuedDir::new(src, dst, false, depth + 1));
                 }
                 Some(_) => {
                     return self.fail(
@@ -217,16 +241,22 @@ impl<'a> Planner<'a> {
                         mtime: entry.mtime,
                     });
                     self.note_walked(&src);
-                    queue.push_back((src, dst, true, depth + 1));
+                    queue.push_back(QueuedDir::new(src, dst, true, depth + 1));
                 }
             }
             return Ok(());
         }
-        if entry.kind == EntryKind::Symlink && self.mode != Mode::Rename {
-            return self.fail(
-                src.to_string(),
-                VfsError::Unsupported("copying symbolic links"),
-            );
+        if self.mode != Mode::Rename {
+            let refused = match entry.kind {
+                EntryKind::Symlink => Some("copying symbolic links"),
+                // Reading a FIFO would wait forever for a writer; a device would be
+                // read to its end, if it has one.
+                EntryKind::Special => Some("copying special files (FIFOs, sockets, devices)"),
+                EntryKind::File | EntryKind::Dir => None,
+            };
+            if let Some(what) = refused {
+                return self.fail(src.to_string(), VfsError::Unsupported(what));
+            }
         }
         match existing {
             None => {
@@ -254,16 +284,19 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
-    /// Lists one source folder and plans each child.
+    /// Plans each child of the source folder `src_dir`, from its `listing`, into
+    /// `(target folder, whether it is new, depth)`.
     async fn walk_dir(
         &mut self,
+        listing: VfsResult<ListStream>,
         src_dir: &VPath,
-        dst_dir: &VPath,
-        dst_is_new: bool,
-        depth: usize,
-        queue: &mut VecDeque<(VPath, VPath, bool, usize)>,
+        (dst_dir, dst_is_new, depth): (&VPath, bool, usize),
+        queue: &mut DirQueue,
     ) -> VfsResult<()> {
-        let mut pages = match self.ctx.src.list(src_dir).await {
+        // Planning shows the folder being walked (not each file: 10 000 of them
+        // would each pay a formatted path).
+        self.ctx.acct.set_current(src_dir.to_string());
+        let mut pages = match listing {
             Ok(p) => p,
             Err(e) => return self.fail(src_dir.to_string(), e),
         };
@@ -376,6 +409,18 @@ impl<'a> Planner<'a> {
             Err(VfsError::Cancelled)
         } else {
             Ok(())
+        }
+    }
+}
+
+impl QueuedDir {
+    fn new(src: VPath, dst: VPath, dst_is_new: bool, depth: usize) -> Self {
+        QueuedDir {
+            src,
+            dst,
+            dst_is_new,
+            depth,
+            listing: None,
         }
     }
 }

@@ -17,7 +17,7 @@ use super::ctx::{EngineOptions, JobCtx};
 use super::delete::run_delete;
 use super::plan::{FileStep, Mode, Planner, Step};
 use super::progress::{Accounting, report_loop};
-use super::transfer::{BATCH_FILE_MAX, BATCH_LEN, batches_apply, transfer, transfer_batch};
+use super::transfer::{BATCH_FILE_MAX, batch_len, batches_apply, transfer, transfer_batch};
 use super::{
     ConflictAnswer, ConflictPolicy, ItemError, JobEvent, JobId, JobKind, JobReport, JobSpec,
 };
@@ -203,7 +203,7 @@ async fn execute(ctx: &JobCtx, steps: Vec<Step>, mode: Mode, report: &mut JobRep
         _ => true,
     });
     let batching = mode != Mode::Rename && batches_apply(ctx);
-    let mut results = stream::iter(work_units(runnable, batching))
+    let mut results = stream::iter(work_units(runnable, batching, ctx.opts.workers))
         .map(|unit| run_unit(ctx, unit, mode))
         .buffer_unordered(ctx.opts.workers.max(1));
     while let Some(outcome) = results.next().await {
@@ -252,16 +252,23 @@ enum Unit {
     Batch(Vec<FileStep>),
 }
 
-/// Groups small file copies into batches of `BATCH_LEN` (when `batching`); every
+/// Groups small file copies into batches (when `batching`; see [`batch_len`]); every
 /// other step stays a unit of its own.
-fn work_units(steps: impl Iterator<Item = Step>, batching: bool) -> Vec<Unit> {
+fn work_units(steps: impl Iterator<Item = Step>, batching: bool, workers: usize) -> Vec<Unit> {
+    let batchable = |f: &FileStep| batching && f.entry.size <= BATCH_FILE_MAX;
+    let steps: Vec<Step> = steps.collect();
+    let small = steps
+        .iter()
+        .filter(|s| matches!(s, Step::File(f) if batchable(f)))
+        .count();
+    let len = batch_len(small, workers);
     let mut units = Vec::new();
     let mut batch = Vec::new();
     for step in steps {
         match step {
-            Step::File(f) if batching && f.entry.size <= BATCH_FILE_MAX => {
+            Step::File(f) if batchable(&f) => {
                 batch.push(f);
-                if batch.len() == BATCH_LEN {
+                if batch.len() == len {
                     units.push(Unit::Batch(std::mem::take(&mut batch)));
                 }
             }

@@ -9,12 +9,14 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::cancel::{CancelReader, until_cancelled};
+use super::cancel::{CancelReader, settle, until_cancelled};
 use super::ctx::JobCtx;
 use super::plan::FileStep;
 use super::progress::CountingReader;
 use super::{ItemError, JobReport};
-use crate::vfs::{ByteReader, BytesFn, CopyIntoPlace, VPath, VfsError, VfsHandle, VfsResult};
+use crate::vfs::{
+    ByteReader, BytesFn, CopyIntoPlace, LandedFn, VPath, VfsError, VfsHandle, VfsResult,
+};
 
 /// Longest file name most filesystems accept, in bytes.
 const NAME_MAX: usize = 255;
@@ -44,9 +46,19 @@ pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool)
 
 /// Files up to this size go into batches when the backend copies natively.
 pub(crate) const BATCH_FILE_MAX: u64 = 256 * 1024;
-/// Files per batch: enough to make the hand-off cost per file small, few enough that
-/// several batches still run in parallel on a tree of a few hundred files.
-pub(crate) const BATCH_LEN: usize = 16;
+/// Fewest files per batch: enough to make the hand-off cost per file small, few
+/// enough that several batches still run in parallel on a tree of a few hundred files.
+pub(crate) const BATCH_MIN: usize = 16;
+/// Most files per batch (at most 64 MiB of `BATCH_FILE_MAX` files; progress still
+/// moves file by file).
+pub(crate) const BATCH_MAX: usize = 256;
+
+/// Files per batch for a job with `small` batchable files: about four batches per
+/// worker, so the pool stays busy to the end while a big tree pays few hand-offs
+/// (each one a thread wake-up on both sides; docs/PERFORMANCE.md).
+pub(crate) fn batch_len(small: usize, workers: usize) -> usize {
+    (small / (workers.max(1) * 4)).clamp(BATCH_MIN, BATCH_MAX)
+}
 
 /// Whether this job's small files can go in batches (`Vfs::copy_files_into_place`).
 pub(crate) fn batches_apply(ctx: &JobCtx) -> bool {
@@ -84,52 +96,102 @@ pub(crate) async fn transfer_batch(
     };
     ctx.acct.set_current(first.src.to_string());
     let jobs: Vec<CopyIntoPlace> = planned.iter().map(|(_, j)| j.clone()).collect();
-    let results = until_cancelled(&ctx.cancel, async {
-        Ok(ctx
-            .src
-            .copy_files_into_place(&jobs, ctx.cancel.clone())
-            .await)
-    })
+    let landings = Arc::new(Landings::new(planned.len()));
+    let landed = landed_counter(ctx, &planned, remove_source, landings.clone());
+    // A batch that finishes within the cancel grace keeps its results; one dropped
+    // after it still knows, from `landings`, which files are in place. Either way a
+    // file in place is reported done, not cancelled.
+    let mut results = settle(
+        &ctx.cancel,
+        ctx.src
+            .copy_files_into_place(&jobs, landed, ctx.cancel.clone()),
+    )
     .await
-    .unwrap_or_default();
+    .map(Vec::into_iter);
     let dst_vfs = ctx.dst_vfs().clone();
-    let mut results = results.into_iter();
-    for (step, job) in planned {
-        let outcome = match results.next() {
-            Some(Ok(bytes)) => {
-                ctx.acct.add_bytes(bytes);
-                if remove_source {
-                    let src = ctx.src.clone();
-                    ctx.opts
-                        .retry
-                        .run(&ctx.cancel, || src.remove(&step.src))
-                        .await
-                } else {
-                    Ok(())
-                }
+    for (index, (step, job)) in planned.into_iter().enumerate() {
+        let result = match results.as_mut() {
+            Some(answered) => answered.next(),
+            None => landings.get(index).map(Ok),
+        };
+        let outcome = match result {
+            // Already counted by `landed`; a move still has its source to delete.
+            Some(Ok(_)) if remove_source => {
+                let src = ctx.src.clone();
+                let removed = ctx
+                    .opts
+                    .retry
+                    .run(&ctx.cancel, || src.remove(&step.src))
+                    .await;
+                removed.map(|()| ctx.acct.item_done())
             }
+            Some(Ok(_)) => Ok(()),
             Some(Err(e)) if e.is_transient() && !ctx.cancel.is_cancelled() => {
                 remove_temp(&dst_vfs, &job.temp).await;
-                transfer(ctx, &step, remove_source).await
+                let redone = transfer(ctx, &step, remove_source).await;
+                redone.map(|()| ctx.acct.item_done())
             }
             Some(Err(e)) => {
                 remove_temp(&dst_vfs, &job.temp).await;
                 Err(e)
             }
-            // Cancelled before the batch reported (a cancel drops it after a grace
-            // period; the backend cleans up after itself).
+            // Not in place, and the batch did not wind down within the grace period
+            // after a cancel (the backend cleans up after itself).
             None => Err(VfsError::Cancelled),
         };
         match outcome {
-            Ok(()) => {
-                ctx.acct.item_done();
-                report.items_done += 1;
-            }
+            Ok(()) => report.items_done += 1,
             Err(VfsError::Cancelled) => report.cancelled = true,
             Err(e) => report.failed.push(item_error(&step.src, &e)),
         }
     }
     report
+}
+
+/// Which files of a batch are in place, with their sizes, as the backend announces
+/// them.
+struct Landings(Vec<AtomicU64>);
+
+impl Landings {
+    /// Stored as size + 1, so 0 means "not (yet) in place".
+    fn new(len: usize) -> Self {
+        Landings((0..len).map(|_| AtomicU64::new(0)).collect())
+    }
+
+    fn set(&self, index: usize, bytes: u64) {
+        if let Some(slot) = self.0.get(index) {
+            slot.store(bytes.saturating_add(1), Ordering::Relaxed);
+        }
+    }
+
+    /// The size of file `index` if it is in place.
+    fn get(&self, index: usize) -> Option<u64> {
+        let stored = self.0.get(index)?.load(Ordering::Relaxed);
+        stored.checked_sub(1)
+    }
+}
+
+/// Progress for a batch, file by file: each landed file adds its bytes and (for a
+/// copy; a move waits for its source to go) counts as done, and the next file's name
+/// becomes the job's current item.
+fn landed_counter(
+    ctx: &JobCtx,
+    planned: &[(FileStep, CopyIntoPlace)],
+    remove_source: bool,
+    landings: Arc<Landings>,
+) -> LandedFn {
+    let acct = ctx.acct.clone();
+    let names: Vec<String> = planned.iter().map(|(s, _)| s.src.to_string()).collect();
+    Arc::new(move |index, bytes| {
+        landings.set(index, bytes);
+        acct.add_bytes(bytes);
+        if !remove_source {
+            acct.item_done();
+        }
+        if let Some(next) = names.get(index + 1) {
+            acct.set_current(next.clone());
+        }
+    })
 }
 
 /// Best effort: a failed copy's temp file may not exist (or is already gone).

@@ -85,7 +85,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
                 let selected = pane.is_selected(e);
                 let mut style = Style::default().fg(match e.kind {
                     EntryKind::Dir => t.pane.dir.0,
-                    EntryKind::Symlink => t.pane.link.0,
+                    EntryKind::Symlink | EntryKind::Special => t.pane.link.0,
                     EntryKind::File => t.pane.fg.0,
                 });
                 if e.is_dir() {
@@ -128,6 +128,8 @@ fn display_name(e: &Entry, selected: bool) -> String {
         (true, _) => "*",
         (false, EntryKind::Dir) => "/",
         (false, EntryKind::Symlink) => "@",
+        // mc marks a FIFO with `|`; sockets and devices share it here.
+        (false, EntryKind::Special) => "|",
         (false, EntryKind::File) => " ",
     };
     format!("{mark}{}", escape(&e.name))

@@ -12,8 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    ByteReader, BytesFn, Capabilities, CopyIntoPlace, Entry, EntryKind, ListStream, SpaceInfo,
-    VPath, Vfs, VfsError, VfsResult,
+    ByteReader, BytesFn, Capabilities, CopyIntoPlace, Entry, EntryKind, LandedFn, ListStream,
+    SpaceInfo, VPath, Vfs, VfsError, VfsResult,
 };
 
 mod batch;
@@ -46,8 +46,10 @@ pub fn entry_from_metadata(name: String, md: &std::fs::Metadata) -> Entry {
         EntryKind::Symlink
     } else if md.is_dir() {
         EntryKind::Dir
-    } else {
+    } else if md.is_file() {
         EntryKind::File
+    } else {
+        EntryKind::Special
     };
     Entry {
         name,
@@ -59,15 +61,8 @@ pub fn entry_from_metadata(name: String, md: &std::fs::Metadata) -> Entry {
     }
 }
 
-/// Lists one folder synchronously in pages (runs on the blocking pool).
-fn list_pages(dir: PathBuf, tx: tokio::sync::mpsc::Sender<VfsResult<Vec<Entry>>>) {
-    let rd = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd,
-        Err(e) => {
-            let _ = tx.blocking_send(Err(VfsError::io(dir.display().to_string(), e)));
-            return;
-        }
-    };
+/// Lists an open folder synchronously in pages (runs on the blocking pool).
+fn list_pages(rd: std::fs::ReadDir, tx: tokio::sync::mpsc::Sender<VfsResult<Vec<Entry>>>) {
     let mut page = Vec::with_capacity(FIRST_PAGE);
     let mut limit = FIRST_PAGE;
     for item in rd {
@@ -114,17 +109,25 @@ impl Vfs for LocalFs {
 
     async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
         let real = Self::real(dir);
-        let md = tokio::fs::metadata(&real)
-            .await
-            .map_err(|e| VfsError::io(dir.to_string(), e))?;
-        if !md.is_dir() {
-            return Err(VfsError::io(
-                dir.to_string(),
-                std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
-            ));
-        }
         let (tx, rx) = tokio::sync::mpsc::channel(4);
-        tokio::task::spawn_blocking(move || list_pages(real, tx));
+        let (opened_tx, opened_rx) = tokio::sync::oneshot::channel();
+        // One hand-off to the blocking pool: it opens the folder, says whether that
+        // worked, then goes on reading pages while the caller takes the first ones
+        // (a tree walk lists many small folders; each hand-off is two thread wake-ups).
+        tokio::task::spawn_blocking(move || match std::fs::read_dir(&real) {
+            Ok(rd) => {
+                if opened_tx.send(Ok(())).is_ok() {
+                    list_pages(rd, tx);
+                }
+            }
+            Err(e) => {
+                let _ = opened_tx.send(Err(e));
+            }
+        });
+        let opened = opened_rx
+            .await
+            .unwrap_or_else(|_| Err(std::io::Error::other("the folder lister stopped")));
+        opened.map_err(|e| VfsError::io(dir.to_string(), e))?;
         Ok(tokio_stream_from(rx).boxed())
     }
 
@@ -258,6 +261,7 @@ impl Vfs for LocalFs {
     async fn copy_files_into_place(
         &self,
         jobs: &[CopyIntoPlace],
+        landed: LandedFn,
         cancel: CancellationToken,
     ) -> Vec<VfsResult<u64>> {
         let owned = jobs.to_vec();
@@ -265,10 +269,15 @@ impl Vfs for LocalFs {
         // The whole batch in one hand-off to the blocking pool.
         let res = tokio::task::spawn_blocking(move || {
             let mut dirs = batch::Dirs::default();
-            owned
-                .iter()
-                .map(|job| batch::place(job, &mut dirs, &quiet, &cancel))
-                .collect::<Vec<_>>()
+            let mut results = Vec::with_capacity(owned.len());
+            for (index, job) in owned.iter().enumerate() {
+                let res = batch::place(job, &mut dirs, &quiet, &cancel);
+                if let Ok(bytes) = res {
+                    landed(index, bytes);
+                }
+                results.push(res);
+            }
+            results
         })
         .await;
         match res {

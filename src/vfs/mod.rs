@@ -39,6 +39,9 @@ pub enum EntryKind {
     Dir,
     /// A symbolic link (local disk); what it points to is not followed when listing.
     Symlink,
+    /// A FIFO, socket or device node (local disk): listed, renamed and deleted, never
+    /// read — opening a FIFO waits forever for a writer.
+    Special,
 }
 
 /// One item of a folder listing. Kept lean (no full path): a 100 000-entry folder must
@@ -107,6 +110,10 @@ pub type ProgressFn = Arc<dyn Fn(TaskProgress) + Send + Sync>;
 
 /// Called with the number of bytes a native file copy has just moved (a delta).
 pub type BytesFn = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// Called as each file of a batch lands under its final name, with the file's index
+/// in the batch and the bytes copied (see [`Vfs::copy_files_into_place`]).
+pub type LandedFn = Arc<dyn Fn(usize, u64) + Send + Sync>;
 
 /// What to do when a server-side copy/move meets an existing name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -315,24 +322,29 @@ pub trait Vfs: Send + Sync {
     }
 
     /// Several small files copied into place in one call, in order, one result per
-    /// job (same rules as [`Vfs::copy_file_into_place`]; after a cancel the remaining
-    /// jobs answer `Cancelled`). No progress callback: the caller counts each copied
-    /// file from its result, which suits files small enough to batch. The local disk
-    /// does a whole batch in one blocking call.
+    /// job (same rules as [`Vfs::copy_files_into_place`]; after a cancel the remaining
+    /// jobs answer `Cancelled`). `landed` is called as each file is in place, so the
+    /// caller's progress moves file by file even though the batch answers once. The
+    /// local disk does a whole batch in one blocking call.
     async fn copy_files_into_place(
         &self,
         jobs: &[CopyIntoPlace],
+        landed: LandedFn,
         cancel: CancellationToken,
     ) -> Vec<VfsResult<u64>> {
         let quiet: BytesFn = Arc::new(|_| {});
         let mut results = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            results.push(if cancel.is_cancelled() {
+        for (index, job) in jobs.iter().enumerate() {
+            let res = if cancel.is_cancelled() {
                 Err(VfsError::Cancelled)
             } else {
                 self.copy_file_into_place(job, quiet.clone(), cancel.clone())
                     .await
-            });
+            };
+            if let Ok(bytes) = res {
+                landed(index, bytes);
+            }
+            results.push(res);
         }
         results
     }

@@ -4,8 +4,8 @@
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -14,8 +14,8 @@ use futures_util::StreamExt;
 use nascmd::jobs::TEMP_PREFIX;
 use nascmd::vfs::local::LocalFs;
 use nascmd::vfs::{
-    ByteReader, Capabilities, Entry, EntryKind, ListStream, ProgressFn, ServerConflict,
-    TaskProgress, VPath, Vfs, VfsError, VfsResult,
+    ByteReader, BytesFn, Capabilities, CopyIntoPlace, Entry, EntryKind, ListStream, ProgressFn,
+    ServerConflict, TaskProgress, VPath, Vfs, VfsError, VfsResult,
 };
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio_util::sync::CancellationToken;
@@ -44,6 +44,9 @@ pub struct Faulty {
     /// Offers server-side copy (done here with std::fs, reporting progress).
     pub server_copy: bool,
     pub server_copies: Mutex<Vec<(Vec<VPath>, VPath)>>,
+    /// Copies natively (so small files go in batches); the native copy of the file
+    /// of this name first waits for a permit of the semaphore.
+    pub gated_copy: Option<(String, Arc<tokio::sync::Semaphore>)>,
 }
 
 impl Faulty {
@@ -158,6 +161,22 @@ impl Vfs for Faulty {
     }
     async fn set_mtime(&self, path: &VPath, mtime: i64) -> VfsResult<()> {
         LocalFs.set_mtime(path, mtime).await
+    }
+    fn can_copy_file(&self) -> bool {
+        self.gated_copy.is_some()
+    }
+    async fn copy_file_into_place(
+        &self,
+        job: &CopyIntoPlace,
+        progress: BytesFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<u64> {
+        if let Some((name, gate)) = &self.gated_copy
+            && job.from.name() == name
+        {
+            let _permit = gate.acquire().await;
+        }
+        LocalFs.copy_file_into_place(job, progress, cancel).await
     }
     fn can_append(&self) -> bool {
         true

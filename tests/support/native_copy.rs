@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use nascmd::jobs::JobKind;
 use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{BytesFn, CopyIntoPlace, Vfs, VfsError};
+use nascmd::vfs::{BytesFn, CopyIntoPlace, LandedFn, Vfs, VfsError};
 use tokio_util::sync::CancellationToken;
 
 use super::helpers::*;
@@ -24,6 +24,10 @@ fn counting() -> (BytesFn, Arc<AtomicU64>) {
 }
 
 /// `src/from.bin` (100 000 bytes) and a job copying it to `dst/to.bin`.
+fn no_landing() -> LandedFn {
+    Arc::new(|_, _| {})
+}
+
 fn setup(tmp: &std::path::Path, overwrite: bool) -> CopyIntoPlace {
     write(&tmp.join("src/from.bin"), &pattern(100_000, 7));
     set_mtime(&tmp.join("src/from.bin"), 1_000_000_000);
@@ -220,10 +224,16 @@ async fn a_batch_reports_each_file_and_one_failure_spoils_only_itself() {
             }
         })
         .collect();
+    let landings = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = landings.clone();
+    let landed: LandedFn =
+        Arc::new(move |index, bytes| record.lock().unwrap().push((index, bytes)));
     let results = LocalFs::new()
-        .copy_files_into_place(&jobs, CancellationToken::new())
+        .copy_files_into_place(&jobs, landed, CancellationToken::new())
         .await;
     assert_eq!(results.len(), 3);
+    // Each file is announced as it lands, so progress moves within the batch.
+    assert_eq!(*landings.lock().unwrap(), vec![(0, 1000), (2, 1002)]);
     assert_eq!(*results[0].as_ref().unwrap(), 1000);
     assert!(matches!(results[1], Err(VfsError::SizeMismatch { .. })));
     assert_eq!(*results[2].as_ref().unwrap(), 1002);
@@ -236,7 +246,9 @@ async fn a_batch_reports_each_file_and_one_failure_spoils_only_itself() {
     cancel.cancel();
     std::fs::remove_dir_all(&dst).unwrap();
     std::fs::create_dir_all(&dst).unwrap();
-    let results = LocalFs::new().copy_files_into_place(&jobs, cancel).await;
+    let results = LocalFs::new()
+        .copy_files_into_place(&jobs, no_landing(), cancel)
+        .await;
     assert!(
         results
             .iter()
@@ -252,7 +264,11 @@ async fn a_batch_keeps_an_existing_target_unless_overwriting() {
     let dst = tmp.path().join("dst");
     write(&dst.join("to.bin"), b"theirs");
     let results = LocalFs::new()
-        .copy_files_into_place(std::slice::from_ref(&job), CancellationToken::new())
+        .copy_files_into_place(
+            std::slice::from_ref(&job),
+            no_landing(),
+            CancellationToken::new(),
+        )
         .await;
     assert!(
         matches!(results[0], Err(VfsError::AlreadyExists(_))),
@@ -266,7 +282,7 @@ async fn a_batch_keeps_an_existing_target_unless_overwriting() {
         ..job
     };
     let results = LocalFs::new()
-        .copy_files_into_place(&[job], CancellationToken::new())
+        .copy_files_into_place(&[job], no_landing(), CancellationToken::new())
         .await;
     assert_eq!(*results[0].as_ref().unwrap(), 100_000);
     assert_eq!(

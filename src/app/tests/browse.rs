@@ -223,3 +223,26 @@ fn quick_filter_and_jump() {
     app.update(key(KeyCode::Esc));
     assert!(matches!(app.mode, Mode::Normal));
 }
+
+#[test]
+fn a_special_file_is_not_opened_in_the_viewer() {
+    let mut app = app();
+    let (side, req, _) = list_req(&app.update(ctrl('r')));
+    let pipe = Entry {
+        kind: EntryKind::Special,
+        ..file("pipe", 0)
+    };
+    feed(&mut app, (side, req), vec![pipe]);
+    app.update(key(KeyCode::Down));
+    assert_eq!(cursor_name(&app), "pipe");
+    for k in [KeyCode::F(3), KeyCode::Enter] {
+        let cmds = app.update(key(k));
+        assert!(cmds.is_empty(), "{cmds:?}");
+        assert!(app.viewer.is_none());
+        assert!(
+            app.status
+                .as_ref()
+                .is_some_and(|s| s.error && s.text.contains("special file"))
+        );
+    }
+}

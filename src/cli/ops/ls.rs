@@ -84,6 +84,7 @@ pub fn kind_name(kind: EntryKind) -> &'static str {
         EntryKind::File => "file",
         EntryKind::Dir => "dir",
         EntryKind::Symlink => "symlink",
+        EntryKind::Special => "special",
     }
 }
 
@@ -91,6 +92,7 @@ fn kind_char(e: &Entry) -> char {
     match e.kind {
         EntryKind::Dir => 'd',
         EntryKind::Symlink => 'l',
+        EntryKind::Special => 's',
         EntryKind::File => '-',
     }
 }
