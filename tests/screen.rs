@@ -293,6 +293,46 @@ async fn copy_a_selection_of_50_files_in_a_nested_tree() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fifo_in_a_copied_folder_is_named_and_the_rest_arrives() {
+    let l = tempfile::tempdir().unwrap();
+    let r = tempfile::tempdir().unwrap();
+    // A deep path, so the error line is longer than the dialog is wide.
+    let deep = l
+        .path()
+        .join("a-folder-with-a-long-name/and-another-one-below-it");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(deep.join("kept.txt"), b"kept").unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        deep.join("pipe"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let mut rt = start(l.path(), r.path()).await;
+    go_to(&mut rt, "a-folder-with-a-long-name").await;
+    press(&mut rt, &[KeyCode::F(5)]).await;
+    press(&mut rt, &[KeyCode::Enter]).await;
+
+    let copied = r
+        .path()
+        .join("a-folder-with-a-long-name/and-another-one-below-it");
+    assert_eq!(std::fs::read(copied.join("kept.txt")).unwrap(), b"kept");
+    assert!(!copied.join("pipe").exists());
+    let s = screen(&rt);
+    assert!(s.contains("Copy done, 1 item not"), "{s}");
+    assert!(
+        s.contains("not copied: a special file (FIFO, socket or"),
+        "{s}"
+    );
+    // The wrapped message does not push the button out of the box.
+    assert!(s.contains("[ OK ]"), "{s}");
+    press(&mut rt, &[KeyCode::Enter]).await;
+    assert!(!screen(&rt).contains("[ OK ]"));
+}
+
 fn walk(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {

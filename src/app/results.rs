@@ -141,10 +141,28 @@ impl App {
                     }
                     self.set_status(text.clone(), true);
                     lines.insert(0, text);
-                    self.dialogs.push(Dialog::error("Job failed", lines));
+                    self.dialogs
+                        .push(Dialog::error(&failure_title(kind, &report), lines));
                 }
                 self.reload_both()
             }
         }
+    }
+}
+
+/// "Copy failed" when nothing was done, else "Copy done, 1 item not": a job that moved
+/// 300 files and left out one FIFO did not fail.
+fn failure_title(kind: crate::jobs::JobKind, report: &crate::jobs::JobReport) -> String {
+    let verb = match kind {
+        crate::jobs::JobKind::Copy => "Copy",
+        crate::jobs::JobKind::Move => "Move",
+        crate::jobs::JobKind::Delete => "Delete",
+    };
+    let failed = report.failed.len();
+    if report.items_done == 0 {
+        format!("{verb} failed")
+    } else {
+        let items = if failed == 1 { "item" } else { "items" };
+        format!("{verb} done, {failed} {items} not")
     }
 }

@@ -248,14 +248,14 @@ impl<'a> Planner<'a> {
         }
         if self.mode != Mode::Rename {
             let refused = match entry.kind {
-                EntryKind::Symlink => Some("copying symbolic links"),
+                EntryKind::Symlink => Some("a symbolic link"),
                 // Reading a FIFO would wait forever for a writer; a device would be
                 // read to its end, if it has one.
-                EntryKind::Special => Some("copying special files (FIFOs, sockets, devices)"),
+                EntryKind::Special => Some("a special file (FIFO, socket or device)"),
                 EntryKind::File | EntryKind::Dir => None,
             };
             if let Some(what) = refused {
-                return self.fail(src.to_string(), VfsError::Unsupported(what));
+                return self.fail(src.to_string(), VfsError::NotCopied(what));
             }
         }
         match existing {
@@ -426,7 +426,7 @@ impl QueuedDir {
 }
 
 fn too_deep() -> VfsError {
-    VfsError::Unsupported("folders nested this deep (a link loop?)")
+    VfsError::NotCopied("folders nested more than 256 deep (a link loop?)")
 }
 
 /// All names in a target folder; an unreadable or missing folder counts as empty (the

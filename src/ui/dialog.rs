@@ -113,8 +113,15 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
     };
     let wanted = if help {
         screen.height.saturating_sub(4)
-    } else {
+    } else if matches!(d, Dialog::Input { .. }) {
         lines.len() as u16 + 2
+    } else {
+        // Long lines (an error naming a deep path) wrap: count the rows they take, so
+        // the buttons below them are never cut off.
+        let rows = Paragraph::new(lines.clone())
+            .wrap(Wrap { trim: false })
+            .line_count(width.saturating_sub(2));
+        u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2)
     };
     let area = layout::centered(screen, width, wanted.max(3));
     f.render_widget(Clear, area);

@@ -44,6 +44,10 @@ pub enum VfsError {
     UntrustedCertificate(String),
     #[error("{0} is not supported by this backend")]
     Unsupported(&'static str),
+    /// An item a copy leaves out on purpose (a symbolic link, a FIFO): reported, never
+    /// read.
+    #[error("not copied: {0}")]
+    NotCopied(&'static str),
     #[error("size mismatch after transfer of {path}: expected {expected} bytes, found {found}")]
     SizeMismatch {
         path: String,

@@ -215,8 +215,41 @@ fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
     );
     match app.dialogs.last() {
         Some(Dialog::Message {
-            lines, error: true, ..
-        }) => assert!(lines.iter().any(|l| l.contains("disk full"))),
+            title,
+            lines,
+            error: true,
+        }) => {
+            assert_eq!(title, "Copy failed");
+            assert!(lines.iter().any(|l| l.contains("disk full")));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_job_that_left_one_item_out_did_not_fail() {
+    let mut app = app();
+    app.update(Msg::JobStarted {
+        id: 3,
+        kind: JobKind::Move,
+        title: "Move deep".into(),
+    });
+    let report = JobReport {
+        items_done: 300,
+        failed: vec![crate::jobs::ItemError {
+            path: "/data/deep/pipe".into(),
+            message: "not copied: a special file (FIFO, socket or device)".into(),
+        }],
+        ..Default::default()
+    };
+    app.update(Msg::Job(JobEvent::Finished { id: 3, report }));
+    match app.dialogs.last() {
+        Some(Dialog::Message { title, lines, .. }) => {
+            assert_eq!(title, "Move done, 1 item not");
+            assert!(
+                lines[1].ends_with("pipe: not copied: a special file (FIFO, socket or device)")
+            );
+        }
         other => panic!("{other:?}"),
     }
 }
