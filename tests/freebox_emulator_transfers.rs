@@ -512,3 +512,30 @@ async fn faults_http500_and_latency() {
     let resp = f.http.get(f.url("/api_version")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
+
+/// A FIFO on the disk never holds a download: it is refused at once.
+#[tokio::test]
+async fn a_fifo_on_the_disk_is_not_served() {
+    let f = Fbx::ready().await;
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        f.dir.path().join("pipe"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let resp = tokio::time::timeout(
+        Duration::from_secs(10),
+        f.http
+            .get(f.url(&format!("/api/v8/dl/{}", tok("/Disque dur/pipe"))))
+            .header("X-Fbx-App-Auth", &f.session)
+            .send(),
+    )
+    .await
+    .expect("the download waited on the FIFO")
+    .unwrap();
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["success"], false, "{v}");
+    assert_eq!(v["error_code"], "invalid_request", "{v}");
+}

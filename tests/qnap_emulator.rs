@@ -739,3 +739,47 @@ async fn c30_path_info_download_and_recycle_root() {
         16
     );
 }
+
+fn mkfifo(path: &std::path::Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+}
+
+/// A FIFO in the served folder never holds a request: its download is refused at once,
+/// and a folder zip leaves it out.
+#[tokio::test]
+async fn a_fifo_in_the_root_is_not_served() {
+    let fx = fixture().await;
+    mkfifo(&fx.path("Public/docs/pipe"));
+    let r = tokio::time::timeout(
+        Duration::from_secs(10),
+        fx.util_raw(
+            &fx.sid,
+            "func=download&source_path=/Public/docs&source_file=pipe&isfolder=0&source_total=1",
+        ),
+    )
+    .await
+    .expect("the download waited on the FIFO");
+    let body = r.text().await.unwrap();
+    let v: Value = serde_json::from_str(&body).expect("an error status, not file bytes");
+    assert_ne!(status(&v), 1, "{v}");
+
+    let r = tokio::time::timeout(
+        Duration::from_secs(10),
+        fx.util_raw(
+            &fx.sid,
+            "func=download&source_path=/Public&source_file=docs&isfolder=1&source_total=1",
+        ),
+    )
+    .await
+    .expect("the zip waited on the FIFO");
+    let files = unzip(&r.bytes().await.unwrap());
+    assert!(files.contains_key("docs/readme.md"), "{:?}", files.keys());
+    assert!(!files.contains_key("docs/pipe"));
+}

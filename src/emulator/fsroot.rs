@@ -16,6 +16,33 @@ pub enum PathRefused {
     Escapes,
 }
 
+/// Opens a file of the root to read and serve. The open does not wait (`O_NONBLOCK`),
+/// so a FIFO in the root cannot hold a request, and a blocking thread, until some
+/// writer turns up; anything but a regular file is then refused.
+pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
+/// [`open_regular`] from async code.
+pub async fn open_regular_async(path: &Path) -> io::Result<tokio::fs::File> {
+    let path = path.to_owned();
+    let file = tokio::task::spawn_blocking(move || open_regular(&path))
+        .await
+        .map_err(io::Error::other)??;
+    Ok(tokio::fs::File::from_std(file))
+}
+
 #[derive(Clone, Debug)]
 pub struct FsRoot {
     root: PathBuf,

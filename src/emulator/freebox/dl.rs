@@ -46,14 +46,17 @@ pub async fn stream_file(
     headers: &HeaderMap,
     ranges_allowed: bool,
 ) -> Result<Response, FbxError> {
-    let mut file = tokio::fs::File::open(real)
+    let not_a_file = || FbxError::invalid_request("Requête invalide : ce n'est pas un fichier");
+    let mut file = crate::emulator::fsroot::open_regular_async(real)
         .await
-        .map_err(|e| super::fs::io_error(&e))?;
+        .map_err(|e| match e.kind() {
+            // A FIFO, socket or device (`open_regular` refuses them).
+            std::io::ErrorKind::InvalidInput => not_a_file(),
+            _ => super::fs::io_error(&e),
+        })?;
     let meta = file.metadata().await.map_err(|e| super::fs::io_error(&e))?;
     if !meta.is_file() {
-        return Err(FbxError::invalid_request(
-            "Requête invalide : ce n'est pas un fichier",
-        ));
+        return Err(not_a_file());
     }
     let len = meta.len();
     let mut builder = Response::builder()

@@ -317,7 +317,8 @@ fn copy_file(
     let name = dest.file_name().ok_or("internal")?.to_string_lossy();
     let temp = dir.join(temp_name(&name));
     let result = (|| {
-        let mut input = fs::File::open(src).map_err(|_| "open_input_failed")?;
+        let mut input =
+            crate::emulator::fsroot::open_regular(src).map_err(|_| "open_input_failed")?;
         let mut output = fs::File::create(&temp).map_err(|_| "open_output_failed")?;
         let mut buf = vec![0u8; CHUNK];
         loop {
@@ -494,7 +495,7 @@ fn hash_job(ctl: &Ctl, src: &Target, kind: &str) -> Result<String, Fail> {
     }
     ctl.set_totals(meta.len(), 1);
     ctl.begin_item(&src.clear, "", meta.len());
-    let mut input = fs::File::open(real).map_err(|_| "open_input_failed")?;
+    let mut input = crate::emulator::fsroot::open_regular(real).map_err(|_| "open_input_failed")?;
     let mut buf = vec![0u8; CHUNK];
     loop {
         ctl.checkpoint()?;

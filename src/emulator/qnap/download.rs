@@ -32,8 +32,13 @@ pub async fn download(c: &Ctx) -> Reply {
     let mut items = Vec::with_capacity(names.len());
     for n in &names {
         let real = c.emu.real_child(&src, n)?;
-        if std::fs::symlink_metadata(&real).is_err() {
-            return Err(status::NOT_FOUND);
+        match std::fs::symlink_metadata(&real) {
+            Err(_) => return Err(status::NOT_FOUND),
+            // FIFOs, sockets and devices are not served (a FIFO would never end).
+            Ok(m) if !(m.is_file() || m.is_dir() || m.file_type().is_symlink()) => {
+                return Err(status::NOT_FOUND);
+            }
+            Ok(_) => {}
         }
         items.push((n.clone(), real));
     }
@@ -145,7 +150,7 @@ pub async fn send_file(
     range: Option<&str>,
     how: Disposition,
 ) -> Reply {
-    let mut file = tokio::fs::File::open(path)
+    let mut file = crate::emulator::fsroot::open_regular_async(path)
         .await
         .map_err(|_| status::NOT_FOUND)?;
     let size = file.metadata().await.map_err(|_| status::OPEN_FAIL)?.len();

@@ -251,7 +251,8 @@ fn copy_tree(src: &Path, dst: &Path, mode: OnExisting, prog: &Progress) -> Resul
         return Ok(());
     }
     let meta = std::fs::symlink_metadata(src).map_err(|_| 10)?;
-    if meta.file_type().is_symlink() {
+    // Links and special files (FIFO, socket, device) are not copied.
+    if !meta.is_dir() && !meta.is_file() {
         return Ok(());
     }
     if meta.is_dir() {
@@ -282,7 +283,7 @@ fn copy_tree(src: &Path, dst: &Path, mode: OnExisting, prog: &Progress) -> Resul
 }
 
 fn copy_file(src: &Path, dst: &Path, prog: &Progress) -> Result<(), i64> {
-    let mut input = std::fs::File::open(src).map_err(|_| 10)?;
+    let mut input = crate::emulator::fsroot::open_regular(src).map_err(|_| 10)?;
     let mut out = std::fs::File::create(dst).map_err(|_| 11)?;
     let mut buf = vec![0u8; COPY_BUFFER];
     loop {

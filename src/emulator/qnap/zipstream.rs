@@ -2,7 +2,6 @@
 //! and feeds `zip`'s streaming writer, whose output goes through a bounded channel into
 //! the HTTP body. Memory stays bounded; a client that hangs up stops the walk.
 
-use std::fs::File;
 use std::io::{self, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -73,9 +72,10 @@ fn add<W: Write>(
     name: &str,
     path: &Path,
 ) -> io::Result<()> {
-    // Never follow links: a link could point outside the served root.
+    // Never follow links: a link could point outside the served root. FIFOs, sockets
+    // and devices are left out too (a FIFO would never end).
     let meta = std::fs::symlink_metadata(path)?;
-    if meta.file_type().is_symlink() {
+    if !meta.is_dir() && !meta.is_file() {
         return Ok(());
     }
     if meta.is_dir() {
@@ -92,7 +92,8 @@ fn add<W: Write>(
         return Ok(());
     }
     zip.start_file(name, options_for(&meta))?;
-    let mut reader = BufReader::with_capacity(READ_BUFFER, File::open(path)?);
+    let mut reader =
+        BufReader::with_capacity(READ_BUFFER, crate::emulator::fsroot::open_regular(path)?);
     io::copy(&mut reader, zip)?;
     Ok(())
 }
