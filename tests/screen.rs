@@ -333,6 +333,27 @@ async fn a_fifo_in_a_copied_folder_is_named_and_the_rest_arrives() {
     assert!(!screen(&rt).contains("[ OK ]"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f3_on_a_link_to_a_fifo_says_so_instead_of_waiting() {
+    let l = tempfile::tempdir().unwrap();
+    let r = tempfile::tempdir().unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        l.path().join("pipe"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(l.path().join("pipe"), l.path().join("link")).unwrap();
+    let mut rt = start(l.path(), r.path()).await;
+    go_to(&mut rt, "link").await;
+    // settle() fails the test if the viewer's read never returns.
+    press(&mut rt, &[KeyCode::F(3)]).await;
+    let s = screen(&rt);
+    assert!(s.contains("not a regular file"), "{s}");
+}
+
 fn walk(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {

@@ -16,22 +16,10 @@ pub enum PathRefused {
     Escapes,
 }
 
-/// Opens a file of the root to read and serve. The open does not wait (`O_NONBLOCK`),
-/// so a FIFO in the root cannot hold a request, and a blocking thread, until some
-/// writer turns up; anything but a regular file is then refused.
+/// Opens a file of the root to read and serve, never waiting on a FIFO (see
+/// [`crate::vfs::local::open_regular`]).
 pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
-        .open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    Ok(file)
+    crate::vfs::local::open_regular(path)
 }
 
 /// [`open_regular`] from async code.

@@ -40,6 +40,24 @@ impl LocalFs {
     }
 }
 
+/// Opens a file to read without waiting (`O_NONBLOCK`: opening a FIFO would otherwise
+/// wait for a writer, holding a blocking thread for good) and refuses anything but a
+/// regular file, links followed (`InvalidInput`).
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, socket or device)",
+        ));
+    }
+    Ok(file)
+}
+
 /// Converts local metadata to an `Entry`.
 pub fn entry_from_metadata(name: String, md: &std::fs::Metadata) -> Entry {
     let kind = if md.file_type().is_symlink() {
@@ -174,9 +192,12 @@ impl Vfs for LocalFs {
     }
 
     async fn open_read(&self, path: &VPath, offset: u64) -> VfsResult<ByteReader> {
-        let mut f = tokio::fs::File::open(Self::real(path))
+        let real = Self::real(path);
+        let opened = tokio::task::spawn_blocking(move || open_regular(&real))
             .await
-            .map_err(|e| VfsError::io(path.to_string(), e))?;
+            .map_err(|e| VfsError::io(path.to_string(), std::io::Error::other(e)))?;
+        let mut f =
+            tokio::fs::File::from_std(opened.map_err(|e| VfsError::io(path.to_string(), e))?);
         if offset > 0 {
             f.seek(std::io::SeekFrom::Start(offset))
                 .await
@@ -446,7 +467,7 @@ fn copy_to_open_file(
     progress: &BytesFn,
     cancel: &CancellationToken,
 ) -> Result<(u64, std::fs::File), CopyError> {
-    let input = std::fs::File::open(src)?;
+    let input = open_regular(src)?;
     let output = std::fs::OpenOptions::new()
         .write(true)
         .create(true)

@@ -62,7 +62,9 @@ pub(super) fn place(
         let input = rustix::fs::openat(
             src_fd,
             job.from.name(),
-            OFlags::RDONLY | OFlags::CLOEXEC,
+            // Never waits on a FIFO put there since planning (the copy then fails the
+            // size check instead); no cost for a regular file.
+            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
             Mode::empty(),
         )
         .map_err(std::io::Error::from)?;
