@@ -164,9 +164,119 @@ impl Config {
         crate::atomic_file::replace(path, text.as_bytes()).map_err(err)
     }
 
+    /// Adds `profile` to the file, or replaces the one of the same name where it stands.
+    /// The rest of the file stays as the user wrote it: comments, order and layout
+    /// (`toml_edit`); only a file whose `remote` is not a list of `[[remote]]` tables is
+    /// rewritten whole.
+    pub fn put_remote(path: &Path, profile: &RemoteProfile) -> Result<(), ConfigError> {
+        let table = profile_table(path, profile)?;
+        edit_remotes(path, |remotes| {
+            let name = profile.name.as_str();
+            let found = remotes.iter().position(|t| table_name(t) == Some(name));
+            match found {
+                Some(i) => {
+                    if let Some(slot) = remotes.get_mut(i) {
+                        *slot = table;
+                    }
+                }
+                None => remotes.push(table),
+            }
+        })
+        .or_else(|e| match e {
+            EditError::NotTables(mut config) => {
+                config.remote.retain(|r| r.name != profile.name);
+                config.remote.push(profile.clone());
+                config.save(path)
+            }
+            EditError::Config(e) => Err(e),
+        })
+    }
+
+    /// Removes the profile named `name` from the file (same care as [`Config::put_remote`]).
+    pub fn remove_remote(path: &Path, name: &str) -> Result<(), ConfigError> {
+        edit_remotes(path, |remotes| {
+            remotes.retain(|t| table_name(t) != Some(name))
+        })
+        .or_else(|e| match e {
+            EditError::NotTables(mut config) => {
+                config.remote.retain(|r| r.name != name);
+                config.save(path)
+            }
+            EditError::Config(e) => Err(e),
+        })
+    }
+
     pub fn remote(&self, name: &str) -> Option<&RemoteProfile> {
         self.remote.iter().find(|r| r.name == name)
     }
+}
+
+enum EditError {
+    /// `remote` is there but written another way (an inline array): the parsed file,
+    /// for a whole rewrite.
+    NotTables(Box<Config>),
+    Config(ConfigError),
+}
+
+/// Reads the file as an editable document, lets `edit` change its `[[remote]]` tables,
+/// checks the result still loads, and writes it back through a temporary file.
+fn edit_remotes(
+    path: &Path,
+    edit: impl FnOnce(&mut toml_edit::ArrayOfTables),
+) -> Result<(), EditError> {
+    let shown = || path.display().to_string();
+    let parse_error = |message: String| {
+        EditError::Config(ConfigError::Parse {
+            path: shown(),
+            message,
+        })
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(source) => {
+            return Err(EditError::Config(ConfigError::Read {
+                path: shown(),
+                source,
+            }));
+        }
+    };
+    // The file must be valid as a config before we touch it.
+    let config: Config = toml::from_str(&text).map_err(|e| parse_error(e.to_string()))?;
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| parse_error(format!("{e}")))?;
+    let remotes = doc
+        .entry("remote")
+        .or_insert_with(|| toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()));
+    let Some(remotes) = remotes.as_array_of_tables_mut() else {
+        return Err(EditError::NotTables(Box::new(config)));
+    };
+    edit(remotes);
+    if remotes.is_empty() {
+        doc.remove("remote");
+    }
+    let text = doc.to_string();
+    toml::from_str::<Config>(&text).map_err(|e| parse_error(e.to_string()))?;
+    crate::atomic_file::replace(path, text.as_bytes()).map_err(|source| {
+        EditError::Config(ConfigError::Write {
+            path: shown(),
+            source,
+        })
+    })
+}
+
+/// `profile` as a `[[remote]]` table, through serde so it reads back the same.
+fn profile_table(path: &Path, profile: &RemoteProfile) -> Result<toml_edit::Table, ConfigError> {
+    let parse_error = |message: String| ConfigError::Parse {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = toml::to_string(profile).map_err(|e| parse_error(e.to_string()))?;
+    let doc: toml_edit::DocumentMut = text.parse().map_err(|e| parse_error(format!("{e}")))?;
+    Ok(doc.as_table().clone())
+}
+
+fn table_name(t: &toml_edit::Table) -> Option<&str> {
+    t.get("name").and_then(|v| v.as_str())
 }
 
 #[cfg(test)]
@@ -191,6 +301,122 @@ mod tests {
         });
         c.save(&p).unwrap();
         assert_eq!(Config::load(&p).unwrap(), c);
+    }
+
+    fn profile(name: &str, url: &str) -> RemoteProfile {
+        RemoteProfile {
+            name: name.into(),
+            kind: RemoteKind::Qnap,
+            url: url.into(),
+            user: Some("admin".into()),
+            share_host: None,
+            cert_sha256: None,
+        }
+    }
+
+    const HAND_WRITTEN: &str = "# my nascmd settings\n\
+[ui]\n\
+theme = \"mc\"   # blue, like the old days\n\
+\n\
+# the office box\n\
+[[remote]]\n\
+name = \"office\"\n\
+kind = \"qnap\"\n\
+url = \"http://10.0.0.5:8080\"\n\
+\n\
+# the one at home\n\
+[[remote]]\n\
+name = \"home\"\n\
+kind = \"freebox\"\n\
+url = \"http://mafreebox.freebox.fr\"\n";
+
+    #[test]
+    fn adding_a_remote_keeps_the_users_comments_and_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, HAND_WRITTEN).unwrap();
+        Config::put_remote(&p, &profile("lab", "http://10.0.0.9:8080")).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.starts_with(HAND_WRITTEN), "{text}");
+        let c = Config::load(&p).unwrap();
+        let names: Vec<&str> = c.remote.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["office", "home", "lab"]);
+        assert_eq!(
+            c.remote("lab"),
+            Some(&profile("lab", "http://10.0.0.9:8080"))
+        );
+        assert_eq!(c.ui.theme, "mc");
+    }
+
+    #[test]
+    fn replacing_a_remote_keeps_its_place_and_the_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, HAND_WRITTEN).unwrap();
+        Config::put_remote(&p, &profile("office", "https://10.0.0.6:443")).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        for kept in [
+            "# my nascmd settings",
+            "# blue, like the old days",
+            "# the one at home",
+        ] {
+            assert!(text.contains(kept), "{kept} lost: {text}");
+        }
+        let c = Config::load(&p).unwrap();
+        let names: Vec<&str> = c.remote.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["office", "home"]);
+        assert_eq!(c.remote[0].url, "https://10.0.0.6:443");
+    }
+
+    #[test]
+    fn removing_a_remote_touches_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, HAND_WRITTEN).unwrap();
+        Config::remove_remote(&p, "office").unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains("# blue, like the old days"), "{text}");
+        assert!(text.contains("# the one at home"), "{text}");
+        assert!(!text.contains("office"), "{text}");
+        let c = Config::load(&p).unwrap();
+        assert_eq!(c.remote.len(), 1);
+        assert_eq!(c.remote[0].name, "home");
+        // The last one goes, and with it the empty `remote` key.
+        Config::remove_remote(&p, "home").unwrap();
+        assert_eq!(Config::load(&p).unwrap().remote, Vec::new());
+    }
+
+    #[test]
+    fn remotes_written_inline_or_no_file_at_all_still_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        Config::put_remote(&p, &profile("first", "http://a:8080")).unwrap();
+        assert_eq!(Config::load(&p).unwrap().remote.len(), 1);
+        std::fs::write(
+            &p,
+            "remote = [{ name = \"x\", kind = \"qnap\", url = \"http://x:8080\" }]\n",
+        )
+        .unwrap();
+        Config::put_remote(&p, &profile("y", "http://y:8080")).unwrap();
+        let names: Vec<String> = Config::load(&p)
+            .unwrap()
+            .remote
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(names, ["x", "y"]);
+    }
+
+    #[test]
+    fn a_broken_file_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, "[ui]\ntheme = 3\n").unwrap();
+        assert!(matches!(
+            Config::put_remote(&p, &profile("x", "http://x")),
+            Err(ConfigError::Parse { .. })
+        ));
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "[ui]\ntheme = 3\n");
     }
 
     #[test]

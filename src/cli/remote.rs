@@ -70,22 +70,23 @@ pub struct AddArgs {
 
 pub fn run(cmd: RemoteCommand) -> anyhow::Result<u8> {
     let config_path = Config::default_path();
-    let mut config = Config::load(&config_path)?;
+    let config = Config::load(&config_path)?;
     match cmd {
         RemoteCommand::List { json } => list(&config, json),
         RemoteCommand::Remove { name } => {
-            let before = config.remote.len();
-            config.remote.retain(|r| r.name != name);
+            let had_profile = config.remote(&name).is_some();
             let mut secrets = SecretsStore::load_default()?;
             let had_secret = secrets.remove(&name);
-            if before == config.remote.len() && !had_secret {
+            if !had_profile && !had_secret {
                 eprintln!("nascmd: no remote named {:?}", crate::names::escape(&name));
                 return Ok(exit::NOT_FOUND);
             }
             // Secret first: a crash in between leaves a profile without a secret,
             // never a secret without a profile.
             secrets.save()?;
-            config.save(&config_path)?;
+            if had_profile {
+                Config::remove_remote(&config_path, &name)?;
+            }
             println!("removed {}", crate::names::escape(&name));
             Ok(exit::OK)
         }
@@ -93,8 +94,15 @@ pub fn run(cmd: RemoteCommand) -> anyhow::Result<u8> {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(add(&mut config, a))?;
-            config.save(&config_path)?;
+            let profile = rt.block_on(add(&config, a))?;
+            // Only this profile changes in the file; comments and the rest stay.
+            Config::put_remote(&config_path, &profile)?;
+            println!(
+                "added {} ({} {})",
+                profile.name,
+                kind_name(profile.kind),
+                profile.url
+            );
             Ok(exit::OK)
         }
     }
@@ -152,7 +160,9 @@ fn kind_name(k: RemoteKind) -> &'static str {
     }
 }
 
-async fn add(config: &mut Config, a: AddArgs) -> anyhow::Result<()> {
+/// Checks, logs in (or registers) and stores the secret; the profile to write is
+/// returned.
+async fn add(config: &Config, a: AddArgs) -> anyhow::Result<RemoteProfile> {
     if !is_profile_name(&a.name) {
         anyhow::bail!(
             "{:?} is not a valid remote name (letters, digits, '.', '_', '-')",
@@ -231,15 +241,7 @@ async fn add(config: &mut Config, a: AddArgs) -> anyhow::Result<()> {
         }
     };
     secrets.save()?;
-    config.remote.retain(|r| r.name != a.name);
-    println!(
-        "added {} ({} {})",
-        profile.name,
-        kind_name(profile.kind),
-        profile.url
-    );
-    config.remote.push(profile);
-    Ok(())
+    Ok(profile)
 }
 
 /// Runs the registration with a live status line on stderr.
