@@ -2,6 +2,9 @@
 //! with Range, WebSocket and legacy upload, upload tracking, share links and their public
 //! URL, injected faults. Real HTTP/WebSocket on loopback over a real temporary folder.
 
+#[path = "support/fifo.rs"]
+mod fifo;
+
 mod freebox_support;
 
 use std::time::Duration;
@@ -517,14 +520,7 @@ async fn faults_http500_and_latency() {
 #[tokio::test]
 async fn a_fifo_on_the_disk_is_not_served() {
     let f = Fbx::ready().await;
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        f.dir.path().join("pipe"),
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
+    fifo::mkfifo(f.dir.path().join("pipe"));
     let resp = tokio::time::timeout(
         Duration::from_secs(10),
         f.http

@@ -2,6 +2,9 @@
 //! fault-injecting `Vfs` wrapper around it (dropped streams, slow reads, a lying `stat`,
 //! cross-device renames, hostile names in listings).
 
+#[path = "support/fifo.rs"]
+mod fifo;
+
 #[path = "support/faulty.rs"]
 mod faulty;
 #[path = "support/helpers.rs"]
@@ -686,14 +689,7 @@ async fn a_fifo_is_reported_not_copied_and_nothing_hangs() {
     let dst = tmp.path().join("dst");
     std::fs::create_dir_all(&dst).unwrap();
     write(&src.join("real.txt"), b"real");
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        src.join("pipe"),
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
+    fifo::mkfifo(src.join("pipe"));
 
     let (report, _) = tokio::time::timeout(
         Duration::from_secs(30),

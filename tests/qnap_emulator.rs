@@ -1,6 +1,9 @@
 //! Conformance of the QNAP emulator with `shared/protocols/qnap.md` Part C: one test per
 //! row C01–C30, each as real HTTP requests to a server on loopback over a temp folder.
 
+#[path = "support/fifo.rs"]
+mod fifo;
+
 mod qnap_common;
 
 use std::time::Duration;
@@ -740,23 +743,12 @@ async fn c30_path_info_download_and_recycle_root() {
     );
 }
 
-fn mkfifo(path: &std::path::Path) {
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        path,
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
-}
-
 /// A FIFO in the served folder never holds a request: its download is refused at once,
 /// and a folder zip leaves it out.
 #[tokio::test]
 async fn a_fifo_in_the_root_is_not_served() {
     let fx = fixture().await;
-    mkfifo(&fx.path("Public/docs/pipe"));
+    fifo::mkfifo(fx.path("Public/docs/pipe"));
     let r = tokio::time::timeout(
         Duration::from_secs(10),
         fx.util_raw(

@@ -2,6 +2,9 @@
 //! folders in temp dirs, keys typed as a user would. Each step runs until idle (listings
 //! arrived, jobs finished), then the test reads the screen and the disk.
 
+#[path = "support/fifo.rs"]
+mod fifo;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -303,14 +306,7 @@ async fn a_fifo_in_a_copied_folder_is_named_and_the_rest_arrives() {
         .join("a-folder-with-a-long-name/and-another-one-below-it");
     std::fs::create_dir_all(&deep).unwrap();
     std::fs::write(deep.join("kept.txt"), b"kept").unwrap();
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        deep.join("pipe"),
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
+    fifo::mkfifo(deep.join("pipe"));
     let mut rt = start(l.path(), r.path()).await;
     go_to(&mut rt, "a-folder-with-a-long-name").await;
     press(&mut rt, &[KeyCode::F(5)]).await;
@@ -337,14 +333,7 @@ async fn a_fifo_in_a_copied_folder_is_named_and_the_rest_arrives() {
 async fn f3_on_a_link_to_a_fifo_says_so_instead_of_waiting() {
     let l = tempfile::tempdir().unwrap();
     let r = tempfile::tempdir().unwrap();
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        l.path().join("pipe"),
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
+    fifo::mkfifo(l.path().join("pipe"));
     std::os::unix::fs::symlink(l.path().join("pipe"), l.path().join("link")).unwrap();
     let mut rt = start(l.path(), r.path()).await;
     go_to(&mut rt, "link").await;
