@@ -127,8 +127,9 @@ impl Dialog {
         }
     }
 
-    /// Handles one key. `help_len` is the number of help lines (for scrolling).
-    pub fn on_key(&mut self, key: KeyEvent, help_len: usize) -> Outcome {
+    /// Handles one key. `help_end` is how far the help can scroll on this screen
+    /// ([`super::App::help_max_scroll`]).
+    pub fn on_key(&mut self, key: KeyEvent, help_end: usize) -> Outcome {
         let ctrl_c =
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         match self {
@@ -167,13 +168,14 @@ impl Dialog {
                 _ => Outcome::Stay,
             },
             Dialog::Help { scroll } => {
-                let max = help_len.saturating_sub(1);
+                let max = help_end;
                 match key.code {
                     KeyCode::Down => *scroll = (*scroll + 1).min(max),
                     KeyCode::Up => *scroll = scroll.saturating_sub(1),
                     KeyCode::PageDown => *scroll = (*scroll + 10).min(max),
                     KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
                     KeyCode::Home => *scroll = 0,
+                    KeyCode::End => *scroll = max,
                     _ => return Outcome::Dismissed,
                 }
                 Outcome::Stay

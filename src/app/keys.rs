@@ -32,11 +32,11 @@ impl App {
             };
         }
         if !self.dialogs.is_empty() {
-            let help_len = self.help_lines().len();
+            let help_end = self.help_max_scroll();
             let Some(top) = self.dialogs.last_mut() else {
                 return Vec::new();
             };
-            let outcome = top.on_key(key, help_len);
+            let outcome = top.on_key(key, help_end);
             return self.apply_outcome(outcome);
         }
         if let Some(cmds) = self.overlay_key(key) {

@@ -58,3 +58,44 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         h,
     )
 }
+
+/// Width of the key column in the F1 help.
+pub const HELP_KEY_WIDTH: usize = 22;
+
+/// The F1 help box on a `width`×`height` screen: its text width and text rows.
+pub fn help_text_area(width: u16, height: u16) -> (usize, usize) {
+    let w = width.saturating_sub(4).min(100).saturating_sub(2);
+    let h = height.saturating_sub(4).saturating_sub(2);
+    (usize::from(w), usize::from(h))
+}
+
+/// How far the help can scroll: the first line from which the rest still fills the
+/// box (lines wider than the box wrap onto several rows). `widths` are the lines'
+/// display widths.
+pub fn help_max_scroll(widths: &[usize], width: u16, height: u16) -> usize {
+    let (w, rows) = help_text_area(width, height);
+    let mut used = 0;
+    for (i, line) in widths.iter().enumerate().rev() {
+        used += line.div_ceil(w.max(1)).max(1);
+        if used > rows {
+            return i + 1;
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_scroll_counts_wrapped_rows() {
+        // 30×10 screen: text 24 wide, 4 rows.
+        assert_eq!(help_text_area(30, 10), (24, 4));
+        // Five one-row lines: the last four fill the box.
+        assert_eq!(help_max_scroll(&[10; 5], 30, 10), 1);
+        // The last line takes two rows: only three lines fit.
+        assert_eq!(help_max_scroll(&[10, 10, 10, 10, 30], 30, 10), 2);
+        assert_eq!(help_max_scroll(&[10, 10], 30, 10), 0);
+    }
+}

@@ -230,6 +230,18 @@ impl App {
             .count()
     }
 
+    /// How far the F1 help scrolls on this screen (its last line then sits at the
+    /// bottom of the box).
+    pub fn help_max_scroll(&self) -> usize {
+        use unicode_width::UnicodeWidthStr;
+        let widths: Vec<usize> = self
+            .help_lines()
+            .iter()
+            .map(|(_, d)| layout::HELP_KEY_WIDTH + d.width())
+            .collect();
+        layout::help_max_scroll(&widths, self.size.0, self.size.1)
+    }
+
     /// Every line of the F1 help: the keymap, then the keys of modes and dialogs.
     pub fn help_lines(&self) -> Vec<(String, String)> {
         let mut lines: Vec<(String, String)> = self

@@ -83,11 +83,12 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
             (title.clone(), l, border)
         }
         Dialog::Help { scroll } => {
-            let key_w = 22;
+            let key_w = crate::app::layout::HELP_KEY_WIDTH;
+            // A resize may have left the scroll past the end.
             let l: Vec<Line> = app
                 .help_lines()
                 .into_iter()
-                .skip(*scroll)
+                .skip((*scroll).min(app.help_max_scroll()))
                 .map(|(k, d)| {
                     Line::from(vec![
                         Span::styled(
@@ -99,7 +100,7 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
                 })
                 .collect();
             (
-                "Keys (↑/↓ scroll, Esc close)".to_owned(),
+                "Keys (↑/↓ PgUp/PgDn Home/End scroll, Esc close)".to_owned(),
                 l,
                 t.dialog.border.0,
             )

@@ -246,3 +246,23 @@ fn a_special_file_is_not_opened_in_the_viewer() {
         );
     }
 }
+
+#[test]
+fn help_scrolls_to_its_last_line_and_no_further() {
+    let mut app = app(); // 80×24: the help does not fit
+    let end = app.help_max_scroll();
+    assert!(end > 0);
+    app.update(key(KeyCode::F(1)));
+    for _ in 0..20 {
+        app.update(key(KeyCode::PageDown));
+    }
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Help { scroll }) if *scroll == end));
+    app.update(key(KeyCode::Home));
+    app.update(key(KeyCode::End));
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Help { scroll }) if *scroll == end));
+    app.update(key(KeyCode::Up));
+    assert!(matches!(app.dialogs.last(), Some(Dialog::Help { scroll }) if *scroll == end - 1));
+    // On a screen where it all fits there is nothing to scroll.
+    app.update(Msg::Resize(200, 120));
+    assert_eq!(app.help_max_scroll(), 0);
+}
