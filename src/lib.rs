@@ -29,6 +29,7 @@ pub mod keymap;
 pub mod logging;
 pub mod names;
 pub mod nas;
+pub mod plural;
 pub mod remotes;
 pub mod runtime;
 pub mod secret;

@@ -453,7 +453,8 @@ impl App {
             .compile_matcher();
         let n = self.pane_mut(side).select_matching(&glob, select);
         let verb = if select { "Selected" } else { "Unselected" };
-        self.set_status(format!("{verb} {n} entries"), false);
+        let what = crate::plural::count(n as u64, "entry", "entries");
+        self.set_status(format!("{verb} {what}"), false);
         Ok(Vec::new())
     }
 }

@@ -89,10 +89,11 @@ pub fn summary(kind: JobKind, report: &JobReport) -> String {
         JobKind::Delete => "Deleted",
     };
     let size = humansize::format_size(report.bytes_done, humansize::BINARY);
+    let items = crate::plural::count(report.items_done, "item", "items");
     let mut s = if kind == JobKind::Delete {
-        format!("{verb} {} item(s)", report.items_done)
+        format!("{verb} {items}")
     } else {
-        format!("{verb} {} item(s), {size}", report.items_done)
+        format!("{verb} {items}, {size}")
     };
     if report.items_skipped > 0 {
         s.push_str(&format!(", {} skipped", report.items_skipped));

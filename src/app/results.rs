@@ -162,7 +162,7 @@ fn failure_title(kind: crate::jobs::JobKind, report: &crate::jobs::JobReport) ->
     if report.items_done == 0 {
         format!("{verb} failed")
     } else {
-        let items = if failed == 1 { "item" } else { "items" };
-        format!("{verb} done, {failed} {items} not")
+        let items = crate::plural::count(failed as u64, "item", "items");
+        format!("{verb} done, {items} not")
     }
 }

@@ -22,8 +22,12 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
     let visible = pane.row_count() - usize::from(!pane.cwd.is_root());
     let left = match (&app.status, pane.current_entry()) {
         (Some(s), _) => s.text.clone(),
-        (None, Some(e)) => format!("{}  {visible} entries", crate::names::escape(&e.name)),
-        (None, None) => format!("{visible} entries"),
+        (None, Some(e)) => format!(
+            "{}  {}",
+            crate::names::escape(&e.name),
+            crate::plural::count(visible as u64, "entry", "entries")
+        ),
+        (None, None) => crate::plural::count(visible as u64, "entry", "entries"),
     };
     let mut right = String::new();
     if count > 0 {

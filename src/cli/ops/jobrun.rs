@@ -138,8 +138,8 @@ pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 
     }
     if !quiet && std::io::stderr().is_terminal() {
         eprintln!(
-            "{verb} {} item(s), {} in {:.1} s{}",
-            totals.items_done,
+            "{verb} {}, {} in {:.1} s{}",
+            crate::plural::count(totals.items_done, "item", "items"),
             humansize::format_size(totals.bytes_done, humansize::BINARY),
             started.elapsed().as_secs_f64(),
             if totals.items_skipped > 0 {
@@ -153,8 +153,8 @@ pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 
         exit::OK
     } else {
         eprintln!(
-            "nascmd: {} item(s) failed, {} done",
-            totals.failed.len(),
+            "nascmd: {} failed, {} done",
+            crate::plural::count(totals.failed.len() as u64, "item", "items"),
             totals.items_done
         );
         exit::PARTIAL
