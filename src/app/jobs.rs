@@ -90,7 +90,9 @@ pub fn summary(kind: JobKind, report: &JobReport) -> String {
     };
     let size = humansize::format_size(report.bytes_done, humansize::BINARY);
     let items = crate::plural::count(report.items_done, "item", "items");
-    let mut s = if kind == JobKind::Delete {
+    // A delete moves no bytes, nor does a move done by renaming.
+    let no_bytes = kind == JobKind::Delete || (kind == JobKind::Move && report.bytes_done == 0);
+    let mut s = if no_bytes {
         format!("{verb} {items}")
     } else {
         format!("{verb} {items}, {size}")
@@ -105,4 +107,27 @@ pub fn summary(kind: JobKind, report: &JobReport) -> String {
         s.push_str(" (cancelled)");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_read_as_english() {
+        let report = |items_done, bytes_done| JobReport {
+            items_done,
+            bytes_done,
+            ..JobReport::default()
+        };
+        assert_eq!(summary(JobKind::Copy, &report(1, 6)), "Copied 1 item, 6 B");
+        assert_eq!(summary(JobKind::Copy, &report(3, 0)), "Copied 3 items, 0 B");
+        // A move by rename moves no bytes: no "0 B".
+        assert_eq!(summary(JobKind::Move, &report(1, 0)), "Moved 1 item");
+        assert_eq!(
+            summary(JobKind::Move, &report(2, 2048)),
+            "Moved 2 items, 2 KiB"
+        );
+        assert_eq!(summary(JobKind::Delete, &report(4, 0)), "Deleted 4 items");
+    }
 }
