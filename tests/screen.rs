@@ -436,7 +436,7 @@ async fn jobs_panel_shows_progress_rate_and_eta() {
     assert!(s.contains("Copy 3 items to /x"), "{s}");
     assert!(s.contains("[#####..............."), "{s}");
     assert!(s.contains(" 25%"), "{s}");
-    assert!(s.contains("256 MiB/1 GiB"), "{s}");
+    assert!(s.contains("256 MiB/1 GiB 1/3 files"), "{s}");
     assert!(s.contains("64 MiB/s"), "{s}");
     assert!(s.contains("ETA 0:12"), "{s}");
 }

@@ -108,7 +108,7 @@ pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-/// `Copy 3 items to /x  [#####.....] 45%  1.2 MiB/2.6 MiB  5.1 MiB/s  ETA 0:03`
+/// `Copy 3 items to /x  [#####.....] 45%  1.2 MiB/2.6 MiB  1/3 files  5.1 MiB/s  ETA 0:03`
 fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'static> {
     let t = &app.theme;
     let p = &j.progress;
@@ -121,8 +121,14 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
         None => String::new(),
     };
     let state = if j.cancelling { " cancelling…" } else { "" };
+    // With many small files the count says more than the bytes (mc shows both).
+    let files = if p.items_total > 1 {
+        format!(" {}/{} files", p.items_done, p.items_total)
+    } else {
+        String::new()
+    };
     let stats = format!(
-        " {:>3}% {}/{} {}/s {eta}{state}",
+        " {:>3}% {}/{}{files} {}/s {eta}{state}",
         (j.ratio() * 100.0).round() as u64,
         size(p.bytes_done),
         size(p.bytes_total),
