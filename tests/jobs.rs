@@ -795,6 +795,34 @@ async fn delete_of_a_missing_item_is_reported() {
 
 // ---------------------------------------------------------------- scale
 
+/// Planning a tree on a slow backend lists the next folders while it plans one, so a
+/// NAS's round trips overlap instead of adding up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planning_lists_several_folders_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let dst = tmp.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+    for d in 0..8 {
+        write(&src.join(format!("d{d}/f.txt")), format!("{d}").as_bytes());
+    }
+    let nas = Arc::new(Faulty {
+        list_delay: Some(Duration::from_millis(50)),
+        ..Faulty::new("slow-nas")
+    });
+    let (report, _) = run(spec(
+        JobKind::Copy,
+        nas.clone(),
+        vec![vp(&src)],
+        Some((local(), vp(&dst))),
+    ))
+    .await;
+    assert_eq!(report.items_done, 8, "{report:?}");
+    assert_eq!(tree(&dst).len(), 8);
+    let most = nas.most_lists_at_once.load(Ordering::SeqCst);
+    assert!(most >= 2, "listings ran one at a time ({most})");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_small_files_are_planned_and_copied() {
     let tmp = tempfile::tempdir().unwrap();

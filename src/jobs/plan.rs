@@ -10,6 +10,7 @@ use std::collections::{HashMap, VecDeque};
 
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::conflict::{Resolution, Resolver};
 use super::ctx::JobCtx;
@@ -18,9 +19,13 @@ use crate::vfs::{Entry, EntryKind, ListStream, VPath, VfsError, VfsHandle, VfsRe
 
 /// Folder depth beyond which the walk stops (a link loop on the local disk).
 const MAX_DEPTH: usize = 256;
-/// Folders whose listing is started ahead of the one being planned, so the backend
-/// reads them (on another core, or over another connection) meanwhile.
+/// Folders whose listing is started ahead of the one being planned, each in a task of
+/// its own, so the backend reads them (on another core, or over other connections to
+/// a NAS, where each first page is a round trip) while this one is planned.
 const LIST_AHEAD: usize = 4;
+
+/// A listing started ahead; dropped (a cancel) it stops.
+type ListingTask = AbortOnDropHandle<VfsResult<ListStream>>;
 
 /// A source folder waiting to be walked, with its listing once started.
 struct QueuedDir {
@@ -28,7 +33,7 @@ struct QueuedDir {
     dst: VPath,
     dst_is_new: bool,
     depth: usize,
-    listing: Option<VfsResult<ListStream>>,
+    listing: Option<ListingTask>,
 }
 
 type DirQueue = VecDeque<QueuedDir>;
@@ -183,11 +188,15 @@ impl<'a> Planner<'a> {
         while let Some(mut next) = queue.pop_front() {
             for later in queue.iter_mut().take(LIST_AHEAD) {
                 if later.listing.is_none() {
-                    later.listing = Some(self.ctx.src.list(&later.src).await);
+                    let (vfs, dir) = (self.ctx.src.clone(), later.src.clone());
+                    let task = tokio::spawn(async move { vfs.list(&dir).await });
+                    later.listing = Some(AbortOnDropHandle::new(task));
                 }
             }
             let listing = match next.listing.take() {
-                Some(l) => l,
+                Some(task) => task.await.unwrap_or_else(|e| {
+                    Err(VfsError::io(next.src.to_string(), std::io::Error::other(e)))
+                }),
                 None => self.ctx.src.list(&next.src).await,
             };
             let target = (&next.dst, next.dst_is_new, next.depth);

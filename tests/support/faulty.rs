@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -47,6 +47,11 @@ pub struct Faulty {
     /// Copies natively (so small files go in batches); the native copy of the file
     /// of this name first waits for a permit of the semaphore.
     pub gated_copy: Option<(String, Arc<tokio::sync::Semaphore>)>,
+    /// Each `list` takes this long (a NAS round trip).
+    pub list_delay: Option<Duration>,
+    /// `list` calls running now, and the most that ever ran at once.
+    pub lists_running: AtomicUsize,
+    pub most_lists_at_once: AtomicUsize,
 }
 
 impl Faulty {
@@ -97,7 +102,14 @@ impl Vfs for Faulty {
         Ok(())
     }
     async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
-        let inner = LocalFs.list(dir).await?;
+        let now = self.lists_running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_lists_at_once.fetch_max(now, Ordering::SeqCst);
+        if let Some(d) = self.list_delay {
+            tokio::time::sleep(d).await;
+        }
+        let listed = LocalFs.list(dir).await;
+        self.lists_running.fetch_sub(1, Ordering::SeqCst);
+        let inner = listed?;
         let extra: Vec<Entry> = self
             .hostile_names
             .iter()
