@@ -33,6 +33,7 @@ pub mod plural;
 pub mod remotes;
 pub mod runtime;
 pub mod secret;
+pub mod services;
 pub mod share_format;
 pub mod theme;
 pub mod ui;
