@@ -71,16 +71,8 @@ impl Default for ShareDefaults {
     }
 }
 
-/// How URLs reach the clipboard.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ClipboardMode {
-    /// System clipboard when a display is there, OSC 52 over SSH or without one.
-    #[default]
-    Auto,
-    System,
-    Osc52,
-}
+/// How URLs reach the clipboard (the clipboard's own setting; the file holds it).
+pub use crate::clipboard::ClipboardMode;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

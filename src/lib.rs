@@ -30,6 +30,7 @@ pub mod logging;
 pub mod names;
 pub mod nas;
 pub mod plural;
+pub mod regular_file;
 pub mod remotes;
 pub mod runtime;
 pub mod secret;

@@ -28,7 +28,18 @@ pub use tmux::{TMUX_DROPS_HINT, drops_osc52 as tmux_drops_osc52};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use crate::config::ClipboardMode;
+use serde::{Deserialize, Serialize};
+
+/// How URLs reach the clipboard (`[clipboard] mode` in the config file).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClipboardMode {
+    /// System clipboard when a display is there, OSC 52 over SSH or without one.
+    #[default]
+    Auto,
+    System,
+    Osc52,
+}
 
 /// Somewhere text can be copied to directly (the system clipboard, or a test double).
 /// May block briefly (the system sink waits up to its timeout): call it from a blocking

@@ -17,9 +17,9 @@ pub enum PathRefused {
 }
 
 /// Opens a file of the root to read and serve, never waiting on a FIFO (see
-/// [`crate::vfs::local::open_regular`]).
+/// [`crate::regular_file::open_regular`]).
 pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
-    crate::vfs::local::open_regular(path)
+    crate::regular_file::open_regular(path)
 }
 
 /// [`open_regular`] from async code.

@@ -7,6 +7,7 @@ pub mod faults;
 pub mod freebox;
 pub mod fsroot;
 pub mod qnap;
+pub mod request_log;
 
 use std::future::Future;
 use std::net::SocketAddr;

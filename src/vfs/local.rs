@@ -40,23 +40,7 @@ impl LocalFs {
     }
 }
 
-/// Opens a file to read without waiting (`O_NONBLOCK`: opening a FIFO would otherwise
-/// wait for a writer, holding a blocking thread for good) and refuses anything but a
-/// regular file, links followed (`InvalidInput`).
-pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
-        .open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file (a FIFO, socket or device)",
-        ));
-    }
-    Ok(file)
-}
+pub use crate::regular_file::open_regular;
 
 /// Converts local metadata to an `Entry`.
 pub fn entry_from_metadata(name: String, md: &std::fs::Metadata) -> Entry {

@@ -34,6 +34,7 @@ use tokio::net::TcpListener;
 
 use super::RunningEmulator;
 use super::faults::{FaultConfig, Faults};
+use super::request_log::RequestLog;
 
 pub use auth::{AppPermissions, GrantMode};
 pub use paths::VolumeLayout;
@@ -72,6 +73,8 @@ pub struct FreeboxEmulatorConfig {
     pub task_rate_limit: Option<u64>,
     /// Serve `Range` requests on `/dl/` with 206 (off: whole file with 200).
     pub range_support: bool,
+    /// Every request received (method and path). Keep a clone to read it.
+    pub request_log: RequestLog,
 }
 
 impl FreeboxEmulatorConfig {
@@ -91,6 +94,7 @@ impl FreeboxEmulatorConfig {
             upload_max_frame: 1 << 20,
             task_rate_limit: None,
             range_support: true,
+            request_log: RequestLog::default(),
         }
     }
 }

@@ -101,7 +101,8 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(emu.clone(), business_status));
-    emu.faults.layer(router).with_state(emu)
+    let router = emu.cfg.request_log.layer(emu.faults.layer(router));
+    router.with_state(emu)
 }
 
 /// `GET /api_version`: bare object, no envelope.

@@ -33,6 +33,7 @@ use super::RunningEmulator;
 use super::clock::EmulatorClock;
 use super::faults::{FaultConfig, Faults};
 use super::fsroot::FsRoot;
+use super::request_log::RequestLog;
 
 /// One account of the emulated NAS. `Debug` never shows the password or TOTP secret.
 #[derive(Clone)]
@@ -88,6 +89,8 @@ pub struct QnapEmulatorConfig {
     pub mycloud_name: Option<String>,
     /// The box's clock (share-link expiry). Keep a clone to move it from a test.
     pub clock: EmulatorClock,
+    /// Every request received (method, path, `func`). Keep a clone to read it.
+    pub request_log: RequestLog,
 }
 
 impl Default for QnapEmulatorConfig {
@@ -105,6 +108,7 @@ impl Default for QnapEmulatorConfig {
             ddns_name: None,
             mycloud_name: None,
             clock: EmulatorClock::default(),
+            request_log: RequestLog::default(),
         }
     }
 }

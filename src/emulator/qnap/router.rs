@@ -67,7 +67,8 @@ pub(crate) fn build(emu: Arc<Emu>) -> Router {
         // Uploads are streamed to disk; no size limit on bodies.
         .layer(DefaultBodyLimit::disable())
         .with_state(emu.clone());
-    emu.faults.layer(router)
+    let router = emu.faults.layer(router);
+    emu.cfg.request_log.layer(router)
 }
 
 async fn not_found() -> Response {
