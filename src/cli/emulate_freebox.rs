@@ -67,6 +67,10 @@ pub struct FreeboxEmulateArgs {
     #[arg(long)]
     pub allow_remote: bool,
     /// Faults to inject (sessions last 1800 s unless --session-lifetime-secs says otherwise).
+    /// Print one line per request received on stderr (method, path and QNAP `func`;
+    /// never a sid, password or token): what a client really sends.
+    #[arg(long)]
+    pub log_requests: bool,
     #[command(flatten)]
     pub faults: Box<FaultArgs>,
 }
@@ -87,6 +91,7 @@ impl FreeboxEmulateArgs {
             VolumeLayout::SingleDisk(self.disk_name.clone())
         };
         cfg.faults = (*self.faults).clone().into();
+        cfg.request_log = super::emulator_request_log(self.log_requests);
         cfg.state_file = self.state.clone();
         cfg.app_permissions = AppPermissions {
             explorer: !self.no_explorer,

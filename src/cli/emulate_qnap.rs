@@ -49,6 +49,10 @@ pub struct QnapEmulateArgs {
     /// myQNAPcloud host name the box reports, offered for share links.
     #[arg(long, value_name = "HOST")]
     pub mycloud_name: Option<String>,
+    /// Print one line per request received on stderr (method, path and QNAP `func`;
+    /// never a sid, password or token): what a client really sends.
+    #[arg(long)]
+    pub log_requests: bool,
     #[command(flatten)]
     pub faults: Box<FaultArgs>,
 }
@@ -65,6 +69,7 @@ impl std::fmt::Debug for QnapEmulateArgs {
             .field("volume", &self.volume)
             .field("ddns_name", &self.ddns_name)
             .field("mycloud_name", &self.mycloud_name)
+            .field("log_requests", &self.log_requests)
             .field("faults", &self.faults)
             .finish_non_exhaustive()
     }
@@ -103,6 +108,7 @@ fn build_config(a: QnapEmulateArgs) -> anyhow::Result<QnapEmulatorConfig> {
     cfg.legacy_profile = a.legacy_firmware;
     cfg.ddns_name = host_flag("--ddns-name", a.ddns_name)?;
     cfg.mycloud_name = host_flag("--mycloud-name", a.mycloud_name)?;
+    cfg.request_log = super::emulator_request_log(a.log_requests);
     cfg.faults = (*a.faults).into();
     Ok(cfg)
 }

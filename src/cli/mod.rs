@@ -47,6 +47,17 @@ pub enum EmulateCommand {
     Freebox(emulate_freebox::FreeboxEmulateArgs),
 }
 
+/// The request log of `nascmd emulate … [--log-requests]`: printed on stderr when asked
+/// (stdout carries the one `listening on` line scripts wait for).
+fn emulator_request_log(print: bool) -> crate::emulator::request_log::RequestLog {
+    use crate::emulator::request_log::RequestLog;
+    if print {
+        RequestLog::echoing(std::sync::Arc::new(|line: &str| eprintln!("{line}")))
+    } else {
+        RequestLog::default()
+    }
+}
+
 /// Exit codes shared by every subcommand (documented in the README).
 pub mod exit {
     pub const OK: u8 = 0;

@@ -18,10 +18,23 @@ use axum::response::Response;
 /// Lines kept at most; older ones are dropped (the count goes on).
 const KEEP: usize = 10_000;
 
+/// Called with each line as it is recorded (`nascmd emulate … --log-requests` prints it).
+pub type EchoFn = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// A shared request log; clones record into the same log.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct RequestLog {
     inner: Arc<Mutex<Lines>>,
+    echo: Option<EchoFn>,
+}
+
+impl std::fmt::Debug for RequestLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestLog")
+            .field("count", &self.count())
+            .field("echo", &self.echo.is_some())
+            .finish()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -31,6 +44,14 @@ struct Lines {
 }
 
 impl RequestLog {
+    /// A log that also hands each line to `echo` as it comes.
+    pub fn echoing(echo: EchoFn) -> Self {
+        RequestLog {
+            echo: Some(echo),
+            ..RequestLog::default()
+        }
+    }
+
     /// The lines recorded since the start or the last [`RequestLog::clear`], oldest first
     /// (the last 10 000 at most).
     pub fn lines(&self) -> Vec<String> {
@@ -49,6 +70,9 @@ impl RequestLog {
 
     fn record(&self, line: String) {
         tracing::debug!(target: "nascmd::emulator::requests", "{line}");
+        if let Some(echo) = &self.echo {
+            echo(&line);
+        }
         self.with(|l| {
             if l.lines.len() == KEEP {
                 l.lines.pop_front();
