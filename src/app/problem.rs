@@ -1,12 +1,13 @@
-//! What went wrong, as app messages carry it when the error is not (only) a backend's:
-//! opening a NAS in a pane, making share links. The kind stays readable (a refused login
+//! What went wrong, as app messages carry it when the error is not (only) a backend's
+//! (opening a NAS in a pane, making share links), and what the app finds wrong in what
+//! the user typed (a copy target, a folder name, a pattern). The kind stays readable (a refused login
 //! is not a bad target) until the app shows it; [`Problem::user_message`] is the one place
 //! that words it, next to [`VfsError::user_message`] for plain backend errors.
 
 use thiserror::Error;
 
 use crate::share_format::AccessCodeError;
-use crate::vfs::VfsError;
+use crate::vfs::{VPath, VfsError};
 
 #[derive(Debug, Clone, Error)]
 pub enum Problem {
@@ -27,6 +28,21 @@ pub enum Problem {
     /// No access code could be made for a share link.
     #[error(transparent)]
     AccessCode(#[from] AccessCodeError),
+    /// The copy or move dialog was submitted empty.
+    #[error("No target given")]
+    NoTarget,
+    /// The new-folder dialog was submitted empty.
+    #[error("No name given")]
+    NoName,
+    /// A folder copied or moved into itself (or below itself).
+    #[error("Cannot copy or move {0} into itself")]
+    IntoItself(VPath),
+    /// A copy or move onto the very item it would copy.
+    #[error("{0} is already there")]
+    AlreadyThere(VPath),
+    /// A selection pattern that is not a valid glob (the parser's reason).
+    #[error("Bad pattern: {0}")]
+    BadPattern(String),
 }
 
 impl Problem {
