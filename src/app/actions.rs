@@ -9,7 +9,7 @@ use crate::viewer::Viewer;
 use super::dialog::{Confirmed, Dialog, InputPurpose, Outcome};
 use super::pane::Row;
 use super::sort::SortKey;
-use super::{App, Cmd, Mode, Side};
+use super::{App, Cmd, Mode, Problem, Side};
 
 impl App {
     pub(super) fn do_action(&mut self, action: Action) -> Vec<Cmd> {
@@ -342,28 +342,29 @@ impl App {
                         apply_to_all,
                     }]
                 })
-                .map_err(|e| e.to_string()),
+                .map_err(Problem::from),
         };
         result.unwrap_or_else(|e| {
-            self.dialogs.push(Dialog::error("Error", vec![e]));
+            self.dialogs
+                .push(Dialog::error("Error", vec![e.user_message()]));
             Vec::new()
         })
     }
 
     /// Where a typed target points: an absolute path is on the other pane's backend, a
     /// relative one is below this pane's folder.
-    fn resolve(&self, side: Side, text: &str) -> Result<(VfsHandle, VPath), String> {
+    fn resolve(&self, side: Side, text: &str) -> Result<(VfsHandle, VPath), Problem> {
         let text = text.trim();
         if text.is_empty() {
-            return Err("No target given".into());
+            return Err(Problem::NoTarget);
         }
         if text.starts_with('/') {
             let other = self.pane(side.other());
-            let p = VPath::parse(text).map_err(|e| e.to_string())?;
+            let p = VPath::parse(text).map_err(Problem::from)?;
             Ok((other.vfs.clone(), p))
         } else {
             let pane = self.pane(side);
-            let p = pane.cwd.join_rel(text).map_err(|e| e.to_string())?;
+            let p = pane.cwd.join_rel(text).map_err(Problem::from)?;
             Ok((pane.vfs.clone(), p))
         }
     }
@@ -385,7 +386,7 @@ impl App {
         sources: Vec<VPath>,
         text: &str,
         kind: JobKind,
-    ) -> Result<Vec<Cmd>, String> {
+    ) -> Result<Vec<Cmd>, Problem> {
         let (dst_vfs, target) = self.resolve(side, text)?;
         let into_folder =
             sources.len() > 1 || text.trim().ends_with('/') || self.known_folder(&target);
@@ -398,12 +399,12 @@ impl App {
         let same_backend = std::sync::Arc::ptr_eq(&src, &dst_vfs);
         for s in &sources {
             if same_backend && dst_dir.starts_with(s) {
-                return Err(format!("Cannot copy or move {s} into itself"));
+                return Err(Problem::IntoItself(s.clone()));
             }
             let same_place =
                 dst_dir == s.parent() && rename_to.as_deref().is_none_or(|n| n == s.name());
             if same_backend && same_place {
-                return Err(format!("{s} is already there"));
+                return Err(Problem::AlreadyThere(s.clone()));
             }
         }
         let verb = if kind == JobKind::Copy {
@@ -424,32 +425,32 @@ impl App {
         Ok(vec![Cmd::StartJob { spec, title }])
     }
 
-    fn mkdir(&mut self, side: Side, text: &str) -> Result<Vec<Cmd>, String> {
+    fn mkdir(&mut self, side: Side, text: &str) -> Result<Vec<Cmd>, Problem> {
         let pane = self.pane(side);
         let (vfs, path) = (pane.vfs.clone(), self.resolve_in(side, text)?);
         Ok(vec![Cmd::Mkdir { side, vfs, path }])
     }
 
     /// A typed path on this pane's own backend (absolute, or below its folder).
-    fn resolve_in(&self, side: Side, text: &str) -> Result<VPath, String> {
+    fn resolve_in(&self, side: Side, text: &str) -> Result<VPath, Problem> {
         let text = text.trim();
         let pane = self.pane(side);
         if text.is_empty() {
-            return Err("No name given".into());
+            return Err(Problem::NoName);
         }
         if text.starts_with('/') {
-            VPath::parse(text).map_err(|e| e.to_string())
+            VPath::parse(text).map_err(Problem::from)
         } else {
-            pane.cwd.join_rel(text).map_err(|e| e.to_string())
+            pane.cwd.join_rel(text).map_err(Problem::from)
         }
     }
 
-    fn select_glob(&mut self, side: Side, text: &str, select: bool) -> Result<Vec<Cmd>, String> {
+    fn select_glob(&mut self, side: Side, text: &str, select: bool) -> Result<Vec<Cmd>, Problem> {
         let glob = globset::GlobBuilder::new(text.trim())
             .case_insensitive(true)
             .literal_separator(true)
             .build()
-            .map_err(|e| format!("Bad pattern: {e}"))?
+            .map_err(|e| Problem::BadPattern(e.to_string()))?
             .compile_matcher();
         let n = self.pane_mut(side).select_matching(&glob, select);
         let verb = if select { "Selected" } else { "Unselected" };

@@ -75,8 +75,11 @@ pub enum ConnectMsg {
         /// The profile's `share_host`: share links use it instead of the URL's host.
         share_host: Option<String>,
     },
-    /// A user-facing reason (already escaped).
-    Failed { req: RequestId, error: String },
+    /// Why opening failed, kind kept (the dialog words it).
+    Failed {
+        req: RequestId,
+        error: super::Problem,
+    },
 }
 
 impl fmt::Debug for ConnectMsg {
@@ -251,7 +254,7 @@ impl App {
                     "Cannot connect",
                     vec![
                         format!("{target}:"),
-                        error,
+                        error.user_message(),
                         "The pane stays where it was.".to_owned(),
                     ],
                 ));

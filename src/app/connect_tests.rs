@@ -27,7 +27,9 @@ fn a_failure_shows_an_error_and_starts_the_queued_pane() {
     let req = app.connect.as_ref().unwrap().req;
     let cmds = app.update(Msg::Connect(ConnectMsg::Failed {
         req,
-        error: "login refused".into(),
+        error: crate::app::Problem::Login(crate::vfs::VfsError::AuthFailed(
+            "wrong password".into(),
+        )),
     }));
     assert!(matches!(app.dialogs.last(), Some(Dialog::Message { .. })));
     let next = app.connect.as_ref().unwrap();

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod layout;
 pub mod msg;
 pub mod pane;
+mod problem;
 pub mod search;
 pub mod share;
 mod share_cmds;
@@ -29,6 +30,7 @@ use crate::viewer::Viewer;
 pub use dialog::{Confirmed, Dialog, InputPurpose, Outcome};
 pub use msg::{Cmd, Msg, RequestId, Side};
 pub use pane::{Pane, Row};
+pub use problem::Problem;
 
 /// What keys go to when no dialog is open.
 #[derive(Clone, Debug)]

@@ -8,7 +8,7 @@ use std::fmt;
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::jobs::{ConflictAnswer, JobEvent, JobId, JobKind, JobSpec};
-use crate::vfs::{Entry, SpaceInfo, VPath, VfsHandle};
+use crate::vfs::{Entry, SpaceInfo, VPath, VfsError, VfsHandle};
 
 /// Which of the two panes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -43,12 +43,12 @@ pub enum Msg {
     Mouse(MouseEvent),
     /// Terminal size in cells.
     Resize(u16, u16),
-    /// One page of a folder listing (`done` on the last one). Errors are already
-    /// rendered as user-facing text.
+    /// One page of a folder listing (`done` on the last one). Errors come as the
+    /// backend gave them; the app words them ([`VfsError::user_message`]).
     Listed {
         side: Side,
         req: RequestId,
-        page: Result<Vec<Entry>, String>,
+        page: Result<Vec<Entry>, VfsError>,
         done: bool,
     },
     Space {
@@ -59,7 +59,7 @@ pub enum Msg {
     /// A quick operation (mkdir) finished; `focus` is the name to put the cursor on.
     OpDone {
         side: Side,
-        result: Result<(), String>,
+        result: Result<(), VfsError>,
         focus: Option<String>,
     },
     /// The runtime started a job for `Cmd::StartJob`.
@@ -75,7 +75,7 @@ pub enum Msg {
     FileChunk {
         req: RequestId,
         offset: u64,
-        data: Result<Vec<u8>, String>,
+        data: Result<Vec<u8>, VfsError>,
     },
     /// Progress of opening a NAS in a pane (see `app::connect`).
     Connect(super::connect::ConnectMsg),

@@ -44,7 +44,7 @@ impl App {
                     if !self.pane_mut(side).list_failed(req) {
                         return (cmds, false);
                     }
-                    self.set_status(format!("Cannot list {dir}: {e}"), true);
+                    self.set_status(format!("Cannot list {dir}: {}", e.user_message()), true);
                 }
             },
             Msg::Space { side, req, space } => {
@@ -66,7 +66,9 @@ impl App {
                         cmds.extend(self.reload(side.other()));
                     }
                 }
-                Err(e) => self.dialogs.push(Dialog::error("Error", vec![e])),
+                Err(e) => self
+                    .dialogs
+                    .push(Dialog::error("Error", vec![e.user_message()])),
             },
             Msg::JobStarted { id, kind, title } => self.jobs.started(id, kind, title),
             Msg::Job(ev) => cmds.extend(self.on_job_event(ev)),

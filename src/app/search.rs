@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::vfs::{SearchHit, VPath, VfsHandle};
+use crate::vfs::{SearchHit, VPath, VfsError, VfsHandle};
 
 use super::{App, Cmd, RequestId, Side};
 
@@ -43,10 +43,10 @@ pub enum SearchMsg {
         req: RequestId,
         hits: Vec<SearchHit>,
     },
-    /// The search ended (`error`: why it stopped early, user-facing).
+    /// The search ended (`error`: why it stopped early).
     Done {
         req: RequestId,
-        error: Option<String>,
+        error: Option<VfsError>,
     },
 }
 
@@ -97,7 +97,7 @@ impl App {
             SearchMsg::Hits { req, hits } if req == r.req => r.hits.extend(hits),
             SearchMsg::Done { req, error } if req == r.req => {
                 r.running = false;
-                r.error = error;
+                r.error = error.map(|e| e.user_message());
             }
             _ => {}
         }

@@ -12,13 +12,13 @@ use std::fmt;
 use crate::clipboard::CopyOutcome;
 use crate::names::escape;
 use crate::share_format::{format_expiry_relative, join_urls, parse_expiry};
-use crate::vfs::{ShareHost, ShareLink, VPath, VfsHandle};
+use crate::vfs::{ShareHost, ShareLink, VPath, VfsError, VfsHandle};
 
 use super::dialog::Dialog;
 pub use super::share_cmds::{CodeChoice, CopyWhat, ShareCmd, ShareMsg};
 use super::share_form::{FormPurpose, ShareForm};
 use super::share_panel::{SharePanel, now};
-use super::{App, Cmd, Side};
+use super::{App, Cmd, Problem, Side};
 
 /// Where to turn on what a Freebox needs for public URLs (shown when its URL is empty).
 pub const FREEBOX_REMOTE_ACCESS_HINT: &str =
@@ -233,7 +233,7 @@ impl App {
     }
 
     /// Remembers the hosts a NAS offers and shows them in the open form for it.
-    fn hosts_offered(&mut self, label: String, result: Result<Vec<ShareHost>, String>) {
+    fn hosts_offered(&mut self, label: String, result: Result<Vec<ShareHost>, VfsError>) {
         let hosts = match result {
             Ok(h) => h,
             Err(e) => {
@@ -253,7 +253,7 @@ impl App {
     fn share_created(
         &mut self,
         side: Side,
-        results: Vec<(VPath, Result<ShareLink, String>)>,
+        results: Vec<(VPath, Result<ShareLink, Problem>)>,
         codes_dropped: bool,
         reused: Vec<String>,
     ) -> Vec<Cmd> {
@@ -268,7 +268,7 @@ impl App {
             match r {
                 Ok(link) if link.url.trim().is_empty() => no_url.push(display_name(&path)),
                 Ok(link) => links.push(link),
-                Err(e) => errors.push(format!("{}: {e}", escape(path.as_str()))),
+                Err(e) => errors.push(format!("{}: {}", escape(path.as_str()), e.user_message())),
             }
         }
         let mut cmds = Vec::new();

@@ -5,9 +5,9 @@
 use std::fmt;
 
 use crate::clipboard::CopyOutcome;
-use crate::vfs::{ShareHost, ShareLink, ShareOptions, VPath, VfsHandle};
+use crate::vfs::{ShareHost, ShareLink, ShareOptions, VPath, VfsError, VfsHandle};
 
-use super::Side;
+use super::{Problem, Side};
 
 /// An access code for a new link.
 #[derive(Clone, PartialEq, Eq)]
@@ -110,11 +110,12 @@ impl CopyWhat {
     }
 }
 
-/// Results of share-link effects. Error texts are already escaped for the screen.
+/// Results of share-link effects. Errors come as the backend gave them; the app words
+/// them when it shows them.
 pub enum ShareMsg {
     Created {
         side: Side,
-        results: Vec<(VPath, Result<ShareLink, String>)>,
+        results: Vec<(VPath, Result<ShareLink, Problem>)>,
         /// The NAS has no access codes: the default code was left out.
         codes_dropped: bool,
         /// Ids of links that already existed and were copied instead of made again.
@@ -123,18 +124,18 @@ pub enum ShareMsg {
     Hosts {
         /// `Vfs::label` of the NAS asked.
         label: String,
-        result: Result<Vec<ShareHost>, String>,
+        result: Result<Vec<ShareHost>, VfsError>,
     },
     Listed {
         req: u64,
-        result: Result<Vec<ShareLink>, String>,
+        result: Result<Vec<ShareLink>, VfsError>,
     },
     Updated {
         old: ShareLink,
-        result: Result<ShareLink, String>,
+        result: Result<ShareLink, VfsError>,
     },
     Revoked {
-        results: Vec<(ShareLink, Result<(), String>)>,
+        results: Vec<(ShareLink, Result<(), VfsError>)>,
     },
     /// The clipboard's answer. For OSC 52 the runtime keeps the bytes (it writes them to
     /// the terminal after the next frame); the app only needs the route.

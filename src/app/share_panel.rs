@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::keymap::Action;
 use crate::names::escape;
 use crate::share_format::format_expiry;
-use crate::vfs::{ShareLink, VfsHandle};
+use crate::vfs::{ShareLink, VfsError, VfsHandle};
 
 use super::dialog::{Confirmed, Dialog};
 use super::share::{CopyWhat, ShareCmd, ShareConfirm, display_name};
@@ -54,7 +54,7 @@ impl SharePanel {
         }))
     }
 
-    pub(super) fn listed(&mut self, req: u64, result: Result<Vec<ShareLink>, String>) {
+    pub(super) fn listed(&mut self, req: u64, result: Result<Vec<ShareLink>, VfsError>) {
         if self.loading != Some(req) {
             return;
         }
@@ -70,7 +70,7 @@ impl SharePanel {
                     .unwrap_or(self.cursor)
                     .min(self.links.len().saturating_sub(1));
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => self.error = Some(e.user_message()),
         }
     }
 }
@@ -271,15 +271,17 @@ impl App {
     pub(super) fn share_updated(
         &mut self,
         old: ShareLink,
-        result: Result<ShareLink, String>,
+        result: Result<ShareLink, VfsError>,
     ) -> Vec<Cmd> {
         let name = display_name(&old.path);
         let link = match result {
             Ok(link) => link,
             Err(e) => {
                 self.set_status(format!("Cannot change the link to {name}"), true);
-                self.dialogs
-                    .push(Dialog::error("Share link", vec![format!("{name}: {e}")]));
+                self.dialogs.push(Dialog::error(
+                    "Share link",
+                    vec![format!("{name}: {}", e.user_message())],
+                ));
                 return Vec::new();
             }
         };
@@ -309,7 +311,7 @@ impl App {
 
     pub(super) fn share_revoked(
         &mut self,
-        results: Vec<(ShareLink, Result<(), String>)>,
+        results: Vec<(ShareLink, Result<(), VfsError>)>,
     ) -> Vec<Cmd> {
         let mut done = 0;
         let mut errors = Vec::new();
@@ -322,7 +324,11 @@ impl App {
                         p.cursor = p.cursor.min(p.links.len().saturating_sub(1));
                     }
                 }
-                Err(e) => errors.push(format!("{}: {e}", escape(link.path.as_str()))),
+                Err(e) => errors.push(format!(
+                    "{}: {}",
+                    escape(link.path.as_str()),
+                    e.user_message()
+                )),
             }
         }
         if errors.is_empty() {

@@ -6,7 +6,7 @@ pub mod freebox;
 pub mod qnap;
 pub mod tls;
 
-use crate::vfs::{SpaceInfo, VfsError, VfsResult};
+use crate::vfs::{ServerCode, SpaceInfo, VfsError, VfsResult};
 
 /// Free space is a nicety of the status line: a NAS that refuses or lacks the call
 /// leaves it out instead of failing anything. Only an expired session goes up, so the
@@ -45,7 +45,7 @@ impl From<reqwest::Error> for VfsError {
         };
         match e.status() {
             Some(s) => VfsError::Server {
-                code: format!("http {}", s.as_u16()),
+                code: ServerCode::Http(s.as_u16()),
                 message: kind.to_owned(),
             },
             None => VfsError::Network(kind.to_owned()),

@@ -7,7 +7,6 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::{Msg, Side};
-use crate::names::escape;
 use crate::vfs::{VPath, VfsError, VfsHandle};
 
 /// What effect tasks send to the loop.
@@ -16,11 +15,6 @@ pub enum Internal {
     TaskDone(u64),
     /// Bytes for the terminal itself (an OSC 52 copy), written after the next frame.
     TerminalBytes(Vec<u8>),
-}
-
-/// An error as the user reads it (escaped: paths in it may hold control characters).
-pub fn user_error(e: &VfsError) -> String {
-    escape(&e.to_string()).into_owned()
 }
 
 fn send(tx: &UnboundedSender<Internal>, msg: Msg) {
@@ -32,7 +26,7 @@ pub async fn list(tx: UnboundedSender<Internal>, side: Side, req: u64, vfs: VfsH
     let mut stream = match vfs.list(&dir).await {
         Ok(s) => s,
         Err(e) => {
-            let page = Err(user_error(&e));
+            let page = Err(e);
             send(
                 &tx,
                 Msg::Listed {
@@ -62,7 +56,7 @@ pub async fn list(tx: UnboundedSender<Internal>, side: Side, req: u64, vfs: VfsH
                     Msg::Listed {
                         side,
                         req,
-                        page: Err(user_error(&e)),
+                        page: Err(e),
                         done: true,
                     },
                 );
@@ -93,7 +87,7 @@ pub async fn space(
 }
 
 pub async fn mkdir(tx: UnboundedSender<Internal>, side: Side, vfs: VfsHandle, path: VPath) {
-    let result = vfs.mkdir(&path).await.map_err(|e| user_error(&e));
+    let result = vfs.mkdir(&path).await;
     let focus = Some(path.name().to_owned());
     send(
         &tx,
@@ -124,7 +118,6 @@ pub async fn read_file(
             .map_err(|e| VfsError::io(path.to_string(), e))?;
         Ok::<_, VfsError>(buf)
     }
-    .await
-    .map_err(|e| user_error(&e));
+    .await;
     send(&tx, Msg::FileChunk { req, offset, data });
 }

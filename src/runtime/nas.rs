@@ -11,14 +11,14 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Runtime;
-use super::effects::{Internal, user_error};
+use super::effects::Internal;
 use crate::app::connect::{ConnectCmd, ConnectMsg};
 use crate::app::search::{SearchCmd, SearchMsg};
-use crate::app::{Msg, RequestId};
+use crate::app::{Msg, Problem, RequestId};
 use crate::config::{Config, RemoteKind};
 use crate::nas::freebox::{AuthStatus, FreeboxConfig, FreeboxVfs};
 use crate::nas::qnap::{QnapConfig, QnapVfs};
-use crate::remotes::{KnownCerts, RemoteSpec, SecretsStore, Target};
+use crate::remotes::{KnownCerts, RemoteError, RemoteSpec, SecretsStore, Target};
 use crate::remotes::{backends, credentials};
 use crate::secret::Secret;
 use crate::vfs::{VPath, VfsError, VfsHandle};
@@ -165,7 +165,7 @@ async fn search(
     let mut stream = match stream {
         Ok(s) => s.ready_chunks(HIT_BATCH),
         Err(e) => {
-            let error = Some(user_error(&e));
+            let error = Some(e);
             send(&tx, Msg::Search(SearchMsg::Done { req, error }));
             return;
         }
@@ -176,7 +176,7 @@ async fn search(
         for item in batch {
             match item {
                 Ok(h) => hits.push(h),
-                Err(e) => error = Some(user_error(&e)),
+                Err(e) => error = Some(e),
             }
         }
         if !hits.is_empty() {
@@ -216,10 +216,7 @@ impl Connect {
             },
             // A dialog was asked for.
             Ok(None) => return,
-            Err(e) => ConnectMsg::Failed {
-                req,
-                error: crate::names::escape(&e).into_owned(),
-            },
+            Err(error) => ConnectMsg::Failed { req, error },
         };
         self.send(msg);
     }
@@ -229,8 +226,8 @@ impl Connect {
     async fn open(
         &self,
         target: &str,
-    ) -> Result<Option<(VfsHandle, VPath, Option<String>)>, String> {
-        let parsed = Target::parse(target, &self.ctx.config).map_err(|e| e.to_string())?;
+    ) -> Result<Option<(VfsHandle, VPath, Option<String>)>, Problem> {
+        let parsed = Target::parse(target, &self.ctx.config).map_err(remote_problem)?;
         let (remote, path) = match parsed {
             Target::Local(p) => {
                 return Ok(Some((crate::remotes::backends::local(), p, None)));
@@ -266,12 +263,12 @@ impl Connect {
             .ok()
     }
 
-    async fn qnap(&self, remote: &RemoteSpec) -> Result<Option<VfsHandle>, String> {
+    async fn qnap(&self, remote: &RemoteSpec) -> Result<Option<VfsHandle>, Problem> {
         let user = remote.user.clone().ok_or_else(|| {
-            format!(
+            Problem::Target(format!(
                 "no user for {}: write qnap://USER@host:port/Share",
                 remote.describe()
-            )
+            ))
         })?;
         let password = self
             .password
@@ -331,20 +328,21 @@ impl Connect {
                         });
                         Ok(None)
                     }
-                    Err(e) => Err(format!(
-                        "the server's certificate is not trusted ({why}) and could not be read: {e}"
-                    )),
+                    Err(e) => Err(Problem::UnreadableCertificate {
+                        why,
+                        cause: e.to_string(),
+                    }),
                 }
             }
             Err(VfsError::SecondFactorRequired) if self.code.is_none() => {
                 self.send(ConnectMsg::NeedCode { req: self.req });
                 Ok(None)
             }
-            Err(e) => Err(login_error(&e)),
+            Err(e) => Err(Problem::Login(e)),
         }
     }
 
-    async fn freebox(&self, remote: &RemoteSpec) -> Result<VfsHandle, String> {
+    async fn freebox(&self, remote: &RemoteSpec) -> Result<VfsHandle, Problem> {
         let stored = self
             .stored()
             .and_then(|store| store.app_token(&remote.secrets_name()).cloned());
@@ -357,25 +355,23 @@ impl Connect {
             app_id: backends::FREEBOX_APP_ID.to_owned(),
             app_token: token,
         };
-        let v = FreeboxVfs::connect(cfg)
-            .await
-            .map_err(|e| login_error(&e))?;
+        let v = FreeboxVfs::connect(cfg).await.map_err(Problem::Login)?;
         Ok(Arc::new(v))
     }
 
     /// Registers nascmd on the box (`remotes::backends::register_freebox`), reporting
     /// every poll so the dialog shows a live status, and keeps the token (under the
     /// profile, or under the URL when there is none) so the next start reuses it.
-    async fn register_freebox(&self, remote: &RemoteSpec) -> Result<Secret, String> {
+    async fn register_freebox(&self, remote: &RemoteSpec) -> Result<Secret, Problem> {
         let (tx, req) = (self.tx.clone(), self.req);
         let mut on_status = move |status: AuthStatus| {
             send(&tx, Msg::Connect(ConnectMsg::Registration { req, status }));
         };
         let token = backends::register_freebox(&remote.base_url, &mut on_status)
             .await
-            .map_err(|e| match e.as_vfs() {
-                Some(v) => login_error(v),
-                None => e.to_string(),
+            .map_err(|e| match e {
+                RemoteError::Vfs(v) => Problem::Login(v),
+                other => remote_problem(other),
             })?;
         if let Some(mut store) = self.stored() {
             store.set_app_token(&remote.secrets_name(), token.clone());
@@ -387,10 +383,10 @@ impl Connect {
     }
 }
 
-/// A login error in plain words.
-fn login_error(e: &VfsError) -> String {
+/// A target or profile that cannot be opened, keeping a backend error as one.
+fn remote_problem(e: RemoteError) -> Problem {
     match e {
-        VfsError::AuthFailed(why) => format!("login refused: {why}"),
-        other => user_error(other),
+        RemoteError::Vfs(v) => Problem::Backend(v),
+        other => Problem::Target(other.to_string()),
     }
 }

@@ -5,14 +5,14 @@
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::app::Msg;
 use crate::app::share::{CodeChoice, CopyWhat, ShareCmd, ShareMsg, reusable};
+use crate::app::{Msg, Problem};
 use crate::clipboard::{Clipboard, CopyOutcome};
 use crate::share_format::{generate_access_code, url_names_host, url_with_host};
 use crate::vfs::{ShareLink, ShareOptions, VPath, VfsError, VfsHandle};
 
 use super::Runtime;
-use super::effects::{Internal, user_error};
+use super::effects::Internal;
 
 impl<B: Backend> Runtime<B> {
     pub(super) fn execute_share(&mut self, cmd: ShareCmd) {
@@ -53,7 +53,7 @@ impl<B: Backend> Runtime<B> {
             }
             ShareCmd::Hosts { vfs } => {
                 self.spawn(async move {
-                    let result = vfs.share_hosts().await.map_err(|e| user_error(&e));
+                    let result = vfs.share_hosts().await;
                     send(
                         &tx,
                         ShareMsg::Hosts {
@@ -65,18 +65,13 @@ impl<B: Backend> Runtime<B> {
             }
             ShareCmd::List { req, vfs, host } => {
                 self.spawn(async move {
-                    let result = list(&vfs, host.as_deref())
-                        .await
-                        .map_err(|e| user_error(&e));
+                    let result = list(&vfs, host.as_deref()).await;
                     send(&tx, ShareMsg::Listed { req, result });
                 });
             }
             ShareCmd::Update { vfs, link, opts } => {
                 self.spawn(async move {
-                    let result = vfs
-                        .share_update(&link, &opts)
-                        .await
-                        .map_err(|e| user_error(&e));
+                    let result = vfs.share_update(&link, &opts).await;
                     send(&tx, ShareMsg::Updated { old: link, result });
                 });
             }
@@ -84,7 +79,7 @@ impl<B: Backend> Runtime<B> {
                 self.spawn(async move {
                     let mut results = Vec::with_capacity(links.len());
                     for link in links {
-                        let r = vfs.share_revoke(&link).await.map_err(|e| user_error(&e));
+                        let r = vfs.share_revoke(&link).await;
                         results.push((link, r));
                     }
                     send(&tx, ShareMsg::Revoked { results });
@@ -186,7 +181,7 @@ async fn create(
     expire_secs: Option<u64>,
     code: &CodeChoice,
     host: Option<String>,
-) -> (Vec<(VPath, Result<ShareLink, String>)>, bool) {
+) -> (Vec<(VPath, Result<ShareLink, Problem>)>, bool) {
     let mut codes_dropped = false;
     let mut results = Vec::with_capacity(paths.len());
     for path in paths {
@@ -195,7 +190,7 @@ async fn create(
             CodeChoice::Given(c) => Ok(Some(c.clone())),
             CodeChoice::Generate => generate_access_code()
                 .map(|c| Some(c.expose().to_owned()))
-                .map_err(|e| e.to_string()),
+                .map_err(Problem::from),
         };
         let result = match access_code {
             Ok(access_code) => {
@@ -213,7 +208,7 @@ async fn create(
                     opts.access_code = None;
                     r = vfs.share_create(&path, &opts).await;
                 }
-                r.map_err(|e| user_error(&e))
+                r.map_err(Problem::from)
             }
             Err(e) => Err(e),
         };

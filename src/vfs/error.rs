@@ -1,10 +1,48 @@
 //! The one error type every backend returns. Backends map their wire errors (QNAP
 //! status codes, Freebox `error_code`s, io::ErrorKind) into these variants in one place
-//! each, and the job engine decides retry-or-fail from [`VfsError::is_transient`] alone.
+//! each, and the job engine decides retry-or-fail from [`VfsError::is_transient`] alone:
+//! a `match` on the variant and its structured code, never on the text.
+//!
+//! Cheap to clone (the one foreign source, an io::Error, sits behind an `Arc`), so app
+//! messages carry it as it is and the front end words it only when it shows it
+//! ([`VfsError::user_message`]).
+
+use std::fmt;
+use std::sync::Arc;
 
 use thiserror::Error;
 
-#[derive(Debug, Error)]
+/// The code a refusing server gave, kept structured so deciding retry-or-fail never reads
+/// text. Displays as before the type existed: `http 502`, `19`, `invalid_request`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerCode {
+    /// An HTTP status with no NAS answer we could read (a bare 5xx from a proxy).
+    Http(u16),
+    /// A numeric NAS status (QNAP File Station `status`).
+    Status(i64),
+    /// A textual NAS code (a Freebox `error_code`, a failed task's `error`), or the name
+    /// of the step that failed when the NAS gave no code.
+    Named(String),
+}
+
+impl ServerCode {
+    /// The server failed, not the request: the same request may succeed later.
+    pub fn is_server_failure(&self) -> bool {
+        matches!(self, ServerCode::Http(status) if (500..600).contains(status))
+    }
+}
+
+impl fmt::Display for ServerCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerCode::Http(status) => write!(f, "http {status}"),
+            ServerCode::Status(code) => write!(f, "{code}"),
+            ServerCode::Named(code) => f.write_str(code),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Error)]
 pub enum VfsError {
     #[error("not found: {0}")]
     NotFound(String),
@@ -29,7 +67,7 @@ pub enum VfsError {
     SessionExpired,
     /// The server speaks but refuses: a NAS status code the other variants don't cover.
     #[error("{message} (code {code})")]
-    Server { code: String, message: String },
+    Server { code: ServerCode, message: String },
     /// The server answered something we can't understand (HTML instead of JSON, a
     /// truncated body, a missing field).
     #[error("unexpected reply from the server: {0}")]
@@ -60,15 +98,24 @@ pub enum VfsError {
     Io {
         context: String,
         #[source]
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
 }
 
 impl VfsError {
     /// Worth retrying with backoff: the same request may succeed a moment later.
     pub fn is_transient(&self) -> bool {
-        matches!(self, VfsError::Network(_) | VfsError::SessionExpired)
-            || matches!(self, VfsError::Server { code, .. } if code.starts_with("http 5"))
+        match self {
+            VfsError::Network(_) | VfsError::SessionExpired => true,
+            VfsError::Server { code, .. } => code.is_server_failure(),
+            _ => false,
+        }
+    }
+
+    /// The error as the user reads it, on a status line or in a dialog: its text with
+    /// control characters made visible (paths and NAS messages in it may hold any).
+    pub fn user_message(&self) -> String {
+        crate::names::escape(&self.to_string()).into_owned()
     }
 
     /// Wraps an io::Error with the path or action it concerns.
@@ -80,9 +127,59 @@ impl VfsError {
             std::io::ErrorKind::PermissionDenied => VfsError::PermissionDenied(context),
             std::io::ErrorKind::StorageFull => VfsError::NoSpace,
             std::io::ErrorKind::DirectoryNotEmpty => VfsError::NotEmpty(context),
-            _ => VfsError::Io { context, source },
+            _ => VfsError::Io {
+                context,
+                source: Arc::new(source),
+            },
         }
     }
 }
 
 pub type VfsResult<T> = Result<T, VfsError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(code: ServerCode) -> VfsError {
+        VfsError::Server {
+            code,
+            message: "m".into(),
+        }
+    }
+
+    #[test]
+    fn transient_by_kind() {
+        assert!(VfsError::Network("reset".into()).is_transient());
+        assert!(VfsError::SessionExpired.is_transient());
+        assert!(server(ServerCode::Http(502)).is_transient());
+        assert!(!server(ServerCode::Http(404)).is_transient());
+        assert!(!server(ServerCode::Status(5)).is_transient());
+        // A NAS code that happens to read like an HTTP status is still not one.
+        assert!(!server(ServerCode::Named("http 500".into())).is_transient());
+        assert!(!VfsError::NotFound("/x".into()).is_transient());
+    }
+
+    #[test]
+    fn codes_read_as_before() {
+        assert_eq!(
+            server(ServerCode::Http(503)).to_string(),
+            "m (code http 503)"
+        );
+        assert_eq!(server(ServerCode::Status(19)).to_string(), "m (code 19)");
+        assert_eq!(
+            server(ServerCode::Named("invalid_request".into())).to_string(),
+            "m (code invalid_request)"
+        );
+    }
+
+    #[test]
+    fn clones_keep_the_io_source() {
+        let e = VfsError::io("/x", std::io::Error::other("boom"));
+        let copy = e.clone();
+        assert_eq!(copy.to_string(), "/x: boom");
+        assert!(std::error::Error::source(&copy).is_some());
+        let shown = VfsError::NotFound("a\x1bb".into()).user_message();
+        assert_eq!(shown, "not found: a\\x1bb");
+    }
+}

@@ -20,7 +20,7 @@ use futures_util::stream::BoxStream;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::sync::CancellationToken;
 
-pub use error::{VfsError, VfsResult};
+pub use error::{ServerCode, VfsError, VfsResult};
 pub use path::{VPath, check_name};
 
 /// A byte stream being read from a backend.

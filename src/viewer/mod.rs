@@ -8,7 +8,7 @@ mod text;
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::app::msg::{Cmd, RequestId};
-use crate::vfs::{VPath, VfsHandle};
+use crate::vfs::{VPath, VfsError, VfsHandle};
 
 /// Bytes held around the screen.
 pub const WINDOW: usize = 256 * 1024;
@@ -91,7 +91,12 @@ impl Viewer {
     }
 
     /// Takes a window of bytes; false when it was for an older request.
-    pub fn on_chunk(&mut self, req: RequestId, offset: u64, data: Result<Vec<u8>, String>) -> bool {
+    pub fn on_chunk(
+        &mut self,
+        req: RequestId,
+        offset: u64,
+        data: Result<Vec<u8>, VfsError>,
+    ) -> bool {
         let Some((want, after)) = self.pending else {
             return false;
         };
@@ -118,7 +123,7 @@ impl Viewer {
                     self.top = self.last_page_top();
                 }
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => self.error = Some(e.user_message()),
         }
         true
     }

@@ -87,7 +87,7 @@ fn stale_listing_is_dropped_and_failure_keeps_the_folder() {
     app.update(Msg::Listed {
         side,
         req,
-        page: Err("permission denied: /x".into()),
+        page: Err(crate::vfs::VfsError::PermissionDenied("/x".into())),
         done: true,
     });
     assert!(

@@ -125,7 +125,7 @@ fn mkdir_then_result_reloads_onto_the_new_folder() {
     // A failure is shown, not swallowed.
     app.update(Msg::OpDone {
         side: Side::Left,
-        result: Err("already exists: x".into()),
+        result: Err(crate::vfs::VfsError::AlreadyExists("x".into())),
         focus: None,
     });
     assert!(matches!(

@@ -117,7 +117,7 @@ pub async fn discover(http: &reqwest::Client, base_url: &str) -> VfsResult<ApiRo
     let body = resp.bytes().await?;
     if status.is_server_error() {
         return Err(VfsError::Server {
-            code: format!("http {}", status.as_u16()),
+            code: crate::vfs::ServerCode::Http(status.as_u16()),
             message: "the Freebox failed to answer /api_version".into(),
         });
     }

@@ -124,7 +124,7 @@ async fn checked_response(resp: Response, what: &str, offset: u64) -> VfsResult<
         return Err(match envelope::parse(status, &body) {
             Err(f) => f.into_vfs(what),
             Ok(_) => VfsError::Server {
-                code: format!("http {}", status.as_u16()),
+                code: crate::vfs::ServerCode::Http(status.as_u16()),
                 message: format!("download of {shown} failed"),
             },
         });

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::names::escape;
-use crate::vfs::VfsError;
+use crate::vfs::{ServerCode, VfsError};
 
 /// An envelope as it arrives.
 #[derive(Debug, Deserialize)]
@@ -59,7 +59,7 @@ pub fn parse(status: StatusCode, body: &[u8]) -> Result<Option<Value>, Failure> 
             VfsError::Network("the Freebox reply was cut short".into()),
         )),
         Err(_) if status.is_server_error() => Err(Failure::Vfs(VfsError::Server {
-            code: format!("http {}", status.as_u16()),
+            code: ServerCode::Http(status.as_u16()),
             message: "the Freebox answered with a server error".into(),
         })),
         Err(_) => Err(Failure::Vfs(VfsError::Protocol(format!(
@@ -156,12 +156,12 @@ pub fn map_api_error(e: &ApiError, what: &str) -> VfsError {
         "disk_full" => VfsError::NoSpace,
         "cancelled" => VfsError::Cancelled,
         code if e.status >= 500 => VfsError::Server {
-            // "http 5xx" keeps the error transient (retried with backoff).
-            code: format!("http {}", e.status),
+            // An HTTP 5xx code keeps the error transient (retried with backoff).
+            code: ServerCode::Http(e.status),
             message: format!("{}: {msg}", escape(code)),
         },
         code => VfsError::Server {
-            code: escape(code).into_owned(),
+            code: ServerCode::Named(escape(code).into_owned()),
             message: if msg.is_empty() {
                 what
             } else {
@@ -182,7 +182,7 @@ pub fn map_task_error(task_type: &str, error: &str, what: &str) -> VfsError {
         "permission_denied" => VfsError::PermissionDenied(what_e),
         "copy_into_itself" => VfsError::InvalidName(format!("{what_e} cannot go into itself")),
         other => VfsError::Server {
-            code: escape(other).into_owned(),
+            code: ServerCode::Named(escape(other).into_owned()),
             message: format!("the Freebox {} task failed on {what_e}", escape(task_type)),
         },
     }
@@ -267,7 +267,9 @@ mod tests {
             404,
             r#"{"msg":"Requête invalide (404)","success":false,"error_code":"invalid_request"}"#,
         );
-        assert!(matches!(&e, VfsError::Server { code, .. } if code == "invalid_request"));
+        assert!(
+            matches!(&e, VfsError::Server { code: ServerCode::Named(c), .. } if c == "invalid_request")
+        );
         assert!(!e.is_transient());
     }
 
@@ -326,7 +328,7 @@ mod tests {
             VfsError::NoSpace
         ));
         assert!(
-            matches!(map_task_error("cp", "write_failed", "/a"), VfsError::Server { code, .. } if code == "write_failed")
+            matches!(map_task_error("cp", "write_failed", "/a"), VfsError::Server { code: ServerCode::Named(c), .. } if c == "write_failed")
         );
     }
 }

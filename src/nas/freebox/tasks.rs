@@ -11,7 +11,7 @@ use super::api::Api;
 use super::envelope::map_task_error;
 use super::http::result_as;
 use super::wire::FsTask;
-use crate::vfs::{ProgressFn, TaskProgress, VfsError, VfsResult};
+use crate::vfs::{ProgressFn, ServerCode, TaskProgress, VfsError, VfsResult};
 
 const FIRST_POLL: Duration = Duration::from_millis(100);
 const MAX_POLL: Duration = Duration::from_millis(500);
@@ -72,9 +72,10 @@ pub async fn follow(
             .call(Method::GET, &format!("fs/tasks/{}", task.id), None, "task")
             .await
             .map_err(|e| match e {
-                VfsError::Server { code, .. }
-                    if code == "invalid_id" || code == "task_not_found" =>
-                {
+                VfsError::Server {
+                    code: ServerCode::Named(code),
+                    ..
+                } if code == "invalid_id" || code == "task_not_found" => {
                     VfsError::Protocol(format!(
                         "the Freebox task for {} disappeared before it finished",
                         crate::names::escape(what)

@@ -330,7 +330,7 @@ fn redirect_error(resp: &reqwest::Response) -> VfsError {
 pub fn http_error(status: reqwest::StatusCode) -> VfsError {
     if status.is_server_error() {
         VfsError::Server {
-            code: format!("http {}", status.as_u16()),
+            code: crate::vfs::ServerCode::Http(status.as_u16()),
             message: "the NAS had an internal error".into(),
         }
     } else {

@@ -171,7 +171,7 @@ pub async fn revoke(client: &Client, link: &ShareLink) -> VfsResult<()> {
         .await?;
     if items(client).await?.iter().any(|i| i.ssid == link.id) {
         return Err(VfsError::Server {
-            code: "delete_share".into(),
+            code: crate::vfs::ServerCode::Named("delete_share".into()),
             message: "the NAS kept the share link".into(),
         });
     }

@@ -14,7 +14,7 @@ use tokio_util::io::{ReaderStream, StreamReader};
 
 use super::client::{Client, backoff, http_error};
 use super::wire::{self, Retry};
-use crate::vfs::{ByteReader, VfsError, VfsResult};
+use crate::vfs::{ByteReader, ServerCode, VfsError, VfsResult};
 
 /// Reconnections of one download after the connection dropped mid-body.
 const RESUMES: u32 = 5;
@@ -222,7 +222,10 @@ impl Client {
         match wire::check_status(&v, name) {
             // The NAS's generic failure on an upload means the body broke off on its
             // side: worth sending again, like a dropped connection.
-            Err(VfsError::Server { code, .. }) if code == "0" => Err(VfsError::Network(
+            Err(VfsError::Server {
+                code: ServerCode::Status(0),
+                ..
+            }) => Err(VfsError::Network(
                 "the upload did not complete on the NAS (status 0)".into(),
             )),
             other => other,

@@ -19,7 +19,7 @@ use super::paths::{self, split};
 use super::transfer::UploadBody;
 use super::wire::FileEntry;
 use crate::vfs::{
-    ByteReader, Capabilities, Entry, EntryKind, ListStream, ProgressFn, SearchStream,
+    ByteReader, Capabilities, Entry, EntryKind, ListStream, ProgressFn, SearchStream, ServerCode,
     ServerConflict, ShareHost, ShareLink, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
 };
 
@@ -303,12 +303,15 @@ impl Vfs for QnapVfs {
         let (dir, name) = split(path)?;
         match self.client.delete(&dir, &[&name]).await {
             // 0 = the name does not exist (or the delete failed): tell which.
-            Err(e @ VfsError::Server { .. }) if matches!(&e, VfsError::Server { code, .. } if code == "0") => {
-                match self.client.stat(&dir, &name).await {
-                    Ok(s) if !s.exists() => Err(VfsError::NotFound(path.to_string())),
-                    _ => Err(e),
-                }
-            }
+            Err(
+                e @ VfsError::Server {
+                    code: ServerCode::Status(0),
+                    ..
+                },
+            ) => match self.client.stat(&dir, &name).await {
+                Ok(s) if !s.exists() => Err(VfsError::NotFound(path.to_string())),
+                _ => Err(e),
+            },
             other => other,
         }
     }

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::vfs::VfsError;
+use crate::vfs::{ServerCode, VfsError};
 
 /// A JSON number or a string holding one (`"4096"`, `4096`, `""`).
 #[derive(Deserialize)]
@@ -239,10 +239,11 @@ pub fn should_retry(err: &VfsError) -> Retry {
     match err {
         VfsError::SessionExpired => Retry::Relogin,
         VfsError::Network(_) => Retry::Later,
-        VfsError::Server { code, .. } if code.starts_with("http 5") => Retry::Later,
-        VfsError::Server { code, .. } if BUSY.iter().any(|b| b.to_string() == *code) => {
-            Retry::Later
-        }
+        VfsError::Server { code, .. } if code.is_server_failure() => Retry::Later,
+        VfsError::Server {
+            code: ServerCode::Status(status),
+            ..
+        } if BUSY.contains(status) => Retry::Later,
         _ => Retry::Never,
     }
 }
@@ -251,7 +252,7 @@ pub fn should_retry(err: &VfsError) -> Retry {
 pub fn status_error(code: i64, what: &str) -> VfsError {
     let what = crate::names::escape(what).into_owned();
     let server = |message: &str| VfsError::Server {
-        code: code.to_string(),
+        code: ServerCode::Status(code),
         message: format!("{message}: {what}"),
     };
     match code {
