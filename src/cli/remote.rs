@@ -6,9 +6,11 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 
 use crate::cli::exit;
+use crate::cli::prompt::TtyPrompter;
 use crate::config::{Config, RemoteKind, RemoteProfile};
 use crate::remotes::target::{is_profile_name, normalise_base_url};
-use crate::remotes::{SecretsStore, TtyPrompter, backends, credentials};
+use crate::remotes::{RemoteSpec, SecretsStore, credentials};
+use crate::services::connect::{self, Answers, ConnectContext, Connected};
 
 pub const ADD_EXAMPLES: &str = "\
 Examples:
@@ -154,10 +156,7 @@ fn list(config: &Config, json: bool) -> anyhow::Result<u8> {
 }
 
 fn kind_name(k: RemoteKind) -> &'static str {
-    match k {
-        RemoteKind::Qnap => "qnap",
-        RemoteKind::Freebox => "freebox",
-    }
+    k.name()
 }
 
 /// Checks, logs in (or registers) and stores the secret; the profile to write is
@@ -182,92 +181,91 @@ async fn add(config: &Config, a: AddArgs) -> anyhow::Result<RemoteProfile> {
             .user
             .clone()
             .ok_or_else(|| anyhow::anyhow!("--qnap needs --user"))?;
-        let password = credentials::password_from_env()
-            .or_else(|| {
-                let spec = crate::remotes::RemoteSpec {
-                    kind: RemoteKind::Qnap,
-                    base_url: url.clone(),
-                    user: Some(user.clone()),
-                    profile: Some(a.name.clone()),
-                    share_host: None,
-                    cert_sha256: None,
-                };
-                credentials::ask_password(&spec, &TtyPrompter)
-            })
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no password: run in a terminal or set {}",
-                    credentials::PASSWORD_ENV
-                )
-            })?;
+        let password = match credentials::password_from_env() {
+            Some(p) => p,
+            None => ask_password(&user, &url).await?,
+        };
         // Verify before storing anything: a typo must not be saved.
         let cert_sha256 = match &a.cert_sha256 {
             Some(fp) => Some(crate::nas::tls::normalize_fingerprint(fp)?),
             None => None,
         };
-        backends::connect_qnap_with(
-            &url,
-            &user,
-            password.clone(),
-            cert_sha256.clone(),
-            &TtyPrompter,
-        )
-        .await
-        .map_err(super::ops::remote_error)?;
-        secrets.set_password(&a.name, password);
-        RemoteProfile {
+        let profile = RemoteProfile {
             name: a.name.clone(),
             kind: RemoteKind::Qnap,
             url,
             user: Some(user),
             share_host: a.share_host.clone(),
             cert_sha256,
-        }
+        };
+        let answers = Answers {
+            password: Some(password.clone()),
+            ..Answers::default()
+        };
+        verify(&profile, &answers, &TtyPrompter::default()).await?;
+        secrets.set_password(&a.name, password);
+        profile
     } else {
         let url = a
             .freebox
             .clone()
             .unwrap_or_else(|| "http://mafreebox.freebox.fr".to_owned());
         let url = normalise_base_url(&url).map_err(|e| anyhow::anyhow!(e))?;
-        let token = register_freebox(&url).await?;
-        secrets.set_app_token(&a.name, token);
-        RemoteProfile {
+        let profile = RemoteProfile {
             name: a.name.clone(),
             kind: RemoteKind::Freebox,
             url,
             user: None,
             share_host: a.share_host.clone(),
             cert_sha256: None,
-        }
+        };
+        // Registers nascmd on the box, with a live status line on stderr.
+        let prompter = TtyPrompter::asked_by(&profile.url);
+        let connected = verify(&profile, &Answers::default(), &prompter).await?;
+        let token = connected.obtained.app_token.ok_or_else(|| {
+            anyhow::anyhow!("the Freebox opened a session without registering nascmd")
+        })?;
+        secrets.set_app_token(&a.name, token);
+        profile
     };
     secrets.save()?;
     Ok(profile)
 }
 
-/// Runs the registration with a live status line on stderr.
-async fn register_freebox(url: &str) -> anyhow::Result<crate::secret::Secret> {
-    use crate::nas::freebox::AuthStatus as S;
-    eprintln!("Press the ✓ button on the Freebox to allow nascmd (asked by {url})");
-    let live = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let started = std::time::Instant::now();
-    let mut show = |status: S| {
-        let text = match status {
-            S::Pending => "waiting for the button press…",
-            S::Granted => "granted",
-            S::Denied => "denied on the box",
-            S::Timeout => "timed out (nobody pressed the button)",
-            S::Unknown => "the box forgot the request",
-        };
-        if live {
-            eprint!("\r\x1b[2K[{:>3} s] {text}", started.elapsed().as_secs());
-            if status != S::Pending {
-                eprintln!();
-            }
-        } else if status != S::Pending {
-            eprintln!("{text}");
-        }
+/// The password of `user`, asked on the terminal.
+async fn ask_password(user: &str, url: &str) -> anyhow::Result<crate::secret::Secret> {
+    use crate::remotes::prompt::{Answer, Prompt, Prompter};
+    let who = format!("{user} on {url}");
+    match TtyPrompter::default().ask(Prompt::Password { who }).await {
+        Ok(Answer::Password(p)) => Ok(p),
+        _ => anyhow::bail!(
+            "no password: run in a terminal or set {}",
+            credentials::PASSWORD_ENV
+        ),
+    }
+}
+
+/// Logs in to the new profile with what was given (nothing from the secrets store: a
+/// new profile has nothing there yet), registering on a Freebox; a certificate never
+/// seen before is asked about and trusted from now on.
+async fn verify(
+    profile: &RemoteProfile,
+    answers: &Answers,
+    prompter: &TtyPrompter,
+) -> anyhow::Result<Connected> {
+    let ctx = ConnectContext {
+        use_secrets_store: false,
+        ..ConnectContext::from_user(Config::default())
     };
-    backends::register_freebox(url, &mut show)
+    let remote = RemoteSpec {
+        kind: profile.kind,
+        base_url: profile.url.clone(),
+        user: profile.user.clone(),
+        profile: Some(profile.name.clone()),
+        share_host: None,
+        cert_sha256: profile.cert_sha256.clone(),
+    };
+    connect::connect(&ctx, None, &remote, answers, prompter)
         .await
         .map_err(super::ops::remote_error)
 }
