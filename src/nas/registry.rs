@@ -90,3 +90,45 @@ impl<'de> Deserialize<'de> for RemoteKind {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_and_scheme_is_found_once() {
+        for c in all() {
+            assert_eq!(find(c.kind()).map(|f| f.kind()), Some(c.kind()));
+            for s in c.schemes() {
+                let (found, scheme) = by_scheme(&s.name.to_ascii_uppercase()).unwrap();
+                assert_eq!((found.kind(), scheme), (c.kind(), s));
+            }
+        }
+        assert!(find("synology").is_none());
+        assert!(by_scheme("http").is_none());
+    }
+
+    #[test]
+    fn kinds_read_and_write_their_config_name() {
+        #[derive(Serialize, Deserialize)]
+        struct Profile {
+            kind: RemoteKind,
+        }
+        let p: Profile = toml::from_str("kind = \"freebox\"").unwrap();
+        assert_eq!(p.kind, RemoteKind::Freebox);
+        assert_eq!(p.kind.connector().map(|c| c.kind()), Some("freebox"));
+        let text = toml::to_string(&Profile {
+            kind: RemoteKind::Qnap,
+        })
+        .unwrap();
+        assert_eq!(text.trim(), "kind = \"qnap\"");
+        let e = toml::from_str::<Profile>("kind = \"nfs\"")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("unknown variant `nfs`, expected `qnap` or `freebox`"),
+            "{e}"
+        );
+    }
+}
