@@ -8,9 +8,11 @@ use clap::{Args, Subcommand};
 use crate::cli::exit;
 use crate::cli::prompt::TtyPrompter;
 use crate::config::{Config, RemoteKind, RemoteProfile};
+use crate::nas::connector::StoredSecret;
+use crate::nas::freebox::connector::DEFAULT_URL as FREEBOX_URL;
 use crate::remotes::target::{is_profile_name, normalise_base_url};
-use crate::remotes::{RemoteSpec, SecretsStore, credentials};
-use crate::services::connect::{self, Answers, ConnectContext, Connected};
+use crate::remotes::{SecretsStore, credentials};
+use crate::services::connect::{Answers, verify_profile};
 
 pub const ADD_EXAMPLES: &str = "\
 Examples:
@@ -175,7 +177,7 @@ async fn add(config: &Config, a: AddArgs) -> anyhow::Result<RemoteProfile> {
         );
     }
     let mut secrets = SecretsStore::load_default()?;
-    let profile = if let Some(url) = &a.qnap {
+    let (profile, answers, prompter) = if let Some(url) = &a.qnap {
         let url = normalise_base_url(url).map_err(|e| anyhow::anyhow!(e))?;
         let user = a
             .user
@@ -185,7 +187,6 @@ async fn add(config: &Config, a: AddArgs) -> anyhow::Result<RemoteProfile> {
             Some(p) => p,
             None => ask_password(&user, &url).await?,
         };
-        // Verify before storing anything: a typo must not be saved.
         let cert_sha256 = match &a.cert_sha256 {
             Some(fp) => Some(crate::nas::tls::normalize_fingerprint(fp)?),
             None => None,
@@ -199,17 +200,12 @@ async fn add(config: &Config, a: AddArgs) -> anyhow::Result<RemoteProfile> {
             cert_sha256,
         };
         let answers = Answers {
-            password: Some(password.clone()),
+            password: Some(password),
             ..Answers::default()
         };
-        verify(&profile, &answers, &TtyPrompter::default()).await?;
-        secrets.set_password(&a.name, password);
-        profile
+        (profile, answers, TtyPrompter::default())
     } else {
-        let url = a
-            .freebox
-            .clone()
-            .unwrap_or_else(|| "http://mafreebox.freebox.fr".to_owned());
+        let url = a.freebox.clone().unwrap_or_else(|| FREEBOX_URL.to_owned());
         let url = normalise_base_url(&url).map_err(|e| anyhow::anyhow!(e))?;
         let profile = RemoteProfile {
             name: a.name.clone(),
@@ -221,13 +217,16 @@ async fn add(config: &Config, a: AddArgs) -> anyhow::Result<RemoteProfile> {
         };
         // Registers nascmd on the box, with a live status line on stderr.
         let prompter = TtyPrompter::asked_by(&profile.url);
-        let connected = verify(&profile, &Answers::default(), &prompter).await?;
-        let token = connected.obtained.app_token.ok_or_else(|| {
-            anyhow::anyhow!("the Freebox opened a session without registering nascmd")
-        })?;
-        secrets.set_app_token(&a.name, token);
-        profile
+        (profile, Answers::default(), prompter)
     };
+    // Verify before storing anything: a typo must not be saved.
+    let keep = verify_profile(&profile, &answers, &prompter)
+        .await
+        .map_err(super::ops::remote_error)?;
+    match keep.kind {
+        StoredSecret::Password => secrets.set_password(&a.name, keep.secret),
+        StoredSecret::AppToken => secrets.set_app_token(&a.name, keep.secret),
+    }
     secrets.save()?;
     Ok(profile)
 }
@@ -243,29 +242,4 @@ async fn ask_password(user: &str, url: &str) -> anyhow::Result<crate::secret::Se
             credentials::PASSWORD_ENV
         ),
     }
-}
-
-/// Logs in to the new profile with what was given (nothing from the secrets store: a
-/// new profile has nothing there yet), registering on a Freebox; a certificate never
-/// seen before is asked about and trusted from now on.
-async fn verify(
-    profile: &RemoteProfile,
-    answers: &Answers,
-    prompter: &TtyPrompter,
-) -> anyhow::Result<Connected> {
-    let ctx = ConnectContext {
-        use_secrets_store: false,
-        ..ConnectContext::from_user(Config::default())
-    };
-    let remote = RemoteSpec {
-        kind: profile.kind,
-        base_url: profile.url.clone(),
-        user: profile.user.clone(),
-        profile: Some(profile.name.clone()),
-        share_host: None,
-        cert_sha256: profile.cert_sha256.clone(),
-    };
-    connect::connect(&ctx, None, &remote, answers, prompter)
-        .await
-        .map_err(super::ops::remote_error)
 }

@@ -18,7 +18,8 @@ mod chain;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::config::Config;
+use crate::config::{Config, RemoteProfile};
+use crate::nas::connector::StoredSecret;
 use crate::remotes::prompt::Prompter;
 use crate::remotes::{RemoteError, RemoteSpec, SecretsStore, Target};
 use crate::secret::Secret;
@@ -176,6 +177,51 @@ pub async fn connect(
         Err(crate::nas::connector::LoginError::Failed(e)) => Err(RemoteError::Vfs(e)),
         Err(crate::nas::connector::LoginError::Deferred) => Err(RemoteError::Deferred),
     }
+}
+
+/// The secret a new profile keeps in the secrets store, and under which field.
+pub struct SecretToKeep {
+    pub kind: StoredSecret,
+    pub secret: Secret,
+}
+
+/// `remote add`: logs in to a new profile with what was given and the environment
+/// (nothing from the secrets store: a new profile has nothing there yet), registering
+/// on a box that wants it; a certificate never seen before is asked about and trusted
+/// from now on. Returns the secret to keep for it.
+pub async fn verify_profile(
+    profile: &RemoteProfile,
+    answers: &Answers,
+    prompter: &dyn Prompter,
+) -> Result<SecretToKeep, RemoteError> {
+    let ctx = ConnectContext {
+        use_secrets_store: false,
+        ..ConnectContext::from_user(Config::default())
+    };
+    let remote = RemoteSpec {
+        kind: profile.kind,
+        base_url: profile.url.clone(),
+        user: profile.user.clone(),
+        profile: Some(profile.name.clone()),
+        share_host: None,
+        cert_sha256: profile.cert_sha256.clone(),
+    };
+    let connected = connect(&ctx, None, &remote, answers, prompter).await?;
+    let kind = profile
+        .kind
+        .connector()
+        .map_or(StoredSecret::Password, |c| c.stored_secret());
+    let secret = match kind {
+        StoredSecret::Password => connected.obtained.password,
+        StoredSecret::AppToken => connected.obtained.app_token,
+    };
+    let secret = secret.ok_or_else(|| {
+        RemoteError::Vfs(VfsError::AuthFailed(format!(
+            "{} opened a session without a secret to keep",
+            profile.url
+        )))
+    })?;
+    Ok(SecretToKeep { kind, secret })
 }
 
 fn load_secrets() -> Option<SecretsStore> {
