@@ -80,12 +80,8 @@ pub struct ClipboardConfig {
     pub mode: ClipboardMode,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RemoteKind {
-    Qnap,
-    Freebox,
-}
+/// A profile's `kind = "qnap"`: one of the kinds in `nas::registry`.
+pub use crate::nas::registry::RemoteKind;
 
 /// One `[[remote]]`: how to reach a NAS. The password / app token is in the secrets store.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,8 +1,11 @@
 //! Opening a NAS in a pane: the state of the dialogs around it (target, password, 2-step
-//! code, Freebox registration) and what their answers do. The connection itself is an
-//! effect (`Cmd::Connect`, carried out in `runtime::nas`): the loop keeps drawing while it
-//! logs in, and the pane keeps showing what it showed until the NAS answers. A failure
-//! ends in an error dialog and the pane stays as it was (local).
+//! code, approval on the box, certificate trust) and what their answers do. The dialogs
+//! speak the neutral prompt types (`remotes::prompt`), never a backend's. The connection
+//! itself is an effect (`Cmd::Connect`, carried out in `runtime::connect` by the connect
+//! use case): the loop keeps drawing while it logs in, and the pane keeps showing what it
+//! showed until the NAS answers. A question ends the attempt; its answer starts a new
+//! one with everything answered so far. A failure ends in an error dialog and the pane
+//! stays as it was (local).
 
 use std::fmt;
 
@@ -10,8 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::nas::freebox::AuthStatus;
-use crate::nas::tls::CertInfo;
+use crate::remotes::prompt::{Approval, ApprovalStatus, CertDetails, Prompt};
 use crate::secret::Secret;
 use crate::vfs::{VPath, VfsHandle};
 
@@ -59,15 +61,15 @@ impl fmt::Debug for ConnectCmd {
 
 /// What comes back from the connection task.
 pub enum ConnectMsg {
-    /// No password in `NASCMD_PASSWORD` or the secrets store: ask for one.
-    NeedPassword { req: RequestId, who: String },
-    /// The account has 2-step verification: ask for the 6-digit code.
-    NeedCode { req: RequestId },
-    /// A Freebox registration poll: the user has to press ✓ on the box.
-    Registration { req: RequestId, status: AuthStatus },
-    /// The NAS presented a certificate nobody trusts yet (self-signed, not pinned):
-    /// show it and ask.
-    UntrustedCertificate { req: RequestId, info: CertInfo },
+    /// A question for the user (password, 2-step code, trust of a certificate): the
+    /// attempt has ended; the answer starts the next one.
+    Prompt { req: RequestId, prompt: Prompt },
+    /// A poll of an approval on the box: the user has to approve there.
+    Approval {
+        req: RequestId,
+        approval: Approval,
+        status: ApprovalStatus,
+    },
     Connected {
         req: RequestId,
         vfs: VfsHandle,
@@ -85,13 +87,9 @@ pub enum ConnectMsg {
 impl fmt::Debug for ConnectMsg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConnectMsg::NeedPassword { req, .. } => write!(f, "NeedPassword(#{req})"),
-            ConnectMsg::NeedCode { req } => write!(f, "NeedCode(#{req})"),
-            ConnectMsg::Registration { req, status } => {
-                write!(f, "Registration(#{req}, {status:?})")
-            }
-            ConnectMsg::UntrustedCertificate { req, info } => {
-                write!(f, "UntrustedCertificate(#{req}, {})", info.sha256)
+            ConnectMsg::Prompt { req, prompt } => write!(f, "Prompt(#{req}, {prompt:?})"),
+            ConnectMsg::Approval { req, status, .. } => {
+                write!(f, "Approval(#{req}, {status:?})")
             }
             ConnectMsg::Connected { req, path, .. } => write!(f, "Connected(#{req}, {path})"),
             ConnectMsg::Failed { req, error } => write!(f, "Failed(#{req}, {error})"),
@@ -109,11 +107,16 @@ pub enum ConnectStep {
     Password { input: Input, who: String },
     /// The 6-digit 2-step verification code.
     Code(Input),
-    /// Waiting for the ✓ button on the Freebox: the last status seen and how many
-    /// times the box was asked (about once a second), so the dialog visibly lives.
-    Registering(AuthStatus, u32),
+    /// Waiting for an approval on the box (the ✓ button on a Freebox): what to do, the
+    /// last status seen and how many times the box was asked (about once a second), so
+    /// the dialog visibly lives.
+    Approving {
+        approval: Approval,
+        status: ApprovalStatus,
+        polls: u32,
+    },
     /// "Trust this certificate?" with what the NAS presented.
-    Trust(CertInfo),
+    Trust(CertDetails),
 }
 
 /// One NAS being opened in a pane.
@@ -146,12 +149,12 @@ impl ConnectState {
 
     /// The dialog title.
     pub fn title(&self) -> &'static str {
-        match self.step {
+        match &self.step {
             ConnectStep::Target(_) => "Open a NAS in this pane",
             ConnectStep::Connecting => "Connecting",
             ConnectStep::Password { .. } => "Password",
             ConnectStep::Code(_) => "2-step verification",
-            ConnectStep::Registering(..) => "Allow nascmd on the Freebox",
+            ConnectStep::Approving { approval, .. } => approval.title,
             ConnectStep::Trust(_) => "Trust this certificate?",
         }
     }
@@ -195,10 +198,8 @@ impl App {
 
     pub(super) fn on_connect(&mut self, msg: ConnectMsg) -> Vec<Cmd> {
         let req = match &msg {
-            ConnectMsg::NeedPassword { req, .. }
-            | ConnectMsg::NeedCode { req }
-            | ConnectMsg::Registration { req, .. }
-            | ConnectMsg::UntrustedCertificate { req, .. }
+            ConnectMsg::Prompt { req, .. }
+            | ConnectMsg::Approval { req, .. }
             | ConnectMsg::Connected { req, .. }
             | ConnectMsg::Failed { req, .. } => *req,
         };
@@ -207,21 +208,29 @@ impl App {
             return Vec::new();
         };
         match msg {
-            ConnectMsg::NeedPassword { who, .. } => {
-                state.step = ConnectStep::Password {
-                    input: Input::default(),
-                    who,
+            ConnectMsg::Prompt { prompt, .. } => {
+                state.step = match prompt {
+                    Prompt::Password { who } => ConnectStep::Password {
+                        input: Input::default(),
+                        who,
+                    },
+                    Prompt::Code => ConnectStep::Code(Input::default()),
+                    Prompt::Trust { cert, .. } => ConnectStep::Trust(cert),
                 };
             }
-            ConnectMsg::NeedCode { .. } => state.step = ConnectStep::Code(Input::default()),
-            ConnectMsg::Registration { status, .. } => {
+            ConnectMsg::Approval {
+                approval, status, ..
+            } => {
                 let polls = match state.step {
-                    ConnectStep::Registering(_, n) => n + 1,
+                    ConnectStep::Approving { polls, .. } => polls + 1,
                     _ => 1,
                 };
-                state.step = ConnectStep::Registering(status, polls);
+                state.step = ConnectStep::Approving {
+                    approval,
+                    status,
+                    polls,
+                };
             }
-            ConnectMsg::UntrustedCertificate { info, .. } => state.step = ConnectStep::Trust(info),
             ConnectMsg::Connected {
                 vfs,
                 path,
@@ -281,7 +290,7 @@ impl App {
         if key.code == KeyCode::Esc {
             let busy = matches!(
                 state.step,
-                ConnectStep::Connecting | ConnectStep::Registering(..)
+                ConnectStep::Connecting | ConnectStep::Approving { .. }
             );
             self.connect = None;
             self.set_status("not connected", false);
@@ -345,7 +354,7 @@ impl App {
                 state.cert_sha256 = Some(info.sha256.clone());
                 vec![state.retry(None)]
             }
-            ConnectStep::Connecting | ConnectStep::Registering(..) => Vec::new(),
+            ConnectStep::Connecting | ConnectStep::Approving { .. } => Vec::new(),
         }
     }
 

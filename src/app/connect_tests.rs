@@ -45,7 +45,10 @@ fn a_failure_shows_an_error_and_starts_the_queued_pane() {
         })]
     ));
     // A late answer for the first request is ignored.
-    app.update(Msg::Connect(ConnectMsg::NeedCode { req }));
+    app.update(Msg::Connect(ConnectMsg::Prompt {
+        req,
+        prompt: Prompt::Code,
+    }));
     assert!(matches!(
         app.connect.as_ref().unwrap().step,
         ConnectStep::Connecting
@@ -77,9 +80,11 @@ fn the_password_dialog_masks_and_sends_the_typed_secret() {
     let mut app = app();
     app.connect_pane(Side::Right, "qnap://u@h/b");
     let req = app.connect.as_ref().unwrap().req;
-    app.update(Msg::Connect(ConnectMsg::NeedPassword {
+    app.update(Msg::Connect(ConnectMsg::Prompt {
         req,
-        who: "u on http://h:8080".into(),
+        prompt: Prompt::Password {
+            who: "u on http://h:8080".into(),
+        },
     }));
     for c in "pw".chars() {
         app.update(Msg::Key(KeyEvent::from(KeyCode::Char(c))));

@@ -5,6 +5,7 @@
 mod emulate_freebox;
 mod emulate_qnap;
 mod ops;
+mod prompt;
 mod remote;
 mod tui;
 

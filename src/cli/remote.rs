@@ -6,9 +6,13 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 
 use crate::cli::exit;
+use crate::cli::prompt::TtyPrompter;
 use crate::config::{Config, RemoteKind, RemoteProfile};
+use crate::nas::connector::StoredSecret;
+use crate::nas::freebox::connector::DEFAULT_URL as FREEBOX_URL;
 use crate::remotes::target::{is_profile_name, normalise_base_url};
-use crate::remotes::{SecretsStore, TtyPrompter, backends, credentials};
+use crate::remotes::{SecretsStore, credentials};
+use crate::services::connect::{Answers, verify_profile};
 
 pub const ADD_EXAMPLES: &str = "\
 Examples:
@@ -154,10 +158,7 @@ fn list(config: &Config, json: bool) -> anyhow::Result<u8> {
 }
 
 fn kind_name(k: RemoteKind) -> &'static str {
-    match k {
-        RemoteKind::Qnap => "qnap",
-        RemoteKind::Freebox => "freebox",
-    }
+    k.name()
 }
 
 /// Checks, logs in (or registers) and stores the secret; the profile to write is
@@ -176,98 +177,69 @@ async fn add(config: &Config, a: AddArgs) -> anyhow::Result<RemoteProfile> {
         );
     }
     let mut secrets = SecretsStore::load_default()?;
-    let profile = if let Some(url) = &a.qnap {
+    let (profile, answers, prompter) = if let Some(url) = &a.qnap {
         let url = normalise_base_url(url).map_err(|e| anyhow::anyhow!(e))?;
         let user = a
             .user
             .clone()
             .ok_or_else(|| anyhow::anyhow!("--qnap needs --user"))?;
-        let password = credentials::password_from_env()
-            .or_else(|| {
-                let spec = crate::remotes::RemoteSpec {
-                    kind: RemoteKind::Qnap,
-                    base_url: url.clone(),
-                    user: Some(user.clone()),
-                    profile: Some(a.name.clone()),
-                    share_host: None,
-                    cert_sha256: None,
-                };
-                credentials::ask_password(&spec, &TtyPrompter)
-            })
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no password: run in a terminal or set {}",
-                    credentials::PASSWORD_ENV
-                )
-            })?;
-        // Verify before storing anything: a typo must not be saved.
+        let password = match credentials::password_from_env() {
+            Some(p) => p,
+            None => ask_password(&user, &url).await?,
+        };
         let cert_sha256 = match &a.cert_sha256 {
             Some(fp) => Some(crate::nas::tls::normalize_fingerprint(fp)?),
             None => None,
         };
-        backends::connect_qnap_with(
-            &url,
-            &user,
-            password.clone(),
-            cert_sha256.clone(),
-            &TtyPrompter,
-        )
-        .await
-        .map_err(super::ops::remote_error)?;
-        secrets.set_password(&a.name, password);
-        RemoteProfile {
+        let profile = RemoteProfile {
             name: a.name.clone(),
             kind: RemoteKind::Qnap,
             url,
             user: Some(user),
             share_host: a.share_host.clone(),
             cert_sha256,
-        }
+        };
+        let answers = Answers {
+            password: Some(password),
+            ..Answers::default()
+        };
+        (profile, answers, TtyPrompter::default())
     } else {
-        let url = a
-            .freebox
-            .clone()
-            .unwrap_or_else(|| "http://mafreebox.freebox.fr".to_owned());
+        let url = a.freebox.clone().unwrap_or_else(|| FREEBOX_URL.to_owned());
         let url = normalise_base_url(&url).map_err(|e| anyhow::anyhow!(e))?;
-        let token = register_freebox(&url).await?;
-        secrets.set_app_token(&a.name, token);
-        RemoteProfile {
+        let profile = RemoteProfile {
             name: a.name.clone(),
             kind: RemoteKind::Freebox,
             url,
             user: None,
             share_host: a.share_host.clone(),
             cert_sha256: None,
-        }
+        };
+        // Registers nascmd on the box, with a live status line on stderr.
+        let prompter = TtyPrompter::asked_by(&profile.url);
+        (profile, Answers::default(), prompter)
     };
+    // Verify before storing anything: a typo must not be saved.
+    let keep = verify_profile(&profile, &answers, &prompter)
+        .await
+        .map_err(super::ops::remote_error)?;
+    match keep.kind {
+        StoredSecret::Password => secrets.set_password(&a.name, keep.secret),
+        StoredSecret::AppToken => secrets.set_app_token(&a.name, keep.secret),
+    }
     secrets.save()?;
     Ok(profile)
 }
 
-/// Runs the registration with a live status line on stderr.
-async fn register_freebox(url: &str) -> anyhow::Result<crate::secret::Secret> {
-    use crate::nas::freebox::AuthStatus as S;
-    eprintln!("Press the ✓ button on the Freebox to allow nascmd (asked by {url})");
-    let live = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let started = std::time::Instant::now();
-    let mut show = |status: S| {
-        let text = match status {
-            S::Pending => "waiting for the button press…",
-            S::Granted => "granted",
-            S::Denied => "denied on the box",
-            S::Timeout => "timed out (nobody pressed the button)",
-            S::Unknown => "the box forgot the request",
-        };
-        if live {
-            eprint!("\r\x1b[2K[{:>3} s] {text}", started.elapsed().as_secs());
-            if status != S::Pending {
-                eprintln!();
-            }
-        } else if status != S::Pending {
-            eprintln!("{text}");
-        }
-    };
-    backends::register_freebox(url, &mut show)
-        .await
-        .map_err(super::ops::remote_error)
+/// The password of `user`, asked on the terminal.
+async fn ask_password(user: &str, url: &str) -> anyhow::Result<crate::secret::Secret> {
+    use crate::remotes::prompt::{Answer, Prompt, Prompter};
+    let who = format!("{user} on {url}");
+    match TtyPrompter::default().ask(Prompt::Password { who }).await {
+        Ok(Answer::Password(p)) => Ok(p),
+        _ => anyhow::bail!(
+            "no password: run in a terminal or set {}",
+            credentials::PASSWORD_ENV
+        ),
+    }
 }

@@ -2,8 +2,10 @@
 //! knows a wire detail (QNAP sids and status codes, Freebox base64 paths and app tokens)
 //! lives below here and nowhere else.
 
+pub mod connector;
 pub mod freebox;
 pub mod qnap;
+pub mod registry;
 pub mod tls;
 
 use crate::vfs::{ServerCode, SpaceInfo, VfsError, VfsResult};

@@ -4,7 +4,8 @@
 //!
 //! # The rule for `:`
 //! A colon does not make a remote on its own. In order:
-//! 1. `qnap://`, `qnaps://`, `freebox://`, `freeboxs://` prefixes are URL forms.
+//! 1. `qnap://`, `qnaps://`, `freebox://`, `freeboxs://` prefixes (the schemes of the
+//!    kinds in `nas::registry`) are URL forms.
 //! 2. `NAME:rest`, where NAME (before the first `:`) holds only letters, digits, `.`,
 //!    `_` and `-`, is the profile NAME **when the config file has a profile of that
 //!    name**.
@@ -22,11 +23,6 @@ use crate::config::{Config, RemoteKind};
 use crate::vfs::VPath;
 
 use super::RemoteError;
-
-/// Default port of QTS's web server over http (the File Station API lives there).
-const QNAP_HTTP_PORT: u16 = 8080;
-/// Default port of QTS over https.
-const QNAP_HTTPS_PORT: u16 = 443;
 
 /// Where a NAS is and how we log in to it (no secret here).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,13 +183,10 @@ fn parse_url_form(s: &str) -> Result<Option<Target>, RemoteError> {
     let Some((scheme, _)) = s.split_once("://") else {
         return Ok(None);
     };
-    let (kind, https) = match scheme.to_ascii_lowercase().as_str() {
-        "qnap" => (RemoteKind::Qnap, false),
-        "qnaps" => (RemoteKind::Qnap, true),
-        "freebox" => (RemoteKind::Freebox, false),
-        "freeboxs" => (RemoteKind::Freebox, true),
-        _ => return Ok(None),
+    let Some((connector, form)) = crate::nas::registry::by_scheme(scheme) else {
+        return Ok(None);
     };
+    let kind = RemoteKind::of(connector);
     let bad = |reason: &str| RemoteError::BadTarget {
         // Never echo a URL that may hold a password.
         target: format!("{scheme}://…"),
@@ -207,19 +200,16 @@ fn parse_url_form(s: &str) -> Result<Option<Target>, RemoteError> {
         ));
     }
     let host = url.host_str().ok_or_else(|| bad("no host"))?;
-    let port = url.port().unwrap_or(match (kind, https) {
-        (RemoteKind::Qnap, false) => QNAP_HTTP_PORT,
-        (RemoteKind::Qnap, true) => QNAP_HTTPS_PORT,
-        (RemoteKind::Freebox, false) => 80,
-        (RemoteKind::Freebox, true) => 443,
-    });
-    let http = if https { "https" } else { "http" };
+    let port = url.port().unwrap_or(form.default_port);
+    let http = if form.https { "https" } else { "http" };
     let user = match url.username() {
         "" => None,
         u => Some(percent_decode(u).ok_or_else(|| bad("the user name is not valid UTF-8"))?),
     };
-    if kind == RemoteKind::Qnap && user.is_none() {
-        return Err(bad("a QNAP URL needs a user: qnap://USER@HOST:PORT/Share"));
+    if let Some(needs_user) = connector.url_needs_user()
+        && user.is_none()
+    {
+        return Err(bad(needs_user));
     }
     let path = percent_decode(url.path()).ok_or_else(|| bad("the path is not valid UTF-8"))?;
     let remote = RemoteSpec {

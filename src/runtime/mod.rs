@@ -6,6 +6,7 @@
 //! [`Runtime::run`] drives a real terminal until quit; [`Runtime::run_until_idle`]
 //! drives any backend (ratatui's `TestBackend` in tests) until nothing is left to do.
 
+mod connect;
 mod effects;
 mod nas;
 mod share;
@@ -28,8 +29,8 @@ use crate::app::{App, Cmd, Msg};
 use crate::clipboard::{Clipboard, ClipboardMode};
 use crate::jobs::JobEngine;
 
+pub use crate::services::connect::ConnectContext;
 pub use effects::Internal;
-pub use nas::ConnectContext;
 pub use term::TermGuard;
 
 /// Shortest time between two frames.

@@ -1,5 +1,5 @@
-//! The connect dialogs (target, masked password, 2-step code, Freebox button press) and
-//! the search dialog / results panel, drawn over the panes.
+//! The connect dialogs (target, masked password, 2-step code, approval on the box,
+//! certificate trust) and the search dialog / results panel, drawn over the panes.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -12,8 +12,7 @@ use crate::app::connect::{ConnectState, ConnectStep};
 use crate::app::search::{SearchState, SearchStep};
 use crate::app::{App, layout};
 use crate::names::escape;
-use crate::nas::freebox::AuthStatus;
-use crate::nas::tls::CertInfo;
+use crate::remotes::prompt::{ApprovalStatus, CertDetails};
 
 use super::fit;
 
@@ -111,17 +110,21 @@ fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
             Some(input),
             false,
         ),
-        ConnectStep::Registering(status, polls) => {
+        ConnectStep::Approving {
+            approval,
+            status,
+            polls,
+        } => {
             let state = match status {
-                AuthStatus::Pending => "waiting for the button press…",
-                AuthStatus::Granted => "granted: opening a session…",
-                AuthStatus::Denied => "denied",
-                AuthStatus::Timeout => "timed out",
-                AuthStatus::Unknown => "unknown request",
+                ApprovalStatus::Pending => "waiting for the button press…",
+                ApprovalStatus::Granted => "granted: opening a session…",
+                ApprovalStatus::Denied => "denied",
+                ApprovalStatus::Timeout => "timed out",
+                ApprovalStatus::Unknown => "unknown request",
             };
             (
                 vec![
-                    Line::from("Press the ✓ button on the Freebox to allow nascmd"),
+                    Line::from(approval.text),
                     Line::from(format!("({target})")),
                     Line::default(),
                     Line::from(vec![
@@ -152,7 +155,7 @@ fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
 
 /// What the NAS presented, to compare with what the NAS itself shows before trusting
 /// it. Subject and issuer come escaped from the probe.
-fn trust_lines(target: &str, info: &CertInfo) -> Vec<Line<'static>> {
+fn trust_lines(target: &str, info: &CertDetails) -> Vec<Line<'static>> {
     let issuer = if info.self_signed {
         format!("{} (self-signed)", info.issuer)
     } else {

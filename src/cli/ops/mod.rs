@@ -53,7 +53,8 @@ pub fn run(op: OpCommand) -> anyhow::Result<u8> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let mut opener = Opener::from_default_files().map_err(remote_error)?;
+        let prompter = std::sync::Arc::new(crate::cli::prompt::TtyPrompter::default());
+        let mut opener = Opener::from_default_files(prompter).map_err(remote_error)?;
         match op {
             OpCommand::Ls(a) => ls::run(&mut opener, a).await,
             OpCommand::Get(a) => transfer::get(&mut opener, a).await,

@@ -11,9 +11,11 @@
 //! - `share`: share links.
 //! - `tls`: the HTTP client on the shared trust (`nas::tls`, with Free's root CAs).
 //! - `vfs`: [`FreeboxVfs`], the `Vfs` implementation.
+//! - [`connector`]: how nascmd logs in (app token, else registration on the box).
 
 mod api;
 pub mod auth;
+pub mod connector;
 pub mod discovery;
 mod download;
 pub mod envelope;

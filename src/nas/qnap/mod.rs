@@ -7,6 +7,7 @@
 //! - `tasks`, `search`, `share`, `share_hosts`: server-side copy/move, search, share
 //!   links and the host names they can use.
 //! - `vfs`: `impl Vfs for QnapVfs`.
+//! - `connector`: how nascmd logs in (password, 2-step code, certificate trust).
 //!
 //! ```no_run
 //! # async fn demo() -> nascmd::vfs::VfsResult<()> {
@@ -24,6 +25,7 @@
 
 mod auth;
 mod client;
+pub mod connector;
 mod funcs;
 mod paths;
 mod search;

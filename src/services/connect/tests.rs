@@ -1,0 +1,133 @@
+//! The connection cache: local targets, one backend per account.
+
+use super::*;
+use crate::remotes::credentials;
+use crate::remotes::prompt::NoPrompter;
+
+#[tokio::test]
+async fn local_targets_open_and_share_one_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f.txt"), b"hi").unwrap();
+    let mut o = Opener::new(
+        Config::default(),
+        SecretsStore::default(),
+        Arc::new(NoPrompter),
+    );
+    let (h, p) = o
+        .open(&format!("{}/f.txt", dir.path().display()))
+        .await
+        .unwrap();
+    assert_eq!(h.stat(&p).await.unwrap().size, 2);
+    let (h2, _) = o.open(dir.path().to_str().unwrap()).await.unwrap();
+    assert!(Arc::ptr_eq(&h, &h2));
+}
+
+#[tokio::test]
+async fn qnap_without_password_is_an_auth_error() {
+    let mut c = Config::default();
+    c.remote.push(crate::config::RemoteProfile {
+        name: "nas".into(),
+        kind: crate::config::RemoteKind::Qnap,
+        url: "http://127.0.0.1:9".into(),
+        user: Some("admin".into()),
+        share_host: None,
+        cert_sha256: None,
+    });
+    let mut o = Opener::new(c, SecretsStore::default(), Arc::new(NoPrompter));
+    // NASCMD_PASSWORD may be set in the environment of a developer; only check
+    // when it is not.
+    if credentials::password_from_env().is_none() {
+        let Err(e) = o.open("nas:/Public").await else {
+            panic!("connected without a password")
+        };
+        assert!(matches!(e.as_vfs(), Some(VfsError::AuthFailed(_))), "{e:?}");
+    }
+}
+
+/// Defers every question, like the commander's dialogs, and counts them.
+#[derive(Default)]
+struct Deferring(std::sync::Mutex<Vec<String>>);
+
+#[async_trait::async_trait]
+impl Prompter for Deferring {
+    async fn ask(
+        &self,
+        prompt: crate::remotes::prompt::Prompt,
+    ) -> Result<crate::remotes::prompt::Answer, crate::remotes::prompt::Unanswered> {
+        self.0.lock().unwrap().push(format!("{prompt:?}"));
+        Err(crate::remotes::prompt::Unanswered::Deferred)
+    }
+}
+
+fn remote(pin: Option<&str>) -> RemoteSpec {
+    RemoteSpec {
+        kind: crate::config::RemoteKind::Qnap,
+        base_url: "http://nas:8080".into(),
+        user: Some("admin".into()),
+        profile: None,
+        share_host: None,
+        cert_sha256: pin.map(str::to_owned),
+    }
+}
+
+#[tokio::test]
+async fn the_chain_uses_answers_first_then_asks() {
+    use crate::nas::connector::{Account, Login, LoginError};
+    let ctx = ConnectContext::isolated();
+    let spec = remote(Some("AA:BB"));
+    let account = Account {
+        base_url: &spec.base_url,
+        user: spec.user.as_deref(),
+        describe: "nas",
+    };
+    let asked = Deferring::default();
+
+    // Nothing known: the question goes to the prompter, and the attempt stops quietly.
+    let none = Answers::default();
+    let chain = chain::Chain::new(&ctx, None, &spec, &none, &asked);
+    assert!(matches!(
+        chain.password(&account).await,
+        Err(LoginError::Deferred)
+    ));
+    assert!(matches!(
+        chain.second_factor().await,
+        Err(LoginError::Deferred)
+    ));
+    assert_eq!(
+        *asked.0.lock().unwrap(),
+        ["Password(admin on http://nas:8080)", "Code"]
+    );
+    assert_eq!(
+        chain.pinned_certificate(&spec.base_url).as_deref(),
+        Some("AA:BB")
+    );
+
+    // What the dialogs answered comes first, and is what the login obtained.
+    let answered = Answers {
+        password: Some(Secret::new("pw")),
+        code: Some("123456".into()),
+        cert_sha256: Some("CC:DD".into()),
+    };
+    let chain = chain::Chain::new(&ctx, None, &spec, &answered, &asked);
+    assert_eq!(chain.password(&account).await.unwrap().expose(), "pw");
+    assert_eq!(chain.second_factor().await.unwrap(), "123456");
+    assert_eq!(
+        chain.pinned_certificate(&spec.base_url).as_deref(),
+        Some("CC:DD")
+    );
+    assert_eq!(chain.obtained().password.unwrap().expose(), "pw");
+    assert_eq!(asked.0.lock().unwrap().len(), 2);
+
+    // Handed over in-process (the demo NAS): no question.
+    let demo =
+        ConnectContext::isolated().with_password("http://nas:8080/", "admin", Secret::new("demo"));
+    let chain = chain::Chain::new(&demo, None, &spec, &none, &asked);
+    assert_eq!(chain.password(&account).await.unwrap().expose(), "demo");
+
+    // Nobody to ask: the error says how to give one.
+    let chain = chain::Chain::new(&ctx, None, &spec, &none, &NoPrompter);
+    let Err(LoginError::Failed(VfsError::AuthFailed(why))) = chain.second_factor().await else {
+        panic!("a code without asking")
+    };
+    assert!(why.contains("NASCMD_OTP"), "{why}");
+}
