@@ -10,8 +10,10 @@ use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use crate::key_table::{Binding, KeyTable, key};
 use crate::vfs::{SearchHit, VPath, VfsHandle};
 
+use super::layers::{Layer, LayerKind};
 use super::{App, Cmd, RequestId, Side};
 
 /// What the runtime is asked to do.
@@ -65,6 +67,75 @@ pub enum SearchStep {
     Results(SearchResults),
 }
 
+/// What a key does in the results panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultsKey {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    GoTo,
+    /// Stops a running search, else closes the panel.
+    StopOrClose,
+}
+
+/// The results panel's keys (and its F1 help line).
+pub const RESULT_KEYS: KeyTable<ResultsKey> = KeyTable {
+    title: "In search results",
+    bindings: &[
+        Binding {
+            keys: &[key(KeyCode::Up)],
+            also: &[],
+            action: ResultsKey::Up,
+            help: Some(("Up/Down", "pick")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Down)],
+            also: &[],
+            action: ResultsKey::Down,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::PageUp)],
+            also: &[],
+            action: ResultsKey::PageUp,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::PageDown)],
+            also: &[],
+            action: ResultsKey::PageDown,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Home)],
+            also: &[],
+            action: ResultsKey::Home,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::End)],
+            also: &[],
+            action: ResultsKey::End,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Enter)],
+            also: &[],
+            action: ResultsKey::GoTo,
+            help: Some(("Enter", "goes to the file")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Esc)],
+            also: &[],
+            action: ResultsKey::StopOrClose,
+            help: Some(("Esc", "stops the search, Esc again closes")),
+        },
+    ],
+};
+
 /// The search dialog or results panel of pane `side`, searching under `dir`.
 pub struct SearchState {
     pub side: Side,
@@ -77,19 +148,20 @@ impl App {
     /// Alt-?: asks for a pattern to search under the active pane's folder.
     pub(super) fn ask_search(&mut self) {
         let pane = self.active_pane();
-        self.search = Some(SearchState {
+        let search = SearchState {
             side: self.active,
             dir: pane.cwd.clone(),
             vfs: pane.vfs.clone(),
             step: SearchStep::Ask(Input::default()),
-        });
+        };
+        self.layers.push(Layer::Search(search));
     }
 
     pub(super) fn on_search(&mut self, msg: SearchMsg) -> Vec<Cmd> {
         let Some(SearchState {
             step: SearchStep::Results(r),
             ..
-        }) = self.search.as_mut()
+        }) = self.layers.search_mut()
         else {
             return Vec::new();
         };
@@ -112,16 +184,18 @@ impl App {
     pub(super) fn search_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         let rows = self.search_rows();
         let next_req = self.next_req();
-        let Some(state) = self.search.as_mut() else {
+        let Some(state) = self.layers.search_mut() else {
             return Vec::new();
         };
         match &mut state.step {
             SearchStep::Ask(input) => match key.code {
-                KeyCode::Esc => self.search = None,
+                KeyCode::Esc => {
+                    self.layers.close(LayerKind::Search);
+                }
                 KeyCode::Enter => {
                     let pattern = input.value().trim().to_owned();
                     if pattern.is_empty() {
-                        self.search = None;
+                        self.layers.close(LayerKind::Search);
                         return Vec::new();
                     }
                     let cmd = Cmd::Search(SearchCmd::Start {
@@ -146,26 +220,28 @@ impl App {
             },
             SearchStep::Results(r) => {
                 let last = r.hits.len().saturating_sub(1);
-                match key.code {
-                    KeyCode::Esc if r.running => {
+                match RESULT_KEYS.action(&key, None) {
+                    Some(ResultsKey::StopOrClose) if r.running => {
                         r.running = false;
                         r.error = Some("stopped".to_owned());
                         return vec![Cmd::Search(SearchCmd::Cancel)];
                     }
-                    KeyCode::Esc => self.search = None,
-                    KeyCode::Up => r.cursor = r.cursor.saturating_sub(1),
-                    KeyCode::Down => r.cursor = (r.cursor + 1).min(last),
-                    KeyCode::PageUp => r.cursor = r.cursor.saturating_sub(rows),
-                    KeyCode::PageDown => r.cursor = (r.cursor + rows).min(last),
-                    KeyCode::Home => r.cursor = 0,
-                    KeyCode::End => r.cursor = last,
-                    KeyCode::Enter => {
+                    Some(ResultsKey::StopOrClose) => {
+                        self.layers.close(LayerKind::Search);
+                    }
+                    Some(ResultsKey::Up) => r.cursor = r.cursor.saturating_sub(1),
+                    Some(ResultsKey::Down) => r.cursor = (r.cursor + 1).min(last),
+                    Some(ResultsKey::PageUp) => r.cursor = r.cursor.saturating_sub(rows),
+                    Some(ResultsKey::PageDown) => r.cursor = (r.cursor + rows).min(last),
+                    Some(ResultsKey::Home) => r.cursor = 0,
+                    Some(ResultsKey::End) => r.cursor = last,
+                    Some(ResultsKey::GoTo) => {
                         let Some(hit) = r.hits.get(r.cursor) else {
                             return Vec::new();
                         };
                         let (dir, name) = (hit.path.parent(), hit.path.name().to_owned());
                         let (side, vfs, running) = (state.side, state.vfs.clone(), r.running);
-                        self.search = None;
+                        self.layers.close(LayerKind::Search);
                         self.active = side;
                         let mut cmds = Vec::new();
                         if running {
@@ -178,7 +254,7 @@ impl App {
                         cmds.extend(self.list(side, dir, Some(name)));
                         return cmds;
                     }
-                    _ => {}
+                    None => {}
                 }
             }
         }
@@ -232,7 +308,7 @@ mod tests {
             KeyModifiers::ALT,
         )));
         assert!(matches!(
-            app.search.as_ref().unwrap().step,
+            app.layers.search().unwrap().step,
             SearchStep::Ask(_)
         ));
         for c in "b.txt".chars() {
@@ -255,14 +331,14 @@ mod tests {
         }));
         let cmds = app.update(key(KeyCode::Esc));
         assert!(matches!(cmds[..], [Cmd::Search(SearchCmd::Cancel)]));
-        let Some(SearchStep::Results(r)) = app.search.as_ref().map(|s| &s.step) else {
+        let Some(SearchStep::Results(r)) = app.layers.search().map(|s| &s.step) else {
             panic!("the panel closed on the first Esc")
         };
         assert_eq!(r.hits.len(), 2);
         assert!(!r.running);
         app.update(key(KeyCode::Down));
         let cmds = app.update(key(KeyCode::Enter));
-        assert!(app.search.is_none());
+        assert!(app.layers.search().is_none());
         assert!(
             matches!(&cmds[..], [Cmd::List { dir, .. }] if dir.as_str() == "/y"),
             "{cmds:?}"

@@ -1,17 +1,135 @@
 //! The share panel: every link of one NAS, to copy again, change (`share_form.rs`),
 //! revoke, or jump to the shared file.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
+use crate::key_table::{Binding, KeyTable, ch, key, shift};
 use crate::keymap::Action;
 use crate::names::escape;
 use crate::share_format::format_expiry;
 use crate::vfs::{ShareLink, VfsHandle};
 
-use super::dialog::{Confirmed, Dialog};
-use super::share::{CopyWhat, ShareCmd, ShareConfirm, display_name};
+use super::dialog::{Confirmed, Dialog, ShareConfirm};
+use super::layers::{KeyAnswer, Layer, LayerKind};
+use super::share_cmds::{CopyWhat, ShareCmd};
 pub use super::share_form::ShareForm;
+use super::share_text::{FREEBOX_REMOTE_ACCESS_HINT, display_name, now};
 use super::{App, Cmd, Side};
+
+/// What a key does in the share panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PanelKey {
+    Close,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Refresh,
+    Copy,
+    Edit,
+    GoTo,
+    Revoke,
+    RevokeAll,
+}
+
+/// The share panel's keys (and its F1 help line). First match wins: Shift-F8 before F8.
+pub const KEYS: KeyTable<PanelKey> = KeyTable {
+    title: "In share panel",
+    bindings: &[
+        Binding {
+            keys: &[],
+            also: &[Action::SharePanel],
+            action: PanelKey::Close,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Up)],
+            also: &[],
+            action: PanelKey::Up,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Down)],
+            also: &[],
+            action: PanelKey::Down,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::PageUp)],
+            also: &[],
+            action: PanelKey::PageUp,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::PageDown)],
+            also: &[],
+            action: PanelKey::PageDown,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Home)],
+            also: &[],
+            action: PanelKey::Home,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::End)],
+            also: &[],
+            action: PanelKey::End,
+            help: None,
+        },
+        Binding {
+            keys: &[ch('r')],
+            also: &[Action::Reload],
+            action: PanelKey::Refresh,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Enter), ch('c')],
+            also: &[],
+            action: PanelKey::Copy,
+            help: Some(("Enter/c", "copy URL")),
+        },
+        Binding {
+            keys: &[ch('e'), key(KeyCode::F(4))],
+            also: &[],
+            action: PanelKey::Edit,
+            help: Some(("e", "change expiry/code")),
+        },
+        Binding {
+            keys: &[shift(KeyCode::F(8))],
+            also: &[],
+            action: PanelKey::RevokeAll,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Delete), key(KeyCode::F(8)), ch('d')],
+            also: &[],
+            action: PanelKey::Revoke,
+            help: Some(("Del", "revoke")),
+        },
+        Binding {
+            keys: &[ch('D'), ch('A')],
+            also: &[],
+            action: PanelKey::RevokeAll,
+            help: Some(("D", "revoke all")),
+        },
+        Binding {
+            keys: &[ch('g'), key(KeyCode::F(3))],
+            also: &[],
+            action: PanelKey::GoTo,
+            help: Some(("g", "go to file")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Esc), key(KeyCode::F(10)), ch('q')],
+            also: &[],
+            action: PanelKey::Close,
+            help: Some(("Esc", "close")),
+        },
+    ],
+};
 
 /// The list of links of the NAS shown in one pane.
 pub struct SharePanel {
@@ -75,10 +193,6 @@ impl SharePanel {
     }
 }
 
-pub(super) fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 impl App {
     /// Opens the share panel on the active pane's NAS and lists its links.
     pub(super) fn open_share_panel(&mut self) -> Vec<Cmd> {
@@ -104,93 +218,71 @@ impl App {
             next_req: 0,
         };
         let cmd = panel.begin_list();
-        self.share.panel = Some(panel);
+        self.layers.push(Layer::SharePanel(panel));
         vec![cmd]
     }
 
     /// Lists the links again if the panel is open.
     pub(super) fn refresh_share_panel(&mut self) -> Vec<Cmd> {
-        self.share
-            .panel
-            .as_mut()
+        self.layers
+            .share_panel_mut()
             .map(|p| vec![p.begin_list()])
             .unwrap_or_default()
     }
 
-    /// Keys for the share overlays: the form, then the revealed URLs, then the panel.
-    pub(super) fn share_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
-        if let Some(mut form) = self.share.form.take() {
-            return self.form_key(&mut form, key).unwrap_or_else(|| {
-                self.share.form = Some(form);
-                Vec::new()
-            });
-        }
-        if self.share.revealed.is_some() {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Enter | KeyCode::F(10) | KeyCode::Char('q')
-            ) {
-                self.share.revealed = None;
-            }
-            return Vec::new();
-        }
-        self.panel_key(key)
-    }
-
-    fn panel_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
-        let Some(panel) = self.share.panel.as_mut() else {
-            return Vec::new();
+    /// Keys in the share panel (the form and revealed URLs over it are layers of their
+    /// own).
+    pub(super) fn panel_key(&mut self, key: KeyEvent) -> KeyAnswer {
+        let action = KEYS.action(&key, self.keymap.action(&key));
+        let Some(panel) = self.layers.share_panel_mut() else {
+            return KeyAnswer::Pass;
         };
         let n = panel.links.len();
         let last = n.saturating_sub(1);
-        let action = self.keymap.action(&key);
-        match key.code {
-            KeyCode::Esc | KeyCode::F(10) | KeyCode::Char('q') => self.share.panel = None,
-            _ if action == Some(Action::SharePanel) => self.share.panel = None,
-            KeyCode::Up => panel.cursor = panel.cursor.saturating_sub(1),
-            KeyCode::Down => panel.cursor = (panel.cursor + 1).min(last),
-            KeyCode::PageUp => panel.cursor = panel.cursor.saturating_sub(10),
-            KeyCode::PageDown => panel.cursor = (panel.cursor + 10).min(last),
-            KeyCode::Home => panel.cursor = 0,
-            KeyCode::End => panel.cursor = last,
-            KeyCode::Char('r') => return vec![panel.begin_list()],
-            _ if action == Some(Action::Reload) => return vec![panel.begin_list()],
-            KeyCode::Enter | KeyCode::Char('c') => {
+        match action {
+            Some(PanelKey::Close) => return KeyAnswer::Close(Vec::new()),
+            Some(PanelKey::Up) => panel.cursor = panel.cursor.saturating_sub(1),
+            Some(PanelKey::Down) => panel.cursor = (panel.cursor + 1).min(last),
+            Some(PanelKey::PageUp) => panel.cursor = panel.cursor.saturating_sub(10),
+            Some(PanelKey::PageDown) => panel.cursor = (panel.cursor + 10).min(last),
+            Some(PanelKey::Home) => panel.cursor = 0,
+            Some(PanelKey::End) => panel.cursor = last,
+            Some(PanelKey::Refresh) => return KeyAnswer::Consumed(vec![panel.begin_list()]),
+            Some(PanelKey::Copy) => {
                 let Some(link) = panel.current() else {
-                    return Vec::new();
+                    return KeyAnswer::Consumed(Vec::new());
                 };
                 if link.url.trim().is_empty() {
                     self.set_status(
                         format!(
                             "This link has no public URL (remote access is off). {}",
-                            super::share::FREEBOX_REMOTE_ACCESS_HINT
+                            FREEBOX_REMOTE_ACCESS_HINT
                         ),
                         true,
                     );
-                    return Vec::new();
+                    return KeyAnswer::Consumed(Vec::new());
                 }
                 let what = CopyWhat::Made(format!("Link to {}", display_name(&link.path)));
-                return vec![Cmd::Share(Box::new(ShareCmd::Copy {
+                return KeyAnswer::Consumed(vec![Cmd::Share(Box::new(ShareCmd::Copy {
                     text: link.url.clone(),
                     what,
-                }))];
+                }))]);
             }
-            KeyCode::Char('e') | KeyCode::F(4) => {
-                if let Some(link) = panel.current() {
-                    self.share.form = Some(ShareForm::for_link(link, now()));
+            Some(PanelKey::Edit) => {
+                if let Some(form) = panel.current().map(|l| ShareForm::for_link(l, now())) {
+                    self.layers.push(Layer::ShareForm(form));
                 }
             }
-            KeyCode::Char('g') | KeyCode::F(3) => return self.jump_to_shared(),
-            KeyCode::Char('D') | KeyCode::Char('A') => self.ask_revoke(true),
-            KeyCode::F(8) if key.modifiers.contains(KeyModifiers::SHIFT) => self.ask_revoke(true),
-            KeyCode::Delete | KeyCode::F(8) | KeyCode::Char('d') => self.ask_revoke(false),
-            _ => {}
+            Some(PanelKey::GoTo) => return KeyAnswer::Consumed(self.jump_to_shared()),
+            Some(PanelKey::RevokeAll) => self.ask_revoke(true),
+            Some(PanelKey::Revoke) => self.ask_revoke(false),
+            None => {}
         }
-        Vec::new()
+        KeyAnswer::Consumed(Vec::new())
     }
 
     fn ask_revoke(&mut self, all: bool) {
-        let Some(panel) = self.share.panel.as_ref() else {
+        let Some(panel) = self.layers.share_panel() else {
             return;
         };
         let links: Vec<&ShareLink> = if all {
@@ -217,7 +309,7 @@ impl App {
             ),
         };
         let ids = links.iter().map(|l| l.id.clone()).collect();
-        self.dialogs.push(Dialog::Confirm {
+        self.layers.push_dialog(Dialog::Confirm {
             title: title.to_owned(),
             lines: vec![question],
             action: Confirmed::Share(ShareConfirm::Revoke { ids }),
@@ -227,7 +319,7 @@ impl App {
 
     pub(super) fn share_confirmed(&mut self, c: ShareConfirm) -> Vec<Cmd> {
         let ShareConfirm::Revoke { ids } = c;
-        let Some(panel) = self.share.panel.as_ref() else {
+        let Some(panel) = self.layers.share_panel() else {
             return Vec::new();
         };
         let links: Vec<ShareLink> = panel
@@ -245,7 +337,7 @@ impl App {
     }
 
     fn jump_to_shared(&mut self) -> Vec<Cmd> {
-        let Some(panel) = self.share.panel.as_ref() else {
+        let Some(panel) = self.layers.share_panel() else {
             return Vec::new();
         };
         let Some(link) = panel.current() else {
@@ -260,7 +352,7 @@ impl App {
             return Vec::new();
         }
         let path = link.path.clone();
-        self.share.panel = None;
+        self.layers.close(LayerKind::SharePanel);
         self.active = side;
         if path.is_root() {
             return self.list(side, path, None);
@@ -278,14 +370,14 @@ impl App {
             Ok(link) => link,
             Err(e) => {
                 self.set_status(format!("Cannot change the link to {name}"), true);
-                self.dialogs
-                    .push(Dialog::error("Share link", vec![format!("{name}: {e}")]));
+                self.layers
+                    .push_dialog(Dialog::error("Share link", vec![format!("{name}: {e}")]));
                 return Vec::new();
             }
         };
         let recreated = link.id != old.id || link.url != old.url;
         let expiry = format_expiry(link.expires, now());
-        if let Some(panel) = self.share.panel.as_mut()
+        if let Some(panel) = self.layers.share_panel_mut()
             && let Some(slot) = panel.links.iter_mut().find(|l| l.id == old.id)
         {
             *slot = link.clone();
@@ -317,7 +409,7 @@ impl App {
             match r {
                 Ok(()) => {
                     done += 1;
-                    if let Some(p) = self.share.panel.as_mut() {
+                    if let Some(p) = self.layers.share_panel_mut() {
                         p.links.retain(|l| l.id != link.id);
                         p.cursor = p.cursor.min(p.links.len().saturating_sub(1));
                     }
@@ -332,7 +424,7 @@ impl App {
                 format!("Revoked {done} link(s), {} failed", errors.len()),
                 true,
             );
-            self.dialogs.push(Dialog::error("Revoke", errors));
+            self.layers.push_dialog(Dialog::error("Revoke", errors));
         }
         self.refresh_share_panel()
     }

@@ -17,15 +17,6 @@ use crate::nas::tls::CertInfo;
 
 use super::fit;
 
-pub fn draw(f: &mut Frame, screen: Rect, app: &App) {
-    if let Some(s) = &app.search {
-        search(f, screen, app, s);
-    }
-    if let Some(c) = &app.connect {
-        connect(f, screen, app, c);
-    }
-}
-
 fn hint(s: &str) -> Line<'static> {
     Line::from(Span::styled(
         s.to_owned(),
@@ -68,7 +59,7 @@ fn field(f: &mut Frame, app: &App, inner: Rect, row: u16, input: &Input, mask: b
     f.set_cursor_position(Position::new(r.x + x.min(r.width.saturating_sub(1)), r.y));
 }
 
-fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
+pub fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
     let target = escape(&c.target).into_owned();
     let (lines, input, mask): (Vec<Line>, Option<&Input>, bool) = match &c.step {
         ConnectStep::Target(input) => (
@@ -189,7 +180,7 @@ fn trust_lines(target: &str, info: &CertInfo) -> Vec<Line<'static>> {
     ]
 }
 
-fn search(f: &mut Frame, screen: Rect, app: &App, s: &SearchState) {
+pub fn search(f: &mut Frame, screen: Rect, app: &App, s: &SearchState) {
     let dir = escape(s.dir.as_str()).into_owned();
     match &s.step {
         SearchStep::Ask(input) => {
