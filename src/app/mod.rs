@@ -20,6 +20,8 @@ pub mod sort;
 mod actions;
 mod keys;
 mod results;
+mod search_actions;
+mod share_actions;
 #[cfg(test)]
 mod tests;
 

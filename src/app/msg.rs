@@ -70,7 +70,7 @@ pub enum Msg {
     },
     Job(JobEvent),
     /// Results of share-link effects (`app/share.rs`).
-    Share(Box<super::share::ShareMsg>),
+    Share(Box<super::share_cmds::ShareMsg>),
     /// Bytes for the viewer, read from `offset`.
     FileChunk {
         req: RequestId,
@@ -121,7 +121,7 @@ pub enum Cmd {
         len: usize,
     },
     /// Share links and the clipboard (`app/share.rs`).
-    Share(Box<super::share::ShareCmd>),
+    Share(Box<super::share_cmds::ShareCmd>),
     /// Stop the process like Ctrl-Z in a shell (terminal restored first).
     Suspend,
     Quit,
