@@ -9,7 +9,7 @@ use crate::jobs::{ConflictAnswer, JobId};
 use crate::key_table::{Binding, KeyTable, ch, key};
 use crate::vfs::{Entry, VPath};
 
-use super::msg::Side;
+use super::ids::Side;
 
 /// What a confirmed yes/no dialog will do.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 
 pub mod connect;
 pub mod dialog;
+pub mod ids;
 pub mod jobs;
 pub mod layers;
 pub mod layout;

@@ -12,7 +12,7 @@ use tui_input::Input;
 use crate::key_table::{Binding, KeyTable, key};
 use crate::vfs::{SearchHit, VPath, VfsHandle};
 
-use super::msg::{RequestId, Side};
+use super::ids::{RequestId, Side};
 
 /// What the runtime is asked to do.
 pub enum SearchCmd {

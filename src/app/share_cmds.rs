@@ -7,7 +7,7 @@ use std::fmt;
 use crate::clipboard::CopyOutcome;
 use crate::vfs::{ShareHost, ShareLink, ShareOptions, VPath, VfsHandle};
 
-use super::Side;
+use super::ids::Side;
 
 /// An access code for a new link.
 #[derive(Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use crate::share_format::{
 };
 use crate::vfs::{ShareHost, ShareLink, VPath};
 
-use super::msg::Side;
+use super::ids::Side;
 use super::share_text::display_name;
 
 /// What the form's answer does.

@@ -8,7 +8,8 @@ use crate::key_table::{Binding, KeyTable, ch, key, shift};
 use crate::keymap::Action;
 use crate::vfs::{ShareLink, VfsHandle};
 
-use super::msg::{Cmd, Side};
+use super::ids::Side;
+use super::msg::Cmd;
 use super::share_cmds::ShareCmd;
 pub use super::share_form::ShareForm;
 
