@@ -25,6 +25,7 @@ pub mod config;
 pub mod demo;
 pub mod emulator;
 pub mod jobs;
+pub mod key_table;
 pub mod keymap;
 pub mod logging;
 pub mod names;

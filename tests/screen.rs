@@ -209,7 +209,7 @@ async fn f8_deletes_only_when_confirmed() {
         l.path().join("victim.txt").exists(),
         "deleted without confirmation"
     );
-    assert!(rt.app.dialogs.is_empty());
+    assert!(rt.app.layers.dialogs().next().is_none());
 
     press(&mut rt, &[KeyCode::F(8), KeyCode::Enter]).await;
     assert!(

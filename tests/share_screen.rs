@@ -137,7 +137,7 @@ async fn panel_lists_and_revokes(nas: Nas) {
         "a revoked link serves"
     );
     assert!(serves(&keep_url, b"keep me").await);
-    let panel = s.rt.app.share.panel.as_ref().unwrap();
+    let panel = s.rt.app.layers.share_panel().unwrap();
     assert_eq!(panel.links.len(), 1);
     assert!(!s.screen().contains("gone.bin  "), "{}", s.screen());
 
@@ -165,7 +165,7 @@ impl Screen {
         self.press(k(KeyCode::Home)).await;
         self.press(ctrl('l')).await;
         self.press(k(KeyCode::Char('g'))).await;
-        assert!(self.rt.app.share.panel.is_none());
+        assert!(self.rt.app.layers.share_panel().is_none());
     }
 }
 
@@ -250,7 +250,7 @@ async fn qnap_options_dialog_and_panel_change_set_expiry_and_code() {
     assert!(serves(&url, b"doc").await);
     // A bad expiry keeps the form open and says why.
     s.change_expiry("soon").await;
-    assert!(s.rt.app.share.form.is_some());
+    assert!(s.rt.app.layers.share_form().is_some());
     assert!(s.screen().contains("Expiry:"), "{}", s.screen());
 }
 
@@ -319,7 +319,7 @@ async fn no_clipboard_shows_the_url_to_select() {
         s.status()
     );
     s.press(k(KeyCode::Esc)).await;
-    assert!(s.rt.app.share.revealed.is_none());
+    assert!(s.rt.app.layers.revealed().is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -393,7 +393,7 @@ async fn qnap_options_dialog_offers_the_names_the_nas_reports() {
         screen.contains(&format!("127.0.0.1:{port} (the address nascmd uses)")),
         "{screen}"
     );
-    let form = s.rt.app.share.form.as_ref().unwrap();
+    let form = s.rt.app.layers.share_form().unwrap();
     let offered: Vec<&str> = form.hosts.iter().map(|h| h.source.as_str()).collect();
     // (Its LAN IP is the loopback address nascmd uses: offered once.)
     assert_eq!(offered, ["the address nascmd uses", "myQNAPcloud", "DDNS"]);
@@ -433,7 +433,7 @@ async fn qnap_options_dialog_offers_the_names_the_nas_reports() {
     assert!(s.screen().contains("nas.ddns.example"), "{}", s.screen());
     s.change_expiry("3d").await;
     assert!(s.status().contains("expires"), "{}", s.status());
-    let panel = s.rt.app.share.panel.as_ref().unwrap();
+    let panel = s.rt.app.layers.share_panel().unwrap();
     assert_eq!(panel.links.len(), 1);
     assert!(
         panel.links[0].url.starts_with(&format!("http://{ddns}/")),

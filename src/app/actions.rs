@@ -4,9 +4,10 @@ use crate::jobs::{ConflictAnswer, ConflictPolicy, JobKind, JobSpec};
 use crate::keymap::Action;
 use crate::names::escape;
 use crate::vfs::{EntryKind, VPath, VfsHandle, check_name};
-use crate::viewer::Viewer;
+use crate::viewer::{ReadRequest, Viewer};
 
 use super::dialog::{Confirmed, Dialog, InputPurpose, Outcome};
+use super::layers::{Layer, LayerKind};
 use super::pane::Row;
 use super::sort::SortKey;
 use super::{App, Cmd, Mode, Problem, Side};
@@ -34,7 +35,7 @@ impl App {
             Action::SelectGlob | Action::UnselectGlob => {
                 let select = action == Action::SelectGlob;
                 let title = if select { "Select" } else { "Unselect" };
-                self.dialogs.push(Dialog::input(
+                self.layers.push_dialog(Dialog::input(
                     title,
                     "Names matching (e.g. *.txt):",
                     "*",
@@ -67,10 +68,10 @@ impl App {
                     self.mode = Mode::Jobs;
                 }
             }
-            Action::Help => self.dialogs.push(Dialog::Help { scroll: 0 }),
+            Action::Help => self.layers.push_dialog(Dialog::Help { scroll: 0 }),
             Action::View => return self.view_current(),
             Action::Copy | Action::Move => return self.ask_transfer(action == Action::Copy),
-            Action::Mkdir => self.dialogs.push(Dialog::input(
+            Action::Mkdir => self.layers.push_dialog(Dialog::input(
                 "Make folder",
                 "Name of the new folder:",
                 "",
@@ -147,10 +148,10 @@ impl App {
         };
         let (vfs, size) = (pane.vfs.clone(), e.size);
         let req = self.next_req();
-        let (viewer, cmd) = Viewer::open(vfs, path, size, req);
-        self.viewer = Some(viewer);
+        let (viewer, read) = Viewer::open(vfs, path, size, req);
+        self.layers.push(Layer::Viewer(viewer));
         self.fit_to_screen();
-        vec![cmd]
+        vec![read_cmd(read)]
     }
 
     fn ask_transfer(&mut self, copy: bool) -> Vec<Cmd> {
@@ -182,7 +183,7 @@ impl App {
         } else {
             InputPurpose::Move { side, sources }
         };
-        self.dialogs.push(Dialog::input(
+        self.layers.push_dialog(Dialog::input(
             title,
             &format!("{verb} {what} to{place}:"),
             &target,
@@ -215,7 +216,7 @@ impl App {
                 describe(&paths)
             ),
         };
-        self.dialogs.push(Dialog::Confirm {
+        self.layers.push_dialog(Dialog::Confirm {
             title: "Delete".into(),
             lines: vec![question],
             action: Confirmed::Delete { side, paths },
@@ -228,7 +229,7 @@ impl App {
             self.quit = true;
             return vec![Cmd::Quit];
         }
-        self.dialogs.push(Dialog::Confirm {
+        self.layers.push_dialog(Dialog::Confirm {
             title: "Quit".into(),
             lines: vec![format!(
                 "{} job(s) still running. Cancel them and quit?",
@@ -244,7 +245,7 @@ impl App {
         if outcome == Outcome::Stay {
             return Vec::new();
         }
-        self.dialogs.pop();
+        self.layers.close(LayerKind::Dialog);
         match outcome {
             Outcome::Stay | Outcome::Dismissed => Vec::new(),
             Outcome::Confirmed(c) => self.confirmed(c),
@@ -263,7 +264,7 @@ impl App {
                 suggested,
                 apply_to_all,
             } => {
-                self.dialogs.push(Dialog::input(
+                self.layers.push_dialog(Dialog::input(
                     "Rename",
                     "Write the new file under the name:",
                     &suggested,
@@ -345,8 +346,8 @@ impl App {
                 .map_err(Problem::from),
         };
         result.unwrap_or_else(|e| {
-            self.dialogs
-                .push(Dialog::error("Error", vec![e.user_message()]));
+            self.layers
+                .push_dialog(Dialog::error("Error", vec![e.user_message()]));
             Vec::new()
         })
     }
@@ -465,5 +466,16 @@ fn describe(paths: &[VPath]) -> String {
     match paths {
         [one] => format!("\"{}\"", escape(one.name())),
         many => format!("{} items", many.len()),
+    }
+}
+
+/// The viewer's read as the app's effect.
+pub(super) fn read_cmd(r: ReadRequest) -> Cmd {
+    Cmd::ReadFile {
+        req: r.req,
+        vfs: r.vfs,
+        path: r.path,
+        offset: r.offset,
+        len: r.len,
     }
 }

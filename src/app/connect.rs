@@ -18,6 +18,7 @@ use crate::secret::Secret;
 use crate::vfs::{VPath, VfsHandle};
 
 use super::dialog::Dialog;
+use super::layers::{Layer, LayerKind};
 use super::{App, Cmd, Msg, RequestId, Side};
 
 /// What the runtime is asked to do.
@@ -164,14 +165,14 @@ impl App {
     /// Opens `target` in pane `side` (from the command line or the Alt-N dialog).
     pub fn connect_pane(&mut self, side: Side, target: &str) -> Vec<Cmd> {
         let req = self.next_req();
-        self.connect = Some(ConnectState {
+        self.layers.push(Layer::Connect(ConnectState {
             side,
             req,
             target: target.to_owned(),
             step: ConnectStep::Connecting,
             password: None,
             cert_sha256: None,
-        });
+        }));
         vec![Cmd::Connect(ConnectCmd::Start {
             side,
             req,
@@ -186,14 +187,14 @@ impl App {
     pub(super) fn ask_connect(&mut self) {
         let value = self.connect_suggestion.clone().unwrap_or_default();
         let req = self.next_req();
-        self.connect = Some(ConnectState {
+        self.layers.push(Layer::Connect(ConnectState {
             side: self.active,
             req,
             target: String::new(),
             step: ConnectStep::Target(Input::new(value)),
             password: None,
             cert_sha256: None,
-        });
+        }));
     }
 
     pub(super) fn on_connect(&mut self, msg: ConnectMsg) -> Vec<Cmd> {
@@ -204,7 +205,7 @@ impl App {
             | ConnectMsg::Failed { req, .. } => *req,
         };
         // A reply for a connection the user has given up on.
-        let Some(state) = self.connect.as_mut().filter(|s| s.req == req) else {
+        let Some(state) = self.layers.connect_mut().filter(|s| s.req == req) else {
             return Vec::new();
         };
         match msg {
@@ -238,7 +239,7 @@ impl App {
                 ..
             } => {
                 let side = state.side;
-                self.connect = None;
+                self.layers.close(LayerKind::Connect);
                 let label = vfs.label();
                 if let Some(host) = share_host {
                     self.share.hosts.insert(label.clone(), host);
@@ -258,8 +259,8 @@ impl App {
             }
             ConnectMsg::Failed { error, .. } => {
                 let target = crate::names::escape(&state.target).into_owned();
-                self.connect = None;
-                self.dialogs.push(Dialog::error(
+                self.layers.close(LayerKind::Connect);
+                self.layers.push_dialog(Dialog::error(
                     "Cannot connect",
                     vec![
                         format!("{target}:"),
@@ -284,7 +285,7 @@ impl App {
 
     /// Keys while a connect dialog is open.
     pub(super) fn connect_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
-        let Some(state) = self.connect.as_mut() else {
+        let Some(state) = self.layers.connect_mut() else {
             return Vec::new();
         };
         if key.code == KeyCode::Esc {
@@ -292,7 +293,7 @@ impl App {
                 state.step,
                 ConnectStep::Connecting | ConnectStep::Approving { .. }
             );
-            self.connect = None;
+            self.layers.close(LayerKind::Connect);
             self.set_status("not connected", false);
             return if busy {
                 vec![Cmd::Connect(ConnectCmd::Cancel)]
@@ -311,7 +312,7 @@ impl App {
                 let target = input.value().trim().to_owned();
                 let side = state.side;
                 if target.is_empty() {
-                    self.connect = None;
+                    self.layers.close(LayerKind::Connect);
                     return Vec::new();
                 }
                 self.connect_pane(side, &target)
@@ -356,18 +357,6 @@ impl App {
             }
             ConnectStep::Connecting | ConnectStep::Approving { .. } => Vec::new(),
         }
-    }
-
-    /// Keys for the connect dialog or the search panel, when one is open; `None` lets
-    /// the key go on to the panes.
-    pub(super) fn overlay_key(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
-        if self.connect.is_some() {
-            return Some(self.connect_key(key));
-        }
-        if self.search.is_some() {
-            return Some(self.search_key(key));
-        }
-        None
     }
 }
 

@@ -24,15 +24,18 @@ fn a_failure_shows_an_error_and_starts_the_queued_pane() {
     let cmds = app.connect_pane(Side::Left, "nas:/a");
     assert!(matches!(cmds[..], [Cmd::Connect(ConnectCmd::Start { .. })]));
     app.connect_queue.push((Side::Right, "qnap://u@h/b".into()));
-    let req = app.connect.as_ref().unwrap().req;
+    let req = app.layers.connect().unwrap().req;
     let cmds = app.update(Msg::Connect(ConnectMsg::Failed {
         req,
         error: crate::app::Problem::Login(crate::vfs::VfsError::AuthFailed(
             "wrong password".into(),
         )),
     }));
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Message { .. })));
-    let next = app.connect.as_ref().unwrap();
+    assert!(matches!(
+        app.layers.dialogs().last(),
+        Some(Dialog::Message { .. })
+    ));
+    let next = app.layers.connect().unwrap();
     assert_eq!(
         (next.side, next.target.as_str()),
         (Side::Right, "qnap://u@h/b")
@@ -50,7 +53,7 @@ fn a_failure_shows_an_error_and_starts_the_queued_pane() {
         prompt: Prompt::Code,
     }));
     assert!(matches!(
-        app.connect.as_ref().unwrap().step,
+        app.layers.connect().unwrap().step,
         ConnectStep::Connecting
     ));
 }
@@ -59,7 +62,7 @@ fn a_failure_shows_an_error_and_starts_the_queued_pane() {
 fn a_profile_share_host_is_kept_for_share_links() {
     let mut app = app();
     app.connect_pane(Side::Right, "nas:/Public");
-    let req = app.connect.as_ref().unwrap().req;
+    let req = app.layers.connect().unwrap().req;
     let vfs: VfsHandle = Arc::new(LocalFs::new());
     let label = vfs.label();
     app.update(Msg::Connect(ConnectMsg::Connected {
@@ -68,7 +71,7 @@ fn a_profile_share_host_is_kept_for_share_links() {
         path: VPath::root(),
         share_host: Some("nas.example.org".into()),
     }));
-    assert!(app.connect.is_none());
+    assert!(app.layers.connect().is_none());
     assert_eq!(
         app.share.hosts.get(&label).map(String::as_str),
         Some("nas.example.org")
@@ -79,7 +82,7 @@ fn a_profile_share_host_is_kept_for_share_links() {
 fn the_password_dialog_masks_and_sends_the_typed_secret() {
     let mut app = app();
     app.connect_pane(Side::Right, "qnap://u@h/b");
-    let req = app.connect.as_ref().unwrap().req;
+    let req = app.layers.connect().unwrap().req;
     app.update(Msg::Connect(ConnectMsg::Prompt {
         req,
         prompt: Prompt::Password {
@@ -98,5 +101,5 @@ fn the_password_dialog_masks_and_sends_the_typed_secret() {
     // Esc while connecting cancels and leaves the pane alone.
     let cmds = app.update(Msg::Key(KeyEvent::from(KeyCode::Esc)));
     assert!(matches!(cmds[..], [Cmd::Connect(ConnectCmd::Cancel)]));
-    assert!(app.connect.is_none());
+    assert!(app.layers.connect().is_none());
 }

@@ -6,9 +6,10 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::jobs::{ConflictAnswer, JobId};
+use crate::key_table::{Binding, KeyTable, ch, key};
 use crate::vfs::{Entry, VPath};
 
-use super::msg::Side;
+use super::ids::Side;
 
 /// What a confirmed yes/no dialog will do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +21,14 @@ pub enum Confirmed {
     CancelJob(JobId),
     Quit,
     /// Revoking share links (`app/share_panel.rs`).
-    Share(super::share::ShareConfirm),
+    Share(ShareConfirm),
+}
+
+/// What a confirmation dialog of the share panel does once answered "yes". Holds link ids
+/// only (no access codes); the links themselves are in the panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShareConfirm {
+    Revoke { ids: Vec<String> },
 }
 
 /// What the text typed into an input dialog is for.
@@ -184,28 +192,98 @@ impl Dialog {
     }
 }
 
+/// What a key does in the conflict dialog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictKey {
+    /// Answer with the choice at this index of [`CONFLICT_CHOICES`].
+    Pick(usize),
+    /// Answer with the focused choice.
+    Focused,
+    Previous,
+    Next,
+    ToggleApplyToAll,
+}
+
+/// The conflict dialog's keys (and its F1 help line).
+pub const CONFLICT_KEYS: KeyTable<ConflictKey> = KeyTable {
+    title: "In conflicts",
+    bindings: &[
+        Binding {
+            keys: &[ch('o'), ch('O')],
+            also: &[],
+            action: ConflictKey::Pick(0),
+            help: Some(("o", "overwrite")),
+        },
+        Binding {
+            keys: &[ch('s'), ch('S'), key(KeyCode::Esc)],
+            also: &[],
+            action: ConflictKey::Pick(1),
+            help: Some(("s", "skip")),
+        },
+        Binding {
+            keys: &[ch('r'), ch('R')],
+            also: &[],
+            action: ConflictKey::Pick(2),
+            help: Some(("r", "rename")),
+        },
+        Binding {
+            keys: &[ch('n'), ch('N')],
+            also: &[],
+            action: ConflictKey::Pick(3),
+            help: Some(("n", "newer only")),
+        },
+        Binding {
+            keys: &[ch('a'), ch('A'), ch(' ')],
+            also: &[],
+            action: ConflictKey::ToggleApplyToAll,
+            help: Some(("a", "apply to all")),
+        },
+        Binding {
+            keys: &[ch('c'), ch('C')],
+            also: &[],
+            action: ConflictKey::Pick(4),
+            help: Some(("c", "cancel job")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Left), key(KeyCode::BackTab)],
+            also: &[],
+            action: ConflictKey::Previous,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Right), key(KeyCode::Tab)],
+            also: &[],
+            action: ConflictKey::Next,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Enter)],
+            also: &[],
+            action: ConflictKey::Focused,
+            help: None,
+        },
+    ],
+};
+
 impl ConflictDialog {
     fn on_key(&mut self, key: KeyEvent) -> Outcome {
-        let pick = match key.code {
-            KeyCode::Left | KeyCode::BackTab => {
-                self.choice = (self.choice + CONFLICT_CHOICES.len() - 1) % CONFLICT_CHOICES.len();
+        let n = CONFLICT_CHOICES.len();
+        let pick = match CONFLICT_KEYS.action(&key, None) {
+            Some(ConflictKey::Previous) => {
+                self.choice = (self.choice + n - 1) % n;
                 return Outcome::Stay;
             }
-            KeyCode::Right | KeyCode::Tab => {
-                self.choice = (self.choice + 1) % CONFLICT_CHOICES.len();
+            Some(ConflictKey::Next) => {
+                self.choice = (self.choice + 1) % n;
                 return Outcome::Stay;
             }
-            KeyCode::Char('a') | KeyCode::Char('A') | KeyCode::Char(' ') => {
+            Some(ConflictKey::ToggleApplyToAll) => {
                 self.apply_to_all = !self.apply_to_all;
                 return Outcome::Stay;
             }
-            KeyCode::Enter => self.choice,
-            KeyCode::Char('o') | KeyCode::Char('O') => 0,
-            KeyCode::Char('s') | KeyCode::Char('S') | KeyCode::Esc => 1,
-            KeyCode::Char('r') | KeyCode::Char('R') => 2,
-            KeyCode::Char('n') | KeyCode::Char('N') => 3,
-            KeyCode::Char('c') | KeyCode::Char('C') => 4,
-            _ => return Outcome::Stay,
+            Some(ConflictKey::Focused) => self.choice,
+            Some(ConflictKey::Pick(i)) => i,
+            None => return Outcome::Stay,
         };
         let answer = |answer| Outcome::ConflictAnswered {
             job: self.job,

@@ -1,50 +1,154 @@
-//! Routing keys and mouse: viewer first, then the top dialog, then the mode (filter,
-//! jump, jobs panel), then the keymap.
+//! Routing keys and mouse through the layer stack: the top layer first (each layer
+//! answers consumed / pass down / close), then the panes' mode (filter, jump, jobs
+//! panel), then the keymap. The mouse goes to the panes only while no modal layer is open.
 
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use tui_input::backend::crossterm::EventHandler;
 
+use crate::key_table::{Binding, KeyTable, ch, key};
 use crate::keymap::Action;
 use crate::viewer::ViewerKey;
 
 use super::dialog::{Confirmed, Dialog};
+use super::layers::{KeyAnswer, Layer, LayerKind};
 use super::layout;
 use super::{App, Cmd, Mode, Side};
+
+/// F1 lines for keys of the panes that no table lists (typing in the filter and jump
+/// modes, the mouse).
+pub(super) const PANE_HELP: [(&str, &str); 4] = [
+    (
+        "Esc",
+        "Clear the quick filter; close a dialog or the viewer",
+    ),
+    (
+        "Mouse",
+        "Click: pick a pane and row; wheel: scroll; click the key bar",
+    ),
+    (
+        "In filter (/)",
+        "Type to narrow, Enter keeps it, Esc clears it",
+    ),
+    (
+        "In jump (Ctrl-S)",
+        "Type a prefix; Ctrl-S next match; Enter opens",
+    ),
+];
+
+/// What a key does in the jobs panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum JobsAction {
+    Up,
+    Down,
+    Cancel,
+    Back,
+}
+
+/// The jobs panel's keys (Tab or the jobs key go back to the panes).
+pub(super) const JOBS_KEYS: KeyTable<JobsAction> = KeyTable {
+    title: "In jobs panel",
+    bindings: &[
+        Binding {
+            keys: &[key(KeyCode::Up)],
+            also: &[],
+            action: JobsAction::Up,
+            help: Some(("Up/Down", "pick")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Down)],
+            also: &[],
+            action: JobsAction::Down,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Delete), ch('c'), key(KeyCode::F(8))],
+            also: &[],
+            action: JobsAction::Cancel,
+            help: Some(("Del or c", "cancels (asks)")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Esc), key(KeyCode::Tab)],
+            also: &[Action::Jobs],
+            action: JobsAction::Back,
+            help: Some(("Esc", "back")),
+        },
+    ],
+};
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
-        if self.viewer.is_some() {
-            let req = self.next_req();
-            let Some(v) = self.viewer.as_mut() else {
-                return Vec::new();
-            };
-            return match v.on_key(key, req) {
-                ViewerKey::Close => {
-                    self.viewer = None;
-                    Vec::new()
+        for kind in self.layers.kinds_top_down() {
+            match self.layer_key(kind, key) {
+                KeyAnswer::Consumed(cmds) => return cmds,
+                KeyAnswer::Close(cmds) => {
+                    self.layers.close(kind);
+                    return cmds;
                 }
-                ViewerKey::Stay(cmd) => cmd.into_iter().collect(),
-            };
+                KeyAnswer::Pass => {}
+            }
         }
-        if !self.dialogs.is_empty() {
-            let help_end = self.help_max_scroll();
-            let Some(top) = self.dialogs.last_mut() else {
-                return Vec::new();
-            };
-            let outcome = top.on_key(key, help_end);
-            return self.apply_outcome(outcome);
+        self.pane_key(key)
+    }
+
+    /// One layer's answer to a key; each kind's own handler decides.
+    fn layer_key(&mut self, kind: LayerKind, key: KeyEvent) -> KeyAnswer {
+        match kind {
+            LayerKind::Viewer => {
+                let req = self.next_req();
+                let Some(v) = self.layers.viewer_mut() else {
+                    return KeyAnswer::Pass;
+                };
+                match v.on_key(key, req) {
+                    ViewerKey::Close => KeyAnswer::Close(Vec::new()),
+                    ViewerKey::Stay(read) => KeyAnswer::Consumed(
+                        read.into_iter().map(super::actions::read_cmd).collect(),
+                    ),
+                }
+            }
+            LayerKind::Dialog => {
+                let help_end = self.help_max_scroll();
+                let Some(top) = self.layers.top_dialog_mut() else {
+                    return KeyAnswer::Pass;
+                };
+                let outcome = top.on_key(key, help_end);
+                KeyAnswer::Consumed(self.apply_outcome(outcome))
+            }
+            LayerKind::Connect => KeyAnswer::Consumed(self.connect_key(key)),
+            LayerKind::Search => KeyAnswer::Consumed(self.search_key(key)),
+            LayerKind::ShareForm => {
+                let Some((at, Layer::ShareForm(mut form))) = self.layers.take(LayerKind::ShareForm)
+                else {
+                    return KeyAnswer::Pass;
+                };
+                match self.form_key(&mut form, key) {
+                    Some(cmds) => KeyAnswer::Consumed(cmds),
+                    None => {
+                        self.layers.restore(at, Layer::ShareForm(form));
+                        KeyAnswer::Consumed(Vec::new())
+                    }
+                }
+            }
+            LayerKind::Revealed => {
+                if matches!(
+                    key.code,
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::F(10) | KeyCode::Char('q')
+                ) {
+                    KeyAnswer::Close(Vec::new())
+                } else {
+                    KeyAnswer::Consumed(Vec::new())
+                }
+            }
+            LayerKind::SharePanel => self.panel_key(key),
         }
-        if let Some(cmds) = self.overlay_key(key) {
-            return cmds;
-        }
-        if self.share.has_overlay() {
-            return self.share_key(key);
-        }
+    }
+
+    /// The bottom of the stack: the panes, through their mode and the keymap.
+    fn pane_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         match std::mem::replace(&mut self.mode, Mode::Normal) {
             Mode::Normal => {}
             Mode::Filter(input) => return self.filter_key(input, key),
@@ -132,22 +236,23 @@ impl App {
 
     fn jobs_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         let n = self.jobs.items.len();
-        match key.code {
-            KeyCode::Up => self.jobs.cursor = self.jobs.cursor.saturating_sub(1),
-            KeyCode::Down => self.jobs.cursor = (self.jobs.cursor + 1).min(n.saturating_sub(1)),
-            KeyCode::Delete | KeyCode::Char('c') | KeyCode::F(8) => {
+        match JOBS_KEYS.action(&key, self.keymap.action(&key)) {
+            Some(JobsAction::Up) => self.jobs.cursor = self.jobs.cursor.saturating_sub(1),
+            Some(JobsAction::Down) => {
+                self.jobs.cursor = (self.jobs.cursor + 1).min(n.saturating_sub(1))
+            }
+            Some(JobsAction::Cancel) => {
                 if let Some(job) = self.jobs.selected() {
-                    self.dialogs.push(Dialog::Confirm {
+                    self.layers.push(Layer::Dialog(Dialog::Confirm {
                         title: "Cancel job".into(),
                         lines: vec![format!("Cancel \"{}\"?", job.title)],
                         action: Confirmed::CancelJob(job.id),
                         yes_focused: true,
-                    });
+                    }));
                 }
             }
-            KeyCode::Esc | KeyCode::Tab => return Vec::new(),
-            _ if matches!(self.keymap.action(&key), Some(Action::Jobs)) => return Vec::new(),
-            _ => {}
+            Some(JobsAction::Back) => return Vec::new(),
+            None => {}
         }
         if n > 0 {
             self.mode = Mode::Jobs;
@@ -156,12 +261,7 @@ impl App {
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
-        if self.viewer.is_some()
-            || !self.dialogs.is_empty()
-            || self.connect.is_some()
-            || self.search.is_some()
-            || self.share.has_overlay()
-        {
+        if self.layers.swallows_mouse() {
             return Vec::new();
         }
         let a = layout::areas(self.size.0, self.size.1, self.jobs.running());

@@ -4,7 +4,9 @@
 
 pub mod connect;
 pub mod dialog;
+pub mod ids;
 pub mod jobs;
+pub mod layers;
 pub mod layout;
 pub mod msg;
 pub mod pane;
@@ -14,20 +16,23 @@ pub mod share;
 mod share_cmds;
 pub mod share_form;
 pub mod share_panel;
+mod share_text;
 pub mod sort;
 
 mod actions;
 mod keys;
 mod results;
+mod search_actions;
+mod share_actions;
 #[cfg(test)]
 mod tests;
 
 use crate::keymap::Keymap;
 use crate::theme::Theme;
 use crate::vfs::VPath;
-use crate::viewer::Viewer;
 
 pub use dialog::{Confirmed, Dialog, InputPurpose, Outcome};
+pub use layers::{KeyAnswer, Layer, LayerKind, Layers};
 pub use msg::{Cmd, Msg, RequestId, Side};
 pub use pane::{Pane, Row};
 pub use problem::Problem;
@@ -55,9 +60,9 @@ pub struct App {
     pub panes: [Pane; 2],
     pub active: Side,
     pub mode: Mode,
-    /// Dialog layers; the last one is on top and gets the keys.
-    pub dialogs: Vec<Dialog>,
-    pub viewer: Option<Viewer>,
+    /// The modal layers over the panes (viewer, dialogs, connect, search, share panel
+    /// and form); the top one gets the keys.
+    pub layers: Layers,
     pub jobs: jobs::JobsList,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -69,12 +74,8 @@ pub struct App {
     pub dirty: bool,
     /// Offset for showing modification times (local time, found at start-up).
     pub time_offset: time::UtcOffset,
-    /// Share links: config defaults, the share panel and its form.
+    /// Share links: config defaults and what each NAS offers.
     pub share: share::ShareState,
-    /// A NAS being opened in a pane (password / code / registration dialogs).
-    pub connect: Option<connect::ConnectState>,
-    /// The search dialog or its results panel.
-    pub search: Option<search::SearchState>,
     /// What Alt-N proposes (the demo Freebox under `--demo`).
     pub connect_suggestion: Option<String>,
     /// Panes to connect once the current connection ends (`nascmd nas:/a qnap://…/b`).
@@ -89,8 +90,7 @@ impl App {
             panes: [left, right],
             active: Side::Left,
             mode: Mode::Normal,
-            dialogs: Vec::new(),
-            viewer: None,
+            layers: Layers::default(),
             jobs: jobs::JobsList::default(),
             keymap,
             theme,
@@ -100,8 +100,6 @@ impl App {
             dirty: true,
             time_offset: time::UtcOffset::UTC,
             share: share::ShareState::new("7d", false),
-            connect: None,
-            search: None,
             connect_suggestion: None,
             connect_queue: Vec::new(),
             next_req: 1,
@@ -165,7 +163,7 @@ impl App {
             let h = self.page_height(side);
             self.pane_mut(side).scroll_into_view(h);
         }
-        if let Some(v) = self.viewer.as_mut() {
+        if let Some(v) = self.layers.viewer_mut() {
             v.height = self.size.1.saturating_sub(2) as usize;
         }
     }
@@ -224,7 +222,7 @@ impl App {
             .items
             .iter()
             .filter(|j| {
-                self.dialogs.iter().any(|d| {
+                self.layers.dialogs().any(|d| {
                     matches!(d, Dialog::Conflict(c) if c.job == j.id)
                         || matches!(d, Dialog::Input { purpose: InputPurpose::ConflictRename { job, .. }, .. } if *job == j.id)
                 })
@@ -244,7 +242,8 @@ impl App {
         layout::help_max_scroll(&widths, self.size.0, self.size.1)
     }
 
-    /// Every line of the F1 help: the keymap, then the keys of modes and dialogs.
+    /// Every line of the F1 help: the keymap, the keys of the panes' modes, then each
+    /// layer's line from its own key table.
     pub fn help_lines(&self) -> Vec<(String, String)> {
         let mut lines: Vec<(String, String)> = self
             .keymap
@@ -252,57 +251,20 @@ impl App {
             .into_iter()
             .map(|(k, d)| (k, d.to_owned()))
             .collect();
-        let fixed = [
-            (
-                "Esc",
-                "Clear the quick filter; close a dialog or the viewer",
-            ),
-            (
-                "Mouse",
-                "Click: pick a pane and row; wheel: scroll; click the key bar",
-            ),
-            (
-                "In filter (/)",
-                "Type to narrow, Enter keeps it, Esc clears it",
-            ),
-            (
-                "In jump (Ctrl-S)",
-                "Type a prefix; Ctrl-S next match; Enter opens",
-            ),
-            (
-                "In jobs panel",
-                "Up/Down pick, Del or c cancels (asks), Esc back",
-            ),
-            (
-                "In viewer",
-                "Arrows/PgUp/PgDn/Home/End scroll, F4 or h hex, Esc/q close",
-            ),
-            (
-                "In share panel",
-                "Enter/c copy URL, e change expiry/code, Del revoke, D revoke all, g go to file, Esc close",
-            ),
-            (
-                "In share form",
-                "Tab next field, Ctrl-G new access code (empty: none), Left/Right pick the link's host, Enter OK, Esc cancel",
-            ),
-            (
-                "In search results",
-                "Up/Down pick, Enter goes to the file, Esc stops the search, Esc again closes",
-            ),
-            (
-                "In conflicts",
-                "o overwrite, s skip, r rename, n newer only, a apply to all, c cancel job",
-            ),
-            (
-                "Marks in a pane",
-                "/ folder, @ symbolic link, | FIFO, socket or device (not copied), * selected",
-            ),
-        ];
-        lines.extend(
-            fixed
-                .iter()
-                .map(|(k, d)| ((*k).to_owned(), (*d).to_owned())),
-        );
+        let owned = |(k, d): &(&str, &str)| ((*k).to_owned(), (*d).to_owned());
+        lines.extend(keys::PANE_HELP.iter().map(owned));
+        lines.extend([
+            keys::JOBS_KEYS.help_line(),
+            crate::viewer::KEYS.help_line(),
+            share_panel::KEYS.help_line(),
+            share_form::KEYS.help_line(),
+            search::RESULT_KEYS.help_line(),
+            dialog::CONFLICT_KEYS.help_line(),
+        ]);
+        lines.push(owned(&(
+            "Marks in a pane",
+            "/ folder, @ symbolic link, | FIFO, socket or device (not copied), * selected",
+        )));
         lines
     }
 }

@@ -10,31 +10,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::jobs::{ConflictAnswer, JobEvent, JobId, JobKind, JobSpec};
 use crate::vfs::{Entry, SpaceInfo, VPath, VfsError, VfsHandle};
 
-/// Which of the two panes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Side {
-    Left,
-    Right,
-}
-
-impl Side {
-    pub fn index(self) -> usize {
-        match self {
-            Side::Left => 0,
-            Side::Right => 1,
-        }
-    }
-
-    pub fn other(self) -> Side {
-        match self {
-            Side::Left => Side::Right,
-            Side::Right => Side::Left,
-        }
-    }
-}
-
-/// Id of one request the app made; results carry it back.
-pub type RequestId = u64;
+pub use super::ids::{RequestId, Side};
 
 /// Everything that can change the app's state.
 #[derive(Debug)]
@@ -70,7 +46,7 @@ pub enum Msg {
     },
     Job(JobEvent),
     /// Results of share-link effects (`app/share.rs`).
-    Share(Box<super::share::ShareMsg>),
+    Share(Box<super::share_cmds::ShareMsg>),
     /// Bytes for the viewer, read from `offset`.
     FileChunk {
         req: RequestId,
@@ -121,7 +97,7 @@ pub enum Cmd {
         len: usize,
     },
     /// Share links and the clipboard (`app/share.rs`).
-    Share(Box<super::share::ShareCmd>),
+    Share(Box<super::share_cmds::ShareCmd>),
     /// Stop the process like Ctrl-Z in a shell (terminal restored first).
     Suspend,
     Quit,

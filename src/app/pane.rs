@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use crate::vfs::{Capabilities, Entry, SpaceInfo, VPath, VfsHandle};
 
-use super::msg::RequestId;
+use super::ids::RequestId;
 use super::sort::SortSpec;
 
 /// A row as the pane shows it: the `..` row, or an entry.

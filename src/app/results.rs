@@ -67,13 +67,13 @@ impl App {
                     }
                 }
                 Err(e) => self
-                    .dialogs
-                    .push(Dialog::error("Error", vec![e.user_message()])),
+                    .layers
+                    .push_dialog(Dialog::error("Error", vec![e.user_message()])),
             },
             Msg::JobStarted { id, kind, title } => self.jobs.started(id, kind, title),
             Msg::Job(ev) => cmds.extend(self.on_job_event(ev)),
             Msg::FileChunk { req, offset, data } => {
-                let Some(v) = self.viewer.as_mut() else {
+                let Some(v) = self.layers.viewer_mut() else {
                     return (cmds, false);
                 };
                 if !v.on_chunk(req, offset, data) {
@@ -106,7 +106,7 @@ impl App {
                 source,
                 existing,
             } => {
-                self.dialogs.push(Dialog::Conflict(ConflictDialog {
+                self.layers.push_dialog(Dialog::Conflict(ConflictDialog {
                     job: id,
                     target,
                     source,
@@ -118,8 +118,8 @@ impl App {
             }
             JobEvent::Finished { id, report } => {
                 // A question for a job that is over has no answer any more.
-                self.dialogs
-                    .retain(|d| !matches!(d, Dialog::Conflict(c) if c.job == id));
+                self.layers
+                    .close_dialogs(|d| matches!(d, Dialog::Conflict(c) if c.job == id));
                 let kind = self
                     .jobs
                     .finish(id)
@@ -143,8 +143,8 @@ impl App {
                     }
                     self.set_status(text.clone(), true);
                     lines.insert(0, text);
-                    self.dialogs
-                        .push(Dialog::error(&failure_title(kind, &report), lines));
+                    self.layers
+                        .push_dialog(Dialog::error(&failure_title(kind, &report), lines));
                 }
                 self.reload_both()
             }

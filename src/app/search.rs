@@ -6,13 +6,13 @@
 
 use std::fmt;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyCode;
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
+use crate::key_table::{Binding, KeyTable, key};
 use crate::vfs::{SearchHit, VPath, VfsError, VfsHandle};
 
-use super::{App, Cmd, RequestId, Side};
+use super::ids::{RequestId, Side};
 
 /// What the runtime is asked to do.
 pub enum SearchCmd {
@@ -65,6 +65,75 @@ pub enum SearchStep {
     Results(SearchResults),
 }
 
+/// What a key does in the results panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultsKey {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    GoTo,
+    /// Stops a running search, else closes the panel.
+    StopOrClose,
+}
+
+/// The results panel's keys (and its F1 help line).
+pub const RESULT_KEYS: KeyTable<ResultsKey> = KeyTable {
+    title: "In search results",
+    bindings: &[
+        Binding {
+            keys: &[key(KeyCode::Up)],
+            also: &[],
+            action: ResultsKey::Up,
+            help: Some(("Up/Down", "pick")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Down)],
+            also: &[],
+            action: ResultsKey::Down,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::PageUp)],
+            also: &[],
+            action: ResultsKey::PageUp,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::PageDown)],
+            also: &[],
+            action: ResultsKey::PageDown,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Home)],
+            also: &[],
+            action: ResultsKey::Home,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::End)],
+            also: &[],
+            action: ResultsKey::End,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Enter)],
+            also: &[],
+            action: ResultsKey::GoTo,
+            help: Some(("Enter", "goes to the file")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Esc)],
+            also: &[],
+            action: ResultsKey::StopOrClose,
+            help: Some(("Esc", "stops the search, Esc again closes")),
+        },
+    ],
+};
+
 /// The search dialog or results panel of pane `side`, searching under `dir`.
 pub struct SearchState {
     pub side: Side,
@@ -73,127 +142,14 @@ pub struct SearchState {
     pub step: SearchStep,
 }
 
-impl App {
-    /// Alt-?: asks for a pattern to search under the active pane's folder.
-    pub(super) fn ask_search(&mut self) {
-        let pane = self.active_pane();
-        self.search = Some(SearchState {
-            side: self.active,
-            dir: pane.cwd.clone(),
-            vfs: pane.vfs.clone(),
-            step: SearchStep::Ask(Input::default()),
-        });
-    }
-
-    pub(super) fn on_search(&mut self, msg: SearchMsg) -> Vec<Cmd> {
-        let Some(SearchState {
-            step: SearchStep::Results(r),
-            ..
-        }) = self.search.as_mut()
-        else {
-            return Vec::new();
-        };
-        match msg {
-            SearchMsg::Hits { req, hits } if req == r.req => r.hits.extend(hits),
-            SearchMsg::Done { req, error } if req == r.req => {
-                r.running = false;
-                r.error = error.map(|e| e.user_message());
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// Rows the results panel shows (the ui draws it over the panes).
-    pub fn search_rows(&self) -> usize {
-        (self.size.1 as usize).saturating_sub(10).max(3)
-    }
-
-    pub(super) fn search_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
-        let rows = self.search_rows();
-        let next_req = self.next_req();
-        let Some(state) = self.search.as_mut() else {
-            return Vec::new();
-        };
-        match &mut state.step {
-            SearchStep::Ask(input) => match key.code {
-                KeyCode::Esc => self.search = None,
-                KeyCode::Enter => {
-                    let pattern = input.value().trim().to_owned();
-                    if pattern.is_empty() {
-                        self.search = None;
-                        return Vec::new();
-                    }
-                    let cmd = Cmd::Search(SearchCmd::Start {
-                        req: next_req,
-                        vfs: state.vfs.clone(),
-                        dir: state.dir.clone(),
-                        pattern: pattern.clone(),
-                    });
-                    state.step = SearchStep::Results(SearchResults {
-                        req: next_req,
-                        pattern,
-                        hits: Vec::new(),
-                        cursor: 0,
-                        running: true,
-                        error: None,
-                    });
-                    return vec![cmd];
-                }
-                _ => {
-                    input.handle_event(&crossterm::event::Event::Key(key));
-                }
-            },
-            SearchStep::Results(r) => {
-                let last = r.hits.len().saturating_sub(1);
-                match key.code {
-                    KeyCode::Esc if r.running => {
-                        r.running = false;
-                        r.error = Some("stopped".to_owned());
-                        return vec![Cmd::Search(SearchCmd::Cancel)];
-                    }
-                    KeyCode::Esc => self.search = None,
-                    KeyCode::Up => r.cursor = r.cursor.saturating_sub(1),
-                    KeyCode::Down => r.cursor = (r.cursor + 1).min(last),
-                    KeyCode::PageUp => r.cursor = r.cursor.saturating_sub(rows),
-                    KeyCode::PageDown => r.cursor = (r.cursor + rows).min(last),
-                    KeyCode::Home => r.cursor = 0,
-                    KeyCode::End => r.cursor = last,
-                    KeyCode::Enter => {
-                        let Some(hit) = r.hits.get(r.cursor) else {
-                            return Vec::new();
-                        };
-                        let (dir, name) = (hit.path.parent(), hit.path.name().to_owned());
-                        let (side, vfs, running) = (state.side, state.vfs.clone(), r.running);
-                        self.search = None;
-                        self.active = side;
-                        let mut cmds = Vec::new();
-                        if running {
-                            cmds.push(Cmd::Search(SearchCmd::Cancel));
-                        }
-                        if !std::sync::Arc::ptr_eq(&vfs, &self.pane(side).vfs) {
-                            // The pane shows another backend now: back to the searched one.
-                            cmds.extend(self.open_pane(side, vfs, dir.clone()));
-                        }
-                        cmds.extend(self.list(side, dir, Some(name)));
-                        return cmds;
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Vec::new()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
-    use crossterm::event::KeyModifiers;
+    use crossterm::event::{KeyEvent, KeyModifiers};
 
     use super::*;
-    use crate::app::{Msg, Pane};
+    use crate::app::{App, Cmd, Msg, Pane};
     use crate::keymap::Keymap;
     use crate::theme::Theme;
     use crate::vfs::local::LocalFs;
@@ -232,7 +188,7 @@ mod tests {
             KeyModifiers::ALT,
         )));
         assert!(matches!(
-            app.search.as_ref().unwrap().step,
+            app.layers.search().unwrap().step,
             SearchStep::Ask(_)
         ));
         for c in "b.txt".chars() {
@@ -255,14 +211,14 @@ mod tests {
         }));
         let cmds = app.update(key(KeyCode::Esc));
         assert!(matches!(cmds[..], [Cmd::Search(SearchCmd::Cancel)]));
-        let Some(SearchStep::Results(r)) = app.search.as_ref().map(|s| &s.step) else {
+        let Some(SearchStep::Results(r)) = app.layers.search().map(|s| &s.step) else {
             panic!("the panel closed on the first Esc")
         };
         assert_eq!(r.hits.len(), 2);
         assert!(!r.running);
         app.update(key(KeyCode::Down));
         let cmds = app.update(key(KeyCode::Enter));
-        assert!(app.search.is_none());
+        assert!(app.layers.search().is_none());
         assert!(
             matches!(&cmds[..], [Cmd::List { dir, .. }] if dir.as_str() == "/y"),
             "{cmds:?}"

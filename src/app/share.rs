@@ -15,29 +15,13 @@ use crate::share_format::{format_expiry_relative, join_urls, parse_expiry};
 use crate::vfs::{ShareHost, ShareLink, VPath, VfsError, VfsHandle};
 
 use super::dialog::Dialog;
+pub use super::dialog::ShareConfirm;
+use super::layers::Layer;
 pub use super::share_cmds::{CodeChoice, CopyWhat, ShareCmd, ShareMsg};
 use super::share_form::{FormPurpose, ShareForm};
-use super::share_panel::{SharePanel, now};
+pub use super::share_text::{FREEBOX_REMOTE_ACCESS_HINT, RevealedUrls};
+use super::share_text::{display_name, now};
 use super::{App, Cmd, Problem, Side};
-
-/// Where to turn on what a Freebox needs for public URLs (shown when its URL is empty).
-pub const FREEBOX_REMOTE_ACCESS_HINT: &str =
-    "Turn on remote access in Freebox OS: Settings › Access management › Remote access.";
-
-/// What a confirmation dialog of the share panel does once answered "yes". Holds link ids
-/// only (no access codes); the links themselves are in the panel.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ShareConfirm {
-    Revoke { ids: Vec<String> },
-}
-
-/// URLs shown because no clipboard took them: the user selects them by hand. (No Debug:
-/// a share URL is the credential to the file.)
-#[derive(Clone, PartialEq, Eq)]
-pub struct RevealedUrls {
-    pub reason: String,
-    pub lines: Vec<String>,
-}
 
 /// Share-link state of the app.
 #[derive(Default)]
@@ -53,9 +37,6 @@ pub struct ShareState {
     pub offered_hosts: HashMap<String, Vec<ShareHost>>,
     /// Backends (labels) found to have no access codes: the default code is not tried.
     pub no_codes: HashSet<String>,
-    pub panel: Option<SharePanel>,
-    pub form: Option<ShareForm>,
-    pub revealed: Option<RevealedUrls>,
 }
 
 impl fmt::Debug for ShareState {
@@ -63,9 +44,6 @@ impl fmt::Debug for ShareState {
         f.debug_struct("ShareState")
             .field("expire", &self.expire)
             .field("access_code", &self.access_code)
-            .field("panel", &self.panel)
-            .field("form", &self.form)
-            .field("revealed", &self.revealed.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -78,11 +56,6 @@ impl ShareState {
             access_code,
             ..ShareState::default()
         }
-    }
-
-    /// True when a share overlay (form, revealed URLs, panel) takes the keys.
-    pub fn has_overlay(&self) -> bool {
-        self.form.is_some() || self.revealed.is_some() || self.panel.is_some()
     }
 
     pub(super) fn host_for(&self, vfs: &VfsHandle) -> Option<String> {
@@ -111,15 +84,6 @@ pub fn reusable(
         && link.access_code.as_deref().is_some_and(|c| !c.is_empty()) == with_code
 }
 
-/// `"cat.jpg"` for a path, `/` for the root.
-pub(super) fn display_name(path: &VPath) -> String {
-    if path.is_root() {
-        "/".to_owned()
-    } else {
-        escape(path.name()).into_owned()
-    }
-}
-
 impl App {
     /// The share keys: links for the active pane's selection (or the entry under the
     /// cursor) with the defaults, or after asking (`ask`).
@@ -146,7 +110,7 @@ impl App {
             if let Some(known) = self.share.offered_hosts.get(&vfs.label()) {
                 form.set_hosts(known, self.share.host_for(&vfs).as_deref());
             }
-            self.share.form = Some(form);
+            self.layers.push(Layer::ShareForm(form));
             // Asked again each time: a DDNS name may have been set up meanwhile.
             return vec![Cmd::Share(Box::new(ShareCmd::Hosts { vfs }))];
         }
@@ -214,7 +178,7 @@ impl App {
                 Vec::new()
             }
             ShareMsg::Listed { req, result } => {
-                if let Some(p) = self.share.panel.as_mut() {
+                if let Some(p) = self.layers.share_panel_mut() {
                     p.listed(req, result);
                 }
                 Vec::new()
@@ -241,7 +205,7 @@ impl App {
                 return;
             }
         };
-        if let Some(form) = self.share.form.as_mut()
+        if let Some(form) = self.layers.share_form_mut()
             && let FormPurpose::Create { side, .. } = &form.purpose
             && self.panes[side.index()].vfs.label() == label
         {
@@ -275,7 +239,7 @@ impl App {
         if !errors.is_empty() {
             let mut lines = vec![format!("{} link(s) could not be made:", errors.len())];
             lines.extend(errors);
-            self.dialogs.push(Dialog::error("Share link", lines));
+            self.layers.push_dialog(Dialog::error("Share link", lines));
         }
         if !no_url.is_empty() {
             self.set_status(
@@ -285,7 +249,7 @@ impl App {
                 ),
                 true,
             );
-            self.dialogs.push(Dialog::error(
+            self.layers.push_dialog(Dialog::error(
                 "No public address",
                 vec![
                     format!(
@@ -350,10 +314,10 @@ impl App {
         match &outcome {
             CopyOutcome::Unavailable { reason } => {
                 self.set_status(status, true);
-                self.share.revealed = Some(RevealedUrls {
+                self.layers.push(Layer::Revealed(RevealedUrls {
                     reason: escape(reason).into_owned(),
                     lines: text.lines().map(|l| escape(l).into_owned()).collect(),
-                });
+                }));
             }
             _ => self.set_status(status, false),
         }

@@ -7,7 +7,8 @@ use std::fmt;
 use crate::clipboard::CopyOutcome;
 use crate::vfs::{ShareHost, ShareLink, ShareOptions, VPath, VfsError, VfsHandle};
 
-use super::{Problem, Side};
+use super::ids::Side;
+use super::problem::Problem;
 
 /// An access code for a new link.
 #[derive(Clone, PartialEq, Eq)]

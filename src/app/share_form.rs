@@ -1,17 +1,17 @@
 //! The form asking expiry, access code and (for new QNAP links) the host of the URL, for
 //! new links (Alt-L) or a link being changed (the share panel's `e`).
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
+use crate::key_table::{Binding, KeyTable, ch, ctrl, key};
 use crate::share_format::{
-    format_lifetime, generate_access_code, parse_expiry, url_host, validate_access_code,
+    format_lifetime, generate_access_code, parse_expiry, validate_access_code,
 };
-use crate::vfs::{ShareHost, ShareLink, ShareOptions, VPath};
+use crate::vfs::{ShareHost, ShareLink, VPath};
 
-use super::share::{CodeChoice, ShareCmd, display_name};
-use super::{App, Cmd, Side};
+use super::ids::Side;
+use super::share_text::display_name;
 
 /// What the form's answer does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +19,82 @@ pub enum FormPurpose {
     Create { side: Side, paths: Vec<VPath> },
     Update { id: String },
 }
+
+/// What a key does in the share form (the host keys only while the host has the focus;
+/// other keys edit the focused field).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormKey {
+    Cancel,
+    NextField,
+    PreviousField,
+    NewCode,
+    Submit,
+    HostPrevious,
+    HostNext,
+    HostFirst,
+    HostLast,
+}
+
+/// The share form's keys (and its F1 help line).
+pub const KEYS: KeyTable<FormKey> = KeyTable {
+    title: "In share form",
+    bindings: &[
+        Binding {
+            keys: &[key(KeyCode::Tab), key(KeyCode::Down)],
+            also: &[],
+            action: FormKey::NextField,
+            help: Some(("Tab", "next field")),
+        },
+        Binding {
+            keys: &[key(KeyCode::BackTab), key(KeyCode::Up)],
+            also: &[],
+            action: FormKey::PreviousField,
+            help: None,
+        },
+        Binding {
+            keys: &[ctrl('g')],
+            also: &[],
+            action: FormKey::NewCode,
+            help: Some(("Ctrl-G", "new access code (empty: none)")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Left)],
+            also: &[],
+            action: FormKey::HostPrevious,
+            help: Some(("Left/Right", "pick the link's host")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Right), ch(' ')],
+            also: &[],
+            action: FormKey::HostNext,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Home)],
+            also: &[],
+            action: FormKey::HostFirst,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::End)],
+            also: &[],
+            action: FormKey::HostLast,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Enter)],
+            also: &[],
+            action: FormKey::Submit,
+            help: Some(("Enter", "OK")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Esc), key(KeyCode::F(10)), ctrl('c')],
+            also: &[],
+            action: FormKey::Cancel,
+            help: Some(("Esc", "cancel")),
+        },
+    ],
+};
 
 /// Which field has the keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +186,7 @@ impl ShareForm {
         f
     }
 
-    fn move_focus(&mut self, forward: bool) {
+    pub(super) fn move_focus(&mut self, forward: bool) {
         let fields = self.fields();
         let at = fields.iter().position(|f| *f == self.focus).unwrap_or(0);
         let n = fields.len();
@@ -150,7 +226,7 @@ impl ShareForm {
     }
 
     /// The typed values, checked.
-    fn values(&self) -> Result<(Option<u64>, Option<String>), String> {
+    pub(super) fn values(&self) -> Result<(Option<u64>, Option<String>), String> {
         let expire = parse_expiry(self.expire.value()).map_err(|e| format!("Expiry: {e}"))?;
         let code = self.code.value().trim();
         if code.is_empty() {
@@ -173,92 +249,6 @@ fn remaining_lifetime(expires: Option<i64>, now: i64) -> String {
         .map(|unit| left.div_ceil(unit) * unit)
         .unwrap_or(60);
     format_lifetime(Some(rounded))
-}
-
-impl App {
-    /// `None` while the form stays open.
-    pub(super) fn form_key(&mut self, form: &mut ShareForm, key: KeyEvent) -> Option<Vec<Cmd>> {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc | KeyCode::F(10) => return Some(Vec::new()),
-            KeyCode::Char('c') if ctrl => return Some(Vec::new()),
-            KeyCode::Tab | KeyCode::Down => form.move_focus(true),
-            KeyCode::BackTab | KeyCode::Up => form.move_focus(false),
-            KeyCode::Char('g') if ctrl => match generate_access_code() {
-                Ok(c) => {
-                    form.code = Input::new(c.expose().to_owned());
-                    form.focus = FormField::Code;
-                }
-                Err(e) => form.error = Some(e.to_string()),
-            },
-            KeyCode::Enter => match form.values() {
-                Ok((expire_secs, code)) => {
-                    return Some(self.form_submitted(form, expire_secs, code));
-                }
-                Err(e) => form.error = Some(e),
-            },
-            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
-                if form.focus == FormField::Host =>
-            {
-                let n = form.hosts.len().max(1);
-                form.host = if key.code == KeyCode::Left {
-                    (form.host + n - 1) % n
-                } else {
-                    (form.host + 1) % n
-                };
-            }
-            KeyCode::Home if form.focus == FormField::Host => form.host = 0,
-            KeyCode::End if form.focus == FormField::Host => {
-                form.host = form.hosts.len().saturating_sub(1)
-            }
-            _ => {
-                let field = match form.focus {
-                    FormField::Expire => &mut form.expire,
-                    FormField::Code => &mut form.code,
-                    FormField::Host => return None,
-                };
-                field.handle_event(&Event::Key(key));
-                form.error = None;
-            }
-        }
-        None
-    }
-
-    fn form_submitted(
-        &mut self,
-        form: &ShareForm,
-        expire_secs: Option<u64>,
-        code: Option<String>,
-    ) -> Vec<Cmd> {
-        match &form.purpose {
-            FormPurpose::Create { side, paths } => {
-                let code = code.map(CodeChoice::Given).unwrap_or(CodeChoice::None);
-                let host = match form.chosen_host() {
-                    Some(h) => Some(h.host.clone()),
-                    None => self.share.host_for(&self.pane(*side).vfs),
-                };
-                self.start_share(*side, paths.clone(), expire_secs, code, host, false)
-            }
-            FormPurpose::Update { id } => {
-                let Some(panel) = self.share.panel.as_ref() else {
-                    return Vec::new();
-                };
-                let Some(link) = panel.links.iter().find(|l| &l.id == id).cloned() else {
-                    return Vec::new();
-                };
-                let vfs = panel.vfs.clone();
-                // A changed link keeps naming the host it was made with (DDNS, …).
-                let opts = ShareOptions {
-                    expire_secs,
-                    access_code: code,
-                    host_override: url_host(&link.url).or_else(|| self.share.host_for(&vfs)),
-                };
-                let status = format!("Changing the link to {}…", display_name(&link.path));
-                self.set_status(status, false);
-                vec![Cmd::Share(Box::new(ShareCmd::Update { vfs, link, opts }))]
-            }
-        }
-    }
 }
 
 #[cfg(test)]

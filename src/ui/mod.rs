@@ -11,15 +11,33 @@ mod viewer;
 
 use ratatui::Frame;
 
-use crate::app::{App, Side, layout};
+use crate::app::{App, Layer, Side, layout};
 
-/// Draws the whole screen.
+/// Draws the whole screen: the panes and bars, then the layer stack bottom to top (from
+/// the topmost full-screen layer, which hides what is under it).
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
-    if let Some(v) = &app.viewer {
-        viewer::draw(f, area, v, &app.theme);
-        return;
+    let layers: Vec<&Layer> = app.layers.iter().collect();
+    let from = layers.iter().rposition(|l| l.full_screen());
+    if from.is_none() {
+        panes(f, app);
     }
+    for layer in &layers[from.unwrap_or(0)..] {
+        match layer {
+            Layer::Viewer(v) => viewer::draw(f, area, v, &app.theme),
+            Layer::SharePanel(p) => share_panel::draw_panel(f, area, app, p),
+            Layer::ShareForm(form) => share_panel::draw_form(f, area, app, form),
+            Layer::Revealed(r) => share_panel::draw_revealed(f, area, app, r),
+            Layer::Search(s) => overlay::search(f, area, app, s),
+            Layer::Connect(c) => overlay::connect(f, area, app, c),
+            Layer::Dialog(d) => dialog::draw(f, area, app, d),
+        }
+    }
+}
+
+/// The bottom of the screen: both panes, the jobs panel, the status and key bars.
+fn panes(f: &mut Frame, app: &App) {
+    let area = f.area();
     let a = layout::areas(area.width, area.height, app.jobs.running());
     for side in [Side::Left, Side::Right] {
         pane::draw(f, a.panes[side.index()], app, side);
@@ -29,11 +47,6 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     bars::status(f, a.status, app);
     bars::fkeys(f, a.fkeys, app);
-    share_panel::draw(f, area, app);
-    overlay::draw(f, area, app);
-    for d in &app.dialogs {
-        dialog::draw(f, area, app, d);
-    }
 }
 
 /// Cuts `s` to at most `width` columns, keeping the end (for paths) with a leading `…`.

@@ -16,15 +16,6 @@ use crate::remotes::prompt::{ApprovalStatus, CertDetails};
 
 use super::fit;
 
-pub fn draw(f: &mut Frame, screen: Rect, app: &App) {
-    if let Some(s) = &app.search {
-        search(f, screen, app, s);
-    }
-    if let Some(c) = &app.connect {
-        connect(f, screen, app, c);
-    }
-}
-
 fn hint(s: &str) -> Line<'static> {
     Line::from(Span::styled(
         s.to_owned(),
@@ -67,7 +58,7 @@ fn field(f: &mut Frame, app: &App, inner: Rect, row: u16, input: &Input, mask: b
     f.set_cursor_position(Position::new(r.x + x.min(r.width.saturating_sub(1)), r.y));
 }
 
-fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
+pub fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
     let target = escape(&c.target).into_owned();
     let (lines, input, mask): (Vec<Line>, Option<&Input>, bool) = match &c.step {
         ConnectStep::Target(input) => (
@@ -192,7 +183,7 @@ fn trust_lines(target: &str, info: &CertDetails) -> Vec<Line<'static>> {
     ]
 }
 
-fn search(f: &mut Frame, screen: Rect, app: &App, s: &SearchState) {
+pub fn search(f: &mut Frame, screen: Rect, app: &App, s: &SearchState) {
     let dir = escape(s.dir.as_str()).into_owned();
     match &s.step {
         SearchStep::Ask(input) => {

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use tui_input::Input;
 
+use crate::app::share::RevealedUrls;
 use crate::app::share_form::FormField;
 use crate::app::share_panel::{ShareForm, SharePanel};
 use crate::app::{App, layout};
@@ -17,20 +18,26 @@ use crate::vfs::ShareLink;
 
 use super::fit;
 
-/// Draws whichever share overlays are open: panel, then form or revealed URLs on top.
-pub fn draw(f: &mut Frame, screen: Rect, app: &App) {
+/// The panel and the revealed URLs cover both panes.
+fn over_panes(screen: Rect, app: &App) -> Rect {
     let a = layout::areas(screen.width, screen.height, app.jobs.running());
-    let over_panes = a.panes[0].union(a.panes[1]);
+    a.panes[0].union(a.panes[1])
+}
+
+/// The share panel layer.
+pub fn draw_panel(f: &mut Frame, screen: Rect, app: &App, p: &SharePanel) {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    if let Some(p) = &app.share.panel {
-        panel(f, over_panes, app, p, now);
-    }
-    if let Some(v) = &app.share.form {
-        form(f, screen, app, v);
-    }
-    if let Some(r) = &app.share.revealed {
-        revealed(f, over_panes, app, &r.reason, &r.lines);
-    }
+    panel(f, over_panes(screen, app), app, p, now);
+}
+
+/// The share form layer.
+pub fn draw_form(f: &mut Frame, screen: Rect, app: &App, v: &ShareForm) {
+    form(f, screen, app, v);
+}
+
+/// The layer of URLs no clipboard took.
+pub fn draw_revealed(f: &mut Frame, screen: Rect, app: &App, r: &RevealedUrls) {
+    revealed(f, over_panes(screen, app), app, &r.reason, &r.lines);
 }
 
 fn block<'a>(app: &App, title: String) -> Block<'a> {

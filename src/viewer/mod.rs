@@ -1,14 +1,111 @@
 //! F3: the file viewer. A pager for text, a hex dump for binary. It holds only a window
 //! of the file (`WINDOW` bytes around what is on screen) and asks for another window
-//! (`Cmd::ReadFile`, answered by `Msg::FileChunk`) as the user scrolls, so a 10 GB log
+//! (a [`ReadRequest`], which the app sends as its read effect and answers with
+//! [`Viewer::on_chunk`]) as the user scrolls, so a 10 GB log
 //! opens as fast as a 1 KB one and never sits in memory whole.
 
 mod text;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::app::msg::{Cmd, RequestId};
+use crate::key_table::{Binding, KeyTable, ch, key};
 use crate::vfs::{VPath, VfsError, VfsHandle};
+
+/// Id of one read the viewer asked for (the app hands them out; the answer carries it).
+pub type RequestId = u64;
+
+/// A window of the file to read: the app turns it into its read effect and hands the
+/// bytes back to [`Viewer::on_chunk`].
+pub struct ReadRequest {
+    pub req: RequestId,
+    pub vfs: VfsHandle,
+    pub path: VPath,
+    pub offset: u64,
+    pub len: usize,
+}
+
+impl std::fmt::Debug for ReadRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ReadRequest(#{}, {}, @{})",
+            self.req, self.path, self.offset
+        )
+    }
+}
+
+/// What a key does in the viewer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewerAction {
+    Close,
+    LineDown,
+    LineUp,
+    PageDown,
+    PageUp,
+    Home,
+    End,
+    ToggleHex,
+}
+
+/// The viewer's keys (and its F1 help line).
+pub const KEYS: KeyTable<ViewerAction> = KeyTable {
+    title: "In viewer",
+    bindings: &[
+        Binding {
+            keys: &[key(KeyCode::Down), key(KeyCode::Enter)],
+            also: &[],
+            action: ViewerAction::LineDown,
+            help: Some(("Arrows/PgUp/PgDn/Home/End", "scroll")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Up)],
+            also: &[],
+            action: ViewerAction::LineUp,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::PageDown), ch(' ')],
+            also: &[],
+            action: ViewerAction::PageDown,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::PageUp), ch('b')],
+            also: &[],
+            action: ViewerAction::PageUp,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Home), ch('g')],
+            also: &[],
+            action: ViewerAction::Home,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::End), ch('G')],
+            also: &[],
+            action: ViewerAction::End,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::F(4)), ch('h')],
+            also: &[],
+            action: ViewerAction::ToggleHex,
+            help: Some(("F4 or h", "hex")),
+        },
+        Binding {
+            keys: &[
+                key(KeyCode::Esc),
+                key(KeyCode::F(3)),
+                key(KeyCode::F(10)),
+                ch('q'),
+            ],
+            also: &[],
+            action: ViewerAction::Close,
+            help: Some(("Esc/q", "close")),
+        },
+    ],
+};
 
 /// Bytes held around the screen.
 pub const WINDOW: usize = 256 * 1024;
@@ -48,12 +145,12 @@ pub struct Viewer {
 /// What a key did to the viewer.
 pub enum ViewerKey {
     Close,
-    Stay(Option<Cmd>),
+    Stay(Option<ReadRequest>),
 }
 
 impl Viewer {
     /// Opens the viewer and asks for the first window.
-    pub fn open(vfs: VfsHandle, path: VPath, size: u64, req: RequestId) -> (Viewer, Cmd) {
+    pub fn open(vfs: VfsHandle, path: VPath, size: u64, req: RequestId) -> (Viewer, ReadRequest) {
         let mut v = Viewer {
             vfs,
             path,
@@ -75,9 +172,9 @@ impl Viewer {
         self.path.to_string()
     }
 
-    fn request(&mut self, req: RequestId, offset: u64, after: After) -> Cmd {
+    fn request(&mut self, req: RequestId, offset: u64, after: After) -> ReadRequest {
         self.pending = Some((req, after));
-        Cmd::ReadFile {
+        ReadRequest {
             req,
             vfs: self.vfs.clone(),
             path: self.path.clone(),
@@ -176,7 +273,7 @@ impl Viewer {
 
     /// Scrolls by `rows` (negative: up) and asks for a new window when the screen gets
     /// near the edge of the one held.
-    pub fn scroll(&mut self, rows: isize, req: RequestId) -> Option<Cmd> {
+    pub fn scroll(&mut self, rows: isize, req: RequestId) -> Option<ReadRequest> {
         for _ in 0..rows.unsigned_abs() {
             let next = if rows > 0 {
                 self.next_line(self.top)
@@ -191,7 +288,7 @@ impl Viewer {
         self.refill(req)
     }
 
-    fn refill(&mut self, req: RequestId) -> Option<Cmd> {
+    fn refill(&mut self, req: RequestId) -> Option<ReadRequest> {
         if self.pending.is_some() {
             return None;
         }
@@ -205,12 +302,12 @@ impl Viewer {
         })
     }
 
-    pub fn home(&mut self, req: RequestId) -> Option<Cmd> {
+    pub fn home(&mut self, req: RequestId) -> Option<ReadRequest> {
         self.top = 0;
         self.refill(req)
     }
 
-    pub fn end(&mut self, req: RequestId) -> Option<Cmd> {
+    pub fn end(&mut self, req: RequestId) -> Option<ReadRequest> {
         if self.buf_end() >= self.size && self.buf_offset == 0
             || self.mode == Mode::Hex && self.buf_end() >= self.size
         {
@@ -237,23 +334,23 @@ impl Viewer {
     /// Handles a key; `req` is a fresh request id in case a read is needed.
     pub fn on_key(&mut self, key: KeyEvent, req: RequestId) -> ViewerKey {
         let page = self.height.max(1) as isize - 1;
-        let cmd = match key.code {
-            KeyCode::Esc | KeyCode::F(3) | KeyCode::F(10) | KeyCode::Char('q') => {
-                return ViewerKey::Close;
-            }
-            KeyCode::Down | KeyCode::Enter => self.scroll(1, req),
-            KeyCode::Up => self.scroll(-1, req),
-            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll(page.max(1), req),
-            KeyCode::PageUp | KeyCode::Char('b') => self.scroll(-page.max(1), req),
-            KeyCode::Home | KeyCode::Char('g') => self.home(req),
-            KeyCode::End | KeyCode::Char('G') => self.end(req),
-            KeyCode::F(4) | KeyCode::Char('h') => {
+        let Some(action) = KEYS.action(&key, None) else {
+            return ViewerKey::Stay(None);
+        };
+        let read = match action {
+            ViewerAction::Close => return ViewerKey::Close,
+            ViewerAction::LineDown => self.scroll(1, req),
+            ViewerAction::LineUp => self.scroll(-1, req),
+            ViewerAction::PageDown => self.scroll(page.max(1), req),
+            ViewerAction::PageUp => self.scroll(-page.max(1), req),
+            ViewerAction::Home => self.home(req),
+            ViewerAction::End => self.end(req),
+            ViewerAction::ToggleHex => {
                 self.toggle_mode();
                 self.refill(req)
             }
-            _ => None,
         };
-        ViewerKey::Stay(cmd)
+        ViewerKey::Stay(read)
     }
 
     /// The rows to show (at most `self.height`), already safe for the terminal.

@@ -13,7 +13,7 @@ fn open(size: u64) -> (Viewer, RequestId) {
         1,
     );
     match cmd {
-        Cmd::ReadFile {
+        ReadRequest {
             req,
             offset: 0,
             len,
@@ -74,7 +74,7 @@ fn a_big_file_is_read_in_windows_only() {
     v.on_chunk(req, 0, Ok(chunk(0)));
     let mut reads = Vec::new();
     for next in 10..210 {
-        if let ViewerKey::Stay(Some(Cmd::ReadFile {
+        if let ViewerKey::Stay(Some(ReadRequest {
             req, offset, len, ..
         })) = v.on_key(key(KeyCode::PageDown), next)
         {
@@ -88,7 +88,7 @@ fn a_big_file_is_read_in_windows_only() {
     assert_eq!(v.rows()[0].len(), line.len() - 1);
     // End jumps to the last screen with one read of the tail.
     match v.on_key(key(KeyCode::End), 999) {
-        ViewerKey::Stay(Some(Cmd::ReadFile { req, offset, .. })) => {
+        ViewerKey::Stay(Some(ReadRequest { req, offset, .. })) => {
             assert_eq!(offset, size - WINDOW as u64);
             v.on_chunk(req, offset, Ok(chunk(offset)));
         }

@@ -145,7 +145,10 @@ fn selection_insert_invert_glob_and_summary() {
     assert_eq!(app.active_pane().selection_summary(), (5, 1330));
 
     app.update(ch('-'));
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Input { .. })));
+    assert!(matches!(
+        app.layers.dialogs().last(),
+        Some(Dialog::Input { .. })
+    ));
     app.update(key(KeyCode::Backspace));
     for c in "*.TXT".chars() {
         app.update(ch(c));
@@ -238,7 +241,7 @@ fn a_special_file_is_not_opened_in_the_viewer() {
     for k in [KeyCode::F(3), KeyCode::Enter] {
         let cmds = app.update(key(k));
         assert!(cmds.is_empty(), "{cmds:?}");
-        assert!(app.viewer.is_none());
+        assert!(app.layers.viewer().is_none());
         assert!(
             app.status
                 .as_ref()
@@ -256,12 +259,14 @@ fn help_scrolls_to_its_last_line_and_no_further() {
     for _ in 0..20 {
         app.update(key(KeyCode::PageDown));
     }
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Help { scroll }) if *scroll == end));
+    assert!(matches!(app.layers.dialogs().last(), Some(Dialog::Help { scroll }) if *scroll == end));
     app.update(key(KeyCode::Home));
     app.update(key(KeyCode::End));
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Help { scroll }) if *scroll == end));
+    assert!(matches!(app.layers.dialogs().last(), Some(Dialog::Help { scroll }) if *scroll == end));
     app.update(key(KeyCode::Up));
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Help { scroll }) if *scroll == end - 1));
+    assert!(
+        matches!(app.layers.dialogs().last(), Some(Dialog::Help { scroll }) if *scroll == end - 1)
+    );
     // On a screen where it all fits there is nothing to scroll.
     app.update(Msg::Resize(200, 120));
     assert_eq!(app.help_max_scroll(), 0);

@@ -10,9 +10,12 @@ fn delete_asks_first() {
     let mut app = app();
     app.update(key(KeyCode::End));
     assert!(app.update(key(KeyCode::F(8))).is_empty());
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Confirm { .. })));
+    assert!(matches!(
+        app.layers.dialogs().last(),
+        Some(Dialog::Confirm { .. })
+    ));
     assert!(app.update(key(KeyCode::Esc)).is_empty());
-    assert!(app.dialogs.is_empty());
+    assert!(app.layers.dialogs().next().is_none());
     app.update(key(KeyCode::F(8)));
     assert!(app.update(ch('n')).is_empty());
     app.update(key(KeyCode::F(8)));
@@ -35,7 +38,7 @@ fn copy_dialog_targets_the_other_pane() {
     app.update(key(KeyCode::Up));
     app.update(key(KeyCode::Insert)); // a10.txt and notes.txt
     app.update(key(KeyCode::F(5)));
-    match app.dialogs.last() {
+    match app.layers.dialogs().last() {
         Some(Dialog::Input { input, .. }) => assert_eq!(input.value(), "/backup"),
         other => panic!("{other:?}"),
     }
@@ -87,7 +90,7 @@ fn rename_with_f6_and_refusing_a_folder_into_itself() {
     }
     assert!(app.update(key(KeyCode::Enter)).is_empty());
     assert!(matches!(
-        app.dialogs.last(),
+        app.layers.dialogs().last(),
         Some(Dialog::Message { error: true, .. })
     ));
 }
@@ -129,7 +132,7 @@ fn mkdir_then_result_reloads_onto_the_new_folder() {
         focus: None,
     });
     assert!(matches!(
-        app.dialogs.last(),
+        app.layers.dialogs().last(),
         Some(Dialog::Message { error: true, .. })
     ));
 }
@@ -160,7 +163,10 @@ fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
         source: file("notes.txt", 300),
         existing: file("notes.txt", 100),
     }));
-    assert!(matches!(app.dialogs.last(), Some(Dialog::Conflict(_))));
+    assert!(matches!(
+        app.layers.dialogs().last(),
+        Some(Dialog::Conflict(_))
+    ));
     app.update(ch('a'));
     let cmds = app.update(ch('o'));
     match cmds.as_slice() {
@@ -181,7 +187,7 @@ fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
         existing: file("b.rs", 1),
     }));
     app.update(ch('r'));
-    match app.dialogs.last() {
+    match app.layers.dialogs().last() {
         Some(Dialog::Input { input, .. }) => assert_eq!(input.value(), "b (1).rs"),
         other => panic!("{other:?}"),
     }
@@ -213,7 +219,7 @@ fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
         2,
         "both panes reload"
     );
-    match app.dialogs.last() {
+    match app.layers.dialogs().last() {
         Some(Dialog::Message {
             title,
             lines,
@@ -243,7 +249,7 @@ fn a_job_that_left_one_item_out_did_not_fail() {
         ..Default::default()
     };
     app.update(Msg::Job(JobEvent::Finished { id: 3, report }));
-    match app.dialogs.last() {
+    match app.layers.dialogs().last() {
         Some(Dialog::Message { title, lines, .. }) => {
             assert_eq!(title, "Move done, 1 item not");
             assert!(
@@ -300,7 +306,7 @@ fn mouse_click_picks_pane_and_row_wheel_scrolls() {
         23,
     ));
     assert!(matches!(
-        app.dialogs.last(),
+        app.layers.dialogs().last(),
         Some(Dialog::Input {
             purpose: InputPurpose::Mkdir { side: Side::Right },
             ..

@@ -1,0 +1,211 @@
+//! The modal UI as one stack of layers over the panes (helix's compositor is the model).
+//! The top layer gets the keys first (`keys.rs`, [`KeyAnswer`]); the ui draws the stack
+//! bottom to top (`ui::draw`); while any layer is open the mouse is swallowed.
+//!
+//! A layer opens above every layer of its own or a lower band, so the order never depends
+//! on what opened first: an error dialog that arrives while the viewer is open stays under
+//! the viewer, a confirmation asked from the share panel sits over it.
+//!
+//! This module holds state only; it does not know `App`.
+
+use crate::viewer::Viewer;
+
+use super::connect::ConnectState;
+use super::dialog::Dialog;
+use super::msg::Cmd;
+use super::search::SearchState;
+use super::share_form::ShareForm;
+use super::share_panel::SharePanel;
+use super::share_text::RevealedUrls;
+
+/// One modal layer.
+pub enum Layer {
+    /// The links of one NAS, over the panes.
+    SharePanel(SharePanel),
+    /// Expiry, access code and host of a new or changed link.
+    ShareForm(ShareForm),
+    /// URLs no clipboard took, for the user to select by hand.
+    Revealed(RevealedUrls),
+    /// The search dialog, then its results.
+    Search(SearchState),
+    /// Opening a NAS: target, password, code, registration, trust dialogs.
+    Connect(ConnectState),
+    /// Help, confirmations, inputs, conflicts, messages.
+    Dialog(Dialog),
+    /// The full-screen file viewer.
+    Viewer(Viewer),
+}
+
+/// What kind a layer is (the stack finds and closes layers by kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayerKind {
+    SharePanel,
+    ShareForm,
+    Revealed,
+    Search,
+    Connect,
+    Dialog,
+    Viewer,
+}
+
+impl LayerKind {
+    /// Height class: a layer opens above every layer of a lower or equal band.
+    fn band(self) -> u8 {
+        match self {
+            LayerKind::SharePanel => 0,
+            LayerKind::ShareForm | LayerKind::Revealed => 1,
+            LayerKind::Search => 2,
+            LayerKind::Connect => 3,
+            LayerKind::Dialog => 4,
+            LayerKind::Viewer => 5,
+        }
+    }
+
+    /// At most one layer of this kind: opening another replaces it. Dialogs stack.
+    fn single(self) -> bool {
+        self != LayerKind::Dialog
+    }
+}
+
+impl Layer {
+    pub fn kind(&self) -> LayerKind {
+        match self {
+            Layer::SharePanel(_) => LayerKind::SharePanel,
+            Layer::ShareForm(_) => LayerKind::ShareForm,
+            Layer::Revealed(_) => LayerKind::Revealed,
+            Layer::Search(_) => LayerKind::Search,
+            Layer::Connect(_) => LayerKind::Connect,
+            Layer::Dialog(_) => LayerKind::Dialog,
+            Layer::Viewer(_) => LayerKind::Viewer,
+        }
+    }
+
+    /// Covers the whole screen: nothing under it is drawn.
+    pub fn full_screen(&self) -> bool {
+        matches!(self, Layer::Viewer(_))
+    }
+
+    /// Takes the mouse away from the panes while open. Every layer is modal today; the
+    /// jobs panel is a mode of the panes (`Mode::Jobs`), not a layer, and takes clicks.
+    pub fn modal(&self) -> bool {
+        true
+    }
+}
+
+/// What a layer did with a key.
+#[derive(Debug)]
+pub enum KeyAnswer {
+    /// Taken (the layer stays open); these effects follow.
+    Consumed(Vec<Cmd>),
+    /// Not this layer's key: the layer below (and finally the panes) gets it.
+    Pass,
+    /// Taken, and the layer closes.
+    Close(Vec<Cmd>),
+}
+
+/// The stack, bottom first.
+#[derive(Default)]
+pub struct Layers {
+    stack: Vec<Layer>,
+}
+
+macro_rules! accessors {
+    ($get:ident, $get_mut:ident, $variant:ident, $ty:ty) => {
+        pub fn $get(&self) -> Option<&$ty> {
+            self.stack.iter().rev().find_map(|l| match l {
+                Layer::$variant(x) => Some(x),
+                _ => None,
+            })
+        }
+
+        pub fn $get_mut(&mut self) -> Option<&mut $ty> {
+            self.stack.iter_mut().rev().find_map(|l| match l {
+                Layer::$variant(x) => Some(x),
+                _ => None,
+            })
+        }
+    };
+}
+
+impl Layers {
+    /// Opens `layer` at its band's top (replacing the open one of a single kind).
+    pub fn push(&mut self, layer: Layer) {
+        let kind = layer.kind();
+        if kind.single() {
+            self.close(kind);
+        }
+        let at = self
+            .stack
+            .iter()
+            .rposition(|l| l.kind().band() <= kind.band())
+            .map_or(0, |i| i + 1);
+        self.stack.insert(at, layer);
+    }
+
+    pub fn push_dialog(&mut self, dialog: Dialog) {
+        self.push(Layer::Dialog(dialog));
+    }
+
+    /// Closes the topmost layer of `kind`, returning it.
+    pub fn close(&mut self, kind: LayerKind) -> Option<Layer> {
+        let i = self.stack.iter().rposition(|l| l.kind() == kind)?;
+        Some(self.stack.remove(i))
+    }
+
+    /// Closes every dialog `which` picks.
+    pub fn close_dialogs(&mut self, which: impl Fn(&Dialog) -> bool) {
+        self.stack
+            .retain(|l| !matches!(l, Layer::Dialog(d) if which(d)));
+    }
+
+    /// Takes the topmost layer of `kind` out to work on it with the app at hand; give it
+    /// back with [`Layers::restore`] if it stays open.
+    pub fn take(&mut self, kind: LayerKind) -> Option<(usize, Layer)> {
+        let i = self.stack.iter().rposition(|l| l.kind() == kind)?;
+        Some((i, self.stack.remove(i)))
+    }
+
+    /// Puts a layer from [`Layers::take`] back where it was.
+    pub fn restore(&mut self, at: usize, layer: Layer) {
+        self.stack.insert(at.min(self.stack.len()), layer);
+    }
+
+    pub fn is_open(&self, kind: LayerKind) -> bool {
+        self.stack.iter().any(|l| l.kind() == kind)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stack.is_empty()
+    }
+
+    /// Bottom to top: the drawing order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Layer> {
+        self.stack.iter()
+    }
+
+    /// Kinds from the top down: the key routing order.
+    pub fn kinds_top_down(&self) -> Vec<LayerKind> {
+        self.stack.iter().rev().map(Layer::kind).collect()
+    }
+
+    /// Whether the mouse is taken from the panes.
+    pub fn swallows_mouse(&self) -> bool {
+        self.stack.iter().any(Layer::modal)
+    }
+
+    /// The dialogs, bottom first (`.last()` is the top one).
+    pub fn dialogs(&self) -> impl DoubleEndedIterator<Item = &Dialog> {
+        self.stack.iter().filter_map(|l| match l {
+            Layer::Dialog(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    accessors!(top_dialog, top_dialog_mut, Dialog, Dialog);
+    accessors!(viewer, viewer_mut, Viewer, Viewer);
+    accessors!(connect, connect_mut, Connect, ConnectState);
+    accessors!(search, search_mut, Search, SearchState);
+    accessors!(share_panel, share_panel_mut, SharePanel, SharePanel);
+    accessors!(share_form, share_form_mut, ShareForm, ShareForm);
+    accessors!(revealed, revealed_mut, Revealed, RevealedUrls);
+}

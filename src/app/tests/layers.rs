@@ -1,0 +1,84 @@
+//! The layer stack: help generated from the key tables reads as it always did, and layers
+//! keep their order whatever opened first.
+
+use super::*;
+
+#[test]
+fn help_from_the_key_tables_reads_as_before() {
+    let app = app();
+    let lines = app.help_lines();
+    let n = app.keymap.help_lines().len();
+    let tail: Vec<(&str, &str)> = lines[n..]
+        .iter()
+        .map(|(k, d)| (k.as_str(), d.as_str()))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            (
+                "Esc",
+                "Clear the quick filter; close a dialog or the viewer"
+            ),
+            (
+                "Mouse",
+                "Click: pick a pane and row; wheel: scroll; click the key bar"
+            ),
+            (
+                "In filter (/)",
+                "Type to narrow, Enter keeps it, Esc clears it"
+            ),
+            (
+                "In jump (Ctrl-S)",
+                "Type a prefix; Ctrl-S next match; Enter opens"
+            ),
+            (
+                "In jobs panel",
+                "Up/Down pick, Del or c cancels (asks), Esc back"
+            ),
+            (
+                "In viewer",
+                "Arrows/PgUp/PgDn/Home/End scroll, F4 or h hex, Esc/q close"
+            ),
+            (
+                "In share panel",
+                "Enter/c copy URL, e change expiry/code, Del revoke, D revoke all, g go to file, Esc close"
+            ),
+            (
+                "In share form",
+                "Tab next field, Ctrl-G new access code (empty: none), Left/Right pick the link's host, Enter OK, Esc cancel"
+            ),
+            (
+                "In search results",
+                "Up/Down pick, Enter goes to the file, Esc stops the search, Esc again closes"
+            ),
+            (
+                "In conflicts",
+                "o overwrite, s skip, r rename, n newer only, a apply to all, c cancel job"
+            ),
+            (
+                "Marks in a pane",
+                "/ folder, @ symbolic link, | FIFO, socket or device (not copied), * selected"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_dialog_opened_under_the_viewer_waits_below_it() {
+    let mut app = app();
+    app.update(key(KeyCode::End));
+    app.update(key(KeyCode::F(3)));
+    assert!(app.layers.viewer().is_some());
+    app.layers
+        .push_dialog(Dialog::error("Error", vec!["late".to_owned()]));
+    // The viewer keeps the keys and is drawn last; Esc closes it, then the dialog.
+    assert!(matches!(app.layers.iter().last(), Some(Layer::Viewer(_))));
+    app.update(key(KeyCode::Esc));
+    assert!(app.layers.viewer().is_none());
+    assert!(matches!(
+        app.layers.dialogs().last(),
+        Some(Dialog::Message { .. })
+    ));
+    app.update(key(KeyCode::Esc));
+    assert!(app.layers.is_empty());
+}
