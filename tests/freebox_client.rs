@@ -3,13 +3,12 @@
 //! every fs operation, cp/mv/rm tasks with progress and cancel. Transfers and share
 //! links are in `freebox_transfers.rs`.
 
-mod fbx_client_support;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use fbx_client_support::*;
 use futures_util::TryStreamExt;
 use nascmd::emulator::freebox::{AppPermissions, FreeboxEmulatorConfig, GrantMode, spawn};
 use nascmd::nas::freebox::{AuthStatus, poll_authorization, probe, register};
@@ -17,6 +16,7 @@ use nascmd::secret::Secret;
 use nascmd::vfs::{
     Entry, EntryKind, ProgressFn, ServerConflict, TaskProgress, VPath, Vfs, VfsError,
 };
+use support::freebox::*;
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 

@@ -5,13 +5,13 @@
 //! Transfers drive the `Vfs` calls directly (mkdir/write_new/open_read), the way the job
 //! engine does.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
-use nascmd::emulator::qnap::{self, QnapEmulatorConfig, QnapUser};
+use nascmd::emulator::qnap::{self, QnapUser};
 use nascmd::nas::qnap::{QnapConfig, QnapVfs};
 use nascmd::secret::Secret;
 use nascmd::vfs::{
@@ -20,45 +20,11 @@ use nascmd::vfs::{
 use tokio::io::AsyncReadExt;
 use tokio_util::sync::CancellationToken;
 
+mod support;
+
+use support::qnap_client::{config, connect, start};
+
 type Faults = nascmd::emulator::faults::FaultConfig;
-
-struct Nas {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    emu: nascmd::emulator::RunningEmulator,
-}
-
-async fn start(faults: Faults, users: Option<Vec<QnapUser>>) -> Nas {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("nas");
-    for share in ["Public", "Backups", "Media"] {
-        std::fs::create_dir_all(root.join(share)).unwrap();
-    }
-    let mut cfg = QnapEmulatorConfig::new(&root, "alice", "pw");
-    cfg.faults = faults;
-    if let Some(u) = users {
-        cfg.users = u;
-    }
-    let emu = qnap::spawn(cfg).await.unwrap();
-    Nas {
-        _dir: dir,
-        root,
-        emu,
-    }
-}
-
-fn config(nas: &Nas, user: &str, pw: &str) -> QnapConfig {
-    QnapConfig {
-        base_url: nas.emu.base_url.clone(),
-        user: user.into(),
-        password: Secret::new(pw),
-        ..QnapConfig::default()
-    }
-}
-
-async fn connect(nas: &Nas) -> QnapVfs {
-    QnapVfs::connect(config(nas, "alice", "pw")).await.unwrap()
-}
 
 fn p(s: &str) -> VPath {
     VPath::parse(s).unwrap()
