@@ -1,10 +1,10 @@
 //! The non-interactive subcommands, run as the real binary with a private config folder.
 
-mod common;
+mod support;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{Sandbox, code, make_tree, ok, snapshot, text};
+use support::sandbox::{Sandbox, code, make_tree, ok, snapshot, text};
 
 #[test]
 fn ls_plain_long_and_json() {

@@ -1,14 +1,13 @@
 //! The non-interactive subcommands against the QNAP and Freebox emulators (real HTTP
 //! servers on loopback over temp folders), run as the real binary.
 
-mod common;
-mod tls_front;
+mod support;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{Sandbox, code, make_tree, ok, snapshot, text};
 use nascmd::emulator::RunningEmulator;
 use nascmd::emulator::qnap::{QnapEmulatorConfig, QnapUser};
+use support::sandbox::{Sandbox, code, make_tree, ok, snapshot, text};
 
 const USER: &str = "alice";
 const PASS: &str = "correct horse 7";
@@ -179,7 +178,7 @@ fn qnap_round_trip_of_a_nested_tree() {
 fn self_signed_https_is_refused_until_pinned() {
     let nas = Qnap::start();
     let addr = nas.emu.as_ref().unwrap().addr;
-    let front = nas.rt.block_on(tls_front::TlsFront::start(addr));
+    let front = nas.rt.block_on(support::tls_front::TlsFront::start(addr));
     let https = format!("https://{}", front.addr);
     let sb = Sandbox::new();
     std::fs::write(nas.public().join("over-tls.txt"), b"tls").unwrap();
@@ -227,7 +226,7 @@ fn self_signed_https_is_refused_until_pinned() {
     assert!(text(&o.stdout).contains("over-tls.txt"));
 
     // Another certificate at the same address: refused, whatever was trusted before.
-    let other = nas.rt.block_on(tls_front::TlsFront::start(addr));
+    let other = nas.rt.block_on(support::tls_front::TlsFront::start(addr));
     std::fs::write(
         sb.config_dir().join("known_certs.toml"),
         format!("\"https://{}\" = \"{}\"\n", other.addr, front.fingerprint),

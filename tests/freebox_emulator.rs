@@ -2,16 +2,16 @@
 //! §13 (auth, listing, fs operations, tasks, paths) over real HTTP on loopback and a real
 //! temporary folder. Transfers and share links: `freebox_emulator_transfers.rs`.
 
-mod freebox_support;
+mod support;
 
 use std::time::Duration;
 
-use freebox_support::*;
 use nascmd::emulator::freebox::{
     AppPermissions, FreeboxEmulatorConfig, GrantMode, VolumeLayout, spawn_with_control,
 };
 use reqwest::StatusCode;
 use serde_json::json;
+use support::freebox_api::*;
 
 #[tokio::test]
 async fn discovery_registration_challenge_session_logout() {

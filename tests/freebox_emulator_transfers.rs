@@ -2,18 +2,15 @@
 //! with Range, WebSocket and legacy upload, upload tracking, share links and their public
 //! URL, injected faults. Real HTTP/WebSocket on loopback over a real temporary folder.
 
-#[path = "support/fifo.rs"]
-mod fifo;
-
-mod freebox_support;
+mod support;
 
 use std::time::Duration;
 
-use freebox_support::*;
 use futures_util::{SinkExt, StreamExt};
 use nascmd::emulator::faults::FaultConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::freebox_api::*;
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
@@ -520,7 +517,7 @@ async fn faults_http500_and_latency() {
 #[tokio::test]
 async fn a_fifo_on_the_disk_is_not_served() {
     let f = Fbx::ready().await;
-    fifo::mkfifo(f.dir.path().join("pipe"));
+    support::fifo::mkfifo(f.dir.path().join("pipe"));
     let resp = tokio::time::timeout(
         Duration::from_secs(10),
         f.http

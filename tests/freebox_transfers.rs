@@ -3,13 +3,12 @@
 //! legacy upload of API v3 boxes, share links and their public URL, HTTPS with a
 //! private root and an AKI-less leaf, and the job engine working on a Freebox.
 
-mod fbx_client_support;
+mod support;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fbx_client_support::*;
 use futures_util::TryStreamExt;
 use nascmd::emulator::freebox::{FreeboxEmulatorConfig, spawn};
 use nascmd::jobs::search::walk_search;
@@ -21,6 +20,7 @@ use nascmd::nas::tls::{Trust, certificate_fingerprint};
 use nascmd::vfs::local::LocalFs;
 use nascmd::vfs::{ByteReader, ShareOptions, VPath, Vfs, VfsError, VfsHandle};
 use sha2::{Digest, Sha256};
+use support::freebox::*;
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};

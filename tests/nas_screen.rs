@@ -3,7 +3,7 @@
 //! temp folders. Keys are typed as a user would; the test then reads the screen and the
 //! emulator's disk.
 
-mod tls_front;
+mod support;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -238,7 +238,7 @@ async fn self_signed_https_asks_before_trusting_the_certificate() {
     let emu = qnap::spawn(QnapEmulatorConfig::new(root.path(), "alice", PASSWORD))
         .await
         .unwrap();
-    let front = tls_front::TlsFront::start(emu.addr).await;
+    let front = support::tls_front::TlsFront::start(emu.addr).await;
     let local = tempfile::tempdir().unwrap();
     let mut rt = start(local.path()).await;
     let target = format!("qnaps://alice@{}/Public", front.addr);

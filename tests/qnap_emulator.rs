@@ -1,17 +1,14 @@
 //! Conformance of the QNAP emulator with `shared/protocols/qnap.md` Part C: one test per
 //! row C01–C30, each as real HTTP requests to a server on loopback over a temp folder.
 
-#[path = "support/fifo.rs"]
-mod fifo;
-
-mod qnap_common;
+mod support;
 
 use std::time::Duration;
 
 use nascmd::emulator::qnap;
-use qnap_common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
+use support::qnap::*;
 
 // ---------------------------------------------------------------- C01–C06: login
 
@@ -748,7 +745,7 @@ async fn c30_path_info_download_and_recycle_root() {
 #[tokio::test]
 async fn a_fifo_in_the_root_is_not_served() {
     let fx = fixture().await;
-    fifo::mkfifo(fx.path("Public/docs/pipe"));
+    support::fifo::mkfifo(fx.path("Public/docs/pipe"));
     let r = tokio::time::timeout(
         Duration::from_secs(10),
         fx.util_raw(

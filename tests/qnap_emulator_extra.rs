@@ -1,16 +1,16 @@
 //! The QNAP emulator beyond Part C: share links, permissions, path escapes, fault
 //! injection, the CLI, and reply shapes compared with real-device captures.
 
-mod qnap_common;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nascmd::emulator::faults::FaultConfig;
-use qnap_common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
+use support::qnap::*;
 
 // ---------------------------------------------------------------- shares, permissions
 

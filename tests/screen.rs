@@ -2,8 +2,7 @@
 //! folders in temp dirs, keys typed as a user would. Each step runs until idle (listings
 //! arrived, jobs finished), then the test reads the screen and the disk.
 
-#[path = "support/fifo.rs"]
-mod fifo;
+mod support;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -306,7 +305,7 @@ async fn a_fifo_in_a_copied_folder_is_named_and_the_rest_arrives() {
         .join("a-folder-with-a-long-name/and-another-one-below-it");
     std::fs::create_dir_all(&deep).unwrap();
     std::fs::write(deep.join("kept.txt"), b"kept").unwrap();
-    fifo::mkfifo(deep.join("pipe"));
+    support::fifo::mkfifo(deep.join("pipe"));
     let mut rt = start(l.path(), r.path()).await;
     go_to(&mut rt, "a-folder-with-a-long-name").await;
     press(&mut rt, &[KeyCode::F(5)]).await;
@@ -333,7 +332,7 @@ async fn a_fifo_in_a_copied_folder_is_named_and_the_rest_arrives() {
 async fn f3_on_a_link_to_a_fifo_says_so_instead_of_waiting() {
     let l = tempfile::tempdir().unwrap();
     let r = tempfile::tempdir().unwrap();
-    fifo::mkfifo(l.path().join("pipe"));
+    support::fifo::mkfifo(l.path().join("pipe"));
     std::os::unix::fs::symlink(l.path().join("pipe"), l.path().join("link")).unwrap();
     let mut rt = start(l.path(), r.path()).await;
     go_to(&mut rt, "link").await;

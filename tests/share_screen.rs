@@ -3,13 +3,12 @@
 //! (loopback, real temp folders), an injected clipboard. Keys are typed as a user would;
 //! each URL that reaches the clipboard is then fetched over HTTP like a recipient would.
 
-mod common;
-mod share_support;
+mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nascmd::clipboard::{ClipboardEnv, ClipboardMode};
-use share_support::*;
 use std::time::Duration;
+use support::share::*;
 
 async fn key_copies_a_serving_url(nas: Nas) {
     write(&nas.disk, "photo.jpg", b"\xff\xd8 not really a jpeg");
@@ -525,7 +524,7 @@ async fn cli_share_takes_a_host() {
     let run = move |args: Vec<String>| {
         let base = base.clone();
         tokio::task::spawn_blocking(move || {
-            let sb = common::Sandbox::new();
+            let sb = support::sandbox::Sandbox::new();
             sb.write_config(&format!(
                 "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{base}\"\nuser = \"alice\"\n"
             ));
@@ -535,8 +534,8 @@ async fn cli_share_takes_a_host() {
                 .args(&args)
                 .output()
                 .unwrap();
-            common::ok(&o);
-            common::text(&o.stdout)
+            support::sandbox::ok(&o);
+            support::sandbox::text(&o.stdout)
         })
     };
     let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();

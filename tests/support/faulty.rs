@@ -20,7 +20,7 @@ use nascmd::vfs::{
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio_util::sync::CancellationToken;
 
-use super::helpers::{tree, write};
+use super::jobs::{tree, write};
 
 /// LocalFs behind a different label (so the engine streams through itself instead of
 /// using the local fast paths) with switchable faults.

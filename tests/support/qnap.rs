@@ -1,6 +1,5 @@
 //! Shared fixture of the QNAP emulator tests: the Part C folder tree, a logged-in
 //! client, multipart bodies and small JSON/XML helpers.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -1,6 +1,5 @@
 //! Helpers of tests/share_screen.rs: a NAS emulator with a connected backend, the
 //! commander on `TestBackend` with an injected clipboard and terminal recorder, keys.
-#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,4 @@
 //! Shared helpers of the Freebox emulator tests: a logged-in client over loopback.
-#![allow(dead_code)]
 
 use std::time::Duration;
 

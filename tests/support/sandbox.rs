@@ -1,5 +1,4 @@
 //! Helpers shared by the CLI test files: a private config folder, tree builders.
-#![allow(dead_code)] // each test file uses a different part
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

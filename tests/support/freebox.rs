@@ -1,6 +1,5 @@
 //! Shared helpers of the Freebox client tests: an emulator on loopback over a temporary
 //! folder, a registered and connected client, and small transfer helpers.
-#![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -1,0 +1,25 @@
+//! The one support module of the integration tests: each test file says `mod support;`
+//! and uses the parts it needs.
+// Every test binary compiles all of this but uses only its own part.
+#![allow(dead_code)]
+
+/// A fault-injecting `Vfs` around the local backend.
+pub mod faulty;
+/// Making a FIFO.
+pub mod fifo;
+/// The Freebox client logged in to its emulator, and transfer helpers.
+pub mod freebox;
+/// Raw HTTP / WebSocket access to the Freebox emulator.
+pub mod freebox_api;
+/// The job engine with quick retries, running jobs, temp trees.
+pub mod jobs;
+/// Raw HTTP access to the QNAP emulator (the Part C tree).
+pub mod qnap;
+/// The QNAP client logged in to its emulator.
+pub mod qnap_client;
+/// A private HOME for the CLI binary, tree builders and snapshots.
+pub mod sandbox;
+/// The commander on `TestBackend` with a NAS pane, for share-link screens.
+pub mod share;
+/// A TLS front relaying to a plain-HTTP emulator.
+pub mod tls_front;
