@@ -15,7 +15,8 @@ use nascmd::emulator::qnap::{self, QnapEmulatorConfig, QnapUser};
 use nascmd::nas::qnap::{QnapConfig, QnapVfs};
 use nascmd::secret::Secret;
 use nascmd::vfs::{
-    ByteReader, Entry, ProgressFn, ServerConflict, ShareOptions, VPath, Vfs, VfsError,
+    ByteReader, Entry, ProgressFn, ServerConflict, ServerOps, ServerSearch, ShareLinks,
+    ShareOptions, VPath, Vfs, VfsError,
 };
 use tokio::io::AsyncReadExt;
 use tokio_util::sync::CancellationToken;
@@ -148,7 +149,7 @@ async fn nested_tree_round_trip() {
             }
         })
         .buffer_unordered(8)
-        .try_collect::<Vec<()>>()
+        .try_collect::<Vec<Entry>>()
         .await
         .unwrap();
     // The NAS disk holds the same bytes; the listing shows them; downloads match.
@@ -538,7 +539,8 @@ async fn broken_replies_give_clear_errors() {
         .unwrap();
     assert!(matches!(err, VfsError::NotFound(_)), "{err:?}");
 
-    // Every third reply cut in half: reads are retried and succeed.
+    // Every third reply cut in half: reads are retried (by the caller, through the one
+    // retry layer) and succeed.
     let nas = start(
         Faults {
             truncate_every: Some(3),
@@ -550,11 +552,12 @@ async fn broken_replies_give_clear_errors() {
     std::fs::write(nas.root.join("Public/a.txt"), b"hello").unwrap();
     let vfs = connect(&nas).await;
     for _ in 0..4 {
-        let names: Vec<String> = list_all(&vfs, &p("/Public"))
-            .await
-            .into_iter()
-            .map(|e| e.name)
-            .collect();
+        let pages: Vec<Vec<Entry>> = nascmd::jobs::retry_interactive(|| async {
+            vfs.list(&p("/Public")).await?.try_collect().await
+        })
+        .await
+        .unwrap();
+        let names: Vec<String> = pages.into_iter().flatten().map(|e| e.name).collect();
         assert_eq!(names, ["a.txt"]);
     }
 

@@ -49,7 +49,7 @@ pub struct ShareState {
     /// Host (and port) to put in URLs instead of the one the NAS is reached by, per
     /// backend label (a remote profile's `share_host`: DDNS, myQNAPcloud).
     pub hosts: HashMap<String, String>,
-    /// Hosts each NAS offers for link URLs (`Vfs::share_hosts`), per backend label.
+    /// Hosts each NAS offers for link URLs (`ShareLinks::share_hosts`), per backend label.
     pub offered_hosts: HashMap<String, Vec<ShareHost>>,
     /// Backends (labels) found to have no access codes: the default code is not tried.
     pub no_codes: HashSet<String>,
@@ -90,26 +90,8 @@ impl ShareState {
     }
 }
 
-/// Whether the defaults key may copy `link` for `path` instead of making a new one: the
-/// same item, a public URL, alive at `now`, and made the way the defaults make links
-/// (an expiry or none, an access code or none). The host is checked by the caller.
-pub fn reusable(
-    link: &ShareLink,
-    path: &VPath,
-    expire_secs: Option<u64>,
-    with_code: bool,
-    now: i64,
-) -> bool {
-    let expiry_alike = match (expire_secs, link.expires) {
-        (None, None) => true,
-        (Some(_), Some(at)) => at > now,
-        _ => false,
-    };
-    link.path == *path
-        && !link.url.trim().is_empty()
-        && expiry_alike
-        && link.access_code.as_deref().is_some_and(|c| !c.is_empty()) == with_code
-}
+/// Whether the defaults key may copy `link` for `path` instead of making a new one.
+pub use crate::services::share::reusable;
 
 /// `"cat.jpg"` for a path, `/` for the root.
 pub(super) fn display_name(path: &VPath) -> String {
@@ -126,7 +108,7 @@ impl App {
     pub(super) fn share_selection(&mut self, ask: bool) -> Vec<Cmd> {
         let side = self.active;
         let pane = self.pane(side);
-        if !pane.caps.share_links {
+        if pane.vfs.features().share_links.is_none() {
             let label = escape(&pane.label).into_owned();
             self.set_status(
                 format!("No share links on this pane ({label}): open a NAS pane (QNAP or Freebox) and try again"),

@@ -9,24 +9,7 @@ use crate::vfs::{ShareHost, ShareLink, ShareOptions, VPath, VfsHandle};
 
 use super::Side;
 
-/// An access code for a new link.
-#[derive(Clone, PartialEq, Eq)]
-pub enum CodeChoice {
-    None,
-    /// A random one, made when the link is made (`share_format::generate_access_code`).
-    Generate,
-    Given(String),
-}
-
-impl fmt::Debug for CodeChoice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CodeChoice::None => "None",
-            CodeChoice::Generate => "Generate",
-            CodeChoice::Given(_) => "Given(…)",
-        })
-    }
-}
+pub use crate::services::share::CodeChoice;
 
 /// Share-link effects.
 pub enum ShareCmd {

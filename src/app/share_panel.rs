@@ -84,7 +84,7 @@ impl App {
     pub(super) fn open_share_panel(&mut self) -> Vec<Cmd> {
         let side = self.active;
         let pane = self.pane(side);
-        if !pane.caps.share_links {
+        if pane.vfs.features().share_links.is_none() {
             let label = escape(&pane.label).into_owned();
             self.set_status(
                 format!("No share links on this pane ({label}): open the panel from a NAS pane"),

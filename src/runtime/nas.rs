@@ -1,19 +1,17 @@
-//! The NAS effects of the commander: opening a NAS in a pane (`Cmd::Connect`) and
-//! searching (`Cmd::Search`). Each runs as one spawned task whose progress comes back as
-//! `Msg::Connect` / `Msg::Search`; a newer request (or Esc) aborts the one in flight.
+//! The NAS effect of the commander: opening a NAS in a pane (`Cmd::Connect`). It runs
+//! as one spawned task whose progress comes back as `Msg::Connect`; a newer request (or
+//! Esc) aborts the one in flight.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Runtime;
 use super::effects::{Internal, user_error};
 use crate::app::connect::{ConnectCmd, ConnectMsg};
-use crate::app::search::{SearchCmd, SearchMsg};
 use crate::app::{Msg, RequestId};
 use crate::config::{Config, RemoteKind};
 use crate::nas::freebox::{AuthStatus, FreeboxConfig, FreeboxVfs};
@@ -22,9 +20,6 @@ use crate::remotes::{KnownCerts, RemoteSpec, SecretsStore, Target};
 use crate::remotes::{backends, credentials};
 use crate::secret::Secret;
 use crate::vfs::{VPath, VfsError, VfsHandle};
-
-/// Hits sent to the app in one message at most (a burst is drawn once).
-const HIT_BATCH: usize = 256;
 
 /// Where credentials may come from when the commander opens a NAS.
 #[derive(Clone, Default)]
@@ -71,7 +66,6 @@ fn key(base_url: &str, user: &str) -> String {
 #[derive(Default)]
 pub(super) struct NasTasks {
     connect: Option<u64>,
-    search: Option<u64>,
     ctx: Arc<ConnectContext>,
 }
 
@@ -128,65 +122,10 @@ impl<B: Backend> Runtime<B> {
             self.nas.connect = Some(self.spawn(job.run(target)));
         }
     }
-
-    pub(super) fn search_cmd(&mut self, cmd: SearchCmd) {
-        let old = self.nas.search.take();
-        self.abort(old);
-        if let SearchCmd::Start {
-            req,
-            vfs,
-            dir,
-            pattern,
-        } = cmd
-        {
-            let tx = self.tx.clone();
-            self.nas.search = Some(self.spawn(search(tx, req, vfs, dir, pattern)));
-        }
-    }
 }
 
 fn send(tx: &UnboundedSender<Internal>, msg: Msg) {
     let _ = tx.send(Internal::Msg(msg));
-}
-
-/// Streams hits in batches: server-side when the backend can, else a bounded walk.
-async fn search(
-    tx: UnboundedSender<Internal>,
-    req: RequestId,
-    vfs: VfsHandle,
-    dir: VPath,
-    pattern: String,
-) {
-    let stream = if vfs.capabilities().server_search {
-        vfs.search(&dir, &pattern).await
-    } else {
-        Ok(crate::jobs::search::walk_search(vfs, dir, &pattern))
-    };
-    let mut stream = match stream {
-        Ok(s) => s.ready_chunks(HIT_BATCH),
-        Err(e) => {
-            let error = Some(user_error(&e));
-            send(&tx, Msg::Search(SearchMsg::Done { req, error }));
-            return;
-        }
-    };
-    let mut error = None;
-    while let Some(batch) = stream.next().await {
-        let mut hits = Vec::with_capacity(batch.len());
-        for item in batch {
-            match item {
-                Ok(h) => hits.push(h),
-                Err(e) => error = Some(user_error(&e)),
-            }
-        }
-        if !hits.is_empty() {
-            send(&tx, Msg::Search(SearchMsg::Hits { req, hits }));
-        }
-        if error.is_some() {
-            break;
-        }
-    }
-    send(&tx, Msg::Search(SearchMsg::Done { req, error }));
 }
 
 /// One connection attempt.

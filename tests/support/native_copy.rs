@@ -1,4 +1,4 @@
-//! The local backend's one-call copy into place (`Vfs::copy_file_into_place`), which the
+//! The local backend's one-call copy into place (`NativeCopy::copy_file_into_place`), which the
 //! engine uses for every local→local file: the final name only ever holds a verified
 //! file, an existing one is kept unless overwriting, and a failed or cancelled copy
 //! leaves no temporary file.
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use nascmd::jobs::JobKind;
 use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{BytesFn, CopyIntoPlace, LandedFn, Vfs, VfsError};
+use nascmd::vfs::{BytesFn, CopyIntoPlace, LandedFn, NativeCopy, VfsError};
 use tokio_util::sync::CancellationToken;
 
 use super::helpers::*;
