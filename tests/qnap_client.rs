@@ -181,6 +181,34 @@ async fn nested_tree_round_trip() {
 }
 
 #[tokio::test]
+async fn write_new_answers_the_written_entry_with_its_mtime() {
+    let nas = start(Faults::default(), None).await;
+    let vfs = connect(&nas).await;
+    let data = pattern(3, 16 * 1024);
+    let target = p("/Public/small.bin");
+    let written = vfs
+        .write_new(
+            &target,
+            data.len() as u64,
+            reader(data.clone()),
+            Some(1_650_000_000),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (written.name.as_str(), written.size, written.mtime),
+        ("small.bin", 16 * 1024, Some(1_650_000_000))
+    );
+    assert_eq!(vfs.stat(&target).await.unwrap(), written);
+    // Without an mtime the entry is the plain verification `stat`.
+    let written = vfs
+        .write_new(&target, 3, reader(b"abc".to_vec()), None)
+        .await
+        .unwrap();
+    assert_eq!(written.size, 3);
+}
+
+#[tokio::test]
 async fn big_file_streams_both_ways() {
     let nas = start(Faults::default(), None).await;
     let vfs = connect(&nas).await;
