@@ -19,8 +19,8 @@ use futures_util::TryStreamExt;
 use nascmd::jobs::{ConflictPolicy, JobEvent, JobKind, JobSpec, TEMP_PREFIX};
 use nascmd::vfs::local::LocalFs;
 use nascmd::vfs::{
-    ByteReader, Capabilities, Entry, EntryKind, ProgressFn, ServerConflict, ShareLink,
-    ShareOptions, VPath, Vfs, VfsError, VfsHandle, VfsResult,
+    ByteReader, Entry, EntryKind, ProgressFn, ServerConflict, ShareLink, ShareOptions, VPath, Vfs,
+    VfsError, VfsHandle, VfsResult,
 };
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
@@ -31,8 +31,29 @@ use tokio_util::sync::CancellationToken;
 // Every call the cases make into the `Vfs` trait goes through these few functions, so
 // a change of the trait's shape is followed here, in one place.
 
-fn caps(vfs: &dyn Vfs) -> Capabilities {
-    vfs.capabilities()
+/// What a backend declares in its `Features` record, as the cases ask it.
+struct Caps {
+    set_mtime: bool,
+    ranged_read: bool,
+    server_copy: bool,
+    server_move: bool,
+    share_links: bool,
+}
+
+fn caps(vfs: &dyn Vfs) -> Caps {
+    let f = vfs.features();
+    Caps {
+        set_mtime: f.set_mtime.is_some(),
+        ranged_read: f.read_range.is_some(),
+        server_copy: f.server_ops.is_some(),
+        server_move: f.server_ops.is_some(),
+        share_links: f.share_links.is_some(),
+    }
+}
+
+/// A case reached a feature the backend does not declare: a bug in the case.
+fn undeclared(what: &'static str) -> VfsError {
+    VfsError::Unsupported(what)
 }
 
 /// A folder's listing as the pages it arrived in.
@@ -71,7 +92,10 @@ async fn put_stream(
     data: ByteReader,
     mtime: Option<i64>,
 ) -> VfsResult<()> {
-    vfs.write_new(path, len, data, mtime).await
+    let written = vfs.write_new(path, len, data, mtime).await?;
+    // The entry a write returns is the verified one: it must say what was written.
+    assert_eq!(written.size, len, "write_new returned {written:?}");
+    Ok(())
 }
 
 async fn put_bytes(vfs: &dyn Vfs, path: &VPath, bytes: &[u8]) -> VfsResult<()> {
@@ -95,7 +119,11 @@ async fn read_all(vfs: &dyn Vfs, path: &VPath, offset: u64) -> VfsResult<Vec<u8>
 
 /// The `len` bytes of a file that start at `offset`, asked of the server as a range.
 async fn read_range(vfs: &dyn Vfs, path: &VPath, offset: u64, len: u64) -> VfsResult<Vec<u8>> {
-    let mut r = vfs.open_read_range(path, offset, len).await?;
+    let ranged = vfs
+        .features()
+        .read_range
+        .ok_or(undeclared("ranged reads"))?;
+    let mut r = ranged.open_read_range(path, offset, len).await?;
     let mut out = Vec::new();
     r.read_to_end(&mut out)
         .await
@@ -110,7 +138,11 @@ async fn server_copy(
     conflict: ServerConflict,
     progress: ProgressFn,
 ) -> VfsResult<()> {
-    vfs.server_copy(items, dst_dir, conflict, progress, CancellationToken::new())
+    let ops = vfs
+        .features()
+        .server_ops
+        .ok_or(undeclared("server-side copy"))?;
+    ops.server_copy(items, dst_dir, conflict, progress, CancellationToken::new())
         .await
 }
 
@@ -121,20 +153,36 @@ async fn server_move(
     conflict: ServerConflict,
     progress: ProgressFn,
 ) -> VfsResult<()> {
-    vfs.server_move(items, dst_dir, conflict, progress, CancellationToken::new())
+    let ops = vfs
+        .features()
+        .server_ops
+        .ok_or(undeclared("server-side move"))?;
+    ops.server_move(items, dst_dir, conflict, progress, CancellationToken::new())
         .await
 }
 
 async fn share_create(vfs: &dyn Vfs, path: &VPath, opts: &ShareOptions) -> VfsResult<ShareLink> {
-    vfs.share_create(path, opts).await
+    let links = vfs
+        .features()
+        .share_links
+        .ok_or(undeclared("share links"))?;
+    links.share_create(path, opts).await
 }
 
 async fn share_list(vfs: &dyn Vfs) -> VfsResult<Vec<ShareLink>> {
-    vfs.share_list().await
+    let links = vfs
+        .features()
+        .share_links
+        .ok_or(undeclared("share links"))?;
+    links.share_list().await
 }
 
 async fn share_revoke(vfs: &dyn Vfs, link: &ShareLink) -> VfsResult<()> {
-    vfs.share_revoke(link).await
+    let links = vfs
+        .features()
+        .share_links
+        .ok_or(undeclared("share links"))?;
+    links.share_revoke(link).await
 }
 
 // ------------------------------------------------------------------ fixtures

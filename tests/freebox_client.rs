@@ -14,7 +14,7 @@ use nascmd::emulator::freebox::{AppPermissions, FreeboxEmulatorConfig, GrantMode
 use nascmd::nas::freebox::{AuthStatus, poll_authorization, probe, register};
 use nascmd::secret::Secret;
 use nascmd::vfs::{
-    Entry, EntryKind, ProgressFn, ServerConflict, TaskProgress, VPath, Vfs, VfsError,
+    Entry, EntryKind, ProgressFn, ServerConflict, ServerOps, TaskProgress, VPath, Vfs, VfsError,
 };
 use support::freebox::*;
 use tempfile::TempDir;
@@ -519,14 +519,14 @@ async fn cancelling_a_server_copy_stops_it() {
 #[tokio::test]
 async fn capabilities_are_declared() {
     let f = start(|_| {}).await;
-    let c = f.fbx.capabilities();
-    assert!(c.server_copy && c.server_move && c.share_links && c.ranged_read);
+    let c = f.fbx.features();
+    assert!(c.server_ops.is_some() && c.share_links.is_some() && c.read_range.is_some());
     assert!(
-        !c.server_search,
+        c.search.is_none(),
         "no server search on a Freebox: the engine walks the tree"
     );
-    assert!(matches!(
-        f.fbx.search(&p(DISK), "x").await.err(),
-        Some(VfsError::Unsupported(_))
-    ));
+    assert!(
+        !c.share_access_codes,
+        "Freebox share links take no access code"
+    );
 }

@@ -18,7 +18,7 @@ use nascmd::jobs::{
 use nascmd::nas::freebox::{FreeboxConfig, FreeboxVfs};
 use nascmd::nas::tls::{Trust, certificate_fingerprint};
 use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{ByteReader, ShareOptions, VPath, Vfs, VfsError, VfsHandle};
+use nascmd::vfs::{Append, ByteReader, ShareLinks, ShareOptions, VPath, Vfs, VfsError, VfsHandle};
 use sha2::{Digest, Sha256};
 use support::freebox::*;
 use tempfile::TempDir;
@@ -462,7 +462,7 @@ async fn https_with_a_private_root_and_a_leaf_without_aki() {
 #[tokio::test]
 async fn append_resumes_a_partial_file() {
     let f = start(|_| {}).await;
-    assert!(f.fbx.can_append());
+    assert!(f.fbx.features().append.is_some());
     let data = pattern(2 * 1024 * 1024 + 99, 51);
     let cut = 1_200_001;
     upload(&f.fbx, &disk("part.bin"), &data[..cut]).await;

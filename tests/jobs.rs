@@ -868,7 +868,7 @@ mod native_copy {
 
     use nascmd::jobs::JobKind;
     use nascmd::vfs::local::LocalFs;
-    use nascmd::vfs::{BytesFn, CopyIntoPlace, LandedFn, Vfs, VfsError};
+    use nascmd::vfs::{BytesFn, CopyIntoPlace, LandedFn, NativeCopy, VfsError};
     use tokio_util::sync::CancellationToken;
 
     use crate::support::jobs::*;

@@ -15,7 +15,8 @@ use nascmd::emulator::qnap::{self, QnapUser};
 use nascmd::nas::qnap::{QnapConfig, QnapVfs};
 use nascmd::secret::Secret;
 use nascmd::vfs::{
-    ByteReader, Entry, ProgressFn, ServerConflict, ShareOptions, VPath, Vfs, VfsError,
+    ByteReader, Entry, ProgressFn, ServerConflict, ServerOps, ServerSearch, ShareLinks,
+    ShareOptions, VPath, Vfs, VfsError,
 };
 use tokio::io::AsyncReadExt;
 use tokio_util::sync::CancellationToken;
@@ -114,7 +115,7 @@ async fn nested_tree_round_trip() {
             }
         })
         .buffer_unordered(8)
-        .try_collect::<Vec<()>>()
+        .try_collect::<Vec<Entry>>()
         .await
         .unwrap();
     // The NAS disk holds the same bytes; the listing shows them; downloads match.
@@ -143,6 +144,34 @@ async fn nested_tree_round_trip() {
         let want = &files.iter().find(|(r, _)| *r == rel).unwrap().1;
         assert_eq!(&got, want, "{rel}");
     }
+}
+
+#[tokio::test]
+async fn write_new_answers_the_written_entry_with_its_mtime() {
+    let nas = start(Faults::default(), None).await;
+    let vfs = connect(&nas).await;
+    let data = pattern(3, 16 * 1024);
+    let target = p("/Public/small.bin");
+    let written = vfs
+        .write_new(
+            &target,
+            data.len() as u64,
+            reader(data.clone()),
+            Some(1_650_000_000),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (written.name.as_str(), written.size, written.mtime),
+        ("small.bin", 16 * 1024, Some(1_650_000_000))
+    );
+    assert_eq!(vfs.stat(&target).await.unwrap(), written);
+    // Without an mtime the entry is the plain verification `stat`.
+    let written = vfs
+        .write_new(&target, 3, reader(b"abc".to_vec()), None)
+        .await
+        .unwrap();
+    assert_eq!(written.size, 3);
 }
 
 #[tokio::test]
@@ -504,7 +533,8 @@ async fn broken_replies_give_clear_errors() {
         .unwrap();
     assert!(matches!(err, VfsError::NotFound(_)), "{err:?}");
 
-    // Every third reply cut in half: reads are retried and succeed.
+    // Every third reply cut in half: reads are retried (by the caller, through the one
+    // retry layer) and succeed.
     let nas = start(
         Faults {
             truncate_every: Some(3),
@@ -516,11 +546,12 @@ async fn broken_replies_give_clear_errors() {
     std::fs::write(nas.root.join("Public/a.txt"), b"hello").unwrap();
     let vfs = connect(&nas).await;
     for _ in 0..4 {
-        let names: Vec<String> = list_all(&vfs, &p("/Public"))
-            .await
-            .into_iter()
-            .map(|e| e.name)
-            .collect();
+        let pages: Vec<Vec<Entry>> = nascmd::jobs::retry_interactive(|| async {
+            vfs.list(&p("/Public")).await?.try_collect().await
+        })
+        .await
+        .unwrap();
+        let names: Vec<String> = pages.into_iter().flatten().map(|e| e.name).collect();
         assert_eq!(names, ["a.txt"]);
     }
 

@@ -10,6 +10,12 @@ use nascmd::clipboard::{ClipboardEnv, ClipboardMode};
 use std::time::Duration;
 use support::share::*;
 
+/// The NAS's share links, through its declared share-link feature.
+async fn links_on(vfs: &nascmd::vfs::VfsHandle) -> Vec<nascmd::vfs::ShareLink> {
+    let links = vfs.features().share_links.expect("a NAS with share links");
+    links.share_list().await.unwrap()
+}
+
 async fn key_copies_a_serving_url(nas: Nas) {
     write(&nas.disk, "photo.jpg", b"\xff\xd8 not really a jpeg");
     let mut s = start(&nas, ClipboardMode::System, desktop()).await;
@@ -153,7 +159,7 @@ async fn panel_lists_and_revokes(nas: Nas) {
     assert!(s.screen().contains("Revoke all 1 links"), "{}", s.screen());
     s.press(k(KeyCode::Char('y'))).await;
     assert!(!serves(&keep_url, b"keep me").await);
-    assert!(nas.vfs.share_list().await.unwrap().is_empty());
+    assert!(links_on(&nas.vfs).await.is_empty());
     assert!(s.screen().contains("No share links on this NAS."));
 }
 
@@ -187,7 +193,7 @@ async fn qnap_access_code_from_the_config_is_enforced() {
     s.go_to("secret.txt").await;
     s.press(k(KeyCode::F(2))).await;
     let url = s.clipboard.last().unwrap();
-    let links = nas.vfs.share_list().await.unwrap();
+    let links = links_on(&nas.vfs).await;
     let code = links[0].access_code.clone().expect("an access code");
     assert!(
         s.status().contains(&format!("access code {code}")),
@@ -218,7 +224,7 @@ async fn qnap_options_dialog_and_panel_change_set_expiry_and_code() {
     keys.push(k(KeyCode::Enter));
     s.keys(keys).await;
     let url = s.clipboard.last().unwrap();
-    let link = nas.vfs.share_list().await.unwrap().remove(0);
+    let link = links_on(&nas.vfs).await.remove(0);
     assert_eq!(link.access_code.as_deref(), Some("Sesame42"));
     assert!(
         s.status().contains("access code Sesame42"),
@@ -244,7 +250,7 @@ async fn qnap_options_dialog_and_panel_change_set_expiry_and_code() {
         "{}",
         s.status()
     );
-    let link = nas.vfs.share_list().await.unwrap().remove(0);
+    let link = links_on(&nas.vfs).await.remove(0);
     assert_eq!((link.expires, link.access_code), (None, None));
     assert!(serves(&url, b"doc").await);
     // A bad expiry keeps the form open and says why.
@@ -308,7 +314,7 @@ async fn no_clipboard_shows_the_url_to_select() {
     let mut s = start(&nas, ClipboardMode::System, ClipboardEnv::default()).await;
     s.go_to("x.txt").await;
     s.press(k(KeyCode::F(2))).await;
-    let url = nas.vfs.share_list().await.unwrap().remove(0).url;
+    let url = links_on(&nas.vfs).await.remove(0).url;
     let screen = s.screen();
     assert!(screen.contains(&url), "{screen}");
     assert!(screen.contains("copy it by hand"), "{screen}");
@@ -370,7 +376,7 @@ async fn freebox_default_access_code_is_left_out_and_said() {
     keys.push(k(KeyCode::Enter));
     s.keys(keys).await;
     assert!(s.screen().contains("could not be made"), "{}", s.screen());
-    assert_eq!(nas.vfs.share_list().await.unwrap().len(), 1);
+    assert_eq!(links_on(&nas.vfs).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -493,14 +499,14 @@ async fn second_key_press_copies_the_same_link(nas: Nas) {
         "{}",
         s.status()
     );
-    assert_eq!(nas.vfs.share_list().await.unwrap().len(), 1);
+    assert_eq!(links_on(&nas.vfs).await.len(), 1);
     assert!(serves(&first, b"once is enough").await);
     // Asking for options (Alt-L, Enter) makes a new link on purpose.
     s.press(alt('l')).await;
     s.press(k(KeyCode::Enter)).await;
     let other = s.clipboard.last().unwrap();
     assert_ne!(other, first);
-    assert_eq!(nas.vfs.share_list().await.unwrap().len(), 2);
+    assert_eq!(links_on(&nas.vfs).await.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -581,7 +587,7 @@ async fn freebox_share_host_is_kept_by_reuse_and_panel() {
     s.press(k(KeyCode::F(2))).await;
     assert_eq!(s.clipboard.last().unwrap(), url);
     assert!(s.status().contains("already shared"), "{}", s.status());
-    assert_eq!(nas.vfs.share_list().await.unwrap().len(), 1);
+    assert_eq!(links_on(&nas.vfs).await.len(), 1);
     s.press(ctrl('l')).await;
     assert!(
         s.screen().contains("fbx.example.net:8443"),

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use crate::vfs::{Capabilities, Entry, SpaceInfo, VPath, VfsHandle};
+use crate::vfs::{Entry, SpaceInfo, VPath, VfsHandle};
 
 use super::ids::RequestId;
 use super::sort::SortSpec;
@@ -32,7 +32,6 @@ pub struct Loading {
 pub struct Pane {
     pub vfs: VfsHandle,
     pub label: String,
-    pub caps: Capabilities,
     pub cwd: VPath,
     /// All entries of `cwd`, sorted, without `..`.
     entries: Vec<Entry>,
@@ -60,7 +59,6 @@ impl Pane {
     pub fn new(vfs: VfsHandle, cwd: VPath) -> Self {
         Pane {
             label: vfs.label(),
-            caps: vfs.capabilities(),
             vfs,
             cwd,
             entries: Vec::new(),

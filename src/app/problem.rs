@@ -6,6 +6,7 @@
 
 use thiserror::Error;
 
+use crate::services::share::ShareError;
 use crate::share_format::AccessCodeError;
 use crate::vfs::{VPath, VfsError};
 
@@ -40,9 +41,22 @@ pub enum Problem {
     /// A copy or move onto the very item it would copy.
     #[error("{0} is already there")]
     AlreadyThere(VPath),
+    /// Share links asked of a backend that has none (a local pane).
+    #[error("{0} has no share links")]
+    NoShareLinks(String),
     /// A selection pattern that is not a valid glob (the parser's reason).
     #[error("Bad pattern: {0}")]
     BadPattern(String),
+}
+
+impl From<ShareError> for Problem {
+    fn from(e: ShareError) -> Self {
+        match e {
+            ShareError::Vfs(e) => Problem::Backend(e),
+            ShareError::AccessCode(e) => Problem::AccessCode(e),
+            ShareError::NotOffered(label) => Problem::NoShareLinks(label),
+        }
+    }
 }
 
 impl Problem {

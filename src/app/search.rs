@@ -1,6 +1,6 @@
 //! Search (Alt-?, like mc's find): a dialog asks for a name pattern, the runtime streams
-//! hits from the current folder down (`Vfs::search` on a NAS that searches itself, else
-//! `jobs::search::walk_search`), and the results panel fills in as they come. Enter on a
+//! hits from the current folder down (`services::search`: the NAS searches where it
+//! can, else a walk of the tree), and the results panel fills in as they come. Enter on a
 //! hit lists its folder in the pane with the cursor on it; Esc stops a running search,
 //! a second Esc closes the panel.
 

@@ -12,7 +12,7 @@ use std::fmt;
 use crate::clipboard::CopyOutcome;
 use crate::names::escape;
 use crate::share_format::{format_expiry_relative, join_urls, parse_expiry};
-use crate::vfs::{ShareHost, ShareLink, VPath, VfsError, VfsHandle};
+use crate::vfs::{ShareHost, ShareLink, VPath, VfsHandle};
 
 use super::dialog::Dialog;
 pub use super::dialog::ShareConfirm;
@@ -33,7 +33,7 @@ pub struct ShareState {
     /// Host (and port) to put in URLs instead of the one the NAS is reached by, per
     /// backend label (a remote profile's `share_host`: DDNS, myQNAPcloud).
     pub hosts: HashMap<String, String>,
-    /// Hosts each NAS offers for link URLs (`Vfs::share_hosts`), per backend label.
+    /// Hosts each NAS offers for link URLs (`ShareLinks::share_hosts`), per backend label.
     pub offered_hosts: HashMap<String, Vec<ShareHost>>,
     /// Backends (labels) found to have no access codes: the default code is not tried.
     pub no_codes: HashSet<String>,
@@ -63,26 +63,8 @@ impl ShareState {
     }
 }
 
-/// Whether the defaults key may copy `link` for `path` instead of making a new one: the
-/// same item, a public URL, alive at `now`, and made the way the defaults make links
-/// (an expiry or none, an access code or none). The host is checked by the caller.
-pub fn reusable(
-    link: &ShareLink,
-    path: &VPath,
-    expire_secs: Option<u64>,
-    with_code: bool,
-    now: i64,
-) -> bool {
-    let expiry_alike = match (expire_secs, link.expires) {
-        (None, None) => true,
-        (Some(_), Some(at)) => at > now,
-        _ => false,
-    };
-    link.path == *path
-        && !link.url.trim().is_empty()
-        && expiry_alike
-        && link.access_code.as_deref().is_some_and(|c| !c.is_empty()) == with_code
-}
+/// Whether the defaults key may copy `link` for `path` instead of making a new one.
+pub use crate::services::share::reusable;
 
 impl App {
     /// The share keys: links for the active pane's selection (or the entry under the
@@ -90,7 +72,7 @@ impl App {
     pub(super) fn share_selection(&mut self, ask: bool) -> Vec<Cmd> {
         let side = self.active;
         let pane = self.pane(side);
-        if !pane.caps.share_links {
+        if pane.vfs.features().share_links.is_none() {
             let label = escape(&pane.label).into_owned();
             self.set_status(
                 format!("No share links on this pane ({label}): open a NAS pane (QNAP or Freebox) and try again"),
@@ -197,7 +179,7 @@ impl App {
     }
 
     /// Remembers the hosts a NAS offers and shows them in the open form for it.
-    fn hosts_offered(&mut self, label: String, result: Result<Vec<ShareHost>, VfsError>) {
+    fn hosts_offered(&mut self, label: String, result: Result<Vec<ShareHost>, Problem>) {
         let hosts = match result {
             Ok(h) => h,
             Err(e) => {

@@ -8,10 +8,11 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::names::escape;
 use crate::share_format::{format_expiry, generate_access_code, url_host};
-use crate::vfs::{ShareLink, ShareOptions, VfsError};
+use crate::vfs::{ShareLink, ShareOptions};
 
 use super::dialog::{Confirmed, Dialog, ShareConfirm};
 use super::layers::{KeyAnswer, Layer, LayerKind};
+use super::problem::Problem;
 use super::share_cmds::{CodeChoice, CopyWhat, ShareCmd};
 use super::share_form::{self, FormField, FormKey, FormPurpose, ShareForm};
 use super::share_panel::{self, PanelKey, SharePanel};
@@ -23,7 +24,7 @@ impl App {
     pub(super) fn open_share_panel(&mut self) -> Vec<Cmd> {
         let side = self.active;
         let pane = self.pane(side);
-        if !pane.caps.share_links {
+        if pane.vfs.features().share_links.is_none() {
             let label = escape(&pane.label).into_owned();
             self.set_status(
                 format!("No share links on this pane ({label}): open the panel from a NAS pane"),
@@ -183,7 +184,7 @@ impl App {
     pub(super) fn share_updated(
         &mut self,
         old: ShareLink,
-        result: Result<ShareLink, VfsError>,
+        result: Result<ShareLink, Problem>,
     ) -> Vec<Cmd> {
         let name = display_name(&old.path);
         let link = match result {
@@ -223,7 +224,7 @@ impl App {
 
     pub(super) fn share_revoked(
         &mut self,
-        results: Vec<(ShareLink, Result<(), VfsError>)>,
+        results: Vec<(ShareLink, Result<(), Problem>)>,
     ) -> Vec<Cmd> {
         let mut done = 0;
         let mut errors = Vec::new();

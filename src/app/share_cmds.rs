@@ -5,29 +5,12 @@
 use std::fmt;
 
 use crate::clipboard::CopyOutcome;
-use crate::vfs::{ShareHost, ShareLink, ShareOptions, VPath, VfsError, VfsHandle};
+use crate::vfs::{ShareHost, ShareLink, ShareOptions, VPath, VfsHandle};
 
 use super::ids::Side;
 use super::problem::Problem;
 
-/// An access code for a new link.
-#[derive(Clone, PartialEq, Eq)]
-pub enum CodeChoice {
-    None,
-    /// A random one, made when the link is made (`share_format::generate_access_code`).
-    Generate,
-    Given(String),
-}
-
-impl fmt::Debug for CodeChoice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CodeChoice::None => "None",
-            CodeChoice::Generate => "Generate",
-            CodeChoice::Given(_) => "Given(…)",
-        })
-    }
-}
+pub use crate::services::share::CodeChoice;
 
 /// Share-link effects.
 pub enum ShareCmd {
@@ -125,18 +108,18 @@ pub enum ShareMsg {
     Hosts {
         /// `Vfs::label` of the NAS asked.
         label: String,
-        result: Result<Vec<ShareHost>, VfsError>,
+        result: Result<Vec<ShareHost>, Problem>,
     },
     Listed {
         req: u64,
-        result: Result<Vec<ShareLink>, VfsError>,
+        result: Result<Vec<ShareLink>, Problem>,
     },
     Updated {
         old: ShareLink,
-        result: Result<ShareLink, VfsError>,
+        result: Result<ShareLink, Problem>,
     },
     Revoked {
-        results: Vec<(ShareLink, Result<(), VfsError>)>,
+        results: Vec<(ShareLink, Result<(), Problem>)>,
     },
     /// The clipboard's answer. For OSC 52 the runtime keeps the bytes (it writes them to
     /// the terminal after the next frame); the app only needs the route.

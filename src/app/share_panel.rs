@@ -6,7 +6,9 @@ use crossterm::event::KeyCode;
 
 use crate::key_table::{Binding, KeyTable, ch, key, shift};
 use crate::keymap::Action;
-use crate::vfs::{ShareLink, VfsError, VfsHandle};
+use crate::vfs::{ShareLink, VfsHandle};
+
+use super::problem::Problem;
 
 use super::ids::Side;
 use super::msg::Cmd;
@@ -185,7 +187,7 @@ impl SharePanel {
         }))
     }
 
-    pub(super) fn listed(&mut self, req: u64, result: Result<Vec<ShareLink>, VfsError>) {
+    pub(super) fn listed(&mut self, req: u64, result: Result<Vec<ShareLink>, Problem>) {
         if self.loading != Some(req) {
             return;
         }

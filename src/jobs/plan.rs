@@ -149,14 +149,10 @@ impl<'a> Planner<'a> {
 
     /// Server-side copy/move applies when both ends are one NAS that offers it.
     fn server_capable(&self, kind: JobKind) -> bool {
-        let caps = self.ctx.src.capabilities();
         self.ctx.same_backend()
             && self.mode != Mode::Rename
-            && match kind {
-                JobKind::Copy => caps.server_copy,
-                JobKind::Move => caps.server_move,
-                JobKind::Delete => false,
-            }
+            && kind != JobKind::Delete
+            && self.ctx.src.features().server_ops.is_some()
     }
 
     /// For a server-side transfer: true to hand the item to the server (nothing of
@@ -189,7 +185,9 @@ impl<'a> Planner<'a> {
             for later in queue.iter_mut().take(LIST_AHEAD) {
                 if later.listing.is_none() {
                     let (vfs, dir) = (self.ctx.src.clone(), later.src.clone());
-                    let task = tokio::spawn(async move { vfs.list(&dir).await });
+                    let (retry, cancel) = (self.ctx.opts.retry, self.ctx.cancel.clone());
+                    let task =
+                        tokio::spawn(async move { retry.run(&cancel, || vfs.list(&dir)).await });
                     later.listing = Some(AbortOnDropHandle::new(task));
                 }
             }
@@ -197,7 +195,14 @@ impl<'a> Planner<'a> {
                 Some(task) => task.await.unwrap_or_else(|e| {
                     Err(VfsError::io(next.src.to_string(), std::io::Error::other(e)))
                 }),
-                None => self.ctx.src.list(&next.src).await,
+                None => {
+                    let vfs = &self.ctx.src;
+                    self.ctx
+                        .opts
+                        .retry
+                        .run(&self.ctx.cancel, || vfs.list(&next.src))
+                        .await
+                }
             };
             let target = (&next.dst, next.dst_is_new, next.depth);
             self.walk_dir(listing, &next.src, target, &mut queue)
@@ -469,8 +474,9 @@ pub async fn measure(
 ) -> VfsResult<Measure> {
     let mut m = Measure::default();
     let mut queue: VecDeque<(VPath, usize)> = VecDeque::new();
+    let retry = super::RetryPolicy::INTERACTIVE;
     for p in paths {
-        let e = vfs.stat(p).await?;
+        let e = retry.run(cancel, || vfs.stat(p)).await?;
         if e.is_dir() {
             m.dirs += 1;
             queue.push_back((p.clone(), 0));
@@ -483,7 +489,7 @@ pub async fn measure(
         if cancel.is_cancelled() {
             return Err(VfsError::Cancelled);
         }
-        let Ok(mut pages) = vfs.list(&dir).await else {
+        let Ok(mut pages) = retry.run(cancel, || vfs.list(&dir)).await else {
             continue;
         };
         while let Some(Ok(page)) = pages.next().await {

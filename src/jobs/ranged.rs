@@ -2,7 +2,8 @@
 //! temporary file: a single HTTP stream leaves a core and the link half idle (one
 //! connection's receive path and the page-cache writes run one after the other), while
 //! a few streams keep both busy. Used by `transfer::stream_copy` when the source reads
-//! ranges (`ranged_read`) and the target writes at offsets (`can_write_at`).
+//! ranges (`Features::read_range`) and the target writes at offsets
+//! (`Features::write_at`).
 //!
 //! The file is cut into parts of `PART_MIN`..`PART_MAX` bytes that `STREAMS` workers
 //! take in order, so a slow connection delays only the part it holds. A part that fails
@@ -25,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use super::cancel::{CancelReader, until_cancelled};
 use super::ctx::JobCtx;
 use super::plan::FileStep;
-use crate::vfs::{ByteReader, VPath, VfsError, VfsResult};
+use crate::vfs::{ByteReader, Entry, ReadRange, VPath, VfsError, VfsResult, WriteAt};
 
 /// Smallest file fetched in parallel: below this, one stream finishes before extra
 /// connections pay off (measured in benches/transfer.sh, see docs/PERFORMANCE.md).
@@ -53,16 +54,25 @@ static FILES_RUNNING: AtomicUsize = AtomicUsize::new(0);
 /// `None`: not applicable (small file, a backend that cannot, too many running, or the
 /// server ignored ranges); the caller streams the file plainly and nothing of this
 /// attempt is left counted.
-pub(crate) async fn try_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> Option<VfsResult<()>> {
+/// `Some` carries the written file as the target reports it.
+pub(crate) async fn try_copy(
+    ctx: &JobCtx,
+    step: &FileStep,
+    tmp: &VPath,
+) -> Option<VfsResult<Entry>> {
     let len = step.entry.size;
     let dst = ctx.dst_vfs();
     let streams = streams();
-    if streams < 2 || len < MIN_SIZE || !ctx.src.capabilities().ranged_read || !dst.can_write_at() {
+    if streams < 2 || len < MIN_SIZE {
         return None;
     }
+    let ends = Ends {
+        read: ctx.src.features().read_range?,
+        write: dst.features().write_at?,
+    };
     let _slot = Slot::take()?;
     let counted = AtomicU64::new(0);
-    let res = copy(ctx, step, tmp, &counted, streams).await;
+    let res = copy(ctx, ends, step, tmp, &counted, streams).await;
     match res {
         Err(VfsError::Unsupported(what)) if !ctx.cancel.is_cancelled() => {
             tracing::info!(path = %step.src, what, "no parallel ranges, streaming plainly");
@@ -112,9 +122,17 @@ fn parts(len: u64, streams: usize) -> Vec<Range<u64>> {
         .collect()
 }
 
+/// The two ends of a parallel download, as their features.
+#[derive(Clone, Copy)]
+struct Ends<'a> {
+    read: &'a dyn ReadRange,
+    write: &'a dyn WriteAt,
+}
+
 /// What the workers of one file share.
 struct Shared<'a> {
     ctx: &'a JobCtx,
+    ends: Ends<'a>,
     step: &'a FileStep,
     tmp: &'a VPath,
     parts: Vec<Range<u64>>,
@@ -133,11 +151,12 @@ struct Shared<'a> {
 
 async fn copy(
     ctx: &JobCtx,
+    ends: Ends<'_>,
     step: &FileStep,
     tmp: &VPath,
     counted: &AtomicU64,
     streams: usize,
-) -> VfsResult<()> {
+) -> VfsResult<Entry> {
     let dst = ctx.dst_vfs();
     let len = step.entry.size;
     // Parts are cut from the listed size: a file that changed since it was listed (or
@@ -150,9 +169,10 @@ async fn copy(
             found: before.size,
         });
     }
-    until_cancelled(&ctx.cancel, dst.create_sized(tmp, len)).await?;
+    until_cancelled(&ctx.cancel, ends.write.create_sized(tmp, len)).await?;
     let shared = Shared {
         ctx,
+        ends,
         step,
         tmp,
         parts: parts(len, streams),
@@ -190,12 +210,10 @@ async fn copy(
             found: done,
         });
     }
-    if let Some(m) = step.entry.mtime
-        && dst.capabilities().set_mtime
-    {
-        until_cancelled(&ctx.cancel, dst.set_mtime(tmp, m)).await?;
+    if let (Some(m), Some(setter)) = (step.entry.mtime, dst.features().set_mtime) {
+        until_cancelled(&ctx.cancel, setter.set_mtime(tmp, m)).await?;
     }
-    Ok(())
+    until_cancelled(&ctx.cancel, dst.stat(tmp)).await
 }
 
 /// Takes parts in order until none is left or the download stops.
@@ -253,8 +271,9 @@ async fn fetch_part(sh: &Shared<'_>, part: Range<u64>, buf: &mut BytesMut) -> Vf
 /// moving `*pos` past every byte written (and counted).
 async fn fetch_from(sh: &Shared<'_>, pos: &mut u64, end: u64, buf: &mut BytesMut) -> VfsResult<()> {
     let ctx = sh.ctx;
-    let reader = ctx
-        .src
+    let reader = sh
+        .ends
+        .read
         .open_read_range(&sh.step.src, *pos, end - *pos)
         .await?;
     let mut reader: ByteReader = Box::pin(CancelReader::new(reader, sh.stop.clone()));
@@ -264,7 +283,7 @@ async fn fetch_from(sh: &Shared<'_>, pos: &mut u64, end: u64, buf: &mut BytesMut
         let written = chunk.clone();
         {
             let _turn = sh.write_turn.lock().await;
-            ctx.dst_vfs().write_at(sh.tmp, *pos, chunk).await?;
+            sh.ends.write.write_at(sh.tmp, *pos, chunk).await?;
         }
         // The writer dropped its handle: the buffer is ours again, without a copy.
         *buf = written.try_into_mut().unwrap_or_default();

@@ -1,6 +1,10 @@
 //! Retrying transient failures (`VfsError::is_transient`) with exponential backoff.
 //! Permanent errors (not found, permission, no space) fail at once; a cancel ends the
 //! wait immediately.
+//!
+//! This is the one layer that retries: backends only renew an expired session. The job
+//! engine uses its policy for every call; a call a person waits on outside a job (a
+//! pane's listing, a CLI command's `stat`) goes through [`retry_interactive`].
 
 use std::future::Future;
 use std::time::Duration;
@@ -31,6 +35,14 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// For a call a person waits on: a few quick retries (200, 400, 800 ms), so a dead
+    /// NAS is reported within about 1.5 s.
+    pub const INTERACTIVE: RetryPolicy = RetryPolicy {
+        retries: 3,
+        first_delay: Duration::from_millis(200),
+        max_delay: Duration::from_millis(800),
+    };
+
     /// The wait before retry number `retry` (0-based).
     pub fn delay(&self, retry: u32) -> Duration {
         let factor = 1u32.checked_shl(retry.min(16)).unwrap_or(u32::MAX);
@@ -70,6 +82,18 @@ impl RetryPolicy {
             }
         }
     }
+}
+
+/// Runs `op` with [`RetryPolicy::INTERACTIVE`], outside any job (nothing cancels it
+/// but dropping the future).
+pub async fn retry_interactive<T, F, Fut>(op: F) -> VfsResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = VfsResult<T>>,
+{
+    RetryPolicy::INTERACTIVE
+        .run(&CancellationToken::new(), op)
+        .await
 }
 
 #[cfg(test)]

@@ -113,7 +113,7 @@ async fn run_transfer(
         };
     }
     let mode = match spec.kind {
-        JobKind::Move if ctx.same_backend() && ctx.src.capabilities().cheap_rename => Mode::Rename,
+        JobKind::Move if ctx.same_backend() && ctx.src.features().cheap_rename => Mode::Rename,
         JobKind::Move => Mode::CopyThenDelete,
         _ => Mode::Copy,
     };
@@ -219,9 +219,9 @@ async fn execute(ctx: &JobCtx, steps: Vec<Step>, mode: Mode, report: &mut JobRep
     drop(results);
 
     // Folder times last (writing files into a folder changes its mtime), deepest first.
-    if ctx.dst_vfs().capabilities().set_mtime {
+    if let Some(setter) = ctx.dst_vfs().features().set_mtime {
         for (dir, mtime) in made_dirs.iter().rev() {
-            if let Err(e) = ctx.dst_vfs().set_mtime(dir, *mtime).await {
+            if let Err(e) = setter.set_mtime(dir, *mtime).await {
                 tracing::debug!(dir = %dir, error = %e, "could not keep a folder's time");
             }
         }
@@ -357,23 +357,28 @@ async fn server_transfer(ctx: &JobCtx, items: &[VPath], dst_dir: &VPath) -> Step
         let before = seen.swap(p.bytes_done, Ordering::Relaxed);
         acct.add_bytes(p.bytes_done.saturating_sub(before));
     });
-    let vfs = ctx.src.clone();
+    let shown = match items {
+        [one] => one.to_string(),
+        many => format!("{} items", many.len()),
+    };
+    // Planned only where the source declared `server_ops` (`Planner::server_capable`).
+    let ops = ctx
+        .src
+        .features()
+        .server_ops
+        .ok_or_else(|| (shown.clone(), VfsError::Unsupported("server-side copy")))?;
     // Planning found none of these names at the target; never replace one that
     // appeared since.
     let conflict = ServerConflict::Skip;
     let res = match ctx.kind {
         JobKind::Move => {
-            vfs.server_move(items, dst_dir, conflict, progress, ctx.cancel.clone())
+            ops.server_move(items, dst_dir, conflict, progress, ctx.cancel.clone())
                 .await
         }
         _ => {
-            vfs.server_copy(items, dst_dir, conflict, progress, ctx.cancel.clone())
+            ops.server_copy(items, dst_dir, conflict, progress, ctx.cancel.clone())
                 .await
         }
-    };
-    let shown = match items {
-        [one] => one.to_string(),
-        many => format!("{} items", many.len()),
     };
     res.map_err(|e| (shown, e))?;
     let mut sub = JobReport::default();

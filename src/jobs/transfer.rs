@@ -1,8 +1,9 @@
 //! One file from any backend to any backend: written under a temporary name in the
-//! target folder, verified with `stat`, renamed into place. A failed or cancelled
-//! transfer removes its temporary file and never leaves anything under the final name.
-//! A transient failure mid-file resumes from the partial file where both ends allow it
-//! (`ranged_read` on the source, `append` on the target), else starts over.
+//! target folder, verified (the size of the entry the write returns), renamed into
+//! place. A failed or cancelled transfer removes its temporary file and never leaves
+//! anything under the final name. A transient failure mid-file resumes from the partial
+//! file where both ends allow it (`Features::read_range` on the source,
+//! `Features::append` on the target), else starts over.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -15,7 +16,8 @@ use super::plan::FileStep;
 use super::progress::CountingReader;
 use super::{ItemError, JobReport};
 use crate::vfs::{
-    ByteReader, BytesFn, CopyIntoPlace, LandedFn, VPath, VfsError, VfsHandle, VfsResult,
+    ByteReader, BytesFn, CopyIntoPlace, Entry, LandedFn, NativeCopy, VPath, VfsError, VfsHandle,
+    VfsResult,
 };
 
 /// Longest file name most filesystems accept, in bytes.
@@ -60,9 +62,10 @@ pub(crate) fn batch_len(small: usize, workers: usize) -> usize {
     (small / (workers.max(1) * 4)).clamp(BATCH_MIN, BATCH_MAX)
 }
 
-/// Whether this job's small files can go in batches (`Vfs::copy_files_into_place`).
+/// Whether this job's small files can go in batches
+/// (`NativeCopy::copy_files_into_place`).
 pub(crate) fn batches_apply(ctx: &JobCtx) -> bool {
-    ctx.same_backend() && ctx.src.can_copy_file()
+    ctx.same_backend() && ctx.src.features().native_copy.is_some()
 }
 
 /// Several small files copied into place by the backend in one call; then, for a
@@ -94,6 +97,20 @@ pub(crate) async fn transfer_batch(
     let Some((first, _)) = planned.first() else {
         return report;
     };
+    let Some(native) = ctx.src.features().native_copy else {
+        // Not planned as a batch (see `batches_apply`): one file at a time.
+        for (step, _) in planned {
+            match transfer(ctx, &step, remove_source).await {
+                Ok(()) => {
+                    ctx.acct.item_done();
+                    report.items_done += 1;
+                }
+                Err(VfsError::Cancelled) => report.cancelled = true,
+                Err(e) => report.failed.push(item_error(&step.src, &e)),
+            }
+        }
+        return report;
+    };
     ctx.acct.set_current(first.src.to_string());
     let jobs: Vec<CopyIntoPlace> = planned.iter().map(|(_, j)| j.clone()).collect();
     let landings = Arc::new(Landings::new(planned.len()));
@@ -103,8 +120,7 @@ pub(crate) async fn transfer_batch(
     // file in place is reported done, not cancelled.
     let mut results = settle(
         &ctx.cancel,
-        ctx.src
-            .copy_files_into_place(&jobs, landed, ctx.cancel.clone()),
+        native.copy_files_into_place(&jobs, landed, ctx.cancel.clone()),
     )
     .await
     .map(Vec::into_iter);
@@ -210,18 +226,17 @@ fn item_error(path: &VPath, e: &VfsError) -> ItemError {
     }
 }
 
+/// The file as the target reports it after the write (`Vfs::write_new` answers it) is
+/// checked here, so no second `stat` is needed before the rename.
 async fn write_verify_rename(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
-    if ctx.same_backend() && ctx.src.can_copy_file() {
-        return native_copy(ctx, step, tmp).await;
+    if ctx.same_backend()
+        && let Some(native) = ctx.src.features().native_copy
+    {
+        return native_copy(ctx, native, step, tmp).await;
     }
     let dst_vfs = ctx.dst_vfs().clone();
     let expected = step.entry.size;
-    stream_copy(ctx, step, tmp).await?;
-    let written = ctx
-        .opts
-        .retry
-        .run(&ctx.cancel, || dst_vfs.stat(tmp))
-        .await?;
+    let written = stream_copy(ctx, step, tmp).await?;
     if written.size != expected {
         return Err(VfsError::SizeMismatch {
             path: step.dst.to_string(),
@@ -233,9 +248,14 @@ async fn write_verify_rename(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsR
 }
 
 /// The backend copies the file itself (local: `copy_file_range`), checks its size and
-/// renames it into place in one call (`Vfs::copy_file_into_place`); it watches the
-/// cancel token between chunks and once more before the rename.
-async fn native_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
+/// renames it into place in one call (`NativeCopy::copy_file_into_place`); it watches
+/// the cancel token between chunks and once more before the rename.
+async fn native_copy(
+    ctx: &JobCtx,
+    native: &dyn NativeCopy,
+    step: &FileStep,
+    tmp: &VPath,
+) -> VfsResult<()> {
     let attempt = Arc::new(AtomicU64::new(0));
     let acct = ctx.acct.clone();
     let counter = attempt.clone();
@@ -256,21 +276,20 @@ async fn native_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()
         .run(&ctx.cancel, || {
             // A retried attempt starts over: take back what the last one counted.
             ctx.acct.sub_bytes(attempt.swap(0, Ordering::Relaxed));
-            ctx.src
-                .copy_file_into_place(&job, progress.clone(), ctx.cancel.clone())
+            native.copy_file_into_place(&job, progress.clone(), ctx.cancel.clone())
         })
         .await
         .map(|_| ())
 }
 
 /// Streams the bytes through us with bounded buffers, resuming after transient
-/// failures.
-async fn stream_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
+/// failures. Returns the written file as the target reports it.
+async fn stream_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<Entry> {
     if let Some(done) = super::ranged::try_copy(ctx, step, tmp).await {
         return done;
     }
     let dst_vfs = ctx.dst_vfs().clone();
-    let can_resume = ctx.src.capabilities().ranged_read && dst_vfs.can_append();
+    let can_resume = ctx.src.features().read_range.is_some() && dst_vfs.features().append.is_some();
     let len = step.entry.size;
     // Bytes of this file counted so far (they equal what reached the temp file when an
     // attempt is resumed).
@@ -313,7 +332,7 @@ async fn stream_once(
     tmp: &VPath,
     offset: u64,
     counted: Arc<AtomicU64>,
-) -> VfsResult<()> {
+) -> VfsResult<Entry> {
     let dst_vfs = ctx.dst_vfs();
     let reader = ctx.src.open_read(&step.src, offset).await?;
     let counting: ByteReader = Box::pin(CountingReader::new(reader, ctx.acct.clone(), counted));
@@ -322,13 +341,16 @@ async fn stream_once(
     if offset == 0 {
         return dst_vfs.write_new(tmp, len, data, step.entry.mtime).await;
     }
-    dst_vfs.append(tmp, len - offset, data).await?;
-    if let Some(m) = step.entry.mtime
-        && dst_vfs.capabilities().set_mtime
-    {
-        dst_vfs.set_mtime(tmp, m).await?;
+    let features = dst_vfs.features();
+    // Only resumed (offset > 0) where the target declared `append`.
+    let append = features
+        .append
+        .ok_or(VfsError::Unsupported("appending to a file"))?;
+    append.append(tmp, len - offset, data).await?;
+    if let (Some(m), Some(setter)) = (step.entry.mtime, features.set_mtime) {
+        setter.set_mtime(tmp, m).await?;
     }
-    Ok(())
+    dst_vfs.stat(tmp).await
 }
 
 /// `.nascmd-part-<random>-<name>` next to the final file, cut to fit `NAME_MAX`.

@@ -23,7 +23,7 @@ fn send(tx: &UnboundedSender<Internal>, msg: Msg) {
 }
 
 pub async fn list(tx: UnboundedSender<Internal>, side: Side, req: u64, vfs: VfsHandle, dir: VPath) {
-    let mut stream = match vfs.list(&dir).await {
+    let mut stream = match crate::jobs::retry_interactive(|| vfs.list(&dir)).await {
         Ok(s) => s,
         Err(e) => {
             let page = Err(e);

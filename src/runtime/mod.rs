@@ -9,6 +9,7 @@
 mod connect;
 mod effects;
 mod nas;
+mod search;
 mod share;
 pub mod term;
 #[cfg(test)]
@@ -52,8 +53,10 @@ pub struct Runtime<B: Backend> {
     /// The listing task of each pane (a newer listing replaces it).
     list_task: [Option<u64>; 2],
     view_task: Option<u64>,
-    /// The connection and search tasks in flight (one of each).
+    /// The connection task in flight.
     nas: nas::NasTasks,
+    /// The search task in flight.
+    search_task: Option<u64>,
     /// The real terminal, when there is one (not in tests).
     term: Option<TermGuard>,
     last_draw: Option<Instant>,
@@ -97,6 +100,7 @@ impl<B: Backend> Runtime<B> {
             list_task: [None, None],
             view_task: None,
             nas: nas::NasTasks::default(),
+            search_task: None,
             term: None,
             last_draw: None,
             frames: 0,

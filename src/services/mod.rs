@@ -3,3 +3,5 @@
 //! screen or stdout, nothing else. A use case written inside a front end is a defect.
 
 pub mod connect;
+pub mod search;
+pub mod share;

@@ -12,8 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    ByteReader, BytesFn, Capabilities, CopyIntoPlace, Entry, EntryKind, LandedFn, ListStream,
-    SpaceInfo, VPath, Vfs, VfsError, VfsResult,
+    Append, ByteReader, BytesFn, CopyIntoPlace, Entry, EntryKind, Features, LandedFn, ListStream,
+    NativeCopy, ReadRange, SetMtime, SpaceInfo, VPath, Vfs, VfsError, VfsResult, WriteAt,
 };
 
 mod batch;
@@ -97,15 +97,15 @@ impl Vfs for LocalFs {
         "local".to_owned()
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            server_copy: false,
-            server_move: false,
-            server_search: false,
-            share_links: false,
-            ranged_read: true,
-            set_mtime: true,
+    fn features(&self) -> Features<'_> {
+        Features {
             cheap_rename: true,
+            set_mtime: Some(self),
+            read_range: Some(self),
+            write_at: Some(self),
+            append: Some(self),
+            native_copy: Some(self),
+            ..Features::default()
         }
     }
 
@@ -196,7 +196,7 @@ impl Vfs for LocalFs {
         len: u64,
         mut data: ByteReader,
         mtime: Option<i64>,
-    ) -> VfsResult<()> {
+    ) -> VfsResult<Entry> {
         let real = Self::real(path);
         let mut f = tokio::fs::File::create(&real)
             .await
@@ -206,13 +206,27 @@ impl Vfs for LocalFs {
         if let Some(m) = mtime {
             self.set_mtime(path, m).await?;
         }
-        Ok(())
+        self.stat(path).await
     }
 
-    fn can_append(&self) -> bool {
-        true
+    async fn space(&self, path: &VPath) -> VfsResult<Option<SpaceInfo>> {
+        let real = Self::real(path);
+        Ok(tokio::task::spawn_blocking(move || statvfs_space(&real))
+            .await
+            .ok()
+            .flatten())
     }
+}
 
+#[async_trait]
+impl ReadRange for LocalFs {
+    async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
+        super::range_of_open_read(self, path, offset, len).await
+    }
+}
+
+#[async_trait]
+impl Append for LocalFs {
     async fn append(&self, path: &VPath, len: u64, mut data: ByteReader) -> VfsResult<()> {
         let mut f = tokio::fs::OpenOptions::new()
             .append(true)
@@ -222,11 +236,10 @@ impl Vfs for LocalFs {
         write_exactly(&mut f, &mut data, path, len).await?;
         Ok(())
     }
+}
 
-    fn can_copy_file(&self) -> bool {
-        true
-    }
-
+#[async_trait]
+impl NativeCopy for LocalFs {
     async fn copy_file(
         &self,
         from: &VPath,
@@ -298,7 +311,10 @@ impl Vfs for LocalFs {
                 .collect(),
         }
     }
+}
 
+#[async_trait]
+impl SetMtime for LocalFs {
     async fn set_mtime(&self, path: &VPath, mtime: i64) -> VfsResult<()> {
         let real = Self::real(path);
         let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime.max(0) as u64);
@@ -313,19 +329,10 @@ impl Vfs for LocalFs {
         .map_err(|e| VfsError::io(ctx.clone(), std::io::Error::other(e)))?
         .map_err(|e| VfsError::io(ctx, e))
     }
+}
 
-    async fn space(&self, path: &VPath) -> VfsResult<Option<SpaceInfo>> {
-        let real = Self::real(path);
-        Ok(tokio::task::spawn_blocking(move || statvfs_space(&real))
-            .await
-            .ok()
-            .flatten())
-    }
-
-    fn can_write_at(&self) -> bool {
-        true
-    }
-
+#[async_trait]
+impl WriteAt for LocalFs {
     async fn create_sized(&self, path: &VPath, len: u64) -> VfsResult<()> {
         super::local_write_at::create_sized(path, len).await
     }

@@ -14,8 +14,9 @@ use futures_util::StreamExt;
 use nascmd::jobs::TEMP_PREFIX;
 use nascmd::vfs::local::LocalFs;
 use nascmd::vfs::{
-    ByteReader, BytesFn, Capabilities, CopyIntoPlace, Entry, EntryKind, ListStream, ProgressFn,
-    ServerConflict, TaskProgress, VPath, Vfs, VfsError, VfsResult,
+    Append, ByteReader, BytesFn, CopyIntoPlace, Entry, EntryKind, Features, ListStream, NativeCopy,
+    ProgressFn, ReadRange, ServerConflict, ServerOps, SetMtime, TaskProgress, VPath, Vfs, VfsError,
+    VfsResult, range_of_open_read,
 };
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio_util::sync::CancellationToken;
@@ -68,38 +69,15 @@ impl Vfs for Faulty {
     fn label(&self) -> String {
         self.label.clone()
     }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            server_copy: self.server_copy,
-            ..LocalFs.capabilities()
+    fn features(&self) -> Features<'_> {
+        Features {
+            server_ops: self.server_copy.then_some(self as &dyn ServerOps),
+            native_copy: self.gated_copy.is_some().then_some(self as &dyn NativeCopy),
+            set_mtime: Some(self),
+            read_range: Some(self),
+            append: Some(self),
+            ..LocalFs.features()
         }
-    }
-    async fn server_copy(
-        &self,
-        items: &[VPath],
-        dst_dir: &VPath,
-        _conflict: ServerConflict,
-        progress: ProgressFn,
-        _cancel: CancellationToken,
-    ) -> VfsResult<()> {
-        self.server_copies
-            .lock()
-            .unwrap()
-            .push((items.to_vec(), dst_dir.clone()));
-        let mut done = 0;
-        for item in items {
-            let from = PathBuf::from(item.as_str());
-            let to = PathBuf::from(dst_dir.as_str()).join(item.name());
-            for (rel, bytes) in tree(&from) {
-                write(&to.join(rel), &bytes);
-                done += bytes.len() as u64;
-                progress(TaskProgress {
-                    bytes_done: done,
-                    ..TaskProgress::default()
-                });
-            }
-        }
-        Ok(())
     }
     async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
         let now = self.lists_running.fetch_add(1, Ordering::SeqCst) + 1;
@@ -168,14 +146,46 @@ impl Vfs for Faulty {
         len: u64,
         data: ByteReader,
         mtime: Option<i64>,
-    ) -> VfsResult<()> {
-        LocalFs.write_new(path, len, data, mtime).await
+    ) -> VfsResult<Entry> {
+        LocalFs.write_new(path, len, data, mtime).await?;
+        // What this backend reports (a lying `stat` fails the verification).
+        self.stat(path).await
     }
+}
+
+#[async_trait]
+impl SetMtime for Faulty {
     async fn set_mtime(&self, path: &VPath, mtime: i64) -> VfsResult<()> {
         LocalFs.set_mtime(path, mtime).await
     }
-    fn can_copy_file(&self) -> bool {
-        self.gated_copy.is_some()
+}
+
+#[async_trait]
+impl ReadRange for Faulty {
+    /// Through this backend's own `open_read`, so its faults apply to ranges too.
+    async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
+        range_of_open_read(self, path, offset, len).await
+    }
+}
+
+#[async_trait]
+impl Append for Faulty {
+    async fn append(&self, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()> {
+        LocalFs.append(path, len, data).await
+    }
+}
+
+#[async_trait]
+impl NativeCopy for Faulty {
+    async fn copy_file(
+        &self,
+        from: &VPath,
+        to: &VPath,
+        mtime: Option<i64>,
+        progress: BytesFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<u64> {
+        LocalFs.copy_file(from, to, mtime, progress, cancel).await
     }
     async fn copy_file_into_place(
         &self,
@@ -190,11 +200,52 @@ impl Vfs for Faulty {
         }
         LocalFs.copy_file_into_place(job, progress, cancel).await
     }
-    fn can_append(&self) -> bool {
-        true
+}
+
+#[async_trait]
+impl ServerOps for Faulty {
+    async fn server_copy(
+        &self,
+        items: &[VPath],
+        dst_dir: &VPath,
+        _conflict: ServerConflict,
+        progress: ProgressFn,
+        _cancel: CancellationToken,
+    ) -> VfsResult<()> {
+        self.server_copies
+            .lock()
+            .unwrap()
+            .push((items.to_vec(), dst_dir.clone()));
+        let mut done = 0;
+        for item in items {
+            let from = PathBuf::from(item.as_str());
+            let to = PathBuf::from(dst_dir.as_str()).join(item.name());
+            for (rel, bytes) in tree(&from) {
+                write(&to.join(rel), &bytes);
+                done += bytes.len() as u64;
+                progress(TaskProgress {
+                    bytes_done: done,
+                    ..TaskProgress::default()
+                });
+            }
+        }
+        Ok(())
     }
-    async fn append(&self, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()> {
-        LocalFs.append(path, len, data).await
+    /// Only reached for a move between two labels of one backend (a same-label move
+    /// is a rename): moved here with std::fs.
+    async fn server_move(
+        &self,
+        items: &[VPath],
+        dst_dir: &VPath,
+        _conflict: ServerConflict,
+        _progress: ProgressFn,
+        _cancel: CancellationToken,
+    ) -> VfsResult<()> {
+        for item in items {
+            let to = PathBuf::from(dst_dir.as_str()).join(item.name());
+            std::fs::rename(item.as_str(), to).map_err(|e| VfsError::io(item.to_string(), e))?;
+        }
+        Ok(())
     }
 }
 

@@ -36,14 +36,14 @@ pub async fn run(opener: &mut Opener, args: LsArgs) -> anyhow::Result<u8> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // A file is shown as itself, like ls does. The root of a NAS lists its shares.
     if !path.is_root() {
-        let entry = vfs.stat(&path).await?;
+        let entry = crate::jobs::retry_interactive(|| vfs.stat(&path)).await?;
         if !entry.is_dir() {
             print_entries(&mut out, &args, &[entry])?;
             out.flush()?;
             return Ok(crate::cli::exit::OK);
         }
     }
-    let mut pages = vfs.list(&path).await?;
+    let mut pages = crate::jobs::retry_interactive(|| vfs.list(&path)).await?;
     // Sorted output is what scripts and people expect; listings are lean enough to hold.
     let mut all: Vec<Entry> = Vec::new();
     while let Some(page) = pages.next().await {

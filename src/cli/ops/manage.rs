@@ -52,7 +52,7 @@ pub async fn rm(opener: &mut Opener, a: RmArgs) -> anyhow::Result<u8> {
         if path.is_root() {
             anyhow::bail!("refusing to delete the root of {t}");
         }
-        match vfs.stat(&path).await {
+        match crate::jobs::retry_interactive(|| vfs.stat(&path)).await {
             Ok(e) if e.is_dir() && !a.recursive => failed.push(ItemError {
                 path: t.clone(),
                 message: "is a folder (use -r)".to_owned(),
@@ -110,7 +110,7 @@ async fn mkdir_parents(vfs: &VfsHandle, path: &VPath) -> anyhow::Result<()> {
     let mut cur = VPath::root();
     for comp in path.components() {
         cur = cur.join(comp)?;
-        match vfs.stat(&cur).await {
+        match crate::jobs::retry_interactive(|| vfs.stat(&cur)).await {
             Ok(e) if e.is_dir() => continue,
             Ok(_) => anyhow::bail!("{cur} exists and is not a folder"),
             Err(VfsError::NotFound(_)) => match vfs.mkdir(&cur).await {

@@ -28,14 +28,14 @@ pub struct SearchArgs {
 
 pub async fn run(opener: &mut Opener, a: SearchArgs) -> anyhow::Result<u8> {
     let (vfs, dir) = super::open(opener, &a.target).await?;
-    if !dir.is_root() && !vfs.stat(&dir).await?.is_dir() {
+    if !dir.is_root()
+        && !crate::jobs::retry_interactive(|| vfs.stat(&dir))
+            .await?
+            .is_dir()
+    {
         anyhow::bail!("{dir} is not a folder");
     }
-    let mut hits = if vfs.capabilities().server_search {
-        vfs.search(&dir, &a.pattern).await?
-    } else {
-        crate::jobs::search::walk_search(vfs.clone(), dir, &a.pattern)
-    };
+    let mut hits = crate::services::search::search(&vfs, dir, &a.pattern).await?;
     let mut out = std::io::stdout().lock();
     let mut errors = 0usize;
     while let Some(hit) = hits.next().await {

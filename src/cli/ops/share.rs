@@ -8,8 +8,9 @@ use clap::Args;
 
 use crate::clipboard::{Clipboard, CopyOutcome};
 use crate::remotes::{Opener, Target};
+use crate::services::share::{self, CodeChoice, ShareRequest};
 use crate::share_format::{generate_access_code, join_urls, parse_expiry};
-use crate::vfs::{ShareHost, ShareOptions};
+use crate::vfs::ShareHost;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -59,14 +60,16 @@ pub async fn run(opener: &mut Opener, a: ShareArgs) -> anyhow::Result<u8> {
                 anyhow::bail!("{t}: share links are made on a NAS, not on a local path")
             }
         };
-        let access_code = if with_code {
-            Some(generate_access_code()?.expose().to_owned())
+        // Made here, not left to the service: a code asked for on the command line is
+        // refused by a NAS without codes rather than dropped.
+        let code = if with_code {
+            CodeChoice::Given(generate_access_code()?.expose().to_owned())
         } else {
-            None
+            CodeChoice::None
         };
         let vfs = opener.backend(&target).await.map_err(super::remote_error)?;
         if a.host.as_deref() == Some("list") {
-            print_hosts(&vfs.share_hosts().await?, share_host.as_deref())?;
+            print_hosts(&share::hosts(vfs.as_ref()).await?, share_host.as_deref())?;
             continue;
         }
         if let Some(h) = &share_host
@@ -75,17 +78,18 @@ pub async fn run(opener: &mut Opener, a: ShareArgs) -> anyhow::Result<u8> {
             anyhow::bail!("--host {h:?}: not a host name (NAME or NAME:PORT)");
         }
         let path = target.path().clone();
-        vfs.stat(&path).await?;
-        let link = vfs
-            .share_create(
-                &path,
-                &ShareOptions {
-                    expire_secs,
-                    access_code,
-                    host_override: share_host,
-                },
-            )
-            .await?;
+        crate::jobs::retry_interactive(|| vfs.stat(&path)).await?;
+        let req = ShareRequest {
+            expire_secs,
+            code,
+            host: share_host,
+            reuse: false,
+        };
+        let created = share::create_or_reuse(vfs.as_ref(), vec![path], &req).await?;
+        let Some((_, made)) = created.results.into_iter().next() else {
+            anyhow::bail!("{t}: no link was made");
+        };
+        let link = made?;
         if link.url.is_empty() {
             anyhow::bail!(
                 "{t}: the NAS made the link but has no public address for it \

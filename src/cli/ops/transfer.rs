@@ -166,7 +166,7 @@ async fn transfer(
         let t = opener.parse(s).map_err(super::remote_error)?;
         let vfs = opener.backend(&t).await.map_err(super::remote_error)?;
         let path = t.path().clone();
-        let entry = match vfs.stat(&path).await {
+        let entry = match crate::jobs::retry_interactive(|| vfs.stat(&path)).await {
             Ok(e) => e,
             Err(e @ VfsError::NotFound(_)) => {
                 failed.push(item_error(s, &e));
@@ -259,14 +259,14 @@ async fn resolve_dest(
     if path.is_root() {
         return Ok((path.clone(), None));
     }
-    match vfs.stat(path).await {
+    match crate::jobs::retry_interactive(|| vfs.stat(path)).await {
         Ok(e) if e.is_dir() => Ok((path.clone(), None)),
         Ok(_) if single && single_is_file => Ok((path.parent(), Some(path.name().to_owned()))),
         Ok(_) => anyhow::bail!("{path} is not a folder"),
         Err(VfsError::NotFound(_)) => {
             let parent = path.parent();
             if !parent.is_root() {
-                match vfs.stat(&parent).await {
+                match crate::jobs::retry_interactive(|| vfs.stat(&parent)).await {
                     Ok(e) if e.is_dir() => {}
                     Ok(_) => anyhow::bail!("{parent} is not a folder"),
                     Err(e) => return Err(anyhow::Error::new(e).context(parent.to_string())),

@@ -12,8 +12,8 @@ use super::{download, fs, paths, share, storage, tasks, tls, upload, upload_lega
 use crate::nas::tls::Trust;
 use crate::secret::Secret;
 use crate::vfs::{
-    ByteReader, Capabilities, Entry, ListStream, ProgressFn, ServerConflict, ShareLink,
-    ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
+    Append, ByteReader, Entry, Features, ListStream, ProgressFn, ReadRange, ServerConflict,
+    ServerOps, ShareLink, ShareLinks, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
 };
 
 /// What is needed to open a Freebox pane (the app token comes from registration).
@@ -113,17 +113,22 @@ impl Vfs for FreeboxVfs {
         self.label.clone()
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            server_copy: true,
-            server_move: true,
-            // No search API: the job engine walks the tree.
-            server_search: false,
-            share_links: true,
-            ranged_read: true,
-            set_mtime: false,
+    fn features(&self) -> Features<'_> {
+        Features {
             // `rename` stays within one folder; moves go through `server_move`.
             cheap_rename: false,
+            // Freebox share links have no password.
+            share_access_codes: false,
+            server_ops: Some(self),
+            // No search API: `services::search` walks the tree.
+            search: None,
+            share_links: Some(self),
+            read_range: Some(self),
+            // `force: "resume"` of the WebSocket upload.
+            append: self.resumes_uploads().then_some(self as &dyn Append),
+            // No way to set a modification time.
+            set_mtime: None,
+            ..Features::default()
         }
     }
 
@@ -190,35 +195,42 @@ impl Vfs for FreeboxVfs {
         download::open_read(&self.api, path, offset).await
     }
 
-    async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
-        download::open_read_range(&self.api, path, offset, len).await
-    }
-
     async fn write_new(
         &self,
         path: &VPath,
         len: u64,
         data: ByteReader,
         _mtime: Option<i64>,
-    ) -> VfsResult<()> {
+    ) -> VfsResult<Entry> {
         if path.is_root() || path.parent().is_root() {
             return Err(VfsError::PermissionDenied(
                 "files go inside a disk of the Freebox, not at its top level".into(),
             ));
         }
         if self.api.root.major < WS_UPLOAD_MAJOR {
-            return upload_legacy::write_new(&self.api, path, len, data).await;
+            upload_legacy::write_new(&self.api, path, len, data).await?;
+        } else {
+            upload::write_new(&self.api, path, len, data).await?;
         }
-        upload::write_new(&self.api, path, len, data).await
+        fs::stat(&self.api, path).await
     }
 
-    fn can_append(&self) -> bool {
-        // `force: "resume"` of the WebSocket upload.
-        self.api.root.major >= WS_UPLOAD_MAJOR
+    async fn space(&self, path: &VPath) -> VfsResult<Option<SpaceInfo>> {
+        crate::nas::space_or_unknown(storage::space(&self.api, path).await)
     }
+}
 
+#[async_trait]
+impl ReadRange for FreeboxVfs {
+    async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
+        download::open_read_range(&self.api, path, offset, len).await
+    }
+}
+
+#[async_trait]
+impl Append for FreeboxVfs {
     async fn append(&self, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()> {
-        if !self.can_append() {
+        if !self.resumes_uploads() {
             return Err(VfsError::Unsupported("appending to a file"));
         }
         let existing = fs::stat(&self.api, path).await?;
@@ -227,7 +239,10 @@ impl Vfs for FreeboxVfs {
         }
         upload::append(&self.api, path, existing.size, len, data).await
     }
+}
 
+#[async_trait]
+impl ServerOps for FreeboxVfs {
     async fn server_copy(
         &self,
         items: &[VPath],
@@ -251,11 +266,10 @@ impl Vfs for FreeboxVfs {
         self.transfer("fs/mv/", items, dst_dir, conflict, progress, cancel)
             .await
     }
+}
 
-    async fn space(&self, path: &VPath) -> VfsResult<Option<SpaceInfo>> {
-        crate::nas::space_or_unknown(storage::space(&self.api, path).await)
-    }
-
+#[async_trait]
+impl ShareLinks for FreeboxVfs {
     async fn share_create(&self, path: &VPath, opts: &ShareOptions) -> VfsResult<ShareLink> {
         share::create(&self.api, path, opts).await
     }
@@ -274,6 +288,11 @@ impl Vfs for FreeboxVfs {
 }
 
 impl FreeboxVfs {
+    /// Whether appending works (`force: "resume"` of the WebSocket upload).
+    fn resumes_uploads(&self) -> bool {
+        self.api.root.major >= WS_UPLOAD_MAJOR
+    }
+
     /// One share link by its token (`GET share_link/{token}`).
     pub async fn share_get(&self, token: &str) -> VfsResult<ShareLink> {
         share::get(&self.api, token).await

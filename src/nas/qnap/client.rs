@@ -1,6 +1,7 @@
 //! The HTTP side of File Station: one pooled keep-alive `reqwest::Client`, the session
-//! (sid held as a [`Secret`], never logged), transparent re-login when the NAS says the
-//! session is gone (status 3), and retries with backoff for reads.
+//! (sid held as a [`Secret`], never logged) and transparent re-login when the NAS says
+//! the session is gone (status 3). Transient failures are not retried here: that is
+//! the caller's one retry layer (`jobs::RetryPolicy`).
 //!
 //! The per-func methods live in `funcs.rs` and `transfer.rs`; this file only knows how
 //! to send one request and what to do when it fails.
@@ -23,13 +24,10 @@ const UTIL: &str = "cgi-bin/filemanager/utilRequest.cgi";
 const AUTH_LOGIN: &str = "cgi-bin/authLogin.cgi";
 const AUTH_LOGOUT: &str = "cgi-bin/authLogout.cgi";
 
-/// Attempts for a read after a network error, a 5xx or "NAS busy".
-const READ_ATTEMPTS: u32 = 4;
-
-/// Whether a request may be repeated after a network failure.
+/// How a request is sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// Changes nothing on the NAS: GET, retried with backoff.
+    /// Changes nothing on the NAS: GET.
     Read,
     /// Changes something: POST, repeated only after a re-login (the NAS refused it
     /// without doing anything), never after a network error.
@@ -241,7 +239,6 @@ impl Client {
         what: &str,
     ) -> VfsResult<Value> {
         let mut relogged = false;
-        let mut attempt = 0;
         loop {
             let (sid, generation) = self.sid();
             let err = match self.send_once(kind, func, &sid, params, what).await {
@@ -253,23 +250,16 @@ impl Client {
                     self.relogin(generation).await?;
                     relogged = true;
                 }
-                Retry::Later if kind == Kind::Read && attempt + 1 < READ_ATTEMPTS => {
-                    tracing::debug!(func, error = %err, attempt, "qnap read failed, retrying");
-                    tokio::time::sleep(backoff(attempt)).await;
-                    attempt += 1;
-                }
                 // A read answered with HTML or a cut-off body: old firmware sends a
-                // login page for an expired session; otherwise try again a little later.
-                Retry::Never if matches!(err, VfsError::Protocol(_)) && kind == Kind::Read => {
-                    if !relogged && !self.session_alive().await.unwrap_or(true) {
-                        self.relogin(generation).await?;
-                        relogged = true;
-                    } else if attempt + 1 < READ_ATTEMPTS {
-                        tokio::time::sleep(backoff(attempt)).await;
-                        attempt += 1;
-                    } else {
-                        return Err(err);
-                    }
+                // login page for an expired session.
+                Retry::Never
+                    if matches!(err, VfsError::Protocol(_))
+                        && kind == Kind::Read
+                        && !relogged
+                        && !self.session_alive().await.unwrap_or(true) =>
+                {
+                    self.relogin(generation).await?;
+                    relogged = true;
                 }
                 _ => return Err(err),
             }
@@ -298,7 +288,7 @@ impl Client {
             return Err(http_error(resp.status()));
         }
         let body = resp.bytes().await?;
-        let value = wire::parse_json(&body)?;
+        let value = wire::parse_reply(&body)?;
         wire::check_status(&value, what)?;
         Ok(value)
     }

@@ -134,22 +134,25 @@ impl Client {
             .ok_or_else(|| VfsError::Protocol("stat reply without an entry".into()))
     }
 
-    /// `stat settime=1 mtime=…`: sets the modification time.
-    pub async fn settime(&self, dir: &str, name: &str, mtime: i64) -> VfsResult<()> {
-        self.call(
-            Kind::Write,
-            "stat",
-            &[
-                ("path", s(dir)),
-                ("file_total", s(1)),
-                ("file_name", s(name)),
-                ("settime", s(1)),
-                ("mtime", s(mtime)),
-            ],
-            name,
-        )
-        .await
-        .map(drop)
+    /// `stat settime=1 mtime=…`: sets the modification time and answers like `stat`,
+    /// with the item as it now is (`None` when a firmware answers the status alone).
+    pub async fn settime(&self, dir: &str, name: &str, mtime: i64) -> VfsResult<Option<FileEntry>> {
+        let v = self
+            .call(
+                Kind::Write,
+                "stat",
+                &[
+                    ("path", s(dir)),
+                    ("file_total", s(1)),
+                    ("file_name", s(name)),
+                    ("settime", s(1)),
+                    ("mtime", s(mtime)),
+                ],
+                name,
+            )
+            .await?;
+        let reply: Option<ListReply> = wire::decode(v, "stat").ok();
+        Ok(reply.and_then(|r| r.datas.into_iter().next()))
     }
 
     pub async fn createdir(&self, parent: &str, name: &str) -> VfsResult<()> {

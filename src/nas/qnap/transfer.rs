@@ -56,7 +56,6 @@ impl Client {
         end: Option<u64>,
     ) -> VfsResult<Opened> {
         let mut relogged = false;
-        let mut attempt = 0;
         loop {
             let (sid, generation) = self.sid();
             let url = self.util_url(
@@ -88,10 +87,6 @@ impl Client {
                 Retry::Relogin if !relogged => {
                     self.relogin(generation).await?;
                     relogged = true;
-                }
-                Retry::Later if attempt < 3 => {
-                    tokio::time::sleep(backoff(attempt)).await;
-                    attempt += 1;
                 }
                 _ => return Err(err),
             }

@@ -19,8 +19,9 @@ use super::paths::{self, split};
 use super::transfer::UploadBody;
 use super::wire::FileEntry;
 use crate::vfs::{
-    ByteReader, Capabilities, Entry, EntryKind, ListStream, ProgressFn, SearchStream, ServerCode,
-    ServerConflict, ShareHost, ShareLink, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
+    ByteReader, Entry, EntryKind, Features, ListStream, ProgressFn, ReadRange, SearchStream,
+    ServerCode, ServerConflict, ServerOps, ServerSearch, SetMtime, ShareHost, ShareLink,
+    ShareLinks, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
 };
 
 /// First page small so the first screen shows at once; then big pages.
@@ -195,15 +196,16 @@ impl Vfs for QnapVfs {
         }
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            server_copy: true,
-            server_move: true,
-            server_search: true,
-            share_links: true,
-            ranged_read: true,
-            set_mtime: true,
+    fn features(&self) -> Features<'_> {
+        Features {
             cheap_rename: true,
+            share_access_codes: true,
+            set_mtime: Some(self),
+            server_ops: Some(self),
+            search: Some(self),
+            share_links: Some(self),
+            read_range: Some(self),
+            ..Features::default()
         }
     }
 
@@ -328,18 +330,13 @@ impl Vfs for QnapVfs {
         self.client.download(&dir, &name, offset).await
     }
 
-    async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
-        let (dir, name) = split(path)?;
-        self.client.download_range(&dir, &name, offset, len).await
-    }
-
     async fn write_new(
         &self,
         path: &VPath,
         len: u64,
         mut data: ByteReader,
         mtime: Option<i64>,
-    ) -> VfsResult<()> {
+    ) -> VfsResult<Entry> {
         let (dir, name) = split(path)?;
         // A name the multipart header cannot carry is uploaded under a plain temporary
         // name and renamed (rename takes the name as an ordinary parameter).
@@ -372,8 +369,16 @@ impl Vfs for QnapVfs {
             .upload(&dir, &wire_name, len, body, true)
             .await?;
         let wire_path = VPath::parse(&dir)?.join(&wire_name)?;
-        // The upload parser can answer success while writing nothing: check.
-        let got = self.stat_entry(&wire_path).await?;
+        // The upload parser can answer success while writing nothing: check. With an
+        // mtime, `stat settime=1` sets it and answers with the entry in one request.
+        let got = match mtime {
+            Some(t) => match self.client.settime(&dir, &wire_name, t).await? {
+                Some(e) if e.exists() => e,
+                Some(_) => return Err(VfsError::NotFound(wire_path.to_string())),
+                None => self.stat_entry(&wire_path).await?,
+            },
+            None => self.stat_entry(&wire_path).await?,
+        };
         if got.filesize != len {
             let _ = self.client.delete(&dir, &[&wire_name]).await;
             return Err(VfsError::SizeMismatch {
@@ -385,15 +390,8 @@ impl Vfs for QnapVfs {
         if wire_name != name {
             self.rename(&wire_path, path, true).await?;
         }
-        if let Some(t) = mtime {
-            self.client.settime(&dir, &name, t).await?;
-        }
-        Ok(())
-    }
-
-    async fn set_mtime(&self, path: &VPath, mtime: i64) -> VfsResult<()> {
-        let (dir, name) = split(path)?;
-        self.client.settime(&dir, &name, mtime).await
+        to_entry(&got, name, self.share_read_only(path))
+            .ok_or_else(|| VfsError::InvalidName(path.to_string()))
     }
 
     async fn space(&self, path: &VPath) -> VfsResult<Option<SpaceInfo>> {
@@ -412,7 +410,26 @@ impl Vfs for QnapVfs {
             })
         }))
     }
+}
 
+#[async_trait]
+impl SetMtime for QnapVfs {
+    async fn set_mtime(&self, path: &VPath, mtime: i64) -> VfsResult<()> {
+        let (dir, name) = split(path)?;
+        self.client.settime(&dir, &name, mtime).await.map(drop)
+    }
+}
+
+#[async_trait]
+impl ReadRange for QnapVfs {
+    async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
+        let (dir, name) = split(path)?;
+        self.client.download_range(&dir, &name, offset, len).await
+    }
+}
+
+#[async_trait]
+impl ServerOps for QnapVfs {
     async fn server_copy(
         &self,
         items: &[VPath],
@@ -436,11 +453,17 @@ impl Vfs for QnapVfs {
         self.run_task(Task::Move, items, dst_dir, conflict, progress, cancel)
             .await
     }
+}
 
+#[async_trait]
+impl ServerSearch for QnapVfs {
     async fn search(&self, dir: &VPath, pattern: &str) -> VfsResult<SearchStream> {
         super::search::start(self.client.clone(), dir.clone(), pattern).await
     }
+}
 
+#[async_trait]
+impl ShareLinks for QnapVfs {
     async fn share_create(&self, path: &VPath, opts: &ShareOptions) -> VfsResult<ShareLink> {
         super::share::create(&self.client, path, opts).await
     }

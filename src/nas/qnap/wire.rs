@@ -205,6 +205,20 @@ pub fn parse_json(body: &[u8]) -> Result<Value, VfsError> {
     })
 }
 
+/// [`parse_json`] for a reply read off the wire: a JSON document that ends midway
+/// broke off on the way, which is transient (`Network`, like a dropped connection), so
+/// the caller's retry layer sends the request again.
+pub fn parse_reply(body: &[u8]) -> Result<Value, VfsError> {
+    parse_json(body).map_err(|e| {
+        let cut_off = serde_json::from_slice::<Value>(body).is_err_and(|j| j.is_eof());
+        if cut_off {
+            VfsError::Network("the NAS reply was cut off (truncated JSON)".into())
+        } else {
+            e
+        }
+    })
+}
+
 /// The `status` of a reply, if it has one (absent on data replies = success).
 pub fn status_of(v: &Value) -> Option<i64> {
     let s = v.as_object()?.get("status")?;
@@ -383,5 +397,14 @@ mod tests {
         }
         let e = parse_json(b"{\"total\": 1, \"datas\": [").unwrap_err();
         assert!(e.to_string().contains("cut off"));
+    }
+
+    #[test]
+    fn a_reply_cut_off_on_the_way_is_transient() {
+        let cut = parse_reply(b"{\"total\": 1, \"datas\": [").unwrap_err();
+        assert!(cut.is_transient(), "{cut:?}");
+        let html = parse_reply(b"<html></html>").unwrap_err();
+        assert!(matches!(html, VfsError::Protocol(_)), "{html:?}");
+        assert!(parse_reply(b"{\"status\": 1}").is_ok());
     }
 }

@@ -1,0 +1,238 @@
+//! Share links as a use case, for the commander's share keys and panel and for
+//! `nascmd share`: create (or reuse a live link made the same way), list with the
+//! configured host in the URLs, change, revoke, and the hosts a NAS offers.
+//!
+//! Whether share links exist and whether they take an access code is read from the
+//! backend's [`Features`](crate::vfs::Features), never found out by trying.
+
+use std::fmt;
+
+use crate::share_format::{AccessCodeError, generate_access_code, url_names_host, url_with_host};
+use crate::vfs::{ShareHost, ShareLink, ShareLinks, ShareOptions, VPath, Vfs, VfsError};
+
+/// Why a share-link use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    /// The backend has no share links (a local pane); the caller should not have asked.
+    #[error("{0} has no share links")]
+    NotOffered(String),
+    #[error(transparent)]
+    AccessCode(#[from] AccessCodeError),
+    #[error(transparent)]
+    Vfs(#[from] VfsError),
+}
+
+/// An access code for a new link.
+#[derive(Clone, PartialEq, Eq)]
+pub enum CodeChoice {
+    None,
+    /// A random one, made when the link is made (`share_format::generate_access_code`);
+    /// left out where the NAS's links take no code.
+    Generate,
+    /// Typed by the user: never dropped silently (the NAS refuses it instead).
+    Given(String),
+}
+
+impl fmt::Debug for CodeChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CodeChoice::None => "None",
+            CodeChoice::Generate => "Generate",
+            CodeChoice::Given(_) => "Given(…)",
+        })
+    }
+}
+
+/// How new links are made.
+#[derive(Clone, Debug)]
+pub struct ShareRequest {
+    /// Lifetime in seconds; `None` = never expires.
+    pub expire_secs: Option<u64>,
+    pub code: CodeChoice,
+    /// Host (and port) the URLs name instead of the one the NAS is reached by.
+    pub host: Option<String>,
+    /// Hand out a live link made the same way (see [`reusable`]) instead of a new one.
+    pub reuse: bool,
+}
+
+/// What [`create_or_reuse`] did, path by path.
+#[derive(Debug)]
+pub struct Created {
+    /// One result per path: the reused links first, then the new ones in order.
+    pub results: Vec<(VPath, Result<ShareLink, ShareError>)>,
+    /// Ids of the links that were reused rather than made.
+    pub reused: Vec<String>,
+    /// A generated code was left out because this NAS's links take none.
+    pub codes_dropped: bool,
+}
+
+/// The share-link group of `vfs`, or `NotOffered`.
+fn links_of(vfs: &dyn Vfs) -> Result<&dyn ShareLinks, ShareError> {
+    vfs.features()
+        .share_links
+        .ok_or_else(|| ShareError::NotOffered(vfs.label()))
+}
+
+/// One link per path (a failure does not stop the others), reusing live links made the
+/// same way where `req.reuse` asks for it.
+pub async fn create_or_reuse(
+    vfs: &dyn Vfs,
+    mut paths: Vec<VPath>,
+    req: &ShareRequest,
+) -> Result<Created, ShareError> {
+    let links = links_of(vfs)?;
+    let mut results = Vec::with_capacity(paths.len());
+    let mut reused = Vec::new();
+    if req.reuse {
+        let found = existing(links, &paths, req).await;
+        paths.retain(|p| !found.iter().any(|(q, _)| q == p));
+        reused = found.iter().map(|(_, l)| l.id.clone()).collect();
+        results.extend(found.into_iter().map(|(p, l)| (p, Ok(l))));
+    }
+    let codes_dropped =
+        req.code == CodeChoice::Generate && !vfs.features().share_access_codes && !paths.is_empty();
+    for path in paths {
+        let made = create_one(links, &path, req, codes_dropped).await;
+        results.push((path, made));
+    }
+    Ok(Created {
+        results,
+        reused,
+        codes_dropped,
+    })
+}
+
+async fn create_one(
+    links: &dyn ShareLinks,
+    path: &VPath,
+    req: &ShareRequest,
+    drop_generated: bool,
+) -> Result<ShareLink, ShareError> {
+    let access_code = match &req.code {
+        CodeChoice::None => None,
+        CodeChoice::Generate if drop_generated => None,
+        CodeChoice::Generate => Some(generate_access_code()?.expose().to_owned()),
+        CodeChoice::Given(c) => Some(c.clone()),
+    };
+    let opts = ShareOptions {
+        expire_secs: req.expire_secs,
+        access_code,
+        host_override: req.host.clone(),
+    };
+    Ok(links.share_create(path, &opts).await?)
+}
+
+/// Whether a reuse may hand out `link` for `path` instead of making a new one: the
+/// same item, a public URL, alive at `now`, and made the way the request makes links
+/// (an expiry or none, an access code or none). The host is checked by the caller.
+pub fn reusable(
+    link: &ShareLink,
+    path: &VPath,
+    expire_secs: Option<u64>,
+    with_code: bool,
+    now: i64,
+) -> bool {
+    let expiry_alike = match (expire_secs, link.expires) {
+        (None, None) => true,
+        (Some(_), Some(at)) => at > now,
+        _ => false,
+    };
+    link.path == *path
+        && !link.url.trim().is_empty()
+        && expiry_alike
+        && link.access_code.as_deref().is_some_and(|c| !c.is_empty()) == with_code
+}
+
+/// Live links made the way `req` makes them, for the paths that have one (the
+/// longest-lived if several). The URL must name the host a new link would: the
+/// configured one, else the address the NAS is reached by; where the NAS picks the host
+/// itself (no `share_hosts`), a configured host is put in the URL as on creation. A
+/// listing that fails only means new links are made.
+async fn existing(
+    links: &dyn ShareLinks,
+    paths: &[VPath],
+    req: &ShareRequest,
+) -> Vec<(VPath, ShareLink)> {
+    let listed = match links.share_list().await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::debug!(error = %e, "cannot list share links; making new ones");
+            return Vec::new();
+        }
+    };
+    let with_code = req.code != CodeChoice::None;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let candidates: Vec<&ShareLink> = listed
+        .iter()
+        .filter(|l| {
+            paths
+                .iter()
+                .any(|p| reusable(l, p, req.expire_secs, with_code, now))
+        })
+        .collect();
+    if candidates.is_empty() {
+        // The usual first press: no need to ask the NAS for its hosts.
+        return Vec::new();
+    }
+    let ours = links.share_hosts().await.unwrap_or_default();
+    let want_host = req
+        .host
+        .clone()
+        .or_else(|| ours.first().map(|h| h.host.clone()));
+    let mut out = Vec::new();
+    for path in paths {
+        let best = candidates
+            .iter()
+            .copied()
+            .filter(|l| reusable(l, path, req.expire_secs, with_code, now))
+            .filter_map(|l| match (&want_host, ours.is_empty()) {
+                (Some(h), false) => url_names_host(&l.url, h).then(|| l.clone()),
+                (Some(h), true) => {
+                    url_with_host(&l.url, h).map(|url| ShareLink { url, ..l.clone() })
+                }
+                (None, _) => Some(l.clone()),
+            })
+            .max_by_key(|l| l.expires.unwrap_or(i64::MAX));
+        if let Some(l) = best {
+            out.push((path.clone(), l));
+        }
+    }
+    out
+}
+
+/// Every link; where the NAS picks the URL's host itself (no `share_hosts`), a
+/// configured `host` replaces it, as it did when the link was made.
+pub async fn list(vfs: &dyn Vfs, host: Option<&str>) -> Result<Vec<ShareLink>, ShareError> {
+    let links = links_of(vfs)?;
+    let mut listed = links.share_list().await?;
+    if let Some(h) = host
+        && links.share_hosts().await.unwrap_or_default().is_empty()
+    {
+        for l in &mut listed {
+            if let Some(url) = url_with_host(&l.url, h) {
+                l.url = url;
+            }
+        }
+    }
+    Ok(listed)
+}
+
+/// The hosts new links may name, the address the NAS is reached by first; empty where
+/// the NAS decides the URL itself.
+pub async fn hosts(vfs: &dyn Vfs) -> Result<Vec<ShareHost>, ShareError> {
+    Ok(links_of(vfs)?.share_hosts().await?)
+}
+
+/// Changes a link's expiry / access code; returns the link as it now is.
+pub async fn update(
+    vfs: &dyn Vfs,
+    link: &ShareLink,
+    opts: &ShareOptions,
+) -> Result<ShareLink, ShareError> {
+    Ok(links_of(vfs)?.share_update(link, opts).await?)
+}
+
+/// Revokes one link.
+pub async fn revoke(vfs: &dyn Vfs, link: &ShareLink) -> Result<(), ShareError> {
+    Ok(links_of(vfs)?.share_revoke(link).await?)
+}

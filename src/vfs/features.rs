@@ -1,0 +1,239 @@
+//! What a backend offers beyond the core [`Vfs`] trait, declared in one record
+//! ([`Features`]): plain flags, and one optional group of methods per feature. A caller
+//! reads the record before it offers or uses a feature (a pane offers share links only
+//! when `share_links` is there); nothing is found out by catching an "unsupported"
+//! error. The model is rclone's `fs.Features`.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use tokio::io::AsyncReadExt;
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    ByteReader, BytesFn, CopyIntoPlace, LandedFn, ProgressFn, SearchStream, ServerConflict,
+    ShareHost, ShareLink, ShareOptions, VPath, Vfs, VfsError, VfsResult,
+};
+
+/// The one capability record of a backend (see the module doc). `Default` is a backend
+/// with the core trait only.
+#[derive(Clone, Copy, Default)]
+pub struct Features<'a> {
+    /// A move inside this backend is a cheap rename (no copy of the bytes).
+    pub cheap_rename: bool,
+    /// Share links take an access code (`ShareOptions::access_code`). Where they do
+    /// not (a Freebox), a generated code is left out and a typed one refused.
+    pub share_access_codes: bool,
+    /// The backend can report checksums of its files (none does yet).
+    pub checksums: bool,
+    /// An upload interrupted midway can go on where it stopped (none does yet).
+    pub resumable_upload: bool,
+    /// Setting modification times after a write (folders, appended files).
+    pub set_mtime: Option<&'a dyn SetMtime>,
+    /// Copy and move of whole items by the server itself.
+    pub server_ops: Option<&'a dyn ServerOps>,
+    /// Name search by the server (otherwise `services::search` walks the tree).
+    pub search: Option<&'a dyn ServerSearch>,
+    /// Public share links.
+    pub share_links: Option<&'a dyn ShareLinks>,
+    /// `open_read` honours a non-zero offset (resume), and one range of a file can be
+    /// read on its own (parallel download).
+    pub read_range: Option<&'a dyn ReadRange>,
+    /// A file created at its final size and filled at offsets (parallel download).
+    pub write_at: Option<&'a dyn WriteAt>,
+    /// Appending to an existing file (resuming into a partial temporary file).
+    pub append: Option<&'a dyn Append>,
+    /// A native file copy within this backend (local disk: `copy_file_range`).
+    pub native_copy: Option<&'a dyn NativeCopy>,
+}
+
+impl std::fmt::Debug for Features<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Features")
+            .field("cheap_rename", &self.cheap_rename)
+            .field("share_access_codes", &self.share_access_codes)
+            .field("checksums", &self.checksums)
+            .field("resumable_upload", &self.resumable_upload)
+            .field("set_mtime", &self.set_mtime.is_some())
+            .field("server_ops", &self.server_ops.is_some())
+            .field("search", &self.search.is_some())
+            .field("share_links", &self.share_links.is_some())
+            .field("read_range", &self.read_range.is_some())
+            .field("write_at", &self.write_at.is_some())
+            .field("append", &self.append.is_some())
+            .field("native_copy", &self.native_copy.is_some())
+            .finish()
+    }
+}
+
+/// Setting a modification time.
+#[async_trait]
+pub trait SetMtime: Send + Sync {
+    async fn set_mtime(&self, path: &VPath, mtime: i64) -> VfsResult<()>;
+}
+
+/// Whole items copied or moved by the server; the token cancels the server task.
+#[async_trait]
+pub trait ServerOps: Send + Sync {
+    /// Copies items into `dst_dir` on the server, reporting progress.
+    async fn server_copy(
+        &self,
+        items: &[VPath],
+        dst_dir: &VPath,
+        conflict: ServerConflict,
+        progress: ProgressFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<()>;
+
+    /// Moves items into `dst_dir` on the server, reporting progress.
+    async fn server_move(
+        &self,
+        items: &[VPath],
+        dst_dir: &VPath,
+        conflict: ServerConflict,
+        progress: ProgressFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<()>;
+}
+
+/// Name search run by the server.
+#[async_trait]
+pub trait ServerSearch: Send + Sync {
+    /// Searches below `dir` for names matching `pattern` (case-insensitive substring or
+    /// glob), streaming hits.
+    async fn search(&self, dir: &VPath, pattern: &str) -> VfsResult<SearchStream>;
+}
+
+/// Public share links.
+#[async_trait]
+pub trait ShareLinks: Send + Sync {
+    async fn share_create(&self, path: &VPath, opts: &ShareOptions) -> VfsResult<ShareLink>;
+
+    async fn share_list(&self) -> VfsResult<Vec<ShareLink>>;
+
+    /// Changes expiry / access code. Returns the link as it now is (its id and URL may
+    /// change where the protocol can only re-create it).
+    async fn share_update(&self, link: &ShareLink, opts: &ShareOptions) -> VfsResult<ShareLink>;
+
+    async fn share_revoke(&self, link: &ShareLink) -> VfsResult<()>;
+
+    /// Hosts new share links may name (`ShareOptions::host_override`), the address the
+    /// backend is reached by first. Empty where the NAS decides the URL itself.
+    async fn share_hosts(&self) -> VfsResult<Vec<ShareHost>> {
+        Ok(Vec::new())
+    }
+}
+
+/// Reading one range of a file on its own.
+#[async_trait]
+pub trait ReadRange: Send + Sync {
+    /// Opens the `len` bytes of a file that start at `offset` (one part of a parallel
+    /// download). The reader ends after `len` bytes. A backend whose server turns out
+    /// to ignore ranges fails with `Unsupported` rather than sending the file from its
+    /// start (the caller then streams the file plainly).
+    async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader>;
+}
+
+/// [`ReadRange::open_read_range`] for a backend whose `open_read` honours its offset:
+/// the stream from `offset`, cut after `len` bytes.
+pub async fn range_of_open_read(
+    vfs: &dyn Vfs,
+    path: &VPath,
+    offset: u64,
+    len: u64,
+) -> VfsResult<ByteReader> {
+    let whole = vfs.open_read(path, offset).await?;
+    Ok(Box::pin(whole.take(len)))
+}
+
+/// A file created at its final size, then filled at offsets.
+#[async_trait]
+pub trait WriteAt: Send + Sync {
+    /// Creates the file `path` (replacing one of that name) with room for `len` bytes,
+    /// to be filled with [`WriteAt::write_at`]. Its size is `len` at once, so a caller
+    /// must track which parts it has written itself: the size says nothing about them.
+    async fn create_sized(&self, path: &VPath, len: u64) -> VfsResult<()>;
+
+    /// Writes all of `data` at `offset` of the file `path` made by
+    /// [`WriteAt::create_sized`]. Calls for different offsets may run at the same time.
+    async fn write_at(&self, path: &VPath, offset: u64, data: Bytes) -> VfsResult<()>;
+}
+
+/// Appending to an existing file.
+#[async_trait]
+pub trait Append: Send + Sync {
+    /// Appends exactly `len` bytes from `data` to the end of the existing file `path`
+    /// (resuming an interrupted transfer). Fails with `SizeMismatch` when the stream
+    /// ends early or runs long.
+    async fn append(&self, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()>;
+}
+
+/// A native copy of files within one backend.
+#[async_trait]
+pub trait NativeCopy: Vfs {
+    /// Copies one file to a new file `to` within this backend, applying `mtime`,
+    /// reporting copied bytes (deltas) to `progress` and stopping promptly with
+    /// `Cancelled` when `cancel` fires. Returns the number of bytes copied. The caller
+    /// removes `to` on failure.
+    async fn copy_file(
+        &self,
+        from: &VPath,
+        to: &VPath,
+        mtime: Option<i64>,
+        progress: BytesFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<u64>;
+
+    /// Copies one file into place in a single step (see [`CopyIntoPlace`]): native copy
+    /// to `temp`, size check, mtime, rename to `to`. The default composes
+    /// [`NativeCopy::copy_file`], [`Vfs::stat`] and [`Vfs::rename`]; a backend
+    /// overrides it when it can do all of it at once (local disk: one blocking call
+    /// instead of three). Nothing appears under `to` unless the size matched. The
+    /// caller removes `temp` on failure.
+    async fn copy_file_into_place(
+        &self,
+        job: &CopyIntoPlace,
+        progress: BytesFn,
+        cancel: CancellationToken,
+    ) -> VfsResult<u64> {
+        let copied = self
+            .copy_file(&job.from, &job.temp, job.mtime, progress, cancel.clone())
+            .await?;
+        let written = self.stat(&job.temp).await?;
+        job.check_size(written.size)?;
+        if cancel.is_cancelled() {
+            return Err(VfsError::Cancelled);
+        }
+        self.rename(&job.temp, &job.to, job.overwrite).await?;
+        Ok(copied)
+    }
+
+    /// Several small files copied into place in one call, in order, one result per
+    /// job (same rules as [`NativeCopy::copy_file_into_place`]; after a cancel the
+    /// remaining jobs answer `Cancelled`). `landed` is called as each file is in
+    /// place, so the caller's progress moves file by file even though the batch
+    /// answers once. The local disk does a whole batch in one blocking call.
+    async fn copy_files_into_place(
+        &self,
+        jobs: &[CopyIntoPlace],
+        landed: LandedFn,
+        cancel: CancellationToken,
+    ) -> Vec<VfsResult<u64>> {
+        let quiet: BytesFn = Arc::new(|_| {});
+        let mut results = Vec::with_capacity(jobs.len());
+        for (index, job) in jobs.iter().enumerate() {
+            let res = if cancel.is_cancelled() {
+                Err(VfsError::Cancelled)
+            } else {
+                self.copy_file_into_place(job, quiet.clone(), cancel.clone())
+                    .await
+            };
+            if let Ok(bytes) = res {
+                landed(index, bytes);
+            }
+            results.push(res);
+        }
+        results
+    }
+}
