@@ -18,6 +18,8 @@
 //! network or the disk depends on the terminal.
 
 pub mod app;
+#[cfg(test)]
+mod arrows;
 pub mod atomic_file;
 pub mod cli;
 pub mod clipboard;
@@ -31,6 +33,7 @@ pub mod logging;
 pub mod names;
 pub mod nas;
 pub mod plural;
+pub mod prompt;
 pub mod regular_file;
 pub mod remotes;
 pub mod runtime;

@@ -1,6 +1,6 @@
 //! Opening a NAS in a pane: the state of the dialogs around it (target, password, 2-step
 //! code, approval on the box, certificate trust) and what their answers do. The dialogs
-//! speak the neutral prompt types (`remotes::prompt`), never a backend's. The connection
+//! speak the neutral prompt types (`crate::prompt`), never a backend's. The connection
 //! itself is an effect (`Cmd::Connect`, carried out in `runtime::connect` by the connect
 //! use case): the loop keeps drawing while it logs in, and the pane keeps showing what it
 //! showed until the NAS answers. A question ends the attempt; its answer starts a new
@@ -13,7 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::remotes::prompt::{Approval, ApprovalStatus, CertDetails, Prompt};
+use crate::prompt::{Approval, ApprovalStatus, CertDetails, Prompt};
 use crate::secret::Secret;
 use crate::vfs::{VPath, VfsHandle};
 

@@ -6,9 +6,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 
-use crate::remotes::prompt::{
-    Answer, Approval, ApprovalStatus, CertDetails, Prompt, Prompter, Unanswered,
-};
+use crate::prompt::{Answer, Approval, ApprovalStatus, CertDetails, Prompt, Prompter, Unanswered};
 use crate::secret::Secret;
 
 /// Prompts on the terminal. Asks only when stdin is a terminal too: a script or cron

@@ -233,7 +233,7 @@ async fn add(config: &Config, a: AddArgs) -> anyhow::Result<RemoteProfile> {
 
 /// The password of `user`, asked on the terminal.
 async fn ask_password(user: &str, url: &str) -> anyhow::Result<crate::secret::Secret> {
-    use crate::remotes::prompt::{Answer, Prompt, Prompter};
+    use crate::prompt::{Answer, Prompt, Prompter};
     let who = format!("{user} on {url}");
     match TtyPrompter::default().ask(Prompt::Password { who }).await {
         Ok(Answer::Password(p)) => Ok(p),

@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 
-use crate::remotes::prompt::{Approval, ApprovalStatus, CertDetails, Unanswered};
+use crate::prompt::{Approval, ApprovalStatus, CertDetails, Unanswered};
 use crate::secret::Secret;
 use crate::vfs::{VfsError, VfsHandle};
 

@@ -6,15 +6,12 @@
 //! - [`secrets`]: the 0600 secrets store (passwords, Freebox app tokens).
 //! - [`known_certs`]: self-signed certificates trusted on first use (`known_hosts`-like).
 //! - [`credentials`]: the environment variables a password or a code may come from.
-//! - [`prompt`]: the neutral questions asked while logging in, and the `Prompter`
-//!   front ends answer them through.
 //!
 //! Opening a target (connectors, credential chain, one connection per account) is the
 //! connect use case, `services::connect`.
 
 pub mod credentials;
 pub mod known_certs;
-pub mod prompt;
 pub mod secrets;
 pub mod target;
 
@@ -22,7 +19,6 @@ use crate::config::ConfigError;
 use crate::vfs::VfsError;
 
 pub use known_certs::{KnownCerts, KnownCertsError};
-pub use prompt::{NoPrompter, Prompter};
 pub use secrets::{SecretsError, SecretsStore};
 pub use target::{RemoteSpec, Target};
 
@@ -55,7 +51,3 @@ impl RemoteError {
         }
     }
 }
-
-/// The connect use case's cache of connections, under the name the CLI's commands
-/// know it by.
-pub use crate::services::connect::Opener;

@@ -15,8 +15,8 @@ use super::Runtime;
 use super::effects::Internal;
 use crate::app::connect::{ConnectCmd, ConnectMsg};
 use crate::app::{Msg, Problem, RequestId};
+use crate::prompt::{Answer, Approval, ApprovalStatus, Prompt, Prompter, Unanswered};
 use crate::remotes::RemoteError;
-use crate::remotes::prompt::{Answer, Approval, ApprovalStatus, Prompt, Prompter, Unanswered};
 use crate::services::connect::{self, Answers, ConnectContext};
 
 impl<B: Backend> Runtime<B> {

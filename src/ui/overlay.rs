@@ -12,7 +12,7 @@ use crate::app::connect::{ConnectState, ConnectStep};
 use crate::app::search::{SearchState, SearchStep};
 use crate::app::{App, layout};
 use crate::names::escape;
-use crate::remotes::prompt::{ApprovalStatus, CertDetails};
+use crate::prompt::{ApprovalStatus, CertDetails};
 
 use super::fit;
 

@@ -6,7 +6,7 @@ use clap::Args;
 use futures_util::StreamExt;
 
 use crate::names::escape;
-use crate::remotes::Opener;
+use crate::services::connect::Opener;
 use crate::vfs::{Entry, EntryKind};
 
 pub const EXAMPLES: &str = "\

@@ -5,7 +5,7 @@ use std::time::Instant;
 use clap::Args;
 
 use crate::jobs::{ConflictPolicy, ItemError, JobKind, JobSpec};
-use crate::remotes::Opener;
+use crate::services::connect::Opener;
 use crate::vfs::{VPath, VfsError, VfsHandle};
 
 use super::jobrun;

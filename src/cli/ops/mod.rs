@@ -15,7 +15,8 @@ mod transfer;
 
 use clap::Subcommand;
 
-use crate::remotes::{Opener, RemoteError};
+use crate::remotes::RemoteError;
+use crate::services::connect::Opener;
 
 #[derive(Subcommand, Debug)]
 pub enum OpCommand {

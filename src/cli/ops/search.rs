@@ -6,7 +6,7 @@ use std::io::Write;
 use clap::Args;
 use futures_util::StreamExt;
 
-use crate::remotes::Opener;
+use crate::services::connect::Opener;
 use crate::vfs::SearchHit;
 
 pub const EXAMPLES: &str = "\

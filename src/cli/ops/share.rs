@@ -7,7 +7,8 @@ use std::io::{IsTerminal, Write};
 use clap::Args;
 
 use crate::clipboard::{Clipboard, CopyOutcome};
-use crate::remotes::{Opener, Target};
+use crate::remotes::Target;
+use crate::services::connect::Opener;
 use crate::services::share::{self, CodeChoice, ShareRequest};
 use crate::share_format::{generate_access_code, join_urls, parse_expiry};
 use crate::vfs::ShareHost;

@@ -10,7 +10,8 @@ use std::time::Instant;
 use clap::Args;
 
 use crate::jobs::{ConflictPolicy, ItemError, JobKind, JobSpec};
-use crate::remotes::{Opener, Target};
+use crate::remotes::Target;
+use crate::services::connect::Opener;
 use crate::vfs::{VPath, VfsError, VfsHandle};
 
 use super::jobrun;

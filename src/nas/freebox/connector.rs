@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::{AppInfo, AuthStatus, FreeboxConfig, FreeboxVfs, poll_authorization, register};
 use crate::nas::connector::{Account, Connector, Login, LoginError, Scheme, StoredSecret};
-use crate::remotes::prompt::{Approval, ApprovalStatus};
+use crate::prompt::{Approval, ApprovalStatus};
 use crate::secret::Secret;
 use crate::vfs::{VfsError, VfsHandle};
 

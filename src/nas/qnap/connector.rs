@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::{QnapConfig, QnapVfs};
 use crate::nas::connector::{Account, Connector, Login, LoginError, Scheme, StoredSecret};
 use crate::nas::tls::{CertInfo, probe_certificate};
-use crate::remotes::prompt::{CertDetails, Unanswered};
+use crate::prompt::{CertDetails, Unanswered};
 use crate::secret::Secret;
 use crate::vfs::{VfsError, VfsHandle};
 

@@ -8,10 +8,8 @@ use async_trait::async_trait;
 
 use super::{Answers, ConnectContext, password_key};
 use crate::nas::connector::{Account, Login, LoginError};
+use crate::prompt::{Answer, Approval, ApprovalStatus, CertDetails, Prompt, Prompter, Unanswered};
 use crate::remotes::credentials::{self, OTP_ENV, PASSWORD_ENV};
-use crate::remotes::prompt::{
-    Answer, Approval, ApprovalStatus, CertDetails, Prompt, Prompter, Unanswered,
-};
 use crate::remotes::{KnownCerts, RemoteSpec, SecretsStore};
 use crate::secret::Secret;
 use crate::vfs::VfsError;

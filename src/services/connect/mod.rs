@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use crate::config::{Config, RemoteProfile};
 use crate::nas::connector::StoredSecret;
-use crate::remotes::prompt::Prompter;
+use crate::prompt::Prompter;
 use crate::remotes::{RemoteError, RemoteSpec, SecretsStore, Target};
 use crate::secret::Secret;
 use crate::vfs::{VPath, VfsError, VfsHandle};

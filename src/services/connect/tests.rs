@@ -1,8 +1,8 @@
 //! The connection cache: local targets, one backend per account.
 
 use super::*;
+use crate::prompt::NoPrompter;
 use crate::remotes::credentials;
-use crate::remotes::prompt::NoPrompter;
 
 #[tokio::test]
 async fn local_targets_open_and_share_one_backend() {
@@ -52,10 +52,10 @@ struct Deferring(std::sync::Mutex<Vec<String>>);
 impl Prompter for Deferring {
     async fn ask(
         &self,
-        prompt: crate::remotes::prompt::Prompt,
-    ) -> Result<crate::remotes::prompt::Answer, crate::remotes::prompt::Unanswered> {
+        prompt: crate::prompt::Prompt,
+    ) -> Result<crate::prompt::Answer, crate::prompt::Unanswered> {
         self.0.lock().unwrap().push(format!("{prompt:?}"));
-        Err(crate::remotes::prompt::Unanswered::Deferred)
+        Err(crate::prompt::Unanswered::Deferred)
     }
 }
 
