@@ -20,6 +20,9 @@ pub enum ServerCode {
     Http(u16),
     /// A numeric NAS status (QNAP File Station `status`).
     Status(i64),
+    /// A numeric NAS status that means "busy, ask again" (QNAP 19 and 28: another task
+    /// holds the item or the box is overloaded): transient, unlike [`ServerCode::Status`].
+    Busy(i64),
     /// A textual NAS code (a Freebox `error_code`, a failed task's `error`), or the name
     /// of the step that failed when the NAS gave no code.
     Named(String),
@@ -28,7 +31,11 @@ pub enum ServerCode {
 impl ServerCode {
     /// The server failed, not the request: the same request may succeed later.
     pub fn is_server_failure(&self) -> bool {
-        matches!(self, ServerCode::Http(status) if (500..600).contains(status))
+        match self {
+            ServerCode::Http(status) => (500..600).contains(status),
+            ServerCode::Busy(_) => true,
+            ServerCode::Status(_) | ServerCode::Named(_) => false,
+        }
     }
 }
 
@@ -36,7 +43,7 @@ impl fmt::Display for ServerCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ServerCode::Http(status) => write!(f, "http {status}"),
-            ServerCode::Status(code) => write!(f, "{code}"),
+            ServerCode::Status(code) | ServerCode::Busy(code) => write!(f, "{code}"),
             ServerCode::Named(code) => f.write_str(code),
         }
     }
@@ -155,6 +162,9 @@ mod tests {
         assert!(server(ServerCode::Http(502)).is_transient());
         assert!(!server(ServerCode::Http(404)).is_transient());
         assert!(!server(ServerCode::Status(5)).is_transient());
+        // A busy NAS (QNAP 19, 28) is asked again; it reads like any status code.
+        assert!(server(ServerCode::Busy(19)).is_transient());
+        assert_eq!(server(ServerCode::Busy(19)).to_string(), "m (code 19)");
         // A NAS code that happens to read like an HTTP status is still not one.
         assert!(!server(ServerCode::Named("http 500".into())).is_transient());
         assert!(!VfsError::NotFound("/x".into()).is_transient());

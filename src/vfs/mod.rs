@@ -202,7 +202,8 @@ pub trait Vfs: Send + Sync {
     async fn mkdir(&self, path: &VPath) -> VfsResult<()>;
 
     /// Renames `from` to `to` within the same folder. Fails with `AlreadyExists` when
-    /// `to` exists unless `overwrite`.
+    /// `to` exists unless `overwrite`; `overwrite` replaces a file, never a folder (that
+    /// fails too, and the folder stays whole).
     async fn rename(&self, from: &VPath, to: &VPath, overwrite: bool) -> VfsResult<()>;
 
     /// Removes a file, or a folder with everything in it.

@@ -35,6 +35,12 @@ fn range_start(resp: &Response) -> Option<u64> {
     rest.split('-').next()?.trim().parse().ok()
 }
 
+/// The size a 416 reply gives in `Content-Range: bytes */SIZE`.
+fn complete_length(resp: &Response) -> Option<u64> {
+    let v = resp.headers().get(CONTENT_RANGE)?.to_str().ok()?;
+    v.trim().strip_prefix("bytes */")?.trim().parse().ok()
+}
+
 fn body_reader(resp: Response) -> ByteReader {
     Box::pin(StreamReader::new(
         resp.bytes_stream().map_err(std::io::Error::other),
@@ -116,6 +122,14 @@ async fn checked_response(resp: Response, what: &str, offset: u64) -> VfsResult<
     let shown = crate::names::escape(what).into_owned();
     if !status.is_success() {
         if status == StatusCode::RANGE_NOT_SATISFIABLE {
+            // Reading from exactly the end is an empty read (as on every other backend),
+            // not a refusal: the box answers 416 with the size, `bytes */SIZE`.
+            if complete_length(&resp) == Some(offset) {
+                return Ok(Opened {
+                    status: StatusCode::PARTIAL_CONTENT,
+                    reader: Box::pin(tokio::io::empty()),
+                });
+            }
             return Err(VfsError::Protocol(format!(
                 "the Freebox refused to resume {shown} at byte {offset}"
             )));

@@ -163,6 +163,11 @@ impl Vfs for FreeboxVfs {
             Err(VfsError::AlreadyExists(_)) => {}
             other => return other,
         }
+        // Overwriting replaces a file, never a folder and all it holds (the rule of every
+        // backend: QNAP and the local disk refuse too).
+        if self.stat(to).await?.is_dir() {
+            return Err(VfsError::AlreadyExists(format!("{to} (a folder)")));
+        }
         // The box does not rename over an existing item: put the old one aside, rename,
         // then remove it, restoring it if the rename fails.
         let aside_name = format!(".{}.nascmd-replaced", to.name());

@@ -246,18 +246,11 @@ pub enum Retry {
     Never,
 }
 
-/// Status codes meaning "busy, try again": 19 DB busy, 28 preparing.
-const BUSY: [i64; 2] = [19, 28];
-
 pub fn should_retry(err: &VfsError) -> Retry {
     match err {
         VfsError::SessionExpired => Retry::Relogin,
         VfsError::Network(_) => Retry::Later,
         VfsError::Server { code, .. } if code.is_server_failure() => Retry::Later,
-        VfsError::Server {
-            code: ServerCode::Status(status),
-            ..
-        } if BUSY.contains(status) => Retry::Later,
         _ => Retry::Never,
     }
 }
@@ -284,7 +277,11 @@ pub fn status_error(code: i64, what: &str) -> VfsError {
         0 => server("the NAS reported a failure"),
         7 => server("file I/O error on the NAS"),
         8 => server("File Station is disabled on the NAS"),
-        19 | 28 => server("the NAS is busy, try again"),
+        // 19: database busy, 28: preparing. Transient by kind (`ServerCode::Busy`).
+        19 | 28 => VfsError::Server {
+            code: ServerCode::Busy(code),
+            message: format!("the NAS is busy, try again: {what}"),
+        },
         20 => server("the NAS rejected the request parameters"),
         34 => server("more than 1000 search results; narrow the search"),
         _ => server("File Station error"),
@@ -375,6 +372,7 @@ mod tests {
             VfsError::PermissionDenied(_)
         ));
         assert_eq!(should_retry(&status_error(19, "d")), Retry::Later);
+        assert!(status_error(28, "d").is_transient());
         assert_eq!(should_retry(&status_error(20, "d")), Retry::Never);
         assert_eq!(should_retry(&status_error(4, "d")), Retry::Never);
         // An escape sequence in a name never reaches the message raw.
