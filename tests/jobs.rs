@@ -1152,3 +1152,103 @@ mod native_copy {
         assert!(temp_files(&dst).is_empty());
     }
 }
+
+/// What one uploaded small file costs on the wire, read from the emulators' request logs:
+/// the job engine writes under a temporary name, verifies and renames, and the backends
+/// must do that in as few requests as their APIs allow (QNAP: upload, stat with
+/// settime, rename; Freebox: upload, rename, and its check of the temporary file). The cost per file is
+/// the difference between copying 11 files and copying 1, so the per-job requests
+/// (login, planning) cancel out.
+mod requests_per_file {
+    use std::sync::Arc;
+
+    use nascmd::emulator::qnap::{self, QnapEmulatorConfig};
+    use nascmd::emulator::request_log::RequestLog;
+    use nascmd::nas::qnap::{QnapConfig, QnapVfs};
+    use nascmd::secret::Secret;
+    use nascmd::vfs::{VPath, VfsHandle};
+
+    use crate::support::jobs::*;
+
+    /// Requests the NAS received while `n` local 16 KiB files were copied to `dst`.
+    async fn requests_for(n: usize, nas: VfsHandle, dst: VPath, log: &RequestLog) -> u64 {
+        let src = tempfile::tempdir().unwrap();
+        let mut sources = Vec::new();
+        for i in 0..n {
+            let p = src.path().join(format!("f{i}.bin"));
+            write(&p, &pattern(16 * 1024, i as u8));
+            sources.push(vp(&p));
+        }
+        log.clear();
+        let (report, _) = run(spec(
+            nascmd::jobs::JobKind::Copy,
+            local(),
+            sources,
+            Some((nas, dst)),
+        ))
+        .await;
+        assert!(report.failed.is_empty(), "{report:?}");
+        log.count()
+    }
+
+    #[tokio::test]
+    async fn qnap_three_requests_per_small_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("Public/one")).unwrap();
+        std::fs::create_dir_all(dir.path().join("Public/many")).unwrap();
+        let cfg = QnapEmulatorConfig::new(dir.path(), "alice", "pw");
+        let log = cfg.request_log.clone();
+        let emu = qnap::spawn(cfg).await.unwrap();
+        let nas: VfsHandle = Arc::new(
+            QnapVfs::connect(QnapConfig {
+                base_url: emu.base_url.clone(),
+                user: "alice".into(),
+                password: Secret::new("pw"),
+                ..QnapConfig::default()
+            })
+            .await
+            .unwrap(),
+        );
+        let one = requests_for(1, nas.clone(), VPath::parse("/Public/one").unwrap(), &log).await;
+        let many = requests_for(11, nas, VPath::parse("/Public/many").unwrap(), &log).await;
+        let per_file = (many - one) as f64 / 10.0;
+        assert!(
+            per_file <= 3.0,
+            "{per_file} requests per file: {:?}",
+            log.lines()
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("Public/many"))
+                .unwrap()
+                .count(),
+            11
+        );
+    }
+
+    #[tokio::test]
+    async fn freebox_requests_per_small_file() {
+        let log = RequestLog::default();
+        let for_emu = log.clone();
+        let crate::support::freebox::Fixture {
+            emu: _emu,
+            fbx,
+            root,
+            ..
+        } = crate::support::freebox::start(move |cfg| cfg.request_log = for_emu).await;
+        std::fs::create_dir_all(root.path().join("one")).unwrap();
+        std::fs::create_dir_all(root.path().join("many")).unwrap();
+        let nas: VfsHandle = Arc::new(fbx);
+        let one = requests_for(1, nas.clone(), crate::support::freebox::disk("one"), &log).await;
+        let many = requests_for(11, nas, crate::support::freebox::disk("many"), &log).await;
+        let per_file = (many - one) as f64 / 10.0;
+        assert!(
+            per_file <= 4.0,
+            "{per_file} requests per file: {:?}",
+            log.lines()
+        );
+        assert_eq!(
+            std::fs::read_dir(root.path().join("many")).unwrap().count(),
+            11
+        );
+    }
+}
