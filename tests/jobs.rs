@@ -1155,10 +1155,12 @@ mod native_copy {
 
 /// What one uploaded small file costs on the wire, read from the emulators' request logs:
 /// the job engine writes under a temporary name, verifies and renames, and the backends
-/// must do that in as few requests as their APIs allow (QNAP: upload, stat with
-/// settime, rename; Freebox: upload, rename, and its check of the temporary file). The cost per file is
-/// the difference between copying 11 files and copying 1, so the per-job requests
-/// (login, planning) cancel out.
+/// must do that in as few requests as their APIs allow. QNAP: upload, stat with
+/// settime (sets the time and answers the written entry), rename. Freebox: upload,
+/// info of the temporary file, info of the final name (whether a real box's rename
+/// refuses an existing name is not known, so it is asked first), rename. The cost per
+/// file is the difference between copying 11 files and copying 1, so the per-job
+/// requests (login, planning) cancel out.
 mod requests_per_file {
     use std::sync::Arc;
 
