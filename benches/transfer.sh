@@ -11,6 +11,9 @@
 # TMPDIR picks where the files go (a tmpfs takes the disk's writeback out of the figures).
 # LINK_MIB_S=N caps every transfer connection of the emulators at N MiB/s, like a NAS
 # whose per-connection throughput is the limit (the case parallel ranges are for).
+# LATENCY_MS=N makes the emulators wait N ms before answering each request: a crude
+# far-away NAS (every request pays it, curl's as much as nascmd's), until the link
+# emulator of issue 14 exists.
 # SMALL_FILES=0 skips the many-small-files rows.
 #
 # Needs: curl, openssl (Freebox HMAC), python3 (JSON), GNU time (/usr/bin/time).
@@ -55,6 +58,7 @@ start_emulator() {
   local log=$WORK/emu-$1.log
   local cap=()
   [ -n "${LINK_MIB_S:-}" ] && cap=(--fault-bandwidth "$((LINK_MIB_S << 20))")
+  [ -n "${LATENCY_MS:-}" ] && cap+=(--fault-latency-ms "$LATENCY_MS")
   "$BIN" emulate "$@" "${cap[@]}" --listen 127.0.0.1:0 >"$log" 2>&1 &
   EMU_PIDS+=($!)
   for _ in $(seq 100); do
@@ -83,7 +87,7 @@ pair_row() { # NAS label
   row "$1" "$2" "$c" "$n" "$(ratio "$c" "$n")" "$((PEAK_KIB / 1024)) MiB"
 }
 
-say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)${LINK_MIB_S:+, links capped at $LINK_MIB_S MiB/s per connection}"
+say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)${LINK_MIB_S:+, links capped at $LINK_MIB_S MiB/s per connection}${LATENCY_MS:+, $LATENCY_MS ms added to each request}"
 say "making test data: one ${BIG_MIB} MiB file, ${SMALL_FILES} files of ${SMALL_KIB} KiB"
 head -c "$((BIG_MIB << 20))" /dev/urandom >"$WORK/big.bin"
 mkdir -p "$WORK/small"
