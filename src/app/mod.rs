@@ -20,6 +20,7 @@ mod share_text;
 pub mod sort;
 
 mod actions;
+mod connect_actions;
 mod keys;
 mod results;
 mod search_actions;
