@@ -6,6 +6,10 @@
 //! showed until the NAS answers. A question ends the attempt; its answer starts a new
 //! one with everything answered so far. A failure ends in an error dialog and the pane
 //! stays as it was (local).
+//!
+//! This module is the state and what it does on its own (a key, a question from the
+//! NAS); what the answers do to the app (open the pane, show an error, start the next
+//! queued connection) is in `connect_actions.rs`.
 
 use std::fmt;
 
@@ -17,9 +21,8 @@ use crate::prompt::{Approval, ApprovalStatus, CertDetails, Prompt};
 use crate::secret::Secret;
 use crate::vfs::{VPath, VfsHandle};
 
-use super::dialog::Dialog;
-use super::layers::{Layer, LayerKind};
-use super::{App, Cmd, Msg, RequestId, Side};
+use super::ids::{RequestId, Side};
+use super::problem::Problem;
 
 /// What the runtime is asked to do.
 pub enum ConnectCmd {
@@ -79,10 +82,19 @@ pub enum ConnectMsg {
         share_host: Option<String>,
     },
     /// Why opening failed, kind kept (the dialog words it).
-    Failed {
-        req: RequestId,
-        error: super::Problem,
-    },
+    Failed { req: RequestId, error: Problem },
+}
+
+impl ConnectMsg {
+    /// The request this answers.
+    pub fn req(&self) -> RequestId {
+        match self {
+            ConnectMsg::Prompt { req, .. }
+            | ConnectMsg::Approval { req, .. }
+            | ConnectMsg::Connected { req, .. }
+            | ConnectMsg::Failed { req, .. } => *req,
+        }
+    }
 }
 
 impl fmt::Debug for ConnectMsg {
@@ -133,19 +145,159 @@ pub struct ConnectState {
     cert_sha256: Option<String>,
 }
 
+/// What a key did in a connect dialog, for the app to carry out.
+pub enum ConnectKey {
+    /// Nothing more to do (the key edited an input, or means nothing here).
+    Handled,
+    /// Esc: the user gives up; `in_flight` when a connection was running (to cancel).
+    Abandoned { in_flight: bool },
+    /// The target dialog was submitted empty: just close it.
+    Dismissed,
+    /// The target dialog was submitted: open this.
+    Open(String),
+    /// Connect again with what the dialogs gathered.
+    Connect(ConnectCmd),
+}
+
 impl ConnectState {
+    /// A connection to `target` just started: "Connecting…".
+    pub fn connecting(side: Side, req: RequestId, target: &str) -> ConnectState {
+        ConnectState {
+            side,
+            req,
+            target: target.to_owned(),
+            step: ConnectStep::Connecting,
+            password: None,
+            cert_sha256: None,
+        }
+    }
+
+    /// The Alt-N dialog asking where to connect, `suggestion` typed in already.
+    pub fn asking(side: Side, req: RequestId, suggestion: String) -> ConnectState {
+        ConnectState {
+            side,
+            req,
+            target: String::new(),
+            step: ConnectStep::Target(Input::new(suggestion)),
+            password: None,
+            cert_sha256: None,
+        }
+    }
+
+    /// The command that starts the first attempt (nothing answered yet).
+    pub fn start(&self) -> ConnectCmd {
+        ConnectCmd::Start {
+            side: self.side,
+            req: self.req,
+            target: self.target.clone(),
+            password: None,
+            code: None,
+            cert_sha256: None,
+        }
+    }
+
     /// Connects again with what the dialogs have gathered (password, accepted
     /// certificate) and `code`, showing "Connecting…" meanwhile.
-    fn retry(&mut self, code: Option<String>) -> Cmd {
+    fn retry(&mut self, code: Option<String>) -> ConnectCmd {
         self.step = ConnectStep::Connecting;
-        Cmd::Connect(ConnectCmd::Start {
+        ConnectCmd::Start {
             side: self.side,
             req: self.req,
             target: self.target.clone(),
             password: self.password.clone(),
             code,
             cert_sha256: self.cert_sha256.clone(),
-        })
+        }
+    }
+
+    /// The NAS asked a question: show its dialog.
+    pub fn prompted(&mut self, prompt: Prompt) {
+        self.step = match prompt {
+            Prompt::Password { who } => ConnectStep::Password {
+                input: Input::default(),
+                who,
+            },
+            Prompt::Code => ConnectStep::Code(Input::default()),
+            Prompt::Trust { cert, .. } => ConnectStep::Trust(cert),
+        };
+    }
+
+    /// The box was polled for an approval: show the status, counting the polls.
+    pub fn approval_polled(&mut self, approval: Approval, status: ApprovalStatus) {
+        let polls = match self.step {
+            ConnectStep::Approving { polls, .. } => polls + 1,
+            _ => 1,
+        };
+        self.step = ConnectStep::Approving {
+            approval,
+            status,
+            polls,
+        };
+    }
+
+    /// A key while the dialog is open.
+    pub fn key(&mut self, key: KeyEvent) -> ConnectKey {
+        if key.code == KeyCode::Esc {
+            let in_flight = matches!(
+                self.step,
+                ConnectStep::Connecting | ConnectStep::Approving { .. }
+            );
+            return ConnectKey::Abandoned { in_flight };
+        }
+        let ev = crossterm::event::Event::Key(key);
+        let submitted = key.code == KeyCode::Enter;
+        match &mut self.step {
+            ConnectStep::Target(input) => {
+                if !submitted {
+                    input.handle_event(&ev);
+                    return ConnectKey::Handled;
+                }
+                let target = input.value().trim().to_owned();
+                if target.is_empty() {
+                    return ConnectKey::Dismissed;
+                }
+                ConnectKey::Open(target)
+            }
+            ConnectStep::Password { input, .. } => {
+                if !submitted {
+                    input.handle_event(&ev);
+                    return ConnectKey::Handled;
+                }
+                let password = Secret::new(input.value());
+                *input = Input::default();
+                self.password = Some(password.clone());
+                self.step = ConnectStep::Connecting;
+                ConnectKey::Connect(ConnectCmd::Start {
+                    side: self.side,
+                    req: self.req,
+                    target: self.target.clone(),
+                    password: Some(password),
+                    code: None,
+                    cert_sha256: self.cert_sha256.clone(),
+                })
+            }
+            ConnectStep::Code(input) => {
+                if !submitted {
+                    // Digits only: the code is six of them.
+                    if matches!(key.code, KeyCode::Char(c) if !c.is_ascii_digit()) {
+                        return ConnectKey::Handled;
+                    }
+                    input.handle_event(&ev);
+                    return ConnectKey::Handled;
+                }
+                let code = input.value().to_owned();
+                ConnectKey::Connect(self.retry(Some(code)))
+            }
+            ConnectStep::Trust(info) => {
+                // Only an explicit yes trusts; any other key but Esc does nothing.
+                if !matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                    return ConnectKey::Handled;
+                }
+                self.cert_sha256 = Some(info.sha256.clone());
+                ConnectKey::Connect(self.retry(None))
+            }
+            ConnectStep::Connecting | ConnectStep::Approving { .. } => ConnectKey::Handled,
+        }
     }
 
     /// The dialog title.
@@ -160,213 +312,3 @@ impl ConnectState {
         }
     }
 }
-
-impl App {
-    /// Opens `target` in pane `side` (from the command line or the Alt-N dialog).
-    pub fn connect_pane(&mut self, side: Side, target: &str) -> Vec<Cmd> {
-        let req = self.next_req();
-        self.layers.push(Layer::Connect(ConnectState {
-            side,
-            req,
-            target: target.to_owned(),
-            step: ConnectStep::Connecting,
-            password: None,
-            cert_sha256: None,
-        }));
-        vec![Cmd::Connect(ConnectCmd::Start {
-            side,
-            req,
-            target: target.to_owned(),
-            password: None,
-            code: None,
-            cert_sha256: None,
-        })]
-    }
-
-    /// Alt-N: asks which NAS to open in the active pane.
-    pub(super) fn ask_connect(&mut self) {
-        let value = self.connect_suggestion.clone().unwrap_or_default();
-        let req = self.next_req();
-        self.layers.push(Layer::Connect(ConnectState {
-            side: self.active,
-            req,
-            target: String::new(),
-            step: ConnectStep::Target(Input::new(value)),
-            password: None,
-            cert_sha256: None,
-        }));
-    }
-
-    pub(super) fn on_connect(&mut self, msg: ConnectMsg) -> Vec<Cmd> {
-        let req = match &msg {
-            ConnectMsg::Prompt { req, .. }
-            | ConnectMsg::Approval { req, .. }
-            | ConnectMsg::Connected { req, .. }
-            | ConnectMsg::Failed { req, .. } => *req,
-        };
-        // A reply for a connection the user has given up on.
-        let Some(state) = self.layers.connect_mut().filter(|s| s.req == req) else {
-            return Vec::new();
-        };
-        match msg {
-            ConnectMsg::Prompt { prompt, .. } => {
-                state.step = match prompt {
-                    Prompt::Password { who } => ConnectStep::Password {
-                        input: Input::default(),
-                        who,
-                    },
-                    Prompt::Code => ConnectStep::Code(Input::default()),
-                    Prompt::Trust { cert, .. } => ConnectStep::Trust(cert),
-                };
-            }
-            ConnectMsg::Approval {
-                approval, status, ..
-            } => {
-                let polls = match state.step {
-                    ConnectStep::Approving { polls, .. } => polls + 1,
-                    _ => 1,
-                };
-                state.step = ConnectStep::Approving {
-                    approval,
-                    status,
-                    polls,
-                };
-            }
-            ConnectMsg::Connected {
-                vfs,
-                path,
-                share_host,
-                ..
-            } => {
-                let side = state.side;
-                self.layers.close(LayerKind::Connect);
-                let label = vfs.label();
-                if let Some(host) = share_host {
-                    self.share.hosts.insert(label.clone(), host);
-                }
-                let mut cmds = self.open_pane(side, vfs, path);
-                let mut text = format!("connected: {}", crate::names::escape(&label));
-                if let Some(next) = &self.connect_suggestion {
-                    // The demo Freebox (or the second remote) is one key away.
-                    text.push_str(&format!(
-                        "   Alt-N, Enter: open {}",
-                        crate::names::escape(next)
-                    ));
-                }
-                self.set_status(text, false);
-                cmds.extend(self.connect_next());
-                return cmds;
-            }
-            ConnectMsg::Failed { error, .. } => {
-                let target = crate::names::escape(&state.target).into_owned();
-                self.layers.close(LayerKind::Connect);
-                self.layers.push_dialog(Dialog::error(
-                    "Cannot connect",
-                    vec![
-                        format!("{target}:"),
-                        error.user_message(),
-                        "The pane stays where it was.".to_owned(),
-                    ],
-                ));
-                return self.connect_next();
-            }
-        }
-        Vec::new()
-    }
-
-    /// Starts the next queued connection, if any.
-    fn connect_next(&mut self) -> Vec<Cmd> {
-        if self.connect_queue.is_empty() {
-            return Vec::new();
-        }
-        let (side, target) = self.connect_queue.remove(0);
-        self.connect_pane(side, &target)
-    }
-
-    /// Keys while a connect dialog is open.
-    pub(super) fn connect_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
-        let Some(state) = self.layers.connect_mut() else {
-            return Vec::new();
-        };
-        if key.code == KeyCode::Esc {
-            let busy = matches!(
-                state.step,
-                ConnectStep::Connecting | ConnectStep::Approving { .. }
-            );
-            self.layers.close(LayerKind::Connect);
-            self.set_status("not connected", false);
-            return if busy {
-                vec![Cmd::Connect(ConnectCmd::Cancel)]
-            } else {
-                Vec::new()
-            };
-        }
-        let ev = crossterm::event::Event::Key(key);
-        let submitted = key.code == KeyCode::Enter;
-        match &mut state.step {
-            ConnectStep::Target(input) => {
-                if !submitted {
-                    input.handle_event(&ev);
-                    return Vec::new();
-                }
-                let target = input.value().trim().to_owned();
-                let side = state.side;
-                if target.is_empty() {
-                    self.layers.close(LayerKind::Connect);
-                    return Vec::new();
-                }
-                self.connect_pane(side, &target)
-            }
-            ConnectStep::Password { input, .. } => {
-                if !submitted {
-                    input.handle_event(&ev);
-                    return Vec::new();
-                }
-                let password = Secret::new(input.value());
-                *input = Input::default();
-                state.password = Some(password.clone());
-                state.step = ConnectStep::Connecting;
-                vec![Cmd::Connect(ConnectCmd::Start {
-                    side: state.side,
-                    req: state.req,
-                    target: state.target.clone(),
-                    password: Some(password),
-                    code: None,
-                    cert_sha256: state.cert_sha256.clone(),
-                })]
-            }
-            ConnectStep::Code(input) => {
-                if !submitted {
-                    // Digits only: the code is six of them.
-                    if matches!(key.code, KeyCode::Char(c) if !c.is_ascii_digit()) {
-                        return Vec::new();
-                    }
-                    input.handle_event(&ev);
-                    return Vec::new();
-                }
-                let code = input.value().to_owned();
-                vec![state.retry(Some(code))]
-            }
-            ConnectStep::Trust(info) => {
-                // Only an explicit yes trusts; any other key but Esc does nothing.
-                if !matches!(key.code, KeyCode::Char('y' | 'Y')) {
-                    return Vec::new();
-                }
-                state.cert_sha256 = Some(info.sha256.clone());
-                vec![state.retry(None)]
-            }
-            ConnectStep::Connecting | ConnectStep::Approving { .. } => Vec::new(),
-        }
-    }
-}
-
-/// Needed by `Msg`'s derive: results of a connection as messages.
-impl From<ConnectMsg> for Msg {
-    fn from(m: ConnectMsg) -> Msg {
-        Msg::Connect(m)
-    }
-}
-
-#[cfg(test)]
-#[path = "connect_tests.rs"]
-mod tests;

@@ -2,16 +2,22 @@
 
 use std::sync::Arc;
 
+use crossterm::event::{KeyCode, KeyEvent};
+
 use super::*;
+use crate::app::connect::{ConnectCmd, ConnectMsg, ConnectStep};
+use crate::app::{Msg, Pane};
 use crate::keymap::Keymap;
+use crate::prompt::Prompt;
 use crate::theme::Theme;
 use crate::vfs::local::LocalFs;
+use crate::vfs::{VPath, VfsHandle};
 
 fn app() -> App {
     let vfs: VfsHandle = Arc::new(LocalFs::new());
     let (app, _) = App::new(
-        crate::app::Pane::new(vfs.clone(), VPath::root()),
-        crate::app::Pane::new(vfs, VPath::root()),
+        Pane::new(vfs.clone(), VPath::root()),
+        Pane::new(vfs, VPath::root()),
         Keymap::default(),
         Theme::built_in_default(),
     );

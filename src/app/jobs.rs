@@ -1,6 +1,51 @@
-//! The jobs panel's state: one row per running job, folded from `JobEvent`s.
+//! The jobs panel's state: one row per running job, folded from `JobEvent`s, and the
+//! panel's key table (routed by `keys.rs`, listed in the F1 help).
+
+use crossterm::event::KeyCode;
 
 use crate::jobs::{JobId, JobKind, JobProgress, JobReport};
+use crate::key_table::{Binding, KeyTable, ch, key};
+use crate::keymap::Action;
+
+/// What a key does in the jobs panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum JobsAction {
+    Up,
+    Down,
+    Cancel,
+    Back,
+}
+
+/// The jobs panel's keys (Tab or the jobs key go back to the panes).
+pub(super) const JOBS_KEYS: KeyTable<JobsAction> = KeyTable {
+    title: "In jobs panel",
+    bindings: &[
+        Binding {
+            keys: &[key(KeyCode::Up)],
+            also: &[],
+            action: JobsAction::Up,
+            help: Some(("Up/Down", "pick")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Down)],
+            also: &[],
+            action: JobsAction::Down,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Delete), ch('c'), key(KeyCode::F(8))],
+            also: &[],
+            action: JobsAction::Cancel,
+            help: Some(("Del or c", "cancels (asks)")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Esc), key(KeyCode::Tab)],
+            also: &[Action::Jobs],
+            action: JobsAction::Back,
+            help: Some(("Esc", "back")),
+        },
+    ],
+};
 
 #[derive(Clone, Debug)]
 pub struct JobView {

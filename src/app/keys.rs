@@ -7,75 +7,14 @@ use crossterm::event::{
 };
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::key_table::{Binding, KeyTable, ch, key};
 use crate::keymap::Action;
 use crate::viewer::ViewerKey;
 
 use super::dialog::{Confirmed, Dialog};
+use super::jobs::{JOBS_KEYS, JobsAction};
 use super::layers::{KeyAnswer, Layer, LayerKind};
 use super::layout;
 use super::{App, Cmd, Mode, Side};
-
-/// F1 lines for keys of the panes that no table lists (typing in the filter and jump
-/// modes, the mouse).
-pub(super) const PANE_HELP: [(&str, &str); 4] = [
-    (
-        "Esc",
-        "Clear the quick filter; close a dialog or the viewer",
-    ),
-    (
-        "Mouse",
-        "Click: pick a pane and row; wheel: scroll; click the key bar",
-    ),
-    (
-        "In filter (/)",
-        "Type to narrow, Enter keeps it, Esc clears it",
-    ),
-    (
-        "In jump (Ctrl-S)",
-        "Type a prefix; Ctrl-S next match; Enter opens",
-    ),
-];
-
-/// What a key does in the jobs panel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum JobsAction {
-    Up,
-    Down,
-    Cancel,
-    Back,
-}
-
-/// The jobs panel's keys (Tab or the jobs key go back to the panes).
-pub(super) const JOBS_KEYS: KeyTable<JobsAction> = KeyTable {
-    title: "In jobs panel",
-    bindings: &[
-        Binding {
-            keys: &[key(KeyCode::Up)],
-            also: &[],
-            action: JobsAction::Up,
-            help: Some(("Up/Down", "pick")),
-        },
-        Binding {
-            keys: &[key(KeyCode::Down)],
-            also: &[],
-            action: JobsAction::Down,
-            help: None,
-        },
-        Binding {
-            keys: &[key(KeyCode::Delete), ch('c'), key(KeyCode::F(8))],
-            also: &[],
-            action: JobsAction::Cancel,
-            help: Some(("Del or c", "cancels (asks)")),
-        },
-        Binding {
-            keys: &[key(KeyCode::Esc), key(KeyCode::Tab)],
-            also: &[Action::Jobs],
-            action: JobsAction::Back,
-            help: Some(("Esc", "back")),
-        },
-    ],
-};
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {

@@ -16,10 +16,12 @@ pub mod share;
 mod share_cmds;
 pub mod share_form;
 pub mod share_panel;
+mod share_state;
 mod share_text;
 pub mod sort;
 
 mod actions;
+mod connect_actions;
 mod keys;
 mod results;
 mod search_actions;
@@ -75,7 +77,7 @@ pub struct App {
     /// Offset for showing modification times (local time, found at start-up).
     pub time_offset: time::UtcOffset,
     /// Share links: config defaults and what each NAS offers.
-    pub share: share::ShareState,
+    pub share: share_state::ShareState,
     /// What Alt-N proposes (the demo Freebox under `--demo`).
     pub connect_suggestion: Option<String>,
     /// Panes to connect once the current connection ends (`nascmd nas:/a qnap://…/b`).
@@ -99,7 +101,7 @@ impl App {
             quit: false,
             dirty: true,
             time_offset: time::UtcOffset::UTC,
-            share: share::ShareState::new("7d", false),
+            share: share_state::ShareState::new("7d", false),
             connect_suggestion: None,
             connect_queue: Vec::new(),
             next_req: 1,
@@ -252,9 +254,9 @@ impl App {
             .map(|(k, d)| (k, d.to_owned()))
             .collect();
         let owned = |(k, d): &(&str, &str)| ((*k).to_owned(), (*d).to_owned());
-        lines.extend(keys::PANE_HELP.iter().map(owned));
+        lines.extend(pane::PANE_HELP.iter().map(owned));
         lines.extend([
-            keys::JOBS_KEYS.help_line(),
+            jobs::JOBS_KEYS.help_line(),
             crate::viewer::KEYS.help_line(),
             share_panel::KEYS.help_line(),
             share_form::KEYS.help_line(),

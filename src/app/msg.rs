@@ -138,3 +138,10 @@ impl fmt::Debug for Cmd {
         }
     }
 }
+
+/// Results of a connection as messages.
+impl From<super::connect::ConnectMsg> for Msg {
+    fn from(m: super::connect::ConnectMsg) -> Msg {
+        Msg::Connect(m)
+    }
+}

@@ -11,6 +11,27 @@ use crate::vfs::{Entry, SpaceInfo, VPath, VfsHandle};
 use super::ids::RequestId;
 use super::sort::SortSpec;
 
+/// F1 lines for keys of the panes that no table lists (typing in the filter and jump
+/// modes, the mouse).
+pub(super) const PANE_HELP: [(&str, &str); 4] = [
+    (
+        "Esc",
+        "Clear the quick filter; close a dialog or the viewer",
+    ),
+    (
+        "Mouse",
+        "Click: pick a pane and row; wheel: scroll; click the key bar",
+    ),
+    (
+        "In filter (/)",
+        "Type to narrow, Enter keeps it, Esc clears it",
+    ),
+    (
+        "In jump (Ctrl-S)",
+        "Type a prefix; Ctrl-S next match; Enter opens",
+    ),
+];
+
 /// A row as the pane shows it: the `..` row, or an entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Row<'a> {
