@@ -1115,3 +1115,36 @@ async fn a_listing_failing_on_a_later_page_is_listed_again() {
     assert_eq!(seen.len(), 7000);
     assert!(seen.values().all(|n| *n == 1), "a name arrived twice");
 }
+
+#[tokio::test]
+async fn server_copy_polls_through_failed_polls() {
+    // Every 3rd request answers HTTP 500: after a fault, the copy's `stat` and its start
+    // go through and its first status poll fails (as do later ones now and then).
+    let nas = start(
+        Faults {
+            http500_every: Some(3),
+            ..Faults::default()
+        },
+        None,
+    )
+    .await;
+    std::fs::write(nas.root.join("Public/a.bin"), pattern(3, 2_000_000)).unwrap();
+    let cfg = config(&nas, "alice", "pw");
+    let vfs = nascmd::jobs::retry_interactive(|| QnapVfs::connect(cfg.clone()))
+        .await
+        .unwrap();
+    align_on_fault(&vfs, &p("/Public/a.bin")).await;
+    vfs.server_copy(
+        &[p("/Public/a.bin")],
+        &p("/Backups"),
+        ServerConflict::Overwrite,
+        Arc::new(|_| {}),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        std::fs::read(nas.root.join("Backups/a.bin")).unwrap(),
+        pattern(3, 2_000_000)
+    );
+}
