@@ -1036,3 +1036,115 @@ async fn redirect_to_https_is_explained() {
     assert!(msg.contains("https://nas.example.org"), "{msg}");
     assert!(!msg.contains("x=1"), "{msg}");
 }
+
+/// Stats `dir` until a request is answered with the injected HTTP 500: the next fault is
+/// then exactly `http500_every` requests away (one client, one request at a time).
+async fn align_on_fault(vfs: &QnapVfs, dir: &VPath) {
+    for _ in 0..10 {
+        if let Err(e) = vfs.stat(dir).await {
+            assert!(e.is_transient(), "{e:?}");
+            return;
+        }
+    }
+    panic!("no injected fault within 10 requests");
+}
+
+#[tokio::test]
+async fn a_listing_failing_on_a_later_page_is_listed_again() {
+    // Every 5th request answers HTTP 500; 7000 entries come in 3 pages (1000 + 5000 +
+    // 1000), one request each.
+    let nas = start(
+        Faults {
+            http500_every: Some(5),
+            ..Faults::default()
+        },
+        None,
+    )
+    .await;
+    let dir = nas.root.join("Public/big");
+    std::fs::create_dir(&dir).unwrap();
+    for i in 0..7000 {
+        std::fs::write(dir.join(format!("f{i:04}")), b"").unwrap();
+    }
+    let cfg = config(&nas, "alice", "pw");
+    let vfs = Arc::new(
+        nascmd::jobs::retry_interactive(|| QnapVfs::connect(cfg.clone()))
+            .await
+            .unwrap(),
+    );
+    let big = p("/Public/big");
+
+    // A fault, two good requests: the listing's third page is the next fault.
+    align_on_fault(&vfs, &big).await;
+    vfs.stat(&big).await.unwrap();
+    vfs.stat(&big).await.unwrap();
+    // Listed without retrying later pages, the folder ends with that fault.
+    let mut pages = vfs.list(&big).await.unwrap();
+    let mut before_fault = 0;
+    let err = loop {
+        match pages
+            .next()
+            .await
+            .expect("the listing ended without the fault")
+        {
+            Ok(page) => before_fault += page.len(),
+            Err(e) => break e,
+        }
+    };
+    assert!(err.is_transient(), "{err:?}");
+    assert_eq!(before_fault, 6000);
+
+    // The same, listed through the retry layer: every name arrives exactly once.
+    align_on_fault(&vfs, &big).await;
+    vfs.stat(&big).await.unwrap();
+    vfs.stat(&big).await.unwrap();
+    let mut pages = nascmd::jobs::list_retrying(
+        vfs.clone(),
+        big.clone(),
+        nascmd::jobs::RetryPolicy::INTERACTIVE,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let mut seen = std::collections::HashMap::<String, u32>::new();
+    while let Some(page) = pages.next().await {
+        for e in page.unwrap() {
+            *seen.entry(e.name).or_default() += 1;
+        }
+    }
+    assert_eq!(seen.len(), 7000);
+    assert!(seen.values().all(|n| *n == 1), "a name arrived twice");
+}
+
+#[tokio::test]
+async fn server_copy_polls_through_failed_polls() {
+    // Every 3rd request answers HTTP 500: after a fault, the copy's `stat` and its start
+    // go through and its first status poll fails (as do later ones now and then).
+    let nas = start(
+        Faults {
+            http500_every: Some(3),
+            ..Faults::default()
+        },
+        None,
+    )
+    .await;
+    std::fs::write(nas.root.join("Public/a.bin"), pattern(3, 2_000_000)).unwrap();
+    let cfg = config(&nas, "alice", "pw");
+    let vfs = nascmd::jobs::retry_interactive(|| QnapVfs::connect(cfg.clone()))
+        .await
+        .unwrap();
+    align_on_fault(&vfs, &p("/Public/a.bin")).await;
+    vfs.server_copy(
+        &[p("/Public/a.bin")],
+        &p("/Backups"),
+        ServerConflict::Overwrite,
+        Arc::new(|_| {}),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        std::fs::read(nas.root.join("Backups/a.bin")).unwrap(),
+        pattern(3, 2_000_000)
+    );
+}

@@ -132,5 +132,5 @@ mod transfer;
 pub use check::check_spec;
 pub use ctx::EngineOptions;
 pub use engine::JobEngine;
-pub use retry::{RetryPolicy, retry_interactive};
+pub use retry::{RetryPolicy, list_retrying, retry_interactive};
 pub use transfer::TEMP_PREFIX;

@@ -186,8 +186,7 @@ impl<'a> Planner<'a> {
                 if later.listing.is_none() {
                     let (vfs, dir) = (self.ctx.src.clone(), later.src.clone());
                     let (retry, cancel) = (self.ctx.opts.retry, self.ctx.cancel.clone());
-                    let task =
-                        tokio::spawn(async move { retry.run(&cancel, || vfs.list(&dir)).await });
+                    let task = tokio::spawn(super::list_retrying(vfs, dir, retry, cancel));
                     later.listing = Some(AbortOnDropHandle::new(task));
                 }
             }
@@ -196,12 +195,9 @@ impl<'a> Planner<'a> {
                     Err(VfsError::io(next.src.to_string(), std::io::Error::other(e)))
                 }),
                 None => {
-                    let vfs = &self.ctx.src;
-                    self.ctx
-                        .opts
-                        .retry
-                        .run(&self.ctx.cancel, || vfs.list(&next.src))
-                        .await
+                    let (vfs, dir) = (self.ctx.src.clone(), next.src.clone());
+                    let (retry, cancel) = (self.ctx.opts.retry, self.ctx.cancel.clone());
+                    super::list_retrying(vfs, dir, retry, cancel).await
                 }
             };
             let target = (&next.dst, next.dst_is_new, next.depth);
@@ -383,7 +379,8 @@ impl<'a> Planner<'a> {
             let known = if dir_is_new {
                 HashMap::new()
             } else {
-                list_names(self.ctx.dst_vfs(), dir).await
+                let (retry, cancel) = (self.ctx.opts.retry, self.ctx.cancel.clone());
+                list_names(self.ctx.dst_vfs().clone(), dir.clone(), retry, cancel).await
             };
             self.targets.insert(dir.clone(), known);
         }
@@ -444,10 +441,16 @@ fn too_deep() -> VfsError {
 }
 
 /// All names in a target folder; an unreadable or missing folder counts as empty (the
-/// write will then report the real error).
-async fn list_names(vfs: &VfsHandle, dir: &VPath) -> HashMap<String, Entry> {
+/// write will then report the real error). Transient failures are retried, a later
+/// page's too: a conflict on page 3 must not go unseen.
+async fn list_names(
+    vfs: VfsHandle,
+    dir: VPath,
+    retry: super::RetryPolicy,
+    cancel: CancellationToken,
+) -> HashMap<String, Entry> {
     let mut names = HashMap::new();
-    let Ok(mut pages) = vfs.list(dir).await else {
+    let Ok(mut pages) = super::list_retrying(vfs, dir, retry, cancel).await else {
         return names;
     };
     while let Some(Ok(page)) = pages.next().await {
@@ -489,7 +492,8 @@ pub async fn measure(
         if cancel.is_cancelled() {
             return Err(VfsError::Cancelled);
         }
-        let Ok(mut pages) = retry.run(cancel, || vfs.list(&dir)).await else {
+        let listing = super::list_retrying(vfs.clone(), dir.clone(), retry, cancel.clone());
+        let Ok(mut pages) = listing.await else {
             continue;
         };
         while let Some(Ok(page)) = pages.next().await {

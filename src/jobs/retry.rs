@@ -5,14 +5,19 @@
 //! This is the one layer that retries: backends only renew an expired session. The job
 //! engine uses its policy for every call; a call a person waits on outside a job (a
 //! pane's listing, a CLI command's `stat`) goes through [`retry_interactive`].
+//!
+//! A listing is a stream of pages, one request each, so retrying only the call that
+//! opens it is not enough: [`list_retrying`] also lists again when a later page fails.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::cancel::until_cancelled;
-use crate::vfs::{VfsError, VfsResult};
+use crate::vfs::{Entry, ListStream, VPath, VfsError, VfsHandle, VfsResult};
 
 /// How many times and how patiently a transient failure is retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,9 +101,110 @@ where
         .await
 }
 
+/// Lists `dir` like [`Vfs::list`](crate::vfs::Vfs::list), retrying transient failures
+/// per `policy` both when opening the listing and when a later page fails: then it
+/// waits, lists the folder again from the start and yields only the entries whose
+/// names it has not yielded yet. It gives up with the error once `policy.retries`
+/// failures follow each other without a page bringing a new name (so a folder that
+/// fails at the same page every time ends, instead of being listed forever).
+///
+/// Entries already yielded are recognised by name, not by position: a server may
+/// order the second listing differently (QNAP sorts, and items may have been added or
+/// removed meanwhile), so "skip the first N" could drop or repeat entries. The set
+/// costs one copy of each name, small next to the entries themselves.
+pub async fn list_retrying(
+    vfs: VfsHandle,
+    dir: VPath,
+    policy: RetryPolicy,
+    cancel: CancellationToken,
+) -> VfsResult<ListStream> {
+    let first = policy.run(&cancel, || vfs.list(&dir)).await?;
+    let relisting = Relisting {
+        vfs,
+        dir,
+        policy,
+        cancel,
+        pages: Some(first),
+        seen: HashSet::new(),
+        retry: 0,
+    };
+    Ok(
+        futures_util::stream::unfold(Some(relisting), |state| async move {
+            let mut state = state?;
+            match state.next_page().await {
+                Ok(Some(page)) => Some((Ok(page), Some(state))),
+                Ok(None) => None,
+                // The error ends the stream.
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+        .boxed(),
+    )
+}
+
+/// The state of a [`list_retrying`] stream.
+struct Relisting {
+    vfs: VfsHandle,
+    dir: VPath,
+    policy: RetryPolicy,
+    cancel: CancellationToken,
+    /// The listing being read; `None` after a failure, until it is opened again.
+    pages: Option<ListStream>,
+    /// Names already yielded.
+    seen: HashSet<String>,
+    /// Failures since a page last brought a new name.
+    retry: u32,
+}
+
+impl Relisting {
+    /// The next page of names not yielded yet; `None` at the end of the folder.
+    async fn next_page(&mut self) -> VfsResult<Option<Vec<Entry>>> {
+        loop {
+            if self.cancel.is_cancelled() {
+                return Err(VfsError::Cancelled);
+            }
+            let answer = match &mut self.pages {
+                Some(pages) => tokio::select! {
+                    page = pages.next() => page,
+                    _ = self.cancel.cancelled() => return Err(VfsError::Cancelled),
+                },
+                None => match until_cancelled(&self.cancel, self.vfs.list(&self.dir)).await {
+                    Ok(pages) => {
+                        self.pages = Some(pages);
+                        continue;
+                    }
+                    Err(e) => Some(Err(e)),
+                },
+            };
+            match answer {
+                None => return Ok(None),
+                Some(Ok(page)) => {
+                    let fresh: Vec<Entry> = page
+                        .into_iter()
+                        .filter(|e| self.seen.insert(e.name.clone()))
+                        .collect();
+                    if !fresh.is_empty() {
+                        self.retry = 0;
+                        return Ok(Some(fresh));
+                    }
+                }
+                Some(Err(_)) if self.cancel.is_cancelled() => return Err(VfsError::Cancelled),
+                Some(Err(e)) if e.is_transient() && self.retry < self.policy.retries => {
+                    tracing::debug!(error = %e, retry = self.retry, "listing failed mid-way, listing again");
+                    self.pages = None;
+                    self.policy.wait(self.retry, &self.cancel).await?;
+                    self.retry += 1;
+                }
+                Some(Err(e)) => return Err(e),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn quick() -> RetryPolicy {
@@ -150,6 +256,120 @@ mod tests {
             })
             .await;
         assert!(matches!(r, Err(VfsError::Network(_))));
+    }
+
+    /// A folder of `pages` pages of 10 names whose first listing fails after two pages
+    /// with `failure`; later listings succeed, in reverse order (a server may order a
+    /// second listing differently).
+    struct FlakyFolder {
+        pages: usize,
+        failure: VfsError,
+        lists: AtomicU32,
+    }
+
+    impl FlakyFolder {
+        fn new(pages: usize, failure: VfsError) -> Arc<Self> {
+            Arc::new(FlakyFolder {
+                pages,
+                failure,
+                lists: AtomicU32::new(0),
+            })
+        }
+    }
+
+    fn file(name: String) -> Entry {
+        Entry {
+            name,
+            kind: crate::vfs::EntryKind::File,
+            size: 1,
+            mtime: None,
+            mode: None,
+            readonly: false,
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl crate::vfs::Vfs for FlakyFolder {
+        fn label(&self) -> String {
+            "flaky".into()
+        }
+        fn features(&self) -> crate::vfs::Features<'_> {
+            crate::vfs::Features::default()
+        }
+        async fn list(&self, _dir: &VPath) -> VfsResult<ListStream> {
+            let first = self.lists.fetch_add(1, Ordering::SeqCst) == 0;
+            let mut pages: Vec<VfsResult<Vec<Entry>>> = (0..self.pages)
+                .map(|p| Ok((0..10).map(|i| file(format!("f{p}-{i}"))).collect()))
+                .collect();
+            if first {
+                pages.truncate(2);
+                pages.push(Err(self.failure.clone()));
+            } else {
+                pages.reverse();
+            }
+            Ok(futures_util::stream::iter(pages).boxed())
+        }
+        async fn stat(&self, path: &VPath) -> VfsResult<Entry> {
+            Err(VfsError::NotFound(path.to_string()))
+        }
+        async fn mkdir(&self, _: &VPath) -> VfsResult<()> {
+            Err(VfsError::Unsupported("mkdir"))
+        }
+        async fn rename(&self, _: &VPath, _: &VPath, _: bool) -> VfsResult<()> {
+            Err(VfsError::Unsupported("rename"))
+        }
+        async fn remove(&self, _: &VPath) -> VfsResult<()> {
+            Err(VfsError::Unsupported("remove"))
+        }
+        async fn open_read(&self, _: &VPath, _: u64) -> VfsResult<crate::vfs::ByteReader> {
+            Err(VfsError::Unsupported("read"))
+        }
+        async fn write_new(
+            &self,
+            _: &VPath,
+            _: u64,
+            _: crate::vfs::ByteReader,
+            _: Option<i64>,
+        ) -> VfsResult<Entry> {
+            Err(VfsError::Unsupported("write"))
+        }
+    }
+
+    async fn names_listed(folder: Arc<FlakyFolder>) -> (Vec<String>, Option<VfsError>) {
+        let mut pages = list_retrying(folder, VPath::root(), quick(), CancellationToken::new())
+            .await
+            .unwrap();
+        let mut names = Vec::new();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(p) => names.extend(p.into_iter().map(|e| e.name)),
+                Err(e) => return (names, Some(e)),
+            }
+        }
+        (names, None)
+    }
+
+    #[tokio::test]
+    async fn a_listing_failing_mid_way_is_listed_again_without_repeats() {
+        let folder = FlakyFolder::new(5, VfsError::Network("reset".into()));
+        let (names, error) = names_listed(folder.clone()).await;
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(names.len(), 50);
+        let unique: HashSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), 50, "a name arrived twice");
+        assert_eq!(folder.lists.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_permanent_failure_mid_way_is_not_retried() {
+        let folder = FlakyFolder::new(5, VfsError::PermissionDenied("x".into()));
+        let (names, error) = names_listed(folder.clone()).await;
+        assert!(
+            matches!(error, Some(VfsError::PermissionDenied(_))),
+            "{error:?}"
+        );
+        assert_eq!(names.len(), 20);
+        assert_eq!(folder.lists.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 
 pub mod connector;
 pub mod freebox;
+mod poll;
 pub mod qnap;
 pub mod registry;
 pub mod tls;

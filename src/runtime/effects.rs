@@ -23,7 +23,14 @@ fn send(tx: &UnboundedSender<Internal>, msg: Msg) {
 }
 
 pub async fn list(tx: UnboundedSender<Internal>, side: Side, req: u64, vfs: VfsHandle, dir: VPath) {
-    let mut stream = match crate::jobs::retry_interactive(|| vfs.list(&dir)).await {
+    // Retries a failed later page too, not only the call that opens the listing.
+    let listing = crate::jobs::list_retrying(
+        vfs,
+        dir,
+        crate::jobs::RetryPolicy::INTERACTIVE,
+        tokio_util::sync::CancellationToken::new(),
+    );
+    let mut stream = match listing.await {
         Ok(s) => s,
         Err(e) => {
             let page = Err(e);

@@ -43,7 +43,13 @@ pub async fn run(opener: &mut Opener, args: LsArgs) -> anyhow::Result<u8> {
             return Ok(crate::cli::exit::OK);
         }
     }
-    let mut pages = crate::jobs::retry_interactive(|| vfs.list(&path)).await?;
+    let mut pages = crate::jobs::list_retrying(
+        vfs,
+        path,
+        crate::jobs::RetryPolicy::INTERACTIVE,
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await?;
     // Sorted output is what scripts and people expect; listings are lean enough to hold.
     let mut all: Vec<Entry> = Vec::new();
     while let Some(page) = pages.next().await {

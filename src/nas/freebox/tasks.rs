@@ -11,6 +11,7 @@ use super::api::Api;
 use super::envelope::map_task_error;
 use super::http::result_as;
 use super::wire::FsTask;
+use crate::nas::poll::PollWatch;
 use crate::vfs::{ProgressFn, ServerCode, TaskProgress, VfsError, VfsResult};
 
 const FIRST_POLL: Duration = Duration::from_millis(100);
@@ -45,6 +46,8 @@ pub async fn follow(
     let never = CancellationToken::new();
     let cancel = cancel.unwrap_or(&never);
     let mut delay = FIRST_POLL;
+    // A failed poll is not a failed task: it keeps running on the box.
+    let mut watch = PollWatch::default();
     loop {
         if let Some(report) = progress {
             report(progress_of(&task));
@@ -68,7 +71,7 @@ pub async fn follow(
             _ = tokio::time::sleep(delay) => {}
         }
         delay = (delay * 2).min(MAX_POLL);
-        let result = api
+        let answer = api
             .call(Method::GET, &format!("fs/tasks/{}", task.id), None, "task")
             .await
             .map_err(|e| match e {
@@ -82,7 +85,10 @@ pub async fn follow(
                     ))
                 }
                 e => e,
-            })?;
+            });
+        let Some(result) = watch.check(answer)? else {
+            continue;
+        };
         task = result_as(result)?;
     }
 }

@@ -3,6 +3,7 @@
 //! pattern is sent as its longest literal part and filtered here.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 use globset::{GlobBuilder, GlobMatcher};
@@ -10,9 +11,13 @@ use globset::{GlobBuilder, GlobMatcher};
 use super::client::Client;
 use super::paths::share_path_from_disk;
 use super::vfs::to_entry;
+use crate::nas::poll::PollWatch;
 use crate::vfs::{SearchHit, SearchStream, VPath, VfsError, VfsResult};
 
 const PAGE: u64 = 500;
+/// Wait before asking again for a page that failed (doubled, up to the max).
+const RETRY_PAGE: Duration = Duration::from_millis(200);
+const RETRY_PAGE_MAX: Duration = Duration::from_secs(1);
 
 /// The keyword to send and, for a glob, the matcher applied to names.
 pub fn plan(pattern: &str) -> VfsResult<(String, Option<GlobMatcher>)> {
@@ -68,9 +73,13 @@ pub async fn start(client: Arc<Client>, dir: VPath, pattern: &str) -> VfsResult<
         let Some(dir) = st.dirs.last().cloned() else {
             return Ok(None);
         };
-        let reply = st
-            .client
-            .search(dir.as_str(), &st.keyword, st.start, PAGE)
+        // The search runs on the NAS; a failed request for its next page asks again.
+        let client = &st.client;
+        let (keyword, start) = (&st.keyword, st.start);
+        let reply = PollWatch::default()
+            .ask(RETRY_PAGE, RETRY_PAGE_MAX, || {
+                client.search(dir.as_str(), keyword, start, PAGE)
+            })
             .await?;
         let n = reply.datas.len() as u64;
         st.start += n;

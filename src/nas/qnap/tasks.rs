@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::Client;
 use super::funcs::Task;
+use crate::nas::poll::PollWatch;
 use crate::vfs::{ProgressFn, TaskProgress, VPath, VfsError, VfsResult};
 
 /// Polls that show no running task before we give up on it (with the delays below,
@@ -48,6 +49,8 @@ pub async fn run(
     tracing::debug!(?task, "qnap server task started");
     let mut idle = 0;
     let mut delay = Duration::from_millis(150);
+    // A failed poll is not a failed task: it keeps running on the NAS.
+    let mut watch = PollWatch::default();
     loop {
         tokio::select! {
             _ = cancel.cancelled() => {
@@ -59,11 +62,13 @@ pub async fn run(
             _ = tokio::time::sleep(delay) => {}
         }
         delay = (delay * 2).min(Duration::from_secs(1));
-        let status = match client.task_status(task, pid).await {
-            Ok(s) => Some(s),
+        let answer = match client.task_status(task, pid).await {
             // Some firmware forgets the pid with "not found" instead of percent 0.
-            Err(VfsError::NotFound(_)) => None,
-            Err(e) => return Err(e),
+            Err(VfsError::NotFound(_)) => Ok(None),
+            other => other.map(Some),
+        };
+        let Some(status) = watch.check(answer)? else {
+            continue;
         };
         let percent = status.as_ref().and_then(|s| s.percent).unwrap_or(0);
         if let Some(s) = &status {
@@ -83,7 +88,9 @@ pub async fn run(
             idle = 0;
             continue;
         }
-        if targets_done(client, task, src_dir, names, &sizes, dst_dir).await? {
+        // A hiccup while looking counts as "not there yet" (and as an idle poll).
+        let done = targets_done(client, task, src_dir, names, &sizes, dst_dir).await;
+        if watch.check(done)?.unwrap_or(false) {
             progress(TaskProgress {
                 bytes_done: bytes_total,
                 bytes_total,
