@@ -65,7 +65,9 @@ async fn delete_tree(
     depth: usize,
 ) -> VfsResult<()> {
     let vfs = ctx.src.clone();
-    let mut pages = match vfs.list(dir).await {
+    let listing =
+        super::list_retrying(vfs.clone(), dir.clone(), ctx.opts.retry, ctx.cancel.clone());
+    let mut pages = match listing.await {
         Ok(p) => p,
         Err(e) => {
             failed.push(item_error(dir, &e));

@@ -400,7 +400,13 @@ async fn make_dir(ctx: &JobCtx, dst: &VPath) -> VfsResult<()> {
 }
 
 async fn remove_if_empty(ctx: &JobCtx, dir: &VPath) -> VfsResult<()> {
-    let mut pages = ctx.src.list(dir).await?;
+    let mut pages = super::list_retrying(
+        ctx.src.clone(),
+        dir.clone(),
+        ctx.opts.retry,
+        ctx.cancel.clone(),
+    )
+    .await?;
     while let Some(page) = pages.next().await {
         if !page?.is_empty() {
             return Ok(()); // something stayed behind on purpose; keep the folder

@@ -102,8 +102,12 @@ pub fn walk_search(vfs: VfsHandle, dir: VPath, pattern: &str) -> SearchStream {
         .boxed()
 }
 
+/// A folder's whole listing, later pages retried like the pane's (the walk is cancelled
+/// by dropping its stream, so no token is needed).
 async fn list_all(vfs: &VfsHandle, dir: &VPath) -> VfsResult<Vec<Entry>> {
-    let mut pages = vfs.list(dir).await?;
+    let policy = super::RetryPolicy::INTERACTIVE;
+    let quiet = tokio_util::sync::CancellationToken::new();
+    let mut pages = super::list_retrying(vfs.clone(), dir.clone(), policy, quiet).await?;
     let mut all = Vec::new();
     while let Some(page) = pages.next().await {
         all.extend(page?);
