@@ -23,9 +23,6 @@ pub enum Problem {
     /// store. The reason as the parser or store words it.
     #[error("{0}")]
     Target(String),
-    /// The server's certificate is not trusted and could not even be fetched to show it.
-    #[error("the server's certificate is not trusted ({why}) and could not be read: {cause}")]
-    UnreadableCertificate { why: String, cause: String },
     /// No access code could be made for a share link.
     #[error(transparent)]
     AccessCode(#[from] AccessCodeError),
