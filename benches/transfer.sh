@@ -9,11 +9,21 @@
 # reports the median of each (a shared machine makes single runs noisy). The big get is
 # also run with one stream (NASCMD_RANGED_STREAMS=1) to show what parallel ranges add.
 # TMPDIR picks where the files go (a tmpfs takes the disk's writeback out of the figures).
-# LINK_MIB_S=N caps every transfer connection of the emulators at N MiB/s, like a NAS
-# whose per-connection throughput is the limit (the case parallel ranges are for).
-# LATENCY_MS=N makes the emulators wait N ms before answering each request: a crude
-# far-away NAS (every request pays it, curl's as much as nascmd's), until the link
-# emulator of issue 14 exists.
+#
+# LINK=1 puts the link emulator (benches/link_relay.rs, issue 14) in front of every
+# emulator: a TCP relay that delays every chunk by half a round trip each way (data in
+# flight keeps flowing; a new connection's first bytes wait one round trip, like a TCP
+# handshake), caps each connection's throughput per direction and, optionally, the total
+# over all connections, with bounded buffers (back-pressure). Every client URL, curl's and
+# nascmd's, goes through it, so both pay the same link. Its settings:
+#   LINK_RTT_MS=20        round trip
+#   LINK_MIB_S=16         MiB/s per connection and direction (0 = no cap)
+#   LINK_TOTAL_MIB_S=64   MiB/s over all connections, per direction (0 = no cap)
+# Without LINK, LINK_MIB_S=N instead caps every transfer connection inside the emulators
+# at N MiB/s (their --fault-bandwidth), like a NAS whose per-connection throughput is the
+# limit (the case parallel ranges are for); with LINK=1 only the relay applies it.
+# LATENCY_MS=N makes the emulators wait N ms before answering each request (a server-side
+# delay; with or without LINK).
 # SMALL_FILES=0 skips the many-small-files rows.
 #
 # Needs: curl, openssl (Freebox HMAC), python3 (JSON), GNU time (/usr/bin/time).
@@ -28,6 +38,16 @@ REPEAT=${REPEAT:-3}
 
 cargo build --release --locked -q
 BIN=$PWD/target/release/nascmd
+if [ -n "${LINK:-}" ]; then
+  # The bench binary's file name carries a hash: ask cargo for it.
+  RELAY=$(cargo build --release --locked -q --bench link_relay --message-format=json |
+    python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "link_relay" and m.get("executable"):
+        print(m["executable"])')
+  [ -x "$RELAY" ] || { printf 'link relay did not build\n' >&2; exit 1; }
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nascmd-bench.XXXXXX")
 EMU_PIDS=()
 cleanup() {
@@ -53,21 +73,35 @@ measure() {
   read -r SECS RSS_KIB <"$WORK/time.txt"
 }
 
-# Starts `nascmd emulate KIND …` and sets EMU_URL from its "listening on" line.
+# Starts `nascmd emulate KIND …` and sets EMU_URL from its "listening on" line; with
+# LINK set, starts a link relay in front of it and EMU_URL is the relay's.
 start_emulator() {
   local log=$WORK/emu-$1.log
   local cap=()
-  [ -n "${LINK_MIB_S:-}" ] && cap=(--fault-bandwidth "$((LINK_MIB_S << 20))")
+  [ -z "${LINK:-}" ] && [ -n "${LINK_MIB_S:-}" ] && cap=(--fault-bandwidth "$((LINK_MIB_S << 20))")
   [ -n "${LATENCY_MS:-}" ] && cap+=(--fault-latency-ms "$LATENCY_MS")
   "$BIN" emulate "$@" "${cap[@]}" --listen 127.0.0.1:0 >"$log" 2>&1 &
   EMU_PIDS+=($!)
+  EMU_URL=
   for _ in $(seq 100); do
-    if EMU_URL=$(grep -o 'http://[0-9.:]*' "$log" 2>/dev/null | head -n1) && [ -n "$EMU_URL" ]; then
-      return 0
-    fi
+    EMU_URL=$(grep -o 'http://[0-9.:]*' "$log" 2>/dev/null | head -n1) || true
+    [ -n "$EMU_URL" ] && break
     sleep 0.1
   done
-  say "emulator $1 did not start:"; cat "$log" >&2; exit 1
+  [ -n "$EMU_URL" ] || { say "emulator $1 did not start:"; cat "$log" >&2; exit 1; }
+  [ -n "${LINK:-}" ] || return 0
+
+  local relay_log=$WORK/relay-$1.log addr=
+  "$RELAY" --listen 127.0.0.1:0 --upstream "${EMU_URL#http://}" >"$relay_log" 2>&1 &
+  EMU_PIDS+=($!)
+  for _ in $(seq 100); do
+    addr=$(sed -n 's/^listening on //p' "$relay_log" 2>/dev/null | head -n1) || true
+    [ -n "$addr" ] && break
+    sleep 0.1
+  done
+  [ -n "$addr" ] || { say "link relay for $1 did not start:"; cat "$relay_log" >&2; exit 1; }
+  say "$1 emulator at $EMU_URL, through the link relay at $addr: $(grep '^link relay' "$relay_log")"
+  EMU_URL=http://$addr
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
@@ -87,7 +121,12 @@ pair_row() { # NAS label
   row "$1" "$2" "$c" "$n" "$(ratio "$c" "$n")" "$((PEAK_KIB / 1024)) MiB"
 }
 
-say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)${LINK_MIB_S:+, links capped at $LINK_MIB_S MiB/s per connection}${LATENCY_MS:+, $LATENCY_MS ms added to each request}"
+if [ -n "${LINK:-}" ]; then
+  LINK_NOTE=", through the link relay (${LINK_RTT_MS:-20} ms round trip, ${LINK_MIB_S:-16} MiB/s per connection, ${LINK_TOTAL_MIB_S:-64} MiB/s in total)"
+else
+  LINK_NOTE=${LINK_MIB_S:+, emulator connections capped at $LINK_MIB_S MiB/s}
+fi
+say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)$LINK_NOTE${LATENCY_MS:+, $LATENCY_MS ms added to each request}"
 say "making test data: one ${BIG_MIB} MiB file, ${SMALL_FILES} files of ${SMALL_KIB} KiB"
 head -c "$((BIG_MIB << 20))" /dev/urandom >"$WORK/big.bin"
 mkdir -p "$WORK/small"
