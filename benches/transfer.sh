@@ -24,7 +24,8 @@
 # limit (the case parallel ranges are for); with LINK=1 only the relay applies it.
 # LATENCY_MS=N makes the emulators wait N ms before answering each request (a server-side
 # delay; with or without LINK).
-# SMALL_FILES=0 skips the many-small-files rows.
+# SMALL_FILES=0 skips the many-small-files rows. The small-file uploads are compared with
+# two peers: a sequential curl loop, and the same curls eight at a time (xargs -P 8).
 #
 # Needs: curl, openssl (Freebox HMAC), python3 (JSON), GNU time (/usr/bin/time).
 set -euo pipefail
@@ -193,7 +194,7 @@ bench_qnap() {
   done
   rm -f "$root/Public/up-curl/big.bin" "$root/Public/up-nascmd/big.bin"
   pair_row qnap "put 1 file (${BIG_MIB} MiB)"
-  local c
+  local c p
 
   [ "$SMALL_FILES" -gt 0 ] || { unset NASCMD_PASSWORD; return 0; }
   say "QNAP: put -r ${SMALL_FILES} × ${SMALL_KIB} KiB"
@@ -205,9 +206,19 @@ done
 EOF
   measure bash "$WORK/curl-loop.sh"
   c=$SECS
+  # The stronger peer: the same uploads, eight curls at a time.
+  cat >"$WORK/curl-par.sh" <<EOF
+ls "$WORK"/small/* | xargs -P 8 -I{} sh -c 'f={}; curl -sS -o /dev/null -F "file=@\$f" \
+  "$api?func=upload&type=standard&sid=$sid&dest_path=/Public/small-par&overwrite=1&progress=-Public-small-par-\${f##*/}"'
+EOF
+  mkdir -p "$root/Public/small-par"
+  measure bash "$WORK/curl-par.sh"
+  p=$SECS
+  diff -rq "$WORK/small" "$root/Public/small-par" >/dev/null || { say "QNAP parallel curls: trees differ"; exit 1; }
   measure "$BIN" put -q -r --overwrite "$WORK/small" "$remote/Public/"
   diff -rq "$WORK/small" "$root/Public/small" >/dev/null || { say "QNAP put -r: trees differ"; exit 1; }
   row qnap "put -r ${SMALL_FILES} × ${SMALL_KIB} KiB" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+  row qnap "  … vs 8 parallel curls" "$p" "$SECS" "$(ratio "$p" "$SECS")" ""
   unset NASCMD_PASSWORD
 }
 
@@ -276,15 +287,20 @@ bench_freebox() {
   done
   rm -f "$root/up-curl/big.bin" "$root/up-nascmd/big.bin"
   pair_row freebox "put 1 file (${BIG_MIB} MiB)"
-  local c
+  local c p
 
   [ "$SMALL_FILES" -gt 0 ] || return 0
   say "Freebox: put -r ${SMALL_FILES} × ${SMALL_KIB} KiB"
   measure bash -c "for f in '$WORK'/small/*; do fbx_put \"\$f\" '$disk/small-curl'; done"
   c=$SECS
+  mkdir -p "$root/small-par"
+  measure bash -c "ls '$WORK'/small/* | xargs -P 8 -I{} bash -c 'fbx_put \"\$1\" \"$disk/small-par\"' _ {}"
+  p=$SECS
+  diff -rq "$WORK/small" "$root/small-par" >/dev/null || { say "Freebox parallel curls: trees differ"; exit 1; }
   measure "$BIN" put -q -r --overwrite "$WORK/small" "benchbox:$disk/"
   diff -rq "$WORK/small" "$root/small" >/dev/null || { say "Freebox put -r: trees differ"; exit 1; }
   row freebox "put -r ${SMALL_FILES} × ${SMALL_KIB} KiB" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+  row freebox "  … vs 8 parallel curls" "$p" "$SECS" "$(ratio "$p" "$SECS")" ""
 }
 
 case $WHICH in
