@@ -154,3 +154,66 @@ fn the_checker_sees_arrows() {
     // The app does use the vfs: if this finds nothing, the scan itself is broken.
     assert!(mentions("app").iter().any(|(t, _, _)| t == "vfs"));
 }
+
+/// Inside `app/`, state modules (types, key tables, their own logic) never reach up to
+/// `App` or to the modules that act on it: that is what keeps the files of `app/` out
+/// of import circles (ARCHITECTURE.md, the `app/` row).
+#[test]
+fn app_state_modules_never_import_the_app() {
+    const STATE: &[&str] = &[
+        "ids",
+        "pane",
+        "sort",
+        "dialog",
+        "layers",
+        "jobs",
+        "search",
+        "share_form",
+        "share_panel",
+        "share_state",
+        "share_text",
+        "connect",
+        "problem",
+        "layout",
+        "msg",
+    ];
+    const ACTING: &[&str] = &[
+        "actions",
+        "keys",
+        "results",
+        "share",
+        "share_actions",
+        "search_actions",
+        "connect_actions",
+    ];
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+    let mut wrong = Vec::new();
+    for module in STATE {
+        let file = app.join(format!("{module}.rs"));
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            wrong.push(format!("{}: missing (update this list)", file.display()));
+            continue;
+        };
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in code.lines().enumerate() {
+            let line = line.trim_start();
+            if line.starts_with("//") {
+                continue;
+            }
+            let names_app = line.contains("super::App")
+                || line.contains("crate::app::App")
+                || (line.starts_with("use super::{") && line.contains("App"));
+            let names_acting = ACTING.iter().any(|a| {
+                line.contains(&format!("super::{a}::")) || line.contains(&format!("super::{a};"))
+            });
+            if names_app || names_acting {
+                wrong.push(format!("src/app/{module}.rs:{}: {line}", n + 1));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "state modules reaching up:\n{}",
+        wrong.join("\n")
+    );
+}
