@@ -5,6 +5,9 @@ use std::path::Path;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
+/// The log's name in the state folder.
+const LOG_FILE: &str = "nascmd.log";
+
 /// Log lines waiting for the writer thread.
 const LOG_QUEUE_LINES: usize = 4096;
 
@@ -12,7 +15,8 @@ const LOG_QUEUE_LINES: usize = 4096;
 /// lines are written. Level from `NASCMD_LOG` (default `info`).
 pub fn init(dir: &Path) -> std::io::Result<WorkerGuard> {
     std::fs::create_dir_all(dir)?;
-    let appender = tracing_appender::rolling::never(dir, "nascmd.log");
+    private_log_file(dir)?;
+    let appender = tracing_appender::rolling::never(dir, LOG_FILE);
     // The default queue (128 000 lines) is allocated and initialised up front: ~4 MB
     // and ~2 ms before the first frame. A few thousand lines is plenty for a UI (lines
     // beyond it are dropped, never blocking the loop).
@@ -28,4 +32,47 @@ pub fn init(dir: &Path) -> std::io::Result<WorkerGuard> {
         .with_ansi(false)
         .try_init();
     Ok(guard)
+}
+
+/// Makes the log file readable by its owner only (0600), creating it if needed, before
+/// the appender opens it for appending (which keeps the mode). Paths, host and user
+/// names in it are nobody else's business, whatever the umask says.
+fn private_log_file(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let path = dir.join(LOG_FILE);
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(&path)?;
+    // A log made by an older version may still be 0644.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn the_log_file_is_private_even_when_it_was_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOG_FILE);
+        std::fs::write(&path, b"old line\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        private_log_file(dir.path()).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read(&path).unwrap(), b"old line\n");
+
+        let fresh = tempfile::tempdir().unwrap();
+        private_log_file(fresh.path()).unwrap();
+        let mode = std::fs::metadata(fresh.path().join(LOG_FILE))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 }
