@@ -26,7 +26,9 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn needs_escape(c: char) -> bool {
+/// Whether a character could act on a terminal that prints it: C0, DEL, C1 and the bidi
+/// overrides. Shared by [`escape`] and by the CLI's JSON output.
+pub fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 

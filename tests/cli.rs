@@ -40,6 +40,38 @@ fn ls_plain_long_and_json() {
     assert!(o.stderr.is_empty(), "{}", text(&o.stderr));
 }
 
+/// A name holding a C1 CSI (U+009B), DEL and a bidi override reaches `--json` output as
+/// `\u` escapes, never as raw characters a terminal would act on, and parses back to
+/// the very name (#16).
+#[test]
+fn ls_and_search_json_escape_terminal_controls() {
+    let sb = Sandbox::new();
+    let d = sb.path().join("hostile");
+    std::fs::create_dir_all(&d).unwrap();
+    let name = "a\u{9b}2Jb\u{7f}c\u{202e}gpj.txt";
+    std::fs::write(d.join(name), b"x").unwrap();
+    for args in [
+        vec!["ls", "--json", "hostile"],
+        vec!["search", "--json", "hostile", "gpj"],
+    ] {
+        let o = sb.run(&args);
+        ok(&o);
+        let out = text(&o.stdout);
+        for bad in ['\u{9b}', '\u{7f}', '\u{202e}'] {
+            assert!(!out.contains(bad), "{args:?} wrote {bad:?} raw: {out:?}");
+        }
+        assert!(out.contains("\\u009b") && out.contains("\\u202e"), "{out}");
+        let first = out.lines().next().unwrap();
+        let v: serde_json::Value = serde_json::from_str(first).unwrap();
+        let got = if v.is_array() {
+            &v[0]["name"]
+        } else {
+            &v["name"]
+        };
+        assert_eq!(got, name);
+    }
+}
+
 #[test]
 fn local_round_trip_cp_mv_rm_mkdir() {
     let sb = Sandbox::new();

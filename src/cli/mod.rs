@@ -4,6 +4,7 @@
 
 mod emulate_freebox;
 mod emulate_qnap;
+mod json;
 mod ops;
 mod prompt;
 mod remote;

@@ -135,8 +135,7 @@ fn list(config: &Config, json: bool) -> anyhow::Result<u8> {
                 })
             })
             .collect();
-        serde_json::to_writer(&mut out, &items)?;
-        writeln!(out)?;
+        super::json::write_line(&mut out, &items)?;
     } else {
         for r in &config.remote {
             writeln!(

@@ -64,8 +64,7 @@ pub async fn run(opener: &mut Opener, args: LsArgs) -> anyhow::Result<u8> {
 fn print_entries(out: &mut impl Write, args: &LsArgs, entries: &[Entry]) -> anyhow::Result<()> {
     if args.json {
         let items: Vec<_> = entries.iter().map(entry_json).collect();
-        serde_json::to_writer(&mut *out, &items)?;
-        writeln!(out)?;
+        crate::cli::json::write_line(out, &items)?;
         return Ok(());
     }
     for e in entries {

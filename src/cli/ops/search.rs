@@ -59,8 +59,7 @@ fn print_hit(out: &mut impl Write, h: &SearchHit, json: bool) -> anyhow::Result<
     if json {
         let mut v = super::ls::entry_json(&h.entry);
         v["path"] = serde_json::Value::String(h.path.as_str().to_owned());
-        serde_json::to_writer(&mut *out, &v)?;
-        writeln!(out)?;
+        crate::cli::json::write_line(out, &v)?;
     } else {
         // VPath's Display escapes control characters.
         writeln!(out, "{}", h.path)?;
