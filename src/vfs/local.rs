@@ -536,6 +536,16 @@ async fn write_exactly(
         if n == 0 {
             break;
         }
+        if n as u64 > len - written {
+            // The source runs long (a server sending more than it listed, or without
+            // end): stop before writing bytes the size check would refuse anyway, so a
+            // hostile body can never fill the disk.
+            return Err(VfsError::SizeMismatch {
+                path: path.to_string(),
+                expected: len,
+                found: written + n as u64,
+            });
+        }
         f.write_all(&buf[..n])
             .await
             .map_err(|e| VfsError::io(path.to_string(), e))?;
@@ -568,4 +578,45 @@ fn tokio_stream_from<T: Send + 'static>(
     rx: tokio::sync::mpsc::Receiver<T>,
 ) -> impl futures_util::Stream<Item = T> + Send {
     futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A source that sends more than it announced — here without end — is refused at
+    /// once, and the target never holds more than the announced length (#16: a hostile
+    /// server's endless body must not fill the disk).
+    #[tokio::test]
+    async fn a_source_running_long_is_refused_before_it_fills_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = VPath::parse(dir.path().join("f.bin").to_str().unwrap()).unwrap();
+        let endless: ByteReader = Box::pin(tokio::io::repeat(7));
+        let written = tokio::time::timeout(
+            Duration::from_secs(10),
+            LocalFs::new().write_new(&path, 1000, endless, None),
+        )
+        .await
+        .expect("an endless source must not keep the write going");
+        assert!(
+            matches!(written, Err(VfsError::SizeMismatch { expected: 1000, .. })),
+            "{written:?}"
+        );
+        let on_disk = std::fs::metadata(dir.path().join("f.bin")).unwrap().len();
+        assert!(on_disk <= 1000, "{on_disk} bytes written");
+    }
+
+    #[tokio::test]
+    async fn a_source_of_exactly_the_length_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = VPath::parse(dir.path().join("f.bin").to_str().unwrap()).unwrap();
+        let data: ByteReader = Box::pin(std::io::Cursor::new(vec![3u8; 3 * COPY_BUF + 5]));
+        let entry = LocalFs::new()
+            .write_new(&path, (3 * COPY_BUF + 5) as u64, data, None)
+            .await
+            .unwrap();
+        assert_eq!(entry.size, (3 * COPY_BUF + 5) as u64);
+    }
 }
