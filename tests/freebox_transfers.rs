@@ -500,6 +500,7 @@ async fn run_job(spec: JobSpec) -> JobReport {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let opts = EngineOptions {
         workers: 4,
+        adapt_to_link: false,
         retry: RetryPolicy {
             retries: 4,
             first_delay: Duration::from_millis(20),

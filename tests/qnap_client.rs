@@ -753,6 +753,7 @@ mod through_jobs {
             tx,
             EngineOptions {
                 workers: 8,
+                adapt_to_link: false,
                 retry: RetryPolicy {
                     retries: 4,
                     first_delay: Duration::from_millis(50),

@@ -17,6 +17,9 @@ pub struct EngineOptions {
     /// Files transferred at once within one job (many small files run in parallel; one
     /// big file streams alone at full speed).
     pub workers: usize,
+    /// Raise `workers` for a slow link, from the round trip measured when a job starts
+    /// (`jobs::pace`); false when the user fixed the count (`--jobs`).
+    pub adapt_to_link: bool,
     pub retry: RetryPolicy,
 }
 
@@ -24,6 +27,7 @@ impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
             workers: 8,
+            adapt_to_link: true,
             retry: RetryPolicy::default(),
         }
     }

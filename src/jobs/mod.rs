@@ -121,6 +121,7 @@ mod conflict;
 mod ctx;
 mod delete;
 mod engine;
+mod pace;
 pub mod plan;
 mod progress;
 mod ranged;

@@ -15,6 +15,7 @@ use super::check::check_spec;
 use super::conflict::Resolver;
 use super::ctx::{EngineOptions, JobCtx};
 use super::delete::run_delete;
+use super::pace;
 use super::plan::{FileStep, Mode, Planner, Step};
 use super::progress::{Accounting, report_loop};
 use super::transfer::{BATCH_FILE_MAX, batch_len, batches_apply, transfer, transfer_batch};
@@ -117,6 +118,7 @@ async fn run_transfer(
         JobKind::Move => Mode::CopyThenDelete,
         _ => Mode::Copy,
     };
+    let in_flight = files_in_flight_for(ctx, spec, dst_dir).await;
     let mut resolver = Resolver::new(spec.conflict, answers);
     plan_and_execute(
         ctx,
@@ -125,8 +127,31 @@ async fn run_transfer(
         &spec.sources,
         dst_dir,
         spec.rename_to.as_deref(),
+        in_flight,
     )
     .await
+}
+
+/// The engine's base count, or (unless it was fixed by the user) that count raised for
+/// the slower round trip of the two ends (see [`pace`](super::pace)).
+async fn files_in_flight_for(ctx: &JobCtx, spec: &JobSpec, dst_dir: &VPath) -> usize {
+    let workers = ctx.opts.workers.max(1);
+    if !ctx.opts.adapt_to_link {
+        return workers;
+    }
+    let dst_rtt = pace::round_trip(ctx.dst_vfs(), dst_dir).await;
+    let src_rtt = match spec.sources.first() {
+        Some(first) if !ctx.same_backend() => pace::round_trip(&ctx.src, first).await,
+        _ => None,
+    };
+    let rtt = dst_rtt.max(src_rtt).unwrap_or_default();
+    let in_flight = pace::files_in_flight(workers, rtt);
+    tracing::debug!(
+        rtt_ms = rtt.as_secs_f64() * 1e3,
+        in_flight,
+        "files in flight"
+    );
+    in_flight
 }
 
 async fn plan_and_execute(
@@ -136,6 +161,7 @@ async fn plan_and_execute(
     sources: &[VPath],
     dst_dir: &VPath,
     rename_to: Option<&str>,
+    in_flight: usize,
 ) -> JobReport {
     ctx.acct.planning.store(true, Ordering::Relaxed);
     let planned = Planner::new(ctx, resolver, mode)
@@ -162,11 +188,17 @@ async fn plan_and_execute(
         failed: plan.failed,
         ..JobReport::default()
     };
-    execute(ctx, plan.steps, mode, &mut report).await;
+    execute(ctx, plan.steps, mode, in_flight, &mut report).await;
     report
 }
 
-async fn execute(ctx: &JobCtx, steps: Vec<Step>, mode: Mode, report: &mut JobReport) {
+async fn execute(
+    ctx: &JobCtx,
+    steps: Vec<Step>,
+    mode: Mode,
+    in_flight: usize,
+    report: &mut JobReport,
+) {
     let (mkdirs, rest): (Vec<Step>, Vec<Step>) = steps
         .into_iter()
         .partition(|s| matches!(s, Step::MkDir { .. }));
@@ -203,9 +235,9 @@ async fn execute(ctx: &JobCtx, steps: Vec<Step>, mode: Mode, report: &mut JobRep
         _ => true,
     });
     let batching = mode != Mode::Rename && batches_apply(ctx);
-    let mut results = stream::iter(work_units(runnable, batching, ctx.opts.workers))
+    let mut results = stream::iter(work_units(runnable, batching, in_flight))
         .map(|unit| run_unit(ctx, unit, mode))
-        .buffer_unordered(ctx.opts.workers.max(1));
+        .buffer_unordered(in_flight.max(1));
     while let Some(outcome) = results.next().await {
         match outcome {
             Ok(sub) => merge(report, sub),
@@ -333,6 +365,7 @@ async fn rename_or_copy(ctx: &JobCtx, f: FileStep) -> StepResult {
                 &sources,
                 &dst_dir,
                 Some(f.dst.name()),
+                ctx.opts.workers,
             ))
             .await;
             Ok(sub)

@@ -26,6 +26,7 @@ pub fn engine() -> (JobEngine, UnboundedReceiver<JobEvent>) {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let opts = EngineOptions {
         workers: 4,
+        adapt_to_link: false,
         retry: RetryPolicy {
             retries: 3,
             first_delay: Duration::from_millis(10),

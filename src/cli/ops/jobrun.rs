@@ -24,15 +24,9 @@ pub struct Totals {
 /// Runs the jobs to the end. With `ConflictPolicy::Ask` (no flag given) an existing
 /// target is never overwritten: it is skipped and reported as a failure that names the
 /// flags to use.
-pub async fn run_jobs(specs: Vec<JobSpec>, quiet: bool, workers: usize) -> Totals {
+pub async fn run_jobs(specs: Vec<JobSpec>, quiet: bool, opts: EngineOptions) -> Totals {
     let (tx, mut rx) = unbounded_channel();
-    let engine = JobEngine::with_options(
-        tx,
-        EngineOptions {
-            workers,
-            ..EngineOptions::default()
-        },
-    );
+    let engine = JobEngine::with_options(tx, opts);
     let bars = Bars::new(!quiet && std::io::stderr().is_terminal());
     let mut pending: HashSet<JobId> = specs.into_iter().map(|s| engine.start(s)).collect();
     let mut totals = Totals::default();

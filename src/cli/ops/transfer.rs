@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use clap::Args;
 
-use crate::jobs::{ConflictPolicy, ItemError, JobKind, JobSpec};
+use crate::jobs::{ConflictPolicy, EngineOptions, ItemError, JobKind, JobSpec};
 use crate::remotes::Target;
 use crate::services::connect::Opener;
 use crate::vfs::{VPath, VfsError, VfsHandle};
@@ -51,10 +51,9 @@ pub struct TransferFlags {
     /// Replace a file at the target only when the source is newer.
     #[arg(long)]
     pub newer: bool,
-    /// Files transferred in parallel.
-    #[arg(short = 'j', long, default_value_t = 8,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub jobs: u16,
+    /// Files transferred in parallel [default: 8, raised up to 64 on a slow link]
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: Option<u16>,
     /// No progress and no summary; only errors on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -71,6 +70,20 @@ impl TransferFlags {
         } else {
             // Reported and skipped by jobrun: nothing is overwritten without a flag.
             ConflictPolicy::Ask
+        }
+    }
+
+    /// `--jobs N` fixes the files in flight; without it the engine adapts its default
+    /// to the link's round trip.
+    fn engine_options(&self) -> EngineOptions {
+        let default = EngineOptions::default();
+        match self.jobs {
+            Some(n) => EngineOptions {
+                workers: usize::from(n),
+                adapt_to_link: false,
+                ..default
+            },
+            None => default,
         }
     }
 }
@@ -230,7 +243,7 @@ async fn transfer(
             conflict: flags.policy(),
         })
         .collect();
-    let mut totals = jobrun::run_jobs(specs, flags.quiet, usize::from(flags.jobs)).await;
+    let mut totals = jobrun::run_jobs(specs, flags.quiet, flags.engine_options()).await;
     failed.append(&mut totals.failed);
     totals.failed = failed;
     let verb = if is_move { "moved" } else { "copied" };
