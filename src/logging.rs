@@ -14,7 +14,7 @@ const LOG_QUEUE_LINES: usize = 4096;
 /// Starts logging to `dir/nascmd.log`; keep the guard alive until exit so the last
 /// lines are written. Level from `NASCMD_LOG` (default `info`).
 pub fn init(dir: &Path) -> std::io::Result<WorkerGuard> {
-    std::fs::create_dir_all(dir)?;
+    private_dir(dir)?;
     private_log_file(dir)?;
     let appender = tracing_appender::rolling::never(dir, LOG_FILE);
     // The default queue (128 000 lines) is allocated and initialised up front: ~4 MB
@@ -32,6 +32,23 @@ pub fn init(dir: &Path) -> std::io::Result<WorkerGuard> {
         .with_ansi(false)
         .try_init();
     Ok(guard)
+}
+
+/// Creates nascmd's state folder for its owner only (0700), and tightens one an older
+/// version made with the umask's mode: the log, the job state and the pins in it are
+/// nobody else's business. Parent folders are made with the usual mode.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Makes the log file readable by its owner only (0600), creating it if needed, before
@@ -74,5 +91,22 @@ mod tests {
             .mode()
             & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn the_state_folder_is_private_even_when_it_was_not() {
+        let root = tempfile::tempdir().unwrap();
+        let fresh = root.path().join("a/b/nascmd");
+        private_dir(&fresh).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&fresh), 0o700);
+
+        let old = root.path().join("old");
+        std::fs::create_dir(&old).unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(old.join("keep"), b"x").unwrap();
+        private_dir(&old).unwrap();
+        assert_eq!(mode(&old), 0o700);
+        assert_eq!(std::fs::read(old.join("keep")).unwrap(), b"x");
     }
 }

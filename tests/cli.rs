@@ -120,15 +120,20 @@ fn conflicts_need_a_flag() {
     std::fs::create_dir(sb.path().join("d")).unwrap();
     std::fs::write(sb.path().join("d/new.txt"), b"old").unwrap();
 
-    // No flag: nothing overwritten, reported, partial-failure exit code.
+    // No flag: nothing overwritten, reported; nothing was done, so a plain failure.
     let o = sb.run(&["cp", "new.txt", "d"]);
-    assert_eq!(code(&o), 5, "{}", text(&o.stderr));
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
     assert!(
         text(&o.stderr).contains("--overwrite"),
         "{}",
         text(&o.stderr)
     );
     assert_eq!(std::fs::read(sb.path().join("d/new.txt")).unwrap(), b"old");
+    // One refused, one done: partial.
+    std::fs::write(sb.path().join("other.txt"), b"o").unwrap();
+    let o = sb.run(&["cp", "new.txt", "other.txt", "d"]);
+    assert_eq!(code(&o), 5, "{}", text(&o.stderr));
+    assert_eq!(std::fs::read(sb.path().join("d/other.txt")).unwrap(), b"o");
 
     ok(&sb.run(&["cp", "--skip", "new.txt", "d"]));
     assert_eq!(std::fs::read(sb.path().join("d/new.txt")).unwrap(), b"old");
@@ -148,6 +153,17 @@ fn conflicts_need_a_flag() {
         assert_eq!(std::fs::read(sb.path().join("d/new.txt")).unwrap(), b"new");
     }
     assert!(!sb.path().join("d/inner").exists());
+}
+
+#[test]
+fn a_mistyped_subcommand_is_named_with_the_nearest_one() {
+    let sb = Sandbox::new();
+    let o = sb.run(&["sahre"]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("unrecognized subcommand 'sahre'"), "{err}");
+    assert!(err.contains("'share'"), "{err}");
+    assert!(!err.contains("cannot open"), "{err}");
 }
 
 #[test]

@@ -74,7 +74,10 @@ pub mod exit {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => tui::run(cli.tui),
+        None => {
+            refuse_mistyped_subcommand(&cli.tui);
+            tui::run(cli.tui)
+        }
         Some(Command::Emulate(EmulateCommand::Qnap(a))) => emulate_qnap::run(a),
         Some(Command::Emulate(EmulateCommand::Freebox(a))) => emulate_freebox::run(a),
         Some(Command::Remote(r)) => remote::run(r),
@@ -88,6 +91,37 @@ pub fn main() -> ExitCode {
             ExitCode::from(exit_code_for(&e))
         }
     }
+}
+
+/// `nascmd frob` parses as "open the commander on the folder frob". When no such
+/// folder exists and the word looks like no path (no `/`, no `:`), the user most likely
+/// mistyped a subcommand: say so the way clap does, with the nearest name, and exit
+/// with the usage code.
+fn refuse_mistyped_subcommand(args: &tui::TuiArgs) {
+    use clap::CommandFactory;
+    let Some(word) = args.left.as_deref() else {
+        return;
+    };
+    if args.right.is_some() || word.contains(['/', ':']) || std::path::Path::new(word).exists() {
+        return;
+    }
+    let mut cmd = Cli::command();
+    // Same rule as clap's own suggestions: Jaro similarity above 0.7.
+    let nearest = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .map(|name| (strsim::jaro(word, &name), name))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let mut message = format!(
+        "unrecognized subcommand '{}' (and no folder of that name here)",
+        crate::names::escape(word)
+    );
+    if let Some((_, name)) = nearest {
+        message.push_str(&format!("\n\n  tip: a similar subcommand exists: '{name}'"));
+    }
+    cmd.error(clap::error::ErrorKind::InvalidSubcommand, message)
+        .exit()
 }
 
 /// Maps an error to an exit code by looking for a `VfsError` in its chain.

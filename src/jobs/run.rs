@@ -376,7 +376,7 @@ async fn rename_or_copy(ctx: &JobCtx, f: FileStep) -> StepResult {
 
 fn crosses_devices(e: &VfsError) -> bool {
     match e {
-        VfsError::Io { source, .. } => source.kind() == std::io::ErrorKind::CrossesDevices,
+        VfsError::Io { cause, .. } => cause.kind() == std::io::ErrorKind::CrossesDevices,
         VfsError::Unsupported(_) => true,
         _ => false,
     }

@@ -101,11 +101,12 @@ pub enum VfsError {
     },
     #[error("cancelled")]
     Cancelled,
-    #[error("{context}: {source}")]
+    /// The io error is part of the message and deliberately not a `source()`: a
+    /// chain printed whole (`{:#}`) would say it twice.
+    #[error("{context}: {cause}")]
     Io {
         context: String,
-        #[source]
-        source: Arc<std::io::Error>,
+        cause: Arc<std::io::Error>,
     },
 }
 
@@ -136,7 +137,7 @@ impl VfsError {
             std::io::ErrorKind::DirectoryNotEmpty => VfsError::NotEmpty(context),
             _ => VfsError::Io {
                 context,
-                source: Arc::new(source),
+                cause: Arc::new(source),
             },
         }
     }

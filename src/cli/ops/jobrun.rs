@@ -144,13 +144,17 @@ pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 
         );
     }
     if totals.failed.is_empty() {
-        exit::OK
+        return exit::OK;
+    }
+    eprintln!(
+        "nascmd: {} failed, {} done",
+        crate::plural::count(totals.failed.len() as u64, "item", "items"),
+        totals.items_done
+    );
+    // "Partial" only when something did succeed.
+    if totals.items_done == 0 {
+        exit::FAILURE
     } else {
-        eprintln!(
-            "nascmd: {} failed, {} done",
-            crate::plural::count(totals.failed.len() as u64, "item", "items"),
-            totals.items_done
-        );
         exit::PARTIAL
     }
 }
