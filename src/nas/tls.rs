@@ -170,11 +170,46 @@ pub fn describe_rejection(problem: &rustls::CertificateError) -> String {
         C::Expired | C::ExpiredContext { .. } => "it has expired".to_owned(),
         C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet".to_owned(),
         C::Revoked => "it was revoked".to_owned(),
-        C::Other(other) => match other.0.downcast_ref::<PinMismatch>() {
-            Some(mismatch) => mismatch.to_string(),
-            None => other.to_string(),
-        },
-        other => format!("{other:?}"),
+        C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+            "it is not meant for a server".to_owned()
+        }
+        C::Other(other) => {
+            if let Some(mismatch) = other.0.downcast_ref::<PinMismatch>() {
+                mismatch.to_string()
+            } else if let Some(webpki) = other.0.downcast_ref::<webpki::Error>() {
+                describe_webpki(webpki)
+            } else {
+                tracing::debug!(problem = %other, "certificate refused");
+                CHECK_FAILED.to_owned()
+            }
+        }
+        other => {
+            tracing::debug!(problem = ?other, "certificate refused");
+            CHECK_FAILED.to_owned()
+        }
+    }
+}
+
+/// What is said of a refusal without a plainer sentence (its name goes to the log).
+const CHECK_FAILED: &str = "it is malformed or of a kind that cannot be checked";
+
+/// The certificate checker's own refusals that reach us wrapped as `Other`.
+fn describe_webpki(e: &webpki::Error) -> String {
+    use webpki::Error as W;
+    match e {
+        W::CaUsedAsEndEntity => {
+            "it is a certificate authority's certificate, not one made for the NAS itself"
+                .to_owned()
+        }
+        W::EndEntityUsedAsCa => "it was signed by a certificate that may not sign".to_owned(),
+        W::CertExpired { .. } => "it has expired".to_owned(),
+        W::CertNotValidYet { .. } => "it is not valid yet".to_owned(),
+        W::CertNotValidForName(_) => "it was issued for another host name".to_owned(),
+        W::UnknownIssuer => "it is self-signed or from an unknown authority".to_owned(),
+        other => {
+            tracing::debug!(problem = ?other, "certificate refused");
+            CHECK_FAILED.to_owned()
+        }
     }
 }
 
@@ -279,4 +314,29 @@ fn parse_fingerprint(s: &str) -> Result<[u8; 32], TlsError> {
         .decode(hex.as_bytes())
         .map_err(|_| TlsError::BadFingerprint("only hex digits and colons allowed"))?;
     <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| TlsError::BadFingerprint("wrong length"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn refusals_are_said_in_words_not_library_names() {
+        let wrapped =
+            |e: webpki::Error| rustls::CertificateError::Other(rustls::OtherError(Arc::new(e)));
+        let ca = describe_rejection(&wrapped(webpki::Error::CaUsedAsEndEntity));
+        assert!(ca.contains("certificate authority"), "{ca}");
+        for problem in [
+            wrapped(webpki::Error::BadDer),
+            rustls::CertificateError::UnhandledCriticalExtension,
+            rustls::CertificateError::BadEncoding,
+        ] {
+            let said = describe_rejection(&problem);
+            assert_eq!(said, CHECK_FAILED);
+        }
+        let self_signed = describe_rejection(&rustls::CertificateError::UnknownIssuer);
+        assert!(self_signed.contains("self-signed"), "{self_signed}");
+    }
 }
