@@ -32,9 +32,31 @@ pub fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `s` cut to at most `max` characters by taking out its middle (`head…tail`), so a
+/// 20 000-byte name still reads as one line of a message. Borrowed when short enough.
+pub fn shorten(s: &str, max: usize) -> Cow<'_, str> {
+    let count = s.chars().count();
+    if count <= max {
+        return Cow::Borrowed(s);
+    }
+    let keep = max.saturating_sub(1);
+    let head: String = s.chars().take(keep - keep / 2).collect();
+    let tail: String = s.chars().skip(count - keep / 2).collect();
+    Cow::Owned(format!("{head}…{tail}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortens_from_the_middle_on_character_boundaries() {
+        assert_eq!(shorten("short", 10), "short");
+        let long = format!("é{}z", "a".repeat(20_000));
+        let cut = shorten(&long, 9);
+        assert_eq!(cut, "éaaa…aaaz");
+        assert_eq!(cut.chars().count(), 9);
+    }
 
     #[test]
     fn escapes_controls_only() {

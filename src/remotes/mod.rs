@@ -28,7 +28,7 @@ pub enum RemoteError {
         "no remote profile named {0:?} (see `nascmd remote list`); for a local path with ':', write ./{0}:…"
     )]
     UnknownRemote(String),
-    #[error("{target}: {reason}")]
+    #[error("{}: {reason}", readable(.target))]
     BadTarget { target: String, reason: String },
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -40,6 +40,11 @@ pub enum RemoteError {
     /// A question went to a dialog: the commander starts again with the answer.
     #[error("waiting for an answer")]
     Deferred,
+}
+
+/// A target as a message shows it: escaped, and cut to one readable line.
+fn readable(target: &str) -> String {
+    crate::names::shorten(&crate::names::escape(target), 100).into_owned()
 }
 
 impl RemoteError {

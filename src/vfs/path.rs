@@ -10,6 +10,9 @@ use std::fmt;
 
 use super::VfsError;
 
+/// The longest path any backend takes (Linux's `PATH_MAX`, the NAS boxes included).
+pub const PATH_MAX: usize = 4096;
+
 /// An absolute path: `/` or `/a/b`. Never ends with `/` (except the root), never holds
 /// `.`/`..` components, empty components or NUL.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -24,6 +27,15 @@ impl VPath {
     /// Parses a path typed by a user or given on a command line. `.` and empty components
     /// are dropped, `..` pops one component and is refused above the root.
     pub fn parse(s: &str) -> Result<Self, VfsError> {
+        // Every backend is a Linux file system (PATH_MAX): a longer path cannot name
+        // anything, and sent to a NAS it only earns an obscure HTTP failure.
+        if s.len() > PATH_MAX {
+            return Err(VfsError::InvalidName(format!(
+                "{} (the path is {} bytes long; at most {PATH_MAX})",
+                crate::names::shorten(s, 60),
+                s.len()
+            )));
+        }
         if s.contains('\0') {
             return Err(VfsError::InvalidName(s.replace('\0', "\\0")));
         }
@@ -135,6 +147,15 @@ impl fmt::Debug for VPath {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_past_path_max_is_refused_with_a_short_message() {
+        let long = format!("/Public/{}", "a/".repeat(50_000));
+        let err = VPath::parse(&long).unwrap_err().to_string();
+        assert!(err.contains("at most 4096"), "{err}");
+        assert!(err.len() < 200, "{err}");
+        assert!(VPath::parse(&format!("/{}", "b".repeat(PATH_MAX - 1))).is_ok());
+    }
 
     #[test]
     fn parse_normalises() {
