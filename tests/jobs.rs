@@ -92,6 +92,31 @@ async fn streamed_copy_between_backends_resumes_after_a_dropped_stream() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_folder_is_reported_and_not_made_empty_at_the_target() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let dst = tmp.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+    write(&src.join("ok.txt"), b"ok");
+    write(&src.join("locked/inside.txt"), b"secret");
+    let mut nas = Faulty::new("nas");
+    nas.unreadable = Some("locked".into());
+
+    let (report, _) = run(spec(
+        JobKind::Copy,
+        Arc::new(nas),
+        vec![vp(&src)],
+        Some((local(), vp(&dst))),
+    ))
+    .await;
+
+    assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+    assert!(report.failed[0].path.ends_with("/src/locked"));
+    assert_eq!(std::fs::read(dst.join("src/ok.txt")).unwrap(), b"ok");
+    assert!(!dst.join("src/locked").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_unreadable_file_is_reported_and_the_rest_completes() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");

@@ -308,7 +308,15 @@ impl<'a> Planner<'a> {
         self.ctx.acct.set_current(src_dir.to_string());
         let mut pages = match listing {
             Ok(p) => p,
-            Err(e) => return self.fail(src_dir.to_string(), e),
+            Err(e) => {
+                // An unreadable folder is not made empty at the target.
+                if dst_is_new {
+                    self.plan
+                        .steps
+                        .retain(|s| !matches!(s, Step::MkDir { dst, .. } if dst == dst_dir));
+                }
+                return self.fail(src_dir.to_string(), e);
+            }
         };
         loop {
             let page = tokio::select! {

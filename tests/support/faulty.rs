@@ -40,7 +40,7 @@ pub struct Faulty {
     pub cross_device: bool,
     /// Extra hostile names listed in every folder.
     pub hostile_names: Vec<String>,
-    /// Reading a file of this name fails with "permission denied".
+    /// Reading a file or listing a folder of this name fails with "permission denied".
     pub unreadable: Option<String>,
     /// Offers server-side copy (done here with std::fs, reporting progress).
     pub server_copy: bool,
@@ -85,7 +85,11 @@ impl Vfs for Faulty {
         if let Some(d) = self.list_delay {
             tokio::time::sleep(d).await;
         }
-        let listed = LocalFs.list(dir).await;
+        let listed = if self.unreadable.as_deref() == Some(dir.name()) {
+            Err(VfsError::PermissionDenied(dir.to_string()))
+        } else {
+            LocalFs.list(dir).await
+        };
         self.lists_running.fetch_sub(1, Ordering::SeqCst);
         let inner = listed?;
         let extra: Vec<Entry> = self
