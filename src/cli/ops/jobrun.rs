@@ -123,8 +123,14 @@ impl Bars {
 /// Reports failures on stderr (one line each) and turns the totals into an exit code.
 pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 {
     use crate::cli::exit;
+    use crate::names::{escape, shorten};
     for f in &totals.failed {
-        eprintln!("nascmd: {}: {}", f.path, f.message);
+        // One readable line per failure, whatever length of name a server sent.
+        eprintln!(
+            "nascmd: {}: {}",
+            shorten(&escape(&f.path), 160),
+            shorten(&escape(&f.message), 300)
+        );
     }
     if totals.interrupted {
         eprintln!("nascmd: interrupted");
