@@ -86,6 +86,7 @@ pub async fn rm(opener: &mut Opener, a: RmArgs) -> anyhow::Result<u8> {
         specs,
         a.quiet,
         crate::jobs::EngineOptions::default().workers,
+        true,
     )
     .await;
     failed.append(&mut totals.failed);
