@@ -212,6 +212,9 @@ fn assert_done(nas: &Nas, sb: &Sandbox) {
 /// The second run fetches what the record lacked (headers aside), which is what was
 /// missing at the kill plus at most a few MiB per stream.
 fn assert_resumed(went: u64, claimed: u64, fetched: u64) {
+    eprintln!(
+        "at the kill: {went} bytes went down, {claimed} recorded; the rerun fetched {fetched}"
+    );
     assert!(
         fetched <= LEN - claimed + MIB / 2,
         "fetched {fetched} bytes again, the record claimed {claimed} of {LEN}"

@@ -29,7 +29,7 @@ use tokio::io::AsyncReadExt;
 use super::ctx::JobCtx;
 use super::plan::FileStep;
 use super::transfer::{NAME_MAX, TEMP_PREFIX};
-use crate::vfs::{Durable, VPath, VfsError, VfsHandle, VfsResult};
+use crate::vfs::{Durable, REPLACING_SUFFIX, VPath, VfsError, VfsHandle, VfsResult};
 
 /// Bytes a stream writes between two records of its progress (each costs an fdatasync
 /// and a record replacement): what a resumed download may fetch twice, per stream.
@@ -250,13 +250,25 @@ impl<'a> Resume<'a> {
 
     /// The file is in place: its record goes.
     pub async fn finish(&self) {
+        let _turn = self.write_turn.lock().await;
         remove_quietly(&self.dst, &self.record_path).await;
+        self.remove_half_replaced().await;
     }
 
     /// Removes the temporary file and its record (best effort).
     pub async fn discard(&self) {
+        let _turn = self.write_turn.lock().await;
         remove_quietly(&self.dst, &self.temp).await;
         remove_quietly(&self.dst, &self.record_path).await;
+        self.remove_half_replaced().await;
+    }
+
+    /// A replacement of the record that a kill interrupted.
+    async fn remove_half_replaced(&self) {
+        let name = format!("{}{REPLACING_SUFFIX}", self.record_path.name());
+        if let Ok(path) = self.record_path.parent().join(&name) {
+            remove_quietly(&self.dst, &path).await;
+        }
     }
 }
 

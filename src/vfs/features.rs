@@ -185,9 +185,14 @@ pub trait Durable: Send + Sync {
     async fn truncate(&self, path: &VPath, len: u64) -> VfsResult<()>;
 
     /// Replaces the small file `path` with `data`, readable by its owner only, so that
-    /// a crash at any instant leaves either the old or the new content.
+    /// a crash at any instant leaves either the old or the new content (and maybe the
+    /// new one half-written under `path` + [`REPLACING_SUFFIX`], for the caller to
+    /// remove with `path`).
     async fn replace_private(&self, path: &VPath, data: Bytes) -> VfsResult<()>;
 }
+
+/// The name [`Durable::replace_private`] writes before renaming over `path`.
+pub const REPLACING_SUFFIX: &str = ".tmp";
 
 /// A native copy of files within one backend.
 #[async_trait]

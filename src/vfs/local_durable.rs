@@ -4,10 +4,12 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
+use super::features::REPLACING_SUFFIX;
 use super::local_write_at::blocking;
 use super::{VPath, VfsResult};
 
@@ -35,24 +37,28 @@ pub(super) async fn truncate(path: &VPath, len: u64) -> VfsResult<()> {
     .await
 }
 
-/// Written to a 0600 temporary file named after `path` (so a crash that leaves it is
-/// still recognisably nascmd's), synced, renamed over `path`, then the folder synced
-/// so the rename itself survives a power loss.
+/// Written to the 0600 file `<path>.tmp` (a fixed name, so whoever owns `path` can
+/// remove what a crash mid-replacement left), synced, renamed over `path`, then the
+/// folder synced so the rename itself survives a power loss.
 pub(super) async fn replace_private(path: &VPath, data: Bytes) -> VfsResult<()> {
     let real = real(path);
     blocking(path, move || {
         let dir = real.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let prefix = format!(
-            "{}.",
-            real.file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default()
-        );
-        // tempfile creates its files 0600.
-        let mut tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(&dir)?;
-        tmp.write_all(&data)?;
-        tmp.as_file().sync_data()?;
-        tmp.persist(&real).map_err(|e| e.error)?;
+        let mut tmp_name = real.file_name().unwrap_or_default().to_os_string();
+        tmp_name.push(REPLACING_SUFFIX);
+        let tmp = dir.join(tmp_name);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        // An older file of that name keeps its mode on open: made private here too.
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(&data)?;
+        f.sync_data()?;
+        drop(f);
+        std::fs::rename(&tmp, &real)?;
         File::open(&dir)?.sync_all()
     })
     .await
@@ -60,8 +66,6 @@ pub(super) async fn replace_private(path: &VPath, data: Bytes) -> VfsResult<()> 
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::fs::PermissionsExt;
-
     use super::*;
 
     #[tokio::test]
