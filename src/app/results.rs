@@ -116,6 +116,16 @@ impl App {
                 }));
                 Vec::new()
             }
+            JobEvent::StaleRemoved {
+                folder,
+                names,
+                bytes,
+                ..
+            } => {
+                let text = crate::jobs::stale::describe(&folder, names.len(), bytes);
+                self.set_status(text, false);
+                Vec::new()
+            }
             JobEvent::Finished { id, report } => {
                 // A question for a job that is over has no answer any more.
                 self.layers

@@ -43,6 +43,9 @@ pub(crate) struct JobCtx {
     pub src: VfsHandle,
     /// Target backend and folder (copy/move).
     pub dst: Option<(VfsHandle, VPath)>,
+    /// Continue the partial downloads an earlier run left (`jobs::resume`); off, they
+    /// are removed and the files fetched again.
+    pub resume: bool,
 }
 
 impl JobCtx {

@@ -1,7 +1,7 @@
 //! The engine handle the runtime talks to: start, cancel, answer conflicts.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -20,6 +20,8 @@ struct Inner {
     events: UnboundedSender<JobEvent>,
     next_id: AtomicU64,
     opts: EngineOptions,
+    /// Continue partial downloads of earlier runs (`jobs::resume`).
+    resume: AtomicBool,
     running: Mutex<HashMap<JobId, RunningJob>>,
 }
 
@@ -41,9 +43,16 @@ impl JobEngine {
                 events,
                 next_id: AtomicU64::new(1),
                 opts,
+                resume: AtomicBool::new(true),
                 running: Mutex::new(HashMap::new()),
             }),
         }
+    }
+
+    /// Whether jobs started from now on continue the partial downloads earlier runs
+    /// left (the default) or remove them and start over (`--no-resume`).
+    pub fn set_resume(&self, resume: bool) {
+        self.inner.resume.store(resume, Ordering::Relaxed);
     }
 
     /// Starts a job in the background and returns its id at once.
@@ -61,6 +70,7 @@ impl JobEngine {
             );
         }
         let inner = self.inner.clone();
+        let resume = inner.resume.load(Ordering::Relaxed);
         tokio::spawn(async move {
             let report = super::run::run_job(
                 id,
@@ -69,6 +79,7 @@ impl JobEngine {
                 answers_rx,
                 cancel,
                 inner.opts,
+                resume,
             )
             .await;
             if let Ok(mut running) = inner.running.lock() {

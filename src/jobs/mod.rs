@@ -113,6 +113,16 @@ pub enum JobEvent {
         id: JobId,
         report: JobReport,
     },
+    /// Abandoned temporaries of earlier runs (nascmd's own naming, untouched for a day)
+    /// were removed from a folder the job writes into (`jobs::stale`).
+    StaleRemoved {
+        id: JobId,
+        folder: VPath,
+        /// The names removed.
+        names: Vec<String>,
+        /// The space that came back.
+        bytes: u64,
+    },
 }
 
 mod cancel;
@@ -125,9 +135,11 @@ mod pace;
 pub mod plan;
 mod progress;
 mod ranged;
+pub mod resume;
 mod retry;
 mod run;
 pub mod search;
+pub mod stale;
 mod transfer;
 
 pub use check::check_spec;

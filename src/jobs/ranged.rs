@@ -12,6 +12,10 @@
 //! start, so completeness comes from every part reporting all its bytes written, never
 //! from the size alone. A server that turns out to ignore ranges makes the caller fall
 //! back to one plain stream.
+//!
+//! With a resume record (`jobs::resume`), each part's synced progress is recorded as it
+//! goes, and a later run continues every part from its recorded point in the same
+//! full-size temporary file.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -26,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 use super::cancel::{CancelReader, until_cancelled};
 use super::ctx::JobCtx;
 use super::plan::FileStep;
+use super::resume::{RangeDone, Resume, SYNC_STEP};
 use crate::vfs::{ByteReader, Entry, ReadRange, VPath, VfsError, VfsResult, WriteAt};
 
 /// Smallest file fetched in parallel: below this, one stream finishes before extra
@@ -59,6 +64,7 @@ pub(crate) async fn try_copy(
     ctx: &JobCtx,
     step: &FileStep,
     tmp: &VPath,
+    resume: Option<&Resume<'_>>,
 ) -> Option<VfsResult<Entry>> {
     let len = step.entry.size;
     let dst = ctx.dst_vfs();
@@ -72,7 +78,7 @@ pub(crate) async fn try_copy(
     };
     let _slot = Slot::take()?;
     let counted = AtomicU64::new(0);
-    let res = copy(ctx, ends, step, tmp, &counted, streams).await;
+    let res = copy(ctx, ends, step, tmp, &counted, streams, resume).await;
     match res {
         Err(VfsError::Unsupported(what)) if !ctx.cancel.is_cancelled() => {
             tracing::info!(path = %step.src, what, "no parallel ranges, streaming plainly");
@@ -135,7 +141,9 @@ struct Shared<'a> {
     ends: Ends<'a>,
     step: &'a FileStep,
     tmp: &'a VPath,
-    parts: Vec<Range<u64>>,
+    /// Each part with the first byte still to fetch.
+    parts: Vec<RangeDone>,
+    resume: Option<&'a Resume<'a>>,
     next: AtomicUsize,
     /// Fires on the job's cancel, or when one part failed for good (the others stop).
     stop: CancellationToken,
@@ -156,6 +164,7 @@ async fn copy(
     tmp: &VPath,
     counted: &AtomicU64,
     streams: usize,
+    resume: Option<&Resume<'_>>,
 ) -> VfsResult<Entry> {
     let dst = ctx.dst_vfs();
     let len = step.entry.size;
@@ -169,13 +178,30 @@ async fn copy(
             found: before.size,
         });
     }
-    until_cancelled(&ctx.cancel, ends.write.create_sized(tmp, len)).await?;
+    // An earlier run's parts continue where their synced bytes end, in its file.
+    let parts = match resume.and_then(|r| r.previous(true)) {
+        Some(previous) => previous.to_vec(),
+        None => {
+            until_cancelled(&ctx.cancel, ends.write.create_sized(tmp, len)).await?;
+            parts(len, streams)
+                .into_iter()
+                .map(RangeDone::fresh)
+                .collect()
+        }
+    };
+    let already: u64 = parts.iter().map(|p| p.done - p.start).sum();
+    counted.fetch_add(already, Ordering::Relaxed);
+    ctx.acct.add_bytes(already);
+    if let Some(r) = resume {
+        r.begin(true, parts.clone()).await;
+    }
     let shared = Shared {
         ctx,
         ends,
         step,
         tmp,
-        parts: parts(len, streams),
+        parts,
+        resume,
         next: AtomicUsize::new(0),
         stop: ctx.cancel.child_token(),
         failure: Mutex::new(None),
@@ -227,7 +253,10 @@ async fn worker(sh: &Shared<'_>) {
         }
         let i = sh.next.fetch_add(1, Ordering::Relaxed);
         let Some(part) = sh.parts.get(i) else { return };
-        if let Err(e) = fetch_part(sh, part.clone(), &mut buf).await {
+        if part.done == part.end {
+            continue;
+        }
+        if let Err(e) = fetch_part(sh, i, part.done..part.end, &mut buf).await {
             if !sh.stop.is_cancelled()
                 && let Ok(mut f) = sh.failure.lock()
             {
@@ -239,15 +268,29 @@ async fn worker(sh: &Shared<'_>) {
     }
 }
 
-/// One part, retried from its first unwritten byte after a transient failure. The
-/// retry budget is per part and starts again whenever an attempt made progress.
-async fn fetch_part(sh: &Shared<'_>, part: Range<u64>, buf: &mut BytesMut) -> VfsResult<()> {
+/// Part `index` (its bytes `part` still to fetch), retried from its first unwritten
+/// byte after a transient failure. The retry budget is per part and starts again
+/// whenever an attempt made progress.
+async fn fetch_part(
+    sh: &Shared<'_>,
+    index: usize,
+    part: Range<u64>,
+    buf: &mut BytesMut,
+) -> VfsResult<()> {
     let policy = sh.ctx.opts.retry;
     let mut pos = part.start;
+    let mut progress = Progress {
+        index,
+        recorded: part.start,
+    };
     let mut retry = 0;
     loop {
         let before = pos;
-        let res = until_cancelled(&sh.stop, fetch_from(sh, &mut pos, part.end, buf)).await;
+        let res = until_cancelled(
+            &sh.stop,
+            fetch_from(sh, &mut pos, part.end, buf, &mut progress),
+        )
+        .await;
         match res {
             Ok(()) => return Ok(()),
             Err(_) if sh.stop.is_cancelled() => return Err(VfsError::Cancelled),
@@ -267,9 +310,22 @@ async fn fetch_part(sh: &Shared<'_>, part: Range<u64>, buf: &mut BytesMut) -> Vf
     }
 }
 
+/// Where a part's progress was last recorded (`jobs::resume`).
+struct Progress {
+    index: usize,
+    recorded: u64,
+}
+
 /// One attempt: streams `*pos..end` into the temporary file in `WRITE_CHUNK` writes,
-/// moving `*pos` past every byte written (and counted).
-async fn fetch_from(sh: &Shared<'_>, pos: &mut u64, end: u64, buf: &mut BytesMut) -> VfsResult<()> {
+/// moving `*pos` past every byte written (and counted), and recording the part's
+/// progress every `SYNC_STEP` bytes and at its end.
+async fn fetch_from(
+    sh: &Shared<'_>,
+    pos: &mut u64,
+    end: u64,
+    buf: &mut BytesMut,
+    progress: &mut Progress,
+) -> VfsResult<()> {
     let ctx = sh.ctx;
     let reader = sh
         .ends
@@ -290,6 +346,12 @@ async fn fetch_from(sh: &Shared<'_>, pos: &mut u64, end: u64, buf: &mut BytesMut
         *pos += want as u64;
         ctx.acct.add_bytes(want as u64);
         sh.counted.fetch_add(want as u64, Ordering::Relaxed);
+        if let Some(r) = sh.resume
+            && (*pos >= progress.recorded + SYNC_STEP || *pos == end)
+        {
+            r.record(progress.index, *pos).await;
+            progress.recorded = *pos;
+        }
     }
     Ok(())
 }

@@ -31,6 +31,7 @@ pub(crate) async fn run_job(
     answers: UnboundedReceiver<(ConflictAnswer, bool)>,
     cancel: CancellationToken,
     opts: EngineOptions,
+    resume: bool,
 ) -> JobReport {
     let _ = events.send(JobEvent::Started {
         id,
@@ -52,6 +53,7 @@ pub(crate) async fn run_job(
         opts,
         src: spec.src.clone(),
         dst: spec.dst.clone(),
+        resume,
     };
     let stop = CancellationToken::new();
     let reporter = tokio::spawn(report_loop(id, ctx.acct.clone(), events, stop.clone()));
@@ -227,6 +229,8 @@ async fn execute(
             }
         }
     }
+
+    super::stale::sweep_job_folders(ctx, &transfers).await;
 
     // Files on a bounded pool; anything below a folder that could not be made is
     // already reported with that folder.

@@ -14,6 +14,7 @@ use super::cancel::{CancelReader, settle, until_cancelled};
 use super::ctx::JobCtx;
 use super::plan::FileStep;
 use super::progress::CountingReader;
+use super::resume::{RangeDone, Resume};
 use super::{ItemError, JobReport};
 use crate::vfs::{
     ByteReader, BytesFn, CopyIntoPlace, Entry, LandedFn, NativeCopy, VPath, VfsError, VfsHandle,
@@ -21,7 +22,7 @@ use crate::vfs::{
 };
 
 /// Longest file name most filesystems accept, in bytes.
-const NAME_MAX: usize = 255;
+pub(crate) const NAME_MAX: usize = 255;
 /// Prefix of temporary files (hidden; recognisable if a crash ever leaves one).
 pub const TEMP_PREFIX: &str = ".nascmd-part-";
 
@@ -29,12 +30,26 @@ pub const TEMP_PREFIX: &str = ".nascmd-part-";
 /// copy is verified and in place (a move).
 pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool) -> VfsResult<()> {
     let dst_vfs = ctx.dst_vfs().clone();
-    let tmp = temp_path(&step.dst)?;
+    // Streamed downloads onto a durable target keep a resume record across runs.
+    let resume = match streams_through_us(ctx) {
+        true => Resume::prepare(ctx, step).await?,
+        false => None,
+    };
+    let tmp = match &resume {
+        Some(r) => r.temp.clone(),
+        None => temp_path(&step.dst)?,
+    };
     ctx.acct.set_current(step.src.to_string());
-    let res = write_verify_rename(ctx, step, &tmp).await;
+    let res = write_verify_rename(ctx, step, &tmp, resume.as_ref()).await;
     if res.is_err() {
-        remove_temp(&dst_vfs, &tmp).await;
+        match &resume {
+            Some(r) => r.discard().await,
+            None => remove_temp(&dst_vfs, &tmp).await,
+        }
         return res;
+    }
+    if let Some(r) = &resume {
+        r.finish().await;
     }
     if remove_source {
         let src = ctx.src.clone();
@@ -228,15 +243,20 @@ fn item_error(path: &VPath, e: &VfsError) -> ItemError {
 
 /// The file as the target reports it after the write (`Vfs::write_new` answers it) is
 /// checked here, so no second `stat` is needed before the rename.
-async fn write_verify_rename(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<()> {
-    if ctx.same_backend()
+async fn write_verify_rename(
+    ctx: &JobCtx,
+    step: &FileStep,
+    tmp: &VPath,
+    resume: Option<&Resume<'_>>,
+) -> VfsResult<()> {
+    if !streams_through_us(ctx)
         && let Some(native) = ctx.src.features().native_copy
     {
         return native_copy(ctx, native, step, tmp).await;
     }
     let dst_vfs = ctx.dst_vfs().clone();
     let expected = step.entry.size;
-    let written = stream_copy(ctx, step, tmp).await?;
+    let written = stream_copy(ctx, step, tmp, resume).await?;
     if written.size != expected {
         return Err(VfsError::SizeMismatch {
             path: step.dst.to_string(),
@@ -245,6 +265,11 @@ async fn write_verify_rename(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsR
         });
     }
     until_cancelled(&ctx.cancel, dst_vfs.rename(tmp, &step.dst, step.overwrite)).await
+}
+
+/// Whether the bytes of a file pass through nascmd (else the backend copies natively).
+fn streams_through_us(ctx: &JobCtx) -> bool {
+    !(ctx.same_backend() && ctx.src.features().native_copy.is_some())
 }
 
 /// The backend copies the file itself (local: `copy_file_range`), checks its size and
@@ -284,23 +309,51 @@ async fn native_copy(
 
 /// Streams the bytes through us with bounded buffers, resuming after transient
 /// failures. Returns the written file as the target reports it.
-async fn stream_copy(ctx: &JobCtx, step: &FileStep, tmp: &VPath) -> VfsResult<Entry> {
-    if let Some(done) = super::ranged::try_copy(ctx, step, tmp).await {
+async fn stream_copy(
+    ctx: &JobCtx,
+    step: &FileStep,
+    tmp: &VPath,
+    resume: Option<&Resume<'_>>,
+) -> VfsResult<Entry> {
+    if let Some(done) = super::ranged::try_copy(ctx, step, tmp, resume).await {
         return done;
     }
     let dst_vfs = ctx.dst_vfs().clone();
     let can_resume = ctx.src.features().read_range.is_some() && dst_vfs.features().append.is_some();
     let len = step.entry.size;
+    // An earlier run's synced bytes, where this run can continue them.
+    let mut offset = match (resume, can_resume) {
+        (Some(r), true) => r.previous_stream().await,
+        _ => 0,
+    };
+    ctx.acct.add_bytes(offset);
+    if let Some(r) = resume {
+        r.begin(
+            false,
+            vec![RangeDone {
+                start: 0,
+                end: len,
+                done: offset,
+            }],
+        )
+        .await;
+    }
     // Bytes of this file counted so far (they equal what reached the temp file when an
     // attempt is resumed).
-    let counted = Arc::new(AtomicU64::new(0));
-    let mut offset = 0u64;
+    let counted = Arc::new(AtomicU64::new(offset));
     let mut retry = 0;
     loop {
-        let attempt = until_cancelled(
-            &ctx.cancel,
-            stream_once(ctx, step, tmp, offset, counted.clone()),
-        )
+        let once = stream_once(ctx, step, tmp, offset, counted.clone());
+        let attempt = until_cancelled(&ctx.cancel, async {
+            match resume {
+                // The record follows the bytes as they land.
+                Some(r) => tokio::select! {
+                    res = once => res,
+                    never = r.record_stream(&counted) => match never {},
+                },
+                None => once.await,
+            }
+        })
         .await;
         match attempt {
             Err(_) if ctx.cancel.is_cancelled() => return Err(VfsError::Cancelled),
@@ -334,14 +387,21 @@ async fn stream_once(
     counted: Arc<AtomicU64>,
 ) -> VfsResult<Entry> {
     let dst_vfs = ctx.dst_vfs();
+    let features = dst_vfs.features();
+    let len = step.entry.size;
+    if offset > 0 && offset == len {
+        // An earlier run wrote every byte but was stopped before the rename.
+        if let (Some(m), Some(setter)) = (step.entry.mtime, features.set_mtime) {
+            setter.set_mtime(tmp, m).await?;
+        }
+        return dst_vfs.stat(tmp).await;
+    }
     let reader = ctx.src.open_read(&step.src, offset).await?;
     let counting: ByteReader = Box::pin(CountingReader::new(reader, ctx.acct.clone(), counted));
     let data: ByteReader = Box::pin(CancelReader::new(counting, ctx.cancel.clone()));
-    let len = step.entry.size;
     if offset == 0 {
         return dst_vfs.write_new(tmp, len, data, step.entry.mtime).await;
     }
-    let features = dst_vfs.features();
     // Only resumed (offset > 0) where the target declared `append`.
     let append = features
         .append

@@ -46,6 +46,8 @@ pub struct Features<'a> {
     pub append: Option<&'a dyn Append>,
     /// A native file copy within this backend (local disk: `copy_file_range`).
     pub native_copy: Option<&'a dyn NativeCopy>,
+    /// Written bytes made durable on request (a download resumed by the next run).
+    pub durable: Option<&'a dyn Durable>,
 }
 
 impl std::fmt::Debug for Features<'_> {
@@ -63,6 +65,7 @@ impl std::fmt::Debug for Features<'_> {
             .field("write_at", &self.write_at.is_some())
             .field("append", &self.append.is_some())
             .field("native_copy", &self.native_copy.is_some())
+            .field("durable", &self.durable.is_some())
             .finish()
     }
 }
@@ -168,6 +171,28 @@ pub trait Append: Send + Sync {
     /// ends early or runs long.
     async fn append(&self, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()>;
 }
+
+/// Making written bytes durable, so a download killed midway (or cut by a power loss)
+/// continues in the next run from what is known to be on disk (`jobs::resume`).
+#[async_trait]
+pub trait Durable: Send + Sync {
+    /// Flushes the bytes written to `path` so far to stable storage (fdatasync): after
+    /// it returns, a crash at any instant keeps them.
+    async fn sync_data(&self, path: &VPath) -> VfsResult<()>;
+
+    /// Cuts the file `path` to `len` bytes (a partial file whose tail was written after
+    /// its last sync, so may not have survived a power loss).
+    async fn truncate(&self, path: &VPath, len: u64) -> VfsResult<()>;
+
+    /// Replaces the small file `path` with `data`, readable by its owner only, so that
+    /// a crash at any instant leaves either the old or the new content (and maybe the
+    /// new one half-written under `path` + [`REPLACING_SUFFIX`], for the caller to
+    /// remove with `path`).
+    async fn replace_private(&self, path: &VPath, data: Bytes) -> VfsResult<()>;
+}
+
+/// The name [`Durable::replace_private`] writes before renaming over `path`.
+pub const REPLACING_SUFFIX: &str = ".tmp";
 
 /// A native copy of files within one backend.
 #[async_trait]

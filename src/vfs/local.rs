@@ -12,8 +12,9 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    Append, ByteReader, BytesFn, CopyIntoPlace, Entry, EntryKind, Features, LandedFn, ListStream,
-    NativeCopy, ReadRange, SetMtime, SpaceInfo, VPath, Vfs, VfsError, VfsResult, WriteAt,
+    Append, ByteReader, BytesFn, CopyIntoPlace, Durable, Entry, EntryKind, Features, LandedFn,
+    ListStream, NativeCopy, ReadRange, SetMtime, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
+    WriteAt,
 };
 
 mod batch;
@@ -105,6 +106,7 @@ impl Vfs for LocalFs {
             write_at: Some(self),
             append: Some(self),
             native_copy: Some(self),
+            durable: Some(self),
             ..Features::default()
         }
     }
@@ -328,6 +330,21 @@ impl SetMtime for LocalFs {
         .await
         .map_err(|e| VfsError::io(ctx.clone(), std::io::Error::other(e)))?
         .map_err(|e| VfsError::io(ctx, e))
+    }
+}
+
+#[async_trait]
+impl Durable for LocalFs {
+    async fn sync_data(&self, path: &VPath) -> VfsResult<()> {
+        super::local_durable::sync_data(path).await
+    }
+
+    async fn truncate(&self, path: &VPath, len: u64) -> VfsResult<()> {
+        super::local_durable::truncate(path, len).await
+    }
+
+    async fn replace_private(&self, path: &VPath, data: bytes::Bytes) -> VfsResult<()> {
+        super::local_durable::replace_private(path, data).await
     }
 }
 

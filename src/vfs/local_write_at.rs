@@ -15,7 +15,7 @@ fn real(path: &VPath) -> PathBuf {
 }
 
 /// Runs `op` on the blocking pool, mapping its io::Error to a `VfsError` about `path`.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     path: &VPath,
     op: impl FnOnce() -> std::io::Result<T> + Send + 'static,
 ) -> VfsResult<T> {

@@ -11,6 +11,7 @@
 mod error;
 mod features;
 pub mod local;
+mod local_durable;
 mod local_write_at;
 mod path;
 
@@ -23,8 +24,8 @@ use tokio::io::AsyncRead;
 
 pub use error::{ServerCode, VfsError, VfsResult};
 pub use features::{
-    Append, Features, NativeCopy, ReadRange, ServerOps, ServerSearch, SetMtime, ShareLinks,
-    WriteAt, range_of_open_read,
+    Append, Durable, Features, NativeCopy, REPLACING_SUFFIX, ReadRange, ServerOps, ServerSearch,
+    SetMtime, ShareLinks, WriteAt, range_of_open_read,
 };
 pub use path::{VPath, check_name};
 

@@ -17,6 +17,8 @@ pub mod jobs;
 pub mod qnap;
 /// The QNAP client logged in to its emulator.
 pub mod qnap_client;
+/// A byte-counting, stalling TCP relay in front of an emulator.
+pub mod relay;
 /// A private HOME for the CLI binary, tree builders and snapshots.
 pub mod sandbox;
 /// The commander on `TestBackend` with a NAS pane, for share-link screens.

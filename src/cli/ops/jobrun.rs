@@ -24,9 +24,15 @@ pub struct Totals {
 /// Runs the jobs to the end. With `ConflictPolicy::Ask` (no flag given) an existing
 /// target is never overwritten: it is skipped and reported as a failure that names the
 /// flags to use.
-pub async fn run_jobs(specs: Vec<JobSpec>, quiet: bool, opts: EngineOptions) -> Totals {
+pub async fn run_jobs(
+    specs: Vec<JobSpec>,
+    quiet: bool,
+    opts: EngineOptions,
+    resume: bool,
+) -> Totals {
     let (tx, mut rx) = unbounded_channel();
     let engine = JobEngine::with_options(tx, opts);
+    engine.set_resume(resume);
     let bars = Bars::new(!quiet && std::io::stderr().is_terminal());
     let mut pending: HashSet<JobId> = specs.into_iter().map(|s| engine.start(s)).collect();
     let mut totals = Totals::default();
@@ -47,6 +53,15 @@ pub async fn run_jobs(specs: Vec<JobSpec>, quiet: bool, opts: EngineOptions) -> 
                                 .to_owned(),
                         });
                         engine.answer_conflict(id, ConflictAnswer::Skip, false);
+                    }
+                    JobEvent::StaleRemoved { folder, names, bytes, .. } => {
+                        // Told even with --quiet: files of the user's folder went away.
+                        bars.suspend(|| {
+                            eprintln!("nascmd: {}", crate::jobs::stale::describe(&folder, names.len(), bytes));
+                            for name in &names {
+                                eprintln!("nascmd:   {}", crate::names::escape(name));
+                            }
+                        });
                     }
                     JobEvent::Finished { id, report } => {
                         bars.finish(id);
@@ -108,6 +123,14 @@ impl Bars {
             bar.set_length(p.bytes_total);
             bar.set_position(p.bytes_done);
             bar.set_message(format!("{}/{} {}", p.items_done, p.items_total, p.current));
+        }
+    }
+
+    /// Runs `f` (printing lines) with the bars out of the way.
+    fn suspend(&self, f: impl FnOnce()) {
+        match &self.multi {
+            Some(multi) => multi.suspend(f),
+            None => f(),
         }
     }
 

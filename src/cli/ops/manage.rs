@@ -82,7 +82,8 @@ pub async fn rm(opener: &mut Opener, a: RmArgs) -> anyhow::Result<u8> {
     {
         return Err(anyhow::Error::new(e));
     }
-    let mut totals = jobrun::run_jobs(specs, a.quiet, crate::jobs::EngineOptions::default()).await;
+    let mut totals =
+        jobrun::run_jobs(specs, a.quiet, crate::jobs::EngineOptions::default(), true).await;
     failed.append(&mut totals.failed);
     totals.failed = failed;
     Ok(jobrun::report(&totals, a.quiet, "deleted", started))

@@ -57,6 +57,10 @@ pub struct TransferFlags {
     /// No progress and no summary; only errors on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Start downloads over instead of continuing what an interrupted earlier run
+    /// left (its partial files are removed).
+    #[arg(long)]
+    pub no_resume: bool,
 }
 
 impl TransferFlags {
@@ -243,7 +247,8 @@ async fn transfer(
             conflict: flags.policy(),
         })
         .collect();
-    let mut totals = jobrun::run_jobs(specs, flags.quiet, flags.engine_options()).await;
+    let mut totals =
+        jobrun::run_jobs(specs, flags.quiet, flags.engine_options(), !flags.no_resume).await;
     failed.append(&mut totals.failed);
     totals.failed = failed;
     let verb = if is_move { "moved" } else { "copied" };

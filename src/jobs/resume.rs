@@ -1,0 +1,364 @@
+//! Downloads that survive the process: a killed (or crashed, or powered-off) download
+//! continues in the next run from the bytes known to be on disk, instead of starting
+//! over under a new temporary name.
+//!
+//! Where the target makes written bytes durable (`Features::durable`, the local disk),
+//! the temporary file gets a name derived from the transfer — `.nascmd-part-<key>-<name>`,
+//! `key` a hash of the source backend's label, the source path and the target path — so
+//! the next run of the same copy finds it without searching. Beside it, a small record
+//! `.nascmd-part-<key>.resume` (JSON, 0600, replaced atomically) says what the temporary
+//! holds: the source (backend label and path, never a secret), its size and mtime, the
+//! target, and per range the end of the bytes written *and synced* from its start.
+//! Progress is recorded at most every `SYNC_STEP` bytes per stream, after an fdatasync,
+//! so a resumed download fetches at most that much per stream twice.
+//!
+//! The next run continues only when the record names the same source with the same size
+//! and mtime; otherwise (or with `--no-resume`) the old temporary and record are removed
+//! and the copy starts over. The record goes once the file is renamed into place.
+
+use std::convert::Infallible;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncReadExt;
+
+use super::ctx::JobCtx;
+use super::plan::FileStep;
+use super::transfer::{NAME_MAX, TEMP_PREFIX};
+use crate::vfs::{Durable, REPLACING_SUFFIX, VPath, VfsError, VfsHandle, VfsResult};
+
+/// Bytes a stream writes between two records of its progress (each costs an fdatasync
+/// and a record replacement): what a resumed download may fetch twice, per stream.
+pub(crate) const SYNC_STEP: u64 = 4 << 20;
+/// Suffix of the record beside the temporary file.
+pub const RECORD_SUFFIX: &str = ".resume";
+/// A record is a few hundred bytes; anything much larger is not ours.
+const RECORD_MAX: u64 = 64 << 10;
+const RECORD_VERSION: u32 = 1;
+/// How often a single stream's progress is looked at (recorded only past `SYNC_STEP`).
+const RECORD_POLL: Duration = Duration::from_millis(200);
+
+/// What the record beside a temporary file says (its on-disk format).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Record {
+    pub version: u32,
+    /// The source backend's label (`Vfs::label`: kind, user, host; no secret).
+    pub source: String,
+    pub path: String,
+    pub size: u64,
+    pub mtime: Option<i64>,
+    /// The final path at the target.
+    pub target: String,
+    /// The temporary file's name (in the target's folder).
+    pub temp: String,
+    /// Written as parallel ranges in a full-size file (`jobs::ranged`), or as one
+    /// stream from the start.
+    pub parallel: bool,
+    pub ranges: Vec<RangeDone>,
+}
+
+/// One range of the file and how far from its start the bytes are written and synced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RangeDone {
+    pub start: u64,
+    pub end: u64,
+    pub done: u64,
+}
+
+impl RangeDone {
+    pub fn fresh(range: std::ops::Range<u64>) -> Self {
+        RangeDone {
+            start: range.start,
+            end: range.end,
+            done: range.start,
+        }
+    }
+}
+
+/// The resume state of one file transfer.
+pub(crate) struct Resume<'a> {
+    durable: &'a dyn Durable,
+    dst: VfsHandle,
+    pub temp: VPath,
+    record_path: VPath,
+    /// The transfer as this run sees it (ranges empty until `begin`).
+    current: Mutex<Record>,
+    /// What the previous run left, when it matches this transfer.
+    found: Option<Record>,
+    /// One record replacement at a time (each writes the whole state).
+    write_turn: tokio::sync::Mutex<()>,
+}
+
+impl<'a> Resume<'a> {
+    /// The resume state of `step`, or `None` where the target cannot make bytes durable
+    /// (then the transfer uses a random temporary name and starts over after a crash).
+    /// Anything left by an earlier run that does not match (or everything, when
+    /// `ctx.resume` is off) is removed here.
+    pub async fn prepare(ctx: &'a JobCtx, step: &FileStep) -> VfsResult<Option<Resume<'a>>> {
+        let dst = ctx.dst_vfs();
+        let Some(durable) = dst.features().durable else {
+            return Ok(None);
+        };
+        let key = transfer_key(&ctx.src.label(), &step.src, &step.dst);
+        let temp = temp_path_for(&step.dst, &key)?;
+        let record_path = step.dst.parent().join(&record_name(&key))?;
+        let current = Record {
+            version: RECORD_VERSION,
+            source: ctx.src.label(),
+            path: step.src.to_string(),
+            size: step.entry.size,
+            mtime: step.entry.mtime,
+            target: step.dst.to_string(),
+            temp: temp.name().to_owned(),
+            parallel: false,
+            ranges: Vec::new(),
+        };
+        let mut resume = Resume {
+            durable,
+            dst: dst.clone(),
+            temp,
+            record_path,
+            current: Mutex::new(current),
+            found: None,
+            write_turn: tokio::sync::Mutex::new(()),
+        };
+        let previous = match ctx.resume {
+            true => resume.read_previous().await,
+            false => None,
+        };
+        match previous {
+            Some(found) => {
+                tracing::info!(path = %step.src, "found the partial download of an earlier run");
+                resume.found = Some(found);
+            }
+            None => resume.discard().await,
+        }
+        Ok(Some(resume))
+    }
+
+    /// The previous run's record, when it describes this very transfer and its
+    /// temporary file is still there.
+    async fn read_previous(&self) -> Option<Record> {
+        let text = read_small(&self.dst, &self.record_path).await.ok()?;
+        let found: Record = serde_json::from_slice(&text).ok()?;
+        let current = self.current.lock().ok()?.clone();
+        let same = found.version == RECORD_VERSION
+            && (&found.source, &found.path, found.size, found.mtime)
+                == (&current.source, &current.path, current.size, current.mtime)
+            && (&found.target, &found.temp) == (&current.target, &current.temp)
+            && covers(&found.ranges, found.size);
+        if !same {
+            tracing::info!(path = %current.path, "an earlier partial download is stale");
+            return None;
+        }
+        let on_disk = self.dst.stat(&self.temp).await.ok()?;
+        let enough = match found.parallel {
+            true => on_disk.size == found.size,
+            false => found.ranges.iter().all(|r| on_disk.size >= r.done),
+        };
+        enough.then_some(found)
+    }
+
+    /// The ranges the previous run recorded, when it wrote the same way (`parallel`).
+    pub fn previous(&self, parallel: bool) -> Option<&[RangeDone]> {
+        let found = self.found.as_ref()?;
+        (found.parallel == parallel).then_some(found.ranges.as_slice())
+    }
+
+    /// Synced bytes of the previous run's single stream, with the temporary file cut
+    /// back to them (its tail may not have reached the disk before a power loss).
+    pub async fn previous_stream(&self) -> u64 {
+        let done = match self.previous(false) {
+            Some([only]) if only.start == 0 => only.done,
+            _ => return 0,
+        };
+        match self.durable.truncate(&self.temp, done).await {
+            Ok(()) => done,
+            Err(e) => {
+                tracing::info!(path = %self.temp, error = %e, "cannot cut a partial file back, starting over");
+                0
+            }
+        }
+    }
+
+    /// Starts recording this run's layout (and the progress it starts from). A record
+    /// that cannot be written costs only the resume, never the download: it is logged.
+    pub async fn begin(&self, parallel: bool, ranges: Vec<RangeDone>) {
+        if let Ok(mut current) = self.current.lock() {
+            current.parallel = parallel;
+            current.ranges = ranges;
+        }
+        if let Err(e) = self.write_record().await {
+            tracing::warn!(path = %self.record_path, error = %e, "cannot record download progress");
+        }
+    }
+
+    /// Records that range `index` has its bytes up to `done` written: they are synced
+    /// first, then the record replaced.
+    pub async fn record(&self, index: usize, done: u64) {
+        let synced = self.durable.sync_data(&self.temp).await;
+        if let Err(e) = synced {
+            tracing::warn!(path = %self.temp, error = %e, "cannot sync a partial download");
+            return;
+        }
+        if let Ok(mut current) = self.current.lock()
+            && let Some(range) = current.ranges.get_mut(index)
+        {
+            range.done = range.done.max(done.min(range.end));
+        }
+        if let Err(e) = self.write_record().await {
+            tracing::warn!(path = %self.record_path, error = %e, "cannot record download progress");
+        }
+    }
+
+    /// Follows a single stream writing the temporary file from its start: each time
+    /// `counted` (bytes read for it) passed another `SYNC_STEP`, the bytes the file
+    /// holds are synced and recorded. Runs until dropped.
+    pub async fn record_stream(&self, counted: &AtomicU64) -> Infallible {
+        let mut recorded = counted.load(Ordering::Relaxed);
+        let mut tick = tokio::time::interval(RECORD_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if counted.load(Ordering::Relaxed) < recorded.saturating_add(SYNC_STEP) {
+                continue;
+            }
+            // What the writer has handed to the file so far (it may hold a buffer more
+            // than that; those bytes are not claimed).
+            if let Ok(written) = self.dst.stat(&self.temp).await {
+                self.record(0, written.size).await;
+                recorded = written.size;
+            }
+        }
+    }
+
+    async fn write_record(&self) -> VfsResult<()> {
+        let _turn = self.write_turn.lock().await;
+        let json = match self.current.lock() {
+            Ok(current) => serde_json::to_vec_pretty(&*current)
+                .map_err(|e| VfsError::Protocol(format!("resume record: {e}")))?,
+            Err(_) => return Ok(()),
+        };
+        self.durable
+            .replace_private(&self.record_path, Bytes::from(json))
+            .await
+    }
+
+    /// The file is in place: its record goes.
+    pub async fn finish(&self) {
+        let _turn = self.write_turn.lock().await;
+        remove_quietly(&self.dst, &self.record_path).await;
+        self.remove_half_replaced().await;
+    }
+
+    /// Removes the temporary file and its record (best effort).
+    pub async fn discard(&self) {
+        let _turn = self.write_turn.lock().await;
+        remove_quietly(&self.dst, &self.temp).await;
+        remove_quietly(&self.dst, &self.record_path).await;
+        self.remove_half_replaced().await;
+    }
+
+    /// A replacement of the record that a kill interrupted.
+    async fn remove_half_replaced(&self) {
+        let name = format!("{}{REPLACING_SUFFIX}", self.record_path.name());
+        if let Ok(path) = self.record_path.parent().join(&name) {
+            remove_quietly(&self.dst, &path).await;
+        }
+    }
+}
+
+/// The ranges cover `0..size` once, in order, each with its progress inside it.
+fn covers(ranges: &[RangeDone], size: u64) -> bool {
+    let mut at = 0;
+    for r in ranges {
+        if r.start != at || r.end < r.start || r.done < r.start || r.done > r.end {
+            return false;
+        }
+        at = r.end;
+    }
+    at == size && !ranges.is_empty()
+}
+
+async fn read_small(vfs: &VfsHandle, path: &VPath) -> VfsResult<Vec<u8>> {
+    let reader = vfs.open_read(path, 0).await?;
+    let mut out = Vec::new();
+    reader
+        .take(RECORD_MAX)
+        .read_to_end(&mut out)
+        .await
+        .map_err(|e| VfsError::io(path.to_string(), e))?;
+    Ok(out)
+}
+
+async fn remove_quietly(vfs: &VfsHandle, path: &VPath) {
+    if let Err(e) = vfs.remove(path).await
+        && !matches!(e, VfsError::NotFound(_))
+    {
+        tracing::warn!(path = %path, error = %e, "could not remove a temporary file");
+    }
+}
+
+/// 16 hex digits naming one transfer (source backend + path → target path), the same
+/// in every run.
+pub(crate) fn transfer_key(source_label: &str, src: &VPath, dst: &VPath) -> String {
+    let mut h = Sha256::new();
+    for part in [source_label, src.as_str(), dst.as_str()] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `.nascmd-part-<key>-<name>`, cut to fit `NAME_MAX`.
+pub(crate) fn temp_path_for(dst: &VPath, key: &str) -> VfsResult<VPath> {
+    let prefix = format!("{TEMP_PREFIX}{key}-");
+    let mut name = dst.name().to_owned();
+    while prefix.len() + name.len() > NAME_MAX {
+        name.pop();
+    }
+    dst.parent().join(&format!("{prefix}{name}"))
+}
+
+/// `.nascmd-part-<key>.resume`.
+pub(crate) fn record_name(key: &str) -> String {
+    format!("{TEMP_PREFIX}{key}{RECORD_SUFFIX}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_stable_and_tell_transfers_apart() {
+        let src = VPath::parse("/Public/big.iso").unwrap();
+        let dst = VPath::parse("/home/u/big.iso").unwrap();
+        let k = transfer_key("qnap u@h", &src, &dst);
+        assert_eq!(k.len(), 16);
+        assert_eq!(k, transfer_key("qnap u@h", &src, &dst));
+        assert_ne!(k, transfer_key("qnap v@h", &src, &dst));
+        let other = VPath::parse("/home/u/other.iso").unwrap();
+        assert_ne!(k, transfer_key("qnap u@h", &src, &other));
+        let t = temp_path_for(&dst, &k).unwrap();
+        assert_eq!(t.name(), format!("{TEMP_PREFIX}{k}-big.iso"));
+        let long = VPath::parse(&format!("/t/{}", "é".repeat(127))).unwrap();
+        assert!(temp_path_for(&long, &k).unwrap().name().len() <= NAME_MAX);
+    }
+
+    #[test]
+    fn only_ranges_covering_the_file_are_believed() {
+        let r = |start, end, done| RangeDone { start, end, done };
+        assert!(covers(&[r(0, 10, 4), r(10, 20, 20)], 20));
+        assert!(!covers(&[r(0, 10, 4)], 20));
+        assert!(!covers(&[r(0, 10, 11), r(10, 20, 10)], 20));
+        assert!(!covers(&[r(0, 10, 4), r(12, 20, 12)], 20));
+        assert!(!covers(&[], 0));
+    }
+}

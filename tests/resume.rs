@@ -1,0 +1,312 @@
+//! Downloads that survive `kill -9`: the real binary fetches a 64 MiB file from the QNAP
+//! and the Freebox emulators through a byte-counting relay that stalls midway, is
+//! killed with SIGKILL, and runs again. The second run must fetch only what was
+//! missing (plus a few MiB per stream), or start over when the source changed or
+//! `--no-resume` says so; nothing of nascmd's is left in the folder afterwards. Also
+//! the stale-temporary rule (`jobs::stale`) as the CLI applies it.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use nascmd::emulator::RunningEmulator;
+use support::relay::Relay;
+use support::sandbox::{Sandbox, ok, text};
+
+const MIB: u64 = 1 << 20;
+const LEN: u64 = 64 * MIB;
+/// Parallel ranges of one download (`jobs::ranged::STREAMS`).
+const STREAMS: u64 = 4;
+/// The relay stalls the first run once this much went down.
+const STALL_AT: u64 = 40 * MIB;
+const USER: &str = "alice";
+const PASS: &str = "correct horse 7";
+
+enum Kind {
+    Qnap,
+    Freebox,
+}
+
+/// An emulator with a relay in front, kept running by its runtime.
+struct Nas {
+    kind: Kind,
+    rt: tokio::runtime::Runtime,
+    emu: Option<RunningEmulator>,
+    relay: Relay,
+    root: tempfile::TempDir,
+}
+
+impl Nas {
+    fn start(kind: Kind) -> Nas {
+        let root = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emu = match kind {
+            Kind::Qnap => {
+                std::fs::create_dir(root.path().join("Public")).unwrap();
+                let cfg = nascmd::emulator::qnap::QnapEmulatorConfig::new(root.path(), USER, PASS);
+                rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap()
+            }
+            Kind::Freebox => {
+                let cfg = nascmd::emulator::freebox::FreeboxEmulatorConfig::new(root.path());
+                rt.block_on(nascmd::emulator::freebox::spawn(cfg)).unwrap()
+            }
+        };
+        let upstream: SocketAddr = emu.base_url.trim_start_matches("http://").parse().unwrap();
+        let relay = rt.block_on(Relay::start(upstream));
+        Nas {
+            kind,
+            rt,
+            emu: Some(emu),
+            relay,
+            root,
+        }
+    }
+
+    /// Where the remote file lives on the emulator's disk.
+    fn source(&self) -> PathBuf {
+        match self.kind {
+            Kind::Qnap => self.root.path().join("Public/big.bin"),
+            Kind::Freebox => self.root.path().join("big.bin"),
+        }
+    }
+
+    fn remote(&self) -> &'static str {
+        match self.kind {
+            Kind::Qnap => "nas:/Public/big.bin",
+            Kind::Freebox => "box:/Disque dur/big.bin",
+        }
+    }
+
+    /// A profile for the relay's address (a Freebox registers through it).
+    fn setup(&self, sb: &Sandbox) {
+        match self.kind {
+            Kind::Qnap => sb.write_config(&format!(
+                "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{}\"\nuser = \"{USER}\"\n",
+                self.relay.url()
+            )),
+            Kind::Freebox => ok(&sb.run(&["remote", "add", "box", "--freebox", &self.relay.url()])),
+        }
+    }
+
+    fn get(&self, sb: &Sandbox, extra: &[&str]) -> Command {
+        let mut c = sb.cmd();
+        c.env("NASCMD_PASSWORD", PASS)
+            .args(["get", "--quiet"])
+            .args(extra)
+            .args([self.remote(), "down/"]);
+        c
+    }
+}
+
+impl Drop for Nas {
+    fn drop(&mut self) {
+        if let Some(e) = self.emu.take() {
+            let _ = self.rt.block_on(e.shutdown());
+        }
+    }
+}
+
+fn pattern(len: u64, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i * 131 + i / 4099) as u8).wrapping_add(seed))
+        .collect()
+}
+
+/// Sum of the bytes the resume record beside the temporary claims as written.
+fn recorded(dir: &Path) -> Option<u64> {
+    let record = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with(".nascmd-part-") && n.ends_with(".resume")
+        })?;
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(record.path()).ok()?).ok()?;
+    let ranges = v["ranges"].as_array()?;
+    Some(
+        ranges
+            .iter()
+            .map(|r| r["done"].as_u64().unwrap_or(0) - r["start"].as_u64().unwrap_or(0))
+            .sum(),
+    )
+}
+
+/// Names of nascmd's temporaries (and records) in `dir`.
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".nascmd-part-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs the download until the relay stalled it midway and the record caught up with
+/// what went down, then kills it with SIGKILL. Returns (bytes gone down, bytes the
+/// record claims) at the kill.
+fn kill_midway(nas: &Nas, sb: &Sandbox) -> (u64, u64) {
+    let down_dir = sb.path().join("down");
+    nas.relay.reset();
+    nas.relay.stall_after(STALL_AT);
+    let mut child = nas
+        .get(sb, &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let claimed = loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the download ended before the kill"
+        );
+        assert!(Instant::now() < deadline, "the download never got midway");
+        let went = nas.relay.down();
+        if went >= STALL_AT
+            && let Some(claimed) = recorded(&down_dir)
+            && claimed + STREAMS * 5 * MIB + MIB / 4 >= went
+        {
+            break claimed;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let went = nas.relay.down();
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(!temporaries(&down_dir).is_empty(), "the kill left nothing");
+    (went, claimed)
+}
+
+fn fresh_sandbox(nas: &Nas) -> Sandbox {
+    let sb = Sandbox::new();
+    std::fs::create_dir(sb.path().join("down")).unwrap();
+    nas.setup(&sb);
+    sb
+}
+
+/// Runs the download again to its end; returns the bytes it fetched.
+fn run_again(nas: &Nas, sb: &Sandbox, extra: &[&str]) -> u64 {
+    nas.relay.reset();
+    ok(&nas.get(sb, extra).output().unwrap());
+    nas.relay.down()
+}
+
+fn assert_done(nas: &Nas, sb: &Sandbox) {
+    let down = sb.path().join("down");
+    assert!(
+        std::fs::read(down.join("big.bin")).unwrap() == std::fs::read(nas.source()).unwrap(),
+        "the downloaded bytes differ from the source"
+    );
+    assert_eq!(temporaries(&down), Vec::<String>::new());
+}
+
+/// The second run fetches what the record lacked (headers aside), which is what was
+/// missing at the kill plus at most a few MiB per stream.
+fn assert_resumed(went: u64, claimed: u64, fetched: u64) {
+    eprintln!(
+        "at the kill: {went} bytes went down, {claimed} recorded; the rerun fetched {fetched}"
+    );
+    assert!(
+        fetched <= LEN - claimed + MIB / 2,
+        "fetched {fetched} bytes again, the record claimed {claimed} of {LEN}"
+    );
+    assert!(
+        fetched <= LEN.saturating_sub(went) + STREAMS * 6 * MIB,
+        "fetched {fetched} bytes again after {went} went down"
+    );
+    assert!(fetched < LEN, "started over ({fetched} bytes)");
+}
+
+#[test]
+fn qnap_download_killed_midway_resumes_and_a_changed_source_starts_over() {
+    let nas = Nas::start(Kind::Qnap);
+    std::fs::write(nas.source(), pattern(LEN, 1)).unwrap();
+    let sb = fresh_sandbox(&nas);
+
+    let (went, claimed) = kill_midway(&nas, &sb);
+    let fetched = run_again(&nas, &sb, &[]);
+    assert_done(&nas, &sb);
+    assert_resumed(went, claimed, fetched);
+
+    // Killed again, then the source changes (same size, other bytes and mtime): the
+    // partial file is worthless and the copy starts over.
+    std::fs::remove_file(sb.path().join("down/big.bin")).unwrap();
+    kill_midway(&nas, &sb);
+    let f = std::fs::File::options()
+        .write(true)
+        .open(nas.source())
+        .unwrap();
+    std::io::Write::write_all(&mut &f, &pattern(LEN, 2)).unwrap();
+    f.set_modified(SystemTime::now() + Duration::from_secs(3600))
+        .unwrap();
+    drop(f);
+    let fetched = run_again(&nas, &sb, &[]);
+    assert_done(&nas, &sb);
+    assert!(fetched >= LEN, "resumed a changed source ({fetched} bytes)");
+}
+
+#[test]
+fn freebox_download_killed_midway_resumes_and_no_resume_starts_over() {
+    let nas = Nas::start(Kind::Freebox);
+    std::fs::write(nas.source(), pattern(LEN, 3)).unwrap();
+    let sb = fresh_sandbox(&nas);
+
+    let (went, claimed) = kill_midway(&nas, &sb);
+    let fetched = run_again(&nas, &sb, &[]);
+    assert_done(&nas, &sb);
+    assert_resumed(went, claimed, fetched);
+
+    std::fs::remove_file(sb.path().join("down/big.bin")).unwrap();
+    kill_midway(&nas, &sb);
+    let fetched = run_again(&nas, &sb, &["--no-resume"]);
+    assert_done(&nas, &sb);
+    assert!(fetched >= LEN, "--no-resume resumed ({fetched} bytes)");
+}
+
+#[test]
+fn stale_temporaries_older_than_a_day_are_removed_and_told() {
+    let sb = Sandbox::new();
+    let src = sb.path().join("a.txt");
+    std::fs::write(&src, b"hello").unwrap();
+    let dst = sb.path().join("dst");
+    std::fs::create_dir(&dst).unwrap();
+    let two_days_ago = SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+    let old = |name: &str, bytes: &[u8]| {
+        let p = dst.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+    };
+    old(".nascmd-part-x-old", &[7; 3000]);
+    old(".nascmd-part-0123abcd.resume", b"{}");
+    old("notours.part", b"keep me");
+    std::fs::write(dst.join(".nascmd-part-y-fresh"), b"still running").unwrap();
+
+    let o = sb.run(&["cp", src.to_str().unwrap(), dst.to_str().unwrap()]);
+    ok(&o);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("removed 2 stale temporary files") && err.contains("freed"),
+        "{err}"
+    );
+    assert!(err.contains(".nascmd-part-x-old"), "{err}");
+    let mut left: Vec<String> = std::fs::read_dir(&dst)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, [".nascmd-part-y-fresh", "a.txt", "notours.part"]);
+}
