@@ -134,6 +134,7 @@ mod engine;
 mod pace;
 pub mod plan;
 mod progress;
+mod ramp;
 mod ranged;
 pub mod resume;
 mod retry;

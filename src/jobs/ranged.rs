@@ -22,7 +22,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use bytes::{Bytes, BytesMut};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
 use futures_util::future::join_all;
+use futures_util::stream::FuturesUnordered;
 use tokio::io::AsyncReadExt;
 use tokio::sync::Mutex as AsyncMutex;
 use tokio_util::sync::CancellationToken;
@@ -30,17 +34,19 @@ use tokio_util::sync::CancellationToken;
 use super::cancel::{CancelReader, until_cancelled};
 use super::ctx::JobCtx;
 use super::plan::FileStep;
+use super::ramp::{self, Ramp, Step as RampStep};
 use super::resume::{RangeDone, Resume, SYNC_STEP};
 use crate::vfs::{ByteReader, Entry, ReadRange, VPath, VfsError, VfsResult, WriteAt};
 
 /// Smallest file fetched in parallel: below this, one stream finishes before extra
 /// connections pay off (measured in benches/transfer.sh, see docs/PERFORMANCE.md).
 pub(crate) const MIN_SIZE: u64 = 64 << 20;
-/// Connections per file: two cores' worth of receive and write work, with headroom for
-/// one stream that stalls; more only adds contention on a small machine.
-pub(crate) const STREAMS: usize = 4;
-/// Overrides `STREAMS` (1 turns parallel ranges off), so benches/transfer.sh can compare
-/// stream counts with one build.
+/// Most connections per file. A download starts with one and doubles while the total
+/// grows (`jobs::ramp`), so this is reached only on a link whose connections are each
+/// capped well below what the whole link carries.
+pub(crate) const STREAMS: usize = 8;
+/// Fixes the stream count instead (1 turns parallel ranges off), so
+/// benches/transfer.sh can compare stream counts with one build.
 const STREAMS_ENV: &str = "NASCMD_RANGED_STREAMS";
 /// Bytes read from a stream before they are written in one positional write: large
 /// enough that the hand-off to the blocking pool is rare, small enough that
@@ -69,7 +75,7 @@ pub(crate) async fn try_copy(
     let len = step.entry.size;
     let dst = ctx.dst_vfs();
     let streams = streams();
-    if streams < 2 || len < MIN_SIZE {
+    if streams.most < 2 || len < MIN_SIZE {
         return None;
     }
     let ends = Ends {
@@ -89,14 +95,31 @@ pub(crate) async fn try_copy(
     }
 }
 
-/// `STREAMS`, or the count set in `NASCMD_RANGED_STREAMS` (read once).
-fn streams() -> usize {
-    static STREAMS_SET: OnceLock<usize> = OnceLock::new();
+/// How many streams a download may run, and whether it ramps up to them.
+#[derive(Clone, Copy, Debug)]
+struct Streams {
+    most: usize,
+    ramp: bool,
+}
+
+/// Up to `STREAMS` with the ramp, or the count fixed in `NASCMD_RANGED_STREAMS` (read
+/// once).
+fn streams() -> Streams {
+    static STREAMS_SET: OnceLock<Streams> = OnceLock::new();
     *STREAMS_SET.get_or_init(|| {
-        std::env::var(STREAMS_ENV)
+        match std::env::var(STREAMS_ENV)
             .ok()
             .and_then(|v| v.trim().parse::<usize>().ok())
-            .map_or(STREAMS, |n| n.clamp(1, 16))
+        {
+            Some(n) => Streams {
+                most: n.clamp(1, 16),
+                ramp: false,
+            },
+            None => Streams {
+                most: STREAMS,
+                ramp: true,
+            },
+        }
     })
 }
 
@@ -145,6 +168,8 @@ struct Shared<'a> {
     parts: Vec<RangeDone>,
     resume: Option<&'a Resume<'a>>,
     next: AtomicUsize,
+    /// Workers asked to stop after their current part (the ramp took them back).
+    retire: AtomicUsize,
     /// Fires on the job's cancel, or when one part failed for good (the others stop).
     stop: CancellationToken,
     /// The failure that stopped the others.
@@ -163,7 +188,7 @@ async fn copy(
     step: &FileStep,
     tmp: &VPath,
     counted: &AtomicU64,
-    streams: usize,
+    streams: Streams,
     resume: Option<&Resume<'_>>,
 ) -> VfsResult<Entry> {
     let dst = ctx.dst_vfs();
@@ -183,7 +208,7 @@ async fn copy(
         Some(previous) => previous.to_vec(),
         None => {
             until_cancelled(&ctx.cancel, ends.write.create_sized(tmp, len)).await?;
-            parts(len, streams)
+            parts(len, streams.most)
                 .into_iter()
                 .map(RangeDone::fresh)
                 .collect()
@@ -203,6 +228,7 @@ async fn copy(
         parts,
         resume,
         next: AtomicUsize::new(0),
+        retire: AtomicUsize::new(0),
         stop: ctx.cancel.child_token(),
         failure: Mutex::new(None),
         write_turn: AsyncMutex::new(()),
@@ -212,7 +238,11 @@ async fn copy(
     // The workers run in this task (the socket reads and disk writes they wait on run
     // elsewhere), and all of them have stopped before this returns: no write can land
     // after the caller removed the temporary file.
-    join_all((0..streams).map(|_| worker(&shared))).await;
+    if streams.ramp {
+        run_ramped(&shared, streams.most).await;
+    } else {
+        join_all((0..streams.most).map(|_| worker(&shared))).await;
+    }
     if ctx.cancel.is_cancelled() {
         return Err(VfsError::Cancelled);
     }
@@ -242,13 +272,71 @@ async fn copy(
     until_cancelled(&ctx.cancel, dst.stat(tmp)).await
 }
 
-/// Takes parts in order until none is left or the download stops.
+/// One worker first, more as the ramp asks (`jobs::ramp`), until every worker is done.
+async fn run_ramped(sh: &Shared<'_>, most: usize) {
+    let mut ramp = Ramp::new(most);
+    let mut running = FuturesUnordered::new();
+    running.push(worker(sh));
+    // The window is sized from how long the first bytes take to arrive.
+    let started = Instant::now();
+    let base = sh.counted.load(Ordering::Relaxed);
+    let mut poll = tokio::time::interval(FIRST_BYTE_POLL);
+    let first_byte = loop {
+        tokio::select! {
+            done = running.next() => {
+                if done.is_none() {
+                    return;
+                }
+            }
+            _ = poll.tick() => {
+                if sh.counted.load(Ordering::Relaxed) > base {
+                    break started.elapsed();
+                }
+            }
+        }
+    };
+    let mut tick = tokio::time::interval(ramp::window(first_byte));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            done = running.next() => {
+                if done.is_none() {
+                    return;
+                }
+            }
+            _ = tick.tick() => match ramp.tick(sh.counted.load(Ordering::Relaxed)) {
+                RampStep::Add(n) => {
+                    tracing::debug!(path = %sh.step.src, streams = ramp.streams(), "more streams");
+                    for _ in 0..n {
+                        running.push(worker(sh));
+                    }
+                }
+                RampStep::Retire(n) => {
+                    tracing::debug!(path = %sh.step.src, streams = ramp.streams(), "fewer streams");
+                    sh.retire.fetch_add(n, Ordering::Relaxed);
+                }
+                RampStep::Hold => {}
+            },
+        }
+    }
+}
+
+/// How often the ramp looks for the first bytes of a download.
+const FIRST_BYTE_POLL: Duration = Duration::from_millis(5);
+
+/// Takes parts in order until none is left, the download stops, or the ramp retires it.
 async fn worker(sh: &Shared<'_>) {
     // Reused for every chunk of this worker (a fresh 1 MiB buffer per chunk costs page
     // faults each time).
     let mut buf = BytesMut::with_capacity(WRITE_CHUNK);
     loop {
         if sh.stop.is_cancelled() {
+            return;
+        }
+        let retired = sh
+            .retire
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        if retired.is_ok() {
             return;
         }
         let i = sh.next.fetch_add(1, Ordering::Relaxed);
