@@ -49,6 +49,21 @@ fn cache_file(c: &Ctx) -> Result<PathBuf, i64> {
     Ok(root.join(CACHE_DIR).join(id))
 }
 
+/// Removes the cache file, then its folder if that left it empty (no trace of finished
+/// uploads in the share).
+fn remove_cache(cache: &Path) -> std::io::Result<()> {
+    std::fs::remove_file(cache)?;
+    tidy_cache_dir(cache);
+    Ok(())
+}
+
+fn tidy_cache_dir(cache: &Path) {
+    if let Some(dir) = cache.parent() {
+        // Fails (and is meant to) while other uploads are under way.
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
 fn held(cache: &Path) -> Result<u64, i64> {
     std::fs::metadata(cache)
         .map(|m| m.len())
@@ -70,6 +85,10 @@ pub fn start(c: &Ctx) -> Reply {
         {
             Ok(_) => return reply(c, status::FAIL, vec![("upload_id", J::s(id))]),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            // Another upload just ended and removed the empty folder: make it again.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&dir).map_err(|e| io_status(&e))?;
+            }
             Err(e) => return Err(io_status(&e)),
         }
     }
@@ -84,7 +103,7 @@ pub fn get_status(c: &Ctx) -> Reply {
 /// `delete_chunked_upload_file`: abandons the upload (5 when there is none).
 pub fn delete(c: &Ctx) -> Reply {
     let cache = cache_file(c)?;
-    std::fs::remove_file(&cache).map_err(|_| status::NOT_FOUND)?;
+    remove_cache(&cache).map_err(|_| status::NOT_FOUND)?;
     Err(status::OK)
 }
 
@@ -200,7 +219,7 @@ pub async fn chunked_upload(c: &Ctx, body: Body) -> Reply {
     if let Some(code) = broken {
         if code == status::PARAMS {
             // More bytes than `filesize` announced: the upload is void.
-            let _ = tokio::fs::remove_file(&chunk.cache).await;
+            let _ = remove_cache(&chunk.cache);
         }
         return Err(code);
     }
@@ -225,7 +244,7 @@ pub async fn chunked_upload(c: &Ctx, body: Body) -> Reply {
 /// final name only ever shows the whole file. Returns the file's mtime.
 fn assemble(chunk: &Chunk) -> Result<i64, i64> {
     if chunk.blocked() {
-        let _ = std::fs::remove_file(&chunk.cache);
+        let _ = remove_cache(&chunk.cache);
         return Err(status::EXISTS);
     }
     if let Some(t) = chunk.mtime {
@@ -237,6 +256,7 @@ fn assemble(chunk: &Chunk) -> Result<i64, i64> {
         f.set_modified(when).map_err(|_| status::OPEN_FAIL)?;
     }
     std::fs::rename(&chunk.cache, &chunk.target).map_err(|_| status::OPEN_FAIL)?;
+    tidy_cache_dir(&chunk.cache);
     let mtime = std::fs::metadata(&chunk.target)
         .and_then(|m| m.modified())
         .ok()
