@@ -128,6 +128,7 @@ mod retry;
 mod run;
 pub mod search;
 mod transfer;
+mod upload;
 
 pub use check::check_spec;
 pub use ctx::EngineOptions;

@@ -46,6 +46,10 @@ pub struct Features<'a> {
     pub append: Option<&'a dyn Append>,
     /// A native file copy within this backend (local disk: `copy_file_range`).
     pub native_copy: Option<&'a dyn NativeCopy>,
+    /// Uploads the server assembles, checks and puts under the final name itself
+    /// (QNAP chunked upload): the job engine then writes to the final name directly,
+    /// without its own temporary name and rename.
+    pub atomic_upload: Option<&'a dyn AtomicUpload>,
 }
 
 impl std::fmt::Debug for Features<'_> {
@@ -63,6 +67,7 @@ impl std::fmt::Debug for Features<'_> {
             .field("write_at", &self.write_at.is_some())
             .field("append", &self.append.is_some())
             .field("native_copy", &self.native_copy.is_some())
+            .field("atomic_upload", &self.atomic_upload.is_some())
             .finish()
     }
 }
@@ -167,6 +172,51 @@ pub trait Append: Send + Sync {
     /// (resuming an interrupted transfer). Fails with `SizeMismatch` when the stream
     /// ends early or runs long.
     async fn append(&self, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()>;
+}
+
+/// One upload in progress on the server ([`AtomicUpload`]): opaque to the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadId(pub String);
+
+/// Where an [`AtomicUpload`] lands and how.
+#[derive(Clone, Debug)]
+pub struct UploadTarget {
+    /// The final name.
+    pub path: VPath,
+    /// Size of the whole file.
+    pub len: u64,
+    pub mtime: Option<i64>,
+    /// Replace an existing file of that name (never a folder); otherwise the upload
+    /// fails with `AlreadyExists` and nothing changes.
+    pub overwrite: bool,
+}
+
+/// Uploads the server assembles itself: it checks the size, sets the mtime and puts
+/// the file under its final name in one step (nothing partial ever shows under that
+/// name), and it keeps what arrived of an interrupted upload so the caller can go on
+/// from there (`Features::resumable_upload` says whether it really does).
+#[async_trait]
+pub trait AtomicUpload: Send + Sync {
+    /// Opens an upload for `target`.
+    async fn begin_upload(&self, target: &UploadTarget) -> VfsResult<UploadId>;
+
+    /// Sends the bytes of the file from `offset` (what [`AtomicUpload::uploaded`]
+    /// answered; 0 at first) to its end; the last one puts the file in place. Returns
+    /// the file as the server reports it. Fails with `SizeMismatch` when `data` ends
+    /// early.
+    async fn upload_from(
+        &self,
+        id: &UploadId,
+        target: &UploadTarget,
+        offset: u64,
+        data: ByteReader,
+    ) -> VfsResult<super::Entry>;
+
+    /// How many bytes of the upload the server holds (where to go on from).
+    async fn uploaded(&self, id: &UploadId, target: &UploadTarget) -> VfsResult<u64>;
+
+    /// Drops an upload that will not be finished (what the server holds of it).
+    async fn abandon_upload(&self, id: &UploadId, target: &UploadTarget) -> VfsResult<()>;
 }
 
 /// A native copy of files within one backend.

@@ -23,8 +23,8 @@ use tokio::io::AsyncRead;
 
 pub use error::{ServerCode, VfsError, VfsResult};
 pub use features::{
-    Append, Features, NativeCopy, ReadRange, ServerOps, ServerSearch, SetMtime, ShareLinks,
-    WriteAt, range_of_open_read,
+    Append, AtomicUpload, Features, NativeCopy, ReadRange, ServerOps, ServerSearch, SetMtime,
+    ShareLinks, UploadId, UploadTarget, WriteAt, range_of_open_read,
 };
 pub use path::{VPath, check_name};
 
