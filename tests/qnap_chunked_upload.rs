@@ -269,3 +269,30 @@ async fn a_cancelled_upload_leaves_no_cache_and_no_file() {
     assert!(b.cached().is_empty(), "{:?}", b.cached());
     assert_eq!(b.count("delete_chunked_upload_file"), 1);
 }
+
+/// The reply to the final chunk is lost (cut in half) after the NAS put the file in
+/// place: the retry finds the upload gone and the file there, and neither sends it again
+/// nor fails on its own file.
+#[tokio::test]
+async fn a_lost_final_reply_finds_the_file_in_place() {
+    // Login and get_tree (connect), stat and get_list (planning), start, chunk: the
+    // sixth reply is cut.
+    let b = start(0, |c| {
+        c.faults = FaultConfig {
+            truncate_every: Some(6),
+            ..FaultConfig::default()
+        }
+    })
+    .await;
+    let data = pattern(16 * 1024, 9);
+    let report = copy_up(&b, &[("one.bin", data.clone())]).await;
+    let lines = b.log.lines();
+    assert!(lines[5].ends_with("func=chunked_upload"), "{lines:?}");
+    assert!(report.failed.is_empty(), "{report:?}");
+    let p = b.root().join("Public/up/one.bin");
+    assert_eq!(std::fs::read(&p).unwrap(), data);
+    assert_eq!(mtime(&p), 1_500_000_000);
+    assert_eq!(b.count("chunked_upload"), 1, "{lines:?}");
+    assert_eq!(b.count("start_chunked_upload"), 1, "{lines:?}");
+    assert!(b.cached().is_empty());
+}

@@ -61,6 +61,14 @@ pub(crate) async fn upload_into_place(ctx: &JobCtx, step: &FileStep) -> VfsResul
     }
 }
 
+/// The file at the final name when it is the one this upload sends: its size, and its
+/// mtime where one was asked for (the quick check rsync also trusts).
+async fn landed(ctx: &JobCtx, target: &UploadTarget) -> Option<crate::vfs::Entry> {
+    let entry = ctx.dst_vfs().stat(&target.path).await.ok()?;
+    let same_mtime = target.mtime.is_none() || entry.mtime == target.mtime;
+    (entry.size == target.len && same_mtime).then_some(entry)
+}
+
 /// Sends the file, going on after transient failures (up to the policy's retries).
 async fn send_resuming(
     ctx: &JobCtx,
@@ -93,7 +101,17 @@ async fn send_resuming(
                 tracing::info!(path = %step.src, error = %e, retry, "upload interrupted, retrying");
                 ctx.opts.retry.wait(retry, &ctx.cancel).await?;
                 retry += 1;
-                offset = match up.uploaded(id, target).await {
+                let held = up.uploaded(id, target).await;
+                // The upload is gone: it may have landed just before its reply was lost
+                // (a new upload would then find its own file in the way).
+                if matches!(held, Err(VfsError::NotFound(_)))
+                    && let Some(done) = landed(ctx, target).await
+                {
+                    let before = counted.swap(target.len, Ordering::Relaxed);
+                    ctx.acct.add_bytes(target.len.saturating_sub(before));
+                    return Ok(done);
+                }
+                offset = match held {
                     Ok(held) if held <= target.len && (held == 0 || can_resume) => held,
                     // Unknown, or the source cannot start mid-file: a fresh upload.
                     _ => {

@@ -27,7 +27,8 @@ pub struct Features<'a> {
     pub share_access_codes: bool,
     /// The backend can report checksums of its files (none does yet).
     pub checksums: bool,
-    /// An upload interrupted midway can go on where it stopped (none does yet).
+    /// An upload interrupted midway can go on where it stopped (QNAP with the chunked
+    /// upload funcs, through `atomic_upload`).
     pub resumable_upload: bool,
     /// Setting modification times after a write (folders, appended files).
     pub set_mtime: Option<&'a dyn SetMtime>,
