@@ -43,6 +43,9 @@ pub struct QnapEmulateArgs {
     /// Answer like older firmware (createdir duplicate → 2, empty body on missing params).
     #[arg(long)]
     pub legacy_firmware: bool,
+    /// Leave out the chunked upload funcs (firmware before File Station 4.2).
+    #[arg(long)]
+    pub no_chunked_upload: bool,
     /// DDNS host name the box reports (`get_domain_ip_list`), offered for share links.
     #[arg(long, value_name = "HOST")]
     pub ddns_name: Option<String>,
@@ -106,6 +109,7 @@ fn build_config(a: QnapEmulateArgs) -> anyhow::Result<QnapEmulatorConfig> {
     }
     cfg.volume = a.volume;
     cfg.legacy_profile = a.legacy_firmware;
+    cfg.chunked_upload = !a.no_chunked_upload;
     cfg.ddns_name = host_flag("--ddns-name", a.ddns_name)?;
     cfg.mycloud_name = host_flag("--mycloud-name", a.mycloud_name)?;
     cfg.request_log = super::emulator_request_log(a.log_requests);

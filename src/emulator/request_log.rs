@@ -5,7 +5,8 @@
 //!
 //! Only the method, the path and QNAP's `func` are kept: never a query's other
 //! parameters (a QNAP `sid`, a password on login) nor any header (a Freebox session
-//! token), so the log can be shown anywhere.
+//! token), so the log can be shown anywhere. Besides, the declared body lengths
+//! (`Content-Length`) are summed, so a test can tell how many bytes an upload cost.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -41,6 +42,7 @@ impl std::fmt::Debug for RequestLog {
 struct Lines {
     lines: VecDeque<String>,
     total: u64,
+    body_bytes: u64,
 }
 
 impl RequestLog {
@@ -64,6 +66,12 @@ impl RequestLog {
     }
 
     /// Forgets everything recorded so far (to count what comes next).
+    /// Sum of the `Content-Length` of every request received (a request cut off
+    /// midway counts whole: it is what the client set out to send).
+    pub fn body_bytes(&self) -> u64 {
+        self.with(|l| l.body_bytes)
+    }
+
     pub fn clear(&self) {
         self.with(|l| *l = Lines::default());
     }
@@ -95,6 +103,13 @@ impl RequestLog {
 }
 
 async fn record_request(State(log): State<RequestLog>, req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    log.with(|l| l.body_bytes += declared);
     log.record(describe(&req));
     next.run(req).await
 }

@@ -142,6 +142,7 @@ mod run;
 pub mod search;
 pub mod stale;
 mod transfer;
+mod upload;
 
 pub use check::check_spec;
 pub use ctx::EngineOptions;

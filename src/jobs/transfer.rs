@@ -1,6 +1,7 @@
 //! One file from any backend to any backend: written under a temporary name in the
 //! target folder, verified (the size of the entry the write returns), renamed into
-//! place. A failed or cancelled transfer removes its temporary file and never leaves
+//! place (a target that does all that itself, `Features::atomic_upload`, gets the
+//! file directly: `jobs/upload.rs`). A failed or cancelled transfer removes its temporary file and never leaves
 //! anything under the final name. A transient failure mid-file resumes from the partial
 //! file where both ends allow it (`Features::read_range` on the source,
 //! `Features::append` on the target), else starts over.
@@ -29,24 +30,31 @@ pub const TEMP_PREFIX: &str = ".nascmd-part-";
 /// Copies `step.src` to `step.dst`; with `remove_source`, deletes the source once the
 /// copy is verified and in place (a move).
 pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool) -> VfsResult<()> {
-    let dst_vfs = ctx.dst_vfs().clone();
-    // Streamed downloads onto a durable target keep a resume record across runs.
-    let resume = match streams_through_us(ctx) {
-        true => Resume::prepare(ctx, step).await?,
-        false => None,
-    };
-    let tmp = match &resume {
-        Some(r) => r.temp.clone(),
-        None => temp_path(&step.dst)?,
-    };
     ctx.acct.set_current(step.src.to_string());
-    let res = write_verify_rename(ctx, step, &tmp, resume.as_ref()).await;
-    if res.is_err() {
-        match &resume {
-            Some(r) => r.discard().await,
-            None => remove_temp(&dst_vfs, &tmp).await,
+    // Streamed downloads onto a durable target keep a resume record across runs.
+    let mut resume = None;
+    if super::upload::applies(ctx) {
+        // The target assembles and verifies the upload under the final name itself:
+        // no temporary name, no rename (`jobs/upload.rs`).
+        super::upload::upload_into_place(ctx, step).await?;
+    } else {
+        let dst_vfs = ctx.dst_vfs().clone();
+        resume = match streams_through_us(ctx) {
+            true => Resume::prepare(ctx, step).await?,
+            false => None,
+        };
+        let tmp = match &resume {
+            Some(r) => r.temp.clone(),
+            None => temp_path(&step.dst)?,
+        };
+        let res = write_verify_rename(ctx, step, &tmp, resume.as_ref()).await;
+        if res.is_err() {
+            match &resume {
+                Some(r) => r.discard().await,
+                None => remove_temp(&dst_vfs, &tmp).await,
+            }
+            return res;
         }
-        return res;
     }
     if let Some(r) = &resume {
         r.finish().await;

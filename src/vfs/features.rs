@@ -27,7 +27,8 @@ pub struct Features<'a> {
     pub share_access_codes: bool,
     /// The backend can report checksums of its files (none does yet).
     pub checksums: bool,
-    /// An upload interrupted midway can go on where it stopped (none does yet).
+    /// An upload interrupted midway can go on where it stopped (QNAP with the chunked
+    /// upload funcs, through `atomic_upload`).
     pub resumable_upload: bool,
     /// Setting modification times after a write (folders, appended files).
     pub set_mtime: Option<&'a dyn SetMtime>,
@@ -48,6 +49,10 @@ pub struct Features<'a> {
     pub native_copy: Option<&'a dyn NativeCopy>,
     /// Written bytes made durable on request (a download resumed by the next run).
     pub durable: Option<&'a dyn Durable>,
+    /// Uploads the server assembles, checks and puts under the final name itself
+    /// (QNAP chunked upload): the job engine then writes to the final name directly,
+    /// without its own temporary name and rename.
+    pub atomic_upload: Option<&'a dyn AtomicUpload>,
 }
 
 impl std::fmt::Debug for Features<'_> {
@@ -66,6 +71,7 @@ impl std::fmt::Debug for Features<'_> {
             .field("append", &self.append.is_some())
             .field("native_copy", &self.native_copy.is_some())
             .field("durable", &self.durable.is_some())
+            .field("atomic_upload", &self.atomic_upload.is_some())
             .finish()
     }
 }
@@ -193,6 +199,50 @@ pub trait Durable: Send + Sync {
 
 /// The name [`Durable::replace_private`] writes before renaming over `path`.
 pub const REPLACING_SUFFIX: &str = ".tmp";
+/// One upload in progress on the server ([`AtomicUpload`]): opaque to the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadId(pub String);
+
+/// Where an [`AtomicUpload`] lands and how.
+#[derive(Clone, Debug)]
+pub struct UploadTarget {
+    /// The final name.
+    pub path: VPath,
+    /// Size of the whole file.
+    pub len: u64,
+    pub mtime: Option<i64>,
+    /// Replace an existing file of that name (never a folder); otherwise the upload
+    /// fails with `AlreadyExists` and nothing changes.
+    pub overwrite: bool,
+}
+
+/// Uploads the server assembles itself: it checks the size, sets the mtime and puts
+/// the file under its final name in one step (nothing partial ever shows under that
+/// name), and it keeps what arrived of an interrupted upload so the caller can go on
+/// from there (`Features::resumable_upload` says whether it really does).
+#[async_trait]
+pub trait AtomicUpload: Send + Sync {
+    /// Opens an upload for `target`.
+    async fn begin_upload(&self, target: &UploadTarget) -> VfsResult<UploadId>;
+
+    /// Sends the bytes of the file from `offset` (what [`AtomicUpload::uploaded`]
+    /// answered; 0 at first) to its end; the last one puts the file in place. Returns
+    /// the file as the server reports it. Fails with `SizeMismatch` when `data` ends
+    /// early.
+    async fn upload_from(
+        &self,
+        id: &UploadId,
+        target: &UploadTarget,
+        offset: u64,
+        data: ByteReader,
+    ) -> VfsResult<super::Entry>;
+
+    /// How many bytes of the upload the server holds (where to go on from).
+    async fn uploaded(&self, id: &UploadId, target: &UploadTarget) -> VfsResult<u64>;
+
+    /// Drops an upload that will not be finished (what the server holds of it).
+    async fn abandon_upload(&self, id: &UploadId, target: &UploadTarget) -> VfsResult<()>;
+}
 
 /// A native copy of files within one backend.
 #[async_trait]

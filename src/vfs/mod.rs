@@ -24,8 +24,8 @@ use tokio::io::AsyncRead;
 
 pub use error::{ServerCode, VfsError, VfsResult};
 pub use features::{
-    Append, Durable, Features, NativeCopy, REPLACING_SUFFIX, ReadRange, ServerOps, ServerSearch,
-    SetMtime, ShareLinks, WriteAt, range_of_open_read,
+    Append, AtomicUpload, Durable, Features, NativeCopy, REPLACING_SUFFIX, ReadRange, ServerOps,
+    ServerSearch, SetMtime, ShareLinks, UploadId, UploadTarget, WriteAt, range_of_open_read,
 };
 pub use path::{VPath, check_name};
 

@@ -114,9 +114,12 @@ pub struct Item {
 }
 
 /// Whether `get_list`/`get_tree` hide `name` (dot files unless `hidden_file=1`; the
-/// emulator's own upload temp files always).
+/// emulator's own upload temp files and the system's `.@` folders — `.@upload_cache`,
+/// `.@__thumb` — always, as a real box does).
 pub fn hidden(name: &str, show_hidden: bool) -> bool {
-    name.starts_with(UPLOAD_TEMP_PREFIX) || (!show_hidden && name.starts_with('.'))
+    name.starts_with(UPLOAD_TEMP_PREFIX)
+        || name.starts_with(".@")
+        || (!show_hidden && name.starts_with('.'))
 }
 
 /// The items of `dir`. A symlink shows its target's metadata only when the target stays

@@ -4,10 +4,11 @@
 //!
 //! Layout: `router` (CGI endpoints, parameter merge, sid check, func dispatch),
 //! `auth` (login/logout XML and JSON), `listing` (get_tree/get_list/stat), `ops`
-//! (create/rename/delete/copy/move), `upload`, `download` (+ zip streaming), `search`,
+//! (create/rename/delete/copy/move), `upload`, `chunked` (resumable upload), `download` (+ zip streaming), `search`,
 //! `share` (share links and `share.cgi`), `misc`, `envelope` (json-c output), `paths`.
 
 mod auth;
+mod chunked;
 mod disk;
 mod download;
 mod envelope;
@@ -81,6 +82,9 @@ pub struct QnapEmulatorConfig {
     /// Older-firmware answers: createdir on an existing name → 2 (QTS 5: 33), and an
     /// empty body for missing required parameters (QTS 5: status 20).
     pub legacy_profile: bool,
+    /// Serves the chunked upload funcs (File Station 4.2+); off, they are unknown
+    /// (status 20) like on older firmware.
+    pub chunked_upload: bool,
     /// Host name reported by the login reply and `get_domain_ip_list`.
     pub hostname: String,
     /// DDNS name `get_domain_ip_list` reports (`ddns_hn`; empty when `None`).
@@ -104,6 +108,7 @@ impl Default for QnapEmulatorConfig {
             version: "5.5.6.5208".into(),
             build: "20250715".into(),
             legacy_profile: false,
+            chunked_upload: true,
             hostname: "NASCMD-EMU".into(),
             ddns_name: None,
             mycloud_name: None,

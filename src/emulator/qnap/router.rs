@@ -13,7 +13,9 @@ use axum::routing::any;
 
 use super::envelope::{Reply, status};
 use super::params::{self, Params};
-use super::{Emu, QnapUser, auth, disk, download, listing, misc, ops, search, share, upload};
+use super::{
+    Emu, QnapUser, auth, chunked, disk, download, listing, misc, ops, search, share, upload,
+};
 
 /// One authenticated `utilRequest.cgi` call.
 pub(crate) struct Ctx {
@@ -81,7 +83,25 @@ async fn not_found() -> Response {
 }
 
 /// Funcs that change something on disk: status 4 for a read-only account.
-const WRITE_FUNCS: &[&str] = &["createdir", "rename", "delete", "copy", "move", "upload"];
+const WRITE_FUNCS: &[&str] = &[
+    "createdir",
+    "rename",
+    "delete",
+    "copy",
+    "move",
+    "upload",
+    "start_chunked_upload",
+    "chunked_upload",
+    "delete_chunked_upload_file",
+];
+
+/// The chunked upload funcs, unknown (status 20) when `chunked_upload` is off.
+const CHUNKED_FUNCS: &[&str] = &[
+    "start_chunked_upload",
+    "chunked_upload",
+    "get_chunked_upload_status",
+    "delete_chunked_upload_file",
+];
 
 async fn util_request(State(emu): State<Arc<Emu>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
@@ -90,6 +110,10 @@ async fn util_request(State(emu): State<Arc<Emu>>, req: Request) -> Response {
         return emu.status(status::AUTH_FAIL);
     };
     let func = p.get("func").unwrap_or("").to_string();
+    if !emu.cfg.chunked_upload && CHUNKED_FUNCS.contains(&func.as_str()) {
+        // Older firmware: the func does not exist.
+        return emu.status(status::PARAMS);
+    }
     let ctx = Ctx {
         emu: emu.clone(),
         p,
@@ -124,6 +148,10 @@ const KNOWN_FUNCS: &[&str] = &[
     "cancel_copy",
     "cancel_move",
     "upload",
+    "start_chunked_upload",
+    "chunked_upload",
+    "get_chunked_upload_status",
+    "delete_chunked_upload_file",
     "download",
     "get_viewer",
     "search",
@@ -145,11 +173,15 @@ fn is_known(func: &str) -> bool {
 async fn dispatch(func: &str, ctx: Ctx, body: Body) -> Reply {
     match func {
         "upload" => return upload::upload(&ctx, body).await,
+        "chunked_upload" => return chunked::chunked_upload(&ctx, body).await,
         "download" => return download::download(&ctx).await,
         "get_viewer" => return download::get_viewer(&ctx).await,
         _ => {}
     }
     let blocking: fn(&Ctx) -> Reply = match func {
+        "start_chunked_upload" => chunked::start,
+        "get_chunked_upload_status" => chunked::get_status,
+        "delete_chunked_upload_file" => chunked::delete,
         "get_tree" => listing::get_tree,
         "get_list" => listing::get_list,
         "stat" => listing::stat,

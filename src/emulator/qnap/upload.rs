@@ -17,7 +17,7 @@ use super::session::random_token;
 
 const WRITE_BUFFER: usize = 1 << 20;
 
-fn length_required() -> Response {
+pub(super) fn length_required() -> Response {
     (
         StatusCode::LENGTH_REQUIRED,
         [(header::CONTENT_TYPE, "text/html")],
@@ -118,7 +118,7 @@ async fn drain(field: &mut multer::Field<'_>) {
     while let Ok(Some(_)) = field.chunk().await {}
 }
 
-fn io_status(e: &std::io::Error) -> i64 {
+pub(super) fn io_status(e: &std::io::Error) -> i64 {
     if e.raw_os_error() == Some(28) || e.kind() == std::io::ErrorKind::StorageFull {
         status::QUOTA
     } else {

@@ -116,6 +116,7 @@ async fn log_in(
         second_factor,
         extra_root_pem: None,
         cert_sha256,
+        upload_chunk_size: 0,
     })
     .await?;
     Ok(Arc::new(nas))

@@ -4,6 +4,8 @@
 //! - `wire`: serde types for the quirky replies and the status-code → error mapping.
 //! - `client`: the HTTP client, the session (sid) and transparent re-login.
 //! - `funcs`, `transfer`: one method per File Station func (download/upload apart).
+//! - `chunked`, `upload`: the chunked upload funcs on the wire, and the
+//!   `AtomicUpload` the job engine uploads through (standard upload on old firmware).
 //! - `tasks`, `search`, `share`, `share_hosts`: server-side copy/move, search, share
 //!   links and the host names they can use.
 //! - `vfs`: `impl Vfs for QnapVfs`.
@@ -24,6 +26,7 @@
 //! ```
 
 mod auth;
+mod chunked;
 mod client;
 pub mod connector;
 mod funcs;
@@ -34,6 +37,7 @@ mod share_hosts;
 mod tasks;
 mod tls;
 mod transfer;
+mod upload;
 mod vfs;
 mod wire;
 
@@ -58,4 +62,7 @@ pub struct QnapConfig {
     /// SHA-256 fingerprint (`AB:CD:…`, as `nas::tls::probe_certificate` reports it) of
     /// the NAS's own certificate, accepted even when self-signed: trust on first use.
     pub cert_sha256: Option<String>,
+    /// Bytes per chunk of a chunked upload; 0 = 32 MiB (what an interruption costs at
+    /// most; never held in memory).
+    pub upload_chunk_size: u64,
 }

@@ -1,9 +1,10 @@
-//! `impl Vfs for QnapVfs`: the shares are the root, folders list page by page, writes
-//! go through the standard upload, server-side copy/move/search and share links map to
+//! `impl Vfs for QnapVfs`: the shares are the root, folders list page by page,
+//! `write_new` goes through the standard upload (the job engine uploads through the
+//! chunked one, `upload.rs`), server-side copy/move/search and share links map to
 //! their funcs. Wire details stay in `client`/`funcs`/`transfer`/`wire`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
@@ -35,6 +36,15 @@ pub struct QnapVfs {
     pub(super) client: Arc<Client>,
     /// Share name → read-only (`cls: "r"`), refreshed on every root listing.
     read_only: Arc<RwLock<HashMap<String, bool>>>,
+    /// Set once `start_chunked_upload` turned out not to exist (old firmware): uploads
+    /// use the standard upload for the rest of the session (`upload.rs`).
+    pub(super) no_chunked: AtomicBool,
+    /// Whether the first `start_chunked_upload` answered (either way); until then
+    /// uploads take `chunked_probe` in turn.
+    pub(super) chunked_known: AtomicBool,
+    pub(super) chunked_probe: tokio::sync::Mutex<()>,
+    /// Bytes per chunk of a chunked upload.
+    pub(super) upload_chunk: u64,
 }
 
 impl QnapVfs {
@@ -45,6 +55,13 @@ impl QnapVfs {
         let vfs = QnapVfs {
             client,
             read_only: Arc::new(RwLock::new(HashMap::new())),
+            no_chunked: AtomicBool::new(false),
+            chunked_known: AtomicBool::new(false),
+            chunked_probe: tokio::sync::Mutex::new(()),
+            upload_chunk: match cfg.upload_chunk_size {
+                0 => super::upload::DEFAULT_CHUNK,
+                n => n,
+            },
         };
         vfs.shares().await?;
         Ok(vfs)
@@ -104,7 +121,7 @@ impl QnapVfs {
         Ok(out)
     }
 
-    fn share_read_only(&self, path: &VPath) -> bool {
+    pub(super) fn share_read_only(&self, path: &VPath) -> bool {
         let share = paths::share_of(path).unwrap_or("");
         self.read_only
             .read()
@@ -178,6 +195,13 @@ pub(super) fn to_entry(e: &FileEntry, name: String, readonly: bool) -> Option<En
     })
 }
 
+/// A plain, hidden, unique name to upload under before a rename into place.
+pub(super) fn upload_temp_name() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!(".nascmd-upload-{}-{n}.part", std::process::id())
+}
+
 /// Characters that would not survive inside the quoted multipart `filename="…"`.
 fn needs_safe_upload_name(name: &str) -> bool {
     name.chars()
@@ -205,6 +229,10 @@ impl Vfs for QnapVfs {
             search: Some(self),
             share_links: Some(self),
             read_range: Some(self),
+            // Chunked upload: the NAS assembles, checks and places the file, and keeps
+            // what arrived of an interrupted one (not on old firmware: `upload.rs`).
+            atomic_upload: Some(self),
+            resumable_upload: !self.no_chunked.load(Ordering::Relaxed),
             ..Features::default()
         }
     }
@@ -341,9 +369,7 @@ impl Vfs for QnapVfs {
         // A name the multipart header cannot carry is uploaded under a plain temporary
         // name and renamed (rename takes the name as an ordinary parameter).
         let wire_name = if needs_safe_upload_name(&name) {
-            static NEXT: AtomicU64 = AtomicU64::new(0);
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            format!(".nascmd-upload-{}-{n}.part", std::process::id())
+            upload_temp_name()
         } else {
             name.clone()
         };
