@@ -305,7 +305,7 @@ async fn remove_quietly(vfs: &VfsHandle, path: &VPath) {
 
 /// 16 hex digits naming one transfer (source backend + path → target path), the same
 /// in every run.
-pub(crate) fn transfer_key(source_label: &str, src: &VPath, dst: &VPath) -> String {
+pub fn transfer_key(source_label: &str, src: &VPath, dst: &VPath) -> String {
     let mut h = Sha256::new();
     for part in [source_label, src.as_str(), dst.as_str()] {
         h.update(part.as_bytes());
@@ -318,7 +318,7 @@ pub(crate) fn transfer_key(source_label: &str, src: &VPath, dst: &VPath) -> Stri
 }
 
 /// `.nascmd-part-<key>-<name>`, cut to fit `NAME_MAX`.
-pub(crate) fn temp_path_for(dst: &VPath, key: &str) -> VfsResult<VPath> {
+pub fn temp_path_for(dst: &VPath, key: &str) -> VfsResult<VPath> {
     let prefix = format!("{TEMP_PREFIX}{key}-");
     let mut name = dst.name().to_owned();
     while prefix.len() + name.len() > NAME_MAX {
@@ -328,7 +328,7 @@ pub(crate) fn temp_path_for(dst: &VPath, key: &str) -> VfsResult<VPath> {
 }
 
 /// `.nascmd-part-<key>.resume`.
-pub(crate) fn record_name(key: &str) -> String {
+pub fn record_name(key: &str) -> String {
     format!("{TEMP_PREFIX}{key}{RECORD_SUFFIX}")
 }
 
