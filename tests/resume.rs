@@ -190,7 +190,22 @@ fn kill_after(nas: &Nas, sb: &Sandbox, stall_at: u64, streams: u64) -> (u64, u64
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     assert!(!temporaries(&down_dir).is_empty(), "the kill left nothing");
+    assert_record_private(&down_dir);
     (went, claimed)
+}
+
+/// The record is the owner's only and holds no secret.
+fn assert_record_private(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for name in temporaries(dir).iter().filter(|n| n.ends_with(".resume")) {
+        let path = dir.join(name);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        for secret in [PASS, "sid", "token", "password"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
 }
 
 fn fresh_sandbox(nas: &Nas) -> Sandbox {
@@ -367,6 +382,15 @@ async fn the_engine_continues_a_partial_file_an_earlier_run_recorded() {
         "parallel": false, "ranges": [{"start": 0, "end": len, "done": 2 << 20}],
     });
     std::fs::write(dst_dir.join(record_name(&key)), record.to_string()).unwrap();
+    // Left two days ago: older than the stale rule's day, yet this job's own to resume.
+    let two_days_ago = SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+    for name in [temp.name().to_owned(), record_name(&key)] {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(dst_dir.join(name))
+            .unwrap();
+        f.set_modified(two_days_ago).unwrap();
+    }
 
     let job = spec(
         JobKind::Copy,
@@ -374,8 +398,14 @@ async fn the_engine_continues_a_partial_file_an_earlier_run_recorded() {
         vec![src],
         Some((local(), vp(&dst_dir))),
     );
-    let (report, _) = run(job).await;
+    let (report, events) = run(job).await;
     assert!(report.failed.is_empty(), "{report:?}");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, nascmd::jobs::JobEvent::StaleRemoved { .. })),
+        "{events:?}"
+    );
     assert_eq!(std::fs::read(dst_dir.join("file.bin")).unwrap(), data);
     assert_eq!(*nas.read_offsets.lock().unwrap(), vec![2 << 20]);
     assert_eq!(temp_files(&dst_dir), Vec::<String>::new());
