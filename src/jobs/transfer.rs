@@ -30,8 +30,9 @@ pub const TEMP_PREFIX: &str = ".nascmd-part-";
 /// copy is verified and in place (a move).
 pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool) -> VfsResult<()> {
     let dst_vfs = ctx.dst_vfs().clone();
-    // Streamed downloads onto a durable target keep a resume record across runs.
-    let resume = match streams_through_us(ctx) {
+    // Streamed downloads onto a durable target keep a resume record across runs
+    // (useful only from a source that can start reading midway).
+    let resume = match streams_through_us(ctx) && ctx.src.features().read_range.is_some() {
         true => Resume::prepare(ctx, step).await?,
         false => None,
     };
