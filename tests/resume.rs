@@ -154,9 +154,15 @@ fn temporaries(dir: &Path) -> Vec<String> {
 /// what went down, then kills it with SIGKILL. Returns (bytes gone down, bytes the
 /// record claims) at the kill.
 fn kill_midway(nas: &Nas, sb: &Sandbox) -> (u64, u64) {
+    kill_after(nas, sb, STALL_AT, STREAMS)
+}
+
+/// `kill_midway` with the relay stalling after `stall_at` bytes of a download on
+/// `streams` connections.
+fn kill_after(nas: &Nas, sb: &Sandbox, stall_at: u64, streams: u64) -> (u64, u64) {
     let down_dir = sb.path().join("down");
     nas.relay.reset();
-    nas.relay.stall_after(STALL_AT);
+    nas.relay.stall_after(stall_at);
     let mut child = nas
         .get(sb, &[])
         .stdout(Stdio::null())
@@ -171,9 +177,10 @@ fn kill_midway(nas: &Nas, sb: &Sandbox) -> (u64, u64) {
         );
         assert!(Instant::now() < deadline, "the download never got midway");
         let went = nas.relay.down();
-        if went >= STALL_AT
+        if went >= stall_at
             && let Some(claimed) = recorded(&down_dir)
-            && claimed + STREAMS * 5 * MIB + MIB / 4 >= went
+            && claimed > 0
+            && claimed + streams * 5 * MIB + MIB / 4 >= went
         {
             break claimed;
         }
@@ -183,7 +190,22 @@ fn kill_midway(nas: &Nas, sb: &Sandbox) -> (u64, u64) {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     assert!(!temporaries(&down_dir).is_empty(), "the kill left nothing");
+    assert_record_private(&down_dir);
     (went, claimed)
+}
+
+/// The record is the owner's only and holds no secret.
+fn assert_record_private(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for name in temporaries(dir).iter().filter(|n| n.ends_with(".resume")) {
+        let path = dir.join(name);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        for secret in [PASS, "sid", "token", "password"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
 }
 
 fn fresh_sandbox(nas: &Nas) -> Sandbox {
@@ -212,18 +234,22 @@ fn assert_done(nas: &Nas, sb: &Sandbox) {
 /// The second run fetches what the record lacked (headers aside), which is what was
 /// missing at the kill plus at most a few MiB per stream.
 fn assert_resumed(went: u64, claimed: u64, fetched: u64) {
+    assert_resumed_of(LEN, STREAMS, went, claimed, fetched);
+}
+
+fn assert_resumed_of(len: u64, streams: u64, went: u64, claimed: u64, fetched: u64) {
     eprintln!(
         "at the kill: {went} bytes went down, {claimed} recorded; the rerun fetched {fetched}"
     );
     assert!(
-        fetched <= LEN - claimed + MIB / 2,
-        "fetched {fetched} bytes again, the record claimed {claimed} of {LEN}"
+        fetched <= len - claimed + MIB / 2,
+        "fetched {fetched} bytes again, the record claimed {claimed} of {len}"
     );
     assert!(
-        fetched <= LEN.saturating_sub(went) + STREAMS * 6 * MIB,
+        fetched <= len.saturating_sub(went) + streams * 6 * MIB,
         "fetched {fetched} bytes again after {went} went down"
     );
-    assert!(fetched < LEN, "started over ({fetched} bytes)");
+    assert!(fetched < len, "started over ({fetched} bytes)");
 }
 
 #[test]
@@ -309,4 +335,78 @@ fn stale_temporaries_older_than_a_day_are_removed_and_told() {
         .collect();
     left.sort();
     assert_eq!(left, [".nascmd-part-y-fresh", "a.txt", "notours.part"]);
+}
+
+#[test]
+fn a_file_below_the_parallel_size_resumes_its_single_stream() {
+    const SMALL: u64 = 24 * MIB;
+    let nas = Nas::start(Kind::Qnap);
+    std::fs::write(nas.source(), pattern(SMALL, 4)).unwrap();
+    let sb = fresh_sandbox(&nas);
+    let (went, claimed) = kill_after(&nas, &sb, 14 * MIB, 1);
+    let fetched = run_again(&nas, &sb, &[]);
+    assert_done(&nas, &sb);
+    assert_resumed_of(SMALL, 1, went, claimed, fetched);
+}
+
+/// The job engine (the commander's copies) continues a single stream from what an
+/// earlier run's record claims, cutting off the unsynced tail the run left.
+#[tokio::test]
+async fn the_engine_continues_a_partial_file_an_earlier_run_recorded() {
+    use nascmd::jobs::JobKind;
+    use nascmd::jobs::resume::{record_name, temp_path_for, transfer_key};
+    use nascmd::vfs::VPath;
+    use support::jobs::{local, pattern, run, set_mtime, spec, temp_files, write};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let vp = |p: &Path| VPath::parse(p.to_str().unwrap()).unwrap();
+    let len = 3 << 20;
+    let data = pattern(len, 9);
+    let src_file = tmp.path().join("src/file.bin");
+    write(&src_file, &data);
+    set_mtime(&src_file, 1_700_000_000);
+    let dst_dir = tmp.path().join("dst");
+    std::fs::create_dir(&dst_dir).unwrap();
+    let (src, dst) = (vp(&src_file), vp(&dst_dir.join("file.bin")));
+
+    // As a killed run left it: 2 MiB synced and recorded, then a tail never synced.
+    let nas = std::sync::Arc::new(support::faulty::Faulty::new("nas"));
+    let key = transfer_key("nas", &src, &dst);
+    let temp = temp_path_for(&dst, &key).unwrap();
+    let mut partial = data[..2 << 20].to_vec();
+    partial.extend_from_slice(b"garbage the disk may hold after a power cut");
+    std::fs::write(temp.as_str(), &partial).unwrap();
+    let record = serde_json::json!({
+        "version": 1, "source": "nas", "path": src.as_str(), "size": len,
+        "mtime": 1_700_000_000, "target": dst.as_str(), "temp": temp.name(),
+        "parallel": false, "ranges": [{"start": 0, "end": len, "done": 2 << 20}],
+    });
+    std::fs::write(dst_dir.join(record_name(&key)), record.to_string()).unwrap();
+    // Left two days ago: older than the stale rule's day, yet this job's own to resume.
+    let two_days_ago = SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+    for name in [temp.name().to_owned(), record_name(&key)] {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(dst_dir.join(name))
+            .unwrap();
+        f.set_modified(two_days_ago).unwrap();
+    }
+
+    let job = spec(
+        JobKind::Copy,
+        nas.clone(),
+        vec![src],
+        Some((local(), vp(&dst_dir))),
+    );
+    let (report, events) = run(job).await;
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, nascmd::jobs::JobEvent::StaleRemoved { .. })),
+        "{events:?}"
+    );
+    assert_eq!(std::fs::read(dst_dir.join("file.bin")).unwrap(), data);
+    assert_eq!(*nas.read_offsets.lock().unwrap(), vec![2 << 20]);
+    assert_eq!(temp_files(&dst_dir), Vec::<String>::new());
 }

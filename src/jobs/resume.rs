@@ -17,8 +17,8 @@
 //! and the copy starts over. The record goes once the file is renamed into place.
 
 use std::convert::Infallible;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -90,7 +90,7 @@ pub(crate) struct Resume<'a> {
     /// What the previous run left, when it matches this transfer.
     found: Option<Record>,
     /// One record replacement at a time (each writes the whole state).
-    write_turn: tokio::sync::Mutex<()>,
+    write_turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl<'a> Resume<'a> {
@@ -124,7 +124,7 @@ impl<'a> Resume<'a> {
             record_path,
             current: Mutex::new(current),
             found: None,
-            write_turn: tokio::sync::Mutex::new(()),
+            write_turn: Arc::new(tokio::sync::Mutex::new(())),
         };
         let previous = match ctx.resume {
             true => resume.read_previous().await,
@@ -236,16 +236,27 @@ impl<'a> Resume<'a> {
         }
     }
 
+    /// Replaces the record with the current state. The replacement runs as a task of
+    /// its own that holds the turn until it is done: a caller dropped midway (a cancel)
+    /// cannot leave a write landing after `finish` or `discard` removed the record.
     async fn write_record(&self) -> VfsResult<()> {
-        let _turn = self.write_turn.lock().await;
+        let turn = self.write_turn.clone().lock_owned().await;
         let json = match self.current.lock() {
             Ok(current) => serde_json::to_vec_pretty(&*current)
                 .map_err(|e| VfsError::Protocol(format!("resume record: {e}")))?,
             Err(_) => return Ok(()),
         };
-        self.durable
-            .replace_private(&self.record_path, Bytes::from(json))
+        let (dst, path) = (self.dst.clone(), self.record_path.clone());
+        let replacing = tokio::spawn(async move {
+            let _turn = turn;
+            match dst.features().durable {
+                Some(durable) => durable.replace_private(&path, Bytes::from(json)).await,
+                None => Ok(()),
+            }
+        });
+        replacing
             .await
+            .map_err(|e| VfsError::Protocol(format!("resume record: {e}")))?
     }
 
     /// The file is in place: its record goes.
@@ -305,7 +316,7 @@ async fn remove_quietly(vfs: &VfsHandle, path: &VPath) {
 
 /// 16 hex digits naming one transfer (source backend + path → target path), the same
 /// in every run.
-pub(crate) fn transfer_key(source_label: &str, src: &VPath, dst: &VPath) -> String {
+pub fn transfer_key(source_label: &str, src: &VPath, dst: &VPath) -> String {
     let mut h = Sha256::new();
     for part in [source_label, src.as_str(), dst.as_str()] {
         h.update(part.as_bytes());
@@ -318,7 +329,7 @@ pub(crate) fn transfer_key(source_label: &str, src: &VPath, dst: &VPath) -> Stri
 }
 
 /// `.nascmd-part-<key>-<name>`, cut to fit `NAME_MAX`.
-pub(crate) fn temp_path_for(dst: &VPath, key: &str) -> VfsResult<VPath> {
+pub fn temp_path_for(dst: &VPath, key: &str) -> VfsResult<VPath> {
     let prefix = format!("{TEMP_PREFIX}{key}-");
     let mut name = dst.name().to_owned();
     while prefix.len() + name.len() > NAME_MAX {
@@ -328,7 +339,7 @@ pub(crate) fn temp_path_for(dst: &VPath, key: &str) -> VfsResult<VPath> {
 }
 
 /// `.nascmd-part-<key>.resume`.
-pub(crate) fn record_name(key: &str) -> String {
+pub fn record_name(key: &str) -> String {
     format!("{TEMP_PREFIX}{key}{RECORD_SUFFIX}")
 }
 

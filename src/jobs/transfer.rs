@@ -31,7 +31,8 @@ pub const TEMP_PREFIX: &str = ".nascmd-part-";
 /// copy is verified and in place (a move).
 pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool) -> VfsResult<()> {
     ctx.acct.set_current(step.src.to_string());
-    // Streamed downloads onto a durable target keep a resume record across runs.
+    // Streamed downloads onto a durable target keep a resume record across runs
+    // (useful only from a source that can start reading midway).
     let mut resume = None;
     if super::upload::applies(ctx) {
         // The target assembles and verifies the upload under the final name itself:
@@ -39,7 +40,7 @@ pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool)
         super::upload::upload_into_place(ctx, step).await?;
     } else {
         let dst_vfs = ctx.dst_vfs().clone();
-        resume = match streams_through_us(ctx) {
+        resume = match streams_through_us(ctx) && ctx.src.features().read_range.is_some() {
             true => Resume::prepare(ctx, step).await?,
             false => None,
         };

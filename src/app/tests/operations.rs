@@ -313,3 +313,20 @@ fn mouse_click_picks_pane_and_row_wheel_scrolls() {
         })
     ));
 }
+
+#[test]
+fn stale_temporaries_removed_by_a_job_are_told_in_the_status_line() {
+    let mut app = app();
+    app.update(Msg::Job(JobEvent::StaleRemoved {
+        id: 3,
+        folder: crate::vfs::VPath::parse("/data/in\u{1b}box").unwrap(),
+        names: vec![".nascmd-part-x-old".into(), ".nascmd-part-x.resume".into()],
+        bytes: 3 << 20,
+    }));
+    let status = app.status.as_ref().map(|s| s.text.clone()).unwrap();
+    assert!(
+        status.contains("removed 2 stale temporary files") && status.contains("3 MiB freed"),
+        "{status}"
+    );
+    assert!(!status.contains('\u{1b}'), "{status}");
+}
