@@ -242,9 +242,8 @@ async fn worker(sh: &Shared<'_>) {
 /// One part, retried from its first unwritten byte after a transient failure. The
 /// retry budget is per part and starts again whenever an attempt made progress.
 async fn fetch_part(sh: &Shared<'_>, part: Range<u64>, buf: &mut BytesMut) -> VfsResult<()> {
-    let policy = sh.ctx.opts.retry;
+    let mut patience = sh.ctx.patience();
     let mut pos = part.start;
-    let mut retry = 0;
     loop {
         let before = pos;
         let res = until_cancelled(&sh.stop, fetch_from(sh, &mut pos, part.end, buf)).await;
@@ -253,14 +252,10 @@ async fn fetch_part(sh: &Shared<'_>, part: Range<u64>, buf: &mut BytesMut) -> Vf
             Err(_) if sh.stop.is_cancelled() => return Err(VfsError::Cancelled),
             Err(e) if e.is_transient() => {
                 if pos > before {
-                    retry = 0;
+                    patience.progressed();
                 }
-                if retry >= policy.retries {
-                    return Err(e);
-                }
-                tracing::info!(path = %sh.step.src, pos, error = %e, retry, "range interrupted, resuming it");
-                policy.wait(retry, &sh.stop).await?;
-                retry += 1;
+                tracing::info!(path = %sh.step.src, pos, error = %e, retry = patience.retries(), "range interrupted, resuming it");
+                patience.wait_after(e, &sh.stop).await?;
             }
             Err(e) => return Err(e),
         }

@@ -28,6 +28,7 @@ pub fn engine() -> (JobEngine, UnboundedReceiver<JobEvent>) {
         workers: 4,
         retry: RetryPolicy {
             retries: 3,
+            retry_for: Duration::from_secs(60),
             first_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
         },

@@ -58,6 +58,10 @@ pub struct TransferFlags {
     /// No progress and no summary; only errors on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// How long a file keeps being retried while the NAS is unreachable (5m, 90s,
+    /// 1h 30m); default: `[jobs] retry_for` in the config, else 5m.
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub retry_for: Option<std::time::Duration>,
 }
 
 impl TransferFlags {
@@ -230,7 +234,8 @@ async fn transfer(
             conflict: flags.policy(),
         })
         .collect();
-    let mut totals = jobrun::run_jobs(specs, flags.quiet, usize::from(flags.jobs)).await;
+    let retry = jobrun::retry_policy(flags.retry_for, opener.config());
+    let mut totals = jobrun::run_jobs(specs, flags.quiet, usize::from(flags.jobs), retry).await;
     failed.append(&mut totals.failed);
     totals.failed = failed;
     let verb = if is_move { "moved" } else { "copied" };
