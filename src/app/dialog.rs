@@ -143,7 +143,7 @@ pub enum FailedJobKey {
 /// The keys of a job's failure dialog (and its F1 help line); the same letters work in
 /// the jobs panel on the last failed job.
 pub const FAILED_JOB_KEYS: KeyTable<FailedJobKey> = KeyTable {
-    title: "After a failed job",
+    title: "After a failed job (also in the jobs panel)",
     bindings: &[
         Binding {
             keys: &[ch('r'), ch('R')],

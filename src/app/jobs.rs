@@ -46,13 +46,14 @@ pub(super) const JOBS_KEYS: KeyTable<JobsAction> = KeyTable {
             keys: &[ch('r'), ch('R')],
             also: &[],
             action: JobsAction::Retry,
-            help: Some(("r", "retries what the last failed job left")),
+            // Named on the "After a failed job" line (`dialog::FAILED_JOB_KEYS`).
+            help: None,
         },
         Binding {
             keys: &[ch('d'), ch('D')],
             also: &[],
             action: JobsAction::Details,
-            help: Some(("d", "its failed items")),
+            help: None,
         },
         Binding {
             keys: &[key(KeyCode::Esc), key(KeyCode::Tab)],
