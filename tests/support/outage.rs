@@ -2,11 +2,12 @@
 //! while, as a rebooting box or a dead Wi-Fi looks to a client: during an outage every
 //! open connection is cut and each new one is closed as soon as it is accepted; after
 //! it, the relay passes bytes again. It can also slow the link (so a test can act in
-//! the middle of a transfer) and counts what it relayed.
+//! the middle of a transfer), lose the answers to some requests (the NAS carried them
+//! out, the client never hears back) and counts what it relayed.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -27,6 +28,11 @@ struct Counters {
     relayed: AtomicU64,
     /// Connections closed at once because the NAS was "down".
     refused: AtomicU64,
+    /// Requests containing this text get no answer (the connection is cut when the
+    /// answer starts), this many more times.
+    lose: Mutex<Option<(Vec<u8>, u32)>>,
+    /// Answers lost so far.
+    lost: AtomicU64,
 }
 
 impl OutageRelay {
@@ -74,6 +80,17 @@ impl OutageRelay {
         self.down.send_replace(false);
     }
 
+    /// The next `times` requests whose bytes contain `needle` are carried out by the
+    /// NAS, but their answer never arrives: the connection is cut when it starts.
+    pub fn lose_answers_to(&self, needle: &str, times: u32) {
+        *self.counters.lose.lock().unwrap() = Some((needle.as_bytes().to_vec(), times));
+    }
+
+    /// Answers lost so far.
+    pub fn lost(&self) -> u64 {
+        self.counters.lost.load(Ordering::Relaxed)
+    }
+
     pub fn relayed(&self) -> u64 {
         self.counters.relayed.load(Ordering::Relaxed)
     }
@@ -104,14 +121,30 @@ async fn relay(
     let _ = server.set_nodelay(true);
     let (cr, cw) = client.into_split();
     let (sr, sw) = server.into_split();
-    let up = pump(cr, sw, counters.clone(), kib_per_s);
-    let back = pump(sr, cw, counters, kib_per_s);
-    // Both directions until either side closes, or the outage cuts the connection
-    // (dropping the sockets closes them).
+    // Set when a request whose answer is to be lost went up this connection.
+    let doomed = Arc::new(AtomicBool::new(false));
+    let up = pump(cr, sw, counters.clone(), kib_per_s, Dir::Up(doomed.clone()));
+    let back = pump(sr, cw, counters, kib_per_s, Dir::Back(doomed));
+    // Both directions until either side closes or a lost answer cuts the connection,
+    // or the outage cuts it (dropping the sockets closes them).
+    // The NAS-to-client direction ending (the NAS closed, or an answer is lost) ends
+    // the connection; the other one only closes its half.
+    let up = async {
+        up.await;
+        std::future::pending::<()>().await
+    };
     tokio::select! {
-        _ = async { tokio::join!(up, back) } => {}
+        _ = back => {}
+        _ = up => {}
         _ = down.wait_for(|d| *d) => {}
     }
+}
+
+enum Dir {
+    /// Client to NAS: marks the connection when a request's answer is to be lost.
+    Up(Arc<AtomicBool>),
+    /// NAS to client: cuts the connection instead of passing a marked answer.
+    Back(Arc<AtomicBool>),
 }
 
 async fn pump(
@@ -119,6 +152,7 @@ async fn pump(
     mut to: tokio::net::tcp::OwnedWriteHalf,
     counters: Arc<Counters>,
     kib_per_s: Option<u64>,
+    dir: Dir,
 ) {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -126,6 +160,27 @@ async fn pump(
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        match &dir {
+            Dir::Up(doomed) => {
+                let mut lose = counters.lose.lock().unwrap();
+                if let Some((needle, left)) = lose.as_mut()
+                    && *left > 0
+                    && buf[..n]
+                        .windows(needle.len())
+                        .any(|w| w == needle.as_slice())
+                {
+                    *left -= 1;
+                    doomed.store(true, Ordering::SeqCst);
+                }
+            }
+            Dir::Back(doomed) => {
+                if doomed.load(Ordering::SeqCst) {
+                    counters.lost.fetch_add(1, Ordering::Relaxed);
+                    // Reset, not a clean close: the client sees a dropped connection.
+                    return;
+                }
+            }
+        }
         if let Some(rate) = kib_per_s {
             let secs = n as f64 / (rate.max(1) * 1024) as f64;
             tokio::time::sleep(Duration::from_secs_f64(secs)).await;
