@@ -31,6 +31,7 @@ pub struct Config {
     pub keys: BTreeMap<String, String>,
     pub share: ShareDefaults,
     pub clipboard: ClipboardConfig,
+    pub jobs: JobsConfig,
     /// NAS profiles, `[[remote]]`.
     pub remote: Vec<RemoteProfile>,
 }
@@ -78,6 +79,37 @@ pub use crate::clipboard::ClipboardMode;
 #[serde(default, deny_unknown_fields)]
 pub struct ClipboardConfig {
     pub mode: ClipboardMode,
+}
+
+/// How copies behave, `[jobs]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// How long a file keeps being retried while the NAS is unreachable (no progress in
+    /// between): `"5m"`, `"90s"`, `"1h 30m"` (humantime syntax).
+    pub retry_for: String,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            retry_for: humantime::format_duration(crate::jobs::RetryPolicy::DEFAULT_RETRY_FOR)
+                .to_string(),
+        }
+    }
+}
+
+impl JobsConfig {
+    /// `retry_for` as a duration (checked when the file is loaded).
+    pub fn retry_for(&self) -> Result<std::time::Duration, String> {
+        parse_duration(&self.retry_for)
+    }
+}
+
+/// A humane duration (`5m`, `90s`, `1h 30m`); the error says what is expected.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("{text:?} is not a duration like 5m, 90s or 1h 30m ({e})"))
 }
 
 /// A profile's `kind = "qnap"`: one of the kinds in `nas::registry`.
@@ -136,10 +168,18 @@ impl Config {
                 });
             }
         };
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.display().to_string(),
             message: e.to_string(),
-        })
+        })?;
+        config
+            .jobs
+            .retry_for()
+            .map_err(|message| ConfigError::Parse {
+                path: path.display().to_string(),
+                message: format!("[jobs] retry_for: {message}"),
+            })?;
+        Ok(config)
     }
 
     /// Writes the file (creating the folder), through a temporary file and a rename.
@@ -414,5 +454,27 @@ url = \"http://mafreebox.freebox.fr\"\n";
         std::fs::write(&p, "[ui]\ntheme = 3\n").unwrap();
         let e = Config::load(&p).unwrap_err().to_string();
         assert!(e.contains("config.toml is not valid"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod jobs_tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn retry_for_takes_humane_durations_and_refuses_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        assert_eq!(
+            Config::default().jobs.retry_for().unwrap(),
+            Duration::from_secs(300)
+        );
+        std::fs::write(&p, "[jobs]\nretry_for = \"1h 30m\"\n").unwrap();
+        let c = Config::load(&p).unwrap();
+        assert_eq!(c.jobs.retry_for().unwrap(), Duration::from_secs(5400));
+        std::fs::write(&p, "[jobs]\nretry_for = \"soon\"\n").unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(e.contains("[jobs] retry_for") && e.contains("5m"), "{e}");
     }
 }

@@ -503,6 +503,7 @@ async fn run_job(spec: JobSpec) -> JobReport {
         adapt_to_link: false,
         retry: RetryPolicy {
             retries: 4,
+            retry_for: Duration::from_secs(60),
             first_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(100),
         },

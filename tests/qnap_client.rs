@@ -756,6 +756,7 @@ mod through_jobs {
                 adapt_to_link: false,
                 retry: RetryPolicy {
                     retries: 4,
+                    retry_for: Duration::from_secs(60),
                     first_delay: Duration::from_millis(50),
                     max_delay: Duration::from_millis(500),
                 },

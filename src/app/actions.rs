@@ -272,6 +272,11 @@ impl App {
                 ));
                 Vec::new()
             }
+            Outcome::RetryJob(job) => self.retry_job(job),
+            Outcome::JobDetails(job) => {
+                self.show_job_details(job);
+                Vec::new()
+            }
             Outcome::ConflictCancelJob(job) => {
                 if let Some(j) = self.jobs.get_mut(job) {
                     j.cancelling = true;
@@ -477,5 +482,50 @@ pub(super) fn read_cmd(r: ReadRequest) -> Cmd {
         path: r.path,
         offset: r.offset,
         len: r.len,
+    }
+}
+
+impl App {
+    /// Runs again what did not finish in failed job `job` (`r` in its failure dialog
+    /// or the jobs panel); a job with nothing to retry says so.
+    pub(super) fn retry_job(&mut self, job: crate::jobs::JobId) -> Vec<Cmd> {
+        match self.jobs.take_retry(job) {
+            true => vec![Cmd::RetryJob(job)],
+            false => {
+                self.set_status("Nothing of that job can be retried".to_owned(), true);
+                Vec::new()
+            }
+        }
+    }
+
+    /// A scrollable list of each failed item of `job` and why (`d`).
+    pub(super) fn show_job_details(&mut self, job: crate::jobs::JobId) {
+        let Some(failed) = self.jobs.failed_job(job) else {
+            return;
+        };
+        let lines = failed
+            .failures
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    crate::names::escape(&f.path),
+                    crate::names::escape(&f.message)
+                )
+            })
+            .collect();
+        let retry = if failed.retryable { ", r: retry" } else { "" };
+        let title = format!(
+            "{}: {} failed (↑/↓ PgUp/PgDn scroll{retry}, Esc close)",
+            failed.title,
+            crate::plural::count(failed.failures.len() as u64, "item", "items")
+        );
+        let retry_job = failed.retryable.then_some(job);
+        self.layers.push_dialog(Dialog::Details {
+            title,
+            lines,
+            scroll: 0,
+            retry_job,
+        });
     }
 }

@@ -88,9 +88,20 @@ pub enum Dialog {
         title: String,
         lines: Vec<String>,
         error: bool,
+        /// The failure of this job: `r` retries what failed, `d` shows each failed item
+        /// ([`FAILED_JOB_KEYS`]).
+        failed_job: Option<JobId>,
     },
     Help {
         scroll: usize,
+    },
+    /// A long scrollable list (each failed item of a job, and why); `r` retries
+    /// `retry_job` when there is one.
+    Details {
+        title: String,
+        lines: Vec<String>,
+        scroll: usize,
+        retry_job: Option<JobId>,
     },
 }
 
@@ -115,7 +126,50 @@ pub enum Outcome {
         apply_to_all: bool,
     },
     ConflictCancelJob(JobId),
+    /// Run again what did not finish in this failed job.
+    RetryJob(JobId),
+    /// Show each failed item of this job.
+    JobDetails(JobId),
 }
+
+/// What a key does in the failure dialog of a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailedJobKey {
+    Retry,
+    Details,
+    Close,
+}
+
+/// The keys of a job's failure dialog (and its F1 help line); the same letters work in
+/// the jobs panel on the last failed job.
+pub const FAILED_JOB_KEYS: KeyTable<FailedJobKey> = KeyTable {
+    title: "After a failed job (also in the jobs panel)",
+    bindings: &[
+        Binding {
+            keys: &[ch('r'), ch('R')],
+            also: &[],
+            action: FailedJobKey::Retry,
+            help: Some(("r", "retry what failed")),
+        },
+        Binding {
+            keys: &[ch('d'), ch('D')],
+            also: &[],
+            action: FailedJobKey::Details,
+            help: Some(("d", "details: each failed item and why")),
+        },
+        Binding {
+            keys: &[
+                key(KeyCode::Enter),
+                key(KeyCode::Esc),
+                key(KeyCode::F(10)),
+                ch(' '),
+            ],
+            also: &[],
+            action: FailedJobKey::Close,
+            help: Some(("Enter", "OK")),
+        },
+    ],
+};
 
 impl Dialog {
     pub fn input(title: &str, prompt: &str, value: &str, purpose: InputPurpose) -> Dialog {
@@ -132,6 +186,7 @@ impl Dialog {
             title: title.to_owned(),
             lines,
             error: true,
+            failed_job: None,
         }
     }
 
@@ -169,12 +224,42 @@ impl Dialog {
                 }
             },
             Dialog::Conflict(c) => c.on_key(key),
+            Dialog::Message {
+                failed_job: Some(job),
+                ..
+            } => match FAILED_JOB_KEYS.action(&key, None) {
+                Some(FailedJobKey::Retry) => Outcome::RetryJob(*job),
+                Some(FailedJobKey::Details) => Outcome::JobDetails(*job),
+                Some(FailedJobKey::Close) => Outcome::Dismissed,
+                None => Outcome::Stay,
+            },
             Dialog::Message { .. } => match key.code {
                 KeyCode::Enter | KeyCode::Esc | KeyCode::F(10) | KeyCode::Char(' ') => {
                     Outcome::Dismissed
                 }
                 _ => Outcome::Stay,
             },
+            Dialog::Details {
+                lines,
+                scroll,
+                retry_job,
+                ..
+            } => {
+                let max = lines.len().saturating_sub(1);
+                match key.code {
+                    KeyCode::Char('r') | KeyCode::Char('R') if retry_job.is_some() => {
+                        return retry_job.map_or(Outcome::Stay, Outcome::RetryJob);
+                    }
+                    KeyCode::Down => *scroll = (*scroll + 1).min(max),
+                    KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                    KeyCode::PageDown => *scroll = (*scroll + 10).min(max),
+                    KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                    KeyCode::Home => *scroll = 0,
+                    KeyCode::End => *scroll = max,
+                    _ => return Outcome::Dismissed,
+                }
+                Outcome::Stay
+            }
             Dialog::Help { scroll } => {
                 let max = help_end;
                 match key.code {

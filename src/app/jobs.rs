@@ -3,7 +3,7 @@
 
 use crossterm::event::KeyCode;
 
-use crate::jobs::{JobId, JobKind, JobProgress, JobReport};
+use crate::jobs::{ItemError, JobId, JobKind, JobProgress, JobReport};
 use crate::key_table::{Binding, KeyTable, ch, key};
 use crate::keymap::Action;
 
@@ -13,6 +13,10 @@ pub(super) enum JobsAction {
     Up,
     Down,
     Cancel,
+    /// Retry what failed in the last failed job.
+    Retry,
+    /// Each failed item of the last failed job.
+    Details,
     Back,
 }
 
@@ -37,6 +41,19 @@ pub(super) const JOBS_KEYS: KeyTable<JobsAction> = KeyTable {
             also: &[],
             action: JobsAction::Cancel,
             help: Some(("Del or c", "cancels (asks)")),
+        },
+        Binding {
+            keys: &[ch('r'), ch('R')],
+            also: &[],
+            action: JobsAction::Retry,
+            // Named on the "After a failed job" line (`dialog::FAILED_JOB_KEYS`).
+            help: None,
+        },
+        Binding {
+            keys: &[ch('d'), ch('D')],
+            also: &[],
+            action: JobsAction::Details,
+            help: None,
         },
         Binding {
             keys: &[key(KeyCode::Esc), key(KeyCode::Tab)],
@@ -74,7 +91,7 @@ impl JobView {
     /// Seconds left at the current rate, when it can be told.
     pub fn eta_secs(&self) -> Option<u64> {
         let p = &self.progress;
-        if p.planning || p.rate < 1.0 || p.bytes_total < p.bytes_done {
+        if p.planning || p.reconnecting.is_some() || p.rate < 1.0 || p.bytes_total < p.bytes_done {
             return None;
         }
         Some(((p.bytes_total - p.bytes_done) as f64 / p.rate).ceil() as u64)
@@ -85,7 +102,22 @@ impl JobView {
 pub struct JobsList {
     pub items: Vec<JobView>,
     pub cursor: usize,
+    /// Recently finished jobs with failures, oldest first (for Retry and Details).
+    pub failed: Vec<FailedJob>,
 }
+
+/// A finished job that left failures.
+#[derive(Clone, Debug)]
+pub struct FailedJob {
+    pub id: JobId,
+    pub title: String,
+    pub failures: Vec<ItemError>,
+    /// The engine can run its unfinished items again (and they were not yet).
+    pub retryable: bool,
+}
+
+/// How many failed jobs the app remembers.
+const KEPT_FAILED: usize = 16;
 
 impl JobsList {
     pub fn running(&self) -> usize {
@@ -123,6 +155,35 @@ impl JobsList {
 
     pub fn selected(&self) -> Option<&JobView> {
         self.items.get(self.cursor)
+    }
+
+    /// Remembers a job that finished with failures.
+    pub fn failed_with(&mut self, job: FailedJob) {
+        self.failed.push(job);
+        if self.failed.len() > KEPT_FAILED {
+            self.failed.remove(0);
+        }
+    }
+
+    pub fn failed_job(&self, id: JobId) -> Option<&FailedJob> {
+        self.failed.iter().find(|j| j.id == id)
+    }
+
+    /// The newest failed job.
+    pub fn last_failed(&self) -> Option<&FailedJob> {
+        self.failed.last()
+    }
+
+    /// Whether job `id` can be retried; if so it is marked retried (once is enough:
+    /// the new job reports its own failures).
+    pub fn take_retry(&mut self, id: JobId) -> bool {
+        match self.failed.iter_mut().find(|j| j.id == id) {
+            Some(j) if j.retryable => {
+                j.retryable = false;
+                true
+            }
+            _ => false,
+        }
     }
 }
 

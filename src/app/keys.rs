@@ -190,6 +190,16 @@ impl App {
                     }));
                 }
             }
+            Some(JobsAction::Retry) => {
+                if let Some(id) = self.jobs.last_failed().map(|j| j.id) {
+                    return self.retry_job(id);
+                }
+            }
+            Some(JobsAction::Details) => {
+                if let Some(id) = self.jobs.last_failed().map(|j| j.id) {
+                    self.show_job_details(id);
+                }
+            }
             Some(JobsAction::Back) => return Vec::new(),
             None => {}
         }

@@ -262,6 +262,7 @@ impl App {
             share_form::KEYS.help_line(),
             search::RESULT_KEYS.help_line(),
             dialog::CONFLICT_KEYS.help_line(),
+            dialog::FAILED_JOB_KEYS.help_line(),
         ]);
         lines.push(owned(&(
             "Marks in a pane",

@@ -83,6 +83,8 @@ pub enum Cmd {
         title: String,
     },
     CancelJob(JobId),
+    /// Run again what did not finish in a failed job (`JobEngine::retry_failed`).
+    RetryJob(JobId),
     AnswerConflict {
         id: JobId,
         answer: ConflictAnswer,
@@ -122,6 +124,7 @@ impl fmt::Debug for Cmd {
                 spec.rename_to
             ),
             Cmd::CancelJob(id) => write!(f, "CancelJob({id})"),
+            Cmd::RetryJob(id) => write!(f, "RetryJob({id})"),
             Cmd::AnswerConflict {
                 id,
                 answer,

@@ -130,9 +130,9 @@ impl App {
                 // A question for a job that is over has no answer any more.
                 self.layers
                     .close_dialogs(|d| matches!(d, Dialog::Conflict(c) if c.job == id));
-                let kind = self
-                    .jobs
-                    .finish(id)
+                let finished = self.jobs.finish(id);
+                let kind = finished
+                    .as_ref()
                     .map(|j| j.kind)
                     .unwrap_or(crate::jobs::JobKind::Copy);
                 if self.jobs.running() == 0 && matches!(self.mode, super::Mode::Jobs) {
@@ -153,8 +153,18 @@ impl App {
                     }
                     self.set_status(text.clone(), true);
                     lines.insert(0, text);
-                    self.layers
-                        .push_dialog(Dialog::error(&failure_title(kind, &report), lines));
+                    let retryable = !report.retry.is_empty();
+                    self.jobs.failed_with(super::jobs::FailedJob {
+                        id,
+                        title: finished.map(|j| j.title).unwrap_or_default(),
+                        failures: report.failed.clone(),
+                        retryable,
+                    });
+                    let mut dialog = Dialog::error(&failure_title(kind, &report), lines);
+                    if let Dialog::Message { failed_job, .. } = &mut dialog {
+                        *failed_job = Some(id);
+                    }
+                    self.layers.push_dialog(dialog);
                 }
                 self.reload_both()
             }

@@ -1,15 +1,17 @@
 //! What every part of a running job shares: its id, the event channel, the cancel
 //! token, the accounting and the engine options.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+use super::patience::Patience;
 use super::progress::Accounting;
 use super::retry::RetryPolicy;
 use super::{JobEvent, JobId, JobKind};
-use crate::vfs::{VPath, VfsHandle};
+use crate::vfs::{VPath, VfsHandle, VfsResult};
 
 /// Tuning of the engine; the defaults suit both a local disk and a NAS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +51,24 @@ pub(crate) struct JobCtx {
 }
 
 impl JobCtx {
+    /// Runs one backend call of the job under its retry policy; while it waits to
+    /// retry, the job's progress says "reconnecting".
+    pub async fn retry<T, F, Fut>(&self, op: F) -> VfsResult<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = VfsResult<T>>,
+    {
+        self.opts
+            .retry
+            .run_watched(&self.cancel, Some(&*self.acct), op)
+            .await
+    }
+
+    /// A fresh retry state for an operation of this job that tracks its own progress.
+    pub fn patience(&self) -> Patience<'_> {
+        Patience::new(self.opts.retry, Some(&*self.acct))
+    }
+
     /// The target backend (copy/move jobs always have one; delete jobs use `src`).
     pub fn dst_vfs(&self) -> &VfsHandle {
         self.dst.as_ref().map(|(v, _)| v).unwrap_or(&self.src)

@@ -5,6 +5,7 @@
 
 use futures_util::{StreamExt, stream};
 
+use super::checked_steps::remove_retrying;
 use super::ctx::JobCtx;
 use super::{ItemError, JobReport};
 use crate::vfs::{VPath, VfsError, VfsResult};
@@ -38,7 +39,7 @@ pub(crate) async fn run_delete(ctx: &JobCtx, sources: &[VPath]) -> JobReport {
 /// Removes one selected item; on failure of a folder, falls back to item by item.
 async fn delete_one(ctx: &JobCtx, path: &VPath, failed: &mut Vec<ItemError>) -> VfsResult<()> {
     let vfs = ctx.src.clone();
-    let whole = ctx.opts.retry.run(&ctx.cancel, || vfs.remove(path)).await;
+    let whole = remove_retrying(ctx, &vfs, path).await;
     let err = match whole {
         Ok(()) => return Ok(()),
         Err(VfsError::Cancelled) => return Err(VfsError::Cancelled),
@@ -97,8 +98,9 @@ async fn delete_tree(
                 continue;
             }
         };
-        match vfs.remove(&path).await {
+        match remove_retrying(ctx, &vfs, &path).await {
             Ok(()) => {}
+            Err(VfsError::Cancelled) => return Err(VfsError::Cancelled),
             Err(_) if child.is_dir() && depth < 256 => {
                 Box::pin(delete_tree(ctx, &path, failed, depth + 1)).await?
             }
@@ -106,7 +108,7 @@ async fn delete_tree(
         }
     }
     if failed.len() == before
-        && let Err(e) = vfs.remove(dir).await
+        && let Err(e) = remove_retrying(ctx, &vfs, dir).await
     {
         failed.push(item_error(dir, &e));
     }

@@ -1,13 +1,13 @@
 //! The engine handle the runtime talks to: start, cancel, answer conflicts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use super::{ConflictAnswer, EngineOptions, JobEvent, JobId, JobSpec};
+use super::{ConflictAnswer, EngineOptions, JobEvent, JobId, JobKind, JobSpec, RetryItem};
 
 /// A cheap-to-clone handle to the job engine. Jobs run as tokio tasks; events go to the
 /// channel given at construction.
@@ -23,7 +23,12 @@ struct Inner {
     /// Continue partial downloads of earlier runs (`jobs::resume`).
     resume: AtomicBool,
     running: Mutex<HashMap<JobId, RunningJob>>,
+    /// Finished jobs with items to try again (the newest few), for `retry_failed`.
+    failed: Mutex<BTreeMap<JobId, (JobSpec, Vec<RetryItem>)>>,
 }
+
+/// How many failed jobs are kept for `JobEngine::retry_failed`.
+const KEPT_FAILED: usize = 16;
 
 /// What the handle keeps of a running job.
 pub(crate) struct RunningJob {
@@ -45,6 +50,23 @@ impl JobEngine {
                 opts,
                 resume: AtomicBool::new(true),
                 running: Mutex::new(HashMap::new()),
+                failed: Mutex::new(BTreeMap::new()),
+            }),
+        }
+    }
+
+    /// The same engine (same event channel) with other tuning; meant for before the
+    /// first job starts (jobs already running keep the old tuning and are not listed
+    /// by the new handle).
+    pub fn reconfigured(&self, opts: EngineOptions) -> JobEngine {
+        JobEngine {
+            inner: Arc::new(Inner {
+                events: self.inner.events.clone(),
+                next_id: AtomicU64::new(self.inner.next_id.load(Ordering::Relaxed)),
+                opts,
+                resume: AtomicBool::new(self.inner.resume.load(Ordering::Relaxed)),
+                running: Mutex::new(HashMap::new()),
+                failed: Mutex::new(BTreeMap::new()),
             }),
         }
     }
@@ -57,6 +79,29 @@ impl JobEngine {
 
     /// Starts a job in the background and returns its id at once.
     pub fn start(&self, spec: JobSpec) -> JobId {
+        self.start_items(spec, Vec::new())
+    }
+
+    /// Whether finished job `id` left items that [`JobEngine::retry_failed`] can run
+    /// again.
+    pub fn can_retry(&self, id: JobId) -> bool {
+        self.inner
+            .failed
+            .lock()
+            .map(|f| f.contains_key(&id))
+            .unwrap_or(false)
+    }
+
+    /// Starts a new job that runs again only what did not finish in job `id` (its
+    /// failed files, and those below a folder that could not be made); `None` when
+    /// there is nothing to retry (or it was retried already).
+    pub fn retry_failed(&self, id: JobId) -> Option<(JobId, JobKind)> {
+        let (spec, items) = self.inner.failed.lock().ok()?.remove(&id)?;
+        let kind = spec.kind;
+        Some((self.start_items(spec, items), kind))
+    }
+
+    fn start_items(&self, spec: JobSpec, retry: Vec<RetryItem>) -> JobId {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let cancel = CancellationToken::new();
         let (answers_tx, answers_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -72,9 +117,11 @@ impl JobEngine {
         let inner = self.inner.clone();
         let resume = inner.resume.load(Ordering::Relaxed);
         tokio::spawn(async move {
+            let kept = spec.clone();
             let report = super::run::run_job(
                 id,
                 spec,
+                retry,
                 inner.events.clone(),
                 answers_rx,
                 cancel,
@@ -84,6 +131,14 @@ impl JobEngine {
             .await;
             if let Ok(mut running) = inner.running.lock() {
                 running.remove(&id);
+            }
+            if !report.retry.is_empty()
+                && let Ok(mut failed) = inner.failed.lock()
+            {
+                failed.insert(id, (kept, report.retry.clone()));
+                while failed.len() > KEPT_FAILED {
+                    failed.pop_first();
+                }
             }
             let _ = inner.events.send(JobEvent::Finished { id, report });
         });

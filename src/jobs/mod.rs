@@ -72,6 +72,17 @@ pub struct JobReport {
     pub bytes_done: u64,
     pub failed: Vec<ItemError>,
     pub cancelled: bool,
+    /// What did not finish and can be tried again (`JobEngine::retry_failed`): the
+    /// failed files, and those below a folder that could not be made.
+    pub retry: Vec<RetryItem>,
+}
+
+/// One item of a job to try again: its source and where it was going (its final
+/// path at the target).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryItem {
+    pub src: VPath,
+    pub dst: VPath,
 }
 
 /// Progress numbers, cumulative for the job.
@@ -87,6 +98,32 @@ pub struct JobProgress {
     pub current: String,
     /// Still walking the source tree (totals are growing).
     pub planning: bool,
+    /// A file lost its connection and waits to try again (the rate means nothing then).
+    pub reconnecting: Option<Reconnecting>,
+}
+
+/// A file of the job waiting to try again after a transient failure (the one whose
+/// next try comes first, when several wait).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reconnecting {
+    /// Seconds until the next try (0: trying now).
+    pub next_try_in: u64,
+    /// The number of the next try (the first try is 1).
+    pub attempt: u32,
+}
+
+impl Reconnecting {
+    /// "reconnecting — next try in 12 s (attempt 4)".
+    pub fn describe(&self) -> String {
+        if self.next_try_in == 0 {
+            format!("reconnecting — trying again (attempt {})", self.attempt)
+        } else {
+            format!(
+                "reconnecting — next try in {} s (attempt {})",
+                self.next_try_in, self.attempt
+            )
+        }
+    }
 }
 
 /// What the engine tells the app. Progress is throttled (a few per second per job).
@@ -127,17 +164,20 @@ pub enum JobEvent {
 
 mod cancel;
 mod check;
+mod checked_steps;
 mod conflict;
 mod ctx;
 mod delete;
 mod engine;
 mod pace;
+mod patience;
 pub mod plan;
 mod progress;
 mod ramp;
 mod ranged;
 pub mod resume;
 mod retry;
+mod retry_failed;
 mod run;
 pub mod search;
 pub mod stale;

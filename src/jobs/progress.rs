@@ -13,7 +13,8 @@ use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use super::{JobEvent, JobId, JobProgress};
+use super::patience::{RetryWatch, secs_left};
+use super::{JobEvent, JobId, JobProgress, Reconnecting};
 use crate::vfs::ByteReader;
 
 /// How often progress is sampled and (if changed) reported.
@@ -30,6 +31,9 @@ pub(crate) struct Accounting {
     pub bytes_total: AtomicU64,
     pub planning: AtomicBool,
     current: Mutex<String>,
+    /// Operations failing now: token → (next try at, its number).
+    failing: Mutex<Vec<(u64, Instant, u32)>>,
+    next_token: AtomicU64,
 }
 
 impl Accounting {
@@ -73,6 +77,36 @@ impl Accounting {
             rate: 0.0,
             current: self.current.lock().map(|c| c.clone()).unwrap_or_default(),
             planning: self.planning.load(Ordering::Relaxed),
+            reconnecting: self.reconnecting(Instant::now()),
+        }
+    }
+
+    /// The failing operation whose next try comes first, if any.
+    fn reconnecting(&self, now: Instant) -> Option<Reconnecting> {
+        let failing = self.failing.lock().ok()?;
+        failing
+            .iter()
+            .min_by_key(|(_, until, _)| *until)
+            .map(|(_, until, attempt)| Reconnecting {
+                next_try_in: secs_left(*until, now),
+                attempt: *attempt,
+            })
+    }
+}
+
+impl RetryWatch for Accounting {
+    fn waiting(&self, token: Option<u64>, until: Instant, attempt: u32) -> u64 {
+        let token = token.unwrap_or_else(|| self.next_token.fetch_add(1, Ordering::Relaxed));
+        if let Ok(mut failing) = self.failing.lock() {
+            failing.retain(|(t, _, _)| *t != token);
+            failing.push((token, until, attempt));
+        }
+        token
+    }
+
+    fn done(&self, token: u64) {
+        if let Ok(mut failing) = self.failing.lock() {
+            failing.retain(|(t, _, _)| *t != token);
         }
     }
 }

@@ -365,13 +365,12 @@ async fn fetch_part(
     part: Range<u64>,
     buf: &mut BytesMut,
 ) -> VfsResult<()> {
-    let policy = sh.ctx.opts.retry;
+    let mut patience = sh.ctx.patience();
     let mut pos = part.start;
     let mut progress = Progress {
         index,
         recorded: part.start,
     };
-    let mut retry = 0;
     loop {
         let before = pos;
         let res = until_cancelled(
@@ -384,14 +383,10 @@ async fn fetch_part(
             Err(_) if sh.stop.is_cancelled() => return Err(VfsError::Cancelled),
             Err(e) if e.is_transient() => {
                 if pos > before {
-                    retry = 0;
+                    patience.progressed();
                 }
-                if retry >= policy.retries {
-                    return Err(e);
-                }
-                tracing::info!(path = %sh.step.src, pos, error = %e, retry, "range interrupted, resuming it");
-                policy.wait(retry, &sh.stop).await?;
-                retry += 1;
+                tracing::info!(path = %sh.step.src, pos, error = %e, retry = patience.retries(), "range interrupted, resuming it");
+                patience.wait_after(e, &sh.stop).await?;
             }
             Err(e) => return Err(e),
         }

@@ -17,36 +17,56 @@ use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::cancel::until_cancelled;
+use super::patience::{Patience, RetryWatch};
 use crate::vfs::{Entry, ListStream, VPath, VfsError, VfsHandle, VfsResult};
 
-/// How many times and how patiently a transient failure is retried.
+/// How patiently a transient failure is retried: for a time budget (`retry_for`,
+/// counted from the first failure since the operation last made progress) and at most
+/// `retries` times, with a delay doubling from `first_delay` up to `max_delay`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt (0 = no retry).
+    /// Most retries after a failure with no progress in between (`u32::MAX`: only the
+    /// time budget counts).
     pub retries: u32,
+    /// How long an operation keeps being retried with no progress in between.
+    pub retry_for: Duration,
     /// Wait before the first retry; doubled each time up to `max_delay`.
     pub first_delay: Duration,
     pub max_delay: Duration,
 }
 
 impl Default for RetryPolicy {
+    /// A job's patience: a NAS reboot or a few minutes of lost Wi-Fi do not end a copy.
     fn default() -> Self {
         RetryPolicy {
-            retries: 5,
+            retries: u32::MAX,
+            retry_for: RetryPolicy::DEFAULT_RETRY_FOR,
             first_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(8),
+            max_delay: Duration::from_secs(30),
         }
     }
 }
 
 impl RetryPolicy {
+    /// The default time budget of a job's operations (`[jobs] retry_for`).
+    pub const DEFAULT_RETRY_FOR: Duration = Duration::from_secs(5 * 60);
+
     /// For a call a person waits on: a few quick retries (200, 400, 800 ms), so a dead
     /// NAS is reported within about 1.5 s.
     pub const INTERACTIVE: RetryPolicy = RetryPolicy {
         retries: 3,
+        retry_for: Duration::from_secs(5),
         first_delay: Duration::from_millis(200),
         max_delay: Duration::from_millis(800),
     };
+
+    /// The default policy with another time budget (`--retry-for`, `[jobs] retry_for`).
+    pub fn with_retry_for(retry_for: Duration) -> Self {
+        RetryPolicy {
+            retry_for,
+            ..RetryPolicy::default()
+        }
+    }
 
     /// The wait before retry number `retry` (0-based).
     pub fn delay(&self, retry: u32) -> Duration {
@@ -54,35 +74,35 @@ impl RetryPolicy {
         self.first_delay.saturating_mul(factor).min(self.max_delay)
     }
 
-    /// Waits before retry number `retry`; `Err(Cancelled)` if the job is cancelled
-    /// meanwhile.
-    pub async fn wait(&self, retry: u32, cancel: &CancellationToken) -> VfsResult<()> {
-        tokio::select! {
-            _ = tokio::time::sleep(self.delay(retry)) => Ok(()),
-            _ = cancel.cancelled() => Err(VfsError::Cancelled),
-        }
-    }
-
-    /// Runs `op` until it succeeds, fails permanently, runs out of retries or the job is
-    /// cancelled (see `cancel::until_cancelled` for how a running attempt is stopped).
-    pub async fn run<T, F, Fut>(&self, cancel: &CancellationToken, mut op: F) -> VfsResult<T>
+    /// Runs `op` until it succeeds, fails permanently, runs out of patience or the job
+    /// is cancelled (see `cancel::until_cancelled` for how a running attempt is stopped).
+    pub async fn run<T, F, Fut>(&self, cancel: &CancellationToken, op: F) -> VfsResult<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = VfsResult<T>>,
     {
-        let mut retry = 0;
+        self.run_watched(cancel, None, op).await
+    }
+
+    /// [`RetryPolicy::run`], telling `watch` while it waits to retry.
+    pub(crate) async fn run_watched<T, F, Fut>(
+        &self,
+        cancel: &CancellationToken,
+        watch: Option<&dyn RetryWatch>,
+        mut op: F,
+    ) -> VfsResult<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = VfsResult<T>>,
+    {
+        let mut patience = Patience::new(*self, watch);
         loop {
             if cancel.is_cancelled() {
                 return Err(VfsError::Cancelled);
             }
-            let res = until_cancelled(cancel, op()).await;
-            match res {
+            match until_cancelled(cancel, op()).await {
                 Err(_) if cancel.is_cancelled() => return Err(VfsError::Cancelled),
-                Err(e) if e.is_transient() && retry < self.retries => {
-                    tracing::debug!(error = %e, retry, "transient failure, retrying");
-                    self.wait(retry, cancel).await?;
-                    retry += 1;
-                }
+                Err(e) if e.is_transient() => patience.wait_after(e, cancel).await?,
                 other => return other,
             }
         }
@@ -104,8 +124,8 @@ where
 /// Lists `dir` like [`Vfs::list`](crate::vfs::Vfs::list), retrying transient failures
 /// per `policy` both when opening the listing and when a later page fails: then it
 /// waits, lists the folder again from the start and yields only the entries whose
-/// names it has not yielded yet. It gives up with the error once `policy.retries`
-/// failures follow each other without a page bringing a new name (so a folder that
+/// names it has not yielded yet. It gives up with the error once the policy's patience
+/// runs out without a page bringing a new name (so a folder that
 /// fails at the same page every time ends, instead of being listed forever).
 ///
 /// Entries already yielded are recognised by name, not by position: a server may
@@ -122,11 +142,10 @@ pub async fn list_retrying(
     let relisting = Relisting {
         vfs,
         dir,
-        policy,
         cancel,
         pages: Some(first),
         seen: HashSet::new(),
-        retry: 0,
+        patience: Patience::new(policy, None),
     };
     Ok(
         futures_util::stream::unfold(Some(relisting), |state| async move {
@@ -146,14 +165,13 @@ pub async fn list_retrying(
 struct Relisting {
     vfs: VfsHandle,
     dir: VPath,
-    policy: RetryPolicy,
     cancel: CancellationToken,
     /// The listing being read; `None` after a failure, until it is opened again.
     pages: Option<ListStream>,
     /// Names already yielded.
     seen: HashSet<String>,
     /// Failures since a page last brought a new name.
-    retry: u32,
+    patience: Patience<'static>,
 }
 
 impl Relisting {
@@ -184,16 +202,15 @@ impl Relisting {
                         .filter(|e| self.seen.insert(e.name.clone()))
                         .collect();
                     if !fresh.is_empty() {
-                        self.retry = 0;
+                        self.patience.progressed();
                         return Ok(Some(fresh));
                     }
                 }
                 Some(Err(_)) if self.cancel.is_cancelled() => return Err(VfsError::Cancelled),
-                Some(Err(e)) if e.is_transient() && self.retry < self.policy.retries => {
-                    tracing::debug!(error = %e, retry = self.retry, "listing failed mid-way, listing again");
+                Some(Err(e)) if e.is_transient() => {
+                    tracing::debug!(error = %e, retry = self.patience.retries(), "listing failed mid-way, listing again");
                     self.pages = None;
-                    self.policy.wait(self.retry, &self.cancel).await?;
-                    self.retry += 1;
+                    self.patience.wait_after(e, &self.cancel).await?;
                 }
                 Some(Err(e)) => return Err(e),
             }
@@ -210,6 +227,7 @@ mod tests {
     fn quick() -> RetryPolicy {
         RetryPolicy {
             retries: 3,
+            retry_for: Duration::from_secs(60),
             first_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(4),
         }
@@ -220,7 +238,7 @@ mod tests {
         let p = RetryPolicy::default();
         assert_eq!(p.delay(0), Duration::from_millis(250));
         assert_eq!(p.delay(1), Duration::from_millis(500));
-        assert_eq!(p.delay(30), Duration::from_secs(8));
+        assert_eq!(p.delay(30), Duration::from_secs(30));
     }
 
     #[tokio::test]

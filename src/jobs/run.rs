@@ -21,22 +21,32 @@ use super::progress::{Accounting, report_loop};
 use super::transfer::{BATCH_FILE_MAX, batch_len, batches_apply, transfer, transfer_batch};
 use super::{
     ConflictAnswer, ConflictPolicy, ItemError, JobEvent, JobId, JobKind, JobReport, JobSpec,
+    RetryItem,
 };
 use crate::vfs::{ProgressFn, ServerConflict, TaskProgress, VPath, VfsError, VfsResult};
 
+/// Runs `spec`; with `retry` items (a job tried again), only those items, each planned
+/// into its own target folder.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run_job(
     id: JobId,
     spec: JobSpec,
+    retry: Vec<RetryItem>,
     events: UnboundedSender<JobEvent>,
     answers: UnboundedReceiver<(ConflictAnswer, bool)>,
     cancel: CancellationToken,
     opts: EngineOptions,
     resume: bool,
 ) -> JobReport {
+    let title = if retry.is_empty() {
+        title(&spec)
+    } else {
+        format!("Retry: {}", title(&spec))
+    };
     let _ = events.send(JobEvent::Started {
         id,
         kind: spec.kind,
-        title: title(&spec),
+        title,
     });
     if let Err(refused) = check_spec(&spec) {
         return JobReport {
@@ -59,6 +69,9 @@ pub(crate) async fn run_job(
     let reporter = tokio::spawn(report_loop(id, ctx.acct.clone(), events, stop.clone()));
     let mut report = match spec.kind {
         JobKind::Delete => run_delete(&ctx, &spec.sources).await,
+        JobKind::Copy | JobKind::Move if !retry.is_empty() => {
+            super::retry_failed::run_again(&ctx, &spec, retry, answers).await
+        }
         JobKind::Copy | JobKind::Move => run_transfer(&ctx, &spec, answers).await,
     };
     report.bytes_done = ctx.acct.bytes_done.load(Ordering::Relaxed);
@@ -95,11 +108,7 @@ async fn run_transfer(
     };
     // A missing target folder is one error, not one per file.
     let dst_vfs = ctx.dst_vfs().clone();
-    let target = ctx
-        .opts
-        .retry
-        .run(&ctx.cancel, || dst_vfs.stat(dst_dir))
-        .await;
+    let target = ctx.retry(|| dst_vfs.stat(dst_dir)).await;
     let refusal = match target {
         Ok(e) if e.is_dir() => None,
         Ok(_) => Some("the target is not a folder".to_owned()),
@@ -115,11 +124,7 @@ async fn run_transfer(
             ..JobReport::default()
         };
     }
-    let mode = match spec.kind {
-        JobKind::Move if ctx.same_backend() && ctx.src.features().cheap_rename => Mode::Rename,
-        JobKind::Move => Mode::CopyThenDelete,
-        _ => Mode::Copy,
-    };
+    let mode = mode_of(ctx, spec.kind);
     let in_flight = files_in_flight_for(ctx, spec, dst_dir).await;
     let mut resolver = Resolver::new(spec.conflict, answers);
     plan_and_execute(
@@ -154,6 +159,15 @@ async fn files_in_flight_for(ctx: &JobCtx, spec: &JobSpec, dst_dir: &VPath) -> u
         "files in flight"
     );
     in_flight
+}
+
+/// How a copy or move gets its items across.
+pub(crate) fn mode_of(ctx: &JobCtx, kind: JobKind) -> Mode {
+    match kind {
+        JobKind::Move if ctx.same_backend() && ctx.src.features().cheap_rename => Mode::Rename,
+        JobKind::Move => Mode::CopyThenDelete,
+        _ => Mode::Copy,
+    }
 }
 
 async fn plan_and_execute(
@@ -194,7 +208,7 @@ async fn plan_and_execute(
     report
 }
 
-async fn execute(
+pub(crate) async fn execute(
     ctx: &JobCtx,
     steps: Vec<Step>,
     mode: Mode,
@@ -234,10 +248,20 @@ async fn execute(
 
     // Files on a bounded pool; anything below a folder that could not be made is
     // already reported with that folder.
-    let runnable = transfers.into_iter().filter(|s| match s {
-        Step::File(f) | Step::Rename(f) => !failed_dirs.iter().any(|d| f.dst.starts_with(d)),
-        _ => true,
-    });
+    let (runnable, below_failed): (Vec<Step>, Vec<Step>) =
+        transfers.into_iter().partition(|s| match s {
+            Step::File(f) | Step::Rename(f) => !failed_dirs.iter().any(|d| f.dst.starts_with(d)),
+            _ => true,
+        });
+    for step in below_failed {
+        if let Step::File(f) | Step::Rename(f) = step {
+            report.retry.push(RetryItem {
+                src: f.src,
+                dst: f.dst,
+            });
+        }
+    }
+    let runnable = runnable.into_iter();
     let batching = mode != Mode::Rename && batches_apply(ctx);
     let mut results = stream::iter(work_units(runnable, batching, in_flight))
         .map(|unit| run_unit(ctx, unit, mode))
@@ -257,7 +281,7 @@ async fn execute(
     // Folder times last (writing files into a folder changes its mtime), deepest first.
     if let Some(setter) = ctx.dst_vfs().features().set_mtime {
         for (dir, mtime) in made_dirs.iter().rev() {
-            if let Err(e) = setter.set_mtime(dir, *mtime).await {
+            if let Err(e) = ctx.retry(|| setter.set_mtime(dir, *mtime)).await {
                 tracing::debug!(dir = %dir, error = %e, "could not keep a folder's time");
             }
         }
@@ -330,12 +354,10 @@ async fn run_step(ctx: &JobCtx, step: Step, mode: Mode) -> StepResult {
         return Err((String::new(), VfsError::Cancelled));
     }
     match step {
-        Step::File(f) => {
-            transfer(ctx, &f, mode == Mode::CopyThenDelete)
-                .await
-                .map_err(|e| (f.src.to_string(), e))?;
-            Ok(one_done(ctx))
-        }
+        Step::File(f) => match transfer(ctx, &f, mode == Mode::CopyThenDelete).await {
+            Ok(()) => Ok(one_done(ctx)),
+            Err(e) => failed_file(&f, e),
+        },
         Step::Rename(f) => rename_or_copy(ctx, f).await,
         Step::Server { items, dst_dir } => server_transfer(ctx, &items, &dst_dir).await,
         Step::MkDir { .. } | Step::RemoveDir { .. } => Ok(JobReport::default()),
@@ -374,8 +396,24 @@ async fn rename_or_copy(ctx: &JobCtx, f: FileStep) -> StepResult {
             .await;
             Ok(sub)
         }
-        Err(e) => Err((f.src.to_string(), e)),
+        Err(e) => failed_file(&f, e),
     }
+}
+
+/// A file that failed: an item error to report and a file to try again (a cancel is
+/// neither).
+fn failed_file(f: &FileStep, e: VfsError) -> StepResult {
+    if matches!(e, VfsError::Cancelled) {
+        return Err((f.src.to_string(), e));
+    }
+    Ok(JobReport {
+        failed: vec![item_error(&f.src, &e)],
+        retry: vec![RetryItem {
+            src: f.src.clone(),
+            dst: f.dst.clone(),
+        }],
+        ..JobReport::default()
+    })
 }
 
 fn crosses_devices(e: &VfsError) -> bool {
@@ -417,7 +455,30 @@ async fn server_transfer(ctx: &JobCtx, items: &[VPath], dst_dir: &VPath) -> Step
                 .await
         }
     };
-    res.map_err(|e| (shown, e))?;
+    if let Err(e) = res {
+        if matches!(e, VfsError::Cancelled) {
+            return Err((shown, e));
+        }
+        // Each item is tried again on its own.
+        let retry = items
+            .iter()
+            .filter_map(|src| {
+                let dst = dst_dir.join(src.name()).ok()?;
+                Some(RetryItem {
+                    src: src.clone(),
+                    dst,
+                })
+            })
+            .collect();
+        return Ok(JobReport {
+            failed: vec![ItemError {
+                path: shown,
+                message: e.to_string(),
+            }],
+            retry,
+            ..JobReport::default()
+        });
+    }
     let mut sub = JobReport::default();
     for _ in items {
         ctx.acct.item_done();
@@ -426,9 +487,9 @@ async fn server_transfer(ctx: &JobCtx, items: &[VPath], dst_dir: &VPath) -> Step
     Ok(sub)
 }
 
-async fn make_dir(ctx: &JobCtx, dst: &VPath) -> VfsResult<()> {
+pub(crate) async fn make_dir(ctx: &JobCtx, dst: &VPath) -> VfsResult<()> {
     let vfs = ctx.dst_vfs().clone();
-    match ctx.opts.retry.run(&ctx.cancel, || vfs.mkdir(dst)).await {
+    match ctx.retry(|| vfs.mkdir(dst)).await {
         Err(VfsError::AlreadyExists(_)) if matches!(vfs.stat(dst).await, Ok(e) if e.is_dir()) => {
             Ok(())
         }
@@ -449,7 +510,7 @@ async fn remove_if_empty(ctx: &JobCtx, dir: &VPath) -> VfsResult<()> {
             return Ok(()); // something stayed behind on purpose; keep the folder
         }
     }
-    ctx.src.remove(dir).await
+    super::checked_steps::remove_retrying(ctx, &ctx.src, dir).await
 }
 
 fn one_done(ctx: &JobCtx) -> JobReport {
@@ -465,6 +526,7 @@ fn merge(into: &mut JobReport, sub: JobReport) {
     into.items_skipped += sub.items_skipped;
     into.failed.extend(sub.failed);
     into.cancelled |= sub.cancelled;
+    into.retry.extend(sub.retry);
 }
 
 fn item_error(path: &VPath, e: &VfsError) -> ItemError {

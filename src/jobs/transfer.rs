@@ -12,11 +12,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::cancel::{CancelReader, settle, until_cancelled};
+use super::checked_steps::{remove_retrying, rename_into_place, written_already};
 use super::ctx::JobCtx;
 use super::plan::FileStep;
 use super::progress::CountingReader;
 use super::resume::{RangeDone, Resume};
-use super::{ItemError, JobReport};
+use super::{ItemError, JobReport, RetryItem};
 use crate::vfs::{
     ByteReader, BytesFn, CopyIntoPlace, Entry, LandedFn, NativeCopy, VPath, VfsError, VfsHandle,
     VfsResult,
@@ -61,11 +62,7 @@ pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool)
         r.finish().await;
     }
     if remove_source {
-        let src = ctx.src.clone();
-        ctx.opts
-            .retry
-            .run(&ctx.cancel, || src.remove(&step.src))
-            .await?;
+        remove_retrying(ctx, &ctx.src, &step.src).await?;
     }
     Ok(())
 }
@@ -130,7 +127,7 @@ pub(crate) async fn transfer_batch(
                     report.items_done += 1;
                 }
                 Err(VfsError::Cancelled) => report.cancelled = true,
-                Err(e) => report.failed.push(item_error(&step.src, &e)),
+                Err(e) => failed(&mut report, &step, &e),
             }
         }
         return report;
@@ -157,12 +154,7 @@ pub(crate) async fn transfer_batch(
         let outcome = match result {
             // Already counted by `landed`; a move still has its source to delete.
             Some(Ok(_)) if remove_source => {
-                let src = ctx.src.clone();
-                let removed = ctx
-                    .opts
-                    .retry
-                    .run(&ctx.cancel, || src.remove(&step.src))
-                    .await;
+                let removed = remove_retrying(ctx, &ctx.src, &step.src).await;
                 removed.map(|()| ctx.acct.item_done())
             }
             Some(Ok(_)) => Ok(()),
@@ -182,7 +174,7 @@ pub(crate) async fn transfer_batch(
         match outcome {
             Ok(()) => report.items_done += 1,
             Err(VfsError::Cancelled) => report.cancelled = true,
-            Err(e) => report.failed.push(item_error(&step.src, &e)),
+            Err(e) => failed(&mut report, &step, &e),
         }
     }
     report
@@ -243,6 +235,15 @@ async fn remove_temp(dst_vfs: &VfsHandle, tmp: &VPath) {
     }
 }
 
+/// Reports a failed file, and keeps it to try again.
+fn failed(report: &mut JobReport, step: &FileStep, e: &VfsError) {
+    report.failed.push(item_error(&step.src, e));
+    report.retry.push(RetryItem {
+        src: step.src.clone(),
+        dst: step.dst.clone(),
+    });
+}
+
 fn item_error(path: &VPath, e: &VfsError) -> ItemError {
     ItemError {
         path: path.to_string(),
@@ -263,7 +264,6 @@ async fn write_verify_rename(
     {
         return native_copy(ctx, native, step, tmp).await;
     }
-    let dst_vfs = ctx.dst_vfs().clone();
     let expected = step.entry.size;
     let written = stream_copy(ctx, step, tmp, resume).await?;
     if written.size != expected {
@@ -273,7 +273,7 @@ async fn write_verify_rename(
             found: written.size,
         });
     }
-    until_cancelled(&ctx.cancel, dst_vfs.rename(tmp, &step.dst, step.overwrite)).await
+    rename_into_place(ctx, tmp, &step.dst, expected, step.overwrite).await
 }
 
 /// Whether the bytes of a file pass through nascmd (else the backend copies natively).
@@ -305,15 +305,13 @@ async fn native_copy(
         mtime: step.entry.mtime,
         overwrite: step.overwrite,
     };
-    ctx.opts
-        .retry
-        .run(&ctx.cancel, || {
-            // A retried attempt starts over: take back what the last one counted.
-            ctx.acct.sub_bytes(attempt.swap(0, Ordering::Relaxed));
-            native.copy_file_into_place(&job, progress.clone(), ctx.cancel.clone())
-        })
-        .await
-        .map(|_| ())
+    ctx.retry(|| {
+        // A retried attempt starts over: take back what the last one counted.
+        ctx.acct.sub_bytes(attempt.swap(0, Ordering::Relaxed));
+        native.copy_file_into_place(&job, progress.clone(), ctx.cancel.clone())
+    })
+    .await
+    .map(|_| ())
 }
 
 /// Streams the bytes through us with bounded buffers, resuming after transient
@@ -350,7 +348,7 @@ async fn stream_copy(
     // Bytes of this file counted so far (they equal what reached the temp file when an
     // attempt is resumed).
     let counted = Arc::new(AtomicU64::new(offset));
-    let mut retry = 0;
+    let mut patience = ctx.patience();
     loop {
         let once = stream_once(ctx, step, tmp, offset, counted.clone());
         let attempt = until_cancelled(&ctx.cancel, async {
@@ -366,10 +364,15 @@ async fn stream_copy(
         .await;
         match attempt {
             Err(_) if ctx.cancel.is_cancelled() => return Err(VfsError::Cancelled),
-            Err(e) if e.is_transient() && retry < ctx.opts.retry.retries => {
-                tracing::info!(path = %step.src, error = %e, retry, "transfer interrupted, retrying");
-                ctx.opts.retry.wait(retry, &ctx.cancel).await?;
-                retry += 1;
+            Err(e) if e.is_transient() => {
+                tracing::info!(path = %step.src, error = %e, retry = patience.retries(), "transfer interrupted, retrying");
+                let sent = counted.load(Ordering::Relaxed);
+                patience.wait_after(e, &ctx.cancel).await?;
+                // An upload whose answer was lost may be complete: look first.
+                if let Some(done) = written_already(ctx, tmp, len, sent, step.entry.mtime).await {
+                    return Ok(done);
+                }
+                let resumed_at = offset;
                 offset = if can_resume {
                     match dst_vfs.stat(tmp).await {
                         Ok(partial) if partial.size <= len => partial.size,
@@ -378,6 +381,11 @@ async fn stream_copy(
                 } else {
                     0
                 };
+                // Progress is what reached the target and is kept: bytes read into a
+                // request that then failed do not count.
+                if offset > resumed_at {
+                    patience.progressed();
+                }
                 let before = counted.swap(offset, Ordering::Relaxed);
                 ctx.acct.sub_bytes(before.saturating_sub(offset));
                 ctx.acct.add_bytes(offset.saturating_sub(before));

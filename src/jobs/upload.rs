@@ -36,11 +36,7 @@ pub(crate) async fn upload_into_place(ctx: &JobCtx, step: &FileStep) -> VfsResul
         mtime: step.entry.mtime,
         overwrite: step.overwrite,
     };
-    let mut id = ctx
-        .opts
-        .retry
-        .run(&ctx.cancel, || up.begin_upload(&target))
-        .await?;
+    let mut id = ctx.retry(|| up.begin_upload(&target)).await?;
     let res = send_resuming(ctx, step, up, &target, &mut id).await;
     match res {
         Ok(entry) if entry.size == target.len => Ok(()),
@@ -69,7 +65,7 @@ async fn landed(ctx: &JobCtx, target: &UploadTarget) -> Option<crate::vfs::Entry
     (entry.size == target.len && same_mtime).then_some(entry)
 }
 
-/// Sends the file, going on after transient failures (up to the policy's retries).
+/// Sends the file, going on after transient failures (within the job's retry budget).
 async fn send_resuming(
     ctx: &JobCtx,
     step: &FileStep,
@@ -82,7 +78,7 @@ async fn send_resuming(
     // attempt goes on from there).
     let counted = Arc::new(AtomicU64::new(0));
     let mut offset = 0u64;
-    let mut retry = 0;
+    let mut patience = ctx.patience();
     loop {
         let attempt = until_cancelled(&ctx.cancel, async {
             let reader = ctx.src.open_read(&step.src, offset).await?;
@@ -97,10 +93,9 @@ async fn send_resuming(
         .await;
         match attempt {
             Err(_) if ctx.cancel.is_cancelled() => return Err(VfsError::Cancelled),
-            Err(e) if e.is_transient() && retry < ctx.opts.retry.retries => {
-                tracing::info!(path = %step.src, error = %e, retry, "upload interrupted, retrying");
-                ctx.opts.retry.wait(retry, &ctx.cancel).await?;
-                retry += 1;
+            Err(e) if e.is_transient() => {
+                tracing::info!(path = %step.src, error = %e, retry = patience.retries(), "upload interrupted, retrying");
+                patience.wait_after(e, &ctx.cancel).await?;
                 let held = up.uploaded(id, target).await;
                 // The upload is gone: it may have landed just before its reply was lost
                 // (a new upload would then find its own file in the way).
@@ -111,6 +106,7 @@ async fn send_resuming(
                     ctx.acct.add_bytes(target.len.saturating_sub(before));
                     return Ok(done);
                 }
+                let resumed_at = offset;
                 offset = match held {
                     Ok(held) if held <= target.len && (held == 0 || can_resume) => held,
                     // Unknown, or the source cannot start mid-file: a fresh upload.
@@ -120,6 +116,11 @@ async fn send_resuming(
                         0
                     }
                 };
+                // Progress is what the server kept: bytes sent into a request that then
+                // failed do not count.
+                if offset > resumed_at {
+                    patience.progressed();
+                }
                 let before = counted.swap(offset, Ordering::Relaxed);
                 ctx.acct.sub_bytes(before.saturating_sub(offset));
                 ctx.acct.add_bytes(offset.saturating_sub(before));

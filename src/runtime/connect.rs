@@ -20,8 +20,9 @@ use crate::remotes::RemoteError;
 use crate::services::connect::{self, Answers, ConnectContext};
 
 impl<B: Backend> Runtime<B> {
-    /// [`Runtime::new`] with where the commander finds passwords and profiles (the
-    /// plain `new` reads nothing), set before the start-up commands run.
+    /// [`Runtime::new`] with where the commander finds passwords and profiles and the
+    /// config's `[jobs]` tuning (the plain `new` reads nothing), set before the
+    /// start-up commands run.
     pub fn with_connect_context(
         terminal: ratatui::Terminal<B>,
         app: crate::app::App,
@@ -29,6 +30,13 @@ impl<B: Backend> Runtime<B> {
         ctx: ConnectContext,
     ) -> std::io::Result<Self> {
         let mut rt = Runtime::new(terminal, app, Vec::new())?;
+        // Checked when the config was loaded; a config built in memory may say nothing.
+        if let Ok(retry_for) = ctx.config.jobs.retry_for() {
+            rt.set_engine_options(crate::jobs::EngineOptions {
+                retry: crate::jobs::RetryPolicy::with_retry_for(retry_for),
+                ..crate::jobs::EngineOptions::default()
+            });
+        }
         rt.nas.ctx = Arc::new(ctx);
         rt.execute_all(cmds);
         Ok(rt)

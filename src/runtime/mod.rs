@@ -136,6 +136,12 @@ impl<B: Backend> Runtime<B> {
         &self.engine
     }
 
+    /// Tunes the job engine (the retry budget of `[jobs] retry_for`); call before the
+    /// first job starts.
+    pub fn set_engine_options(&mut self, opts: crate::jobs::EngineOptions) {
+        self.engine = self.engine.reconfigured(opts);
+    }
+
     fn dispatch(&mut self, msg: Msg) {
         let cmds = self.app.update(msg);
         self.execute_all(cmds);
@@ -222,6 +228,16 @@ impl<B: Backend> Runtime<B> {
                 self.dispatch(Msg::JobStarted { id, kind, title });
             }
             Cmd::CancelJob(id) => self.engine.cancel(id),
+            Cmd::RetryJob(failed) => {
+                if let Some((id, kind)) = self.engine.retry_failed(failed) {
+                    tracing::info!(job = id, failed, "retrying a failed job");
+                    self.dispatch(Msg::JobStarted {
+                        id,
+                        kind,
+                        title: String::new(),
+                    });
+                }
+            }
             Cmd::AnswerConflict {
                 id,
                 answer,

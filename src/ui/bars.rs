@@ -82,7 +82,11 @@ pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
         .borders(Borders::ALL)
         .border_style(Style::default().fg(border))
         .style(Style::default().fg(t.jobs.fg.0).bg(t.jobs.bg.0))
-        .title(" Jobs (Alt-J: select, Del: cancel) ");
+        .title(if app.jobs.last_failed().is_some() {
+            " Jobs (Alt-J: select, Del: cancel, r: retry failed, d: details) "
+        } else {
+            " Jobs (Alt-J: select, Del: cancel) "
+        });
     let inner = block.inner(area);
     f.render_widget(block, area);
     let first = app
@@ -127,12 +131,16 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
     } else {
         String::new()
     };
+    // While a file waits to reconnect, rate and ETA would be made up: say what happens.
+    let speed = match &p.reconnecting {
+        Some(r) => r.describe(),
+        None => format!("{}/s {eta}", size(p.rate as u64)),
+    };
     let stats = format!(
-        " {:>3}% {}/{}{files} {}/s {eta}{state}",
+        " {:>3}% {}/{}{files} {speed}{state}",
         (j.ratio() * 100.0).round() as u64,
         size(p.bytes_done),
         size(p.bytes_total),
-        size(p.rate as u64),
     );
     let title_w = width.saturating_sub(bar.len() + stats.chars().count() + 1);
     let base = if selected {

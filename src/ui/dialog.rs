@@ -71,16 +71,36 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
             title,
             lines,
             error,
+            failed_job,
         } => {
             let mut l: Vec<Line> = lines.iter().map(|s| Line::from(s.clone())).collect();
             l.push(Line::default());
-            l.push(buttons(app, &["OK"], 0));
+            match failed_job {
+                Some(job) if app.jobs.failed_job(*job).is_some_and(|j| j.retryable) => {
+                    l.push(buttons(app, &["OK", "Retry (r)", "Details (d)"], 0))
+                }
+                Some(_) => l.push(buttons(app, &["OK", "Details (d)"], 0)),
+                None => l.push(buttons(app, &["OK"], 0)),
+            }
             let border = if *error {
                 t.dialog.error_border.0
             } else {
                 t.dialog.border.0
             };
             (title.clone(), l, border)
+        }
+        Dialog::Details {
+            title,
+            lines,
+            scroll,
+            ..
+        } => {
+            let l: Vec<Line> = lines
+                .iter()
+                .skip(*scroll)
+                .map(|s| Line::from(s.clone()))
+                .collect();
+            (title.clone(), l, t.dialog.error_border.0)
         }
         Dialog::Help { scroll } => {
             let key_w = crate::app::layout::HELP_KEY_WIDTH;
@@ -106,7 +126,7 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
             )
         }
     };
-    let help = matches!(d, Dialog::Help { .. });
+    let help = matches!(d, Dialog::Help { .. } | Dialog::Details { .. });
     let width = if help {
         screen.width.saturating_sub(4).min(100)
     } else {

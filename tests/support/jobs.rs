@@ -29,6 +29,7 @@ pub fn engine() -> (JobEngine, UnboundedReceiver<JobEvent>) {
         adapt_to_link: false,
         retry: RetryPolicy {
             retries: 3,
+            retry_for: Duration::from_secs(60),
             first_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
         },

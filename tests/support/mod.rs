@@ -13,6 +13,8 @@ pub mod freebox;
 pub mod freebox_api;
 /// The job engine with quick retries, running jobs, temp trees.
 pub mod jobs;
+/// A TCP relay that takes the NAS off the network for a while.
+pub mod outage;
 /// Raw HTTP access to the QNAP emulator (the Part C tree).
 pub mod qnap;
 /// The QNAP client logged in to its emulator.

@@ -56,6 +56,10 @@ fn help_from_the_key_tables_reads_as_before() {
                 "o overwrite, s skip, r rename, n newer only, a apply to all, c cancel job"
             ),
             (
+                "After a failed job (also in the jobs panel)",
+                "r retry what failed, d details: each failed item and why, Enter OK"
+            ),
+            (
                 "Marks in a pane",
                 "/ folder, @ symbolic link, | FIFO, socket or device (not copied), * selected"
             ),

@@ -3,6 +3,7 @@
 //! `browse` covers moving around a pane, `operations` the dialogs and jobs.
 
 mod browse;
+mod failed_jobs;
 mod layers;
 mod operations;
 

@@ -224,6 +224,7 @@ fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
             title,
             lines,
             error: true,
+            ..
         }) => {
             assert_eq!(title, "Copy failed");
             assert!(lines.iter().any(|l| l.contains("disk full")));

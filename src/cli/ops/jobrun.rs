@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc::unbounded_channel;
 
-use crate::jobs::{ConflictAnswer, EngineOptions, ItemError, JobEngine, JobEvent, JobId, JobSpec};
+use crate::jobs::{
+    ConflictAnswer, EngineOptions, ItemError, JobEngine, JobEvent, JobId, JobSpec, RetryPolicy,
+};
 
 /// What all the jobs of one command did.
 #[derive(Debug, Default)]
@@ -87,6 +89,15 @@ pub async fn run_jobs(
     totals
 }
 
+/// The jobs' retry policy: `--retry-for`, else the config's `[jobs] retry_for` (checked
+/// when the file was loaded), else the default.
+pub fn retry_policy(flag: Option<Duration>, config: &crate::config::Config) -> RetryPolicy {
+    let retry_for = flag
+        .or_else(|| config.jobs.retry_for().ok())
+        .unwrap_or(RetryPolicy::DEFAULT_RETRY_FOR);
+    RetryPolicy::with_retry_for(retry_for)
+}
+
 /// Progress bars on stderr, one per job; nothing at all when hidden.
 struct Bars {
     multi: Option<MultiProgress>,
@@ -103,12 +114,7 @@ impl Bars {
 
     fn start(&self, id: JobId, title: &str) {
         let Some(multi) = &self.multi else { return };
-        let style = ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
-        let bar = multi.add(ProgressBar::new(0).with_style(style));
+        let bar = multi.add(ProgressBar::new(0).with_style(bar_style(true)));
         bar.set_prefix(crate::names::escape(title).into_owned());
         bar.enable_steady_tick(Duration::from_millis(200));
         if let Ok(mut bars) = self.bars.lock() {
@@ -122,7 +128,10 @@ impl Bars {
         {
             bar.set_length(p.bytes_total);
             bar.set_position(p.bytes_done);
-            bar.set_message(format!("{}/{} {}", p.items_done, p.items_total, p.current));
+            // While a file waits to reconnect, a rate and an ETA would be made up: the
+            // line says what is happening instead.
+            bar.set_style(bar_style(p.reconnecting.is_none()));
+            bar.set_message(progress_message(p));
         }
     }
 
@@ -140,6 +149,26 @@ impl Bars {
         {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// The progress line, with rate and ETA only while bytes are moving.
+fn bar_style(moving: bool) -> ProgressStyle {
+    let template = if moving {
+        "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_msg}"
+    } else {
+        "{prefix} [{bar:30}] {bytes}/{total_bytes} {wide_msg}"
+    };
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+/// "3/300 /photos/a.jpg", or "3/300 reconnecting — next try in 12 s (attempt 4)".
+fn progress_message(p: &crate::jobs::JobProgress) -> String {
+    match &p.reconnecting {
+        Some(r) => format!("{}/{} {}", p.items_done, p.items_total, r.describe()),
+        None => format!("{}/{} {}", p.items_done, p.items_total, p.current),
     }
 }
 

@@ -30,6 +30,10 @@ pub struct RmArgs {
     /// Only errors on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// How long an item keeps being retried while the NAS is unreachable (5m, 90s,
+    /// 1h 30m); default: `[jobs] retry_for` in the config, else 5m.
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub retry_for: Option<std::time::Duration>,
 }
 
 #[derive(Args, Debug)]
@@ -82,8 +86,11 @@ pub async fn rm(opener: &mut Opener, a: RmArgs) -> anyhow::Result<u8> {
     {
         return Err(anyhow::Error::new(e));
     }
-    let mut totals =
-        jobrun::run_jobs(specs, a.quiet, crate::jobs::EngineOptions::default(), true).await;
+    let opts = crate::jobs::EngineOptions {
+        retry: jobrun::retry_policy(a.retry_for, opener.config()),
+        ..crate::jobs::EngineOptions::default()
+    };
+    let mut totals = jobrun::run_jobs(specs, a.quiet, opts, true).await;
     failed.append(&mut totals.failed);
     totals.failed = failed;
     Ok(jobrun::report(&totals, a.quiet, "deleted", started))

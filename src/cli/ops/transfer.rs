@@ -61,6 +61,10 @@ pub struct TransferFlags {
     /// left (its partial files are removed).
     #[arg(long)]
     pub no_resume: bool,
+    /// How long a file keeps being retried while the NAS is unreachable (5m, 90s,
+    /// 1h 30m); default: `[jobs] retry_for` in the config, else 5m.
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub retry_for: Option<std::time::Duration>,
 }
 
 impl TransferFlags {
@@ -247,8 +251,11 @@ async fn transfer(
             conflict: flags.policy(),
         })
         .collect();
-    let mut totals =
-        jobrun::run_jobs(specs, flags.quiet, flags.engine_options(), !flags.no_resume).await;
+    let opts = EngineOptions {
+        retry: jobrun::retry_policy(flags.retry_for, opener.config()),
+        ..flags.engine_options()
+    };
+    let mut totals = jobrun::run_jobs(specs, flags.quiet, opts, !flags.no_resume).await;
     failed.append(&mut totals.failed);
     totals.failed = failed;
     let verb = if is_move { "moved" } else { "copied" };

@@ -1,0 +1,96 @@
+//! Trying a failed job again: a new job of the same kind between the same backends
+//! that runs only what did not finish ([`RetryItem`]s: the failed files, and those
+//! below a folder that could not be made). Each item is planned again from its source
+//! into its own target folder, which is made first if it is missing; conflicts are
+//! resolved by the job's policy, as the first time.
+
+use std::sync::atomic::Ordering;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::conflict::Resolver;
+use super::ctx::JobCtx;
+use super::plan::Planner;
+use super::run::{execute, make_dir, mode_of};
+use super::{ConflictAnswer, ItemError, JobEvent, JobReport, JobSpec, RetryItem};
+use crate::vfs::{VPath, VfsError, VfsResult};
+
+pub(crate) async fn run_again(
+    ctx: &JobCtx,
+    spec: &JobSpec,
+    items: Vec<RetryItem>,
+    answers: UnboundedReceiver<(ConflictAnswer, bool)>,
+) -> JobReport {
+    let mode = mode_of(ctx, spec.kind);
+    let mut resolver = Resolver::new(spec.conflict, answers);
+    let mut report = JobReport::default();
+    let mut steps = Vec::new();
+    ctx.acct.planning.store(true, Ordering::Relaxed);
+    for item in items {
+        if ctx.cancel.is_cancelled() {
+            report.cancelled = true;
+            break;
+        }
+        let dir = item.dst.parent();
+        if let Err(e) = make_dirs(ctx, &dir).await {
+            report.failed.push(ItemError {
+                path: item.src.to_string(),
+                message: e.to_string(),
+            });
+            report.retry.push(item);
+            continue;
+        }
+        let planned = Planner::new(ctx, &mut resolver, mode)
+            .plan(
+                std::slice::from_ref(&item.src),
+                &dir,
+                Some(item.dst.name()),
+                ctx.kind,
+            )
+            .await;
+        match planned {
+            Ok(plan) => {
+                steps.extend(plan.steps);
+                report.failed.extend(plan.failed);
+                report.items_skipped += plan.skipped;
+            }
+            Err(_) => {
+                report.cancelled = true;
+                break;
+            }
+        }
+    }
+    let _ = ctx.events.send(JobEvent::Progress {
+        id: ctx.id,
+        progress: ctx.acct.snapshot(),
+    });
+    ctx.acct.planning.store(false, Ordering::Relaxed);
+    if !report.cancelled {
+        execute(ctx, steps, mode, ctx.opts.workers, &mut report).await;
+    }
+    report
+}
+
+/// Makes `dir` and any missing parent (the target folder of an item whose folder could
+/// not be made the first time).
+async fn make_dirs(ctx: &JobCtx, dir: &VPath) -> VfsResult<()> {
+    let vfs = ctx.dst_vfs().clone();
+    let mut missing = Vec::new();
+    let mut at = dir.clone();
+    loop {
+        match ctx.retry(|| vfs.stat(&at)).await {
+            Ok(e) if e.is_dir() => break,
+            Ok(_) => return Err(VfsError::AlreadyExists(at.to_string())),
+            Err(VfsError::NotFound(_)) if !at.is_root() => {
+                let parent = at.parent();
+                missing.push(at);
+                at = parent;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    for d in missing.iter().rev() {
+        make_dir(ctx, d).await?;
+    }
+    Ok(())
+}

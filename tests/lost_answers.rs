@@ -1,0 +1,76 @@
+//! Steps whose answer is lost after the NAS carried them out: a relay in front of the
+//! QNAP emulator cuts the connection just as the answer to a rename (or a delete)
+//! starts. The engine retries every step of a file, and each retried step looks first
+//! whether it already took effect — the temporary file is gone and the final name has
+//! the expected size, the moved source is gone — so nothing is done twice and nothing
+//! fails. (Before, a rename into place whose answer was lost failed the file.)
+
+mod support;
+
+use std::sync::Arc;
+
+use nascmd::emulator::faults::FaultConfig;
+use nascmd::jobs::JobKind;
+use nascmd::nas::qnap::{QnapConfig, QnapVfs};
+use nascmd::secret::Secret;
+use nascmd::vfs::{VPath, VfsHandle};
+use support::jobs::{local, pattern, run, spec, temp_files, tree, vp, write};
+use support::outage::OutageRelay;
+
+fn p(s: &str) -> VPath {
+    VPath::parse(s).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renames_and_removals_whose_answer_is_lost_are_not_failures() {
+    let nas = support::qnap_client::start(FaultConfig::default(), None).await;
+    let relay = OutageRelay::start(nas.emu.addr, None).await;
+    let vfs: VfsHandle = Arc::new(
+        QnapVfs::connect(QnapConfig {
+            base_url: relay.url(),
+            user: "alice".into(),
+            password: Secret::new("pw"),
+            ..QnapConfig::default()
+        })
+        .await
+        .unwrap(),
+    );
+    let src = tempfile::tempdir().unwrap();
+    for i in 0..12usize {
+        write(
+            &src.path().join(format!("t/f{i:02}.bin")),
+            &pattern(5000 + i * 977, i as u8),
+        );
+    }
+    let want = tree(&src.path().join("t"));
+
+    // Up: five renames into place done by the NAS, their answers lost.
+    relay.lose_answers_to("func=rename", 5);
+    let (report, _) = run(spec(
+        JobKind::Copy,
+        local(),
+        vec![vp(&src.path().join("t"))],
+        Some((vfs.clone(), p("/Public"))),
+    ))
+    .await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(relay.lost(), 5, "the answers were not lost");
+    assert_eq!(tree(&nas.root.join("Public/t")), want);
+    assert!(temp_files(&nas.root.join("Public")).is_empty());
+
+    // Back, moving: three removals of NAS sources done, their answers lost.
+    relay.lose_answers_to("func=delete", 3);
+    let back = tempfile::tempdir().unwrap();
+    let (report, _) = run(spec(
+        JobKind::Move,
+        vfs,
+        vec![p("/Public/t")],
+        Some((local(), vp(back.path()))),
+    ))
+    .await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(relay.lost(), 8, "the answers were not lost");
+    assert_eq!(tree(&back.path().join("t")), want);
+    assert!(!nas.root.join("Public/t").exists(), "sources left");
+    assert!(temp_files(back.path()).is_empty());
+}

@@ -1,0 +1,134 @@
+//! The Freebox off the network for a few seconds in the middle of an upload of many
+//! files and of a big download (a relay in front of its emulator cuts every connection
+//! and refuses new ones): both jobs wait, say "reconnecting" in their progress, and
+//! finish by themselves with the bytes equal. (The minute-long outages run against QNAP
+//! in tests/outage.rs; these stay short.)
+
+mod support;
+
+use std::time::Duration;
+
+use nascmd::jobs::{
+    ConflictPolicy, EngineOptions, JobEngine, JobEvent, JobKind, JobReport, JobSpec, RetryPolicy,
+    TEMP_PREFIX,
+};
+use nascmd::vfs::VfsHandle;
+use support::freebox::{connect_to, disk, registered_token, start};
+use support::jobs::{local, pattern, temp_files, tree, vp, write};
+use support::outage::OutageRelay;
+
+const OUTAGE: Duration = Duration::from_secs(5);
+
+/// Runs `spec`; takes the NAS down once `relay` has moved `after` bytes, brings it back
+/// after `OUTAGE`. Returns the report and whether a progress event said "reconnecting".
+async fn run_through_outage(spec: JobSpec, relay: &OutageRelay, after: u64) -> (JobReport, bool) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let engine = JobEngine::with_options(
+        tx,
+        EngineOptions {
+            workers: 4,
+            adapt_to_link: false,
+            retry: RetryPolicy {
+                retries: u32::MAX,
+                retry_for: Duration::from_secs(60),
+                first_delay: Duration::from_millis(100),
+                max_delay: Duration::from_secs(1),
+            },
+        },
+    );
+    let id = engine.start(spec);
+    let mut said_reconnecting = false;
+    let mut went_down = None;
+    let job = async {
+        loop {
+            tokio::select! {
+                ev = rx.recv() => match ev.expect("events") {
+                    JobEvent::Progress { id: j, progress } if j == id => {
+                        if let Some(r) = progress.reconnecting {
+                            assert!(r.describe().starts_with("reconnecting"));
+                            said_reconnecting = true;
+                        }
+                    }
+                    JobEvent::Finished { id: j, report } if j == id => return report,
+                    _ => {}
+                },
+                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+            }
+            match went_down {
+                None if relay.relayed() >= after => {
+                    relay.go_down();
+                    went_down = Some(tokio::time::Instant::now());
+                }
+                Some(at) if at.elapsed() >= OUTAGE => relay.come_back(),
+                _ => {}
+            }
+        }
+    };
+    let report = tokio::time::timeout(Duration::from_secs(120), job)
+        .await
+        .expect("the job did not finish");
+    assert!(went_down.is_some(), "the job ended before the outage");
+    assert!(relay.refused() > 0, "nothing was tried during the outage");
+    (report, said_reconnecting)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn freebox_uploads_and_downloads_outlast_an_outage() {
+    let f = start(|_| {}).await;
+    // 256 KiB/s per connection: the transfers below take several seconds.
+    let relay = OutageRelay::start(f.emu.addr, Some(256)).await;
+    let token = registered_token(&f.emu.base_url).await;
+    let fbx: VfsHandle = std::sync::Arc::new(connect_to(&relay.url(), token).await.unwrap());
+
+    // Up: 60 files of 32 KiB.
+    let src = tempfile::tempdir().unwrap();
+    for i in 0..60usize {
+        write(
+            &src.path().join(format!("up/f{i:02}.bin")),
+            &pattern(32 * 1024, i as u8),
+        );
+    }
+    let want = tree(&src.path().join("up"));
+    let (report, said) = run_through_outage(
+        JobSpec {
+            kind: JobKind::Copy,
+            src: local(),
+            sources: vec![vp(&src.path().join("up"))],
+            dst: Some((fbx.clone(), support::freebox::p(support::freebox::DISK))),
+            rename_to: None,
+            conflict: ConflictPolicy::Ask,
+        },
+        &relay,
+        400 * 1024,
+    )
+    .await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(said, "no progress said reconnecting");
+    let mut landed = tree(&f.root.path().join("up"));
+    // Partial uploads the emulator keeps, as a real box does (issue 15 item 2).
+    landed.retain(|k, _| !k.ends_with(".part") && !k.contains(TEMP_PREFIX));
+    assert_eq!(landed, want);
+
+    // Down: one file of 4 MiB.
+    let big = pattern(4 * 1024 * 1024, 7);
+    std::fs::write(f.root.path().join("big.bin"), &big).unwrap();
+    let down = tempfile::tempdir().unwrap();
+    let before = relay.relayed();
+    let (report, said) = run_through_outage(
+        JobSpec {
+            kind: JobKind::Copy,
+            src: fbx,
+            sources: vec![disk("big.bin")],
+            dst: Some((local(), vp(down.path()))),
+            rename_to: None,
+            conflict: ConflictPolicy::Ask,
+        },
+        &relay,
+        before + 1024 * 1024,
+    )
+    .await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(said, "no progress said reconnecting");
+    assert!(std::fs::read(down.path().join("big.bin")).unwrap() == big);
+    assert!(temp_files(down.path()).is_empty());
+}
