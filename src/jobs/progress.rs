@@ -41,6 +41,14 @@ impl Accounting {
         self.bytes_done.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// A file whose bytes so far are `counted` goes on from `at` (what the target
+    /// kept after a failed attempt): both its own count and the job's follow.
+    pub fn recount_file(&self, counted: &AtomicU64, at: u64) {
+        let before = counted.swap(at, Ordering::Relaxed);
+        self.sub_bytes(before.saturating_sub(at));
+        self.add_bytes(at.saturating_sub(before));
+    }
+
     /// Takes back bytes counted for an attempt that is being redone.
     pub fn sub_bytes(&self, n: u64) {
         // Never below zero even if callers disagree; fetch_update can't fail here.

@@ -121,9 +121,7 @@ async fn send_resuming(
                 if offset > resumed_at {
                     patience.progressed();
                 }
-                let before = counted.swap(offset, Ordering::Relaxed);
-                ctx.acct.sub_bytes(before.saturating_sub(offset));
-                ctx.acct.add_bytes(offset.saturating_sub(before));
+                ctx.acct.recount_file(&counted, offset);
             }
             other => return other,
         }
