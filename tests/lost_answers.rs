@@ -1,9 +1,9 @@
 //! Steps whose answer is lost after the NAS carried them out: a relay in front of the
-//! QNAP emulator cuts the connection just as the answer to a rename (or a delete)
-//! starts. The engine retries every step of a file, and each retried step looks first
-//! whether it already took effect — the temporary file is gone and the final name has
-//! the expected size, the moved source is gone — so nothing is done twice and nothing
-//! fails. (Before, a rename into place whose answer was lost failed the file.)
+//! QNAP emulator cuts the connection just as the answer to the chunk that puts an
+//! upload into place (or to a delete) starts. The engine retries every step of a file,
+//! and each retried step looks first whether it already took effect — the upload is
+//! gone and the final name has the expected size and mtime, the moved source is gone —
+//! so nothing is done twice and nothing fails.
 
 mod support;
 
@@ -22,7 +22,7 @@ fn p(s: &str) -> VPath {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn renames_and_removals_whose_answer_is_lost_are_not_failures() {
+async fn uploads_into_place_and_removals_whose_answer_is_lost_are_not_failures() {
     let nas = support::qnap_client::start(FaultConfig::default(), None).await;
     let relay = OutageRelay::start(nas.emu.addr, None).await;
     let vfs: VfsHandle = Arc::new(
@@ -44,8 +44,9 @@ async fn renames_and_removals_whose_answer_is_lost_are_not_failures() {
     }
     let want = tree(&src.path().join("t"));
 
-    // Up: five renames into place done by the NAS, their answers lost.
-    relay.lose_answers_to("func=rename", 5);
+    // Up: five uploads put into place by the NAS (chunked upload: its last chunk
+    // does it), their answers lost.
+    relay.lose_answers_to("func=chunked_upload", 5);
     let (report, _) = run(spec(
         JobKind::Copy,
         local(),

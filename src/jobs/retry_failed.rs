@@ -40,6 +40,12 @@ pub(crate) async fn run_again(
             report.retry.push(item);
             continue;
         }
+        if landed_already(ctx, &item).await {
+            // The first run put it there, but lost the answer saying so.
+            ctx.acct.item_done();
+            report.items_done += 1;
+            continue;
+        }
         let planned = Planner::new(ctx, &mut resolver, mode)
             .plan(
                 std::slice::from_ref(&item.src),
@@ -69,6 +75,26 @@ pub(crate) async fn run_again(
         execute(ctx, steps, mode, ctx.opts.workers, &mut report).await;
     }
     report
+}
+
+/// Whether the item's target is a file with its source's size and mtime: the failed
+/// job's own copy, whose completion it did not hear of (an upload put into place as the
+/// NAS went away). A copy only: a move still has its source to remove.
+async fn landed_already(ctx: &JobCtx, item: &RetryItem) -> bool {
+    if ctx.kind != super::JobKind::Copy {
+        return false;
+    }
+    let (Ok(src), Ok(dst)) = (
+        ctx.src.stat(&item.src).await,
+        ctx.dst_vfs().stat(&item.dst).await,
+    ) else {
+        return false;
+    };
+    !src.is_dir()
+        && !dst.is_dir()
+        && src.size == dst.size
+        && src.mtime.is_some()
+        && src.mtime == dst.mtime
 }
 
 /// Makes `dir` and any missing parent (the target folder of an item whose folder could

@@ -96,7 +96,16 @@ async fn send_resuming(
             Err(e) if e.is_transient() => {
                 tracing::info!(path = %step.src, error = %e, retry = patience.retries(), "upload interrupted, retrying");
                 patience.wait_after(e, &ctx.cancel).await?;
-                let held = up.uploaded(id, target).await;
+                // Where to go on from; the NAS may still be away, so this waits within
+                // the same budget.
+                let held = loop {
+                    match until_cancelled(&ctx.cancel, up.uploaded(id, target)).await {
+                        Err(e) if e.is_transient() && !ctx.cancel.is_cancelled() => {
+                            patience.wait_after(e, &ctx.cancel).await?
+                        }
+                        other => break other,
+                    }
+                };
                 // The upload is gone: it may have landed just before its reply was lost
                 // (a new upload would then find its own file in the way).
                 if matches!(held, Err(VfsError::NotFound(_)))
@@ -112,7 +121,14 @@ async fn send_resuming(
                     // Unknown, or the source cannot start mid-file: a fresh upload.
                     _ => {
                         let _ = up.abandon_upload(id, target).await;
-                        *id = up.begin_upload(target).await?;
+                        *id = loop {
+                            match until_cancelled(&ctx.cancel, up.begin_upload(target)).await {
+                                Err(e) if e.is_transient() && !ctx.cancel.is_cancelled() => {
+                                    patience.wait_after(e, &ctx.cancel).await?
+                                }
+                                other => break other?,
+                            }
+                        };
                         0
                     }
                 };
