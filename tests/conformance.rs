@@ -248,12 +248,17 @@ mod backends {
     }
 
     /// `FreeboxVfs` registered (auto grant) and logged in to the Freebox emulator; the
-    /// case works on its disk. Its listing (API v16) comes in pages of 1000, the first of
-    /// which also holds `.` and `..` (dropped).
+    /// case works on its disk. Its listing (API v16) comes in pages of 1000 (asked for
+    /// here: later pages are 10 000 by default), the first of which also holds `.` and
+    /// `..` (dropped).
     pub async fn freebox() -> Fixture {
         let f = support::freebox::start(|_| {}).await;
+        let fbx = f.fbx.with_list_paging(nascmd::nas::freebox::LsPaging {
+            first: 1000,
+            next: 1000,
+        });
         Fixture {
-            vfs: Arc::new(f.fbx),
+            vfs: Arc::new(fbx),
             root: VPath::parse(support::freebox::DISK).unwrap(),
             disk: f.root.path().to_path_buf(),
             first_page: 998,

@@ -351,14 +351,18 @@ async fn business_errors_with_http_400_map_the_same() {
 async fn big_folders_arrive_in_pages_on_v15_and_whole_on_v8() {
     for major in [16, 8] {
         let f = start(|c| c.api_major = major).await;
+        // Pages of 1000 all along (the default asks for bigger later pages).
+        let fbx = f.fbx.with_list_paging(nascmd::nas::freebox::LsPaging {
+            first: 1000,
+            next: 1000,
+        });
         let dir = f.root.path().join("many");
         std::fs::create_dir(&dir).unwrap();
         for i in 0..2500 {
             std::fs::write(dir.join(format!("f{i:05}")), b"").unwrap();
         }
-        assert_eq!(f.fbx.api_major(), major);
-        let pages: Vec<Vec<Entry>> = f
-            .fbx
+        assert_eq!(fbx.api_major(), major);
+        let pages: Vec<Vec<Entry>> = fbx
             .list(&disk("many"))
             .await
             .unwrap()

@@ -8,6 +8,7 @@ pub mod freebox;
 pub mod fsroot;
 pub mod qnap;
 pub mod request_log;
+pub(crate) mod snapshots;
 
 use std::future::Future;
 use std::net::SocketAddr;

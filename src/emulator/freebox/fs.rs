@@ -10,6 +10,7 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -202,58 +203,109 @@ fn children(emu: &Emu, dir: &Target) -> Result<Vec<Value>, FbxError> {
     Ok(out)
 }
 
+/// What makes one `fs/ls` listing: its cursor pages reuse one sorted snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ListingKey {
+    session: String,
+    dir: String,
+    only_folder: bool,
+    count_sub_folder: bool,
+    remove_hidden: bool,
+}
+
+/// The whole listing of `dir` as the box would send it (dot entries, flags, `index`).
+fn full_listing(emu: &Emu, dir: &Target, q: &LsQuery) -> Result<Vec<Value>, FbxError> {
+    let me = file_info(emu, dir, ".")?;
+    if me["type"] != "dir" {
+        return Err(FbxError::business(
+            "path_not_found",
+            "Erreur lors de la récupération de la liste des fichiers : Le fichier n'existe pas",
+        ));
+    }
+    let mut list = Vec::new();
+    if !flag(&q.remove_hidden) {
+        let mut dot = me.clone();
+        dot["hidden"] = Value::Bool(true);
+        list.push(dot);
+        let parent = emu.disk.resolve_clear(&dir.parent_clear())?;
+        let mut up = file_info(emu, &parent, "..")?;
+        up["hidden"] = Value::Bool(true);
+        list.push(up);
+    }
+    for mut v in children(emu, dir)? {
+        let is_dir = v["type"] == "dir";
+        if flag(&q.remove_hidden) && v["hidden"] == true {
+            continue;
+        }
+        if flag(&q.only_folder) && !is_dir {
+            continue;
+        }
+        if is_dir && flag(&q.count_sub_folder) {
+            let t = emu
+                .disk
+                .resolve_token(v["path"].as_str().unwrap_or(""))
+                .ok()
+                .and_then(|t| t.real);
+            let (folders, files) = t.map(|p| counts(&p)).unwrap_or((0, 0));
+            v["foldercount"] = json!(folders);
+            v["filecount"] = json!(files);
+        }
+        list.push(v);
+    }
+    for (i, v) in list.iter_mut().enumerate() {
+        v["index"] = json!(i);
+    }
+    Ok(list)
+}
+
 /// `GET /api/vN/fs/ls/{tok}`: a bare array below v15, `{entries, cursor}` from v15.
+/// A listing's first page reads the folder; its cursor pages are served from the
+/// snapshot that read left (`emulator/snapshots.rs`), so a page costs O(page).
 pub async fn ls(
     State(emu): State<Arc<Emu>>,
     Extension(ApiMajor(major)): Extension<ApiMajor>,
     UrlPath((_ver, tok)): UrlPath<(String, String)>,
     Query(q): Query<LsQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, FbxError> {
     let dir = emu.disk.resolve_token(&tok)?;
+    let offset = match &q.cursor {
+        Some(c) if !c.is_empty() && major >= 15 => decode_cursor(c)?,
+        _ => 0,
+    };
+    let limit = match q.limit.as_deref() {
+        _ if major < 15 => usize::MAX,
+        None | Some("") => usize::MAX,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| *l > 0)
+            .ok_or_else(|| FbxError::invalid_request("Requête invalide : limit"))?,
+    };
+    let key = ListingKey {
+        session: headers
+            .get("X-Fbx-App-Auth")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned(),
+        dir: dir.clear.clone(),
+        only_folder: flag(&q.only_folder),
+        count_sub_folder: flag(&q.count_sub_folder),
+        remove_hidden: flag(&q.remove_hidden),
+    };
     let emu2 = emu.clone();
-    let dir2 = dir.clone();
-    let entries = tokio::task::spawn_blocking(move || -> Result<Vec<Value>, FbxError> {
-        let me = file_info(&emu2, &dir2, ".")?;
-        if me["type"] != "dir" {
-            return Err(FbxError::business(
-                "path_not_found",
-                "Erreur lors de la récupération de la liste des fichiers : Le fichier n'existe pas",
-            ));
+    let entries = tokio::task::spawn_blocking(move || -> Result<Arc<Vec<Value>>, FbxError> {
+        let Some(real) = dir.real.clone() else {
+            // The volumes of `/`: a handful, never worth a snapshot.
+            return full_listing(&emu2, &dir, &q).map(Arc::new);
+        };
+        if offset > 0
+            && let Some(items) = emu2.listings.get(&key, &real)
+        {
+            return Ok(items);
         }
-        let mut list = Vec::new();
-        if !flag(&q.remove_hidden) {
-            let mut dot = me.clone();
-            dot["hidden"] = Value::Bool(true);
-            list.push(dot);
-            let parent = emu2.disk.resolve_clear(&dir2.parent_clear())?;
-            let mut up = file_info(&emu2, &parent, "..")?;
-            up["hidden"] = Value::Bool(true);
-            list.push(up);
-        }
-        for mut v in children(&emu2, &dir2)? {
-            let is_dir = v["type"] == "dir";
-            if flag(&q.remove_hidden) && v["hidden"] == true {
-                continue;
-            }
-            if flag(&q.only_folder) && !is_dir {
-                continue;
-            }
-            if is_dir && flag(&q.count_sub_folder) {
-                let t = emu2
-                    .disk
-                    .resolve_token(v["path"].as_str().unwrap_or(""))
-                    .ok()
-                    .and_then(|t| t.real);
-                let (folders, files) = t.map(|p| counts(&p)).unwrap_or((0, 0));
-                v["foldercount"] = json!(folders);
-                v["filecount"] = json!(files);
-            }
-            list.push(v);
-        }
-        for (i, v) in list.iter_mut().enumerate() {
-            v["index"] = json!(i);
-        }
-        Ok(list)
+        emu2.listings
+            .read(key, &real, || full_listing(&emu2, &dir, &q))
     })
     .await
     .map_err(|_| FbxError::internal("Erreur interne"))?
@@ -268,27 +320,16 @@ pub async fn ls(
         }
     })?;
     if major < 15 {
-        return Ok(ok(entries));
+        return Ok(ok(entries.as_slice()));
     }
-    let offset = match &q.cursor {
-        Some(c) if !c.is_empty() => decode_cursor(c)?,
-        _ => 0,
-    };
-    let rest: Vec<Value> = entries.into_iter().skip(offset).collect();
-    let limit = match q.limit.as_deref() {
-        None | Some("") => usize::MAX,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|l| *l > 0)
-            .ok_or_else(|| FbxError::invalid_request("Requête invalide : limit"))?,
-    };
-    if rest.len() > limit {
-        let page: Vec<Value> = rest.into_iter().take(limit).collect();
-        let cursor = STANDARD.encode(format!("{{\"offset\":{}}}", offset + limit));
+    let from = offset.min(entries.len());
+    let to = from.saturating_add(limit).min(entries.len());
+    let page = &entries[from..to];
+    if to < entries.len() {
+        let cursor = STANDARD.encode(format!("{{\"offset\":{to}}}"));
         Ok(ok(json!({"entries": page, "cursor": cursor})))
     } else {
-        Ok(ok(json!({"entries": rest})))
+        Ok(ok(json!({"entries": page})))
     }
 }
 

@@ -35,6 +35,7 @@ use tokio::net::TcpListener;
 use super::RunningEmulator;
 use super::faults::{FaultConfig, Faults};
 use super::request_log::RequestLog;
+use super::snapshots::Snapshots;
 
 pub use auth::{AppPermissions, GrantMode};
 pub use paths::VolumeLayout;
@@ -113,6 +114,8 @@ pub struct Emu {
     pub uploads: upload::Uploads,
     pub legacy: upload_legacy::LegacyTargets,
     pub shares: share::Shares,
+    /// Sorted `fs/ls` snapshots serving the cursor pages of one listing.
+    pub listings: Snapshots<fs::ListingKey, serde_json::Value>,
 }
 
 impl Emu {
@@ -132,6 +135,7 @@ impl Emu {
             uploads: upload::Uploads::default(),
             legacy: upload_legacy::LegacyTargets::default(),
             shares: share::Shares::default(),
+            listings: Snapshots::default(),
             base_url: format!("http://{addr}"),
             disk,
             uid,

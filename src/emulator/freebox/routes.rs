@@ -100,7 +100,8 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .merge(api)
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
-        .layer(middleware::from_fn_with_state(emu.clone(), business_status));
+        .layer(middleware::from_fn_with_state(emu.clone(), business_status))
+        .layer(middleware::from_fn_with_state(emu.clone(), forget_listings));
     let router = emu.cfg.request_log.layer(emu.faults.layer(router));
     router.with_state(emu)
 }
@@ -159,6 +160,21 @@ async fn version_guard(State(emu): State<Arc<Emu>>, mut req: Request, next: Next
 
 /// Gives business errors the configured status, and turns axum's plain-text extractor
 /// rejections (bad percent-encoding, not a WebSocket handshake…) into the box's envelope.
+/// Anything but a GET may change a folder: no `fs/ls` snapshot serves another page
+/// (`emulator/snapshots.rs`). Before and after, as a task may still be running when
+/// its call returns (the folder's mtime catches what it does later).
+async fn forget_listings(State(emu): State<Arc<Emu>>, req: Request, next: Next) -> Response {
+    let writes = req.method() != axum::http::Method::GET;
+    if writes {
+        emu.listings.invalidate();
+    }
+    let resp = next.run(req).await;
+    if writes {
+        emu.listings.invalidate();
+    }
+    resp
+}
+
 async fn business_status(State(emu): State<Arc<Emu>>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     if resp.extensions().get::<BusinessError>().is_some() {

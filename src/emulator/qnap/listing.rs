@@ -105,6 +105,16 @@ pub fn entry(name: &str, meta: Option<&Metadata>) -> J {
     ])
 }
 
+/// What makes one `get_list` listing (its later pages reuse one sorted snapshot).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ListingKey {
+    pub sid: String,
+    pub path: String,
+    pub sort: String,
+    pub desc: bool,
+    pub hidden: bool,
+}
+
 /// A folder item read from disk, ready to sort and page.
 pub struct Item {
     pub name: String,
@@ -151,10 +161,14 @@ pub fn read_items(root: &Path, dir: &Path, show_hidden: bool) -> std::io::Result
 }
 
 /// Folders first, then by `sort` (`filename`/`natural`, `filesize`, `filetype`, `mt`,
-/// `privilege`, `owner`, `group`), `dir=DESC` reverses within each group.
-pub fn sort_items(items: &mut [Item], sort: &str, desc: bool) {
-    let by_name = |a: &Item, b: &Item| a.name.to_lowercase().cmp(&b.name.to_lowercase());
-    items.sort_by(|a, b| {
+/// `privilege`, `owner`, `group`), `dir=DESC` reverses within each group. Each name is
+/// lower-cased once, not at every comparison (100 000 names: ~3.4 M allocations less).
+pub fn sort_items(items: &mut Vec<Item>, sort: &str, desc: bool) {
+    let mut keyed: Vec<(String, Item)> = std::mem::take(items)
+        .into_iter()
+        .map(|i| (i.name.to_lowercase(), i))
+        .collect();
+    keyed.sort_by(|(name_a, a), (name_b, b)| {
         let folders = b.meta.is_dir().cmp(&a.meta.is_dir());
         if folders != Ordering::Equal {
             return folders;
@@ -168,19 +182,33 @@ pub fn sort_items(items: &mut [Item], sort: &str, desc: bool) {
             }
             _ => Ordering::Equal,
         }
-        .then_with(|| by_name(a, b));
+        .then_with(|| name_a.cmp(name_b));
         if desc { key.reverse() } else { key }
     });
+    *items = keyed.into_iter().map(|(_, i)| i).collect();
 }
 
 /// `start`/`limit` paging; a missing or non-positive limit means "everything".
 pub fn page<T>(items: Vec<T>, start: Option<i64>, limit: Option<i64>) -> Vec<T> {
-    let start = start.unwrap_or(0).max(0) as usize;
+    let (start, limit) = page_bounds(start, limit);
+    items.into_iter().skip(start).take(limit).collect()
+}
+
+/// [`page`] of a borrowed list: a slice, nothing copied.
+pub fn page_of<T>(items: &[T], start: Option<i64>, limit: Option<i64>) -> &[T] {
+    let (start, limit) = page_bounds(start, limit);
+    let from = start.min(items.len());
+    let to = from.saturating_add(limit).min(items.len());
+    &items[from..to]
+}
+
+fn page_bounds(start: Option<i64>, limit: Option<i64>) -> (usize, usize) {
+    let start = usize::try_from(start.unwrap_or(0).max(0)).unwrap_or(usize::MAX);
     let limit = limit
         .filter(|l| *l > 0)
-        .map(|l| l as usize)
+        .and_then(|l| usize::try_from(l).ok())
         .unwrap_or(usize::MAX);
-    items.into_iter().skip(start).take(limit).collect()
+    (start, limit)
 }
 
 fn acl(c: &Ctx) -> i64 {
@@ -269,12 +297,35 @@ pub fn list_reply(c: &Ctx, total: usize, datas: Vec<J>) -> J {
 pub fn get_list(c: &Ctx) -> Reply {
     let wire = c.req("path")?;
     let dir = c.emu.real_dir(wire)?;
-    let mut items =
-        read_items(c.emu.fs.root(), &dir, c.p.flag("hidden_file")).map_err(|_| status::FAIL)?;
-    let sort = c.p.get("sort").unwrap_or("filename");
-    sort_items(&mut items, sort, c.p.get("dir") == Some("DESC"));
+    let key = ListingKey {
+        sid: c.p.get("sid").unwrap_or("").to_owned(),
+        path: wire.to_owned(),
+        sort: c.p.get("sort").unwrap_or("filename").to_owned(),
+        desc: c.p.get("dir") == Some("DESC"),
+        hidden: c.p.flag("hidden_file"),
+    };
+    let start = c.p.int("start").unwrap_or(0);
+    // A later page of the same listing reuses its sorted snapshot; a first page always
+    // reads the folder again (`snapshots.rs`).
+    let cached = if start > 0 {
+        c.emu.listings.get(&key, &dir)
+    } else {
+        None
+    };
+    let items = match cached {
+        Some(items) => items,
+        None => c
+            .emu
+            .listings
+            .read(key.clone(), &dir, || {
+                let mut items = read_items(c.emu.fs.root(), &dir, key.hidden)?;
+                sort_items(&mut items, &key.sort, key.desc);
+                Ok::<_, std::io::Error>(items)
+            })
+            .map_err(|_| status::FAIL)?,
+    };
     let total = items.len();
-    let datas = page(items, c.p.int("start"), c.p.int("limit"))
+    let datas = page_of(&items, c.p.int("start"), c.p.int("limit"))
         .iter()
         .map(|i| entry(&i.name, Some(&i.meta)))
         .collect();

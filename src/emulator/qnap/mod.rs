@@ -35,6 +35,7 @@ use super::clock::EmulatorClock;
 use super::faults::{FaultConfig, Faults};
 use super::fsroot::FsRoot;
 use super::request_log::RequestLog;
+use super::snapshots::Snapshots;
 
 /// One account of the emulated NAS. `Debug` never shows the password or TOTP secret.
 #[derive(Clone)]
@@ -138,6 +139,8 @@ pub(crate) struct Emu {
     pub sessions: session::SessionStore,
     pub jobs: jobs::JobTable,
     pub shares: share::ShareStore,
+    /// Sorted folder snapshots serving the later pages of one listing.
+    pub listings: Snapshots<listing::ListingKey, listing::Item>,
 }
 
 impl Emu {
@@ -150,6 +153,7 @@ impl Emu {
             sessions: session::SessionStore::new(cfg.faults.session_lifetime),
             jobs: jobs::JobTable::default(),
             shares: share::ShareStore::default(),
+            listings: Snapshots::default(),
             cfg,
         })
     }

@@ -123,7 +123,16 @@ async fn util_request(State(emu): State<Arc<Emu>>, req: Request) -> Response {
     if WRITE_FUNCS.contains(&func.as_str()) && ctx.user.readonly {
         return emu.status(status::PERMISSION);
     }
+    // A write through the emulator ends every listing snapshot (`snapshots.rs`); before
+    // and after, since a copy/move may still be changing things when its call returns.
+    let writes = WRITE_FUNCS.contains(&func.as_str()) || (func == "stat" && ctx.p.flag("settime"));
+    if writes {
+        emu.listings.invalidate();
+    }
     let reply = dispatch(&func, ctx, body.unwrap_or_else(Body::empty)).await;
+    if writes {
+        emu.listings.invalidate();
+    }
     match reply {
         Ok(r) => r,
         Err(status::PARAMS) if emu.cfg.legacy_profile && is_known(&func) => {

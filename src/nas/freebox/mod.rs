@@ -33,4 +33,5 @@ mod wire;
 
 pub use auth::{AppInfo, AuthStatus, Registration, poll_authorization, register};
 pub use discovery::{ApiRoot, probe};
+pub use fs::LsPaging;
 pub use vfs::{FreeboxConfig, FreeboxVfs};

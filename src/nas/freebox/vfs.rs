@@ -29,6 +29,7 @@ pub struct FreeboxConfig {
 pub struct FreeboxVfs {
     api: Arc<Api>,
     label: String,
+    paging: fs::LsPaging,
 }
 
 impl FreeboxVfs {
@@ -52,7 +53,14 @@ impl FreeboxVfs {
         Ok(FreeboxVfs {
             api: Arc::new(api),
             label: format!("freebox {}", crate::names::escape(&host)),
+            paging: fs::LsPaging::default(),
         })
+    }
+
+    /// Lists folders with other page sizes (tests use small pages to get many).
+    pub fn with_list_paging(mut self, paging: fs::LsPaging) -> Self {
+        self.paging = paging;
+        self
     }
 
     /// The API major in use (`/api/v{major}/`).
@@ -133,7 +141,7 @@ impl Vfs for FreeboxVfs {
     }
 
     async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
-        fs::list(self.api.clone(), dir.clone()).await
+        fs::list(self.api.clone(), dir.clone(), self.paging).await
     }
 
     async fn stat(&self, path: &VPath) -> VfsResult<Entry> {

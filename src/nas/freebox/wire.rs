@@ -31,19 +31,21 @@ impl FileInfo {
     }
 
     pub fn to_entry(&self) -> Entry {
+        self.clone().into_entry()
+    }
+
+    /// [`FileInfo::to_entry`] keeping the name rather than copying it.
+    pub fn into_entry(self) -> Entry {
+        let is_dir = self.is_dir();
         Entry {
-            name: self.name.clone(),
-            kind: if self.is_dir() {
+            name: self.name,
+            kind: if is_dir {
                 EntryKind::Dir
             } else {
                 EntryKind::File
             },
             // Directories report the filesystem's block size; show files' sizes only.
-            size: if self.is_dir() {
-                0
-            } else {
-                self.size.max(0) as u64
-            },
+            size: if is_dir { 0 } else { self.size.max(0) as u64 },
             mtime: self.modification.filter(|t| *t > 0),
             mode: None,
             readonly: false,

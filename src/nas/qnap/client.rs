@@ -9,6 +9,7 @@
 use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::Url;
 use serde_json::Value;
 
@@ -238,11 +239,33 @@ impl Client {
         params: &[(&str, String)],
         what: &str,
     ) -> VfsResult<Value> {
+        self.call_parsed(kind, func, params, what, |body, what| {
+            let value = wire::parse_reply(body)?;
+            wire::check_status(&value, what)?;
+            Ok(value)
+        })
+        .await
+    }
+
+    /// [`Client::call`] with the reply body read by `parse` (which also checks the
+    /// status): a big reply (`get_list` pages) goes straight into its wire struct
+    /// instead of through a `serde_json::Value` first.
+    pub async fn call_parsed<T>(
+        &self,
+        kind: Kind,
+        func: &str,
+        params: &[(&str, String)],
+        what: &str,
+        parse: impl Fn(&[u8], &str) -> VfsResult<T>,
+    ) -> VfsResult<T> {
         let mut relogged = false;
         loop {
             let (sid, generation) = self.sid();
-            let err = match self.send_once(kind, func, &sid, params, what).await {
-                Ok(v) => return Ok(v),
+            let err = match self.send_once(kind, func, &sid, params).await {
+                Ok(body) => match parse(&body, what) {
+                    Ok(v) => return Ok(v),
+                    Err(e) => e,
+                },
                 Err(e) => e,
             };
             match wire::should_retry(&err) {
@@ -266,14 +289,14 @@ impl Client {
         }
     }
 
+    /// One request; the body of a 2xx reply, unread.
     async fn send_once(
         &self,
         kind: Kind,
         func: &str,
         sid: &Secret,
         params: &[(&str, String)],
-        what: &str,
-    ) -> VfsResult<Value> {
+    ) -> VfsResult<Bytes> {
         tracing::debug!(func, "qnap request");
         let req = match kind {
             Kind::Read => self.http.get(self.util_url(func, sid, params)),
@@ -287,10 +310,7 @@ impl Client {
         if !resp.status().is_success() {
             return Err(http_error(resp.status()));
         }
-        let body = resp.bytes().await?;
-        let value = wire::parse_reply(&body)?;
-        wire::check_status(&value, what)?;
-        Ok(value)
+        Ok(resp.bytes().await?)
     }
 }
 

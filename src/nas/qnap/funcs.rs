@@ -92,24 +92,23 @@ impl Client {
 
     /// One page of `get_list`, folders first, sorted by name.
     pub async fn get_list(&self, path: &str, start: u64, limit: u64) -> VfsResult<ListReply> {
-        let v = self
-            .call(
-                Kind::Read,
-                "get_list",
-                &[
-                    ("is_iso", s(0)),
-                    ("list_mode", s("all")),
-                    ("path", s(path)),
-                    ("dir", s("ASC")),
-                    ("limit", s(limit)),
-                    ("sort", s("filename")),
-                    ("start", s(start)),
-                    ("hidden_file", s(1)),
-                ],
-                path,
-            )
-            .await?;
-        wire::decode(v, "get_list")
+        self.call_parsed(
+            Kind::Read,
+            "get_list",
+            &[
+                ("is_iso", s(0)),
+                ("list_mode", s("all")),
+                ("path", s(path)),
+                ("dir", s("ASC")),
+                ("limit", s(limit)),
+                ("sort", s("filename")),
+                ("start", s(start)),
+                ("hidden_file", s(1)),
+            ],
+            path,
+            wire::parse_list_reply,
+        )
+        .await
     }
 
     /// `stat` of one item; a missing one comes back with `exist: 0`.

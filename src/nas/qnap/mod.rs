@@ -43,7 +43,7 @@ mod wire;
 
 pub use auth::ez_encode;
 pub use paths::share_path_from_disk;
-pub use vfs::QnapVfs;
+pub use vfs::{ListPaging, QnapVfs};
 
 use crate::secret::Secret;
 

@@ -3,35 +3,90 @@
 //! arrays from `get_tree`; and the one place that turns a status code into a
 //! [`VfsError`] and decides whether it is worth retrying.
 
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::vfs::{ServerCode, VfsError};
 
-/// A JSON number or a string holding one (`"4096"`, `4096`, `""`).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Flex {
-    Int(i64),
-    Float(f64),
-    Str(String),
-    Bool(bool),
+/// A JSON number, a string holding one (`"4096"`, `4096`, `""`) or a bool, read as
+/// an i64 (`None` for null or a string that is no number). A visitor rather than an
+/// `#[serde(untagged)]` enum: untagged buffers every value before trying each variant,
+/// which showed in the parse of 100 000-entry listings.
+struct FlexI64;
+
+impl<'de> Visitor<'de> for FlexI64 {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a number, a string holding one, a bool or null")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(i64::try_from(v).ok())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v as i64))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.trim().parse().ok())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v as i64))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
 }
 
-impl Flex {
-    fn as_i64(&self) -> Option<i64> {
-        match self {
-            Flex::Int(i) => Some(*i),
-            Flex::Float(f) => Some(*f as i64),
-            Flex::Str(s) => s.trim().parse().ok(),
-            Flex::Bool(b) => Some(*b as i64),
-        }
+/// The same shapes read as text (`privilege`: `"755"` or `755`).
+struct FlexText;
+
+impl<'de> Visitor<'de> for FlexText {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string, a number, a bool or null")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
 fn flex_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(Option::<Flex>::deserialize(d)?.and_then(|f| f.as_i64()))
+    d.deserialize_option(FlexI64)
 }
 
 fn flex_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -42,12 +97,7 @@ fn flex_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 
 /// A string that some firmware sends as a number (`privilege`).
 fn flex_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<Flex>::deserialize(d)?.map(|f| match f {
-        Flex::Str(s) => s,
-        Flex::Int(i) => i.to_string(),
-        Flex::Float(x) => x.to_string(),
-        Flex::Bool(b) => b.to_string(),
-    }))
+    d.deserialize_option(FlexText)
 }
 
 /// One item of `get_list`, `stat` or `search`.
@@ -86,6 +136,9 @@ impl FileEntry {
 /// The `get_list` / `stat` / `search` reply.
 #[derive(Debug, Deserialize)]
 pub struct ListReply {
+    /// Absent on a data reply; an error envelope has it (and nothing else we read).
+    #[serde(default, deserialize_with = "flex_i64")]
+    pub status: Option<i64>,
     #[serde(default, deserialize_with = "flex_u64")]
     pub total: u64,
     /// 7 read/write, 4 read only, 0 deny (JUE); other values seen in the wild.
@@ -217,6 +270,25 @@ pub fn parse_reply(body: &[u8]) -> Result<Value, VfsError> {
             e
         }
     })
+}
+
+/// A `get_list`/`stat`/`search` body read straight into [`ListReply`] (no
+/// `serde_json::Value` in between: a 5 000-entry page is ~3 MB of JSON), with the same
+/// refusals as [`parse_reply`] (HTML, empty, cut off = `Network`) and the status check.
+pub fn parse_list_reply(body: &[u8], what: &str) -> Result<ListReply, VfsError> {
+    match serde_json::from_slice::<ListReply>(body) {
+        Ok(reply) => match reply.status {
+            None | Some(1) => Ok(reply),
+            Some(code) => Err(status_error(code, what)),
+        },
+        // Not the expected object: let the general path say what it is (HTML, empty,
+        // cut off, another shape).
+        Err(_) => {
+            let value = parse_reply(body)?;
+            check_status(&value, what)?;
+            decode(value, what)
+        }
+    }
 }
 
 /// The `status` of a reply, if it has one (absent on data replies = success).
