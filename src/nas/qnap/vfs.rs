@@ -53,6 +53,11 @@ impl Default for ListPaging {
 /// Files up to this size are buffered so an upload can be repeated after a re-login.
 const BUFFERED_UPLOAD_MAX: u64 = 8 << 20;
 
+/// The most entries a folder listing may claim: far beyond any real folder (a QNAP
+/// lists 100 000 in a few seconds), near enough that a reply claiming 10^18 fails at
+/// once instead of paging for ever.
+const MAX_LISTING: u64 = 50_000_000;
+
 /// A logged-in QNAP NAS.
 pub struct QnapVfs {
     pub(super) client: Arc<Client>,
@@ -296,6 +301,13 @@ impl Vfs for QnapVfs {
         let paging = self.paging;
         let first = client.get_list(&path, 0, paging.first).await?;
         let total = first.total;
+        if total > MAX_LISTING {
+            // A broken or hostile server: paging towards its count would never end.
+            return Err(VfsError::Protocol(format!(
+                "the NAS claims {total} entries in {}; nascmd lists at most {MAX_LISTING}",
+                crate::names::shorten(&crate::names::escape(&path), 80)
+            )));
+        }
         let got = first.datas.len() as u64;
         let first_page = page_entries(first, share_ro);
         // The first reply gave the folder's size: ask for every other page now, a few at
