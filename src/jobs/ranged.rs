@@ -35,7 +35,7 @@ use super::cancel::{CancelReader, until_cancelled};
 use super::ctx::JobCtx;
 use super::plan::FileStep;
 use super::ramp::{self, Ramp, Step as RampStep};
-use super::resume::{RangeDone, Resume, SYNC_STEP};
+use super::resume::{RECORD_POLL, RangeDone, Resume, SYNC_STEP};
 use crate::vfs::{ByteReader, Entry, ReadRange, VPath, VfsError, VfsResult, WriteAt};
 
 /// Smallest file fetched in parallel: below this, one stream finishes before extra
@@ -170,6 +170,11 @@ struct Shared<'a> {
     next: AtomicUsize,
     /// Workers asked to stop after their current part (the ramp took them back).
     retire: AtomicUsize,
+    /// When any part's progress was last recorded: on a fast link, records (each an
+    /// fdatasync and a replaced file) every `SYNC_STEP` of every stream would cost more
+    /// than the download, so they also wait `RECORD_POLL` between them — at most that
+    /// much work is redone after a crash, whatever the speed.
+    last_record: Mutex<Instant>,
     /// Fires on the job's cancel, or when one part failed for good (the others stop).
     stop: CancellationToken,
     /// The failure that stopped the others.
@@ -229,6 +234,7 @@ async fn copy(
         resume,
         next: AtomicUsize::new(0),
         retire: AtomicUsize::new(0),
+        last_record: Mutex::new(Instant::now()),
         stop: ctx.cancel.child_token(),
         failure: Mutex::new(None),
         write_turn: AsyncMutex::new(()),
@@ -270,6 +276,21 @@ async fn copy(
         until_cancelled(&ctx.cancel, setter.set_mtime(tmp, m)).await?;
     }
     until_cancelled(&ctx.cancel, dst.stat(tmp)).await
+}
+
+impl Shared<'_> {
+    /// Whether a record may be written now (see `last_record`); if so, it counts as
+    /// written.
+    fn record_due(&self) -> bool {
+        let Ok(mut last) = self.last_record.lock() else {
+            return true;
+        };
+        if last.elapsed() < RECORD_POLL {
+            return false;
+        }
+        *last = Instant::now();
+        true
+    }
 }
 
 /// One worker first, more as the ramp asks (`jobs::ramp`), until every worker is done.
@@ -430,7 +451,7 @@ async fn fetch_from(
         ctx.acct.add_bytes(want as u64);
         sh.counted.fetch_add(want as u64, Ordering::Relaxed);
         if let Some(r) = sh.resume
-            && (*pos >= progress.recorded + SYNC_STEP || *pos == end)
+            && (*pos == end || (*pos >= progress.recorded + SYNC_STEP && sh.record_due()))
         {
             r.record(progress.index, *pos).await;
             progress.recorded = *pos;

@@ -40,7 +40,7 @@ pub const RECORD_SUFFIX: &str = ".resume";
 const RECORD_MAX: u64 = 64 << 10;
 const RECORD_VERSION: u32 = 1;
 /// How often a single stream's progress is looked at (recorded only past `SYNC_STEP`).
-const RECORD_POLL: Duration = Duration::from_millis(200);
+pub(crate) const RECORD_POLL: Duration = Duration::from_millis(200);
 
 /// What the record beside a temporary file says (its on-disk format).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
