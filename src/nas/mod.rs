@@ -7,6 +7,7 @@ pub mod freebox;
 mod poll;
 pub mod qnap;
 pub mod registry;
+pub mod reply;
 pub mod tls;
 
 use crate::vfs::{ServerCode, SpaceInfo, VfsError, VfsResult};

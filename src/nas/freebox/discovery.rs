@@ -114,7 +114,7 @@ pub async fn discover(http: &reqwest::Client, base_url: &str) -> VfsResult<ApiRo
         // A refused certificate becomes `UntrustedCertificate`: retrying will not help.
         .map_err(VfsError::from)?;
     let status = resp.status();
-    let body = resp.bytes().await?;
+    let body = crate::nas::reply::read_capped(resp, crate::nas::reply::MAX_REPLY).await?;
     if status.is_server_error() {
         return Err(VfsError::Server {
             code: crate::vfs::ServerCode::Http(status.as_u16()),

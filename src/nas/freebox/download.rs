@@ -166,7 +166,7 @@ async fn checked_response(resp: Response, what: &str, offset: u64) -> VfsResult<
         }
         return Ok(Opened {
             status,
-            reader: bytes_reader(Bytes::from(body)),
+            reader: bytes_reader(body),
         });
     }
     Ok(Opened {

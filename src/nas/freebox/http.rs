@@ -1,6 +1,5 @@
 //! Reading replies: bodies capped in size, envelopes parsed, results decoded.
 
-use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -8,26 +7,9 @@ use super::envelope::{self, Failure};
 use crate::names::escape;
 use crate::vfs::{VfsError, VfsResult};
 
-/// Largest JSON reply accepted. A 100 000-entry listing page is far below; a hostile or
-/// confused server cannot make us buffer more.
-pub const MAX_JSON_BODY: usize = 64 * 1024 * 1024;
-
-/// Reads a body up to `cap` bytes; more is a protocol error.
-pub async fn read_capped(resp: reqwest::Response, cap: usize) -> VfsResult<Vec<u8>> {
-    if resp.content_length().is_some_and(|n| n > cap as u64) {
-        return Err(VfsError::Protocol("the Freebox reply is too large".into()));
-    }
-    let mut body = Vec::new();
-    let mut stream = resp.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        if body.len() + chunk.len() > cap {
-            return Err(VfsError::Protocol("the Freebox reply is too large".into()));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
+/// Largest JSON reply accepted (the one ceiling of every NAS reply).
+pub use crate::nas::reply::MAX_REPLY as MAX_JSON_BODY;
+pub use crate::nas::reply::read_capped;
 
 /// Reads and parses an enveloped reply, whatever its HTTP status.
 pub async fn read_envelope(resp: reqwest::Response) -> Result<Option<Value>, Failure> {

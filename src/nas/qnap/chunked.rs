@@ -73,7 +73,7 @@ impl Client {
             if !resp.status().is_success() {
                 return Err(http_error(resp.status()));
             }
-            let body = resp.bytes().await?;
+            let body = crate::nas::reply::read_capped(resp, crate::nas::reply::MAX_REPLY).await?;
             if body.iter().all(u8::is_ascii_whitespace) {
                 return Ok(None);
             }
@@ -192,7 +192,7 @@ impl Client {
         if !resp.status().is_success() {
             return Err(http_error(resp.status()));
         }
-        let body = resp.bytes().await?;
+        let body = crate::nas::reply::read_capped(resp, crate::nas::reply::MAX_REPLY).await?;
         let v = wire::parse_reply(&body)?;
         match wire::status_of(&v) {
             None | Some(1) => {}

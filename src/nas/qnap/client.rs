@@ -18,6 +18,7 @@ use super::auth::{self, LoginOutcome};
 use super::paths::encode_query;
 use super::tls;
 use super::wire::{self, Retry};
+use crate::nas::reply::{MAX_REPLY, read_capped};
 use crate::secret::Secret;
 use crate::vfs::{VfsError, VfsResult};
 
@@ -166,7 +167,7 @@ impl Client {
         if !status.is_success() {
             return Err(http_error(status));
         }
-        let body = resp.text().await?;
+        let body = read_text(resp).await?;
         let fields = auth::parse_login_xml(&body)?;
         match auth::login_outcome(&fields, code.is_some()) {
             LoginOutcome::Passed { sid, qtoken } => {
@@ -209,7 +210,7 @@ impl Client {
         if !resp.status().is_success() {
             return Err(http_error(resp.status()));
         }
-        let body = resp.text().await?;
+        let body = read_text(resp).await?;
         let fields = auth::parse_login_xml(&body)?;
         Ok(fields.get("authPassed").map(String::as_str) == Some("1"))
     }
@@ -310,8 +311,14 @@ impl Client {
         if !resp.status().is_success() {
             return Err(http_error(resp.status()));
         }
-        Ok(resp.bytes().await?)
+        read_capped(resp, MAX_REPLY).await
     }
+}
+
+/// A login reply (XML) as text, within the reply ceiling.
+async fn read_text(resp: reqwest::Response) -> VfsResult<String> {
+    let body = read_capped(resp, MAX_REPLY).await?;
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// Exponential backoff: 200 ms, 400 ms, 800 ms, … capped at 5 s.

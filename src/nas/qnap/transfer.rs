@@ -212,7 +212,7 @@ impl Client {
         if !resp.status().is_success() {
             return Err(http_error(resp.status()));
         }
-        let body = resp.bytes().await?;
+        let body = crate::nas::reply::read_capped(resp, crate::nas::reply::MAX_REPLY).await?;
         let v = wire::parse_json(&body)?;
         match wire::check_status(&v, name) {
             // The NAS's generic failure on an upload means the body broke off on its
