@@ -11,6 +11,13 @@ use crate::vfs::{VfsError, VfsResult};
 /// Freebox page is a few MiB.
 pub const MAX_REPLY: usize = 64 * 1024 * 1024;
 
+/// The longest an API call (a listing page, a stat, a login) may take, reply included:
+/// a server that trickles a byte now and then would otherwise hold a command for ever,
+/// as the client's read timeout restarts with every byte. Not for file bodies, which
+/// take as long as their size needs. A call that runs out is a network error, retried
+/// under the job's retry budget.
+pub const API_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The body of `resp`, up to `cap` bytes; a longer one is a protocol error, found out
 /// from its `Content-Length` at once or while reading, before more than `cap` bytes are
 /// held.

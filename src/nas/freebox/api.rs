@@ -134,6 +134,7 @@ impl Api {
             let mut req = self
                 .http
                 .request(method.clone(), &url)
+                .timeout(crate::nas::reply::API_DEADLINE)
                 .header(AUTH_HEADER, token.expose());
             if !query.is_empty() {
                 req = req.query(query);

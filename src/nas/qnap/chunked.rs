@@ -66,7 +66,12 @@ impl Client {
                 &[("upload_root_dir", root.to_owned())],
             );
             tracing::debug!("qnap start_chunked_upload");
-            let resp = self.http().post(url).send().await?;
+            let resp = self
+                .http()
+                .post(url)
+                .timeout(crate::nas::reply::API_DEADLINE)
+                .send()
+                .await?;
             if resp.status() == StatusCode::NOT_FOUND {
                 return Ok(None);
             }
