@@ -21,6 +21,47 @@ fn p(s: &str) -> VPath {
     VPath::parse(s).unwrap()
 }
 
+/// Firmware without the chunked upload: files go to a temporary name and a rename
+/// puts each into place; five renames done by the NAS lose their answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renames_into_place_whose_answer_is_lost_are_not_failures() {
+    let nas = support::qnap_client::start_configured(|cfg| cfg.chunked_upload = false).await;
+    let relay = OutageRelay::start(nas.emu.addr, None).await;
+    let vfs: VfsHandle = Arc::new(
+        QnapVfs::connect(QnapConfig {
+            base_url: relay.url(),
+            user: "alice".into(),
+            password: Secret::new("pw"),
+            ..QnapConfig::default()
+        })
+        .await
+        .unwrap(),
+    );
+    let src = tempfile::tempdir().unwrap();
+    for i in 0..12usize {
+        write(
+            &src.path().join(format!("t/f{i:02}.bin")),
+            &pattern(5000 + i * 977, i as u8),
+        );
+    }
+    relay.lose_answers_to("func=rename", 5);
+    let (report, _) = run(spec(
+        JobKind::Copy,
+        local(),
+        vec![vp(&src.path().join("t"))],
+        Some((vfs, p("/Public"))),
+    ))
+    .await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(relay.lost(), 5, "the answers were not lost");
+    assert_eq!(
+        tree(&nas.root.join("Public/t")),
+        tree(&src.path().join("t"))
+    );
+    assert!(temp_files(&nas.root.join("Public")).is_empty());
+    assert!(temp_files(&nas.root.join("Public/t")).is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_into_place_and_removals_whose_answer_is_lost_are_not_failures() {
     let nas = support::qnap_client::start(FaultConfig::default(), None).await;

@@ -18,16 +18,24 @@ pub struct Nas {
 
 /// An emulator with `faults`, and `users` instead of alice/pw when given.
 pub async fn start(faults: FaultConfig, users: Option<Vec<QnapUser>>) -> Nas {
+    start_configured(|cfg| {
+        cfg.faults = faults;
+        if let Some(u) = users {
+            cfg.users = u;
+        }
+    })
+    .await
+}
+
+/// An emulator with alice/pw, its configuration changed by `tweak`.
+pub async fn start_configured(tweak: impl FnOnce(&mut QnapEmulatorConfig)) -> Nas {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("nas");
     for share in ["Public", "Backups", "Media"] {
         std::fs::create_dir_all(root.join(share)).unwrap();
     }
     let mut cfg = QnapEmulatorConfig::new(&root, "alice", "pw");
-    cfg.faults = faults;
-    if let Some(u) = users {
-        cfg.users = u;
-    }
+    tweak(&mut cfg);
     let emu = qnap::spawn(cfg).await.unwrap();
     Nas {
         _dir: dir,

@@ -160,7 +160,10 @@ impl AtomicUpload for QnapVfs {
 
     async fn uploaded(&self, id: &UploadId, target: &UploadTarget) -> VfsResult<u64> {
         if id.0 == STANDARD {
-            return Ok(0);
+            // The standard upload keeps nothing to go on from: as for a chunked upload
+            // that is gone, the engine then looks whether the file landed (a rename
+            // into place whose answer was lost) before it sends the file again.
+            return Err(VfsError::NotFound(target.path.to_string()));
         }
         let root = upload_root(&target.path)?;
         self.client.chunked_upload_status(&root, &id.0).await
