@@ -21,11 +21,11 @@ fn p(s: &str) -> VPath {
     VPath::parse(s).unwrap()
 }
 
-/// Firmware without the chunked upload: files go to a temporary name and a rename
-/// puts each into place; five renames done by the NAS lose their answers.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn renames_into_place_whose_answer_is_lost_are_not_failures() {
-    let nas = support::qnap_client::start_configured(|cfg| cfg.chunked_upload = false).await;
+/// A relay in front of `nas`, alice logged in through it, and a local folder `t` of
+/// twelve files to send.
+async fn through_relay(
+    nas: &support::qnap_client::Nas,
+) -> (OutageRelay, VfsHandle, tempfile::TempDir) {
     let relay = OutageRelay::start(nas.emu.addr, None).await;
     let vfs: VfsHandle = Arc::new(
         QnapVfs::connect(QnapConfig {
@@ -44,6 +44,15 @@ async fn renames_into_place_whose_answer_is_lost_are_not_failures() {
             &pattern(5000 + i * 977, i as u8),
         );
     }
+    (relay, vfs, src)
+}
+
+/// Firmware without the chunked upload: files go to a temporary name and a rename
+/// puts each into place; five renames done by the NAS lose their answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renames_into_place_whose_answer_is_lost_are_not_failures() {
+    let nas = support::qnap_client::start_configured(|cfg| cfg.chunked_upload = false).await;
+    let (relay, vfs, src) = through_relay(&nas).await;
     relay.lose_answers_to("func=rename", 5);
     let (report, _) = run(spec(
         JobKind::Copy,
@@ -65,24 +74,7 @@ async fn renames_into_place_whose_answer_is_lost_are_not_failures() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_into_place_and_removals_whose_answer_is_lost_are_not_failures() {
     let nas = support::qnap_client::start(FaultConfig::default(), None).await;
-    let relay = OutageRelay::start(nas.emu.addr, None).await;
-    let vfs: VfsHandle = Arc::new(
-        QnapVfs::connect(QnapConfig {
-            base_url: relay.url(),
-            user: "alice".into(),
-            password: Secret::new("pw"),
-            ..QnapConfig::default()
-        })
-        .await
-        .unwrap(),
-    );
-    let src = tempfile::tempdir().unwrap();
-    for i in 0..12usize {
-        write(
-            &src.path().join(format!("t/f{i:02}.bin")),
-            &pattern(5000 + i * 977, i as u8),
-        );
-    }
+    let (relay, vfs, src) = through_relay(&nas).await;
     let want = tree(&src.path().join("t"));
 
     // Up: five uploads put into place by the NAS (chunked upload: its last chunk
