@@ -270,3 +270,64 @@ fn a_world_readable_secrets_file_is_refused() {
     assert!(err.contains("chmod 600"), "{err}");
     assert!(!err.contains("hunter2"));
 }
+
+/// `nascmd completions SHELL` for every shell clap_complete knows, and bash's script is
+/// valid bash (#18).
+#[test]
+fn completions_for_every_shell() {
+    let sb = Sandbox::new();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = sb.run(&["completions", shell]);
+        ok(&o);
+        let script = text(&o.stdout);
+        for word in ["nascmd", "share", "revoke-all", "retry-for"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+    }
+    let script = sb.path().join("nascmd.bash");
+    std::fs::write(&script, sb.run(&["completions", "bash"]).stdout).unwrap();
+    let check = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    let o = sb.run(&["completions", "tcsh"]);
+    assert_eq!(code(&o), 2, "an unknown shell is a usage error");
+}
+
+/// `nascmd man` prints the main page (also where a folder called `man` exists: the
+/// subcommand wins, `./man` opens the folder), `man get` one subcommand's page, and
+/// `--dir` writes every page (#18).
+#[test]
+fn man_pages() {
+    let sb = Sandbox::new();
+    std::fs::create_dir(sb.path().join("man")).unwrap();
+    let o = sb.run(&["man"]);
+    ok(&o);
+    let page = text(&o.stdout);
+    assert!(page.contains(".TH nascmd 1"), "{page}");
+    assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
+    assert!(page.contains("completions"), "{page}");
+
+    let o = sb.run(&["man", "get"]);
+    ok(&o);
+    let page = text(&o.stdout);
+    assert!(page.contains(".TH nascmd-get 1"), "{page}");
+    assert!(page.contains("resume"), "{page}");
+    let o = sb.run(&["man", "frob"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("no subcommand"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    let dir = sb.path().join("pages");
+    std::fs::create_dir(&dir).unwrap();
+    ok(&sb.run(&["man", "--dir", dir.to_str().unwrap()]));
+    for name in ["nascmd.1", "nascmd-get.1", "nascmd-share-list.1"] {
+        let page = std::fs::read_to_string(dir.join(name)).unwrap();
+        assert!(page.contains(".TH"), "{name}");
+    }
+}

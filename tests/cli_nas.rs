@@ -337,6 +337,109 @@ fn remote_add_list_remove_keeps_the_password_secret() {
     assert!(o.stdout.is_empty());
 }
 
+/// `share list|update|revoke|revoke-all` on the links `share` made: what a script sees
+/// (#18). `run` runs the binary with the NAS's credentials, `place` is `REMOTE:`, `dir`
+/// the NAS folder holding `a.txt` and `sub/b.txt`, `fetch` a plain HTTP GET's status.
+fn manage_links(
+    run: &dyn Fn(&[&str]) -> std::process::Output,
+    place: &str,
+    dir: &str,
+    fetch: &dyn Fn(&str) -> u16,
+) {
+    let a = format!("{place}{dir}/a.txt");
+    let b = format!("{place}{dir}/sub/b.txt");
+    let made_a = text(&run(&["share", &a]).stdout).trim().to_owned();
+    let made_b = text(&run(&["share", "--expire", "2h", &b]).stdout)
+        .trim()
+        .to_owned();
+    assert_eq!(fetch(&made_a), 200, "{made_a}");
+
+    // --json: one object per link; only the links below the path asked for.
+    let o = run(&["share", "list", "--json", &format!("{place}{dir}/sub")]);
+    ok(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items = v.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{v}");
+    assert_eq!(items[0]["url"], made_b.as_str());
+    assert_eq!(items[0]["access_code"], false);
+    assert!(items[0]["expires"].as_i64().unwrap() > 1_600_000_000, "{v}");
+    let id_b = items[0]["id"].as_str().unwrap().to_owned();
+
+    // Plain list: a line per link, tab-separated, id first.
+    let o = run(&["share", "list", place]);
+    ok(&o);
+    let listed = text(&o.stdout);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(
+        listed.lines().any(|l| l.starts_with(&format!("{id_b}\t"))),
+        "{listed}"
+    );
+
+    // update: a later expiry. It prints the link's URL, which a Freebox changes (it
+    // has no update: a new link replaces the old one).
+    let o = run(&["share", "update", "--expire", "30d", place, &id_b]);
+    ok(&o);
+    let made_b = text(&o.stdout).trim().to_owned();
+    let o = run(&["share", "list", "--json", place]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let b_now = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["url"] == made_b.as_str());
+    let b_now = b_now.unwrap_or_else(|| panic!("{made_b} not in {v}"));
+    let in_days = (b_now["expires"].as_i64().unwrap() - now()) / 86_400;
+    assert!((29..=30).contains(&in_days), "{b_now}");
+
+    // revoke by URL: that link stops working; an unknown link fails the exit code.
+    let o = run(&["share", "revoke", place, &made_a, "no-such-link"]);
+    assert_eq!(code(&o), 5, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("no-such-link: no such link"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_ne!(fetch(&made_a), 200, "revoked link still serves");
+    assert_eq!(fetch(&made_b), 200);
+
+    // revoke-all without a terminal needs --yes, and then leaves none.
+    let o = run(&["share", "revoke-all", place]);
+    assert_eq!(code(&o), 1);
+    assert!(text(&o.stderr).contains("--yes"), "{}", text(&o.stderr));
+    assert_eq!(fetch(&made_b), 200, "revoke-all acted without --yes");
+    ok(&run(&["share", "revoke-all", "--yes", place]));
+    assert_ne!(fetch(&made_b), 200);
+    let o = run(&["share", "list", place]);
+    ok(&o);
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn qnap_share_links_are_listed_updated_and_revoked() {
+    let nas = Qnap::start();
+    let sb = Sandbox::new();
+    nas.profile(&sb);
+    std::fs::create_dir_all(nas.public().join("sub")).unwrap();
+    std::fs::write(nas.public().join("a.txt"), b"a").unwrap();
+    std::fs::write(nas.public().join("sub/b.txt"), b"b").unwrap();
+    let run = |args: &[&str]| {
+        sb.cmd()
+            .env("NASCMD_PASSWORD", PASS)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    manage_links(&run, "nas:", "/Public", &|url| nas.http_get(url).0);
+}
+
 /// A Freebox emulator over a temp disk, kept running by its runtime.
 struct Freebox {
     rt: tokio::runtime::Runtime,
@@ -454,6 +557,22 @@ fn freebox_register_then_round_trip_and_share() {
         body,
         std::fs::read(src.join("sub/deeper/deepest/cat.jpg")).unwrap()
     );
+
+    // The links as a script manages them (#18).
+    std::fs::create_dir_all(fbx.disk.path().join("links/sub")).unwrap();
+    std::fs::write(fbx.disk.path().join("links/a.txt"), b"a").unwrap();
+    std::fs::write(fbx.disk.path().join("links/sub/b.txt"), b"b").unwrap();
+    ok(&sb.run(&["share", "revoke-all", "--yes", "box:"]));
+    let run = |args: &[&str]| {
+        sb.cmd()
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    manage_links(&run, "box:", "/Disque dur/links", &|url| {
+        fbx.http_get(url).0
+    });
 
     // The same box as a URL without a profile: refused with a hint until a token is
     // kept under the URL (as the commander does after registering it), then used.

@@ -8,6 +8,7 @@ mod json;
 mod ops;
 mod prompt;
 mod remote;
+mod self_docs;
 mod tui;
 
 use std::process::ExitCode;
@@ -39,6 +40,12 @@ pub enum Command {
     Remote(remote::RemoteCommand),
     #[command(flatten)]
     Op(ops::OpCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = self_docs::COMPLETIONS_EXAMPLES)]
+    Completions(self_docs::CompletionsArgs),
+    /// Print the man page (or one subcommand's; `--dir` writes them all).
+    #[command(after_help = self_docs::MAN_EXAMPLES)]
+    Man(self_docs::ManArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -82,6 +89,8 @@ pub fn main() -> ExitCode {
         Some(Command::Emulate(EmulateCommand::Freebox(a))) => emulate_freebox::run(a),
         Some(Command::Remote(r)) => remote::run(r),
         Some(Command::Op(op)) => ops::run(op),
+        Some(Command::Completions(a)) => self_docs::completions(a),
+        Some(Command::Man(a)) => self_docs::man(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

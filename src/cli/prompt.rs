@@ -50,8 +50,9 @@ impl TtyPrompter {
         rpassword::prompt_password(prompt).map(|s| s.trim().to_owned())
     }
 
-    /// Asks a yes/no question; only an explicit yes is `true`.
-    fn confirm(question: &str) -> std::io::Result<bool> {
+    /// Asks a yes/no question; only an explicit yes is `true`. Fails when stdin is no
+    /// terminal (nobody to answer).
+    pub(crate) fn confirm(question: &str) -> std::io::Result<bool> {
         use std::io::{BufRead, Write};
         Self::interactive()?;
         let mut tty = std::fs::OpenOptions::new()

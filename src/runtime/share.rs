@@ -93,13 +93,11 @@ impl<B: Backend> Runtime<B> {
             }
             ShareCmd::Revoke { vfs, links } => {
                 self.spawn(async move {
-                    let mut results = Vec::with_capacity(links.len());
-                    for link in links {
-                        let r = share::revoke(vfs.as_ref(), &link)
-                            .await
-                            .map_err(Problem::from);
-                        results.push((link, r));
-                    }
+                    let results = share::revoke_each(vfs.as_ref(), links)
+                        .await
+                        .into_iter()
+                        .map(|(link, r)| (link, r.map_err(Problem::from)))
+                        .collect();
                     send(&tx, ShareMsg::Revoked { results });
                 });
             }

@@ -236,3 +236,62 @@ pub async fn update(
 pub async fn revoke(vfs: &dyn Vfs, link: &ShareLink) -> Result<(), ShareError> {
     Ok(links_of(vfs)?.share_revoke(link).await?)
 }
+
+/// The link `which` names: its id, or its URL — compared without the host, since a
+/// link may be listed under another name for the NAS than the one it was handed out
+/// with (DDNS, myQNAPcloud, an address).
+pub fn find<'a>(links: &'a [ShareLink], which: &str) -> Option<&'a ShareLink> {
+    let key = url_key(which);
+    links.iter().find(|l| l.id == which).or_else(|| {
+        links
+            .iter()
+            .find(|l| key.is_some() && url_key(&l.url) == key)
+    })
+}
+
+/// Path, query and fragment of a URL: what tells two links of one NAS apart.
+fn url_key(url: &str) -> Option<String> {
+    let u = reqwest::Url::parse(url).ok()?;
+    let path = u.path().trim_end_matches('/');
+    Some(format!(
+        "{path}?{}#{}",
+        u.query().unwrap_or(""),
+        u.fragment().unwrap_or("")
+    ))
+}
+
+/// The links to `under` or to anything below it.
+pub fn below<'a>(links: &'a [ShareLink], under: &VPath) -> Vec<&'a ShareLink> {
+    links.iter().filter(|l| l.path.starts_with(under)).collect()
+}
+
+/// Revokes each link in turn, one result each (a failure does not stop the rest).
+pub async fn revoke_each(
+    vfs: &dyn Vfs,
+    links: Vec<ShareLink>,
+) -> Vec<(ShareLink, Result<(), ShareError>)> {
+    let mut results = Vec::with_capacity(links.len());
+    for link in links {
+        let r = revoke(vfs, &link).await;
+        results.push((link, r));
+    }
+    results
+}
+
+/// The options that change only what is given and keep the rest of `link` as it is:
+/// its expiry (as the time left), its access code and the host its URL names.
+pub fn options_keeping(
+    link: &ShareLink,
+    expire_secs: Option<Option<u64>>,
+    access_code: Option<Option<String>>,
+    now: i64,
+) -> ShareOptions {
+    let kept_expiry = link
+        .expires
+        .map(|at| u64::try_from(at.saturating_sub(now)).unwrap_or(0).max(1));
+    ShareOptions {
+        expire_secs: expire_secs.unwrap_or(kept_expiry),
+        access_code: access_code.unwrap_or_else(|| link.access_code.clone()),
+        host_override: crate::share_format::url_host(&link.url),
+    }
+}

@@ -11,6 +11,7 @@ mod ls;
 mod manage;
 mod search;
 mod share;
+mod share_manage;
 mod transfer;
 
 use clap::Subcommand;
@@ -44,7 +45,7 @@ pub enum OpCommand {
     /// Find files and folders by name below a folder.
     #[command(after_help = search::EXAMPLES)]
     Search(search::SearchArgs),
-    /// Create a share link and print its URL.
+    /// Create a share link and print its URL (`share list|revoke|revoke-all|update` manage them).
     #[command(after_help = share::EXAMPLES)]
     Share(share::ShareArgs),
 }

@@ -20,11 +20,22 @@ Examples:
   nascmd share --expire never --copy box:/Disque\\ dur/video.mkv
   nascmd share --host nas.example.org:8443 nas:/Public/cat.jpg
   nascmd share --host list nas:/Public
+  nascmd share list nas:                 (and revoke, revoke-all, update: see their --help)
 Defaults for --expire and --code come from the [share] section of the config file;
 --copy uses the [clipboard] mode (system clipboard, or OSC 52 over SSH).";
 
+/// `nascmd share TARGET…` makes links; `nascmd share list|revoke|…` manages them.
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ShareArgs {
+    #[command(subcommand)]
+    pub manage: Option<super::share_manage::ManageCommand>,
+    #[command(flatten)]
+    pub create: CreateArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
     /// Files or folders to share: REMOTE:PATH or a URL.
     #[arg(required = true, value_name = "REMOTE:PATH")]
     pub targets: Vec<String>,
@@ -45,6 +56,13 @@ pub struct ShareArgs {
 }
 
 pub async fn run(opener: &mut Opener, a: ShareArgs) -> anyhow::Result<u8> {
+    match a.manage {
+        Some(cmd) => super::share_manage::run(opener, cmd).await,
+        None => create(opener, a.create).await,
+    }
+}
+
+async fn create(opener: &mut Opener, a: CreateArgs) -> anyhow::Result<u8> {
     let defaults = opener.config().share.clone();
     let clipboard_mode = opener.config().clipboard.mode;
     let expire = a.expire.as_deref().unwrap_or(&defaults.expire);
