@@ -1,5 +1,7 @@
 //! Colours from TOML theme files. `default` and `mc` are built in (embedded from
 //! `themes/`); a file `<config dir>/themes/NAME.toml` adds a theme or replaces a built-in.
+//! With `NO_COLOR` set (no-color.org) no colour is drawn at all, as mc's `-b`: the
+//! cursor and the focused button are shown in reverse video, selected names in bold.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -107,6 +109,16 @@ pub struct Theme {
     pub dialog: DialogColors,
     pub jobs: JobColors,
     pub viewer: ViewerColors,
+    /// No colour anywhere: what colours marked (the cursor, the focused button) is
+    /// marked with reverse video instead.
+    #[serde(skip)]
+    pub monochrome: bool,
+}
+
+/// Whether the user asked for no colour: `NO_COLOR` present and not empty
+/// (no-color.org), given the variable's value.
+pub fn no_color_requested(value: Option<std::ffi::OsString>) -> bool {
+    value.is_some_and(|v| !v.is_empty())
 }
 
 fn style(fg: ThemeColor, bg: ThemeColor) -> Style {
@@ -140,10 +152,23 @@ impl Theme {
         Theme::parse("default", BUILT_IN[0].1).unwrap_or_else(|_| Theme::fallback())
     }
 
+    /// The theme of `NO_COLOR`: the terminal's own colours everywhere.
+    pub fn monochrome() -> Theme {
+        Theme {
+            monochrome: true,
+            ..Theme::plain(Color::Reset)
+        }
+    }
+
     /// Plain terminal colours, used only if the embedded default were broken.
     fn fallback() -> Theme {
+        Theme::plain(Color::Gray)
+    }
+
+    /// The terminal's own colours, with `highlight` behind the cursor and focus.
+    fn plain(highlight: Color) -> Theme {
         let c = ThemeColor(Color::Reset);
-        let r = ThemeColor(Color::Gray);
+        let r = ThemeColor(highlight);
         Theme {
             pane: PaneColors {
                 fg: c,
@@ -191,6 +216,7 @@ impl Theme {
                 bg: c,
                 offset: c,
             },
+            monochrome: false,
         }
     }
 
@@ -199,6 +225,14 @@ impl Theme {
     }
 
     pub fn cursor(&self, active: bool) -> Style {
+        if self.monochrome {
+            // As mc -b: the active pane's cursor in reverse, the other pane's not shown.
+            return if active {
+                Style::default().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::default()
+            };
+        }
         let bg = if active {
             self.pane.cursor_bg
         } else {
@@ -216,6 +250,13 @@ impl Theme {
     }
 
     pub fn button(&self, focused: bool) -> Style {
+        if self.monochrome {
+            return if focused {
+                Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+            } else {
+                Style::default()
+            };
+        }
         if focused {
             style(self.dialog.focus_fg, self.dialog.focus_bg).add_modifier(Modifier::BOLD)
         } else {
@@ -227,6 +268,20 @@ impl Theme {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_color_means_no_colour_and_reverse_for_the_cursor() {
+        assert!(no_color_requested(Some("1".into())));
+        assert!(!no_color_requested(Some("".into())), "empty means unset");
+        assert!(!no_color_requested(None));
+        let t = Theme::monochrome();
+        let cursor = t.cursor(true);
+        assert!(cursor.add_modifier.contains(Modifier::REVERSED));
+        assert!(cursor.fg.is_none() && cursor.bg.is_none());
+        assert!(t.button(true).add_modifier.contains(Modifier::REVERSED));
+        assert_eq!(t.pane.selected.0, Color::Reset);
+        assert_eq!(t.pane_base().bg, Some(Color::Reset));
+    }
 
     #[test]
     fn built_ins_parse() {

@@ -18,46 +18,94 @@ fn wait_for(out: &Arc<Mutex<Vec<u8>>>, what: &str, limit: Duration) -> bool {
     false
 }
 
+/// The real binary in a 100×30 pseudo-terminal, with a private config, everything it
+/// writes kept in `out`.
+struct Session {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    out: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    _home: tempfile::TempDir,
+}
+
+impl Session {
+    fn start(args: &[&std::path::Path], env: &[(&str, &str)]) -> Session {
+        let home = tempfile::tempdir().unwrap();
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: 30,
+                cols: 100,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_nascmd"));
+        for a in args {
+            cmd.arg(a);
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        // Keep the user's config and logs out of it.
+        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        cmd.env("XDG_STATE_HOME", home.path().join("state"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let sink = out.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        Session {
+            child,
+            out,
+            writer,
+            _home: home,
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+    }
+
+    /// Sends F10 and waits for the binary to exit successfully.
+    fn quit(&mut self) {
+        self.writer.write_all(b"\x1b[21~").unwrap(); // F10
+        self.writer.flush().unwrap();
+        let limit = Duration::from_secs(30);
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(start.elapsed() < limit, "did not quit on F10");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "exit status {status:?}");
+        // Give the reader thread the last bytes.
+        wait_for(&self.out, "\x1b[?1049l", Duration::from_secs(5));
+    }
+}
+
 #[test]
 fn binary_draws_both_panes_quits_on_f10_and_restores_the_terminal() {
     let left = tempfile::tempdir().unwrap();
     let right = tempfile::tempdir().unwrap();
-    let home = tempfile::tempdir().unwrap();
     std::fs::write(left.path().join("left-marker.txt"), b"l").unwrap();
     std::fs::write(right.path().join("right-marker.txt"), b"r").unwrap();
-
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 30,
-            cols: 100,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_nascmd"));
-    cmd.arg(left.path());
-    cmd.arg(right.path());
-    cmd.env("TERM", "xterm-256color");
-    // Keep the user's config and logs out of it.
-    cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
-    cmd.env("XDG_STATE_HOME", home.path().join("state"));
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-
-    let out = Arc::new(Mutex::new(Vec::new()));
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let sink = out.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
-    let mut writer = pair.master.take_writer().unwrap();
+    let mut s = Session::start(&[left.path(), right.path()], &[]);
+    let out = s.out.clone();
 
     let limit = Duration::from_secs(30);
     assert!(
@@ -69,22 +117,8 @@ fn binary_draws_both_panes_quits_on_f10_and_restores_the_terminal() {
         "right pane not drawn"
     );
     assert!(wait_for(&out, "Quit", limit), "function-key bar not drawn");
-
-    writer.write_all(b"\x1b[21~").unwrap(); // F10
-    writer.flush().unwrap();
-
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(start.elapsed() < limit, "did not quit on F10");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "exit status {status:?}");
-    // Give the reader thread the last bytes.
-    wait_for(&out, "\x1b[?1049l", Duration::from_secs(5));
-    let text = String::from_utf8_lossy(&out.lock().unwrap()).into_owned();
+    s.quit();
+    let text = s.text();
     let entered = text
         .find("\x1b[?1049h")
         .expect("never entered the alternate screen");
@@ -96,4 +130,49 @@ fn binary_draws_both_panes_quits_on_f10_and_restores_the_terminal() {
         text[left_at..].contains("\x1b[?25h"),
         "cursor not shown again"
     );
+    assert!(sgr_colours(&text) > 0, "the default theme draws in colour");
+}
+
+/// With `NO_COLOR` set (no-color.org) not one colour is drawn, and the cursor still
+/// shows, in reverse video (#18).
+#[test]
+fn no_color_draws_no_colour_and_keeps_the_cursor_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("marker.txt"), b"m").unwrap();
+    let mut s = Session::start(&[dir.path()], &[("NO_COLOR", "1")]);
+    assert!(
+        wait_for(&s.out, "marker.txt", Duration::from_secs(30)),
+        "pane not drawn"
+    );
+    assert!(wait_for(&s.out, "Quit", Duration::from_secs(30)));
+    s.quit();
+    let text = s.text();
+    assert_eq!(sgr_colours(&text), 0, "colours drawn under NO_COLOR");
+    assert!(
+        sgr_params(&text).any(|p| p.split(';').any(|n| n == "7")),
+        "no reverse video: the cursor is invisible"
+    );
+}
+
+/// The parameter strings of every SGR sequence (`ESC [ … m`).
+fn sgr_params(text: &str) -> impl Iterator<Item = &str> {
+    text.split("\x1b[").skip(1).filter_map(|rest| {
+        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+        (rest[end..].starts_with('m')).then(|| &rest[..end])
+    })
+}
+
+/// How many SGR sequences set a foreground or background colour (30–37, 40–47, 90–97,
+/// 100–107, 38;…, 48;…); 39 and 49, "the terminal's own", are no colour.
+fn sgr_colours(text: &str) -> usize {
+    sgr_params(text)
+        .filter(|p| {
+            p.split(';').any(|n| {
+                matches!(
+                    n.parse::<u32>(),
+                    Ok(30..=38 | 40..=48 | 90..=97 | 100..=107)
+                )
+            })
+        })
+        .count()
 }

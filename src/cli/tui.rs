@@ -106,7 +106,11 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         }
     };
 
-    let theme = Theme::load(&config.ui.theme, &config::config_dir())?;
+    let theme = if crate::theme::no_color_requested(std::env::var_os("NO_COLOR")) {
+        Theme::monochrome()
+    } else {
+        Theme::load(&config.ui.theme, &config::config_dir())?
+    };
     let (keymap, key_errors) = Keymap::with_overrides(&config.keys);
     let local: VfsHandle = Arc::new(LocalFs::new());
     let mut left_pane = Pane::new(local.clone(), left);
