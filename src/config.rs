@@ -168,15 +168,20 @@ impl Config {
                 });
             }
         };
-        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.display().to_string(),
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// The config in `text`, read from the file `path` names (for messages).
+    pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
             message: e.to_string(),
         })?;
         config
             .jobs
             .retry_for()
             .map_err(|message| ConfigError::Parse {
-                path: path.display().to_string(),
+                path: path.to_owned(),
                 message: format!("[jobs] retry_for: {message}"),
             })?;
         Ok(config)

@@ -26,6 +26,8 @@ pub mod clipboard;
 pub mod config;
 pub mod demo;
 pub mod emulator;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod jobs;
 pub mod key_table;
 pub mod keymap;

@@ -43,10 +43,7 @@ impl KnownCerts {
     pub fn load(path: &Path) -> Result<Self, KnownCertsError> {
         let display = || path.display().to_string();
         let pins = match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| KnownCertsError::Parse {
-                path: display(),
-                message: e.message().to_owned(),
-            })?,
+            Ok(text) => Self::parse_pins(&text, &display())?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
             Err(source) => {
                 return Err(KnownCertsError::Read {
@@ -58,6 +55,21 @@ impl KnownCerts {
         Ok(KnownCerts {
             path: path.to_owned(),
             pins,
+        })
+    }
+
+    /// The pins in `text`, read from the file `path` names; kept at that path.
+    pub fn parse(text: &str, path: &str) -> Result<Self, KnownCertsError> {
+        Ok(KnownCerts {
+            path: path.into(),
+            pins: Self::parse_pins(text, path)?,
+        })
+    }
+
+    fn parse_pins(text: &str, path: &str) -> Result<BTreeMap<String, String>, KnownCertsError> {
+        toml::from_str(text).map_err(|e| KnownCertsError::Parse {
+            path: path.to_owned(),
+            message: e.message().to_owned(),
         })
     }
 

@@ -199,6 +199,20 @@ pub fn current_totp(secret: &str) -> Option<String> {
     totp::current_code(secret)
 }
 
+/// What `crate::fuzzing` runs on this emulator's request parsing.
+#[doc(hidden)]
+pub mod fuzz {
+    /// Query or form parameters, read the ways the handlers read them.
+    pub fn params(raw: &[u8]) {
+        let p = super::params::Params::parse(raw);
+        let _ = p.int("start");
+        let _ = p.flag("overwrite");
+        let _ = p.nonempty("path");
+        let items = p.items("source_file", "source_total");
+        assert!(items.len() <= p.all("source_file").len());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

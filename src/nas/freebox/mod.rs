@@ -35,3 +35,17 @@ pub use auth::{AppInfo, AuthStatus, Registration, poll_authorization, register};
 pub use discovery::{ApiRoot, probe};
 pub use fs::LsPaging;
 pub use vfs::{FreeboxConfig, FreeboxVfs};
+
+/// What `crate::fuzzing` runs on this client's parsers.
+#[doc(hidden)]
+pub mod fuzz {
+    /// An `fs/ls` result (either form), each entry made an [`crate::vfs::Entry`].
+    pub fn listing(result: Option<serde_json::Value>) {
+        if let Ok(page) = super::wire::LsPage::from_result(result) {
+            for info in &page.entries {
+                let _ = info.is_dot_entry();
+                let _ = info.to_entry();
+            }
+        }
+    }
+}

@@ -66,3 +66,22 @@ pub struct QnapConfig {
     /// most; never held in memory).
     pub upload_chunk_size: u64,
 }
+
+/// What `crate::fuzzing` runs on this client's parsers.
+#[doc(hidden)]
+pub mod fuzz {
+    /// The flat content of an `authLogin.cgi` reply.
+    pub fn login_xml(body: &str) -> usize {
+        super::auth::parse_login_xml(body).map_or(0, |m| m.len())
+    }
+
+    /// Any `utilRequest.cgi` reply, and a `get_list` reply.
+    pub fn replies(body: &[u8]) {
+        if let Ok(v) = super::wire::parse_reply(body) {
+            let _ = super::wire::status_of(&v);
+        }
+        if let Ok(list) = super::wire::parse_list_reply(body, "get_list") {
+            assert!(list.datas.len() <= body.len(), "more entries than bytes");
+        }
+    }
+}
