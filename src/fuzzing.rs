@@ -8,8 +8,11 @@ use std::sync::OnceLock;
 
 use crate::vfs::VPath;
 
+/// One fuzz target: it takes any bytes.
+pub type Target = fn(&[u8]);
+
 /// The targets, by the names `fuzz/` and the regression folders use.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("qnap_login", qnap_login),
     ("qnap_reply", qnap_reply),
     ("freebox_reply", freebox_reply),
