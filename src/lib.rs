@@ -42,6 +42,7 @@ pub mod runtime;
 pub mod secret;
 pub mod services;
 pub mod share_format;
+pub mod share_qr;
 pub mod theme;
 pub mod ui;
 pub mod vfs;

@@ -348,7 +348,18 @@ fn manage_links(
 ) {
     let a = format!("{place}{dir}/a.txt");
     let b = format!("{place}{dir}/sub/b.txt");
-    let made_a = text(&run(&["share", &a]).stdout).trim().to_owned();
+    // --qr draws the code under the URL (plain blocks: stdout is no terminal).
+    let o = run(&["share", "--qr", &a]);
+    ok(&o);
+    let out = text(&o.stdout);
+    let made_a = out.lines().next().unwrap().to_owned();
+    assert!(!out.contains('\x1b'), "colours in a pipe");
+    let rows = support::qr::rows_in(&out);
+    assert_eq!(
+        support::qr::decode(&rows).as_deref(),
+        Some(made_a.as_str()),
+        "{out}"
+    );
     let made_b = text(&run(&["share", "--expire", "2h", &b]).stdout)
         .trim()
         .to_owned();

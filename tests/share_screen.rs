@@ -132,6 +132,23 @@ async fn panel_lists_and_revokes(nas: Nas) {
     s.press(k(KeyCode::Enter)).await;
     assert_eq!(s.clipboard.last().unwrap(), gone_url);
 
+    // Q draws its QR code, which reads back to the URL; Esc returns to the panel.
+    s.press(k(KeyCode::Char('Q'))).await;
+    let screen = s.screen();
+    assert!(screen.contains("QR code — Link to gone.bin"), "{screen}");
+    let rows = support::qr::rows_in(&screen);
+    assert_eq!(
+        support::qr::decode(&rows).as_deref(),
+        Some(gone_url.as_str()),
+        "{screen}"
+    );
+    s.press(k(KeyCode::Esc)).await;
+    assert!(!s.screen().contains("QR code —"));
+    assert!(
+        s.rt.app.layers.share_panel().is_some(),
+        "Esc closed the panel too"
+    );
+
     // Del asks; "y" revokes.
     s.press(k(KeyCode::Delete)).await;
     assert!(s.screen().contains("Revoke the link to"), "{}", s.screen());
@@ -171,6 +188,21 @@ impl Screen {
         self.press(ctrl('l')).await;
         self.press(k(KeyCode::Char('g'))).await;
         assert!(self.rt.app.layers.share_panel().is_none());
+    }
+}
+
+/// QR codes of every size read back to their text (odd and even module counts, the
+/// narrow quiet zone).
+#[test]
+fn qr_codes_of_every_size_read_back() {
+    for len in [10, 30, 50, 70, 100, 150, 300] {
+        let url = format!("http://n/{}", "a1".repeat(len / 2));
+        let rows = nascmd::share_qr::half_blocks(&url).unwrap();
+        assert_eq!(
+            support::qr::decode(&rows).as_deref(),
+            Some(url.as_str()),
+            "{len}"
+        );
     }
 }
 

@@ -72,7 +72,7 @@ impl App {
                     }
                 }
             }
-            LayerKind::Revealed => {
+            LayerKind::Revealed | LayerKind::Qr => {
                 if matches!(
                     key.code,
                     KeyCode::Esc | KeyCode::Enter | KeyCode::F(10) | KeyCode::Char('q')

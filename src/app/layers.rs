@@ -16,7 +16,7 @@ use super::msg::Cmd;
 use super::search::SearchState;
 use super::share_form::ShareForm;
 use super::share_panel::SharePanel;
-use super::share_text::RevealedUrls;
+use super::share_text::{QrView, RevealedUrls};
 
 /// One modal layer.
 pub enum Layer {
@@ -26,6 +26,8 @@ pub enum Layer {
     ShareForm(ShareForm),
     /// URLs no clipboard took, for the user to select by hand.
     Revealed(RevealedUrls),
+    /// A link's QR code, for a phone to scan.
+    Qr(QrView),
     /// The search dialog, then its results.
     Search(SearchState),
     /// Opening a NAS: target, password, code, registration, trust dialogs.
@@ -42,6 +44,7 @@ pub enum LayerKind {
     SharePanel,
     ShareForm,
     Revealed,
+    Qr,
     Search,
     Connect,
     Dialog,
@@ -53,7 +56,7 @@ impl LayerKind {
     fn band(self) -> u8 {
         match self {
             LayerKind::SharePanel => 0,
-            LayerKind::ShareForm | LayerKind::Revealed => 1,
+            LayerKind::ShareForm | LayerKind::Revealed | LayerKind::Qr => 1,
             LayerKind::Search => 2,
             LayerKind::Connect => 3,
             LayerKind::Dialog => 4,
@@ -73,6 +76,7 @@ impl Layer {
             Layer::SharePanel(_) => LayerKind::SharePanel,
             Layer::ShareForm(_) => LayerKind::ShareForm,
             Layer::Revealed(_) => LayerKind::Revealed,
+            Layer::Qr(_) => LayerKind::Qr,
             Layer::Search(_) => LayerKind::Search,
             Layer::Connect(_) => LayerKind::Connect,
             Layer::Dialog(_) => LayerKind::Dialog,

@@ -17,7 +17,7 @@ use super::layers::Layer;
 pub use super::share_cmds::{CodeChoice, CopyWhat, ShareCmd, ShareMsg};
 use super::share_form::{FormPurpose, ShareForm};
 pub use super::share_state::ShareState;
-pub use super::share_text::{FREEBOX_REMOTE_ACCESS_HINT, RevealedUrls};
+pub use super::share_text::{FREEBOX_REMOTE_ACCESS_HINT, QrView, RevealedUrls};
 use super::share_text::{display_name, now};
 use super::{App, Cmd, Problem, Side};
 

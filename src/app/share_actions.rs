@@ -16,7 +16,7 @@ use super::problem::Problem;
 use super::share_cmds::{CodeChoice, CopyWhat, ShareCmd};
 use super::share_form::{self, FormField, FormKey, FormPurpose, ShareForm};
 use super::share_panel::{self, PanelKey, SharePanel};
-use super::share_text::{FREEBOX_REMOTE_ACCESS_HINT, display_name, now};
+use super::share_text::{FREEBOX_REMOTE_ACCESS_HINT, QrView, display_name, now};
 use super::{App, Cmd};
 
 impl App {
@@ -69,7 +69,7 @@ impl App {
             Some(PanelKey::Home) => panel.cursor = 0,
             Some(PanelKey::End) => panel.cursor = last,
             Some(PanelKey::Refresh) => return KeyAnswer::Consumed(vec![panel.begin_list()]),
-            Some(PanelKey::Copy) => {
+            Some(PanelKey::Copy | PanelKey::Qr) => {
                 let Some(link) = panel.current() else {
                     return KeyAnswer::Consumed(Vec::new());
                 };
@@ -81,6 +81,14 @@ impl App {
                         ),
                         true,
                     );
+                    return KeyAnswer::Consumed(Vec::new());
+                }
+                if action == Some(PanelKey::Qr) {
+                    let title = format!("Link to {}", display_name(&link.path));
+                    match crate::share_qr::half_blocks(&link.url) {
+                        Ok(rows) => self.layers.push(Layer::Qr(QrView { title, rows })),
+                        Err(e) => self.set_status(e.to_string(), true),
+                    }
                     return KeyAnswer::Consumed(Vec::new());
                 }
                 let what = CopyWhat::Made(format!("Link to {}", display_name(&link.path)));

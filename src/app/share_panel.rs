@@ -31,6 +31,7 @@ pub enum PanelKey {
     GoTo,
     Revoke,
     RevokeAll,
+    Qr,
 }
 
 /// The share panel's keys (and its F1 help line). First match wins: Shift-F8 before F8.
@@ -114,6 +115,12 @@ pub const KEYS: KeyTable<PanelKey> = KeyTable {
             also: &[],
             action: PanelKey::RevokeAll,
             help: Some(("D", "revoke all")),
+        },
+        Binding {
+            keys: &[ch('Q')],
+            also: &[],
+            action: PanelKey::Qr,
+            help: Some(("Q", "QR code")),
         },
         Binding {
             keys: &[ch('g'), key(KeyCode::F(3))],

@@ -16,6 +16,21 @@ pub struct RevealedUrls {
     pub lines: Vec<String>,
 }
 
+/// A link's QR code (rows of [`crate::share_qr::half_blocks`]) and what it is of. No
+/// Debug that shows it: the code is the URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct QrView {
+    /// "Link to cat.jpg".
+    pub title: String,
+    pub rows: Vec<String>,
+}
+
+impl std::fmt::Debug for QrView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "QrView({})", self.title)
+    }
+}
+
 /// `"cat.jpg"` for a path, `/` for the root.
 pub(super) fn display_name(path: &VPath) -> String {
     if path.is_root() {

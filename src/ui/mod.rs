@@ -28,6 +28,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             Layer::SharePanel(p) => share_panel::draw_panel(f, area, app, p),
             Layer::ShareForm(form) => share_panel::draw_form(f, area, app, form),
             Layer::Revealed(r) => share_panel::draw_revealed(f, area, app, r),
+            Layer::Qr(q) => share_panel::draw_qr(f, area, app, q),
             Layer::Search(s) => overlay::search(f, area, app, s),
             Layer::Connect(c) => overlay::connect(f, area, app, c),
             Layer::Dialog(d) => dialog::draw(f, area, app, d),

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use tui_input::Input;
 
-use crate::app::share::RevealedUrls;
+use crate::app::share::{QrView, RevealedUrls};
 use crate::app::share_form::FormField;
 use crate::app::share_panel::{ShareForm, SharePanel};
 use crate::app::{App, layout};
@@ -252,4 +252,53 @@ fn revealed(f: &mut Frame, area: Rect, app: &App, reason: &str, urls: &[String])
     lines.extend(urls.iter().map(|u| Line::from(u.clone())));
     lines.push(Line::from(dim("Enter/Esc: close")));
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A link's QR code, centred on the whole screen (a share URL's code needs up to 21
+/// rows), light on dark in fixed colours so any terminal theme scans right; or, where
+/// the window is too small, how big it must be.
+pub fn draw_qr(f: &mut Frame, screen: Rect, app: &App, q: &QrView) {
+    f.render_widget(Clear, screen);
+    let w = crate::share_qr::width(&q.rows) as u16;
+    let h = q.rows.len() as u16;
+    let hint = "Esc: close";
+    if w > screen.width || h + 2 > screen.height {
+        let text = format!(
+            "The window is too small for this QR code: it needs {}×{} (now {}×{}). \
+             Enlarge it, or run `nascmd share --qr`. {hint}",
+            w,
+            h + 2,
+            screen.width,
+            screen.height
+        );
+        f.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
+            screen,
+        );
+        return;
+    }
+    let top = screen.y + (screen.height - h - 2) / 2;
+    let title = fit(&format!("QR code — {}", q.title), screen.width as usize);
+    f.render_widget(
+        Paragraph::new(title).alignment(ratatui::layout::Alignment::Center),
+        Rect::new(screen.x, top, screen.width, 1),
+    );
+    let code_style = if app.theme.monochrome {
+        Style::default()
+    } else {
+        Style::default()
+            .fg(ratatui::style::Color::White)
+            .bg(ratatui::style::Color::Black)
+    };
+    let left = screen.x + (screen.width - w) / 2;
+    for (i, row) in q.rows.iter().enumerate() {
+        f.render_widget(
+            Paragraph::new(row.as_str()).style(code_style),
+            Rect::new(left, top + 1 + i as u16, w, 1),
+        );
+    }
+    f.render_widget(
+        Paragraph::new(dim(hint)).alignment(ratatui::layout::Alignment::Center),
+        Rect::new(screen.x, top + 1 + h, screen.width, 1),
+    );
 }

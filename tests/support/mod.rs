@@ -19,6 +19,8 @@ pub mod outage;
 pub mod qnap;
 /// The QNAP client logged in to its emulator.
 pub mod qnap_client;
+/// Reading a half-block QR code back, as a phone would.
+pub mod qr;
 /// A byte-counting, stalling TCP relay in front of an emulator.
 pub mod relay;
 /// A private HOME for the CLI binary, tree builders and snapshots.

@@ -18,6 +18,7 @@ Examples:
   nascmd share nas:/Public/photos/cat.jpg
   nascmd share --expire 12h --code nas:/Public/report.pdf
   nascmd share --expire never --copy box:/Disque\\ dur/video.mkv
+  nascmd share --qr nas:/Public/photos          (a QR code for a phone, under the URL)
   nascmd share --host nas.example.org:8443 nas:/Public/cat.jpg
   nascmd share --host list nas:/Public
   nascmd share list nas:                 (and revoke, revoke-all, update: see their --help)
@@ -48,6 +49,9 @@ pub struct CreateArgs {
     /// Also put the URL(s) in the clipboard (one per line).
     #[arg(long)]
     pub copy: bool,
+    /// Also draw each URL as a QR code (half blocks) for a phone to scan.
+    #[arg(long)]
+    pub qr: bool,
     /// Host (and port) the URLs name instead of the one the NAS is reached by, e.g. its
     /// DDNS or myQNAPcloud name (default: the profile's share_host). `--host list`
     /// prints the names the NAS offers instead of making links.
@@ -121,6 +125,9 @@ async fn create(opener: &mut Opener, a: CreateArgs) -> anyhow::Result<u8> {
         if let Some(code) = &link.access_code {
             writeln!(out, "{code}")?;
         }
+        if a.qr {
+            write_qr(&mut out, &link.url)?;
+        }
         out.flush()?;
         urls.push(link.url);
     }
@@ -131,6 +138,22 @@ async fn create(opener: &mut Opener, a: CreateArgs) -> anyhow::Result<u8> {
         report_copy(&outcome)?;
     }
     Ok(crate::cli::exit::OK)
+}
+
+/// The QR code of `url`, light on dark: in those colours on a terminal (unless
+/// `NO_COLOR`), as plain blocks for a pipe.
+fn write_qr(out: &mut impl Write, url: &str) -> anyhow::Result<()> {
+    let rows = crate::share_qr::half_blocks(url)?;
+    let coloured = std::io::stdout().is_terminal()
+        && !crate::theme::no_color_requested(std::env::var_os("NO_COLOR"));
+    for row in rows {
+        if coloured {
+            writeln!(out, "\x1b[97;40m{row}\x1b[0m")?;
+        } else {
+            writeln!(out, "{row}")?;
+        }
+    }
+    Ok(())
 }
 
 /// `--host list`: one `HOST<TAB>WHERE FROM` line per host the NAS offers.
