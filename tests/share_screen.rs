@@ -170,14 +170,29 @@ async fn panel_lists_and_revokes(nas: Nas) {
         "keep.bin"
     );
 
-    // Revoke all: D, confirm.
+    // Revoke all: D, confirm. On a QNAP that is one delete_share_all, not one
+    // delete_share per link.
     s.press(ctrl('l')).await;
     s.press(k(KeyCode::Char('D'))).await;
     assert!(s.screen().contains("Revoke all 1 links"), "{}", s.screen());
+    nas.requests.clear();
     s.press(k(KeyCode::Char('y'))).await;
     assert!(!serves(&keep_url, b"keep me").await);
     assert!(links_on(&nas.vfs).await.is_empty());
     assert!(s.screen().contains("No share links on this NAS."));
+    let asked = nas.requests.lines();
+    if nas.vfs.label().starts_with("qnap") {
+        assert!(
+            asked.iter().any(|l| l.ends_with("func=delete_share_all")),
+            "{asked:?}"
+        );
+        assert!(
+            !asked.iter().any(|l| l.ends_with("func=delete_share")),
+            "{asked:?}"
+        );
+    } else {
+        assert!(asked.iter().any(|l| l.starts_with("DELETE ")), "{asked:?}");
+    }
 }
 
 impl Screen {

@@ -28,7 +28,8 @@ pub enum Confirmed {
 /// only (no access codes); the links themselves are in the panel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ShareConfirm {
-    Revoke { ids: Vec<String> },
+    /// `all`: these are every link of the NAS (one request may revoke them).
+    Revoke { ids: Vec<String>, all: bool },
 }
 
 /// What the text typed into an input dialog is for.

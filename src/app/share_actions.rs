@@ -141,13 +141,13 @@ impl App {
         self.layers.push_dialog(Dialog::Confirm {
             title: title.to_owned(),
             lines: vec![question],
-            action: Confirmed::Share(ShareConfirm::Revoke { ids }),
+            action: Confirmed::Share(ShareConfirm::Revoke { ids, all }),
             yes_focused: false,
         });
     }
 
     pub(super) fn share_confirmed(&mut self, c: ShareConfirm) -> Vec<Cmd> {
-        let ShareConfirm::Revoke { ids } = c;
+        let ShareConfirm::Revoke { ids, all } = c;
         let Some(panel) = self.layers.share_panel() else {
             return Vec::new();
         };
@@ -162,7 +162,7 @@ impl App {
         }
         let vfs = panel.vfs.clone();
         self.set_status(format!("Revoking {} link(s)…", links.len()), false);
-        vec![Cmd::Share(Box::new(ShareCmd::Revoke { vfs, links }))]
+        vec![Cmd::Share(Box::new(ShareCmd::Revoke { vfs, links, all }))]
     }
 
     fn jump_to_shared(&mut self) -> Vec<Cmd> {

@@ -44,6 +44,8 @@ pub enum ShareCmd {
     Revoke {
         vfs: VfsHandle,
         links: Vec<ShareLink>,
+        /// Every link of the NAS.
+        all: bool,
     },
     /// Put `text` in the clipboard (off the render path: may block up to 2 s). `what`
     /// starts the status sentence.

@@ -91,10 +91,14 @@ impl<B: Backend> Runtime<B> {
                     send(&tx, ShareMsg::Updated { old: link, result });
                 });
             }
-            ShareCmd::Revoke { vfs, links } => {
+            ShareCmd::Revoke { vfs, links, all } => {
                 self.spawn(async move {
-                    let results = share::revoke_each(vfs.as_ref(), links)
-                        .await
+                    let results = if all {
+                        share::revoke_all(vfs.as_ref(), links).await
+                    } else {
+                        share::revoke_each(vfs.as_ref(), links).await
+                    };
+                    let results = results
                         .into_iter()
                         .map(|(link, r)| (link, r.map_err(Problem::from)))
                         .collect();

@@ -278,6 +278,23 @@ pub async fn revoke_each(
     results
 }
 
+/// Revokes `links`, which are every link of the NAS: in one request where the NAS has
+/// one (QNAP's `delete_share_all`), else one by one — also when that request fails, so
+/// each link still gets its own answer.
+pub async fn revoke_all(
+    vfs: &dyn Vfs,
+    links: Vec<ShareLink>,
+) -> Vec<(ShareLink, Result<(), ShareError>)> {
+    let at_once = match links_of(vfs) {
+        Ok(l) => l.share_revoke_every().await,
+        Err(_) => Ok(false),
+    };
+    match at_once {
+        Ok(true) => links.into_iter().map(|l| (l, Ok(()))).collect(),
+        Ok(false) | Err(_) => revoke_each(vfs, links).await,
+    }
+}
+
 /// The options that change only what is given and keep the rest of `link` as it is:
 /// its expiry (as the time left), its access code and the host its URL names.
 pub fn options_keeping(

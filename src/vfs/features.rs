@@ -127,6 +127,12 @@ pub trait ShareLinks: Send + Sync {
 
     async fn share_revoke(&self, link: &ShareLink) -> VfsResult<()>;
 
+    /// Revokes every link of this account in one request, where the NAS has such a
+    /// request; `Ok(false)` where it has none (the caller revokes them one by one).
+    async fn share_revoke_every(&self) -> VfsResult<bool> {
+        Ok(false)
+    }
+
     /// Hosts new share links may name (`ShareOptions::host_override`), the address the
     /// backend is reached by first. Empty where the NAS decides the URL itself.
     async fn share_hosts(&self) -> VfsResult<Vec<ShareHost>> {

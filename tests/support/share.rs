@@ -40,6 +40,8 @@ pub struct Nas {
     pub disk: PathBuf,
     pub vfs: VfsHandle,
     pub dir: VPath,
+    /// What the emulator was asked (`METHOD /path func=NAME` lines).
+    pub requests: nascmd::emulator::request_log::RequestLog,
 }
 
 pub async fn qnap_nas() -> Nas {
@@ -54,6 +56,7 @@ pub async fn qnap_nas_with(tune: impl FnOnce(&mut QnapEmulatorConfig)) -> Nas {
     let mut cfg = QnapEmulatorConfig::new(&root, "alice", "pw");
     tune(&mut cfg);
     let clock = cfg.clock.clone();
+    let requests = cfg.request_log.clone();
     let emu = qnap::spawn(cfg).await.unwrap();
     let vfs = QnapVfs::connect(QnapConfig {
         base_url: emu.base_url.clone(),
@@ -70,6 +73,7 @@ pub async fn qnap_nas_with(tune: impl FnOnce(&mut QnapEmulatorConfig)) -> Nas {
         disk: root.join("Public"),
         vfs: Arc::new(vfs),
         dir: VPath::parse("/Public").unwrap(),
+        requests,
     }
 }
 
@@ -77,6 +81,7 @@ pub async fn freebox_nas(remote_access: bool) -> Nas {
     let tmp = tempfile::tempdir().unwrap();
     let mut cfg = FreeboxEmulatorConfig::new(tmp.path());
     cfg.remote_access = remote_access;
+    let requests = cfg.request_log.clone();
     let emu = freebox::spawn(cfg).await.unwrap();
     let info = AppInfo {
         app_id: "fr.nascmd.test".into(),
@@ -112,6 +117,7 @@ pub async fn freebox_nas(remote_access: bool) -> Nas {
         clock: EmulatorClock::default(),
         vfs: Arc::new(vfs),
         dir: VPath::parse("/Disque dur").unwrap(),
+        requests,
     }
 }
 

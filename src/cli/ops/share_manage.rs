@@ -191,7 +191,13 @@ async fn revoke_all(opener: &mut Opener, a: RevokeAllArgs) -> anyhow::Result<u8>
         }
     }
     let count = chosen.len();
-    let failed = report(share::revoke_each(vfs.as_ref(), chosen).await);
+    // Every link of the NAS: one request where the NAS has one.
+    let results = if under.is_root() {
+        share::revoke_all(vfs.as_ref(), chosen).await
+    } else {
+        share::revoke_each(vfs.as_ref(), chosen).await
+    };
+    let failed = report(results);
     Ok(outcome(count, failed))
 }
 

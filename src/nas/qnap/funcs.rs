@@ -310,6 +310,13 @@ impl Client {
             .map(drop)
     }
 
+    /// `delete_share_all`: every link this account made.
+    pub async fn delete_share_all(&self) -> VfsResult<()> {
+        self.call(Kind::Write, "delete_share_all", &[], "share links")
+            .await
+            .map(drop)
+    }
+
     pub async fn delete_share(
         &self,
         ssid: &str,

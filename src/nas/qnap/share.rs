@@ -178,6 +178,19 @@ pub async fn revoke(client: &Client, link: &ShareLink) -> VfsResult<()> {
     Ok(())
 }
 
+/// Every link of the account in one `delete_share_all`, checked by listing after.
+pub async fn revoke_every(client: &Client) -> VfsResult<bool> {
+    client.delete_share_all().await?;
+    let left = items(client).await?.len();
+    if left > 0 {
+        return Err(VfsError::Server {
+            code: crate::vfs::ServerCode::Named("delete_share_all".into()),
+            message: format!("the NAS kept {left} share link(s)"),
+        });
+    }
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

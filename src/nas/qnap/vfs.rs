@@ -566,6 +566,10 @@ impl ShareLinks for QnapVfs {
         super::share::revoke(&self.client, link).await
     }
 
+    async fn share_revoke_every(&self) -> VfsResult<bool> {
+        super::share::revoke_every(&self.client).await
+    }
+
     async fn share_hosts(&self) -> VfsResult<Vec<ShareHost>> {
         super::share_hosts::list(&self.client).await
     }
