@@ -17,6 +17,7 @@ struct Qnap {
     rt: tokio::runtime::Runtime,
     emu: Option<RunningEmulator>,
     root: tempfile::TempDir,
+    outbox: nascmd::emulator::qnap::Outbox,
 }
 
 impl Qnap {
@@ -30,11 +31,13 @@ impl Qnap {
             .unwrap();
         let mut cfg = QnapEmulatorConfig::new(root.path(), USER, PASS);
         cfg.users = users;
+        let outbox = cfg.outbox.clone();
         let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
         Qnap {
             rt,
             emu: Some(emu),
             root,
+            outbox,
         }
     }
 
@@ -449,6 +452,40 @@ fn qnap_share_links_are_listed_updated_and_revoked() {
             .unwrap()
     };
     manage_links(&run, "nas:", "/Public", &|url| nas.http_get(url).0);
+
+    // --mail: the NAS (the emulator's outbox, which sends nothing) mails the new link.
+    let o = run(&[
+        "share",
+        "--mail",
+        "ann@example.org",
+        "--mail",
+        "bob@example.net",
+        "--subject",
+        "Photos",
+        "--message",
+        "Here they are",
+        "nas:/Public/a.txt",
+    ]);
+    ok(&o);
+    let url = text(&o.stdout).trim().to_owned();
+    assert!(text(&o.stderr).contains("e-mails the link to ann@example.org, bob@example.net"));
+    let sent = nas.outbox.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].to, ["ann@example.org", "bob@example.net"]);
+    assert_eq!(
+        (sent[0].subject.as_str(), sent[0].message.as_str()),
+        ("Photos", "Here they are")
+    );
+    assert_eq!(sent[0].links, [url.clone()]);
+    assert_eq!(nas.http_get(&url).0, 200);
+    let o = run(&["share", "--mail", "not an address", "nas:/Public/a.txt"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("not an e-mail address"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(nas.outbox.sent().len(), 1);
 }
 
 /// A Freebox emulator over a temp disk, kept running by its runtime.
@@ -584,6 +621,19 @@ fn freebox_register_then_round_trip_and_share() {
     manage_links(&run, "box:", "/Disque dur/links", &|url| {
         fbx.http_get(url).0
     });
+    // A Freebox cannot mail a link: said, and nothing is made.
+    let o = run(&[
+        "share",
+        "--mail",
+        "ann@example.org",
+        "box:/Disque dur/links/a.txt",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("cannot e-mail share links"),
+        "{}",
+        text(&o.stderr)
+    );
 
     // The same box as a URL without a profile: refused with a hint until a token is
     // kept under the URL (as the commander does after registering it), then used.

@@ -41,6 +41,9 @@ pub enum Problem {
     /// Share links asked of a backend that has none (a local pane).
     #[error("{0} has no share links")]
     NoShareLinks(String),
+    /// Something this NAS cannot do, in a sentence saying what to do instead.
+    #[error("{0}")]
+    NotOnThisNas(String),
     /// A selection pattern that is not a valid glob (the parser's reason).
     #[error("Bad pattern: {0}")]
     BadPattern(String),
@@ -52,6 +55,7 @@ impl From<ShareError> for Problem {
             ShareError::Vfs(e) => Problem::Backend(e),
             ShareError::AccessCode(e) => Problem::AccessCode(e),
             ShareError::NotOffered(label) => Problem::NoShareLinks(label),
+            e @ ShareError::NoMail(_) => Problem::NotOnThisNas(e.to_string()),
         }
     }
 }

@@ -76,6 +76,15 @@ impl RequestLog {
         self.with(|l| *l = Lines::default());
     }
 
+    /// Says something the emulator did that no request line shows (an e-mail it would
+    /// have sent): logged and echoed like a request, not counted as one.
+    pub(crate) fn note(&self, line: &str) {
+        tracing::info!(target: "nascmd::emulator::requests", "{line}");
+        if let Some(echo) = &self.echo {
+            echo(line);
+        }
+    }
+
     fn record(&self, line: String) {
         tracing::debug!(target: "nascmd::emulator::requests", "{line}");
         if let Some(echo) = &self.echo {

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use crate::share_format::{AccessCodeError, generate_access_code, url_names_host, url_with_host};
-use crate::vfs::{ShareHost, ShareLink, ShareLinks, ShareOptions, VPath, Vfs, VfsError};
+use crate::vfs::{ShareHost, ShareLink, ShareLinks, ShareMail, ShareOptions, VPath, Vfs, VfsError};
 
 /// Why a share-link use case failed.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +16,9 @@ pub enum ShareError {
     /// The backend has no share links (a local pane); the caller should not have asked.
     #[error("{0} has no share links")]
     NotOffered(String),
+    /// The NAS cannot e-mail links (a Freebox).
+    #[error("{0} cannot e-mail share links: copy the link and send it yourself")]
+    NoMail(String),
     #[error(transparent)]
     AccessCode(#[from] AccessCodeError),
     #[error(transparent)]
@@ -108,18 +111,40 @@ async fn create_one(
     req: &ShareRequest,
     drop_generated: bool,
 ) -> Result<ShareLink, ShareError> {
+    let opts = options_for(req, drop_generated)?;
+    Ok(links.share_create(path, &opts).await?)
+}
+
+/// The options of a new link made as `req` asks.
+fn options_for(req: &ShareRequest, drop_generated: bool) -> Result<ShareOptions, ShareError> {
     let access_code = match &req.code {
         CodeChoice::None => None,
         CodeChoice::Generate if drop_generated => None,
         CodeChoice::Generate => Some(generate_access_code()?.expose().to_owned()),
         CodeChoice::Given(c) => Some(c.clone()),
     };
-    let opts = ShareOptions {
+    Ok(ShareOptions {
         expire_secs: req.expire_secs,
         access_code,
         host_override: req.host.clone(),
-    };
-    Ok(links.share_create(path, &opts).await?)
+    })
+}
+
+/// A new link to `path` (never a reused one: the mail announces it) that the NAS
+/// e-mails; refused where the NAS cannot send mail.
+pub async fn email(
+    vfs: &dyn Vfs,
+    path: &VPath,
+    req: &ShareRequest,
+    mail: &ShareMail,
+) -> Result<ShareLink, ShareError> {
+    let links = links_of(vfs)?;
+    if !links.emails_links() {
+        return Err(ShareError::NoMail(vfs.label()));
+    }
+    let drop_generated = !vfs.features().share_access_codes;
+    let opts = options_for(req, drop_generated)?;
+    Ok(links.share_email(path, &opts, mail).await?)
 }
 
 /// Whether a reuse may hand out `link` for `path` instead of making a new one: the

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     ByteReader, BytesFn, CopyIntoPlace, LandedFn, ProgressFn, SearchStream, ServerConflict,
-    ShareHost, ShareLink, ShareOptions, VPath, Vfs, VfsError, VfsResult,
+    ShareHost, ShareLink, ShareMail, ShareOptions, VPath, Vfs, VfsError, VfsResult,
 };
 
 /// The one capability record of a backend (see the module doc). `Default` is a backend
@@ -126,6 +126,21 @@ pub trait ShareLinks: Send + Sync {
     async fn share_update(&self, link: &ShareLink, opts: &ShareOptions) -> VfsResult<ShareLink>;
 
     async fn share_revoke(&self, link: &ShareLink) -> VfsResult<()>;
+
+    /// Whether the NAS can e-mail a link it makes ([`ShareLinks::share_email`]).
+    fn emails_links(&self) -> bool {
+        false
+    }
+
+    /// Makes a link and has the NAS e-mail it (QNAP `share_file`).
+    async fn share_email(
+        &self,
+        _path: &VPath,
+        _opts: &ShareOptions,
+        _mail: &ShareMail,
+    ) -> VfsResult<ShareLink> {
+        Err(VfsError::Unsupported("e-mailing share links"))
+    }
 
     /// Revokes every link of this account in one request, where the NAS has such a
     /// request; `Ok(false)` where it has none (the caller revokes them one by one).

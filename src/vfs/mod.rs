@@ -168,6 +168,42 @@ pub struct ShareOptions {
     pub host_override: Option<String>,
 }
 
+/// An e-mail the NAS sends with a new share link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareMail {
+    /// Addresses, each checked by [`ShareMail::new`].
+    pub to: Vec<String>,
+    pub subject: String,
+    pub message: String,
+}
+
+impl ShareMail {
+    /// A mail to `to` (at least one address, each `local@domain` without spaces or
+    /// control characters).
+    pub fn new(to: Vec<String>, subject: String, message: String) -> Result<Self, String> {
+        if to.is_empty() {
+            return Err("no address to send the link to".into());
+        }
+        for a in &to {
+            let ok = a
+                .split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+                && !a.contains(|c: char| c.is_whitespace() || c.is_control() || ",;<>".contains(c));
+            if !ok {
+                return Err(format!(
+                    "{:?} is not an e-mail address",
+                    crate::names::escape(a)
+                ));
+            }
+        }
+        Ok(ShareMail {
+            to,
+            subject,
+            message,
+        })
+    }
+}
+
 /// A host name share-link URLs can use, and where it comes from (for a choice list).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShareHost {

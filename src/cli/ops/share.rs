@@ -11,7 +11,7 @@ use crate::remotes::Target;
 use crate::services::connect::Opener;
 use crate::services::share::{self, CodeChoice, ShareRequest};
 use crate::share_format::{generate_access_code, join_urls, parse_expiry};
-use crate::vfs::ShareHost;
+use crate::vfs::{ShareHost, ShareMail};
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -19,6 +19,7 @@ Examples:
   nascmd share --expire 12h --code nas:/Public/report.pdf
   nascmd share --expire never --copy box:/Disque\\ dur/video.mkv
   nascmd share --qr nas:/Public/photos          (a QR code for a phone, under the URL)
+  nascmd share --mail ann@example.org --message 'The photos' nas:/Public/photos
   nascmd share --host nas.example.org:8443 nas:/Public/cat.jpg
   nascmd share --host list nas:/Public
   nascmd share list nas:                 (and revoke, revoke-all, update: see their --help)
@@ -52,6 +53,15 @@ pub struct CreateArgs {
     /// Also draw each URL as a QR code (half blocks) for a phone to scan.
     #[arg(long)]
     pub qr: bool,
+    /// Have the NAS e-mail each new link to this address (repeat for more; QNAP).
+    #[arg(long, value_name = "ADDRESS")]
+    pub mail: Vec<String>,
+    /// The e-mail's subject (with --mail).
+    #[arg(long, requires = "mail", default_value = "A shared file")]
+    pub subject: String,
+    /// The e-mail's message (with --mail).
+    #[arg(long, requires = "mail", default_value = "")]
+    pub message: String,
     /// Host (and port) the URLs name instead of the one the NAS is reached by, e.g. its
     /// DDNS or myQNAPcloud name (default: the profile's share_host). `--host list`
     /// prints the names the NAS offers instead of making links.
@@ -72,6 +82,14 @@ async fn create(opener: &mut Opener, a: CreateArgs) -> anyhow::Result<u8> {
     let expire = a.expire.as_deref().unwrap_or(&defaults.expire);
     let expire_secs = parse_expiry(expire).map_err(|e| anyhow::anyhow!("--expire: {e}"))?;
     let with_code = a.code || defaults.access_code;
+    let mail = if a.mail.is_empty() {
+        None
+    } else {
+        Some(
+            ShareMail::new(a.mail.clone(), a.subject.clone(), a.message.clone())
+                .map_err(|e| anyhow::anyhow!("--mail: {e}"))?,
+        )
+    };
 
     let mut urls = Vec::new();
     for t in &a.targets {
@@ -108,11 +126,20 @@ async fn create(opener: &mut Opener, a: CreateArgs) -> anyhow::Result<u8> {
             host: share_host,
             reuse: false,
         };
-        let created = share::create_or_reuse(vfs.as_ref(), vec![path], &req).await?;
-        let Some((_, made)) = created.results.into_iter().next() else {
-            anyhow::bail!("{t}: no link was made");
+        let link = match &mail {
+            Some(m) => {
+                let link = share::email(vfs.as_ref(), &path, &req, m).await?;
+                eprintln!("nascmd: the NAS e-mails the link to {}", m.to.join(", "));
+                link
+            }
+            None => {
+                let created = share::create_or_reuse(vfs.as_ref(), vec![path], &req).await?;
+                let Some((_, made)) = created.results.into_iter().next() else {
+                    anyhow::bail!("{t}: no link was made");
+                };
+                made?
+            }
         };
-        let link = made?;
         if link.url.is_empty() {
             anyhow::bail!(
                 "{t}: the NAS made the link but has no public address for it \

@@ -36,6 +36,7 @@ use super::faults::{FaultConfig, Faults};
 use super::fsroot::FsRoot;
 use super::request_log::RequestLog;
 use super::snapshots::Snapshots;
+pub use share::{Outbox, SentMail};
 
 /// One account of the emulated NAS. `Debug` never shows the password or TOTP secret.
 #[derive(Clone)]
@@ -96,6 +97,8 @@ pub struct QnapEmulatorConfig {
     pub clock: EmulatorClock,
     /// Every request received (method, path, `func`). Keep a clone to read it.
     pub request_log: RequestLog,
+    /// The e-mails `share_file` would have sent (none is sent). Keep a clone to read it.
+    pub outbox: Outbox,
 }
 
 impl Default for QnapEmulatorConfig {
@@ -115,6 +118,7 @@ impl Default for QnapEmulatorConfig {
             mycloud_name: None,
             clock: EmulatorClock::default(),
             request_log: RequestLog::default(),
+            outbox: Outbox::default(),
         }
     }
 }

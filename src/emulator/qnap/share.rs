@@ -16,6 +16,33 @@ use super::paths::child_wire;
 use super::router::Ctx;
 use super::session::random_token;
 
+/// An e-mail `share_file` would have sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentMail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub message: String,
+    /// The share URLs the mail carries.
+    pub links: Vec<String>,
+}
+
+/// The e-mails the emulator would have sent, oldest first (it sends none).
+#[derive(Clone, Debug, Default)]
+pub struct Outbox(std::sync::Arc<std::sync::Mutex<Vec<SentMail>>>);
+
+impl Outbox {
+    pub fn sent(&self) -> Vec<SentMail> {
+        self.0.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    fn push(&self, mail: SentMail) {
+        if let Ok(mut m) = self.0.lock() {
+            m.push(mail);
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Link {
     ssid: String,
@@ -140,6 +167,11 @@ fn create_links(c: &Ctx) -> Result<Vec<Link>, i64> {
 
 pub fn get_share_link(c: &Ctx) -> Reply {
     let links = create_links(c)?;
+    Ok(json(&link_reply(&links)))
+}
+
+/// `get_share_link`'s reply for `links`.
+fn link_reply(links: &[Link]) -> J {
     let first = links.first().map(|l| l.ssid.clone()).unwrap_or_default();
     let expire = links.first().map(|l| l.expire_time).unwrap_or(0);
     let arr = links
@@ -151,7 +183,7 @@ pub fn get_share_link(c: &Ctx) -> Reply {
             ])
         })
         .collect();
-    Ok(json(&J::Obj(vec![
+    J::Obj(vec![
         ("status", J::Int(1)),
         ("ssid", J::s(first)),
         ("expire_time", J::Int(expire)),
@@ -160,16 +192,49 @@ pub fn get_share_link(c: &Ctx) -> Reply {
         ("limit", J::Int(0)),
         ("misc", J::s("----")),
         ("links", J::Arr(arr)),
-    ])))
+    ])
 }
 
-/// Like `get_share_link`, plus an e-mail the emulator never sends (`email_error` 0).
+/// Like `get_share_link`, plus an e-mail to `addressee` (several separated by `,` or
+/// `;`) that the emulator records in its outbox and log instead of sending; the reply is
+/// `get_share_link`'s with `email_error` 0 (what QTS returns here is not known).
 pub fn share_file(c: &Ctx) -> Reply {
-    create_links(c)?;
-    Ok(json(&J::Obj(vec![
-        ("status", J::Int(1)),
-        ("email_error", J::Int(0)),
-    ])))
+    let to: Vec<String> =
+        c.p.get("addressee")
+            .unwrap_or("")
+            .split([',', ';'])
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect();
+    if to.is_empty()
+        || to
+            .iter()
+            .any(|a| !a.contains('@') || a.contains(char::is_whitespace))
+    {
+        return Err(status::PARAMS);
+    }
+    let links = create_links(c)?;
+    let mail = SentMail {
+        from: c.user.name.clone(),
+        to,
+        subject: c.p.get("subject").unwrap_or("").to_owned(),
+        message: c.p.get("content").unwrap_or("").to_owned(),
+        links: links.iter().map(|l| l.url.clone()).collect(),
+    };
+    c.emu.cfg.request_log.note(&format!(
+        "MAIL not sent (emulator) from={} to={} subject={:?} links={}",
+        mail.from,
+        mail.to.join(","),
+        crate::names::escape(&mail.subject),
+        mail.links.len()
+    ));
+    c.emu.cfg.outbox.push(mail);
+    let mut reply = link_reply(&links);
+    if let J::Obj(fields) = &mut reply {
+        fields.push(("email_error", J::Int(0)));
+    }
+    Ok(json(&reply))
 }
 
 pub fn get_share_list(c: &Ctx) -> Reply {

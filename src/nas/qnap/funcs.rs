@@ -278,6 +278,34 @@ impl Client {
         wire::decode(v, "get_share_link")
     }
 
+    /// `share_file`: `get_share_link` plus an e-mail of the link from the NAS.
+    pub async fn share_file(
+        &self,
+        dir: &str,
+        name: &str,
+        link: &LinkParams<'_>,
+        mail: &crate::vfs::ShareMail,
+    ) -> VfsResult<ShareLinkReply> {
+        let mut p = vec![
+            ("download_type", s("create_download_link")),
+            ("network_type", s("internet")),
+            ("include_access_code", s("false")),
+            ("path", s(dir)),
+            ("file_name", s(name)),
+            ("file_total", s(1)),
+            ("c", s(1)),
+            ("addressee", mail.to.join(",")),
+            ("subject", mail.subject.clone()),
+            ("content", mail.message.clone()),
+            // Whether the mail states the expiry and the access code.
+            ("mail_content_date", s(1)),
+            ("mail_content_pwd", s(u8::from(link.access_code.is_some()))),
+        ];
+        link.push(&mut p);
+        let v = self.call(Kind::Write, "share_file", &p, name).await?;
+        wire::decode(v, "share_file")
+    }
+
     pub async fn get_share_list(&self, start: u64, limit: u64) -> VfsResult<ShareListReply> {
         let v = self
             .call(

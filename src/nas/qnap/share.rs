@@ -63,6 +63,25 @@ fn now() -> i64 {
 }
 
 pub async fn create(client: &Client, path: &VPath, opts: &ShareOptions) -> VfsResult<ShareLink> {
+    made(client, path, opts, None).await
+}
+
+/// A new link that the NAS also e-mails (`share_file`).
+pub async fn email(
+    client: &Client,
+    path: &VPath,
+    opts: &ShareOptions,
+    mail: &crate::vfs::ShareMail,
+) -> VfsResult<ShareLink> {
+    made(client, path, opts, Some(mail)).await
+}
+
+async fn made(
+    client: &Client,
+    path: &VPath,
+    opts: &ShareOptions,
+    mail: Option<&crate::vfs::ShareMail>,
+) -> VfsResult<ShareLink> {
     let (dir, name) = split(path)?;
     let (host, ssl) = link_host(client, opts);
     let params = LinkParams {
@@ -71,7 +90,10 @@ pub async fn create(client: &Client, path: &VPath, opts: &ShareOptions) -> VfsRe
         expire_secs: opts.expire_secs,
         access_code: opts.access_code.as_deref(),
     };
-    let reply = client.get_share_link(&dir, &name, &params).await?;
+    let reply = match mail {
+        Some(m) => client.share_file(&dir, &name, &params, m).await?,
+        None => client.get_share_link(&dir, &name, &params).await?,
+    };
     let server_url = reply
         .links
         .first()

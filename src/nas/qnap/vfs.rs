@@ -566,6 +566,19 @@ impl ShareLinks for QnapVfs {
         super::share::revoke(&self.client, link).await
     }
 
+    fn emails_links(&self) -> bool {
+        true
+    }
+
+    async fn share_email(
+        &self,
+        path: &VPath,
+        opts: &ShareOptions,
+        mail: &crate::vfs::ShareMail,
+    ) -> VfsResult<ShareLink> {
+        super::share::email(&self.client, path, opts, mail).await
+    }
+
     async fn share_revoke_every(&self) -> VfsResult<bool> {
         super::share::revoke_every(&self.client).await
     }
