@@ -476,7 +476,7 @@ fn qnap_share_links_are_listed_updated_and_revoked() {
         (sent[0].subject.as_str(), sent[0].message.as_str()),
         ("Photos", "Here they are")
     );
-    assert_eq!(sent[0].links, [url.clone()]);
+    assert_eq!(sent[0].links, std::slice::from_ref(&url));
     assert_eq!(nas.http_get(&url).0, 200);
     let o = run(&["share", "--mail", "not an address", "nas:/Public/a.txt"]);
     assert_eq!(code(&o), 1);
