@@ -48,6 +48,8 @@ pub enum WriteMode {
     Truncate,
     /// Create or keep the bytes (resume at the end); an existing link is refused.
     Keep,
+    /// An existing file, every write at its end; a link is refused.
+    Append,
 }
 
 /// The modification time of a metadata record, as `std` time.
@@ -149,6 +151,7 @@ impl FsRoot {
             WriteMode::CreateNew => opts.create_new(true),
             WriteMode::Truncate => opts.create(true).truncate(true),
             WriteMode::Keep => opts.create(true),
+            WriteMode::Append => opts.append(true),
         };
         opts.follow(FollowSymlinks::No);
         Ok(self.dir().open_with(self.rel(real)?, &opts)?.into_std())
@@ -234,9 +237,10 @@ impl FsRoot {
         self.dir().symlink(target, self.rel(real)?)
     }
 
-    /// Sets an entry's modification time (a link's own, never its target's).
+    /// Sets the modification time of a file or folder (a link is followed only while it
+    /// stays inside, like a read: no time outside the root ever changes).
     pub fn set_modified(&self, real: &Path, when: SystemTime) -> io::Result<()> {
-        self.dir().set_symlink_times(
+        self.dir().set_times(
             self.rel(real)?,
             None,
             Some(SystemTimeSpec::Absolute(
@@ -339,7 +343,12 @@ mod tests {
         assert!(fs.open_read(&out).is_err());
         assert!(fs.metadata(&out).is_err());
         assert!(fs.symlink_metadata(&out).unwrap().file_type().is_symlink());
-        for mode in [WriteMode::CreateNew, WriteMode::Truncate, WriteMode::Keep] {
+        for mode in [
+            WriteMode::CreateNew,
+            WriteMode::Truncate,
+            WriteMode::Keep,
+            WriteMode::Append,
+        ] {
             assert!(fs.open_write(&out, mode).is_err(), "{mode:?}");
         }
         assert_eq!(
