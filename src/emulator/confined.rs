@@ -249,9 +249,17 @@ impl FsRoot {
         )
     }
 
-    /// File-system statistics of the volume holding the root.
-    pub fn statvfs(&self) -> io::Result<rustix::fs::StatVfs> {
-        Ok(rustix::fs::fstatvfs(self.dir())?)
+    /// The real path an entry leads to, links followed while they stay inside.
+    pub fn canonical(&self, real: &Path) -> io::Result<PathBuf> {
+        let rel = self.dir().canonicalize(self.rel(real)?)?;
+        Ok(self.root().join(rel))
+    }
+
+    /// File-system statistics of the volume holding a folder (the folder itself, not a
+    /// link to one).
+    pub fn statvfs(&self, real: &Path) -> io::Result<rustix::fs::StatVfs> {
+        let dir = self.dir().open_dir_nofollow(self.rel(real)?)?;
+        Ok(rustix::fs::fstatvfs(&dir)?)
     }
 
     /// Whether a link at `link` (a real path) with target `target` would lead to a place

@@ -9,9 +9,8 @@ use super::router::Ctx;
 /// are expected to take either.
 pub fn get_disk_info(c: &Ctx) -> Reply {
     let dir = c.req("path")?;
-    c.emu.real_dir(dir)?;
-    // The root's own volume (shares are folders of it): nothing outside is ever asked.
-    let st = c.emu.fs.statvfs().map_err(|_| status::FAIL)?;
+    let real = c.emu.real_dir(dir)?;
+    let st = c.emu.fs.statvfs(&real).map_err(|_| status::FAIL)?;
     let kib = |blocks: u64| blocks.saturating_mul(st.f_frsize) / 1024;
     let free = kib(st.f_bavail);
     // Clients add the two up for the volume's size: count blocks reserved for root as

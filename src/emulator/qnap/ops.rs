@@ -293,6 +293,9 @@ fn copy_tree(
         }
         let rd = fs.read_dir(src).map_err(|_| 10)?;
         for e in rd {
+            if is_reserved(&e.name.to_string_lossy()) {
+                continue; // another upload's temporary: not part of the folder
+            }
             copy_tree(fs, &e.path, &dst.join(&e.name), mode, prog)?;
         }
         return Ok(());
