@@ -556,3 +556,68 @@ async fn freebox_links_inside_still_list_and_links_out_never_read() {
     assert!(!body.windows(SECRET.len()).any(|w| w == SECRET));
     out.untouched();
 }
+
+// ------------------------------------------------------------------------ share pages
+
+#[tokio::test]
+async fn qnap_share_pages_never_serve_what_a_link_out_names() {
+    let fx = fixture().await;
+    let out = Outside::new();
+    symlink(&out.secret, fx.path("Public/docs/out")).unwrap();
+    std::fs::write(fx.path("Public/f"), b"F").unwrap();
+    let mut urls = Vec::new();
+    for name in ["docs", "f"] {
+        let v = fx
+            .util(&format!(
+                "func=get_share_link&path=/Public&file_name={name}&file_total=1&valid_duration=forever"
+            ))
+            .await;
+        urls.push(v["links"][0]["link_url"].as_str().unwrap().to_string());
+    }
+    // The shared file becomes a link out after the link was made.
+    std::fs::remove_file(fx.path("Public/f")).unwrap();
+    symlink(&out.secret, fx.path("Public/f")).unwrap();
+    for url in &urls {
+        let body = fx
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(!body.windows(SECRET.len()).any(|w| w == SECRET), "{url}");
+    }
+    out.untouched();
+}
+
+#[tokio::test]
+async fn freebox_share_pages_never_serve_what_a_link_out_names() {
+    let f = Fbx::ready().await;
+    let out = Outside::new();
+    std::fs::create_dir(f.disk().join("d")).unwrap();
+    std::fs::write(f.disk().join("d/in.txt"), b"IN").unwrap();
+    symlink(&out.secret, f.disk().join("d/out")).unwrap();
+    let (_, v) = f
+        .post(
+            "/api/v8/share_link/",
+            json!({"path": tok("/Disque dur/d"), "expire": 0, "fullurl": ""}),
+        )
+        .await;
+    let token = v["result"]["token"].as_str().unwrap().to_owned();
+    let get = |path: String| {
+        let http = f.http.clone();
+        let url = f.url(&path);
+        async move { http.get(url).send().await.unwrap().bytes().await.unwrap() }
+    };
+    let index = get(format!("/share/{token}/d/")).await;
+    assert!(String::from_utf8_lossy(&index).contains("in.txt"));
+    assert_eq!(
+        get(format!("/share/{token}/d/in.txt")).await.as_ref(),
+        b"IN"
+    );
+    let body = get(format!("/share/{token}/d/out")).await;
+    assert!(!body.windows(SECRET.len()).any(|w| w == SECRET));
+    out.untouched();
+}
