@@ -274,10 +274,10 @@ async fn qnap_links_inside_still_list_and_read_links_out_do_not() {
 async fn qnap_reserved_names_cannot_be_made() {
     let fx = fixture().await;
     for q in [
-        "func=rename&path=/Public&source_name=a.txt&dest_name=.nascmd-upload-abc",
+        "func=rename&path=/Public&source_name=a.txt&dest_name=.nascmd-upload-abcdef012345",
         "func=rename&path=/Public&source_name=a.txt&dest_name=.@upload_cache",
         "func=createdir&dest_path=/Public&dest_folder=.@upload_cache",
-        "func=createdir&dest_path=/Public&dest_folder=.nascmd-upload-x",
+        "func=createdir&dest_path=/Public&dest_folder=.nascmd-upload-0123456789ab",
     ] {
         assert_eq!(status(&fx.util(q).await), 12, "{q}");
     }
@@ -285,7 +285,7 @@ async fn qnap_reserved_names_cannot_be_made() {
         .upload(
             "dest_path=/Public&overwrite=1",
             "file",
-            ".nascmd-upload-zz",
+            ".nascmd-upload-zzzzzzzzzzzz",
             b"x",
         )
         .await;

@@ -10,11 +10,21 @@ use super::envelope::status;
 /// Prefix of the emulator's in-progress upload files (hidden, dot-prefixed).
 pub const UPLOAD_TEMP_PREFIX: &str = ".nascmd-upload-";
 
-/// A name this emulator keeps for itself: its upload temporaries and the chunked-upload
-/// cache folder. No client request may create one (mkdir, rename, upload, copy/move
-/// under `dup`): a planted link there would be written through.
+/// Length of the random part of the emulator's upload temporaries.
+pub const UPLOAD_TEMP_RANDOM: usize = 12;
+
+/// A name this emulator keeps for itself: exactly its upload temporaries
+/// (`.nascmd-upload-` + 12 of `[a-z0-9]`) and the chunked-upload cache folder. No client
+/// request may create one (mkdir, rename, upload). nascmd's own client temporaries share
+/// the prefix (`.nascmd-upload-<key>-<n>.part`) and stay allowed: they never match.
 pub fn is_reserved(name: &str) -> bool {
-    name.starts_with(UPLOAD_TEMP_PREFIX) || name == super::chunked::CACHE_DIR
+    let own_temp = name.strip_prefix(UPLOAD_TEMP_PREFIX).is_some_and(|rest| {
+        rest.len() == UPLOAD_TEMP_RANDOM
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    own_temp || name == super::chunked::CACHE_DIR
 }
 
 /// A name a request is about to create: [`check_name`], and not a reserved one (12).
@@ -107,9 +117,11 @@ mod tests {
         assert_eq!(check_name(&"x".repeat(256)), Err(status::NAME_TOO_LONG));
         assert_eq!(check_new_name(".@upload_cache"), Err(status::ILLEGAL_NAME));
         assert_eq!(
-            check_new_name(".nascmd-upload-abc"),
+            check_new_name(".nascmd-upload-abcdef012345"),
             Err(status::ILLEGAL_NAME)
         );
+        // The client's own temporaries share the prefix and stay allowed.
+        assert_eq!(check_new_name(".nascmd-upload-4242-0.part"), Ok(()));
         assert_eq!(check_new_name(".hidden"), Ok(()));
     }
 }

@@ -74,7 +74,10 @@ pub async fn upload(c: &Ctx, body: Body) -> Reply {
         }
         let temp = dir.join(format!(
             "{UPLOAD_TEMP_PREFIX}{}",
-            random_token(b"abcdefghijklmnopqrstuvwxyz0123456789", 12)
+            random_token(
+                b"abcdefghijklmnopqrstuvwxyz0123456789",
+                super::paths::UPLOAD_TEMP_RANDOM
+            )
         ));
         // Created exclusively under a random name: nothing planted there is written to.
         let file = c

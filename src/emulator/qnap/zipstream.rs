@@ -86,7 +86,10 @@ fn add<W: Write>(
         children.sort_by(|a, b| a.name.cmp(&b.name));
         for child in children {
             let child_name = child.name.to_string_lossy().into_owned();
-            if super::paths::is_reserved(&child_name) {
+            // Upload temporaries (the emulator's and the client's) and the chunk cache.
+            if child_name.starts_with(super::paths::UPLOAD_TEMP_PREFIX)
+                || super::paths::is_reserved(&child_name)
+            {
                 continue;
             }
             add(fs, zip, &format!("{name}/{child_name}"), &child.path)?;
