@@ -2,7 +2,10 @@
 //!
 //! Every path a client sends goes through [`FsRoot::resolve`]: NUL, `..` (also after
 //! percent-decoding, which the HTTP layer has already done), and symlinks that point
-//! outside the root are refused. The result is a real path under the canonical root.
+//! outside the root are refused. The result is a real path under the canonical root,
+//! which is only ever handed to the confined calls of `confined.rs` (never to
+//! `std::fs`): the check here gives each API its own refusal status, the confined calls
+//! make it hold at the moment of the call.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -15,21 +18,6 @@ pub enum PathRefused {
     IllegalName,
     #[error("path leaves the root")]
     Escapes,
-}
-
-/// Opens a file of the root to read and serve, never waiting on a FIFO (see
-/// [`crate::regular_file::open_regular`]).
-pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
-    crate::regular_file::open_regular(path)
-}
-
-/// [`open_regular`] from async code.
-pub async fn open_regular_async(path: &Path) -> io::Result<tokio::fs::File> {
-    let path = path.to_owned();
-    let file = tokio::task::spawn_blocking(move || open_regular(&path))
-        .await
-        .map_err(io::Error::other)??;
-    Ok(tokio::fs::File::from_std(file))
 }
 
 /// The emulator's root folder: its canonical path (to map wire paths) and the folder
