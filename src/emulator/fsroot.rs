@@ -2,10 +2,14 @@
 //!
 //! Every path a client sends goes through [`FsRoot::resolve`]: NUL, `..` (also after
 //! percent-decoding, which the HTTP layer has already done), and symlinks that point
-//! outside the root are refused. The result is a real path under the canonical root.
+//! outside the root are refused. The result is a real path under the canonical root,
+//! which is only ever handed to the confined calls of `confined.rs` (never to
+//! `std::fs`): the check here gives each API its own refusal status, the confined calls
+//! make it hold at the moment of the call.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// Why a wire path was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -16,31 +20,23 @@ pub enum PathRefused {
     Escapes,
 }
 
-/// Opens a file of the root to read and serve, never waiting on a FIFO (see
-/// [`crate::regular_file::open_regular`]).
-pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
-    crate::regular_file::open_regular(path)
-}
-
-/// [`open_regular`] from async code.
-pub async fn open_regular_async(path: &Path) -> io::Result<tokio::fs::File> {
-    let path = path.to_owned();
-    let file = tokio::task::spawn_blocking(move || open_regular(&path))
-        .await
-        .map_err(io::Error::other)??;
-    Ok(tokio::fs::File::from_std(file))
-}
-
+/// The emulator's root folder: its canonical path (to map wire paths) and the folder
+/// itself, opened once, beneath which every file-system call resolves (`confined.rs`).
 #[derive(Clone, Debug)]
 pub struct FsRoot {
     root: PathBuf,
+    dir: Arc<cap_std::fs::Dir>,
 }
 
 impl FsRoot {
-    /// `root` must exist; it is canonicalised once here.
+    /// `root` must exist; it is canonicalised and opened once here (the only use of
+    /// ambient authority: everything else is relative to this folder).
     pub fn new(root: impl AsRef<Path>) -> io::Result<Self> {
+        let root = root.as_ref().canonicalize()?;
+        let dir = cap_std::fs::Dir::open_ambient_dir(&root, cap_std::ambient_authority())?;
         Ok(FsRoot {
-            root: root.as_ref().canonicalize()?,
+            root,
+            dir: Arc::new(dir),
         })
     }
 
@@ -48,33 +44,33 @@ impl FsRoot {
         &self.root
     }
 
+    pub(super) fn confined_dir(&self) -> &cap_std::fs::Dir {
+        &self.dir
+    }
+
     /// Resolves a `/`-separated wire path (leading `/` optional) to a real path under the
     /// root. The target itself need not exist (mkdir, upload), but every existing
     /// ancestor is checked after following symlinks.
     pub fn resolve(&self, wire: &str) -> Result<PathBuf, PathRefused> {
-        if wire.contains('\0') {
-            return Err(PathRefused::IllegalName);
-        }
-        let mut real = self.root.clone();
-        for comp in wire.split('/') {
-            match comp {
-                "" | "." => continue,
-                ".." => return Err(PathRefused::Escapes),
-                c if c.contains('\\') && Path::new(c).components().count() != 1 => {
-                    return Err(PathRefused::IllegalName);
-                }
-                c => {
-                    // A component must stay a single normal component on this OS.
-                    let mut comps = Path::new(c).components();
-                    match (comps.next(), comps.next()) {
-                        (Some(Component::Normal(_)), None) => real.push(c),
-                        _ => return Err(PathRefused::IllegalName),
-                    }
-                }
-            }
-        }
+        let real = self.root.join(lexical(wire)?);
         self.check_inside(&real)?;
         Ok(real)
+    }
+
+    /// Like [`FsRoot::resolve`], but the last component is taken as the entry itself, not
+    /// followed: a link there (pointing anywhere, or nowhere) is the thing to delete,
+    /// rename, stat or replace. Its folder must still be inside the root.
+    pub fn resolve_entry(&self, wire: &str) -> Result<PathBuf, PathRefused> {
+        let rel = lexical(wire)?;
+        match rel.file_name() {
+            Some(name) => {
+                let parent = rel.parent().unwrap_or(Path::new(""));
+                let dir = self.root.join(parent);
+                self.check_inside(&dir)?;
+                Ok(dir.join(name))
+            }
+            None => self.resolve(wire),
+        }
     }
 
     /// Checks that the deepest existing ancestor of `real` (symlinks followed) is inside
@@ -118,6 +114,29 @@ impl FsRoot {
     }
 }
 
+/// The syntax checks of a wire path, without looking at the disk: the root-relative path.
+fn lexical(wire: &str) -> Result<PathBuf, PathRefused> {
+    if wire.contains('\0') {
+        return Err(PathRefused::IllegalName);
+    }
+    let mut rel = PathBuf::new();
+    for comp in wire.split('/') {
+        match comp {
+            "" | "." => continue,
+            ".." => return Err(PathRefused::Escapes),
+            c => {
+                // A component must stay a single normal component on this OS.
+                let mut comps = Path::new(c).components();
+                match (comps.next(), comps.next()) {
+                    (Some(Component::Normal(_)), None) => rel.push(c),
+                    _ => return Err(PathRefused::IllegalName),
+                }
+            }
+        }
+    }
+    Ok(rel)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +157,11 @@ mod tests {
         assert_eq!(r.resolve("/"), Ok(r.root().to_path_buf()));
         let p = r.resolve("Public/new dir/f").unwrap();
         assert_eq!(r.wire_of(&p).unwrap(), "/Public/new dir/f");
+        // The entry itself: a link, wherever it points, but never through one.
+        let d = r.resolve_entry("/Public/dangling").unwrap();
+        assert_eq!(d, r.root().join("Public/dangling"));
+        assert!(r.resolve_entry("/Public/out").is_ok());
+        assert_eq!(r.resolve_entry("/Public/out/f"), Err(PathRefused::Escapes));
+        assert_eq!(r.resolve_entry("/Public/.."), Err(PathRefused::Escapes));
     }
 }

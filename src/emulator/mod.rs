@@ -3,6 +3,7 @@
 //! caller (tests bind port 0) and a shutdown future, like mini-redis.
 
 pub mod clock;
+pub mod confined;
 pub mod faults;
 pub mod freebox;
 pub mod fsroot;

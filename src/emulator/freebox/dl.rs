@@ -16,6 +16,7 @@ use super::Emu;
 use super::envelope::FbxError;
 use super::fs::mimetype_of;
 use crate::emulator::faults::Faults;
+use crate::emulator::fsroot::FsRoot;
 
 /// Read size of the streaming body: big reads keep a fast link busy.
 pub const STREAM_BUF: usize = 256 * 1024;
@@ -41,19 +42,18 @@ pub fn content_disposition(name: &str) -> HeaderValue {
 /// download faults (bandwidth cap, dropped connection).
 pub async fn stream_file(
     faults: &Faults,
+    fs: &FsRoot,
     real: &Path,
     name: &str,
     headers: &HeaderMap,
     ranges_allowed: bool,
 ) -> Result<Response, FbxError> {
     let not_a_file = || FbxError::invalid_request("Requête invalide : ce n'est pas un fichier");
-    let mut file = crate::emulator::fsroot::open_regular_async(real)
-        .await
-        .map_err(|e| match e.kind() {
-            // A FIFO, socket or device (`open_regular` refuses them).
-            std::io::ErrorKind::InvalidInput => not_a_file(),
-            _ => super::fs::io_error(&e),
-        })?;
+    let mut file = fs.open_read_async(real).await.map_err(|e| match e.kind() {
+        // A FIFO, socket or device (`open_regular` refuses them).
+        std::io::ErrorKind::InvalidInput => not_a_file(),
+        _ => super::fs::io_error(&e),
+    })?;
     let meta = file.metadata().await.map_err(|e| super::fs::io_error(&e))?;
     if !meta.is_file() {
         return Err(not_a_file());
@@ -115,8 +115,17 @@ pub async fn download(
 ) -> Result<Response, FbxError> {
     let t = emu.disk.resolve_token(&tok)?;
     let real = t.real.as_deref().ok_or_else(FbxError::path_not_found)?;
-    if !real.exists() {
+    let fs = emu.disk.fs();
+    if fs.metadata(real).is_err() {
         return Err(FbxError::path_not_found());
     }
-    stream_file(&emu.faults, real, t.name(), &headers, emu.cfg.range_support).await
+    stream_file(
+        &emu.faults,
+        fs,
+        real,
+        t.name(),
+        &headers,
+        emu.cfg.range_support,
+    )
+    .await
 }

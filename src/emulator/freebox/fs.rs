@@ -2,8 +2,6 @@
 //! part of the file-system API, and the `FileInfo` object they return.
 
 use std::cmp::Ordering;
-use std::fs::Metadata;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,7 +19,8 @@ use super::Emu;
 use super::envelope::{FbxError, ok, parse_body};
 use super::paths::{Target, encode};
 use super::routes::ApiMajor;
-use super::upload::is_upload_temp;
+use super::upload::{is_reserved, is_upload_temp};
+use crate::emulator::confined::{Metadata, MetadataExt};
 
 /// Name of the partial-upload files, hidden from listings (see upload.rs).
 fn listed(name: &str) -> bool {
@@ -46,15 +45,19 @@ pub fn file_info(emu: &Emu, target: &Target, display_name: &str) -> Result<Value
     let Some(real) = &target.real else {
         return Ok(dir_value(display_name, &target.token(), 60, 0, true));
     };
-    let lmeta = std::fs::symlink_metadata(real).map_err(|_| FbxError::path_not_found())?;
+    let fs = emu.disk.fs();
+    let lmeta = fs
+        .symlink_metadata(real)
+        .map_err(|_| FbxError::path_not_found())?;
     let is_link = lmeta.file_type().is_symlink();
     // A link is shown with what it points to, if that stays inside the root.
     let (meta, target_tok) = if is_link {
-        match std::fs::canonicalize(real)
+        match fs
+            .canonical(real)
             .ok()
             .and_then(|c| emu.disk.clear_of(&c).map(|clear| (c, clear)))
         {
-            Some((c, clear)) => match std::fs::metadata(&c) {
+            Some((c, clear)) => match fs.metadata(&c) {
                 Ok(m) => (m, Some(encode(clear.as_bytes()))),
                 Err(_) => (lmeta, None),
             },
@@ -149,10 +152,11 @@ fn flag(v: &Option<String>) -> bool {
 }
 
 /// Counts the sub-folders and files directly inside `dir`.
-fn counts(dir: &Path) -> (u64, u64) {
+fn counts(emu: &Emu, dir: &Path) -> (u64, u64) {
+    let fs = emu.disk.fs();
     let (mut folders, mut files) = (0, 0);
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        match e.file_type() {
+    for e in fs.read_dir(dir).into_iter().flatten() {
+        match fs.symlink_metadata(&e.path) {
             Ok(t) if t.is_dir() => folders += 1,
             Ok(_) => files += 1,
             Err(_) => {}
@@ -172,9 +176,13 @@ fn children(emu: &Emu, dir: &Target) -> Result<Vec<Value>, FbxError> {
             }
         }
         Some(real) => {
-            let rd = std::fs::read_dir(real).map_err(|_| FbxError::path_not_found())?;
-            for entry in rd.flatten() {
-                let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            let rd = emu
+                .disk
+                .fs()
+                .read_dir(real)
+                .map_err(|_| FbxError::path_not_found())?;
+            for entry in rd {
+                let Some(name) = entry.name.to_str().map(str::to_owned) else {
                     continue; // not UTF-8: cannot be named on the wire
                 };
                 if !listed(&name) {
@@ -183,7 +191,7 @@ fn children(emu: &Emu, dir: &Target) -> Result<Vec<Value>, FbxError> {
                 let clear = format!("{}/{name}", dir.clear);
                 let t = Target {
                     clear,
-                    real: Some(entry.path()),
+                    real: Some(entry.path),
                 };
                 if let Ok(v) = file_info(emu, &t, &name) {
                     out.push(v);
@@ -246,7 +254,7 @@ fn full_listing(emu: &Emu, dir: &Target, q: &LsQuery) -> Result<Vec<Value>, FbxE
                 .resolve_token(v["path"].as_str().unwrap_or(""))
                 .ok()
                 .and_then(|t| t.real);
-            let (folders, files) = t.map(|p| counts(&p)).unwrap_or((0, 0));
+            let (folders, files) = t.map(|p| counts(emu, &p)).unwrap_or((0, 0));
             v["foldercount"] = json!(folders);
             v["filecount"] = json!(files);
         }
@@ -391,12 +399,19 @@ pub async fn mkdir(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response,
     let req: MkdirBody = parse_body(&body)?;
     let parent = emu.disk.resolve_token(&req.parent)?;
     let parent_real = parent.real_or_denied()?;
-    if !parent_real.is_dir() {
+    let fs = emu.disk.fs().clone();
+    if !fs.is_dir(parent_real) {
         return Err(FbxError::path_not_found());
     }
+    if is_reserved(&req.dirname) {
+        return Err(FbxError::invalid_request("Requête invalide : nom réservé"));
+    }
     let t = emu.disk.child(&parent, &req.dirname)?;
-    let real = t.real_or_denied()?;
-    match tokio::fs::create_dir(real).await {
+    let real = t.real_or_denied()?.to_path_buf();
+    let made = tokio::task::spawn_blocking(move || fs.create_dir(&real))
+        .await
+        .map_err(|_| FbxError::internal("Erreur interne"))?;
+    match made {
         Ok(()) => Ok(ok(t.token())),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(FbxError::business(
             "destination_conflict",
@@ -415,25 +430,32 @@ struct RenameBody {
 /// `POST /api/vN/fs/rename/` {src, dst: new bare name} → the new token.
 pub async fn rename(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response, FbxError> {
     let req: RenameBody = parse_body(&body)?;
-    let src = emu.disk.resolve_token(&req.src)?;
+    // The entry itself: renaming a link renames the link (in the same folder, so what
+    // it points to does not change).
+    let src = emu.disk.resolve_token_entry(&req.src)?;
     if src.is_volume() {
         return Err(FbxError::access_denied());
     }
+    if is_reserved(&req.dst) {
+        return Err(FbxError::invalid_request("Requête invalide : nom réservé"));
+    }
     let src_real = src.real_or_denied()?.to_path_buf();
-    if std::fs::symlink_metadata(&src_real).is_err() {
+    let fs = emu.disk.fs().clone();
+    if !fs.entry_exists(&src_real) {
         return Err(FbxError::path_not_found());
     }
     let parent = emu.disk.resolve_clear(&src.parent_clear())?;
-    let dst = emu.disk.child(&parent, &req.dst)?;
+    let dst = emu.disk.child_entry(&parent, &req.dst)?;
     let dst_real = dst.real_or_denied()?.to_path_buf();
-    if dst_real != src_real && std::fs::symlink_metadata(&dst_real).is_ok() {
+    if dst_real != src_real && fs.entry_exists(&dst_real) {
         return Err(FbxError::business(
             "destination_conflict",
             "Erreur lors du renommage : Le fichier existe déjà",
         ));
     }
-    tokio::fs::rename(&src_real, &dst_real)
+    tokio::task::spawn_blocking(move || fs.rename(&src_real, &dst_real))
         .await
+        .map_err(|_| FbxError::internal("Erreur interne"))?
         .map_err(|e| io_error(&e))?;
     Ok(ok(dst.token()))
 }
@@ -444,6 +466,10 @@ pub fn io_error(e: &std::io::Error) -> FbxError {
     match e.kind() {
         K::NotFound => FbxError::path_not_found(),
         K::PermissionDenied => FbxError::access_denied(),
+        // O_NOFOLLOW met a link (the confined layer never writes through one).
+        _ if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+            FbxError::access_denied()
+        }
         K::StorageFull => FbxError::business("disk_full", "Le disque est plein"),
         _ => FbxError::internal(format!("Erreur interne : {e}")),
     }

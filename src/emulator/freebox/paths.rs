@@ -92,17 +92,27 @@ impl Disk {
         })
     }
 
+    /// The root, and every file-system call beneath it (`emulator::confined`).
+    pub fn fs(&self) -> &FsRoot {
+        &self.root
+    }
+
     /// Volume names as listed at `/`.
     pub fn volumes(&self) -> Vec<String> {
         match &self.layout {
             VolumeLayout::SingleDisk(label) => vec![label.clone()],
             VolumeLayout::VolumePerFolder => {
-                let mut names: Vec<String> = std::fs::read_dir(self.root.root())
+                let mut names: Vec<String> = self
+                    .root
+                    .read_dir(self.root.root())
                     .into_iter()
                     .flatten()
-                    .flatten()
-                    .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
-                    .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                    .filter(|e| {
+                        self.root
+                            .symlink_metadata(&e.path)
+                            .is_ok_and(|m| m.is_dir())
+                    })
+                    .filter_map(|e| e.name.to_str().map(str::to_owned))
                     .collect();
                 names.sort();
                 names
@@ -117,8 +127,20 @@ impl Disk {
         self.resolve_clear(&clear)
     }
 
+    /// A path token naming an entry itself: a link as the last component is not followed
+    /// (what `fs/rm`, `fs/mv`, `fs/cp` and `fs/rename` act on).
+    pub fn resolve_token_entry(&self, token: &str) -> Result<Target, FbxError> {
+        let bytes = decode(token)?;
+        let clear = String::from_utf8(bytes).map_err(|_| FbxError::path_not_found())?;
+        self.resolve_clear_with(&clear, true)
+    }
+
     /// Resolves a clear path. A missing leading `/` is tolerated (the box accepted one).
     pub fn resolve_clear(&self, clear: &str) -> Result<Target, FbxError> {
+        self.resolve_clear_with(clear, false)
+    }
+
+    fn resolve_clear_with(&self, clear: &str, entry: bool) -> Result<Target, FbxError> {
         if clear.contains('\0') {
             return Err(FbxError::invalid_request("Requête invalide : nom invalide"));
         }
@@ -142,13 +164,18 @@ impl Disk {
             VolumeLayout::SingleDisk(_) => return Err(FbxError::path_not_found()),
             VolumeLayout::VolumePerFolder => {
                 let vol_real = self.root.root().join(volume);
-                if !vol_real.is_dir() {
+                if !self.root.is_dir(&vol_real) {
                     return Err(FbxError::path_not_found());
                 }
                 parts.join("/")
             }
         };
-        let real = self.root.resolve(&inner).map_err(|e| match e {
+        let resolved = if entry && !inner.is_empty() {
+            self.root.resolve_entry(&inner)
+        } else {
+            self.root.resolve(&inner)
+        };
+        let real = resolved.map_err(|e| match e {
             PathRefused::IllegalName => {
                 FbxError::invalid_request("Requête invalide : nom invalide")
             }
@@ -171,6 +198,19 @@ impl Disk {
             format!("{}/{name}", dir.clear)
         };
         self.resolve_clear(&clear)
+    }
+
+    /// [`Disk::child`] naming the entry itself (a link there is not followed).
+    pub fn child_entry(&self, dir: &Target, name: &str) -> Result<Target, FbxError> {
+        if name.is_empty() || name == "." || name == ".." || name.contains('/') {
+            return Err(FbxError::invalid_request("Requête invalide : nom invalide"));
+        }
+        let clear = if dir.clear == "/" {
+            format!("/{name}")
+        } else {
+            format!("{}/{name}", dir.clear)
+        };
+        self.resolve_clear_with(&clear, true)
     }
 
     /// Clear wire path of a real path under the root.

@@ -19,6 +19,7 @@ use super::envelope::{FbxError, ok, ok_empty, ok_list, parse_body};
 use super::paths::encode;
 use super::random::token_from;
 use super::upload::{is_upload_temp, now_secs};
+use crate::emulator::fsroot::FsRoot;
 
 const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+_-";
 
@@ -138,7 +139,7 @@ pub async fn create(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response
     };
     let target = emu.disk.resolve_token(&req.path)?;
     let real = target.real.as_ref().ok_or_else(FbxError::access_denied)?;
-    if std::fs::metadata(real).is_err() {
+    if emu.disk.fs().metadata(real).is_err() {
         return Err(FbxError::path_not_found());
     }
     let link = Link {
@@ -208,9 +209,12 @@ async fn serve_link(emu: &Emu, token: &str, rest: &str, headers: &HeaderMap) -> 
     let Some(real) = target.real.clone() else {
         return gone();
     };
-    match tokio::fs::metadata(&real).await {
+    // Links inside the root are followed like any read; one leading out is gone.
+    let fs = emu.disk.fs();
+    match fs.metadata(&real) {
         Ok(m) if m.is_file() => stream_file(
             &emu.faults,
+            fs,
             &real,
             target.name(),
             headers,
@@ -218,7 +222,7 @@ async fn serve_link(emu: &Emu, token: &str, rest: &str, headers: &HeaderMap) -> 
         )
         .await
         .unwrap_or_else(|_| gone()),
-        Ok(m) if m.is_dir() => folder_index(&link, &below, &real).await,
+        Ok(m) if m.is_dir() => folder_index(fs, &link, &below, &real),
         _ => gone(),
     }
 }
@@ -232,17 +236,15 @@ fn html_escape(s: &str) -> String {
 }
 
 /// A plain HTML index of a shared folder (what a real box shows is undocumented).
-async fn folder_index(link: &Link, below: &[&str], dir: &std::path::Path) -> Response {
+fn folder_index(fs: &FsRoot, link: &Link, below: &[&str], dir: &std::path::Path) -> Response {
     let mut names = Vec::new();
-    if let Ok(mut rd) = tokio::fs::read_dir(dir).await {
-        while let Ok(Some(e)) = rd.next_entry().await {
-            if let Some(n) = e.file_name().to_str() {
-                if is_upload_temp(n) {
-                    continue;
-                }
-                let is_dir = e.file_type().await.map(|t| t.is_dir()).unwrap_or(false);
-                names.push((n.to_owned(), is_dir));
+    for e in fs.read_dir(dir).into_iter().flatten() {
+        if let Some(n) = e.name.to_str() {
+            if is_upload_temp(n) {
+                continue;
             }
+            let is_dir = fs.symlink_metadata(&e.path).is_ok_and(|m| m.is_dir());
+            names.push((n.to_owned(), is_dir));
         }
     }
     names.sort();

@@ -26,7 +26,7 @@ fn partition_list(emu: &Emu) -> Result<Vec<Value>, FbxError> {
     for (i, label) in emu.disk.volumes().into_iter().enumerate() {
         let clear = format!("/{label}");
         let target = emu.disk.resolve_clear(&clear)?;
-        let Ok(st) = rustix::fs::statvfs(target.real_or_denied()?) else {
+        let Ok(st) = emu.disk.fs().statvfs(target.real_or_denied()?) else {
             continue;
         };
         let bytes = |blocks: u64| blocks.saturating_mul(st.f_frsize);

@@ -2,9 +2,10 @@
 //! move with the box's conflict modes, recursive remove, and file hashing. Progress goes to
 //! the task slot after every chunk; pausing and deleting the task are honoured there.
 //! Symlinks are never followed while walking (a link pointing out of the root must not
-//! leak its target); they are recreated as links.
+//! leak its target). A copy recreates a link only when its target, read from the new
+//! place, stays inside the root (others are skipped); a move that would carry such a
+//! link is refused (`permission_denied`). Every call goes through `emulator::confined`.
 
-use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::thread::sleep;
@@ -14,7 +15,9 @@ use sha2::Digest as _;
 
 use super::Emu;
 use super::paths::Target;
-use super::upload::{now_secs, temp_name};
+use super::upload::{create_temp, is_reserved, now_secs};
+use crate::emulator::confined;
+use crate::emulator::fsroot::FsRoot;
 
 const CHUNK: usize = 1024 * 1024;
 
@@ -67,6 +70,10 @@ struct Ctl<'a> {
 }
 
 impl Ctl<'_> {
+    fn fs(&self) -> &FsRoot {
+        self.emu.disk.fs()
+    }
+
     /// Waits while paused; fails when the task was deleted (no rollback, like the box).
     fn checkpoint(&self) -> Result<(), Fail> {
         loop {
@@ -143,13 +150,13 @@ pub fn run(emu: &Emu, id: u64, job: Job) -> Result<Option<String>, Fail> {
 }
 
 /// Bytes and files under `p`, links not followed.
-fn measure(p: &Path) -> (u64, u64) {
-    match fs::symlink_metadata(p) {
-        Ok(m) if m.is_dir() => fs::read_dir(p)
+fn measure(fs: &FsRoot, p: &Path) -> (u64, u64) {
+    match fs.symlink_metadata(p) {
+        Ok(m) if m.is_dir() => fs
+            .read_dir(p)
             .into_iter()
             .flatten()
-            .flatten()
-            .map(|e| measure(&e.path()))
+            .map(|e| measure(fs, &e.path))
             .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
         Ok(m) => (m.len(), 1),
         Err(_) => (0, 0),
@@ -163,8 +170,9 @@ fn copy_job(
     mode: Mode,
     delete_src: bool,
 ) -> Result<(), Fail> {
+    let fs = ctl.fs();
     let dst_real = dst.real.as_deref().ok_or("permission_denied")?;
-    if !fs::metadata(dst_real).map(|m| m.is_dir()).unwrap_or(false) {
+    if !fs.is_dir(dst_real) {
         return Err("dest_is_not_dir");
     }
     let mut sources = Vec::new();
@@ -173,8 +181,12 @@ fn copy_job(
         if delete_src && f.is_volume() {
             return Err("permission_denied");
         }
-        if fs::symlink_metadata(real).is_err() {
+        if !fs.entry_exists(real) {
             return Err("file_not_found");
+        }
+        if is_reserved(f.name()) {
+            // The emulator's own temporaries are not the client's to copy or move.
+            return Err("permission_denied");
         }
         // Onto itself: only a copy with `both` makes sense (a second copy beside it).
         if real.parent() == Some(dst_real) && (delete_src || mode != Mode::Both) {
@@ -187,7 +199,7 @@ fn copy_job(
     }
     let (bytes, count) = sources
         .iter()
-        .map(|(p, _)| measure(p))
+        .map(|(p, _)| measure(fs, p))
         .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     ctl.set_totals(bytes, count);
     for (real, clear) in &sources {
@@ -204,6 +216,7 @@ fn copy_job(
 
 /// Where `name` lands in `dir` under `mode`; `None` means skip.
 fn place(
+    fs: &FsRoot,
     dir: &Path,
     name: &std::ffi::OsStr,
     src: &Path,
@@ -211,32 +224,28 @@ fn place(
     merge_dirs: bool,
 ) -> Option<PathBuf> {
     let dest = dir.join(name);
-    let Ok(dmeta) = fs::symlink_metadata(&dest) else {
+    let Ok(dmeta) = fs.symlink_metadata(&dest) else {
         return Some(dest);
     };
-    if merge_dirs
-        && dmeta.is_dir()
-        && fs::symlink_metadata(src)
-            .map(|m| m.is_dir())
-            .unwrap_or(false)
-    {
+    if merge_dirs && dmeta.is_dir() && fs.symlink_metadata(src).is_ok_and(|m| m.is_dir()) {
         return Some(dest); // folders merge, entries inside resolve their own conflicts
     }
     match mode {
         Mode::Overwrite => Some(dest),
         Mode::Skip => None,
         Mode::Recent => {
-            let newer = fs::symlink_metadata(src)
-                .and_then(|s| Ok(s.modified()? > dmeta.modified()?))
+            let newer = fs
+                .symlink_metadata(src)
+                .and_then(|s| Ok(confined::modified(&s)? > confined::modified(&dmeta)?))
                 .unwrap_or(false);
             newer.then_some(dest)
         }
-        Mode::Both => Some(unique_name(dir, name)),
+        Mode::Both => Some(unique_name(fs, dir, name)),
     }
 }
 
 /// `name (1).ext`, `name (2).ext`… (the box's suffix is undocumented).
-fn unique_name(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
+fn unique_name(fs: &FsRoot, dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
     let name = name.to_string_lossy();
     let (stem, ext) = match name.rfind('.') {
         Some(i) if i > 0 => (&name[..i], &name[i..]),
@@ -244,17 +253,8 @@ fn unique_name(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
     };
     (1..)
         .map(|n| dir.join(format!("{stem} ({n}){ext}")))
-        .find(|p| fs::symlink_metadata(p).is_err())
+        .find(|p| !fs.entry_exists(p))
         .unwrap_or_else(|| dir.join(format!("{name}.copy")))
-}
-
-fn remove_any(p: &Path) -> std::io::Result<()> {
-    match fs::symlink_metadata(p) {
-        Ok(m) if m.is_dir() => fs::remove_dir_all(p),
-        Ok(_) => fs::remove_file(p),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
-    }
 }
 
 fn copy_item(
@@ -267,9 +267,10 @@ fn copy_item(
     to: &str,
 ) -> Result<(), Fail> {
     ctl.checkpoint()?;
-    let meta = fs::symlink_metadata(src).map_err(|_| "file_not_found")?;
-    let Some(dest) = place(dir, name, src, mode, true) else {
-        let (b, f) = measure(src);
+    let fs = ctl.fs();
+    let meta = fs.symlink_metadata(src).map_err(|_| "file_not_found")?;
+    let Some(dest) = place(fs, dir, name, src, mode, true) else {
+        let (b, f) = measure(fs, src);
         ctl.add_bytes(b);
         for _ in 0..f {
             ctl.file_done();
@@ -277,26 +278,31 @@ fn copy_item(
         return Ok(());
     };
     if meta.file_type().is_symlink() {
-        let target = fs::read_link(src).map_err(|_| "readlink_failed")?;
-        remove_any(&dest).map_err(|_| "overwrite_failed")?;
-        std::os::unix::fs::symlink(target, &dest).map_err(|_| "symlink_failed")?;
+        // Copied as a link only when it still points inside from its new place;
+        // otherwise skipped (counted done, like a skipped conflict).
+        let target = fs.read_link(src).map_err(|_| "readlink_failed")?;
+        if fs.link_stays_inside(&dest, &target) {
+            fs.remove_any(&dest).map_err(|_| "overwrite_failed")?;
+            fs.symlink_inside(&target, &dest)
+                .map_err(|_| "symlink_failed")?;
+        }
         ctl.file_done();
         return Ok(());
     }
     if meta.is_dir() {
-        if !fs::symlink_metadata(&dest)
-            .map(|m| m.is_dir())
-            .unwrap_or(false)
-        {
-            remove_any(&dest).map_err(|_| "overwrite_failed")?;
-            fs::create_dir(&dest).map_err(|_| "mkdir_failed")?;
+        if !fs.symlink_metadata(&dest).is_ok_and(|m| m.is_dir()) {
+            fs.remove_any(&dest).map_err(|_| "overwrite_failed")?;
+            fs.create_dir(&dest).map_err(|_| "mkdir_failed")?;
         }
-        let entries = fs::read_dir(src).map_err(|_| "opendir_failed")?;
-        for e in entries.flatten() {
-            let n = e.file_name();
+        let entries = fs.read_dir(src).map_err(|_| "opendir_failed")?;
+        for e in entries {
+            let n = e.name;
+            if is_reserved(&n.to_string_lossy()) {
+                continue; // another upload's temporary: not part of the folder
+            }
             let sub_from = format!("{from}/{}", n.to_string_lossy());
             let sub_to = format!("{to}/{}", n.to_string_lossy());
-            copy_item(ctl, &e.path(), &dest, &n, mode, &sub_from, &sub_to)?;
+            copy_item(ctl, &e.path, &dest, &n, mode, &sub_from, &sub_to)?;
         }
         return Ok(());
     }
@@ -313,13 +319,18 @@ fn copy_file(
     to: &str,
 ) -> Result<(), Fail> {
     ctl.begin_item(from, to, size);
+    let fs = ctl.fs();
     let dir = dest.parent().ok_or("internal")?;
     let name = dest.file_name().ok_or("internal")?.to_string_lossy();
-    let temp = dir.join(temp_name(&name));
+    let (temp, mut output) = match create_temp(fs, dir, &name) {
+        Ok(created) => created,
+        Err(_) => {
+            ctl.file_done();
+            return Err("open_output_failed");
+        }
+    };
     let result = (|| {
-        let mut input =
-            crate::emulator::fsroot::open_regular(src).map_err(|_| "open_input_failed")?;
-        let mut output = fs::File::create(&temp).map_err(|_| "open_output_failed")?;
+        let mut input = fs.open_read(src).map_err(|_| "open_input_failed")?;
         let mut buf = vec![0u8; CHUNK];
         loop {
             ctl.checkpoint()?;
@@ -337,16 +348,14 @@ fn copy_file(
             ctl.add_bytes(n as u64);
         }
         output.sync_all().map_err(|_| "write_failed")?;
-        if let Ok(m) = fs::metadata(src) {
-            if let Ok(t) = m.modified() {
-                let _ = output.set_modified(t);
-            }
+        if let Ok(t) = input.metadata().and_then(|m| m.modified()) {
+            let _ = output.set_modified(t);
         }
-        remove_any(dest).map_err(|_| "overwrite_failed")?;
-        fs::rename(&temp, dest).map_err(|_| "write_failed")
+        fs.remove_any(dest).map_err(|_| "overwrite_failed")?;
+        fs.rename(&temp, dest).map_err(|_| "write_failed")
     })();
     if result.is_err() {
-        let _ = fs::remove_file(&temp);
+        let _ = fs.remove_file(&temp);
     }
     ctl.file_done();
     result
@@ -362,40 +371,44 @@ fn move_item(
     to: &str,
 ) -> Result<(), Fail> {
     ctl.checkpoint()?;
-    let meta = fs::symlink_metadata(src).map_err(|_| "file_not_found")?;
-    let dest_exists = fs::symlink_metadata(dir.join(name)).is_ok();
-    let merging = dest_exists
-        && meta.is_dir()
-        && fs::symlink_metadata(dir.join(name))
-            .map(|m| m.is_dir())
-            .unwrap_or(false);
+    let fs = ctl.fs();
+    let meta = fs.symlink_metadata(src).map_err(|_| "file_not_found")?;
+    let merging = meta.is_dir()
+        && fs
+            .symlink_metadata(&dir.join(name))
+            .is_ok_and(|m| m.is_dir());
     if merging {
         // Folder onto folder: move the entries one by one, then drop the emptied source.
         let dest = dir.join(name);
-        for e in fs::read_dir(src).map_err(|_| "opendir_failed")?.flatten() {
-            let n = e.file_name();
+        for e in fs.read_dir(src).map_err(|_| "opendir_failed")? {
+            let n = e.name;
             let sub_from = format!("{from}/{}", n.to_string_lossy());
             let sub_to = format!("{to}/{}", n.to_string_lossy());
-            move_item(ctl, &e.path(), &dest, &n, mode, &sub_from, &sub_to)?;
+            move_item(ctl, &e.path, &dest, &n, mode, &sub_from, &sub_to)?;
         }
-        let _ = fs::remove_dir(src); // stays when something inside was skipped
+        let _ = fs.remove_dir(src); // stays when something inside was skipped
         return Ok(());
     }
-    let (bytes, files) = measure(src);
-    let Some(dest) = place(dir, name, src, mode, false) else {
+    let (bytes, files) = measure(fs, src);
+    let Some(dest) = place(fs, dir, name, src, mode, false) else {
         ctl.add_bytes(bytes);
         return Ok(());
     };
+    // A relative link carried to another depth could point out of the root: refused.
+    if fs.escaping_link_below(src, &dest).is_some() {
+        return Err("permission_denied");
+    }
     ctl.begin_item(from, to, bytes);
     // A file replaces a file atomically by rename; anything else must go first.
     let file_onto_file = !meta.is_dir()
-        && fs::symlink_metadata(&dest)
+        && fs
+            .symlink_metadata(&dest)
             .map(|m| !m.is_dir())
             .unwrap_or(true);
     if !file_onto_file {
-        remove_any(&dest).map_err(|_| "overwrite_failed")?;
+        fs.remove_any(&dest).map_err(|_| "overwrite_failed")?;
     }
-    if fs::rename(src, &dest).is_err() {
+    if fs.rename(src, &dest).is_err() {
         // Another file system: copy, then remove the source once the copy is complete.
         copy_item(
             ctl,
@@ -406,7 +419,7 @@ fn move_item(
             from,
             to,
         )?;
-        remove_any(src).map_err(|_| "unlink_failed")?;
+        fs.remove_any(src).map_err(|_| "unlink_failed")?;
         return Ok(());
     }
     ctl.add_bytes(bytes);
@@ -417,13 +430,14 @@ fn move_item(
 }
 
 fn remove_job(ctl: &Ctl, files: &[Target]) -> Result<(), Fail> {
+    let fs = ctl.fs();
     let mut reals = Vec::new();
     for f in files {
         if f.is_volume() {
             return Err("permission_denied");
         }
         let real = f.real.as_deref().ok_or("permission_denied")?;
-        if fs::symlink_metadata(real).is_err() {
+        if !fs.entry_exists(real) {
             return Err("file_not_found");
         }
         reals.push((real.to_path_buf(), f.clear.clone()));
@@ -432,10 +446,9 @@ fn remove_job(ctl: &Ctl, files: &[Target]) -> Result<(), Fail> {
     for (real, clear) in reals {
         ctl.checkpoint()?;
         ctl.begin_item(&clear, "", 0);
-        let is_dir = fs::symlink_metadata(&real)
-            .map(|m| m.is_dir())
-            .unwrap_or(false);
-        remove_any(&real).map_err(|_| {
+        let is_dir = fs.symlink_metadata(&real).is_ok_and(|m| m.is_dir());
+        // A link is removed as the link, wherever it points.
+        fs.remove_any(&real).map_err(|_| {
             if is_dir {
                 "rmdir_failed"
             } else {
@@ -489,13 +502,14 @@ impl Hasher {
 fn hash_job(ctl: &Ctl, src: &Target, kind: &str) -> Result<String, Fail> {
     let mut hasher = Hasher::new(kind).ok_or("unknown_hash_type")?;
     let real = src.real.as_deref().ok_or("file_not_found")?;
-    let meta = fs::metadata(real).map_err(|_| "file_not_found")?;
+    let fs = ctl.fs();
+    let meta = fs.metadata(real).map_err(|_| "file_not_found")?;
     if !meta.is_file() {
         return Err("unsupported_file_type");
     }
     ctl.set_totals(meta.len(), 1);
     ctl.begin_item(&src.clear, "", meta.len());
-    let mut input = crate::emulator::fsroot::open_regular(real).map_err(|_| "open_input_failed")?;
+    let mut input = fs.open_read(real).map_err(|_| "open_input_failed")?;
     let mut buf = vec![0u8; CHUNK];
     loop {
         ctl.checkpoint()?;

@@ -191,7 +191,10 @@ fn resolve_all(emu: &Emu, toks: &[String]) -> Result<Vec<Target>, FbxError> {
             "Requête invalide : aucun fichier",
         ));
     }
-    toks.iter().map(|t| emu.disk.resolve_token(t)).collect()
+    // The entries themselves: removing, moving or copying a link acts on the link.
+    toks.iter()
+        .map(|t| emu.disk.resolve_token_entry(t))
+        .collect()
 }
 
 fn copy_or_move(emu: &Emu, body: &[u8], delete_src: bool) -> Result<Response, FbxError> {

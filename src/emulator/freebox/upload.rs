@@ -5,9 +5,12 @@
 //! name at `upload_finalize`, so a half-written file never carries the final name. On a
 //! real box the partial file sits under the final name; here it stays under the temporary
 //! name (hidden from listings), and `force:"resume"` / the conflict's `file_size` see it.
+//! Temporary names are random and created exclusively (a name nobody can guess, so no
+//! link can be planted there); the one partial file of each target is remembered in
+//! memory for `resume`. No request may create a name of that reserved pattern.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Extension;
@@ -21,7 +24,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
+use crate::emulator::confined::WriteMode;
 use crate::emulator::faults::Faults;
+use crate::emulator::fsroot::FsRoot;
 
 use super::Emu;
 use super::envelope::{FbxError, ok, ok_empty, ok_list, to_box_json};
@@ -35,16 +40,29 @@ pub fn is_upload_temp(name: &str) -> bool {
     name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
 }
 
-/// The temporary name of an upload of `name` (deterministic, so a later `resume` finds
-/// it). Long names are replaced by a digest to stay under the 255-byte name limit.
-pub fn temp_name(name: &str) -> String {
-    if name.len() + TEMP_PREFIX.len() + TEMP_SUFFIX.len() <= 255 {
-        return format!("{TEMP_PREFIX}{name}{TEMP_SUFFIX}");
-    }
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(name.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{TEMP_PREFIX}{hex}{TEMP_SUFFIX}")
+/// Whether a client may not create a file or folder of this name (rename, mkdir,
+/// upload, copy): the whole temporary prefix is the emulator's.
+pub fn is_reserved(name: &str) -> bool {
+    name.starts_with(TEMP_PREFIX)
+}
+
+/// A new temporary file for `name` in `dir`: `.fbxemu-upload.<name>.<random>.part`,
+/// created exclusively. Long names are replaced by a digest to stay under the 255-byte
+/// name limit.
+pub fn create_temp(
+    fs: &FsRoot,
+    dir: &Path,
+    name: &str,
+) -> std::io::Result<(PathBuf, std::fs::File)> {
+    // `.` + 16 random hex digits come between the name and the suffix.
+    let shown = if name.len() + TEMP_PREFIX.len() + TEMP_SUFFIX.len() + 17 <= 255 {
+        name.to_owned()
+    } else {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(name.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    fs.create_temp(dir, &format!("{TEMP_PREFIX}{shown}."), TEMP_SUFFIX)
 }
 
 pub fn now_secs() -> i64 {
@@ -71,9 +89,31 @@ pub struct FileUpload {
 #[derive(Default)]
 pub struct Uploads {
     inner: Mutex<(u64, BTreeMap<u64, FileUpload>)>,
+    /// The partial (temporary) file of each target path, for `force: "resume"`.
+    partials: Mutex<HashMap<PathBuf, PathBuf>>,
 }
 
 impl Uploads {
+    fn partials(&self) -> MutexGuard<'_, HashMap<PathBuf, PathBuf>> {
+        self.partials.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The partial file kept for `dest`, if it is still there as a plain file.
+    fn partial_of(&self, fs: &FsRoot, dest: &Path) -> Option<PathBuf> {
+        let temp = self.partials().get(dest).cloned()?;
+        fs.symlink_metadata(&temp)
+            .is_ok_and(|m| m.is_file())
+            .then_some(temp)
+    }
+
+    fn keep_partial(&self, dest: &Path, temp: &Path) {
+        self.partials().insert(dest.to_owned(), temp.to_owned());
+    }
+
+    fn forget_partial(&self, dest: &Path) {
+        self.partials().remove(dest);
+    }
+
     fn lock(&self) -> MutexGuard<'_, (u64, BTreeMap<u64, FileUpload>)> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -249,7 +289,8 @@ async fn on_data(emu: &Emu, active: &mut Option<Active>, data: &[u8]) -> Message
     };
     if emu.uploads.status(a.id) == Some("cancelled") {
         let rid = a.request_id.clone();
-        let _ = tokio::fs::remove_file(&a.temp).await;
+        remove_blocking(emu.disk.fs(), &a.temp).await;
+        emu.uploads.forget_partial(&a.dest);
         *active = None;
         return reply_err(
             "upload_data",
@@ -301,8 +342,9 @@ async fn on_command(emu: &Emu, active: &mut Option<Active>, text: &str) -> Messa
                 &rid,
                 FbxError::invalid_request("Aucun envoi en cours"),
             ),
-            Some(a) => match finalize(&a).await {
+            Some(a) => match finalize(emu.disk.fs(), &a).await {
                 Ok(()) => {
+                    emu.uploads.forget_partial(&a.dest);
                     emu.uploads.set_status(a.id, "done");
                     reply(
                         &action,
@@ -324,7 +366,8 @@ async fn on_command(emu: &Emu, active: &mut Option<Active>, text: &str) -> Messa
             ),
             Some(a) => {
                 drop(a.file);
-                let _ = tokio::fs::remove_file(&a.temp).await;
+                remove_blocking(emu.disk.fs(), &a.temp).await;
+                emu.uploads.forget_partial(&a.dest);
                 emu.uploads.set_status(a.id, "cancelled");
                 reply(
                     &action,
@@ -348,47 +391,29 @@ async fn start(emu: &Emu, cmd: &Value, request_id: Value) -> Result<Active, FbxE
     let force = cmd["force"].as_str().unwrap_or("missing");
     let size = cmd["size"].as_u64().unwrap_or(0);
     let dir = emu.disk.resolve_token(dirname)?;
-    let dir_real = dir.real_or_denied()?;
-    if !dir_real.is_dir() {
+    let dir_real = dir.real_or_denied()?.to_path_buf();
+    let fs = emu.disk.fs().clone();
+    if !fs.is_dir(&dir_real) {
         return Err(FbxError::path_not_found());
     }
-    if is_upload_temp(filename) {
+    if is_reserved(filename) {
         return Err(FbxError::invalid_request("Requête invalide : nom réservé"));
+    }
+    if !matches!(force, "overwrite" | "resume" | "missing" | "") {
+        return Err(FbxError::invalid_request("Requête invalide : force"));
     }
     let dest = emu.disk.child(&dir, filename)?;
     let dest_real = dest.real_or_denied()?.to_path_buf();
-    let temp = dir_real.join(temp_name(filename));
-    let dest_meta = tokio::fs::metadata(&dest_real).await.ok();
-    let temp_len = tokio::fs::metadata(&temp).await.ok().map(|m| m.len());
-    if dest_meta.as_ref().is_some_and(|m| m.is_dir()) {
-        return Err(conflict(0));
-    }
-    let mut opts = tokio::fs::OpenOptions::new();
-    let file = match force {
-        "overwrite" => {
-            opts.write(true)
-                .create(true)
-                .truncate(true)
-                .open(&temp)
-                .await
-        }
-        "resume" => {
-            if temp_len.is_none() && dest_meta.is_some() {
-                tokio::fs::copy(&dest_real, &temp)
-                    .await
-                    .map_err(|e| super::fs::io_error(&e))?;
-            }
-            opts.append(true).create(true).open(&temp).await
-        }
-        "missing" | "" => {
-            if let Some(len) = temp_len.or(dest_meta.map(|m| m.len())) {
-                return Err(conflict(len));
-            }
-            opts.write(true).create_new(true).open(&temp).await
-        }
-        _ => return Err(FbxError::invalid_request("Requête invalide : force")),
-    }
-    .map_err(|e| super::fs::io_error(&e))?;
+    let partial = emu.uploads.partial_of(&fs, &dest_real);
+    let (wanted, name) = (force.to_owned(), filename.to_owned());
+    let (dest2, partial2) = (dest_real.clone(), partial.clone());
+    let (temp, file) = tokio::task::spawn_blocking(move || {
+        open_temp(&fs, &dir_real, &dest2, &name, &wanted, partial2)
+    })
+    .await
+    .map_err(|e| FbxError::internal(format!("Erreur interne : {e}")))??;
+    emu.uploads.keep_partial(&dest_real, &temp);
+    let file = tokio::fs::File::from_std(file);
     let written = file.metadata().await.map(|m| m.len()).unwrap_or(0);
     let id = emu
         .uploads
@@ -404,18 +429,83 @@ async fn start(emu: &Emu, cmd: &Value, request_id: Value) -> Result<Active, FbxE
     })
 }
 
+/// The temporary file an upload writes to, as `force` says (blocking; confined):
+/// `overwrite` starts a new one, `resume` goes on with the partial file (or a copy of the
+/// existing target), `missing` refuses when either exists (with its size).
+fn open_temp(
+    fs: &FsRoot,
+    dir: &Path,
+    dest: &Path,
+    name: &str,
+    force: &str,
+    partial: Option<PathBuf>,
+) -> Result<(PathBuf, std::fs::File), FbxError> {
+    let io = |e: std::io::Error| super::fs::io_error(&e);
+    // What the name leads to, inside the root only (a link out reads as missing).
+    let dest_meta = fs.metadata(dest).ok();
+    if dest_meta.as_ref().is_some_and(|m| m.is_dir()) {
+        return Err(conflict(0));
+    }
+    let partial_len = partial
+        .as_deref()
+        .and_then(|p| fs.symlink_metadata(p).ok())
+        .map(|m| m.len());
+    match force {
+        "overwrite" => {
+            if let Some(p) = &partial {
+                let _ = fs.remove_file(p);
+            }
+            create_temp(fs, dir, name).map_err(io)
+        }
+        "resume" => match partial {
+            Some(p) => {
+                let f = fs.open_write(&p, WriteMode::Append).map_err(io)?;
+                Ok((p, f))
+            }
+            None => {
+                let (temp, mut out) = create_temp(fs, dir, name).map_err(io)?;
+                if dest_meta.is_some() {
+                    let copied = fs
+                        .open_read(dest)
+                        .and_then(|mut input| std::io::copy(&mut input, &mut out));
+                    if let Err(e) = copied {
+                        let _ = fs.remove_file(&temp);
+                        return Err(io(e));
+                    }
+                }
+                Ok((temp, out))
+            }
+        },
+        _ => {
+            if let Some(len) = partial_len.or(dest_meta.map(|m| m.len())) {
+                return Err(conflict(len));
+            }
+            create_temp(fs, dir, name).map_err(io)
+        }
+    }
+}
+
+/// Removes a temporary file from async code (errors ignored: it may be gone already).
+async fn remove_blocking(fs: &FsRoot, path: &Path) {
+    let (fs, path) = (fs.clone(), path.to_owned());
+    let _ = tokio::task::spawn_blocking(move || fs.remove_file(&path)).await;
+}
+
 fn conflict(existing: u64) -> FbxError {
     FbxError::business("conflict", "Le fichier existe déjà").with("file_size", json!(existing))
 }
 
-/// Flushes the temporary file to disk and renames it onto the final name.
-async fn finalize(a: &Active) -> Result<(), FbxError> {
+/// Flushes the temporary file to disk and renames it onto the final name (a link of that
+/// name is replaced, never written through).
+async fn finalize(fs: &FsRoot, a: &Active) -> Result<(), FbxError> {
     a.file
         .sync_all()
         .await
         .map_err(|e| super::fs::io_error(&e))?;
-    tokio::fs::rename(&a.temp, &a.dest)
+    let (fs, temp, dest) = (fs.clone(), a.temp.clone(), a.dest.clone());
+    tokio::task::spawn_blocking(move || fs.rename(&temp, &dest))
         .await
+        .map_err(|e| FbxError::internal(format!("Erreur interne : {e}")))?
         .map_err(|e| super::fs::io_error(&e))
 }
 

@@ -4,7 +4,7 @@
 //! name and renames into place, like the WebSocket upload.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use axum::Extension;
@@ -19,7 +19,8 @@ use super::Emu;
 use super::envelope::{FbxError, ok, parse_body};
 use super::fs::io_error;
 use super::routes::ApiMajor;
-use super::upload::temp_name;
+use super::upload::{create_temp, is_reserved};
+use crate::emulator::fsroot::FsRoot;
 
 /// Last API major serving the legacy upload.
 const LAST_LEGACY_MAJOR: u32 = 7;
@@ -48,11 +49,18 @@ pub async fn create(
     let req: CreateBody = parse_body(&body)?;
     let dir = emu.disk.resolve_token(&req.dirname)?;
     let dir_real = dir.real_or_denied()?.to_path_buf();
-    if !dir_real.is_dir() {
+    if !emu.disk.fs().is_dir(&dir_real) {
         return Err(FbxError::path_not_found());
     }
+    if is_reserved(&req.upload_name) {
+        return Err(FbxError::invalid_request("Requête invalide : nom réservé"));
+    }
     let dest = emu.disk.child(&dir, &req.upload_name)?;
-    if dest.real.as_ref().is_some_and(|p| p.exists()) {
+    if dest
+        .real
+        .as_ref()
+        .is_some_and(|p| emu.disk.fs().entry_exists(p))
+    {
         return Err(FbxError::business("conflict", "Le fichier existe déjà"));
     }
     let id = emu.uploads.start(&req.upload_name, &dir.clear, 0, 0);
@@ -90,31 +98,35 @@ pub async fn send(
         return Err(FbxError::business("invalid_id", "Identifiant invalide"));
     };
     emu.uploads.set_status(id, "in_progress");
-    let temp = dir.join(temp_name(&name));
-    let result = receive(&emu, id, &mut multipart, &temp).await;
+    let fs = emu.disk.fs().clone();
+    let result = receive(&emu, id, &mut multipart, &fs, &dir, &name).await;
     match result {
-        Ok(()) => {
-            tokio::fs::rename(&temp, dir.join(&name))
+        Ok(temp) => {
+            let dest = dir.join(&name);
+            tokio::task::spawn_blocking(move || fs.rename(&temp, &dest))
                 .await
+                .map_err(|e| FbxError::internal(format!("Erreur interne : {e}")))?
                 .map_err(|e| io_error(&e))?;
             emu.uploads.set_status(id, "done");
             Ok(super::envelope::ok_empty())
         }
         Err(e) => {
-            let _ = tokio::fs::remove_file(&temp).await;
             emu.uploads.set_status(id, "failed");
             Err(e)
         }
     }
 }
 
-/// Streams the first file part of the body into `temp`.
+/// Streams the first file part of the body into a new temporary file beside `name` in
+/// `dir` (random name, created exclusively) and returns its path; removed on failure.
 async fn receive(
     emu: &Emu,
     id: u64,
     multipart: &mut Multipart,
-    temp: &PathBuf,
-) -> Result<(), FbxError> {
+    fs: &FsRoot,
+    dir: &Path,
+    name: &str,
+) -> Result<PathBuf, FbxError> {
     let bad = || FbxError::invalid_request("Requête invalide : données manquantes");
     let mut field = loop {
         let field = multipart
@@ -126,15 +138,27 @@ async fn receive(
             break field;
         }
     };
-    let mut file = tokio::fs::File::create(temp)
+    let (fs2, dir2, name2) = (fs.clone(), dir.to_owned(), name.to_owned());
+    let (temp, file) = tokio::task::spawn_blocking(move || create_temp(&fs2, &dir2, &name2))
         .await
+        .map_err(|e| FbxError::internal(format!("Erreur interne : {e}")))?
         .map_err(|e| io_error(&e))?;
-    let mut written = 0u64;
-    while let Some(chunk) = field.chunk().await.map_err(|_| bad())? {
-        file.write_all(&chunk).await.map_err(|e| io_error(&e))?;
-        written += chunk.len() as u64;
-        emu.uploads.progress(id, written);
+    let mut file = tokio::fs::File::from_std(file);
+    let streamed = async {
+        let mut written = 0u64;
+        while let Some(chunk) = field.chunk().await.map_err(|_| bad())? {
+            file.write_all(&chunk).await.map_err(|e| io_error(&e))?;
+            written += chunk.len() as u64;
+            emu.uploads.progress(id, written);
+        }
+        file.sync_all().await.map_err(|e| io_error(&e))
     }
-    file.sync_all().await.map_err(|e| io_error(&e))?;
-    Ok(())
+    .await;
+    if let Err(e) = streamed {
+        drop(file);
+        let (fs, temp) = (fs.clone(), temp);
+        let _ = tokio::task::spawn_blocking(move || fs.remove_file(&temp)).await;
+        return Err(e);
+    }
+    Ok(temp)
 }

@@ -15,10 +15,12 @@ use axum::http::header;
 use tokio::io::{AsyncWriteExt, BufWriter};
 
 use super::envelope::{J, Reply, json, status};
-use super::paths::check_name;
+use super::paths::check_new_name;
 use super::router::Ctx;
 use super::session::random_token;
 use super::upload::{io_status, length_required};
+use crate::emulator::confined::{self, WriteMode};
+use crate::emulator::fsroot::FsRoot;
 
 /// Folder of the cache files, inside `upload_root_dir` (hidden from listings: `.@`).
 pub const CACHE_DIR: &str = ".@upload_cache";
@@ -51,23 +53,25 @@ fn cache_file(c: &Ctx) -> Result<PathBuf, i64> {
 
 /// Removes the cache file, then its folder if that left it empty (no trace of finished
 /// uploads in the share).
-fn remove_cache(cache: &Path) -> std::io::Result<()> {
-    std::fs::remove_file(cache)?;
-    tidy_cache_dir(cache);
+fn remove_cache(fs: &FsRoot, cache: &Path) -> std::io::Result<()> {
+    fs.remove_file(cache)?;
+    tidy_cache_dir(fs, cache);
     Ok(())
 }
 
-fn tidy_cache_dir(cache: &Path) {
+fn tidy_cache_dir(fs: &FsRoot, cache: &Path) {
     if let Some(dir) = cache.parent() {
         // Fails (and is meant to) while other uploads are under way.
-        let _ = std::fs::remove_dir(dir);
+        let _ = fs.remove_dir(dir);
     }
 }
 
-fn held(cache: &Path) -> Result<u64, i64> {
-    std::fs::metadata(cache)
-        .map(|m| m.len())
-        .map_err(|_| status::NOT_FOUND)
+/// The bytes the cache file holds (the file itself: a link there is no upload).
+fn held(fs: &FsRoot, cache: &Path) -> Result<u64, i64> {
+    match fs.symlink_metadata(cache) {
+        Ok(m) if m.is_file() => Ok(m.len()),
+        _ => Err(status::NOT_FOUND),
+    }
 }
 
 /// `start_chunked_upload&upload_root_dir=/Share` → status 0 (as QSRC writes it) and
@@ -75,19 +79,16 @@ fn held(cache: &Path) -> Result<u64, i64> {
 pub fn start(c: &Ctx) -> Reply {
     let root = c.emu.real_dir(c.req("upload_root_dir")?)?;
     let dir = root.join(CACHE_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| io_status(&e))?;
+    let fs = &c.emu.fs;
+    fs.create_dir_all(&dir).map_err(|e| io_status(&e))?;
     loop {
         let id = random_token(ID_ALPHABET, ID_LEN);
-        match std::fs::File::options()
-            .write(true)
-            .create_new(true)
-            .open(dir.join(&id))
-        {
+        match fs.open_write(&dir.join(&id), WriteMode::CreateNew) {
             Ok(_) => return reply(c, status::FAIL, vec![("upload_id", J::s(id))]),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             // Another upload just ended and removed the empty folder: make it again.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(&dir).map_err(|e| io_status(&e))?;
+                fs.create_dir_all(&dir).map_err(|e| io_status(&e))?;
             }
             Err(e) => return Err(io_status(&e)),
         }
@@ -96,19 +97,20 @@ pub fn start(c: &Ctx) -> Reply {
 
 /// `get_chunked_upload_status` → the bytes the cache holds (`size`; `md5` empty).
 pub fn get_status(c: &Ctx) -> Reply {
-    let size = held(&cache_file(c)?)?;
+    let size = held(&c.emu.fs, &cache_file(c)?)?;
     reply(c, status::OK, vec![("size", J::i(size)), ("md5", J::s(""))])
 }
 
 /// `delete_chunked_upload_file`: abandons the upload (5 when there is none).
 pub fn delete(c: &Ctx) -> Reply {
     let cache = cache_file(c)?;
-    remove_cache(&cache).map_err(|_| status::NOT_FOUND)?;
+    remove_cache(&c.emu.fs, &cache).map_err(|_| status::NOT_FOUND)?;
     Err(status::OK)
 }
 
 /// What one `chunked_upload` request asks for.
 struct Chunk {
+    fs: FsRoot,
     cache: PathBuf,
     offset: u64,
     filesize: u64,
@@ -135,7 +137,7 @@ impl Chunk {
                 .or_else(|| c.p.nonempty("Filename"))
                 .ok_or(status::PARAMS)?
                 .to_owned();
-        check_name(&name)?;
+        check_new_name(&name)?;
         let target = c.emu.real_child(&dest, &name)?;
         let mtime = if c.p.flag("settime") {
             Some(c.p.int("mtime").ok_or(status::PARAMS)?)
@@ -143,6 +145,7 @@ impl Chunk {
             None
         };
         Ok(Chunk {
+            fs: c.emu.fs.clone(),
             cache,
             offset,
             filesize,
@@ -157,7 +160,10 @@ impl Chunk {
     /// Whether the target is in the way (an existing file without `overwrite`, or a
     /// folder, which is never replaced).
     fn blocked(&self) -> bool {
-        self.target.is_dir() || (!self.overwrite && self.target.exists())
+        match self.fs.symlink_metadata(&self.target) {
+            Ok(m) => m.is_dir() || !self.overwrite,
+            Err(_) => false,
+        }
     }
 }
 
@@ -168,7 +174,7 @@ pub async fn chunked_upload(c: &Ctx, body: Body) -> Reply {
         return Ok(length_required());
     }
     let chunk = Chunk::parse(c)?;
-    let have = held(&chunk.cache)?;
+    let have = held(&chunk.fs, &chunk.cache)?;
     if chunk.offset != have || have > chunk.filesize {
         return reply(c, status::PARAMS, vec![("size", J::i(have))]);
     }
@@ -189,9 +195,9 @@ pub async fn chunked_upload(c: &Ctx, body: Body) -> Reply {
         Ok(Some(f)) => f,
         _ => return Err(status::PARAMS),
     };
-    let file = tokio::fs::File::options()
-        .append(true)
-        .open(&chunk.cache)
+    let file = chunk
+        .fs
+        .open_write_async(&chunk.cache, WriteMode::Append)
         .await
         .map_err(|_| status::NOT_FOUND)?;
     let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
@@ -219,11 +225,11 @@ pub async fn chunked_upload(c: &Ctx, body: Body) -> Reply {
     if let Some(code) = broken {
         if code == status::PARAMS {
             // More bytes than `filesize` announced: the upload is void.
-            let _ = remove_cache(&chunk.cache);
+            let _ = remove_cache(&chunk.fs, &chunk.cache);
         }
         return Err(code);
     }
-    let size = held(&chunk.cache)?;
+    let size = held(&chunk.fs, &chunk.cache)?;
     if size < chunk.filesize {
         return reply(c, status::OK, vec![("size", J::i(size))]);
     }
@@ -243,22 +249,22 @@ pub async fn chunked_upload(c: &Ctx, body: Body) -> Reply {
 /// The complete cache file becomes the target: mtime first, then one rename, so the
 /// final name only ever shows the whole file. Returns the file's mtime.
 fn assemble(chunk: &Chunk) -> Result<i64, i64> {
+    let fs = &chunk.fs;
     if chunk.blocked() {
-        let _ = remove_cache(&chunk.cache);
+        let _ = remove_cache(fs, &chunk.cache);
         return Err(status::EXISTS);
     }
     if let Some(t) = chunk.mtime {
         let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(t.max(0) as u64);
-        let f = std::fs::File::options()
-            .write(true)
-            .open(&chunk.cache)
+        fs.set_modified(&chunk.cache, when)
             .map_err(|_| status::OPEN_FAIL)?;
-        f.set_modified(when).map_err(|_| status::OPEN_FAIL)?;
     }
-    std::fs::rename(&chunk.cache, &chunk.target).map_err(|_| status::OPEN_FAIL)?;
-    tidy_cache_dir(&chunk.cache);
-    let mtime = std::fs::metadata(&chunk.target)
-        .and_then(|m| m.modified())
+    fs.rename(&chunk.cache, &chunk.target)
+        .map_err(|_| status::OPEN_FAIL)?;
+    tidy_cache_dir(fs, &chunk.cache);
+    let mtime = fs
+        .symlink_metadata(&chunk.target)
+        .and_then(|m| confined::modified(&m))
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_secs() as i64);

@@ -10,7 +10,7 @@ use super::router::Ctx;
 pub fn get_disk_info(c: &Ctx) -> Reply {
     let dir = c.req("path")?;
     let real = c.emu.real_dir(dir)?;
-    let st = rustix::fs::statvfs(&real).map_err(|_| status::FAIL)?;
+    let st = c.emu.fs.statvfs(&real).map_err(|_| status::FAIL)?;
     let kib = |blocks: u64| blocks.saturating_mul(st.f_frsize) / 1024;
     let free = kib(st.f_bavail);
     // Clients add the two up for the volume's size: count blocks reserved for root as

@@ -15,6 +15,7 @@ use super::listing::display_time;
 use super::router::Ctx;
 use super::zipstream::zip_body;
 use crate::emulator::faults::Faults;
+use crate::emulator::fsroot::FsRoot;
 
 /// Read size for file bodies: large reads keep the emulator out of a client's benchmark.
 const READ_CHUNK: usize = 1 << 20;
@@ -32,7 +33,7 @@ pub async fn download(c: &Ctx) -> Reply {
     let mut items = Vec::with_capacity(names.len());
     for n in &names {
         let real = c.emu.real_child(&src, n)?;
-        match std::fs::symlink_metadata(&real) {
+        match c.emu.fs.symlink_metadata(&real) {
             Err(_) => return Err(status::NOT_FOUND),
             // FIFOs, sockets and devices are not served (a FIFO would never end).
             Ok(m) if !(m.is_file() || m.is_dir() || m.file_type().is_symlink()) => {
@@ -42,11 +43,19 @@ pub async fn download(c: &Ctx) -> Reply {
         }
         items.push((n.clone(), real));
     }
-    let single_file = items.len() == 1 && items[0].1.is_file();
+    let single_file = items.len() == 1 && c.emu.fs.is_file(&items[0].1);
     let range = c.headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     if single_file && !c.p.flag("isfolder") && matches!(c.p.get("compress"), None | Some("0")) {
         let (name, path) = items.remove(0);
-        return send_file(&c.emu.faults, &name, &path, range, Disposition::Download).await;
+        return send_file(
+            &c.emu.faults,
+            &c.emu.fs,
+            &name,
+            &path,
+            range,
+            Disposition::Download,
+        )
+        .await;
     }
     let zip_name = if items.len() == 1 {
         format!("{}.zip", items[0].0)
@@ -60,11 +69,18 @@ pub async fn download(c: &Ctx) -> Reply {
                 .replace(':', "-")
         )
     };
-    Ok(zip_response(&c.emu.faults, &zip_name, items))
+    Ok(zip_response(&c.emu.faults, &c.emu.fs, &zip_name, items))
 }
 
-pub fn zip_response(faults: &Faults, zip_name: &str, items: Vec<(String, PathBuf)>) -> Response {
-    let mut resp = faults.wrap_download(zip_body(items)).into_response();
+pub fn zip_response(
+    faults: &Faults,
+    fs: &FsRoot,
+    zip_name: &str,
+    items: Vec<(String, PathBuf)>,
+) -> Response {
+    let mut resp = faults
+        .wrap_download(zip_body(fs.clone(), items))
+        .into_response();
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -135,22 +151,32 @@ pub async fn get_viewer(c: &Ctx) -> Reply {
     let src = c.req("source_path")?;
     let name = c.req("source_file")?;
     let path = c.emu.real_child(src, name)?;
-    if !path.is_file() {
+    if !c.emu.fs.is_file(&path) {
         return Err(status::NOT_FOUND);
     }
     let range = c.headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    send_file(&c.emu.faults, name, &path, range, Disposition::View).await
+    send_file(
+        &c.emu.faults,
+        &c.emu.fs,
+        name,
+        &path,
+        range,
+        Disposition::View,
+    )
+    .await
 }
 
 /// Streams one file with its length and single-range support.
 pub async fn send_file(
     faults: &Faults,
+    fs: &FsRoot,
     name: &str,
     path: &Path,
     range: Option<&str>,
     how: Disposition,
 ) -> Reply {
-    let mut file = crate::emulator::fsroot::open_regular_async(path)
+    let mut file = fs
+        .open_read_async(path)
         .await
         .map_err(|_| status::NOT_FOUND)?;
     let size = file.metadata().await.map_err(|_| status::OPEN_FAIL)?.len();

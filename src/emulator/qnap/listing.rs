@@ -3,14 +3,14 @@
 //! placeholders and the `settime` mtime setter). Entries carry the QTS 5.2.6 key set.
 
 use std::cmp::Ordering;
-use std::fs::Metadata;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::envelope::{J, Reply, json, status};
 use super::paths::{UPLOAD_TEMP_PREFIX, child_wire};
 use super::router::Ctx;
+use crate::emulator::confined::{self, Metadata, PermissionsExt};
+use crate::emulator::fsroot::FsRoot;
 
 /// `mt` as a NAS shows it (`YYYY/MM/DD HH:MM:SS`); the emulator's NAS clock is UTC.
 pub fn display_time(epoch: i64) -> String {
@@ -29,7 +29,7 @@ pub fn display_time(epoch: i64) -> String {
 }
 
 pub fn epoch_of(meta: &Metadata) -> i64 {
-    meta.modified()
+    confined::modified(meta)
         .ok()
         .and_then(|m| m.duration_since(UNIX_EPOCH).ok())
         .map(|d| d.as_secs() as i64)
@@ -133,21 +133,18 @@ pub fn hidden(name: &str, show_hidden: bool) -> bool {
 }
 
 /// The items of `dir`. A symlink shows its target's metadata only when the target stays
-/// inside `root`; otherwise the link itself is shown, so nothing outside leaks.
-pub fn read_items(root: &Path, dir: &Path, show_hidden: bool) -> std::io::Result<Vec<Item>> {
+/// inside the root; otherwise the link itself is shown, so nothing outside leaks.
+pub fn read_items(fs: &FsRoot, dir: &Path, show_hidden: bool) -> std::io::Result<Vec<Item>> {
     let mut out = Vec::new();
-    for ent in std::fs::read_dir(dir)? {
-        let ent = ent?;
-        let name = ent.file_name().to_string_lossy().into_owned();
+    for ent in fs.read_dir(dir)? {
+        let name = ent.name.to_string_lossy().into_owned();
         if hidden(&name, show_hidden) {
             continue;
         }
-        let own = ent.metadata()?;
+        let own = fs.symlink_metadata(&ent.path)?;
         let meta = if own.file_type().is_symlink() {
-            match ent.path().canonicalize() {
-                Ok(target) if target.starts_with(root) => std::fs::metadata(&target).unwrap_or(own),
-                _ => own,
-            }
+            // Confined: a target out of the root (or none) fails, and the link shows.
+            fs.metadata(&ent.path).unwrap_or(own)
         } else {
             own
         };
@@ -229,8 +226,7 @@ pub fn get_tree(c: &Ctx) -> Reply {
 }
 
 fn share_root(c: &Ctx) -> Reply {
-    let mut shares =
-        read_items(c.emu.fs.root(), c.emu.fs.root(), false).map_err(|_| status::FAIL)?;
+    let mut shares = read_items(&c.emu.fs, c.emu.fs.root(), false).map_err(|_| status::FAIL)?;
     shares.retain(|s| s.meta.is_dir());
     sort_items(&mut shares, "filename", false);
     let n = shares.len() as i64;
@@ -258,7 +254,7 @@ fn share_root(c: &Ctx) -> Reply {
 fn folder_nodes(c: &Ctx, wire: &str) -> Reply {
     let dir = c.emu.real_dir(wire)?;
     let mut items =
-        read_items(c.emu.fs.root(), &dir, c.p.flag("hidden_file")).map_err(|_| status::FAIL)?;
+        read_items(&c.emu.fs, &dir, c.p.flag("hidden_file")).map_err(|_| status::FAIL)?;
     items.retain(|i| i.meta.is_dir());
     sort_items(&mut items, "filename", c.p.get("dir") == Some("DESC"));
     let arr = items
@@ -318,7 +314,7 @@ pub fn get_list(c: &Ctx) -> Reply {
             .emu
             .listings
             .read(key.clone(), &dir, || {
-                let mut items = read_items(c.emu.fs.root(), &dir, key.hidden)?;
+                let mut items = read_items(&c.emu.fs, &dir, key.hidden)?;
                 sort_items(&mut items, &key.sort, key.desc);
                 Ok::<_, std::io::Error>(items)
             })
@@ -362,21 +358,16 @@ pub fn stat(c: &Ctx) -> Reply {
         } else {
             c.emu.real_child(&dir, name)?
         };
-        if settime && real.exists() {
-            set_mtime(&real, c.p.int("mtime").ok_or(status::PARAMS)?)?;
+        if settime && c.emu.fs.metadata(&real).is_ok() {
+            set_mtime(&c.emu.fs, &real, c.p.int("mtime").ok_or(status::PARAMS)?)?;
         }
-        let meta = std::fs::metadata(&real).ok();
+        let meta = c.emu.fs.metadata(&real).ok();
         datas.push(entry(name, meta.as_ref()));
     }
     Ok(json(&list_reply(c, datas.len(), datas)))
 }
 
-fn set_mtime(path: &Path, epoch: i64) -> Result<(), i64> {
+fn set_mtime(fs: &FsRoot, path: &Path, epoch: i64) -> Result<(), i64> {
     let when = UNIX_EPOCH + Duration::from_secs(epoch.max(0) as u64);
-    let f = std::fs::File::options()
-        .write(!path.is_dir())
-        .read(true)
-        .open(path)
-        .map_err(|_| status::OPEN_FAIL)?;
-    f.set_modified(when).map_err(|_| status::OPEN_FAIL)
+    fs.set_modified(path, when).map_err(|_| status::OPEN_FAIL)
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::envelope::{J, Reply, json, status};
 use super::router::Ctx;
+use crate::emulator::fsroot::FsRoot;
 
 pub fn get_domain_ip_list(c: &Ctx) -> Reply {
     let host = c.host();
@@ -28,14 +29,14 @@ pub fn get_domain_ip_list(c: &Ctx) -> Reply {
     ])))
 }
 
-fn sizes(p: &Path, bytes: &mut u64, files: &mut u64, folders: &mut u64) {
-    let Ok(meta) = std::fs::symlink_metadata(p) else {
+fn sizes(fs: &FsRoot, p: &Path, bytes: &mut u64, files: &mut u64, folders: &mut u64) {
+    let Ok(meta) = fs.symlink_metadata(p) else {
         return;
     };
     if meta.is_dir() {
         *folders += 1;
-        for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
-            sizes(&e.path(), bytes, files, folders);
+        for e in fs.read_dir(p).into_iter().flatten() {
+            sizes(fs, &e.path, bytes, files, folders);
         }
     } else if meta.is_file() {
         *files += 1;
@@ -55,10 +56,10 @@ pub fn get_file_size(c: &Ctx) -> Reply {
     let (mut bytes, mut files, mut folders) = (0, 0, 0);
     for n in names {
         let p = c.emu.real_child(dir, n)?;
-        if std::fs::symlink_metadata(&p).is_err() {
+        if !c.emu.fs.entry_exists(&p) {
             return Err(status::NOT_FOUND);
         }
-        sizes(&p, &mut bytes, &mut files, &mut folders);
+        sizes(&c.emu.fs, &p, &mut bytes, &mut files, &mut folders);
     }
     Ok(json(&J::Obj(vec![
         ("status", J::Int(1)),

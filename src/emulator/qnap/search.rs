@@ -7,29 +7,34 @@ use super::envelope::{Reply, json, status};
 use super::listing::{Item, entry, hidden, list_reply, page, sort_items};
 use super::paths::child_wire;
 use super::router::Ctx;
+use crate::emulator::fsroot::FsRoot;
 
 /// The device refuses result sets above this (status 34).
 const MAX_HITS: usize = 1000;
 
 fn walk(
+    fs: &FsRoot,
     dir: &Path,
     wire: &str,
     keys: &[String],
     show_hidden: bool,
     out: &mut Vec<Item>,
 ) -> Result<(), i64> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
+    let Ok(rd) = fs.read_dir(dir) else {
         return Ok(());
     };
-    for e in rd.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
+    for e in rd {
+        let name = e.name.to_string_lossy().into_owned();
         if hidden(&name, show_hidden) || name == ".@__thumb" {
             continue;
         }
-        let Ok(meta) = e.metadata() else { continue };
+        // Links are not followed while walking (a link to a folder is a hit, not a tree).
+        let Ok(meta) = fs.symlink_metadata(&e.path) else {
+            continue;
+        };
         let child = child_wire(wire, &name);
         if meta.is_dir() {
-            walk(&e.path(), &child, keys, show_hidden, out)?;
+            walk(fs, &e.path, &child, keys, show_hidden, out)?;
         }
         let lower = name.to_lowercase();
         if keys.iter().all(|k| lower.contains(k.as_str())) {
@@ -60,6 +65,7 @@ pub fn search(c: &Ctx) -> Reply {
     let dir = c.emu.real_dir(src)?;
     let mut hits = Vec::new();
     walk(
+        &c.emu.fs,
         &dir,
         src.trim_end_matches('/'),
         &keys,

@@ -145,7 +145,7 @@ fn create_links(c: &Ctx) -> Result<Vec<Link>, i64> {
     let mut out = Vec::new();
     for n in names {
         let real = c.emu.real_child(dir, n)?;
-        if !real.exists() {
+        if c.emu.fs.metadata(&real).is_err() {
             return Err(status::NOT_FOUND);
         }
         let ssid = random_token(b"0123456789abcdef", 32);
@@ -257,7 +257,7 @@ pub fn get_share_list(c: &Ctx) -> Reply {
                 .emu
                 .real(&l.wire)
                 .ok()
-                .and_then(|p| std::fs::metadata(p).ok())
+                .and_then(|p| c.emu.fs.metadata(&p).ok())
                 .map(|m| if m.is_dir() { 4096 } else { m.len() })
                 .unwrap_or(0);
             J::Obj(vec![
@@ -435,14 +435,28 @@ pub async fn serve_link(State(emu): State<Arc<Emu>>, req: Request) -> Response {
             x.downloads += 1;
         }
     });
-    if real.is_dir() {
-        return zip_response(&emu.faults, &format!("{name}.zip"), vec![(name, real)]);
+    if emu.fs.is_dir(&real) {
+        return zip_response(
+            &emu.faults,
+            &emu.fs,
+            &format!("{name}.zip"),
+            vec![(name, real)],
+        );
     }
     let range = parts
         .headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok());
-    match send_file(&emu.faults, &name, &real, range, Disposition::Download).await {
+    match send_file(
+        &emu.faults,
+        &emu.fs,
+        &name,
+        &real,
+        range,
+        Disposition::Download,
+    )
+    .await
+    {
         Ok(r) => r,
         Err(_) => html(
             StatusCode::NOT_FOUND,

@@ -11,9 +11,11 @@ use axum::response::{IntoResponse, Response};
 use tokio::io::{AsyncWriteExt, BufWriter};
 
 use super::envelope::{Reply, status};
-use super::paths::{UPLOAD_TEMP_PREFIX, check_name};
+use super::paths::{UPLOAD_TEMP_PREFIX, check_new_name};
 use super::router::Ctx;
 use super::session::random_token;
+use crate::emulator::confined::WriteMode;
+use crate::emulator::fsroot::FsRoot;
 
 const WRITE_BUFFER: usize = 1 << 20;
 
@@ -27,12 +29,12 @@ pub(super) fn length_required() -> Response {
 }
 
 /// Removes the temp file unless the upload completed (drop runs on every early return).
-struct TempGuard(Option<PathBuf>);
+struct TempGuard(Option<(FsRoot, PathBuf)>);
 
 impl Drop for TempGuard {
     fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = std::fs::remove_file(p);
+        if let Some((fs, p)) = self.0.take() {
+            let _ = fs.remove_file(&p);
         }
     }
 }
@@ -59,28 +61,32 @@ pub async fn upload(c: &Ctx, body: Body) -> Reply {
         let Some(name) = field.file_name().map(str::to_string) else {
             continue;
         };
-        let target = match check_name(&name).and_then(|_| c.emu.real_child(dest, &name)) {
+        let target = match check_new_name(&name).and_then(|_| c.emu.real_child(dest, &name)) {
             Ok(t) => t,
             Err(code) => {
                 drain(&mut field).await;
                 return Err(code);
             }
         };
-        if target.exists() && !overwrite {
+        if c.emu.fs.entry_exists(&target) && !overwrite {
             drain(&mut field).await;
             return Err(status::EXISTS);
         }
         let temp = dir.join(format!(
             "{UPLOAD_TEMP_PREFIX}{}",
-            random_token(b"abcdefghijklmnopqrstuvwxyz0123456789", 12)
+            random_token(
+                b"abcdefghijklmnopqrstuvwxyz0123456789",
+                super::paths::UPLOAD_TEMP_RANDOM
+            )
         ));
-        let mut guard = TempGuard(Some(temp.clone()));
-        let file = tokio::fs::File::options()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
+        // Created exclusively under a random name: nothing planted there is written to.
+        let file = c
+            .emu
+            .fs
+            .open_write_async(&temp, WriteMode::CreateNew)
             .await
             .map_err(|_| status::OPEN_FAIL)?;
+        let mut guard = TempGuard(Some((c.emu.fs.clone(), temp.clone())));
         let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
         loop {
             match field.chunk().await {
@@ -94,20 +100,30 @@ pub async fn upload(c: &Ctx, body: Body) -> Reply {
         }
         out.flush().await.map_err(|e| io_status(&e))?;
         drop(out);
-        return finish(&temp, &target, overwrite, &mut guard).await;
+        return finish(&c.emu.fs, &temp, &target, overwrite, &mut guard).await;
     }
     Err(status::PARAMS)
 }
 
-async fn finish(temp: &Path, target: &Path, overwrite: bool, guard: &mut TempGuard) -> Reply {
-    if !overwrite && target.exists() {
+async fn finish(
+    fs: &FsRoot,
+    temp: &Path,
+    target: &Path,
+    overwrite: bool,
+    guard: &mut TempGuard,
+) -> Reply {
+    // The name itself decides (a link there is replaced, never written through).
+    let existing = fs.symlink_metadata(target).ok();
+    if !overwrite && existing.is_some() {
         return Err(status::EXISTS);
     }
-    if target.is_dir() {
+    if existing.is_some_and(|m| m.is_dir()) {
         return Err(status::EXISTS);
     }
-    tokio::fs::rename(temp, target)
+    let (fs2, temp2, target2) = (fs.clone(), temp.to_owned(), target.to_owned());
+    tokio::task::spawn_blocking(move || fs2.rename(&temp2, &target2))
         .await
+        .map_err(|_| status::OPEN_FAIL)?
         .map_err(|_| status::OPEN_FAIL)?;
     guard.0 = None;
     Err(status::OK)

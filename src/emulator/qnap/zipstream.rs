@@ -2,8 +2,9 @@
 //! and feeds `zip`'s streaming writer, whose output goes through a bounded channel into
 //! the HTTP body. Memory stays bounded; a client that hangs up stops the walk.
 
+use crate::emulator::confined::{self, Metadata, PermissionsExt};
+use crate::emulator::fsroot::FsRoot;
 use std::io::{self, BufReader, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use axum::body::{Body, Bytes};
@@ -46,12 +47,12 @@ impl Write for ChannelWriter {
     }
 }
 
-fn options_for(meta: &std::fs::Metadata) -> SimpleFileOptions {
+fn options_for(meta: &Metadata) -> SimpleFileOptions {
     let mut o = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Stored)
         .unix_permissions(meta.permissions().mode() & 0o777)
         .large_file(meta.len() >= u64::from(u32::MAX));
-    if let Ok(t) = meta.modified() {
+    if let Ok(t) = confined::modified(meta) {
         let t = time::OffsetDateTime::from(t);
         if let Ok(dt) = zip::DateTime::from_date_and_time(
             t.year().clamp(1980, 2107) as u16,
@@ -68,38 +69,41 @@ fn options_for(meta: &std::fs::Metadata) -> SimpleFileOptions {
 }
 
 fn add<W: Write>(
+    fs: &FsRoot,
     zip: &mut ZipWriter<zip::write::StreamWriter<W>>,
     name: &str,
     path: &Path,
 ) -> io::Result<()> {
     // Never follow links: a link could point outside the served root. FIFOs, sockets
     // and devices are left out too (a FIFO would never end).
-    let meta = std::fs::symlink_metadata(path)?;
+    let meta = fs.symlink_metadata(path)?;
     if !meta.is_dir() && !meta.is_file() {
         return Ok(());
     }
     if meta.is_dir() {
         zip.add_directory(format!("{name}/"), options_for(&meta))?;
-        let mut children: Vec<_> = std::fs::read_dir(path)?.filter_map(Result::ok).collect();
-        children.sort_by_key(|e| e.file_name());
+        let mut children = fs.read_dir(path)?;
+        children.sort_by(|a, b| a.name.cmp(&b.name));
         for child in children {
-            let child_name = child.file_name().to_string_lossy().into_owned();
-            if child_name.starts_with(super::paths::UPLOAD_TEMP_PREFIX) {
+            let child_name = child.name.to_string_lossy().into_owned();
+            // Upload temporaries (the emulator's and the client's) and the chunk cache.
+            if child_name.starts_with(super::paths::UPLOAD_TEMP_PREFIX)
+                || super::paths::is_reserved(&child_name)
+            {
                 continue;
             }
-            add(zip, &format!("{name}/{child_name}"), &child.path())?;
+            add(fs, zip, &format!("{name}/{child_name}"), &child.path)?;
         }
         return Ok(());
     }
     zip.start_file(name, options_for(&meta))?;
-    let mut reader =
-        BufReader::with_capacity(READ_BUFFER, crate::emulator::fsroot::open_regular(path)?);
+    let mut reader = BufReader::with_capacity(READ_BUFFER, fs.open_read(path)?);
     io::copy(&mut reader, zip)?;
     Ok(())
 }
 
 /// A body streaming a stored (uncompressed) zip of `items` (name in the archive, real path).
-pub fn zip_body(items: Vec<(String, PathBuf)>) -> Body {
+pub fn zip_body(fs: FsRoot, items: Vec<(String, PathBuf)>) -> Body {
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(8);
     tokio::task::spawn_blocking(move || {
         let err_tx = tx.clone();
@@ -110,7 +114,7 @@ pub fn zip_body(items: Vec<(String, PathBuf)>) -> Body {
         let mut zip = ZipWriter::new_stream(writer);
         let result = items
             .iter()
-            .try_for_each(|(name, path)| add(&mut zip, name, path))
+            .try_for_each(|(name, path)| add(&fs, &mut zip, name, path))
             .and_then(|_| zip.finish().map_err(io::Error::other))
             .and_then(|mut w| w.get_mut().flush());
         if let Err(e) = result {
