@@ -235,8 +235,14 @@ impl Journal {
     pub fn open(&self, header: &JobHeader, resume: bool) -> std::io::Result<JobJournal> {
         private_dir(&self.dir)?;
         let path = self.path_of(header);
-        let earlier = if resume { self.find(header) } else { None };
-        let entry = match earlier {
+        let earlier = self.find(header);
+        // Starting over: the uploads the NAS keeps for the dropped entry are still
+        // to be removed there (`JobJournal::abandoned_upload`).
+        let dropped_uploads = match (&earlier, resume) {
+            (Some(e), false) => e.uploads.clone(),
+            _ => HashMap::new(),
+        };
+        let entry = match earlier.filter(|_| resume) {
             Some(entry) => {
                 // Cut a torn tail, so what is appended now follows a whole line.
                 let good = good_length(&path)?;
@@ -262,6 +268,7 @@ impl Journal {
         Ok(JobJournal {
             file: Mutex::new(Some(file)),
             state: Mutex::new(entry),
+            dropped_uploads: Mutex::new(dropped_uploads),
         })
     }
 }
@@ -272,6 +279,8 @@ pub struct JobJournal {
     /// `None` once the entry was removed.
     file: Mutex<Option<File>>,
     state: Mutex<JournalEntry>,
+    /// Uploads of an entry dropped by starting over, by final path.
+    dropped_uploads: Mutex<HashMap<String, UploadRecord>>,
 }
 
 impl JobJournal {
@@ -312,6 +321,12 @@ impl JobJournal {
     /// The chunked upload an earlier run began for `dst`, if any.
     pub fn upload_for(&self, dst: &VPath) -> Option<UploadRecord> {
         self.state.lock().ok()?.uploads.get(dst.as_str()).cloned()
+    }
+
+    /// An upload of a dropped earlier entry (`--no-resume`) for `dst`, to be removed on
+    /// the NAS; each is handed out once.
+    pub fn abandoned_upload(&self, dst: &VPath) -> Option<UploadRecord> {
+        self.dropped_uploads.lock().ok()?.remove(dst.as_str())
     }
 
     /// Records an upload the NAS keeps (synced: it is what a later run continues).

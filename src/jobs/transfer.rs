@@ -64,6 +64,7 @@ pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool)
     if remove_source {
         remove_retrying(ctx, &ctx.src, &step.src).await?;
     }
+    ctx.mark_done(&step.src);
     Ok(())
 }
 
