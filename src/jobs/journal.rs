@@ -125,6 +125,36 @@ impl JobHeader {
     }
 }
 
+/// The place of a remote as the user typed it: `NAME` for `NAME:/path`, or
+/// `scheme://user@host:port` for a URL form (which never holds a password: such a URL
+/// is refused when parsed). `None` for anything else (a local path).
+pub fn place_of_typed(typed: &str) -> Option<String> {
+    if let Some((scheme, rest)) = typed.split_once("://") {
+        let authority = rest.split('/').next().unwrap_or("");
+        return Some(format!("{scheme}://{authority}"));
+    }
+    let (name, _) = typed.split_once(':')?;
+    let profile_like = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    profile_like.then(|| name.to_owned())
+}
+
+/// What to open to reach `path` at `place` again (`local`, a profile, a URL form).
+pub fn reopen_target(place: &str, path: &str) -> String {
+    if place == LOCAL {
+        path.to_owned()
+    } else if place.contains("://") {
+        format!("{place}{path}")
+    } else {
+        format!("{place}:{path}")
+    }
+}
+
+/// The place name of the local disk.
+pub const LOCAL: &str = "local";
+
 fn conflict_name(c: ConflictPolicy) -> &'static str {
     match c {
         ConflictPolicy::Ask => "ask",
@@ -193,6 +223,11 @@ pub struct Journal {
 impl Journal {
     pub fn at(dir: impl Into<PathBuf>) -> Journal {
         Journal { dir: dir.into() }
+    }
+
+    /// The user's journal: `$XDG_STATE_HOME/nascmd/jobs`.
+    pub fn of_user() -> Journal {
+        Journal::at(crate::config::state_dir().join("jobs"))
     }
 
     pub fn dir(&self) -> &Path {
@@ -561,6 +596,22 @@ mod tests {
         bad.extend_from_slice(b"ffffffffffffffff {\"done\":{\"src\":\"/x\"}}\n");
         std::fs::write(&path, bad).unwrap();
         assert_eq!(journal.find(&h).unwrap().done.len(), 2);
+    }
+
+    #[test]
+    fn places_round_trip_to_what_opens_them() {
+        assert_eq!(place_of_typed("nas:/Public/a").as_deref(), Some("nas"));
+        assert_eq!(
+            place_of_typed("qnap://admin@h:8080/Public/a").as_deref(),
+            Some("qnap://admin@h:8080")
+        );
+        assert_eq!(place_of_typed("/tmp/x"), None);
+        assert_eq!(reopen_target("nas", "/Public"), "nas:/Public");
+        assert_eq!(
+            reopen_target("qnap://admin@h:8080", "/Public"),
+            "qnap://admin@h:8080/Public"
+        );
+        assert_eq!(reopen_target("local", "/tmp"), "/tmp");
     }
 
     #[test]

@@ -24,11 +24,6 @@ pub struct Totals {
     pub interrupted: bool,
 }
 
-/// The job journal of the command line and the commander (`<state>/jobs`).
-pub fn journal() -> Journal {
-    Journal::at(crate::config::state_dir().join("jobs"))
-}
-
 /// Runs the jobs to the end. With `ConflictPolicy::Ask` (no flag given) an existing
 /// target is never overwritten: it is skipped and reported as a failure that names the
 /// flags to use. Jobs given with their places are journaled: the same command run
@@ -43,7 +38,7 @@ pub async fn run_jobs(
     let (tx, mut rx) = unbounded_channel();
     let engine = JobEngine::with_options(tx, opts);
     engine.set_resume(resume);
-    let journal = journal();
+    let journal = Journal::of_user();
     engine.set_journal(journal.clone());
     let bars = Bars::new(!quiet && std::io::stderr().is_terminal());
     let mut pending: HashSet<JobId> = HashSet::new();

@@ -218,7 +218,7 @@ async fn transfer(
             }
         }
         single_is_file = !entry.is_dir();
-        push_source(&mut groups, &t, vfs, path);
+        push_source(&mut groups, s, &t, vfs, path);
     }
     if groups.is_empty() {
         // Nothing can start: a single missing source is "not found" (exit 3).
@@ -243,7 +243,7 @@ async fn transfer(
     } else {
         JobKind::Copy
     };
-    let dst_place = place_of(&dest_t);
+    let dst_place = place_of(dest, &dest_t);
     let specs = groups
         .into_iter()
         .map(|g| {
@@ -273,26 +273,30 @@ async fn transfer(
     Ok(jobrun::report(&totals, flags.quiet, verb, started))
 }
 
-fn push_source(groups: &mut Vec<Group>, t: &Target, vfs: VfsHandle, path: VPath) {
+fn push_source(groups: &mut Vec<Group>, typed: &str, t: &Target, vfs: VfsHandle, path: VPath) {
     let key = t.backend_key();
     match groups.iter_mut().find(|g| g.key == key) {
         Some(g) => g.paths.push(path),
         None => groups.push(Group {
             key,
-            place: place_of(t),
+            place: place_of(typed, t),
             vfs,
             paths: vec![path],
         }),
     }
 }
 
-/// What the journal calls the backend `t` lives on: `local`, the profile name, or
-/// `user@http://host:port` (never a secret: a URL with a password is refused when
-/// parsed).
-fn place_of(t: &Target) -> String {
+/// What the journal calls the backend `t` (typed as `typed`) lives on: `local`, the
+/// profile name, or the URL form without its path (never a secret: a URL with a
+/// password is refused when parsed).
+fn place_of(typed: &str, t: &Target) -> String {
     match t {
-        Target::Local(_) => "local".to_owned(),
-        Target::Remote { remote, .. } => remote.describe(),
+        Target::Local(_) => crate::jobs::journal::LOCAL.to_owned(),
+        Target::Remote { remote, .. } => remote
+            .profile
+            .clone()
+            .or_else(|| crate::jobs::journal::place_of_typed(typed))
+            .unwrap_or_else(|| remote.describe()),
     }
 }
 
