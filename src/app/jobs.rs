@@ -42,18 +42,17 @@ pub(super) const JOBS_KEYS: KeyTable<JobsAction> = KeyTable {
             keys: &[key(KeyCode::Delete), ch('c'), ch('x'), key(KeyCode::F(8))],
             also: &[],
             action: JobsAction::Cancel,
-            help: Some((
-                "Del, c or x",
-                "cancels a job, forgets a paused (restored) one (asks)",
-            )),
+            // x reads as "forget" on a paused (restored) job; the panes' help line of
+            // the jobs key names it (`keymap.rs`).
+            help: Some(("Del or c", "cancels (asks)")),
         },
         Binding {
             keys: &[ch('r'), ch('R')],
             also: &[],
             action: JobsAction::Retry,
-            // Retrying is also named on the "After a failed job" line
-            // (`dialog::FAILED_JOB_KEYS`).
-            help: Some(("r", "resumes a paused (restored) job; retries a failed one")),
+            // Named on the "After a failed job" line (`dialog::FAILED_JOB_KEYS`) and, for
+            // resuming a paused job, on the jobs key's line (`keymap.rs`).
+            help: None,
         },
         Binding {
             keys: &[ch('d'), ch('D')],
