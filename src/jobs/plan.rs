@@ -61,6 +61,9 @@ pub(crate) enum Step {
     Server { items: Vec<VPath>, dst_dir: VPath },
     /// After a move: remove this source folder if nothing is left in it.
     RemoveDir { src: VPath },
+    /// A move whose copy an earlier run verified (the journal says so and the target
+    /// agrees): only the source is left to remove.
+    RemoveSource(FileStep),
 }
 
 #[derive(Debug, Default)]
@@ -284,8 +287,17 @@ impl<'a> Planner<'a> {
             }
             Some(ex) if self.done_earlier(&src, &entry, &ex) => {
                 self.ctx.acct.add_total(1, 0);
-                self.ctx.acct.item_done();
-                self.plan.resumed += 1;
+                if self.mode == Mode::CopyThenDelete {
+                    self.plan.steps.push(Step::RemoveSource(FileStep {
+                        src,
+                        dst,
+                        entry,
+                        overwrite: false,
+                    }));
+                } else {
+                    self.ctx.acct.item_done();
+                    self.plan.resumed += 1;
+                }
             }
             Some(ex) => match self.resolve(&dst, &entry, &ex).await? {
                 Resolution::Skip => self.plan.skipped += 1,
@@ -359,7 +371,12 @@ impl<'a> Planner<'a> {
     /// marked it verified and the target still holds a file of its size (and mtime,
     /// where the target keeps one).
     fn done_earlier(&self, src: &VPath, entry: &Entry, existing: &Entry) -> bool {
-        if !self.ctx.was_done(src) || existing.is_dir() || existing.size != entry.size {
+        // A rename leaves no source behind; one still there is not this job's.
+        if self.mode == Mode::Rename
+            || !self.ctx.was_done(src)
+            || existing.is_dir()
+            || existing.size != entry.size
+        {
             return false;
         }
         let features = self.ctx.dst_vfs().features();

@@ -380,6 +380,12 @@ async fn run_step(ctx: &JobCtx, step: Step, mode: Mode) -> StepResult {
         },
         Step::Rename(f) => rename_or_copy(ctx, f).await,
         Step::Server { items, dst_dir } => server_transfer(ctx, &items, &dst_dir).await,
+        Step::RemoveSource(f) => {
+            match super::checked_steps::remove_retrying(ctx, &ctx.src, &f.src).await {
+                Ok(()) => Ok(one_done(ctx)),
+                Err(e) => failed_file(&f, e),
+            }
+        }
         Step::MkDir { .. } | Step::RemoveDir { .. } => Ok(JobReport::default()),
     }
 }
