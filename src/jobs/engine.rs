@@ -35,6 +35,8 @@ struct Inner {
 
 /// How many failed jobs are kept for `JobEngine::retry_failed`.
 const KEPT_FAILED: usize = 16;
+/// How many open journals of unfinished jobs are kept for a retry or `forget`.
+const KEPT_JOURNALS: usize = 64;
 
 /// What the handle keeps of a running job.
 pub(crate) struct RunningJob {
@@ -206,6 +208,13 @@ impl JobEngine {
                     j.remove();
                 } else if let Ok(mut kept) = inner.kept.lock() {
                     kept.insert(id, j);
+                    // The oldest handles go (their files stay for a later run).
+                    while kept.len() > KEPT_JOURNALS {
+                        let Some(oldest) = kept.keys().min().copied() else {
+                            break;
+                        };
+                        kept.remove(&oldest);
+                    }
                 }
             }
             if let Ok(mut running) = inner.running.lock() {
