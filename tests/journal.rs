@@ -270,8 +270,37 @@ fn kill_put_midway(nas: &Nas, sb: &Sandbox, args: &[&str]) {
             (true, Some(t)) => t.elapsed() > Duration::from_millis(300),
         }
     });
+    // A killed client's connections close at once; the relay holds the stalled one
+    // open until told. Close it, and let the NAS take in the cut chunk (a rerun asking
+    // before then would meet two writers of one upload, which no real kill makes).
+    nas.relay.reset();
+    wait_for_cache_to_settle(nas);
     assert_journal_private(sb);
     assert!(!upload_cache(nas).is_empty(), "the NAS kept nothing");
+}
+
+/// Waits until the bytes in the NAS's upload cache stop changing.
+fn wait_for_cache_to_settle(nas: &Nas) {
+    let held = || -> u64 {
+        std::fs::read_dir(nas.public().join(".@upload_cache"))
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let mut last = held();
+    let mut same = 0;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while same < 3 {
+        assert!(Instant::now() < deadline, "the upload cache never settled");
+        std::thread::sleep(Duration::from_millis(200));
+        let now = held();
+        same = if now == last { same + 1 } else { 0 };
+        last = now;
+    }
 }
 
 #[test]
