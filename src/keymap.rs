@@ -266,7 +266,7 @@ const ACTIONS: &[ActionInfo] = &[
         action: Action::Jobs,
         name: "jobs",
         bar: None,
-        description: "Go to the jobs panel (Del: cancel a job, Esc: back)",
+        description: "Go to the jobs panel (Del: cancel a job; r: resume a paused (restored) one, x: forget it; Esc: back)",
         keys: &["alt-j"],
     },
     ActionInfo {

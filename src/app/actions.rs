@@ -225,7 +225,8 @@ impl App {
     }
 
     fn ask_quit(&mut self) -> Vec<Cmd> {
-        if self.jobs.running() == 0 {
+        // Paused (restored) jobs stay in the journal for the next start.
+        if self.jobs.active() == 0 {
             self.quit = true;
             return vec![Cmd::Quit];
         }
@@ -233,7 +234,7 @@ impl App {
             title: "Quit".into(),
             lines: vec![format!(
                 "{} job(s) still running. Cancel them and quit?",
-                self.jobs.running()
+                self.jobs.active()
             )],
             action: Confirmed::Quit,
             yes_focused: false,
@@ -314,6 +315,10 @@ impl App {
                     j.cancelling = true;
                 }
                 vec![Cmd::CancelJob(id)]
+            }
+            Confirmed::ForgetPausedJob(id, key) => {
+                self.jobs.finish(id);
+                vec![Cmd::ForgetRestored(key)]
             }
             Confirmed::Share(c) => self.share_confirmed(c),
             Confirmed::Quit => {

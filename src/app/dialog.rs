@@ -19,6 +19,8 @@ pub enum Confirmed {
         paths: Vec<VPath>,
     },
     CancelJob(JobId),
+    /// Forget a paused (restored) job: the row's id and its journal key.
+    ForgetPausedJob(JobId, String),
     Quit,
     /// Revoking share links (`app/share_panel.rs`).
     Share(ShareConfirm),

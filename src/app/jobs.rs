@@ -1,5 +1,7 @@
 //! The jobs panel's state: one row per running job, folded from `JobEvent`s, and the
-//! panel's key table (routed by `keys.rs`, listed in the F1 help).
+//! panel's key table (routed by `keys.rs`, listed in the F1 help). Jobs an earlier run
+//! left in the journal (`jobs::journal`) are rows too, "paused (restored)": never
+//! started by themselves, resumed with `r`, forgotten with Del/x (after asking).
 
 use crossterm::event::KeyCode;
 
@@ -37,16 +39,19 @@ pub(super) const JOBS_KEYS: KeyTable<JobsAction> = KeyTable {
             help: None,
         },
         Binding {
-            keys: &[key(KeyCode::Delete), ch('c'), key(KeyCode::F(8))],
+            keys: &[key(KeyCode::Delete), ch('c'), ch('x'), key(KeyCode::F(8))],
             also: &[],
             action: JobsAction::Cancel,
+            // x reads as "forget" on a paused (restored) job; the panes' help line of
+            // the jobs key names it (`keymap.rs`).
             help: Some(("Del or c", "cancels (asks)")),
         },
         Binding {
             keys: &[ch('r'), ch('R')],
             also: &[],
             action: JobsAction::Retry,
-            // Named on the "After a failed job" line (`dialog::FAILED_JOB_KEYS`).
+            // Named on the "After a failed job" line (`dialog::FAILED_JOB_KEYS`) and, for
+            // resuming a paused job, on the jobs key's line (`keymap.rs`).
             help: None,
         },
         Binding {
@@ -72,7 +77,25 @@ pub struct JobView {
     pub progress: JobProgress,
     /// Cancel was asked; waiting for the job to stop.
     pub cancelling: bool,
+    /// A job an earlier run left in the journal, not started: its journal key.
+    pub paused: Option<String>,
 }
+
+/// A journaled job of an earlier run, as the runtime hands it to the panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestoredJob {
+    /// The journal key (`JobHeader::key`).
+    pub key: String,
+    pub kind: JobKind,
+    /// What it does, escaped for the terminal.
+    pub title: String,
+    /// "3 of 10 items already done", when known.
+    pub done: String,
+}
+
+/// Row ids of paused jobs count down from here, far from the engine's ids (which count
+/// up from 1).
+const PAUSED_IDS: JobId = JobId::MAX - (1 << 32);
 
 impl JobView {
     /// 0.0..=1.0 by bytes (or by items when there are no bytes to count).
@@ -120,8 +143,39 @@ pub struct FailedJob {
 const KEPT_FAILED: usize = 16;
 
 impl JobsList {
+    /// Rows of the panel: running jobs and paused (restored) ones.
     pub fn running(&self) -> usize {
         self.items.len()
+    }
+
+    /// Jobs that run (paused ones aside).
+    pub fn active(&self) -> usize {
+        self.items.iter().filter(|j| j.paused.is_none()).count()
+    }
+
+    /// Adds a paused (restored) row; one per journal key.
+    pub fn restored(&mut self, job: RestoredJob) {
+        if self
+            .items
+            .iter()
+            .any(|j| j.paused.as_deref() == Some(&job.key))
+        {
+            return;
+        }
+        let id = (PAUSED_IDS..)
+            .find(|id| self.items.iter().all(|j| j.id != *id))
+            .unwrap_or(PAUSED_IDS);
+        self.items.push(JobView {
+            id,
+            kind: job.kind,
+            title: job.title,
+            progress: JobProgress {
+                current: job.done,
+                ..JobProgress::default()
+            },
+            cancelling: false,
+            paused: Some(job.key),
+        });
     }
 
     pub fn get_mut(&mut self, id: JobId) -> Option<&mut JobView> {
@@ -141,6 +195,7 @@ impl JobsList {
                 title,
                 progress: JobProgress::default(),
                 cancelling: false,
+                paused: None,
             }),
         }
     }

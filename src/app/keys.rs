@@ -181,13 +181,41 @@ impl App {
                 self.jobs.cursor = (self.jobs.cursor + 1).min(n.saturating_sub(1))
             }
             Some(JobsAction::Cancel) => {
-                if let Some(job) = self.jobs.selected() {
+                if let Some(job) = self.jobs.selected()
+                    && let Some(key) = &job.paused
+                {
+                    self.layers.push(Layer::Dialog(Dialog::Confirm {
+                        title: "Forget paused job".into(),
+                        lines: vec![
+                            format!("Forget \"{}\"?", job.title),
+                            "It will not be resumed; files already copied stay.".into(),
+                        ],
+                        action: Confirmed::ForgetPausedJob(job.id, key.clone()),
+                        yes_focused: false,
+                    }));
+                } else if let Some(job) = self.jobs.selected() {
                     self.layers.push(Layer::Dialog(Dialog::Confirm {
                         title: "Cancel job".into(),
                         lines: vec![format!("Cancel \"{}\"?", job.title)],
                         action: Confirmed::CancelJob(job.id),
                         yes_focused: true,
                     }));
+                }
+            }
+            Some(JobsAction::Retry) if self.jobs.selected().is_some_and(|j| j.paused.is_some()) => {
+                if let Some(job) = self.jobs.selected().cloned()
+                    && let Some(key) = job.paused
+                {
+                    self.jobs.finish(job.id);
+                    let title = job.title;
+                    let restored = super::jobs::RestoredJob {
+                        key,
+                        kind: job.kind,
+                        title,
+                        done: job.progress.current,
+                    };
+                    self.set_status(format!("Resuming {}", restored.title), false);
+                    return vec![Cmd::ResumeRestored(restored)];
                 }
             }
             Some(JobsAction::Retry) => {

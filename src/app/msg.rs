@@ -45,6 +45,14 @@ pub enum Msg {
         title: String,
     },
     Job(JobEvent),
+    /// Jobs an earlier run left in the journal: listed paused (restored).
+    JobsRestored(Vec<super::jobs::RestoredJob>),
+    /// A paused job could not be resumed (its NAS could not be opened): it stays
+    /// paused, and the status line says why.
+    RestoreFailed {
+        job: super::jobs::RestoredJob,
+        message: String,
+    },
     /// Results of share-link effects (`app/share.rs`).
     Share(Box<super::share_cmds::ShareMsg>),
     /// Bytes for the viewer, read from `offset`.
@@ -85,6 +93,11 @@ pub enum Cmd {
     CancelJob(JobId),
     /// Run again what did not finish in a failed job (`JobEngine::retry_failed`).
     RetryJob(JobId),
+    /// Resume a paused (restored) job: open its ends again and start it from its
+    /// journal (the row comes back with `Msg::RestoreFailed` if that fails).
+    ResumeRestored(super::jobs::RestoredJob),
+    /// Drop a paused (restored) job's journal entry.
+    ForgetRestored(String),
     AnswerConflict {
         id: JobId,
         answer: ConflictAnswer,
@@ -125,6 +138,8 @@ impl fmt::Debug for Cmd {
             ),
             Cmd::CancelJob(id) => write!(f, "CancelJob({id})"),
             Cmd::RetryJob(id) => write!(f, "RetryJob({id})"),
+            Cmd::ResumeRestored(job) => write!(f, "ResumeRestored({})", job.key),
+            Cmd::ForgetRestored(key) => write!(f, "ForgetRestored({key})"),
             Cmd::AnswerConflict {
                 id,
                 answer,

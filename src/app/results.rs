@@ -72,6 +72,25 @@ impl App {
             },
             Msg::JobStarted { id, kind, title } => self.jobs.started(id, kind, title),
             Msg::Job(ev) => cmds.extend(self.on_job_event(ev)),
+            Msg::JobsRestored(jobs) => {
+                let n = jobs.len();
+                for job in jobs {
+                    self.jobs.restored(job);
+                }
+                if n > 0 {
+                    self.set_status(
+                        format!(
+                            "{} paused (restored) — Alt-J, then r resumes, x forgets",
+                            crate::plural::count(n as u64, "job", "jobs")
+                        ),
+                        false,
+                    );
+                }
+            }
+            Msg::RestoreFailed { job, message } => {
+                self.set_status(format!("Cannot resume {}: {message}", job.title), true);
+                self.jobs.restored(job);
+            }
             Msg::FileChunk { req, offset, data } => {
                 let Some(v) = self.layers.viewer_mut() else {
                     return (cmds, false);

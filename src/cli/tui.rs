@@ -139,6 +139,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         let terminal = ratatui::Terminal::new(backend)?;
         let clipboard = crate::clipboard::Clipboard::from_process(config.clipboard.mode);
         let mut runtime = Runtime::with_connect_context(terminal, app, cmds, ctx)?
+            .with_journal(crate::jobs::journal::Journal::of_user())
             .with_terminal_guard(guard)
             .with_clipboard(clipboard);
         let input = crossterm::event::EventStream::new();

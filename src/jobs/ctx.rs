@@ -48,6 +48,8 @@ pub(crate) struct JobCtx {
     /// Continue the partial downloads an earlier run left (`jobs::resume`); off, they
     /// are removed and the files fetched again.
     pub resume: bool,
+    /// The job's journal (`jobs::journal`), when it is journaled.
+    pub journal: Option<Arc<super::journal::JobJournal>>,
 }
 
 impl JobCtx {
@@ -67,6 +69,19 @@ impl JobCtx {
     /// A fresh retry state for an operation of this job that tracks its own progress.
     pub fn patience(&self) -> Patience<'_> {
         Patience::new(self.opts.retry, Some(&*self.acct))
+    }
+
+    /// Records in the journal that `src`'s copy is verified (and, for a move, the
+    /// source removed).
+    pub fn mark_done(&self, src: &VPath) {
+        if let Some(j) = &self.journal {
+            j.mark_done(src);
+        }
+    }
+
+    /// Whether an earlier run of this job verified `src`'s copy.
+    pub fn was_done(&self, src: &VPath) -> bool {
+        self.journal.as_ref().is_some_and(|j| j.was_done(src))
     }
 
     /// The target backend (copy/move jobs always have one; delete jobs use `src`).

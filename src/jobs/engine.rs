@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+use super::journal::{JobHeader, JobJournal, JobPlaces, Journal};
 use super::{ConflictAnswer, EngineOptions, JobEvent, JobId, JobKind, JobSpec, RetryItem};
 
 /// A cheap-to-clone handle to the job engine. Jobs run as tokio tasks; events go to the
@@ -25,14 +26,23 @@ struct Inner {
     running: Mutex<HashMap<JobId, RunningJob>>,
     /// Finished jobs with items to try again (the newest few), for `retry_failed`.
     failed: Mutex<BTreeMap<JobId, (JobSpec, Vec<RetryItem>)>>,
+    /// Where jobs started with places are journaled (`jobs::journal`); none: no journal.
+    journal: Mutex<Option<Journal>>,
+    /// Journals of finished jobs that did not complete (kept for a later run until
+    /// the job is retried or forgotten).
+    kept: Mutex<HashMap<JobId, Arc<JobJournal>>>,
 }
 
 /// How many failed jobs are kept for `JobEngine::retry_failed`.
 const KEPT_FAILED: usize = 16;
+/// How many open journals of unfinished jobs are kept for a retry or `forget`.
+const KEPT_JOURNALS: usize = 64;
 
 /// What the handle keeps of a running job.
 pub(crate) struct RunningJob {
     pub cancel: CancellationToken,
+    /// Set by `interrupt`: the cancel keeps the job's journal for a later run.
+    pub keep_journal: Arc<AtomicBool>,
     pub answers: UnboundedSender<(ConflictAnswer, bool)>,
 }
 
@@ -51,6 +61,8 @@ impl JobEngine {
                 resume: AtomicBool::new(true),
                 running: Mutex::new(HashMap::new()),
                 failed: Mutex::new(BTreeMap::new()),
+                journal: Mutex::new(None),
+                kept: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -67,7 +79,56 @@ impl JobEngine {
                 resume: AtomicBool::new(self.inner.resume.load(Ordering::Relaxed)),
                 running: Mutex::new(HashMap::new()),
                 failed: Mutex::new(BTreeMap::new()),
+                journal: Mutex::new(self.journal()),
+                kept: Mutex::new(HashMap::new()),
             }),
+        }
+    }
+
+    /// Journals the jobs started with [`JobEngine::start_journaled`] in `journal`.
+    pub fn set_journal(&self, journal: Journal) {
+        if let Ok(mut j) = self.inner.journal.lock() {
+            *j = Some(journal);
+        }
+    }
+
+    fn journal(&self) -> Option<Journal> {
+        self.inner.journal.lock().ok()?.clone()
+    }
+
+    /// Starts a job that is journaled under `places` (when a journal is set): an
+    /// earlier run's entry for the same job is continued (unless resuming is off), its
+    /// verified files are not sent again; the entry goes when the job completes.
+    pub fn start_journaled(&self, spec: JobSpec, places: &JobPlaces) -> JobId {
+        let resume = self.inner.resume.load(Ordering::Relaxed);
+        let journal = match (self.journal(), JobHeader::of(&spec, places)) {
+            (Some(journal), Some(header)) => match journal.open(&header, resume) {
+                Ok(j) => Some(Arc::new(j)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not open the job journal");
+                    None
+                }
+            },
+            _ => None,
+        };
+        self.launch(spec, Vec::new(), journal)
+    }
+
+    /// Forgets the journal a finished job kept (the user dismissed it).
+    pub fn forget(&self, id: JobId) {
+        let kept = self.inner.kept.lock().ok().and_then(|mut k| k.remove(&id));
+        if let Some(j) = kept {
+            j.remove();
+        }
+    }
+
+    /// Cancels a job as a quit does: its journal stays for a later run.
+    pub fn interrupt(&self, id: JobId) {
+        if let Ok(running) = self.inner.running.lock()
+            && let Some(job) = running.get(&id)
+        {
+            job.keep_journal.store(true, Ordering::Relaxed);
+            job.cancel.cancel();
         }
     }
 
@@ -79,7 +140,7 @@ impl JobEngine {
 
     /// Starts a job in the background and returns its id at once.
     pub fn start(&self, spec: JobSpec) -> JobId {
-        self.start_items(spec, Vec::new())
+        self.launch(spec, Vec::new(), None)
     }
 
     /// Whether finished job `id` left items that [`JobEngine::retry_failed`] can run
@@ -98,18 +159,26 @@ impl JobEngine {
     pub fn retry_failed(&self, id: JobId) -> Option<(JobId, JobKind)> {
         let (spec, items) = self.inner.failed.lock().ok()?.remove(&id)?;
         let kind = spec.kind;
-        Some((self.start_items(spec, items), kind))
+        let journal = self.inner.kept.lock().ok().and_then(|mut k| k.remove(&id));
+        Some((self.launch(spec, items, journal), kind))
     }
 
-    fn start_items(&self, spec: JobSpec, retry: Vec<RetryItem>) -> JobId {
+    fn launch(
+        &self,
+        spec: JobSpec,
+        retry: Vec<RetryItem>,
+        journal: Option<Arc<JobJournal>>,
+    ) -> JobId {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let cancel = CancellationToken::new();
+        let keep_journal = Arc::new(AtomicBool::new(false));
         let (answers_tx, answers_rx) = tokio::sync::mpsc::unbounded_channel();
         if let Ok(mut running) = self.inner.running.lock() {
             running.insert(
                 id,
                 RunningJob {
                     cancel: cancel.clone(),
+                    keep_journal: keep_journal.clone(),
                     answers: answers_tx,
                 },
             );
@@ -127,8 +196,27 @@ impl JobEngine {
                 cancel,
                 inner.opts,
                 resume,
+                journal.clone(),
             )
             .await;
+            if let Some(j) = journal {
+                // Complete, or cancelled by the user: nothing to take up later. Failed
+                // or interrupted: kept for a rerun, a retry or the next start.
+                let complete = report.failed.is_empty() && !report.cancelled;
+                let dismissed = report.cancelled && !keep_journal.load(Ordering::Relaxed);
+                if complete || dismissed {
+                    j.remove();
+                } else if let Ok(mut kept) = inner.kept.lock() {
+                    kept.insert(id, j);
+                    // The oldest handles go (their files stay for a later run).
+                    while kept.len() > KEPT_JOURNALS {
+                        let Some(oldest) = kept.keys().min().copied() else {
+                            break;
+                        };
+                        kept.remove(&oldest);
+                    }
+                }
+            }
             if let Ok(mut running) = inner.running.lock() {
                 running.remove(&id);
             }

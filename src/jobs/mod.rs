@@ -169,6 +169,7 @@ mod conflict;
 mod ctx;
 mod delete;
 mod engine;
+pub mod journal;
 mod pace;
 mod patience;
 pub mod plan;

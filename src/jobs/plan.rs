@@ -61,6 +61,9 @@ pub(crate) enum Step {
     Server { items: Vec<VPath>, dst_dir: VPath },
     /// After a move: remove this source folder if nothing is left in it.
     RemoveDir { src: VPath },
+    /// A move whose copy an earlier run verified (the journal says so and the target
+    /// agrees): only the source is left to remove.
+    RemoveSource(FileStep),
 }
 
 #[derive(Debug, Default)]
@@ -68,6 +71,9 @@ pub(crate) struct Plan {
     pub steps: Vec<Step>,
     pub failed: Vec<ItemError>,
     pub skipped: u64,
+    /// Files an earlier run of the job verified at the target (the journal says so
+    /// and the target agrees): done, not sent again.
+    pub resumed: u64,
 }
 
 /// How a job gets its items to the target.
@@ -279,6 +285,20 @@ impl<'a> Planner<'a> {
                     VfsError::AlreadyExists(format!("{dst} (a folder of that name exists)")),
                 )?;
             }
+            Some(ex) if self.done_earlier(&src, &entry, &ex) => {
+                self.ctx.acct.add_total(1, 0);
+                if self.mode == Mode::CopyThenDelete {
+                    self.plan.steps.push(Step::RemoveSource(FileStep {
+                        src,
+                        dst,
+                        entry,
+                        overwrite: false,
+                    }));
+                } else {
+                    self.ctx.acct.item_done();
+                    self.plan.resumed += 1;
+                }
+            }
             Some(ex) => match self.resolve(&dst, &entry, &ex).await? {
                 Resolution::Skip => self.plan.skipped += 1,
                 Resolution::Overwrite => self.push_transfer(src, dst, entry, true),
@@ -345,6 +365,23 @@ impl<'a> Planner<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Whether an earlier run of this job put `src` at the target already: the journal
+    /// marked it verified and the target still holds a file of its size (and mtime,
+    /// where the target keeps one).
+    fn done_earlier(&self, src: &VPath, entry: &Entry, existing: &Entry) -> bool {
+        // A rename leaves no source behind; one still there is not this job's.
+        if self.mode == Mode::Rename
+            || !self.ctx.was_done(src)
+            || existing.is_dir()
+            || existing.size != entry.size
+        {
+            return false;
+        }
+        let features = self.ctx.dst_vfs().features();
+        let keeps_mtime = features.set_mtime.is_some() || features.atomic_upload.is_some();
+        !keeps_mtime || entry.mtime.is_none() || existing.mtime == entry.mtime
     }
 
     fn push_transfer(&mut self, src: VPath, dst: VPath, entry: Entry, overwrite: bool) {

@@ -59,6 +59,7 @@ pub(crate) async fn run_again(
                 steps.extend(plan.steps);
                 report.failed.extend(plan.failed);
                 report.items_skipped += plan.skipped;
+                report.items_done += plan.resumed;
             }
             Err(_) => {
                 report.cancelled = true;

@@ -37,6 +37,7 @@ pub(crate) async fn run_job(
     cancel: CancellationToken,
     opts: EngineOptions,
     resume: bool,
+    journal: Option<Arc<super::journal::JobJournal>>,
 ) -> JobReport {
     let title = if retry.is_empty() {
         title(&spec)
@@ -64,6 +65,7 @@ pub(crate) async fn run_job(
         src: spec.src.clone(),
         dst: spec.dst.clone(),
         resume,
+        journal,
     };
     let stop = CancellationToken::new();
     let reporter = tokio::spawn(report_loop(id, ctx.acct.clone(), events, stop.clone()));
@@ -199,7 +201,11 @@ async fn plan_and_execute(
             };
         }
     };
+    if let Some(j) = &ctx.journal {
+        j.note_planned(ctx.acct.items_total.load(Ordering::Relaxed));
+    }
     let mut report = JobReport {
+        items_done: plan.resumed,
         items_skipped: plan.skipped,
         failed: plan.failed,
         ..JobReport::default()
@@ -345,7 +351,21 @@ async fn run_unit(ctx: &JobCtx, unit: Unit, mode: Mode) -> StepResult {
     match unit {
         Unit::One(step) => run_step(ctx, step, mode).await,
         Unit::Batch(_) if ctx.cancel.is_cancelled() => Err((String::new(), VfsError::Cancelled)),
-        Unit::Batch(files) => Ok(transfer_batch(ctx, files, mode == Mode::CopyThenDelete).await),
+        Unit::Batch(files) => {
+            let srcs: Vec<VPath> = files.iter().map(|f| f.src.clone()).collect();
+            let sub = transfer_batch(ctx, files, mode == Mode::CopyThenDelete).await;
+            if !sub.cancelled {
+                for src in srcs
+                    .iter()
+                    .filter(|s| !sub.retry.iter().any(|r| &r.src == *s))
+                {
+                    if !sub.failed.iter().any(|f| f.path == src.as_str()) {
+                        ctx.mark_done(src);
+                    }
+                }
+            }
+            Ok(sub)
+        }
     }
 }
 
@@ -360,6 +380,12 @@ async fn run_step(ctx: &JobCtx, step: Step, mode: Mode) -> StepResult {
         },
         Step::Rename(f) => rename_or_copy(ctx, f).await,
         Step::Server { items, dst_dir } => server_transfer(ctx, &items, &dst_dir).await,
+        Step::RemoveSource(f) => {
+            match super::checked_steps::remove_retrying(ctx, &ctx.src, &f.src).await {
+                Ok(()) => Ok(one_done(ctx)),
+                Err(e) => failed_file(&f, e),
+            }
+        }
         Step::MkDir { .. } | Step::RemoveDir { .. } => Ok(JobReport::default()),
     }
 }
@@ -370,7 +396,10 @@ async fn rename_or_copy(ctx: &JobCtx, f: FileStep) -> StepResult {
     let vfs = ctx.src.clone();
     let renamed = until_cancelled(&ctx.cancel, vfs.rename(&f.src, &f.dst, f.overwrite)).await;
     match renamed {
-        Ok(()) => Ok(one_done(ctx)),
+        Ok(()) => {
+            ctx.mark_done(&f.src);
+            Ok(one_done(ctx))
+        }
         Err(e) if crosses_devices(&e) => {
             tracing::debug!(src = %f.src, "rename crosses filesystems, copying instead");
             // The rename was counted as one item; the copy counts its own.
@@ -480,7 +509,8 @@ async fn server_transfer(ctx: &JobCtx, items: &[VPath], dst_dir: &VPath) -> Step
         });
     }
     let mut sub = JobReport::default();
-    for _ in items {
+    for item in items {
+        ctx.mark_done(item);
         ctx.acct.item_done();
         sub.items_done += 1;
     }

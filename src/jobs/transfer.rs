@@ -61,6 +61,9 @@ pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool)
     if let Some(r) = &resume {
         r.finish().await;
     }
+    // Verified at the target: a later run never sends it again (for a move, it only
+    // removes the source if this run could not).
+    ctx.mark_done(&step.src);
     if remove_source {
         remove_retrying(ctx, &ctx.src, &step.src).await?;
     }

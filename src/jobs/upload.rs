@@ -7,6 +7,10 @@
 //! A transient failure mid-file goes on from the bytes the server holds when the
 //! source can be read from an offset (`read_range`), else starts a new upload. An
 //! upload given up (a permanent failure, a cancel) is abandoned on the server.
+//!
+//! Across runs: a journaled job records each upload's id (`jobs::journal`); a later run
+//! of the job asks the server how much of that upload it holds and goes on from there
+//! while the source's size and mtime are unchanged, else abandons it and starts over.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,8 +40,15 @@ pub(crate) async fn upload_into_place(ctx: &JobCtx, step: &FileStep) -> VfsResul
         mtime: step.entry.mtime,
         overwrite: step.overwrite,
     };
-    let mut id = ctx.retry(|| up.begin_upload(&target)).await?;
-    let res = send_resuming(ctx, step, up, &target, &mut id).await;
+    let (mut id, start) = match earlier_upload(ctx, step, up, &target).await {
+        Some(found) => found,
+        None => {
+            let id = ctx.retry(|| up.begin_upload(&target)).await?;
+            note_upload(ctx, &target, &id);
+            (id, 0)
+        }
+    };
+    let res = send_resuming(ctx, step, up, &target, &mut id, start).await;
     match res {
         Ok(entry) if entry.size == target.len => Ok(()),
         Ok(entry) => Err(VfsError::SizeMismatch {
@@ -57,6 +68,54 @@ pub(crate) async fn upload_into_place(ctx: &JobCtx, step: &FileStep) -> VfsResul
     }
 }
 
+/// The upload an earlier run of this job began for this file, and the bytes the server
+/// holds of it, when it can go on: same source size and mtime, a source that can be
+/// read from an offset, and the server still has it. One that cannot go on is
+/// abandoned (best effort).
+async fn earlier_upload(
+    ctx: &JobCtx,
+    step: &FileStep,
+    up: &dyn AtomicUpload,
+    target: &UploadTarget,
+) -> Option<(UploadId, u64)> {
+    let journal = ctx.journal.as_ref()?;
+    if let Some(dropped) = journal.abandoned_upload(&step.dst) {
+        // Starting over (`--no-resume`): what the NAS kept of it goes.
+        let _ = up.abandon_upload(&UploadId(dropped.id), target).await;
+        return None;
+    }
+    let record = journal.upload_for(&step.dst)?;
+    let id = UploadId(record.id.clone());
+    let unchanged = record.size == target.len && record.mtime == target.mtime;
+    if unchanged && ctx.src.features().read_range.is_some() {
+        match ctx.retry(|| up.uploaded(&id, target)).await {
+            Ok(held) if held <= target.len => {
+                tracing::info!(path = %step.dst, held, "continuing an upload an earlier run began");
+                return Some((id, held));
+            }
+            Ok(_) | Err(_) => {}
+        }
+    }
+    tracing::info!(path = %step.dst, "an earlier run's upload cannot go on; starting over");
+    let _ = up.abandon_upload(&id, target).await;
+    None
+}
+
+/// Records the upload in the job's journal, so a later run can go on with it (the
+/// standard upload, with an empty id, keeps nothing to go on with).
+fn note_upload(ctx: &JobCtx, target: &UploadTarget, id: &UploadId) {
+    if let Some(j) = &ctx.journal
+        && !id.0.is_empty()
+    {
+        j.note_upload(super::journal::UploadRecord {
+            dst: target.path.to_string(),
+            id: id.0.clone(),
+            size: target.len,
+            mtime: target.mtime,
+        });
+    }
+}
+
 /// The file at the final name when it is the one this upload sends: its size, and its
 /// mtime where one was asked for (the quick check rsync also trusts).
 async fn landed(ctx: &JobCtx, target: &UploadTarget) -> Option<crate::vfs::Entry> {
@@ -72,12 +131,14 @@ async fn send_resuming(
     up: &dyn AtomicUpload,
     target: &UploadTarget,
     id: &mut UploadId,
+    start: u64,
 ) -> VfsResult<crate::vfs::Entry> {
     let can_resume = ctx.src.features().read_range.is_some();
     // Bytes of this file counted so far (they equal what the server holds when an
     // attempt goes on from there).
     let counted = Arc::new(AtomicU64::new(0));
-    let mut offset = 0u64;
+    let mut offset = start;
+    ctx.acct.recount_file(&counted, offset);
     let mut patience = ctx.patience();
     loop {
         let attempt = until_cancelled(&ctx.cancel, async {
@@ -129,6 +190,7 @@ async fn send_resuming(
                                 other => break other?,
                             }
                         };
+                        note_upload(ctx, target, id);
                         0
                     }
                 };

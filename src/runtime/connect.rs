@@ -64,7 +64,8 @@ impl<B: Backend> Runtime<B> {
                 req,
             };
             let ctx = self.nas.ctx.clone();
-            self.nas.connect = Some(self.spawn(attempt(ctx, target, answers, prompter)));
+            let places = self.restore.places.clone();
+            self.nas.connect = Some(self.spawn(attempt(ctx, target, answers, prompter, places)));
         }
     }
 }
@@ -76,15 +77,25 @@ fn send(tx: &UnboundedSender<Internal>, msg: ConnectMsg) {
 
 /// One connection attempt: the pane's backend, an error, or nothing when a dialog
 /// was asked for.
-async fn attempt(ctx: Arc<ConnectContext>, target: String, answers: Answers, dialogs: Dialogs) {
+async fn attempt(
+    ctx: Arc<ConnectContext>,
+    target: String,
+    answers: Answers,
+    dialogs: Dialogs,
+    places: super::restore::Places,
+) {
     let req = dialogs.req;
     let msg = match connect::open(&ctx, &target, &answers, &dialogs).await {
-        Ok(opened) => ConnectMsg::Connected {
-            req,
-            vfs: opened.vfs,
-            path: opened.path,
-            share_host: opened.share_host,
-        },
+        Ok(opened) => {
+            // Jobs between this pane and another are journaled under this place.
+            super::restore::note_place(&places, &opened.vfs, &target);
+            ConnectMsg::Connected {
+                req,
+                vfs: opened.vfs,
+                path: opened.path,
+                share_host: opened.share_host,
+            }
+        }
         Err(RemoteError::Deferred) => return,
         Err(e) => ConnectMsg::Failed {
             req,

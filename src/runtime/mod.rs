@@ -9,6 +9,7 @@
 mod connect;
 mod effects;
 mod nas;
+mod restore;
 mod search;
 mod share;
 pub mod term;
@@ -57,6 +58,8 @@ pub struct Runtime<B: Backend> {
     nas: nas::NasTasks,
     /// The search task in flight.
     search_task: Option<u64>,
+    /// The job journal: paused jobs of earlier runs, places of opened backends.
+    restore: restore::Restore,
     /// The real terminal, when there is one (not in tests).
     term: Option<TermGuard>,
     last_draw: Option<Instant>,
@@ -101,6 +104,7 @@ impl<B: Backend> Runtime<B> {
             view_task: None,
             nas: nas::NasTasks::default(),
             search_task: None,
+            restore: restore::Restore::default(),
             term: None,
             last_draw: None,
             frames: 0,
@@ -223,11 +227,15 @@ impl<B: Backend> Runtime<B> {
             }
             Cmd::StartJob { spec, title } => {
                 let kind = spec.kind;
-                let id = self.engine.start(spec);
+                let id = self.start_job(spec);
                 tracing::info!(job = id, %title, "job started");
                 self.dispatch(Msg::JobStarted { id, kind, title });
             }
+            // Quitting keeps the job's journal: it comes back paused on the next start.
+            Cmd::CancelJob(id) if self.app.quit => self.engine.interrupt(id),
             Cmd::CancelJob(id) => self.engine.cancel(id),
+            Cmd::ResumeRestored(job) => self.resume_restored(job),
+            Cmd::ForgetRestored(key) => self.forget_restored(&key),
             Cmd::RetryJob(failed) => {
                 if let Some((id, kind)) = self.engine.retry_failed(failed) {
                     tracing::info!(job = id, failed, "retrying a failed job");
@@ -305,7 +313,7 @@ impl<B: Backend> Runtime<B> {
     pub fn idle(&self) -> bool {
         self.rx.is_empty()
             && self.tasks.is_empty()
-            && self.app.jobs_waiting_for_user() == self.app.jobs.running()
+            && self.app.jobs_waiting_for_user() == self.app.jobs.active()
     }
 
     /// Handles everything that is ready right now, without waiting. `poll_input` is off

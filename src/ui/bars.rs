@@ -82,7 +82,9 @@ pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
         .borders(Borders::ALL)
         .border_style(Style::default().fg(border))
         .style(Style::default().fg(t.jobs.fg.0).bg(t.jobs.bg.0))
-        .title(if app.jobs.last_failed().is_some() {
+        .title(if app.jobs.items.iter().any(|j| j.paused.is_some()) {
+            " Jobs (Alt-J: select, r: resume paused, Del/x: forget paused, Del: cancel) "
+        } else if app.jobs.last_failed().is_some() {
             " Jobs (Alt-J: select, Del: cancel, r: retry failed, d: details) "
         } else {
             " Jobs (Alt-J: select, Del: cancel) "
@@ -115,6 +117,23 @@ pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
 /// `Copy 3 items to /x  [#####.....] 45%  1.2 MiB/2.6 MiB  1/3 files  5.1 MiB/s  ETA 0:03`
 fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'static> {
     let t = &app.theme;
+    if j.paused.is_some() {
+        // A job of an earlier run: nothing moves until `r`.
+        let state = format!(
+            "  paused (restored), {}  r: resume  x: forget",
+            j.progress.current
+        );
+        let title_w = width.saturating_sub(state.chars().count());
+        let base = if selected {
+            t.cursor(true)
+        } else {
+            Style::default()
+        };
+        return Line::from(vec![
+            Span::styled(fit(&j.title, title_w), base),
+            Span::styled(state, base.fg(t.jobs.gauge.0)),
+        ]);
+    }
     let p = &j.progress;
     let bar_w = 20usize;
     let filled = (j.ratio() * bar_w as f64).round() as usize;

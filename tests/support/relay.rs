@@ -18,6 +18,10 @@ pub struct Relay {
     pub stall_at: Arc<AtomicU64>,
     /// Bumped by `reset`: connections of an earlier epoch are closed.
     pub epoch: Arc<AtomicU64>,
+    /// Bytes sent by clients to the server since the last `reset`.
+    pub up: Arc<AtomicU64>,
+    /// Client bytes stop being forwarded once `up` reaches this (u64::MAX: never).
+    pub stall_up_at: Arc<AtomicU64>,
 }
 
 impl Relay {
@@ -28,10 +32,14 @@ impl Relay {
         let down = Arc::new(AtomicU64::new(0));
         let stall_at = Arc::new(AtomicU64::new(u64::MAX));
         let epoch = Arc::new(AtomicU64::new(0));
+        let up = Arc::new(AtomicU64::new(0));
+        let stall_up_at = Arc::new(AtomicU64::new(u64::MAX));
         let counters = Counters {
             down: down.clone(),
             stall: stall_at.clone(),
             epoch: epoch.clone(),
+            up: up.clone(),
+            stall_up: stall_up_at.clone(),
         };
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
@@ -48,6 +56,8 @@ impl Relay {
             down,
             stall_at,
             epoch,
+            up,
+            stall_up_at,
         }
     }
 
@@ -66,11 +76,23 @@ impl Relay {
             .store(self.down().saturating_add(bytes), Ordering::SeqCst);
     }
 
+    pub fn up(&self) -> u64 {
+        self.up.load(Ordering::SeqCst)
+    }
+
+    /// Stalls uploads once `bytes` more went up.
+    pub fn stall_up_after(&self, bytes: u64) {
+        self.stall_up_at
+            .store(self.up().saturating_add(bytes), Ordering::SeqCst);
+    }
+
     /// Forwards everything again and counts from zero.
     pub fn reset(&self) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
         self.stall_at.store(u64::MAX, Ordering::SeqCst);
         self.down.store(0, Ordering::SeqCst);
+        self.stall_up_at.store(u64::MAX, Ordering::SeqCst);
+        self.up.store(0, Ordering::SeqCst);
     }
 }
 
@@ -79,15 +101,58 @@ struct Counters {
     down: Arc<AtomicU64>,
     stall: Arc<AtomicU64>,
     epoch: Arc<AtomicU64>,
+    up: Arc<AtomicU64>,
+    stall_up: Arc<AtomicU64>,
+}
+
+/// Copies `from` to `to`, counting into `count` and waiting while it is at `stall`
+/// (until the epoch changes, which ends the copy).
+async fn pump(
+    mut from: impl tokio::io::AsyncRead + Unpin,
+    mut to: impl tokio::io::AsyncWrite + Unpin,
+    count: &AtomicU64,
+    stall: &AtomicU64,
+    epoch_now: &AtomicU64,
+    epoch: u64,
+) {
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        // Forward only up to the stall point, then wait.
+        let mut sent = 0;
+        while sent < n {
+            let room = stall
+                .load(Ordering::SeqCst)
+                .saturating_sub(count.load(Ordering::SeqCst));
+            if epoch_now.load(Ordering::SeqCst) != epoch {
+                return;
+            }
+            if room == 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+            let take = (n - sent).min(usize::try_from(room).unwrap_or(usize::MAX));
+            count.fetch_add(take as u64, Ordering::SeqCst);
+            if to.write_all(&buf[sent..sent + take]).await.is_err() {
+                return;
+            }
+            sent += take;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 async fn relay(client: TcpStream, server: TcpStream, c: Counters) {
     let epoch = c.epoch.load(Ordering::SeqCst);
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
+    let counters = c.clone();
     let up = tokio::spawn(async move {
-        let _ = tokio::io::copy(&mut cr, &mut sw).await;
-        let _ = sw.shutdown().await;
+        let c = counters;
+        pump(&mut cr, &mut sw, &c.up, &c.stall_up, &c.epoch, epoch).await;
     });
     let mut buf = vec![0u8; 64 << 10];
     loop {

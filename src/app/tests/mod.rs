@@ -6,6 +6,7 @@ mod browse;
 mod failed_jobs;
 mod layers;
 mod operations;
+mod paused_jobs;
 
 use std::sync::Arc;
 

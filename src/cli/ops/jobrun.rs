@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc::unbounded_channel;
 
+use crate::jobs::journal::{JobHeader, JobPlaces, Journal};
 use crate::jobs::{
     ConflictAnswer, EngineOptions, ItemError, JobEngine, JobEvent, JobId, JobSpec, RetryPolicy,
 };
@@ -25,9 +26,11 @@ pub struct Totals {
 
 /// Runs the jobs to the end. With `ConflictPolicy::Ask` (no flag given) an existing
 /// target is never overwritten: it is skipped and reported as a failure that names the
-/// flags to use.
+/// flags to use. Jobs given with their places are journaled: the same command run
+/// again after a kill or a failure takes up what the journal holds (unless `resume`
+/// is off, which drops it).
 pub async fn run_jobs(
-    specs: Vec<JobSpec>,
+    specs: Vec<(JobSpec, Option<JobPlaces>)>,
     quiet: bool,
     opts: EngineOptions,
     resume: bool,
@@ -35,8 +38,26 @@ pub async fn run_jobs(
     let (tx, mut rx) = unbounded_channel();
     let engine = JobEngine::with_options(tx, opts);
     engine.set_resume(resume);
+    let journal = Journal::of_user();
+    engine.set_journal(journal.clone());
     let bars = Bars::new(!quiet && std::io::stderr().is_terminal());
-    let mut pending: HashSet<JobId> = specs.into_iter().map(|s| engine.start(s)).collect();
+    let mut pending: HashSet<JobId> = HashSet::new();
+    for (spec, places) in specs {
+        let id = match places {
+            Some(places) => {
+                if resume
+                    && !quiet
+                    && let Some(entry) =
+                        JobHeader::of(&spec, &places).and_then(|h| journal.find(&h))
+                {
+                    eprintln!("nascmd: {}", entry.resuming_line());
+                }
+                engine.start_journaled(spec, &places)
+            }
+            None => engine.start(spec),
+        };
+        pending.insert(id);
+    }
     let mut totals = Totals::default();
     let mut interrupted = false;
     let ctrl_c = tokio::signal::ctrl_c();
@@ -78,9 +99,10 @@ pub async fn run_jobs(
             }
             _ = &mut ctrl_c, if !interrupted => {
                 // Cancel cleanly: the engine removes its temporary files; wait for it.
+                // The journal stays, so the same command goes on where this one stopped.
                 interrupted = true;
                 for id in &pending {
-                    engine.cancel(*id);
+                    engine.interrupt(*id);
                 }
             }
         }

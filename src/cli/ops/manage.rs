@@ -90,7 +90,8 @@ pub async fn rm(opener: &mut Opener, a: RmArgs) -> anyhow::Result<u8> {
         retry: jobrun::retry_policy(a.retry_for, opener.config()),
         ..crate::jobs::EngineOptions::default()
     };
-    let mut totals = jobrun::run_jobs(specs, a.quiet, opts, true).await;
+    let jobs = specs.into_iter().map(|s| (s, None)).collect();
+    let mut totals = jobrun::run_jobs(jobs, a.quiet, opts, true).await;
     failed.append(&mut totals.failed);
     totals.failed = failed;
     Ok(jobrun::report(&totals, a.quiet, "deleted", started))

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use clap::Args;
 
+use crate::jobs::journal::JobPlaces;
 use crate::jobs::{ConflictPolicy, EngineOptions, ItemError, JobKind, JobSpec};
 use crate::remotes::Target;
 use crate::services::connect::Opener;
@@ -57,8 +58,8 @@ pub struct TransferFlags {
     /// No progress and no summary; only errors on stderr.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Start downloads over instead of continuing what an interrupted earlier run
-    /// left (its partial files are removed).
+    /// Start over instead of continuing what an interrupted earlier run of the same
+    /// command left: its journal entry is dropped, partial downloads are removed.
     #[arg(long)]
     pub no_resume: bool,
     /// How long a file keeps being retried while the NAS is unreachable (5m, 90s,
@@ -165,6 +166,8 @@ pub async fn copy(opener: &mut Opener, a: CopyArgs, is_move: bool) -> anyhow::Re
 /// Sources that live on one backend: one job.
 struct Group {
     key: String,
+    /// The backend's place name for the journal.
+    place: String,
     vfs: VfsHandle,
     paths: Vec<VPath>,
 }
@@ -215,7 +218,7 @@ async fn transfer(
             }
         }
         single_is_file = !entry.is_dir();
-        push_source(&mut groups, &t, vfs, path);
+        push_source(&mut groups, s, &t, vfs, path);
     }
     if groups.is_empty() {
         // Nothing can start: a single missing source is "not found" (exit 3).
@@ -240,15 +243,23 @@ async fn transfer(
     } else {
         JobKind::Copy
     };
+    let dst_place = place_of(dest, &dest_t);
     let specs = groups
         .into_iter()
-        .map(|g| JobSpec {
-            kind,
-            src: g.vfs,
-            sources: g.paths,
-            dst: Some((dst_vfs.clone(), dst_dir.clone())),
-            rename_to: rename_to.clone(),
-            conflict: flags.policy(),
+        .map(|g| {
+            let places = JobPlaces {
+                src: g.place,
+                dst: dst_place.clone(),
+            };
+            let spec = JobSpec {
+                kind,
+                src: g.vfs,
+                sources: g.paths,
+                dst: Some((dst_vfs.clone(), dst_dir.clone())),
+                rename_to: rename_to.clone(),
+                conflict: flags.policy(),
+            };
+            (spec, Some(places))
         })
         .collect();
     let opts = EngineOptions {
@@ -262,15 +273,30 @@ async fn transfer(
     Ok(jobrun::report(&totals, flags.quiet, verb, started))
 }
 
-fn push_source(groups: &mut Vec<Group>, t: &Target, vfs: VfsHandle, path: VPath) {
+fn push_source(groups: &mut Vec<Group>, typed: &str, t: &Target, vfs: VfsHandle, path: VPath) {
     let key = t.backend_key();
     match groups.iter_mut().find(|g| g.key == key) {
         Some(g) => g.paths.push(path),
         None => groups.push(Group {
             key,
+            place: place_of(typed, t),
             vfs,
             paths: vec![path],
         }),
+    }
+}
+
+/// What the journal calls the backend `t` (typed as `typed`) lives on: `local`, the
+/// profile name, or the URL form without its path (never a secret: a URL with a
+/// password is refused when parsed).
+fn place_of(typed: &str, t: &Target) -> String {
+    match t {
+        Target::Local(_) => crate::jobs::journal::LOCAL.to_owned(),
+        Target::Remote { remote, .. } => remote
+            .profile
+            .clone()
+            .or_else(|| crate::jobs::journal::place_of_typed(typed))
+            .unwrap_or_else(|| remote.describe()),
     }
 }
 

@@ -1,0 +1,626 @@
+//! The job journal: what a copy or move set out to do and how far it got, kept in the
+//! state folder so that a job interrupted by a quit, a crash, `kill -9` or a power cut
+//! can be taken up again (a CLI rerun of the same command, or the commander's
+//! "paused (restored)" jobs).
+//!
+//! # Format
+//! One file per job, `<state>/jobs/<key>.journal` (folder 0700, file 0600), `key` = 16
+//! hex digits of sha256 over the job's header (kind, places, sources, target folder,
+//! new name, conflict rule), so the same command finds the same file. The file is a
+//! sequence of lines, each `<16 hex digits> <JSON>\n`, the digits being the start of
+//! sha256(JSON). The first line is the header (`{"job":{…}}`), written whole before
+//! the file gets its name (temporary file, fsync, rename, fsync of the folder). Later
+//! lines are appended, one `write` each:
+//! * `{"planned":{"items":N}}`: the files the job counted once planning was over;
+//! * `{"done":{"src":"/a/b"}}`: that source's copy was verified at the target (for a
+//!   move: and the source removed);
+//! * `{"upload":{"dst":…,"id":…,"size":…,"mtime":…}}`: a chunked upload the NAS keeps
+//!   for that target (QNAP `upload_id`), so a later run can go on from the NAS's
+//!   offset while the source's size and mtime are unchanged.
+//!
+//! A reader takes the lines up to the first one that is cut short or whose digits do
+//! not match, and a writer reopening the file cuts it there first: a crash at any
+//! instant leaves the file readable, losing at most the last marks (done marks are
+//! not synced one by one; losing one only costs checking that file again).
+//!
+//! Places are names, never credentials: `local`, a profile name, or `user@http://host:port`.
+//! The upload id is not a secret but is kept out of logs.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{ConflictPolicy, JobKind, JobSpec};
+use crate::vfs::VPath;
+
+/// The journal file's name ending.
+const EXT: &str = "journal";
+
+/// Where each end of a job lives, as names a later run can open again (never a
+/// password, sid, token or a URL carrying one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobPlaces {
+    /// `local`, a profile name, or `user@http://host:port`.
+    pub src: String,
+    pub dst: String,
+}
+
+/// What a job set out to do: the first line of its journal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobHeader {
+    /// `copy` or `move`.
+    pub kind: String,
+    pub src: String,
+    pub sources: Vec<String>,
+    pub dst: String,
+    pub dst_dir: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rename_to: Option<String>,
+    /// `ask`, `overwrite`, `skip`, `newer` or `rename`.
+    pub conflict: String,
+}
+
+impl JobHeader {
+    /// The header of a copy or move job; `None` for a delete (not journaled).
+    pub fn of(spec: &JobSpec, places: &JobPlaces) -> Option<JobHeader> {
+        let kind = match spec.kind {
+            JobKind::Copy => "copy",
+            JobKind::Move => "move",
+            JobKind::Delete => return None,
+        };
+        let (_, dst_dir) = spec.dst.as_ref()?;
+        Some(JobHeader {
+            kind: kind.to_owned(),
+            src: places.src.clone(),
+            sources: spec.sources.iter().map(|p| p.to_string()).collect(),
+            dst: places.dst.clone(),
+            dst_dir: dst_dir.to_string(),
+            rename_to: spec.rename_to.clone(),
+            conflict: conflict_name(spec.conflict).to_owned(),
+        })
+    }
+
+    /// The job's kind, back from its name.
+    pub fn job_kind(&self) -> JobKind {
+        if self.kind == "move" {
+            JobKind::Move
+        } else {
+            JobKind::Copy
+        }
+    }
+
+    /// The conflict rule, back from its name.
+    pub fn conflict_policy(&self) -> ConflictPolicy {
+        match self.conflict.as_str() {
+            "overwrite" => ConflictPolicy::Overwrite,
+            "skip" => ConflictPolicy::Skip,
+            "newer" => ConflictPolicy::NewerOnly,
+            "rename" => ConflictPolicy::RenameNew,
+            _ => ConflictPolicy::Ask,
+        }
+    }
+
+    /// 16 hex digits naming this job; the same command gives the same key.
+    pub fn key(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        hex16(&json)
+    }
+
+    /// "Copy /a/b (nas) to /down (local)" for lists and messages (not escaped).
+    pub fn describe(&self) -> String {
+        let verb = if self.kind == "move" { "Move" } else { "Copy" };
+        let what = match self.sources.as_slice() {
+            [one] => one.clone(),
+            many => format!("{} items", many.len()),
+        };
+        format!(
+            "{verb} {what} ({}) to {} ({})",
+            self.src, self.dst_dir, self.dst
+        )
+    }
+}
+
+/// The place of a remote as the user typed it: `NAME` for `NAME:/path`, or
+/// `scheme://user@host:port` for a URL form (which never holds a password: such a URL
+/// is refused when parsed). `None` for anything else (a local path).
+pub fn place_of_typed(typed: &str) -> Option<String> {
+    if let Some((scheme, rest)) = typed.split_once("://") {
+        let authority = rest.split('/').next().unwrap_or("");
+        return Some(format!("{scheme}://{authority}"));
+    }
+    let (name, _) = typed.split_once(':')?;
+    let profile_like = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    profile_like.then(|| name.to_owned())
+}
+
+/// What to open to reach `path` at `place` again (`local`, a profile, a URL form).
+pub fn reopen_target(place: &str, path: &str) -> String {
+    if place == LOCAL {
+        path.to_owned()
+    } else if place.contains("://") {
+        format!("{place}{path}")
+    } else {
+        format!("{place}:{path}")
+    }
+}
+
+/// The place name of the local disk.
+pub const LOCAL: &str = "local";
+
+fn conflict_name(c: ConflictPolicy) -> &'static str {
+    match c {
+        ConflictPolicy::Ask => "ask",
+        ConflictPolicy::Overwrite => "overwrite",
+        ConflictPolicy::Skip => "skip",
+        ConflictPolicy::NewerOnly => "newer",
+        ConflictPolicy::RenameNew => "rename",
+    }
+}
+
+/// A chunked upload the NAS keeps, as the journal records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadRecord {
+    /// The final path at the target.
+    pub dst: String,
+    /// The NAS's upload id.
+    pub id: String,
+    /// The source's size and mtime when the upload began.
+    pub size: u64,
+    pub mtime: Option<i64>,
+}
+
+/// One line of a journal.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Record {
+    Job(JobHeader),
+    Planned { items: u64 },
+    Done { src: String },
+    Upload(UploadRecord),
+}
+
+/// Everything a journal file holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub path: PathBuf,
+    pub header: JobHeader,
+    /// Sources whose copy was verified.
+    pub done: BTreeSet<String>,
+    /// Files counted by the plan, once planning ended.
+    pub planned: Option<u64>,
+    /// Chunked uploads kept by the NAS, by final path.
+    pub uploads: HashMap<String, UploadRecord>,
+}
+
+impl JournalEntry {
+    /// "resuming: 3 of 10 items already done" (or "3 items" before the plan was known).
+    pub fn resuming_line(&self) -> String {
+        let n = self.done.len() as u64;
+        match self.planned {
+            Some(m) => format!("resuming: {n} of {m} items already done"),
+            None => format!(
+                "resuming: {} already done",
+                crate::plural::count(n, "item", "items")
+            ),
+        }
+    }
+}
+
+/// The journal folder (`<state>/jobs`).
+#[derive(Clone, Debug)]
+pub struct Journal {
+    dir: PathBuf,
+}
+
+impl Journal {
+    pub fn at(dir: impl Into<PathBuf>) -> Journal {
+        Journal { dir: dir.into() }
+    }
+
+    /// The user's journal: `$XDG_STATE_HOME/nascmd/jobs`.
+    pub fn of_user() -> Journal {
+        Journal::at(crate::config::state_dir().join("jobs"))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path_of(&self, header: &JobHeader) -> PathBuf {
+        self.dir.join(format!("{}.{EXT}", header.key()))
+    }
+
+    /// The entry a job with this header left, if any.
+    pub fn find(&self, header: &JobHeader) -> Option<JournalEntry> {
+        read_entry(&self.path_of(header)).filter(|e| &e.header == header)
+    }
+
+    /// Every entry in the folder (unreadable files are skipped), oldest first.
+    pub fn entries(&self) -> Vec<JournalEntry> {
+        let Ok(rd) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut found: Vec<(std::time::SystemTime, JournalEntry)> = rd
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == EXT))
+            .filter_map(|e| {
+                let when = e.metadata().and_then(|m| m.modified()).ok()?;
+                Some((when, read_entry(&e.path())?))
+            })
+            .collect();
+        found.sort_by_key(|(when, _)| *when);
+        found.into_iter().map(|(_, e)| e).collect()
+    }
+
+    /// Removes the entry of `header` (`--no-resume`, a forgotten job).
+    pub fn forget(&self, header: &JobHeader) {
+        remove_quietly(&self.path_of(header));
+    }
+
+    /// Opens the journal of a job: the one an earlier run left when `resume` (its
+    /// marks kept), else a new one (an old one is dropped).
+    pub fn open(&self, header: &JobHeader, resume: bool) -> std::io::Result<JobJournal> {
+        private_dir(&self.dir)?;
+        let path = self.path_of(header);
+        let earlier = self.find(header);
+        // Starting over: the uploads the NAS keeps for the dropped entry are still
+        // to be removed there (`JobJournal::abandoned_upload`).
+        let dropped_uploads = match (&earlier, resume) {
+            (Some(e), false) => e.uploads.clone(),
+            _ => HashMap::new(),
+        };
+        let entry = match earlier.filter(|_| resume) {
+            Some(entry) => {
+                // Cut a torn tail, so what is appended now follows a whole line.
+                let good = good_length(&path)?;
+                let f = File::options().write(true).open(&path)?;
+                f.set_len(good)?;
+                entry
+            }
+            None => {
+                let line = encode(&Record::Job(header.clone()))?;
+                crate::atomic_file::replace(&path, &line)?;
+                sync_dir(&self.dir);
+                JournalEntry {
+                    path: path.clone(),
+                    header: header.clone(),
+                    done: BTreeSet::new(),
+                    planned: None,
+                    uploads: HashMap::new(),
+                }
+            }
+        };
+        let mut file = File::options().append(true).open(&path)?;
+        file.seek(std::io::SeekFrom::End(0))?;
+        Ok(JobJournal {
+            file: Mutex::new(Some(file)),
+            state: Mutex::new(entry),
+            dropped_uploads: Mutex::new(dropped_uploads),
+        })
+    }
+}
+
+/// An open journal of a running job; every method is best effort (a journal that
+/// cannot be written costs a later resume, never the job).
+pub struct JobJournal {
+    /// `None` once the entry was removed.
+    file: Mutex<Option<File>>,
+    state: Mutex<JournalEntry>,
+    /// Uploads of an entry dropped by starting over, by final path.
+    dropped_uploads: Mutex<HashMap<String, UploadRecord>>,
+}
+
+impl JobJournal {
+    /// What the journal held when it was opened, plus the marks since.
+    pub fn snapshot(&self) -> Option<JournalEntry> {
+        self.state.lock().ok().map(|s| s.clone())
+    }
+
+    /// Whether an earlier run verified this source's copy.
+    pub fn was_done(&self, src: &VPath) -> bool {
+        self.state
+            .lock()
+            .is_ok_and(|s| s.done.contains(src.as_str()))
+    }
+
+    pub fn mark_done(&self, src: &VPath) {
+        let fresh = self
+            .state
+            .lock()
+            .is_ok_and(|mut s| s.done.insert(src.to_string()));
+        if fresh {
+            self.append(
+                &Record::Done {
+                    src: src.to_string(),
+                },
+                false,
+            );
+        }
+    }
+
+    pub fn note_planned(&self, items: u64) {
+        if let Ok(mut s) = self.state.lock() {
+            s.planned = Some(items);
+        }
+        self.append(&Record::Planned { items }, false);
+    }
+
+    /// The chunked upload an earlier run began for `dst`, if any.
+    pub fn upload_for(&self, dst: &VPath) -> Option<UploadRecord> {
+        self.state.lock().ok()?.uploads.get(dst.as_str()).cloned()
+    }
+
+    /// An upload of a dropped earlier entry (`--no-resume`) for `dst`, to be removed on
+    /// the NAS; each is handed out once.
+    pub fn abandoned_upload(&self, dst: &VPath) -> Option<UploadRecord> {
+        self.dropped_uploads.lock().ok()?.remove(dst.as_str())
+    }
+
+    /// Records an upload the NAS keeps (synced: it is what a later run continues).
+    pub fn note_upload(&self, record: UploadRecord) {
+        if let Ok(mut s) = self.state.lock() {
+            s.uploads.insert(record.dst.clone(), record.clone());
+        }
+        self.append(&Record::Upload(record), true);
+    }
+
+    /// Removes the journal file: the job finished (or was dismissed).
+    pub fn remove(&self) {
+        if let Ok(mut f) = self.file.lock() {
+            *f = None;
+        }
+        if let Ok(s) = self.state.lock() {
+            remove_quietly(&s.path);
+        }
+    }
+
+    fn append(&self, record: &Record, sync: bool) {
+        let Ok(line) = encode(record) else { return };
+        let Ok(mut guard) = self.file.lock() else {
+            return;
+        };
+        let Some(file) = guard.as_mut() else { return };
+        // One write per line: a kill leaves whole lines; a power cut a torn tail
+        // that readers skip.
+        let written = file
+            .write_all(&line)
+            .and_then(|()| if sync { file.sync_data() } else { Ok(()) });
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "could not write the job journal");
+        }
+    }
+}
+
+fn hex16(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn encode(record: &Record) -> std::io::Result<Vec<u8>> {
+    let json = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+    let mut line = Vec::with_capacity(json.len() + 18);
+    line.extend_from_slice(hex16(&json).as_bytes());
+    line.push(b' ');
+    line.extend_from_slice(&json);
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// The record on one whole line, if its digits match.
+fn decode(line: &[u8]) -> Option<Record> {
+    let line = line.strip_suffix(b"\n")?;
+    let (sum, json) = (line.get(..16)?, line.get(17..)?);
+    if line.get(16) != Some(&b' ') || sum != hex16(json).as_bytes() {
+        return None;
+    }
+    serde_json::from_slice(json).ok()
+}
+
+/// The good lines of a journal file and the length they cover.
+fn good_lines(path: &Path) -> std::io::Result<(Vec<Record>, u64)> {
+    let mut reader = BufReader::new(File::open(path)?);
+    let mut records = Vec::new();
+    let mut good = 0u64;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        match decode(&line) {
+            Some(r) => {
+                records.push(r);
+                good += n as u64;
+            }
+            None => break, // a torn tail: everything after it is ignored
+        }
+    }
+    Ok((records, good))
+}
+
+fn good_length(path: &Path) -> std::io::Result<u64> {
+    good_lines(path).map(|(_, len)| len)
+}
+
+/// A journal file read back; `None` when it has no whole header.
+pub fn read_entry(path: &Path) -> Option<JournalEntry> {
+    let (records, _) = good_lines(path).ok()?;
+    let mut records = records.into_iter();
+    let Some(Record::Job(header)) = records.next() else {
+        return None;
+    };
+    let mut entry = JournalEntry {
+        path: path.to_owned(),
+        header,
+        done: BTreeSet::new(),
+        planned: None,
+        uploads: HashMap::new(),
+    };
+    for r in records {
+        match r {
+            Record::Done { src } => {
+                entry.done.insert(src);
+            }
+            Record::Planned { items } => entry.planned = Some(items),
+            Record::Upload(u) => {
+                entry.uploads.insert(u.dst.clone(), u);
+            }
+            Record::Job(_) => {}
+        }
+    }
+    Some(entry)
+}
+
+fn remove_quietly(path: &Path) {
+    if let Err(e) = std::fs::remove_file(path)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(error = %e, "could not remove a job journal");
+    }
+}
+
+/// The journal folder, the owner's only.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Makes a rename in `dir` durable (best effort).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn header() -> JobHeader {
+        JobHeader {
+            kind: "copy".into(),
+            src: "nas".into(),
+            sources: vec!["/Public/a".into(), "/Public/b".into()],
+            dst: "local".into(),
+            dst_dir: "/tmp/down".into(),
+            rename_to: None,
+            conflict: "ask".into(),
+        }
+    }
+
+    fn vp(s: &str) -> VPath {
+        VPath::parse(s).unwrap()
+    }
+
+    #[test]
+    fn marks_survive_a_reopen_and_the_file_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::at(dir.path().join("jobs"));
+        let h = header();
+        let j = journal.open(&h, true).unwrap();
+        j.note_planned(7);
+        j.mark_done(&vp("/Public/a/x"));
+        j.note_upload(UploadRecord {
+            dst: "/tmp/down/b".into(),
+            id: "42".into(),
+            size: 9,
+            mtime: Some(3),
+        });
+        drop(j);
+        let entry = journal.find(&h).unwrap();
+        assert!(entry.done.contains("/Public/a/x"));
+        assert_eq!(entry.planned, Some(7));
+        assert_eq!(entry.uploads["/tmp/down/b"].id, "42");
+        assert_eq!(entry.resuming_line(), "resuming: 1 of 7 items already done");
+        let mode = std::fs::metadata(&entry.path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let dmode = std::fs::metadata(journal.dir())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(dmode & 0o777, 0o700);
+
+        let again = journal.open(&h, true).unwrap();
+        assert!(again.was_done(&vp("/Public/a/x")));
+        drop(again);
+        let fresh = journal.open(&h, false).unwrap();
+        assert!(!fresh.was_done(&vp("/Public/a/x")));
+        fresh.remove();
+        assert!(journal.find(&h).is_none());
+        assert!(journal.entries().is_empty());
+    }
+
+    #[test]
+    fn a_torn_tail_is_ignored_and_cut_before_the_next_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::at(dir.path());
+        let h = header();
+        let j = journal.open(&h, true).unwrap();
+        j.mark_done(&vp("/Public/a/1"));
+        drop(j);
+        let path = journal.find(&h).unwrap().path;
+        // A crash in the middle of a line, then a line whose digits do not match.
+        let mut f = File::options().append(true).open(&path).unwrap();
+        f.write_all(b"0123456789abcdef {\"done\":{\"src\":\"/Pub")
+            .unwrap();
+        drop(f);
+        assert_eq!(journal.find(&h).unwrap().done.len(), 1);
+        let j = journal.open(&h, true).unwrap();
+        j.mark_done(&vp("/Public/a/2"));
+        drop(j);
+        let entry = journal.find(&h).unwrap();
+        assert_eq!(entry.done.len(), 2, "{entry:?}");
+        let mut bad = std::fs::read(&path).unwrap();
+        bad.extend_from_slice(b"ffffffffffffffff {\"done\":{\"src\":\"/x\"}}\n");
+        std::fs::write(&path, bad).unwrap();
+        assert_eq!(journal.find(&h).unwrap().done.len(), 2);
+    }
+
+    #[test]
+    fn places_round_trip_to_what_opens_them() {
+        assert_eq!(place_of_typed("nas:/Public/a").as_deref(), Some("nas"));
+        assert_eq!(
+            place_of_typed("qnap://admin@h:8080/Public/a").as_deref(),
+            Some("qnap://admin@h:8080")
+        );
+        assert_eq!(place_of_typed("/tmp/x"), None);
+        assert_eq!(reopen_target("nas", "/Public"), "nas:/Public");
+        assert_eq!(
+            reopen_target("qnap://admin@h:8080", "/Public"),
+            "qnap://admin@h:8080/Public"
+        );
+        assert_eq!(reopen_target("local", "/tmp"), "/tmp");
+    }
+
+    #[test]
+    fn the_same_job_has_the_same_key_and_another_job_another() {
+        let a = header();
+        let mut b = header();
+        b.dst_dir = "/tmp/other".into();
+        assert_eq!(a.key(), header().key());
+        assert_ne!(a.key(), b.key());
+        assert_eq!(a.key().len(), 16);
+    }
+}

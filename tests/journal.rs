@@ -1,0 +1,370 @@
+//! The job journal (`jobs::journal`) through the real binary and the QNAP emulator
+//! behind a byte-counting relay that stalls midway: a `get -r` and a `put` killed with
+//! SIGKILL, then the same command again. The rerun says how far the journal got, does
+//! not send again what was verified (an existing file would otherwise be refused
+//! without `--overwrite`), continues the chunked upload the NAS kept, and leaves no
+//! journal, temporary or upload cache behind. The journal is the owner's only and
+//! holds no secret.
+//!
+//! Sizes: a 64 MiB file (a debug build moves it in a few seconds); the relay stalls
+//! after 40 MiB.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use nascmd::emulator::RunningEmulator;
+use support::relay::Relay;
+use support::sandbox::{Sandbox, ok, text};
+
+const MIB: u64 = 1 << 20;
+const LEN: u64 = 64 * MIB;
+const STALL_AT: u64 = 40 * MIB;
+/// Parallel ranges of one download (`jobs::ranged`).
+const STREAMS: u64 = 4;
+const USER: &str = "alice";
+const PASS: &str = "correct horse 7";
+
+/// The QNAP emulator with a relay in front, kept running by its runtime.
+struct Nas {
+    rt: tokio::runtime::Runtime,
+    emu: Option<RunningEmulator>,
+    relay: Relay,
+    root: tempfile::TempDir,
+}
+
+impl Nas {
+    fn start() -> Nas {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("Public")).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let cfg = nascmd::emulator::qnap::QnapEmulatorConfig::new(root.path(), USER, PASS);
+        let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
+        let upstream: SocketAddr = emu.base_url.trim_start_matches("http://").parse().unwrap();
+        let relay = rt.block_on(Relay::start(upstream));
+        Nas {
+            rt,
+            emu: Some(emu),
+            relay,
+            root,
+        }
+    }
+
+    fn public(&self) -> PathBuf {
+        self.root.path().join("Public")
+    }
+
+    fn sandbox(&self) -> Sandbox {
+        let sb = Sandbox::new();
+        std::fs::create_dir(sb.path().join("down")).unwrap();
+        sb.write_config(&format!(
+            "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{}\"\nuser = \"{USER}\"\n",
+            self.relay.url()
+        ));
+        sb
+    }
+
+    fn nascmd(&self, sb: &Sandbox, args: &[&str]) -> Command {
+        let mut c = sb.cmd();
+        c.env("NASCMD_PASSWORD", PASS).args(args);
+        c
+    }
+}
+
+impl Drop for Nas {
+    fn drop(&mut self) {
+        if let Some(e) = self.emu.take() {
+            let _ = self.rt.block_on(e.shutdown());
+        }
+    }
+}
+
+fn pattern(len: u64, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i * 131 + i / 4099) as u8).wrapping_add(seed))
+        .collect()
+}
+
+fn jobs_dir(sb: &Sandbox) -> PathBuf {
+    sb.path().join("state/nascmd/jobs")
+}
+
+/// The journal files of the sandbox.
+fn journals(sb: &Sandbox) -> Vec<PathBuf> {
+    std::fs::read_dir(jobs_dir(sb))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "journal"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The text of the one journal, if there is one.
+fn journal_text(sb: &Sandbox) -> Option<String> {
+    let files = journals(sb);
+    let [one] = files.as_slice() else {
+        return None;
+    };
+    std::fs::read_to_string(one).ok()
+}
+
+/// The journal is the owner's only (folder too) and holds no secret.
+fn assert_journal_private(sb: &Sandbox) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir_mode = std::fs::metadata(jobs_dir(sb))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(dir_mode & 0o777, 0o700);
+    let files = journals(sb);
+    assert_eq!(files.len(), 1, "{files:?}");
+    for path in files {
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+        let text = std::fs::read_to_string(&path).unwrap();
+        for secret in [PASS, "sid", "token", "password", "pwd"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+}
+
+/// Files whose names start with nascmd's temporary prefix, anywhere below `dir`.
+fn temporaries(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".nascmd-part-") {
+            found.push(name);
+        } else if e.path().is_dir() {
+            found.extend(temporaries(&e.path()));
+        }
+    }
+    found
+}
+
+/// Waits (polling) until `ready`, with the child still running; then SIGKILL.
+fn kill_when(mut child: Child, what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the command ended before the kill ({what})"
+        );
+        assert!(Instant::now() < deadline, "never got to: {what}");
+        if ready() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_again() {
+    let nas = Nas::start();
+    let set = nas.public().join("set");
+    std::fs::create_dir(&set).unwrap();
+    for (i, name) in ["a.txt", "b.txt", "c.txt"].iter().enumerate() {
+        std::fs::write(set.join(name), pattern(100_000, i as u8)).unwrap();
+    }
+    std::fs::write(set.join("big.bin"), pattern(LEN, 9)).unwrap();
+    let sb = nas.sandbox();
+    let args = ["get", "-r", "nas:/Public/set", "down/"];
+
+    nas.relay.reset();
+    nas.relay.stall_after(STALL_AT);
+    let child = nas
+        .nascmd(&sb, &args)
+        .arg("--quiet")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let down = sb.path().join("down/set");
+    kill_when(
+        child,
+        "the small files done and the big one stalled",
+        || {
+            nas.relay.down() >= STALL_AT
+                && journal_text(&sb).is_some_and(|t| t.matches("\"done\"").count() == 3)
+        },
+    );
+    assert_journal_private(&sb);
+    assert!(
+        !temporaries(&down).is_empty(),
+        "the kill left no partial file"
+    );
+
+    nas.relay.reset();
+    let out = nas.nascmd(&sb, &args).output().unwrap();
+    ok(&out);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("resuming: 3 of 4 items already done"),
+        "stderr: {err}"
+    );
+    let fetched = nas.relay.down();
+    eprintln!("the rerun fetched {fetched} bytes");
+    assert!(
+        fetched <= LEN - STALL_AT + STREAMS * 6 * MIB,
+        "fetched {fetched} bytes again"
+    );
+    for name in ["a.txt", "b.txt", "c.txt", "big.bin"] {
+        assert!(
+            std::fs::read(down.join(name)).unwrap() == std::fs::read(set.join(name)).unwrap(),
+            "{name} differs"
+        );
+    }
+    assert_eq!(temporaries(&down), Vec::<String>::new());
+    assert_eq!(journals(&sb), Vec::<PathBuf>::new(), "the journal stayed");
+}
+
+/// What the NAS keeps of unfinished chunked uploads.
+fn upload_cache(nas: &Nas) -> Vec<String> {
+    // The emulator's cache folder (`emulator/qnap/chunked.rs` CACHE_DIR).
+    std::fs::read_dir(nas.public().join(".@upload_cache"))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs the put until the upload stalled at `STALL_AT` with its id in the journal,
+/// then kills it.
+fn kill_put_midway(nas: &Nas, sb: &Sandbox, args: &[&str]) {
+    nas.relay.reset();
+    nas.relay.stall_up_after(STALL_AT);
+    let child = nas
+        .nascmd(sb, args)
+        .arg("--quiet")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stalled_since: Option<Instant> = None;
+    kill_when(child, "the upload stalled and journaled", || {
+        let stalled = nas.relay.up() >= STALL_AT
+            && journal_text(sb).is_some_and(|t| t.contains("\"upload\""));
+        // Give the NAS a moment to take in what the relay let through.
+        match (stalled, stalled_since) {
+            (false, _) => false,
+            (true, None) => {
+                stalled_since = Some(Instant::now());
+                false
+            }
+            (true, Some(t)) => t.elapsed() > Duration::from_millis(300),
+        }
+    });
+    // A killed client's connections close at once; the relay holds the stalled one
+    // open until told. Close it, and let the NAS take in the cut chunk (a rerun asking
+    // before then would meet two writers of one upload, which no real kill makes).
+    nas.relay.reset();
+    wait_for_cache_to_settle(nas);
+    assert_journal_private(sb);
+    assert!(!upload_cache(nas).is_empty(), "the NAS kept nothing");
+}
+
+/// Waits until the bytes in the NAS's upload cache stop changing.
+fn wait_for_cache_to_settle(nas: &Nas) {
+    let held = || -> u64 {
+        std::fs::read_dir(nas.public().join(".@upload_cache"))
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let mut last = held();
+    let mut same = 0;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while same < 3 {
+        assert!(Instant::now() < deadline, "the upload cache never settled");
+        std::thread::sleep(Duration::from_millis(200));
+        let now = held();
+        same = if now == last { same + 1 } else { 0 };
+        last = now;
+    }
+}
+
+#[test]
+fn a_killed_put_goes_on_with_the_chunked_upload_the_nas_kept_unless_the_source_changed() {
+    let nas = Nas::start();
+    let sb = nas.sandbox();
+    let src = sb.path().join("up.bin");
+    std::fs::write(&src, pattern(LEN, 5)).unwrap();
+    let args = ["put", "up.bin", "nas:/Public/"];
+
+    kill_put_midway(&nas, &sb, &args);
+    nas.relay.reset();
+    let out = nas.nascmd(&sb, &args).output().unwrap();
+    ok(&out);
+    let err = text(&out.stderr);
+    assert!(err.contains("resuming: 0 of 1 items already done"), "{err}");
+    let sent = nas.relay.up();
+    eprintln!("the rerun sent {sent} bytes");
+    assert!(
+        sent <= LEN - STALL_AT + 2 * MIB,
+        "sent {sent} bytes again after {STALL_AT} went up"
+    );
+    let landed = nas.public().join("up.bin");
+    assert!(std::fs::read(&landed).unwrap() == std::fs::read(&src).unwrap());
+    assert_eq!(upload_cache(&nas), Vec::<String>::new());
+    assert_eq!(temporaries(&nas.public()), Vec::<String>::new());
+    assert_eq!(journals(&sb), Vec::<PathBuf>::new(), "the journal stayed");
+
+    // Killed again, then the source changes: the kept upload is worthless, so it is
+    // dropped on the NAS and the file sent whole.
+    std::fs::remove_file(&landed).unwrap();
+    kill_put_midway(&nas, &sb, &args);
+    let f = std::fs::File::options().write(true).open(&src).unwrap();
+    std::io::Write::write_all(&mut &f, &pattern(LEN, 6)).unwrap();
+    f.set_modified(SystemTime::now() + Duration::from_secs(3600))
+        .unwrap();
+    drop(f);
+    nas.relay.reset();
+    ok(&nas.nascmd(&sb, &args).output().unwrap());
+    assert!(nas.relay.up() >= LEN, "went on with a changed source");
+    assert!(std::fs::read(&landed).unwrap() == std::fs::read(&src).unwrap());
+    assert_eq!(upload_cache(&nas), Vec::<String>::new());
+    assert_eq!(journals(&sb), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn no_resume_drops_the_journal_and_starts_over() {
+    let nas = Nas::start();
+    let sb = nas.sandbox();
+    let src = sb.path().join("up.bin");
+    std::fs::write(&src, pattern(LEN, 7)).unwrap();
+    let args = ["put", "up.bin", "nas:/Public/"];
+
+    kill_put_midway(&nas, &sb, &args);
+    nas.relay.reset();
+    let out = nas.nascmd(&sb, &args).arg("--no-resume").output().unwrap();
+    ok(&out);
+    assert!(!text(&out.stderr).contains("resuming"));
+    assert!(nas.relay.up() >= LEN, "--no-resume went on");
+    assert!(std::fs::read(nas.public().join("up.bin")).unwrap() == std::fs::read(&src).unwrap());
+    assert_eq!(
+        upload_cache(&nas),
+        Vec::<String>::new(),
+        "the kept upload stayed"
+    );
+    assert_eq!(journals(&sb), Vec::<PathBuf>::new());
+}
