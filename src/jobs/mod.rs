@@ -69,6 +69,9 @@ pub struct ItemError {
 pub struct JobReport {
     pub items_done: u64,
     pub items_skipped: u64,
+    /// Entries of source folders refused for their names (`..`, `a/b`, NUL…), as
+    /// `folder/name`, escaped and shortened; counted in `items_skipped` too.
+    pub skipped_names: Vec<String>,
     pub bytes_done: u64,
     pub failed: Vec<ItemError>,
     pub cancelled: bool,

@@ -68,6 +68,8 @@ pub(crate) struct Plan {
     pub steps: Vec<Step>,
     pub failed: Vec<ItemError>,
     pub skipped: u64,
+    /// Source entries refused for their names (`JobReport::skipped_names`).
+    pub skipped_names: Vec<String>,
 }
 
 /// How a job gets its items to the target.
@@ -342,6 +344,15 @@ impl<'a> Planner<'a> {
                 let name = child.name.clone();
                 self.plan_one(src, child, dst_dir, dst_is_new, &name, depth, queue)
                     .await?;
+            }
+        }
+        // Entries the listing refused are skipped by name, never dropped in silence.
+        if let Some(log) = self.ctx.src.features().skipped_names {
+            for name in log.take_skipped(src_dir) {
+                self.plan.skipped += 1;
+                self.plan
+                    .skipped_names
+                    .push(format!("{}/{name}", crate::names::escape(src_dir.as_str())));
             }
         }
         Ok(())

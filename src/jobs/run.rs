@@ -201,6 +201,7 @@ async fn plan_and_execute(
     };
     let mut report = JobReport {
         items_skipped: plan.skipped,
+        skipped_names: plan.skipped_names,
         failed: plan.failed,
         ..JobReport::default()
     };
@@ -524,6 +525,7 @@ fn one_done(ctx: &JobCtx) -> JobReport {
 fn merge(into: &mut JobReport, sub: JobReport) {
     into.items_done += sub.items_done;
     into.items_skipped += sub.items_skipped;
+    into.skipped_names.extend(sub.skipped_names);
     into.failed.extend(sub.failed);
     into.cancelled |= sub.cancelled;
     into.retry.extend(sub.retry);

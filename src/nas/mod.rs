@@ -4,6 +4,8 @@
 
 pub mod connector;
 pub mod freebox;
+pub mod listing;
+mod lossy_json;
 mod poll;
 pub mod qnap;
 pub mod registry;

@@ -18,6 +18,8 @@ use crate::jobs::{
 pub struct Totals {
     pub items_done: u64,
     pub items_skipped: u64,
+    /// Source entries refused for their names (escaped, shortened).
+    pub skipped_names: Vec<String>,
     pub bytes_done: u64,
     pub failed: Vec<ItemError>,
     pub interrupted: bool,
@@ -70,6 +72,7 @@ pub async fn run_jobs(
                         pending.remove(&id);
                         totals.items_done += report.items_done;
                         totals.items_skipped += report.items_skipped;
+                        totals.skipped_names.extend(report.skipped_names);
                         totals.bytes_done += report.bytes_done;
                         totals.failed.extend(report.failed);
                         totals.interrupted |= report.cancelled;
@@ -176,6 +179,13 @@ fn progress_message(p: &crate::jobs::JobProgress) -> String {
 pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 {
     use crate::cli::exit;
     use crate::names::{escape, shorten};
+    for name in &totals.skipped_names {
+        // Already escaped and shortened where the listing refused it.
+        eprintln!(
+            "nascmd: skipped {}: not a usable file name",
+            shorten(name, 160)
+        );
+    }
     for f in &totals.failed {
         // One readable line per failure, whatever length of name a server sent.
         eprintln!(

@@ -30,6 +30,8 @@ pub struct FreeboxVfs {
     api: Arc<Api>,
     label: String,
     paging: fs::LsPaging,
+    /// Names listings refused, until reported (`Features::skipped_names`).
+    skipped: Arc<crate::nas::listing::SkipLog>,
 }
 
 impl FreeboxVfs {
@@ -54,6 +56,7 @@ impl FreeboxVfs {
             api: Arc::new(api),
             label: format!("freebox {}", crate::names::escape(&host)),
             paging: fs::LsPaging::default(),
+            skipped: Arc::default(),
         })
     }
 
@@ -136,12 +139,19 @@ impl Vfs for FreeboxVfs {
             append: self.resumes_uploads().then_some(self as &dyn Append),
             // No way to set a modification time.
             set_mtime: None,
+            skipped_names: Some(self.skipped.as_ref()),
             ..Features::default()
         }
     }
 
     async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
-        fs::list(self.api.clone(), dir.clone(), self.paging).await
+        fs::list(
+            self.api.clone(),
+            dir.clone(),
+            self.paging,
+            self.skipped.clone(),
+        )
+        .await
     }
 
     async fn stat(&self, path: &VPath) -> VfsResult<Entry> {
