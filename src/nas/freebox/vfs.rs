@@ -215,7 +215,8 @@ impl Vfs for FreeboxVfs {
     }
 
     async fn open_read(&self, path: &VPath, offset: u64) -> VfsResult<ByteReader> {
-        download::open_read(&self.api, path, offset).await
+        let body = download::open_read(&self.api, path, offset).await?;
+        Ok(crate::nas::body_speed::with_min_speed(body))
     }
 
     async fn write_new(
@@ -246,7 +247,8 @@ impl Vfs for FreeboxVfs {
 #[async_trait]
 impl ReadRange for FreeboxVfs {
     async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
-        download::open_read_range(&self.api, path, offset, len).await
+        let body = download::open_read_range(&self.api, path, offset, len).await?;
+        Ok(crate::nas::body_speed::with_min_speed(body))
     }
 }
 

@@ -436,7 +436,8 @@ impl Vfs for QnapVfs {
                 return Ok(Box::pin(tokio::io::empty()));
             }
         }
-        self.client.download(&dir, &name, offset).await
+        let body = self.client.download(&dir, &name, offset).await?;
+        Ok(crate::nas::body_speed::with_min_speed(body))
     }
 
     async fn write_new(
@@ -531,7 +532,8 @@ impl SetMtime for QnapVfs {
 impl ReadRange for QnapVfs {
     async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
         let (dir, name) = split(path)?;
-        self.client.download_range(&dir, &name, offset, len).await
+        let body = self.client.download_range(&dir, &name, offset, len).await?;
+        Ok(crate::nas::body_speed::with_min_speed(body))
     }
 }
 
