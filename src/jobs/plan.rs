@@ -70,6 +70,8 @@ pub(crate) struct Plan {
     pub skipped: u64,
     /// Source entries refused for their names (`JobReport::skipped_names`).
     pub skipped_names: Vec<String>,
+    /// Items given a terminal-safe name at the target (`JobReport::renamed`).
+    pub renamed: Vec<String>,
 }
 
 /// How a job gets its items to the target.
@@ -220,6 +222,15 @@ impl<'a> Planner<'a> {
         depth: usize,
         queue: &mut DirQueue,
     ) -> VfsResult<()> {
+        let safe_name;
+        let name = match self.local_name(&src, name) {
+            Ok(std::borrow::Cow::Borrowed(n)) => n,
+            Ok(std::borrow::Cow::Owned(n)) => {
+                safe_name = n;
+                safe_name.as_str()
+            }
+            Err(e) => return self.fail(src.to_string(), e),
+        };
         let dst = match dst_dir.join(name) {
             Ok(d) => d,
             Err(e) => return self.fail(src.to_string(), e),
@@ -356,6 +367,38 @@ impl<'a> Planner<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The name an item from another backend gets at a target whose names other
+    /// programs read (`Features::terminal_safe_names`): without characters that act on
+    /// a terminal (the change is reported), and refused when longer than a local file
+    /// name can be (before any byte is fetched).
+    fn local_name<'n>(
+        &mut self,
+        src: &VPath,
+        name: &'n str,
+    ) -> VfsResult<std::borrow::Cow<'n, str>> {
+        /// Linux's NAME_MAX, in bytes.
+        const NAME_MAX: usize = 255;
+        if self.ctx.same_backend() || !self.ctx.dst_vfs().features().terminal_safe_names {
+            return Ok(std::borrow::Cow::Borrowed(name));
+        }
+        if name.len() > NAME_MAX {
+            return Err(VfsError::InvalidName(format!(
+                "{} is {} bytes long; a local file name holds at most {NAME_MAX}",
+                crate::names::shorten(&crate::names::escape(name), 60),
+                name.len()
+            )));
+        }
+        let safe = crate::names::terminal_safe_name(name);
+        if let std::borrow::Cow::Owned(new) = &safe {
+            self.plan.renamed.push(format!(
+                "{} → {}",
+                crate::names::shorten(&crate::names::escape(src.as_str()), 160),
+                crate::names::shorten(new, 80)
+            ));
+        }
+        Ok(safe)
     }
 
     fn push_transfer(&mut self, src: VPath, dst: VPath, entry: Entry, overwrite: bool) {

@@ -53,6 +53,11 @@ pub struct Features<'a> {
     /// (QNAP chunked upload): the job engine then writes to the final name directly,
     /// without its own temporary name and rename.
     pub atomic_upload: Option<&'a dyn AtomicUpload>,
+    /// Names written here are read by other programs (the local disk, a terminal's
+    /// `ls`): a job bringing items from elsewhere gives them names without control,
+    /// escape, C1 or bidi characters (`names::terminal_safe_name`), and refuses names
+    /// longer than `NAME_MAX` before fetching anything.
+    pub terminal_safe_names: bool,
     /// Names a listing refused (`..`, `a/b`, NUL…), kept so they are reported by name
     /// instead of vanishing (NAS backends).
     pub skipped_names: Option<&'a dyn SkippedNames>,
@@ -75,6 +80,7 @@ impl std::fmt::Debug for Features<'_> {
             .field("native_copy", &self.native_copy.is_some())
             .field("durable", &self.durable.is_some())
             .field("atomic_upload", &self.atomic_upload.is_some())
+            .field("terminal_safe_names", &self.terminal_safe_names)
             .field("skipped_names", &self.skipped_names.is_some())
             .finish()
     }

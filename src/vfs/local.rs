@@ -107,6 +107,7 @@ impl Vfs for LocalFs {
             append: Some(self),
             native_copy: Some(self),
             durable: Some(self),
+            terminal_safe_names: true,
             ..Features::default()
         }
     }
