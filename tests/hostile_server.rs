@@ -344,3 +344,51 @@ fn a_trickling_body_fails_under_the_minimum_speed() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn a_folder_the_nas_cannot_make_is_not_called_a_full_disk() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    let o = run(&sb, &["mkdir", "-p", &target("deep/er/still")]);
+    assert_well_behaved(&o);
+    let err = text(&o.stderr);
+    assert_ne!(o.code, 0, "{err}");
+    assert!(err.contains("could not create the folder deep"), "{err}");
+    assert!(!err.contains("no space left"), "{err}");
+}
+
+#[test]
+fn a_path_of_100_kb_is_refused_in_plain_words() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    let long = format!("{}/{}", target("names"), "d/".repeat(50_000));
+    let o = run(&sb, &["ls", &long]);
+    assert_well_behaved(&o);
+    let err = text(&o.stderr);
+    assert_ne!(o.code, 0, "{err}");
+    assert!(err.contains("at most 4096"), "{err}");
+    assert!(!err.contains("HTTP error"), "{err}");
+    assert!(err.len() < 1024, "{} bytes on stderr", err.len());
+}
+
+#[test]
+fn get_into_a_link_to_a_folder_writes_into_that_folder() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    std::fs::create_dir(sb.path().join("folder")).unwrap();
+    std::os::unix::fs::symlink(sb.path().join("folder"), sb.path().join("lnk")).unwrap();
+    let file = format!("{}/good1.txt", target("names"));
+    let o = run(&sb, &["get", "--overwrite", &file, "lnk/"]);
+    assert_well_behaved(&o);
+    assert_eq!(o.code, 0, "{}", text(&o.stderr));
+    assert!(
+        std::fs::symlink_metadata(sb.path().join("lnk"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read(sb.path().join("folder/good1.txt")).unwrap(),
+        b"hello"
+    );
+}

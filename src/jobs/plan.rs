@@ -380,7 +380,11 @@ impl<'a> Planner<'a> {
     ) -> VfsResult<std::borrow::Cow<'n, str>> {
         /// Linux's NAME_MAX, in bytes.
         const NAME_MAX: usize = 255;
-        if self.ctx.same_backend() || !self.ctx.dst_vfs().features().terminal_safe_names {
+        // Names that already were on such a disk (a local copy) are the user's own.
+        let from_elsewhere = !self.ctx.same_backend()
+            && self.ctx.dst_vfs().features().terminal_safe_names
+            && !self.ctx.src.features().terminal_safe_names;
+        if !from_elsewhere {
             return Ok(std::borrow::Cow::Borrowed(name));
         }
         if name.len() > NAME_MAX {

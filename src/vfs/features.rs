@@ -54,7 +54,8 @@ pub struct Features<'a> {
     /// without its own temporary name and rename.
     pub atomic_upload: Option<&'a dyn AtomicUpload>,
     /// Names written here are read by other programs (the local disk, a terminal's
-    /// `ls`): a job bringing items from elsewhere gives them names without control,
+    /// `ls`): a job bringing items from a backend without this flag (a NAS) gives them
+    /// names without control,
     /// escape, C1 or bidi characters (`names::terminal_safe_name`), and refuses names
     /// longer than `NAME_MAX` before fetching anything.
     pub terminal_safe_names: bool,

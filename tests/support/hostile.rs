@@ -13,7 +13,8 @@
 //! * `bodies` — `slow.bin` (one byte every 200 ms) and `long.bin` (announced as 10
 //!   bytes, its body never ends).
 //!
-//! Everything else answers a File Station failure.
+//! `createdir` answers status 9 (File Station's "quota / disk full", which it also
+//! gives for any folder it could not create). Everything else answers a failure.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -238,6 +239,8 @@ async fn util(Query(q): Query<Vec<(String, String)>>) -> Response {
             list(get("path"), start).await
         }
         "download" => download(get("source_path"), get("source_file")),
+        // What File Station answers for a folder it cannot make, whatever the reason.
+        "createdir" => json("{\"status\":9}"),
         _ => failure(),
     }
 }
