@@ -32,6 +32,26 @@ pub fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// The character put in place of each one that could act on a terminal in a name
+/// written to the local disk (see [`terminal_safe_name`]).
+pub const NAME_REPLACEMENT: char = '_';
+
+/// `name` with every character that could act on a terminal (C0, DEL, C1, bidi
+/// overrides and isolates: [`needs_escape`]) replaced by `_`, for a file written to the
+/// local disk: a later plain `ls` in the user's own terminal must not replay an escape
+/// sequence a server put in a name. `_` rather than U+FFFD: it types on any keyboard.
+/// Borrowed when nothing needed it.
+pub fn terminal_safe_name(name: &str) -> Cow<'_, str> {
+    if !name.chars().any(needs_escape) {
+        return Cow::Borrowed(name);
+    }
+    Cow::Owned(
+        name.chars()
+            .map(|c| if needs_escape(c) { NAME_REPLACEMENT } else { c })
+            .collect(),
+    )
+}
+
 /// `s` cut to at most `max` characters by taking out its middle (`head…tail`), so a
 /// 20 000-byte name still reads as one line of a message. Borrowed when short enough.
 pub fn shorten(s: &str, max: usize) -> Cow<'_, str> {
@@ -56,6 +76,15 @@ mod tests {
         let cut = shorten(&long, 9);
         assert_eq!(cut, "éaaa…aaaz");
         assert_eq!(cut.chars().count(), 9);
+    }
+
+    #[test]
+    fn local_names_lose_what_acts_on_a_terminal() {
+        assert_eq!(terminal_safe_name("plain é.txt"), "plain é.txt");
+        assert_eq!(
+            terminal_safe_name("a\x1b]0;t\x07b\u{9b}c\u{202e}d\u{2066}e\tf"),
+            "a_]0;t_b_c_d_e_f"
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ impl App {
                         return (cmds, false);
                     }
                     if done {
+                        self.warn_skipped(side);
                         let req = self.next_req();
                         let pane = self.pane_mut(side);
                         pane.space_req = req;
@@ -187,6 +188,23 @@ impl App {
                 }
                 self.reload_both()
             }
+        }
+    }
+
+    /// Names the listing just finished refused (`..`, `a/b`, NUL…): said on the status
+    /// line, never dropped in silence (the names come escaped and shortened).
+    fn warn_skipped(&mut self, side: super::Side) {
+        let pane = self.pane(side);
+        let Some(log) = pane.vfs.features().skipped_names else {
+            return;
+        };
+        let names = log.take_skipped(&pane.cwd);
+        if let Some(first) = names.first() {
+            let text = match names.len() {
+                1 => format!("Skipped 1 entry with an unusable name: {first}"),
+                n => format!("Skipped {n} entries with unusable names, first {first}"),
+            };
+            self.set_status(text, true);
         }
     }
 }

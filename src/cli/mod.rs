@@ -96,7 +96,7 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             // The whole cause chain on one line, like ripgrep.
-            eprintln!("nascmd: {e:#}");
+            eprintln!("nascmd: {}", failure_line(&e));
             ExitCode::from(exit_code_for(&e))
         }
     }
@@ -133,6 +133,24 @@ fn refuse_mistyped_subcommand(args: &tui::TuiArgs) {
         .exit()
 }
 
+/// The cause chain of `e` as one line: each cause once (a context that already quotes
+/// its cause, such as an io error's own text, is not followed by it again), escaped, and
+/// shortened from the middle so a 20 000-byte name stays one readable line.
+fn failure_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    crate::names::shorten(&crate::names::escape(&line), 400).into_owned()
+}
+
 /// Maps an error to an exit code by looking for a `VfsError` in its chain.
 fn exit_code_for(e: &anyhow::Error) -> u8 {
     use crate::vfs::VfsError;
@@ -148,4 +166,20 @@ fn exit_code_for(e: &anyhow::Error) -> u8 {
         }
     }
     exit::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_line_says_each_cause_once_escaped_and_short() {
+        let io = std::io::Error::other("File name too long (os error 36)");
+        let e = anyhow::Error::new(io).context("File name too long (os error 36)");
+        assert_eq!(failure_line(&e), "File name too long (os error 36)");
+        let e = anyhow::anyhow!("a\x1b[2J{}", "n".repeat(20_000)).context("cannot list x");
+        let line = failure_line(&e);
+        assert!(line.starts_with("cannot list x: a\\x1b[2J"), "{line}");
+        assert!(line.chars().count() <= 400);
+    }
 }

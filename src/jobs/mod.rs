@@ -69,6 +69,12 @@ pub struct ItemError {
 pub struct JobReport {
     pub items_done: u64,
     pub items_skipped: u64,
+    /// Entries of source folders refused for their names (`..`, `a/b`, NUL…), as
+    /// `folder/name`, escaped and shortened; counted in `items_skipped` too.
+    pub skipped_names: Vec<String>,
+    /// Items given another name at a local target (`Features::terminal_safe_names`),
+    /// as `source path → new name`, escaped and shortened.
+    pub renamed: Vec<String>,
     pub bytes_done: u64,
     pub failed: Vec<ItemError>,
     pub cancelled: bool,

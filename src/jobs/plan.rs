@@ -74,6 +74,10 @@ pub(crate) struct Plan {
     /// Files an earlier run of the job verified at the target (the journal says so
     /// and the target agrees): done, not sent again.
     pub resumed: u64,
+    /// Source entries refused for their names (`JobReport::skipped_names`).
+    pub skipped_names: Vec<String>,
+    /// Items given a terminal-safe name at the target (`JobReport::renamed`).
+    pub renamed: Vec<String>,
 }
 
 /// How a job gets its items to the target.
@@ -224,6 +228,15 @@ impl<'a> Planner<'a> {
         depth: usize,
         queue: &mut DirQueue,
     ) -> VfsResult<()> {
+        let safe_name;
+        let name = match self.local_name(&src, name) {
+            Ok(std::borrow::Cow::Borrowed(n)) => n,
+            Ok(std::borrow::Cow::Owned(n)) => {
+                safe_name = n;
+                safe_name.as_str()
+            }
+            Err(e) => return self.fail(src.to_string(), e),
+        };
         let dst = match dst_dir.join(name) {
             Ok(d) => d,
             Err(e) => return self.fail(src.to_string(), e),
@@ -364,6 +377,15 @@ impl<'a> Planner<'a> {
                     .await?;
             }
         }
+        // Entries the listing refused are skipped by name, never dropped in silence.
+        if let Some(log) = self.ctx.src.features().skipped_names {
+            for name in log.take_skipped(src_dir) {
+                self.plan.skipped += 1;
+                self.plan
+                    .skipped_names
+                    .push(format!("{}/{name}", crate::names::escape(src_dir.as_str())));
+            }
+        }
         Ok(())
     }
 
@@ -382,6 +404,42 @@ impl<'a> Planner<'a> {
         let features = self.ctx.dst_vfs().features();
         let keeps_mtime = features.set_mtime.is_some() || features.atomic_upload.is_some();
         !keeps_mtime || entry.mtime.is_none() || existing.mtime == entry.mtime
+    }
+
+    /// The name an item from another backend gets at a target whose names other
+    /// programs read (`Features::terminal_safe_names`): without characters that act on
+    /// a terminal (the change is reported), and refused when longer than a local file
+    /// name can be (before any byte is fetched).
+    fn local_name<'n>(
+        &mut self,
+        src: &VPath,
+        name: &'n str,
+    ) -> VfsResult<std::borrow::Cow<'n, str>> {
+        /// Linux's NAME_MAX, in bytes.
+        const NAME_MAX: usize = 255;
+        // Names that already were on such a disk (a local copy) are the user's own.
+        let from_elsewhere = !self.ctx.same_backend()
+            && self.ctx.dst_vfs().features().terminal_safe_names
+            && !self.ctx.src.features().terminal_safe_names;
+        if !from_elsewhere {
+            return Ok(std::borrow::Cow::Borrowed(name));
+        }
+        if name.len() > NAME_MAX {
+            return Err(VfsError::InvalidName(format!(
+                "{} is {} bytes long; a local file name holds at most {NAME_MAX}",
+                crate::names::shorten(&crate::names::escape(name), 60),
+                name.len()
+            )));
+        }
+        let safe = crate::names::terminal_safe_name(name);
+        if let std::borrow::Cow::Owned(new) = &safe {
+            self.plan.renamed.push(format!(
+                "{} → {}",
+                crate::names::shorten(&crate::names::escape(src.as_str()), 160),
+                crate::names::shorten(new, 80)
+            ));
+        }
+        Ok(safe)
     }
 
     fn push_transfer(&mut self, src: VPath, dst: VPath, entry: Entry, overwrite: bool) {

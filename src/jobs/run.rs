@@ -207,6 +207,8 @@ async fn plan_and_execute(
     let mut report = JobReport {
         items_done: plan.resumed,
         items_skipped: plan.skipped,
+        skipped_names: plan.skipped_names,
+        renamed: plan.renamed,
         failed: plan.failed,
         ..JobReport::default()
     };
@@ -554,6 +556,8 @@ fn one_done(ctx: &JobCtx) -> JobReport {
 fn merge(into: &mut JobReport, sub: JobReport) {
     into.items_done += sub.items_done;
     into.items_skipped += sub.items_skipped;
+    into.skipped_names.extend(sub.skipped_names);
+    into.renamed.extend(sub.renamed);
     into.failed.extend(sub.failed);
     into.cancelled |= sub.cancelled;
     into.retry.extend(sub.retry);

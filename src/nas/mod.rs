@@ -2,8 +2,11 @@
 //! knows a wire detail (QNAP sids and status codes, Freebox base64 paths and app tokens)
 //! lives below here and nowhere else.
 
+pub mod body_speed;
 pub mod connector;
 pub mod freebox;
+pub mod listing;
+mod lossy_json;
 mod poll;
 pub mod qnap;
 pub mod registry;

@@ -18,6 +18,18 @@ pub const MAX_REPLY: usize = 64 * 1024 * 1024;
 /// under the job's retry budget.
 pub const API_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// The variable that sets another API deadline, in seconds (tests use a short one).
+pub const DEADLINE_ENV: &str = "NASCMD_API_DEADLINE_SECS";
+
+/// The API deadline in force: [`API_DEADLINE`] unless `NASCMD_API_DEADLINE_SECS` sets
+/// another (read once).
+pub fn api_deadline() -> std::time::Duration {
+    static DEADLINE: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+    *DEADLINE.get_or_init(|| {
+        crate::nas::body_speed::seconds_from_env(DEADLINE_ENV).unwrap_or(API_DEADLINE)
+    })
+}
+
 /// The body of `resp`, up to `cap` bytes; a longer one is a protocol error, found out
 /// from its `Content-Length` at once or while reading, before more than `cap` bytes are
 /// held.

@@ -53,6 +53,15 @@ pub struct Features<'a> {
     /// (QNAP chunked upload): the job engine then writes to the final name directly,
     /// without its own temporary name and rename.
     pub atomic_upload: Option<&'a dyn AtomicUpload>,
+    /// Names written here are read by other programs (the local disk, a terminal's
+    /// `ls`): a job bringing items from a backend without this flag (a NAS) gives them
+    /// names without control,
+    /// escape, C1 or bidi characters (`names::terminal_safe_name`), and refuses names
+    /// longer than `NAME_MAX` before fetching anything.
+    pub terminal_safe_names: bool,
+    /// Names a listing refused (`..`, `a/b`, NUL…), kept so they are reported by name
+    /// instead of vanishing (NAS backends).
+    pub skipped_names: Option<&'a dyn SkippedNames>,
 }
 
 impl std::fmt::Debug for Features<'_> {
@@ -72,8 +81,17 @@ impl std::fmt::Debug for Features<'_> {
             .field("native_copy", &self.native_copy.is_some())
             .field("durable", &self.durable.is_some())
             .field("atomic_upload", &self.atomic_upload.is_some())
+            .field("terminal_safe_names", &self.terminal_safe_names)
+            .field("skipped_names", &self.skipped_names.is_some())
             .finish()
     }
+}
+
+/// The entries a listing refused, reported by name.
+pub trait SkippedNames: Send + Sync {
+    /// The names (escaped, shortened) the last listing of `dir` refused, taken: a
+    /// second call returns none until the folder is listed again.
+    fn take_skipped(&self, dir: &VPath) -> Vec<String>;
 }
 
 /// Setting a modification time.

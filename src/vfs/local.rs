@@ -107,6 +107,7 @@ impl Vfs for LocalFs {
             append: Some(self),
             native_copy: Some(self),
             durable: Some(self),
+            terminal_safe_names: true,
             ..Features::default()
         }
     }
@@ -536,6 +537,18 @@ pub(super) fn copy_between(
     Ok((copied, output))
 }
 
+/// A failed read of the source: the backend's own error when it carried one (a body
+/// too slow, a file changed on the server), said once; otherwise a dropped connection.
+fn source_read_error(e: std::io::Error) -> VfsError {
+    if !e.get_ref().is_some_and(|inner| inner.is::<VfsError>()) {
+        return VfsError::Network(format!("reading the source: {e}"));
+    }
+    match e.into_inner().map(|inner| inner.downcast::<VfsError>()) {
+        Some(Ok(vfs)) => *vfs,
+        _ => VfsError::Network("reading the source failed".into()),
+    }
+}
+
 /// Copies `data` into `f` with a large buffer and checks that exactly `len` bytes came.
 async fn write_exactly(
     f: &mut tokio::fs::File,
@@ -546,10 +559,7 @@ async fn write_exactly(
     let mut buf = vec![0u8; COPY_BUF];
     let mut written = 0u64;
     loop {
-        let n = data
-            .read(&mut buf)
-            .await
-            .map_err(|e| VfsError::Network(format!("reading source: {e}")))?;
+        let n = data.read(&mut buf).await.map_err(source_read_error)?;
         if n == 0 {
             break;
         }

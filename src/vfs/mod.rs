@@ -25,7 +25,8 @@ use tokio::io::AsyncRead;
 pub use error::{ServerCode, VfsError, VfsResult};
 pub use features::{
     Append, AtomicUpload, Durable, Features, NativeCopy, REPLACING_SUFFIX, ReadRange, ServerOps,
-    ServerSearch, SetMtime, ShareLinks, UploadId, UploadTarget, WriteAt, range_of_open_read,
+    ServerSearch, SetMtime, ShareLinks, SkippedNames, UploadId, UploadTarget, WriteAt,
+    range_of_open_read,
 };
 pub use path::{VPath, check_name};
 

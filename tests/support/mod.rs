@@ -11,6 +11,8 @@ pub mod fifo;
 pub mod freebox;
 /// Raw HTTP / WebSocket access to the Freebox emulator.
 pub mod freebox_api;
+/// A hostile QNAP: endless pages, slow and endless bodies, names made to hurt.
+pub mod hostile;
 /// The job engine with quick retries, running jobs, temp trees.
 pub mod jobs;
 /// A TCP relay that takes the NAS off the network for a while.

@@ -19,6 +19,10 @@ use crate::jobs::{
 pub struct Totals {
     pub items_done: u64,
     pub items_skipped: u64,
+    /// Source entries refused for their names (escaped, shortened).
+    pub skipped_names: Vec<String>,
+    /// Items written under a terminal-safe local name (`JobReport::renamed`).
+    pub renamed: Vec<String>,
     pub bytes_done: u64,
     pub failed: Vec<ItemError>,
     pub interrupted: bool,
@@ -91,6 +95,8 @@ pub async fn run_jobs(
                         pending.remove(&id);
                         totals.items_done += report.items_done;
                         totals.items_skipped += report.items_skipped;
+                        totals.skipped_names.extend(report.skipped_names);
+                        totals.renamed.extend(report.renamed);
                         totals.bytes_done += report.bytes_done;
                         totals.failed.extend(report.failed);
                         totals.interrupted |= report.cancelled;
@@ -198,6 +204,17 @@ fn progress_message(p: &crate::jobs::JobProgress) -> String {
 pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 {
     use crate::cli::exit;
     use crate::names::{escape, shorten};
+    for change in &totals.renamed {
+        // Already escaped and shortened by the planner.
+        eprintln!("nascmd: renamed {change} (characters that act on a terminal replaced by _)");
+    }
+    for name in &totals.skipped_names {
+        // Already escaped and shortened where the listing refused it.
+        eprintln!(
+            "nascmd: skipped {}: not a usable file name",
+            shorten(name, 160)
+        );
+    }
     for f in &totals.failed {
         // One readable line per failure, whatever length of name a server sent.
         eprintln!(

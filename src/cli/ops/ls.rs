@@ -44,8 +44,8 @@ pub async fn run(opener: &mut Opener, args: LsArgs) -> anyhow::Result<u8> {
         }
     }
     let mut pages = crate::jobs::list_retrying(
-        vfs,
-        path,
+        vfs.clone(),
+        path.clone(),
         crate::jobs::RetryPolicy::INTERACTIVE,
         tokio_util::sync::CancellationToken::new(),
     )
@@ -58,6 +58,12 @@ pub async fn run(opener: &mut Opener, args: LsArgs) -> anyhow::Result<u8> {
     all.sort_by(|a, b| a.name.cmp(&b.name));
     print_entries(&mut out, &args, &all)?;
     out.flush()?;
+    // Entries the listing refused are named on stderr, never dropped in silence.
+    if let Some(log) = vfs.features().skipped_names {
+        for name in log.take_skipped(&path) {
+            eprintln!("nascmd: skipped {name}: not a usable file name");
+        }
+    }
     Ok(crate::cli::exit::OK)
 }
 

@@ -13,7 +13,7 @@ use crate::jobs::journal::JobPlaces;
 use crate::jobs::{ConflictPolicy, EngineOptions, ItemError, JobKind, JobSpec};
 use crate::remotes::Target;
 use crate::services::connect::Opener;
-use crate::vfs::{VPath, VfsError, VfsHandle};
+use crate::vfs::{EntryKind, VPath, VfsError, VfsHandle};
 
 use super::jobrun;
 
@@ -237,7 +237,10 @@ async fn transfer(
     }
 
     let single = sources.len() == 1;
-    let (dst_dir, rename_to) = resolve_dest(&dst_vfs, &dest_t, single, single_is_file).await?;
+    // A trailing slash means "into that folder", never "under that name".
+    let into = dest.ends_with('/');
+    let (dst_dir, rename_to) =
+        resolve_dest(&dst_vfs, &dest_t, single && !into, single_is_file).await?;
     let kind = if is_move {
         JobKind::Move
     } else {
@@ -313,6 +316,13 @@ async fn resolve_dest(
     }
     match crate::jobs::retry_interactive(|| vfs.stat(path)).await {
         Ok(e) if e.is_dir() => Ok((path.clone(), None)),
+        // A local link to a folder is that folder as a target, not a name to replace
+        // (the job then works in the folder itself: it never follows links).
+        Ok(e) if e.kind == EntryKind::Symlink && dest.is_local() => match linked_folder(path) {
+            Some(folder) => Ok((folder, None)),
+            None if single && single_is_file => Ok((path.parent(), Some(path.name().to_owned()))),
+            None => anyhow::bail!("{path} is not a folder"),
+        },
         Ok(_) if single && single_is_file => Ok((path.parent(), Some(path.name().to_owned()))),
         Ok(_) => anyhow::bail!("{path} is not a folder"),
         Err(VfsError::NotFound(_)) => {
@@ -333,6 +343,15 @@ async fn resolve_dest(
         }
         Err(e) => Err(anyhow::Error::new(e)),
     }
+}
+
+/// The folder the local link `path` leads to, if it leads to one.
+fn linked_folder(path: &VPath) -> Option<VPath> {
+    let real = std::fs::canonicalize(path.as_str()).ok()?;
+    if !real.is_dir() {
+        return None;
+    }
+    VPath::parse(real.to_str()?).ok()
 }
 
 fn item_error(target: &str, e: &VfsError) -> ItemError {

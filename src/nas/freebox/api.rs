@@ -134,7 +134,7 @@ impl Api {
             let mut req = self
                 .http
                 .request(method.clone(), &url)
-                .timeout(crate::nas::reply::API_DEADLINE)
+                .timeout(crate::nas::reply::api_deadline())
                 .header(AUTH_HEADER, token.expose());
             if !query.is_empty() {
                 req = req.query(query);

@@ -40,7 +40,15 @@ pub struct ApiError {
 
 /// Parses a reply body. `Ok(result)` on success (None when the box omitted it).
 pub fn parse(status: StatusCode, body: &[u8]) -> Result<Option<Value>, Failure> {
-    match serde_json::from_slice::<Envelope>(body) {
+    // A name that is not valid Unicode must not fail the whole reply (a folder).
+    let parsed =
+        serde_json::from_slice::<Envelope>(body).or_else(|e| match crate::nas::lossy_json::repair(
+            body,
+        ) {
+            Some(fixed) => serde_json::from_slice::<Envelope>(&fixed),
+            None => Err(e),
+        });
+    match parsed {
         Ok(env) if env.success => Ok(env.result),
         Ok(env) => Err(Failure::Api(ApiError {
             challenge: env

@@ -11,6 +11,7 @@ use super::api::Api;
 use super::discovery::PAGED_LS_MAJOR;
 use super::paths;
 use super::wire::{FileInfo, FsTask, LsPage};
+use crate::nas::listing::{PageGuard, SkipLog};
 use crate::vfs::{Entry, EntryKind, ListStream, VPath, VfsError, VfsResult, check_name};
 
 /// How a folder is asked for on boxes that page (v15+).
@@ -63,12 +64,14 @@ async fn ls_page(
 }
 
 /// Turns a page into entries: drops `.`/`..`, and any name that is not one safe path
-/// component (a hostile box cannot make us address `../x`).
-fn page_entries(dir: &VPath, infos: Vec<FileInfo>) -> Vec<Entry> {
+/// component (a hostile box cannot make us address `../x`); those are recorded in
+/// `skipped` and returned as the second part, so they are reported by name.
+fn page_entries(dir: &VPath, infos: Vec<FileInfo>, skipped: &SkipLog) -> (Vec<Entry>, Vec<String>) {
     // The token check is for the log only: a join and a base64 encoding per entry are
     // not paid on a 100 000-entry listing unless debug logging is on.
     let check_tokens = tracing::enabled!(tracing::Level::DEBUG);
-    infos
+    let mut refused = Vec::new();
+    let entries = infos
         .into_iter()
         .filter(|i| !i.is_dot_entry())
         .filter_map(|i| match check_name(&i.name) {
@@ -83,34 +86,54 @@ fn page_entries(dir: &VPath, infos: Vec<FileInfo>) -> Vec<Entry> {
                 Some(i.into_entry())
             }
             Err(_) => {
-                tracing::warn!(dir = %dir, name = %crate::names::escape(&i.name), "skipping an unusable name from the Freebox");
+                skipped.record(dir, &i.name);
+                refused.push(i.name);
                 None
             }
         })
-        .collect()
+        .collect();
+    (entries, refused)
 }
 
 /// Lists a folder as a stream of pages. The first page is fetched before returning, so
-/// a missing folder fails here rather than inside the stream.
-pub async fn list(api: Arc<Api>, dir: VPath, paging: LsPaging) -> VfsResult<ListStream> {
+/// a missing folder fails here rather than inside the stream. A cursor that comes back
+/// unchanged, or a page that brings no new name, ends the listing with an error (a box
+/// that would otherwise page for ever).
+pub async fn list(
+    api: Arc<Api>,
+    dir: VPath,
+    paging: LsPaging,
+    skipped: Arc<SkipLog>,
+) -> VfsResult<ListStream> {
+    skipped.reset(&dir);
     let first = ls_page(&api, &dir, None, paging).await?;
-    let first_entries = page_entries(&dir, first.entries);
-    let state = (api, dir, first.cursor, Some(first_entries));
-    let pages = stream::try_unfold(state, move |(api, dir, cursor, pending)| async move {
-        if let Some(entries) = pending {
-            return Ok(Some((entries, (api, dir, cursor, None))));
+    let mut guard = PageGuard::new(&dir);
+    let (first_entries, refused) = page_entries(&dir, first.entries, &skipped);
+    let first_entries = guard.admit(first_entries, &refused)?;
+    let state = (api, dir, first.cursor, Some(first_entries), guard);
+    let pages = stream::try_unfold(state, move |(api, dir, cursor, pending, mut guard)| {
+        let skipped = skipped.clone();
+        async move {
+            if let Some(entries) = pending {
+                return Ok(Some((entries, (api, dir, cursor, None, guard))));
+            }
+            let Some(c) = cursor else {
+                return Ok(None);
+            };
+            let page = ls_page(&api, &dir, Some(&c), paging).await?;
+            if page.cursor.as_deref() == Some(c.as_str()) {
+                return Err(VfsError::Protocol(
+                    "the Freebox repeated a listing cursor".into(),
+                ));
+            }
+            let (entries, refused) = page_entries(&dir, page.entries, &skipped);
+            if entries.is_empty() && refused.is_empty() {
+                // An empty page ends the listing, whatever its cursor says.
+                return Ok(None);
+            }
+            let entries = guard.admit(entries, &refused)?;
+            Ok(Some((entries, (api, dir, page.cursor, None, guard))))
         }
-        let Some(c) = cursor else {
-            return Ok(None);
-        };
-        let page = ls_page(&api, &dir, Some(&c), paging).await?;
-        if page.cursor.as_deref() == Some(c.as_str()) {
-            return Err(VfsError::Protocol(
-                "the Freebox repeated a listing cursor".into(),
-            ));
-        }
-        let entries = page_entries(&dir, page.entries);
-        Ok(Some((entries, (api, dir, page.cursor, None))))
     });
     Ok(Box::pin(pages))
 }

@@ -30,6 +30,8 @@ pub struct FreeboxVfs {
     api: Arc<Api>,
     label: String,
     paging: fs::LsPaging,
+    /// Names listings refused, until reported (`Features::skipped_names`).
+    skipped: Arc<crate::nas::listing::SkipLog>,
 }
 
 impl FreeboxVfs {
@@ -54,6 +56,7 @@ impl FreeboxVfs {
             api: Arc::new(api),
             label: format!("freebox {}", crate::names::escape(&host)),
             paging: fs::LsPaging::default(),
+            skipped: Arc::default(),
         })
     }
 
@@ -136,12 +139,19 @@ impl Vfs for FreeboxVfs {
             append: self.resumes_uploads().then_some(self as &dyn Append),
             // No way to set a modification time.
             set_mtime: None,
+            skipped_names: Some(self.skipped.as_ref()),
             ..Features::default()
         }
     }
 
     async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
-        fs::list(self.api.clone(), dir.clone(), self.paging).await
+        fs::list(
+            self.api.clone(),
+            dir.clone(),
+            self.paging,
+            self.skipped.clone(),
+        )
+        .await
     }
 
     async fn stat(&self, path: &VPath) -> VfsResult<Entry> {
@@ -205,7 +215,8 @@ impl Vfs for FreeboxVfs {
     }
 
     async fn open_read(&self, path: &VPath, offset: u64) -> VfsResult<ByteReader> {
-        download::open_read(&self.api, path, offset).await
+        let body = download::open_read(&self.api, path, offset).await?;
+        Ok(crate::nas::body_speed::with_min_speed(body))
     }
 
     async fn write_new(
@@ -236,7 +247,8 @@ impl Vfs for FreeboxVfs {
 #[async_trait]
 impl ReadRange for FreeboxVfs {
     async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
-        download::open_read_range(&self.api, path, offset, len).await
+        let body = download::open_read_range(&self.api, path, offset, len).await?;
+        Ok(crate::nas::body_speed::with_min_speed(body))
     }
 }
 

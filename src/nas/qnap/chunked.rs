@@ -69,7 +69,7 @@ impl Client {
             let resp = self
                 .http()
                 .post(url)
-                .timeout(crate::nas::reply::API_DEADLINE)
+                .timeout(crate::nas::reply::api_deadline())
                 .send()
                 .await?;
             if resp.status() == StatusCode::NOT_FOUND {

@@ -18,7 +18,7 @@ use super::auth::{self, LoginOutcome};
 use super::paths::encode_query;
 use super::tls;
 use super::wire::{self, Retry};
-use crate::nas::reply::{API_DEADLINE, MAX_REPLY, read_capped};
+use crate::nas::reply::{MAX_REPLY, api_deadline, read_capped};
 use crate::secret::Secret;
 use crate::vfs::{VfsError, VfsResult};
 
@@ -158,7 +158,7 @@ impl Client {
             .post(self.url_with(AUTH_LOGIN, ""))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(encode_query(&form))
-            .timeout(API_DEADLINE)
+            .timeout(api_deadline())
             .send()
             .await?;
         let status = resp.status();
@@ -207,7 +207,7 @@ impl Client {
     pub async fn session_alive(&self) -> VfsResult<bool> {
         let (sid, _) = self.sid();
         let url = self.url_with(AUTH_LOGIN, &encode_query(&[("sid", sid.expose())]));
-        let resp = self.http.get(url).timeout(API_DEADLINE).send().await?;
+        let resp = self.http.get(url).timeout(api_deadline()).send().await?;
         if !resp.status().is_success() {
             return Err(http_error(resp.status()));
         }
@@ -308,7 +308,7 @@ impl Client {
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .body(encode_query(params)),
         };
-        let resp = req.timeout(API_DEADLINE).send().await?;
+        let resp = req.timeout(api_deadline()).send().await?;
         if !resp.status().is_success() {
             return Err(http_error(resp.status()));
         }

@@ -6,7 +6,7 @@ use super::wire::{
     self, DiskInfo, FileEntry, ListReply, PidReply, ShareLinkReply, ShareListReply, TaskStatus,
     TreeNode,
 };
-use crate::vfs::{VfsError, VfsResult};
+use crate::vfs::{ServerCode, VfsError, VfsResult};
 
 /// Which background task family a pid belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,6 +163,19 @@ impl Client {
         )
         .await
         .map(drop)
+        .map_err(|e| match e {
+            // Status 9 is "quota / disk full", but File Station also answers it for any
+            // folder it could not create (a path too deep or too long, for one): say
+            // what is known instead of claiming the disk is full.
+            VfsError::NoSpace => VfsError::Server {
+                code: ServerCode::Status(9),
+                message: format!(
+                    "the NAS could not create the folder {} (disk or quota full, or a path it refuses, such as one too deep)",
+                    crate::names::shorten(&crate::names::escape(name), 80)
+                ),
+            },
+            other => other,
+        })
     }
 
     pub async fn rename(&self, dir: &str, from: &str, to: &str) -> VfsResult<()> {

@@ -53,10 +53,7 @@ impl Default for ListPaging {
 /// Files up to this size are buffered so an upload can be repeated after a re-login.
 const BUFFERED_UPLOAD_MAX: u64 = 8 << 20;
 
-/// The most entries a folder listing may claim: far beyond any real folder (a QNAP
-/// lists 100 000 in a few seconds), near enough that a reply claiming 10^18 fails at
-/// once instead of paging for ever.
-const MAX_LISTING: u64 = 50_000_000;
+use crate::nas::listing::{MAX_LISTING, PageGuard, SkipLog};
 
 /// A logged-in QNAP NAS.
 pub struct QnapVfs {
@@ -73,6 +70,8 @@ pub struct QnapVfs {
     /// Bytes per chunk of a chunked upload.
     pub(super) upload_chunk: u64,
     paging: ListPaging,
+    /// Names listings refused, until reported (`Features::skipped_names`).
+    skipped: Arc<crate::nas::listing::SkipLog>,
 }
 
 impl QnapVfs {
@@ -91,6 +90,7 @@ impl QnapVfs {
                 n => n,
             },
             paging: ListPaging::default(),
+            skipped: Arc::default(),
         };
         vfs.shares().await?;
         Ok(vfs)
@@ -217,7 +217,7 @@ impl QnapVfs {
 /// A listing entry, or `None` for a name that cannot be a path component.
 pub(super) fn to_entry(e: &FileEntry, name: String, readonly: bool) -> Option<Entry> {
     if crate::vfs::check_name(&name).is_err() {
-        tracing::warn!(name = %crate::names::escape(&name), "skipping an entry with an unusable name");
+        tracing::warn!(name = %crate::nas::listing::reported(&name), "skipping an entry with an unusable name");
         return None;
     }
     Some(Entry {
@@ -241,17 +241,30 @@ pub(super) fn upload_temp_name() -> String {
     format!(".nascmd-upload-{}-{n}.part", std::process::id())
 }
 
-/// A `get_list` page as entries; the names move out of the wire structs, not copied.
-fn page_entries(reply: super::wire::ListReply, share_read_only: bool) -> Vec<Entry> {
+/// A `get_list` page as entries, and the names refused (recorded in `skipped` too);
+/// the names move out of the wire structs, not copied.
+fn page_entries(
+    reply: super::wire::ListReply,
+    share_read_only: bool,
+    dir: &VPath,
+    skipped: &SkipLog,
+) -> (Vec<Entry>, Vec<String>) {
     let ro = share_read_only || reply.acl == Some(4);
-    reply
+    let mut refused = Vec::new();
+    let entries = reply
         .datas
         .into_iter()
         .filter_map(|mut e| {
             let name = std::mem::take(&mut e.filename);
+            if crate::vfs::check_name(&name).is_err() {
+                skipped.record(dir, &name);
+                refused.push(name);
+                return None;
+            }
             to_entry(&e, name, ro)
         })
-        .collect()
+        .collect();
+    (entries, refused)
 }
 
 /// Characters that would not survive inside the quoted multipart `filename="…"`.
@@ -285,6 +298,7 @@ impl Vfs for QnapVfs {
             // what arrived of an interrupted one (not on old firmware: `upload.rs`).
             atomic_upload: Some(self),
             resumable_upload: !self.no_chunked.load(Ordering::Relaxed),
+            skipped_names: Some(self.skipped.as_ref()),
             ..Features::default()
         }
     }
@@ -297,33 +311,40 @@ impl Vfs for QnapVfs {
         let client = self.client.clone();
         let path = dir.as_str().to_owned();
         let share_ro = self.share_read_only(dir);
+        let skipped = self.skipped.clone();
+        skipped.reset(dir);
         // The first page is fetched here so a missing folder fails the call itself.
         let paging = self.paging;
         let first = client.get_list(&path, 0, paging.first).await?;
         let total = first.total;
         if total > MAX_LISTING {
             // A broken or hostile server: paging towards its count would never end.
-            return Err(VfsError::Protocol(format!(
-                "the NAS claims {total} entries in {}; nascmd lists at most {MAX_LISTING}",
-                crate::names::shorten(&crate::names::escape(&path), 80)
-            )));
+            return Err(crate::nas::listing::too_many(&path));
         }
         let got = first.datas.len() as u64;
-        let first_page = page_entries(first, share_ro);
+        let mut guard = PageGuard::new(dir);
+        let (first_page, refused) = page_entries(first, share_ro, dir, &skipped);
+        let first_page = guard.admit(first_page, &refused)?;
         // The first reply gave the folder's size: ask for every other page now, a few at
         // a time, each fetched and parsed in a task of its own (so pages parse on all
         // cores), handed on in order. An empty page means the folder shrank meanwhile
-        // (or a `total` that lied): the listing ends there.
+        // (or a `total` that lied): the listing ends there. A page that brings nothing
+        // new (a server ignoring `start`) fails it (`PageGuard`).
         let starts = if got == 0 { got..got } else { got..total };
+        let dir_owned = dir.clone();
         let rest = futures_util::stream::iter(
             starts.step_by(usize::try_from(paging.next).unwrap_or(usize::MAX)),
         )
         .map(move |start| {
             let client = client.clone();
             let path = path.clone();
+            let dir = dir_owned.clone();
+            let skipped = skipped.clone();
             AbortOnDropHandle::new(tokio::spawn(async move {
                 let reply = client.get_list(&path, start, paging.next).await?;
-                Ok::<_, VfsError>((reply.datas.is_empty(), page_entries(reply, share_ro)))
+                let empty = reply.datas.is_empty();
+                let (entries, refused) = page_entries(reply, share_ro, &dir, &skipped);
+                Ok::<_, VfsError>((empty, entries, refused))
             }))
         })
         .buffered(paging.in_flight)
@@ -331,8 +352,8 @@ impl Vfs for QnapVfs {
             joined
                 .unwrap_or_else(|e| Err(VfsError::Protocol(format!("a listing task failed: {e}"))))
         })
-        .try_take_while(|(empty, _)| std::future::ready(Ok(!*empty)))
-        .map_ok(|(_, entries)| entries);
+        .try_take_while(|(empty, _, _)| std::future::ready(Ok(!*empty)))
+        .and_then(move |(_, entries, refused)| std::future::ready(guard.admit(entries, &refused)));
         Ok(futures_util::stream::once(async move { Ok(first_page) })
             .chain(rest)
             .boxed())
@@ -415,7 +436,8 @@ impl Vfs for QnapVfs {
                 return Ok(Box::pin(tokio::io::empty()));
             }
         }
-        self.client.download(&dir, &name, offset).await
+        let body = self.client.download(&dir, &name, offset).await?;
+        Ok(crate::nas::body_speed::with_min_speed(body))
     }
 
     async fn write_new(
@@ -510,7 +532,8 @@ impl SetMtime for QnapVfs {
 impl ReadRange for QnapVfs {
     async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
         let (dir, name) = split(path)?;
-        self.client.download_range(&dir, &name, offset, len).await
+        let body = self.client.download_range(&dir, &name, offset, len).await?;
+        Ok(crate::nas::body_speed::with_min_speed(body))
     }
 }
 

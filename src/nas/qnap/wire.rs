@@ -249,7 +249,12 @@ pub fn parse_json(body: &[u8]) -> Result<Value, VfsError> {
             ));
         }
     }
-    serde_json::from_slice(body).map_err(|e| {
+    let parsed =
+        serde_json::from_slice(body).or_else(|e| match crate::nas::lossy_json::repair(body) {
+            Some(fixed) => serde_json::from_slice(&fixed),
+            None => Err(e),
+        });
+    parsed.map_err(|e| {
         if e.is_eof() {
             VfsError::Protocol("the NAS reply was cut off (truncated JSON)".into())
         } else {
@@ -276,7 +281,14 @@ pub fn parse_reply(body: &[u8]) -> Result<Value, VfsError> {
 /// `serde_json::Value` in between: a 5 000-entry page is ~3 MB of JSON), with the same
 /// refusals as [`parse_reply`] (HTML, empty, cut off = `Network`) and the status check.
 pub fn parse_list_reply(body: &[u8], what: &str) -> Result<ListReply, VfsError> {
-    match serde_json::from_slice::<ListReply>(body) {
+    let parsed = serde_json::from_slice::<ListReply>(body).or_else(|e| {
+        // A name that is not valid Unicode must not fail the whole folder.
+        match crate::nas::lossy_json::repair(body) {
+            Some(fixed) => serde_json::from_slice::<ListReply>(&fixed),
+            None => Err(e),
+        }
+    });
+    match parsed {
         Ok(reply) => match reply.status {
             None | Some(1) => Ok(reply),
             Some(code) => Err(status_error(code, what)),

@@ -1,0 +1,394 @@
+//! The real binary against a hostile QNAP (`support::hostile`): every command ends
+//! (within generous bounds: the API deadline and the body window are made short through
+//! their environment variables), prints no byte that would act on a terminal, writes
+//! nothing outside its target, stays within bounded memory, and names what it skipped.
+
+mod support;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::hostile::{Hostile, REFUSED, SHARE};
+use support::sandbox::{Sandbox, snapshot, text};
+
+const PASS: &str = "any password 1";
+
+/// Far above what any of these commands needs; only a hang reaches it.
+const BOUND: Duration = Duration::from_secs(120);
+
+/// Peak memory allowed to the client: the 64 MiB reply cap and the runtime.
+const MAX_PEAK_KIB: u64 = 400 * 1024;
+
+struct Outcome {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    peak_kib: u64,
+}
+
+fn sandbox(nas: &Hostile) -> Sandbox {
+    let sb = Sandbox::new();
+    sb.write_config(&format!(
+        "[[remote]]\nname = \"evil\"\nkind = \"qnap\"\nurl = \"{}\"\nuser = \"admin\"\n",
+        nas.url
+    ));
+    sb
+}
+
+/// Runs the binary to its end (killed past `BOUND`), sampling its peak memory.
+fn run(sb: &Sandbox, args: &[&str]) -> Outcome {
+    let mut cmd: Command = sb.cmd();
+    cmd.env("NASCMD_PASSWORD", PASS)
+        .env("NASCMD_API_DEADLINE_SECS", "2")
+        .env("NASCMD_BODY_WINDOW_SECS", "1")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let pid = child.id();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        out.read_to_end(&mut v).unwrap();
+        v
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        err.read_to_end(&mut v).unwrap();
+        v
+    });
+    let started = Instant::now();
+    let mut peak_kib = 0;
+    let status = loop {
+        // VmHWM is the process's own high-water mark: the last reading is its peak.
+        if let Some(kib) = vm_hwm_kib(pid) {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > BOUND {
+            let _ = child.kill();
+            panic!("nascmd {args:?} still running after {BOUND:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Outcome {
+        code: status.code().unwrap_or(-1),
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+        peak_kib,
+    }
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// No character that would act on a terminal: C0 but `\n` and `\t`, DEL, C1, bidi
+/// overrides and isolates.
+fn assert_terminal_safe(what: &str, bytes: &[u8]) {
+    let s = String::from_utf8_lossy(bytes);
+    let bad = s.chars().find(|&c| {
+        (c < ' ' && c != '\n' && c != '\t')
+            || ('\u{7f}'..='\u{9f}').contains(&c)
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    });
+    assert!(bad.is_none(), "{what} holds {bad:?}: {s:?}");
+}
+
+/// Every check each command passes, whatever it was asked.
+fn assert_well_behaved(o: &Outcome) {
+    assert_terminal_safe("stdout", &o.stdout);
+    assert_terminal_safe("stderr", &o.stderr);
+    assert!(
+        o.peak_kib < MAX_PEAK_KIB,
+        "peak memory {} KiB; stderr: {}",
+        o.peak_kib,
+        text(&o.stderr)
+    );
+    // One readable line per message, however long the names a server sends (a path
+    // shortened to 160 characters, a message to 300).
+    for line in text(&o.stderr).lines() {
+        assert!(
+            line.chars().count() <= 500,
+            "a {}-character line on stderr",
+            line.chars().count()
+        );
+    }
+}
+
+fn target(scenario: &str) -> String {
+    format!("evil:/{SHARE}/{scenario}")
+}
+
+#[test]
+fn a_listing_claiming_ten_to_the_eighteen_entries_fails_at_once() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    let o = run(&sb, &["ls", &target("huge_total")]);
+    assert_well_behaved(&o);
+    assert_eq!(o.code, 1, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("claims more than"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_listing_repeating_its_page_stops_with_a_message() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    for args in [
+        vec!["ls".to_owned(), target("repeat")],
+        vec!["get".into(), "-r".into(), target("repeat"), "out".into()],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = run(&sb, &args);
+        assert_well_behaved(&o);
+        assert_eq!(o.code, 1, "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("same page"), "{}", text(&o.stderr));
+    }
+}
+
+#[test]
+fn a_reply_past_64_mib_fails_without_being_held() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    let o = run(&sb, &["ls", &target("big_reply")]);
+    assert_well_behaved(&o);
+    assert_eq!(o.code, 1, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("larger than 64 MiB"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_trickling_reply_ends_at_the_api_deadline() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    let o = run(&sb, &["ls", &target("slow_reply")]);
+    assert_well_behaved(&o);
+    assert_ne!(o.code, 0, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("timed out"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn hostile_names_list_escaped_and_refused_ones_are_named() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    let o = run(&sb, &["ls", &target("names")]);
+    assert_well_behaved(&o);
+    assert_eq!(o.code, 0, "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let err = text(&o.stderr);
+    for shown in [
+        "good1.txt",
+        "esc\\x1b[2J\\x1b]0;pwned\\x07.txt",
+        "c1\\x9b31m.txt",
+        "bidi\\u{202e}txt.exe",
+        "tab\\tnew\\nline.txt",
+        // Not valid Unicode: shown lossily, the folder still lists.
+        "bad\u{fffd}\u{fffd}utf8.txt",
+        "lone\u{fffd}surrogate.txt",
+    ] {
+        assert!(out.lines().any(|l| l == shown), "{shown:?} missing: {out}");
+    }
+    for refused in REFUSED {
+        assert!(
+            err.contains(&format!("skipped {refused}: not a usable file name")),
+            "{refused:?} not reported: {err}"
+        );
+    }
+    // --json: the same names, parseable, terminal-safe.
+    let o = run(&sb, &["ls", "--json", &target("names")]);
+    assert_well_behaved(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"c1\u{9b}31m.txt"), "{names:?}");
+}
+
+/// Every path below `root`, relative, except those below `inside`.
+fn paths_outside(root: &Path, inside: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.starts_with(inside) {
+                continue;
+            }
+            out.push(p.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+            if p.is_dir() && !p.is_symlink() {
+                todo.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn get_r_of_hostile_names_writes_only_inside_its_target_with_safe_names() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    // A sentinel folder next to the target: nothing may appear in it or beside it.
+    let work = sb.path().join("work");
+    std::fs::create_dir_all(work.join("sentinel")).unwrap();
+    std::fs::write(work.join("sentinel/keep"), b"keep").unwrap();
+    std::fs::create_dir_all(work.join("into")).unwrap();
+    let before_outside = paths_outside(sb.path(), &work.join("into"));
+    let sentinel = snapshot(&work.join("sentinel"));
+
+    let o = run(&sb, &["get", "-r", &target("names"), "work/into"]);
+    assert_well_behaved(&o);
+    let err = text(&o.stderr);
+    // The 20 000-byte name cannot be a local file name: that one item fails (before a
+    // byte is fetched, saying why), the others are done, so the exit code is "partial".
+    assert_eq!(o.code, 5, "{err}");
+    assert!(err.contains("a local file name holds at most 255"), "{err}");
+    // Names changed to be terminal-safe are said.
+    assert!(err.contains("renamed /Public/names/esc\\x1b[2J"), "{err}");
+    assert!(err.len() < 16 * 1024, "{} bytes on stderr", err.len());
+    for refused in REFUSED {
+        assert!(err.contains(refused), "{refused:?} not reported: {err}");
+    }
+
+    // Nothing new outside the target (the state folder holds the log).
+    let after_outside: Vec<String> = paths_outside(sb.path(), &work.join("into"))
+        .into_iter()
+        .filter(|p| !p.starts_with("state"))
+        .collect();
+    let before_outside: Vec<String> = before_outside
+        .into_iter()
+        .filter(|p| !p.starts_with("state"))
+        .collect();
+    assert_eq!(after_outside, before_outside);
+    assert_eq!(snapshot(&work.join("sentinel")), sentinel);
+
+    // The good files came, and no local name can act on a terminal.
+    let got = work.join("into/names");
+    assert_eq!(std::fs::read(got.join("good1.txt")).unwrap(), b"hello");
+    assert_eq!(std::fs::read(got.join("sub/inner.txt")).unwrap(), b"hello");
+    for e in std::fs::read_dir(&got).unwrap() {
+        let name = e.unwrap().file_name();
+        assert_terminal_safe("a local file name", name.as_encoded_bytes());
+    }
+}
+
+#[test]
+fn a_body_longer_than_announced_stops_at_its_size_and_fails() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    std::fs::create_dir(sb.path().join("out")).unwrap();
+    let o = run(
+        &sb,
+        &[
+            "get",
+            "--retry-for",
+            "2s",
+            &format!("{}/long.bin", target("bodies")),
+            "out/",
+        ],
+    );
+    assert_well_behaved(&o);
+    assert_eq!(o.code, 1, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("size mismatch"),
+        "{}",
+        text(&o.stderr)
+    );
+    // Nothing kept, and nothing near the endless size was ever written.
+    let left: u64 = std::fs::read_dir(sb.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert!(left <= 10, "{left} bytes left in the target");
+}
+
+#[test]
+fn a_trickling_body_fails_under_the_minimum_speed() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    std::fs::create_dir(sb.path().join("out")).unwrap();
+    let o = run(
+        &sb,
+        &[
+            "get",
+            "--retry-for",
+            "2s",
+            &format!("{}/slow.bin", target("bodies")),
+            "out/",
+        ],
+    );
+    assert_well_behaved(&o);
+    assert_eq!(o.code, 1, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("less than 1 KiB/s"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_folder_the_nas_cannot_make_is_not_called_a_full_disk() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    let o = run(&sb, &["mkdir", "-p", &target("deep/er/still")]);
+    assert_well_behaved(&o);
+    let err = text(&o.stderr);
+    assert_ne!(o.code, 0, "{err}");
+    assert!(err.contains("could not create the folder deep"), "{err}");
+    assert!(!err.contains("no space left"), "{err}");
+}
+
+#[test]
+fn a_path_of_100_kb_is_refused_in_plain_words() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    let long = format!("{}/{}", target("names"), "d/".repeat(50_000));
+    let o = run(&sb, &["ls", &long]);
+    assert_well_behaved(&o);
+    let err = text(&o.stderr);
+    assert_ne!(o.code, 0, "{err}");
+    assert!(err.contains("at most 4096"), "{err}");
+    assert!(!err.contains("HTTP error"), "{err}");
+    assert!(err.len() < 1024, "{} bytes on stderr", err.len());
+}
+
+#[test]
+fn get_into_a_link_to_a_folder_writes_into_that_folder() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    std::fs::create_dir(sb.path().join("folder")).unwrap();
+    std::os::unix::fs::symlink(sb.path().join("folder"), sb.path().join("lnk")).unwrap();
+    let file = format!("{}/good1.txt", target("names"));
+    let o = run(&sb, &["get", "--overwrite", &file, "lnk/"]);
+    assert_well_behaved(&o);
+    assert_eq!(o.code, 0, "{}", text(&o.stderr));
+    assert!(
+        std::fs::symlink_metadata(sb.path().join("lnk"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read(sb.path().join("folder/good1.txt")).unwrap(),
+        b"hello"
+    );
+}
