@@ -1,6 +1,6 @@
-//! Opening a file to read without ever waiting on a FIFO: a small pure helper shared by
-//! the local backend (`vfs::local`) and the emulators (`emulator::fsroot`), which must not
-//! depend on each other.
+//! Opening a file to read without ever waiting on a FIFO, for the local backend
+//! (`vfs::local`); the emulators do the same through their confined layer
+//! (`emulator::confined`), which follows this one's rule.
 
 use std::path::Path;
 
