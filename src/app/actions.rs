@@ -63,11 +63,7 @@ impl App {
                 pane.sort.reverse = !pane.sort.reverse;
                 pane.resort();
             }
-            Action::Jobs => {
-                if !self.jobs.items.is_empty() {
-                    self.mode = Mode::Jobs;
-                }
-            }
+            Action::Jobs => self.open_jobs_panel(),
             Action::Help => self.layers.push_dialog(Dialog::Help { scroll: 0 }),
             Action::View => return self.view_current(),
             Action::Copy | Action::Move => return self.ask_transfer(action == Action::Copy),
@@ -87,6 +83,16 @@ impl App {
             Action::Connect => self.ask_connect(),
         }
         Vec::new()
+    }
+
+    /// Alt-J: into the jobs panel, or "no jobs" when there is none (nothing opens, so
+    /// the next key cannot land somewhere unexpected).
+    fn open_jobs_panel(&mut self) {
+        if self.jobs.rows() == 0 {
+            self.set_status("no jobs", false);
+        } else {
+            self.mode = Mode::Jobs;
+        }
     }
 
     fn sort_by(&mut self, key: SortKey) {
@@ -322,6 +328,7 @@ impl App {
                     .jobs
                     .items
                     .iter()
+                    .filter(|j| j.done.is_none())
                     .map(|j| Cmd::CancelJob(j.id))
                     .collect();
                 cmds.push(Cmd::Quit);

@@ -72,6 +72,10 @@ pub struct JobView {
     pub progress: JobProgress,
     /// Cancel was asked; waiting for the job to stop.
     pub cancelling: bool,
+    /// Finished while the user had the jobs panel open: its outcome ("Copied 3 items,
+    /// 2 KiB"). The row stays until the user leaves the panel, so the panel never
+    /// closes under the user's hands (a stray Del then went to the pane).
+    pub done: Option<String>,
 }
 
 impl JobView {
@@ -120,7 +124,13 @@ pub struct FailedJob {
 const KEPT_FAILED: usize = 16;
 
 impl JobsList {
+    /// Jobs still running (rows kept as done are not).
     pub fn running(&self) -> usize {
+        self.items.iter().filter(|j| j.done.is_none()).count()
+    }
+
+    /// Rows the jobs panel shows: running jobs and those kept as done.
+    pub fn rows(&self) -> usize {
         self.items.len()
     }
 
@@ -141,6 +151,7 @@ impl JobsList {
                 title,
                 progress: JobProgress::default(),
                 cancelling: false,
+                done: None,
             }),
         }
     }
@@ -151,6 +162,20 @@ impl JobsList {
         let job = self.items.remove(pos);
         self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
         Some(job)
+    }
+
+    /// Keeps a finished job's row, marked done with its outcome (the panel is open).
+    pub fn keep_done(&mut self, id: JobId, outcome: String) -> Option<JobView> {
+        let job = self.get_mut(id)?;
+        job.done = Some(outcome);
+        job.cancelling = false;
+        Some(job.clone())
+    }
+
+    /// Forgets the rows kept as done (the user left the panel).
+    pub fn prune_done(&mut self) {
+        self.items.retain(|j| j.done.is_none());
+        self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
     }
 
     pub fn selected(&self) -> Option<&JobView> {

@@ -181,7 +181,7 @@ impl App {
                 self.jobs.cursor = (self.jobs.cursor + 1).min(n.saturating_sub(1))
             }
             Some(JobsAction::Cancel) => {
-                if let Some(job) = self.jobs.selected() {
+                if let Some(job) = self.jobs.selected().filter(|j| j.done.is_none()) {
                     self.layers.push(Layer::Dialog(Dialog::Confirm {
                         title: "Cancel job".into(),
                         lines: vec![format!("Cancel \"{}\"?", job.title)],
@@ -200,7 +200,10 @@ impl App {
                     self.show_job_details(id);
                 }
             }
-            Some(JobsAction::Back) => return Vec::new(),
+            Some(JobsAction::Back) => {
+                self.jobs.prune_done();
+                return Vec::new();
+            }
             None => {}
         }
         if n > 0 {
@@ -213,7 +216,7 @@ impl App {
         if self.layers.swallows_mouse() {
             return Vec::new();
         }
-        let a = layout::areas(self.size.0, self.size.1, self.jobs.running());
+        let a = layout::areas(self.size.0, self.size.1, self.jobs.rows());
         let hit = |r: ratatui::layout::Rect| {
             m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
         };
@@ -227,6 +230,9 @@ impl App {
                 MouseEventKind::ScrollUp => self.pane_mut(side).move_cursor(-3),
                 MouseEventKind::Down(MouseButton::Left) => {
                     self.active = side;
+                    if matches!(self.mode, Mode::Jobs) {
+                        self.jobs.prune_done();
+                    }
                     self.mode = Mode::Normal;
                     let rows = layout::pane_rows(area);
                     if hit(rows) {

@@ -156,7 +156,7 @@ impl App {
 
     /// Rows of entries a pane shows on the current screen.
     pub fn page_height(&self, side: Side) -> usize {
-        let a = layout::areas(self.size.0, self.size.1, self.jobs.running());
+        let a = layout::areas(self.size.0, self.size.1, self.jobs.rows());
         layout::pane_rows(a.panes[side.index()]).height as usize
     }
 
@@ -223,6 +223,7 @@ impl App {
         self.jobs
             .items
             .iter()
+            .filter(|j| j.done.is_none())
             .filter(|j| {
                 self.layers.dialogs().any(|d| {
                     matches!(d, Dialog::Conflict(c) if c.job == j.id)

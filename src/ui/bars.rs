@@ -115,6 +115,9 @@ pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
 /// `Copy 3 items to /x  [#####.....] 45%  1.2 MiB/2.6 MiB  1/3 files  5.1 MiB/s  ETA 0:03`
 fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'static> {
     let t = &app.theme;
+    if let Some(outcome) = &j.done {
+        return done_line(&j.title, outcome, width, selected, app);
+    }
     let p = &j.progress;
     let bar_w = 20usize;
     let filled = (j.ratio() * bar_w as f64).round() as usize;
@@ -152,5 +155,20 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
         Span::styled(fit(&j.title, title_w) + " ", base),
         Span::styled(bar, base.fg(t.jobs.gauge.0)),
         Span::styled(stats, base),
+    ])
+}
+
+/// `Copy 3 items to /x  done: Copied 3 items, 2 KiB` (a job kept in the open panel).
+fn done_line(title: &str, outcome: &str, width: usize, selected: bool, app: &App) -> Line<'static> {
+    let base = if selected {
+        app.theme.cursor(true)
+    } else {
+        Style::default()
+    };
+    let tail = format!(" done: {outcome}");
+    let title_w = width.saturating_sub(tail.chars().count());
+    Line::from(vec![
+        Span::styled(fit(title, title_w), base),
+        Span::styled(fit(&tail, width.saturating_sub(title_w)), base),
     ])
 }

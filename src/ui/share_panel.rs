@@ -20,7 +20,7 @@ use super::fit;
 
 /// The panel and the revealed URLs cover both panes.
 fn over_panes(screen: Rect, app: &App) -> Rect {
-    let a = layout::areas(screen.width, screen.height, app.jobs.running());
+    let a = layout::areas(screen.width, screen.height, app.jobs.rows());
     a.panes[0].union(a.panes[1])
 }
 

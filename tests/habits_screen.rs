@@ -1,0 +1,128 @@
+//! Screen-level tests of issue 18's "safety first" and "habits": the real runtime loop,
+//! App and ui on ratatui's `TestBackend`, real folders in temp dirs, keys typed as a
+//! user would; each step runs until idle, then the test reads the screen and the disk.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use nascmd::app::{App, Mode, Pane};
+use nascmd::keymap::Keymap;
+use nascmd::runtime::Runtime;
+use nascmd::theme::Theme;
+use nascmd::vfs::local::LocalFs;
+use nascmd::vfs::{VPath, VfsHandle};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+type Rt = Runtime<TestBackend>;
+
+fn vpath(p: &Path) -> VPath {
+    VPath::parse(p.to_str().unwrap()).unwrap()
+}
+
+async fn start_sized(left: &Path, right: &Path, w: u16, h: u16) -> Rt {
+    let vfs: VfsHandle = Arc::new(LocalFs::new());
+    let (app, cmds) = App::new(
+        Pane::new(vfs.clone(), vpath(left)),
+        Pane::new(vfs, vpath(right)),
+        Keymap::default(),
+        Theme::built_in_default(),
+    );
+    let terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
+    rt.app.update(nascmd::app::Msg::Resize(w, h));
+    settle(&mut rt, Vec::new()).await;
+    rt
+}
+
+async fn start(left: &Path, right: &Path) -> Rt {
+    start_sized(left, right, 120, 40).await
+}
+
+async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
+    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
+    rt.run_until_idle(input, Duration::from_secs(60))
+        .await
+        .unwrap();
+}
+
+fn k(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn alt(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
+}
+
+fn text(s: &str) -> Vec<KeyEvent> {
+    s.chars().map(|c| k(KeyCode::Char(c))).collect()
+}
+
+async fn press(rt: &mut Rt, keys: &[KeyCode]) {
+    settle(rt, keys.iter().map(|&c| k(c)).collect()).await;
+}
+
+fn screen(rt: &Rt) -> String {
+    let buf = rt.terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Moves the cursor of the active pane onto `name` with jump-to-name.
+async fn go_to(rt: &mut Rt, name: &str) {
+    let mut keys = vec![KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)];
+    keys.extend(text(name));
+    keys.push(k(KeyCode::Esc));
+    settle(rt, keys).await;
+    assert_eq!(
+        rt.app
+            .active_pane()
+            .current_entry()
+            .map(|e| e.name.as_str()),
+        Some(name),
+        "cursor not on {name}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alt_j_without_jobs_says_so_and_opens_nothing() {
+    let l = tempfile::tempdir().unwrap();
+    std::fs::write(l.path().join("keep.txt"), b"x").unwrap();
+    let mut rt = start(l.path(), l.path()).await;
+    settle(&mut rt, vec![alt('j')]).await;
+    assert!(matches!(rt.app.mode, Mode::Normal));
+    assert!(screen(&rt).contains("no jobs"), "{}", screen(&rt));
+}
+
+/// The issue's sequence: Alt-J while a copy runs, the copy ends, then Del and `y`. The
+/// panel the user opened stays open (the job listed as done), so Del and `y` stay in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jobs_panel_stays_open_and_del_y_never_reach_the_pane() {
+    let l = tempfile::tempdir().unwrap();
+    let r = tempfile::tempdir().unwrap();
+    std::fs::write(l.path().join("big.bin"), vec![7u8; 16 * 1024 * 1024]).unwrap();
+    let mut rt = start(l.path(), r.path()).await;
+    go_to(&mut rt, "big.bin").await;
+    settle(&mut rt, vec![k(KeyCode::F(5)), k(KeyCode::Enter), alt('j')]).await;
+    assert_eq!(rt.app.jobs.running(), 0);
+    let s = screen(&rt);
+    assert!(matches!(rt.app.mode, Mode::Jobs), "{s}");
+    assert!(s.contains("done: Copied 1 item"), "{s}");
+    press(&mut rt, &[KeyCode::Delete, KeyCode::Char('y')]).await;
+    assert!(l.path().join("big.bin").exists(), "{}", screen(&rt));
+    assert!(r.path().join("big.bin").exists());
+    assert!(rt.app.layers.is_empty(), "a dialog opened: {}", screen(&rt));
+    // The user closes it: gone, and the keys go to the pane again.
+    press(&mut rt, &[KeyCode::Esc]).await;
+    assert!(matches!(rt.app.mode, Mode::Normal));
+    assert!(!screen(&rt).contains("done: Copied"), "{}", screen(&rt));
+    assert_eq!(rt.app.jobs.rows(), 0);
+}
