@@ -126,3 +126,26 @@ async fn the_jobs_panel_stays_open_and_del_y_never_reach_the_pane() {
     assert!(!screen(&rt).contains("done: Copied"), "{}", screen(&rt));
     assert_eq!(rt.app.jobs.rows(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_delete_question_names_what_and_where() {
+    let l = tempfile::tempdir().unwrap();
+    for n in ["a.txt", "b.txt", "c.txt"] {
+        std::fs::write(l.path().join(n), b"x").unwrap();
+    }
+    let mut rt = start(l.path(), l.path()).await;
+    go_to(&mut rt, "b.txt").await;
+    press(&mut rt, &[KeyCode::F(8)]).await;
+    let s = screen(&rt);
+    assert!(s.contains("Delete \"b.txt\"?"), "{s}");
+    let place = format!("from {} (local)", l.path().display());
+    assert!(s.contains(&place), "{s}");
+    press(&mut rt, &[KeyCode::Esc]).await;
+    // A selection: how many, and from where.
+    press(&mut rt, &[KeyCode::Char('*'), KeyCode::F(8)]).await;
+    let s = screen(&rt);
+    assert!(s.contains("Delete 3 items?"), "{s}");
+    assert!(s.contains(&place), "{s}");
+    press(&mut rt, &[KeyCode::Char('n')]).await;
+    assert!(l.path().join("a.txt").exists());
+}

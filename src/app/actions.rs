@@ -2,7 +2,7 @@
 
 use crate::jobs::{ConflictAnswer, ConflictPolicy, JobKind, JobSpec};
 use crate::keymap::Action;
-use crate::names::escape;
+use crate::names::{escape, shorten};
 use crate::vfs::{EntryKind, VPath, VfsHandle, check_name};
 use crate::viewer::{ReadRequest, Viewer};
 
@@ -222,9 +222,11 @@ impl App {
                 describe(&paths)
             ),
         };
+        // Where, too: a stray Del must never be confirmed blind.
+        let place = format!("from {}", super::place::pane_place(self.pane(side)));
         self.layers.push_dialog(Dialog::Confirm {
             title: "Delete".into(),
-            lines: vec![question],
+            lines: vec![question, place],
             action: Confirmed::Delete { side, paths },
             yes_focused: true,
         });
@@ -473,10 +475,13 @@ impl App {
     }
 }
 
+/// Longest name a dialog's question shows (the middle of a longer one is cut).
+const NAME_MAX: usize = 60;
+
 /// `"notes.txt"` or `"12 items"`, for dialog text.
 fn describe(paths: &[VPath]) -> String {
     match paths {
-        [one] => format!("\"{}\"", escape(one.name())),
+        [one] => format!("\"{}\"", shorten(&escape(one.name()), NAME_MAX)),
         many => format!("{} items", many.len()),
     }
 }

@@ -10,6 +10,7 @@ pub mod layers;
 pub mod layout;
 pub mod msg;
 pub mod pane;
+mod place;
 mod problem;
 pub mod search;
 pub mod share;
