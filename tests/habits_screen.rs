@@ -149,3 +149,50 @@ async fn the_delete_question_names_what_and_where() {
     press(&mut rt, &[KeyCode::Char('n')]).await;
     assert!(l.path().join("a.txt").exists());
 }
+
+/// The row of the screen holding `needle`.
+fn row_with<'a>(s: &'a str, needle: &str) -> &'a str {
+    s.lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no {needle:?} on screen:\n{s}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_conflict_dialog_focuses_skip_and_marks_the_newer_and_larger_copy() {
+    let l = tempfile::tempdir().unwrap();
+    let r = tempfile::tempdir().unwrap();
+    // The incoming copy is larger; the one already there is newer.
+    std::fs::write(l.path().join("a.txt"), "the new, longer text").unwrap();
+    std::fs::write(r.path().join("a.txt"), "old").unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(l.path().join("a.txt"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let mut rt = start_sized(l.path(), r.path(), 60, 20).await;
+    go_to(&mut rt, "a.txt").await;
+    press(&mut rt, &[KeyCode::F(5), KeyCode::Enter]).await;
+    let s = screen(&rt);
+    assert!(s.contains("already exists"), "{s}");
+    assert!(row_with(&s, "new:").contains("(larger)"), "{s}");
+    assert!(row_with(&s, "existing:").contains("(newer)"), "{s}");
+    // Every button whole on some row at 60 columns.
+    for b in [
+        "[ Overwrite ]",
+        "[ Skip ]",
+        "[ Rename ]",
+        "[ Newer only ]",
+        "[ Cancel job ]",
+    ] {
+        assert!(s.contains(b), "{b} cut: {s}");
+    }
+    // A reflexive Enter skips: the file already there stays.
+    press(&mut rt, &[KeyCode::Enter]).await;
+    assert_eq!(rt.app.jobs.running(), 0, "{}", screen(&rt));
+    assert_eq!(
+        std::fs::read_to_string(r.path().join("a.txt")).unwrap(),
+        "old"
+    );
+}

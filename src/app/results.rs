@@ -106,14 +106,10 @@ impl App {
                 source,
                 existing,
             } => {
-                self.layers.push_dialog(Dialog::Conflict(ConflictDialog {
-                    job: id,
-                    target,
-                    source,
-                    existing,
-                    choice: 0,
-                    apply_to_all: false,
-                }));
+                self.layers
+                    .push_dialog(Dialog::Conflict(ConflictDialog::new(
+                        id, target, source, existing,
+                    )));
                 Vec::new()
             }
             JobEvent::StaleRemoved {
