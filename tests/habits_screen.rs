@@ -196,3 +196,53 @@ async fn the_conflict_dialog_focuses_skip_and_marks_the_newer_and_larger_copy() 
         "old"
     );
 }
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+fn cursor_name(rt: &Rt) -> Option<String> {
+    rt.app.active_pane().current_entry().map(|e| e.name.clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_delete_or_a_rename_the_cursor_stays_in_place() {
+    let l = tempfile::tempdir().unwrap();
+    let r = tempfile::tempdir().unwrap();
+    for n in ["a.txt", "b.txt", "c.txt", "d.txt"] {
+        std::fs::write(l.path().join(n), b"x").unwrap();
+    }
+    let mut rt = start(l.path(), r.path()).await;
+    // Delete b: the cursor goes to c, which took its place.
+    go_to(&mut rt, "b.txt").await;
+    press(&mut rt, &[KeyCode::F(8), KeyCode::Char('y')]).await;
+    assert!(!l.path().join("b.txt").exists());
+    assert_eq!(
+        cursor_name(&rt).as_deref(),
+        Some("c.txt"),
+        "{}",
+        screen(&rt)
+    );
+    // Delete the last one: the cursor goes to the one before.
+    go_to(&mut rt, "d.txt").await;
+    press(&mut rt, &[KeyCode::F(8), KeyCode::Char('y')]).await;
+    assert_eq!(
+        cursor_name(&rt).as_deref(),
+        Some("c.txt"),
+        "{}",
+        screen(&rt)
+    );
+    // Rename a to zz: the cursor follows it to its new sorted place.
+    go_to(&mut rt, "a.txt").await;
+    let mut keys = vec![k(KeyCode::F(6)), ctrl('u')];
+    keys.extend(text("zz.txt"));
+    keys.push(k(KeyCode::Enter));
+    settle(&mut rt, keys).await;
+    assert!(l.path().join("zz.txt").exists(), "{}", screen(&rt));
+    assert_eq!(
+        cursor_name(&rt).as_deref(),
+        Some("zz.txt"),
+        "{}",
+        screen(&rt)
+    );
+}

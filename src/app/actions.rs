@@ -429,6 +429,9 @@ impl App {
         };
         let title = format!("{verb} {} to {}", describe(&sources), dst_dir);
         self.pane_mut(side).selected.clear();
+        if kind == JobKind::Move && same_backend {
+            self.note_rename_in_place(side, &sources, &dst_dir, rename_to.as_deref());
+        }
         let spec = JobSpec {
             kind,
             src,
@@ -438,6 +441,22 @@ impl App {
             conflict: ConflictPolicy::Ask,
         };
         Ok(vec![Cmd::StartJob { spec, title }])
+    }
+
+    /// A move of one entry to a new name in its own folder is a rename: the pane's
+    /// cursor follows it once the folder is listed again.
+    fn note_rename_in_place(
+        &mut self,
+        side: Side,
+        sources: &[VPath],
+        dst_dir: &VPath,
+        rename_to: Option<&str>,
+    ) {
+        if let ([one], Some(to)) = (sources, rename_to)
+            && one.parent() == *dst_dir
+        {
+            self.pane_mut(side).renaming = Some((one.name().to_owned(), to.to_owned()));
+        }
     }
 
     fn mkdir(&mut self, side: Side, text: &str) -> Result<Vec<Cmd>, Problem> {
