@@ -246,3 +246,37 @@ async fn after_a_delete_or_a_rename_the_cursor_stays_in_place() {
         screen(&rt)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_get_the_room_first_at_80x24_and_60x20() {
+    let l = tempfile::tempdir().unwrap();
+    // 30 characters: whole at 80 columns, beside its short size.
+    let name = "quarterly-report-2025-final.md";
+    assert_eq!(name.len(), 30);
+    std::fs::write(l.path().join(name), vec![b'x'; 12 * 1024]).unwrap();
+    let mut rt = start_sized(l.path(), l.path(), 80, 24).await;
+    let s = screen(&rt);
+    let row = s.lines().find(|r| r.contains("quarterly")).unwrap();
+    assert!(row.contains(&format!(" {name} ")), "{s}");
+    assert!(row.contains("│  12K│"), "{s}");
+    // The name column: at least 30 characters.
+    let header = s.lines().find(|r| r.contains("Name")).unwrap();
+    let name_col = header.split('│').nth(1).unwrap();
+    assert!(name_col.chars().count() >= 30, "{s}");
+    // The same at 60×20: the name stays, size and date give way.
+    rt.terminal.backend_mut().resize(60, 20);
+    rt.terminal
+        .resize(ratatui::layout::Rect::new(0, 0, 60, 20))
+        .unwrap();
+    settle(&mut rt, Vec::new()).await;
+    rt.app.update(nascmd::app::Msg::Resize(60, 20));
+    rt.render().unwrap();
+    let s = screen(&rt);
+    assert!(s.contains("quarterly-report-2025"), "{s}");
+    // A dialog at 60 columns: text wrapped, buttons whole.
+    go_to(&mut rt, name).await;
+    press(&mut rt, &[KeyCode::F(8)]).await;
+    let s = screen(&rt);
+    assert!(s.contains("[ Yes ]") && s.contains("[ No ]"), "{s}");
+    assert!(s.contains("(local)"), "{s}");
+}

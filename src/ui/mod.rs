@@ -3,6 +3,7 @@
 //! frame as a small one. Colours come from the theme.
 
 mod bars;
+mod columns;
 mod dialog;
 mod overlay;
 mod pane;
