@@ -160,3 +160,95 @@ async fn on_the_demo_nas_delete_names_the_place_and_the_cursor_stays_in_place() 
     );
     demo.shutdown().await;
 }
+
+async fn start_with(local: &Path, ctx: ConnectContext) -> Rt {
+    let vfs: VfsHandle = Arc::new(LocalFs::new());
+    let (app, cmds) = App::new(
+        Pane::new(vfs.clone(), vpath(local)),
+        Pane::new(vfs, vpath(local)),
+        Keymap::default(),
+        Theme::built_in_default(),
+    );
+    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut rt = Runtime::with_connect_context(terminal, app, cmds, ctx).unwrap();
+    settle(&mut rt, Vec::new()).await;
+    rt
+}
+
+async fn type_enter(rt: &mut Rt, s: &str) {
+    let mut keys = text(s);
+    keys.push(k(KeyCode::Enter));
+    settle(rt, keys).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_asked_again_three_times_then_alt_n_offers_the_target() {
+    let qroot = tempfile::tempdir().unwrap();
+    let froot = tempfile::tempdir().unwrap();
+    let demo = DemoNas::start(qroot.path(), froot.path()).await.unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut rt = start(local.path()).await;
+    let target = format!("qnap://demo@{}/Public", demo.qnap.addr);
+    press(&mut rt, &[KeyCode::Tab]).await;
+    settle(&mut rt, vec![alt('n')]).await;
+    type_enter(&mut rt, &target).await;
+    assert!(
+        screen(&rt).contains("Password for demo on"),
+        "{}",
+        screen(&rt)
+    );
+    type_enter(&mut rt, "wrong one").await;
+    let s = screen(&rt);
+    assert!(s.contains("Password for demo on"), "{s}");
+    assert!(s.contains("refused the password: try 2 of 3"), "{s}");
+    type_enter(&mut rt, "wrong two").await;
+    assert!(screen(&rt).contains("try 3 of 3"), "{}", screen(&rt));
+    type_enter(&mut rt, "wrong three").await;
+    let s = screen(&rt);
+    assert!(s.contains("Cannot connect"), "{s}");
+    assert!(s.contains("wrong user name or password"), "{s}");
+    // Alt-N opens with what failed, to correct it.
+    press(&mut rt, &[KeyCode::Enter]).await;
+    settle(&mut rt, vec![alt('n')]).await;
+    let s = screen(&rt);
+    assert!(s.contains(&target), "{s}");
+    press(&mut rt, &[KeyCode::Enter]).await;
+    type_enter(&mut rt, "still wrong").await;
+    type_enter(&mut rt, demo.password.expose()).await;
+    assert_eq!(
+        rt.app.pane(Side::Right).cwd.as_str(),
+        "/Public",
+        "{}",
+        screen(&rt)
+    );
+    demo.shutdown().await;
+}
+
+/// A password found without asking (here handed over in-process, as `NASCMD_PASSWORD`
+/// or the secrets store would) that the NAS refuses leads to the dialog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_stored_password_opens_the_password_dialog() {
+    let qroot = tempfile::tempdir().unwrap();
+    let froot = tempfile::tempdir().unwrap();
+    let demo = DemoNas::start(qroot.path(), froot.path()).await.unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let ctx = ConnectContext::isolated().with_password(
+        &format!("http://{}", demo.qnap.addr),
+        "demo",
+        nascmd::secret::Secret::new("an old password"),
+    );
+    let mut rt = start_with(local.path(), ctx).await;
+    press(&mut rt, &[KeyCode::Tab]).await;
+    settle(&mut rt, vec![alt('n')]).await;
+    type_enter(&mut rt, &format!("qnap://demo@{}/Public", demo.qnap.addr)).await;
+    let s = screen(&rt);
+    assert!(s.contains("refused the password: try 1 of 3"), "{s}");
+    type_enter(&mut rt, demo.password.expose()).await;
+    assert_eq!(
+        rt.app.pane(Side::Right).cwd.as_str(),
+        "/Public",
+        "{}",
+        screen(&rt)
+    );
+    demo.shutdown().await;
+}

@@ -81,6 +81,8 @@ pub struct App {
     pub share: share_state::ShareState,
     /// What Alt-N proposes (the demo Freebox under `--demo`).
     pub connect_suggestion: Option<String>,
+    /// What failed to open last: Alt-N proposes it once, to correct (URL, user name).
+    pub connect_retry: Option<String>,
     /// Panes to connect once the current connection ends (`nascmd nas:/a qnap://…/b`).
     pub connect_queue: Vec<(Side, String)>,
     next_req: RequestId,
@@ -104,6 +106,7 @@ impl App {
             time_offset: time::UtcOffset::UTC,
             share: share_state::ShareState::new("7d", false),
             connect_suggestion: None,
+            connect_retry: None,
             connect_queue: Vec::new(),
             next_req: 1,
         };

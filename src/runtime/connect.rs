@@ -99,6 +99,7 @@ async fn attempt(ctx: Arc<ConnectContext>, target: String, answers: Answers, dia
 fn failure(e: RemoteError) -> Problem {
     match e {
         RemoteError::Vfs(v) => Problem::Login(v),
+        RemoteError::PasswordRefused(v) => Problem::PasswordRefused(v),
         other => Problem::Target(other.to_string()),
     }
 }
