@@ -280,3 +280,57 @@ async fn names_get_the_room_first_at_80x24_and_60x20() {
     assert!(s.contains("[ Yes ]") && s.contains("[ No ]"), "{s}");
     assert!(s.contains("(local)"), "{s}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alt_dot_says_whether_hidden_files_are_shown() {
+    let l = tempfile::tempdir().unwrap();
+    std::fs::write(l.path().join(".secret"), b"x").unwrap();
+    let mut rt = start(l.path(), l.path()).await;
+    settle(&mut rt, vec![alt('.')]).await;
+    let s = screen(&rt);
+    assert!(
+        s.contains("hidden files shown") && s.contains(".secret"),
+        "{s}"
+    );
+    settle(&mut rt, vec![alt('.')]).await;
+    let s = screen(&rt);
+    assert!(
+        s.contains("hidden files hidden") && !s.contains(".secret"),
+        "{s}"
+    );
+}
+
+/// A status message too long for the line says so, and Alt-M shows it whole among the
+/// recent messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_messages_are_kept_whole_in_the_history() {
+    let l = tempfile::tempdir().unwrap();
+    let name = "a-folder-with-a-rather-long-name-that-will-not-fit-on-the-status-line";
+    std::fs::create_dir(l.path().join(name)).unwrap();
+    let mut rt = start_sized(l.path(), l.path(), 80, 24).await;
+    go_to(&mut rt, name).await;
+    std::fs::remove_dir(l.path().join(name)).unwrap();
+    press(&mut rt, &[KeyCode::Enter]).await;
+    let status = rt.app.status.clone().unwrap().text;
+    assert!(status.starts_with("Cannot list"), "{status}");
+    let s = screen(&rt);
+    assert!(s.contains("[Alt-m: all]"), "{s}");
+    settle(&mut rt, vec![alt('m')]).await;
+    let s = screen(&rt);
+    assert!(s.contains("Messages, newest first"), "{s}");
+    // The whole message, wrapped over the rows of the dialog (inner columns 3..77).
+    let inside: String = s
+        .lines()
+        .map(|r| r.chars().skip(3).take(74).collect::<String>())
+        .collect::<String>()
+        .split_whitespace()
+        .collect();
+    let whole: String = status.split_whitespace().collect();
+    assert!(inside.contains(&whole), "{status:?} not whole: {s}");
+    // F1 lists the key.
+    press(&mut rt, &[KeyCode::Esc, KeyCode::F(1)]).await;
+    rt.app.update(nascmd::app::Msg::Key(k(KeyCode::End)));
+    rt.render().unwrap();
+    let help: Vec<String> = rt.app.help_lines().into_iter().map(|(k, _)| k).collect();
+    assert!(help.iter().any(|k| k == "Alt-m"), "{help:?}");
+}

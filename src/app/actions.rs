@@ -48,12 +48,7 @@ impl App {
                 self.mode = Mode::Filter(tui_input::Input::new(value));
             }
             Action::Jump => self.mode = Mode::Jump(String::new()),
-            Action::ToggleHidden => {
-                for pane in &mut self.panes {
-                    pane.show_hidden = !pane.show_hidden;
-                    pane.rebuild_view();
-                }
-            }
+            Action::ToggleHidden => self.toggle_hidden(),
             Action::SortName => self.sort_by(SortKey::Name),
             Action::SortExtension => self.sort_by(SortKey::Extension),
             Action::SortSize => self.sort_by(SortKey::Size),
@@ -81,6 +76,7 @@ impl App {
             Action::SharePanel => return self.open_share_panel(),
             Action::Search => self.ask_search(),
             Action::Connect => self.ask_connect(),
+            Action::Messages => self.show_messages(),
         }
         Vec::new()
     }
@@ -557,6 +553,43 @@ impl App {
             lines,
             scroll: 0,
             retry_job,
+        });
+    }
+}
+
+impl App {
+    /// Alt-.: hidden files shown or hidden in both panes, and the status line says which.
+    fn toggle_hidden(&mut self) {
+        for pane in &mut self.panes {
+            pane.show_hidden = !pane.show_hidden;
+            pane.rebuild_view();
+        }
+        let text = if self.pane(self.active).show_hidden {
+            "hidden files shown"
+        } else {
+            "hidden files hidden"
+        };
+        self.set_status(text, false);
+    }
+
+    /// Alt-M: the recent status messages, newest first, each whole (wrapped).
+    fn show_messages(&mut self) {
+        let mut lines: Vec<String> = self
+            .messages
+            .newest_first()
+            .map(|s| {
+                let mark = if s.error { "! " } else { "  " };
+                format!("{mark}{}", s.text)
+            })
+            .collect();
+        if lines.is_empty() {
+            lines.push("No messages yet.".to_owned());
+        }
+        self.layers.push_dialog(Dialog::Details {
+            title: "Messages, newest first (↑/↓ PgUp/PgDn scroll, Esc close)".to_owned(),
+            lines,
+            scroll: 0,
+            retry_job: None,
         });
     }
 }

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod jobs;
 pub mod layers;
 pub mod layout;
+pub mod messages;
 pub mod msg;
 pub mod pane;
 mod place;
@@ -70,6 +71,8 @@ pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub status: Option<Status>,
+    /// The status messages so far (Alt-M lists them).
+    pub messages: messages::MessageLog,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub quit: bool,
@@ -100,6 +103,7 @@ impl App {
             keymap,
             theme,
             status: None,
+            messages: messages::MessageLog::default(),
             size: (80, 24),
             quit: false,
             dirty: true,
@@ -216,10 +220,12 @@ impl App {
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
-        self.status = Some(Status {
+        let status = Status {
             text: text.into(),
             error,
-        });
+        };
+        self.messages.push(status.clone());
+        self.status = Some(status);
     }
 
     /// Running jobs that wait for an answer to a conflict dialog.

@@ -43,7 +43,7 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
         _ => t.status_base(),
     };
     let line = Line::from(vec![
-        Span::styled(fit(&format!(" {left}"), left_w), style),
+        Span::styled(status_text(app, &left, left_w), style),
         Span::styled(right, t.status_base()),
     ]);
     f.render_widget(Paragraph::new(line).style(t.status_base()), area);
@@ -171,4 +171,23 @@ fn done_line(title: &str, outcome: &str, width: usize, selected: bool, app: &App
         Span::styled(fit(title, title_w), base),
         Span::styled(fit(&tail, width.saturating_sub(title_w)), base),
     ])
+}
+
+/// The status text in `width` columns; a message too long for them ends with the key
+/// that shows it whole (the messages list) rather than being cut silently.
+fn status_text(app: &App, text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let full = format!(" {text}");
+    if full.width() <= width || app.status.is_none() {
+        return fit(&full, width);
+    }
+    let Some(key) = app.keymap.keys(crate::keymap::Action::Messages).first() else {
+        return fit(&full, width);
+    };
+    let hint = format!(" [{key}: all] ");
+    let room = width.saturating_sub(hint.width());
+    if room < 10 {
+        return fit(&full, width);
+    }
+    format!("{}{hint}", fit(&full, room))
 }

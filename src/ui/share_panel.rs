@@ -238,18 +238,29 @@ fn field(f: &mut Frame, app: &App, area: Rect, input: &Input, focused: bool) {
 /// The URLs on lines of their own, as wide as the screen allows, so a mouse selection
 /// (Shift+drag while nascmd has the mouse) takes them whole.
 fn revealed(f: &mut Frame, area: Rect, app: &App, reason: &str, urls: &[String]) {
-    let h = (urls.len() as u16 + 6).min(area.height);
+    // The explanation wraps; the URLs never do (each stays one line to select).
+    let text = Paragraph::new(vec![
+        Line::from(format!("No clipboard available: {reason}")),
+        Line::from("Select the URL with the mouse (hold Shift in most terminals) and copy it:"),
+    ])
+    .wrap(ratatui::widgets::Wrap { trim: false });
+    let text_rows = u16::try_from(text.line_count(area.width.saturating_sub(2))).unwrap_or(2);
+    let h = (urls.len() as u16 + 4 + text_rows).min(area.height);
     let r = Rect::new(area.x, area.y + (area.height - h) / 2, area.width, h);
     f.render_widget(Clear, r);
     let b = block(app, " Share link — copy it by hand ".to_owned());
     let inner = b.inner(r);
     f.render_widget(b, r);
-    let mut lines = vec![
-        Line::from(format!("No clipboard available: {reason}")),
-        Line::from("Select the URL with the mouse (hold Shift in most terminals) and copy it:"),
-        Line::default(),
-    ];
+    let text_area = Rect::new(inner.x, inner.y, inner.width, text_rows.min(inner.height));
+    f.render_widget(text, text_area);
+    let mut lines = vec![Line::default()];
     lines.extend(urls.iter().map(|u| Line::from(u.clone())));
     lines.push(Line::from(dim("Enter/Esc: close")));
-    f.render_widget(Paragraph::new(lines), inner);
+    let below = Rect::new(
+        inner.x,
+        inner.y + text_area.height,
+        inner.width,
+        inner.height.saturating_sub(text_area.height),
+    );
+    f.render_widget(Paragraph::new(lines), below);
 }
