@@ -46,6 +46,7 @@ pub enum Action {
     SharePanel,
     Search,
     Connect,
+    Messages,
 }
 
 struct ActionInfo {
@@ -310,6 +311,13 @@ const ACTIONS: &[ActionInfo] = &[
         bar: None,
         description: "Open a NAS in this pane (NAME:/path, qnap://user@host:port/Share, freebox://host)",
         keys: &["alt-n"],
+    },
+    ActionInfo {
+        action: Action::Messages,
+        name: "messages",
+        bar: None,
+        description: "The recent status messages, whole (the last 100, newest first)",
+        keys: &["alt-m"],
     },
 ];
 

@@ -214,8 +214,11 @@ async fn wrong_password_shows_the_error_and_the_app_keeps_running() {
     std::fs::write(local.path().join("still-here.txt"), b"x").unwrap();
     let mut rt = start(local.path()).await;
     open_remote(&mut rt, &format!("qnap://alice@{}/Public", emu.addr)).await;
-    typ(&mut rt, "wrong password").await;
-    press(&mut rt, &[KeyCode::Enter]).await;
+    // The password dialog asks three times (#18) before the error.
+    for _ in 0..nascmd::app::connect::PASSWORD_TRIES {
+        typ(&mut rt, "wrong password").await;
+        press(&mut rt, &[KeyCode::Enter]).await;
+    }
     let s = screen(&rt);
     assert!(s.contains("Cannot connect"), "{s}");
     assert!(s.contains("login refused"), "{s}");

@@ -415,14 +415,11 @@ async fn freebox_default_access_code_is_left_out_and_said() {
         s.status()
     );
     assert!(serves(&url, b"open").await);
-    // A code typed in the form is refused, not dropped.
+    // The form offers no code at all (#18: only what the backend can do), so none can
+    // be typed and then refused after OK.
     s.press(alt('l')).await;
-    let mut keys = vec![k(KeyCode::Tab)];
-    keys.extend(vec![k(KeyCode::Backspace); 10]);
-    keys.extend(text("Typed123"));
-    keys.push(k(KeyCode::Enter));
-    s.keys(keys).await;
-    assert!(s.screen().contains("could not be made"), "{}", s.screen());
+    assert!(!s.screen().contains("Access code"), "{}", s.screen());
+    s.press(k(KeyCode::Esc)).await;
     assert_eq!(links_on(&nas.vfs).await.len(), 1);
 }
 

@@ -2,7 +2,7 @@
 
 use crate::jobs::{ConflictAnswer, ConflictPolicy, JobKind, JobSpec};
 use crate::keymap::Action;
-use crate::names::escape;
+use crate::names::{escape, shorten};
 use crate::vfs::{EntryKind, VPath, VfsHandle, check_name};
 use crate::viewer::{ReadRequest, Viewer};
 
@@ -48,12 +48,7 @@ impl App {
                 self.mode = Mode::Filter(tui_input::Input::new(value));
             }
             Action::Jump => self.mode = Mode::Jump(String::new()),
-            Action::ToggleHidden => {
-                for pane in &mut self.panes {
-                    pane.show_hidden = !pane.show_hidden;
-                    pane.rebuild_view();
-                }
-            }
+            Action::ToggleHidden => self.toggle_hidden(),
             Action::SortName => self.sort_by(SortKey::Name),
             Action::SortExtension => self.sort_by(SortKey::Extension),
             Action::SortSize => self.sort_by(SortKey::Size),
@@ -63,11 +58,7 @@ impl App {
                 pane.sort.reverse = !pane.sort.reverse;
                 pane.resort();
             }
-            Action::Jobs => {
-                if !self.jobs.items.is_empty() {
-                    self.mode = Mode::Jobs;
-                }
-            }
+            Action::Jobs => self.open_jobs_panel(),
             Action::Help => self.layers.push_dialog(Dialog::Help { scroll: 0 }),
             Action::View => return self.view_current(),
             Action::Copy | Action::Move => return self.ask_transfer(action == Action::Copy),
@@ -85,8 +76,19 @@ impl App {
             Action::SharePanel => return self.open_share_panel(),
             Action::Search => self.ask_search(),
             Action::Connect => self.ask_connect(),
+            Action::Messages => self.show_messages(),
         }
         Vec::new()
+    }
+
+    /// Alt-J: into the jobs panel, or "no jobs" when there is none (nothing opens, so
+    /// the next key cannot land somewhere unexpected).
+    fn open_jobs_panel(&mut self) {
+        if self.jobs.rows() == 0 {
+            self.set_status("no jobs", false);
+        } else {
+            self.mode = Mode::Jobs;
+        }
     }
 
     fn sort_by(&mut self, key: SortKey) {
@@ -216,9 +218,11 @@ impl App {
                 describe(&paths)
             ),
         };
+        // Where, too: a stray Del must never be confirmed blind.
+        let place = format!("from {}", super::place::pane_place(self.pane(side)));
         self.layers.push_dialog(Dialog::Confirm {
             title: "Delete".into(),
-            lines: vec![question],
+            lines: vec![question, place],
             action: Confirmed::Delete { side, paths },
             yes_focused: true,
         });
@@ -226,7 +230,7 @@ impl App {
 
     fn ask_quit(&mut self) -> Vec<Cmd> {
         // Paused (restored) jobs stay in the journal for the next start.
-        if self.jobs.active() == 0 {
+        if self.jobs.running() == 0 {
             self.quit = true;
             return vec![Cmd::Quit];
         }
@@ -234,7 +238,7 @@ impl App {
             title: "Quit".into(),
             lines: vec![format!(
                 "{} job(s) still running. Cancel them and quit?",
-                self.jobs.active()
+                self.jobs.running()
             )],
             action: Confirmed::Quit,
             yes_focused: false,
@@ -327,6 +331,7 @@ impl App {
                     .jobs
                     .items
                     .iter()
+                    .filter(|j| j.done.is_none())
                     .map(|j| Cmd::CancelJob(j.id))
                     .collect();
                 cmds.push(Cmd::Quit);
@@ -425,6 +430,9 @@ impl App {
         };
         let title = format!("{verb} {} to {}", describe(&sources), dst_dir);
         self.pane_mut(side).selected.clear();
+        if kind == JobKind::Move && same_backend {
+            self.note_rename_in_place(side, &sources, &dst_dir, rename_to.as_deref());
+        }
         let spec = JobSpec {
             kind,
             src,
@@ -434,6 +442,22 @@ impl App {
             conflict: ConflictPolicy::Ask,
         };
         Ok(vec![Cmd::StartJob { spec, title }])
+    }
+
+    /// A move of one entry to a new name in its own folder is a rename: the pane's
+    /// cursor follows it once the folder is listed again.
+    fn note_rename_in_place(
+        &mut self,
+        side: Side,
+        sources: &[VPath],
+        dst_dir: &VPath,
+        rename_to: Option<&str>,
+    ) {
+        if let ([one], Some(to)) = (sources, rename_to)
+            && one.parent() == *dst_dir
+        {
+            self.pane_mut(side).renaming = Some((one.name().to_owned(), to.to_owned()));
+        }
     }
 
     fn mkdir(&mut self, side: Side, text: &str) -> Result<Vec<Cmd>, Problem> {
@@ -471,10 +495,13 @@ impl App {
     }
 }
 
+/// Longest name a dialog's question shows (the middle of a longer one is cut).
+const NAME_MAX: usize = 60;
+
 /// `"notes.txt"` or `"12 items"`, for dialog text.
 fn describe(paths: &[VPath]) -> String {
     match paths {
-        [one] => format!("\"{}\"", escape(one.name())),
+        [one] => format!("\"{}\"", shorten(&escape(one.name()), NAME_MAX)),
         many => format!("{} items", many.len()),
     }
 }
@@ -531,6 +558,43 @@ impl App {
             lines,
             scroll: 0,
             retry_job,
+        });
+    }
+}
+
+impl App {
+    /// Alt-.: hidden files shown or hidden in both panes, and the status line says which.
+    fn toggle_hidden(&mut self) {
+        for pane in &mut self.panes {
+            pane.show_hidden = !pane.show_hidden;
+            pane.rebuild_view();
+        }
+        let text = if self.pane(self.active).show_hidden {
+            "hidden files shown"
+        } else {
+            "hidden files hidden"
+        };
+        self.set_status(text, false);
+    }
+
+    /// Alt-M: the recent status messages, newest first, each whole (wrapped).
+    fn show_messages(&mut self) {
+        let mut lines: Vec<String> = self
+            .messages
+            .newest_first()
+            .map(|s| {
+                let mark = if s.error { "! " } else { "  " };
+                format!("{mark}{}", s.text)
+            })
+            .collect();
+        if lines.is_empty() {
+            lines.push("No messages yet.".to_owned());
+        }
+        self.layers.push_dialog(Dialog::Details {
+            title: "Messages, newest first (↑/↓ PgUp/PgDn scroll, Esc close)".to_owned(),
+            lines,
+            scroll: 0,
+            retry_job: None,
         });
     }
 }

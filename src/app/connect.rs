@@ -143,6 +143,22 @@ pub struct ConnectState {
     password: Option<Secret>,
     /// The fingerprint accepted in the trust dialog, kept for the code dialog's retry.
     cert_sha256: Option<String>,
+    /// Passwords refused so far, and the account the last password dialog named.
+    pub refusals: PasswordRefusals,
+}
+
+/// How many passwords a connection asks for before it gives up.
+pub const PASSWORD_TRIES: u32 = 3;
+
+/// The refused passwords of one connection.
+#[derive(Default)]
+pub struct PasswordRefusals {
+    /// Typed passwords the NAS refused.
+    pub typed: u32,
+    /// The account the password dialog names (from the NAS's question).
+    pub who: Option<String>,
+    /// Why the dialog asks again ("wrong password, try 2 of 3"), shown in it.
+    pub note: Option<String>,
 }
 
 /// What a key did in a connect dialog, for the app to carry out.
@@ -169,6 +185,7 @@ impl ConnectState {
             step: ConnectStep::Connecting,
             password: None,
             cert_sha256: None,
+            refusals: PasswordRefusals::default(),
         }
     }
 
@@ -181,6 +198,7 @@ impl ConnectState {
             step: ConnectStep::Target(Input::new(suggestion)),
             password: None,
             cert_sha256: None,
+            refusals: PasswordRefusals::default(),
         }
     }
 
@@ -213,13 +231,42 @@ impl ConnectState {
     /// The NAS asked a question: show its dialog.
     pub fn prompted(&mut self, prompt: Prompt) {
         self.step = match prompt {
-            Prompt::Password { who } => ConnectStep::Password {
-                input: Input::default(),
-                who,
-            },
+            Prompt::Password { who } => {
+                self.refusals.who = Some(who.clone());
+                ConnectStep::Password {
+                    input: Input::default(),
+                    who,
+                }
+            }
             Prompt::Code => ConnectStep::Code(Input::default()),
             Prompt::Trust { cert, .. } => ConnectStep::Trust(cert),
         };
+    }
+
+    /// The NAS refused the password (typed, or from the environment or the secrets
+    /// store): the password dialog asks again, up to [`PASSWORD_TRIES`] typed ones.
+    /// Returns false when the tries are used up.
+    pub fn password_refused(&mut self) -> bool {
+        if self.password.take().is_some() {
+            self.refusals.typed += 1;
+        }
+        if self.refusals.typed >= PASSWORD_TRIES {
+            return false;
+        }
+        let try_no = self.refusals.typed + 1;
+        self.refusals.note = Some(format!(
+            "The NAS refused the password: try {try_no} of {PASSWORD_TRIES}."
+        ));
+        let who = self
+            .refusals
+            .who
+            .clone()
+            .unwrap_or_else(|| self.target.clone());
+        self.step = ConnectStep::Password {
+            input: Input::default(),
+            who,
+        };
+        true
     }
 
     /// The box was polled for an approval: show the status, counting the polls.

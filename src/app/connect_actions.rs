@@ -22,7 +22,11 @@ impl App {
 
     /// Alt-N: asks which NAS to open in the active pane.
     pub(super) fn ask_connect(&mut self) {
-        let value = self.connect_suggestion.clone().unwrap_or_default();
+        let value = self
+            .connect_retry
+            .take()
+            .or_else(|| self.connect_suggestion.clone())
+            .unwrap_or_default();
         let req = self.next_req();
         self.layers.push(Layer::Connect(ConnectState::asking(
             self.active,
@@ -67,8 +71,14 @@ impl App {
                 cmds.extend(self.connect_next());
                 return cmds;
             }
+            ConnectMsg::Failed {
+                error: crate::app::Problem::PasswordRefused(_),
+                ..
+            } if state.password_refused() => {}
             ConnectMsg::Failed { error, .. } => {
                 let target = crate::names::escape(&state.target).into_owned();
+                // Alt-N proposes what failed, to correct it.
+                self.connect_retry = Some(state.target.clone());
                 self.layers.close(LayerKind::Connect);
                 self.layers.push_dialog(Dialog::error(
                     "Cannot connect",

@@ -62,6 +62,10 @@ pub enum InputPurpose {
 /// The choices of the conflict dialog, in button order.
 pub const CONFLICT_CHOICES: [&str; 5] = ["Overwrite", "Skip", "Rename", "Newer only", "Cancel job"];
 
+/// The choice focused when the dialog opens: Skip destroys nothing, so a reflexive
+/// Enter costs no file.
+pub const CONFLICT_FOCUSED_FIRST: usize = 1;
+
 #[derive(Clone, Debug)]
 pub struct ConflictDialog {
     pub job: JobId,
@@ -354,6 +358,39 @@ pub const CONFLICT_KEYS: KeyTable<ConflictKey> = KeyTable {
 };
 
 impl ConflictDialog {
+    /// A conflict of job `job` on `target`, Skip focused.
+    pub fn new(job: JobId, target: VPath, source: Entry, existing: Entry) -> Self {
+        ConflictDialog {
+            job,
+            target,
+            source,
+            existing,
+            choice: CONFLICT_FOCUSED_FIRST,
+            apply_to_all: false,
+        }
+    }
+
+    /// What sets each copy apart, for its line in the dialog: `(new, existing)`, each
+    /// "newer", "larger", both or neither.
+    pub fn tags(&self) -> (Vec<&'static str>, Vec<&'static str>) {
+        let (a, b) = (&self.source, &self.existing);
+        let mut new = Vec::new();
+        let mut old = Vec::new();
+        if let (Some(ta), Some(tb)) = (a.mtime, b.mtime) {
+            if ta > tb {
+                new.push("newer");
+            } else if tb > ta {
+                old.push("newer");
+            }
+        }
+        if a.size > b.size {
+            new.push("larger");
+        } else if b.size > a.size {
+            old.push("larger");
+        }
+        (new, old)
+    }
+
     fn on_key(&mut self, key: KeyEvent) -> Outcome {
         let n = CONFLICT_CHOICES.len();
         let pick = match CONFLICT_KEYS.action(&key, None) {

@@ -79,6 +79,10 @@ pub struct JobView {
     pub cancelling: bool,
     /// A job an earlier run left in the journal, not started: its journal key.
     pub paused: Option<String>,
+    /// Finished while the user had the jobs panel open: its outcome ("Copied 3 items,
+    /// 2 KiB"). The row stays until the user leaves the panel, so the panel never
+    /// closes under the user's hands (a stray Del then went to the pane).
+    pub done: Option<String>,
 }
 
 /// A journaled job of an earlier run, as the runtime hands it to the panel.
@@ -143,14 +147,17 @@ pub struct FailedJob {
 const KEPT_FAILED: usize = 16;
 
 impl JobsList {
-    /// Rows of the panel: running jobs and paused (restored) ones.
+    /// Jobs still running (not kept as done, not paused from an earlier run).
     pub fn running(&self) -> usize {
-        self.items.len()
+        self.items
+            .iter()
+            .filter(|j| j.done.is_none() && j.paused.is_none())
+            .count()
     }
 
-    /// Jobs that run (paused ones aside).
-    pub fn active(&self) -> usize {
-        self.items.iter().filter(|j| j.paused.is_none()).count()
+    /// Rows the jobs panel shows: running jobs and those kept as done.
+    pub fn rows(&self) -> usize {
+        self.items.len()
     }
 
     /// Adds a paused (restored) row; one per journal key.
@@ -175,6 +182,7 @@ impl JobsList {
             },
             cancelling: false,
             paused: Some(job.key),
+            done: None,
         });
     }
 
@@ -196,6 +204,7 @@ impl JobsList {
                 progress: JobProgress::default(),
                 cancelling: false,
                 paused: None,
+                done: None,
             }),
         }
     }
@@ -206,6 +215,20 @@ impl JobsList {
         let job = self.items.remove(pos);
         self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
         Some(job)
+    }
+
+    /// Keeps a finished job's row, marked done with its outcome (the panel is open).
+    pub fn keep_done(&mut self, id: JobId, outcome: String) -> Option<JobView> {
+        let job = self.get_mut(id)?;
+        job.done = Some(outcome);
+        job.cancelling = false;
+        Some(job.clone())
+    }
+
+    /// Forgets the rows kept as done (the user left the panel).
+    pub fn prune_done(&mut self) {
+        self.items.retain(|j| j.done.is_none());
+        self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
     }
 
     pub fn selected(&self) -> Option<&JobView> {

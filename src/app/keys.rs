@@ -193,7 +193,7 @@ impl App {
                         action: Confirmed::ForgetPausedJob(job.id, key.clone()),
                         yes_focused: false,
                     }));
-                } else if let Some(job) = self.jobs.selected() {
+                } else if let Some(job) = self.jobs.selected().filter(|j| j.done.is_none()) {
                     self.layers.push(Layer::Dialog(Dialog::Confirm {
                         title: "Cancel job".into(),
                         lines: vec![format!("Cancel \"{}\"?", job.title)],
@@ -228,7 +228,10 @@ impl App {
                     self.show_job_details(id);
                 }
             }
-            Some(JobsAction::Back) => return Vec::new(),
+            Some(JobsAction::Back) => {
+                self.jobs.prune_done();
+                return Vec::new();
+            }
             None => {}
         }
         if n > 0 {
@@ -241,7 +244,7 @@ impl App {
         if self.layers.swallows_mouse() {
             return Vec::new();
         }
-        let a = layout::areas(self.size.0, self.size.1, self.jobs.running());
+        let a = layout::areas(self.size.0, self.size.1, self.jobs.rows());
         let hit = |r: ratatui::layout::Rect| {
             m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
         };
@@ -255,6 +258,9 @@ impl App {
                 MouseEventKind::ScrollUp => self.pane_mut(side).move_cursor(-3),
                 MouseEventKind::Down(MouseButton::Left) => {
                     self.active = side;
+                    if matches!(self.mode, Mode::Jobs) {
+                        self.jobs.prune_done();
+                    }
                     self.mode = Mode::Normal;
                     let rows = layout::pane_rows(area);
                     if hit(rows) {

@@ -8,8 +8,10 @@ pub mod ids;
 pub mod jobs;
 pub mod layers;
 pub mod layout;
+pub mod messages;
 pub mod msg;
 pub mod pane;
+mod place;
 mod problem;
 pub mod search;
 pub mod share;
@@ -69,6 +71,8 @@ pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub status: Option<Status>,
+    /// The status messages so far (Alt-M lists them).
+    pub messages: messages::MessageLog,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub quit: bool,
@@ -80,6 +84,8 @@ pub struct App {
     pub share: share_state::ShareState,
     /// What Alt-N proposes (the demo Freebox under `--demo`).
     pub connect_suggestion: Option<String>,
+    /// What failed to open last: Alt-N proposes it once, to correct (URL, user name).
+    pub connect_retry: Option<String>,
     /// Panes to connect once the current connection ends (`nascmd nas:/a qnap://…/b`).
     pub connect_queue: Vec<(Side, String)>,
     next_req: RequestId,
@@ -97,12 +103,14 @@ impl App {
             keymap,
             theme,
             status: None,
+            messages: messages::MessageLog::default(),
             size: (80, 24),
             quit: false,
             dirty: true,
             time_offset: time::UtcOffset::UTC,
             share: share_state::ShareState::new("7d", false),
             connect_suggestion: None,
+            connect_retry: None,
             connect_queue: Vec::new(),
             next_req: 1,
         };
@@ -156,7 +164,7 @@ impl App {
 
     /// Rows of entries a pane shows on the current screen.
     pub fn page_height(&self, side: Side) -> usize {
-        let a = layout::areas(self.size.0, self.size.1, self.jobs.running());
+        let a = layout::areas(self.size.0, self.size.1, self.jobs.rows());
         layout::pane_rows(a.panes[side.index()]).height as usize
     }
 
@@ -212,10 +220,12 @@ impl App {
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
-        self.status = Some(Status {
+        let status = Status {
             text: text.into(),
             error,
-        });
+        };
+        self.messages.push(status.clone());
+        self.status = Some(status);
     }
 
     /// Running jobs that wait for an answer to a conflict dialog.
@@ -223,6 +233,7 @@ impl App {
         self.jobs
             .items
             .iter()
+            .filter(|j| j.done.is_none())
             .filter(|j| {
                 self.layers.dialogs().any(|d| {
                     matches!(d, Dialog::Conflict(c) if c.job == j.id)

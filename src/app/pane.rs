@@ -50,6 +50,10 @@ pub struct Loading {
     pub focus: Option<String>,
     /// The first page has arrived and replaced the old entries.
     pub started: bool,
+    /// A re-listing of the same folder: the cursor's row before it, where the cursor
+    /// goes when `focus` is gone (the entry that took a deleted one's place), unless
+    /// the user moved meanwhile.
+    pub fallback_row: Option<usize>,
 }
 
 pub struct Pane {
@@ -76,6 +80,9 @@ pub struct Pane {
     sticky: Option<String>,
     /// Pages received but not merged yet (see `take_page`).
     pending: Vec<Entry>,
+    /// An entry of this folder being renamed in place (`from`, `to`): once a listing
+    /// no longer has `from`, the cursor follows it to `to`, as in mc.
+    pub renaming: Option<(String, String)>,
 }
 
 impl Pane {
@@ -97,6 +104,7 @@ impl Pane {
             space_req: 0,
             sticky: None,
             pending: Vec::new(),
+            renaming: None,
         }
     }
 
@@ -142,12 +150,43 @@ impl Pane {
     /// Starts a new listing of `dir`; the old entries stay on screen until its first
     /// page arrives.
     pub fn begin_list(&mut self, req: RequestId, dir: VPath, focus: Option<String>) {
+        let fallback_row = (dir == self.cwd).then_some(self.cursor);
         self.loading = Some(Loading {
             req,
             dir,
             focus,
             started: false,
+            fallback_row,
         });
+    }
+
+    /// Once a listing is complete: when the name the cursor was to land on is gone, the
+    /// cursor goes to its new name (a rename) or stays at its row (the entry that took
+    /// a deleted one's place; the previous one when it was the last).
+    fn place_cursor_after_list(&mut self) {
+        let Some(loading) = self.loading.as_ref() else {
+            return;
+        };
+        let Some(focus) = loading.focus.clone() else {
+            return;
+        };
+        // Not a re-listing, or the user moved meanwhile: the cursor stays.
+        let Some(fallback) = loading.fallback_row else {
+            return;
+        };
+        if self.current_name().as_deref() == Some(focus.as_str()) {
+            return;
+        }
+        if let Some((from, to)) = self.renaming.clone()
+            && from == focus
+        {
+            self.renaming = None;
+            if self.focus_name(&to) {
+                return;
+            }
+        }
+        self.cursor = fallback;
+        self.clamp_cursor();
     }
 
     /// Takes one page of the listing `req`. Returns false when it was stale (dropped).
@@ -186,6 +225,7 @@ impl Pane {
             self.merge_pending();
         }
         if done {
+            self.place_cursor_after_list();
             self.loading = None;
             if !self.selected.is_empty() {
                 let names: HashSet<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
@@ -287,13 +327,21 @@ impl Pane {
         }
         let target = self.cursor as isize + delta;
         self.cursor = target.clamp(0, n as isize - 1) as usize;
-        self.sticky = None;
+        self.user_moved();
     }
 
     pub fn set_cursor(&mut self, row: usize) {
         self.cursor = row;
-        self.sticky = None;
+        self.user_moved();
         self.clamp_cursor();
+    }
+
+    /// The user put the cursor somewhere: a listing in flight leaves it there.
+    fn user_moved(&mut self) {
+        self.sticky = None;
+        if let Some(l) = self.loading.as_mut() {
+            l.fallback_row = None;
+        }
     }
 
     /// Keeps the cursor inside the `height` rows shown.

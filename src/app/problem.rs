@@ -18,6 +18,9 @@ pub enum Problem {
     /// Logging in to a NAS failed (refused, unreachable, 2-step code wrong).
     #[error("{}", login_words(.0))]
     Login(VfsError),
+    /// The NAS refused the password (typed or found): the dialog asks again.
+    #[error("{}", login_words(.0))]
+    PasswordRefused(VfsError),
     /// What was typed or configured does not name a NAS that can be opened: an unknown
     /// profile, a malformed URL, a missing user name, an unreadable config or secrets
     /// store. The reason as the parser or store words it.
@@ -70,7 +73,7 @@ impl Problem {
     /// The backend error inside, if there is one (to tell kinds apart).
     pub fn as_vfs(&self) -> Option<&VfsError> {
         match self {
-            Problem::Backend(e) | Problem::Login(e) => Some(e),
+            Problem::Backend(e) | Problem::Login(e) | Problem::PasswordRefused(e) => Some(e),
             _ => None,
         }
     }

@@ -126,14 +126,10 @@ impl App {
                 source,
                 existing,
             } => {
-                self.layers.push_dialog(Dialog::Conflict(ConflictDialog {
-                    job: id,
-                    target,
-                    source,
-                    existing,
-                    choice: 0,
-                    apply_to_all: false,
-                }));
+                self.layers
+                    .push_dialog(Dialog::Conflict(ConflictDialog::new(
+                        id, target, source, existing,
+                    )));
                 Vec::new()
             }
             JobEvent::StaleRemoved {
@@ -150,15 +146,19 @@ impl App {
                 // A question for a job that is over has no answer any more.
                 self.layers
                     .close_dialogs(|d| matches!(d, Dialog::Conflict(c) if c.job == id));
-                let finished = self.jobs.finish(id);
-                let kind = finished
-                    .as_ref()
+                let kind = self
+                    .jobs
+                    .get_mut(id)
                     .map(|j| j.kind)
                     .unwrap_or(crate::jobs::JobKind::Copy);
-                if self.jobs.running() == 0 && matches!(self.mode, super::Mode::Jobs) {
-                    self.mode = super::Mode::Normal;
-                }
                 let text = summary(kind, &report);
+                // An open jobs panel stays open, the job listed as done, until the user
+                // closes it.
+                let finished = if matches!(self.mode, super::Mode::Jobs) {
+                    self.jobs.keep_done(id, text.clone())
+                } else {
+                    self.jobs.finish(id)
+                };
                 if report.failed.is_empty() {
                     self.set_status(text, false);
                 } else {

@@ -45,8 +45,16 @@ impl App {
         }
         if ask {
             let vfs = pane.vfs.clone();
-            let mut form =
-                ShareForm::for_new(side, paths, &self.share.expire, self.share.access_code);
+            let codes = vfs.features().share_access_codes;
+            let mut form = ShareForm::for_new(
+                side,
+                paths,
+                &self.share.expire,
+                self.share.access_code && codes,
+            );
+            if !codes {
+                form = form.without_codes();
+            }
             if let Some(known) = self.share.offered_hosts.get(&vfs.label()) {
                 form.set_hosts(known, self.share.host_for(&vfs).as_deref());
             }
@@ -178,6 +186,8 @@ impl App {
         let mut cmds = Vec::new();
         if !errors.is_empty() {
             let mut lines = vec![format!("{} link(s) could not be made:", errors.len())];
+            // "Making a link…" must not stay on the status line.
+            self.set_status(lines[0].trim_end_matches(':').to_owned(), true);
             lines.extend(errors);
             self.layers.push_dialog(Dialog::error("Share link", lines));
         }

@@ -98,7 +98,10 @@ impl App {
                 }))]);
             }
             Some(PanelKey::Edit) => {
-                if let Some(form) = panel.current().map(|l| ShareForm::for_link(l, now())) {
+                if let Some(mut form) = panel.current().map(|l| ShareForm::for_link(l, now())) {
+                    if !panel.vfs.features().share_access_codes {
+                        form = form.without_codes();
+                    }
                     self.layers.push(Layer::ShareForm(form));
                 }
             }
@@ -271,6 +274,7 @@ impl App {
             Some(FormKey::Cancel) => return Some(Vec::new()),
             Some(FormKey::NextField) => form.move_focus(true),
             Some(FormKey::PreviousField) => form.move_focus(false),
+            Some(FormKey::NewCode) if !form.codes => {}
             Some(FormKey::NewCode) => match generate_access_code() {
                 Ok(c) => {
                     form.code = Input::new(c.expose().to_owned());

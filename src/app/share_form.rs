@@ -117,6 +117,9 @@ pub struct ShareForm {
     pub host: usize,
     pub focus: FormField,
     pub error: Option<String>,
+    /// The NAS takes access codes on links (`Features::share_access_codes`); without
+    /// them the form has no code field, rather than failing after OK.
+    pub codes: bool,
 }
 
 // The code field holds an access code: keep it out of Debug output.
@@ -159,6 +162,7 @@ impl ShareForm {
             host: 0,
             focus: FormField::Expire,
             error: None,
+            codes: true,
         }
     }
 
@@ -174,12 +178,24 @@ impl ShareForm {
             host: 0,
             focus: FormField::Expire,
             error: None,
+            codes: true,
         }
     }
 
-    /// The fields in Tab order (the host only once there is a choice to make).
+    /// The same form without the access code field (a NAS whose links take none).
+    pub(super) fn without_codes(mut self) -> ShareForm {
+        self.codes = false;
+        self.code = Input::default();
+        self
+    }
+
+    /// The fields in Tab order (the code only where the NAS takes one, the host only
+    /// once there is a choice to make).
     pub fn fields(&self) -> Vec<FormField> {
-        let mut f = vec![FormField::Expire, FormField::Code];
+        let mut f = vec![FormField::Expire];
+        if self.codes {
+            f.push(FormField::Code);
+        }
         if self.hosts.len() > 1 {
             f.push(FormField::Host);
         }
@@ -229,7 +245,7 @@ impl ShareForm {
     pub(super) fn values(&self) -> Result<(Option<u64>, Option<String>), String> {
         let expire = parse_expiry(self.expire.value()).map_err(|e| format!("Expiry: {e}"))?;
         let code = self.code.value().trim();
-        if code.is_empty() {
+        if code.is_empty() || !self.codes {
             return Ok((expire, None));
         }
         validate_access_code(code).map_err(|e| format!("Access code: {e}"))?;

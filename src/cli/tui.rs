@@ -22,7 +22,8 @@ pub struct TuiArgs {
     pub left: Option<String>,
     /// Right pane (same forms as LEFT).
     pub right: Option<String>,
-    /// Open on a generated sample tree (and the demo NAS emulators).
+    /// Open on a generated sample tree (and the demo NAS emulators); with LEFT, the left
+    /// pane shows that folder instead (it is never removed).
     #[arg(long)]
     pub demo: bool,
 }
@@ -59,10 +60,25 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     // What each pane opens on: a local folder at once, a NAS once connected.
     let mut connect_to: Vec<(Side, String)> = Vec::new();
     let mut ctx = ConnectContext::from_user(config.clone());
+    // `--demo FOLDER`: the left pane shows the user's folder, which is never generated
+    // nor removed; only the temporary folder made here goes when the commander quits.
+    let demo_folder = if args.demo {
+        if args.right.is_some() {
+            anyhow::bail!("with --demo the right pane is the demo NAS: give one folder at most");
+        }
+        args.left
+            .as_deref()
+            .map(|f| local_dir(Some(f)))
+            .transpose()?
+    } else {
+        None
+    };
     let demo = if args.demo {
         let dir = tempfile::Builder::new().prefix("nascmd-demo-").tempdir()?;
-        crate::demo::build_sample_tree(&dir.path().join("local"))
-            .context("cannot build the demo tree")?;
+        if demo_folder.is_none() {
+            crate::demo::build_sample_tree(&dir.path().join("local"))
+                .context("cannot build the demo tree")?;
+        }
         let nas = rt
             .block_on(DemoNas::start(
                 &dir.path().join("qnap"),
@@ -81,7 +97,10 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     };
     let (left, right) = match &demo {
         Some((d, _)) => {
-            let l = local_dir(d.path().join("local").to_str())?;
+            let l = match demo_folder {
+                Some(folder) => folder,
+                None => local_dir(d.path().join("local").to_str())?,
+            };
             (l.clone(), l)
         }
         None => {

@@ -37,6 +37,10 @@ pub enum RemoteError {
     /// A backend error (connection, login). Kept as is so callers can match on it.
     #[error(transparent)]
     Vfs(#[from] VfsError),
+    /// The NAS refused the password the login used (typed, from the environment or the
+    /// secrets store): the commander asks for it again.
+    #[error(transparent)]
+    PasswordRefused(VfsError),
     /// A question went to a dialog: the commander starts again with the answer.
     #[error("waiting for an answer")]
     Deferred,
@@ -51,7 +55,7 @@ impl RemoteError {
     /// The backend error inside, if that is what it is.
     pub fn as_vfs(&self) -> Option<&VfsError> {
         match self {
-            RemoteError::Vfs(v) => Some(v),
+            RemoteError::Vfs(v) | RemoteError::PasswordRefused(v) => Some(v),
             _ => None,
         }
     }

@@ -110,6 +110,7 @@ async fn attempt(
 fn failure(e: RemoteError) -> Problem {
     match e {
         RemoteError::Vfs(v) => Problem::Login(v),
+        RemoteError::PasswordRefused(v) => Problem::PasswordRefused(v),
         other => Problem::Target(other.to_string()),
     }
 }

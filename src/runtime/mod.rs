@@ -313,7 +313,7 @@ impl<B: Backend> Runtime<B> {
     pub fn idle(&self) -> bool {
         self.rx.is_empty()
             && self.tasks.is_empty()
-            && self.app.jobs_waiting_for_user() == self.app.jobs.active()
+            && self.app.jobs_waiting_for_user() == self.app.jobs.running()
     }
 
     /// Handles everything that is ready right now, without waiting. `poll_input` is off

@@ -43,7 +43,7 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
         _ => t.status_base(),
     };
     let line = Line::from(vec![
-        Span::styled(fit(&format!(" {left}"), left_w), style),
+        Span::styled(status_text(app, &left, left_w), style),
         Span::styled(right, t.status_base()),
     ]);
     f.render_widget(Paragraph::new(line).style(t.status_base()), area);
@@ -134,6 +134,9 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
             Span::styled(state, base.fg(t.jobs.gauge.0)),
         ]);
     }
+    if let Some(outcome) = &j.done {
+        return done_line(&j.title, outcome, width, selected, app);
+    }
     let p = &j.progress;
     let bar_w = 20usize;
     let filled = (j.ratio() * bar_w as f64).round() as usize;
@@ -172,4 +175,38 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
         Span::styled(bar, base.fg(t.jobs.gauge.0)),
         Span::styled(stats, base),
     ])
+}
+
+/// `Copy 3 items to /x  done: Copied 3 items, 2 KiB` (a job kept in the open panel).
+fn done_line(title: &str, outcome: &str, width: usize, selected: bool, app: &App) -> Line<'static> {
+    let base = if selected {
+        app.theme.cursor(true)
+    } else {
+        Style::default()
+    };
+    let tail = format!(" done: {outcome}");
+    let title_w = width.saturating_sub(tail.chars().count());
+    Line::from(vec![
+        Span::styled(fit(title, title_w), base),
+        Span::styled(fit(&tail, width.saturating_sub(title_w)), base),
+    ])
+}
+
+/// The status text in `width` columns; a message too long for them ends with the key
+/// that shows it whole (the messages list) rather than being cut silently.
+fn status_text(app: &App, text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let full = format!(" {text}");
+    if full.width() <= width || app.status.is_none() {
+        return fit(&full, width);
+    }
+    let Some(key) = app.keymap.keys(crate::keymap::Action::Messages).first() else {
+        return fit(&full, width);
+    };
+    let hint = format!(" [{key}: all] ");
+    let room = width.saturating_sub(hint.width());
+    if room < 10 {
+        return fit(&full, width);
+    }
+    format!("{}{hint}", fit(&full, room))
 }

@@ -15,7 +15,8 @@ use super::{fit, pane::time_text};
 pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
     let t = &app.theme;
     let width = screen.width.saturating_sub(4).min(70);
-    let inner_w = width.saturating_sub(4) as usize;
+    // The text's width inside the border: button rows are packed to it.
+    let text_w = width.saturating_sub(2) as usize;
     let (title, mut lines, border) = match d {
         Dialog::Confirm {
             title,
@@ -25,7 +26,12 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
         } => {
             let mut l: Vec<Line> = lines.iter().map(|s| Line::from(s.clone())).collect();
             l.push(Line::default());
-            l.push(buttons(app, &["Yes", "No"], usize::from(!*yes_focused)));
+            l.extend(buttons(
+                app,
+                &["Yes", "No"],
+                usize::from(!*yes_focused),
+                text_w,
+            ));
             (title.clone(), l, t.dialog.border.0)
         }
         Dialog::Input {
@@ -47,20 +53,26 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
             (title.clone(), l, t.dialog.border.0)
         }
         Dialog::Conflict(c) => {
-            let describe = |e: &crate::vfs::Entry| {
+            let describe = |e: &crate::vfs::Entry, tags: &[&str]| {
+                let tags = if tags.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({})", tags.join(", "))
+                };
                 format!(
-                    "{}, {}",
+                    "{}, {}{tags}",
                     humansize::format_size(e.size, humansize::BINARY),
                     time_text(e, app.time_offset)
                 )
             };
+            let (new_tags, old_tags) = c.tags();
             let mut l = vec![
                 Line::from(format!("{} already exists.", escape(c.target.as_str()))),
-                Line::from(format!("  new:      {}", describe(&c.source))),
-                Line::from(format!("  existing: {}", describe(&c.existing))),
+                Line::from(format!("  new:      {}", describe(&c.source, &new_tags))),
+                Line::from(format!("  existing: {}", describe(&c.existing, &old_tags))),
                 Line::default(),
-                buttons(app, &CONFLICT_CHOICES, c.choice),
             ];
+            l.extend(buttons(app, &CONFLICT_CHOICES, c.choice, text_w));
             let mark = if c.apply_to_all { "[x]" } else { "[ ]" };
             l.push(Line::from(format!(
                 "{mark} Apply to all conflicts of this job (a)"
@@ -77,10 +89,10 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
             l.push(Line::default());
             match failed_job {
                 Some(job) if app.jobs.failed_job(*job).is_some_and(|j| j.retryable) => {
-                    l.push(buttons(app, &["OK", "Retry (r)", "Details (d)"], 0))
+                    l.extend(buttons(app, &["OK", "Retry (r)", "Details (d)"], 0, text_w))
                 }
-                Some(_) => l.push(buttons(app, &["OK", "Details (d)"], 0)),
-                None => l.push(buttons(app, &["OK"], 0)),
+                Some(_) => l.extend(buttons(app, &["OK", "Details (d)"], 0, text_w)),
+                None => l.extend(buttons(app, &["OK"], 0, text_w)),
             }
             let border = if *error {
                 t.dialog.error_border.0
@@ -182,20 +194,30 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
         f.render_widget(Paragraph::new(lines), below);
         return;
     }
-    let _ = inner_w;
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-fn buttons(app: &App, labels: &[&str], focus: usize) -> Line<'static> {
-    let mut spans = Vec::new();
+/// The buttons as rows of whole buttons, each row at most `width` wide: a narrow screen
+/// puts the next button on the next row instead of cutting one in two.
+fn buttons(app: &App, labels: &[&str], focus: usize, width: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let mut rows = Vec::new();
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
     for (i, l) in labels.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::raw(" "));
+        let button = format!("[ {l} ]");
+        let w = button.width();
+        if !spans.is_empty() && used + 1 + w > width {
+            rows.push(Line::from(std::mem::take(&mut spans)));
+            used = 0;
         }
-        spans.push(Span::styled(
-            format!("[ {l} ]"),
-            app.theme.button(i == focus),
-        ));
+        if !spans.is_empty() {
+            spans.push(Span::raw(" "));
+            used += 1;
+        }
+        used += w;
+        spans.push(Span::styled(button, app.theme.button(i == focus)));
     }
-    Line::from(spans)
+    rows.push(Line::from(spans));
+    rows
 }

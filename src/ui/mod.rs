@@ -3,6 +3,7 @@
 //! frame as a small one. Colours come from the theme.
 
 mod bars;
+mod columns;
 mod dialog;
 mod overlay;
 mod pane;
@@ -39,7 +40,7 @@ pub fn draw(f: &mut Frame, app: &App) {
 /// The bottom of the screen: both panes, the jobs panel, the status and key bars.
 fn panes(f: &mut Frame, app: &App) {
     let area = f.area();
-    let a = layout::areas(area.width, area.height, app.jobs.running());
+    let a = layout::areas(area.width, area.height, app.jobs.rows());
     for side in [Side::Left, Side::Right] {
         pane::draw(f, a.panes[side.index()], app, side);
     }

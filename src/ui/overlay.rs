@@ -80,16 +80,21 @@ pub fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
             None,
             false,
         ),
-        ConnectStep::Password { input, who } => (
-            vec![
+        ConnectStep::Password { input, who } => {
+            let mut lines = vec![
                 Line::from(format!("Password for {}:", escape(who))),
                 Line::default(),
                 Line::default(),
-                hint("Enter: log in   Esc: cancel"),
-            ],
-            Some(input),
-            true,
-        ),
+            ];
+            if let Some(note) = &c.refusals.note {
+                lines.push(Line::from(Span::styled(
+                    note.clone(),
+                    Style::default().add_modifier(Modifier::BOLD),
+                )));
+            }
+            lines.push(hint("Enter: log in   Esc: cancel"));
+            (lines, Some(input), true)
+        }
         ConnectStep::Code(input) => (
             vec![
                 Line::from("This account uses 2-step verification."),

@@ -10,10 +10,7 @@ use crate::app::{App, Mode, Row, Side, layout};
 use crate::names::escape;
 use crate::vfs::{Entry, EntryKind};
 
-use super::{fit, keep_end};
-
-const SIZE_W: usize = 9;
-const TIME_W: usize = 16;
+use super::{columns, fit, keep_end};
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
     if area.width < 4 || area.height < 3 {
@@ -57,19 +54,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
     f.render_widget(block, area);
 
     let inner_w = area.width.saturating_sub(2) as usize;
-    let name_w = inner_w.saturating_sub(SIZE_W + TIME_W + 2);
+    let cols = columns::plan(inner_w);
     let header = Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2), 1);
-    let head = format!(
-        "{}│{:>SIZE_W$}│{:^TIME_W$}",
-        fit("Name", name_w),
-        "Size",
-        "Modified"
-    );
+    let head = row_text(&cols, "Name", "Size", "Modified", "Date", true);
     f.render_widget(
         Paragraph::new(head).style(Style::default().fg(t.pane.header.0).bg(t.pane.bg.0)),
         header,
     );
 
+    let now_year = time::OffsetDateTime::now_utc()
+        .to_offset(app.time_offset)
+        .year();
     let rows = layout::pane_rows(area);
     let mut lines = Vec::with_capacity(rows.height as usize);
     for i in pane.scroll..pane.scroll + rows.height as usize {
@@ -77,7 +72,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
         let (name, size, time, style) = match row {
             Row::Parent => (
                 "/..".to_owned(),
-                "UP--DIR".to_owned(),
+                if cols.size.is_some_and(|c| c.long) {
+                    "UP--DIR"
+                } else {
+                    "UP"
+                }
+                .to_owned(),
                 String::new(),
                 Style::default().fg(t.pane.dir.0),
             ),
@@ -94,20 +94,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
                 if selected {
                     style = style.fg(t.pane.selected.0).add_modifier(Modifier::BOLD);
                 }
-                (
-                    display_name(e, selected),
-                    size_text(e),
-                    time_text(e, app.time_offset),
-                    style,
-                )
+                let size = match cols.size {
+                    Some(c) if c.long => size_text(e),
+                    Some(_) => columns::size_short(e),
+                    None => String::new(),
+                };
+                let time = match cols.time {
+                    Some(c) if c.long => time_text(e, app.time_offset),
+                    Some(_) => columns::time_short(e, app.time_offset, now_year),
+                    None => String::new(),
+                };
+                (display_name(e, selected), size, time, style)
             }
         };
-        let text = format!(
-            "{}│{:>SIZE_W$}│{:>TIME_W$}",
-            fit(&name, name_w),
-            fit_right(&size, SIZE_W),
-            time
-        );
+        let text = row_text(&cols, &name, &size, &time, &time, false);
         let style = if i == pane.cursor {
             let c = t.cursor(active);
             if matches!(row, Row::Entry(e) if pane.is_selected(e)) {
@@ -121,6 +121,33 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
         lines.push(Line::from(Span::styled(text, style)));
     }
     f.render_widget(Paragraph::new(lines).style(t.pane_base()), rows);
+}
+
+/// One row (or the header): the name, then the size and time columns the plan shows.
+/// `short_time` is the time column's text in its short form (the header's "Date").
+fn row_text(
+    cols: &columns::Columns,
+    name: &str,
+    size: &str,
+    time: &str,
+    short_time: &str,
+    header: bool,
+) -> String {
+    let mut text = fit(name, cols.name);
+    if let Some(c) = cols.size {
+        text.push('│');
+        text.push_str(&format!("{:>w$}", fit_right(size, c.width), w = c.width));
+    }
+    if let Some(c) = cols.time {
+        let shown = if c.long { time } else { short_time };
+        text.push('│');
+        if header {
+            text.push_str(&format!("{:^w$}", fit_right(shown, c.width), w = c.width));
+        } else {
+            text.push_str(&format!("{:>w$}", fit_right(shown, c.width), w = c.width));
+        }
+    }
+    text
 }
 
 fn display_name(e: &Entry, selected: bool) -> String {

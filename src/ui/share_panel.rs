@@ -20,7 +20,7 @@ use super::fit;
 
 /// The panel and the revealed URLs cover both panes.
 fn over_panes(screen: Rect, app: &App) -> Rect {
-    let a = layout::areas(screen.width, screen.height, app.jobs.running());
+    let a = layout::areas(screen.width, screen.height, app.jobs.rows());
     a.panes[0].union(a.panes[1])
 }
 
@@ -158,26 +158,31 @@ fn panel(f: &mut Frame, area: Rect, app: &App, p: &SharePanel, now: i64) {
 }
 
 fn form(f: &mut Frame, screen: Rect, app: &App, v: &ShareForm) {
-    let with_host = v.fields().contains(&FormField::Host);
+    // Only the fields the NAS can take: no access code row where links have none.
+    let fields = v.fields();
+    let with_host = fields.contains(&FormField::Host);
     let width = screen.width.saturating_sub(4).min(64);
-    let area = layout::centered(screen, width, if with_host { 11 } else { 10 });
+    let area = layout::centered(screen, width, 6 + 2 * fields.len() as u16);
     f.render_widget(Clear, area);
     let b = block(app, format!(" {} ", v.title));
     let inner = b.inner(area);
     f.render_widget(b, area);
-    let mut lines = vec![
-        Line::from("Expires after (30m, 12h, 7d, 2w or never):"),
-        Line::default(),
-        Line::from("Access code (empty: none; Ctrl-G: a new random one):"),
-        Line::default(),
-    ];
-    if with_host {
-        lines.push(Line::from(
-            "Host in the URL (Left/Right: names the NAS reports):",
-        ));
+    let mut lines = Vec::new();
+    for which in &fields {
+        lines.push(Line::from(match which {
+            FormField::Expire => "Expires after (30m, 12h, 7d, 2w or never):",
+            FormField::Code => "Access code (empty: none; Ctrl-G: a new random one):",
+            FormField::Host => "Host in the URL (Left/Right: names the NAS reports):",
+        }));
         lines.push(Line::default());
     }
-    lines.push(Line::default());
+    if !v.codes {
+        lines.push(Line::from(dim(
+            "This NAS takes no access code on its links.",
+        )));
+    } else {
+        lines.push(Line::default());
+    }
     if let Some(e) = &v.error {
         lines.push(Line::from(Span::styled(
             e.clone(),
@@ -189,17 +194,23 @@ fn form(f: &mut Frame, screen: Rect, app: &App, v: &ShareForm) {
     lines.push(Line::from(dim("Tab: next field   Enter: OK   Esc: cancel")));
     f.render_widget(Paragraph::new(lines), inner);
     let row = |i: u16| Rect::new(inner.x, inner.y + 1 + 2 * i, inner.width, 1);
-    for (i, (input, which)) in [(&v.expire, FormField::Expire), (&v.code, FormField::Code)]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, which) in fields.iter().enumerate() {
+        let input = match which {
+            FormField::Expire => &v.expire,
+            FormField::Code => &v.code,
+            FormField::Host => continue,
+        };
         let r = row(i as u16);
         if r.y >= inner.y + inner.height {
             return;
         }
-        field(f, app, r, input, v.focus == which);
+        field(f, app, r, input, v.focus == *which);
     }
-    let r = row(2);
+    let host_row = fields
+        .iter()
+        .position(|w| *w == FormField::Host)
+        .unwrap_or(2);
+    let r = row(host_row as u16);
     if let (true, Some(h)) = (with_host, v.chosen_host())
         && r.y < inner.y + inner.height
     {
@@ -238,20 +249,31 @@ fn field(f: &mut Frame, app: &App, area: Rect, input: &Input, focused: bool) {
 /// The URLs on lines of their own, as wide as the screen allows, so a mouse selection
 /// (Shift+drag while nascmd has the mouse) takes them whole.
 fn revealed(f: &mut Frame, area: Rect, app: &App, reason: &str, urls: &[String]) {
-    let h = (urls.len() as u16 + 6).min(area.height);
+    // The explanation wraps; the URLs never do (each stays one line to select).
+    let text = Paragraph::new(vec![
+        Line::from(format!("No clipboard available: {reason}")),
+        Line::from("Select the URL with the mouse (hold Shift in most terminals) and copy it:"),
+    ])
+    .wrap(ratatui::widgets::Wrap { trim: false });
+    let text_rows = u16::try_from(text.line_count(area.width.saturating_sub(2))).unwrap_or(2);
+    let h = (urls.len() as u16 + 4 + text_rows).min(area.height);
     let r = Rect::new(area.x, area.y + (area.height - h) / 2, area.width, h);
     f.render_widget(Clear, r);
     let b = block(app, " Share link — copy it by hand ".to_owned());
     let inner = b.inner(r);
     f.render_widget(b, r);
-    let mut lines = vec![
-        Line::from(format!("No clipboard available: {reason}")),
-        Line::from("Select the URL with the mouse (hold Shift in most terminals) and copy it:"),
-        Line::default(),
-    ];
+    let text_area = Rect::new(inner.x, inner.y, inner.width, text_rows.min(inner.height));
+    f.render_widget(text, text_area);
+    let mut lines = vec![Line::default()];
     lines.extend(urls.iter().map(|u| Line::from(u.clone())));
     lines.push(Line::from(dim("Enter/Esc: close")));
-    f.render_widget(Paragraph::new(lines), inner);
+    let below = Rect::new(
+        inner.x,
+        inner.y + text_area.height,
+        inner.width,
+        inner.height.saturating_sub(text_area.height),
+    );
+    f.render_widget(Paragraph::new(lines), below);
 }
 
 /// A link's QR code, centred on the whole screen (a share URL's code needs up to 21

@@ -22,7 +22,7 @@ fn restored_jobs_are_listed_paused_and_start_nothing() {
     let cmds = app.update(Msg::JobsRestored(vec![restored("a"), restored("b")]));
     assert!(cmds.is_empty(), "{cmds:?}");
     assert_eq!(app.jobs.running(), 2, "both are rows of the panel");
-    assert_eq!(app.jobs.active(), 0);
+    assert_eq!(app.jobs.running(), 0);
     assert!(app.jobs.items.iter().all(|j| j.paused.is_some()));
     // The same entry twice is one row.
     app.update(Msg::JobsRestored(vec![restored("a")]));

@@ -74,7 +74,7 @@ pub fn run(op: OpCommand) -> anyhow::Result<u8> {
 /// Keeps a backend error as the error itself (so the exit code can be read from it).
 pub(crate) fn remote_error(e: RemoteError) -> anyhow::Error {
     match e {
-        RemoteError::Vfs(v) => anyhow::Error::new(v),
+        RemoteError::Vfs(v) | RemoteError::PasswordRefused(v) => anyhow::Error::new(v),
         other => anyhow::Error::new(other),
     }
 }

@@ -32,6 +32,8 @@ pub(super) struct Chain<'a> {
     /// A fingerprint the user accepted during this login.
     accepted: Mutex<Option<String>>,
     obtained: Mutex<Obtained>,
+    /// A 2-step code went with this login (a refusal may then be the code's).
+    code_given: std::sync::atomic::AtomicBool,
 }
 
 impl<'a> Chain<'a> {
@@ -50,11 +52,20 @@ impl<'a> Chain<'a> {
             prompter,
             accepted: Mutex::new(None),
             obtained: Mutex::new(Obtained::default()),
+            code_given: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     pub(super) fn obtained(&self) -> Obtained {
         lock(&self.obtained).clone()
+    }
+
+    /// Whether a refused login was refused for its password: one was used, and no
+    /// 2-step code (a wrong code is refused the same way).
+    pub(super) fn password_refused(&self, e: &VfsError) -> bool {
+        matches!(e, VfsError::AuthFailed(_))
+            && lock(&self.obtained).password.is_some()
+            && !self.code_given.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn known_certs(&self) -> Option<KnownCerts> {
@@ -133,10 +144,16 @@ impl Login for Chain<'_> {
             .clone()
             .or_else(|| self.ctx.use_env.then(credentials::code_from_env).flatten());
         if let Some(code) = known {
+            self.code_given
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             return Ok(code);
         }
         match self.prompter.ask(Prompt::Code).await {
-            Ok(Answer::Code(code)) => Ok(code),
+            Ok(Answer::Code(code)) => {
+                self.code_given
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                Ok(code)
+            }
             Err(Unanswered::Deferred) => Err(LoginError::Deferred),
             Ok(_) | Err(Unanswered::NoOneToAsk) => Err(auth_failed(format!(
                 "the account needs a 2-step verification code: set {OTP_ENV} or run in a terminal"

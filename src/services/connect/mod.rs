@@ -174,6 +174,9 @@ pub async fn connect(
             vfs,
             obtained: chain.obtained(),
         }),
+        Err(crate::nas::connector::LoginError::Failed(e)) if chain.password_refused(&e) => {
+            Err(RemoteError::PasswordRefused(e))
+        }
         Err(crate::nas::connector::LoginError::Failed(e)) => Err(RemoteError::Vfs(e)),
         Err(crate::nas::connector::LoginError::Deferred) => Err(RemoteError::Deferred),
     }
