@@ -21,12 +21,12 @@ fn restored_jobs_are_listed_paused_and_start_nothing() {
     let mut app = app();
     let cmds = app.update(Msg::JobsRestored(vec![restored("a"), restored("b")]));
     assert!(cmds.is_empty(), "{cmds:?}");
-    assert_eq!(app.jobs.running(), 2, "both are rows of the panel");
+    assert_eq!(app.jobs.rows(), 2, "both are rows of the panel");
     assert_eq!(app.jobs.running(), 0);
     assert!(app.jobs.items.iter().all(|j| j.paused.is_some()));
     // The same entry twice is one row.
     app.update(Msg::JobsRestored(vec![restored("a")]));
-    assert_eq!(app.jobs.running(), 2);
+    assert_eq!(app.jobs.rows(), 2);
     // Nothing runs: quitting does not ask.
     let cmds = app.update(key(KeyCode::F(10)));
     assert!(matches!(cmds.as_slice(), [Cmd::Quit]), "{cmds:?}");
@@ -43,12 +43,12 @@ fn r_resumes_the_selected_paused_job_and_a_failure_puts_it_back() {
         [Cmd::ResumeRestored(job)] => assert_eq!(job.key, "b"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(app.jobs.running(), 1);
+    assert_eq!(app.jobs.rows(), 1);
     app.update(Msg::RestoreFailed {
         job: restored("b"),
         message: "nas: connection refused".into(),
     });
-    assert_eq!(app.jobs.running(), 2);
+    assert_eq!(app.jobs.rows(), 2);
     let status = app
         .status
         .as_ref()
@@ -74,5 +74,5 @@ fn x_forgets_a_paused_job_after_asking() {
         matches!(cmds.as_slice(), [Cmd::ForgetRestored(k)] if k == "a"),
         "{cmds:?}"
     );
-    assert_eq!(app.jobs.running(), 0);
+    assert_eq!(app.jobs.rows(), 0);
 }
