@@ -46,6 +46,9 @@ pub enum Action {
     SharePanel,
     Search,
     Connect,
+    SwapPanels,
+    OtherToThis,
+    OtherToCursor,
 }
 
 struct ActionInfo {
@@ -310,6 +313,27 @@ const ACTIONS: &[ActionInfo] = &[
         bar: None,
         description: "Open a NAS in this pane (NAME:/path, qnap://user@host:port/Share, freebox://host)",
         keys: &["alt-n"],
+    },
+    ActionInfo {
+        action: Action::SwapPanels,
+        name: "swap_panels",
+        bar: None,
+        description: "Swap the two panes",
+        keys: &["ctrl-u"],
+    },
+    ActionInfo {
+        action: Action::OtherToThis,
+        name: "other_to_this",
+        bar: None,
+        description: "Show this folder in the other pane (same kind of pane)",
+        keys: &["alt-i"],
+    },
+    ActionInfo {
+        action: Action::OtherToCursor,
+        name: "other_to_cursor",
+        bar: None,
+        description: "Open the folder under the cursor in the other pane (same kind of pane)",
+        keys: &["alt-o"],
     },
 ];
 

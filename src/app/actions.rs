@@ -85,6 +85,7 @@ impl App {
             Action::SharePanel => return self.open_share_panel(),
             Action::Search => self.ask_search(),
             Action::Connect => self.ask_connect(),
+            _ => return self.mc_action(action),
         }
         Vec::new()
     }

@@ -107,7 +107,10 @@ impl App {
                 pane.rebuild_view();
                 Vec::new()
             }
-            None => Vec::new(),
+            None => {
+                self.no_action(&key);
+                Vec::new()
+            }
         }
     }
 

@@ -23,11 +23,14 @@ pub mod sort;
 mod actions;
 mod connect_actions;
 mod keys;
+mod mc_actions;
+mod panels;
 mod results;
 mod search_actions;
 mod share_actions;
 #[cfg(test)]
 mod tests;
+mod unbound;
 
 use crate::keymap::Keymap;
 use crate::theme::Theme;
@@ -264,6 +267,7 @@ impl App {
             dialog::CONFLICT_KEYS.help_line(),
             dialog::FAILED_JOB_KEYS.help_line(),
         ]);
+        lines.extend(unbound::help_lines());
         lines.push(owned(&(
             "Marks in a pane",
             "/ folder, @ symbolic link, | FIFO, socket or device (not copied), * selected",

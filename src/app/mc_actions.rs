@@ -1,0 +1,18 @@
+//! Where the keys an mc user reaches for (issue 18) are dispatched: the panes' action
+//! match hands every action of this family here, so each feature lives in its own module
+//! (`panels`, `history`, `quick_cd`, `hotlist`, `dir_size`, `menu`).
+
+use crate::keymap::Action;
+
+use super::{App, Cmd};
+
+impl App {
+    pub(super) fn mc_action(&mut self, action: Action) -> Vec<Cmd> {
+        match action {
+            Action::SwapPanels => self.swap_panels(),
+            Action::OtherToThis => self.other_to_this(),
+            Action::OtherToCursor => self.other_to_cursor(),
+            _ => Vec::new(),
+        }
+    }
+}

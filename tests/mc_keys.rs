@@ -1,0 +1,259 @@
+//! The keys an mc user reaches for (issue 18), driven through the real runtime loop on
+//! ratatui's `TestBackend`, over real folders, reading the drawn screen.
+
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use nascmd::app::{App, Pane, Side};
+use nascmd::emulator::qnap::{self, QnapEmulatorConfig};
+use nascmd::keymap::Keymap;
+use nascmd::runtime::{ConnectContext, Runtime};
+use nascmd::theme::Theme;
+use nascmd::vfs::local::LocalFs;
+use nascmd::vfs::{VPath, VfsHandle};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+type Rt = Runtime<TestBackend>;
+
+fn vpath(p: &Path) -> VPath {
+    VPath::parse(p.to_str().unwrap()).unwrap()
+}
+
+async fn start_with(left: &Path, right: &Path, keymap: Keymap) -> Rt {
+    let vfs: VfsHandle = Arc::new(LocalFs::new());
+    let (app, cmds) = App::new(
+        Pane::new(vfs.clone(), vpath(left)),
+        Pane::new(vfs, vpath(right)),
+        keymap,
+        Theme::built_in_default(),
+    );
+    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
+    settle(&mut rt, Vec::new()).await;
+    rt
+}
+
+const PASSWORD: &str = "correct horse 42";
+
+/// A QNAP emulator over a temp folder with `Public/docs/a.txt` and `Public/top.txt`.
+async fn qnap_nas() -> (tempfile::TempDir, nascmd::emulator::RunningEmulator) {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("Public/docs")).unwrap();
+    std::fs::write(root.path().join("Public/docs/a.txt"), b"12345").unwrap();
+    std::fs::write(root.path().join("Public/top.txt"), b"top").unwrap();
+    let emu = qnap::spawn(QnapEmulatorConfig::new(root.path(), "alice", PASSWORD))
+        .await
+        .unwrap();
+    (root, emu)
+}
+
+/// Both panes on `local`, the password of `emu`'s alice known, the right pane opened on
+/// the NAS at `/Public` through Alt-N; the left pane active.
+async fn start_with_nas(local: &Path, emu: &nascmd::emulator::RunningEmulator) -> Rt {
+    let vfs: VfsHandle = Arc::new(LocalFs::new());
+    let (app, cmds) = App::new(
+        Pane::new(vfs.clone(), vpath(local)),
+        Pane::new(vfs, vpath(local)),
+        Keymap::default(),
+        Theme::built_in_default(),
+    );
+    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let ctx = ConnectContext::isolated().with_password(
+        &format!("http://{}", emu.addr),
+        "alice",
+        nascmd::secret::Secret::new(PASSWORD),
+    );
+    let mut rt = Runtime::with_connect_context(terminal, app, cmds, ctx).unwrap();
+    settle(&mut rt, Vec::new()).await;
+    keys(&mut rt, &[k(KeyCode::Tab), alt('n')]).await;
+    typ(&mut rt, &format!("{}/Public", nas_url(emu))).await;
+    keys(&mut rt, &[k(KeyCode::Enter)]).await;
+    assert_eq!(
+        rt.app.pane(Side::Right).cwd.as_str(),
+        "/Public",
+        "{}",
+        screen(&rt)
+    );
+    keys(&mut rt, &[k(KeyCode::Tab)]).await;
+    rt
+}
+
+fn nas_url(emu: &nascmd::emulator::RunningEmulator) -> String {
+    format!("qnap://alice@{}", emu.addr)
+}
+
+async fn start(left: &Path, right: &Path) -> Rt {
+    start_with(left, right, Keymap::default()).await
+}
+
+async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
+    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
+    rt.run_until_idle(input, Duration::from_secs(60))
+        .await
+        .unwrap();
+}
+
+fn k(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn alt(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+fn text(s: &str) -> Vec<KeyEvent> {
+    s.chars().map(|c| k(KeyCode::Char(c))).collect()
+}
+
+async fn keys(rt: &mut Rt, keys: &[KeyEvent]) {
+    settle(rt, keys.to_vec()).await;
+}
+
+async fn typ(rt: &mut Rt, s: &str) {
+    settle(rt, text(s)).await;
+}
+
+fn screen(rt: &Rt) -> String {
+    let buf = rt.terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Moves the cursor of the active pane onto `name` with jump-to-name.
+async fn go_to(rt: &mut Rt, name: &str) {
+    let mut ks = vec![ctrl('s')];
+    ks.extend(text(name));
+    ks.push(k(KeyCode::Esc));
+    settle(rt, ks).await;
+    let pane = rt.app.active_pane();
+    assert_eq!(
+        pane.current_entry().map(|e| e.name.as_str()),
+        Some(name),
+        "cursor not on {name}"
+    );
+}
+
+fn overrides(pairs: &[(&str, &str)]) -> Keymap {
+    let map = pairs
+        .iter()
+        .map(|(a, k)| ((*a).to_owned(), (*k).to_owned()))
+        .collect();
+    let (km, errors) = Keymap::with_overrides(&map);
+    assert!(errors.is_empty(), "{errors:?}");
+    km
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_without_an_action_says_so() {
+    let l = tempfile::tempdir().unwrap();
+    std::fs::write(l.path().join("a.txt"), b"x").unwrap();
+    let mut rt = start(l.path(), l.path()).await;
+    keys(&mut rt, &[alt('z')]).await;
+    let s = screen(&rt);
+    assert!(
+        s.contains("Alt-Z: no action here — F1 lists the keys"),
+        "{s}"
+    );
+    // The next key that does something takes the line back.
+    keys(&mut rt, &[k(KeyCode::Down)]).await;
+    assert!(!screen(&rt).contains("no action here"));
+    keys(&mut rt, &[k(KeyCode::F(11))]).await;
+    assert!(screen(&rt).contains("F11: no action here"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remapped_keys_answer_and_the_old_ones_say_no_action() {
+    let l = tempfile::tempdir().unwrap();
+    let km = overrides(&[("swap_panels", "alt-w")]);
+    let r = tempfile::tempdir().unwrap();
+    let mut rt = start_with(l.path(), r.path(), km).await;
+    keys(&mut rt, &[ctrl('u')]).await;
+    assert!(screen(&rt).contains("Ctrl-U: no action here"));
+    keys(&mut rt, &[alt('w')]).await;
+    assert_eq!(rt.app.pane(Side::Left).cwd, vpath(r.path()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_u_swaps_and_alt_i_alt_o_fill_the_other_pane() {
+    let l = tempfile::tempdir().unwrap();
+    let r = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(l.path().join("inner/deeper")).unwrap();
+    std::fs::write(r.path().join("right-only.txt"), b"r").unwrap();
+    let mut rt = start(l.path(), r.path()).await;
+    go_to(&mut rt, "inner").await;
+
+    // Ctrl-U: the listings change sides, the focus follows the listing it was on.
+    keys(&mut rt, &[ctrl('u')]).await;
+    assert_eq!(rt.app.pane(Side::Left).cwd, vpath(r.path()));
+    assert_eq!(rt.app.pane(Side::Right).cwd, vpath(l.path()));
+    assert_eq!(rt.app.active, Side::Right);
+    assert_eq!(rt.app.active_pane().current_entry().unwrap().name, "inner");
+    let s = screen(&rt);
+    let row = s.lines().find(|l| l.contains("right-only.txt")).unwrap();
+    assert!(
+        row.find("right-only.txt").unwrap() < 60,
+        "right-only.txt drawn in the left half: {s}"
+    );
+
+    // Alt-O: the other pane opens the folder under the cursor.
+    keys(&mut rt, &[alt('o')]).await;
+    assert_eq!(rt.app.pane(Side::Left).cwd, vpath(&l.path().join("inner")));
+    assert!(screen(&rt).contains("/deeper"));
+
+    // Alt-I: the other pane shows this folder.
+    keys(&mut rt, &[k(KeyCode::Tab)]).await;
+    go_to(&mut rt, "deeper").await;
+    keys(&mut rt, &[k(KeyCode::Enter), alt('i')]).await;
+    assert_eq!(
+        rt.app.pane(Side::Right).cwd,
+        vpath(&l.path().join("inner/deeper"))
+    );
+
+    // Alt-O on a file: says so.
+    keys(&mut rt, &[k(KeyCode::Tab)]).await;
+    std::fs::write(l.path().join("inner/deeper/f.txt"), b"f").unwrap();
+    keys(&mut rt, &[ctrl('r')]).await;
+    go_to(&mut rt, "f.txt").await;
+    keys(&mut rt, &[alt('o')]).await;
+    assert!(screen(&rt).contains("Alt-O: the cursor is not on a folder"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alt_o_and_alt_i_between_local_and_nas_say_why_not() {
+    let (_root, emu) = qnap_nas().await;
+    let local = tempfile::tempdir().unwrap();
+    std::fs::create_dir(local.path().join("here")).unwrap();
+    let mut rt = start_with_nas(local.path(), &emu).await;
+    go_to(&mut rt, "here").await;
+    keys(&mut rt, &[alt('o')]).await;
+    let s = screen(&rt);
+    assert!(
+        s.contains("Alt-O: a folder of local cannot open in the other pane (qnap alice@"),
+        "{s}"
+    );
+    assert_eq!(rt.app.pane(Side::Right).cwd.as_str(), "/Public");
+    // From the NAS pane to a local pane: the same.
+    keys(&mut rt, &[k(KeyCode::Tab), alt('i')]).await;
+    assert!(screen(&rt).contains("Alt-I: a folder of qnap alice@"));
+    assert_eq!(rt.app.pane(Side::Left).cwd, vpath(local.path()));
+    // Swapping moves the NAS pane to the left.
+    keys(&mut rt, &[ctrl('u')]).await;
+    assert_eq!(rt.app.pane(Side::Left).cwd.as_str(), "/Public");
+    assert!(rt.app.pane(Side::Left).vfs.label().starts_with("qnap"));
+    assert_eq!(rt.app.active, Side::Left);
+}
