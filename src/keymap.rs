@@ -49,6 +49,10 @@ pub enum Action {
     SwapPanels,
     OtherToThis,
     OtherToCursor,
+    Back,
+    Forward,
+    History,
+    Hotlist,
 }
 
 struct ActionInfo {
@@ -334,6 +338,35 @@ const ACTIONS: &[ActionInfo] = &[
         bar: None,
         description: "Open the folder under the cursor in the other pane (same kind of pane)",
         keys: &["alt-o"],
+    },
+    ActionInfo {
+        action: Action::Back,
+        name: "back",
+        bar: None,
+        description: "Back to the previous folder of this pane",
+        keys: &["alt-y"],
+    },
+    ActionInfo {
+        action: Action::Forward,
+        name: "forward",
+        bar: None,
+        description: "Forward again in this pane's folder history",
+        keys: &["alt-u"],
+    },
+    ActionInfo {
+        action: Action::History,
+        name: "history",
+        bar: None,
+        description: "This pane's folder history, to pick one",
+        keys: &["alt-h"],
+    },
+    ActionInfo {
+        action: Action::Hotlist,
+        name: "hotlist",
+        bar: None,
+        description: "The folder hotlist: bookmarks of local and NAS folders (add, remove, go)",
+        // The terminal sends Ctrl-\ as byte 0x1c, which crossterm reports as Ctrl-4.
+        keys: &["ctrl-\\", "ctrl-4"],
     },
 ];
 

@@ -257,3 +257,139 @@ async fn alt_o_and_alt_i_between_local_and_nas_say_why_not() {
     assert!(rt.app.pane(Side::Left).vfs.label().starts_with("qnap"));
     assert_eq!(rt.app.active, Side::Left);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alt_y_alt_u_step_through_the_history_and_alt_h_lists_it() {
+    let l = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(l.path().join("one/two")).unwrap();
+    let mut rt = start(l.path(), l.path()).await;
+    let at = |rt: &Rt| rt.app.pane(Side::Left).cwd.clone();
+    go_to(&mut rt, "one").await;
+    keys(&mut rt, &[k(KeyCode::Enter)]).await;
+    go_to(&mut rt, "two").await;
+    keys(&mut rt, &[k(KeyCode::Enter)]).await;
+    assert_eq!(at(&rt), vpath(&l.path().join("one/two")));
+
+    keys(&mut rt, &[alt('y')]).await;
+    assert_eq!(at(&rt), vpath(&l.path().join("one")));
+    keys(&mut rt, &[alt('y')]).await;
+    assert_eq!(at(&rt), vpath(l.path()));
+    keys(&mut rt, &[alt('y')]).await;
+    assert!(screen(&rt).contains("No folder further back"));
+    keys(&mut rt, &[alt('u'), alt('u')]).await;
+    assert_eq!(at(&rt), vpath(&l.path().join("one/two")));
+    keys(&mut rt, &[alt('u')]).await;
+    assert!(screen(&rt).contains("No folder further forward"));
+
+    // Alt-H: all three folders, the cursor on the current one; Up, Enter goes there.
+    keys(&mut rt, &[alt('y'), alt('h')]).await;
+    let s = screen(&rt);
+    assert!(s.contains("Folder history"), "{s}");
+    let base = l.path().to_str().unwrap();
+    for p in ["", "/one", "/one/two"] {
+        assert!(s.contains(&format!("│{base}{p} ")), "{p}: {s}");
+    }
+    keys(&mut rt, &[alt('z')]).await;
+    assert!(screen(&rt).contains("Alt-Z: no action in the history list"));
+    keys(&mut rt, &[k(KeyCode::Up), k(KeyCode::Enter)]).await;
+    assert!(!screen(&rt).contains("Folder history"));
+    assert_eq!(at(&rt), vpath(l.path()));
+    // Picking is a visit: the way forward is gone, the way back leads to `one`.
+    keys(&mut rt, &[alt('u')]).await;
+    assert!(screen(&rt).contains("No folder further forward"));
+    keys(&mut rt, &[alt('y')]).await;
+    assert_eq!(at(&rt), vpath(&l.path().join("one")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_goes_back_across_local_and_nas() {
+    let (_root, emu) = qnap_nas().await;
+    let local = tempfile::tempdir().unwrap();
+    let mut rt = start_with_nas(local.path(), &emu).await;
+    keys(&mut rt, &[k(KeyCode::Tab)]).await;
+    go_to(&mut rt, "docs").await;
+    keys(&mut rt, &[k(KeyCode::Enter)]).await;
+    assert_eq!(rt.app.pane(Side::Right).cwd.as_str(), "/Public/docs");
+    // Back twice: /Public on the NAS, then the local folder the pane showed before.
+    keys(&mut rt, &[alt('y')]).await;
+    assert_eq!(rt.app.pane(Side::Right).cwd.as_str(), "/Public");
+    keys(&mut rt, &[alt('y')]).await;
+    assert_eq!(rt.app.pane(Side::Right).cwd, vpath(local.path()));
+    assert_eq!(rt.app.pane(Side::Right).vfs.label(), "local");
+    // Forward again: the NAS opens again (the connect dialog, the known password).
+    keys(&mut rt, &[alt('u')]).await;
+    assert_eq!(
+        rt.app.pane(Side::Right).cwd.as_str(),
+        "/Public",
+        "{}",
+        screen(&rt)
+    );
+    assert!(rt.app.pane(Side::Right).vfs.label().starts_with("qnap"));
+    keys(&mut rt, &[alt('u')]).await;
+    assert_eq!(rt.app.pane(Side::Right).cwd.as_str(), "/Public/docs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_backslash_hotlist_adds_goes_and_removes_in_the_config_file() {
+    let (_root, emu) = qnap_nas().await;
+    let local = tempfile::tempdir().unwrap();
+    std::fs::create_dir(local.path().join("work")).unwrap();
+    let conf_dir = tempfile::tempdir().unwrap();
+    let conf = conf_dir.path().join("config.toml");
+    std::fs::write(&conf, "# my settings\n[ui]\ntheme = \"mc\"\n").unwrap();
+    let mut rt = start_with_nas(local.path(), &emu).await;
+    rt = rt.with_config_file(conf.clone());
+    let hotlist = || nascmd::config::Config::load(&conf).unwrap().hotlist.folders;
+
+    // Add the local folder (Ctrl-\ as crossterm reports byte 0x1c: Ctrl-4).
+    go_to(&mut rt, "work").await;
+    keys(&mut rt, &[k(KeyCode::Enter), ctrl('4')]).await;
+    let s = screen(&rt);
+    assert!(
+        s.contains("Folder hotlist") && s.contains("The hotlist is empty"),
+        "{s}"
+    );
+    keys(&mut rt, &[k(KeyCode::Insert)]).await;
+    let work = local.path().join("work").to_str().unwrap().to_owned();
+    assert_eq!(hotlist(), vec![work.clone()]);
+    keys(&mut rt, &[k(KeyCode::Esc)]).await;
+
+    // Add the NAS folder from the right pane (Ctrl-\ as a kitty-style terminal sends it).
+    keys(&mut rt, &[k(KeyCode::Tab)]).await;
+    go_to(&mut rt, "docs").await;
+    keys(
+        &mut rt,
+        &[k(KeyCode::Enter), ctrl('\\'), k(KeyCode::Char('a'))],
+    )
+    .await;
+    let nas_docs = format!("{}/Public/docs", nas_url(&emu));
+    assert_eq!(hotlist(), [work.clone(), nas_docs.clone()]);
+    let s = screen(&rt);
+    assert!(s.contains(&nas_docs) && s.contains(&work), "{s}");
+    // The user's own lines stay.
+    assert!(
+        std::fs::read_to_string(&conf)
+            .unwrap()
+            .starts_with("# my settings")
+    );
+    keys(&mut rt, &[k(KeyCode::Esc)]).await;
+
+    // Go: the local folder opens in the (NAS) active pane.
+    keys(&mut rt, &[ctrl('4'), k(KeyCode::Enter)]).await;
+    assert_eq!(rt.app.pane(Side::Right).cwd.as_str(), work);
+    assert_eq!(rt.app.pane(Side::Right).vfs.label(), "local");
+    // ... and the NAS folder back in it.
+    keys(&mut rt, &[ctrl('4'), k(KeyCode::Down), k(KeyCode::Enter)]).await;
+    assert_eq!(
+        rt.app.pane(Side::Right).cwd.as_str(),
+        "/Public/docs",
+        "{}",
+        screen(&rt)
+    );
+    assert!(rt.app.pane(Side::Right).vfs.label().starts_with("qnap"));
+
+    // Remove the first one.
+    keys(&mut rt, &[ctrl('4'), k(KeyCode::Delete)]).await;
+    assert_eq!(hotlist(), vec![nas_docs]);
+    assert!(screen(&rt).contains("Removed"));
+}

@@ -83,6 +83,7 @@ impl App {
                 }
             }
             LayerKind::SharePanel => self.panel_key(key),
+            LayerKind::Picker => self.picker_key(key),
         }
     }
 

@@ -13,6 +13,7 @@ use crate::viewer::Viewer;
 use super::connect::ConnectState;
 use super::dialog::Dialog;
 use super::msg::Cmd;
+use super::picker::Picker;
 use super::search::SearchState;
 use super::share_form::ShareForm;
 use super::share_panel::SharePanel;
@@ -34,6 +35,8 @@ pub enum Layer {
     Dialog(Dialog),
     /// The full-screen file viewer.
     Viewer(Viewer),
+    /// A list of folders to pick from (history, hotlist).
+    Picker(Picker),
 }
 
 /// What kind a layer is (the stack finds and closes layers by kind).
@@ -46,6 +49,7 @@ pub enum LayerKind {
     Connect,
     Dialog,
     Viewer,
+    Picker,
 }
 
 impl LayerKind {
@@ -54,7 +58,7 @@ impl LayerKind {
         match self {
             LayerKind::SharePanel => 0,
             LayerKind::ShareForm | LayerKind::Revealed => 1,
-            LayerKind::Search => 2,
+            LayerKind::Search | LayerKind::Picker => 2,
             LayerKind::Connect => 3,
             LayerKind::Dialog => 4,
             LayerKind::Viewer => 5,
@@ -77,6 +81,7 @@ impl Layer {
             Layer::Connect(_) => LayerKind::Connect,
             Layer::Dialog(_) => LayerKind::Dialog,
             Layer::Viewer(_) => LayerKind::Viewer,
+            Layer::Picker(_) => LayerKind::Picker,
         }
     }
 
@@ -208,4 +213,5 @@ impl Layers {
     accessors!(share_panel, share_panel_mut, SharePanel, SharePanel);
     accessors!(share_form, share_form_mut, ShareForm, ShareForm);
     accessors!(revealed, revealed_mut, Revealed, RevealedUrls);
+    accessors!(picker, picker_mut, Picker, Picker);
 }

@@ -12,6 +12,10 @@ impl App {
             Action::SwapPanels => self.swap_panels(),
             Action::OtherToThis => self.other_to_this(),
             Action::OtherToCursor => self.other_to_cursor(),
+            Action::Back => self.history_step(false),
+            Action::Forward => self.history_step(true),
+            Action::History => self.open_history(),
+            Action::Hotlist => self.open_hotlist(),
             _ => Vec::new(),
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod connect;
 pub mod dialog;
+pub mod history;
 pub mod ids;
 pub mod jobs;
 pub mod layers;
@@ -22,9 +23,14 @@ pub mod sort;
 
 mod actions;
 mod connect_actions;
+mod hotlist;
 mod keys;
 mod mc_actions;
+pub mod mc_cmds;
 mod panels;
+pub mod picker;
+mod picker_actions;
+pub mod places;
 mod results;
 mod search_actions;
 mod share_actions;
@@ -85,6 +91,10 @@ pub struct App {
     pub connect_suggestion: Option<String>,
     /// Panes to connect once the current connection ends (`nascmd nas:/a qnap://…/b`).
     pub connect_queue: Vec<(Side, String)>,
+    /// Each pane's backend as opened and its folder history (Alt-Y/U/H).
+    pub nav: [history::PaneNav; 2],
+    /// The folder hotlist (Ctrl-\), as in the config file.
+    pub hotlist: Vec<String>,
     next_req: RequestId,
 }
 
@@ -107,6 +117,8 @@ impl App {
             share: share_state::ShareState::new("7d", false),
             connect_suggestion: None,
             connect_queue: Vec::new(),
+            nav: Default::default(),
+            hotlist: Vec::new(),
             next_req: 1,
         };
         let mut cmds = Vec::new();
@@ -176,6 +188,7 @@ impl App {
     /// Starts listing `dir` in a pane; `focus` is the name to put the cursor on.
     pub fn list(&mut self, side: Side, dir: VPath, focus: Option<String>) -> Vec<Cmd> {
         let req = self.next_req();
+        self.remember_visit(side, &dir);
         let pane = self.pane_mut(side);
         pane.begin_list(req, dir.clone(), focus);
         vec![Cmd::List {

@@ -13,6 +13,7 @@ impl App {
     /// Ctrl-U: the panes change places; the focus stays with the listing it was on.
     pub(super) fn swap_panels(&mut self) -> Vec<Cmd> {
         self.panes.swap(0, 1);
+        self.nav.swap(0, 1);
         self.active = self.active.other();
         // Results come back by side: a listing in flight would land in the wrong pane,
         // so it starts again on its new side.
@@ -25,12 +26,17 @@ impl App {
         cmds
     }
 
-    /// Alt-I: the other pane shows this pane's folder (the one being opened, when a
-    /// listing is on its way: keys typed ahead mean where the pane goes).
+    /// Alt-I: the other pane shows this pane's folder.
     pub(super) fn other_to_this(&mut self) -> Vec<Cmd> {
-        let pane = self.active_pane();
-        let dir = pane.loading.as_ref().map_or(&pane.cwd, |l| &l.dir).clone();
+        let dir = self.heading_dir(self.active);
         self.open_in_other(dir, "Alt-I")
+    }
+
+    /// The folder pane `side` shows, or the one it is opening when a listing is on its
+    /// way (keys typed ahead mean where the pane goes).
+    pub(super) fn heading_dir(&self, side: Side) -> VPath {
+        let pane = self.pane(side);
+        pane.loading.as_ref().map_or(&pane.cwd, |l| &l.dir).clone()
     }
 
     /// Alt-O: the other pane opens the folder under the cursor (or this folder on `..`).

@@ -9,10 +9,14 @@ use super::App;
 
 /// F1 lines for what the new layers and keys do beyond the keymap's own lines.
 pub(super) fn help_lines() -> Vec<(String, String)> {
-    vec![(
-        "Any other key".to_owned(),
-        "Says on the status line that it does nothing here".to_owned(),
-    )]
+    vec![
+        super::picker::HISTORY_KEYS.help_line(),
+        super::picker::HOTLIST_KEYS.help_line(),
+        (
+            "Any other key".to_owned(),
+            "Says on the status line that it does nothing here".to_owned(),
+        ),
+    ]
 }
 
 impl App {

@@ -8,6 +8,7 @@
 
 mod connect;
 mod effects;
+mod mc;
 mod nas;
 mod search;
 mod share;
@@ -69,6 +70,8 @@ pub struct Runtime<B: Backend> {
     terminal_out: Box<dyn Write + Send>,
     /// Bytes waiting for the end of the next frame.
     pending_out: Vec<u8>,
+    /// The config file the hotlist is saved in (`with_config_file`).
+    config_file: Option<std::path::PathBuf>,
 }
 
 impl<B: Backend> Runtime<B> {
@@ -107,6 +110,7 @@ impl<B: Backend> Runtime<B> {
             clipboard: Clipboard::from_process(ClipboardMode::Auto),
             terminal_out: Box::new(io::stdout()),
             pending_out: Vec::new(),
+            config_file: None,
         };
         rt.execute_all(cmds);
         Ok(rt)
@@ -267,6 +271,7 @@ impl<B: Backend> Runtime<B> {
             Cmd::Quit => self.app.quit = true,
             Cmd::Connect(c) => self.connect_cmd(c),
             Cmd::Search(c) => self.search_cmd(c),
+            Cmd::Mc(c) => self.mc_cmd(*c),
         }
     }
 

@@ -6,6 +6,7 @@ mod bars;
 mod dialog;
 mod overlay;
 mod pane;
+mod picker;
 mod share_panel;
 mod viewer;
 
@@ -31,6 +32,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             Layer::Search(s) => overlay::search(f, area, app, s),
             Layer::Connect(c) => overlay::connect(f, area, app, c),
             Layer::Dialog(d) => dialog::draw(f, area, app, d),
+            Layer::Picker(p) => picker::draw(f, area, app, p),
         }
     }
 }
