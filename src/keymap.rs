@@ -53,6 +53,7 @@ pub enum Action {
     Forward,
     History,
     Hotlist,
+    QuickCd,
 }
 
 struct ActionInfo {
@@ -367,6 +368,13 @@ const ACTIONS: &[ActionInfo] = &[
         description: "The folder hotlist: bookmarks of local and NAS folders (add, remove, go)",
         // The terminal sends Ctrl-\ as byte 0x1c, which crossterm reports as Ctrl-4.
         keys: &["ctrl-\\", "ctrl-4"],
+    },
+    ActionInfo {
+        action: Action::QuickCd,
+        name: "quick_cd",
+        bar: None,
+        description: "Quick cd: go to a path, NAME:/path or a NAS URL in this pane",
+        keys: &["alt-c"],
     },
 ];
 

@@ -393,3 +393,47 @@ async fn ctrl_backslash_hotlist_adds_goes_and_removes_in_the_config_file() {
     assert_eq!(hotlist(), vec![nas_docs]);
     assert!(screen(&rt).contains("Removed"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alt_c_quick_cd_takes_paths_and_nas_places() {
+    let (_root, emu) = qnap_nas().await;
+    let local = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(local.path().join("a/b")).unwrap();
+    let mut rt = start_with_nas(local.path(), &emu).await;
+    let left = |rt: &Rt| rt.app.pane(Side::Left).cwd.clone();
+
+    // A relative path, then `..`.
+    keys(&mut rt, &[alt('c')]).await;
+    assert!(screen(&rt).contains("Quick cd"));
+    typ(&mut rt, "a/b").await;
+    keys(&mut rt, &[k(KeyCode::Enter)]).await;
+    assert_eq!(left(&rt), vpath(&local.path().join("a/b")));
+    keys(&mut rt, &[alt('c')]).await;
+    typ(&mut rt, "../..").await;
+    keys(&mut rt, &[k(KeyCode::Enter)]).await;
+    assert_eq!(left(&rt), vpath(local.path()));
+
+    // A NAS URL in the local pane: it becomes a NAS pane at that folder.
+    keys(&mut rt, &[alt('c')]).await;
+    typ(&mut rt, &format!("{}/Public/docs", nas_url(&emu))).await;
+    keys(&mut rt, &[k(KeyCode::Enter)]).await;
+    assert_eq!(left(&rt).as_str(), "/Public/docs", "{}", screen(&rt));
+    assert!(rt.app.pane(Side::Left).vfs.label().starts_with("qnap"));
+    assert!(screen(&rt).contains("a.txt"));
+
+    // An absolute path in a NAS pane stays on that NAS.
+    keys(&mut rt, &[alt('c')]).await;
+    typ(&mut rt, "/Public").await;
+    keys(&mut rt, &[k(KeyCode::Enter)]).await;
+    assert_eq!(left(&rt).as_str(), "/Public");
+    assert!(screen(&rt).contains("top.txt"));
+
+    // A local path by name from the NAS pane: an absolute path would be the NAS's, so
+    // an unknown NAME: is an error naming it.
+    keys(&mut rt, &[alt('c')]).await;
+    typ(&mut rt, "nosuchremote:/x").await;
+    keys(&mut rt, &[k(KeyCode::Enter)]).await;
+    let s = screen(&rt);
+    assert!(s.contains("nosuchremote"), "{s}");
+    assert_eq!(left(&rt).as_str(), "/Public");
+}

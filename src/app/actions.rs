@@ -341,6 +341,7 @@ impl App {
             }
             InputPurpose::Mkdir { side } => self.mkdir(side, &text),
             InputPurpose::SelectGlob { side, select } => self.select_glob(side, &text, select),
+            InputPurpose::QuickCd { side } => self.quick_cd(side, &text),
             InputPurpose::ConflictRename { job, apply_to_all } => check_name(text.trim())
                 .map(|()| {
                     vec![Cmd::AnswerConflict {

@@ -16,6 +16,7 @@ impl App {
             Action::Forward => self.history_step(true),
             Action::History => self.open_history(),
             Action::Hotlist => self.open_hotlist(),
+            Action::QuickCd => self.ask_quick_cd(),
             _ => Vec::new(),
         }
     }

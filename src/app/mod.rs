@@ -31,6 +31,7 @@ mod panels;
 pub mod picker;
 mod picker_actions;
 pub mod places;
+mod quick_cd;
 mod results;
 mod search_actions;
 mod share_actions;
