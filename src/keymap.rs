@@ -54,6 +54,7 @@ pub enum Action {
     History,
     Hotlist,
     QuickCd,
+    DirSize,
 }
 
 struct ActionInfo {
@@ -375,6 +376,15 @@ const ACTIONS: &[ActionInfo] = &[
         bar: None,
         description: "Quick cd: go to a path, NAME:/path or a NAS URL in this pane",
         keys: &["alt-c"],
+    },
+    ActionInfo {
+        action: Action::DirSize,
+        name: "dir_size",
+        bar: None,
+        description: "Size of the folder under the cursor or of the selection, all inside counted",
+        // The terminal sends Ctrl-Space as NUL, which crossterm reports as Ctrl-Space;
+        // some report Ctrl-@ (the same byte).
+        keys: &["ctrl-space", "ctrl-@"],
     },
 ];
 

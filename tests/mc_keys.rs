@@ -437,3 +437,50 @@ async fn alt_c_quick_cd_takes_paths_and_nas_places() {
     assert!(s.contains("nosuchremote"), "{s}");
     assert_eq!(left(&rt).as_str(), "/Public");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_space_adds_up_folders_locally_and_on_the_nas() {
+    let (_root, emu) = qnap_nas().await;
+    let local = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(local.path().join("tree/sub")).unwrap();
+    std::fs::write(local.path().join("tree/a.bin"), vec![0u8; 1000]).unwrap();
+    std::fs::write(local.path().join("tree/sub/b.bin"), vec![0u8; 24]).unwrap();
+    std::fs::write(local.path().join("loose.txt"), vec![0u8; 5]).unwrap();
+    let mut rt = start_with_nas(local.path(), &emu).await;
+    // Ctrl-Space arrives as NUL, which crossterm reports as Ctrl + ' '.
+    let ctrl_space = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL);
+
+    go_to(&mut rt, "tree").await;
+    keys(&mut rt, &[ctrl_space]).await;
+    let s = screen(&rt);
+    assert!(
+        s.contains("Size of \"tree\": 1 KiB (1024 bytes) in 2 files, 1 folder"),
+        "{s}"
+    );
+    // The selection: a folder and a file.
+    keys(&mut rt, &[k(KeyCode::Insert)]).await;
+    go_to(&mut rt, "loose.txt").await;
+    keys(&mut rt, &[k(KeyCode::Insert), ctrl_space]).await;
+    let s = screen(&rt);
+    assert!(s.contains("Size of 2 items: "), "{s}");
+    assert!(s.contains(" (1029 bytes) in 3 files, 1 folder"), "{s}");
+
+    // On the NAS: /Public holds docs/a.txt (5 bytes) and top.txt (3 bytes); on `..`
+    // Ctrl-Space sizes the folder shown.
+    keys(&mut rt, &[k(KeyCode::Tab), k(KeyCode::Home), ctrl_space]).await;
+    assert!(
+        screen(&rt).contains("Size of \"Public\": 8 B (8 bytes) in 2 files, 1 folder"),
+        "{}",
+        screen(&rt)
+    );
+    // Remapped: ctrl-@ as other terminals report it is bound by default too.
+    keys(
+        &mut rt,
+        &[
+            k(KeyCode::Down),
+            KeyEvent::new(KeyCode::Char('@'), KeyModifiers::CONTROL),
+        ],
+    )
+    .await;
+    assert!(screen(&rt).contains("Size of \"docs\": 5 B (5 bytes) in 1 file"));
+}

@@ -74,6 +74,7 @@ impl App {
             McMsg::HotlistSaved(Err(e)) => {
                 self.set_status(format!("The hotlist was not saved: {e}"), true)
             }
+            sized @ McMsg::Sized { .. } => self.on_sized(sized),
         }
         Vec::new()
     }

@@ -17,6 +17,7 @@ impl App {
             Action::History => self.open_history(),
             Action::Hotlist => self.open_hotlist(),
             Action::QuickCd => self.ask_quick_cd(),
+            Action::DirSize => self.ask_dir_size(),
             _ => Vec::new(),
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod connect;
 pub mod dialog;
+mod dir_size;
 pub mod history;
 pub mod ids;
 pub mod jobs;
@@ -96,6 +97,8 @@ pub struct App {
     pub nav: [history::PaneNav; 2],
     /// The folder hotlist (Ctrl-\), as in the config file.
     pub hotlist: Vec<String>,
+    /// The Ctrl-Space size walk awaited, and what it sizes (for the status line).
+    sizing: Option<(RequestId, String)>,
     next_req: RequestId,
 }
 
@@ -120,6 +123,7 @@ impl App {
             connect_queue: Vec::new(),
             nav: Default::default(),
             hotlist: Vec::new(),
+            sizing: None,
             next_req: 1,
         };
         let mut cmds = Vec::new();

@@ -1,4 +1,5 @@
-//! Effects of the mc keys (`Cmd::Mc`): writing the hotlist into the config file.
+//! Effects of the mc keys (`Cmd::Mc`): writing the hotlist into the config file, the
+//! size of folders (`dir_size.rs`).
 
 use std::path::PathBuf;
 
@@ -33,6 +34,13 @@ impl<B: Backend> Runtime<B> {
                     .unwrap_or_else(|e| Err(e.to_string()));
                     let _ = tx.send(Internal::Msg(Msg::Mc(McMsg::HotlistSaved(saved))));
                 });
+            }
+            McCmd::DirSize { req, vfs, paths } => {
+                // A newer Ctrl-Space replaces the walk in flight.
+                let old = self.size_task.take();
+                self.abort(old);
+                let id = self.spawn(super::dir_size::dir_size(tx, req, vfs, paths));
+                self.size_task = Some(id);
             }
         }
     }

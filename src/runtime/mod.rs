@@ -7,6 +7,7 @@
 //! drives any backend (ratatui's `TestBackend` in tests) until nothing is left to do.
 
 mod connect;
+mod dir_size;
 mod effects;
 mod mc;
 mod nas;
@@ -72,6 +73,8 @@ pub struct Runtime<B: Backend> {
     pending_out: Vec<u8>,
     /// The config file the hotlist is saved in (`with_config_file`).
     config_file: Option<std::path::PathBuf>,
+    /// The folder-size walk in flight (Ctrl-Space).
+    size_task: Option<u64>,
 }
 
 impl<B: Backend> Runtime<B> {
@@ -111,6 +114,7 @@ impl<B: Backend> Runtime<B> {
             terminal_out: Box::new(io::stdout()),
             pending_out: Vec::new(),
             config_file: None,
+            size_task: None,
         };
         rt.execute_all(cmds);
         Ok(rt)
