@@ -484,3 +484,58 @@ async fn ctrl_space_adds_up_folders_locally_and_on_the_nas() {
     .await;
     assert!(screen(&rt).contains("Size of \"docs\": 5 B (5 bytes) in 1 file"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn f9_menu_lists_every_action_by_area_and_runs_one() {
+    let l = tempfile::tempdir().unwrap();
+    std::fs::create_dir(l.path().join("sub")).unwrap();
+    let mut rt = start(l.path(), l.path()).await;
+    assert!(screen(&rt).contains("9Menu"), "{}", screen(&rt));
+    keys(&mut rt, &[k(KeyCode::F(9))]).await;
+    let s = screen(&rt);
+    let top = s.lines().next().unwrap();
+    for area in ["File", "Panel", "Command", "NAS", "Help"] {
+        assert!(top.contains(area), "{top}");
+    }
+    assert!(s.contains("Copy the selection"), "{s}");
+    assert!(s.contains("F5"), "{s}");
+    // Right twice: Command, with Find on Alt-? (and no longer on F9).
+    keys(&mut rt, &[k(KeyCode::Right), k(KeyCode::Right)]).await;
+    let s = screen(&rt);
+    assert!(s.contains("Find files by name"), "{s}");
+    assert!(s.contains("Alt-?"), "{s}");
+    assert!(s.contains("Quick cd"), "{s}");
+    assert!(!s.contains("Copy the selection"), "{s}");
+    // Down to Find, Enter: the menu closes and the search dialog opens.
+    keys(
+        &mut rt,
+        &[k(KeyCode::Down), k(KeyCode::Down), k(KeyCode::Enter)],
+    )
+    .await;
+    let s = screen(&rt);
+    assert!(s.contains("Find file"), "{s}");
+    assert!(!s.contains("Quick cd"), "{s}");
+    keys(&mut rt, &[k(KeyCode::Esc)]).await;
+    // Left wraps to Help; Esc closes the menu; F9 again closes it too.
+    keys(&mut rt, &[k(KeyCode::F(9)), k(KeyCode::Left)]).await;
+    assert!(screen(&rt).contains("Show this list of keys"));
+    keys(&mut rt, &[k(KeyCode::Esc)]).await;
+    assert!(!screen(&rt).contains("Show this list of keys"));
+    keys(&mut rt, &[k(KeyCode::F(9)), k(KeyCode::F(9))]).await;
+    assert!(!screen(&rt).contains("Copy the selection"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_menu_shows_remapped_keys() {
+    let l = tempfile::tempdir().unwrap();
+    let km = overrides(&[("copy", "ctrl-k"), ("menu", "F12")]);
+    let mut rt = start_with(l.path(), l.path(), km).await;
+    assert!(!screen(&rt).contains("9Menu"));
+    keys(&mut rt, &[k(KeyCode::F(12))]).await;
+    let s = screen(&rt);
+    let row = s
+        .lines()
+        .find(|l| l.contains("Copy the selection"))
+        .unwrap();
+    assert!(row.contains("Ctrl-k"), "{row}");
+}

@@ -84,6 +84,7 @@ impl App {
             }
             LayerKind::SharePanel => self.panel_key(key),
             LayerKind::Picker => self.picker_key(key),
+            LayerKind::Menu => self.menu_key(key),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::viewer::Viewer;
 
 use super::connect::ConnectState;
 use super::dialog::Dialog;
+use super::menu::Menu;
 use super::msg::Cmd;
 use super::picker::Picker;
 use super::search::SearchState;
@@ -37,6 +38,8 @@ pub enum Layer {
     Viewer(Viewer),
     /// A list of folders to pick from (history, hotlist).
     Picker(Picker),
+    /// The F9 menu bar.
+    Menu(Menu),
 }
 
 /// What kind a layer is (the stack finds and closes layers by kind).
@@ -50,6 +53,7 @@ pub enum LayerKind {
     Dialog,
     Viewer,
     Picker,
+    Menu,
 }
 
 impl LayerKind {
@@ -58,7 +62,7 @@ impl LayerKind {
         match self {
             LayerKind::SharePanel => 0,
             LayerKind::ShareForm | LayerKind::Revealed => 1,
-            LayerKind::Search | LayerKind::Picker => 2,
+            LayerKind::Search | LayerKind::Picker | LayerKind::Menu => 2,
             LayerKind::Connect => 3,
             LayerKind::Dialog => 4,
             LayerKind::Viewer => 5,
@@ -82,6 +86,7 @@ impl Layer {
             Layer::Dialog(_) => LayerKind::Dialog,
             Layer::Viewer(_) => LayerKind::Viewer,
             Layer::Picker(_) => LayerKind::Picker,
+            Layer::Menu(_) => LayerKind::Menu,
         }
     }
 
@@ -214,4 +219,5 @@ impl Layers {
     accessors!(share_form, share_form_mut, ShareForm, ShareForm);
     accessors!(revealed, revealed_mut, Revealed, RevealedUrls);
     accessors!(picker, picker_mut, Picker, Picker);
+    accessors!(menu, menu_mut, Menu, Menu);
 }

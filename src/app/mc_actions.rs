@@ -18,6 +18,7 @@ impl App {
             Action::Hotlist => self.open_hotlist(),
             Action::QuickCd => self.ask_quick_cd(),
             Action::DirSize => self.ask_dir_size(),
+            Action::Menu => self.open_menu(),
             _ => Vec::new(),
         }
     }

@@ -28,6 +28,7 @@ mod hotlist;
 mod keys;
 mod mc_actions;
 pub mod mc_cmds;
+pub mod menu;
 mod panels;
 pub mod picker;
 mod picker_actions;

@@ -12,6 +12,7 @@ pub(super) fn help_lines() -> Vec<(String, String)> {
     vec![
         super::picker::HISTORY_KEYS.help_line(),
         super::picker::HOTLIST_KEYS.help_line(),
+        super::menu::MENU_KEYS.help_line(),
         (
             "Any other key".to_owned(),
             "Says on the status line that it does nothing here".to_owned(),

@@ -4,6 +4,7 @@
 
 mod bars;
 mod dialog;
+mod menu;
 mod overlay;
 mod pane;
 mod picker;
@@ -33,6 +34,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             Layer::Connect(c) => overlay::connect(f, area, app, c),
             Layer::Dialog(d) => dialog::draw(f, area, app, d),
             Layer::Picker(p) => picker::draw(f, area, app, p),
+            Layer::Menu(m) => menu::draw(f, area, app, m),
         }
     }
 }

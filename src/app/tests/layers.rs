@@ -69,6 +69,10 @@ fn help_from_the_key_tables_reads_as_before() {
                 "↑/↓ PgUp/PgDn Home/End pick, Enter go there, Ins/a add this pane's folder, Del/d remove, Esc close"
             ),
             (
+                "In the menu (F9)",
+                "Left/Right menu, Up/Down entry, Enter run it, Esc/F9 close"
+            ),
+            (
                 "Any other key",
                 "Says on the status line that it does nothing here"
             ),
