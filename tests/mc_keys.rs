@@ -539,3 +539,49 @@ async fn the_menu_shows_remapped_keys() {
         .unwrap();
     assert!(row.contains("Ctrl-k"), "{row}");
 }
+
+async fn click(rt: &mut Rt, column: u16, row: u16, times: usize) {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let press = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    let events: Vec<std::io::Result<Event>> = (0..times).map(|_| Ok(Event::Mouse(press))).collect();
+    rt.run_until_idle(futures_util::stream::iter(events), Duration::from_secs(60))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_click_opens_a_folder_and_views_a_file() {
+    let l = tempfile::tempdir().unwrap();
+    std::fs::create_dir(l.path().join("folder")).unwrap();
+    std::fs::write(l.path().join("note.txt"), b"hello from the note").unwrap();
+    let mut rt = start(l.path(), l.path()).await;
+    let a = nascmd::app::layout::areas(120, 40, 0);
+    let rows = nascmd::app::layout::pane_rows(a.panes[0]);
+    // Row 0 is `..`; the folder comes first, then the file.
+    let (x, folder_y, file_y) = (rows.x + 2, rows.y + 1, rows.y + 2);
+    click(&mut rt, x, file_y, 1).await;
+    assert_eq!(
+        rt.app.active_pane().current_entry().unwrap().name,
+        "note.txt"
+    );
+    assert!(!screen(&rt).contains("hello from the note"));
+    click(&mut rt, x, file_y, 2).await;
+    assert!(
+        screen(&rt).contains("hello from the note"),
+        "{}",
+        screen(&rt)
+    );
+    keys(&mut rt, &[k(KeyCode::Esc)]).await;
+    // One press on each of two rows is no double click.
+    click(&mut rt, x, file_y, 1).await;
+    click(&mut rt, x, folder_y, 1).await;
+    assert_eq!(rt.app.active_pane().cwd, vpath(l.path()));
+    assert!(!screen(&rt).contains("hello from the note"));
+    click(&mut rt, x, folder_y, 2).await;
+    assert_eq!(rt.app.active_pane().cwd, vpath(&l.path().join("folder")));
+}

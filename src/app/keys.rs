@@ -239,6 +239,9 @@ impl App {
                         let row = pane.scroll + (m.row - rows.y) as usize;
                         if row < pane.row_count() {
                             pane.set_cursor(row);
+                            if self.is_double_click(side, row) {
+                                return self.do_action(Action::Open);
+                            }
                         }
                     }
                 }

@@ -5,6 +5,7 @@
 pub mod connect;
 pub mod dialog;
 mod dir_size;
+mod double_click;
 pub mod history;
 pub mod ids;
 pub mod jobs;
@@ -100,6 +101,8 @@ pub struct App {
     pub hotlist: Vec<String>,
     /// The Ctrl-Space size walk awaited, and what it sizes (for the status line).
     sizing: Option<(RequestId, String)>,
+    /// The last press on a pane row, to tell a double click.
+    last_click: Option<double_click::LastClick>,
     next_req: RequestId,
 }
 
@@ -125,6 +128,7 @@ impl App {
             nav: Default::default(),
             hotlist: Vec::new(),
             sizing: None,
+            last_click: None,
             next_req: 1,
         };
         let mut cmds = Vec::new();

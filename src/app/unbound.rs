@@ -14,6 +14,10 @@ pub(super) fn help_lines() -> Vec<(String, String)> {
         super::picker::HOTLIST_KEYS.help_line(),
         super::menu::MENU_KEYS.help_line(),
         (
+            "Double click".to_owned(),
+            "On a pane row: open the folder or view the file".to_owned(),
+        ),
+        (
             "Any other key".to_owned(),
             "Says on the status line that it does nothing here".to_owned(),
         ),

@@ -73,6 +73,10 @@ fn help_from_the_key_tables_reads_as_before() {
                 "Left/Right menu, Up/Down entry, Enter run it, Esc/F9 close"
             ),
             (
+                "Double click",
+                "On a pane row: open the folder or view the file"
+            ),
+            (
                 "Any other key",
                 "Says on the status line that it does nothing here"
             ),
