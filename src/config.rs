@@ -32,8 +32,18 @@ pub struct Config {
     pub share: ShareDefaults,
     pub clipboard: ClipboardConfig,
     pub jobs: JobsConfig,
+    /// The folder hotlist (Ctrl-\ in the commander).
+    pub hotlist: HotlistConfig,
     /// NAS profiles, `[[remote]]`.
     pub remote: Vec<RemoteProfile>,
+}
+
+/// `[hotlist] folders = ["/home/me/src", "nas:/Public/photos"]`: places as the command
+/// line takes them (a local path, `NAME:/path`, a NAS URL).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HotlistConfig {
+    pub folders: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -239,6 +249,47 @@ impl Config {
         })
     }
 
+    /// Writes the hotlist into the file, the rest of it kept as the user wrote it
+    /// (`toml_edit`), through a temporary file and a rename.
+    pub fn set_hotlist(path: &Path, folders: &[String]) -> Result<(), ConfigError> {
+        let shown = || path.display().to_string();
+        let parse_error = |message: String| ConfigError::Parse {
+            path: shown(),
+            message,
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: shown(),
+                    source,
+                });
+            }
+        };
+        // The file must be valid as a config before we touch it.
+        toml::from_str::<Config>(&text).map_err(|e| parse_error(e.to_string()))?;
+        let mut doc: toml_edit::DocumentMut =
+            text.parse().map_err(|e| parse_error(format!("{e}")))?;
+        let list: toml_edit::Array = folders.iter().map(String::as_str).collect();
+        match doc.get_mut("hotlist").and_then(|h| h.as_table_like_mut()) {
+            Some(table) => {
+                table.insert("folders", toml_edit::value(list));
+            }
+            None => {
+                let mut table = toml_edit::Table::new();
+                table.insert("folders", toml_edit::value(list));
+                doc.insert("hotlist", toml_edit::Item::Table(table));
+            }
+        }
+        let text = doc.to_string();
+        toml::from_str::<Config>(&text).map_err(|e| parse_error(e.to_string()))?;
+        crate::atomic_file::replace(path, text.as_bytes()).map_err(|source| ConfigError::Write {
+            path: shown(),
+            source,
+        })
+    }
+
     pub fn remote(&self, name: &str) -> Option<&RemoteProfile> {
         self.remote.iter().find(|r| r.name == name)
     }
@@ -315,6 +366,25 @@ fn table_name(t: &toml_edit::Table) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hotlist_is_written_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, "# mine\n[ui]\ntheme = \"mc\"\n\n[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"http://h\"\n").unwrap();
+        Config::set_hotlist(&p, &["/a b".to_owned(), "nas:/Public".to_owned()]).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.starts_with("# mine"), "{text}");
+        let c = Config::load(&p).unwrap();
+        assert_eq!(c.hotlist.folders, ["/a b", "nas:/Public"]);
+        assert_eq!(c.ui.theme, "mc");
+        assert_eq!(c.remote.len(), 1);
+        Config::set_hotlist(&p, &[]).unwrap();
+        assert!(Config::load(&p).unwrap().hotlist.folders.is_empty());
+        let fresh = dir.path().join("new/config.toml");
+        Config::set_hotlist(&fresh, &["/x".to_owned()]).unwrap();
+        assert_eq!(Config::load(&fresh).unwrap().hotlist.folders, ["/x"]);
+    }
 
     #[test]
     fn round_trip_and_defaults() {

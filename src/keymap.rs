@@ -47,11 +47,53 @@ pub enum Action {
     Search,
     Connect,
     Messages,
+    SwapPanels,
+    OtherToThis,
+    OtherToCursor,
+    Back,
+    Forward,
+    History,
+    Hotlist,
+    QuickCd,
+    DirSize,
+    Menu,
+}
+
+/// The menus of the F9 menu bar, in order; every action is in one of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MenuArea {
+    File,
+    Panel,
+    Command,
+    Nas,
+    Help,
+}
+
+impl MenuArea {
+    pub const ALL: [MenuArea; 5] = [
+        MenuArea::File,
+        MenuArea::Panel,
+        MenuArea::Command,
+        MenuArea::Nas,
+        MenuArea::Help,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            MenuArea::File => "File",
+            MenuArea::Panel => "Panel",
+            MenuArea::Command => "Command",
+            MenuArea::Nas => "NAS",
+            MenuArea::Help => "Help",
+        }
+    }
 }
 
 struct ActionInfo {
     action: Action,
     name: &'static str,
+    /// The F9 menu this action is listed in.
+    menu: MenuArea,
     /// Short label for the function-key bar, if it has a slot there.
     bar: Option<&'static str>,
     description: &'static str,
@@ -63,6 +105,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Help,
         name: "help",
+        menu: MenuArea::Help,
         bar: Some("Help"),
         description: "Show this list of keys",
         keys: &["F1"],
@@ -70,6 +113,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::View,
         name: "view",
+        menu: MenuArea::File,
         bar: Some("View"),
         description: "View the file (text pager, or hex for binary)",
         keys: &["F3"],
@@ -77,6 +121,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Copy,
         name: "copy",
+        menu: MenuArea::File,
         bar: Some("Copy"),
         description: "Copy the selection (or the file under the cursor) to the other pane",
         keys: &["F5"],
@@ -84,6 +129,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Move,
         name: "move",
+        menu: MenuArea::File,
         bar: Some("RenMov"),
         description: "Move or rename the selection",
         keys: &["F6"],
@@ -91,6 +137,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Mkdir,
         name: "mkdir",
+        menu: MenuArea::File,
         bar: Some("Mkdir"),
         description: "Make a folder",
         keys: &["F7"],
@@ -98,6 +145,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Delete,
         name: "delete",
+        menu: MenuArea::File,
         bar: Some("Delete"),
         description: "Delete the selection (asks first)",
         keys: &["F8", "delete"],
@@ -105,6 +153,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Quit,
         name: "quit",
+        menu: MenuArea::File,
         bar: Some("Quit"),
         description: "Quit nascmd",
         keys: &["F10"],
@@ -112,6 +161,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Up,
         name: "up",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Cursor up",
         keys: &["up"],
@@ -119,6 +169,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Down,
         name: "down",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Cursor down",
         keys: &["down"],
@@ -126,6 +177,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::PageUp,
         name: "page_up",
+        menu: MenuArea::Panel,
         bar: None,
         description: "One screen up",
         keys: &["pageup"],
@@ -133,6 +185,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::PageDown,
         name: "page_down",
+        menu: MenuArea::Panel,
         bar: None,
         description: "One screen down",
         keys: &["pagedown"],
@@ -140,6 +193,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Home,
         name: "home",
+        menu: MenuArea::Panel,
         bar: None,
         description: "First entry",
         keys: &["home"],
@@ -147,6 +201,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::End,
         name: "end",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Last entry",
         keys: &["end"],
@@ -154,6 +209,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Open,
         name: "open",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Open the folder (or view the file) under the cursor",
         keys: &["enter", "right"],
@@ -161,6 +217,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Parent,
         name: "parent",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Go up to the parent folder",
         keys: &["backspace", "left"],
@@ -168,6 +225,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::SwitchPane,
         name: "switch_pane",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Switch to the other pane",
         keys: &["tab"],
@@ -175,6 +233,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Select,
         name: "select",
+        menu: MenuArea::File,
         bar: None,
         description: "Select / unselect the entry and move down",
         keys: &["insert", "space"],
@@ -182,6 +241,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::InvertSelection,
         name: "invert_selection",
+        menu: MenuArea::File,
         bar: None,
         description: "Invert the selection",
         keys: &["*"],
@@ -189,6 +249,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::SelectGlob,
         name: "select_glob",
+        menu: MenuArea::File,
         bar: None,
         description: "Select entries matching a pattern (*.txt)",
         keys: &["+"],
@@ -196,6 +257,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::UnselectGlob,
         name: "unselect_glob",
+        menu: MenuArea::File,
         bar: None,
         description: "Unselect entries matching a pattern",
         keys: &["-"],
@@ -203,6 +265,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Reload,
         name: "reload",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Reload both panes",
         keys: &["ctrl-r"],
@@ -210,6 +273,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Filter,
         name: "filter",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Quick filter: type to narrow the listing (Esc clears)",
         keys: &["/"],
@@ -217,6 +281,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Jump,
         name: "jump",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Jump to a name as you type (again: next match)",
         keys: &["ctrl-s", "alt-s"],
@@ -224,6 +289,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::ToggleHidden,
         name: "toggle_hidden",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Show / hide hidden files",
         keys: &["alt-."],
@@ -231,6 +297,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::SortName,
         name: "sort_name",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Sort by name (again: reverse)",
         keys: &["alt-1"],
@@ -238,6 +305,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::SortExtension,
         name: "sort_extension",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Sort by extension (again: reverse)",
         keys: &["alt-2"],
@@ -245,6 +313,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::SortSize,
         name: "sort_size",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Sort by size (again: reverse)",
         keys: &["alt-3"],
@@ -252,6 +321,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::SortTime,
         name: "sort_time",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Sort by modification time (again: reverse)",
         keys: &["alt-4"],
@@ -259,6 +329,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::SortReverse,
         name: "sort_reverse",
+        menu: MenuArea::Panel,
         bar: None,
         description: "Reverse the sort order",
         keys: &["alt-r"],
@@ -266,6 +337,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Jobs,
         name: "jobs",
+        menu: MenuArea::Command,
         bar: None,
         description: "Go to the jobs panel (Del: cancel a job; r: resume a paused (restored) one, x: forget it; Esc: back)",
         keys: &["alt-j"],
@@ -273,6 +345,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Suspend,
         name: "suspend",
+        menu: MenuArea::Command,
         bar: None,
         description: "Suspend to the shell (fg to return)",
         keys: &["ctrl-z"],
@@ -280,6 +353,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Share,
         name: "share",
+        menu: MenuArea::Nas,
         bar: Some("Link"),
         description: "NAS: share link(s) for the selection, URLs to the clipboard (a live one is reused)",
         keys: &["F2"],
@@ -287,6 +361,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::ShareWithOptions,
         name: "share_options",
+        menu: MenuArea::Nas,
         bar: None,
         description: "NAS: share link(s), asking for expiry, access code and host first",
         keys: &["alt-l", "shift-F2"],
@@ -294,6 +369,7 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::SharePanel,
         name: "share_panel",
+        menu: MenuArea::Nas,
         bar: None,
         description: "NAS: the share panel, every link of this NAS (copy, change, revoke)",
         keys: &["ctrl-l"],
@@ -301,13 +377,15 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Search,
         name: "search",
+        menu: MenuArea::Command,
         bar: Some("Find"),
         description: "Find files by name from the current folder (on a NAS, searched there)",
-        keys: &["alt-?", "F9"],
+        keys: &["alt-?"],
     },
     ActionInfo {
         action: Action::Connect,
         name: "connect",
+        menu: MenuArea::Nas,
         bar: None,
         description: "Open a NAS in this pane (NAME:/path, qnap://user@host:port/Share, freebox://host)",
         keys: &["alt-n"],
@@ -315,9 +393,93 @@ const ACTIONS: &[ActionInfo] = &[
     ActionInfo {
         action: Action::Messages,
         name: "messages",
+        menu: MenuArea::Help,
         bar: None,
         description: "The recent status messages, whole (the last 100, newest first)",
         keys: &["alt-m"],
+    },
+    ActionInfo {
+        action: Action::SwapPanels,
+        name: "swap_panels",
+        menu: MenuArea::Panel,
+        bar: None,
+        description: "Swap the two panes",
+        keys: &["ctrl-u"],
+    },
+    ActionInfo {
+        action: Action::OtherToThis,
+        name: "other_to_this",
+        menu: MenuArea::Panel,
+        bar: None,
+        description: "Show this folder in the other pane (same kind of pane)",
+        keys: &["alt-i"],
+    },
+    ActionInfo {
+        action: Action::OtherToCursor,
+        name: "other_to_cursor",
+        menu: MenuArea::Panel,
+        bar: None,
+        description: "Open the folder under the cursor in the other pane (same kind of pane)",
+        keys: &["alt-o"],
+    },
+    ActionInfo {
+        action: Action::Back,
+        name: "back",
+        menu: MenuArea::Panel,
+        bar: None,
+        description: "Back to the previous folder of this pane",
+        keys: &["alt-y"],
+    },
+    ActionInfo {
+        action: Action::Forward,
+        name: "forward",
+        menu: MenuArea::Panel,
+        bar: None,
+        description: "Forward again in this pane's folder history",
+        keys: &["alt-u"],
+    },
+    ActionInfo {
+        action: Action::History,
+        name: "history",
+        menu: MenuArea::Panel,
+        bar: None,
+        description: "This pane's folder history, to pick one",
+        keys: &["alt-h"],
+    },
+    ActionInfo {
+        action: Action::Hotlist,
+        name: "hotlist",
+        menu: MenuArea::Command,
+        bar: None,
+        description: "The folder hotlist: bookmarks of local and NAS folders (add, remove, go)",
+        // The terminal sends Ctrl-\ as byte 0x1c, which crossterm reports as Ctrl-4.
+        keys: &["ctrl-\\", "ctrl-4"],
+    },
+    ActionInfo {
+        action: Action::QuickCd,
+        name: "quick_cd",
+        menu: MenuArea::Command,
+        bar: None,
+        description: "Quick cd: go to a path, NAME:/path or a NAS URL in this pane",
+        keys: &["alt-c"],
+    },
+    ActionInfo {
+        action: Action::DirSize,
+        name: "dir_size",
+        menu: MenuArea::Command,
+        bar: None,
+        description: "Size of the folder under the cursor or of the selection, all inside counted",
+        // The terminal sends Ctrl-Space as NUL, which crossterm reports as Ctrl-Space;
+        // some report Ctrl-@ (the same byte).
+        keys: &["ctrl-space", "ctrl-@"],
+    },
+    ActionInfo {
+        action: Action::Menu,
+        name: "menu",
+        menu: MenuArea::Help,
+        bar: Some("Menu"),
+        description: "The menu bar: every action by area (arrows, Enter, Esc)",
+        keys: &["F9"],
     },
 ];
 
@@ -343,6 +505,10 @@ impl Action {
 
     pub fn from_name(name: &str) -> Option<Action> {
         ACTIONS.iter().find(|i| i.name == name).map(|i| i.action)
+    }
+
+    pub fn menu_area(self) -> MenuArea {
+        self.info().menu
     }
 
     pub fn all() -> impl Iterator<Item = Action> {
@@ -553,6 +719,17 @@ impl Keymap {
             .collect()
     }
 
+    /// The F9 menu `area`: each of its actions with its keys as bound (table order).
+    pub fn menu(&self, area: MenuArea) -> Vec<(Action, String)> {
+        Action::all()
+            .filter(|a| a.menu_area() == area)
+            .map(|a| {
+                let keys: Vec<String> = self.keys(a).iter().map(Key::to_string).collect();
+                (a, keys.join(", "))
+            })
+            .collect()
+    }
+
     /// Help lines: keys and description of every action, in table order.
     pub fn help_lines(&self) -> Vec<(String, &'static str)> {
         Action::all()
@@ -620,6 +797,19 @@ mod tests {
             Some(Action::View)
         );
         assert_eq!(errs.len(), 2, "{errs:?}");
+    }
+
+    #[test]
+    fn every_action_is_in_one_menu() {
+        let km = Keymap::default();
+        let listed: usize = MenuArea::ALL.iter().map(|a| km.menu(*a).len()).sum();
+        assert_eq!(listed, ACTIONS.len());
+        assert!(
+            km.menu(MenuArea::Command)
+                .iter()
+                .any(|(a, k)| *a == Action::Search && k == "Alt-?")
+        );
+        assert_eq!(km.bar()[8], (9, "Menu"));
     }
 
     #[test]

@@ -77,6 +77,7 @@ impl App {
             Action::Search => self.ask_search(),
             Action::Connect => self.ask_connect(),
             Action::Messages => self.show_messages(),
+            _ => return self.mc_action(action),
         }
         Vec::new()
     }
@@ -350,6 +351,7 @@ impl App {
             }
             InputPurpose::Mkdir { side } => self.mkdir(side, &text),
             InputPurpose::SelectGlob { side, select } => self.select_glob(side, &text, select),
+            InputPurpose::QuickCd { side } => self.quick_cd(side, &text),
             InputPurpose::ConflictRename { job, apply_to_all } => check_name(text.trim())
                 .map(|()| {
                     vec![Cmd::AnswerConflict {

@@ -53,7 +53,9 @@ impl App {
                 ..
             } => {
                 let side = state.side;
+                let target = state.target.clone();
                 self.layers.close(LayerKind::Connect);
+                self.remember_origin(side, &target);
                 let label = vfs.label();
                 if let Some(host) = share_host {
                     self.share.hosts.insert(label.clone(), host);

@@ -57,6 +57,10 @@ pub enum InputPurpose {
         job: JobId,
         apply_to_all: bool,
     },
+    /// Alt-C: a place to show in the pane (`app/quick_cd.rs`).
+    QuickCd {
+        side: Side,
+    },
 }
 
 /// The choices of the conflict dialog, in button order.

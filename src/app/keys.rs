@@ -83,6 +83,8 @@ impl App {
                 }
             }
             LayerKind::SharePanel => self.panel_key(key),
+            LayerKind::Picker => self.picker_key(key),
+            LayerKind::Menu => self.menu_key(key),
         }
     }
 
@@ -107,7 +109,10 @@ impl App {
                 pane.rebuild_view();
                 Vec::new()
             }
-            None => Vec::new(),
+            None => {
+                self.no_action(&key);
+                Vec::new()
+            }
         }
     }
 
@@ -268,6 +273,9 @@ impl App {
                         let row = pane.scroll + (m.row - rows.y) as usize;
                         if row < pane.row_count() {
                             pane.set_cursor(row);
+                            if self.is_double_click(side, row) {
+                                return self.do_action(Action::Open);
+                            }
                         }
                     }
                 }

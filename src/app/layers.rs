@@ -12,7 +12,9 @@ use crate::viewer::Viewer;
 
 use super::connect::ConnectState;
 use super::dialog::Dialog;
+use super::menu::Menu;
 use super::msg::Cmd;
+use super::picker::Picker;
 use super::search::SearchState;
 use super::share_form::ShareForm;
 use super::share_panel::SharePanel;
@@ -36,6 +38,10 @@ pub enum Layer {
     Dialog(Dialog),
     /// The full-screen file viewer.
     Viewer(Viewer),
+    /// A list of folders to pick from (history, hotlist).
+    Picker(Picker),
+    /// The F9 menu bar.
+    Menu(Menu),
 }
 
 /// What kind a layer is (the stack finds and closes layers by kind).
@@ -49,6 +55,8 @@ pub enum LayerKind {
     Connect,
     Dialog,
     Viewer,
+    Picker,
+    Menu,
 }
 
 impl LayerKind {
@@ -57,7 +65,7 @@ impl LayerKind {
         match self {
             LayerKind::SharePanel => 0,
             LayerKind::ShareForm | LayerKind::Revealed | LayerKind::Qr => 1,
-            LayerKind::Search => 2,
+            LayerKind::Search | LayerKind::Picker | LayerKind::Menu => 2,
             LayerKind::Connect => 3,
             LayerKind::Dialog => 4,
             LayerKind::Viewer => 5,
@@ -81,6 +89,8 @@ impl Layer {
             Layer::Connect(_) => LayerKind::Connect,
             Layer::Dialog(_) => LayerKind::Dialog,
             Layer::Viewer(_) => LayerKind::Viewer,
+            Layer::Picker(_) => LayerKind::Picker,
+            Layer::Menu(_) => LayerKind::Menu,
         }
     }
 
@@ -212,4 +222,6 @@ impl Layers {
     accessors!(share_panel, share_panel_mut, SharePanel, SharePanel);
     accessors!(share_form, share_form_mut, ShareForm, ShareForm);
     accessors!(revealed, revealed_mut, Revealed, RevealedUrls);
+    accessors!(picker, picker_mut, Picker, Picker);
+    accessors!(menu, menu_mut, Menu, Menu);
 }

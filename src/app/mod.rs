@@ -4,6 +4,9 @@
 
 pub mod connect;
 pub mod dialog;
+mod dir_size;
+mod double_click;
+pub mod history;
 pub mod ids;
 pub mod jobs;
 pub mod layers;
@@ -24,12 +27,22 @@ pub mod sort;
 
 mod actions;
 mod connect_actions;
+mod hotlist;
 mod keys;
+mod mc_actions;
+pub mod mc_cmds;
+pub mod menu;
+mod panels;
+pub mod picker;
+mod picker_actions;
+pub mod places;
+mod quick_cd;
 mod results;
 mod search_actions;
 mod share_actions;
 #[cfg(test)]
 mod tests;
+mod unbound;
 
 use crate::keymap::Keymap;
 use crate::theme::Theme;
@@ -88,6 +101,14 @@ pub struct App {
     pub connect_retry: Option<String>,
     /// Panes to connect once the current connection ends (`nascmd nas:/a qnap://…/b`).
     pub connect_queue: Vec<(Side, String)>,
+    /// Each pane's backend as opened and its folder history (Alt-Y/U/H).
+    pub nav: [history::PaneNav; 2],
+    /// The folder hotlist (Ctrl-\), as in the config file.
+    pub hotlist: Vec<String>,
+    /// The Ctrl-Space size walk awaited, and what it sizes (for the status line).
+    sizing: Option<(RequestId, String)>,
+    /// The last press on a pane row, to tell a double click.
+    last_click: Option<double_click::LastClick>,
     next_req: RequestId,
 }
 
@@ -112,6 +133,10 @@ impl App {
             connect_suggestion: None,
             connect_retry: None,
             connect_queue: Vec::new(),
+            nav: Default::default(),
+            hotlist: Vec::new(),
+            sizing: None,
+            last_click: None,
             next_req: 1,
         };
         let mut cmds = Vec::new();
@@ -181,6 +206,7 @@ impl App {
     /// Starts listing `dir` in a pane; `focus` is the name to put the cursor on.
     pub fn list(&mut self, side: Side, dir: VPath, focus: Option<String>) -> Vec<Cmd> {
         let req = self.next_req();
+        self.remember_visit(side, &dir);
         let pane = self.pane_mut(side);
         pane.begin_list(req, dir.clone(), focus);
         vec![Cmd::List {
@@ -275,6 +301,7 @@ impl App {
             dialog::CONFLICT_KEYS.help_line(),
             dialog::FAILED_JOB_KEYS.help_line(),
         ]);
+        lines.extend(unbound::help_lines());
         lines.push(owned(&(
             "Marks in a pane",
             "/ folder, @ symbolic link, | FIFO, socket or device (not copied), * selected",

@@ -65,6 +65,8 @@ pub enum Msg {
     Connect(super::connect::ConnectMsg),
     /// Hits of a running search (see `app::search`).
     Search(super::search::SearchMsg),
+    /// Results of the mc keys' effects (`app/mc_cmds.rs`).
+    Mc(super::mc_cmds::McMsg),
 }
 
 /// Effects the runtime carries out; their results return as `Msg`s.
@@ -120,6 +122,8 @@ pub enum Cmd {
     Connect(super::connect::ConnectCmd),
     /// Start or cancel a search.
     Search(super::search::SearchCmd),
+    /// Effects of the mc keys (`app/mc_cmds.rs`).
+    Mc(Box<super::mc_cmds::McCmd>),
 }
 
 impl fmt::Debug for Cmd {
@@ -153,6 +157,7 @@ impl fmt::Debug for Cmd {
             Cmd::Quit => f.write_str("Quit"),
             Cmd::Connect(c) => write!(f, "Connect({c:?})"),
             Cmd::Search(c) => write!(f, "Search({c:?})"),
+            Cmd::Mc(c) => write!(f, "{c:?}"),
         }
     }
 }

@@ -138,6 +138,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     right_pane.show_hidden = config.ui.show_hidden;
     let (mut app, mut cmds) = App::new(left_pane, right_pane, keymap, theme);
     app.time_offset = offset;
+    app.hotlist = config.hotlist.folders.clone();
     app.share = crate::app::share::ShareState::new(&config.share.expire, config.share.access_code);
     if let Some((_, nas)) = &demo {
         app.connect_suggestion = Some(nas.freebox_target());
@@ -160,7 +161,8 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         let mut runtime = Runtime::with_connect_context(terminal, app, cmds, ctx)?
             .with_journal(crate::jobs::journal::Journal::of_user())
             .with_terminal_guard(guard)
-            .with_clipboard(clipboard);
+            .with_clipboard(clipboard)
+            .with_config_file(Config::default_path());
         let input = crossterm::event::EventStream::new();
         let result = runtime.run(input).await;
         // Dropping the runtime drops the guard: the terminal is restored here.

@@ -144,6 +144,22 @@ impl Target {
     }
 }
 
+/// The backend part of a place as typed, the path left out (the rule above, without
+/// looking at the config or the disk): `qnap://alice@host:8080/Public/x` →
+/// `qnap://alice@host:8080`, `nas:/Public` → `nas:`, a local path → empty. The
+/// commander keeps folder history and hotlist entries as this prefix and a path.
+pub fn origin_of(target: &str) -> String {
+    let target = target.trim();
+    if let Some((scheme, rest)) = target.split_once("://") {
+        let authority = rest.split('/').next().unwrap_or("");
+        return format!("{scheme}://{authority}");
+    }
+    match split_profile(target) {
+        Some((name, _)) => format!("{name}:"),
+        None => String::new(),
+    }
+}
+
 /// `NAME` and the rest when `s` looks like `NAME:rest` with a valid profile name.
 fn split_profile(s: &str) -> Option<(&str, &str)> {
     let (name, rest) = s.split_once(':')?;

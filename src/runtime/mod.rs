@@ -7,7 +7,9 @@
 //! drives any backend (ratatui's `TestBackend` in tests) until nothing is left to do.
 
 mod connect;
+mod dir_size;
 mod effects;
+mod mc;
 mod nas;
 mod restore;
 mod search;
@@ -72,6 +74,10 @@ pub struct Runtime<B: Backend> {
     terminal_out: Box<dyn Write + Send>,
     /// Bytes waiting for the end of the next frame.
     pending_out: Vec<u8>,
+    /// The config file the hotlist is saved in (`with_config_file`).
+    config_file: Option<std::path::PathBuf>,
+    /// The folder-size walk in flight (Ctrl-Space).
+    size_task: Option<u64>,
 }
 
 impl<B: Backend> Runtime<B> {
@@ -111,6 +117,8 @@ impl<B: Backend> Runtime<B> {
             clipboard: Clipboard::from_process(ClipboardMode::Auto),
             terminal_out: Box::new(io::stdout()),
             pending_out: Vec::new(),
+            config_file: None,
+            size_task: None,
         };
         rt.execute_all(cmds);
         Ok(rt)
@@ -275,6 +283,7 @@ impl<B: Backend> Runtime<B> {
             Cmd::Quit => self.app.quit = true,
             Cmd::Connect(c) => self.connect_cmd(c),
             Cmd::Search(c) => self.search_cmd(c),
+            Cmd::Mc(c) => self.mc_cmd(*c),
         }
     }
 

@@ -5,8 +5,10 @@
 mod bars;
 mod columns;
 mod dialog;
+mod menu;
 mod overlay;
 mod pane;
+mod picker;
 mod share_panel;
 mod viewer;
 
@@ -33,6 +35,8 @@ pub fn draw(f: &mut Frame, app: &App) {
             Layer::Search(s) => overlay::search(f, area, app, s),
             Layer::Connect(c) => overlay::connect(f, area, app, c),
             Layer::Dialog(d) => dialog::draw(f, area, app, d),
+            Layer::Picker(p) => picker::draw(f, area, app, p),
+            Layer::Menu(m) => menu::draw(f, area, app, m),
         }
     }
 }

@@ -59,6 +59,27 @@ fn help_from_the_key_tables_reads_as_before() {
                 "After a failed job (also in the jobs panel)",
                 "r retry what failed, d details: each failed item and why, Enter OK"
             ),
+            // The mc keys' layers (issue 18), from their own tables.
+            (
+                "In history (Alt-H)",
+                "↑/↓ PgUp/PgDn Home/End pick, Enter go there, Esc close"
+            ),
+            (
+                "In hotlist (Ctrl-\\)",
+                "↑/↓ PgUp/PgDn Home/End pick, Enter go there, Ins/a add this pane's folder, Del/d remove, Esc close"
+            ),
+            (
+                "In the menu (F9)",
+                "Left/Right menu, Up/Down entry, Enter run it, Esc/F9 close"
+            ),
+            (
+                "Double click",
+                "On a pane row: open the folder or view the file"
+            ),
+            (
+                "Any other key",
+                "Says on the status line that it does nothing here"
+            ),
             (
                 "Marks in a pane",
                 "/ folder, @ symbolic link, | FIFO, socket or device (not copied), * selected"

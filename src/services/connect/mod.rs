@@ -25,6 +25,7 @@ use crate::remotes::{RemoteError, RemoteSpec, SecretsStore, Target};
 use crate::secret::Secret;
 use crate::vfs::{VPath, VfsError, VfsHandle};
 
+pub use crate::remotes::target::origin_of;
 pub use chain::Obtained;
 
 /// Where credentials may come from, and what may be kept, when a NAS is opened.
