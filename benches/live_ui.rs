@@ -26,8 +26,8 @@ use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system}
 const LIMIT: Duration = Duration::from_secs(30);
 const USER: &str = "bench";
 const PASS: &str = "bench-pass-1";
-/// A word of the help screen found nowhere else on it.
-const HELP_TEXT: &str = "FIFO";
+/// A word on the help's first screen found nowhere else on it.
+const HELP_TEXT: &str = "Suspend";
 /// After closing the help: longer than a frame (16 ms), so the close is drawn before
 /// the next F1.
 const PAUSE: Duration = Duration::from_millis(40);
