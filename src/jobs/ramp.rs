@@ -24,6 +24,11 @@ const WINDOW_MIN: Duration = Duration::from_millis(20);
 const WINDOW_MAX: Duration = Duration::from_millis(250);
 /// Bytes a window must hold before it is judged (a rate over a few packets is noise).
 const MIN_BYTES: u64 = 1 << 20;
+/// One stream at least this fast is not split: no link whose connections are capped
+/// gives that much per connection, while a loopback or a fast LAN does, where extra
+/// streams only cost CPU (and a loaded machine's 5 ms samples of a CPU-bound stream are
+/// too noisy to judge a doubling by: measured, the ramp then added streams on loopback).
+const FAST_ENOUGH: f64 = 256.0 * (1 << 20) as f64;
 /// A window is judged after this long whatever it holds.
 const MEASURE_MAX: Duration = Duration::from_secs(1);
 /// New streams that have not delivered a byte after this long are measured anyway.
@@ -141,7 +146,7 @@ impl Ramp {
 
     fn decide(&mut self, at: Duration, rate: f64, old_rate: f64) -> Step {
         let grew = match self.before {
-            None => true,
+            None => rate < FAST_ENOUGH,
             Some(before) => rate > before * (1.0 + GAIN) && old_rate >= before * KEEP,
         };
         if grew && self.streams < self.max {
@@ -218,6 +223,10 @@ mod tests {
     #[test]
     fn a_link_one_stream_fills_stays_at_one() {
         assert_eq!(settle(8, 1000.0, 1000.0, MS).0, 1);
+        // Even when a second stream would seem to add (a noisy loopback), one stream
+        // that fast is left alone.
+        assert_eq!(settle(8, 400.0, 800.0, MS).0, 1);
+        assert_eq!(settle(8, 100.0, 800.0, MS).0, 8);
         assert_eq!(settle(8, 100.0, 100.0, 40 * MS).0, 1);
     }
 
@@ -239,9 +248,12 @@ mod tests {
     fn a_total_that_grows_only_by_starving_the_old_streams_does_not_count() {
         let mut ramp = Ramp::new(8);
         ramp.observe(10 * MS, &[1]);
-        assert_eq!(ramp.observe(40 * MS, &[10 << 20]), Step::Add(1));
-        ramp.observe(50 * MS, &[10 << 20, 1]);
-        // 30 ms: the old stream got 5 MiB (half its rate), the new one 8 MiB.
-        assert_eq!(ramp.observe(80 * MS, &[15 << 20, 8 << 20]), Step::Retire(1));
+        assert_eq!(ramp.observe(40 * MS, &[5 << 20]), Step::Add(1));
+        ramp.observe(50 * MS, &[5 << 20, 1]);
+        // 30 ms: the old stream got 2.5 MiB (half its rate), the new one 4 MiB.
+        assert_eq!(
+            ramp.observe(80 * MS, &[(15 << 20) / 2, 4 << 20]),
+            Step::Retire(1)
+        );
     }
 }
