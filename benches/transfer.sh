@@ -24,8 +24,9 @@
 # limit (the case parallel ranges are for); with LINK=1 only the relay applies it.
 # LATENCY_MS=N makes the emulators wait N ms before answering each request (a server-side
 # delay; with or without LINK).
-# SMALL_FILES=0 skips the many-small-files rows. The small-file uploads are compared with
-# two peers: a sequential curl loop, and the same curls eight at a time (xargs -P 8).
+# SMALL_FILES=0 skips the many-small-files rows. The small-file uploads (put -r), then the
+# downloads of the same tree (get -r), are compared with two peers: a sequential curl loop,
+# and the same curls eight at a time (xargs -P 8); every tree is checked with diff -r.
 #
 # Needs: curl, openssl (Freebox HMAC), python3 (JSON), GNU time (/usr/bin/time).
 set -euo pipefail
@@ -219,6 +220,30 @@ EOF
   diff -rq "$WORK/small" "$root/Public/small" >/dev/null || { say "QNAP put -r: trees differ"; exit 1; }
   row qnap "put -r ${SMALL_FILES} × ${SMALL_KIB} KiB" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
   row qnap "  … vs 8 parallel curls" "$p" "$SECS" "$(ratio "$p" "$SECS")" ""
+
+  say "QNAP: get -r ${SMALL_FILES} × ${SMALL_KIB} KiB"
+  mkdir -p "$WORK/get-curl" "$WORK/get-par" "$WORK/get-nascmd"
+  cat >"$WORK/curl-get-loop.sh" <<EOF
+for f in "$WORK"/small/*; do
+  curl -sS -o "$WORK/get-curl/\${f##*/}" \\
+    "$api?func=download&sid=$sid&source_path=/Public/small&source_file=\${f##*/}&isfolder=0&source_total=1"
+done
+EOF
+  measure bash "$WORK/curl-get-loop.sh"
+  c=$SECS
+  diff -rq "$WORK/small" "$WORK/get-curl" >/dev/null || { say "QNAP curl get loop: trees differ"; exit 1; }
+  cat >"$WORK/curl-get-par.sh" <<EOF
+ls "$WORK"/small | xargs -P 8 -I{} curl -sS -o "$WORK/get-par/{}" \\
+  "$api?func=download&sid=$sid&source_path=/Public/small&source_file={}&isfolder=0&source_total=1"
+EOF
+  measure bash "$WORK/curl-get-par.sh"
+  p=$SECS
+  diff -rq "$WORK/small" "$WORK/get-par" >/dev/null || { say "QNAP parallel curl gets: trees differ"; exit 1; }
+  measure "$BIN" get -q -r --overwrite "$remote/Public/small" "$WORK/get-nascmd/"
+  diff -rq "$WORK/small" "$WORK/get-nascmd/small" >/dev/null || { say "QNAP get -r: trees differ"; exit 1; }
+  row qnap "get -r ${SMALL_FILES} × ${SMALL_KIB} KiB" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+  row qnap "  … vs 8 parallel curls" "$p" "$SECS" "$(ratio "$p" "$SECS")" ""
+  rm -rf "$WORK/get-curl" "$WORK/get-par" "$WORK/get-nascmd"
   unset NASCMD_PASSWORD
 }
 
@@ -301,6 +326,25 @@ bench_freebox() {
   diff -rq "$WORK/small" "$root/small" >/dev/null || { say "Freebox put -r: trees differ"; exit 1; }
   row freebox "put -r ${SMALL_FILES} × ${SMALL_KIB} KiB" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
   row freebox "  … vs 8 parallel curls" "$p" "$SECS" "$(ratio "$p" "$SECS")" ""
+
+  say "Freebox: get -r ${SMALL_FILES} × ${SMALL_KIB} KiB"
+  mkdir -p "$WORK/get-curl" "$WORK/get-par" "$WORK/get-nascmd"
+  fbx_get() { # name-in-small local-dir
+    curl -sS -H "$auth" -o "$2/$1" "$api/dl/$(b64 "$disk/small/$1")"
+  }
+  export -f fbx_get
+  export api disk
+  measure bash -c "for f in \$(ls '$WORK/small'); do fbx_get \"\$f\" '$WORK/get-curl'; done"
+  c=$SECS
+  diff -rq "$WORK/small" "$WORK/get-curl" >/dev/null || { say "Freebox curl get loop: trees differ"; exit 1; }
+  measure bash -c "ls '$WORK/small' | xargs -P 8 -I{} bash -c 'fbx_get \"\$1\" \"$WORK/get-par\"' _ {}"
+  p=$SECS
+  diff -rq "$WORK/small" "$WORK/get-par" >/dev/null || { say "Freebox parallel curl gets: trees differ"; exit 1; }
+  measure "$BIN" get -q -r --overwrite "benchbox:$disk/small" "$WORK/get-nascmd/"
+  diff -rq "$WORK/small" "$WORK/get-nascmd/small" >/dev/null || { say "Freebox get -r: trees differ"; exit 1; }
+  row freebox "get -r ${SMALL_FILES} × ${SMALL_KIB} KiB" "$c" "$SECS" "$(ratio "$c" "$SECS")" "$((RSS_KIB / 1024)) MiB"
+  row freebox "  … vs 8 parallel curls" "$p" "$SECS" "$(ratio "$p" "$SECS")" ""
+  rm -rf "$WORK/get-curl" "$WORK/get-par" "$WORK/get-nascmd"
 }
 
 case $WHICH in

@@ -65,6 +65,13 @@ pub struct Runtime<B: Backend> {
     /// The real terminal, when there is one (not in tests).
     term: Option<TermGuard>,
     last_draw: Option<Instant>,
+    /// When the last key or mouse event came, and whether the next frame answers one
+    /// that came alone (not within a `FRAME` of the one before): that frame is drawn at
+    /// once instead of at the frame deadline, so a keypress during a transfer (whose
+    /// progress keeps the loop drawing every `FRAME`) is not held back up to 16 ms,
+    /// while a burst of keys still becomes a few frames.
+    last_input: Option<Instant>,
+    input_waits: bool,
     /// Frames drawn so far.
     pub frames: u64,
     /// The one clipboard of the run (share URLs).
@@ -113,6 +120,8 @@ impl<B: Backend> Runtime<B> {
             restore: restore::Restore::default(),
             term: None,
             last_draw: None,
+            last_input: None,
+            input_waits: false,
             frames: 0,
             clipboard: Clipboard::from_process(ClipboardMode::Auto),
             terminal_out: Box::new(io::stdout()),
@@ -160,6 +169,11 @@ impl<B: Backend> Runtime<B> {
     }
 
     fn on_input(&mut self, ev: Event) {
+        if matches!(ev, Event::Key(_) | Event::Mouse(_)) {
+            let now = Instant::now();
+            self.input_waits |= self.last_input.is_none_or(|t| now - t >= FRAME);
+            self.last_input = Some(now);
+        }
         match ev {
             Event::Key(k) => self.dispatch(Msg::Key(k)),
             Event::Mouse(m) => self.dispatch(Msg::Mouse(m)),
@@ -294,6 +308,7 @@ impl<B: Backend> Runtime<B> {
             .draw(|f| crate::ui::draw(f, app))
             .map_err(|e| io::Error::other(e.to_string()))?;
         self.app.dirty = false;
+        self.input_waits = false;
         self.last_draw = Some(Instant::now());
         self.frames += 1;
         self.write_pending()
@@ -418,6 +433,7 @@ impl<B: Backend> Runtime<B> {
             return None;
         }
         Some(match self.last_draw {
+            Some(_) if self.input_waits => Instant::now(),
             Some(t) => t + FRAME,
             None => Instant::now(),
         })

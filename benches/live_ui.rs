@@ -1,0 +1,302 @@
+//! The interface stays live during transfers (issue 14): runs the release `nascmd`
+//! binary in a pseudo-terminal (as `benches/startup.rs`), its right pane on a QNAP
+//! emulator (in this process, on loopback), and times keypress to frame: F1 is pressed,
+//! the clock stops when the help's text arrives on the terminal, then any key closes the
+//! help and, after a pause longer than a frame, the next sample starts. Three cases:
+//!
+//! * idle: nothing running (the baseline);
+//! * get: a big file copied from the NAS pane to the local one (F5, Enter), the
+//!   parallel ranged download at full loopback speed;
+//! * put -r: a folder of many small files copied to the NAS (F5, Enter).
+//!
+//! `cargo bench --bench live_ui [-- SAMPLES BIG_MIB SMALL_FILES]` (defaults 50, 2048,
+//! 2000). `TMPDIR` picks where files go; `NASCMD_BIN` runs another build of the binary.
+//! Prints p50/p99/max per case and how many
+//! samples fell while the transfer ran; no assertions (speed is measured, never
+//! asserted).
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use nascmd::emulator::qnap::{QnapEmulatorConfig, spawn};
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+const LIMIT: Duration = Duration::from_secs(30);
+const USER: &str = "bench";
+const PASS: &str = "bench-pass-1";
+/// A word on the help's first screen found nowhere else on it.
+const HELP_TEXT: &str = "Suspend";
+/// After closing the help: longer than a frame (16 ms), so the close is drawn before
+/// the next F1.
+const PAUSE: Duration = Duration::from_millis(40);
+const F1: &[u8] = b"\x1bOP";
+const F5: &[u8] = b"\x1b[15~";
+const F10: &[u8] = b"\x1b[21~";
+const END: &[u8] = b"\x1b[F";
+
+struct Session {
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    out: Receiver<Vec<u8>>,
+    seen: Vec<u8>,
+}
+
+impl Session {
+    fn spawn(cmd: CommandBuilder) -> Session {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 40,
+                cols: 120,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let writer = pair.master.take_writer().expect("writer");
+        let (tx, out) = channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let child = pair.slave.spawn_command(cmd).expect("spawn");
+        drop(pair.slave);
+        Session {
+            child,
+            _master: pair.master,
+            writer,
+            out,
+            seen: Vec::new(),
+        }
+    }
+
+    fn press(&mut self, keys: &[u8]) {
+        self.writer.write_all(keys).expect("key");
+        self.writer.flush().expect("flush");
+    }
+
+    /// Waits until `what` has appeared in the output since the last `forget`.
+    fn until(&mut self, what: &str) {
+        let needle = what.as_bytes();
+        let deadline = Instant::now() + LIMIT;
+        loop {
+            if self.seen.windows(needle.len()).any(|w| w == needle) {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.out.recv_timeout(left) {
+                Ok(bytes) => self.seen.extend_from_slice(&bytes),
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "{what:?} never appeared; last output: {:?}",
+                    String::from_utf8_lossy(&self.seen[self.seen.len().saturating_sub(2000)..])
+                ),
+                Err(RecvTimeoutError::Disconnected) => panic!("output ended before {what:?}"),
+            }
+        }
+    }
+
+    /// Drops the output seen so far (what is waited for next must be new).
+    fn forget(&mut self) {
+        while let Ok(bytes) = self.out.try_recv() {
+            drop(bytes);
+        }
+        self.seen.clear();
+    }
+
+    /// One sample: F1 to the help's text on the terminal; then closes the help.
+    fn sample(&mut self) -> Duration {
+        self.forget();
+        let pressed = Instant::now();
+        self.press(F1);
+        self.until(HELP_TEXT);
+        let took = pressed.elapsed();
+        self.press(b"x");
+        std::thread::sleep(PAUSE);
+        took
+    }
+
+    fn quit(mut self) {
+        self.press(F10);
+        let deadline = Instant::now() + LIMIT;
+        while Instant::now() < deadline {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+    }
+}
+
+fn nascmd(left: &Path, right: &str, home: &Path) -> CommandBuilder {
+    // NASCMD_BIN runs another build of the binary (a before/after comparison).
+    let bin = std::env::var_os("NASCMD_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_nascmd").into());
+    let mut cmd = CommandBuilder::new(bin);
+    cmd.arg(left);
+    cmd.arg(right);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("XDG_CONFIG_HOME", home.join("config"));
+    cmd.env("XDG_STATE_HOME", home.join("state"));
+    cmd.env("NASCMD_PASSWORD", PASS);
+    cmd
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// "p50 … p99 … max …" in milliseconds.
+fn summary(v: &[Duration]) -> String {
+    let mut v = v.to_vec();
+    v.sort();
+    let at = |q: f64| ms(v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1]);
+    format!(
+        "p50 {:6.2} ms   p99 {:6.2} ms   max {:6.2} ms   (n = {})",
+        at(0.5),
+        at(0.99),
+        ms(v[v.len() - 1]),
+        v.len()
+    )
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".to_owned())
+}
+
+fn wait_for(what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + LIMIT;
+    while !cond() {
+        assert!(Instant::now() < deadline, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn count_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+}
+
+/// Samples while `running` says the transfer runs; returns all samples and how many
+/// were taken while it ran.
+fn sample_during(
+    s: &mut Session,
+    samples: usize,
+    running: impl Fn() -> bool,
+) -> (Vec<Duration>, usize) {
+    let mut all = Vec::with_capacity(samples);
+    let mut during = 0;
+    for _ in 0..samples {
+        let live = running();
+        all.push(s.sample());
+        if live && running() {
+            during += 1;
+        }
+    }
+    (all, during)
+}
+
+fn main() {
+    let mut args = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse::<usize>().ok());
+    let samples = args.next().unwrap_or(50);
+    let big_mib = args.next().unwrap_or(2048) as u64;
+    let small_files = args.next().unwrap_or(2000);
+
+    let work = tempfile::tempdir().expect("temp dir");
+    let nas_root = work.path().join("nas");
+    let public = nas_root.join("Public");
+    std::fs::create_dir_all(&public).expect("share");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let emu = rt
+        .block_on(spawn(QnapEmulatorConfig::new(&nas_root, USER, PASS)))
+        .expect("QNAP emulator");
+    let right = format!("qnap://{USER}@{}/Public", emu.addr);
+    println!("load average before: {}", load_average());
+
+    // Idle: an empty local folder beside the NAS pane.
+    let idle_dir = work.path().join("idle");
+    std::fs::create_dir_all(&idle_dir).expect("idle");
+    let mut s = Session::spawn(nascmd(&idle_dir, &right, &home));
+    s.until("Quit");
+    let (idle, _) = sample_during(&mut s, samples, || false);
+    s.quit();
+    println!("idle:           {}", summary(&idle));
+
+    // get: a big file from the NAS pane into an empty local folder.
+    let big = public.join("big.bin");
+    let f = std::fs::File::create(&big).expect("big file");
+    f.set_len(big_mib << 20).expect("big file size"); // sparse: the emulator reads zeros
+    drop(f);
+    let down = work.path().join("down");
+    std::fs::create_dir_all(&down).expect("down");
+    let mut s = Session::spawn(nascmd(&down, &right, &home));
+    s.until("big.bin");
+    s.press(b"\t");
+    s.press(END);
+    std::thread::sleep(PAUSE);
+    s.forget();
+    s.press(F5);
+    s.until(" to");
+    s.press(b"\r");
+    let arrived = down.join("big.bin");
+    wait_for("the download's start", || count_in(&down) > 0);
+    let started = Instant::now();
+    let (get, during) = sample_during(&mut s, samples, || !arrived.exists());
+    wait_for("the download's end", || arrived.exists());
+    let took = started.elapsed();
+    s.quit();
+    std::fs::remove_file(&arrived).ok();
+    std::fs::remove_file(&big).ok();
+    println!(
+        "get {big_mib} MiB:   {}   ({during} during the transfer, which took ≥ {:.1} s)",
+        summary(&get),
+        took.as_secs_f64()
+    );
+
+    // put -r: a folder of small files from the local pane to the NAS.
+    let up = work.path().join("up");
+    let small = up.join("small");
+    std::fs::create_dir_all(&small).expect("small");
+    let body = vec![7u8; 16 << 10];
+    for i in 0..small_files {
+        std::fs::write(small.join(format!("f{i:05}")), &body).expect("small file");
+    }
+    let landed_dir = public.join("small");
+    let mut s = Session::spawn(nascmd(&up, &right, &home));
+    s.until("small");
+    s.press(END);
+    std::thread::sleep(PAUSE);
+    s.forget();
+    s.press(F5);
+    s.until(" to");
+    s.press(b"\r");
+    wait_for("the upload's start", || landed_dir.exists());
+    let started = Instant::now();
+    let done = || count_in(&landed_dir) >= small_files;
+    let (put, during) = sample_during(&mut s, samples, || !done());
+    wait_for("the upload's end", done);
+    let took = started.elapsed();
+    s.quit();
+    println!(
+        "put -r {small_files} × 16 KiB: {}   ({during} during the transfer, which took ≥ {:.1} s)",
+        summary(&put),
+        took.as_secs_f64()
+    );
+    println!("load average after: {}", load_average());
+    let _ = rt.block_on(emu.shutdown());
+}
