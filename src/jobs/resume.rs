@@ -215,23 +215,6 @@ impl<'a> Resume<'a> {
         }
     }
 
-    /// Records a parallel download's parts as they now are (`jobs::ranged`: parts are
-    /// split while it runs): the file is synced first, so every byte `ranges` claims
-    /// must have been written before this call.
-    pub async fn record_layout(&self, ranges: Vec<RangeDone>) {
-        let synced = self.durable.sync_data(&self.temp).await;
-        if let Err(e) = synced {
-            tracing::warn!(path = %self.temp, error = %e, "cannot sync a partial download");
-            return;
-        }
-        if let Ok(mut current) = self.current.lock() {
-            current.ranges = ranges;
-        }
-        if let Err(e) = self.write_record().await {
-            tracing::warn!(path = %self.record_path, error = %e, "cannot record download progress");
-        }
-    }
-
     /// Follows a single stream writing the temporary file from its start: each time
     /// `counted` (bytes read for it) passed another `SYNC_STEP`, the bytes the file
     /// holds are synced and recorded. Runs until dropped.
