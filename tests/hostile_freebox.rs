@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use support::hostile_checks::{
     Outcome, assert_terminal_safe, assert_well_behaved, paths_outside, run,
 };
-use support::hostile_freebox::{DISK, HostileFreebox, REFUSED};
+use support::hostile_freebox::{DISK, HostileFreebox, REFUSED, Stall};
 use support::sandbox::{Sandbox, snapshot, text};
 
 /// A sandbox with the double as the `freebox` remote `evil`, its app token stored (the
@@ -226,4 +226,16 @@ fn a_trickling_body_fails_under_the_minimum_speed() {
     assert_well_behaved(&o);
     assert_eq!(o.code, 1, "{}", text(&o.stderr));
     stderr_has(&o, "less than 1 KiB/s");
+}
+
+#[test]
+fn a_trickling_discovery_or_login_ends_at_the_api_deadline() {
+    for stall in [Stall::ApiVersion, Stall::LoginChallenge] {
+        let nas = HostileFreebox::stalling(stall);
+        let sb = sandbox(&nas);
+        let o = run(&sb, &["ls", &target("names")]);
+        assert_well_behaved(&o);
+        assert_ne!(o.code, 0, "{stall:?}: {}", text(&o.stderr));
+        stderr_has(&o, "timed out");
+    }
 }

@@ -14,6 +14,8 @@
 //!   its body never ends).
 //!
 //! Any app token opens a session. Everything else answers a failed envelope.
+//! [`HostileFreebox::stalling`] starts one whose `/api_version` or login challenge
+//! trickles one byte every 200 ms and never ends.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -52,15 +54,34 @@ pub struct HostileFreebox {
     pub url: String,
 }
 
+/// Which reply before any listing trickles, if any.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Stall {
+    Nothing,
+    /// `GET /api_version`, the discovery every connection starts with.
+    ApiVersion,
+    /// `GET login/`, the challenge of every session.
+    LoginChallenge,
+}
+
 impl HostileFreebox {
     pub fn start() -> HostileFreebox {
+        HostileFreebox::stalling(Stall::Nothing)
+    }
+
+    /// A hostile Freebox whose `stall` reply trickles.
+    pub fn stalling(stall: Stall) -> HostileFreebox {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
         let url = rt.block_on(async {
-            let app = axum::Router::new().fallback(route);
+            let app = axum::Router::new().fallback(
+                move |method: Method, uri: Uri, query: Query<Vec<(String, String)>>| {
+                    route(stall, method, uri, query)
+                },
+            );
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             tokio::spawn(async move { axum::serve(listener, app).await });
@@ -71,12 +92,20 @@ impl HostileFreebox {
 }
 
 /// Every request: the endpoint is read from the raw path (base64 tokens hold `/`).
-async fn route(method: Method, uri: Uri, Query(q): Query<Vec<(String, String)>>) -> Response {
+async fn route(
+    stall: Stall,
+    method: Method,
+    uri: Uri,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
     let path = uri.path();
     if path == "/api_version" {
-        return json(
-            "{\"api_version\":\"15.0\",\"api_base_url\":\"/api/\",\"device_name\":\"Hostile\"}",
-        );
+        let version =
+            b"{\"api_version\":\"15.0\",\"api_base_url\":\"/api/\",\"device_name\":\"Hostile\"}";
+        if stall == Stall::ApiVersion {
+            return json(Body::from_stream(stall_on(version.to_vec())));
+        }
+        return json(&version[..]);
     }
     let Some(endpoint) = path.strip_prefix(API) else {
         return failure();
@@ -86,7 +115,13 @@ async fn route(method: Method, uri: Uri, Query(q): Query<Vec<(String, String)>>)
         .find(|(k, _)| k == "cursor")
         .map(|(_, v)| v.as_str());
     match (method, endpoint) {
-        (Method::GET, "login/") => ok(b"{\"logged_in\":false,\"challenge\":\"hostile\"}"),
+        (Method::GET, "login/") => {
+            let challenge = envelope(b"{\"logged_in\":false,\"challenge\":\"hostile\"}");
+            if stall == Stall::LoginChallenge {
+                return json(Body::from_stream(stall_on(challenge)));
+            }
+            json(challenge)
+        }
         (Method::POST, "login/session/") => {
             ok(b"{\"session_token\":\"hostile-session\",\"permissions\":{\"explorer\":true}}")
         }
@@ -326,6 +361,15 @@ fn trickle(
         tokio::time::sleep(every).await;
         Ok(Bytes::copy_from_slice(&[b]))
     })
+}
+
+/// `data` one byte every 200 ms, then spaces (still valid JSON) the same way, for ever.
+fn stall_on(data: Vec<u8>) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
+    let every = Duration::from_millis(200);
+    trickle(data, every).chain(stream::repeat(b' ').then(move |b| async move {
+        tokio::time::sleep(every).await;
+        Ok(Bytes::copy_from_slice(&[b]))
+    }))
 }
 
 fn download(path: &str) -> Response {
