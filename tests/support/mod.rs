@@ -13,6 +13,11 @@ pub mod freebox;
 pub mod freebox_api;
 /// A hostile QNAP: endless pages, slow and endless bodies, names made to hurt.
 pub mod hostile;
+/// What every command against a hostile double must show (ends, terminal-safe output,
+/// bounded memory, nothing written outside its target), and running it.
+pub mod hostile_checks;
+/// A hostile Freebox: an endless cursor, slow and endless bodies, names made to hurt.
+pub mod hostile_freebox;
 /// The job engine with quick retries, running jobs, temp trees.
 pub mod jobs;
 /// A TCP relay that takes the NAS off the network for a while.

@@ -10,6 +10,7 @@ use super::discovery::{ApiRoot, discover};
 use super::envelope::{Failure, missing_permission_text};
 use super::http::{read_envelope, result_as};
 use super::tls;
+use crate::nas::reply::api_deadline;
 use crate::secret::Secret;
 use crate::vfs::{VfsError, VfsResult};
 
@@ -90,6 +91,7 @@ pub async fn register(base_url: &str, app: &AppInfo) -> VfsResult<Registration> 
     let resp = http
         .post(format!("{}login/authorize/", root.url))
         .json(&body)
+        .timeout(api_deadline())
         .send()
         .await?;
     let reply: AuthorizeReply = result_as(
@@ -115,6 +117,7 @@ pub async fn poll_authorization(base_url: &str, track_id: u64) -> VfsResult<Auth
     let root = discover(&http, base_url).await?;
     let resp = http
         .get(format!("{}login/authorize/{track_id}", root.url))
+        .timeout(api_deadline())
         .send()
         .await?;
     let reply: TrackReply = result_as(
@@ -152,7 +155,13 @@ pub async fn open_session(
     app_id: &str,
     app_token: &Secret,
 ) -> VfsResult<SessionGrant> {
-    let resp = http.get(format!("{}login/", root.url)).send().await?;
+    // Every login reply has the API deadline, as every other call: a box that trickles
+    // its challenge must not hold the command for ever.
+    let resp = http
+        .get(format!("{}login/", root.url))
+        .timeout(api_deadline())
+        .send()
+        .await?;
     let mut challenge = result_as::<ChallengeReply>(
         read_envelope(resp)
             .await
@@ -164,6 +173,7 @@ pub async fn open_session(
         let resp = http
             .post(format!("{}login/session/", root.url))
             .json(&json!({"app_id": app_id, "password": password.expose()}))
+            .timeout(api_deadline())
             .send()
             .await?;
         match read_envelope(resp).await {

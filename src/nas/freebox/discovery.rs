@@ -109,6 +109,8 @@ pub async fn discover(http: &reqwest::Client, base_url: &str) -> VfsResult<ApiRo
     let origin = normalise_base(base_url)?;
     let resp = http
         .get(format!("{origin}/api_version"))
+        // The API deadline covers the whole reply, body included.
+        .timeout(crate::nas::reply::api_deadline())
         .send()
         .await
         // A refused certificate becomes `UntrustedCertificate`: retrying will not help.

@@ -16,6 +16,7 @@ use super::api::{AUTH_HEADER, Api};
 use super::envelope;
 use super::http::{MAX_JSON_BODY, read_capped};
 use super::paths;
+use crate::nas::body_speed::with_min_speed;
 use crate::vfs::{ByteReader, VPath, VfsError, VfsResult};
 
 /// How much of a 2xx JSON-typed reply is read to tell an error envelope from a file.
@@ -59,17 +60,20 @@ struct Opened {
     reader: ByteReader,
 }
 
-/// Opens `path` for reading from `offset`.
+/// Opens `path` for reading from `offset`, under the minimum body speed.
 pub async fn open_read(api: &Api, path: &VPath, offset: u64) -> VfsResult<ByteReader> {
     let opened = open(api, path, offset, None).await?;
     let what = path.as_str();
-    let mut reader = opened.reader;
+    // The bytes skipped below count towards the minimum speed too: a box that ignores
+    // the range and trickles would otherwise hold every retry for longer than the one
+    // before, each one still moving the file forward, so the retry budget never ends.
+    let mut reader = with_min_speed(opened.reader);
     if offset > 0 && opened.status != StatusCode::PARTIAL_CONTENT {
         // The box ignored the range: skip the bytes we already have.
         tracing::debug!(offset, "Range ignored by the Freebox, skipping locally");
         let skipped = tokio::io::copy(&mut (&mut reader).take(offset), &mut tokio::io::sink())
             .await
-            .map_err(|e| VfsError::io(what, e))?;
+            .map_err(|e| skip_error(what, e))?;
         if skipped < offset {
             return Err(VfsError::SizeMismatch {
                 path: what.to_owned(),
@@ -82,8 +86,9 @@ pub async fn open_read(api: &Api, path: &VPath, offset: u64) -> VfsResult<ByteRe
 }
 
 /// Opens the `len` bytes of `path` from `offset` (one part of a parallel download),
-/// asking for exactly that range. A box that ignores the range fails with `Unsupported`
-/// for a part after the start, rather than sending the whole file for every part.
+/// asking for exactly that range, under the minimum body speed. A box that ignores the
+/// range fails with `Unsupported` for a part after the start, rather than sending the
+/// whole file for every part.
 pub async fn open_read_range(
     api: &Api,
     path: &VPath,
@@ -97,7 +102,19 @@ pub async fn open_read_range(
         ));
     }
     // Cut at the end of the part (a whole file sent for the part at offset 0).
-    Ok(Box::pin(opened.reader.take(len)))
+    Ok(with_min_speed(Box::pin(opened.reader.take(len))))
+}
+
+/// A failed skip keeps the reader's own error (a body too slow); anything else is a
+/// dropped connection, worth another try.
+fn skip_error(what: &str, e: std::io::Error) -> VfsError {
+    match e.into_inner().map(|inner| inner.downcast::<VfsError>()) {
+        Some(Ok(vfs)) => *vfs,
+        _ => VfsError::Network(format!(
+            "the download of {} broke off",
+            crate::names::escape(what)
+        )),
+    }
 }
 
 /// Sends the download request from `offset`, up to `end` (exclusive) when given.

@@ -215,8 +215,7 @@ impl Vfs for FreeboxVfs {
     }
 
     async fn open_read(&self, path: &VPath, offset: u64) -> VfsResult<ByteReader> {
-        let body = download::open_read(&self.api, path, offset).await?;
-        Ok(crate::nas::body_speed::with_min_speed(body))
+        download::open_read(&self.api, path, offset).await
     }
 
     async fn write_new(
@@ -247,8 +246,7 @@ impl Vfs for FreeboxVfs {
 #[async_trait]
 impl ReadRange for FreeboxVfs {
     async fn open_read_range(&self, path: &VPath, offset: u64, len: u64) -> VfsResult<ByteReader> {
-        let body = download::open_read_range(&self.api, path, offset, len).await?;
-        Ok(crate::nas::body_speed::with_min_speed(body))
+        download::open_read_range(&self.api, path, offset, len).await
     }
 }
 

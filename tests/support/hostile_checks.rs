@@ -1,0 +1,135 @@
+//! What every command run against a hostile test double must show, whichever NAS the
+//! double speaks: it ends (killed past a generous bound, so only a hang reaches it), no
+//! byte on stdout or stderr acts on a terminal, one readable line per message, bounded
+//! peak memory, and nothing written outside its target.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::sandbox::{Sandbox, text};
+
+/// The QNAP double takes any password; a Freebox one reads its app token instead.
+pub const PASS: &str = "any password 1";
+
+/// Far above what any of these commands needs; only a hang reaches it.
+pub const BOUND: Duration = Duration::from_secs(120);
+
+/// Peak memory allowed to the client: the 64 MiB reply cap and the runtime.
+pub const MAX_PEAK_KIB: u64 = 400 * 1024;
+
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub peak_kib: u64,
+}
+
+/// Runs the binary to its end (killed past `BOUND`), sampling its peak memory.
+pub fn run(sb: &Sandbox, args: &[&str]) -> Outcome {
+    let mut cmd: Command = sb.cmd();
+    cmd.env("NASCMD_PASSWORD", PASS)
+        .env("NASCMD_API_DEADLINE_SECS", "2")
+        .env("NASCMD_BODY_WINDOW_SECS", "1")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let pid = child.id();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        out.read_to_end(&mut v).unwrap();
+        v
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        err.read_to_end(&mut v).unwrap();
+        v
+    });
+    let started = Instant::now();
+    let mut peak_kib = 0;
+    let status = loop {
+        // VmHWM is the process's own high-water mark: the last reading is its peak.
+        if let Some(kib) = vm_hwm_kib(pid) {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > BOUND {
+            let _ = child.kill();
+            panic!("nascmd {args:?} still running after {BOUND:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Outcome {
+        code: status.code().unwrap_or(-1),
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+        peak_kib,
+    }
+}
+
+pub fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// No character that would act on a terminal: C0 but `\n` and `\t`, DEL, C1, bidi
+/// overrides and isolates.
+pub fn assert_terminal_safe(what: &str, bytes: &[u8]) {
+    let s = String::from_utf8_lossy(bytes);
+    let bad = s.chars().find(|&c| {
+        (c < ' ' && c != '\n' && c != '\t')
+            || ('\u{7f}'..='\u{9f}').contains(&c)
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    });
+    assert!(bad.is_none(), "{what} holds {bad:?}: {s:?}");
+}
+
+/// Every check each command passes, whatever it was asked.
+pub fn assert_well_behaved(o: &Outcome) {
+    assert_terminal_safe("stdout", &o.stdout);
+    assert_terminal_safe("stderr", &o.stderr);
+    assert!(
+        o.peak_kib < MAX_PEAK_KIB,
+        "peak memory {} KiB; stderr: {}",
+        o.peak_kib,
+        text(&o.stderr)
+    );
+    // One readable line per message, however long the names a server sends (a path
+    // shortened to 160 characters, a message to 300).
+    for line in text(&o.stderr).lines() {
+        assert!(
+            line.chars().count() <= 500,
+            "a {}-character line on stderr",
+            line.chars().count()
+        );
+    }
+}
+
+/// Every path below `root`, relative, except those below `inside`.
+pub fn paths_outside(root: &Path, inside: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.starts_with(inside) {
+                continue;
+            }
+            out.push(p.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+            if p.is_dir() && !p.is_symlink() {
+                todo.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
