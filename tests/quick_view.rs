@@ -1,4 +1,4 @@
-//! Ctrl-Q quick view (issue 18), driven through
+//! Ctrl-Q quick view and the function-key bar at narrow widths (issue 18), driven through
 //! the real runtime loop on ratatui's `TestBackend`, over real folders and the QNAP
 //! emulator, reading the drawn screen.
 
@@ -54,6 +54,18 @@ async fn keys(rt: &mut Rt, keys: &[KeyEvent]) {
         .unwrap();
 }
 
+fn screen(rt: &Rt) -> String {
+    let buf = rt.terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The columns `x0..x1` of every row, joined by newlines (one pane's rectangle).
 fn columns(rt: &Rt, x0: u16, x1: u16) -> String {
     let buf = rt.terminal.backend().buffer();
@@ -65,6 +77,11 @@ fn columns(rt: &Rt, x0: u16, x1: u16) -> String {
         out.push('\n');
     }
     out
+}
+
+fn last_row(rt: &Rt) -> String {
+    let s = screen(rt);
+    s.lines().last().unwrap_or_default().to_owned()
 }
 
 /// Moves the active pane's cursor onto `name` with jump-to-name.
@@ -205,6 +222,33 @@ async fn ctrl_q_views_a_file_of_a_nas_pane_through_the_nas() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_function_key_bar_at_80_columns_is_unchanged() {
+    let l = tempfile::tempdir().unwrap();
+    let rt = start_sized(l.path(), l.path(), 80, 24).await;
+    let bar = last_row(&rt);
+    let words: Vec<&str> = bar.split_whitespace().collect();
+    assert_eq!(
+        words.join(" "),
+        "1Help 2Link 3View 4 5Copy 6RenMov 7Mkdir 8Delete 9Menu 10Quit",
+        "{bar:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_function_key_bar_at_60_columns_uses_short_labels_never_cut_ones() {
+    let l = tempfile::tempdir().unwrap();
+    let rt = start_sized(l.path(), l.path(), 60, 20).await;
+    let bar = last_row(&rt);
+    assert!(!bar.contains('…'), "{bar:?}");
+    let words: Vec<&str> = bar.split_whitespace().collect();
+    assert_eq!(
+        words.join(" "),
+        "1Help 2Link 3View 4 5Copy 6Ren 7Mkd 8Del 9Menu 10Quit",
+        "{bar:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_quick_view_fits_a_60_by_20_screen() {
     let l = tempfile::tempdir().unwrap();
     sample(l.path());
@@ -214,4 +258,5 @@ async fn the_quick_view_fits_a_60_by_20_screen() {
     let right = columns(&rt, 30, 60);
     assert!(right.contains("Quick view (Ctrl-Q)"), "{right}");
     assert!(right.contains("alpha first line"), "{right}");
+    assert!(!last_row(&rt).contains('…'));
 }

@@ -5,6 +5,7 @@
 mod bars;
 mod columns;
 mod dialog;
+mod fkey_bar;
 mod menu;
 mod overlay;
 mod pane;
