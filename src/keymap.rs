@@ -56,6 +56,7 @@ pub enum Action {
     Hotlist,
     QuickCd,
     DirSize,
+    QuickView,
     Menu,
 }
 
@@ -472,6 +473,14 @@ const ACTIONS: &[ActionInfo] = &[
         // The terminal sends Ctrl-Space as NUL, which crossterm reports as Ctrl-Space;
         // some report Ctrl-@ (the same byte).
         keys: &["ctrl-space", "ctrl-@"],
+    },
+    ActionInfo {
+        action: Action::QuickView,
+        name: "quick_view",
+        menu: MenuArea::Panel,
+        bar: None,
+        description: "Quick view: the other pane shows the file under the cursor (text or hex); again: back",
+        keys: &["ctrl-q"],
     },
     ActionInfo {
         action: Action::Menu,

@@ -19,6 +19,7 @@ impl App {
             Action::QuickCd => self.ask_quick_cd(),
             Action::DirSize => self.ask_dir_size(),
             Action::Menu => self.open_menu(),
+            Action::QuickView => self.toggle_quick_view(),
             _ => Vec::new(),
         }
     }

@@ -37,6 +37,7 @@ pub mod picker;
 mod picker_actions;
 pub mod places;
 mod quick_cd;
+pub mod quick_view;
 mod results;
 mod search_actions;
 mod share_actions;
@@ -105,6 +106,8 @@ pub struct App {
     pub nav: [history::PaneNav; 2],
     /// The folder hotlist (Ctrl-\), as in the config file.
     pub hotlist: Vec<String>,
+    /// Ctrl-Q: the pane opposite the active one shows the entry under its cursor.
+    pub quick_view: Option<quick_view::QuickView>,
     /// The Ctrl-Space size walk awaited, and what it sizes (for the status line).
     sizing: Option<(RequestId, String)>,
     /// The last press on a pane row, to tell a double click.
@@ -135,6 +138,7 @@ impl App {
             connect_queue: Vec::new(),
             nav: Default::default(),
             hotlist: Vec::new(),
+            quick_view: None,
             sizing: None,
             last_click: None,
             next_req: 1,
@@ -167,7 +171,7 @@ impl App {
     /// The one place state changes.
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
         let mut changed = true;
-        let cmds = match msg {
+        let mut cmds = match msg {
             Msg::Key(key) => self.on_key(key),
             Msg::Mouse(m) => self.on_mouse(m),
             Msg::Resize(w, h) => {
@@ -181,6 +185,7 @@ impl App {
             }
         };
         self.fit_to_screen();
+        cmds.extend(self.follow_quick_view());
         if changed {
             self.dirty = true;
         }

@@ -92,6 +92,9 @@ impl App {
                 self.set_status(format!("Cannot resume {}: {message}", job.title), true);
                 self.jobs.restored(job);
             }
+            Msg::FileChunk { req, offset, data } if self.quick_view_awaits(req) => {
+                self.quick_view_chunk(req, offset, data);
+            }
             Msg::FileChunk { req, offset, data } => {
                 let Some(v) = self.layers.viewer_mut() else {
                     return (cmds, false);

@@ -51,17 +51,14 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
 
 pub fn fkeys(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let slot = (area.width / 10).max(1) as usize;
     let mut spans = Vec::new();
-    for (n, label) in app.keymap.bar() {
-        let key = format!("{n}");
+    for cell in super::fkey_bar::cells(&app.keymap.bar(), area.width) {
         spans.push(Span::styled(
-            key.clone(),
+            cell.key,
             Style::default().fg(t.fkeys.key_fg.0).bg(t.fkeys.key_bg.0),
         ));
-        let w = slot.saturating_sub(key.len());
         spans.push(Span::styled(
-            fit(label, w),
+            cell.label,
             Style::default()
                 .fg(t.fkeys.label_fg.0)
                 .bg(t.fkeys.label_bg.0),

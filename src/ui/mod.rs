@@ -5,10 +5,12 @@
 mod bars;
 mod columns;
 mod dialog;
+mod fkey_bar;
 mod menu;
 mod overlay;
 mod pane;
 mod picker;
+mod quick_view;
 mod share_panel;
 mod viewer;
 
@@ -46,7 +48,10 @@ fn panes(f: &mut Frame, app: &App) {
     let area = f.area();
     let a = layout::areas(area.width, area.height, app.jobs.rows());
     for side in [Side::Left, Side::Right] {
-        pane::draw(f, a.panes[side.index()], app, side);
+        match &app.quick_view {
+            Some(qv) if side != app.active => quick_view::draw(f, a.panes[side.index()], app, qv),
+            _ => pane::draw(f, a.panes[side.index()], app, side),
+        }
     }
     if let Some(r) = a.jobs {
         bars::jobs(f, r, app);

@@ -183,6 +183,11 @@ impl Viewer {
         }
     }
 
+    /// Whether the read answered by `req` is the one this viewer waits for.
+    pub fn awaits(&self, req: RequestId) -> bool {
+        self.pending.is_some_and(|(want, _)| want == req)
+    }
+
     pub fn loading(&self) -> bool {
         self.pending.is_some()
     }
