@@ -105,6 +105,8 @@ pub struct App {
     pub nav: [history::PaneNav; 2],
     /// The folder hotlist (Ctrl-\), as in the config file.
     pub hotlist: Vec<String>,
+    /// How copies are verified (`[jobs] verify`), shown in the copy dialog.
+    pub verify: crate::jobs::Verify,
     /// The Ctrl-Space size walk awaited, and what it sizes (for the status line).
     sizing: Option<(RequestId, String)>,
     /// The last press on a pane row, to tell a double click.
@@ -135,6 +137,7 @@ impl App {
             connect_queue: Vec::new(),
             nav: Default::default(),
             hotlist: Vec::new(),
+            verify: crate::jobs::Verify::default(),
             sizing: None,
             last_click: None,
             next_req: 1,

@@ -154,4 +154,31 @@ mod tests {
         let none = Features::default();
         assert_eq!(describe(Verify::Hash, false, &f, &none), "size");
     }
+
+    struct BoxSums;
+
+    #[async_trait::async_trait]
+    impl Checksums for BoxSums {
+        async fn sha256(&self, _path: &VPath) -> VfsResult<String> {
+            Ok(String::new())
+        }
+
+        fn computed_by(&self) -> &'static str {
+            "Freebox"
+        }
+    }
+
+    #[test]
+    fn the_dialog_names_the_nas_that_computes_the_hash() {
+        let local = LocalFs::new();
+        let disk = local.features();
+        let nas = Features {
+            checksums: Some(&BoxSums),
+            ..Features::default()
+        };
+        let shown = "size + sha256 (Freebox)";
+        assert_eq!(describe(Verify::Hash, false, &disk, &nas), shown);
+        assert_eq!(describe(Verify::Hash, false, &nas, &disk), shown);
+        assert_eq!(describe(Verify::Size, false, &nas, &disk), "size");
+    }
 }
