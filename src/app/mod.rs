@@ -309,6 +309,10 @@ impl App {
             "Marks in a pane",
             "/ folder, @ symbolic link, | FIFO, socket or device (not copied), * selected",
         )));
+        lines.push(owned(&(
+            "Verify (F5/F6)",
+            "Copies are checked by size; [jobs] verify = \"hash\" (CLI: --verify hash) also compares the sha256 where both ends compute one (Freebox, local disk). The dialog says which applies",
+        )));
         lines
     }
 }
