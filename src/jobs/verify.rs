@@ -50,17 +50,17 @@ impl FromStr for Verify {
 pub const SIZE_ONLY_NOTE: &str = "verified by size (the NAS computes no checksum)";
 
 /// Whether hashes get compared for a copy between these ends with this option: both
-/// ends compute checksums, and the bytes go through nascmd (a native copy within one
-/// backend is checked by its size).
+/// ends compute checksums, and they are two backends (within one, the backend copies
+/// by itself — the local disk natively, a NAS with its own copy task — and the copy is
+/// checked by its size).
 pub fn hashes_apply<'a>(
     verify: Verify,
     same_backend: bool,
     src: &Features<'a>,
     dst: &Features<'a>,
 ) -> Option<(&'a dyn Checksums, &'a dyn Checksums)> {
-    let native = same_backend && src.native_copy.is_some();
     match (verify, src.checksums, dst.checksums) {
-        (Verify::Hash, Some(s), Some(d)) if !native => Some((s, d)),
+        (Verify::Hash, Some(s), Some(d)) if !same_backend => Some((s, d)),
         _ => None,
     }
 }
@@ -83,10 +83,8 @@ pub fn describe(verify: Verify, same_backend: bool, src: &Features, dst: &Featur
 /// The note a job with `--verify hash` makes when its ends compute no checksum.
 pub(crate) fn size_only_note(ctx: &JobCtx) -> Option<&'static str> {
     let (src, dst) = (ctx.src.features(), ctx.dst_vfs().features());
-    let native = ctx.same_backend() && src.native_copy.is_some();
-    let wanted = ctx.opts.verify == Verify::Hash && !native;
-    (wanted && hashes_apply(ctx.opts.verify, ctx.same_backend(), &src, &dst).is_none())
-        .then_some(SIZE_ONLY_NOTE)
+    let wanted = ctx.opts.verify == Verify::Hash && !ctx.same_backend();
+    (wanted && hashes_apply(ctx.opts.verify, false, &src, &dst).is_none()).then_some(SIZE_ONLY_NOTE)
 }
 
 /// With `--verify hash` and two ends that compute checksums: the sha256 of the source
@@ -140,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn a_native_copy_or_a_size_job_compares_no_hash() {
+    fn a_copy_within_one_backend_or_a_size_job_compares_no_hash() {
         let local = LocalFs::new();
         let f = local.features();
         assert!(hashes_apply(Verify::Hash, true, &f, &f).is_none());
