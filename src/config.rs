@@ -98,6 +98,9 @@ pub struct JobsConfig {
     /// How long a file keeps being retried while the NAS is unreachable (no progress in
     /// between): `"5m"`, `"90s"`, `"1h 30m"` (humantime syntax).
     pub retry_for: String,
+    /// How a transferred file is checked before it takes its name: `"size"`, or
+    /// `"hash"` (also the sha256 of both ends, where both compute one: `jobs::verify`).
+    pub verify: crate::jobs::Verify,
 }
 
 impl Default for JobsConfig {
@@ -105,6 +108,7 @@ impl Default for JobsConfig {
         JobsConfig {
             retry_for: humantime::format_duration(crate::jobs::RetryPolicy::DEFAULT_RETRY_FOR)
                 .to_string(),
+            verify: crate::jobs::Verify::Size,
         }
     }
 }
@@ -551,5 +555,17 @@ mod jobs_tests {
         std::fs::write(&p, "[jobs]\nretry_for = \"soon\"\n").unwrap();
         let e = Config::load(&p).unwrap_err().to_string();
         assert!(e.contains("[jobs] retry_for") && e.contains("5m"), "{e}");
+    }
+
+    #[test]
+    fn verify_is_size_unless_the_config_says_hash() {
+        use crate::jobs::Verify;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        assert_eq!(Config::default().jobs.verify, Verify::Size);
+        std::fs::write(&p, "[jobs]\nverify = \"hash\"\n").unwrap();
+        assert_eq!(Config::load(&p).unwrap().jobs.verify, Verify::Hash);
+        std::fs::write(&p, "[jobs]\nverify = \"crc\"\n").unwrap();
+        assert!(Config::load(&p).is_err());
     }
 }

@@ -507,6 +507,7 @@ async fn run_job(spec: JobSpec) -> JobReport {
             first_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(100),
         },
+        ..EngineOptions::default()
     };
     let engine = JobEngine::with_options(tx, opts);
     let id = engine.start(spec);

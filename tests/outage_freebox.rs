@@ -34,6 +34,7 @@ async fn run_through_outage(spec: JobSpec, relay: &OutageRelay, after: u64) -> (
                 first_delay: Duration::from_millis(100),
                 max_delay: Duration::from_secs(1),
             },
+            ..EngineOptions::default()
         },
     );
     let id = engine.start(spec);

@@ -760,6 +760,7 @@ mod through_jobs {
                     first_delay: Duration::from_millis(50),
                     max_delay: Duration::from_millis(500),
                 },
+                ..EngineOptions::default()
             },
         );
         let id = engine.start(spec);

@@ -186,11 +186,19 @@ impl App {
         } else {
             InputPurpose::Move { side, sources }
         };
-        self.layers.push_dialog(Dialog::input(
+        // Which check each file passes before it takes its name (`jobs::verify`).
+        let verify = crate::jobs::verify::describe(
+            self.verify,
+            here == there,
+            &self.pane(side).vfs.features(),
+            &self.pane(side.other()).vfs.features(),
+        );
+        self.layers.push_dialog(Dialog::input_with_note(
             title,
             &format!("{verb} {what} to{place}:"),
             &target,
             purpose,
+            format!("Verify: {verify}"),
         ));
         Vec::new()
     }

@@ -93,6 +93,8 @@ pub enum Dialog {
         prompt: String,
         input: Input,
         purpose: InputPurpose,
+        /// A line under the field (the copy dialog: which verification applies).
+        note: Option<String>,
     },
     Conflict(ConflictDialog),
     Message {
@@ -189,6 +191,33 @@ impl Dialog {
             prompt: prompt.to_owned(),
             input: Input::new(value.to_owned()),
             purpose,
+            note: None,
+        }
+    }
+
+    /// [`Dialog::input`] with a line under the field.
+    pub fn input_with_note(
+        title: &str,
+        prompt: &str,
+        value: &str,
+        purpose: InputPurpose,
+        note: String,
+    ) -> Dialog {
+        match Dialog::input(title, prompt, value, purpose) {
+            Dialog::Input {
+                title,
+                prompt,
+                input,
+                purpose,
+                ..
+            } => Dialog::Input {
+                title,
+                prompt,
+                input,
+                purpose,
+                note: Some(note),
+            },
+            other => other,
         }
     }
 

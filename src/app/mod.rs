@@ -108,6 +108,8 @@ pub struct App {
     pub hotlist: Vec<String>,
     /// Ctrl-Q: the pane opposite the active one shows the entry under its cursor.
     pub quick_view: Option<quick_view::QuickView>,
+    /// How copies are verified (`[jobs] verify`), shown in the copy dialog.
+    pub verify: crate::jobs::Verify,
     /// The Ctrl-Space size walk awaited, and what it sizes (for the status line).
     sizing: Option<(RequestId, String)>,
     /// The last press on a pane row, to tell a double click.
@@ -139,6 +141,7 @@ impl App {
             nav: Default::default(),
             hotlist: Vec::new(),
             quick_view: None,
+            verify: crate::jobs::Verify::default(),
             sizing: None,
             last_click: None,
             next_req: 1,
@@ -310,6 +313,10 @@ impl App {
         lines.push(owned(&(
             "Marks in a pane",
             "/ folder, @ symbolic link, | FIFO, socket or device (not copied), * selected",
+        )));
+        lines.push(owned(&(
+            "Verify (F5/F6)",
+            "Copies are checked by size; [jobs] verify = \"hash\" (CLI: --verify hash) also compares the sha256 where both ends compute one (Freebox, local disk). The dialog says which applies",
         )));
         lines
     }

@@ -139,6 +139,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     let (mut app, mut cmds) = App::new(left_pane, right_pane, keymap, theme);
     app.time_offset = offset;
     app.hotlist = config.hotlist.folders.clone();
+    app.verify = config.jobs.verify;
     app.share = crate::app::share::ShareState::new(&config.share.expire, config.share.access_code);
     if let Some((_, nas)) = &demo {
         app.connect_suggestion = Some(nas.freebox_target());

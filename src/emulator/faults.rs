@@ -6,7 +6,8 @@
 //! - request level ([`Faults::layer`]): added latency, an HTTP 500 every Nth request, a
 //!   JSON/XML body cut in half every Nth request;
 //! - body level ([`Faults::wrap_download`], [`Faults::wrap_upload`]): a bandwidth cap and
-//!   "drop the connection after N bytes" (once per server, or every time). Handlers
+//!   "drop the connection after N bytes" (once per server, or every time), and a
+//!   download whose byte N arrives altered (same size: only a checksum sees it). Handlers
 //!   wrap the bodies of file transfers only, so listings never consume the one drop.
 //!
 //! `session_lifetime` is only carried here; each emulator enforces it in its session store.
@@ -35,6 +36,9 @@ pub struct FaultConfig {
     pub drop_after_bytes: Option<u64>,
     /// With `drop_after_bytes`: drop every transfer, not only the first that gets that far.
     pub drop_every_time: bool,
+    /// Flip the bits of the byte at this offset of every download body: a file
+    /// corrupted in flight, of the right size (what `--verify hash` is for).
+    pub corrupt_download_at: Option<u64>,
     /// Answer HTTP 500 to every Nth request (1-based: N, 2N, …).
     pub http500_every: Option<u32>,
     /// Cut the JSON/XML body of every Nth request in half.
@@ -58,6 +62,9 @@ pub struct FaultArgs {
     /// With --fault-drop-after: drop every transfer, not only the first one.
     #[arg(long = "fault-drop-every-time", requires = "drop_after_bytes")]
     pub drop_every_time: bool,
+    /// Alter the byte at this offset of every download body (same size).
+    #[arg(long = "fault-corrupt-at", value_name = "BYTE")]
+    pub corrupt_download_at: Option<u64>,
     /// Answer HTTP 500 to every Nth request.
     #[arg(long = "fault-http500-every", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub http500_every: Option<u32>,
@@ -76,6 +83,7 @@ impl From<FaultArgs> for FaultConfig {
             bandwidth: a.bandwidth.filter(|b| *b > 0),
             drop_after_bytes: a.drop_after_bytes,
             drop_every_time: a.drop_every_time,
+            corrupt_download_at: a.corrupt_download_at,
             http500_every: a.http500_every,
             truncate_every: a.truncate_every,
             session_lifetime: a.session_lifetime_secs.map(Duration::from_secs),
@@ -131,7 +139,8 @@ impl Faults {
     }
 
     fn wrap(&self, body: Body, dir: Direction) -> Body {
-        if self.cfg.bandwidth.is_none() && self.cfg.drop_after_bytes.is_none() {
+        let corrupts = matches!(dir, Direction::Download) && self.cfg.corrupt_download_at.is_some();
+        if self.cfg.bandwidth.is_none() && self.cfg.drop_after_bytes.is_none() && !corrupts {
             return body;
         }
         Body::from_stream(shape(body.into_data_stream(), self.clone(), dir))
@@ -259,7 +268,10 @@ where
                 take = take.min(usize::try_from(left).unwrap_or(usize::MAX));
             }
         }
-        let piece = st.pending.split_to(take);
+        let mut piece = st.pending.split_to(take);
+        if let (Direction::Download, Some(at)) = (st.dir, cfg.corrupt_download_at) {
+            piece = corrupt(piece, st.sent, at);
+        }
         st.sent += piece.len() as u64;
         if let Some(bw) = cfg.bandwidth {
             let due = Duration::from_secs_f64(st.sent as f64 / bw as f64);
@@ -269,9 +281,42 @@ where
     })
 }
 
+/// `piece` (which starts at body offset `start`) with the byte at offset `at` altered,
+/// when it holds it.
+fn corrupt(piece: Bytes, start: u64, at: u64) -> Bytes {
+    let Some(index) = at
+        .checked_sub(start)
+        .and_then(|i| usize::try_from(i).ok())
+        .filter(|i| *i < piece.len())
+    else {
+        return piece;
+    };
+    tracing::debug!(offset = at, "fault: corrupting a download byte");
+    let mut bytes = piece.to_vec();
+    bytes[index] ^= 0xff;
+    Bytes::from(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn corrupts_one_byte_of_every_download_keeping_the_size() {
+        let f = Faults::new(FaultConfig {
+            corrupt_download_at: Some(5),
+            ..Default::default()
+        });
+        for _ in 0..2 {
+            let (got, failed) = collect(f.wrap_download(Body::from(vec![7u8; 100]))).await;
+            assert!(!failed);
+            assert_eq!(got.len(), 100);
+            assert_eq!(got[5], !7u8);
+            assert_eq!(got.iter().filter(|b| **b == 7).count(), 99);
+        }
+        let (up, _) = collect(f.wrap_upload(Body::from(vec![7u8; 100]))).await;
+        assert!(up.iter().all(|b| *b == 7));
+    }
 
     async fn collect(body: Body) -> (Vec<u8>, bool) {
         let mut s = body.into_data_stream();

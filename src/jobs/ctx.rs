@@ -23,6 +23,8 @@ pub struct EngineOptions {
     /// (`jobs::pace`); false when the user fixed the count (`--jobs`).
     pub adapt_to_link: bool,
     pub retry: RetryPolicy,
+    /// What a transfer compares before the rename (`jobs::verify`).
+    pub verify: super::Verify,
 }
 
 impl Default for EngineOptions {
@@ -31,6 +33,7 @@ impl Default for EngineOptions {
             workers: 8,
             adapt_to_link: true,
             retry: RetryPolicy::default(),
+            verify: super::Verify::default(),
         }
     }
 }

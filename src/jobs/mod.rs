@@ -78,6 +78,8 @@ pub struct JobReport {
     pub bytes_done: u64,
     pub failed: Vec<ItemError>,
     pub cancelled: bool,
+    /// Things the job says once about itself (e.g. `verify::SIZE_ONLY_NOTE`).
+    pub notes: Vec<String>,
     /// What did not finish and can be tried again (`JobEngine::retry_failed`): the
     /// failed files, and those below a folder that could not be made.
     pub retry: Vec<RetryItem>,
@@ -190,9 +192,11 @@ pub mod search;
 pub mod stale;
 mod transfer;
 mod upload;
+pub mod verify;
 
 pub use check::check_spec;
 pub use ctx::EngineOptions;
 pub use engine::JobEngine;
 pub use retry::{RetryPolicy, list_retrying, retry_interactive};
 pub use transfer::TEMP_PREFIX;
+pub use verify::Verify;

@@ -129,7 +129,7 @@ async fn run_transfer(
     let mode = mode_of(ctx, spec.kind);
     let in_flight = files_in_flight_for(ctx, spec, dst_dir).await;
     let mut resolver = Resolver::new(spec.conflict, answers);
-    plan_and_execute(
+    let mut report = plan_and_execute(
         ctx,
         &mut resolver,
         mode,
@@ -138,7 +138,11 @@ async fn run_transfer(
         spec.rename_to.as_deref(),
         in_flight,
     )
-    .await
+    .await;
+    if let Some(note) = super::verify::size_only_note(ctx) {
+        report.notes.push(note.to_owned());
+    }
+    report
 }
 
 /// The engine's base count, or (unless it was fixed by the user) that count raised for
@@ -558,6 +562,7 @@ fn merge(into: &mut JobReport, sub: JobReport) {
     into.items_skipped += sub.items_skipped;
     into.skipped_names.extend(sub.skipped_names);
     into.renamed.extend(sub.renamed);
+    into.notes.extend(sub.notes);
     into.failed.extend(sub.failed);
     into.cancelled |= sub.cancelled;
     into.retry.extend(sub.retry);

@@ -1,5 +1,6 @@
 //! One file from any backend to any backend: written under a temporary name in the
-//! target folder, verified (the size of the entry the write returns), renamed into
+//! target folder, verified (the size of the entry the write returns; with `--verify
+//! hash` also the sha256 of both ends, `jobs/verify.rs`), renamed into
 //! place (a target that does all that itself, `Features::atomic_upload`, gets the
 //! file directly: `jobs/upload.rs`). A failed or cancelled transfer removes its temporary file and never leaves
 //! anything under the final name. A transient failure mid-file resumes from the partial
@@ -276,6 +277,7 @@ async fn write_verify_rename(
             found: written.size,
         });
     }
+    super::verify::check_hash(ctx, &step.src, tmp, &step.dst).await?;
     rename_into_place(ctx, tmp, &step.dst, expected, step.overwrite).await
 }
 

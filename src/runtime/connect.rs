@@ -31,12 +31,15 @@ impl<B: Backend> Runtime<B> {
     ) -> std::io::Result<Self> {
         let mut rt = Runtime::new(terminal, app, Vec::new())?;
         // Checked when the config was loaded; a config built in memory may say nothing.
-        if let Ok(retry_for) = ctx.config.jobs.retry_for() {
-            rt.set_engine_options(crate::jobs::EngineOptions {
-                retry: crate::jobs::RetryPolicy::with_retry_for(retry_for),
-                ..crate::jobs::EngineOptions::default()
-            });
-        }
+        let retry = match ctx.config.jobs.retry_for() {
+            Ok(retry_for) => crate::jobs::RetryPolicy::with_retry_for(retry_for),
+            Err(_) => crate::jobs::RetryPolicy::default(),
+        };
+        rt.set_engine_options(crate::jobs::EngineOptions {
+            retry,
+            verify: ctx.config.jobs.verify,
+            ..crate::jobs::EngineOptions::default()
+        });
         rt.nas.ctx = Arc::new(ctx);
         rt.execute_all(cmds);
         Ok(rt)

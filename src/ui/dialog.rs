@@ -38,12 +38,19 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
             title,
             prompt,
             input,
+            note,
             ..
         } => {
+            let note = note.as_deref().map_or_else(Line::default, |n| {
+                Line::from(Span::styled(
+                    n.to_owned(),
+                    Style::default().add_modifier(Modifier::DIM),
+                ))
+            });
             let l = vec![
                 Line::from(prompt.clone()),
                 Line::default(),
-                Line::default(),
+                note,
                 Line::from(Span::styled(
                     "Enter: OK   Esc: cancel",
                     Style::default().add_modifier(Modifier::DIM),

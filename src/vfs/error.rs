@@ -99,6 +99,17 @@ pub enum VfsError {
         expected: u64,
         found: u64,
     },
+    /// `--verify hash`: the file arrived with the right size but other bytes. Not
+    /// transient: sending it again blindly could repeat it (the item fails; the job's
+    /// Retry sends it again on request).
+    #[error(
+        "checksum differs after transfer: {path} (sha256 {source_sha256} at the source, {target_sha256} at the target)"
+    )]
+    ChecksumMismatch {
+        path: String,
+        source_sha256: String,
+        target_sha256: String,
+    },
     #[error("cancelled")]
     Cancelled,
     /// The io error is part of the message and deliberately not a `source()`: a

@@ -25,8 +25,9 @@ pub struct Features<'a> {
     /// Share links take an access code (`ShareOptions::access_code`). Where they do
     /// not (a Freebox), a generated code is left out and a typed one refused.
     pub share_access_codes: bool,
-    /// The backend can report checksums of its files (none does yet).
-    pub checksums: bool,
+    /// The backend computes the sha256 of its files (local disk; a Freebox with its
+    /// `fs/hash` task; a QNAP has no such request). `--verify hash` compares them.
+    pub checksums: Option<&'a dyn Checksums>,
     /// An upload interrupted midway can go on where it stopped (QNAP with the chunked
     /// upload funcs, through `atomic_upload`).
     pub resumable_upload: bool,
@@ -69,7 +70,7 @@ impl std::fmt::Debug for Features<'_> {
         f.debug_struct("Features")
             .field("cheap_rename", &self.cheap_rename)
             .field("share_access_codes", &self.share_access_codes)
-            .field("checksums", &self.checksums)
+            .field("checksums", &self.checksums.is_some())
             .field("resumable_upload", &self.resumable_upload)
             .field("set_mtime", &self.set_mtime.is_some())
             .field("server_ops", &self.server_ops.is_some())
@@ -92,6 +93,16 @@ pub trait SkippedNames: Send + Sync {
     /// The names (escaped, shortened) the last listing of `dir` refused, taken: a
     /// second call returns none until the folder is listed again.
     fn take_skipped(&self, dir: &VPath) -> Vec<String>;
+}
+
+/// Checksums computed where the file lives (nothing crosses the wire but the digest).
+#[async_trait]
+pub trait Checksums: Send + Sync {
+    /// The sha256 of the file `path`, as lowercase hex (64 characters).
+    async fn sha256(&self, path: &VPath) -> VfsResult<String>;
+
+    /// Who computes it, for the user ("local disk", "Freebox").
+    fn computed_by(&self) -> &'static str;
 }
 
 /// Setting a modification time.

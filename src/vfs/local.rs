@@ -12,9 +12,9 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    Append, ByteReader, BytesFn, CopyIntoPlace, Durable, Entry, EntryKind, Features, LandedFn,
-    ListStream, NativeCopy, ReadRange, SetMtime, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
-    WriteAt,
+    Append, ByteReader, BytesFn, Checksums, CopyIntoPlace, Durable, Entry, EntryKind, Features,
+    LandedFn, ListStream, NativeCopy, ReadRange, SetMtime, SpaceInfo, VPath, Vfs, VfsError,
+    VfsResult, WriteAt,
 };
 
 mod batch;
@@ -107,6 +107,7 @@ impl Vfs for LocalFs {
             append: Some(self),
             native_copy: Some(self),
             durable: Some(self),
+            checksums: Some(self),
             terminal_safe_names: true,
             ..Features::default()
         }
@@ -346,6 +347,17 @@ impl Durable for LocalFs {
 
     async fn replace_private(&self, path: &VPath, data: bytes::Bytes) -> VfsResult<()> {
         super::local_durable::replace_private(path, data).await
+    }
+}
+
+#[async_trait]
+impl Checksums for LocalFs {
+    async fn sha256(&self, path: &VPath) -> VfsResult<String> {
+        super::local_checksum::sha256(path).await
+    }
+
+    fn computed_by(&self) -> &'static str {
+        "local disk"
     }
 }
 

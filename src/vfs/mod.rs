@@ -11,6 +11,7 @@
 mod error;
 mod features;
 pub mod local;
+mod local_checksum;
 mod local_durable;
 mod local_write_at;
 mod path;
@@ -24,8 +25,8 @@ use tokio::io::AsyncRead;
 
 pub use error::{ServerCode, VfsError, VfsResult};
 pub use features::{
-    Append, AtomicUpload, Durable, Features, NativeCopy, REPLACING_SUFFIX, ReadRange, ServerOps,
-    ServerSearch, SetMtime, ShareLinks, SkippedNames, UploadId, UploadTarget, WriteAt,
+    Append, AtomicUpload, Checksums, Durable, Features, NativeCopy, REPLACING_SUFFIX, ReadRange,
+    ServerOps, ServerSearch, SetMtime, ShareLinks, SkippedNames, UploadId, UploadTarget, WriteAt,
     range_of_open_read,
 };
 pub use path::{VPath, check_name};

@@ -33,6 +33,7 @@ pub fn engine() -> (JobEngine, UnboundedReceiver<JobEvent>) {
             first_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
         },
+        ..EngineOptions::default()
     };
     (JobEngine::with_options(tx, opts), rx)
 }

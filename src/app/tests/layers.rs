@@ -84,6 +84,10 @@ fn help_from_the_key_tables_reads_as_before() {
                 "Marks in a pane",
                 "/ folder, @ symbolic link, | FIFO, socket or device (not copied), * selected"
             ),
+            (
+                "Verify (F5/F6)",
+                "Copies are checked by size; [jobs] verify = \"hash\" (CLI: --verify hash) also compares the sha256 where both ends compute one (Freebox, local disk). The dialog says which applies"
+            ),
         ]
     );
 }

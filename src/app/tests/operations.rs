@@ -30,6 +30,19 @@ fn delete_asks_first() {
 }
 
 #[test]
+fn copy_dialog_says_which_verification_applies() {
+    let mut app = app();
+    app.verify = crate::jobs::Verify::Hash;
+    app.update(key(KeyCode::End));
+    app.update(key(KeyCode::F(5)));
+    match app.layers.dialogs().last() {
+        // Both panes on the local disk: the disk copies natively, checked by size.
+        Some(Dialog::Input { note, .. }) => assert_eq!(note.as_deref(), Some("Verify: size")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn copy_dialog_targets_the_other_pane() {
     let mut app = app();
     app.update(key(KeyCode::End));

@@ -23,6 +23,8 @@ pub struct Totals {
     pub skipped_names: Vec<String>,
     /// Items written under a terminal-safe local name (`JobReport::renamed`).
     pub renamed: Vec<String>,
+    /// What the jobs said about themselves (`JobReport::notes`), each once.
+    pub notes: Vec<String>,
     pub bytes_done: u64,
     pub failed: Vec<ItemError>,
     pub interrupted: bool,
@@ -97,6 +99,11 @@ pub async fn run_jobs(
                         totals.items_skipped += report.items_skipped;
                         totals.skipped_names.extend(report.skipped_names);
                         totals.renamed.extend(report.renamed);
+                        for note in report.notes {
+                            if !totals.notes.contains(&note) {
+                                totals.notes.push(note);
+                            }
+                        }
                         totals.bytes_done += report.bytes_done;
                         totals.failed.extend(report.failed);
                         totals.interrupted |= report.cancelled;
@@ -207,6 +214,11 @@ pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 
     for change in &totals.renamed {
         // Already escaped and shortened by the planner.
         eprintln!("nascmd: renamed {change} (characters that act on a terminal replaced by _)");
+    }
+    if !quiet {
+        for note in &totals.notes {
+            eprintln!("nascmd: {note}");
+        }
     }
     for name in &totals.skipped_names {
         // Already escaped and shortened where the listing refused it.

@@ -66,6 +66,11 @@ pub struct TransferFlags {
     /// 1h 30m); default: `[jobs] retry_for` in the config, else 5m.
     #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
     pub retry_for: Option<std::time::Duration>,
+    /// How each file is checked before it takes its name: by size, or also by the
+    /// sha256 both ends compute (local disk, Freebox; a QNAP computes none, so its
+    /// files are checked by size). Default: `[jobs] verify` in the config, else size.
+    #[arg(long, value_enum, value_name = "size|hash")]
+    pub verify: Option<crate::jobs::Verify>,
 }
 
 impl TransferFlags {
@@ -267,6 +272,7 @@ async fn transfer(
         .collect();
     let opts = EngineOptions {
         retry: jobrun::retry_policy(flags.retry_for, opener.config()),
+        verify: flags.verify.unwrap_or(opener.config().jobs.verify),
         ..flags.engine_options()
     };
     let mut totals = jobrun::run_jobs(specs, flags.quiet, opts, !flags.no_resume).await;

@@ -8,6 +8,7 @@
 //! - `fs`, `tasks`: listing, info, mkdir, rename; cp/mv/rm tasks with progress.
 //! - `download`, `upload`, `upload_legacy`: `dl/` with `Range`; WebSocket upload (v4+),
 //!   two-step HTTP upload (v1–v3).
+//! - `hash`: sha256 of a file computed by the box (`fs/hash` task).
 //! - `share`: share links.
 //! - `tls`: the HTTP client on the shared trust (`nas::tls`, with Free's root CAs).
 //! - `vfs`: [`FreeboxVfs`], the `Vfs` implementation.
@@ -20,6 +21,7 @@ pub mod discovery;
 mod download;
 pub mod envelope;
 mod fs;
+mod hash;
 mod http;
 pub mod paths;
 mod share;

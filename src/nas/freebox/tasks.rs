@@ -26,7 +26,7 @@ fn progress_of(t: &FsTask) -> TaskProgress {
     }
 }
 
-async fn delete_task(api: &Api, id: u64) {
+pub(super) async fn delete_task(api: &Api, id: u64) {
     if let Err(e) = api
         .call(Method::DELETE, &format!("fs/tasks/{id}"), None, "task")
         .await
@@ -38,11 +38,26 @@ async fn delete_task(api: &Api, id: u64) {
 /// Waits for `task` to finish. `what` names the items in errors.
 pub async fn follow(
     api: &Api,
-    mut task: FsTask,
+    task: FsTask,
     what: &str,
     progress: Option<&ProgressFn>,
     cancel: Option<&CancellationToken>,
 ) -> VfsResult<()> {
+    let id = follow_keeping(api, task, what, progress, cancel).await?;
+    delete_task(api, id).await;
+    Ok(())
+}
+
+/// [`follow`], but a task that finished well is left on the box for its outcome to be
+/// read (`fs/tasks/{id}/hash`); the caller deletes it with [`delete_task`]. A failed or
+/// cancelled task is deleted here.
+pub async fn follow_keeping(
+    api: &Api,
+    mut task: FsTask,
+    what: &str,
+    progress: Option<&ProgressFn>,
+    cancel: Option<&CancellationToken>,
+) -> VfsResult<u64> {
     let never = CancellationToken::new();
     let cancel = cancel.unwrap_or(&never);
     let mut delay = FIRST_POLL;
@@ -53,10 +68,7 @@ pub async fn follow(
             report(progress_of(&task));
         }
         match task.state.as_str() {
-            "done" => {
-                delete_task(api, task.id).await;
-                return Ok(());
-            }
+            "done" => return Ok(task.id),
             "failed" => {
                 delete_task(api, task.id).await;
                 return Err(map_task_error(&task.kind, &task.error, what));

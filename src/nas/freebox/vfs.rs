@@ -8,12 +8,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::api::Api;
 use super::discovery::{WS_UPLOAD_MAJOR, discover};
-use super::{download, fs, paths, share, storage, tasks, tls, upload, upload_legacy};
+use super::{download, fs, hash, paths, share, storage, tasks, tls, upload, upload_legacy};
 use crate::nas::tls::Trust;
 use crate::secret::Secret;
 use crate::vfs::{
-    Append, ByteReader, Entry, Features, ListStream, ProgressFn, ReadRange, ServerConflict,
-    ServerOps, ShareLink, ShareLinks, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
+    Append, ByteReader, Checksums, Entry, Features, ListStream, ProgressFn, ReadRange,
+    ServerConflict, ServerOps, ShareLink, ShareLinks, ShareOptions, SpaceInfo, VPath, Vfs,
+    VfsError, VfsResult,
 };
 
 /// What is needed to open a Freebox pane (the app token comes from registration).
@@ -119,6 +120,17 @@ impl FreeboxVfs {
 }
 
 #[async_trait]
+impl Checksums for FreeboxVfs {
+    async fn sha256(&self, path: &VPath) -> VfsResult<String> {
+        hash::sha256(&self.api, path).await
+    }
+
+    fn computed_by(&self) -> &'static str {
+        "Freebox"
+    }
+}
+
+#[async_trait]
 impl Vfs for FreeboxVfs {
     fn label(&self) -> String {
         self.label.clone()
@@ -140,6 +152,8 @@ impl Vfs for FreeboxVfs {
             // No way to set a modification time.
             set_mtime: None,
             skipped_names: Some(self.skipped.as_ref()),
+            // The `fs/hash` task.
+            checksums: Some(self),
             ..Features::default()
         }
     }
