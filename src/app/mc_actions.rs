@@ -19,6 +19,8 @@ impl App {
             Action::QuickCd => self.ask_quick_cd(),
             Action::DirSize => self.ask_dir_size(),
             Action::Menu => self.open_menu(),
+            Action::Subshell => self.open_subshell(),
+            Action::Edit => self.edit_current(),
             _ => Vec::new(),
         }
     }

@@ -40,6 +40,7 @@ mod quick_cd;
 mod results;
 mod search_actions;
 mod share_actions;
+pub mod shell_edit;
 #[cfg(test)]
 mod tests;
 mod unbound;
