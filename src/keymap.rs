@@ -496,7 +496,7 @@ const ACTIONS: &[ActionInfo] = &[
         name: "edit",
         menu: MenuArea::File,
         bar: Some("Edit"),
-        description: "Edit the file with $EDITOR (default vi)",
+        description: "Edit the file with $EDITOR (default vi); a NAS file is written back if it changed",
         keys: &["F4"],
     },
 ];

@@ -3,18 +3,33 @@
 //! cursor — and comes back, re-listing both panes, when it exits. The app only says
 //! what to run ([`TerminalCmd`]); the runtime hands the terminal over and back.
 
+use std::fmt;
 use std::path::PathBuf;
+
+use crate::names::escape;
+use crate::vfs::{VPath, VfsHandle};
 
 use super::pane::{Pane, Row};
 use super::{App, Cmd, Side};
 
 /// A program to run in the terminal while the commander steps aside.
-#[derive(Debug)]
 pub enum TerminalCmd {
     /// `$SHELL` (default `/bin/sh`) in `dir`.
     Shell { dir: PathBuf },
     /// `$EDITOR` (default `vi`) on a local `file`.
     EditLocal { file: PathBuf },
+    /// `$EDITOR` on a private copy of a NAS file, written back if it changed.
+    EditRemote { vfs: VfsHandle, path: VPath },
+}
+
+impl fmt::Debug for TerminalCmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TerminalCmd::Shell { dir } => write!(f, "Shell({})", dir.display()),
+            TerminalCmd::EditLocal { file } => write!(f, "EditLocal({})", file.display()),
+            TerminalCmd::EditRemote { path, .. } => write!(f, "EditRemote({path})"),
+        }
+    }
 }
 
 /// How the program ran, back from the runtime.
@@ -25,6 +40,12 @@ pub enum TerminalMsg {
     Ended {
         what: &'static str,
         result: Result<Option<String>, String>,
+    },
+    /// F4 on a NAS file ended: what became of the edit (`Ok`: a plain word, such as
+    /// "written back"; `Err`: why nothing was).
+    Edited {
+        name: String,
+        outcome: Result<String, String>,
     },
 }
 
@@ -64,8 +85,11 @@ impl App {
             return Vec::new();
         };
         if !is_local(pane) {
-            self.set_status("F4: editing a NAS file is not available yet", true);
-            return Vec::new();
+            let vfs = pane.vfs.clone();
+            return vec![Cmd::Terminal(Box::new(TerminalCmd::EditRemote {
+                vfs,
+                path,
+            }))];
         }
         let file = PathBuf::from(path.as_str());
         vec![Cmd::Terminal(Box::new(TerminalCmd::EditLocal { file }))]
@@ -73,11 +97,19 @@ impl App {
 
     /// Back from the program: both panes listed again (it may have changed anything).
     pub(super) fn on_terminal_msg(&mut self, msg: TerminalMsg) -> Vec<Cmd> {
-        let TerminalMsg::Ended { what, result } = msg;
-        match result {
-            Ok(None) => {}
-            Ok(Some(failure)) => self.set_status(format!("{what}: {failure}"), true),
-            Err(e) => self.set_status(format!("{what} could not be run: {e}"), true),
+        match msg {
+            TerminalMsg::Ended { what, result } => match result {
+                Ok(None) => {}
+                Ok(Some(failure)) => self.set_status(format!("{what}: {failure}"), true),
+                Err(e) => self.set_status(format!("{what} could not be run: {e}"), true),
+            },
+            TerminalMsg::Edited { name, outcome } => {
+                let name = escape(&name);
+                match outcome {
+                    Ok(done) => self.set_status(format!("F4 {name}: {done}"), false),
+                    Err(e) => self.set_status(format!("F4 {name}: {e}"), true),
+                }
+            }
         }
         self.reload_both()
     }

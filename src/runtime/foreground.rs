@@ -9,8 +9,10 @@ use tokio::process::Command;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::Runtime;
+use super::edit_remote::Outcome;
 use crate::app::Msg;
 use crate::app::shell_edit::{TerminalCmd, TerminalMsg};
+use crate::vfs::{VPath, VfsHandle};
 
 /// The shell when `$SHELL` is not set.
 const DEFAULT_SHELL: &str = "/bin/sh";
@@ -34,13 +36,25 @@ impl<B: Backend> Runtime<B> {
 
     /// Runs `cmd` with the terminal, then repaints everything and tells the app.
     pub(super) async fn run_in_terminal(&mut self, cmd: TerminalCmd) {
+        if let TerminalCmd::EditRemote { vfs, path } = cmd {
+            let outcome = self.edit_remote(&vfs, &path).await;
+            let name = path.name().to_owned();
+            self.dispatch(Msg::Terminal(TerminalMsg::Edited { name, outcome }));
+            return;
+        }
         let what = what_runs(&cmd);
+        let result = self.hand_over(child_command(&cmd)).await;
+        self.dispatch(Msg::Terminal(TerminalMsg::Ended { what, result }));
+    }
+
+    /// Gives the terminal to `cmd` until it exits, then takes it back and repaints.
+    async fn hand_over(&mut self, cmd: Command) -> Result<Option<String>, String> {
         let result = match &self.term {
             None => Err("no terminal to hand over".to_owned()),
             Some(term) => match term.step_aside() {
                 Err(e) => Err(e.to_string()),
                 Ok(()) => {
-                    let ran = run_child(child_command(&cmd)).await;
+                    let ran = run_child(cmd).await;
                     if let Err(e) = term.take_back() {
                         tracing::warn!("cannot take the terminal back: {e}");
                     }
@@ -49,7 +63,39 @@ impl<B: Backend> Runtime<B> {
             },
         };
         self.repaint_all();
-        self.dispatch(Msg::Terminal(TerminalMsg::Ended { what, result }));
+        result
+    }
+
+    /// F4 on a NAS file: fetch, edit, write back if changed (`edit_remote.rs`). The
+    /// temporary copy is removed when this returns.
+    async fn edit_remote(&mut self, vfs: &VfsHandle, path: &VPath) -> Result<String, String> {
+        self.app
+            .set_status(format!("Fetching {} to edit it…", path.name()), false);
+        if let Err(e) = self.render() {
+            tracing::warn!("cannot draw: {e}");
+        }
+        let fetched = super::edit_remote::fetch(vfs, path).await?;
+        let mut editor = editor_command(&fetched.file);
+        if let Some(dir) = fetched.file.parent() {
+            editor.current_dir(dir);
+        }
+        match self.hand_over(editor).await? {
+            None => {}
+            Some(failure) => {
+                return Err(format!(
+                    "the editor failed ({failure}): nothing written back"
+                ));
+            }
+        }
+        Ok(
+            match super::edit_remote::write_back(vfs, path, &fetched).await? {
+                Outcome::Unchanged => "unchanged: nothing written back".to_owned(),
+                Outcome::Uploaded => "written back".to_owned(),
+                Outcome::SavedBeside(beside) => format!(
+                    "the NAS copy changed meanwhile: kept it, your edit is saved as {beside}"
+                ),
+            },
+        )
     }
 }
 
@@ -76,7 +122,7 @@ impl<B: Backend> Runtime<B> {
 fn what_runs(cmd: &TerminalCmd) -> &'static str {
     match cmd {
         TerminalCmd::Shell { .. } => "the shell",
-        TerminalCmd::EditLocal { .. } => "the editor",
+        TerminalCmd::EditLocal { .. } | TerminalCmd::EditRemote { .. } => "the editor",
     }
 }
 
@@ -90,6 +136,8 @@ fn child_command(cmd: &TerminalCmd) -> Command {
             c.current_dir(dir);
             c
         }
+        // Run by `edit_remote` on the fetched copy.
+        TerminalCmd::EditRemote { .. } => Command::new("true"),
         TerminalCmd::EditLocal { file } => {
             let mut c = editor_command(file);
             if let Some(dir) = file.parent() {

@@ -8,6 +8,7 @@
 
 mod connect;
 mod dir_size;
+mod edit_remote;
 mod effects;
 mod foreground;
 mod mc;
