@@ -58,6 +58,8 @@ pub enum Action {
     DirSize,
     QuickView,
     Menu,
+    Subshell,
+    Edit,
 }
 
 /// The menus of the F9 menu bar, in order; every action is in one of them.
@@ -489,6 +491,22 @@ const ACTIONS: &[ActionInfo] = &[
         bar: Some("Menu"),
         description: "The menu bar: every action by area (arrows, Enter, Esc)",
         keys: &["F9"],
+    },
+    ActionInfo {
+        action: Action::Subshell,
+        name: "subshell",
+        menu: MenuArea::Command,
+        bar: None,
+        description: "A shell in the local pane's folder; the commander comes back when it exits",
+        keys: &["ctrl-o"],
+    },
+    ActionInfo {
+        action: Action::Edit,
+        name: "edit",
+        menu: MenuArea::File,
+        bar: Some("Edit"),
+        description: "Edit the file with $EDITOR (default vi); a NAS file is written back if it changed",
+        keys: &["F4"],
     },
 ];
 

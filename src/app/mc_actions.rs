@@ -20,6 +20,8 @@ impl App {
             Action::DirSize => self.ask_dir_size(),
             Action::Menu => self.open_menu(),
             Action::QuickView => self.toggle_quick_view(),
+            Action::Subshell => self.open_subshell(),
+            Action::Edit => self.edit_current(),
             _ => Vec::new(),
         }
     }

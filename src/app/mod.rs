@@ -41,6 +41,7 @@ pub mod quick_view;
 mod results;
 mod search_actions;
 mod share_actions;
+pub mod shell_edit;
 #[cfg(test)]
 mod tests;
 mod unbound;

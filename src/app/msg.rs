@@ -67,6 +67,8 @@ pub enum Msg {
     Search(super::search::SearchMsg),
     /// Results of the mc keys' effects (`app/mc_cmds.rs`).
     Mc(super::mc_cmds::McMsg),
+    /// A program that had the terminal ended (`app/shell_edit.rs`).
+    Terminal(super::shell_edit::TerminalMsg),
 }
 
 /// Effects the runtime carries out; their results return as `Msg`s.
@@ -124,6 +126,8 @@ pub enum Cmd {
     Search(super::search::SearchCmd),
     /// Effects of the mc keys (`app/mc_cmds.rs`).
     Mc(Box<super::mc_cmds::McCmd>),
+    /// Hand the terminal to a program until it exits (`app/shell_edit.rs`).
+    Terminal(Box<super::shell_edit::TerminalCmd>),
 }
 
 impl fmt::Debug for Cmd {
@@ -158,6 +162,7 @@ impl fmt::Debug for Cmd {
             Cmd::Connect(c) => write!(f, "Connect({c:?})"),
             Cmd::Search(c) => write!(f, "Search({c:?})"),
             Cmd::Mc(c) => write!(f, "{c:?}"),
+            Cmd::Terminal(c) => write!(f, "Terminal({c:?})"),
         }
     }
 }

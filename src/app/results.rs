@@ -107,6 +107,7 @@ impl App {
             Msg::Connect(m) => cmds.extend(self.on_connect(m)),
             Msg::Search(m) => cmds.extend(self.on_search(m)),
             Msg::Mc(m) => cmds.extend(self.on_mc_msg(m)),
+            Msg::Terminal(m) => cmds.extend(self.on_terminal_msg(m)),
             Msg::Key(_) | Msg::Mouse(_) | Msg::Resize(..) => {}
         }
         (cmds, true)

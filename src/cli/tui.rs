@@ -164,8 +164,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
             .with_terminal_guard(guard)
             .with_clipboard(clipboard)
             .with_config_file(Config::default_path());
-        let input = crossterm::event::EventStream::new();
-        let result = runtime.run(input).await;
+        let result = runtime.run(crossterm::event::EventStream::new).await;
         // Dropping the runtime drops the guard: the terminal is restored here.
         drop(runtime);
         result.map_err(anyhow::Error::from)

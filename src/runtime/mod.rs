@@ -8,7 +8,9 @@
 
 mod connect;
 mod dir_size;
+mod edit_remote;
 mod effects;
+mod foreground;
 mod mc;
 mod nas;
 mod restore;
@@ -85,6 +87,8 @@ pub struct Runtime<B: Backend> {
     config_file: Option<std::path::PathBuf>,
     /// The folder-size walk in flight (Ctrl-Space).
     size_task: Option<u64>,
+    /// A program waiting to be given the terminal (Ctrl-O, F4), run by the loop.
+    foreground: Option<crate::app::shell_edit::TerminalCmd>,
 }
 
 impl<B: Backend> Runtime<B> {
@@ -128,6 +132,7 @@ impl<B: Backend> Runtime<B> {
             pending_out: Vec::new(),
             config_file: None,
             size_task: None,
+            foreground: None,
         };
         rt.execute_all(cmds);
         Ok(rt)
@@ -290,14 +295,14 @@ impl<B: Backend> Runtime<B> {
                     if let Err(e) = term.suspend() {
                         tracing::warn!("suspend failed: {e}");
                     }
-                    let _ = self.terminal.clear();
-                    self.app.dirty = true;
+                    self.repaint_all();
                 }
             }
             Cmd::Quit => self.app.quit = true,
             Cmd::Connect(c) => self.connect_cmd(c),
             Cmd::Search(c) => self.search_cmd(c),
             Cmd::Mc(c) => self.mc_cmd(*c),
+            Cmd::Terminal(c) => self.queue_for_terminal(*c),
         }
     }
 
@@ -374,11 +379,15 @@ impl<B: Backend> Runtime<B> {
         }
     }
 
-    /// Runs until the app quits: the interactive loop.
-    pub async fn run<S>(&mut self, mut input: S) -> io::Result<()>
+    /// Runs until the app quits: the interactive loop. `open_input` opens the input
+    /// stream, again after a child process had the terminal (Ctrl-O, F4): the stream is
+    /// dropped meanwhile so that it reads none of the child's keys.
+    pub async fn run<S, F>(&mut self, mut open_input: F) -> io::Result<()>
     where
         S: Stream<Item = io::Result<Event>> + Unpin,
+        F: FnMut() -> S,
     {
+        let mut input = open_input();
         use tokio::signal::unix::{SignalKind, signal};
         let mut term_sig = signal(SignalKind::terminate())?;
         let mut hup_sig = signal(SignalKind::hangup())?;
@@ -403,6 +412,11 @@ impl<B: Backend> Runtime<B> {
             self.drain(&mut input, &mut input_done, false);
             if self.app.quit {
                 break;
+            }
+            if let Some(cmd) = self.foreground.take() {
+                drop(input);
+                self.run_in_terminal(cmd).await;
+                input = open_input();
             }
             if self.app.dirty
                 && self

@@ -1,5 +1,6 @@
 //! Owning the real terminal: raw mode, alternate screen and mouse capture on; all of it
-//! undone on exit, on panic and around Ctrl-Z.
+//! undone on exit, on panic, around Ctrl-Z and
+//! around a child process that owns the terminal (Ctrl-O, F4).
 
 use std::io::{self, Write};
 use std::sync::Once;
@@ -37,6 +38,17 @@ impl TermGuard {
         restore()?;
         rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TSTP)
             .map_err(io::Error::from)?;
+        setup()
+    }
+
+    /// Gives the terminal back to the shell's ways (main screen, cooked mode) for a
+    /// child process; [`TermGuard::take_back`] returns to full-screen mode.
+    pub fn step_aside(&self) -> io::Result<()> {
+        restore()
+    }
+
+    /// Full-screen mode again after [`TermGuard::step_aside`] (the caller repaints).
+    pub fn take_back(&self) -> io::Result<()> {
         setup()
     }
 }

@@ -53,7 +53,10 @@ async fn run_to_end(
     rt: &mut Runtime<TestBackend>,
     input: impl Stream<Item = io::Result<Event>> + Unpin,
 ) {
-    tokio::time::timeout(Duration::from_secs(60), rt.run(input))
+    // No child process runs here: the input is opened once.
+    let mut input = Some(input);
+    let open = move || input.take().expect("input opened once");
+    tokio::time::timeout(Duration::from_secs(60), rt.run(open))
         .await
         .expect("the loop did not quit")
         .unwrap();

@@ -1,0 +1,329 @@
+//! Ctrl-O and F4 (#18) through the real binary in a pseudo-terminal: the commander
+//! steps aside for a shell or `$EDITOR`, the child owns the terminal (it reads the keys
+//! typed), and the commander comes back drawn, with both panes listed again.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nascmd::emulator::RunningEmulator;
+use nascmd::emulator::qnap::QnapEmulatorConfig;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const LIMIT: Duration = Duration::from_secs(30);
+const ENTER_ALT: &str = "\x1b[?1049h";
+const LEAVE_ALT: &str = "\x1b[?1049l";
+
+/// The real binary in a 100×30 pseudo-terminal with a private config.
+struct Session {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    out: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    _home: tempfile::TempDir,
+}
+
+impl Session {
+    fn start(args: &[&Path], env: &[(&str, &str)]) -> Session {
+        Session::start_with_config(args, env, "")
+    }
+
+    /// With `config` as the private `config.toml`.
+    fn start_with_config(args: &[&Path], env: &[(&str, &str)], config: &str) -> Session {
+        let home = tempfile::tempdir().unwrap();
+        let config_dir = home.path().join("config/nascmd");
+        std::fs::create_dir_all(&config_dir).unwrap();
+        std::fs::write(config_dir.join("config.toml"), config).unwrap();
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 30,
+                cols: 100,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_nascmd"));
+        for a in args {
+            cmd.arg(a);
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        cmd.env("XDG_STATE_HOME", home.path().join("state"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let sink = out.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        Session {
+            child,
+            out,
+            writer,
+            _home: home,
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+    }
+
+    /// Waits until `check` holds for everything written so far.
+    fn wait(&self, what: &str, check: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        while start.elapsed() < LIMIT {
+            if check(&self.text()) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("waited in vain for {what}; got:\n{:?}", self.text());
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// What was drawn since the commander took the screen for the `n`th time (1: start).
+    fn since_entering(&self, n: usize) -> Option<String> {
+        let text = self.text();
+        let (at, _) = text.match_indices(ENTER_ALT).nth(n - 1)?;
+        Some(text[at..].to_owned())
+    }
+
+    fn quit(&mut self) {
+        self.send(b"\x1b[21~"); // F10
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(start.elapsed() < LIMIT, "did not quit on F10");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "exit status {status:?}");
+    }
+}
+
+#[test]
+fn ctrl_o_runs_a_shell_in_the_pane_folder_and_comes_back() {
+    let left = tempfile::tempdir().unwrap();
+    let right = tempfile::tempdir().unwrap();
+    std::fs::write(left.path().join("left-marker.txt"), b"l").unwrap();
+    let mut s = Session::start(
+        &[left.path(), right.path()],
+        &[("SHELL", "/bin/sh"), ("PS1", "shell-ready$ ")],
+    );
+    s.wait("the panes", |t| {
+        t.contains("left-marker.txt") && t.contains("Quit")
+    });
+
+    s.send(b"\x0f"); // Ctrl-O
+    s.wait("the shell's prompt", |t| {
+        t.contains(LEAVE_ALT) && t.contains("shell-ready$ ")
+    });
+    // The shell, not the commander, reads these keys.
+    s.send(b"touch made-in-shell; exit\r");
+    s.wait("the commander back, showing the new file", |_| {
+        s.since_entering(2)
+            .is_some_and(|t| t.contains("made-in-shell") && t.contains("Quit"))
+    });
+    assert!(
+        left.path().join("made-in-shell").exists(),
+        "the shell did not run in the left pane's folder"
+    );
+    assert!(!right.path().join("made-in-shell").exists());
+
+    // Keys reach the commander again: F10 quits.
+    s.quit();
+}
+
+#[test]
+fn f4_edits_a_local_file_with_editor_and_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, b"first\n").unwrap();
+    let mut s = Session::start(
+        &[dir.path()],
+        &[("EDITOR", "sh -c 'echo added >> \"$1\"' x")],
+    );
+    s.wait("the pane", |t| {
+        t.contains("notes.txt") && t.contains("Edit")
+    });
+
+    s.send(b"\x1b[B"); // Down, from `..` to notes.txt
+    s.send(b"\x1bOS"); // F4
+    s.wait("the commander back", |_| {
+        s.since_entering(2).is_some_and(|t| t.contains("notes.txt"))
+    });
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "first\nadded\n");
+    s.quit();
+}
+
+const USER: &str = "alice";
+const PASS: &str = "correct horse 7";
+
+/// A QNAP emulator with `Public/a.txt`, kept running by its own runtime.
+struct Qnap {
+    rt: tokio::runtime::Runtime,
+    emu: Option<RunningEmulator>,
+    root: tempfile::TempDir,
+}
+
+impl Qnap {
+    fn start() -> Qnap {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("Public")).unwrap();
+        std::fs::write(root.path().join("Public/a.txt"), b"first\n").unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let cfg = QnapEmulatorConfig::new(root.path(), USER, PASS);
+        let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
+        Qnap {
+            rt,
+            emu: Some(emu),
+            root,
+        }
+    }
+
+    fn file(&self, name: &str) -> std::path::PathBuf {
+        self.root.path().join("Public").join(name)
+    }
+
+    fn config(&self) -> String {
+        format!(
+            "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{}\"\nuser = \"{USER}\"\n",
+            self.emu.as_ref().unwrap().base_url
+        )
+    }
+
+    /// The binary with a local left pane and `nas:/Public` on the right, the right pane
+    /// active with its cursor on `a.txt`, then F4; `editor` is `$EDITOR`.
+    fn edit_a_txt(&self, local: &Path, runtime_dir: &Path, editor: &str) -> Session {
+        let mut s = Session::start_with_config(
+            &[local, Path::new("nas:/Public")],
+            &[
+                ("NASCMD_PASSWORD", PASS),
+                ("EDITOR", editor),
+                ("XDG_RUNTIME_DIR", runtime_dir.to_str().unwrap()),
+            ],
+            &self.config(),
+        );
+        s.wait("the NAS pane", |t| {
+            t.contains("a.txt") && t.contains("Edit")
+        });
+        s.send(b"\t"); // to the NAS pane
+        s.send(b"\x1b[B"); // Down, from `..` to a.txt
+        s.send(b"\x1bOS"); // F4
+        s
+    }
+}
+
+impl Drop for Qnap {
+    fn drop(&mut self) {
+        if let Some(e) = self.emu.take() {
+            let _ = self.rt.block_on(e.shutdown());
+        }
+    }
+}
+
+/// The private temporaries F4 left under `$XDG_RUNTIME_DIR/nascmd` (none once done).
+fn leftovers(runtime_dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(runtime_dir.join("nascmd"))
+        .map(|rd| rd.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn f4_on_a_nas_file_edits_a_private_copy_and_writes_it_back() {
+    let nas = Qnap::start();
+    let local = tempfile::tempdir().unwrap();
+    let runtime_dir = tempfile::tempdir().unwrap();
+    // The editor also records the copy's mode and its folder's.
+    let editor = "sh -c 'stat -c %a \"$1\" \"$(dirname \"$1\")\" > \"$0\"; echo added >> \"$1\"'";
+    let modes = local.path().join("modes");
+    let editor = format!("{editor} {}", modes.display());
+    let mut s = nas.edit_a_txt(local.path(), runtime_dir.path(), &editor);
+    s.wait("the edit written back", |t| t.contains("written back"));
+    assert_eq!(
+        std::fs::read_to_string(nas.file("a.txt")).unwrap(),
+        "first\nadded\n"
+    );
+    assert_eq!(std::fs::read_to_string(&modes).unwrap(), "600\n700\n");
+    assert_eq!(
+        leftovers(runtime_dir.path()),
+        Vec::<std::path::PathBuf>::new()
+    );
+    // No temporary name is left on the NAS either.
+    let names: Vec<_> = std::fs::read_dir(nas.file(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec!["a.txt"]);
+    s.quit();
+}
+
+#[test]
+fn f4_on_a_nas_file_changed_meanwhile_keeps_both() {
+    let nas = Qnap::start();
+    let local = tempfile::tempdir().unwrap();
+    let runtime_dir = tempfile::tempdir().unwrap();
+    // While the editor runs, someone else writes to the NAS copy.
+    let editor = format!(
+        "sh -c 'echo added >> \"$1\"; echo theirs >> \"$0\"' {}",
+        nas.file("a.txt").display()
+    );
+    let mut s = nas.edit_a_txt(local.path(), runtime_dir.path(), &editor);
+    s.wait("the edit saved beside", |t| t.contains("a.txt.edited"));
+    assert_eq!(
+        std::fs::read_to_string(nas.file("a.txt")).unwrap(),
+        "first\ntheirs\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(nas.file("a.txt.edited")).unwrap(),
+        "first\nadded\n"
+    );
+    assert_eq!(
+        leftovers(runtime_dir.path()),
+        Vec::<std::path::PathBuf>::new()
+    );
+    s.quit();
+}
+
+#[test]
+fn f4_on_a_nas_file_left_unchanged_writes_nothing() {
+    let nas = Qnap::start();
+    let local = tempfile::tempdir().unwrap();
+    let runtime_dir = tempfile::tempdir().unwrap();
+    let before = std::fs::metadata(nas.file("a.txt"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let mut s = nas.edit_a_txt(local.path(), runtime_dir.path(), "true");
+    s.wait("the edit found unchanged", |t| t.contains("unchanged"));
+    let after = std::fs::metadata(nas.file("a.txt"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after, "an unchanged file was written back");
+    assert_eq!(
+        leftovers(runtime_dir.path()),
+        Vec::<std::path::PathBuf>::new()
+    );
+    s.quit();
+}
