@@ -21,7 +21,7 @@ for t in "${targets[@]}"; do
   cp -n seeds/"$t"/* "corpus/$t/" 2>/dev/null || true
   log=$(mktemp)
   if cargo +nightly fuzz run -O "$t" "corpus/$t" -- \
-      -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+      -max_total_time="$secs" -print_final_stats=1 -print_funcs=0 -print_pcs=0 -timeout=10 -rss_limit_mb=2048 \
       >"$log" 2>&1; then
     status=ok
   else
