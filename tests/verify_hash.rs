@@ -1,7 +1,7 @@
 //! `--verify hash` end to end, the real binary against the emulators: the sha256 the
 //! Freebox computes (`fs/hash`) is compared with the local one after a get and a put; a
-//! download corrupted in flight (same size) is caught, and nothing is left under the
-//! final name nor as a temporary; a QNAP, which computes none, is checked by size and
+//! download corrupted in flight (same size), and an upload stored corrupted, are
+//! caught, and nothing is left under the final name nor as a temporary; a QNAP, which computes none, is checked by size and
 //! the command says so (here from the config's `[jobs] verify`).
 
 mod support;
@@ -144,6 +144,42 @@ fn a_download_corrupted_in_flight_is_caught_and_leaves_nothing() {
     assert!(err.contains("checksum differs after transfer"), "{err}");
     // Nothing under the final name, no temporary, no resume record.
     assert_eq!(names_in(&sb.path().join("checked")), Vec::<String>::new());
+}
+
+#[test]
+fn an_upload_stored_corrupted_is_caught_and_leaves_nothing() {
+    let fbx = Freebox::start(FaultConfig {
+        corrupt_upload_at: Some(1000),
+        ..FaultConfig::default()
+    });
+    let sb = &fbx.sb;
+    let data = pattern(200_000, 4);
+    std::fs::write(sb.path().join("doc.bin"), &data).unwrap();
+    for dir in ["plain", "checked"] {
+        std::fs::create_dir(fbx.disk.path().join(dir)).unwrap();
+    }
+
+    // By size alone, the altered byte goes unseen: this is what the fault does.
+    ok(&sb.run(&["put", "doc.bin", "box:/Disque dur/plain/"]));
+    let got = std::fs::read(fbx.disk.path().join("plain/doc.bin")).unwrap();
+    assert_eq!(got.len(), data.len());
+    assert_ne!(got, data);
+
+    let o = sb.run(&[
+        "put",
+        "--verify",
+        "hash",
+        "doc.bin",
+        "box:/Disque dur/checked/",
+    ]);
+    assert_ne!(code(&o), 0, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("checksum differs after transfer"), "{err}");
+    // Nothing under the final name, no temporary, no partial upload kept by the box.
+    assert_eq!(
+        names_in(&fbx.disk.path().join("checked")),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

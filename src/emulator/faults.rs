@@ -7,7 +7,8 @@
 //!   JSON/XML body cut in half every Nth request;
 //! - body level ([`Faults::wrap_download`], [`Faults::wrap_upload`]): a bandwidth cap and
 //!   "drop the connection after N bytes" (once per server, or every time), and a
-//!   download whose byte N arrives altered (same size: only a checksum sees it). Handlers
+//!   download or an upload whose byte N arrives altered (same size: only a checksum
+//!   sees it). Handlers
 //!   wrap the bodies of file transfers only, so listings never consume the one drop.
 //!
 //! `session_lifetime` is only carried here; each emulator enforces it in its session store.
@@ -39,6 +40,10 @@ pub struct FaultConfig {
     /// Flip the bits of the byte at this offset of every download body: a file
     /// corrupted in flight, of the right size (what `--verify hash` is for).
     pub corrupt_download_at: Option<u64>,
+    /// Flip the bits of the byte at this offset of every upload body (of each upload
+    /// connection, for the Freebox's WebSocket): a file stored corrupted, of the right
+    /// size.
+    pub corrupt_upload_at: Option<u64>,
     /// Answer HTTP 500 to every Nth request (1-based: N, 2N, …).
     pub http500_every: Option<u32>,
     /// Cut the JSON/XML body of every Nth request in half.
@@ -65,6 +70,9 @@ pub struct FaultArgs {
     /// Alter the byte at this offset of every download body (same size).
     #[arg(long = "fault-corrupt-at", value_name = "BYTE")]
     pub corrupt_download_at: Option<u64>,
+    /// Alter the byte at this offset of every upload body (same size).
+    #[arg(long = "fault-corrupt-upload-at", value_name = "BYTE")]
+    pub corrupt_upload_at: Option<u64>,
     /// Answer HTTP 500 to every Nth request.
     #[arg(long = "fault-http500-every", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub http500_every: Option<u32>,
@@ -84,6 +92,7 @@ impl From<FaultArgs> for FaultConfig {
             drop_after_bytes: a.drop_after_bytes,
             drop_every_time: a.drop_every_time,
             corrupt_download_at: a.corrupt_download_at,
+            corrupt_upload_at: a.corrupt_upload_at,
             http500_every: a.http500_every,
             truncate_every: a.truncate_every,
             session_lifetime: a.session_lifetime_secs.map(Duration::from_secs),
@@ -139,11 +148,19 @@ impl Faults {
     }
 
     fn wrap(&self, body: Body, dir: Direction) -> Body {
-        let corrupts = matches!(dir, Direction::Download) && self.cfg.corrupt_download_at.is_some();
+        let corrupts = self.corrupt_at(dir).is_some();
         if self.cfg.bandwidth.is_none() && self.cfg.drop_after_bytes.is_none() && !corrupts {
             return body;
         }
         Body::from_stream(shape(body.into_data_stream(), self.clone(), dir))
+    }
+
+    /// The body offset whose byte arrives altered in this direction.
+    fn corrupt_at(&self, dir: Direction) -> Option<u64> {
+        match dir {
+            Direction::Download => self.cfg.corrupt_download_at,
+            Direction::Upload => self.cfg.corrupt_upload_at,
+        }
     }
 
     /// Whether a transfer that just reached the drop threshold must be cut.
@@ -269,7 +286,7 @@ where
             }
         }
         let mut piece = st.pending.split_to(take);
-        if let (Direction::Download, Some(at)) = (st.dir, cfg.corrupt_download_at) {
+        if let Some(at) = st.faults.corrupt_at(st.dir) {
             piece = corrupt(piece, st.sent, at);
         }
         st.sent += piece.len() as u64;
@@ -291,7 +308,7 @@ fn corrupt(piece: Bytes, start: u64, at: u64) -> Bytes {
     else {
         return piece;
     };
-    tracing::debug!(offset = at, "fault: corrupting a download byte");
+    tracing::debug!(offset = at, "fault: corrupting a body byte");
     let mut bytes = piece.to_vec();
     bytes[index] ^= 0xff;
     Bytes::from(bytes)
@@ -316,6 +333,23 @@ mod tests {
         }
         let (up, _) = collect(f.wrap_upload(Body::from(vec![7u8; 100]))).await;
         assert!(up.iter().all(|b| *b == 7));
+    }
+
+    #[tokio::test]
+    async fn corrupts_one_byte_of_every_upload_keeping_the_size() {
+        let f = Faults::new(FaultConfig {
+            corrupt_upload_at: Some(9),
+            ..Default::default()
+        });
+        for _ in 0..2 {
+            let (got, failed) = collect(f.wrap_upload(Body::from(vec![7u8; 100]))).await;
+            assert!(!failed);
+            assert_eq!(got.len(), 100);
+            assert_eq!(got[9], !7u8);
+            assert_eq!(got.iter().filter(|b| **b == 7).count(), 99);
+        }
+        let (down, _) = collect(f.wrap_download(Body::from(vec![7u8; 100]))).await;
+        assert!(down.iter().all(|b| *b == 7));
     }
 
     async fn collect(body: Body) -> (Vec<u8>, bool) {

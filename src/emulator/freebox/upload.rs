@@ -209,7 +209,7 @@ struct FrameShaper {
 impl FrameShaper {
     fn new(faults: &Faults) -> Option<FrameShaper> {
         let c = faults.config();
-        if c.bandwidth.is_none() && c.drop_after_bytes.is_none() {
+        if c.bandwidth.is_none() && c.drop_after_bytes.is_none() && c.corrupt_upload_at.is_none() {
             return None;
         }
         let (tx, rx) = tokio::sync::mpsc::channel(1);
