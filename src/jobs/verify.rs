@@ -7,6 +7,7 @@
 
 use std::str::FromStr;
 
+use super::cancel::until_cancelled;
 use super::ctx::JobCtx;
 use crate::vfs::{Checksums, Features, VPath, VfsError, VfsResult};
 
@@ -105,9 +106,11 @@ pub(crate) async fn check_hash(
     ) else {
         return Ok(());
     };
+    // A cancel stops the wait at once: a NAS deletes the task it was running for
+    // this (the Freebox's `hash::TaskGuard`).
     let (source, target) = tokio::join!(
-        ctx.retry(|| src_sums.sha256(src)),
-        ctx.retry(|| dst_sums.sha256(tmp)),
+        until_cancelled(&ctx.cancel, ctx.retry(|| src_sums.sha256(src))),
+        until_cancelled(&ctx.cancel, ctx.retry(|| dst_sums.sha256(tmp))),
     );
     let (source, target) = (source?, target?);
     if ctx.cancel.is_cancelled() {
