@@ -2,7 +2,8 @@
 //! a second backend label (so a move copies, then removes its source): files an earlier
 //! run verified are not sent again as long as the target still holds them; a move
 //! interrupted after a verified copy only removes its source; the entry goes when the
-//! job completes or is cancelled, and stays when it fails or is interrupted (a quit).
+//! job completes or is cancelled, and stays when it is interrupted (a quit) or fails
+//! with something left to try again (gone when nothing is).
 
 mod support;
 
@@ -180,4 +181,45 @@ async fn the_entry_stays_after_an_interrupt_and_goes_after_a_cancel() {
             std::fs::remove_file(f.unwrap().path()).unwrap();
         }
     }
+}
+
+#[tokio::test]
+async fn a_failed_job_keeps_its_entry_only_while_something_is_left_to_try_again() {
+    let s = setup();
+    let (engine, mut rx) = engine();
+    engine.set_journal(s.journal.clone());
+
+    // b.bin cannot be read: it is left to try again, so the entry stays.
+    let mut unreadable = Faulty::new("other");
+    unreadable.unreadable = Some("b.bin".into());
+    let mut failing = job(&s, JobKind::Copy);
+    failing.src = Arc::new(unreadable);
+    let (report, _) = run_journaled(&engine, &mut rx, failing).await;
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(!report.retry.is_empty(), "{report:?}");
+    assert_eq!(
+        s.journal.entries().len(),
+        1,
+        "a resumable failure lost its entry"
+    );
+    let entry = &s.journal.entries()[0];
+    s.journal.forget(&entry.header);
+
+    // A source that does not exist fails in planning: nothing a resume could do, so
+    // the entry goes (it would come back paused at every start otherwise).
+    let other: VfsHandle = Arc::new(Faulty::new("other"));
+    let missing = spec(
+        JobKind::Copy,
+        other,
+        vec![vp(&s.src.join("nowhere.bin"))],
+        Some((local(), vp(&s.dst))),
+    );
+    let (report, _) = run_journaled(&engine, &mut rx, missing).await;
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(report.retry.is_empty(), "{report:?}");
+    assert_eq!(
+        s.journal.entries().len(),
+        0,
+        "an entry with nothing to resume stayed"
+    );
 }

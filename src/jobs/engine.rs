@@ -200,11 +200,17 @@ impl JobEngine {
             )
             .await;
             if let Some(j) = journal {
-                // Complete, or cancelled by the user: nothing to take up later. Failed
-                // or interrupted: kept for a rerun, a retry or the next start.
+                // Complete, or cancelled by the user: nothing to take up later.
+                // Interrupted: kept for a rerun or the next start. Failed: kept only
+                // while it can be resumed, i.e. some item is left to try again (its
+                // Retry, a rerun, or the next start as "paused (restored)"); a failure
+                // with nothing to try again goes, whether or not its dialog is seen.
+                let interrupted = report.cancelled && keep_journal.load(Ordering::Relaxed);
                 let complete = report.failed.is_empty() && !report.cancelled;
-                let dismissed = report.cancelled && !keep_journal.load(Ordering::Relaxed);
-                if complete || dismissed {
+                let dismissed = report.cancelled && !interrupted;
+                let nothing_to_resume =
+                    !report.failed.is_empty() && report.retry.is_empty() && !interrupted;
+                if complete || dismissed || nothing_to_resume {
                     j.remove();
                 } else if let Ok(mut kept) = inner.kept.lock() {
                     kept.insert(id, j);
