@@ -16,7 +16,11 @@
 //!   move: and the source removed);
 //! * `{"upload":{"dst":…,"id":…,"size":…,"mtime":…}}`: a chunked upload the NAS keeps
 //!   for that target (QNAP `upload_id`), so a later run can go on from the NAS's
-//!   offset while the source's size and mtime are unchanged.
+//!   offset while the source's size and mtime are unchanged;
+//! * `{"partial":{"dst":…,"temp":…,"size":…,"mtime":…}}`: an upload written under
+//!   the temporary name `temp` (in `dst`'s folder) that the NAS keeps when cut (the
+//!   Freebox WebSocket upload), so a later run appends to it (`force: "resume"`) while
+//!   the source's size and mtime are unchanged, and the stale sweep leaves it alone.
 //!
 //! A reader takes the lines up to the first one that is cut short or whose digits do
 //! not match, and a writer reopening the file cuts it there first: a crash at any
@@ -26,7 +30,7 @@
 //! Places are names, never credentials: `local`, a profile name, or `user@http://host:port`.
 //! The upload id is not a secret but is kept out of logs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -177,6 +181,19 @@ pub struct UploadRecord {
     pub mtime: Option<i64>,
 }
 
+/// An upload under a temporary name that the NAS keeps when it is cut (Freebox), as the
+/// journal records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialRecord {
+    /// The final path at the target.
+    pub dst: String,
+    /// The temporary file's name, in the final path's folder.
+    pub temp: String,
+    /// The source's size and mtime when the upload began.
+    pub size: u64,
+    pub mtime: Option<i64>,
+}
+
 /// One line of a journal.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -185,6 +202,7 @@ enum Record {
     Planned { items: u64 },
     Done { src: String },
     Upload(UploadRecord),
+    Partial(PartialRecord),
 }
 
 /// Everything a journal file holds.
@@ -198,6 +216,8 @@ pub struct JournalEntry {
     pub planned: Option<u64>,
     /// Chunked uploads kept by the NAS, by final path.
     pub uploads: HashMap<String, UploadRecord>,
+    /// Partial uploads under temporary names, by final path.
+    pub partials: HashMap<String, PartialRecord>,
 }
 
 impl JournalEntry {
@@ -260,6 +280,17 @@ impl Journal {
         found.into_iter().map(|(_, e)| e).collect()
     }
 
+    /// The transfer keys (`jobs::stale::temp_key`) of every temporary an entry of this
+    /// folder records: partial files a paused job will continue, which the stale sweep
+    /// leaves alone however old they are.
+    pub fn owned_temp_keys(&self) -> HashSet<String> {
+        self.entries()
+            .iter()
+            .flat_map(|e| e.partials.values())
+            .filter_map(|p| super::stale::temp_key(&p.temp).map(str::to_owned))
+            .collect()
+    }
+
     /// Removes the entry of `header` (`--no-resume`, a forgotten job).
     pub fn forget(&self, header: &JobHeader) {
         remove_quietly(&self.path_of(header));
@@ -295,6 +326,7 @@ impl Journal {
                     done: BTreeSet::new(),
                     planned: None,
                     uploads: HashMap::new(),
+                    partials: HashMap::new(),
                 }
             }
         };
@@ -322,6 +354,12 @@ impl JobJournal {
     /// What the journal held when it was opened, plus the marks since.
     pub fn snapshot(&self) -> Option<JournalEntry> {
         self.state.lock().ok().map(|s| s.clone())
+    }
+
+    /// The journal folder this entry lives in.
+    pub fn folder(&self) -> Option<Journal> {
+        let s = self.state.lock().ok()?;
+        s.path.parent().map(Journal::at)
     }
 
     /// Whether an earlier run verified this source's copy.
@@ -370,6 +408,23 @@ impl JobJournal {
             s.uploads.insert(record.dst.clone(), record.clone());
         }
         self.append(&Record::Upload(record), true);
+    }
+
+    /// The partial upload an earlier run began for `dst` under a temporary name.
+    pub fn partial_for(&self, dst: &VPath) -> Option<PartialRecord> {
+        self.state.lock().ok()?.partials.get(dst.as_str()).cloned()
+    }
+
+    /// Records an upload under a temporary name the NAS keeps when cut (synced: it is
+    /// what a later run continues, and what the stale sweep must leave alone). A record
+    /// equal to the one held is not written again.
+    pub fn note_partial(&self, record: PartialRecord) {
+        let fresh = self.state.lock().is_ok_and(|mut s| {
+            s.partials.insert(record.dst.clone(), record.clone()) != Some(record.clone())
+        });
+        if fresh {
+            self.append(&Record::Partial(record), true);
+        }
     }
 
     /// Removes the journal file: the job finished (or was dismissed).
@@ -466,6 +521,7 @@ pub fn read_entry(path: &Path) -> Option<JournalEntry> {
         done: BTreeSet::new(),
         planned: None,
         uploads: HashMap::new(),
+        partials: HashMap::new(),
     };
     for r in records {
         match r {
@@ -475,6 +531,9 @@ pub fn read_entry(path: &Path) -> Option<JournalEntry> {
             Record::Planned { items } => entry.planned = Some(items),
             Record::Upload(u) => {
                 entry.uploads.insert(u.dst.clone(), u);
+            }
+            Record::Partial(p) => {
+                entry.partials.insert(p.dst.clone(), p);
             }
             Record::Job(_) => {}
         }
@@ -548,8 +607,19 @@ mod tests {
             size: 9,
             mtime: Some(3),
         });
+        let partial = PartialRecord {
+            dst: "/tmp/down/c".into(),
+            temp: ".nascmd-part-0123456789abcdef-c".into(),
+            size: 5,
+            mtime: None,
+        };
+        j.note_partial(partial.clone());
+        j.note_partial(partial.clone());
         drop(j);
         let entry = journal.find(&h).unwrap();
+        assert_eq!(entry.partials["/tmp/down/c"], partial);
+        let text = std::fs::read_to_string(&entry.path).unwrap();
+        assert_eq!(text.matches("\"partial\"").count(), 1, "{text}");
         assert!(entry.done.contains("/Public/a/x"));
         assert_eq!(entry.planned, Some(7));
         assert_eq!(entry.uploads["/tmp/down/b"].id, "42");

@@ -15,6 +15,13 @@
 //! The next run continues only when the record names the same source with the same size
 //! and mtime; otherwise (or with `--no-resume`) the old temporary and record are removed
 //! and the copy starts over. The record goes once the file is renamed into place.
+//!
+//! Uploads onto a NAS that keeps a cut upload and appends to it (`Features::append`
+//! without `durable`: the Freebox's WebSocket upload, `force: "resume"`) resume the
+//! same way when the job is journaled ([`NasPartial`]): the temporary gets the keyed
+//! name, the journal records it with the source's size and mtime (there is no place
+//! on the NAS for a record), and the next run asks the NAS how much it kept
+//! (`Append::held_len`) and sends only the rest.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,9 +34,12 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
 use super::ctx::JobCtx;
+use super::journal::{JournalEntry, PartialRecord};
 use super::plan::FileStep;
 use super::transfer::{NAME_MAX, TEMP_PREFIX};
-use crate::vfs::{Durable, REPLACING_SUFFIX, VPath, VfsError, VfsHandle, VfsResult};
+use crate::vfs::{
+    Durable, REPLACING_SUFFIX, UploadId, UploadTarget, VPath, VfsError, VfsHandle, VfsResult,
+};
 
 /// Bytes a stream writes between two records of its progress (each costs an fdatasync
 /// and a record replacement): what a resumed download may fetch twice, per stream.
@@ -117,6 +127,15 @@ impl<'a> Resume<'a> {
             parallel: false,
             ranges: Vec::new(),
         };
+        // Journaled, so the stale sweep keeps it while the job is paused.
+        if let Some(journal) = &ctx.journal {
+            journal.note_partial(PartialRecord {
+                dst: step.dst.to_string(),
+                temp: temp.name().to_owned(),
+                size: step.entry.size,
+                mtime: step.entry.mtime,
+            });
+        }
         let mut resume = Resume {
             durable,
             dst: dst.clone(),
@@ -281,6 +300,147 @@ impl<'a> Resume<'a> {
             remove_quietly(&self.dst, &path).await;
         }
     }
+}
+
+/// Smallest file whose upload to a NAS is made resumable across runs: below it, sending
+/// the file again costs less than the synced journal line and the question to the NAS.
+pub(crate) const NAS_RESUME_MIN: u64 = 4 << 20;
+
+/// A streamed upload's temporary on a NAS that keeps cut uploads, in a journaled job:
+/// its keyed name and the bytes an earlier run left there that this run continues
+/// (see the module doc).
+pub(crate) struct NasPartial {
+    pub temp: VPath,
+    /// Bytes of the source already on the NAS (0: a fresh upload, which replaces
+    /// whatever the NAS kept under that name).
+    pub start: u64,
+}
+
+impl NasPartial {
+    /// `None` where it does not apply: a job without journal, a file under
+    /// `NAS_RESUME_MIN`, a target that makes bytes durable itself (`Resume`) or cannot
+    /// append, a source that cannot be read from an offset. Otherwise the temporary is recorded in the journal before any
+    /// byte goes.
+    pub async fn prepare(ctx: &JobCtx, step: &FileStep) -> Option<NasPartial> {
+        let journal = ctx.journal.as_ref()?;
+        let features = ctx.dst_vfs().features();
+        let applies = step.entry.size >= NAS_RESUME_MIN
+            && features.durable.is_none()
+            && features.append.is_some()
+            && ctx.src.features().read_range.is_some();
+        if !applies {
+            return None;
+        }
+        let key = transfer_key(&ctx.src.label(), &step.src, &step.dst);
+        let temp = temp_path_for(&step.dst, &key).ok()?;
+        let record = PartialRecord {
+            dst: step.dst.to_string(),
+            temp: temp.name().to_owned(),
+            size: step.entry.size,
+            mtime: step.entry.mtime,
+        };
+        let same_source = journal.partial_for(&step.dst).as_ref() == Some(&record);
+        let start = match ctx.resume && same_source {
+            true => {
+                let dst = ctx.dst_vfs().clone();
+                let held = ctx
+                    .retry(|| resumable_offset(&dst, &temp, record.size))
+                    .await;
+                held.unwrap_or(0)
+            }
+            false => 0,
+        };
+        if start > 0 {
+            tracing::info!(path = %step.src, start, "continuing the upload an earlier run began");
+        }
+        journal.note_partial(record);
+        Some(NasPartial { temp, start })
+    }
+}
+
+/// Where a transfer into `tmp` (of a `len`-byte file) can go on from: the bytes the
+/// target holds for it (`Append::held_len`, else its size), or 0 when that is
+/// unknown, too long, or a complete partial that does not show under its name (it
+/// could not be renamed into place).
+pub(crate) async fn resumable_offset(dst: &VfsHandle, tmp: &VPath, len: u64) -> VfsResult<u64> {
+    let held = match dst.features().append {
+        Some(append) => append.held_len(tmp).await?,
+        None => None,
+    };
+    let held = match held {
+        Some(n) => n,
+        None => match dst.stat(tmp).await {
+            Ok(e) => e.size,
+            Err(VfsError::NotFound(_)) => 0,
+            Err(e) => return Err(e),
+        },
+    };
+    if held < len {
+        return Ok(held);
+    }
+    let visible = dst.stat(tmp).await.is_ok_and(|e| e.size == len);
+    Ok(if held == len && visible { len } else { 0 })
+}
+
+/// Removes a temporary on the target and what the target keeps of a cut upload to it
+/// (best effort).
+pub(crate) async fn discard_temp(dst: &VfsHandle, tmp: &VPath) {
+    remove_quietly(dst, tmp).await;
+    if let Some(append) = dst.features().append
+        && let Err(e) = append.discard_partial(tmp).await
+    {
+        tracing::warn!(path = %tmp, error = %e, "could not drop a partial upload");
+    }
+}
+
+/// Removes at `dst` everything a journal entry's unfinished transfers left there: the
+/// partial files it records (with a download's resume record, and what a NAS keeps of
+/// a cut upload) and the chunked uploads the NAS keeps (abandoned). For a job the user
+/// forgets: nothing will continue them. Best effort; returns how many were dropped.
+pub async fn discard_partials(dst: &VfsHandle, entry: &JournalEntry) -> usize {
+    let mut dropped = 0;
+    for partial in entry.partials.values() {
+        let Ok(target) = VPath::parse(&partial.dst) else {
+            continue;
+        };
+        let Ok(temp) = target.parent().join(&partial.temp) else {
+            continue;
+        };
+        discard_temp(dst, &temp).await;
+        if let Some(key) = super::stale::temp_key(&partial.temp)
+            && let Ok(record) = target.parent().join(&record_name(key))
+        {
+            remove_quietly(dst, &record).await;
+            let replacing = format!("{}{REPLACING_SUFFIX}", record.name());
+            if let Ok(half) = target.parent().join(&replacing) {
+                remove_quietly(dst, &half).await;
+            }
+        }
+        dropped += 1;
+    }
+    if let Some(up) = dst.features().atomic_upload {
+        for upload in entry.uploads.values() {
+            let Ok(path) = VPath::parse(&upload.dst) else {
+                continue;
+            };
+            let target = UploadTarget {
+                path,
+                len: upload.size,
+                mtime: upload.mtime,
+                overwrite: false,
+            };
+            match up
+                .abandon_upload(&UploadId(upload.id.clone()), &target)
+                .await
+            {
+                Ok(()) | Err(VfsError::NotFound(_)) => dropped += 1,
+                Err(e) => {
+                    tracing::warn!(path = %target.path, error = %e, "could not abandon an upload")
+                }
+            }
+        }
+    }
+    dropped
 }
 
 /// The ranges cover `0..size` once, in order, each with its progress inside it.

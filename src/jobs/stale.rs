@@ -9,8 +9,14 @@
 //! itself). Anything else — other people's files, nascmd's fresh temporaries, folders,
 //! entries without a time — is never touched.
 //!
+//! A key is also kept while any entry of the job journal records a temporary of it
+//! (`Journal::owned_temp_keys`): a paused job's partial download or upload is what it
+//! continues when resumed, however old. Forgetting the job removes those temporaries
+//! (`resume::discard_partials`).
+//!
 //! It goes through the `Vfs` seam only (list + remove), so the same rule serves a NAS
-//! folder.
+//! folder: on a NAS target the first `NAS_FOLDERS_MAX` folders a job writes into are
+//! swept (each costs a listing).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
@@ -27,6 +33,9 @@ use crate::vfs::{EntryKind, VPath, Vfs, VfsError, VfsResult};
 /// How long a temporary must have been left alone before it counts as abandoned: far
 /// longer than any transfer stalls without writing.
 pub const STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+/// Most folders swept per job on a target without `durable` (a NAS), where each one is
+/// a listing over the network: a `put -r` of thousands of folders pays for a few.
+pub const NAS_FOLDERS_MAX: usize = 32;
 
 /// What one sweep removed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -103,15 +112,12 @@ pub async fn sweep(
     Ok(swept)
 }
 
-/// Before a job's files move: sweeps every folder they go to on a durable target (the
-/// local disk; a NAS folder would cost a listing each, see the module doc), keeping
-/// the temporaries this job's own transfers will resume. What was removed is told as a
-/// `JobEvent::StaleRemoved` per folder.
+/// Before a job's files move: sweeps the folders they go to (every one on a durable
+/// target, the local disk; the first `NAS_FOLDERS_MAX` on a NAS), keeping the
+/// temporaries this job's own transfers will resume and those any journal entry
+/// records. What was removed is told as a `JobEvent::StaleRemoved` per folder.
 pub(crate) async fn sweep_job_folders(ctx: &JobCtx, steps: &[Step]) {
     let dst = ctx.dst_vfs();
-    if dst.features().durable.is_none() {
-        return;
-    }
     let label = ctx.src.label();
     let mut folders = BTreeSet::new();
     let mut keep = HashSet::new();
@@ -121,8 +127,15 @@ pub(crate) async fn sweep_job_folders(ctx: &JobCtx, steps: &[Step]) {
             keep.insert(transfer_key(&label, &f.src, &f.dst));
         }
     }
+    if let Some(journal) = ctx.journal.as_ref().and_then(|j| j.folder()) {
+        keep.extend(journal.owned_temp_keys());
+    }
+    let most = match dst.features().durable {
+        Some(_) => usize::MAX,
+        None => NAS_FOLDERS_MAX,
+    };
     let now = now_secs();
-    for folder in folders {
+    for folder in folders.into_iter().take(most) {
         if ctx.cancel.is_cancelled() {
             return;
         }

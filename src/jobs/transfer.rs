@@ -17,7 +17,7 @@ use super::checked_steps::{remove_retrying, rename_into_place, written_already};
 use super::ctx::JobCtx;
 use super::plan::FileStep;
 use super::progress::CountingReader;
-use super::resume::{RangeDone, Resume};
+use super::resume::{NasPartial, RangeDone, Resume, discard_temp, resumable_offset};
 use super::{ItemError, JobReport, RetryItem};
 use crate::vfs::{
     ByteReader, BytesFn, CopyIntoPlace, Entry, LandedFn, NativeCopy, VPath, VfsError, VfsHandle,
@@ -46,15 +46,23 @@ pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool)
             true => Resume::prepare(ctx, step).await?,
             false => None,
         };
-        let tmp = match &resume {
-            Some(r) => r.temp.clone(),
-            None => temp_path(&step.dst)?,
+        // Uploads onto a NAS that keeps cut uploads continue across runs likewise.
+        let nas_partial = match resume.is_none() && streams_through_us(ctx) {
+            true => NasPartial::prepare(ctx, step).await,
+            false => None,
         };
-        let res = write_verify_rename(ctx, step, &tmp, resume.as_ref()).await;
+        let tmp = match (&resume, &nas_partial) {
+            (Some(r), _) => r.temp.clone(),
+            (None, Some(p)) => p.temp.clone(),
+            (None, None) => temp_path(&step.dst)?,
+        };
+        let start = nas_partial.as_ref().map_or(0, |p| p.start);
+        let res = write_verify_rename(ctx, step, &tmp, resume.as_ref(), start).await;
         if res.is_err() {
-            match &resume {
-                Some(r) => r.discard().await,
-                None => remove_temp(&dst_vfs, &tmp).await,
+            match (&resume, &nas_partial) {
+                (Some(r), _) => r.discard().await,
+                (None, Some(_)) => discard_temp(&dst_vfs, &tmp).await,
+                (None, None) => remove_temp(&dst_vfs, &tmp).await,
             }
             return res;
         }
@@ -257,11 +265,14 @@ fn item_error(path: &VPath, e: &VfsError) -> ItemError {
 
 /// The file as the target reports it after the write (`Vfs::write_new` answers it) is
 /// checked here, so no second `stat` is needed before the rename.
+/// `start`: bytes an earlier run left at `tmp` on a NAS that keeps cut uploads
+/// (`NasPartial`).
 async fn write_verify_rename(
     ctx: &JobCtx,
     step: &FileStep,
     tmp: &VPath,
     resume: Option<&Resume<'_>>,
+    start: u64,
 ) -> VfsResult<()> {
     if !streams_through_us(ctx)
         && let Some(native) = ctx.src.features().native_copy
@@ -269,7 +280,7 @@ async fn write_verify_rename(
         return native_copy(ctx, native, step, tmp).await;
     }
     let expected = step.entry.size;
-    let written = stream_copy(ctx, step, tmp, resume).await?;
+    let written = stream_copy(ctx, step, tmp, resume, start).await?;
     if written.size != expected {
         return Err(VfsError::SizeMismatch {
             path: step.dst.to_string(),
@@ -320,12 +331,14 @@ async fn native_copy(
 }
 
 /// Streams the bytes through us with bounded buffers, resuming after transient
-/// failures. Returns the written file as the target reports it.
+/// failures. Returns the written file as the target reports it. `start`: bytes an
+/// earlier run left at `tmp` on a NAS (without a `resume` record).
 async fn stream_copy(
     ctx: &JobCtx,
     step: &FileStep,
     tmp: &VPath,
     resume: Option<&Resume<'_>>,
+    start: u64,
 ) -> VfsResult<Entry> {
     if let Some(done) = super::ranged::try_copy(ctx, step, tmp, resume).await {
         return done;
@@ -336,6 +349,7 @@ async fn stream_copy(
     // An earlier run's synced bytes, where this run can continue them.
     let mut offset = match (resume, can_resume) {
         (Some(r), true) => r.previous_stream().await,
+        (None, true) => start.min(len),
         _ => 0,
     };
     ctx.acct.add_bytes(offset);
@@ -379,10 +393,7 @@ async fn stream_copy(
                 }
                 let resumed_at = offset;
                 offset = if can_resume {
-                    match dst_vfs.stat(tmp).await {
-                        Ok(partial) if partial.size <= len => partial.size,
-                        _ => 0,
-                    }
+                    resumable_offset(&dst_vfs, tmp, len).await.unwrap_or(0)
                 } else {
                     0
                 };

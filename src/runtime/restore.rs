@@ -103,12 +103,30 @@ impl<B: Backend> Runtime<B> {
         });
     }
 
+    /// Drops a paused job's entry, and (in the background) what its unfinished
+    /// transfers left at its target: partial files, what the NAS keeps of cut uploads
+    /// (`jobs::resume::discard_partials`), reaching the target with the stored secrets.
     pub(super) fn forget_restored(&mut self, key: &str) {
-        if let (Some(journal), Some(entry)) =
+        let (Some(journal), Some(entry)) =
             (&self.restore.journal, self.restore.entries.remove(key))
-        {
-            journal.forget(&entry.header);
+        else {
+            return;
+        };
+        journal.forget(&entry.header);
+        if entry.partials.is_empty() && entry.uploads.is_empty() {
+            return;
         }
+        let ctx = self.nas.ctx.clone();
+        self.spawn(async move {
+            match open_place(&ctx, &entry.header.dst).await {
+                Ok(dst) => {
+                    let n = crate::jobs::resume::discard_partials(&dst, &entry).await;
+                    tracing::info!(dropped = n, "removed a forgotten job's temporaries");
+                }
+                // Left for the stale sweep, now that no entry owns them.
+                Err(e) => tracing::info!(error = %e, "a forgotten job's temporaries stay"),
+            }
+        });
     }
 }
 

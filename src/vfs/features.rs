@@ -226,6 +226,21 @@ pub trait Append: Send + Sync {
     /// (resuming an interrupted transfer). Fails with `SizeMismatch` when the stream
     /// ends early or runs long.
     async fn append(&self, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()>;
+
+    /// The bytes an append to `path` would continue from, where the backend keeps a
+    /// cut upload apart from the name (a Freebox partial upload may not show in a
+    /// listing nor a `stat`): `Ok(None)` where the file's own size says it (the
+    /// default), `Ok(Some(0))` when nothing is kept.
+    async fn held_len(&self, _path: &VPath) -> VfsResult<Option<u64>> {
+        Ok(None)
+    }
+
+    /// Drops what the backend keeps of a cut upload to `path` besides the file itself
+    /// (nascmd's own temporary names only). The default has nothing to drop: removing
+    /// the file is enough.
+    async fn discard_partial(&self, _path: &VPath) -> VfsResult<()> {
+        Ok(())
+    }
 }
 
 /// Making written bytes durable, so a download killed midway (or cut by a power loss)

@@ -51,6 +51,9 @@ struct WsReply {
     msg: Option<String>,
     #[serde(default)]
     result: Option<WsResult>,
+    /// With a `conflict` refusal of `upload_start`: the bytes already there.
+    #[serde(default)]
+    file_size: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -187,21 +190,112 @@ pub async fn write_new(api: &Api, path: &VPath, len: u64, data: ByteReader) -> V
     upload(api, path, len, data, None).await
 }
 
-/// Appends `len` bytes to the existing file `path`, which holds `existing` bytes
-/// (`force: "resume"`: the box keeps what is there and adds to it).
-pub async fn append(
-    api: &Api,
-    path: &VPath,
-    existing: u64,
-    len: u64,
-    data: ByteReader,
-) -> VfsResult<()> {
-    upload(api, path, len, data, Some(existing)).await
+/// Appends `len` bytes to what the box holds at `path`: a file, or a partial upload a
+/// cut connection left there (`force: "resume"`: the box keeps what is there and adds
+/// to it). Fails with `NotFound` when it holds nothing.
+pub async fn append(api: &Api, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()> {
+    let mut ws = connect(api).await?;
+    let existing = match ask_held(&mut ws, path).await? {
+        Some(n) => n,
+        None => {
+            cancel_quietly(&mut ws).await;
+            let _ = ws.close(None).await;
+            return Err(VfsError::NotFound(path.to_string()));
+        }
+    };
+    upload_on(ws, path, len, data, Some(existing)).await
+}
+
+/// The bytes the box holds at `path`: a whole file, or the partial upload a cut
+/// connection left (which, on a box, does not always show in a listing). Asked the
+/// way the protocol offers it: `upload_start` without `force` is refused with the
+/// length already there (`file_size`, §8.2). When nothing is there, the upload that
+/// question started is cancelled and the answer is 0.
+pub async fn held(api: &Api, path: &VPath) -> VfsResult<u64> {
+    let mut ws = connect(api).await?;
+    let held = ask_held(&mut ws, path).await;
+    if matches!(held, Ok(None)) {
+        cancel_quietly(&mut ws).await;
+    }
+    let _ = ws.close(None).await;
+    Ok(held?.unwrap_or(0))
+}
+
+/// Drops what the box holds of an unfinished upload to `path` (a partial file a cut
+/// connection left): a new upload over it (`force: "overwrite"`), cancelled at once,
+/// which deletes both. Used only on nascmd's own temporary names.
+pub async fn discard_partial(api: &Api, path: &VPath) -> VfsResult<()> {
+    let mut ws = connect(api).await?;
+    send_json(&mut ws, start_command(path, 0, "overwrite")).await?;
+    let started = expect_reply(&mut ws, "upload_start", path.as_str()).await;
+    if started.is_ok() {
+        cancel_quietly(&mut ws).await;
+    }
+    let _ = ws.close(None).await;
+    started.map(|_| ())
+}
+
+/// `upload_start` for `path` with `force` (`size` = the file's whole length).
+fn start_command(path: &VPath, size: u64, force: &str) -> serde_json::Value {
+    json!({
+        "action": "upload_start",
+        "request_id": 1,
+        "size": size,
+        "dirname": paths::encode(&path.parent()),
+        "filename": path.name(),
+        "force": force,
+    })
+}
+
+/// On a fresh socket: `Some(bytes)` the box holds at `path` (its conflict answer to an
+/// `upload_start` without `force`), or `None` when it holds nothing, in which case that
+/// upload is now started and the caller cancels it.
+async fn ask_held(ws: &mut Socket, path: &VPath) -> VfsResult<Option<u64>> {
+    send_json(ws, start_command(path, 0, "missing")).await?;
+    let reply = next_reply(ws).await?;
+    if reply.success {
+        return Ok(None);
+    }
+    let conflict = matches!(
+        reply.error_code.as_deref(),
+        Some("conflict" | "destination_conflict")
+    );
+    match (conflict, reply.file_size) {
+        (true, Some(n)) => Ok(Some(n)),
+        _ => {
+            let e = ApiError {
+                code: reply.error_code.unwrap_or_else(|| "upload_failed".into()),
+                msg: reply.msg.unwrap_or_default(),
+                missing_right: None,
+                challenge: None,
+                status: 200,
+            };
+            Err(envelope::map_api_error(&e, path.as_str()))
+        }
+    }
+}
+
+/// Cancels the upload running on this socket (best effort; the box deletes its file).
+async fn cancel_quietly(ws: &mut Socket) {
+    let _ = send_json(ws, json!({"action": "upload_cancel", "request_id": 3})).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), next_reply(ws)).await;
 }
 
 /// One upload on a fresh socket; `resume_from` = the length already on the box.
 async fn upload(
     api: &Api,
+    path: &VPath,
+    len: u64,
+    data: ByteReader,
+    resume_from: Option<u64>,
+) -> VfsResult<()> {
+    let ws = connect(api).await?;
+    upload_on(ws, path, len, data, resume_from).await
+}
+
+/// One upload on `ws`; `resume_from` = the length already on the box.
+async fn upload_on(
+    mut ws: Socket,
     path: &VPath,
     len: u64,
     mut data: ByteReader,
@@ -214,19 +308,7 @@ async fn upload(
     } else {
         "overwrite"
     };
-    let mut ws = connect(api).await?;
-    send_json(
-        &mut ws,
-        json!({
-            "action": "upload_start",
-            "request_id": 1,
-            "size": base + len,
-            "dirname": paths::encode(&path.parent()),
-            "filename": path.name(),
-            "force": force,
-        }),
-    )
-    .await?;
+    send_json(&mut ws, start_command(path, base + len, force)).await?;
     expect_reply(&mut ws, "upload_start", what).await?;
 
     let outcome = send_data(&mut ws, &mut data, base, len, what).await;
@@ -234,8 +316,7 @@ async fn upload(
         if resume_from.is_none() {
             // Do not leave a partial new file behind under this name. (A resumed file
             // keeps its bytes: cancelling would delete the old ones too.)
-            let _ = send_json(&mut ws, json!({"action": "upload_cancel", "request_id": 3})).await;
-            let _ = tokio::time::timeout(Duration::from_secs(5), next_reply(&mut ws)).await;
+            cancel_quietly(&mut ws).await;
         }
         let _ = ws.close(None).await;
         return Err(e);

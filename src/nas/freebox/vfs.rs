@@ -270,11 +270,21 @@ impl Append for FreeboxVfs {
         if !self.resumes_uploads() {
             return Err(VfsError::Unsupported("appending to a file"));
         }
-        let existing = fs::stat(&self.api, path).await?;
-        if existing.is_dir() {
-            return Err(VfsError::InvalidName(format!("{path} is a folder")));
+        upload::append(&self.api, path, len, data).await
+    }
+
+    async fn held_len(&self, path: &VPath) -> VfsResult<Option<u64>> {
+        if !self.resumes_uploads() {
+            return Ok(None);
         }
-        upload::append(&self.api, path, existing.size, len, data).await
+        upload::held(&self.api, path).await.map(Some)
+    }
+
+    async fn discard_partial(&self, path: &VPath) -> VfsResult<()> {
+        if !self.resumes_uploads() {
+            return Ok(());
+        }
+        upload::discard_partial(&self.api, path).await
     }
 }
 
