@@ -27,6 +27,7 @@ use super::api::{AUTH_HEADER, Api};
 use super::envelope::{self, ApiError};
 use super::http::{MAX_JSON_BODY, read_capped};
 use super::paths;
+use crate::nas::upload_speed::{Metered, UploadMeter, connected_within_deadline, within_min_speed};
 use crate::vfs::{ByteReader, VPath, VfsError, VfsResult};
 
 /// Bytes per binary frame (the box refuses frames above 1 MB; its docs use 512 KiB).
@@ -36,7 +37,7 @@ pub const WINDOW: usize = 8;
 /// Longest wait for any reply from the box.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
-type Socket = WebSocketStream<reqwest::Upgraded>;
+type Socket = WebSocketStream<Metered<reqwest::Upgraded>>;
 
 /// A JSON reply on the upload socket.
 #[derive(Debug, Deserialize)]
@@ -61,8 +62,9 @@ struct WsResult {
     complete: bool,
 }
 
-/// Opens the upload socket with the session header.
-async fn connect(api: &Api) -> VfsResult<Socket> {
+/// Opens the upload socket with the session header; `meter` counts what is written on
+/// it (the upload's minimum speed, `nas::upload_speed`).
+async fn connect(api: &Api, meter: &UploadMeter) -> VfsResult<Socket> {
     let url = api.url("ws/upload");
     api.with_session(|token| {
         let key = generate_key();
@@ -97,7 +99,7 @@ async fn connect(api: &Api) -> VfsResult<Socket> {
                     "bad WebSocket handshake from the Freebox".into(),
                 ));
             }
-            let upgraded = resp.upgrade().await?;
+            let upgraded = meter.socket(resp.upgrade().await?);
             let mut config = WebSocketConfig::default();
             config.max_message_size = Some(1024 * 1024);
             config.max_frame_size = Some(1024 * 1024);
@@ -214,7 +216,8 @@ async fn upload(
     } else {
         "overwrite"
     };
-    let mut ws = connect(api).await?;
+    let meter = UploadMeter::default();
+    let mut ws = connected_within_deadline(connect(api, &meter)).await?;
     send_json(
         &mut ws,
         json!({
@@ -229,15 +232,20 @@ async fn upload(
     .await?;
     expect_reply(&mut ws, "upload_start", what).await?;
 
-    let outcome = send_data(&mut ws, &mut data, base, len, what).await;
+    let sending = send_data(&mut ws, &mut data, base, len, what);
+    let outcome = within_min_speed(&meter, len, sending).await;
     if let Err(e) = outcome {
         if resume_from.is_none() {
             // Do not leave a partial new file behind under this name. (A resumed file
-            // keeps its bytes: cancelling would delete the old ones too.)
-            let _ = send_json(&mut ws, json!({"action": "upload_cancel", "request_id": 3})).await;
-            let _ = tokio::time::timeout(Duration::from_secs(5), next_reply(&mut ws)).await;
+            // keeps its bytes: cancelling would delete the old ones too.) A box that
+            // stopped reading gets 5 s for it all.
+            let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                send_json(&mut ws, json!({"action": "upload_cancel", "request_id": 3})).await?;
+                next_reply(&mut ws).await
+            })
+            .await;
         }
-        let _ = ws.close(None).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), ws.close(None)).await;
         return Err(e);
     }
     send_json(
