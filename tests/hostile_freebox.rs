@@ -8,7 +8,8 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 
 use support::hostile_checks::{
-    Outcome, assert_terminal_safe, assert_well_behaved, paths_outside, run,
+    Outcome, assert_terminal_safe, assert_well_behaved, check_body_longer_than_listed,
+    check_stalled_upload, check_trickling_body, paths_outside, run,
 };
 use support::hostile_freebox::{DISK, HostileFreebox, REFUSED, Stall};
 use support::sandbox::{Sandbox, snapshot, text};
@@ -201,31 +202,15 @@ fn get_r_of_hostile_names_writes_only_inside_its_target_with_safe_names() {
 #[test]
 fn a_body_longer_than_listed_stops_at_its_size_and_fails() {
     let nas = HostileFreebox::start();
-    let sb = sandbox(&nas);
-    std::fs::create_dir(sb.path().join("out")).unwrap();
     let file = format!("{}/long.bin", target("bodies"));
-    let o = run(&sb, &["get", "--retry-for", "2s", &file, "out/"]);
-    assert_well_behaved(&o);
-    assert_eq!(o.code, 1, "{}", text(&o.stderr));
-    stderr_has(&o, "size mismatch");
-    // Nothing kept, and nothing near the endless size was ever written.
-    let left: u64 = std::fs::read_dir(sb.path().join("out"))
-        .unwrap()
-        .map(|e| e.unwrap().metadata().unwrap().len())
-        .sum();
-    assert!(left <= 10, "{left} bytes left in the target");
+    check_body_longer_than_listed(&sandbox(&nas), &file);
 }
 
 #[test]
 fn a_trickling_body_fails_under_the_minimum_speed() {
     let nas = HostileFreebox::start();
-    let sb = sandbox(&nas);
-    std::fs::create_dir(sb.path().join("out")).unwrap();
     let file = format!("{}/slow.bin", target("bodies"));
-    let o = run(&sb, &["get", "--retry-for", "2s", &file, "out/"]);
-    assert_well_behaved(&o);
-    assert_eq!(o.code, 1, "{}", text(&o.stderr));
-    stderr_has(&o, "less than 1 KiB/s");
+    check_trickling_body(&sandbox(&nas), &file);
 }
 
 #[test]
@@ -238,4 +223,19 @@ fn a_trickling_discovery_or_login_ends_at_the_api_deadline() {
         assert_ne!(o.code, 0, "{stall:?}: {}", text(&o.stderr));
         stderr_has(&o, "timed out");
     }
+}
+
+#[test]
+fn an_upload_the_box_does_not_read_fails_under_the_minimum_speed() {
+    let nas = HostileFreebox::start();
+    let into = format!("{}/", target("uploads"));
+    check_stalled_upload(&sandbox(&nas), &into, "less than 1 KiB/s of the upload");
+}
+
+#[test]
+fn an_upload_connection_never_upgraded_ends_at_the_api_deadline() {
+    let nas = HostileFreebox::stalling(Stall::UploadUpgrade);
+    let into = format!("{}/", target("uploads"));
+    let words = "did not open the upload connection within 2 s";
+    check_stalled_upload(&sandbox(&nas), &into, words);
 }

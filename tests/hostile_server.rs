@@ -5,8 +5,11 @@
 
 mod support;
 
-use support::hostile::{Hostile, REFUSED, SHARE};
-use support::hostile_checks::{assert_terminal_safe, assert_well_behaved, paths_outside, run};
+use support::hostile::{Hostile, MANY_FOLDERS, REFUSED, SHARE, refused_in_many};
+use support::hostile_checks::{
+    assert_terminal_safe, assert_well_behaved, check_body_longer_than_listed, check_stalled_upload,
+    check_trickling_body, paths_outside, run,
+};
 use support::sandbox::{Sandbox, snapshot, text};
 
 fn sandbox(nas: &Hostile) -> Sandbox {
@@ -167,55 +170,15 @@ fn get_r_of_hostile_names_writes_only_inside_its_target_with_safe_names() {
 #[test]
 fn a_body_longer_than_announced_stops_at_its_size_and_fails() {
     let nas = Hostile::start();
-    let sb = sandbox(&nas);
-    std::fs::create_dir(sb.path().join("out")).unwrap();
-    let o = run(
-        &sb,
-        &[
-            "get",
-            "--retry-for",
-            "2s",
-            &format!("{}/long.bin", target("bodies")),
-            "out/",
-        ],
-    );
-    assert_well_behaved(&o);
-    assert_eq!(o.code, 1, "{}", text(&o.stderr));
-    assert!(
-        text(&o.stderr).contains("size mismatch"),
-        "{}",
-        text(&o.stderr)
-    );
-    // Nothing kept, and nothing near the endless size was ever written.
-    let left: u64 = std::fs::read_dir(sb.path().join("out"))
-        .unwrap()
-        .map(|e| e.unwrap().metadata().unwrap().len())
-        .sum();
-    assert!(left <= 10, "{left} bytes left in the target");
+    let file = format!("{}/long.bin", target("bodies"));
+    check_body_longer_than_listed(&sandbox(&nas), &file);
 }
 
 #[test]
 fn a_trickling_body_fails_under_the_minimum_speed() {
     let nas = Hostile::start();
-    let sb = sandbox(&nas);
-    std::fs::create_dir(sb.path().join("out")).unwrap();
-    let o = run(
-        &sb,
-        &[
-            "get",
-            "--retry-for",
-            "2s",
-            &format!("{}/slow.bin", target("bodies")),
-            "out/",
-        ],
-    );
-    assert_well_behaved(&o);
-    assert_eq!(o.code, 1, "{}", text(&o.stderr));
-    assert!(
-        text(&o.stderr).contains("less than 1 KiB/s"),
-        "{}",
-        text(&o.stderr)
-    );
+    let file = format!("{}/slow.bin", target("bodies"));
+    check_trickling_body(&sandbox(&nas), &file);
 }
 
 #[test]
@@ -264,4 +227,35 @@ fn get_into_a_link_to_a_folder_writes_into_that_folder() {
         std::fs::read(sb.path().join("folder/good1.txt")).unwrap(),
         b"hello"
     );
+}
+
+#[test]
+fn an_upload_the_nas_does_not_read_fails_under_the_minimum_speed() {
+    let nas = Hostile::start();
+    let into = format!("{}/", target("uploads"));
+    check_stalled_upload(&sandbox(&nas), &into, "less than 1 KiB/s of the upload");
+}
+
+#[test]
+fn get_r_names_each_skipped_entry_with_its_own_folder() {
+    let nas = Hostile::start();
+    let sb = sandbox(&nas);
+    std::fs::create_dir(sb.path().join("out")).unwrap();
+    // The eight folders are listed ahead, several at once.
+    let o = run(&sb, &["get", "-r", &target("many"), "out"]);
+    assert_well_behaved(&o);
+    let err = text(&o.stderr);
+    assert_eq!(o.code, 0, "{err}");
+    for folder in 0..MANY_FOLDERS {
+        assert_eq!(
+            std::fs::read(sb.path().join(format!("out/many/d{folder}/good.txt"))).unwrap(),
+            b"hello"
+        );
+        for name in refused_in_many(folder) {
+            let line = format!("skipped /{SHARE}/many/d{folder}/{name}: not a usable file name");
+            assert_eq!(err.matches(&line).count(), 1, "{line:?}: {err}");
+        }
+    }
+    // Nothing else was called skipped: none doubled, none put under another folder.
+    assert_eq!(err.matches("skipped ").count(), 2 * MANY_FOLDERS, "{err}");
 }

@@ -204,10 +204,19 @@ impl App {
             return;
         };
         let names = log.take_skipped(&pane.cwd);
-        if let Some(first) = names.first() {
-            let text = match names.len() {
-                1 => format!("Skipped 1 entry with an unusable name: {first}"),
-                n => format!("Skipped {n} entries with unusable names, first {first}"),
+        // The log ends its list with "(N more)" past the names it keeps; no refused name
+        // can look like that (each holds `/`, NUL, or is `.`, `..` or empty).
+        let more = names
+            .last()
+            .and_then(|l| l.strip_prefix('(')?.strip_suffix(" more)")?.parse().ok());
+        let shown = &names[..names.len() - usize::from(more.is_some())];
+        if !shown.is_empty() {
+            let text = match shown.len() + more.unwrap_or(0) {
+                1 => format!("1 name skipped (not usable as a file name): {}", shown[0]),
+                n => format!(
+                    "{n} names skipped (not usable as file names): {}",
+                    shown.join("  ")
+                ),
             };
             self.set_status(text, true);
         }

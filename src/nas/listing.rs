@@ -19,6 +19,10 @@ const NAME_WIDTH: usize = 80;
 /// Refused names kept per folder; past it only their count grows.
 const KEPT_PER_FOLDER: usize = 100;
 
+/// Refused names per folder remembered to recognise a repeat (a folder listed again,
+/// by a retry or a second listing running at the same time); past it every name counts.
+const REMEMBERED_PER_FOLDER: usize = 10_000;
+
 /// Follows the pages of one listing and fails it once a non-empty page brings no new
 /// name (a server that ignores the page offset, or a cursor that never ends). A page
 /// that only overlaps the one before passes whole: a folder that changed between two
@@ -78,7 +82,11 @@ pub fn reported(name: &str) -> String {
     crate::names::shorten(&crate::names::escape(name), NAME_WIDTH).into_owned()
 }
 
-/// The names each folder's listing refused, kept until a caller takes them.
+/// The names each folder's listings refused, kept by folder until a caller takes them.
+/// Listings of several folders run at once (`get -r` lists ahead, a pane lists while a
+/// job plans): each name is kept under the folder it was listed in, and a name a
+/// folder's listing refused again before anyone took it (a retried or concurrent
+/// listing of that folder) is kept once, so nothing is lost, doubled or misattributed.
 #[derive(Default)]
 pub struct SkipLog {
     by_folder: Mutex<HashMap<String, Skipped>>,
@@ -87,28 +95,26 @@ pub struct SkipLog {
 #[derive(Default)]
 struct Skipped {
     names: Vec<String>,
+    seen: HashSet<String>,
     more: usize,
 }
 
 impl SkipLog {
     /// Records that a listing of `dir` refused `name` (kept escaped and shortened).
     pub fn record(&self, dir: &VPath, name: &str) {
-        tracing::warn!(dir = %dir, name = %reported(name), "skipping an entry with an unusable name");
+        let shown = reported(name);
         let Ok(mut map) = self.by_folder.lock() else {
             return;
         };
         let entry = map.entry(dir.as_str().to_owned()).or_default();
+        if entry.seen.len() < REMEMBERED_PER_FOLDER && !entry.seen.insert(shown.clone()) {
+            return;
+        }
+        tracing::warn!(dir = %dir, name = %shown, "skipping an entry with an unusable name");
         if entry.names.len() < KEPT_PER_FOLDER {
-            entry.names.push(reported(name));
+            entry.names.push(shown);
         } else {
             entry.more += 1;
-        }
-    }
-
-    /// Forgets what an earlier listing of `dir` refused (a new listing starts).
-    pub fn reset(&self, dir: &VPath) {
-        if let Ok(mut map) = self.by_folder.lock() {
-            map.remove(dir.as_str());
         }
     }
 }
@@ -178,5 +184,41 @@ mod tests {
         assert!(names[1].chars().count() <= NAME_WIDTH);
         assert_eq!(names.last().unwrap(), "(2 more)");
         assert!(log.take_skipped(&dir).is_empty());
+    }
+
+    #[test]
+    fn folders_listed_at_once_each_keep_their_own_names_once() {
+        let log = std::sync::Arc::new(SkipLog::default());
+        let folders: Vec<VPath> = (0..8)
+            .map(|i| VPath::parse(&format!("/Public/many/d{i}")).unwrap())
+            .collect();
+        // Every folder listed twice at the same time (a retry, or a pane and a job),
+        // pages interleaved across threads.
+        let threads: Vec<_> = folders
+            .iter()
+            .chain(folders.iter())
+            .cloned()
+            .map(|dir| {
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    let tag = dir.name().to_owned();
+                    for n in 0..20 {
+                        log.record(&dir, &format!("../{tag}-{n}"));
+                        std::thread::yield_now();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        for dir in &folders {
+            let mut names = log.take_skipped(dir);
+            names.sort();
+            let tag = dir.name();
+            let mut expected: Vec<String> = (0..20).map(|n| format!("../{tag}-{n}")).collect();
+            expected.sort();
+            assert_eq!(names, expected, "{dir}");
+        }
     }
 }

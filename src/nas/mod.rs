@@ -12,6 +12,7 @@ pub mod qnap;
 pub mod registry;
 pub mod reply;
 pub mod tls;
+pub mod upload_speed;
 
 use crate::vfs::{ServerCode, SpaceInfo, VfsError, VfsResult};
 

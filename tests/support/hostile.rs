@@ -11,25 +11,30 @@
 //! * `names` — names made to hurt (ESC/OSC, C1, bidi, `..`, `../x`, absolute, `a/b`,
 //!   NUL, invalid UTF-8, a lone surrogate, 20 000 bytes) next to good files;
 //! * `bodies` — `slow.bin` (one byte every 200 ms) and `long.bin` (announced as 10
-//!   bytes, its body never ends).
+//!   bytes, its body never ends);
+//! * `many` — eight folders `d0`…`d7`, each with a good file and two names to refuse
+//!   that say which folder they came from (`../dN-escape`, `dN/x`);
+//! * `uploads` — an empty folder whose uploads (chunked and standard) are accepted and
+//!   their bodies never read.
 //!
 //! `createdir` answers status 9 (File Station's "quota / disk full", which it also
 //! gives for any folder it could not create). Everything else answers a failure.
 
-use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::Query;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{self, StreamExt};
+
+pub use super::hostile_kit::GOOD_BODY;
+use super::hostile_kit::{
+    Item, LONG_LISTED, SLOW_SIZE, bad_body, big_reply, comma_joined, hurtful_names, json,
+    never_read, serve, trickle, unusable_names, with_type,
+};
 
 /// The share every scenario lives in.
 pub const SHARE: &str = "Public";
-
-/// The contents of every good file.
-pub const GOOD_BODY: &[u8] = b"hello";
 
 /// A running hostile server, on its own runtime, until dropped.
 pub struct Hostile {
@@ -39,28 +44,21 @@ pub struct Hostile {
 
 impl Hostile {
     pub fn start() -> Hostile {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let url = rt.block_on(async {
-            let app = axum::Router::new()
-                .route("/cgi-bin/authLogin.cgi", axum::routing::any(login))
-                .route(
-                    "/cgi-bin/authLogout.cgi",
-                    axum::routing::any(|| async { "" }),
-                )
-                .route(
-                    "/cgi-bin/filemanager/utilRequest.cgi",
-                    axum::routing::any(util),
-                );
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            tokio::spawn(async move { axum::serve(listener, app).await });
-            format!("http://{addr}/")
-        });
-        Hostile { rt, url }
+        let app = axum::Router::new()
+            .route("/cgi-bin/authLogin.cgi", axum::routing::any(login))
+            .route(
+                "/cgi-bin/authLogout.cgi",
+                axum::routing::any(|| async { "" }),
+            )
+            .route(
+                "/cgi-bin/filemanager/utilRequest.cgi",
+                axum::routing::any(util),
+            );
+        let (rt, addr) = serve(app);
+        Hostile {
+            rt,
+            url: format!("http://{addr}/"),
+        }
     }
 
     /// Keeps the runtime named as used (its threads serve the requests).
@@ -80,57 +78,20 @@ fn xml(text: &'static str) -> Response {
     ([(header::CONTENT_TYPE, "text/xml")], text).into_response()
 }
 
-fn json(body: impl Into<Body>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], body.into()).into_response()
+/// One entry as `get_list` writes it.
+fn entry(item: &Item) -> Vec<u8> {
+    item.object(
+        "filename",
+        &format!(
+            ",\"isfolder\":{},\"filesize\":\"{}\",\"epochmt\":1700000000,\"privilege\":\"644\",\"exist\":1",
+            u8::from(item.folder),
+            item.size
+        ),
+    )
 }
 
-/// One entry of a listing, as raw JSON (a name may hold bytes that are not UTF-8).
-struct Item {
-    /// The name's JSON string content, already escaped as the server writes it.
-    raw_name: Vec<u8>,
-    folder: bool,
-    size: u64,
-}
-
-impl Item {
-    fn file(name: &str, size: u64) -> Item {
-        let quoted = serde_json::to_string(name).unwrap();
-        Item {
-            raw_name: quoted.as_bytes()[1..quoted.len() - 1].to_vec(),
-            folder: false,
-            size,
-        }
-    }
-
-    fn raw(raw_name: &[u8]) -> Item {
-        Item {
-            raw_name: raw_name.to_vec(),
-            folder: false,
-            size: GOOD_BODY.len() as u64,
-        }
-    }
-
-    fn folder(name: &str) -> Item {
-        Item {
-            folder: true,
-            size: 0,
-            ..Item::file(name, 0)
-        }
-    }
-
-    fn json(&self) -> Vec<u8> {
-        let mut out = b"{\"filename\":\"".to_vec();
-        out.extend_from_slice(&self.raw_name);
-        out.extend_from_slice(
-            format!(
-                "\",\"isfolder\":{},\"filesize\":\"{}\",\"epochmt\":1700000000,\"privilege\":\"644\",\"exist\":1}}",
-                u8::from(self.folder),
-                self.size
-            )
-            .as_bytes(),
-        );
-        out
-    }
+fn folder(name: &str) -> Item {
+    Item::folder(name, 0)
 }
 
 /// The names of `names/` that the client must refuse, as they would print escaped.
@@ -145,41 +106,19 @@ pub const REFUSED: &[&str] = &[
 
 /// The listing of `names/`: good files, names to show escaped, names to refuse.
 fn hostile_names() -> Vec<Item> {
-    let mut items = vec![
-        Item::file("good1.txt", 5),
-        Item::file("good2.txt", 5),
-        Item::file("esc\x1b[2J\x1b]0;pwned\x07.txt", 5),
-        Item::file("c1\u{9b}31m.txt", 5),
-        Item::file("bidi\u{202e}txt.exe", 5),
-        Item::file("tab\tnew\nline.txt", 5),
-        Item::file(&"n".repeat(20_000), 5),
-        // Not valid UTF-8, and a lone surrogate escape.
-        Item::raw(b"bad\xff\xfeutf8.txt"),
-        Item::raw(b"lone\\ud800surrogate.txt"),
-    ];
-    for refused in [
-        "..",
-        "../x",
-        "../../escape.txt",
-        "/etc/passwd",
-        "a/b",
-        "nul\0name",
-    ] {
-        items.push(Item::file(refused, 5));
-    }
-    items.push(Item::folder("sub"));
+    let mut items = hurtful_names();
+    // A lone surrogate escape: valid JSON, not a Unicode string.
+    items.push(Item::raw(b"lone\\ud800surrogate.txt"));
+    items.push(Item::file("..", 5));
+    items.extend(unusable_names());
+    items.push(folder("sub"));
     items
 }
 
 /// A `get_list`-shaped reply.
 fn list_body(total: u64, items: &[Item]) -> Vec<u8> {
     let mut out = format!("{{\"total\":{total},\"acl\":7,\"datas\":[").into_bytes();
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(&item.json());
-    }
+    out.extend_from_slice(&comma_joined(items.iter().map(entry)));
     out.extend_from_slice(b"]}");
     out
 }
@@ -207,22 +146,25 @@ fn lookup(dir: &str, name: &str) -> Option<Item> {
         "slow_reply",
         "names",
         "bodies",
+        "uploads",
+        "many",
     ];
     if dir == format!("/{SHARE}") && scenarios.contains(&name) {
-        return Some(Item::folder(name));
+        return Some(folder(name));
     }
     match (dir, name) {
-        (d, "sub") if d.ends_with("/names") => Some(Item::folder("sub")),
-        (d, "slow.bin") if d.ends_with("/bodies") => Some(Item::file("slow.bin", 100_000)),
-        (d, "long.bin") if d.ends_with("/bodies") => Some(Item::file("long.bin", 10)),
-        (d, n) if d.ends_with("/names") || d.ends_with("/names/sub") => {
+        (d, n) if d.ends_with("/many") => Some(folder(n)),
+        (d, "sub") if d.ends_with("/names") => Some(folder("sub")),
+        (d, "slow.bin") if d.ends_with("/bodies") => Some(Item::file("slow.bin", SLOW_SIZE)),
+        (d, "long.bin") if d.ends_with("/bodies") => Some(Item::file("long.bin", LONG_LISTED)),
+        (d, n) if d.ends_with("/names") || d.ends_with("/names/sub") || d.contains("/many/") => {
             Some(Item::file(n, GOOD_BODY.len() as u64))
         }
         _ => None,
     }
 }
 
-async fn util(Query(q): Query<Vec<(String, String)>>) -> Response {
+async fn util(Query(q): Query<Vec<(String, String)>>, body: Body) -> Response {
     let get = |k: &str| {
         q.iter()
             .find(|(key, _)| key == k)
@@ -241,12 +183,32 @@ async fn util(Query(q): Query<Vec<(String, String)>>) -> Response {
         "download" => download(get("source_path"), get("source_file")),
         // What File Station answers for a folder it cannot make, whatever the reason.
         "createdir" => json("{\"status\":9}"),
+        "start_chunked_upload" => json("{\"status\":0,\"upload_id\":\"hostile-upload\"}"),
+        "get_chunked_upload_status" => json("{\"status\":1,\"size\":0}"),
+        "delete_chunked_upload_file" => json("{\"status\":1}"),
+        "chunked_upload" | "upload" => never_read(body).await,
         _ => failure(),
     }
 }
 
+/// The folders of `many/`.
+pub const MANY_FOLDERS: usize = 8;
+
+/// The names of `many/dN` the client must refuse.
+pub fn refused_in_many(folder: usize) -> [String; 2] {
+    [format!("../d{folder}-escape"), format!("d{folder}/x")]
+}
+
 async fn list(path: &str, start: u64) -> Response {
     let scenario = path.rsplit('/').next().unwrap_or("");
+    if let Some(d) = path
+        .rsplit_once("/many/d")
+        .and_then(|(_, n)| n.parse::<usize>().ok())
+    {
+        let mut items = vec![Item::file("good.txt", GOOD_BODY.len() as u64)];
+        items.extend(refused_in_many(d).iter().map(|n| Item::file(n, 5)));
+        return json(list_body(items.len() as u64, &items));
+    }
     match scenario {
         "huge_total" => json(list_body(
             1_000_000_000_000_000_000,
@@ -256,7 +218,9 @@ async fn list(path: &str, start: u64) -> Response {
             1_000_000,
             &[Item::file("same1", 1), Item::file("same2", 1)],
         )),
-        "big_reply" => json(Body::from_stream(big_reply())),
+        "big_reply" => json(Body::from_stream(big_reply(
+            b"{\"total\":1,\"datas\":[{\"filename\":\"",
+        ))),
         "slow_reply" => json(Body::from_stream(trickle(
             list_body(1, &[Item::file("late", 1)]),
             Duration::from_millis(200),
@@ -268,56 +232,31 @@ async fn list(path: &str, start: u64) -> Response {
             json(list_body(total, &page))
         }
         "sub" => json(list_body(1, &[Item::file("inner.txt", 5)])),
+        "uploads" => json(list_body(0, &[])),
+        "many" => {
+            let folders: Vec<Item> = (0..MANY_FOLDERS)
+                .map(|i| folder(&format!("d{i}")))
+                .collect();
+            json(list_body(folders.len() as u64, &folders))
+        }
         "bodies" => json(list_body(
             2,
-            &[Item::file("long.bin", 10), Item::file("slow.bin", 100_000)],
+            &[
+                Item::file("long.bin", LONG_LISTED),
+                Item::file("slow.bin", SLOW_SIZE),
+            ],
         )),
         _ => json("{\"status\":5}"),
     }
 }
 
-/// A listing reply of 80 MiB: one entry whose name never ends, made chunk by chunk.
-fn big_reply() -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
-    let head = stream::once(async {
-        Ok(Bytes::from_static(
-            b"{\"total\":1,\"datas\":[{\"filename\":\"",
-        ))
-    });
-    let chunk = Bytes::from(vec![b'a'; 1024 * 1024]);
-    let middle = stream::iter((0..80).map(move |_| Ok(chunk.clone())));
-    let tail = stream::once(async { Ok(Bytes::from_static(b"\"}]}")) });
-    head.chain(middle).chain(tail)
-}
-
-/// `data` one byte at a time, `every` apart.
-fn trickle(
-    data: Vec<u8>,
-    every: Duration,
-) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
-    stream::iter(data).then(move |b| async move {
-        tokio::time::sleep(every).await;
-        Ok(Bytes::copy_from_slice(&[b]))
-    })
-}
-
 fn download(dir: &str, name: &str) -> Response {
-    let mut resp = match name {
-        "slow.bin" => Body::from_stream(trickle(vec![b's'; 100_000], Duration::from_millis(200)))
-            .into_response(),
-        // Announced as 10 bytes by the listing; the body goes on for ever.
-        "long.bin" => {
-            let chunk = Bytes::from(vec![b'L'; 64 * 1024]);
-            Body::from_stream(stream::repeat_with(move || {
-                Ok::<_, Infallible>(chunk.clone())
-            }))
-            .into_response()
-        }
-        _ if dir.contains("/names") => GOOD_BODY.into_response(),
-        _ => return (StatusCode::NOT_FOUND, "").into_response(),
-    };
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/force-download"),
-    );
-    resp
+    const TYPE: &str = "application/force-download";
+    if let Some(bad) = bad_body(name, TYPE) {
+        return bad;
+    }
+    if dir.contains("/names") || dir.contains("/many/") {
+        return with_type(GOOD_BODY.into_response(), TYPE);
+    }
+    (StatusCode::NOT_FOUND, "").into_response()
 }

@@ -133,3 +133,49 @@ pub fn paths_outside(root: &Path, inside: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// Writes a local file larger than what a loopback connection's buffers take in before
+/// the server must read (a few MiB), so an upload of it stalls mid-body; returns its
+/// name, relative to the sandbox.
+pub fn big_local_file(sb: &Sandbox) -> &'static str {
+    std::fs::write(sb.path().join("big.bin"), vec![7u8; 24 << 20]).unwrap();
+    "big.bin"
+}
+
+/// `nascmd ARGS` must fail (exit 1), behaving well and saying `words` on stderr.
+pub fn fails_saying(sb: &Sandbox, args: &[&str], words: &str) {
+    let o = run(sb, args);
+    assert_well_behaved(&o);
+    let err = text(&o.stderr);
+    assert_eq!(o.code, 1, "{args:?}: {err}");
+    assert!(err.contains(words), "{words:?} not on stderr: {err}");
+}
+
+/// `get` of `file`, whose body never ends past its listed 10 bytes: it fails as a size
+/// mismatch, and nothing near the endless size was ever written (nothing kept).
+pub fn check_body_longer_than_listed(sb: &Sandbox, file: &str) {
+    std::fs::create_dir(sb.path().join("out")).unwrap();
+    fails_saying(
+        sb,
+        &["get", "--retry-for", "2s", file, "out/"],
+        "size mismatch",
+    );
+    let left: u64 = std::fs::read_dir(sb.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert!(left <= 10, "{left} bytes left in the target");
+}
+
+/// `get` of `file`, whose body trickles: it fails under the minimum speed.
+pub fn check_trickling_body(sb: &Sandbox, file: &str) {
+    std::fs::create_dir(sb.path().join("out")).unwrap();
+    let args = ["get", "--retry-for", "2s", file, "out/"];
+    fails_saying(sb, &args, "less than 1 KiB/s");
+}
+
+/// `put` of a big file into `into`, whose server stalls: it fails saying `words`.
+pub fn check_stalled_upload(sb: &Sandbox, into: &str, words: &str) {
+    let file = big_local_file(sb);
+    fails_saying(sb, &["put", "--retry-for", "2s", file, into], words);
+}

@@ -11,28 +11,33 @@
 //!   C1, bidi, `../x`, absolute, `a/b`, NUL, invalid UTF-8 inside the JSON string,
 //!   20 000 bytes) next to good files, `.` and `..` first as a real box sends them;
 //! * `bodies` — `slow.bin` (one byte every 200 ms) and `long.bin` (listed as 10 bytes,
-//!   its body never ends).
+//!   its body never ends);
+//! * `uploads` — an empty folder; a WebSocket upload (`ws/upload`) is accepted, its
+//!   `upload_start` answered, and then not a byte more is read.
 //!
 //! Any app token opens a session. Everything else answers a failed envelope.
 //! [`HostileFreebox::stalling`] starts one whose `/api_version` or login challenge
-//! trickles one byte every 200 ms and never ends.
+//! trickles one byte every 200 ms and never ends, or that never answers the upload's
+//! WebSocket upgrade.
 
-use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::Query;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::extract::ws::{Message, WebSocketUpgrade};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use futures_util::stream::{self, StreamExt};
+
+pub use super::hostile_kit::GOOD_BODY;
+use super::hostile_kit::{
+    Item, LONG_LISTED, SLOW_SIZE, bad_body, big_reply, comma_joined, hurtful_names, json, serve,
+    stall_on, trickle, unusable_names, with_type,
+};
 
 /// The disk every scenario lives in.
 pub const DISK: &str = "Disque dur";
-
-/// The contents of every good file.
-pub const GOOD_BODY: &[u8] = b"hello";
 
 /// The API root the double announces (v15: `fs/ls` pages with a cursor).
 const API: &str = "/api/v15/";
@@ -62,6 +67,8 @@ pub enum Stall {
     ApiVersion,
     /// `GET login/`, the challenge of every session.
     LoginChallenge,
+    /// `GET ws/upload`: the connection is accepted, the upgrade never answered.
+    UploadUpgrade,
 }
 
 impl HostileFreebox {
@@ -71,23 +78,21 @@ impl HostileFreebox {
 
     /// A hostile Freebox whose `stall` reply trickles.
     pub fn stalling(stall: Stall) -> HostileFreebox {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let url = rt.block_on(async {
-            let app = axum::Router::new().fallback(
+        let app = axum::Router::new()
+            .route(
+                &format!("{API}ws/upload"),
+                axum::routing::get(move |ws: WebSocketUpgrade| ws_upload(stall, ws)),
+            )
+            .fallback(
                 move |method: Method, uri: Uri, query: Query<Vec<(String, String)>>| {
                     route(stall, method, uri, query)
                 },
             );
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            tokio::spawn(async move { axum::serve(listener, app).await });
-            format!("http://{addr}")
-        });
-        HostileFreebox { _rt: rt, url }
+        let (rt, addr) = serve(app);
+        HostileFreebox {
+            _rt: rt,
+            url: format!("http://{addr}"),
+        }
     }
 }
 
@@ -131,7 +136,7 @@ async fn route(
         },
         (Method::GET, e) if e.starts_with("fs/info/") => {
             match decode(&e["fs/info/".len()..]).and_then(|p| lookup(&p)) {
-                Some(item) => ok(&item.json()),
+                Some(item) => ok(&entry(&item)),
                 None => not_found(),
             }
         }
@@ -148,10 +153,6 @@ async fn route(
 fn decode(token: &str) -> Option<String> {
     let bytes = STANDARD.decode(token).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-fn json(body: impl Into<Body>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], body.into()).into_response()
 }
 
 /// A successful envelope around `result` (raw JSON: a name may hold bytes that are
@@ -183,63 +184,25 @@ fn not_found() -> Response {
         .into_response()
 }
 
-/// One entry of a listing, as raw JSON.
-struct Item {
-    /// The name's JSON string content, already escaped as the server writes it.
-    raw_name: Vec<u8>,
-    folder: bool,
-    size: u64,
+/// One entry as `fs/ls` and `fs/info` write it.
+fn entry(item: &Item) -> Vec<u8> {
+    item.object(
+        "name",
+        &format!(
+            ",\"type\":\"{}\",\"size\":{},\"modification\":1700000000,\"path\":\"L0Rpc3F1ZSBkdXI=\"",
+            if item.folder { "dir" } else { "file" },
+            item.size
+        ),
+    )
 }
 
-impl Item {
-    fn file(name: &str, size: u64) -> Item {
-        let quoted = serde_json::to_string(name).unwrap();
-        Item {
-            raw_name: quoted.as_bytes()[1..quoted.len() - 1].to_vec(),
-            folder: false,
-            size,
-        }
-    }
-
-    fn raw(raw_name: &[u8]) -> Item {
-        Item {
-            raw_name: raw_name.to_vec(),
-            folder: false,
-            size: GOOD_BODY.len() as u64,
-        }
-    }
-
-    fn folder(name: &str) -> Item {
-        Item {
-            folder: true,
-            size: 4096,
-            ..Item::file(name, 0)
-        }
-    }
-
-    fn json(&self) -> Vec<u8> {
-        let mut out = b"{\"name\":\"".to_vec();
-        out.extend_from_slice(&self.raw_name);
-        out.extend_from_slice(
-            format!(
-                "\",\"type\":\"{}\",\"size\":{},\"modification\":1700000000,\"path\":\"L0Rpc3F1ZSBkdXI=\"}}",
-                if self.folder { "dir" } else { "file" },
-                self.size
-            )
-            .as_bytes(),
-        );
-        out
-    }
+fn folder(name: &str) -> Item {
+    Item::folder(name, 4096)
 }
 
 fn array(items: &[Item]) -> Vec<u8> {
     let mut out = b"[".to_vec();
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(&item.json());
-    }
+    out.extend_from_slice(&comma_joined(items.iter().map(entry)));
     out.push(b']');
     out
 }
@@ -252,31 +215,13 @@ fn paged(items: &[Item], cursor: &str) -> Vec<u8> {
     out
 }
 
-/// The listing of `names/`.
+/// The listing of `names/`: the box's own `.` and `..` first, good files, names to show
+/// escaped, names to refuse.
 fn hostile_names() -> Vec<Item> {
-    let mut items = vec![
-        Item::folder("."),
-        Item::folder(".."),
-        Item::file("good1.txt", 5),
-        Item::file("good2.txt", 5),
-        Item::file("esc\x1b[2J\x1b]0;pwned\x07.txt", 5),
-        Item::file("c1\u{9b}31m.txt", 5),
-        Item::file("bidi\u{202e}txt.exe", 5),
-        Item::file("tab\tnew\nline.txt", 5),
-        Item::file(&"n".repeat(20_000), 5),
-        // Not valid UTF-8 inside the JSON string.
-        Item::raw(b"bad\xff\xfeutf8.txt"),
-    ];
-    for refused in [
-        "../x",
-        "../../escape.txt",
-        "/etc/passwd",
-        "a/b",
-        "nul\0name",
-    ] {
-        items.push(Item::file(refused, 5));
-    }
-    items.push(Item::folder("sub"));
+    let mut items = vec![folder("."), folder("..")];
+    items.extend(hurtful_names());
+    items.extend(unusable_names());
+    items.push(folder("sub"));
     items
 }
 
@@ -287,22 +232,23 @@ const SCENARIOS: &[&str] = &[
     "slow_reply",
     "names",
     "bodies",
+    "uploads",
 ];
 
 /// What `fs/info` says of `path`.
 fn lookup(path: &str) -> Option<Item> {
     let rest = path.strip_prefix(&format!("/{DISK}"))?;
     if rest.is_empty() {
-        return Some(Item::folder(DISK));
+        return Some(folder(DISK));
     }
     let (dir, name) = rest.rsplit_once('/')?;
     if dir.is_empty() && SCENARIOS.contains(&name) {
-        return Some(Item::folder(name));
+        return Some(folder(name));
     }
     match (dir, name) {
-        ("/names", "sub") => Some(Item::folder("sub")),
-        ("/bodies", "slow.bin") => Some(Item::file("slow.bin", 100_000)),
-        ("/bodies", "long.bin") => Some(Item::file("long.bin", 10)),
+        ("/names", "sub") => Some(folder("sub")),
+        ("/bodies", "slow.bin") => Some(Item::file("slow.bin", SLOW_SIZE)),
+        ("/bodies", "long.bin") => Some(Item::file("long.bin", LONG_LISTED)),
         ("/names" | "/names/sub", n) => Some(Item::file(n, GOOD_BODY.len() as u64)),
         _ => None,
     }
@@ -324,72 +270,52 @@ async fn list(dir: &str, cursor: Option<&str>) -> Response {
                 &(n + 1).to_string(),
             ))
         }
-        "big_reply" => json(Body::from_stream(big_reply())),
+        "big_reply" => json(Body::from_stream(big_reply(
+            b"{\"success\":true,\"result\":[{\"type\":\"file\",\"name\":\"",
+        ))),
         "slow_reply" => json(Body::from_stream(trickle(
             envelope(&array(&[Item::file("late", 1)])),
             Duration::from_millis(200),
         ))),
         "names" => ok(&array(&hostile_names())),
         "sub" => ok(&array(&[Item::file("inner.txt", 5)])),
+        "uploads" => ok(&array(&[])),
         "bodies" => ok(&array(&[
-            Item::file("long.bin", 10),
-            Item::file("slow.bin", 100_000),
+            Item::file("long.bin", LONG_LISTED),
+            Item::file("slow.bin", SLOW_SIZE),
         ])),
         _ => not_found(),
     }
 }
 
-/// A listing reply of 80 MiB: one entry whose name never ends, made chunk by chunk.
-fn big_reply() -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
-    let head = stream::once(async {
-        Ok(Bytes::from_static(
-            b"{\"success\":true,\"result\":[{\"type\":\"file\",\"name\":\"",
-        ))
-    });
-    let chunk = Bytes::from(vec![b'a'; 1024 * 1024]);
-    let middle = stream::iter((0..80).map(move |_| Ok(chunk.clone())));
-    let tail = stream::once(async { Ok(Bytes::from_static(b"\"}]}")) });
-    head.chain(middle).chain(tail)
-}
-
-/// `data` one byte at a time, `every` apart.
-fn trickle(
-    data: Vec<u8>,
-    every: Duration,
-) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
-    stream::iter(data).then(move |b| async move {
-        tokio::time::sleep(every).await;
-        Ok(Bytes::copy_from_slice(&[b]))
-    })
-}
-
-/// `data` one byte every 200 ms, then spaces (still valid JSON) the same way, for ever.
-fn stall_on(data: Vec<u8>) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
-    let every = Duration::from_millis(200);
-    trickle(data, every).chain(stream::repeat(b' ').then(move |b| async move {
-        tokio::time::sleep(every).await;
-        Ok(Bytes::copy_from_slice(&[b]))
-    }))
-}
-
 fn download(path: &str) -> Response {
-    let mut resp = match path.rsplit('/').next().unwrap_or("") {
-        "slow.bin" => Body::from_stream(trickle(vec![b's'; 100_000], Duration::from_millis(200)))
-            .into_response(),
-        // Listed as 10 bytes; the body goes on for ever.
-        "long.bin" => {
-            let chunk = Bytes::from(vec![b'L'; 64 * 1024]);
-            Body::from_stream(stream::repeat_with(move || {
-                Ok::<_, Infallible>(chunk.clone())
-            }))
-            .into_response()
+    const TYPE: &str = "application/octet-stream";
+    if let Some(bad) = bad_body(path.rsplit('/').next().unwrap_or(""), TYPE) {
+        return bad;
+    }
+    if path.contains("/names/") {
+        return with_type(GOOD_BODY.into_response(), TYPE);
+    }
+    not_found()
+}
+
+/// `ws/upload`: never answered under [`Stall::UploadUpgrade`]; else upgraded, its
+/// `upload_start` accepted, and then nothing more read from the socket.
+async fn ws_upload(stall: Stall, ws: WebSocketUpgrade) -> Response {
+    if stall == Stall::UploadUpgrade {
+        std::future::pending::<()>().await;
+    }
+    ws.on_upgrade(|mut socket| async move {
+        if let Some(Ok(Message::Text(start))) = socket.recv().await {
+            let start: serde_json::Value = serde_json::from_str(start.as_str()).unwrap_or_default();
+            let reply = serde_json::json!({
+                "action": "upload_start",
+                "success": true,
+                "request_id": start["request_id"],
+            });
+            let _ = socket.send(Message::Text(reply.to_string().into())).await;
         }
-        _ if path.contains("/names/") => GOOD_BODY.into_response(),
-        _ => return not_found(),
-    };
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    resp
+        std::future::pending::<()>().await;
+        drop(socket);
+    })
 }

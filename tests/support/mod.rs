@@ -18,6 +18,8 @@ pub mod hostile;
 pub mod hostile_checks;
 /// A hostile Freebox: an endless cursor, slow and endless bodies, names made to hurt.
 pub mod hostile_freebox;
+/// What both hostile doubles share: serving, raw names, bad bodies.
+pub mod hostile_kit;
 /// The job engine with quick retries, running jobs, temp trees.
 pub mod jobs;
 /// A TCP relay that takes the NAS off the network for a while.

@@ -105,7 +105,6 @@ pub async fn list(
     paging: LsPaging,
     skipped: Arc<SkipLog>,
 ) -> VfsResult<ListStream> {
-    skipped.reset(&dir);
     let first = ls_page(&api, &dir, None, paging).await?;
     let mut guard = PageGuard::new(&dir);
     let (first_entries, refused) = page_entries(&dir, first.entries, &skipped);

@@ -27,6 +27,7 @@ use super::api::{AUTH_HEADER, Api};
 use super::envelope::{self, ApiError};
 use super::http::{MAX_JSON_BODY, read_capped};
 use super::paths;
+use crate::nas::upload_speed::{Metered, UploadMeter, connected_within_deadline, within_min_speed};
 use crate::vfs::{ByteReader, VPath, VfsError, VfsResult};
 
 /// Bytes per binary frame (the box refuses frames above 1 MB; its docs use 512 KiB).
@@ -36,7 +37,7 @@ pub const WINDOW: usize = 8;
 /// Longest wait for any reply from the box.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
-type Socket = WebSocketStream<reqwest::Upgraded>;
+type Socket = WebSocketStream<Metered<reqwest::Upgraded>>;
 
 /// A JSON reply on the upload socket.
 #[derive(Debug, Deserialize)]
@@ -64,8 +65,9 @@ struct WsResult {
     complete: bool,
 }
 
-/// Opens the upload socket with the session header.
-async fn connect(api: &Api) -> VfsResult<Socket> {
+/// Opens the upload socket with the session header; `meter` counts what is written on
+/// it (the upload's minimum speed, `nas::upload_speed`).
+async fn connect(api: &Api, meter: &UploadMeter) -> VfsResult<Socket> {
     let url = api.url("ws/upload");
     api.with_session(|token| {
         let key = generate_key();
@@ -100,7 +102,7 @@ async fn connect(api: &Api) -> VfsResult<Socket> {
                     "bad WebSocket handshake from the Freebox".into(),
                 ));
             }
-            let upgraded = resp.upgrade().await?;
+            let upgraded = meter.socket(resp.upgrade().await?);
             let mut config = WebSocketConfig::default();
             config.max_message_size = Some(1024 * 1024);
             config.max_frame_size = Some(1024 * 1024);
@@ -194,7 +196,7 @@ pub async fn write_new(api: &Api, path: &VPath, len: u64, data: ByteReader) -> V
 /// cut connection left there (`force: "resume"`: the box keeps what is there and adds
 /// to it). Fails with `NotFound` when it holds nothing.
 pub async fn append(api: &Api, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()> {
-    let mut ws = connect(api).await?;
+    let (mut ws, meter) = open(api).await?;
     let existing = match ask_held(&mut ws, path).await? {
         Some(n) => n,
         None => {
@@ -203,7 +205,7 @@ pub async fn append(api: &Api, path: &VPath, len: u64, data: ByteReader) -> VfsR
             return Err(VfsError::NotFound(path.to_string()));
         }
     };
-    upload_on(ws, path, len, data, Some(existing)).await
+    upload_on(ws, &meter, path, len, data, Some(existing)).await
 }
 
 /// The bytes the box holds at `path`: a whole file, or the partial upload a cut
@@ -212,7 +214,7 @@ pub async fn append(api: &Api, path: &VPath, len: u64, data: ByteReader) -> VfsR
 /// length already there (`file_size`, §8.2). When nothing is there, the upload that
 /// question started is cancelled and the answer is 0.
 pub async fn held(api: &Api, path: &VPath) -> VfsResult<u64> {
-    let mut ws = connect(api).await?;
+    let (mut ws, _) = open(api).await?;
     let held = ask_held(&mut ws, path).await;
     if matches!(held, Ok(None)) {
         cancel_quietly(&mut ws).await;
@@ -225,7 +227,7 @@ pub async fn held(api: &Api, path: &VPath) -> VfsResult<u64> {
 /// connection left): a new upload over it (`force: "overwrite"`), cancelled at once,
 /// which deletes both. Used only on nascmd's own temporary names.
 pub async fn discard_partial(api: &Api, path: &VPath) -> VfsResult<()> {
-    let mut ws = connect(api).await?;
+    let (mut ws, _) = open(api).await?;
     send_json(&mut ws, start_command(path, 0, "overwrite")).await?;
     let started = expect_reply(&mut ws, "upload_start", path.as_str()).await;
     if started.is_ok() {
@@ -276,9 +278,21 @@ async fn ask_held(ws: &mut Socket, path: &VPath) -> VfsResult<Option<u64>> {
 }
 
 /// Cancels the upload running on this socket (best effort; the box deletes its file).
+/// A box that stopped reading gets 5 s for it all.
 async fn cancel_quietly(ws: &mut Socket) {
-    let _ = send_json(ws, json!({"action": "upload_cancel", "request_id": 3})).await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), next_reply(ws)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        send_json(ws, json!({"action": "upload_cancel", "request_id": 3})).await?;
+        next_reply(ws).await
+    })
+    .await;
+}
+
+/// A fresh upload socket within the upgrade deadline, and the meter counting what is
+/// written on it (the upload's minimum speed).
+async fn open(api: &Api) -> VfsResult<(Socket, UploadMeter)> {
+    let meter = UploadMeter::default();
+    let ws = connected_within_deadline(connect(api, &meter)).await?;
+    Ok((ws, meter))
 }
 
 /// One upload on a fresh socket; `resume_from` = the length already on the box.
@@ -289,13 +303,14 @@ async fn upload(
     data: ByteReader,
     resume_from: Option<u64>,
 ) -> VfsResult<()> {
-    let ws = connect(api).await?;
-    upload_on(ws, path, len, data, resume_from).await
+    let (ws, meter) = open(api).await?;
+    upload_on(ws, &meter, path, len, data, resume_from).await
 }
 
 /// One upload on `ws`; `resume_from` = the length already on the box.
 async fn upload_on(
     mut ws: Socket,
+    meter: &UploadMeter,
     path: &VPath,
     len: u64,
     mut data: ByteReader,
@@ -311,14 +326,15 @@ async fn upload_on(
     send_json(&mut ws, start_command(path, base + len, force)).await?;
     expect_reply(&mut ws, "upload_start", what).await?;
 
-    let outcome = send_data(&mut ws, &mut data, base, len, what).await;
+    let sending = send_data(&mut ws, &mut data, base, len, what);
+    let outcome = within_min_speed(meter, len, sending).await;
     if let Err(e) = outcome {
         if resume_from.is_none() {
             // Do not leave a partial new file behind under this name. (A resumed file
             // keeps its bytes: cancelling would delete the old ones too.)
             cancel_quietly(&mut ws).await;
         }
-        let _ = ws.close(None).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), ws.close(None)).await;
         return Err(e);
     }
     send_json(

@@ -15,6 +15,7 @@ use tokio_util::io::ReaderStream;
 use super::api::{AUTH_HEADER, Api};
 use super::http::{read_envelope, result_as};
 use super::{fs, paths, tasks};
+use crate::nas::upload_speed::{UploadMeter, within_min_speed};
 use crate::vfs::{ByteReader, VPath, VfsError, VfsResult};
 
 #[derive(Deserialize)]
@@ -56,19 +57,22 @@ pub async fn write_new(api: &Api, path: &VPath, len: u64, data: ByteReader) -> V
     // The bytes can be sent only once, so this step is not retried after a re-login: a
     // session that expired right here surfaces as the (transient) SessionExpired.
     let session = api.session().await?;
-    let stream = ReaderStream::new(data.take(len));
+    let meter = UploadMeter::default();
+    let stream = meter.counted(ReaderStream::new(data.take(len)));
     let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), len)
         .file_name(path.name().to_owned())
         .mime_str("application/octet-stream")
         .map_err(|_| VfsError::Protocol("bad upload content type".into()))?;
-    let resp = api
+    let request = api
         .http
         .post(api.url(&format!("upload/{id}/send")))
         .header(AUTH_HEADER, session.token.expose())
-        .multipart(Form::new().part("file", part))
-        .send()
-        .await?;
-    let result = read_envelope(resp).await.map_err(|f| f.into_vfs(what))?;
+        .multipart(Form::new().part("file", part));
+    let result = within_min_speed(&meter, len, async move {
+        let resp = request.send().await?;
+        read_envelope(resp).await.map_err(|f| f.into_vfs(what))
+    })
+    .await?;
     // Some boxes return the FileUpload, others nothing; a FileUpload's size is checked.
     if let Some(v) = result
         && v.get("size").is_some()

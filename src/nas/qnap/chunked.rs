@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 use super::client::{Client, Kind, http_error};
 use super::wire;
+use crate::nas::upload_speed::{UploadMeter, within_min_speed};
 use crate::vfs::{ByteReader, ServerCode, VfsError, VfsResult};
 
 /// Largest read from the source while a chunk is sent: the local backend's read buffer
@@ -170,7 +171,8 @@ impl Client {
             params.push(("Filename", up.name.clone()));
         }
         let short = Arc::new(AtomicBool::new(false));
-        let (body, back) = chunk_body(reader, len, short.clone());
+        let meter = UploadMeter::default();
+        let (body, back) = chunk_body(reader, len, short.clone(), &meter);
         // Every part has a known length, so reqwest sets Content-Length (QNAP answers
         // chunked transfer-encoding with 411).
         let part = Part::stream_with_length(body, len)
@@ -180,12 +182,18 @@ impl Client {
         let (sid, generation) = self.sid();
         let url = self.util_url("chunked_upload", &sid, &params);
         tracing::debug!(offset, len, last, "qnap chunked_upload");
-        let sent = self
+        let request = self
             .http()
             .post(url)
-            .multipart(Form::new().part("file", part))
-            .send()
-            .await;
+            .multipart(Form::new().part("file", part));
+        let sent = within_min_speed(&meter, len, async move {
+            let resp = request.send().await?;
+            if !resp.status().is_success() {
+                return Err(http_error(resp.status()));
+            }
+            crate::nas::reply::read_capped(resp, crate::nas::reply::MAX_REPLY).await
+        })
+        .await;
         if short.load(Ordering::Relaxed) {
             return Err(VfsError::SizeMismatch {
                 path: format!("{}/{}", up.dest, crate::names::escape(&up.name)),
@@ -193,11 +201,7 @@ impl Client {
                 found: offset,
             });
         }
-        let resp = sent?;
-        if !resp.status().is_success() {
-            return Err(http_error(resp.status()));
-        }
-        let body = crate::nas::reply::read_capped(resp, crate::nas::reply::MAX_REPLY).await?;
+        let body = sent?;
         let v = wire::parse_reply(&body)?;
         match wire::status_of(&v) {
             None | Some(1) => {}
@@ -244,6 +248,7 @@ fn chunk_body(
     reader: ByteReader,
     len: u64,
     short: Arc<AtomicBool>,
+    meter: &UploadMeter,
 ) -> (reqwest::Body, oneshot::Receiver<ByteReader>) {
     let (tx, rx) = oneshot::channel();
     let stream = futures_util::stream::unfold(Some((reader.take(len), tx)), move |state| {
@@ -270,5 +275,5 @@ fn chunk_body(
             }
         }
     });
-    (reqwest::Body::wrap_stream(stream), rx)
+    (reqwest::Body::wrap_stream(meter.counted(stream)), rx)
 }

@@ -14,6 +14,7 @@ use tokio_util::io::{ReaderStream, StreamReader};
 
 use super::client::{Client, backoff, http_error};
 use super::wire::{self, Retry};
+use crate::nas::upload_speed::{UploadMeter, within_min_speed};
 use crate::vfs::{ByteReader, ServerCode, VfsError, VfsResult};
 
 /// Reconnections of one download after the connection dropped mid-body.
@@ -165,8 +166,12 @@ impl Client {
                 let mut relogged = false;
                 loop {
                     let (sid, generation) = self.sid();
-                    let part = Part::stream_with_length(reqwest::Body::from(bytes.clone()), len);
-                    match self.send_upload(&sid, &params, name, part).await {
+                    let meter = UploadMeter::default();
+                    let once = futures_util::stream::iter([Ok(bytes.clone())]);
+                    let body = reqwest::Body::wrap_stream(meter.counted(once));
+                    let part = Part::stream_with_length(body, len);
+                    let sent = self.send_upload(&sid, &params, name, part);
+                    match within_min_speed(&meter, len, sent).await {
                         Err(VfsError::SessionExpired) if !relogged => {
                             self.relogin(generation).await?;
                             relogged = true;
@@ -181,9 +186,12 @@ impl Client {
                     self.relogin(self.sid().1).await?;
                 }
                 let (sid, generation) = self.sid();
+                let meter = UploadMeter::default();
                 let stream = ReaderStream::with_capacity(reader.take(len), UPLOAD_READ);
-                let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), len);
-                let res = self.send_upload(&sid, &params, name, part).await;
+                let body = reqwest::Body::wrap_stream(meter.counted(stream));
+                let part = Part::stream_with_length(body, len);
+                let sent = self.send_upload(&sid, &params, name, part);
+                let res = within_min_speed(&meter, len, sent).await;
                 if let Err(VfsError::SessionExpired) = res {
                     self.relogin(generation).await?;
                 }

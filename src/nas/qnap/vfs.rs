@@ -312,7 +312,6 @@ impl Vfs for QnapVfs {
         let path = dir.as_str().to_owned();
         let share_ro = self.share_read_only(dir);
         let skipped = self.skipped.clone();
-        skipped.reset(dir);
         // The first page is fetched here so a missing folder fails the call itself.
         let paging = self.paging;
         let first = client.get_list(&path, 0, paging.first).await?;
