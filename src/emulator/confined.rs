@@ -39,6 +39,15 @@ pub struct Entry {
     pub path: PathBuf,
 }
 
+/// One entry of a folder with its type as the folder tells it (`d_type`: no `stat`
+/// where the file system fills it in). A link is a link here, not what it leads to.
+#[derive(Debug, Clone)]
+pub struct TypedEntry {
+    pub name: OsString,
+    pub path: PathBuf,
+    pub file_type: cap_std::fs::FileType,
+}
+
 /// How an existing file is opened for writing (never through a link).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WriteMode {
@@ -112,6 +121,23 @@ impl FsRoot {
             out.push(Entry {
                 path: real.join(&name),
                 name,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The entries of a folder with their [`TypedEntry::file_type`], unsorted: what a
+    /// listing sorted by name needs, without a `stat` per entry.
+    pub fn read_dir_typed(&self, real: &Path) -> io::Result<Vec<TypedEntry>> {
+        let mut out = Vec::new();
+        for e in self.dir().read_dir(self.rel(real)?)? {
+            let e = e?;
+            let file_type = e.file_type()?;
+            let name = e.file_name();
+            out.push(TypedEntry {
+                path: real.join(&name),
+                name,
+                file_type,
             });
         }
         Ok(out)
