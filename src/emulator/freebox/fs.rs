@@ -45,10 +45,24 @@ pub fn file_info(emu: &Emu, target: &Target, display_name: &str) -> Result<Value
     let Some(real) = &target.real else {
         return Ok(dir_value(display_name, &target.token(), 60, 0, true));
     };
-    let fs = emu.disk.fs();
-    let lmeta = fs
+    let lmeta = emu
+        .disk
+        .fs()
         .symlink_metadata(real)
         .map_err(|_| FbxError::path_not_found())?;
+    Ok(file_info_of(emu, target, display_name, real, lmeta))
+}
+
+/// [`file_info`] of an existing entry at `real` whose own metadata (a link not
+/// followed) is `lmeta`.
+fn file_info_of(
+    emu: &Emu,
+    target: &Target,
+    display_name: &str,
+    real: &Path,
+    lmeta: Metadata,
+) -> Value {
+    let fs = emu.disk.fs();
     let is_link = lmeta.file_type().is_symlink();
     // A link is shown with what it points to, if that stays inside the root.
     let (meta, target_tok) = if is_link {
@@ -88,7 +102,7 @@ pub fn file_info(emu: &Emu, target: &Target, display_name: &str) -> Result<Value
             v["target"] = Value::String(t);
         }
     }
-    Ok(v)
+    v
 }
 
 fn dir_value(name: &str, token: &str, size: u64, modification: i64, hidden: bool) -> Value {
@@ -163,15 +177,21 @@ fn counts(emu: &Emu, dir: &Path) -> (u64, u64) {
     (folders, files)
 }
 
-/// One entry of an `fs/ls` snapshot: what sorts and filters it, and its `FileInfo`
-/// when that had to be built to know it (`.`/`..`, a link: does it lead to a folder?,
-/// a volume of `/`). A plain entry's `FileInfo` (a `stat`, a MIME guess, a base64
-/// path) is built only when a page shows it, so the first page of a 100 000-entry
-/// folder costs a `readdir`, a sort on names and one page of `FileInfo`s.
+/// One entry of an `fs/ls` snapshot: its name and what was read of it when the folder
+/// was read, either its own metadata (a plain entry) or its whole `FileInfo` when that
+/// had to be built to sort it (`.`/`..`, a link: does it lead to a folder?, a volume of
+/// `/`). A plain entry's `FileInfo` (a JSON object, a MIME guess, a base64 path) is
+/// built from that metadata only when a page shows it: the first page of a
+/// 100 000-entry folder builds one page of them, not 100 000 (issue 14).
 pub struct LsRow {
     name: String,
     is_dir: bool,
-    built: Option<Value>,
+    read: Read,
+}
+
+enum Read {
+    Meta(Metadata),
+    Built(Value),
 }
 
 impl LsRow {
@@ -179,7 +199,7 @@ impl LsRow {
         LsRow {
             name: name.to_owned(),
             is_dir: v["type"] == "dir",
-            built: Some(v),
+            read: Read::Built(v),
         }
     }
 }
@@ -198,7 +218,7 @@ fn children(emu: &Emu, dir: &Target) -> Result<Vec<LsRow>, FbxError> {
             let rd = emu
                 .disk
                 .fs()
-                .read_dir_typed(real)
+                .read_dir_with_meta(real)
                 .map_err(|_| FbxError::path_not_found())?;
             for entry in rd {
                 let Some(name) = entry.name.to_str().map(str::to_owned) else {
@@ -207,16 +227,16 @@ fn children(emu: &Emu, dir: &Target) -> Result<Vec<LsRow>, FbxError> {
                 if !listed(&name) {
                     continue;
                 }
-                if entry.file_type.is_symlink() {
-                    if let Ok(v) = file_info(emu, &child_target(dir, &name), &name) {
-                        out.push(LsRow::built(&name, v));
-                    }
+                if entry.meta.file_type().is_symlink() {
+                    let t = child_target(dir, &name);
+                    let v = file_info_of(emu, &t, &name, &entry.path, entry.meta);
+                    out.push(LsRow::built(&name, v));
                     continue;
                 }
                 out.push(LsRow {
-                    is_dir: entry.file_type.is_dir(),
+                    is_dir: entry.meta.is_dir(),
                     name,
-                    built: None,
+                    read: Read::Meta(entry.meta),
                 });
             }
         }
@@ -279,18 +299,20 @@ fn full_listing(emu: &Emu, dir: &Target, q: &LsQuery) -> Result<Vec<LsRow>, FbxE
     Ok(list)
 }
 
-/// The `FileInfo`s of `rows`, the first of which is entry `first` of the listing. An
-/// entry gone since the folder was read is left out (as the read would have).
+/// The `FileInfo`s of `rows` (as read with the folder), the first of which is entry
+/// `first` of the listing.
 fn page_values(emu: &Emu, dir: &Target, rows: &[LsRow], first: usize, q: &LsQuery) -> Vec<Value> {
     let mut out = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
-        let v = match &row.built {
-            Some(v) => Ok(v.clone()),
-            None => file_info(emu, &child_target(dir, &row.name), &row.name),
+        let (mut v, is_dot) = match &row.read {
+            // `.` and `..` never carry counts.
+            Read::Built(v) => (v.clone(), matches!(row.name.as_str(), "." | "..")),
+            Read::Meta(meta) => {
+                let t = child_target(dir, &row.name);
+                let real = t.real.as_deref().unwrap_or(Path::new(""));
+                (file_info_of(emu, &t, &row.name, real, meta.clone()), false)
+            }
         };
-        let Ok(mut v) = v else { continue };
-        // `.` and `..` never carry counts.
-        let is_dot = row.built.is_some() && matches!(row.name.as_str(), "." | "..");
         if row.is_dir && flag(&q.count_sub_folder) && !is_dot {
             let t = emu
                 .disk

@@ -144,7 +144,7 @@ pub(crate) struct Emu {
     pub jobs: jobs::JobTable,
     pub shares: share::ShareStore,
     /// Sorted folder snapshots serving the later pages of one listing.
-    pub listings: Snapshots<listing::ListingKey, listing::Row>,
+    pub listings: Snapshots<listing::ListingKey, listing::Item>,
 }
 
 impl Emu {
