@@ -104,7 +104,10 @@ async fn one_round(vfs: &VfsHandle, dir: &VPath) -> Result<Round> {
         Theme::built_in_default(),
     );
     app.update(Msg::Resize(120, 40));
-    let Some(Cmd::List { side, req, .. }) = cmds.into_iter().next() else {
+    let Some(Cmd::List {
+        side, req, sort, ..
+    }) = cmds.into_iter().next()
+    else {
         bail!("no listing asked for")
     };
     let mut term = Terminal::new(TestBackend::new(120, 40))?;
@@ -119,7 +122,10 @@ async fn one_round(vfs: &VfsHandle, dir: &VPath) -> Result<Round> {
     let mut first = None;
     let mut max_page = Duration::ZERO;
     while let Some(page) = pages.next().await {
-        let page = page?;
+        let mut page = page?;
+        // The listing task sorts each page before it goes to the app, off the UI
+        // thread (runtime/effects.rs `list`).
+        sort.sort(&mut page);
         // What the UI thread pays for a page: the update and the frame it causes.
         let t = Instant::now();
         app.update(Msg::Listed {

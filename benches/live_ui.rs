@@ -9,21 +9,33 @@
 //!   parallel ranged download at full loopback speed;
 //! * put -r: a folder of many small files copied to the NAS (F5, Enter).
 //!
+//! Where a sample's time goes: the binary logs (`NASCMD_LOG=nascmd::frames=debug`) when
+//! its loop took each key and how long it took from there to the frame written (and the
+//! draw alone); each sample is matched to its line by the wall clock, which splits it
+//! into "wake" (key written → the loop takes it: the pty, crossterm's reader thread, the
+//! scheduler), "loop" (update + draw + write) and the rest (the frame's bytes reaching
+//! this process).
+//!
 //! `cargo bench --bench live_ui [-- SAMPLES BIG_MIB SMALL_FILES]` (defaults 50, 2048,
 //! 2000). `TMPDIR` picks where files go; `NASCMD_BIN` runs another build of the binary.
-//! Prints p50/p99/max per case and how many
-//! samples fell while the transfer ran; no assertions (speed is measured, never
-//! asserted).
+//! Prints p50/p99/max per case (all samples, then those taken while the transfer ran),
+//! and how many samples were lost: an F1 whose help did not show within
+//! `SAMPLE_LIMIT` (a dialog in front, a key swallowed) is counted and reported, the
+//! screen is cleared with Esc, and sampling goes on; no assertions (speed is measured,
+//! never asserted).
 
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use nascmd::emulator::qnap::{QnapEmulatorConfig, spawn};
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 const LIMIT: Duration = Duration::from_secs(30);
+/// How long one F1 may wait for the help before the sample counts as lost.
+const SAMPLE_LIMIT: Duration = Duration::from_secs(5);
+const ESC: &[u8] = b"\x1b";
 const USER: &str = "bench";
 const PASS: &str = "bench-pass-1";
 /// A word on the help's first screen found nowhere else on it.
@@ -42,6 +54,9 @@ struct Session {
     writer: Box<dyn Write + Send>,
     out: Receiver<Vec<u8>>,
     seen: Vec<u8>,
+    /// Per answered F1: when it was written and when the help arrived (wall clock, to
+    /// match the binary's frame log).
+    pressed: Vec<(SystemTime, SystemTime)>,
 }
 
 impl Session {
@@ -73,6 +88,7 @@ impl Session {
             writer,
             out,
             seen: Vec::new(),
+            pressed: Vec::new(),
         }
     }
 
@@ -83,19 +99,26 @@ impl Session {
 
     /// Waits until `what` has appeared in the output since the last `forget`.
     fn until(&mut self, what: &str) {
+        if !self.within(what, LIMIT) {
+            panic!(
+                "{what:?} never appeared; last output: {:?}",
+                String::from_utf8_lossy(&self.seen[self.seen.len().saturating_sub(2000)..])
+            );
+        }
+    }
+
+    /// Whether `what` appears in the output (since the last `forget`) within `limit`.
+    fn within(&mut self, what: &str, limit: Duration) -> bool {
         let needle = what.as_bytes();
-        let deadline = Instant::now() + LIMIT;
+        let deadline = Instant::now() + limit;
         loop {
             if self.seen.windows(needle.len()).any(|w| w == needle) {
-                return;
+                return true;
             }
             let left = deadline.saturating_duration_since(Instant::now());
             match self.out.recv_timeout(left) {
                 Ok(bytes) => self.seen.extend_from_slice(&bytes),
-                Err(RecvTimeoutError::Timeout) => panic!(
-                    "{what:?} never appeared; last output: {:?}",
-                    String::from_utf8_lossy(&self.seen[self.seen.len().saturating_sub(2000)..])
-                ),
+                Err(RecvTimeoutError::Timeout) => return false,
                 Err(RecvTimeoutError::Disconnected) => panic!("output ended before {what:?}"),
             }
         }
@@ -109,19 +132,36 @@ impl Session {
         self.seen.clear();
     }
 
-    /// One sample: F1 to the help's text on the terminal; then closes the help.
-    fn sample(&mut self) -> Duration {
+    /// One sample: F1 to the help's text on the terminal; then closes the help. None
+    /// when the help did not show within `SAMPLE_LIMIT`: whatever is in front (a dialog,
+    /// the help itself) is closed with Esc before the next sample.
+    fn sample(&mut self) -> Option<Duration> {
         self.forget();
         let pressed = Instant::now();
+        let pressed_wall = SystemTime::now();
         self.press(F1);
-        self.until(HELP_TEXT);
+        if !self.within(HELP_TEXT, SAMPLE_LIMIT) {
+            self.press(ESC);
+            std::thread::sleep(PAUSE);
+            self.press(ESC);
+            std::thread::sleep(PAUSE);
+            return None;
+        }
         let took = pressed.elapsed();
+        self.pressed.push((pressed_wall, SystemTime::now()));
         self.press(b"x");
         std::thread::sleep(PAUSE);
-        took
+        Some(took)
     }
 
-    fn quit(mut self) {
+    /// Quits and returns the (written, arrived) times of the answered F1s.
+    fn quit(mut self) -> Vec<(SystemTime, SystemTime)> {
+        let pressed = std::mem::take(&mut self.pressed);
+        self.quit_now();
+        pressed
+    }
+
+    fn quit_now(mut self) {
         self.press(F10);
         let deadline = Instant::now() + LIMIT;
         while Instant::now() < deadline {
@@ -144,7 +184,68 @@ fn nascmd(left: &Path, right: &str, home: &Path) -> CommandBuilder {
     cmd.env("XDG_CONFIG_HOME", home.join("config"));
     cmd.env("XDG_STATE_HOME", home.join("state"));
     cmd.env("NASCMD_PASSWORD", PASS);
+    cmd.env("NASCMD_LOG", "info,nascmd::frames=debug");
     cmd
+}
+
+/// The binary's log (its state folder under `home`).
+fn log_file(home: &Path) -> std::path::PathBuf {
+    home.join("state").join("nascmd").join("nascmd.log")
+}
+
+fn unix_us(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// The value of `key=N` in a log line.
+fn field(line: &str, key: &str) -> Option<u64> {
+    let at = line.find(&format!("{key}="))? + key.len() + 1;
+    line[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Splits each answered F1 by the binary's frame log (see the module comment) and
+/// prints p50/p99/max of each part; the log is removed for the next case.
+fn split_by_log(case: &str, home: &Path, pressed: &[(SystemTime, SystemTime)]) {
+    let log = log_file(home);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    // (taken, input_to_frame, draw) in µs.
+    let frames: Vec<(u64, u64, u64)> = text
+        .lines()
+        .filter_map(|l| {
+            Some((
+                field(l, "taken_unix_us")?,
+                field(l, "input_to_frame_us")?,
+                field(l, "draw_us")?,
+            ))
+        })
+        .collect();
+    let (mut wake, mut lp, mut draw) = (Vec::new(), Vec::new(), Vec::new());
+    for (written, arrived) in pressed {
+        let (w, a) = (unix_us(*written), unix_us(*arrived));
+        if let Some(f) = frames.iter().find(|f| f.0 + 1_000 >= w && f.0 <= a) {
+            wake.push(Duration::from_micros(f.0.saturating_sub(w)));
+            lp.push(Duration::from_micros(f.1));
+            draw.push(Duration::from_micros(f.2));
+        }
+    }
+    println!(
+        "{case}, wake (key written → loop takes it): {}",
+        summary(&wake)
+    );
+    println!(
+        "{case}, loop (taken → frame written):      {}",
+        summary(&lp)
+    );
+    println!(
+        "{case}, draw alone:                        {}",
+        summary(&draw)
+    );
 }
 
 fn ms(d: Duration) -> f64 {
@@ -153,6 +254,9 @@ fn ms(d: Duration) -> f64 {
 
 /// "p50 … p99 … max …" in milliseconds.
 fn summary(v: &[Duration]) -> String {
+    if v.is_empty() {
+        return "no samples".to_owned();
+    }
     let mut v = v.to_vec();
     v.sort();
     let at = |q: f64| ms(v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1]);
@@ -183,23 +287,47 @@ fn count_in(dir: &Path) -> usize {
     std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
 }
 
-/// Samples while `running` says the transfer runs; returns all samples and how many
-/// were taken while it ran.
-fn sample_during(
-    s: &mut Session,
-    samples: usize,
-    running: impl Fn() -> bool,
-) -> (Vec<Duration>, usize) {
-    let mut all = Vec::with_capacity(samples);
-    let mut during = 0;
-    for _ in 0..samples {
-        let live = running();
-        all.push(s.sample());
-        if live && running() {
-            during += 1;
+/// The samples of one case.
+#[derive(Default)]
+struct Samples {
+    all: Vec<Duration>,
+    /// Those taken while the transfer ran (from start to end).
+    during: Vec<Duration>,
+    /// F1s whose help never showed within `SAMPLE_LIMIT`.
+    lost: usize,
+}
+
+impl Samples {
+    fn report(&self, case: &str, took: Option<Duration>) {
+        println!(
+            "{case}: {}   (lost {}{})",
+            summary(&self.all),
+            self.lost,
+            took.map(|t| format!(", transfer took ≥ {:.1} s", t.as_secs_f64()))
+                .unwrap_or_default()
+        );
+        if took.is_some() {
+            println!("{case}, during the transfer: {}", summary(&self.during));
         }
     }
-    (all, during)
+}
+
+/// Samples while `running` says the transfer runs.
+fn sample_during(s: &mut Session, samples: usize, running: impl Fn() -> bool) -> Samples {
+    let mut out = Samples::default();
+    for _ in 0..samples {
+        let live = running();
+        match s.sample() {
+            Some(took) => {
+                out.all.push(took);
+                if live && running() {
+                    out.during.push(took);
+                }
+            }
+            None => out.lost += 1,
+        }
+    }
+    out
 }
 
 fn main() {
@@ -233,9 +361,10 @@ fn main() {
     std::fs::create_dir_all(&idle_dir).expect("idle");
     let mut s = Session::spawn(nascmd(&idle_dir, &right, &home));
     s.until("Quit");
-    let (idle, _) = sample_during(&mut s, samples, || false);
-    s.quit();
-    println!("idle:           {}", summary(&idle));
+    let idle = sample_during(&mut s, samples, || false);
+    let pressed = s.quit();
+    idle.report("idle", None);
+    split_by_log("idle", &home, &pressed);
 
     // get: a big file from the NAS pane into an empty local folder.
     let big = public.join("big.bin");
@@ -256,17 +385,14 @@ fn main() {
     let arrived = down.join("big.bin");
     wait_for("the download's start", || count_in(&down) > 0);
     let started = Instant::now();
-    let (get, during) = sample_during(&mut s, samples, || !arrived.exists());
+    let get = sample_during(&mut s, samples, || !arrived.exists());
     wait_for("the download's end", || arrived.exists());
     let took = started.elapsed();
-    s.quit();
+    let pressed = s.quit();
     std::fs::remove_file(&arrived).ok();
     std::fs::remove_file(&big).ok();
-    println!(
-        "get {big_mib} MiB:   {}   ({during} during the transfer, which took ≥ {:.1} s)",
-        summary(&get),
-        took.as_secs_f64()
-    );
+    get.report(&format!("get {big_mib} MiB"), Some(took));
+    split_by_log(&format!("get {big_mib} MiB"), &home, &pressed);
 
     // put -r: a folder of small files from the local pane to the NAS.
     let up = work.path().join("up");
@@ -288,15 +414,12 @@ fn main() {
     wait_for("the upload's start", || landed_dir.exists());
     let started = Instant::now();
     let done = || count_in(&landed_dir) >= small_files;
-    let (put, during) = sample_during(&mut s, samples, || !done());
+    let put = sample_during(&mut s, samples, || !done());
     wait_for("the upload's end", done);
     let took = started.elapsed();
-    s.quit();
-    println!(
-        "put -r {small_files} × 16 KiB: {}   ({during} during the transfer, which took ≥ {:.1} s)",
-        summary(&put),
-        took.as_secs_f64()
-    );
+    let pressed = s.quit();
+    put.report(&format!("put -r {small_files} × 16 KiB"), Some(took));
+    split_by_log(&format!("put -r {small_files}"), &home, &pressed);
     println!("load average after: {}", load_average());
     let _ = rt.block_on(emu.shutdown());
 }

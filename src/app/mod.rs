@@ -223,6 +223,7 @@ impl App {
             req,
             vfs: pane.vfs.clone(),
             dir,
+            sort: pane.sort,
         }]
     }
 

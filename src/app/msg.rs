@@ -78,6 +78,9 @@ pub enum Cmd {
         req: RequestId,
         vfs: VfsHandle,
         dir: VPath,
+        /// The pane's order when the listing started: the listing task sorts each page
+        /// in it, off the UI thread (the pane then only merges).
+        sort: super::sort::SortSpec,
     },
     Space {
         side: Side,

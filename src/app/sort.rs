@@ -96,14 +96,24 @@ impl SortSpec {
 
     /// Merges a freshly listed page into the already sorted entries: the page is sorted
     /// on its own (small) and merged in one linear pass, so a folder arriving in 50
-    /// pages is never re-sorted as a whole.
-    pub fn merge(&self, sorted: Vec<Entry>, mut page: Vec<Entry>) -> Vec<Entry> {
-        self.sort(&mut page);
+    /// pages is never re-sorted as a whole. The listing task sorts each page already
+    /// (runtime/effects.rs), so the page's sort is a stable sort of sorted runs: one
+    /// linear pass per run (the order is total, so stable or not gives the same). The
+    /// entries that sort before the page's first are kept in place, not compared one by
+    /// one: pages that arrive in order are only appended.
+    pub fn merge(&self, mut sorted: Vec<Entry>, mut page: Vec<Entry>) -> Vec<Entry> {
+        page.sort_by(|a, b| self.compare(a, b));
+        let Some(first) = page.first() else {
+            return sorted;
+        };
         if sorted.is_empty() {
             return page;
         }
-        let mut out = Vec::with_capacity(sorted.len() + page.len());
-        let mut a = sorted.into_iter().peekable();
+        let keep = sorted.partition_point(|e| self.compare(e, first) != Ordering::Greater);
+        let rest = sorted.split_off(keep);
+        let mut out = sorted;
+        out.reserve(rest.len() + page.len());
+        let mut a = rest.into_iter().peekable();
         let mut b = page.into_iter().peekable();
         loop {
             let take_a = match (a.peek(), b.peek()) {
@@ -196,5 +206,34 @@ mod tests {
             merged = spec.merge(merged, chunk.to_vec());
         }
         assert_eq!(merged, expected);
+    }
+
+    #[test]
+    fn sorted_pages_merge_in_any_order_and_in_runs() {
+        let spec = SortSpec::default();
+        let mut all: Vec<Entry> = (0..600)
+            .map(|i| e(&format!("f{i}"), i % 50 == 0, 0, 0))
+            .collect();
+        spec.sort(&mut all);
+        let sorted_chunks = |v: &[Entry], n: usize| -> Vec<Vec<Entry>> {
+            v.chunks(n).map(<[Entry]>::to_vec).collect()
+        };
+        // In order (each page only appended), backwards, and two sorted pages handed
+        // over as one (the pane's pending entries).
+        let mut in_order = Vec::new();
+        for page in sorted_chunks(&all, 70) {
+            in_order = spec.merge(in_order, page);
+        }
+        assert_eq!(in_order, all);
+        let mut backwards = Vec::new();
+        for page in sorted_chunks(&all, 70).into_iter().rev() {
+            backwards = spec.merge(backwards, page);
+        }
+        assert_eq!(backwards, all);
+        let odd: Vec<Entry> = all.iter().skip(1).step_by(2).cloned().collect();
+        let even: Vec<Entry> = all.iter().step_by(2).cloned().collect();
+        assert_eq!(spec.merge(odd.clone(), even.clone()), all);
+        let two_runs: Vec<Entry> = odd.into_iter().chain(even).collect();
+        assert_eq!(spec.merge(Vec::new(), two_runs), all);
     }
 }

@@ -39,6 +39,15 @@ pub struct Entry {
     pub path: PathBuf,
 }
 
+/// One entry of a folder with the metadata of the entry itself (a link is a link here,
+/// not what it leads to).
+#[derive(Debug, Clone)]
+pub struct EntryWithMeta {
+    pub name: OsString,
+    pub path: PathBuf,
+    pub meta: Metadata,
+}
+
 /// How an existing file is opened for writing (never through a link).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WriteMode {
@@ -112,6 +121,32 @@ impl FsRoot {
             out.push(Entry {
                 path: real.join(&name),
                 name,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The entries of a folder with their own metadata, unsorted. Each is read by
+    /// name relative to the folder opened once (one `statx` on its descriptor), not by
+    /// resolving its whole path beneath the root again (which opens the parent folder
+    /// for every entry): a third of the syscalls for a listing of 100 000 entries. An
+    /// entry removed meanwhile is left out.
+    pub fn read_dir_with_meta(&self, real: &Path) -> io::Result<Vec<EntryWithMeta>> {
+        let mut out = Vec::new();
+        for e in self.dir().read_dir(self.rel(real)?)? {
+            let e = e?;
+            // Like `symlink_metadata`: a link is not followed. An entry gone since
+            // `readdir` is left out, as a read a moment later would.
+            let meta = match e.metadata() {
+                Ok(m) => m,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+                Err(err) => return Err(err),
+            };
+            let name = e.file_name();
+            out.push(EntryWithMeta {
+                path: real.join(&name),
+                name,
+                meta,
             });
         }
         Ok(out)

@@ -74,6 +74,9 @@ pub struct Runtime<B: Backend> {
     /// while a burst of keys still becomes a few frames.
     last_input: Option<Instant>,
     input_waits: bool,
+    /// When the loop took the key or mouse event the next frame answers (for the
+    /// `nascmd::frames` debug log: how much of a keypress-to-frame is the loop's own).
+    answering_since: Option<Instant>,
     /// Frames drawn so far.
     pub frames: u64,
     /// The one clipboard of the run (share URLs).
@@ -126,6 +129,7 @@ impl<B: Backend> Runtime<B> {
             last_draw: None,
             last_input: None,
             input_waits: false,
+            answering_since: None,
             frames: 0,
             clipboard: Clipboard::from_process(ClipboardMode::Auto),
             terminal_out: Box::new(io::stdout()),
@@ -178,6 +182,7 @@ impl<B: Backend> Runtime<B> {
             let now = Instant::now();
             self.input_waits |= self.last_input.is_none_or(|t| now - t >= FRAME);
             self.last_input = Some(now);
+            self.answering_since.get_or_insert(now);
         }
         match ev {
             Event::Key(k) => self.dispatch(Msg::Key(k)),
@@ -236,9 +241,10 @@ impl<B: Backend> Runtime<B> {
                 req,
                 vfs,
                 dir,
+                sort,
             } => {
                 self.abort(self.list_task[side.index()]);
-                let id = self.spawn(effects::list(tx, side, req, vfs, dir));
+                let id = self.spawn(effects::list(tx, side, req, vfs, dir, sort));
                 self.list_task[side.index()] = Some(id);
             }
             Cmd::Space {
@@ -309,9 +315,26 @@ impl<B: Backend> Runtime<B> {
     /// Draws a frame now.
     pub fn render(&mut self) -> io::Result<()> {
         let app = &self.app;
+        let started = Instant::now();
         self.terminal
             .draw(|f| crate::ui::draw(f, app))
             .map_err(|e| io::Error::other(e.to_string()))?;
+        if let Some(since) = self.answering_since.take() {
+            // The loop's share of a keypress-to-frame (benches/live_ui.rs reads it):
+            // when the loop took the event (wall clock, to match the bench's key), from
+            // there to the frame written, and the draw alone.
+            let taken = std::time::SystemTime::now()
+                .checked_sub(since.elapsed())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .unwrap_or_default();
+            tracing::debug!(
+                target: "nascmd::frames",
+                taken_unix_us = taken.as_micros() as u64,
+                input_to_frame_us = since.elapsed().as_micros() as u64,
+                draw_us = started.elapsed().as_micros() as u64,
+                "frame answering input"
+            );
+        }
         self.app.dirty = false;
         self.input_waits = false;
         self.last_draw = Some(Instant::now());

@@ -115,7 +115,7 @@ pub struct Emu {
     pub legacy: upload_legacy::LegacyTargets,
     pub shares: share::Shares,
     /// Sorted `fs/ls` snapshots serving the cursor pages of one listing.
-    pub listings: Snapshots<fs::ListingKey, serde_json::Value>,
+    pub listings: Snapshots<fs::ListingKey, fs::LsRow>,
 }
 
 impl Emu {
