@@ -209,6 +209,7 @@ impl App {
         }
         if let Some(v) = self.layers.viewer_mut() {
             v.height = self.size.1.saturating_sub(2) as usize;
+            v.set_width(usize::from(self.size.0));
         }
     }
 

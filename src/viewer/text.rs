@@ -76,8 +76,8 @@ pub fn display_line(bytes: &[u8]) -> String {
 }
 
 /// `00000010  41 42 ...  |AB..|`
-pub fn hex_row(offset: u64, bytes: &[u8]) -> String {
-    let mut hex = String::with_capacity(16 * 3 + 1);
+pub fn hex_row(offset: u64, bytes: &[u8], per_row: usize) -> String {
+    let mut hex = String::with_capacity(per_row * 3 + 1);
     for (i, b) in bytes.iter().enumerate() {
         if i == 8 {
             hex.push(' ');
@@ -94,5 +94,20 @@ pub fn hex_row(offset: u64, bytes: &[u8]) -> String {
             }
         })
         .collect();
-    format!("{offset:08x}  {hex:<49} |{ascii}|")
+    let hex_w = hex_width(per_row);
+    format!("{offset:08x}  {hex:<hex_w$} |{ascii}|")
+}
+
+/// Columns of the hex part of a row of `per_row` bytes (a gap after the eighth).
+fn hex_width(per_row: usize) -> usize {
+    per_row * 3 + usize::from(per_row > 8)
+}
+
+/// Bytes per hex row that fit `width` columns whole: 16, else 8, 4, 2 or 1 (a narrow
+/// quick view shows fewer bytes per row rather than rows cut at its edge).
+pub fn hex_bytes_for(width: usize) -> usize {
+    [16, 8, 4, 2]
+        .into_iter()
+        .find(|&n| 10 + hex_width(n) + 2 + n + 1 <= width)
+        .unwrap_or(1)
 }
