@@ -403,17 +403,18 @@ async fn hex_rows_of_a_narrow_quick_view_are_whole() {
         .collect();
     let all = right.join("\n");
     assert!(all.contains("hex"), "{all}");
-    // 38 columns inside the border: 4 bytes a row, each row whole (its text column
-    // closed by `|` before the border).
+    // 38 columns inside the border: 8 bytes a row without the text column (16 with it
+    // would not fit), each row whole, ending before the border.
     let first = right
         .iter()
         .find(|l| l.contains("00000000"))
         .unwrap_or_else(|| panic!("{all}"));
     assert!(
-        first.contains("00 01 02 03") && first.contains("|....|"),
+        first.contains("00000000  00 01 02 03 04 05 06 07 "),
         "{all}"
     );
-    assert!(all.contains("00000004  04 05 06 07"), "{all}");
+    assert!(first.ends_with('│'), "{all}");
+    assert!(all.contains("00000008  08 09 0a 0b 0c 0d 0e 0f"), "{all}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -284,7 +284,7 @@ impl Viewer {
 
     /// Bytes per hex row at the current width.
     fn hex_row(&self) -> u64 {
-        text::hex_bytes_for(self.width) as u64
+        text::hex_layout_for(self.width).per_row as u64
     }
 
     /// The columns the viewer has; a hex view keeps its top row aligned to the new
@@ -403,7 +403,7 @@ impl Viewer {
             let hi = ((next - self.buf_offset) as usize).min(self.buf.len());
             let bytes = &self.buf[lo..hi];
             out.push(match self.mode {
-                Mode::Hex => text::hex_row(pos, bytes, self.hex_row() as usize),
+                Mode::Hex => text::hex_row(pos, bytes, text::hex_layout_for(self.width)),
                 Mode::Text => text::display_line(bytes),
             });
             if next <= pos {
