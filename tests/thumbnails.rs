@@ -484,3 +484,71 @@ async fn shift_tab_gives_the_keys_to_the_quick_view_which_scrolls() {
     .unwrap();
     assert!(right(&rt).contains("bravo file"), "{}", right(&rt));
 }
+
+// ---------------------------------------------------------------- share panel: mail
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_share_panel_mails_a_link_through_the_nas() {
+    use support::share::{desktop, k, start, text};
+    let mut outbox = None;
+    let nas = support::share::qnap_nas_with(|cfg| outbox = Some(cfg.outbox.clone())).await;
+    let outbox = outbox.unwrap();
+    std::fs::write(nas.disk.join("report.pdf"), b"the report").unwrap();
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    s.reload().await;
+    s.go_to("report.pdf").await;
+    s.press(k(KeyCode::F(2))).await;
+    s.press(ctrl('l')).await;
+    s.press(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE))
+        .await;
+    let screen = s.screen();
+    assert!(screen.contains("E-mail a link to report.pdf"), "{screen}");
+    // A wrong address is refused in the form; then two good ones, a subject, a message.
+    let mut keys = text("nobody");
+    keys.push(k(KeyCode::Enter));
+    s.keys(keys).await;
+    assert!(outbox.sent().is_empty());
+    assert!(
+        s.screen().contains("E-mail a link to report.pdf"),
+        "{}",
+        s.screen()
+    );
+    let mut keys = vec![ctrl('u')];
+    keys.extend(text("ann@example.com, bob@example.org"));
+    keys.push(k(KeyCode::Tab));
+    keys.push(ctrl('u'));
+    keys.extend(text("The report"));
+    keys.push(k(KeyCode::Tab));
+    keys.extend(text("Here it is."));
+    keys.push(k(KeyCode::Enter));
+    s.keys(keys).await;
+    let sent = outbox.sent();
+    assert_eq!(sent.len(), 1, "{}", s.screen());
+    let mail = &sent[0];
+    assert_eq!(mail.to, ["ann@example.com", "bob@example.org"]);
+    assert_eq!(mail.subject, "The report");
+    assert_eq!(mail.message, "Here it is.");
+    assert_eq!(mail.links.len(), 1);
+    assert!(
+        s.screen().contains("e-mailed a link to report.pdf"),
+        "{}",
+        s.screen()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_freebox_the_mail_key_says_the_box_cannot() {
+    use support::share::{desktop, k, start};
+    let nas = support::share::freebox_nas(true).await;
+    std::fs::write(nas.disk.join("a.bin"), b"abc").unwrap();
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    s.reload().await;
+    s.go_to("a.bin").await;
+    s.press(k(KeyCode::F(2))).await;
+    s.press(ctrl('l')).await;
+    s.press(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE))
+        .await;
+    let screen = s.screen();
+    assert!(screen.contains("cannot e-mail links"), "{screen}");
+    assert!(!screen.contains("E-mail a link to"), "{screen}");
+}

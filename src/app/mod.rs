@@ -20,6 +20,7 @@ pub mod search;
 pub mod share;
 mod share_cmds;
 pub mod share_form;
+pub mod share_mail;
 pub mod share_panel;
 mod share_state;
 mod share_text;
@@ -41,6 +42,7 @@ pub mod quick_view;
 mod results;
 mod search_actions;
 mod share_actions;
+mod share_mail_actions;
 pub mod shell_edit;
 #[cfg(test)]
 mod tests;
