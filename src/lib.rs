@@ -28,6 +28,7 @@ pub mod demo;
 pub mod emulator;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod image_preview;
 pub mod jobs;
 pub mod key_table;
 pub mod keymap;
@@ -44,6 +45,7 @@ pub mod services;
 pub mod share_format;
 pub mod share_qr;
 pub mod theme;
+pub mod thumbnail;
 pub mod ui;
 pub mod vfs;
 pub mod viewer;

@@ -151,10 +151,23 @@ impl App {
         };
         let (vfs, size) = (pane.vfs.clone(), e.size);
         let req = self.next_req();
-        let (viewer, read) = Viewer::open(vfs, path, size, req);
+        let (mut viewer, read) = Viewer::open(vfs.clone(), path.clone(), size, req);
+        let mut cmds = vec![read_cmd(read)];
+        // A picture is shown as one (F4/h: its bytes); the rows are read all the same.
+        if crate::thumbnail::is_image_name(path.name()) && vfs.features().thumbnails.is_some() {
+            let req = self.next_req();
+            let cells = (self.size.0, self.size.1.saturating_sub(2));
+            viewer.picture = Some(crate::image_preview::PictureSlot::new(req, cells));
+            cmds.push(Cmd::ShowPicture {
+                req,
+                vfs,
+                path,
+                cells,
+            });
+        }
         self.layers.push(Layer::Viewer(viewer));
         self.fit_to_screen();
-        vec![read_cmd(read)]
+        cmds
     }
 
     fn ask_transfer(&mut self, copy: bool) -> Vec<Cmd> {

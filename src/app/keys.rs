@@ -31,6 +31,10 @@ impl App {
                 KeyAnswer::Pass => {}
             }
         }
+        // Shift-Tab and, while it has the keys, scrolling: the quick view's.
+        if let Some(cmds) = self.quick_view_key(key) {
+            return cmds;
+        }
         self.pane_key(key)
     }
 

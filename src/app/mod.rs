@@ -20,6 +20,7 @@ pub mod search;
 pub mod share;
 mod share_cmds;
 pub mod share_form;
+pub mod share_mail;
 pub mod share_panel;
 mod share_state;
 mod share_text;
@@ -41,6 +42,7 @@ pub mod quick_view;
 mod results;
 mod search_actions;
 mod share_actions;
+mod share_mail_actions;
 pub mod shell_edit;
 #[cfg(test)]
 mod tests;
@@ -209,6 +211,7 @@ impl App {
         }
         if let Some(v) = self.layers.viewer_mut() {
             v.height = self.size.1.saturating_sub(2) as usize;
+            v.set_width(usize::from(self.size.0));
         }
     }
 

@@ -61,6 +61,11 @@ pub enum Msg {
         offset: u64,
         data: Result<Vec<u8>, VfsError>,
     },
+    /// A picture laid out for `Cmd::ShowPicture` (or why there is none).
+    Picture {
+        req: RequestId,
+        result: Result<crate::image_preview::SharedPicture, crate::image_preview::PictureFailure>,
+    },
     /// Progress of opening a NAS in a pane (see `app::connect`).
     Connect(super::connect::ConnectMsg),
     /// Hits of a running search (see `app::search`).
@@ -118,6 +123,14 @@ pub enum Cmd {
         offset: u64,
         len: usize,
     },
+    /// A picture of the file, fitted to `cells` (`app/quick_view.rs`); answered by
+    /// `Msg::Picture`.
+    ShowPicture {
+        req: RequestId,
+        vfs: VfsHandle,
+        path: VPath,
+        cells: (u16, u16),
+    },
     /// Share links and the clipboard (`app/share.rs`).
     Share(Box<super::share_cmds::ShareCmd>),
     /// Stop the process like Ctrl-Z in a shell (terminal restored first).
@@ -159,6 +172,9 @@ impl fmt::Debug for Cmd {
             Cmd::ReadFile {
                 req, path, offset, ..
             } => write!(f, "ReadFile(#{req}, {path}, @{offset})"),
+            Cmd::ShowPicture {
+                req, path, cells, ..
+            } => write!(f, "ShowPicture(#{req}, {path}, {}x{})", cells.0, cells.1),
             Cmd::Share(c) => write!(f, "{c:?}"),
             Cmd::Suspend => f.write_str("Suspend"),
             Cmd::Quit => f.write_str("Quit"),

@@ -103,6 +103,17 @@ impl App {
                     return (cmds, false);
                 }
             }
+            Msg::Picture { req, result } => {
+                let for_viewer = |app: &mut Self| {
+                    app.layers
+                        .viewer_mut()
+                        .and_then(|v| v.picture.as_mut())
+                        .is_some_and(|slot| slot.on_picture(req, &result))
+                };
+                if !self.quick_view_picture(req, &result) && !for_viewer(self) {
+                    return (cmds, false);
+                }
+            }
             Msg::Share(m) => cmds.extend(self.on_share_msg(*m)),
             Msg::Connect(m) => cmds.extend(self.on_connect(m)),
             Msg::Search(m) => cmds.extend(self.on_search(m)),

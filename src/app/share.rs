@@ -133,6 +133,11 @@ impl App {
             }
             ShareMsg::Updated { old, result } => self.share_updated(old, result),
             ShareMsg::Revoked { results } => self.share_revoked(results),
+            ShareMsg::Mailed {
+                path,
+                recipients,
+                result,
+            } => self.share_mailed(&path, recipients, result),
             ShareMsg::Copied {
                 text,
                 what,

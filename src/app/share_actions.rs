@@ -54,6 +54,9 @@ impl App {
     /// Keys in the share panel (the form and revealed URLs over it are layers of their
     /// own).
     pub(super) fn panel_key(&mut self, key: KeyEvent) -> KeyAnswer {
+        if let Some(cmds) = self.mail_form_key(key) {
+            return KeyAnswer::Consumed(cmds);
+        }
         let action = share_panel::KEYS.action(&key, self.keymap.action(&key));
         let Some(panel) = self.layers.share_panel_mut() else {
             return KeyAnswer::Pass;
@@ -106,6 +109,7 @@ impl App {
                 }
             }
             Some(PanelKey::GoTo) => return KeyAnswer::Consumed(self.jump_to_shared()),
+            Some(PanelKey::Mail) => self.open_mail_form(),
             Some(PanelKey::RevokeAll) => self.ask_revoke(true),
             Some(PanelKey::Revoke) => self.ask_revoke(false),
             None => {}

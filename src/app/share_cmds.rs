@@ -47,6 +47,13 @@ pub enum ShareCmd {
         /// Every link of the NAS.
         all: bool,
     },
+    /// A new link to `path` that the NAS e-mails.
+    Mail {
+        vfs: VfsHandle,
+        path: VPath,
+        mail: crate::vfs::ShareMail,
+        host: Option<String>,
+    },
     /// Put `text` in the clipboard (off the render path: may block up to 2 s). `what`
     /// starts the status sentence.
     Copy { text: String, what: CopyWhat },
@@ -63,6 +70,9 @@ impl fmt::Debug for ShareCmd {
             ShareCmd::Update { link, .. } => write!(f, "ShareUpdate({})", link.path),
             ShareCmd::Revoke { links, .. } => write!(f, "ShareRevoke({} link(s))", links.len()),
             ShareCmd::Copy { what, .. } => write!(f, "CopyToClipboard({what:?})"),
+            ShareCmd::Mail { path, mail, .. } => {
+                write!(f, "ShareMail({path}, {} address(es))", mail.to.len())
+            }
         }
     }
 }
@@ -123,6 +133,12 @@ pub enum ShareMsg {
     Revoked {
         results: Vec<(ShareLink, Result<(), Problem>)>,
     },
+    /// The NAS made a link and e-mailed it (or refused).
+    Mailed {
+        path: VPath,
+        recipients: usize,
+        result: Result<ShareLink, Problem>,
+    },
     /// The clipboard's answer. For OSC 52 the runtime keeps the bytes (it writes them to
     /// the terminal after the next frame); the app only needs the route.
     Copied {
@@ -153,6 +169,15 @@ impl fmt::Debug for ShareMsg {
                 write!(f, "ShareUpdated({}, ok={})", old.path, result.is_ok())
             }
             ShareMsg::Revoked { results } => write!(f, "ShareRevoked({})", results.len()),
+            ShareMsg::Mailed {
+                path,
+                recipients,
+                result,
+            } => write!(
+                f,
+                "ShareMailed({path}, {recipients}, ok={})",
+                result.is_ok()
+            ),
             ShareMsg::Copied { what, outcome, .. } => {
                 write!(f, "Copied({what:?}, {outcome:?})")
             }

@@ -32,6 +32,8 @@ pub enum PanelKey {
     Revoke,
     RevokeAll,
     Qr,
+    /// A new link to the file, e-mailed by the NAS (`share_mail.rs`).
+    Mail,
 }
 
 /// The share panel's keys (and its F1 help line). First match wins: Shift-F8 before F8.
@@ -123,6 +125,12 @@ pub const KEYS: KeyTable<PanelKey> = KeyTable {
             help: Some(("Q", "QR code")),
         },
         Binding {
+            keys: &[ch('m')],
+            also: &[],
+            action: PanelKey::Mail,
+            help: Some(("m", "e-mail a link")),
+        },
+        Binding {
             keys: &[ch('g'), key(KeyCode::F(3))],
             also: &[],
             action: PanelKey::GoTo,
@@ -151,6 +159,8 @@ pub struct SharePanel {
     /// The profile's `share_host`: listed URLs name it where the NAS picks the host.
     host: Option<String>,
     next_req: u64,
+    /// The mail form, while it is open over the panel.
+    pub mail: Option<super::share_mail::MailForm>,
 }
 
 impl std::fmt::Debug for SharePanel {
@@ -177,6 +187,7 @@ impl SharePanel {
             error: None,
             host,
             next_req: 0,
+            mail: None,
         }
     }
 

@@ -163,6 +163,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
             .with_journal(crate::jobs::journal::Journal::of_user())
             .with_terminal_guard(guard)
             .with_clipboard(clipboard)
+            .with_graphics_protocol(crate::image_preview::GraphicsProtocol::detect())
             .with_config_file(Config::default_path());
         let result = runtime.run(crossterm::event::EventStream::new).await;
         // Dropping the runtime drops the guard: the terminal is restored here.

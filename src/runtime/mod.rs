@@ -13,6 +13,7 @@ mod effects;
 mod foreground;
 mod mc;
 mod nas;
+mod picture;
 mod restore;
 mod search;
 mod share;
@@ -58,6 +59,10 @@ pub struct Runtime<B: Backend> {
     /// The listing task of each pane (a newer listing replaces it).
     list_task: [Option<u64>; 2],
     view_task: Option<u64>,
+    /// The picture being fetched for the quick view (a newer one replaces it).
+    picture_task: Option<u64>,
+    /// How pictures are drawn (`with_graphics_protocol`; half-blocks by default).
+    graphics: crate::image_preview::GraphicsProtocol,
     /// The connection task in flight.
     nas: nas::NasTasks,
     /// The search task in flight.
@@ -122,6 +127,8 @@ impl<B: Backend> Runtime<B> {
             next_task: 0,
             list_task: [None, None],
             view_task: None,
+            picture_task: None,
+            graphics: crate::image_preview::GraphicsProtocol::default(),
             nas: nas::NasTasks::default(),
             search_task: None,
             restore: restore::Restore::default(),
@@ -159,6 +166,16 @@ impl<B: Backend> Runtime<B> {
     /// stdout, as for `CrosstermBackend<Stdout>`). Tests pass a recorder.
     pub fn with_terminal_output(mut self, out: Box<dyn Write + Send>) -> Self {
         self.terminal_out = out;
+        self
+    }
+
+    /// How pictures reach the terminal (the front end detects it; tests keep the
+    /// half-blocks they can read back).
+    pub fn with_graphics_protocol(
+        mut self,
+        graphics: crate::image_preview::GraphicsProtocol,
+    ) -> Self {
+        self.graphics = graphics;
         self
     }
 
@@ -294,6 +311,16 @@ impl<B: Backend> Runtime<B> {
                 self.abort(self.view_task);
                 let id = self.spawn(effects::read_file(tx, req, vfs, path, offset, len));
                 self.view_task = Some(id);
+            }
+            Cmd::ShowPicture {
+                req,
+                vfs,
+                path,
+                cells,
+            } => {
+                self.abort(self.picture_task);
+                let fut = picture::show_picture(tx, req, vfs, path, cells, self.graphics);
+                self.picture_task = Some(self.spawn(fut));
             }
             Cmd::Share(c) => self.execute_share(*c),
             Cmd::Suspend => {

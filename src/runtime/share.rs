@@ -105,6 +105,34 @@ impl<B: Backend> Runtime<B> {
                     send(&tx, ShareMsg::Revoked { results });
                 });
             }
+            ShareCmd::Mail {
+                vfs,
+                path,
+                mail,
+                host,
+            } => {
+                self.spawn(async move {
+                    // A new link, no code, no expiry: what the mail announces.
+                    let req = ShareRequest {
+                        expire_secs: None,
+                        code: share::CodeChoice::None,
+                        host,
+                        reuse: false,
+                    };
+                    let recipients = mail.to.len();
+                    let result = share::email(vfs.as_ref(), &path, &req, &mail)
+                        .await
+                        .map_err(Problem::from);
+                    send(
+                        &tx,
+                        ShareMsg::Mailed {
+                            path,
+                            recipients,
+                            result,
+                        },
+                    );
+                });
+            }
             ShareCmd::Copy { text, what } => {
                 let clipboard = self.clipboard.clone();
                 self.spawn(copy(tx, clipboard, text, what));

@@ -9,7 +9,8 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::App;
-use crate::app::quick_view::{QuickContent, QuickView};
+use crate::app::quick_view::{PictureView, QuickContent, QuickView};
+use crate::image_preview::{PictureSlot, PictureState};
 use crate::keymap::Action;
 use crate::viewer::{Mode, Viewer};
 
@@ -32,7 +33,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, qv: &QuickView) {
     );
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(Style::default().fg(t.pane.border.0))
+        .border_style(if qv.focused {
+            // The keys are the view's: its border stands out like the cursor.
+            t.cursor(true)
+        } else {
+            Style::default().fg(t.pane.border.0)
+        })
         .style(Style::default().fg(t.viewer.fg.0).bg(t.viewer.bg.0))
         .title(Span::styled(
             title.trim_end().to_owned(),
@@ -46,8 +52,47 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, qv: &QuickView) {
     let lines: Vec<String> = match &qv.content {
         QuickContent::Note(text) => vec![fit(text, width)],
         QuickContent::File(v) => file_lines(v, width),
+        QuickContent::Picture(p) => return draw_picture(f, inner, p),
     };
     f.render_widget(Paragraph::new(lines.join("\n")), inner);
+}
+
+/// `photo.png  1234 bytes  picture`, then the picture below (laid out already: this only
+/// copies its cells).
+fn draw_picture(f: &mut Frame, inner: Rect, p: &PictureView) {
+    let width = inner.width as usize;
+    let state = match &p.slot.state {
+        PictureState::Loading => "  loading…",
+        PictureState::Ready(_) | PictureState::Failed(_) => "",
+    };
+    let info = format!("  {} bytes  picture{state}", p.size);
+    let name = crate::names::escape(p.path.name()).into_owned();
+    let head = format!(
+        "{}{info}",
+        keep_end(&name, width.saturating_sub(info.chars().count()))
+    );
+    f.render_widget(Paragraph::new(head), inner);
+    let below = Rect {
+        y: inner.y + 1,
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
+    draw_slot(f, below, &p.slot);
+}
+
+/// The picture of a slot, or the line saying why there is none (shared with F3).
+pub fn draw_slot(f: &mut Frame, area: Rect, slot: &PictureSlot) {
+    match &slot.state {
+        PictureState::Loading => {}
+        PictureState::Failed(why) => f.render_widget(
+            Paragraph::new(fit(&format!("No preview: {why}"), area.width as usize)),
+            area,
+        ),
+        PictureState::Ready(pic) => f.render_widget(
+            ratatui_image::Image::new(pic.protocol()).allow_clipping(true),
+            area,
+        ),
+    }
 }
 
 /// `Ctrl-q` as the help writes keys with a modifier: `Ctrl-Q`.

@@ -10,6 +10,7 @@ use tui_input::Input;
 
 use crate::app::share::{QrView, RevealedUrls};
 use crate::app::share_form::FormField;
+use crate::app::share_mail::{MailField, MailForm};
 use crate::app::share_panel::{ShareForm, SharePanel};
 use crate::app::{App, layout};
 use crate::names::escape;
@@ -152,9 +153,52 @@ fn panel(f: &mut Frame, area: Rect, app: &App, p: &SharePanel, now: i64) {
         details.extend([Line::default(), Line::default(), Line::default()]);
     }
     details.push(Line::from(dim(
-        "Enter/c copy URL  e change  Del revoke  D revoke all  g go to file  r reload  Esc close",
+        "Enter/c copy URL  e change  m e-mail  Del revoke  D revoke all  g go to file  r reload  Esc close",
     )));
     f.render_widget(Paragraph::new(details), foot);
+    if let Some(m) = &p.mail {
+        mail_form(f, area, app, m);
+    }
+}
+
+/// The mail form over the panel: addresses, subject, message.
+fn mail_form(f: &mut Frame, area: Rect, app: &App, m: &MailForm) {
+    let width = area.width.saturating_sub(4).min(70);
+    let area = layout::centered(area, width, 11);
+    f.render_widget(Clear, area);
+    let b = block(app, format!(" {} ", escape(&m.title)));
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let error = match &m.error {
+        Some(e) => Line::from(Span::styled(
+            e.clone(),
+            Style::default().fg(app.theme.dialog.error_border.0),
+        )),
+        None => Line::default(),
+    };
+    let lines = vec![
+        Line::from("To (addresses, separated by commas):"),
+        Line::default(),
+        Line::from("Subject:"),
+        Line::default(),
+        Line::from("Message:"),
+        Line::default(),
+        error,
+        Line::from(dim("Tab: next field   Enter: send   Esc: cancel")),
+    ];
+    f.render_widget(Paragraph::new(lines), inner);
+    let fields = [
+        (&m.to, MailField::To),
+        (&m.subject, MailField::Subject),
+        (&m.message, MailField::Message),
+    ];
+    for (i, (input, which)) in fields.into_iter().enumerate() {
+        let r = Rect::new(inner.x, inner.y + 1 + 2 * i as u16, inner.width, 1);
+        if r.y >= inner.y + inner.height {
+            return;
+        }
+        field(f, app, r, input, m.focus == which);
+    }
 }
 
 fn form(f: &mut Frame, screen: Rect, app: &App, v: &ShareForm) {

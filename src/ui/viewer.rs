@@ -15,6 +15,7 @@ pub fn draw(f: &mut Frame, area: Rect, v: &Viewer, t: &Theme) {
         return;
     }
     let mode = match v.mode {
+        _ if v.picture.is_some() => "picture",
         Mode::Text => "text",
         Mode::Hex => "hex",
     };
@@ -35,15 +36,25 @@ pub fn draw(f: &mut Frame, area: Rect, v: &Viewer, t: &Theme) {
         Rect::new(area.x, area.y, area.width, 1),
     );
     let body = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
+    if let Some(slot) = &v.picture {
+        let style = Style::default().fg(t.viewer.fg.0).bg(t.viewer.bg.0);
+        f.render_widget(Paragraph::new("").style(style), body);
+        super::quick_view::draw_slot(f, body, slot);
+    } else {
+        draw_rows(f, body, v, t);
+    }
+    let hint = " ↑↓ PgUp PgDn Home End: scroll   F4/h: hex/text   Esc/q/F3: close";
+    f.render_widget(
+        Paragraph::new(fit(hint, area.width as usize)).style(t.status_base()),
+        Rect::new(area.x, area.y + area.height - 1, area.width, 1),
+    );
+}
+
+fn draw_rows(f: &mut Frame, body: Rect, v: &Viewer, t: &Theme) {
     let text: Vec<String> = match &v.error {
         Some(e) => vec![format!("Cannot read the file: {e}")],
         None => v.rows(),
     };
     let style = Style::default().fg(t.viewer.fg.0).bg(t.viewer.bg.0);
     f.render_widget(Paragraph::new(text.join("\n")).style(style), body);
-    let hint = " ↑↓ PgUp PgDn Home End: scroll   F4/h: hex/text   Esc/q/F3: close";
-    f.render_widget(
-        Paragraph::new(fit(hint, area.width as usize)).style(t.status_base()),
-        Rect::new(area.x, area.y + area.height - 1, area.width, 1),
-    );
 }

@@ -63,6 +63,9 @@ pub struct Features<'a> {
     /// Names a listing refused (`..`, `a/b`, NUL…), kept so they are reported by name
     /// instead of vanishing (NAS backends).
     pub skipped_names: Option<&'a dyn SkippedNames>,
+    /// Small pictures of image files for the quick view and F3 (QNAP `get_thumb`; the
+    /// local disk and a Freebox read the file, within a bound, and shrink it).
+    pub thumbnails: Option<&'a dyn super::Thumbnails>,
 }
 
 impl std::fmt::Debug for Features<'_> {
@@ -84,6 +87,7 @@ impl std::fmt::Debug for Features<'_> {
             .field("atomic_upload", &self.atomic_upload.is_some())
             .field("terminal_safe_names", &self.terminal_safe_names)
             .field("skipped_names", &self.skipped_names.is_some())
+            .field("thumbnails", &self.thumbnails.is_some())
             .finish()
     }
 }

@@ -109,6 +109,7 @@ impl Vfs for LocalFs {
             durable: Some(self),
             checksums: Some(self),
             terminal_safe_names: true,
+            thumbnails: Some(self),
             ..Features::default()
         }
     }
@@ -618,6 +619,18 @@ fn tokio_stream_from<T: Send + 'static>(
 ) -> impl futures_util::Stream<Item = T> + Send {
     futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
 }
+
+/// Pictures on the local disk are read (a camera's photo is well past the few MiB a NAS
+/// preview reads, so the bound is larger here) and shrunk off the async workers.
+#[async_trait]
+impl super::Thumbnails for LocalFs {
+    async fn thumbnail(&self, path: &VPath, max_side: u32) -> VfsResult<super::Preview> {
+        super::thumbs::by_bounded_read(self, path, max_side, LOCAL_PREVIEW_MAX).await
+    }
+}
+
+/// The largest local file read for a preview.
+const LOCAL_PREVIEW_MAX: u64 = 64 << 20;
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@ mod local_checksum;
 mod local_durable;
 mod local_write_at;
 mod path;
+pub mod thumbs;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use features::{
     range_of_open_read,
 };
 pub use path::{VPath, check_name};
+pub use thumbs::{Preview, Thumbnails};
 
 /// A byte stream being read from a backend.
 pub type ByteReader = Pin<Box<dyn AsyncRead + Send>>;

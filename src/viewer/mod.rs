@@ -109,8 +109,6 @@ pub const KEYS: KeyTable<ViewerAction> = KeyTable {
 
 /// Bytes held around the screen.
 pub const WINDOW: usize = 256 * 1024;
-/// Bytes per hex row.
-const HEX_ROW: u64 = 16;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -135,11 +133,17 @@ pub struct Viewer {
     pub top: u64,
     /// Rows of text on screen (set from the layout).
     pub height: usize,
+    /// Columns on screen (set from the layout, `set_width`): hex rows hold as many bytes
+    /// as fit whole.
+    width: usize,
     pub error: Option<String>,
     buf_offset: u64,
     buf: Vec<u8>,
     pending: Option<(RequestId, After)>,
     detected: bool,
+    /// A picture shown instead of the rows (F3 on a picture); F4/h drops it for the
+    /// text/hex view.
+    pub picture: Option<crate::image_preview::PictureSlot>,
 }
 
 /// What a key did to the viewer.
@@ -158,11 +162,13 @@ impl Viewer {
             mode: Mode::Text,
             top: 0,
             height: 20,
+            width: 80,
             error: None,
             buf_offset: 0,
             buf: Vec::new(),
             pending: None,
             detected: false,
+            picture: None,
         };
         let cmd = v.request(req, 0, After::Show);
         (v, cmd)
@@ -237,8 +243,8 @@ impl Viewer {
     fn last_page_top(&self) -> u64 {
         match self.mode {
             Mode::Hex => {
-                let last_row = self.size.saturating_sub(1) / HEX_ROW;
-                last_row.saturating_sub(self.height.saturating_sub(1) as u64) * HEX_ROW
+                let last_row = self.size.saturating_sub(1) / self.hex_row();
+                last_row.saturating_sub(self.height.saturating_sub(1) as u64) * self.hex_row()
             }
             Mode::Text => {
                 let mut pos = self.size;
@@ -260,20 +266,34 @@ impl Viewer {
 
     fn next_line(&self, pos: u64) -> u64 {
         match self.mode {
-            Mode::Hex => (pos + HEX_ROW).min(self.last_row_start()),
+            Mode::Hex => (pos + self.hex_row()).min(self.last_row_start()),
             Mode::Text => text::next_line(self.window(), self.buf_offset, pos, self.size),
         }
     }
 
     fn prev_line(&self, pos: u64) -> u64 {
         match self.mode {
-            Mode::Hex => pos.saturating_sub(HEX_ROW),
+            Mode::Hex => pos.saturating_sub(self.hex_row()),
             Mode::Text => text::prev_line(self.window(), self.buf_offset, pos),
         }
     }
 
     fn last_row_start(&self) -> u64 {
-        self.size.saturating_sub(1) / HEX_ROW * HEX_ROW
+        self.size.saturating_sub(1) / self.hex_row() * self.hex_row()
+    }
+
+    /// Bytes per hex row at the current width.
+    fn hex_row(&self) -> u64 {
+        text::hex_layout_for(self.width).per_row as u64
+    }
+
+    /// The columns the viewer has; a hex view keeps its top row aligned to the new
+    /// row length.
+    pub fn set_width(&mut self, width: usize) {
+        self.width = width;
+        if self.mode == Mode::Hex {
+            self.top = self.top / self.hex_row() * self.hex_row();
+        }
     }
 
     /// Scrolls by `rows` (negative: up) and asks for a new window when the screen gets
@@ -329,7 +349,7 @@ impl Viewer {
             Mode::Hex => Mode::Text,
         };
         if self.mode == Mode::Hex {
-            self.top = self.top / HEX_ROW * HEX_ROW;
+            self.top = self.top / self.hex_row() * self.hex_row();
         } else {
             // Back to a line start at or before the hex row.
             self.top = text::line_start_at(self.window(), self.buf_offset, self.top);
@@ -350,6 +370,10 @@ impl Viewer {
             ViewerAction::PageUp => self.scroll(-page.max(1), req),
             ViewerAction::Home => self.home(req),
             ViewerAction::End => self.end(req),
+            ViewerAction::ToggleHex if self.picture.is_some() => {
+                self.picture = None;
+                None
+            }
             ViewerAction::ToggleHex => {
                 self.toggle_mode();
                 self.refill(req)
@@ -379,7 +403,7 @@ impl Viewer {
             let hi = ((next - self.buf_offset) as usize).min(self.buf.len());
             let bytes = &self.buf[lo..hi];
             out.push(match self.mode {
-                Mode::Hex => text::hex_row(pos, bytes),
+                Mode::Hex => text::hex_row(pos, bytes, text::hex_layout_for(self.width)),
                 Mode::Text => text::display_line(bytes),
             });
             if next <= pos {

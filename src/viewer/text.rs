@@ -76,13 +76,16 @@ pub fn display_line(bytes: &[u8]) -> String {
 }
 
 /// `00000010  41 42 ...  |AB..|`
-pub fn hex_row(offset: u64, bytes: &[u8]) -> String {
-    let mut hex = String::with_capacity(16 * 3 + 1);
+pub fn hex_row(offset: u64, bytes: &[u8], layout: HexLayout) -> String {
+    let mut hex = String::with_capacity(layout.per_row * 3 + 1);
     for (i, b) in bytes.iter().enumerate() {
         if i == 8 {
             hex.push(' ');
         }
         hex.push_str(&format!("{b:02x} "));
+    }
+    if !layout.ascii {
+        return format!("{offset:08x}  {}", hex.trim_end());
     }
     let ascii: String = bytes
         .iter()
@@ -94,5 +97,43 @@ pub fn hex_row(offset: u64, bytes: &[u8]) -> String {
             }
         })
         .collect();
-    format!("{offset:08x}  {hex:<49} |{ascii}|")
+    let hex_w = hex_width(layout.per_row);
+    format!("{offset:08x}  {hex:<hex_w$} |{ascii}|")
+}
+
+/// How many bytes a hex row holds, and whether the text column follows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HexLayout {
+    pub per_row: usize,
+    pub ascii: bool,
+}
+
+/// Columns of the hex part of a row of `per_row` bytes (a gap after the eighth).
+fn hex_width(per_row: usize) -> usize {
+    per_row * 3 + usize::from(per_row > 8)
+}
+
+/// The widest hex row that fits `width` columns whole: 16 bytes with their text, else 8
+/// with or without it, else 4, 2 or 1 (a narrow quick view shows fewer bytes per row
+/// rather than rows cut at its edge).
+pub fn hex_layout_for(width: usize) -> HexLayout {
+    let fits = |per_row: usize, ascii: bool| {
+        let text = if ascii { 2 + per_row + 1 } else { 0 };
+        10 + hex_width(per_row) + text <= width
+    };
+    [
+        (16, true),
+        (8, true),
+        (8, false),
+        (4, true),
+        (4, false),
+        (2, false),
+    ]
+    .into_iter()
+    .find(|&(n, ascii)| fits(n, ascii))
+    .map(|(per_row, ascii)| HexLayout { per_row, ascii })
+    .unwrap_or(HexLayout {
+        per_row: 1,
+        ascii: false,
+    })
 }

@@ -41,7 +41,7 @@ fn help_from_the_key_tables_reads_as_before() {
             ),
             (
                 "In share panel",
-                "Enter/c copy URL, e change expiry/code, Del revoke, D revoke all, Q QR code, g go to file, Esc close"
+                "Enter/c copy URL, e change expiry/code, Del revoke, D revoke all, Q QR code, m e-mail a link, g go to file, Esc close"
             ),
             (
                 "In share form",

@@ -22,6 +22,7 @@ mod router;
 mod search;
 mod session;
 mod share;
+mod thumb;
 pub mod totp;
 mod upload;
 mod zipstream;

@@ -14,7 +14,7 @@ use axum::routing::any;
 use super::envelope::{Reply, status};
 use super::params::{self, Params};
 use super::{
-    Emu, QnapUser, auth, chunked, disk, download, listing, misc, ops, search, share, upload,
+    Emu, QnapUser, auth, chunked, disk, download, listing, misc, ops, search, share, thumb, upload,
 };
 
 /// One authenticated `utilRequest.cgi` call.
@@ -173,6 +173,7 @@ const KNOWN_FUNCS: &[&str] = &[
     "get_domain_ip_list",
     "get_file_size",
     "get_disk_info",
+    "get_thumb",
 ];
 
 fn is_known(func: &str) -> bool {
@@ -211,6 +212,7 @@ async fn dispatch(func: &str, ctx: Ctx, body: Body) -> Reply {
         "get_domain_ip_list" => misc::get_domain_ip_list,
         "get_file_size" => misc::get_file_size,
         "get_disk_info" => disk::get_disk_info,
+        "get_thumb" => thumb::get_thumb,
         _ => return Err(status::PARAMS),
     };
     // File system calls block; keep them off the async workers.

@@ -154,6 +154,8 @@ impl Vfs for FreeboxVfs {
             skipped_names: Some(self.skipped.as_ref()),
             // The `fs/hash` task.
             checksums: Some(self),
+            // No thumbnail API: a bounded read of the file (`vfs::thumbs`).
+            thumbnails: Some(self),
             ..Features::default()
         }
     }
@@ -343,5 +345,20 @@ impl FreeboxVfs {
     /// One share link by its token (`GET share_link/{token}`).
     pub async fn share_get(&self, token: &str) -> VfsResult<ShareLink> {
         share::get(&self.api, token).await
+    }
+}
+
+/// A Freebox has no thumbnail service: the file itself is read, up to
+/// `thumbnail::MAX_SOURCE_BYTES`, and shrunk here.
+#[async_trait]
+impl crate::vfs::Thumbnails for FreeboxVfs {
+    async fn thumbnail(&self, path: &VPath, max_side: u32) -> VfsResult<crate::vfs::Preview> {
+        crate::vfs::thumbs::by_bounded_read(
+            self,
+            path,
+            max_side,
+            crate::thumbnail::MAX_SOURCE_BYTES,
+        )
+        .await
     }
 }

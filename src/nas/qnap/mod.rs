@@ -35,6 +35,7 @@ mod search;
 mod share;
 mod share_hosts;
 mod tasks;
+mod thumb;
 mod tls;
 mod transfer;
 mod upload;

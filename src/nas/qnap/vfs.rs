@@ -299,6 +299,8 @@ impl Vfs for QnapVfs {
             atomic_upload: Some(self),
             resumable_upload: !self.no_chunked.load(Ordering::Relaxed),
             skipped_names: Some(self.skipped.as_ref()),
+            // `get_thumb`: the NAS shrinks the picture (`thumb.rs`).
+            thumbnails: Some(self),
             ..Features::default()
         }
     }
