@@ -170,11 +170,10 @@ struct Shared<'a> {
     next: AtomicUsize,
     /// Workers asked to stop after their current part (the ramp took them back).
     retire: AtomicUsize,
-    /// When any part's progress was last recorded: on a fast link, records (each an
-    /// fdatasync and a replaced file) every `SYNC_STEP` of every stream would cost more
-    /// than the download, so they also wait `RECORD_POLL` between them — at most that
-    /// much work is redone after a crash, whatever the speed.
-    last_record: Mutex<Instant>,
+    /// Each part's first byte not yet written, as its worker moves on.
+    written: Vec<AtomicU64>,
+    /// Each part's progress as last recorded (`record_progress`).
+    recorded: Vec<AtomicU64>,
     /// Fires on the job's cancel, or when one part failed for good (the others stop).
     stop: CancellationToken,
     /// The failure that stopped the others.
@@ -229,6 +228,8 @@ async fn copy(
     if let Some(r) = resume {
         r.begin(true, parts.clone()).await;
     }
+    let written = parts.iter().map(|p| AtomicU64::new(p.done)).collect();
+    let recorded = parts.iter().map(|p| AtomicU64::new(p.done)).collect();
     let shared = Shared {
         ctx,
         ends,
@@ -236,9 +237,10 @@ async fn copy(
         tmp,
         parts,
         resume,
+        written,
+        recorded,
         next: AtomicUsize::new(0),
         retire: AtomicUsize::new(0),
-        last_record: Mutex::new(Instant::now()),
         stop: ctx.cancel.child_token(),
         failure: Mutex::new(None),
         write_turn: AsyncMutex::new(()),
@@ -248,10 +250,19 @@ async fn copy(
     // The workers run in this task (the socket reads and disk writes they wait on run
     // elsewhere), and all of them have stopped before this returns: no write can land
     // after the caller removed the temporary file.
-    if streams.ramp {
-        run_ramped(&shared, streams.most, stat_took).await;
-    } else {
-        join_all((0..streams.most).map(|_| worker(&shared))).await;
+    let work = async {
+        if streams.ramp {
+            run_ramped(&shared, streams.most, stat_took).await;
+        } else {
+            join_all((0..streams.most).map(|_| worker(&shared))).await;
+        }
+    };
+    match resume {
+        Some(r) => tokio::select! {
+            () = work => {}
+            never = record_progress(&shared, r) => match never {},
+        },
+        None => work.await,
     }
     if ctx.cancel.is_cancelled() {
         return Err(VfsError::Cancelled);
@@ -282,18 +293,31 @@ async fn copy(
     until_cancelled(&ctx.cancel, dst.stat(tmp)).await
 }
 
-impl Shared<'_> {
-    /// Whether a record may be written now (see `last_record`); if so, it counts as
-    /// written.
-    fn record_due(&self) -> bool {
-        let Ok(mut last) = self.last_record.lock() else {
-            return true;
-        };
-        if last.elapsed() < RECORD_POLL {
-            return false;
+/// Every `RECORD_POLL`, records the parts that wrote `SYNC_STEP` or more since their
+/// last record, all in one record (one fdatasync). Driven by time rather than by the
+/// writes, so a stream that stalls (or is killed while stalled) has its progress on
+/// record within `RECORD_POLL`; and on a fast link records never cost more than one per
+/// `RECORD_POLL`, whatever the speed. Runs until dropped.
+async fn record_progress(sh: &Shared<'_>, resume: &Resume<'_>) -> std::convert::Infallible {
+    let mut tick = tokio::time::interval(RECORD_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let due: Vec<(usize, u64)> = sh
+            .written
+            .iter()
+            .zip(&sh.recorded)
+            .enumerate()
+            .filter_map(|(i, (written, recorded))| {
+                let written = written.load(Ordering::Relaxed);
+                (written >= recorded.load(Ordering::Relaxed).saturating_add(SYNC_STEP))
+                    .then_some((i, written))
+            })
+            .collect();
+        resume.record_many(&due).await;
+        for (i, done) in due {
+            sh.recorded[i].fetch_max(done, Ordering::Relaxed);
         }
-        *last = Instant::now();
-        true
     }
 }
 
@@ -425,10 +449,7 @@ async fn fetch_part(
 ) -> VfsResult<()> {
     let mut patience = sh.ctx.patience();
     let mut pos = part.start;
-    let mut progress = Progress {
-        index,
-        recorded: part.start,
-    };
+    let mut progress = Progress { index };
     loop {
         let before = pos;
         let res = until_cancelled(
@@ -451,15 +472,14 @@ async fn fetch_part(
     }
 }
 
-/// Where a part's progress was last recorded (`jobs::resume`).
+/// Which part an attempt writes (its progress goes to `Shared::written`).
 struct Progress {
     index: usize,
-    recorded: u64,
 }
 
 /// One attempt: streams `*pos..end` into the temporary file in `WRITE_CHUNK` writes,
-/// moving `*pos` past every byte written (and counted), and recording the part's
-/// progress every `SYNC_STEP` bytes and at its end. The next chunk is read while the
+/// moving `*pos` past every byte written (and counted) and into `Shared::written`
+/// (recorded by `record_progress`; a finished part at once). The next chunk is read while the
 /// last one is written, as the single-stream path does: one stream reading and
 /// writing in turn was measured slower than the plain copy on loopback.
 async fn fetch_from(
@@ -494,11 +514,13 @@ async fn fetch_from(
         *pos += len;
         ctx.acct.add_bytes(len);
         sh.counted.fetch_add(len, Ordering::Relaxed);
+        sh.written[progress.index].store(*pos, Ordering::Relaxed);
         if let Some(r) = sh.resume
-            && (*pos == end || (*pos >= progress.recorded + SYNC_STEP && sh.record_due()))
+            && *pos == end
         {
-            r.record(progress.index, *pos).await;
-            progress.recorded = *pos;
+            // A finished part is recorded at once (the others by `record_progress`).
+            r.record(progress.index, end).await;
+            sh.recorded[progress.index].fetch_max(end, Ordering::Relaxed);
         }
         match next {
             None => return Ok(()),
