@@ -43,18 +43,36 @@ pub(crate) struct Ramp {
     previous_rate: Option<u64>,
     /// Streams the last change added.
     last_added: usize,
+    /// One stream that already delivers this many bytes a window is left alone: no
+    /// capped link gives one connection that much, so a second would only share the
+    /// same CPU (a loopback or a LAN, where extra streams measured slower).
+    alone_from: Option<u64>,
 }
 
 impl Ramp {
     /// One stream running, at most `max`.
     pub fn new(max: usize) -> Ramp {
+        Ramp::starting(1, max)
+    }
+
+    /// `streams` running (a link's measured round trip says a few will pay), at most
+    /// `max`; they may still double or be taken back.
+    pub fn starting(streams: usize, max: usize) -> Ramp {
+        let max = max.max(1);
         Ramp {
-            max: max.max(1),
-            streams: 1,
+            max,
+            streams: streams.clamp(1, max),
             phase: Phase::Settling,
             previous_rate: None,
             last_added: 0,
+            alone_from: None,
         }
+    }
+
+    /// Leaves one stream alone once it delivers `bytes` in a window (see `alone_from`).
+    pub fn alone_from(mut self, bytes: u64) -> Ramp {
+        self.alone_from = Some(bytes);
+        self
     }
 
     pub fn streams(&self) -> usize {
@@ -77,6 +95,10 @@ impl Ramp {
     }
 
     fn decide(&mut self, rate: u64) -> Step {
+        if self.streams == 1 && self.alone_from.is_some_and(|fast| rate >= fast) {
+            self.phase = Phase::Settled;
+            return Step::Hold;
+        }
         let grew = match self.previous_rate {
             None => true,
             Some(before) => rate as f64 > before as f64 * (1.0 + GAIN),
@@ -138,6 +160,30 @@ mod tests {
     #[test]
     fn a_link_one_stream_fills_stays_at_one() {
         assert_eq!(settle(8, 100, 100), 1);
+    }
+
+    #[test]
+    fn a_fast_lone_stream_is_left_alone_and_a_capped_one_is_not() {
+        let mut fast = Ramp::new(8).alone_from(50);
+        assert_eq!(fast.tick(0), Step::Hold); // settling
+        assert_eq!(fast.tick(80), Step::Hold); // 80 a window: left alone
+        assert_eq!(fast.tick(1_000), Step::Hold);
+        assert_eq!(fast.streams(), 1);
+        let mut capped = Ramp::new(8).alone_from(50);
+        assert_eq!(capped.tick(0), Step::Hold);
+        assert_eq!(capped.tick(20), Step::Add(1)); // 20 a window: a capped stream
+    }
+
+    #[test]
+    fn a_ramp_started_at_four_doubles_then_takes_back_what_adds_nothing() {
+        let mut ramp = Ramp::starting(4, 8);
+        assert_eq!(ramp.streams(), 4);
+        assert_eq!(ramp.tick(0), Step::Hold); // settling
+        assert_eq!(ramp.tick(400), Step::Add(4)); // 400 with four
+        assert_eq!(ramp.tick(800), Step::Hold); // settling
+        assert_eq!(ramp.tick(1_210), Step::Retire(4)); // 410 with eight: no gain
+        assert_eq!(ramp.streams(), 4);
+        assert_eq!(Ramp::starting(9, 8).streams(), 8);
     }
 
     #[test]

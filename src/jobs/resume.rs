@@ -234,6 +234,28 @@ impl<'a> Resume<'a> {
         }
     }
 
+    /// `record` for several ranges at once: one sync, one replacement of the record.
+    pub async fn record_many(&self, done: &[(usize, u64)]) {
+        if done.is_empty() {
+            return;
+        }
+        let synced = self.durable.sync_data(&self.temp).await;
+        if let Err(e) = synced {
+            tracing::warn!(path = %self.temp, error = %e, "cannot sync a partial download");
+            return;
+        }
+        if let Ok(mut current) = self.current.lock() {
+            for &(index, done) in done {
+                if let Some(range) = current.ranges.get_mut(index) {
+                    range.done = range.done.max(done.min(range.end));
+                }
+            }
+        }
+        if let Err(e) = self.write_record().await {
+            tracing::warn!(path = %self.record_path, error = %e, "cannot record download progress");
+        }
+    }
+
     /// Follows a single stream writing the temporary file from its start: each time
     /// `counted` (bytes read for it) passed another `SYNC_STEP`, the bytes the file
     /// holds are synced and recorded. Runs until dropped.
