@@ -16,7 +16,8 @@
 //!
 //! It goes through the `Vfs` seam only (list + remove), so the same rule serves a NAS
 //! folder: on a NAS target the first `NAS_FOLDERS_MAX` folders a job writes into are
-//! swept (each costs a listing).
+//! swept (each costs a listing), except on one that assembles uploads itself (QNAP),
+//! where nascmd writes no temporary.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
@@ -118,6 +119,12 @@ pub async fn sweep(
 /// records. What was removed is told as a `JobEvent::StaleRemoved` per folder.
 pub(crate) async fn sweep_job_folders(ctx: &JobCtx, steps: &[Step]) {
     let dst = ctx.dst_vfs();
+    let features = dst.features();
+    if features.durable.is_none() && features.atomic_upload.is_some() {
+        // A NAS that assembles uploads itself (QNAP chunked upload) gets no temporary
+        // of ours: its partial uploads live in its own cache (`upload::earlier_upload`).
+        return;
+    }
     let label = ctx.src.label();
     let mut folders = BTreeSet::new();
     let mut keep = HashSet::new();
