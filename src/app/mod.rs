@@ -42,6 +42,7 @@ mod results;
 mod search_actions;
 mod share_actions;
 pub mod shell_edit;
+mod sync_compare;
 #[cfg(test)]
 mod tests;
 mod unbound;
@@ -66,6 +67,8 @@ pub enum Mode {
     Jump(String),
     /// Keys go to the jobs panel.
     Jobs,
+    /// The first key of a two-key binding was pressed (Ctrl-X): the next one completes it.
+    Chord(crate::keymap::Key),
 }
 
 /// A line for the status bar.

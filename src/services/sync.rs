@@ -15,7 +15,10 @@ mod jobs;
 mod plan;
 mod walk;
 
-pub use compare::{CompareOptions, Comparison, Item, compare_folders, compare_trees};
+pub use compare::{
+    CompareOptions, Comparison, Item, Verdict, compare_folders, compare_listings, compare_trees,
+    keeps_mtimes,
+};
 pub use filter::{Filter, FilterError};
 pub use jobs::{CopyJob, SyncJobs};
 pub use plan::{Action, ActionKind, Direction, End, Plan, Totals};

@@ -195,6 +195,30 @@ async fn compare_levels(
     Ok(cmp)
 }
 
+/// Compares two folder listings already at hand (the commander's panes): no request.
+pub fn compare_listings(
+    a: &[Entry],
+    b: &[Entry],
+    a_keeps_mtimes: bool,
+    b_keeps_mtimes: bool,
+    tolerance_secs: i64,
+) -> Comparison {
+    let tree = |entries: &[Entry]| Tree {
+        entries: entries
+            .iter()
+            .map(|e| (e.name.clone(), e.clone()))
+            .collect(),
+        ..Tree::default()
+    };
+    Comparison {
+        items: pair_up(&tree(a), &tree(b)),
+        a_keeps_mtimes,
+        b_keeps_mtimes,
+        tolerance_secs,
+        ..Comparison::default()
+    }
+}
+
 /// Every path of either tree once, in order (a merge of two sorted maps).
 fn pair_up(a: &Tree, b: &Tree) -> Vec<Item> {
     let mut items = Vec::with_capacity(a.entries.len().max(b.entries.len()));
