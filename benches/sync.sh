@@ -12,6 +12,7 @@
 # LINK_RTT_MS / LINK_MIB_S / LINK_TOTAL_MIB_S as in benches/transfer.sh.
 #
 # Needs: python3, GNU time (/usr/bin/time).
+# NASCMD_BIN=path uses that binary instead of building the release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,8 +20,13 @@ FILES=${1:-10000}
 FOLDERS=${2:-100}
 REPEAT=${REPEAT:-3}
 
-cargo build --release --locked -q
-BIN=$PWD/target/release/nascmd
+# NASCMD_BIN=path runs a binary already built (a debug build gives upper bounds only).
+if [ -n "${NASCMD_BIN:-}" ]; then
+  BIN=$NASCMD_BIN
+else
+  cargo build --release --locked -q
+  BIN=$PWD/target/release/nascmd
+fi
 if [ -n "${LINK:-}" ]; then
   RELAY=$(cargo build --release --locked -q --bench link_relay --message-format=json |
     python3 -c 'import json, sys

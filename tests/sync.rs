@@ -313,7 +313,7 @@ fn cli_dry_run_json_run_exclude_delete_and_already_in_sync() {
     ok(&o);
     let out = text(&o.stdout);
     assert!(out.contains("replace  a.txt"), "{out}");
-    assert!(out.contains("copy     sub/b.bin  (68.4 KiB)"), "{out}");
+    assert!(out.contains("copy     sub/b.bin  (68.36 KiB)"), "{out}");
     assert!(out.contains("4 to copy, 1 to replace"), "{out}");
     assert!(!out.contains("tmp"), "{out}");
     assert_eq!(tree(&b_disk), before);

@@ -62,9 +62,7 @@ impl App {
             self.set_status("Compare: the folders hold the same files", false);
         } else {
             self.set_status(
-                format!(
-                    "Compare: {l} left and {r} right selected (different, or on one side only)"
-                ),
+                format!("Compare: {l} left, {r} right selected (differ or on one side only)"),
                 false,
             );
         }

@@ -75,6 +75,11 @@ pub async fn walk(
             Err(e) => return Err(e),
         };
         for entry in entries {
+            // The engine's own temporaries (a partial download to resume) are neither
+            // content to copy nor strays to delete.
+            if entry.name.starts_with(crate::jobs::TEMP_PREFIX) {
+                continue;
+            }
             let Ok(path) = dir.join(&entry.name) else {
                 continue; // a hostile name is never a place to go (the backend logged it)
             };
