@@ -12,7 +12,8 @@
 # LINK_RTT_MS / LINK_MIB_S / LINK_TOTAL_MIB_S as in benches/transfer.sh.
 #
 # Needs: python3, GNU time (/usr/bin/time).
-# NASCMD_BIN=path uses that binary instead of building the release one.
+# NASCMD_BIN=path uses that binary instead of building the release one, LINK_RELAY_BIN
+# the relay's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +28,9 @@ else
   cargo build --release --locked -q
   BIN=$PWD/target/release/nascmd
 fi
-if [ -n "${LINK:-}" ]; then
+if [ -n "${LINK:-}" ] && [ -n "${LINK_RELAY_BIN:-}" ]; then
+  RELAY=$LINK_RELAY_BIN
+elif [ -n "${LINK:-}" ]; then
   RELAY=$(cargo build --release --locked -q --bench link_relay --message-format=json |
     python3 -c 'import json, sys
 for line in sys.stdin:
