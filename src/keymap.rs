@@ -851,7 +851,7 @@ mod tests {
         let first = Key::from_event(&ctrl_x);
         let d = ev(KeyCode::Char('d'), KeyModifiers::NONE);
         assert_eq!(km.chord(first, &d), Some(Action::CompareFolders));
-        assert_eq!(km.binding_names(Action::CompareFolders), vec!["Ctrl-X d"]);
+        assert_eq!(km.binding_names(Action::CompareFolders), vec!["Ctrl-x d"]);
         let mut o = BTreeMap::new();
         o.insert("compare_folders".to_owned(), "ctrl-x c, F12".to_owned());
         let (km, errors) = Keymap::with_overrides(&o);
