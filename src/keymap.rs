@@ -60,6 +60,7 @@ pub enum Action {
     Menu,
     Subshell,
     Edit,
+    CompareFolders,
 }
 
 /// The menus of the F9 menu bar, in order; every action is in one of them.
@@ -508,6 +509,15 @@ const ACTIONS: &[ActionInfo] = &[
         description: "Edit the file with $EDITOR (default vi); a NAS file is written back if it changed",
         keys: &["F4"],
     },
+    ActionInfo {
+        action: Action::CompareFolders,
+        name: "compare_folders",
+        menu: MenuArea::Command,
+        bar: None,
+        description: "Compare the two panels' folders: select what differs or is on one side only",
+        // mc's Ctrl-X d: a two-key binding (Ctrl-X, then d).
+        keys: &["ctrl-x d"],
+    },
 ];
 
 impl Action {
@@ -663,6 +673,22 @@ pub enum KeymapError {
 pub struct Keymap {
     by_key: HashMap<Key, Action>,
     by_action: BTreeMap<&'static str, Vec<Key>>,
+    /// Two-key bindings (`ctrl-x d`, written with a space): first key, then second.
+    chords: HashMap<Key, HashMap<Key, Action>>,
+    chords_by_action: BTreeMap<&'static str, Vec<(Key, Key)>>,
+}
+
+/// `ctrl-x d` → the two keys; `None` for a single key.
+fn parse_chord(s: &str) -> Option<Result<(Key, Key), KeymapError>> {
+    let mut parts = s.split_whitespace();
+    let (first, second) = (parts.next()?, parts.next()?);
+    let bad = || KeymapError::BadKey(s.trim().to_owned());
+    Some(
+        match (Key::parse(first), Key::parse(second), parts.next()) {
+            (Ok(a), Ok(b), None) => Ok((a, b)),
+            _ => Err(bad()),
+        },
+    )
 }
 
 impl Default for Keymap {
@@ -678,6 +704,7 @@ impl Keymap {
     pub fn with_overrides(overrides: &BTreeMap<String, String>) -> (Keymap, Vec<KeymapError>) {
         let mut errors = Vec::new();
         let mut by_action: BTreeMap<&'static str, Vec<Key>> = BTreeMap::new();
+        let mut chords_by_action: BTreeMap<&'static str, Vec<(Key, Key)>> = BTreeMap::new();
         for info in ACTIONS {
             let keys = info
                 .keys
@@ -685,6 +712,12 @@ impl Keymap {
                 .filter_map(|k| Key::parse(k).ok())
                 .collect();
             by_action.insert(info.name, keys);
+            let chords = info
+                .keys
+                .iter()
+                .filter_map(|k| parse_chord(k).and_then(Result::ok))
+                .collect();
+            chords_by_action.insert(info.name, chords);
         }
         for (name, keys) in overrides {
             let Some(action) = Action::from_name(name) else {
@@ -692,18 +725,27 @@ impl Keymap {
                 continue;
             };
             let mut parsed = Vec::new();
+            let mut parsed_chords = Vec::new();
             for k in keys.split(',').filter(|k| !k.trim().is_empty()) {
-                match Key::parse(k) {
-                    Ok(key) => parsed.push(key),
-                    Err(e) => errors.push(e),
+                match parse_chord(k) {
+                    Some(Ok(chord)) => parsed_chords.push(chord),
+                    Some(Err(e)) => errors.push(e),
+                    None => match Key::parse(k) {
+                        Ok(key) => parsed.push(key),
+                        Err(e) => errors.push(e),
+                    },
                 }
             }
-            if !parsed.is_empty() {
+            if !parsed.is_empty() || !parsed_chords.is_empty() {
                 // A key moved to this action leaves its old one.
                 for list in by_action.values_mut() {
                     list.retain(|k| !parsed.contains(k));
                 }
+                for list in chords_by_action.values_mut() {
+                    list.retain(|c| !parsed_chords.contains(c));
+                }
                 by_action.insert(action.name(), parsed);
+                chords_by_action.insert(action.name(), parsed_chords);
             }
         }
         let mut by_key = HashMap::new();
@@ -714,11 +756,46 @@ impl Keymap {
                 }
             }
         }
-        (Keymap { by_key, by_action }, errors)
+        let mut chords: HashMap<Key, HashMap<Key, Action>> = HashMap::new();
+        for (name, list) in &chords_by_action {
+            if let Some(action) = Action::from_name(name) {
+                for (first, second) in list {
+                    chords.entry(*first).or_default().insert(*second, action);
+                }
+            }
+        }
+        (
+            Keymap {
+                by_key,
+                by_action,
+                chords,
+                chords_by_action,
+            },
+            errors,
+        )
     }
 
     pub fn action(&self, ev: &KeyEvent) -> Option<Action> {
         self.by_key.get(&Key::from_event(ev)).copied()
+    }
+
+    /// Whether `ev` is the first key of a two-key binding (it then waits for the second).
+    pub fn starts_chord(&self, ev: &KeyEvent) -> bool {
+        self.chords.contains_key(&Key::from_event(ev))
+    }
+
+    /// The action of the two-key binding `first`, then `ev`.
+    pub fn chord(&self, first: Key, ev: &KeyEvent) -> Option<Action> {
+        self.chords.get(&first)?.get(&Key::from_event(ev)).copied()
+    }
+
+    /// Every binding of `action` as the help writes it (`F5`, `Ctrl-X d`).
+    pub fn binding_names(&self, action: Action) -> Vec<String> {
+        let mut names: Vec<String> = self.keys(action).iter().map(Key::to_string).collect();
+        if let Some(chords) = self.chords_by_action.get(action.name()) {
+            names.extend(chords.iter().map(|(a, b)| format!("{a} {b}")));
+        }
+        names
     }
 
     pub fn keys(&self, action: Action) -> &[Key] {
@@ -750,20 +827,14 @@ impl Keymap {
     pub fn menu(&self, area: MenuArea) -> Vec<(Action, String)> {
         Action::all()
             .filter(|a| a.menu_area() == area)
-            .map(|a| {
-                let keys: Vec<String> = self.keys(a).iter().map(Key::to_string).collect();
-                (a, keys.join(", "))
-            })
+            .map(|a| (a, self.binding_names(a).join(", ")))
             .collect()
     }
 
     /// Help lines: keys and description of every action, in table order.
     pub fn help_lines(&self) -> Vec<(String, &'static str)> {
         Action::all()
-            .map(|a| {
-                let keys: Vec<String> = self.keys(a).iter().map(Key::to_string).collect();
-                (keys.join(", "), a.description())
-            })
+            .map(|a| (self.binding_names(a).join(", "), a.description()))
             .collect()
     }
 }
@@ -771,6 +842,28 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_two_key_binding_waits_for_its_second_key_and_can_be_moved() {
+        let km = Keymap::default();
+        let ctrl_x = ev(KeyCode::Char('x'), KeyModifiers::CONTROL);
+        assert!(km.starts_chord(&ctrl_x));
+        let first = Key::from_event(&ctrl_x);
+        let d = ev(KeyCode::Char('d'), KeyModifiers::NONE);
+        assert_eq!(km.chord(first, &d), Some(Action::CompareFolders));
+        assert_eq!(km.binding_names(Action::CompareFolders), vec!["Ctrl-x d"]);
+        let mut o = BTreeMap::new();
+        o.insert("compare_folders".to_owned(), "ctrl-x c, F12".to_owned());
+        let (km, errors) = Keymap::with_overrides(&o);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(km.chord(first, &d), None);
+        let c = ev(KeyCode::Char('c'), KeyModifiers::NONE);
+        assert_eq!(km.chord(first, &c), Some(Action::CompareFolders));
+        assert_eq!(
+            km.action(&ev(KeyCode::F(12), KeyModifiers::NONE)),
+            Some(Action::CompareFolders)
+        );
+    }
 
     fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)

@@ -103,8 +103,15 @@ impl App {
                 }
             }
             Mode::Jobs => return self.jobs_key(key),
+            Mode::Chord(first) => return self.chord_key(first, key),
         }
         self.status = None;
+        if self.keymap.starts_chord(&key) {
+            let first = crate::keymap::Key::from_event(&key);
+            self.set_status(format!("{first} …"), false);
+            self.mode = Mode::Chord(first);
+            return Vec::new();
+        }
         match self.keymap.action(&key) {
             Some(action) => self.do_action(action),
             None if key.code == KeyCode::Esc && !self.active_pane().filter.is_empty() => {

@@ -22,6 +22,7 @@ impl App {
             Action::QuickView => self.toggle_quick_view(),
             Action::Subshell => self.open_subshell(),
             Action::Edit => self.edit_current(),
+            Action::CompareFolders => self.compare_panes(),
             _ => Vec::new(),
         }
     }

@@ -44,6 +44,7 @@ mod search_actions;
 mod share_actions;
 mod share_mail_actions;
 pub mod shell_edit;
+mod sync_compare;
 #[cfg(test)]
 mod tests;
 mod unbound;
@@ -68,6 +69,8 @@ pub enum Mode {
     Jump(String),
     /// Keys go to the jobs panel.
     Jobs,
+    /// The first key of a two-key binding was pressed (Ctrl-X): the next one completes it.
+    Chord(crate::keymap::Key),
 }
 
 /// A line for the status bar.

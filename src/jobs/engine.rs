@@ -111,7 +111,7 @@ impl JobEngine {
             },
             _ => None,
         };
-        self.launch(spec, Vec::new(), journal)
+        self.launch(spec, Vec::new(), journal, None)
     }
 
     /// Forgets the journal a finished job kept (the user dismissed it).
@@ -140,7 +140,14 @@ impl JobEngine {
 
     /// Starts a job in the background and returns its id at once.
     pub fn start(&self, spec: JobSpec) -> JobId {
-        self.launch(spec, Vec::new(), None)
+        self.launch(spec, Vec::new(), None, None)
+    }
+
+    /// Starts a copy or move of exactly these items, each from its source to its own
+    /// final path (a sync plan's actions: `services::sync`), missing target folders
+    /// made first, conflicts by the spec's policy. `title` names the job.
+    pub fn start_items(&self, spec: JobSpec, items: Vec<RetryItem>, title: String) -> JobId {
+        self.launch(spec, items, None, Some(title))
     }
 
     /// Whether finished job `id` left items that [`JobEngine::retry_failed`] can run
@@ -160,7 +167,7 @@ impl JobEngine {
         let (spec, items) = self.inner.failed.lock().ok()?.remove(&id)?;
         let kind = spec.kind;
         let journal = self.inner.kept.lock().ok().and_then(|mut k| k.remove(&id));
-        Some((self.launch(spec, items, journal), kind))
+        Some((self.launch(spec, items, journal, None), kind))
     }
 
     fn launch(
@@ -168,6 +175,7 @@ impl JobEngine {
         spec: JobSpec,
         retry: Vec<RetryItem>,
         journal: Option<Arc<JobJournal>>,
+        title: Option<String>,
     ) -> JobId {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let cancel = CancellationToken::new();
@@ -197,6 +205,7 @@ impl JobEngine {
                 inner.opts,
                 resume,
                 journal.clone(),
+                title,
             )
             .await;
             if let Some(j) = journal {

@@ -38,11 +38,12 @@ pub(crate) async fn run_job(
     opts: EngineOptions,
     resume: bool,
     journal: Option<Arc<super::journal::JobJournal>>,
+    named: Option<String>,
 ) -> JobReport {
-    let title = if retry.is_empty() {
-        title(&spec)
-    } else {
-        format!("Retry: {}", title(&spec))
+    let title = match named {
+        Some(named) => named,
+        None if retry.is_empty() => title(&spec),
+        None => format!("Retry: {}", title(&spec)),
     };
     let _ = events.send(JobEvent::Started {
         id,

@@ -5,3 +5,4 @@
 pub mod connect;
 pub mod search;
 pub mod share;
+pub mod sync;

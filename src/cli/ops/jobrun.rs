@@ -41,12 +41,11 @@ pub async fn run_jobs(
     opts: EngineOptions,
     resume: bool,
 ) -> Totals {
-    let (tx, mut rx) = unbounded_channel();
-    let engine = JobEngine::with_options(tx, opts);
+    let mut runner = Runner::new(quiet, opts);
+    let engine = runner.engine.clone();
     engine.set_resume(resume);
     let journal = Journal::of_user();
     engine.set_journal(journal.clone());
-    let bars = Bars::new(!quiet && std::io::stderr().is_terminal());
     let mut pending: HashSet<JobId> = HashSet::new();
     for (spec, places) in specs {
         let id = match places {
@@ -64,64 +63,111 @@ pub async fn run_jobs(
         };
         pending.insert(id);
     }
-    let mut totals = Totals::default();
-    let mut interrupted = false;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    while !pending.is_empty() {
-        tokio::select! {
-            ev = rx.recv() => {
-                let Some(ev) = ev else { break };
-                match ev {
-                    JobEvent::Started { id, title, .. } => bars.start(id, &title),
-                    JobEvent::Progress { id, progress } => bars.progress(id, &progress),
-                    JobEvent::Conflict { id, target, .. } => {
-                        totals.failed.push(ItemError {
-                            path: target.to_string(),
-                            message: "already exists (use --overwrite, --skip or --newer)"
-                                .to_owned(),
-                        });
-                        engine.answer_conflict(id, ConflictAnswer::Skip, false);
-                    }
-                    JobEvent::StaleRemoved { folder, names, bytes, .. } => {
-                        // Told even with --quiet: files of the user's folder went away.
-                        bars.suspend(|| {
-                            eprintln!("nascmd: {}", crate::jobs::stale::describe(&folder, names.len(), bytes));
-                            for name in &names {
-                                eprintln!("nascmd:   {}", crate::names::escape(name));
-                            }
-                        });
-                    }
-                    JobEvent::Finished { id, report } => {
-                        bars.finish(id);
-                        pending.remove(&id);
-                        totals.items_done += report.items_done;
-                        totals.items_skipped += report.items_skipped;
-                        totals.skipped_names.extend(report.skipped_names);
-                        totals.renamed.extend(report.renamed);
-                        for note in report.notes {
-                            if !totals.notes.contains(&note) {
-                                totals.notes.push(note);
-                            }
+    runner.wait(pending).await
+}
+
+/// An engine whose jobs' events are drawn and added up here, for commands that start
+/// jobs in stages (`nascmd sync`: its deletes only after its copies).
+pub struct Runner {
+    engine: JobEngine,
+    events: tokio::sync::mpsc::UnboundedReceiver<JobEvent>,
+    bars: Bars,
+}
+
+impl Runner {
+    pub fn new(quiet: bool, opts: EngineOptions) -> Self {
+        let (tx, events) = unbounded_channel();
+        Runner {
+            engine: JobEngine::with_options(tx, opts),
+            events,
+            bars: Bars::new(!quiet && std::io::stderr().is_terminal()),
+        }
+    }
+
+    pub fn engine(&self) -> &JobEngine {
+        &self.engine
+    }
+
+    /// Waits for the jobs `pending` (started on [`Runner::engine`]) to finish.
+    pub async fn wait(&mut self, mut pending: HashSet<JobId>) -> Totals {
+        let (engine, rx, bars) = (&self.engine, &mut self.events, &self.bars);
+        let mut totals = Totals::default();
+        let mut interrupted = false;
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        while !pending.is_empty() {
+            tokio::select! {
+                ev = rx.recv() => {
+                    let Some(ev) = ev else { break };
+                    match ev {
+                        JobEvent::Started { id, title, .. } => bars.start(id, &title),
+                        JobEvent::Progress { id, progress } => bars.progress(id, &progress),
+                        JobEvent::Conflict { id, target, .. } => {
+                            totals.failed.push(ItemError {
+                                path: target.to_string(),
+                                message: "already exists (use --overwrite, --skip or --newer)"
+                                    .to_owned(),
+                            });
+                            engine.answer_conflict(id, ConflictAnswer::Skip, false);
                         }
-                        totals.bytes_done += report.bytes_done;
-                        totals.failed.extend(report.failed);
-                        totals.interrupted |= report.cancelled;
+                        JobEvent::StaleRemoved { folder, names, bytes, .. } => {
+                            // Told even with --quiet: files of the user's folder went away.
+                            bars.suspend(|| {
+                                eprintln!("nascmd: {}", crate::jobs::stale::describe(&folder, names.len(), bytes));
+                                for name in &names {
+                                    eprintln!("nascmd:   {}", crate::names::escape(name));
+                                }
+                            });
+                        }
+                        JobEvent::Finished { id, report } => {
+                            bars.finish(id);
+                            pending.remove(&id);
+                            totals.items_done += report.items_done;
+                            totals.items_skipped += report.items_skipped;
+                            totals.skipped_names.extend(report.skipped_names);
+                            totals.renamed.extend(report.renamed);
+                            for note in report.notes {
+                                if !totals.notes.contains(&note) {
+                                    totals.notes.push(note);
+                                }
+                            }
+                            totals.bytes_done += report.bytes_done;
+                            totals.failed.extend(report.failed);
+                            totals.interrupted |= report.cancelled;
+                        }
                     }
                 }
-            }
-            _ = &mut ctrl_c, if !interrupted => {
-                // Cancel cleanly: the engine removes its temporary files; wait for it.
-                // The journal stays, so the same command goes on where this one stopped.
-                interrupted = true;
-                for id in &pending {
-                    engine.interrupt(*id);
+                _ = &mut ctrl_c, if !interrupted => {
+                    // Cancel cleanly: the engine removes its temporary files; wait for it.
+                    // The journal stays, so the same command goes on where this one stopped.
+                    interrupted = true;
+                    for id in &pending {
+                        engine.interrupt(*id);
+                    }
                 }
             }
         }
+        totals.interrupted |= interrupted;
+        totals
     }
-    totals.interrupted |= interrupted;
-    totals
+}
+
+impl Totals {
+    /// Adds what later jobs of the same command did.
+    pub fn absorb(&mut self, other: Totals) {
+        self.items_done += other.items_done;
+        self.items_skipped += other.items_skipped;
+        self.skipped_names.extend(other.skipped_names);
+        self.renamed.extend(other.renamed);
+        for note in other.notes {
+            if !self.notes.contains(&note) {
+                self.notes.push(note);
+            }
+        }
+        self.bytes_done += other.bytes_done;
+        self.failed.extend(other.failed);
+        self.interrupted |= other.interrupted;
+    }
 }
 
 /// The jobs' retry policy: `--retry-for`, else the config's `[jobs] retry_for` (checked

@@ -12,6 +12,7 @@ mod manage;
 mod search;
 mod share;
 mod share_manage;
+mod sync;
 mod transfer;
 
 use clap::Subcommand;
@@ -48,6 +49,9 @@ pub enum OpCommand {
     /// Create a share link and print its URL (`share list|revoke|revoke-all|update` manage them).
     #[command(after_help = share::EXAMPLES)]
     Share(share::ShareArgs),
+    /// Make a folder like another (or both like each other): compare, print the plan, run it.
+    #[command(after_help = sync::EXAMPLES)]
+    Sync(sync::SyncArgs),
 }
 
 pub fn run(op: OpCommand) -> anyhow::Result<u8> {
@@ -67,6 +71,7 @@ pub fn run(op: OpCommand) -> anyhow::Result<u8> {
             OpCommand::Mkdir(a) => manage::mkdir(&mut opener, a).await,
             OpCommand::Search(a) => search::run(&mut opener, a).await,
             OpCommand::Share(a) => share::run(&mut opener, a).await,
+            OpCommand::Sync(a) => sync::run(&mut opener, a).await,
         }
     })
 }

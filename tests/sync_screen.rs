@@ -1,0 +1,202 @@
+//! Compare folders in the commander (mc's Ctrl-X d, and the F9 menu), through the real
+//! runtime loop on ratatui's `TestBackend`, reading the drawn screen: both panes get
+//! the entries that differ or are on one side only selected, and the status line
+//! counts them.
+
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use nascmd::app::{App, Pane, Side};
+use nascmd::emulator::qnap::{self, QnapEmulatorConfig};
+use nascmd::keymap::Keymap;
+use nascmd::runtime::{ConnectContext, Runtime};
+use nascmd::theme::Theme;
+use nascmd::vfs::local::LocalFs;
+use nascmd::vfs::{VPath, VfsHandle};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use support::jobs::{set_mtime, write};
+
+type Rt = Runtime<TestBackend>;
+
+fn vpath(p: &Path) -> VPath {
+    VPath::parse(p.to_str().unwrap()).unwrap()
+}
+
+async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
+    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
+    rt.run_until_idle(input, Duration::from_secs(60))
+        .await
+        .unwrap();
+}
+
+fn k(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+fn screen(rt: &Rt) -> String {
+    let buf = rt.terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Left: same.txt, changed.txt (4 bytes), only_left.txt, dir/. Right (`right`):
+/// same.txt, changed.txt (7 bytes), only_right.txt, dir/.
+fn prepare(left: &Path, right: &Path) {
+    for side in [left, right] {
+        write(&side.join("same.txt"), b"same");
+        set_mtime(&side.join("same.txt"), 1_600_000_000);
+        std::fs::create_dir_all(side.join("dir")).unwrap();
+    }
+    write(&left.join("changed.txt"), b"left");
+    write(&right.join("changed.txt"), b"changed");
+    write(&left.join("only_left.txt"), b"l");
+    write(&right.join("only_right.txt"), b"r");
+}
+
+fn selected(rt: &Rt, side: Side) -> Vec<String> {
+    let mut names: Vec<String> = rt.app.pane(side).selected.iter().cloned().collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_x_d_marks_the_differences_against_a_qnap_pane() {
+    let local = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let public = root.path().join("Public");
+    prepare(local.path(), &public);
+    let emu = qnap::spawn(QnapEmulatorConfig::new(root.path(), "alice", "pw 42"))
+        .await
+        .unwrap();
+    let vfs: VfsHandle = Arc::new(LocalFs::new());
+    let (app, cmds) = App::new(
+        Pane::new(vfs.clone(), vpath(local.path())),
+        Pane::new(vfs, vpath(local.path())),
+        Keymap::default(),
+        Theme::built_in_default(),
+    );
+    let terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    let ctx = ConnectContext::isolated().with_password(
+        &format!("http://{}", emu.addr),
+        "alice",
+        nascmd::secret::Secret::new("pw 42"),
+    );
+    let mut rt = Runtime::with_connect_context(terminal, app, cmds, ctx).unwrap();
+    settle(&mut rt, Vec::new()).await;
+    // The right pane onto the NAS (Alt-N), then back to the left one.
+    let mut ks = vec![
+        k(KeyCode::Tab),
+        KeyEvent::new(KeyCode::Char('n'), KeyModifiers::ALT),
+    ];
+    ks.extend(
+        format!("qnap://alice@{}/Public", emu.addr)
+            .chars()
+            .map(|c| k(KeyCode::Char(c))),
+    );
+    ks.extend([k(KeyCode::Enter), k(KeyCode::Tab)]);
+    settle(&mut rt, ks).await;
+    assert_eq!(
+        rt.app.pane(Side::Right).cwd.as_str(),
+        "/Public",
+        "{}",
+        screen(&rt)
+    );
+
+    // Ctrl-X waits for its second key and says so; d compares.
+    settle(&mut rt, vec![ctrl('x')]).await;
+    assert!(screen(&rt).contains("Ctrl-x …"), "{}", screen(&rt));
+    settle(&mut rt, vec![k(KeyCode::Char('d'))]).await;
+    assert_eq!(selected(&rt, Side::Left), ["changed.txt", "only_left.txt"]);
+    assert_eq!(
+        selected(&rt, Side::Right),
+        ["changed.txt", "only_right.txt"]
+    );
+    let s = screen(&rt);
+    assert!(
+        s.contains("*changed.txt") && s.contains("*only_left.txt"),
+        "{s}"
+    );
+    assert!(
+        s.contains("*only_right.txt") && !s.contains("*same.txt"),
+        "{s}"
+    );
+    assert!(s.contains("Compare: 2 left, 2 right selected"), "{s}");
+
+    // Ctrl-X then a key that completes nothing: said, nothing else happens.
+    settle(&mut rt, vec![ctrl('x'), k(KeyCode::Char('z'))]).await;
+    assert!(
+        screen(&rt).contains("Ctrl-x z: no action here"),
+        "{}",
+        screen(&rt)
+    );
+    let _ = emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_from_the_f9_menu_and_same_folders_say_so() {
+    let left = tempfile::tempdir().unwrap();
+    let right = tempfile::tempdir().unwrap();
+    prepare(left.path(), right.path());
+    let vfs: VfsHandle = Arc::new(LocalFs::new());
+    let (app, cmds) = App::new(
+        Pane::new(vfs.clone(), vpath(left.path())),
+        Pane::new(vfs, vpath(right.path())),
+        Keymap::default(),
+        Theme::built_in_default(),
+    );
+    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
+    settle(&mut rt, Vec::new()).await;
+    // F9, Right twice: the Command menu lists it with its two-key binding.
+    settle(
+        &mut rt,
+        vec![k(KeyCode::F(9)), k(KeyCode::Right), k(KeyCode::Right)],
+    )
+    .await;
+    let s = screen(&rt);
+    assert!(s.contains("Compare the two panels"), "{s}");
+    assert!(s.contains("Ctrl-x d"), "{s}");
+    // Up from the top wraps to the last entry, Compare; Enter runs it.
+    settle(&mut rt, vec![k(KeyCode::Up), k(KeyCode::Enter)]).await;
+    assert_eq!(selected(&rt, Side::Left), ["changed.txt", "only_left.txt"]);
+    assert_eq!(
+        selected(&rt, Side::Right),
+        ["changed.txt", "only_right.txt"]
+    );
+
+    // The same folder on both sides: nothing differs.
+    std::fs::remove_file(left.path().join("only_left.txt")).unwrap();
+    std::fs::remove_file(right.path().join("only_right.txt")).unwrap();
+    std::fs::write(right.path().join("changed.txt"), b"left").unwrap();
+    let t = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    for dir in [left.path(), right.path()] {
+        std::fs::File::open(dir.join("changed.txt"))
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+    // Reloaded first (the compare reads the listings the panes hold).
+    settle(&mut rt, vec![ctrl('r')]).await;
+    settle(&mut rt, vec![ctrl('x'), k(KeyCode::Char('d'))]).await;
+    assert!(selected(&rt, Side::Left).is_empty() && selected(&rt, Side::Right).is_empty());
+    assert!(
+        screen(&rt).contains("Compare: the folders hold the same files"),
+        "{}",
+        screen(&rt)
+    );
+}
