@@ -7,6 +7,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod support;
+
 use nascmd::emulator::RunningEmulator;
 use nascmd::emulator::qnap::QnapEmulatorConfig;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
@@ -289,6 +291,9 @@ fn f4_on_a_nas_file_changed_meanwhile_keeps_both() {
         nas.file("a.txt").display()
     );
     let mut s = nas.edit_a_txt(local.path(), runtime_dir.path(), &editor);
+    // The question comes first; Enter takes the focused answer, "Save beside".
+    s.wait("the question", |t| t.contains("Changed on the NAS"));
+    s.send(b"\r");
     s.wait("the edit saved beside", |t| t.contains("a.txt.edited"));
     assert_eq!(
         std::fs::read_to_string(nas.file("a.txt")).unwrap(),
@@ -326,4 +331,164 @@ fn f4_on_a_nas_file_left_unchanged_writes_nothing() {
         Vec::<std::path::PathBuf>::new()
     );
     s.quit();
+}
+
+/// `$EDITOR` that appends to the copy while someone else writes to the NAS copy.
+fn editor_racing(nas: &Qnap) -> String {
+    format!(
+        "sh -c 'echo added >> \"$1\"; echo theirs >> \"$0\"' {}",
+        nas.file("a.txt").display()
+    )
+}
+
+#[test]
+fn f4_conflict_overwrite_puts_the_edit_over_the_changed_nas_copy() {
+    let nas = Qnap::start();
+    let local = tempfile::tempdir().unwrap();
+    let runtime_dir = tempfile::tempdir().unwrap();
+    let mut s = nas.edit_a_txt(local.path(), runtime_dir.path(), &editor_racing(&nas));
+    s.wait("the question", |t| {
+        t.contains("Changed on the NAS") && t.contains("Overwrite NAS copy")
+    });
+    // Nothing is written while the question is open.
+    assert_eq!(
+        std::fs::read_to_string(nas.file("a.txt")).unwrap(),
+        "first\ntheirs\n"
+    );
+    s.send(b"o");
+    s.wait("the edit written over", |t| {
+        t.contains("replaced the NAS copy")
+    });
+    assert_eq!(
+        std::fs::read_to_string(nas.file("a.txt")).unwrap(),
+        "first\nadded\n"
+    );
+    assert!(!nas.file("a.txt.edited").exists());
+    assert_eq!(
+        leftovers(runtime_dir.path()),
+        Vec::<std::path::PathBuf>::new()
+    );
+    s.quit();
+}
+
+#[test]
+fn f4_conflict_keep_leaves_the_nas_copy_and_keeps_the_edit_locally() {
+    let nas = Qnap::start();
+    let local = tempfile::tempdir().unwrap();
+    let runtime_dir = tempfile::tempdir().unwrap();
+    let mut s = nas.edit_a_txt(local.path(), runtime_dir.path(), &editor_racing(&nas));
+    s.wait("the question", |t| t.contains("Keep NAS copy"));
+    s.send(b"k");
+    s.wait("where the edit stays", |t| {
+        t.contains("your edit stays here")
+    });
+    assert_eq!(
+        std::fs::read_to_string(nas.file("a.txt")).unwrap(),
+        "first\ntheirs\n"
+    );
+    assert!(!nas.file("a.txt.edited").exists());
+    // The private folder outlives the run, with the edit in it.
+    let kept = leftovers(runtime_dir.path());
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        std::fs::read_to_string(kept[0].join("a.txt")).unwrap(),
+        "first\nadded\n"
+    );
+    s.quit();
+}
+
+#[test]
+fn f4_fetch_runs_aside_keys_still_answer_and_esc_cancels_it() {
+    let nas = Qnap::start();
+    std::fs::write(nas.file("big.bin"), vec![b'x'; 8 * 1024 * 1024]).unwrap();
+    let relay = nas
+        .rt
+        .block_on(support::relay::Relay::start(nas.emu.as_ref().unwrap().addr));
+    let local = tempfile::tempdir().unwrap();
+    let runtime_dir = tempfile::tempdir().unwrap();
+    let marker = local.path().join("editor-ran");
+    let editor = format!("sh -c 'touch \"$0\"' {}", marker.display());
+    let config = format!(
+        "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{}\"\nuser = \"{USER}\"\n",
+        relay.url()
+    );
+    let mut s = Session::start_with_config(
+        &[local.path(), Path::new("nas:/Public")],
+        &[
+            ("NASCMD_PASSWORD", PASS),
+            ("EDITOR", &editor),
+            ("XDG_RUNTIME_DIR", runtime_dir.path().to_str().unwrap()),
+        ],
+        &config,
+    );
+    s.wait("the NAS pane", |t| {
+        t.contains("big.bin") && t.contains("Edit")
+    });
+    // The download stalls a little way in, deterministically.
+    relay.stall_after(300_000);
+    s.send(b"\t"); // to the NAS pane
+    s.send(b"\x1b[B"); // Down: a.txt
+    s.send(b"\x1b[B"); // Down: big.bin
+    s.send(b"\x1bOS"); // F4
+    s.wait("progress on the status line", |t| {
+        t.contains("% (Esc cancels)")
+    });
+    // The commander still answers keys meanwhile.
+    s.send(b"\x1bz"); // Alt-Z
+    s.wait("the answer to a key", |t| t.contains("no action here"));
+    // Esc with no layer open cancels the fetch.
+    s.send(b"\x1b");
+    s.wait("the fetch cancelled", |t| t.contains("fetch cancelled"));
+    assert!(!marker.exists(), "the editor ran on a cancelled fetch");
+    assert_eq!(
+        leftovers(runtime_dir.path()),
+        Vec::<std::path::PathBuf>::new()
+    );
+    s.quit();
+}
+
+#[test]
+fn after_ctrl_o_ctrl_c_is_a_key_again_and_sigint_quits_cleanly() {
+    let left = tempfile::tempdir().unwrap();
+    let mut s = Session::start(
+        &[left.path()],
+        &[("SHELL", "/bin/sh"), ("PS1", "shell-ready$ ")],
+    );
+    s.wait("the pane", |t| t.contains("Quit"));
+    s.send(b"\x0f"); // Ctrl-O
+    s.wait("the shell's prompt", |t| t.contains("shell-ready$ "));
+    // A Ctrl-C typed for the shell signals the commander too: it stays.
+    s.send(b"\x03");
+    s.wait("the shell's next prompt", |t| {
+        t.matches("shell-ready$ ").count() >= 2
+    });
+    s.send(b"exit\r");
+    s.wait("the commander back", |_| {
+        s.since_entering(2).is_some_and(|t| t.contains("Quit"))
+    });
+    // Raw mode is back: Ctrl-C arrives as a key, as before Ctrl-O.
+    s.send(b"\x03");
+    s.wait("Ctrl-C answered as a key", |_| {
+        s.since_entering(2)
+            .is_some_and(|t| t.contains("Ctrl-C: no action here"))
+    });
+    // No handler was left catching SIGINT: it quits, the terminal restored.
+    let pid = s.child.process_id().expect("a process id");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = s.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < LIMIT, "SIGINT did not end the commander");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status:?}");
+    s.wait("the terminal restored", |_| {
+        s.since_entering(2).is_some_and(|t| t.contains(LEAVE_ALT))
+    });
 }

@@ -256,12 +256,12 @@ impl App {
     }
 
     pub(super) fn apply_outcome(&mut self, outcome: Outcome) -> Vec<Cmd> {
-        if outcome == Outcome::Stay {
+        if matches!(outcome, Outcome::Stay | Outcome::Unbound) {
             return Vec::new();
         }
         self.layers.close(LayerKind::Dialog);
         match outcome {
-            Outcome::Stay | Outcome::Dismissed => Vec::new(),
+            Outcome::Stay | Outcome::Unbound | Outcome::Dismissed => Vec::new(),
             Outcome::Confirmed(c) => self.confirmed(c),
             Outcome::Submitted(purpose, text) => self.submitted(purpose, text),
             Outcome::ConflictAnswered {
@@ -286,6 +286,7 @@ impl App {
                 ));
                 Vec::new()
             }
+            Outcome::Chosen(purpose, i) => self.chosen(purpose, i),
             Outcome::RetryJob(job) => self.retry_job(job),
             Outcome::JobDetails(job) => {
                 self.show_job_details(job);

@@ -10,10 +10,12 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::keymap::Action;
 use crate::viewer::ViewerKey;
 
-use super::dialog::{Confirmed, Dialog};
+use super::dialog::{Confirmed, Dialog, Outcome};
 use super::jobs::{JOBS_KEYS, JobsAction};
 use super::layers::{KeyAnswer, Layer, LayerKind};
 use super::layout;
+use super::search::{RESULT_KEYS, SearchStep};
+use super::share_panel;
 use super::{App, Cmd, Mode, Side};
 
 impl App {
@@ -29,6 +31,10 @@ impl App {
                     return cmds;
                 }
                 KeyAnswer::Pass => {}
+                KeyAnswer::Unbound => {
+                    self.no_action(&key);
+                    return Vec::new();
+                }
             }
         }
         self.pane_key(key)
@@ -54,10 +60,13 @@ impl App {
                 let Some(top) = self.layers.top_dialog_mut() else {
                     return KeyAnswer::Pass;
                 };
-                let outcome = top.on_key(key, help_end);
-                KeyAnswer::Consumed(self.apply_outcome(outcome))
+                match top.on_key(key, help_end) {
+                    Outcome::Unbound => KeyAnswer::Unbound,
+                    outcome => KeyAnswer::Consumed(self.apply_outcome(outcome)),
+                }
             }
             LayerKind::Connect => KeyAnswer::Consumed(self.connect_key(key)),
+            LayerKind::Search if self.search_results_unbound(&key) => KeyAnswer::Unbound,
             LayerKind::Search => KeyAnswer::Consumed(self.search_key(key)),
             LayerKind::ShareForm => {
                 let Some((at, Layer::ShareForm(mut form))) = self.layers.take(LayerKind::ShareForm)
@@ -79,13 +88,29 @@ impl App {
                 ) {
                     KeyAnswer::Close(Vec::new())
                 } else {
-                    KeyAnswer::Consumed(Vec::new())
+                    KeyAnswer::Unbound
                 }
+            }
+            LayerKind::SharePanel
+                if share_panel::KEYS
+                    .action(&key, self.keymap.action(&key))
+                    .is_none() =>
+            {
+                KeyAnswer::Unbound
             }
             LayerKind::SharePanel => self.panel_key(key),
             LayerKind::Picker => self.picker_key(key),
             LayerKind::Menu => self.menu_key(key),
         }
+    }
+
+    /// A key the search results have no use for (while the search asks for its
+    /// pattern, every key is typing).
+    fn search_results_unbound(&self, key: &KeyEvent) -> bool {
+        self.layers
+            .search()
+            .is_some_and(|s| matches!(s.step, SearchStep::Results(_)))
+            && RESULT_KEYS.action(key, None).is_none()
     }
 
     /// The bottom of the stack: the panes, through their mode and the keymap.
@@ -101,6 +126,11 @@ impl App {
             Mode::Jobs => return self.jobs_key(key),
         }
         self.status = None;
+        if key.code == KeyCode::Esc
+            && let Some(cmds) = self.cancel_edit_fetch()
+        {
+            return cmds;
+        }
         match self.keymap.action(&key) {
             Some(action) => self.do_action(action),
             None if key.code == KeyCode::Esc && !self.active_pane().filter.is_empty() => {
@@ -237,7 +267,7 @@ impl App {
                 self.jobs.prune_done();
                 return Vec::new();
             }
-            None => {}
+            None => self.no_action(&key),
         }
         if n > 0 {
             self.mode = Mode::Jobs;

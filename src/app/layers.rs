@@ -115,6 +115,9 @@ pub enum KeyAnswer {
     Pass,
     /// Taken, and the layer closes.
     Close(Vec<Cmd>),
+    /// Not a key of this layer, and not for the layers below either (the layer is
+    /// modal): the status line says so ("Alt-Z: no action here").
+    Unbound,
 }
 
 /// The stack, bottom first.

@@ -26,6 +26,7 @@ mod share_text;
 pub mod sort;
 
 mod actions;
+pub mod choice;
 mod connect_actions;
 mod hotlist;
 mod keys;
@@ -38,6 +39,7 @@ mod picker_actions;
 pub mod places;
 mod quick_cd;
 pub mod quick_view;
+pub mod remote_edit;
 mod results;
 mod search_actions;
 mod share_actions;
@@ -113,6 +115,8 @@ pub struct App {
     pub verify: crate::jobs::Verify,
     /// The Ctrl-Space size walk awaited, and what it sizes (for the status line).
     sizing: Option<(RequestId, String)>,
+    /// F4 on a NAS file: the fetch in flight, the edit awaiting an answer.
+    edit: remote_edit::RemoteEdit,
     /// The last press on a pane row, to tell a double click.
     last_click: Option<double_click::LastClick>,
     next_req: RequestId,
@@ -144,6 +148,7 @@ impl App {
             quick_view: None,
             verify: crate::jobs::Verify::default(),
             sizing: None,
+            edit: remote_edit::RemoteEdit::default(),
             last_click: None,
             next_req: 1,
         };
