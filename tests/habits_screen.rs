@@ -114,7 +114,7 @@ async fn the_jobs_panel_stays_open_and_del_y_never_reach_the_pane() {
     settle(&mut rt, vec![k(KeyCode::F(5)), k(KeyCode::Enter), alt('j')]).await;
     assert_eq!(rt.app.jobs.running(), 0);
     let s = screen(&rt);
-    assert!(matches!(rt.app.mode, Mode::Jobs), "{s}");
+    assert!(rt.app.jobs_panel_open(), "{s}");
     assert!(s.contains("done: Copied 1 item"), "{s}");
     press(&mut rt, &[KeyCode::Delete, KeyCode::Char('y')]).await;
     assert!(l.path().join("big.bin").exists(), "{}", screen(&rt));

@@ -88,7 +88,7 @@ impl App {
         if self.jobs.rows() == 0 {
             self.set_status("no jobs", false);
         } else {
-            self.mode = Mode::Jobs;
+            self.layers.push(Layer::Jobs);
         }
     }
 

@@ -1,6 +1,7 @@
 //! Routing keys and mouse through the layer stack: the top layer first (each layer
-//! answers consumed / pass down / close), then the panes' mode (filter, jump, jobs
-//! panel), then the keymap. The mouse goes to the panes only while no modal layer is open.
+//! answers consumed / pass down / close / unbound), then the panes' mode (filter, jump),
+//! then the keymap. The jobs panel is the lowest layer: while it has the keys none falls
+//! through to the panes. The mouse goes to the panes only while no modal layer is open.
 
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -101,6 +102,7 @@ impl App {
             LayerKind::SharePanel => self.panel_key(key),
             LayerKind::Picker => self.picker_key(key),
             LayerKind::Menu => self.menu_key(key),
+            LayerKind::Jobs => self.jobs_key(key),
         }
     }
 
@@ -123,7 +125,6 @@ impl App {
                     return cmds;
                 }
             }
-            Mode::Jobs => return self.jobs_key(key),
         }
         self.status = None;
         if key.code == KeyCode::Esc
@@ -208,7 +209,9 @@ impl App {
         Some(Vec::new())
     }
 
-    fn jobs_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+    /// The jobs panel's keys: every key stops here (the panel closes on Esc, Tab or
+    /// the jobs key, or when it has no row left), none reaches the panes.
+    fn jobs_key(&mut self, key: KeyEvent) -> KeyAnswer {
         let n = self.jobs.items.len();
         match JOBS_KEYS.action(&key, self.keymap.action(&key)) {
             Some(JobsAction::Up) => self.jobs.cursor = self.jobs.cursor.saturating_sub(1),
@@ -250,12 +253,12 @@ impl App {
                         done: job.progress.current,
                     };
                     self.set_status(format!("Resuming {}", restored.title), false);
-                    return vec![Cmd::ResumeRestored(restored)];
+                    return KeyAnswer::Close(vec![Cmd::ResumeRestored(restored)]);
                 }
             }
             Some(JobsAction::Retry) => {
                 if let Some(id) = self.jobs.last_failed().map(|j| j.id) {
-                    return self.retry_job(id);
+                    return KeyAnswer::Close(self.retry_job(id));
                 }
             }
             Some(JobsAction::Details) => {
@@ -265,14 +268,15 @@ impl App {
             }
             Some(JobsAction::Back) => {
                 self.jobs.prune_done();
-                return Vec::new();
+                return KeyAnswer::Close(Vec::new());
             }
-            None => self.no_action(&key),
+            None => return KeyAnswer::Unbound,
         }
         if n > 0 {
-            self.mode = Mode::Jobs;
+            KeyAnswer::Consumed(Vec::new())
+        } else {
+            KeyAnswer::Close(Vec::new())
         }
-        Vec::new()
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
@@ -293,7 +297,7 @@ impl App {
                 MouseEventKind::ScrollUp => self.pane_mut(side).move_cursor(-3),
                 MouseEventKind::Down(MouseButton::Left) => {
                     self.active = side;
-                    if matches!(self.mode, Mode::Jobs) {
+                    if self.layers.close(LayerKind::Jobs).is_some() {
                         self.jobs.prune_done();
                     }
                     self.mode = Mode::Normal;
@@ -321,7 +325,7 @@ impl App {
                     return self.do_action(action);
                 }
             } else if a.jobs.is_some_and(hit) {
-                self.mode = Mode::Jobs;
+                self.layers.push(Layer::Jobs);
             }
         }
         Vec::new()

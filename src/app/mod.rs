@@ -66,8 +66,6 @@ pub enum Mode {
     Filter(tui_input::Input),
     /// Typing moves the cursor to the first name starting with the text (Ctrl-S).
     Jump(String),
-    /// Keys go to the jobs panel.
-    Jobs,
 }
 
 /// A line for the status bar.
@@ -266,6 +264,11 @@ impl App {
         };
         self.messages.push(status.clone());
         self.status = Some(status);
+    }
+
+    /// The jobs panel has the keys (`Layer::Jobs`).
+    pub fn jobs_panel_open(&self) -> bool {
+        self.layers.is_open(LayerKind::Jobs)
     }
 
     /// Running jobs that wait for an answer to a conflict dialog.
