@@ -392,7 +392,7 @@ fn f4_on_a_nas_file_changed_meanwhile_keeps_both() {
     // The question comes first; Enter takes the focused answer, "Save beside".
     s.wait_shown("Changed on the NAS");
     s.send(b"\r");
-    s.wait_shown("your edit is saved as a.txt.edited");
+    s.wait_shown("F4 a.txt: saved as a.txt.edited");
     assert_eq!(
         std::fs::read_to_string(nas.file("a.txt")).unwrap(),
         "first\ntheirs\n"

@@ -259,6 +259,8 @@ impl App {
                 };
             }
             TerminalMsg::Conflict(copy) => {
+                // "Editing NAME…" is over; the question says the rest.
+                self.status = None;
                 self.ask_edit_conflict(copy);
                 return Vec::new();
             }

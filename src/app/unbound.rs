@@ -18,12 +18,8 @@ pub(super) fn help_lines() -> Vec<(String, String)> {
             "On a pane row: open the folder or view the file".to_owned(),
         ),
         (
-            "F4 on a NAS file".to_owned(),
-            "Fetched aside (Esc cancels), then $EDITOR; if the NAS copy changed meanwhile: s save beside as NAME.edited, o overwrite it, k keep it (the edit stays local)".to_owned(),
-        ),
-        (
             "Any other key".to_owned(),
-            "Says on the status line that it does nothing here (panes, dialogs, jobs panel, share panel, search results)".to_owned(),
+            "Says on the status line that it does nothing here".to_owned(),
         ),
     ]
 }

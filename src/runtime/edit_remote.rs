@@ -194,7 +194,8 @@ async fn resolve(copy: EditCopy, choice: EditChoice) -> Result<String, String> {
             let edited = read_edit(&copy).await?;
             let beside = free_name_beside(&copy.vfs, &copy.path).await?;
             upload(&copy.vfs, &beside, edited).await?;
-            Ok(format!("your edit is saved as {}", escape(beside.name())))
+            // Short: the status line at 80 columns also shows the free space.
+            Ok(format!("saved as {}", escape(beside.name())))
         }
         EditChoice::KeepNas => {
             // The folder outlives the run: the edit is the user's to pick up.
