@@ -506,7 +506,7 @@ const ACTIONS: &[ActionInfo] = &[
         name: "edit",
         menu: MenuArea::File,
         bar: Some("Edit"),
-        description: "Edit the file with $EDITOR (default vi); a NAS file is written back if it changed",
+        description: "Edit the file with $EDITOR (default vi); a NAS file is fetched aside (Esc cancels) and written back if it changed; changed on the NAS meanwhile, you choose: save beside, overwrite, keep it",
         keys: &["F4"],
     },
     ActionInfo {

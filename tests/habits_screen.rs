@@ -114,12 +114,16 @@ async fn the_jobs_panel_stays_open_and_del_y_never_reach_the_pane() {
     settle(&mut rt, vec![k(KeyCode::F(5)), k(KeyCode::Enter), alt('j')]).await;
     assert_eq!(rt.app.jobs.running(), 0);
     let s = screen(&rt);
-    assert!(matches!(rt.app.mode, Mode::Jobs), "{s}");
+    assert!(rt.app.jobs_panel_open(), "{s}");
     assert!(s.contains("done: Copied 1 item"), "{s}");
     press(&mut rt, &[KeyCode::Delete, KeyCode::Char('y')]).await;
     assert!(l.path().join("big.bin").exists(), "{}", screen(&rt));
     assert!(r.path().join("big.bin").exists());
-    assert!(rt.app.layers.is_empty(), "a dialog opened: {}", screen(&rt));
+    assert!(
+        rt.app.layers.dialogs().next().is_none(),
+        "a dialog opened: {}",
+        screen(&rt)
+    );
     // The user closes it: gone, and the keys go to the pane again.
     press(&mut rt, &[KeyCode::Esc]).await;
     assert!(matches!(rt.app.mode, Mode::Normal));

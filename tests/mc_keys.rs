@@ -585,3 +585,42 @@ async fn a_double_click_opens_a_folder_and_views_a_file() {
     click(&mut rt, x, folder_y, 2).await;
     assert_eq!(rt.app.active_pane().cwd, vpath(&l.path().join("folder")));
 }
+
+/// The layers older than the unbound-key message say it too, through the same helper: a
+/// confirmation (which stays open, nothing deleted), the jobs panel, search results.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unbound_keys_in_a_dialog_the_jobs_panel_and_search_results_say_so() {
+    let l = tempfile::tempdir().unwrap();
+    let r = tempfile::tempdir().unwrap();
+    std::fs::write(l.path().join("doomed.txt"), b"d").unwrap();
+    std::fs::write(l.path().join("big.bin"), vec![7u8; 4 * 1024 * 1024]).unwrap();
+    let mut rt = start(l.path(), r.path()).await;
+    let says = |rt: &Rt| screen(rt).contains("Alt-Z: no action here — F1 lists the keys");
+
+    go_to(&mut rt, "doomed.txt").await;
+    keys(&mut rt, &[k(KeyCode::F(8)), alt('z')]).await;
+    assert!(says(&rt), "{}", screen(&rt));
+    assert!(rt.app.layers.top_dialog().is_some(), "{}", screen(&rt));
+    keys(&mut rt, &[k(KeyCode::Esc)]).await;
+    assert!(l.path().join("doomed.txt").exists());
+
+    go_to(&mut rt, "big.bin").await;
+    keys(&mut rt, &[k(KeyCode::F(5)), k(KeyCode::Enter), alt('j')]).await;
+    assert!(
+        screen(&rt).contains("done: Copied 1 item"),
+        "{}",
+        screen(&rt)
+    );
+    keys(&mut rt, &[alt('z')]).await;
+    let s = screen(&rt);
+    assert!(says(&rt), "{s}");
+    assert!(s.contains("done: Copied 1 item"), "the panel closed: {s}");
+    keys(&mut rt, &[k(KeyCode::Esc)]).await;
+
+    keys(&mut rt, &[alt('?')]).await;
+    typ(&mut rt, "doomed").await;
+    keys(&mut rt, &[k(KeyCode::Enter)]).await;
+    keys(&mut rt, &[alt('z')]).await;
+    assert!(says(&rt), "{}", screen(&rt));
+    assert!(rt.app.layers.search().is_some());
+}

@@ -88,7 +88,7 @@ impl App {
         if self.jobs.rows() == 0 {
             self.set_status("no jobs", false);
         } else {
-            self.mode = Mode::Jobs;
+            self.layers.push(Layer::Jobs);
         }
     }
 
@@ -269,12 +269,12 @@ impl App {
     }
 
     pub(super) fn apply_outcome(&mut self, outcome: Outcome) -> Vec<Cmd> {
-        if outcome == Outcome::Stay {
+        if matches!(outcome, Outcome::Stay | Outcome::Unbound) {
             return Vec::new();
         }
         self.layers.close(LayerKind::Dialog);
         match outcome {
-            Outcome::Stay | Outcome::Dismissed => Vec::new(),
+            Outcome::Stay | Outcome::Unbound | Outcome::Dismissed => Vec::new(),
             Outcome::Confirmed(c) => self.confirmed(c),
             Outcome::Submitted(purpose, text) => self.submitted(purpose, text),
             Outcome::ConflictAnswered {
@@ -299,6 +299,7 @@ impl App {
                 ));
                 Vec::new()
             }
+            Outcome::Chosen(purpose, i) => self.chosen(purpose, i),
             Outcome::RetryJob(job) => self.retry_job(job),
             Outcome::JobDetails(job) => {
                 self.show_job_details(job);

@@ -9,6 +9,7 @@ use crate::jobs::{ConflictAnswer, JobId};
 use crate::key_table::{Binding, KeyTable, ch, key};
 use crate::vfs::{Entry, VPath};
 
+use super::choice::{ChoiceDialog, ChoiceKey, ChoicePurpose};
 use super::ids::Side;
 
 /// What a confirmed yes/no dialog will do.
@@ -97,6 +98,8 @@ pub enum Dialog {
         note: Option<String>,
     },
     Conflict(ConflictDialog),
+    /// A question with a few named answers (`app/choice.rs`).
+    Choice(ChoiceDialog),
     Message {
         title: String,
         lines: Vec<String>,
@@ -123,6 +126,8 @@ pub enum Dialog {
 pub enum Outcome {
     /// Still open (the key moved focus, edited text, ...).
     Stay,
+    /// Still open, and the key does nothing here (the status line says so).
+    Unbound,
     /// Closed without doing anything.
     Dismissed,
     Confirmed(Confirmed),
@@ -139,6 +144,8 @@ pub enum Outcome {
         apply_to_all: bool,
     },
     ConflictCancelJob(JobId),
+    /// The answer at this index of a choice dialog.
+    Chosen(ChoicePurpose, usize),
     /// Run again what did not finish in this failed job.
     RetryJob(JobId),
     /// Show each failed item of this job.
@@ -252,7 +259,7 @@ impl Dialog {
                     *yes_focused = !*yes_focused;
                     Outcome::Stay
                 }
-                _ => Outcome::Stay,
+                _ => Outcome::Unbound,
             },
             Dialog::Input { input, purpose, .. } => match key.code {
                 KeyCode::Esc | KeyCode::F(10) => Outcome::Dismissed,
@@ -264,6 +271,11 @@ impl Dialog {
                 }
             },
             Dialog::Conflict(c) => c.on_key(key),
+            Dialog::Choice(c) => match c.on_key(key) {
+                ChoiceKey::Picked(i) => Outcome::Chosen(c.purpose, i),
+                ChoiceKey::Moved => Outcome::Stay,
+                ChoiceKey::Unbound => Outcome::Unbound,
+            },
             Dialog::Message {
                 failed_job: Some(job),
                 ..
@@ -271,13 +283,13 @@ impl Dialog {
                 Some(FailedJobKey::Retry) => Outcome::RetryJob(*job),
                 Some(FailedJobKey::Details) => Outcome::JobDetails(*job),
                 Some(FailedJobKey::Close) => Outcome::Dismissed,
-                None => Outcome::Stay,
+                None => Outcome::Unbound,
             },
             Dialog::Message { .. } => match key.code {
                 KeyCode::Enter | KeyCode::Esc | KeyCode::F(10) | KeyCode::Char(' ') => {
                     Outcome::Dismissed
                 }
-                _ => Outcome::Stay,
+                _ => Outcome::Unbound,
             },
             Dialog::Details {
                 lines,
@@ -441,7 +453,7 @@ impl ConflictDialog {
             }
             Some(ConflictKey::Focused) => self.choice,
             Some(ConflictKey::Pick(i)) => i,
-            None => return Outcome::Stay,
+            None => return Outcome::Unbound,
         };
         let answer = |answer| Outcome::ConflictAnswered {
             job: self.job,

@@ -1,6 +1,7 @@
 //! Routing keys and mouse through the layer stack: the top layer first (each layer
-//! answers consumed / pass down / close), then the panes' mode (filter, jump, jobs
-//! panel), then the keymap. The mouse goes to the panes only while no modal layer is open.
+//! answers consumed / pass down / close / unbound), then the panes' mode (filter, jump),
+//! then the keymap. The jobs panel is the lowest layer: while it has the keys none falls
+//! through to the panes. The mouse goes to the panes only while no modal layer is open.
 
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -10,10 +11,12 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::keymap::Action;
 use crate::viewer::ViewerKey;
 
-use super::dialog::{Confirmed, Dialog};
+use super::dialog::{Confirmed, Dialog, Outcome};
 use super::jobs::{JOBS_KEYS, JobsAction};
 use super::layers::{KeyAnswer, Layer, LayerKind};
 use super::layout;
+use super::search::{RESULT_KEYS, SearchStep};
+use super::share_panel;
 use super::{App, Cmd, Mode, Side};
 
 impl App {
@@ -29,6 +32,10 @@ impl App {
                     return cmds;
                 }
                 KeyAnswer::Pass => {}
+                KeyAnswer::Unbound => {
+                    self.no_action(&key);
+                    return Vec::new();
+                }
             }
         }
         // Shift-Tab and, while it has the keys, scrolling: the quick view's.
@@ -58,10 +65,13 @@ impl App {
                 let Some(top) = self.layers.top_dialog_mut() else {
                     return KeyAnswer::Pass;
                 };
-                let outcome = top.on_key(key, help_end);
-                KeyAnswer::Consumed(self.apply_outcome(outcome))
+                match top.on_key(key, help_end) {
+                    Outcome::Unbound => KeyAnswer::Unbound,
+                    outcome => KeyAnswer::Consumed(self.apply_outcome(outcome)),
+                }
             }
             LayerKind::Connect => KeyAnswer::Consumed(self.connect_key(key)),
+            LayerKind::Search if self.search_results_unbound(&key) => KeyAnswer::Unbound,
             LayerKind::Search => KeyAnswer::Consumed(self.search_key(key)),
             LayerKind::ShareForm => {
                 let Some((at, Layer::ShareForm(mut form))) = self.layers.take(LayerKind::ShareForm)
@@ -83,13 +93,30 @@ impl App {
                 ) {
                     KeyAnswer::Close(Vec::new())
                 } else {
-                    KeyAnswer::Consumed(Vec::new())
+                    KeyAnswer::Unbound
                 }
+            }
+            LayerKind::SharePanel
+                if share_panel::KEYS
+                    .action(&key, self.keymap.action(&key))
+                    .is_none() =>
+            {
+                KeyAnswer::Unbound
             }
             LayerKind::SharePanel => self.panel_key(key),
             LayerKind::Picker => self.picker_key(key),
             LayerKind::Menu => self.menu_key(key),
+            LayerKind::Jobs => self.jobs_key(key),
         }
+    }
+
+    /// A key the search results have no use for (while the search asks for its
+    /// pattern, every key is typing).
+    fn search_results_unbound(&self, key: &KeyEvent) -> bool {
+        self.layers
+            .search()
+            .is_some_and(|s| matches!(s.step, SearchStep::Results(_)))
+            && RESULT_KEYS.action(key, None).is_none()
     }
 
     /// The bottom of the stack: the panes, through their mode and the keymap.
@@ -102,10 +129,14 @@ impl App {
                     return cmds;
                 }
             }
-            Mode::Jobs => return self.jobs_key(key),
             Mode::Chord(first) => return self.chord_key(first, key),
         }
         self.status = None;
+        if key.code == KeyCode::Esc
+            && let Some(cmds) = self.cancel_edit_fetch()
+        {
+            return cmds;
+        }
         if self.keymap.starts_chord(&key) {
             let first = crate::keymap::Key::from_event(&key);
             self.set_status(format!("{first} …"), false);
@@ -189,7 +220,9 @@ impl App {
         Some(Vec::new())
     }
 
-    fn jobs_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+    /// The jobs panel's keys: every key stops here (the panel closes on Esc, Tab or
+    /// the jobs key, or when it has no row left), none reaches the panes.
+    fn jobs_key(&mut self, key: KeyEvent) -> KeyAnswer {
         let n = self.jobs.items.len();
         match JOBS_KEYS.action(&key, self.keymap.action(&key)) {
             Some(JobsAction::Up) => self.jobs.cursor = self.jobs.cursor.saturating_sub(1),
@@ -231,12 +264,12 @@ impl App {
                         done: job.progress.current,
                     };
                     self.set_status(format!("Resuming {}", restored.title), false);
-                    return vec![Cmd::ResumeRestored(restored)];
+                    return KeyAnswer::Close(vec![Cmd::ResumeRestored(restored)]);
                 }
             }
             Some(JobsAction::Retry) => {
                 if let Some(id) = self.jobs.last_failed().map(|j| j.id) {
-                    return self.retry_job(id);
+                    return KeyAnswer::Close(self.retry_job(id));
                 }
             }
             Some(JobsAction::Details) => {
@@ -246,14 +279,15 @@ impl App {
             }
             Some(JobsAction::Back) => {
                 self.jobs.prune_done();
-                return Vec::new();
+                return KeyAnswer::Close(Vec::new());
             }
-            None => {}
+            None => return KeyAnswer::Unbound,
         }
         if n > 0 {
-            self.mode = Mode::Jobs;
+            KeyAnswer::Consumed(Vec::new())
+        } else {
+            KeyAnswer::Close(Vec::new())
         }
-        Vec::new()
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Cmd> {
@@ -274,7 +308,7 @@ impl App {
                 MouseEventKind::ScrollUp => self.pane_mut(side).move_cursor(-3),
                 MouseEventKind::Down(MouseButton::Left) => {
                     self.active = side;
-                    if matches!(self.mode, Mode::Jobs) {
+                    if self.layers.close(LayerKind::Jobs).is_some() {
                         self.jobs.prune_done();
                     }
                     self.mode = Mode::Normal;
@@ -302,7 +336,7 @@ impl App {
                     return self.do_action(action);
                 }
             } else if a.jobs.is_some_and(hit) {
-                self.mode = Mode::Jobs;
+                self.layers.push(Layer::Jobs);
             }
         }
         Vec::new()

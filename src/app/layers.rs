@@ -1,6 +1,7 @@
 //! The modal UI as one stack of layers over the panes (helix's compositor is the model).
 //! The top layer gets the keys first (`keys.rs`, [`KeyAnswer`]); the ui draws the stack
-//! bottom to top (`ui::draw`); while any layer is open the mouse is swallowed.
+//! bottom to top (`ui::draw`); while any modal layer is open (all but the jobs panel)
+//! the mouse is swallowed.
 //!
 //! A layer opens above every layer of its own or a lower band, so the order never depends
 //! on what opened first: an error dialog that arrives while the viewer is open stays under
@@ -20,8 +21,11 @@ use super::share_form::ShareForm;
 use super::share_panel::SharePanel;
 use super::share_text::{QrView, RevealedUrls};
 
-/// One modal layer.
+/// One layer over the panes.
 pub enum Layer {
+    /// The jobs panel, focused: it takes the keys (the rows themselves are
+    /// `App::jobs`, drawn with the bars).
+    Jobs,
     /// The links of one NAS, over the panes.
     SharePanel(SharePanel),
     /// Expiry, access code and host of a new or changed link.
@@ -47,6 +51,7 @@ pub enum Layer {
 /// What kind a layer is (the stack finds and closes layers by kind).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LayerKind {
+    Jobs,
     SharePanel,
     ShareForm,
     Revealed,
@@ -63,12 +68,13 @@ impl LayerKind {
     /// Height class: a layer opens above every layer of a lower or equal band.
     fn band(self) -> u8 {
         match self {
-            LayerKind::SharePanel => 0,
-            LayerKind::ShareForm | LayerKind::Revealed | LayerKind::Qr => 1,
-            LayerKind::Search | LayerKind::Picker | LayerKind::Menu => 2,
-            LayerKind::Connect => 3,
-            LayerKind::Dialog => 4,
-            LayerKind::Viewer => 5,
+            LayerKind::Jobs => 0,
+            LayerKind::SharePanel => 1,
+            LayerKind::ShareForm | LayerKind::Revealed | LayerKind::Qr => 2,
+            LayerKind::Search | LayerKind::Picker | LayerKind::Menu => 3,
+            LayerKind::Connect => 4,
+            LayerKind::Dialog => 5,
+            LayerKind::Viewer => 6,
         }
     }
 
@@ -81,6 +87,7 @@ impl LayerKind {
 impl Layer {
     pub fn kind(&self) -> LayerKind {
         match self {
+            Layer::Jobs => LayerKind::Jobs,
             Layer::SharePanel(_) => LayerKind::SharePanel,
             Layer::ShareForm(_) => LayerKind::ShareForm,
             Layer::Revealed(_) => LayerKind::Revealed,
@@ -99,10 +106,10 @@ impl Layer {
         matches!(self, Layer::Viewer(_))
     }
 
-    /// Takes the mouse away from the panes while open. Every layer is modal today; the
-    /// jobs panel is a mode of the panes (`Mode::Jobs`), not a layer, and takes clicks.
+    /// Takes the mouse away from the panes while open. Every layer but the jobs panel
+    /// is modal: with the jobs panel focused, a click on a pane goes back to it.
     pub fn modal(&self) -> bool {
-        true
+        !matches!(self, Layer::Jobs)
     }
 }
 
@@ -115,6 +122,9 @@ pub enum KeyAnswer {
     Pass,
     /// Taken, and the layer closes.
     Close(Vec<Cmd>),
+    /// Not a key of this layer, and not for the layers below either (the layer is
+    /// modal): the status line says so ("Alt-Z: no action here").
+    Unbound,
 }
 
 /// The stack, bottom first.

@@ -27,6 +27,7 @@ mod share_text;
 pub mod sort;
 
 mod actions;
+pub mod choice;
 mod connect_actions;
 mod hotlist;
 mod keys;
@@ -39,6 +40,7 @@ mod picker_actions;
 pub mod places;
 mod quick_cd;
 pub mod quick_view;
+pub mod remote_edit;
 mod results;
 mod search_actions;
 mod share_actions;
@@ -67,8 +69,6 @@ pub enum Mode {
     Filter(tui_input::Input),
     /// Typing moves the cursor to the first name starting with the text (Ctrl-S).
     Jump(String),
-    /// Keys go to the jobs panel.
-    Jobs,
     /// The first key of a two-key binding was pressed (Ctrl-X): the next one completes it.
     Chord(crate::keymap::Key),
 }
@@ -118,6 +118,8 @@ pub struct App {
     pub verify: crate::jobs::Verify,
     /// The Ctrl-Space size walk awaited, and what it sizes (for the status line).
     sizing: Option<(RequestId, String)>,
+    /// F4 on a NAS file: the fetch in flight, the edit awaiting an answer.
+    edit: remote_edit::RemoteEdit,
     /// The last press on a pane row, to tell a double click.
     last_click: Option<double_click::LastClick>,
     next_req: RequestId,
@@ -149,6 +151,7 @@ impl App {
             quick_view: None,
             verify: crate::jobs::Verify::default(),
             sizing: None,
+            edit: remote_edit::RemoteEdit::default(),
             last_click: None,
             next_req: 1,
         };
@@ -268,6 +271,11 @@ impl App {
         };
         self.messages.push(status.clone());
         self.status = Some(status);
+    }
+
+    /// The jobs panel has the keys (`Layer::Jobs`).
+    pub fn jobs_panel_open(&self) -> bool {
+        self.layers.is_open(LayerKind::Jobs)
     }
 
     /// Running jobs that wait for an answer to a conflict dialog.

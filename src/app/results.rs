@@ -170,7 +170,7 @@ impl App {
                 let text = summary(kind, &report);
                 // An open jobs panel stays open, the job listed as done, until the user
                 // closes it.
-                let finished = if matches!(self.mode, super::Mode::Jobs) {
+                let finished = if self.jobs_panel_open() {
                     self.jobs.keep_done(id, text.clone())
                 } else {
                     self.jobs.finish(id)

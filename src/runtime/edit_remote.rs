@@ -1,37 +1,36 @@
-//! F4 on a NAS file: fetched into a private temporary (a 0600 file in a 0700 folder
-//! under `$XDG_RUNTIME_DIR/nascmd`, else the state folder), edited, and written back
-//! through the Vfs only if its bytes changed — under a temporary name, then renamed
-//! over the original, as the job engine writes. If the NAS copy changed meanwhile
-//! (size or mtime differ from when it was fetched), the edit is saved beside it as
-//! `NAME.edited` and the NAS copy is kept: nothing anyone wrote is lost.
+//! F4 on a NAS file: fetched as a task into a private temporary (a 0600 file in a 0700
+//! folder under `$XDG_RUNTIME_DIR/nascmd`, else the state folder), with progress for
+//! the status line; edited; and written back through the Vfs only if its bytes changed
+//! — under a temporary name, then renamed over the original, as the job engine writes.
+//! If the NAS copy changed meanwhile (size or mtime differ from when it was fetched),
+//! nothing is written until the user chose (`app/remote_edit.rs`): overwrite it, save
+//! the edit beside it as `NAME.edited`, or keep it and the edit locally.
 
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::PathBuf;
 
 use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc::UnboundedSender;
 
+use super::Internal;
+use crate::app::Msg;
+use crate::app::RequestId;
+use crate::app::remote_edit::{EditChoice, EditCopy, beside_name};
+use crate::app::shell_edit::TerminalMsg;
+use crate::names::escape;
 use crate::vfs::{VPath, VfsHandle};
 
 /// The largest file F4 fetches from a NAS (it is held in memory to compare).
 const MAX_EDIT_BYTES: u64 = 64 * 1024 * 1024;
+/// Bytes read between two looks at the progress.
+const CHUNK: usize = 64 * 1024;
+/// How many other names `NAME.edited` may give way to (`NAME.edited.2`, …).
+const BESIDE_TRIES: u32 = 100;
 
-/// A NAS file fetched for editing. Dropping it removes the temporary folder.
-pub(super) struct Fetched {
-    /// The local copy the editor opens.
-    pub file: PathBuf,
-    _dir: tempfile::TempDir,
-    original: Vec<u8>,
-    /// Size and mtime of the NAS copy when it was fetched.
-    stamp: (u64, Option<i64>),
-}
-
-/// What became of an edit.
-pub(super) enum Outcome {
-    Unchanged,
-    Uploaded,
-    /// The NAS copy changed meanwhile: the edit went to this name beside it.
-    SavedBeside(String),
+fn send(tx: &UnboundedSender<Internal>, msg: TerminalMsg) {
+    // The loop has ended: nobody to tell.
+    let _ = tx.send(Internal::Msg(Msg::Terminal(msg)));
 }
 
 /// Where private temporaries go: `$XDG_RUNTIME_DIR/nascmd` (per-user, in memory),
@@ -48,23 +47,53 @@ fn private_base() -> std::io::Result<PathBuf> {
     Ok(base)
 }
 
-pub(super) async fn fetch(vfs: &VfsHandle, path: &VPath) -> Result<Fetched, String> {
-    let entry = vfs.stat(path).await.map_err(|e| e.user_message())?;
+/// The fetch task: progress as the percentage grows, then the copy (or why not).
+pub(super) async fn fetch_task(
+    tx: UnboundedSender<Internal>,
+    req: RequestId,
+    vfs: VfsHandle,
+    path: VPath,
+) {
+    let result = fetch(&tx, req, vfs, path).await.map(Box::new);
+    send(&tx, TerminalMsg::Fetched { req, result });
+}
+
+async fn fetch(
+    tx: &UnboundedSender<Internal>,
+    req: RequestId,
+    vfs: VfsHandle,
+    path: VPath,
+) -> Result<EditCopy, String> {
+    let entry = vfs.stat(&path).await.map_err(|e| e.user_message())?;
     if entry.size > MAX_EDIT_BYTES {
         return Err(format!(
             "{} is too big to edit here (over {} MiB)",
-            path,
+            escape(path.as_str()),
             MAX_EDIT_BYTES / 1024 / 1024
         ));
     }
-    let mut original = Vec::new();
-    vfs.open_read(path, 0)
+    let total = entry.size;
+    let mut reader = vfs
+        .open_read(&path, 0)
         .await
         .map_err(|e| e.user_message())?
-        .take(MAX_EDIT_BYTES + 1)
-        .read_to_end(&mut original)
-        .await
-        .map_err(|e| e.to_string())?;
+        .take(MAX_EDIT_BYTES + 1);
+    let mut original = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    let mut chunk = vec![0u8; CHUNK];
+    let mut told = 0;
+    loop {
+        let n = reader.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        original.extend_from_slice(&chunk[..n]);
+        let done = original.len() as u64;
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        if percent > told {
+            told = percent;
+            send(tx, TerminalMsg::FetchProgress { req, done, total });
+        }
+    }
     let name = crate::names::terminal_safe_name(path.name()).into_owned();
     let saved = tokio::task::spawn_blocking({
         let original = original.clone();
@@ -74,9 +103,11 @@ pub(super) async fn fetch(vfs: &VfsHandle, path: &VPath) -> Result<Fetched, Stri
     .map_err(|e| e.to_string())?
     .map_err(|e| format!("cannot make a private copy: {e}"))?;
     let (dir, file) = saved;
-    Ok(Fetched {
+    Ok(EditCopy {
+        vfs,
+        path,
         file,
-        _dir: dir,
+        dir,
         original,
         stamp: (entry.size, entry.mtime),
     })
@@ -100,27 +131,109 @@ fn save_private(name: &str, bytes: &[u8]) -> std::io::Result<(tempfile::TempDir,
     Ok((dir, file))
 }
 
-/// After the editor: writes the edit back if it changed (see the module doc).
-pub(super) async fn write_back(
-    vfs: &VfsHandle,
-    path: &VPath,
-    fetched: &Fetched,
-) -> Result<Outcome, String> {
-    let edited = tokio::fs::read(&fetched.file)
+/// After the editor (a task): the edit written back if it changed and the NAS copy did
+/// not; the question asked if both changed.
+pub(super) async fn finish_task(tx: UnboundedSender<Internal>, copy: Box<EditCopy>) {
+    let name = copy.path.name().to_owned();
+    let outcome = async {
+        let edited = read_edit(&copy).await?;
+        if edited == copy.original {
+            return Ok(Some("unchanged: nothing written back".to_owned()));
+        }
+        let now = copy
+            .vfs
+            .stat(&copy.path)
+            .await
+            .ok()
+            .map(|e| (e.size, e.mtime));
+        if now.is_some_and(|n| n != copy.stamp) {
+            return Ok(None);
+        }
+        upload(&copy.vfs, &copy.path, edited).await?;
+        Ok(Some("written back".to_owned()))
+    }
+    .await;
+    match outcome {
+        Ok(Some(done)) => send(
+            &tx,
+            TerminalMsg::Edited {
+                name,
+                outcome: Ok(done),
+            },
+        ),
+        Ok(None) => send(&tx, TerminalMsg::Conflict(copy)),
+        Err(e) => send(
+            &tx,
+            TerminalMsg::Edited {
+                name,
+                outcome: Err(e),
+            },
+        ),
+    }
+}
+
+/// The user's answer to "the NAS copy changed meanwhile" (a task).
+pub(super) async fn resolve_task(
+    tx: UnboundedSender<Internal>,
+    copy: Box<EditCopy>,
+    choice: EditChoice,
+) {
+    let name = copy.path.name().to_owned();
+    let outcome = resolve(*copy, choice).await;
+    send(&tx, TerminalMsg::Edited { name, outcome });
+}
+
+async fn resolve(copy: EditCopy, choice: EditChoice) -> Result<String, String> {
+    match choice {
+        EditChoice::Overwrite => {
+            let edited = read_edit(&copy).await?;
+            upload(&copy.vfs, &copy.path, edited).await?;
+            Ok("your edit replaced the NAS copy".to_owned())
+        }
+        EditChoice::SaveBeside => {
+            let edited = read_edit(&copy).await?;
+            let beside = free_name_beside(&copy.vfs, &copy.path).await?;
+            upload(&copy.vfs, &beside, edited).await?;
+            // Short: the status line at 80 columns also shows the free space.
+            Ok(format!("saved as {}", escape(beside.name())))
+        }
+        EditChoice::KeepNas => {
+            // The folder outlives the run: the edit is the user's to pick up.
+            let kept = copy
+                .dir
+                .keep()
+                .join(copy.file.file_name().map(PathBuf::from).unwrap_or_default());
+            Ok(format!(
+                "kept the NAS copy, your edit stays here: {}",
+                escape(&kept.display().to_string())
+            ))
+        }
+    }
+}
+
+async fn read_edit(copy: &EditCopy) -> Result<Vec<u8>, String> {
+    tokio::fs::read(&copy.file)
         .await
-        .map_err(|e| format!("cannot read the edited copy: {e}"))?;
-    if edited == fetched.original {
-        return Ok(Outcome::Unchanged);
+        .map_err(|e| format!("cannot read the edited copy: {e}"))
+}
+
+/// `NAME.edited`, or `NAME.edited.2`… when that name is taken (never over a file).
+async fn free_name_beside(vfs: &VfsHandle, path: &VPath) -> Result<VPath, String> {
+    let first = beside_name(path.name());
+    for n in 1..=BESIDE_TRIES {
+        let name = if n == 1 {
+            first.clone()
+        } else {
+            format!("{first}.{n}")
+        };
+        let candidate = path.parent().join(&name).map_err(|e| e.user_message())?;
+        if vfs.stat(&candidate).await.is_err() {
+            return Ok(candidate);
+        }
     }
-    let now = vfs.stat(path).await.ok().map(|e| (e.size, e.mtime));
-    if now.is_some_and(|n| n != fetched.stamp) {
-        let beside = format!("{}.edited", path.name());
-        let target = path.parent().join(&beside).map_err(|e| e.user_message())?;
-        upload(vfs, &target, edited).await?;
-        return Ok(Outcome::SavedBeside(beside));
-    }
-    upload(vfs, path, edited).await?;
-    Ok(Outcome::Uploaded)
+    Err(format!(
+        "no free name beside it ({first} and {BESIDE_TRIES} others are taken)"
+    ))
 }
 
 /// Writes `bytes` under a temporary name in the same folder, checks the size, then

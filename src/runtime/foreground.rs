@@ -8,11 +8,10 @@ use ratatui::backend::{Backend, ClearType};
 use tokio::process::Command;
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::Runtime;
-use super::edit_remote::Outcome;
+use super::{Runtime, edit_remote};
 use crate::app::Msg;
+use crate::app::remote_edit::EditCopy;
 use crate::app::shell_edit::{TerminalCmd, TerminalMsg};
-use crate::vfs::{VPath, VfsHandle};
 
 /// The shell when `$SHELL` is not set.
 const DEFAULT_SHELL: &str = "/bin/sh";
@@ -20,26 +19,39 @@ const DEFAULT_SHELL: &str = "/bin/sh";
 const DEFAULT_EDITOR: &str = "vi";
 
 impl<B: Backend> Runtime<B> {
-    /// Queues `cmd` for the loop, which runs it between two inputs; without a real
-    /// terminal (tests on a `TestBackend`) it is refused at once.
+    /// Queues a program for the loop, which runs it between two inputs; without a real
+    /// terminal (tests on a `TestBackend`) it is refused at once. The steps of F4 on a
+    /// NAS file that need no terminal (fetch, write back) run as tasks.
     pub(super) fn queue_for_terminal(&mut self, cmd: TerminalCmd) {
-        if self.term.is_some() {
-            self.foreground = Some(cmd);
-        } else {
-            let what = what_runs(&cmd);
-            self.dispatch(Msg::Terminal(TerminalMsg::Ended {
-                what,
-                result: Err("no terminal to hand over".to_owned()),
-            }));
+        let tx = self.tx.clone();
+        match cmd {
+            TerminalCmd::FetchForEdit { req, vfs, path } => {
+                self.abort(self.edit_fetch);
+                let id = self.spawn(edit_remote::fetch_task(tx, req, vfs, path));
+                self.edit_fetch = Some(id);
+            }
+            TerminalCmd::CancelFetch => {
+                let fetch = self.edit_fetch.take();
+                self.abort(fetch);
+            }
+            TerminalCmd::Resolve { copy, choice } => {
+                self.spawn(edit_remote::resolve_task(tx, copy, choice));
+            }
+            cmd if self.term.is_some() => self.foreground = Some(cmd),
+            cmd => {
+                let what = what_runs(&cmd);
+                self.dispatch(Msg::Terminal(TerminalMsg::Ended {
+                    what,
+                    result: Err("no terminal to hand over".to_owned()),
+                }));
+            }
         }
     }
 
     /// Runs `cmd` with the terminal, then repaints everything and tells the app.
     pub(super) async fn run_in_terminal(&mut self, cmd: TerminalCmd) {
-        if let TerminalCmd::EditRemote { vfs, path } = cmd {
-            let outcome = self.edit_remote(&vfs, &path).await;
-            let name = path.name().to_owned();
-            self.dispatch(Msg::Terminal(TerminalMsg::Edited { name, outcome }));
+        if let TerminalCmd::EditRemote(copy) = cmd {
+            self.edit_fetched(copy).await;
             return;
         }
         let what = what_runs(&cmd);
@@ -66,36 +78,30 @@ impl<B: Backend> Runtime<B> {
         result
     }
 
-    /// F4 on a NAS file: fetch, edit, write back if changed (`edit_remote.rs`). The
-    /// temporary copy is removed when this returns.
-    async fn edit_remote(&mut self, vfs: &VfsHandle, path: &VPath) -> Result<String, String> {
-        self.app
-            .set_status(format!("Fetching {} to edit it…", path.name()), false);
-        if let Err(e) = self.render() {
-            tracing::warn!("cannot draw: {e}");
-        }
-        let fetched = super::edit_remote::fetch(vfs, path).await?;
-        let mut editor = editor_command(&fetched.file);
-        if let Some(dir) = fetched.file.parent() {
+    /// `$EDITOR` on a NAS file's private copy; then the write-back runs as a task
+    /// (`edit_remote.rs`). The copy is removed when nothing holds it any more.
+    async fn edit_fetched(&mut self, copy: Box<EditCopy>) {
+        let mut editor = editor_command(&copy.file);
+        if let Some(dir) = copy.file.parent() {
             editor.current_dir(dir);
         }
-        match self.hand_over(editor).await? {
-            None => {}
-            Some(failure) => {
-                return Err(format!(
-                    "the editor failed ({failure}): nothing written back"
-                ));
-            }
+        let failure = match self.hand_over(editor).await {
+            Ok(None) => None,
+            Ok(Some(failure)) => Some(format!(
+                "the editor failed ({failure}): nothing written back"
+            )),
+            Err(e) => Some(format!("the editor could not be run: {e}")),
+        };
+        if let Some(e) = failure {
+            let name = copy.path.name().to_owned();
+            self.dispatch(Msg::Terminal(TerminalMsg::Edited {
+                name,
+                outcome: Err(e),
+            }));
+            return;
         }
-        Ok(
-            match super::edit_remote::write_back(vfs, path, &fetched).await? {
-                Outcome::Unchanged => "unchanged: nothing written back".to_owned(),
-                Outcome::Uploaded => "written back".to_owned(),
-                Outcome::SavedBeside(beside) => format!(
-                    "the NAS copy changed meanwhile: kept it, your edit is saved as {beside}"
-                ),
-            },
-        )
+        let tx = self.tx.clone();
+        self.spawn(edit_remote::finish_task(tx, copy));
     }
 }
 
@@ -122,7 +128,7 @@ impl<B: Backend> Runtime<B> {
 fn what_runs(cmd: &TerminalCmd) -> &'static str {
     match cmd {
         TerminalCmd::Shell { .. } => "the shell",
-        TerminalCmd::EditLocal { .. } | TerminalCmd::EditRemote { .. } => "the editor",
+        _ => "the editor",
     }
 }
 
@@ -136,8 +142,6 @@ fn child_command(cmd: &TerminalCmd) -> Command {
             c.current_dir(dir);
             c
         }
-        // Run by `edit_remote` on the fetched copy.
-        TerminalCmd::EditRemote { .. } => Command::new("true"),
         TerminalCmd::EditLocal { file } => {
             let mut c = editor_command(file);
             if let Some(dir) = file.parent() {
@@ -145,6 +149,8 @@ fn child_command(cmd: &TerminalCmd) -> Command {
             }
             c
         }
+        // Not programs (run by `edit_fetched` or as tasks): nothing to hand over to.
+        _ => Command::new("true"),
     }
 }
 

@@ -97,6 +97,8 @@ pub struct Runtime<B: Backend> {
     size_task: Option<u64>,
     /// A program waiting to be given the terminal (Ctrl-O, F4), run by the loop.
     foreground: Option<crate::app::shell_edit::TerminalCmd>,
+    /// The F4 fetch in flight (Esc aborts it).
+    edit_fetch: Option<u64>,
 }
 
 impl<B: Backend> Runtime<B> {
@@ -144,6 +146,7 @@ impl<B: Backend> Runtime<B> {
             config_file: None,
             size_task: None,
             foreground: None,
+            edit_fetch: None,
         };
         rt.execute_all(cmds);
         Ok(rt)
@@ -441,6 +444,11 @@ impl<B: Backend> Runtime<B> {
         use tokio::signal::unix::{SignalKind, signal};
         let mut term_sig = signal(SignalKind::terminate())?;
         let mut hup_sig = signal(SignalKind::hangup())?;
+        // SIGINT and SIGQUIT (`kill -INT`; a typed Ctrl-C or Ctrl-\ is a key in raw
+        // mode) quit as SIGTERM does, the terminal restored, before and after a child
+        // had the terminal (`foreground.rs` catches them while it runs).
+        let mut int_sig = signal(SignalKind::interrupt())?;
+        let mut quit_sig = signal(SignalKind::quit())?;
         let mut input_done = false;
         self.await_first_content().await;
         self.render()?;
@@ -458,6 +466,8 @@ impl<B: Backend> Runtime<B> {
                 _ = sleep_until(deadline), if deadline.is_some() => {}
                 _ = term_sig.recv() => self.app.quit = true,
                 _ = hup_sig.recv() => self.app.quit = true,
+                _ = int_sig.recv() => self.app.quit = true,
+                _ = quit_sig.recv() => self.app.quit = true,
             }
             self.drain(&mut input, &mut input_done, false);
             if self.app.quit {
@@ -467,6 +477,10 @@ impl<B: Backend> Runtime<B> {
                 drop(input);
                 self.run_in_terminal(cmd).await;
                 input = open_input();
+                // A Ctrl-C typed for the child signalled the commander too: new
+                // streams start with it seen, so it does not quit the commander now.
+                int_sig = signal(SignalKind::interrupt())?;
+                quit_sig = signal(SignalKind::quit())?;
             }
             if self.app.dirty
                 && self

@@ -6,8 +6,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use crate::app::App;
 use crate::app::jobs::JobView;
-use crate::app::{App, Mode};
 
 use super::fit;
 
@@ -69,7 +69,7 @@ pub fn fkeys(f: &mut Frame, area: Rect, app: &App) {
 
 pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let focused = matches!(app.mode, Mode::Jobs);
+    let focused = app.jobs_panel_open();
     let border = if focused {
         t.pane.border_active.0
     } else {

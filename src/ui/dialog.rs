@@ -86,6 +86,13 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
             )));
             ("File exists".to_owned(), l, t.dialog.error_border.0)
         }
+        Dialog::Choice(c) => {
+            let mut l: Vec<Line> = c.lines.iter().map(|s| Line::from(s.clone())).collect();
+            l.push(Line::default());
+            let labels: Vec<&str> = c.labels.iter().map(String::as_str).collect();
+            l.extend(buttons(app, &labels, c.focused, text_w));
+            (c.title.clone(), l, t.dialog.error_border.0)
+        }
         Dialog::Message {
             title,
             lines,

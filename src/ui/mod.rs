@@ -29,6 +29,8 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     for layer in &layers[from.unwrap_or(0)..] {
         match layer {
+            // Drawn with the bars (`bars::jobs`), focused while this layer is open.
+            Layer::Jobs => {}
             Layer::Viewer(v) => viewer::draw(f, area, v, &app.theme),
             Layer::SharePanel(p) => share_panel::draw_panel(f, area, app, p),
             Layer::ShareForm(form) => share_panel::draw_form(f, area, app, form),

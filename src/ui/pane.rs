@@ -18,7 +18,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
     }
     let t = &app.theme;
     let pane = app.pane(side);
-    let active = app.active == side && !matches!(app.mode, Mode::Jobs);
+    let active = app.active == side && !app.jobs_panel_open();
     let border = if active {
         t.pane.border_active.0
     } else {

@@ -211,7 +211,7 @@ fn conflict_dialog_answers_the_engine_and_jobs_panel_tracks_progress() {
 
     // Cancel from the jobs panel asks first.
     app.update(alt('j'));
-    assert!(matches!(app.mode, Mode::Jobs));
+    assert!(app.jobs_panel_open());
     app.update(key(KeyCode::Delete));
     let cmds = app.update(key(KeyCode::Enter));
     assert!(matches!(cmds.as_slice(), [Cmd::CancelJob(7)]));
