@@ -96,10 +96,15 @@ impl App {
                     KeyAnswer::Unbound
                 }
             }
+            // The panel's mail form takes every key while it is open.
             LayerKind::SharePanel
-                if share_panel::KEYS
-                    .action(&key, self.keymap.action(&key))
-                    .is_none() =>
+                if !self
+                    .layers
+                    .share_panel_mut()
+                    .is_some_and(|p| p.mail.is_some())
+                    && share_panel::KEYS
+                        .action(&key, self.keymap.action(&key))
+                        .is_none() =>
             {
                 KeyAnswer::Unbound
             }

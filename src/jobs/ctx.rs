@@ -53,6 +53,10 @@ pub(crate) struct JobCtx {
     pub resume: bool,
     /// The job's journal (`jobs::journal`), when it is journaled.
     pub journal: Option<Arc<super::journal::JobJournal>>,
+    /// The round trip to the source, measured when the job started (`jobs::pace`; only
+    /// when the engine adapts to the link). A big download uses it to choose between
+    /// one plain stream and parallel ranges (`jobs::ranged`).
+    pub src_rtt: std::sync::OnceLock<std::time::Duration>,
 }
 
 impl JobCtx {

@@ -67,6 +67,7 @@ pub(crate) async fn run_job(
         dst: spec.dst.clone(),
         resume,
         journal,
+        src_rtt: std::sync::OnceLock::new(),
     };
     let stop = CancellationToken::new();
     let reporter = tokio::spawn(report_loop(id, ctx.acct.clone(), events, stop.clone()));
@@ -158,6 +159,10 @@ async fn files_in_flight_for(ctx: &JobCtx, spec: &JobSpec, dst_dir: &VPath) -> u
         Some(first) if !ctx.same_backend() => pace::round_trip(&ctx.src, first).await,
         _ => None,
     };
+    if let Some(rtt) = src_rtt {
+        // Already set only if a job measured twice: the first measure stands.
+        let _ = ctx.src_rtt.set(rtt);
+    }
     let rtt = dst_rtt.max(src_rtt).unwrap_or_default();
     let in_flight = pace::files_in_flight(workers, rtt);
     tracing::debug!(
