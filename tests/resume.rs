@@ -14,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use nascmd::emulator::RunningEmulator;
 use support::relay::Relay;
+use support::resume_record::recorded;
 use support::sandbox::{Sandbox, ok, text};
 
 const MIB: u64 = 1 << 20;
@@ -117,25 +118,6 @@ fn pattern(len: u64, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| ((i * 131 + i / 4099) as u8).wrapping_add(seed))
         .collect()
-}
-
-/// Sum of the bytes the resume record beside the temporary claims as written.
-fn recorded(dir: &Path) -> Option<u64> {
-    let record = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .find(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n.starts_with(".nascmd-part-") && n.ends_with(".resume")
-        })?;
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(record.path()).ok()?).ok()?;
-    let ranges = v["ranges"].as_array()?;
-    Some(
-        ranges
-            .iter()
-            .map(|r| r["done"].as_u64().unwrap_or(0) - r["start"].as_u64().unwrap_or(0))
-            .sum(),
-    )
 }
 
 /// Names of nascmd's temporaries (and records) in `dir`.

@@ -32,6 +32,8 @@ pub mod qnap_client;
 pub mod qr;
 /// A byte-counting, stalling TCP relay in front of an emulator.
 pub mod relay;
+/// What a download's resume record claims.
+pub mod resume_record;
 /// A private HOME for the CLI binary, tree builders and snapshots.
 pub mod sandbox;
 /// The commander on `TestBackend` with a NAS pane, for share-link screens.
