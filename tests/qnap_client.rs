@@ -969,7 +969,15 @@ mod through_jobs {
         let local: VfsHandle = Arc::new(LocalFs::new());
         let down = tempfile::tempdir().unwrap();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let engine = JobEngine::new(tx);
+        // No round trip measured (as with `--jobs`): on loopback a measured one would
+        // stream plainly, and this test is about the parallel path.
+        let engine = JobEngine::with_options(
+            tx,
+            EngineOptions {
+                adapt_to_link: false,
+                ..EngineOptions::default()
+            },
+        );
         let id = engine.start(copy(
             nas_vfs,
             vec![p("/Public/slow.bin")],

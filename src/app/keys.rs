@@ -98,10 +98,10 @@ impl App {
             }
             // The panel's mail form takes every key while it is open.
             LayerKind::SharePanel
-                if !self
+                if self
                     .layers
                     .share_panel_mut()
-                    .is_some_and(|p| p.mail.is_some())
+                    .is_none_or(|p| p.mail.is_none())
                     && share_panel::KEYS
                         .action(&key, self.keymap.action(&key))
                         .is_none() =>
