@@ -258,16 +258,10 @@ fn red_over_blue_on_screen(buf: &Buffer, x0: u16, x1: u16) -> Result<(), String>
     Ok(())
 }
 
-fn ctrl(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn quick_view_draws_a_local_picture_in_half_blocks() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("photo.png"), png(64, 64)).unwrap();
+/// The commander at 80×24 with both panes on the local folder `dir`, its listings in.
+async fn local_commander(dir: &std::path::Path) -> Runtime<TestBackend> {
     let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let here = VPath::parse(dir.path().to_str().unwrap()).unwrap();
+    let here = VPath::parse(dir.to_str().unwrap()).unwrap();
     let (app, cmds) = App::new(
         Pane::new(vfs.clone(), here.clone()),
         Pane::new(vfs, here),
@@ -283,6 +277,18 @@ async fn quick_view_draws_a_local_picture_in_half_blocks() {
     )
     .await
     .unwrap();
+    rt
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_view_draws_a_local_picture_in_half_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("photo.png"), png(64, 64)).unwrap();
+    let mut rt = local_commander(dir.path()).await;
     // Down to photo.png (below ".."), then Ctrl-Q: the right pane shows it.
     let keys = [KeyEvent::new(KeyCode::Down, KeyModifiers::NONE), ctrl('q')];
     let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
@@ -326,23 +332,7 @@ async fn quick_view_draws_a_qnap_picture_from_its_thumbnail() {
 async fn f3_on_a_picture_shows_it_and_f4_shows_its_bytes() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("photo.png"), png(64, 64)).unwrap();
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let here = VPath::parse(dir.path().to_str().unwrap()).unwrap();
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), here.clone()),
-        Pane::new(vfs, here),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
-    // The listings first, so that Down lands on the file.
-    rt.run_until_idle(
-        futures_util::stream::iter(Vec::<std::io::Result<Event>>::new()),
-        Duration::from_secs(60),
-    )
-    .await
-    .unwrap();
+    let mut rt = local_commander(dir.path()).await;
     let press = |keys: Vec<KeyEvent>| {
         futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))))
     };
@@ -375,23 +365,7 @@ async fn hex_rows_of_a_narrow_quick_view_are_whole() {
     let dir = tempfile::tempdir().unwrap();
     let bytes: Vec<u8> = (0..=255u8).collect();
     std::fs::write(dir.path().join("bin.dat"), &bytes).unwrap();
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let here = VPath::parse(dir.path().to_str().unwrap()).unwrap();
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), here.clone()),
-        Pane::new(vfs, here),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
-    // The listings first, so that Down lands on the file.
-    rt.run_until_idle(
-        futures_util::stream::iter(Vec::<std::io::Result<Event>>::new()),
-        Duration::from_secs(60),
-    )
-    .await
-    .unwrap();
+    let mut rt = local_commander(dir.path()).await;
     let keys = [KeyEvent::new(KeyCode::Down, KeyModifiers::NONE), ctrl('q')];
     let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
     rt.run_until_idle(input, Duration::from_secs(60))
@@ -423,23 +397,7 @@ async fn shift_tab_gives_the_keys_to_the_quick_view_which_scrolls() {
     let text: String = (0..200).map(|i| format!("line number {i}\n")).collect();
     std::fs::write(dir.path().join("a.txt"), &text).unwrap();
     std::fs::write(dir.path().join("b.txt"), b"bravo file\n").unwrap();
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let here = VPath::parse(dir.path().to_str().unwrap()).unwrap();
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), here.clone()),
-        Pane::new(vfs, here),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
-    // The listings first, so that Down lands on the file.
-    rt.run_until_idle(
-        futures_util::stream::iter(Vec::<std::io::Result<Event>>::new()),
-        Duration::from_secs(60),
-    )
-    .await
-    .unwrap();
+    let mut rt = local_commander(dir.path()).await;
     let key = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
     let run = |keys: Vec<KeyEvent>| {
         futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))))
