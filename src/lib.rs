@@ -47,5 +47,6 @@ pub mod share_qr;
 pub mod theme;
 pub mod thumbnail;
 pub mod ui;
+pub mod undecodable;
 pub mod vfs;
 pub mod viewer;

@@ -17,7 +17,11 @@ pub fn escape(s: &str) -> Cow<'_, str> {
                 '\r' => out.push_str("\\r"),
                 '\t' => out.push_str("\\t"),
                 c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
-                c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                // A byte that is not UTF-8, shown as the byte it is.
+                c => match crate::undecodable::byte_of(c) {
+                    Some(b) => out.push_str(&format!("\\x{b:02x}")),
+                    None => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                },
             }
         } else {
             out.push(c);
@@ -27,9 +31,12 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 }
 
 /// Whether a character could act on a terminal that prints it: C0, DEL, C1 and the bidi
-/// overrides. Shared by [`escape`] and by the CLI's JSON output.
+/// overrides, and a byte that is not UTF-8 ([`crate::undecodable`]: raw `0x9b` is CSI to
+/// a terminal in an 8-bit locale). Shared by [`escape`] and by the CLI's JSON output.
 pub fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || crate::undecodable::byte_of(c).is_some()
 }
 
 /// The character put in place of each one that could act on a terminal in a name
@@ -94,5 +101,12 @@ mod tests {
         assert_eq!(escape("l1\nl2\t"), "l1\\nl2\\t");
         assert_eq!(escape("\u{9b}x"), "\\x9bx");
         assert_eq!(escape("abc\u{202e}fdp.exe"), "abc\\u{202e}fdp.exe");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_show_as_bytes_and_leave_local_names() {
+        let name = crate::undecodable::from_bytes(b"caf\xe9\x9b.txt");
+        assert_eq!(escape(&name), "caf\\xe9\\x9b.txt");
+        assert_eq!(terminal_safe_name(&name), "caf__.txt");
     }
 }

@@ -720,3 +720,110 @@ fn qnap_two_step_verification_code_from_the_environment() {
     ok(&o);
     assert_eq!(text(&o.stdout), "x.txt\n");
 }
+
+/// Runs the binary with arguments that may hold bytes that are not UTF-8, as a shell
+/// passes `$'caf\xe9.txt'`.
+fn run_os(sb: &Sandbox, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    sb.cmd()
+        .env("NASCMD_PASSWORD", PASS)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A Latin-1 name (`caf\xe9.txt`, not UTF-8) in the folder `d` of `share` (`disk` on
+/// the NAS's side): it lists next to the rest of its folder, shown as its bytes; `get -r`
+/// and a `get` by its own bytes fetch it under a terminal-safe local name; `mv` and `rm`
+/// reach it. `put -r` of a local folder holding one sends its bytes where the API takes
+/// bytes (QNAP) and U+FFFD where names travel as text (Freebox, `text_names`), saying so.
+fn check_a_name_that_is_not_utf8(
+    sb: &Sandbox,
+    share: &str,
+    disk: &std::path::Path,
+    text_names: bool,
+) {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = &format!("{share}/d");
+    let disk = &disk.join("d");
+    std::fs::create_dir(disk).unwrap();
+    let latin1 = OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(disk.join(latin1), b"latin one").unwrap();
+    std::fs::write(disk.join("plain.txt"), b"plain").unwrap();
+    let s = |t: &str| std::ffi::OsString::from(t);
+    let on_nas = |rest: &[u8]| {
+        let mut p = format!("{dir}/").into_bytes();
+        p.extend_from_slice(rest);
+        std::ffi::OsString::from(OsStr::from_bytes(&p))
+    };
+
+    let o = run_os(sb, &[&s("ls"), &s(dir)]);
+    ok(&o);
+    let out = text(&o.stdout);
+    assert!(out.lines().any(|l| l == "caf\\xe9.txt"), "{out}");
+    assert!(out.lines().any(|l| l == "plain.txt"), "{out}");
+    let o = run_os(sb, &[&s("ls"), &s("--json"), &s(dir)]);
+    ok(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cafe = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "caf\u{fffd}.txt")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(cafe["name_base64"], "Y2Fm6S50eHQ=");
+
+    std::fs::create_dir(sb.path().join("back")).unwrap();
+    let o = run_os(sb, &[&s("get"), &s("-r"), &s(dir), &s("back")]);
+    ok(&o);
+    let back = sb.path().join("back/d");
+    assert_eq!(std::fs::read(back.join("caf_.txt")).unwrap(), b"latin one");
+    assert_eq!(std::fs::read(back.join("plain.txt")).unwrap(), b"plain");
+
+    std::fs::create_dir(sb.path().join("one")).unwrap();
+    let o = run_os(sb, &[&s("get"), &on_nas(b"caf\xe9.txt"), &s("one")]);
+    ok(&o);
+    assert_eq!(
+        std::fs::read(sb.path().join("one/caf_.txt")).unwrap(),
+        b"latin one"
+    );
+
+    ok(&run_os(sb, &[&s("mkdir"), &on_nas(b"sub")]));
+    ok(&run_os(
+        sb,
+        &[&s("mv"), &on_nas(b"caf\xe9.txt"), &on_nas(b"sub")],
+    ));
+    let moved = disk.join("sub").join(latin1);
+    assert_eq!(std::fs::read(&moved).unwrap(), b"latin one");
+    assert!(!disk.join(latin1).exists());
+    ok(&run_os(sb, &[&s("rm"), &on_nas(b"sub/caf\xe9.txt")]));
+    assert!(!moved.exists());
+    assert!(disk.join("plain.txt").exists());
+
+    let up = sb.path().join("up");
+    std::fs::create_dir(&up).unwrap();
+    std::fs::write(up.join(OsStr::from_bytes(b"up\xe9.txt")), b"from here").unwrap();
+    let o = run_os(sb, &[&s("put"), &s("-r"), up.as_os_str(), &s(dir)]);
+    ok(&o);
+    let arrived = if text_names {
+        assert!(text(&o.stderr).contains("renamed"), "{}", text(&o.stderr));
+        disk.join("up/up\u{fffd}.txt")
+    } else {
+        disk.join("up").join(OsStr::from_bytes(b"up\xe9.txt"))
+    };
+    assert_eq!(std::fs::read(&arrived).unwrap(), b"from here");
+}
+
+#[test]
+fn names_that_are_not_utf8_stay_operable_on_both_nas_kinds() {
+    let nas = Qnap::start();
+    let sb = Sandbox::new();
+    nas.profile(&sb);
+    check_a_name_that_is_not_utf8(&sb, "nas:/Public", &nas.public(), false);
+
+    use nascmd::emulator::freebox::auth::GrantMode;
+    let fbx = Freebox::start(GrantMode::Auto);
+    let sb = Sandbox::new();
+    ok(&sb.run(&["remote", "add", "box", "--freebox", &fbx.url()]));
+    check_a_name_that_is_not_utf8(&sb, "box:/Disque dur", fbx.disk.path(), true);
+}

@@ -119,8 +119,9 @@ fn hostile_names_list_escaped_and_refused_ones_are_named() {
         "c1\\x9b31m.txt",
         "bidi\\u{202e}txt.exe",
         "tab\\tnew\\nline.txt",
-        // Not valid UTF-8: shown lossily, the folder still lists.
-        "bad\u{fffd}\u{fffd}utf8.txt",
+        // Not valid UTF-8: shown as its bytes, the folder still lists.
+        "bad\\xff\\xfeutf8.txt",
+        "caf\\xe9.txt",
     ] {
         assert!(out.lines().any(|l| l == shown), "{shown:?} missing: {out}");
     }
@@ -192,6 +193,10 @@ fn get_r_of_hostile_names_writes_only_inside_its_target_with_safe_names() {
     // The good files came, and no local name can act on a terminal.
     let got = work.join("into/names");
     assert_eq!(std::fs::read(got.join("good1.txt")).unwrap(), b"hello");
+    // Names that are not UTF-8 were fetched by their own bytes (the server is strict),
+    // and written with `_` for those bytes.
+    assert_eq!(std::fs::read(got.join("bad__utf8.txt")).unwrap(), b"hello");
+    assert_eq!(std::fs::read(got.join("caf_.txt")).unwrap(), b"hello");
     assert_eq!(std::fs::read(got.join("sub/inner.txt")).unwrap(), b"hello");
     for e in std::fs::read_dir(&got).unwrap() {
         let name = e.unwrap().file_name();

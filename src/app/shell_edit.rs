@@ -101,7 +101,7 @@ impl App {
             self.set_status("Ctrl-O: no local pane to open a shell in", true);
             return Vec::new();
         };
-        let dir = PathBuf::from(self.pane(side).cwd.as_str());
+        let dir = crate::vfs::local::local_path(&self.pane(side).cwd);
         vec![Cmd::Terminal(Box::new(TerminalCmd::Shell { dir }))]
     }
 
@@ -124,7 +124,7 @@ impl App {
             let vfs = pane.vfs.clone();
             return self.fetch_for_edit(vfs, path);
         }
-        let file = PathBuf::from(path.as_str());
+        let file = crate::vfs::local::local_path(&path);
         vec![Cmd::Terminal(Box::new(TerminalCmd::EditLocal { file }))]
     }
 

@@ -21,7 +21,11 @@ pub fn write_line(out: &mut impl Write, value: &impl Serialize) -> anyhow::Resul
 fn terminal_safe(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
-        if crate::names::needs_escape(c) {
+        if crate::undecodable::byte_of(c).is_some() {
+            // A byte that is not UTF-8 has no JSON spelling every parser takes (`ls`
+            // adds `name_base64` beside the name).
+            out.push_str("\\ufffd");
+        } else if crate::names::needs_escape(c) {
             // serde_json already wrote C0 controls as escapes; these are the rest, all in
             // the Basic Multilingual Plane, so one \u escape each.
             out.push_str(&format!("\\u{:04x}", c as u32));

@@ -105,7 +105,7 @@ impl FsRoot {
         let mut s = String::new();
         for c in rel.components() {
             s.push('/');
-            s.push_str(&c.as_os_str().to_string_lossy());
+            s.push_str(&crate::undecodable::from_os(c.as_os_str()));
         }
         if s.is_empty() {
             s.push('/');
@@ -126,9 +126,11 @@ fn lexical(wire: &str) -> Result<PathBuf, PathRefused> {
             ".." => return Err(PathRefused::Escapes),
             c => {
                 // A component must stay a single normal component on this OS.
-                let mut comps = Path::new(c).components();
+                // Bytes that are not UTF-8 go back to being those bytes.
+                let c = crate::undecodable::to_os(c);
+                let mut comps = Path::new(&c).components();
                 match (comps.next(), comps.next()) {
-                    (Some(Component::Normal(_)), None) => rel.push(c),
+                    (Some(Component::Normal(_)), None) => rel.push(&c),
                     _ => return Err(PathRefused::IllegalName),
                 }
             }

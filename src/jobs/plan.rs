@@ -409,7 +409,8 @@ impl<'a> Planner<'a> {
     /// The name an item from another backend gets at a target whose names other
     /// programs read (`Features::terminal_safe_names`): without characters that act on
     /// a terminal (the change is reported), and refused when longer than a local file
-    /// name can be (before any byte is fetched).
+    /// name can be (before any byte is fetched). At a target whose names are text
+    /// (`Features::text_names`), bytes that are not UTF-8 become U+FFFD (reported too).
     fn local_name<'n>(
         &mut self,
         src: &VPath,
@@ -417,6 +418,16 @@ impl<'a> Planner<'a> {
     ) -> VfsResult<std::borrow::Cow<'n, str>> {
         /// Linux's NAME_MAX, in bytes.
         const NAME_MAX: usize = 255;
+        if self.ctx.dst_vfs().features().text_names
+            && let std::borrow::Cow::Owned(text) = crate::undecodable::lossy(name)
+        {
+            self.plan.renamed.push(format!(
+                "{} → {} (a name the NAS takes only as text)",
+                crate::names::shorten(&crate::names::escape(src.as_str()), 160),
+                crate::names::shorten(&crate::names::escape(&text), 80)
+            ));
+            return Ok(std::borrow::Cow::Owned(text));
+        }
         // Names that already were on such a disk (a local copy) are the user's own.
         let from_elsewhere = !self.ctx.same_backend()
             && self.ctx.dst_vfs().features().terminal_safe_names
@@ -434,7 +445,7 @@ impl<'a> Planner<'a> {
         let safe = crate::names::terminal_safe_name(name);
         if let std::borrow::Cow::Owned(new) = &safe {
             self.plan.renamed.push(format!(
-                "{} → {}",
+                "{} → {} (characters that act on a terminal replaced by _)",
                 crate::names::shorten(&crate::names::escape(src.as_str()), 160),
                 crate::names::shorten(new, 80)
             ));

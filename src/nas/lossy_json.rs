@@ -1,15 +1,21 @@
 //! JSON from a NAS whose strings are not valid Unicode: a file name with bytes that are
 //! not UTF-8 (written raw by the server) or a lone surrogate escape (`\ud800`). serde
 //! refuses the whole document, which made one such name fail its whole folder; here the
-//! document is repaired so those names read lossily (U+FFFD) and the rest lists.
+//! document is repaired so the rest lists and those names stay operable: each raw byte
+//! becomes its [`crate::undecodable`] character (so a request names the same bytes back),
+//! and so does a lone `\udc80`–`\udcff` (the way Python's `surrogateescape` writes a
+//! byte). Any other lone surrogate reads as U+FFFD: it stands for no byte.
 //! Only tried after a parse failed, so a clean reply pays nothing.
 
 use std::borrow::Cow;
 
-/// `body` with invalid UTF-8 and lone surrogate escapes replaced by U+FFFD, or `None`
-/// when it holds neither (its parse failure has another cause).
+/// `body` with invalid UTF-8 and lone surrogate escapes replaced as the module says, or
+/// `None` when it holds neither (its parse failure has another cause).
 pub fn repair(body: &[u8]) -> Option<Vec<u8>> {
-    let text = String::from_utf8_lossy(body);
+    let text = match std::str::from_utf8(body) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(raw_bytes_spelled(body)),
+    };
     let mut changed = matches!(text, Cow::Owned(_));
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -37,6 +43,13 @@ pub fn repair(body: &[u8]) -> Option<Vec<u8>> {
                     i += 6;
                 }
             }
+            Some(unit @ 0xDC80..=0xDCFF) => {
+                let byte = (unit - 0xDC00) as u8;
+                let spelled = crate::undecodable::from_bytes(&[byte]).into_owned();
+                out.extend_from_slice(spelled.as_bytes());
+                changed = true;
+                i += 6;
+            }
             Some(0xDC00..=0xDFFF) => {
                 out.extend_from_slice(b"\\ufffd");
                 changed = true;
@@ -55,6 +68,17 @@ pub fn repair(body: &[u8]) -> Option<Vec<u8>> {
         }
     }
     changed.then_some(out)
+}
+
+/// `body` as text, each byte that is not UTF-8 spelled as its [`crate::undecodable`]
+/// character (valid text is kept as it is).
+fn raw_bytes_spelled(body: &[u8]) -> String {
+    let mut out = String::with_capacity(body.len() + 16);
+    for chunk in body.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.push_str(&crate::undecodable::from_bytes(chunk.invalid()));
+    }
+    out
 }
 
 /// The four hex digits at `at`, as a number.
@@ -79,13 +103,15 @@ mod tests {
     }
 
     #[test]
-    fn bad_bytes_and_lone_surrogates_become_replacement_characters() {
+    fn bad_bytes_keep_their_bytes_and_other_lone_surrogates_are_replaced() {
+        use crate::undecodable::to_bytes;
         assert!(serde_json::from_slice::<serde_json::Value>(b"[\"a\xffb\"]").is_err());
-        assert_eq!(names(b"[\"a\xffb\", \"ok\"]"), ["a\u{fffd}b", "ok"]);
-        assert_eq!(
-            names(br#"["x\ud800y", "\udc00", "\ud83d\ude00", "\\ud800"]"#),
-            ["x\u{fffd}y", "\u{fffd}", "😀", "\\ud800"]
-        );
+        let got = names(b"[\"a\xffb\", \"ok\"]");
+        assert_eq!(to_bytes(&got[0]).as_ref(), b"a\xffb");
+        assert_eq!(got[1], "ok");
+        let got = names(br#"["x\ud800y", "\udc00", "\ud83d\ude00", "\\ud800", "caf\udce9"]"#);
+        assert_eq!(got[..4], ["x\u{fffd}y", "\u{fffd}", "😀", "\\ud800"]);
+        assert_eq!(to_bytes(&got[4]).as_ref(), b"caf\xe9");
     }
 
     #[test]

@@ -60,6 +60,10 @@ pub struct Features<'a> {
     /// escape, C1 or bidi characters (`names::terminal_safe_name`), and refuses names
     /// longer than `NAME_MAX` before fetching anything.
     pub terminal_safe_names: bool,
+    /// New names travel as Unicode text (the Freebox's JSON bodies), which cannot carry
+    /// a byte that is not UTF-8 ([`crate::undecodable`]): an item written here whose name
+    /// holds one gets U+FFFD for it, and the job reports the change.
+    pub text_names: bool,
     /// Names a listing refused (`..`, `a/b`, NUL…), kept so they are reported by name
     /// instead of vanishing (NAS backends).
     pub skipped_names: Option<&'a dyn SkippedNames>,
@@ -86,6 +90,7 @@ impl std::fmt::Debug for Features<'_> {
             .field("durable", &self.durable.is_some())
             .field("atomic_upload", &self.atomic_upload.is_some())
             .field("terminal_safe_names", &self.terminal_safe_names)
+            .field("text_names", &self.text_names)
             .field("skipped_names", &self.skipped_names.is_some())
             .field("thumbnails", &self.thumbnails.is_some())
             .finish()

@@ -37,8 +37,14 @@ impl LocalFs {
     }
 
     fn real(path: &VPath) -> PathBuf {
-        PathBuf::from(path.as_str())
+        local_path(path)
     }
+}
+
+/// The OS path a local `VPath` names: bytes that are not UTF-8 in a name are given back
+/// as the bytes they are ([`crate::undecodable`]), so such a file stays operable.
+pub fn local_path(path: &VPath) -> PathBuf {
+    PathBuf::from(crate::undecodable::to_os(path.as_str()).into_owned())
 }
 
 pub use crate::regular_file::open_regular;
@@ -70,7 +76,7 @@ fn list_pages(rd: std::fs::ReadDir, tx: tokio::sync::mpsc::Sender<VfsResult<Vec<
     let mut limit = FIRST_PAGE;
     for item in rd {
         let Ok(item) = item else { continue };
-        let name = item.file_name().to_string_lossy().into_owned();
+        let name = crate::undecodable::from_os(&item.file_name()).into_owned();
         // Not followed (`DirEntry::metadata` is an `lstat`): a link is listed as a link,
         // never as what it points to, so no tree walk (copy, move, delete) ever follows
         // it out of the tree it walks. The pane still opens a link to a folder on Enter

@@ -2,7 +2,6 @@
 //! blocking pool so a multi-GB file never holds up the async workers.
 
 use std::io::Read;
-use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
@@ -13,7 +12,7 @@ use super::{VPath, VfsResult};
 const BLOCK: usize = 1024 * 1024;
 
 pub(super) async fn sha256(path: &VPath) -> VfsResult<String> {
-    let real = PathBuf::from(path.as_str());
+    let real = super::local::local_path(path);
     blocking(path, move || {
         let mut file = std::fs::File::open(&real)?;
         let mut hasher = Sha256::new();

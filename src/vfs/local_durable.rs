@@ -14,7 +14,7 @@ use super::local_write_at::blocking;
 use super::{VPath, VfsResult};
 
 fn real(path: &VPath) -> PathBuf {
-    PathBuf::from(path.as_str())
+    super::local::local_path(path)
 }
 
 /// fdatasync of `path`: any descriptor of a file flushes all its dirty pages, so this

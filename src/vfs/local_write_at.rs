@@ -11,7 +11,7 @@ use bytes::Bytes;
 use super::{VPath, VfsError, VfsResult};
 
 fn real(path: &VPath) -> PathBuf {
-    PathBuf::from(path.as_str())
+    super::local::local_path(path)
 }
 
 /// Runs `op` on the blocking pool, mapping its io::Error to a `VfsError` about `path`.

@@ -9,7 +9,9 @@
 //!   (never held whole here either);
 //! * `slow_reply` — a listing reply trickling one byte every 200 ms;
 //! * `names` — names made to hurt (ESC/OSC, C1, bidi, `..`, `../x`, absolute, `a/b`,
-//!   NUL, invalid UTF-8, a lone surrogate, 20 000 bytes) next to good files;
+//!   NUL, invalid UTF-8, a lone surrogate, a Python-style `\udce9`, 20 000 bytes) next
+//!   to good files. Strict as a disk is: a file is found only by its own bytes, so a
+//!   client that sends a name lossily (U+FFFD for the bytes) finds nothing;
 //! * `bodies` — `slow.bin` (one byte every 200 ms) and `long.bin` (announced as 10
 //!   bytes, its body never ends);
 //! * `many` — eight folders `d0`…`d7`, each with a good file and two names to refuse
@@ -23,7 +25,7 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::Query;
+use axum::extract::RawQuery;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -107,8 +109,10 @@ pub const REFUSED: &[&str] = &[
 /// The listing of `names/`: good files, names to show escaped, names to refuse.
 fn hostile_names() -> Vec<Item> {
     let mut items = hurtful_names();
-    // A lone surrogate escape: valid JSON, not a Unicode string.
+    // A lone surrogate escape: valid JSON, not a Unicode string, and no byte.
     items.push(Item::raw(b"lone\\ud800surrogate.txt"));
+    // How Python's `surrogateescape` writes the byte 0xe9 of a Latin-1 name.
+    items.push(Item::raw(b"py\\udce9.txt"));
     items.push(Item::file("..", 5));
     items.extend(unusable_names());
     items.push(folder("sub"));
@@ -164,22 +168,58 @@ fn lookup(dir: &str, name: &str) -> Option<Item> {
     }
 }
 
-async fn util(Query(q): Query<Vec<(String, String)>>, body: Body) -> Response {
-    let get = |k: &str| {
+/// The query's pairs with their values as bytes (`%E9` is the byte 0xe9, as a CGI sees
+/// it), keys as text.
+fn query_pairs(raw: &str) -> Vec<(String, Vec<u8>)> {
+    raw.split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .map(|(k, v)| {
+            let v = v.replace('+', " ");
+            let bytes: Vec<u8> = percent_encoding::percent_decode_str(&v).collect();
+            (k.to_owned(), bytes)
+        })
+        .collect()
+}
+
+/// Whether a name the client sent is one the disk could hold: U+FFFD (bytes `ef bf bd`)
+/// in it means the client sent a lossy spelling of bytes that are not UTF-8.
+fn sent_lossily(name: &[u8]) -> bool {
+    name.windows(3).any(|w| w == "\u{fffd}".as_bytes())
+}
+
+async fn util(RawQuery(raw): RawQuery, body: Body) -> Response {
+    let q = query_pairs(raw.as_deref().unwrap_or(""));
+    let bytes = |k: &str| {
         q.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let texts: Vec<(String, String)> = q
+        .iter()
+        .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
+        .collect();
+    let get = |k: &str| {
+        texts
+            .iter()
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     };
+    let by_bytes = |k: &str| !sent_lossily(&bytes(k));
     match get("func") {
         "get_tree" => json(format!(
             "[{{\"id\":\"/{SHARE}\",\"text\":\"{SHARE}\",\"cls\":\"w\"}}]"
         )),
-        "stat" => stat_body(lookup(get("path"), get("file_name")), get("file_name")),
+        "stat" => stat_body(
+            lookup(get("path"), get("file_name")).filter(|_| by_bytes("file_name")),
+            get("file_name"),
+        ),
         "get_list" => {
             let start: u64 = get("start").parse().unwrap_or(0);
             list(get("path"), start).await
         }
+        "download" if !by_bytes("source_file") => (StatusCode::NOT_FOUND, "").into_response(),
         "download" => download(get("source_path"), get("source_file")),
         // What File Station answers for a folder it cannot make, whatever the reason.
         "createdir" => json("{\"status\":9}"),

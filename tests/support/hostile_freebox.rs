@@ -9,7 +9,10 @@
 //! * `slow_reply` — a listing reply trickling one byte every 200 ms;
 //! * `names` — a bare-array listing (the pre-v15 form) of names made to hurt (ESC/OSC,
 //!   C1, bidi, `../x`, absolute, `a/b`, NUL, invalid UTF-8 inside the JSON string,
-//!   20 000 bytes) next to good files, `.` and `..` first as a real box sends them;
+//!   20 000 bytes, and `caf\u{fffd}.txt` as a box shows the Latin-1 `caf\xe9.txt`, its
+//!   bytes only in its `path` token) next to good files, `.` and `..` first as a real
+//!   box sends them. Strict as a disk is: a file is found only by its own bytes, so a
+//!   client that sends back a lossy spelling (U+FFFD) finds nothing;
 //! * `bodies` — `slow.bin` (one byte every 200 ms) and `long.bin` (listed as 10 bytes,
 //!   its body never ends);
 //! * `uploads` — an empty folder; a WebSocket upload (`ws/upload`) is accepted, its
@@ -148,10 +151,13 @@ async fn route(
     }
 }
 
-/// The clear path behind a token (lossy: the client may ask for a name it showed
-/// lossily).
+/// The clear path behind a token. A token holding U+FFFD names nothing here: the
+/// client sent a lossy spelling of bytes that are not UTF-8, which no disk holds.
 fn decode(token: &str) -> Option<String> {
     let bytes = STANDARD.decode(token).ok()?;
+    if bytes.windows(3).any(|w| w == "\u{fffd}".as_bytes()) {
+        return None;
+    }
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -184,12 +190,21 @@ fn not_found() -> Response {
         .into_response()
 }
 
-/// One entry as `fs/ls` and `fs/info` write it.
+/// One entry as `fs/ls` and `fs/info` write it. Its `path` is the folder's token
+/// unless the name's bytes differ from its JSON name (the client needs it only then).
 fn entry(item: &Item) -> Vec<u8> {
+    let path = match &item.disk_bytes {
+        Some(bytes) => {
+            let mut clear = format!("/{DISK}/names/").into_bytes();
+            clear.extend_from_slice(bytes);
+            STANDARD.encode(clear)
+        }
+        None => "L0Rpc3F1ZSBkdXI=".to_owned(),
+    };
     item.object(
         "name",
         &format!(
-            ",\"type\":\"{}\",\"size\":{},\"modification\":1700000000,\"path\":\"L0Rpc3F1ZSBkdXI=\"",
+            ",\"type\":\"{}\",\"size\":{},\"modification\":1700000000,\"path\":\"{path}\"",
             if item.folder { "dir" } else { "file" },
             item.size
         ),
@@ -220,6 +235,7 @@ fn paged(items: &[Item], cursor: &str) -> Vec<u8> {
 fn hostile_names() -> Vec<Item> {
     let mut items = vec![folder("."), folder("..")];
     items.extend(hurtful_names());
+    items.push(Item::shown_as("caf\u{fffd}.txt", b"caf\xe9.txt"));
     items.extend(unusable_names());
     items.push(folder("sub"));
     items

@@ -42,6 +42,10 @@ pub struct Item {
     pub raw_name: Vec<u8>,
     pub folder: bool,
     pub size: u64,
+    /// The bytes of the name on the server's disk, where they differ from what the JSON
+    /// name says (a Freebox shows a name that is not UTF-8 lossily; its `path` token
+    /// carries these bytes).
+    pub disk_bytes: Option<Vec<u8>>,
 }
 
 impl Item {
@@ -51,6 +55,7 @@ impl Item {
             raw_name: quoted.as_bytes()[1..quoted.len() - 1].to_vec(),
             folder: false,
             size,
+            disk_bytes: None,
         }
     }
 
@@ -61,6 +66,15 @@ impl Item {
             raw_name: raw_name.to_vec(),
             folder: false,
             size: GOOD_BODY.len() as u64,
+            disk_bytes: None,
+        }
+    }
+
+    /// A file shown as `shown` whose name on disk is `bytes`.
+    pub fn shown_as(shown: &str, bytes: &[u8]) -> Item {
+        Item {
+            disk_bytes: Some(bytes.to_vec()),
+            ..Item::file(shown, GOOD_BODY.len() as u64)
         }
     }
 

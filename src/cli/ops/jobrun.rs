@@ -258,8 +258,8 @@ pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 
     use crate::cli::exit;
     use crate::names::{escape, shorten};
     for change in &totals.renamed {
-        // Already escaped and shortened by the planner.
-        eprintln!("nascmd: renamed {change} (characters that act on a terminal replaced by _)");
+        // Already escaped and shortened by the planner, with its reason.
+        eprintln!("nascmd: renamed {change}");
     }
     if !quiet {
         for note in &totals.notes {

@@ -19,11 +19,14 @@ Examples:
 #[derive(Args, Debug)]
 pub struct LsArgs {
     /// REMOTE:PATH, a qnap:// or freebox:// URL, or a local path.
+    #[arg(value_parser = super::path_arg())]
     pub target: String,
     /// One line per item: kind, size in bytes, modification time (UTC), name.
     #[arg(short, long)]
     pub long: bool,
-    /// A JSON array of {name, kind, size, mtime, mode, readonly}; names unescaped.
+    /// A JSON array of {name, kind, size, mtime, mode, readonly}; names unescaped. A name
+    /// that is not UTF-8 has U+FFFD for its odd bytes in `name`, and all its bytes in
+    /// `name_base64`.
     #[arg(long, conflicts_with = "long")]
     pub json: bool,
     /// Also show names starting with a dot.
@@ -108,15 +111,26 @@ fn kind_char(e: &Entry) -> char {
     }
 }
 
+/// One entry for `--json`. JSON strings are Unicode, so a name whose bytes are not UTF-8
+/// ([`crate::undecodable`]) is written lossily in `name` (every parser reads it) and
+/// exactly in `name_base64` (a script that needs the file by its bytes has them).
 pub fn entry_json(e: &Entry) -> serde_json::Value {
-    serde_json::json!({
-        "name": e.name,
+    let mut v = serde_json::json!({
+        "name": crate::undecodable::lossy(&e.name),
         "kind": kind_name(e.kind),
         "size": e.size,
         "mtime": e.mtime,
         "mode": e.mode,
         "readonly": e.readonly,
-    })
+    });
+    if crate::undecodable::holds_raw_bytes(&e.name) {
+        use base64::Engine;
+        let bytes = crate::undecodable::to_bytes(&e.name);
+        v["name_base64"] = base64::engine::general_purpose::STANDARD
+            .encode(bytes)
+            .into();
+    }
+    v
 }
 
 /// `2026-11-23T05:37:00Z`, or dashes when unknown.

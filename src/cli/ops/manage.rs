@@ -22,7 +22,7 @@ Examples:
 #[derive(Args, Debug)]
 pub struct RmArgs {
     /// What to delete: REMOTE:PATH, URL or local paths.
-    #[arg(required = true, value_name = "TARGET")]
+    #[arg(required = true, value_name = "TARGET", value_parser = super::path_arg())]
     pub targets: Vec<String>,
     /// Delete folders with everything in them.
     #[arg(short, long)]
@@ -39,7 +39,7 @@ pub struct RmArgs {
 #[derive(Args, Debug)]
 pub struct MkdirArgs {
     /// Folders to create: REMOTE:PATH, URL or local paths.
-    #[arg(required = true, value_name = "TARGET")]
+    #[arg(required = true, value_name = "TARGET", value_parser = super::path_arg())]
     pub targets: Vec<String>,
     /// Create missing parents too; an existing folder is not an error.
     #[arg(short, long)]

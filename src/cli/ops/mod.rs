@@ -77,6 +77,13 @@ pub fn run(op: OpCommand) -> anyhow::Result<u8> {
 }
 
 /// Keeps a backend error as the error itself (so the exit code can be read from it).
+/// A path argument as the shell gave it: a name whose bytes are not UTF-8 keeps them
+/// ([`crate::undecodable`]) instead of clap refusing the whole command line.
+pub(crate) fn path_arg() -> impl clap::builder::TypedValueParser<Value = String> {
+    use clap::builder::TypedValueParser;
+    clap::builder::OsStringValueParser::new().map(|s| crate::undecodable::from_os(&s).into_owned())
+}
+
 pub(crate) fn remote_error(e: RemoteError) -> anyhow::Error {
     match e {
         RemoteError::Vfs(v) | RemoteError::PasswordRefused(v) => anyhow::Error::new(v),

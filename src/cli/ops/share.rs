@@ -39,7 +39,7 @@ pub struct ShareArgs {
 #[derive(Args, Debug)]
 pub struct CreateArgs {
     /// Files or folders to share: REMOTE:PATH or a URL.
-    #[arg(required = true, value_name = "REMOTE:PATH")]
+    #[arg(required = true, value_name = "REMOTE:PATH", value_parser = super::path_arg())]
     pub targets: Vec<String>,
     /// Lifetime: 30m, 12h, 7d, 2w … or `never` (default: the config file's, else 7d).
     #[arg(long, value_name = "DURATION")]

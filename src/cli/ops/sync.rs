@@ -26,10 +26,10 @@ Examples:
 #[derive(Args, Debug)]
 pub struct SyncArgs {
     /// The folder whose content is copied (local path, REMOTE:DIR or URL).
-    #[arg(value_name = "SRC")]
+    #[arg(value_name = "SRC", value_parser = super::path_arg())]
     pub src: String,
     /// The folder made like it (made if missing).
-    #[arg(value_name = "DST")]
+    #[arg(value_name = "DST", value_parser = super::path_arg())]
     pub dst: String,
     /// Print the plan, change nothing.
     #[arg(short = 'n', long)]

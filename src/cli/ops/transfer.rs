@@ -105,10 +105,10 @@ impl TransferFlags {
 #[derive(Args, Debug)]
 pub struct GetArgs {
     /// What to download: REMOTE:PATH or a qnap:// / freebox:// URL.
-    #[arg(required = true, value_name = "REMOTE:PATH")]
+    #[arg(required = true, value_name = "REMOTE:PATH", value_parser = super::path_arg())]
     pub sources: Vec<String>,
     /// Local folder to download into.
-    #[arg(value_name = "LOCAL_DIR")]
+    #[arg(value_name = "LOCAL_DIR", value_parser = super::path_arg())]
     pub dest: String,
     #[command(flatten)]
     pub flags: TransferFlags,
@@ -117,10 +117,10 @@ pub struct GetArgs {
 #[derive(Args, Debug)]
 pub struct PutArgs {
     /// Local files or folders to upload.
-    #[arg(required = true, value_name = "LOCAL")]
+    #[arg(required = true, value_name = "LOCAL", value_parser = super::path_arg())]
     pub sources: Vec<String>,
     /// NAS folder to upload into (REMOTE:DIR or a URL).
-    #[arg(value_name = "REMOTE:DIR")]
+    #[arg(value_name = "REMOTE:DIR", value_parser = super::path_arg())]
     pub dest: String,
     #[command(flatten)]
     pub flags: TransferFlags,
@@ -129,10 +129,10 @@ pub struct PutArgs {
 #[derive(Args, Debug)]
 pub struct CopyArgs {
     /// Sources: REMOTE:PATH, URL or local paths.
-    #[arg(required = true, value_name = "SOURCE")]
+    #[arg(required = true, value_name = "SOURCE", value_parser = super::path_arg())]
     pub sources: Vec<String>,
     /// Target folder, or the new name for a single source.
-    #[arg(value_name = "DEST")]
+    #[arg(value_name = "DEST", value_parser = super::path_arg())]
     pub dest: String,
     #[command(flatten)]
     pub flags: TransferFlags,
@@ -353,11 +353,11 @@ async fn resolve_dest(
 
 /// The folder the local link `path` leads to, if it leads to one.
 fn linked_folder(path: &VPath) -> Option<VPath> {
-    let real = std::fs::canonicalize(path.as_str()).ok()?;
+    let real = std::fs::canonicalize(crate::vfs::local::local_path(path)).ok()?;
     if !real.is_dir() {
         return None;
     }
-    VPath::parse(real.to_str()?).ok()
+    VPath::parse(&crate::undecodable::from_os(real.as_os_str())).ok()
 }
 
 fn item_error(target: &str, e: &VfsError) -> ItemError {

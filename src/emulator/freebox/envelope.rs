@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-/// serde_json formatter that escapes `/` as `\/`, like the box's JSON writer.
+/// serde_json formatter that escapes `/` as `\/`, like the box's JSON writer, and shows a
+/// byte that is not UTF-8 as U+FFFD.
 struct SlashEscaping;
 
 impl serde_json::ser::Formatter for SlashEscaping {
@@ -21,6 +22,9 @@ impl serde_json::ser::Formatter for SlashEscaping {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // A name whose bytes are not UTF-8 reads lossily in JSON (the box writes valid
+        // UTF-8 [L]); its base64 `path` keeps the bytes (docs/EMULATOR.md).
+        let fragment = crate::undecodable::lossy(fragment);
         let mut parts = fragment.split('/');
         if let Some(first) = parts.next() {
             writer.write_all(first.as_bytes())?;

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::Emu;
 use super::envelope::{FbxError, ok, parse_body};
-use super::paths::{Target, encode};
+use super::paths::{Target, encode_clear};
 use super::routes::ApiMajor;
 use super::upload::{is_reserved, is_upload_temp};
 use crate::emulator::confined::{Metadata, MetadataExt};
@@ -72,7 +72,7 @@ fn file_info_of(
             .and_then(|c| emu.disk.clear_of(&c).map(|clear| (c, clear)))
         {
             Some((c, clear)) => match fs.metadata(&c) {
-                Ok(m) => (m, Some(encode(clear.as_bytes()))),
+                Ok(m) => (m, Some(encode_clear(&clear))),
                 Err(_) => (lmeta, None),
             },
             None => (lmeta, None),
@@ -221,9 +221,7 @@ fn children(emu: &Emu, dir: &Target) -> Result<Vec<LsRow>, FbxError> {
                 .read_dir_with_meta(real)
                 .map_err(|_| FbxError::path_not_found())?;
             for entry in rd {
-                let Some(name) = entry.name.to_str().map(str::to_owned) else {
-                    continue; // not UTF-8: cannot be named on the wire
-                };
+                let name = crate::undecodable::from_os(&entry.name).into_owned();
                 if !listed(&name) {
                     continue;
                 }
@@ -421,7 +419,7 @@ fn decode_cursor(c: &str) -> Result<usize, FbxError> {
 fn info_of(emu: &Emu, t: &Target) -> Result<Value, FbxError> {
     let name = if t.clear == "/" { "" } else { t.name() };
     let mut v = file_info(emu, t, name)?;
-    v["parent"] = Value::String(encode(t.parent_clear().as_bytes()));
+    v["parent"] = Value::String(encode_clear(&t.parent_clear()));
     Ok(v)
 }
 

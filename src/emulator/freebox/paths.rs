@@ -15,6 +15,12 @@ pub fn encode(clear: &[u8]) -> String {
     STANDARD.encode(clear)
 }
 
+/// Encodes a clear path held as text: a name's bytes that are not UTF-8 go back to being
+/// those bytes ([`crate::undecodable`]), so the token names what the disk holds.
+pub fn encode_clear(clear: &str) -> String {
+    encode(&crate::undecodable::to_bytes(clear))
+}
+
 /// Decodes a path token. Padded standard base64 is what the box emits; unpadded input is
 /// accepted too (whether the box does is an open question, accepting is harmless).
 pub fn decode(token: &str) -> Result<Vec<u8>, FbxError> {
@@ -50,7 +56,7 @@ pub struct Target {
 
 impl Target {
     pub fn token(&self) -> String {
-        encode(self.clear.as_bytes())
+        encode_clear(&self.clear)
     }
 
     /// Real path, or `access_denied` for the virtual root (nothing can be written there).
@@ -112,7 +118,7 @@ impl Disk {
                             .symlink_metadata(&e.path)
                             .is_ok_and(|m| m.is_dir())
                     })
-                    .filter_map(|e| e.name.to_str().map(str::to_owned))
+                    .map(|e| crate::undecodable::from_os(&e.name).into_owned())
                     .collect();
                 names.sort();
                 names
@@ -123,7 +129,7 @@ impl Disk {
     /// Resolves a path token from the wire.
     pub fn resolve_token(&self, token: &str) -> Result<Target, FbxError> {
         let bytes = decode(token)?;
-        let clear = String::from_utf8(bytes).map_err(|_| FbxError::path_not_found())?;
+        let clear = crate::undecodable::from_bytes(&bytes).into_owned();
         self.resolve_clear(&clear)
     }
 
@@ -131,7 +137,7 @@ impl Disk {
     /// (what `fs/rm`, `fs/mv`, `fs/cp` and `fs/rename` act on).
     pub fn resolve_token_entry(&self, token: &str) -> Result<Target, FbxError> {
         let bytes = decode(token)?;
-        let clear = String::from_utf8(bytes).map_err(|_| FbxError::path_not_found())?;
+        let clear = crate::undecodable::from_bytes(&bytes).into_owned();
         self.resolve_clear_with(&clear, true)
     }
 

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::Emu;
 use super::dl::stream_file;
 use super::envelope::{FbxError, ok, ok_empty, ok_list, parse_body};
-use super::paths::encode;
+use super::paths::encode_clear;
 use super::random::token_from;
 use super::upload::{is_upload_temp, now_secs};
 use crate::emulator::fsroot::FsRoot;
@@ -73,7 +73,7 @@ fn fullurl(emu: &Emu, link: &Link) -> String {
 
 fn to_json(emu: &Emu, link: &Link) -> Value {
     json!({
-        "path": encode(link.clear.as_bytes()), "token": link.token, "name": link.name,
+        "path": encode_clear(&link.clear), "token": link.token, "name": link.name,
         "expire": link.expire, "fullurl": fullurl(emu, link), "internal": 0,
     })
 }

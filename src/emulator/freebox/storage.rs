@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::Emu;
 use super::envelope::{FbxError, ok_list};
-use super::paths::encode;
+use super::paths::encode_clear;
 
 pub async fn partitions(State(emu): State<Arc<Emu>>) -> Result<Response, FbxError> {
     let emu = emu.clone();
@@ -37,7 +37,7 @@ fn partition_list(emu: &Emu) -> Result<Vec<Value>, FbxError> {
             "state": "mounted",
             "fstype": "ext4",
             "label": label,
-            "path": encode(clear.as_bytes()),
+            "path": encode_clear(&clear),
             "total_bytes": total,
             "used_bytes": total.saturating_sub(free),
             "free_bytes": free,

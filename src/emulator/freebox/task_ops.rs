@@ -204,7 +204,7 @@ fn copy_job(
     ctl.set_totals(bytes, count);
     for (real, clear) in &sources {
         let name = real.file_name().ok_or("internal")?;
-        let to_clear = format!("{}/{}", dst.clear, name.to_string_lossy());
+        let to_clear = format!("{}/{}", dst.clear, crate::undecodable::from_os(name));
         if delete_src {
             move_item(ctl, real, dst_real, name, mode, clear, &to_clear)?;
         } else {
@@ -246,15 +246,15 @@ fn place(
 
 /// `name (1).ext`, `name (2).ext`… (the box's suffix is undocumented).
 fn unique_name(fs: &FsRoot, dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
-    let name = name.to_string_lossy();
+    let name = crate::undecodable::from_os(name);
     let (stem, ext) = match name.rfind('.') {
         Some(i) if i > 0 => (&name[..i], &name[i..]),
         _ => (&name[..], ""),
     };
     (1..)
-        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
+        .map(|n| dir.join(crate::undecodable::to_os(&format!("{stem} ({n}){ext}"))))
         .find(|p| !fs.entry_exists(p))
-        .unwrap_or_else(|| dir.join(format!("{name}.copy")))
+        .unwrap_or_else(|| dir.join(crate::undecodable::to_os(&format!("{name}.copy"))))
 }
 
 fn copy_item(
@@ -297,11 +297,11 @@ fn copy_item(
         let entries = fs.read_dir(src).map_err(|_| "opendir_failed")?;
         for e in entries {
             let n = e.name;
-            if is_reserved(&n.to_string_lossy()) {
+            if is_reserved(&crate::undecodable::from_os(&n)) {
                 continue; // another upload's temporary: not part of the folder
             }
-            let sub_from = format!("{from}/{}", n.to_string_lossy());
-            let sub_to = format!("{to}/{}", n.to_string_lossy());
+            let sub_from = format!("{from}/{}", crate::undecodable::from_os(&n));
+            let sub_to = format!("{to}/{}", crate::undecodable::from_os(&n));
             copy_item(ctl, &e.path, &dest, &n, mode, &sub_from, &sub_to)?;
         }
         return Ok(());
@@ -321,7 +321,7 @@ fn copy_file(
     ctl.begin_item(from, to, size);
     let fs = ctl.fs();
     let dir = dest.parent().ok_or("internal")?;
-    let name = dest.file_name().ok_or("internal")?.to_string_lossy();
+    let name = crate::undecodable::from_os(dest.file_name().ok_or("internal")?);
     let (temp, mut output) = match create_temp(fs, dir, &name) {
         Ok(created) => created,
         Err(_) => {
@@ -382,8 +382,8 @@ fn move_item(
         let dest = dir.join(name);
         for e in fs.read_dir(src).map_err(|_| "opendir_failed")? {
             let n = e.name;
-            let sub_from = format!("{from}/{}", n.to_string_lossy());
-            let sub_to = format!("{to}/{}", n.to_string_lossy());
+            let sub_from = format!("{from}/{}", crate::undecodable::from_os(&n));
+            let sub_to = format!("{to}/{}", crate::undecodable::from_os(&n));
             move_item(ctl, &e.path, &dest, &n, mode, &sub_from, &sub_to)?;
         }
         let _ = fs.remove_dir(src); // stays when something inside was skipped

@@ -79,14 +79,21 @@ fn write_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// A JSON reply with the content type QTS 4.3+ uses.
+/// A JSON reply with the content type QTS 4.3+ uses. A name whose bytes are not UTF-8
+/// goes out as those raw bytes, as json-c writes what the disk holds (docs/EMULATOR.md,
+/// uncertain): a client must cope with a reply that is not valid UTF-8.
 pub fn json(v: &J) -> Response {
+    let body = v.to_body();
+    let body = match crate::undecodable::raw_in_text(body.as_bytes()) {
+        std::borrow::Cow::Borrowed(_) => body.into_bytes(),
+        std::borrow::Cow::Owned(raw) => raw,
+    };
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        v.to_body(),
+        body,
     )
         .into_response()
 }

@@ -139,7 +139,7 @@ pub fn hidden(name: &str, show_hidden: bool) -> bool {
 pub fn read_items(fs: &FsRoot, dir: &Path, show_hidden: bool) -> std::io::Result<Vec<Item>> {
     let mut out = Vec::new();
     for ent in fs.read_dir_with_meta(dir)? {
-        let name = ent.name.to_string_lossy().into_owned();
+        let name = crate::undecodable::from_os(&ent.name).into_owned();
         if hidden(&name, show_hidden) {
             continue;
         }

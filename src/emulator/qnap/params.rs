@@ -11,8 +11,29 @@ const MAX_FORM_BODY: usize = 4 << 20;
 pub struct Params(Vec<(String, String)>);
 
 impl Params {
+    /// `k=v&k=v…` as the CGI decodes it (`+` is a space, `%XX` a byte). A value whose
+    /// bytes are not UTF-8 keeps them ([`crate::undecodable`]): it names a file by the
+    /// bytes the disk holds, where a lossy decoding would name nothing.
     pub fn parse(raw: &[u8]) -> Params {
-        Params(form_urlencoded::parse(raw).into_owned().collect())
+        let decode = |part: &[u8]| {
+            let plus_as_space: Vec<u8> = part
+                .iter()
+                .map(|&b| if b == b'+' { b' ' } else { b })
+                .collect();
+            let bytes = percent_encoding::percent_decode(&plus_as_space).collect::<Vec<u8>>();
+            crate::undecodable::from_bytes(&bytes).into_owned()
+        };
+        Params(
+            raw.split(|&b| b == b'&')
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| {
+                    let mut kv = pair.splitn(2, |&b| b == b'=');
+                    let key = kv.next().unwrap_or_default();
+                    let value = kv.next().unwrap_or_default();
+                    (decode(key), decode(value))
+                })
+                .collect(),
+        )
     }
 
     pub fn extend(&mut self, other: Params) {
@@ -96,5 +117,14 @@ mod tests {
         assert_eq!(p.all("file_name"), vec!["a", "b c"]);
         assert_eq!(p.items("file_name", "file_total"), vec!["a"]);
         assert_eq!(p.get("x"), Some("/Public"));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_kept() {
+        let p = Params::parse(b"path=%2FPublic&source_file=caf%E9&k=a=b&&flag");
+        let name = p.get("source_file").unwrap();
+        assert_eq!(crate::undecodable::to_bytes(name).as_ref(), b"caf\xe9");
+        assert_eq!(p.get("k"), Some("a=b"));
+        assert_eq!(p.get("flag"), Some(""));
     }
 }

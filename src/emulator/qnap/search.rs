@@ -24,7 +24,7 @@ fn walk(
         return Ok(());
     };
     for e in rd {
-        let name = e.name.to_string_lossy().into_owned();
+        let name = crate::undecodable::from_os(&e.name).into_owned();
         if hidden(&name, show_hidden) || name == ".@__thumb" {
             continue;
         }

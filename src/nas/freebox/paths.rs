@@ -1,7 +1,8 @@
 //! Freebox paths on the wire: the standard base64 alphabet (`+`, `/`) with `=` padding
 //! of the raw UTF-8 bytes of the absolute path, no trailing slash (`/` → `Lw==`).
 //! These tokens go into URL paths as they are (the box takes everything after the route
-//! prefix as the token), and into JSON bodies.
+//! prefix as the token), and into JSON bodies. A name whose bytes are not UTF-8 is kept
+//! in its [`crate::undecodable`] spelling, so its token is the box's own again.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -10,7 +11,7 @@ use crate::vfs::{VPath, VfsError, VfsResult};
 
 /// The wire token of a path.
 pub fn encode(path: &VPath) -> String {
-    STANDARD.encode(path.as_str().as_bytes())
+    STANDARD.encode(crate::undecodable::to_bytes(path.as_str()))
 }
 
 /// The clear path behind a token the box sent (share links, task paths).
@@ -18,8 +19,7 @@ pub fn decode(token: &str) -> VfsResult<VPath> {
     let bytes = STANDARD
         .decode(token)
         .map_err(|_| VfsError::Protocol("a path from the Freebox is not valid base64".into()))?;
-    let clear = String::from_utf8(bytes)
-        .map_err(|_| VfsError::Protocol("a path from the Freebox is not UTF-8".into()))?;
+    let clear = crate::undecodable::from_bytes(&bytes);
     // The box has been seen echoing paths without the leading `/`.
     VPath::parse(&clear)
 }
@@ -74,8 +74,13 @@ mod tests {
     #[test]
     fn bad_tokens_are_protocol_errors() {
         assert!(matches!(decode("%%%"), Err(VfsError::Protocol(_))));
-        // 0xff is not UTF-8.
-        assert!(matches!(decode("L/8="), Err(VfsError::Protocol(_))));
+        // 0xff is not UTF-8: kept as its byte, so the token comes back the same.
+        let raw = decode("L/8=").unwrap();
+        assert_eq!(
+            crate::undecodable::to_bytes(raw.as_str()).as_ref(),
+            b"/\xff"
+        );
+        assert_eq!(encode(&raw), "L/8=");
         // A relative echo is made absolute; `..` above the root is refused.
         assert_eq!(decode("RnJlZWJveC9WTXM=").unwrap().as_str(), "/Freebox/VMs");
         assert!(decode(&STANDARD.encode("/../etc")).is_err());

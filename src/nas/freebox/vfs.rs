@@ -152,6 +152,8 @@ impl Vfs for FreeboxVfs {
             // No way to set a modification time.
             set_mtime: None,
             skipped_names: Some(self.skipped.as_ref()),
+            // `upload_start`, `fs/mkdir` and `fs/rename` name things in JSON text.
+            text_names: true,
             // The `fs/hash` task.
             checksums: Some(self),
             // No thumbnail API: a bounded read of the file (`vfs::thumbs`).

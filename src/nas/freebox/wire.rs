@@ -30,6 +30,23 @@ impl FileInfo {
         self.name == "." || self.name == ".."
     }
 
+    /// The entry's name as its bytes stand, when the box could only show it lossily: a
+    /// name that is not UTF-8 reaches the JSON `name` with U+FFFD, but its base64 `path`
+    /// holds the bytes (freebox.md §4: tokens are opaque bytes). Kept in its
+    /// [`crate::undecodable`] spelling, the name is one the box finds again.
+    fn raw_name(&self) -> Option<String> {
+        if !self.name.contains(char::REPLACEMENT_CHARACTER) {
+            return None;
+        }
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&self.path)
+            .ok()?;
+        let last = bytes.rsplit(|&b| b == b'/').next()?;
+        let spelled = crate::undecodable::from_bytes(last);
+        crate::undecodable::holds_raw_bytes(&spelled).then(|| spelled.into_owned())
+    }
+
     pub fn to_entry(&self) -> Entry {
         self.clone().into_entry()
     }
@@ -37,8 +54,12 @@ impl FileInfo {
     /// [`FileInfo::to_entry`] keeping the name rather than copying it.
     pub fn into_entry(self) -> Entry {
         let is_dir = self.is_dir();
+        let name = match self.raw_name() {
+            Some(raw) => raw,
+            None => self.name,
+        };
         Entry {
-            name: self.name,
+            name,
             kind: if is_dir {
                 EntryKind::Dir
             } else {
@@ -140,6 +161,18 @@ fn int_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lossy_name_takes_its_bytes_from_the_path_token() {
+        // `/Disque dur/caf\xe9`, shown as `caf\u{fffd}` by the box.
+        let body = r#"[{"type":"file","name":"caf\ufffd","path":"L0Rpc3F1ZSBkdXIvY2Fm6Q==","size":3},
+ {"type":"file","name":"odd\ufffd","path":"L0Rpc3F1ZSBkdXIvb2Rk77+9","size":1}]"#;
+        let page = LsPage::from_result(Some(serde_json::from_str(body).unwrap())).unwrap();
+        let e = page.entries[0].to_entry();
+        assert_eq!(crate::undecodable::to_bytes(&e.name).as_ref(), b"caf\xe9");
+        // A real U+FFFD in the name (valid UTF-8 on disk) stays as it is.
+        assert_eq!(page.entries[1].to_entry().name, "odd\u{fffd}");
+    }
 
     #[test]
     fn v4_capture_parses_as_array() {

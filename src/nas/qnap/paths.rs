@@ -3,7 +3,7 @@
 //! return back to share paths, and percent-encoding a query string with `%20` for a
 //! space (qnap.md A.0: `+` is not a space in the query on every firmware).
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_encode};
 
 use crate::vfs::{VPath, VfsError, VfsResult};
 
@@ -13,16 +13,18 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// `k=v&k=v…` with every reserved byte percent-encoded (space → `%20`).
+/// `k=v&k=v…` with every reserved byte percent-encoded (space → `%20`). A name's bytes
+/// that are not UTF-8 go as those bytes ([`crate::undecodable`]), as the NAS holds them.
 pub fn encode_query<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
     let mut out = String::new();
     for (k, v) in pairs {
         if !out.is_empty() {
             out.push('&');
         }
-        out.extend(utf8_percent_encode(k.as_ref(), QUERY_VALUE));
+        out.extend(percent_encode(k.as_ref().as_bytes(), QUERY_VALUE));
         out.push('=');
-        out.extend(utf8_percent_encode(v.as_ref(), QUERY_VALUE));
+        let value = crate::undecodable::to_bytes(v.as_ref());
+        out.extend(percent_encode(&value, QUERY_VALUE));
     }
     out
 }
@@ -78,6 +80,11 @@ mod tests {
         assert_eq!(
             encode_query(&[("path", "/Public/a b+c&d=é"), ("x", "")]),
             "path=%2FPublic%2Fa%20b%2Bc%26d%3D%C3%A9&x="
+        );
+        let latin1 = crate::undecodable::from_bytes(b"/Public/caf\xe9");
+        assert_eq!(
+            encode_query(&[("path", latin1.as_ref())]),
+            "path=%2FPublic%2Fcaf%E9"
         );
     }
 
