@@ -31,6 +31,11 @@ impl App {
             (0, Some(e)) => {
                 format!("forgotten; its temporaries stay for the daily sweep ({e})")
             }
+            // A chunked upload the NAS kept tells no size.
+            (n, _) if bytes == 0 => format!(
+                "forgotten; removed {}",
+                crate::plural::count(n as u64, "temporary file", "temporary files")
+            ),
             (n, _) => format!(
                 "forgotten; removed {} ({})",
                 crate::plural::count(n as u64, "temporary file", "temporary files"),
