@@ -199,8 +199,7 @@ fn kill_put_midway(nas: &Nas, sb: &Sandbox) {
         .unwrap();
     let mut stalled_since: Option<Instant> = None;
     kill_when(child, "the put stalled and journaled", || {
-        let stalled =
-            nas.relay.up() >= STALL_AT && journal_texts(sb).contains("\"upload\"");
+        let stalled = nas.relay.up() >= STALL_AT && journal_texts(sb).contains("\"upload\"");
         match (stalled, stalled_since) {
             (false, _) => false,
             (true, None) => {
@@ -214,7 +213,10 @@ fn kill_put_midway(nas: &Nas, sb: &Sandbox) {
     // Let the NAS take in the cut chunk.
     let deadline = Instant::now() + Duration::from_secs(30);
     while nas.upload_cache().is_empty() {
-        assert!(Instant::now() < deadline, "the NAS kept nothing of the upload");
+        assert!(
+            Instant::now() < deadline,
+            "the NAS kept nothing of the upload"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(500));
@@ -292,7 +294,10 @@ fn resuming_a_paused_job_asks_for_the_password_the_journal_never_holds() {
     let sb = nas.sandbox();
     let down = sb.path().join("down");
     kill_get_midway(&nas, &sb);
-    assert!(!journal_texts(&sb).contains(PASS), "a password in the journal");
+    assert!(
+        !journal_texts(&sb).contains(PASS),
+        "a password in the journal"
+    );
 
     nas.rt.block_on(async {
         let mut rt = commander(&sb, context(&sb)).await;
@@ -317,7 +322,10 @@ fn resuming_a_paused_job_asks_for_the_password_the_journal_never_holds() {
         keys.push(k(KeyCode::Enter));
         settle(&mut rt, keys).await;
         let s = screen(&rt);
-        assert!(s.contains("The NAS refused the password: try 2 of 3."), "{s}");
+        assert!(
+            s.contains("The NAS refused the password: try 2 of 3."),
+            "{s}"
+        );
 
         // The right one: the job resumes and finishes.
         let mut keys = typed(PASS);
@@ -351,7 +359,11 @@ fn forgetting_paused_jobs_removes_their_temporaries_here_and_on_the_nas() {
         // `NASCMD_PASSWORD` or the secrets store would).
         let ctx = context(&sb).with_password(&nas.relay.url(), USER, Secret::new(PASS));
         let mut rt = commander(&sb, ctx).await;
-        assert!(screen(&rt).contains("2 jobs paused (restored)"), "{}", screen(&rt));
+        assert!(
+            screen(&rt).contains("2 jobs paused (restored)"),
+            "{}",
+            screen(&rt)
+        );
 
         settle(&mut rt, vec![alt('j'), ch('x')]).await;
         let s = screen(&rt);
@@ -367,8 +379,9 @@ fn forgetting_paused_jobs_removes_their_temporaries_here_and_on_the_nas() {
             "the download's partial: {s}"
         );
         assert!(
-            s.lines().any(|l| l.contains("up.bin (local) to /Public (nas)")
-                && l.contains("done: forgotten; removed 1 temporary file")),
+            s.lines()
+                .any(|l| l.contains("up.bin (local) to /Public (nas)")
+                    && l.contains("done: forgotten; removed 1 temporary file")),
             "the upload the NAS kept: {s}"
         );
         assert!(!s.contains("paused (restored),"), "{s}");

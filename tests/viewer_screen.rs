@@ -78,11 +78,18 @@ async fn an_unbound_key_in_the_viewer_says_so_on_its_bottom_line_for_a_moment() 
     std::fs::write(dir.path().join("notes.txt"), text).unwrap();
     let mut rt = start(dir.path()).await;
     settle(&mut rt, vec![k(KeyCode::Down), k(KeyCode::F(3))]).await;
-    assert!(lines(&rt).iter().any(|l| l.contains("line 1 ")), "{:?}", lines(&rt));
+    assert!(
+        lines(&rt).iter().any(|l| l.contains("line 1 ")),
+        "{:?}",
+        lines(&rt)
+    );
     assert!(bottom(&rt).contains(HINT), "{}", bottom(&rt));
 
     // Alt-Z means nothing in the viewer: its bottom line says so.
-    key_now(&mut rt, KeyEvent::new(KeyCode::Char('z'), KeyModifiers::ALT));
+    key_now(
+        &mut rt,
+        KeyEvent::new(KeyCode::Char('z'), KeyModifiers::ALT),
+    );
     let line = bottom(&rt);
     assert!(
         line.contains("Alt-Z: no action here — F1 lists the keys"),

@@ -51,7 +51,10 @@ impl App {
     /// again, and the status line says why.
     fn resume_stopped(&mut self, job: RestoredJob, why: String) {
         self.set_status(
-            format!("{}: {why} — it stays paused (Alt-J, r resumes it)", job.title),
+            format!(
+                "{}: {why} — it stays paused (Alt-J, r resumes it)",
+                job.title
+            ),
             true,
         );
         self.jobs.restored(job);

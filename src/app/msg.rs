@@ -112,7 +112,10 @@ pub enum Cmd {
     /// Drop a paused (restored) job's journal entry and remove what its unfinished
     /// transfers left (answered by `Msg::PausedForgotten` for row `id`). Resuming one is
     /// a `ConnectCmd::Resume`: it may ask for a password.
-    ForgetRestored { id: JobId, key: String },
+    ForgetRestored {
+        id: JobId,
+        key: String,
+    },
     AnswerConflict {
         id: JobId,
         answer: ConflictAnswer,

@@ -19,7 +19,7 @@ pub(super) fn help_lines() -> Vec<(String, String)> {
         ),
         (
             "Any other key".to_owned(),
-            "Says on the status line that it does nothing here".to_owned(),
+            "Says on the status line that it does nothing here (in the viewer: on its bottom line, for a moment)".to_owned(),
         ),
     ]
 }

@@ -105,7 +105,12 @@ impl<B: Backend> Runtime<B> {
                 super::connect::send(&tx, ConnectMsg::Failed { req, error });
             });
         };
-        let mut open = self.restore.opened.lock().map(|o| o.clone()).unwrap_or_default();
+        let mut open = self
+            .restore
+            .opened
+            .lock()
+            .map(|o| o.clone())
+            .unwrap_or_default();
         for pane in &self.app.panes {
             if let Some(place) = place_of(&self.restore.places, &pane.vfs) {
                 open.entry(place).or_insert_with(|| pane.vfs.clone());

@@ -41,7 +41,14 @@ fn r_resumes_the_selected_paused_job_and_a_failure_puts_it_back() {
     app.update(key(KeyCode::Down));
     let cmds = app.update(ch('r'));
     let req = match cmds.as_slice() {
-        [Cmd::Connect(ConnectCmd::Resume { req, job, answered: None, .. })] => {
+        [
+            Cmd::Connect(ConnectCmd::Resume {
+                req,
+                job,
+                answered: None,
+                ..
+            }),
+        ] => {
             assert_eq!(job.key, "b");
             *req
         }
@@ -93,11 +100,13 @@ fn a_password_asked_while_resuming_goes_to_the_password_dialog() {
         app.update(ch(c));
     }
     match app.update(key(KeyCode::Enter)).as_slice() {
-        [Cmd::Connect(ConnectCmd::Resume {
-            answered: Some(place),
-            password: Some(_),
-            ..
-        })] => assert_eq!(place, "nas"),
+        [
+            Cmd::Connect(ConnectCmd::Resume {
+                answered: Some(place),
+                password: Some(_),
+                ..
+            }),
+        ] => assert_eq!(place, "nas"),
         other => panic!("{other:?}"),
     }
     app.update(Msg::Connect(ConnectMsg::Failed {
