@@ -343,10 +343,7 @@ impl App {
                 }
                 vec![Cmd::CancelJob(id)]
             }
-            Confirmed::ForgetPausedJob(id, key) => {
-                self.jobs.finish(id);
-                vec![Cmd::ForgetRestored(key)]
-            }
+            Confirmed::ForgetPausedJob(id, key) => self.forget_paused(id, key),
             Confirmed::Share(c) => self.share_confirmed(c),
             Confirmed::Quit => {
                 self.quit = true;

@@ -38,6 +38,18 @@ pub enum ConnectCmd {
         /// this connection, and kept in the profile when there is one).
         cert_sha256: Option<String>,
     },
+    /// Open the ends of a paused (restored) job again and start it from its journal
+    /// (`app/jobs.rs`). `answered` is the place the dialogs' answers are for (the one
+    /// `ConnectMsg::Opening` named), with what was typed; the other end is opened without
+    /// them.
+    Resume {
+        req: RequestId,
+        job: super::jobs::RestoredJob,
+        answered: Option<String>,
+        password: Option<Secret>,
+        code: Option<String>,
+        cert_sha256: Option<String>,
+    },
     /// Stop the connection in flight (the user pressed Esc).
     Cancel,
 }
@@ -57,6 +69,18 @@ impl fmt::Debug for ConnectCmd {
                 "Start({side:?}, #{req}, {target:?}, password: {}, code: {}, pinned: {cert_sha256:?})",
                 password.is_some(),
                 code.is_some()
+            ),
+            ConnectCmd::Resume {
+                req,
+                job,
+                answered,
+                password,
+                ..
+            } => write!(
+                f,
+                "Resume(#{req}, {}, {answered:?}, password: {})",
+                job.key,
+                password.is_some()
             ),
             ConnectCmd::Cancel => f.write_str("Cancel"),
         }
@@ -83,6 +107,16 @@ pub enum ConnectMsg {
     },
     /// Why opening failed, kind kept (the dialog words it).
     Failed { req: RequestId, error: Problem },
+    /// Resuming a paused job: `target` (a place of the journal) is being opened now;
+    /// the dialogs name it and their answers are for it.
+    Opening { req: RequestId, target: String },
+    /// The paused job's ends are open and the engine runs it as job `id`.
+    Resumed {
+        req: RequestId,
+        id: crate::jobs::JobId,
+        kind: crate::jobs::JobKind,
+        title: String,
+    },
 }
 
 impl ConnectMsg {
@@ -92,7 +126,9 @@ impl ConnectMsg {
             ConnectMsg::Prompt { req, .. }
             | ConnectMsg::Approval { req, .. }
             | ConnectMsg::Connected { req, .. }
-            | ConnectMsg::Failed { req, .. } => *req,
+            | ConnectMsg::Failed { req, .. }
+            | ConnectMsg::Opening { req, .. }
+            | ConnectMsg::Resumed { req, .. } => *req,
         }
     }
 }
@@ -106,6 +142,8 @@ impl fmt::Debug for ConnectMsg {
             }
             ConnectMsg::Connected { req, path, .. } => write!(f, "Connected(#{req}, {path})"),
             ConnectMsg::Failed { req, error } => write!(f, "Failed(#{req}, {error})"),
+            ConnectMsg::Opening { req, target } => write!(f, "Opening(#{req}, {target:?})"),
+            ConnectMsg::Resumed { req, id, .. } => write!(f, "Resumed(#{req}, job {id})"),
         }
     }
 }
@@ -145,6 +183,8 @@ pub struct ConnectState {
     cert_sha256: Option<String>,
     /// Passwords refused so far, and the account the last password dialog named.
     pub refusals: PasswordRefusals,
+    /// Not a pane: the ends of this paused (restored) job are being opened to resume it.
+    pub resume: Option<super::jobs::RestoredJob>,
 }
 
 /// How many passwords a connection asks for before it gives up.
@@ -186,6 +226,65 @@ impl ConnectState {
             password: None,
             cert_sha256: None,
             refusals: PasswordRefusals::default(),
+            resume: None,
+        }
+    }
+
+    /// Opening the ends of the paused job `job` to resume it: "Connecting…" until the
+    /// runtime names the place it opens (`ConnectMsg::Opening`).
+    pub fn resuming(req: RequestId, job: super::jobs::RestoredJob) -> ConnectState {
+        let mut state = ConnectState::connecting(Side::Left, req, "");
+        state.resume = Some(job);
+        state
+    }
+
+    /// The command that starts resuming (nothing answered yet).
+    pub fn start_resume(&self) -> Option<ConnectCmd> {
+        self.resume.as_ref().map(|job| ConnectCmd::Resume {
+            req: self.req,
+            job: job.clone(),
+            answered: None,
+            password: None,
+            code: None,
+            cert_sha256: None,
+        })
+    }
+
+    /// A place of the paused job is being opened: the dialogs name it from now on,
+    /// and what was answered for the place before does not apply to it.
+    pub fn opening(&mut self, target: String) {
+        if self.target != target {
+            self.target = target;
+            self.password = None;
+            self.cert_sha256 = None;
+            self.refusals = PasswordRefusals::default();
+        }
+        self.step = ConnectStep::Connecting;
+    }
+
+    /// For a resume, the pane's connect command becomes the resume's, its answers
+    /// for the place being opened.
+    pub fn for_purpose(&self, cmd: ConnectCmd) -> ConnectCmd {
+        match (cmd, &self.resume) {
+            (
+                ConnectCmd::Start {
+                    req,
+                    target,
+                    password,
+                    code,
+                    cert_sha256,
+                    ..
+                },
+                Some(job),
+            ) => ConnectCmd::Resume {
+                req,
+                job: job.clone(),
+                answered: Some(target),
+                password,
+                code,
+                cert_sha256,
+            },
+            (cmd, _) => cmd,
         }
     }
 
@@ -199,6 +298,7 @@ impl ConnectState {
             password: None,
             cert_sha256: None,
             refusals: PasswordRefusals::default(),
+            resume: None,
         }
     }
 
@@ -351,6 +451,7 @@ impl ConnectState {
     pub fn title(&self) -> &'static str {
         match &self.step {
             ConnectStep::Target(_) => "Open a NAS in this pane",
+            ConnectStep::Connecting if self.resume.is_some() => "Resuming a paused job",
             ConnectStep::Connecting => "Connecting",
             ConnectStep::Password { .. } => "Password",
             ConnectStep::Code(_) => "2-step verification",

@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 
 use super::connect::{ConnectCmd, ConnectKey, ConnectMsg, ConnectState};
 use super::dialog::Dialog;
+use super::jobs::RestoredJob;
 use super::layers::{Layer, LayerKind};
 use super::{App, Cmd, Side};
 
@@ -35,14 +36,53 @@ impl App {
         )));
     }
 
+    /// `r` on a paused (restored) job: open its ends through the connect dialogs (a
+    /// password not stored is asked for), then the engine runs it.
+    pub(super) fn resume_paused(&mut self, job: RestoredJob) -> Vec<Cmd> {
+        let req = self.next_req();
+        self.set_status(format!("Resuming {}", job.title), false);
+        let state = ConnectState::resuming(req, job);
+        let start = state.start_resume();
+        self.layers.push(Layer::Connect(state));
+        start.map(Cmd::Connect).into_iter().collect()
+    }
+
+    /// A resume that did not happen (a failure, or Esc): the job is listed paused
+    /// again, and the status line says why.
+    fn resume_stopped(&mut self, job: RestoredJob, why: String) {
+        self.set_status(
+            format!(
+                "{}: {why} — it stays paused (Alt-J, r resumes it)",
+                job.title
+            ),
+            true,
+        );
+        self.jobs.restored(job);
+    }
+
     pub(super) fn on_connect(&mut self, msg: ConnectMsg) -> Vec<Cmd> {
         let req = msg.req();
+        if let ConnectMsg::Resumed {
+            id, kind, title, ..
+        } = msg
+        {
+            // The job runs whether or not the dialog is still there.
+            if self.layers.connect().is_some_and(|s| s.req == req) {
+                self.layers.close(LayerKind::Connect);
+            }
+            self.set_status(format!("Resumed {title}"), false);
+            self.jobs.started(id, kind, title);
+            return Vec::new();
+        }
         // A reply for a connection the user has given up on.
         let Some(state) = self.layers.connect_mut().filter(|s| s.req == req) else {
             return Vec::new();
         };
         match msg {
             ConnectMsg::Prompt { prompt, .. } => state.prompted(prompt),
+            ConnectMsg::Opening { target, .. } => state.opening(target),
+            // Answered above.
+            ConnectMsg::Resumed { .. } => {}
             ConnectMsg::Approval {
                 approval, status, ..
             } => state.approval_polled(approval, status),
@@ -77,6 +117,21 @@ impl App {
                 error: crate::app::Problem::PasswordRefused(_),
                 ..
             } if state.password_refused() => {}
+            ConnectMsg::Failed { error, .. } if state.resume.is_some() => {
+                let place = crate::names::escape(&state.target).into_owned();
+                let why = if place.is_empty() {
+                    error.user_message()
+                } else {
+                    format!("cannot open {place}: {}", error.user_message())
+                };
+                if let Some(Layer::Connect(ConnectState {
+                    resume: Some(job), ..
+                })) = self.layers.close(LayerKind::Connect)
+                {
+                    self.resume_stopped(job, why);
+                }
+                return self.connect_next();
+            }
             ConnectMsg::Failed { error, .. } => {
                 let target = crate::names::escape(&state.target).into_owned();
                 // Alt-N proposes what failed, to correct it.
@@ -114,8 +169,12 @@ impl App {
         match state.key(key) {
             ConnectKey::Handled => Vec::new(),
             ConnectKey::Abandoned { in_flight } => {
-                self.layers.close(LayerKind::Connect);
-                self.set_status("not connected", false);
+                match self.layers.close(LayerKind::Connect) {
+                    Some(Layer::Connect(ConnectState {
+                        resume: Some(job), ..
+                    })) => self.resume_stopped(job, "not resumed".to_owned()),
+                    _ => self.set_status("not connected", false),
+                }
                 if in_flight {
                     vec![Cmd::Connect(ConnectCmd::Cancel)]
                 } else {
@@ -127,7 +186,13 @@ impl App {
                 Vec::new()
             }
             ConnectKey::Open(target) => self.connect_pane(side, &target),
-            ConnectKey::Connect(cmd) => vec![Cmd::Connect(cmd)],
+            ConnectKey::Connect(cmd) => {
+                let cmd = match self.layers.connect() {
+                    Some(state) => state.for_purpose(cmd),
+                    None => cmd,
+                };
+                vec![Cmd::Connect(cmd)]
+            }
         }
     }
 }

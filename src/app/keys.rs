@@ -48,6 +48,12 @@ impl App {
     /// One layer's answer to a key; each kind's own handler decides.
     fn layer_key(&mut self, kind: LayerKind, key: KeyEvent) -> KeyAnswer {
         match kind {
+            LayerKind::Viewer if self.keymap.action(&key) == Some(Action::Help) => {
+                // Over the viewer, which the help's band would put it under.
+                self.layers
+                    .push_over_all(Layer::Dialog(Dialog::Help { scroll: 0 }));
+                KeyAnswer::Consumed(Vec::new())
+            }
             LayerKind::Viewer => {
                 let req = self.next_req();
                 let Some(v) = self.layers.viewer_mut() else {
@@ -55,6 +61,8 @@ impl App {
                 };
                 match v.on_key(key, req) {
                     ViewerKey::Close => KeyAnswer::Close(Vec::new()),
+                    // The status line is hidden under the viewer: its hint line says it.
+                    ViewerKey::Unbound => KeyAnswer::Consumed(self.viewer_no_action(&key, req)),
                     ViewerKey::Stay(read) => KeyAnswer::Consumed(
                         read.into_iter().map(super::actions::read_cmd).collect(),
                     ),
@@ -261,15 +269,13 @@ impl App {
                     && let Some(key) = job.paused
                 {
                     self.jobs.finish(job.id);
-                    let title = job.title;
                     let restored = super::jobs::RestoredJob {
                         key,
                         kind: job.kind,
-                        title,
+                        title: job.title,
                         done: job.progress.current,
                     };
-                    self.set_status(format!("Resuming {}", restored.title), false);
-                    return KeyAnswer::Close(vec![Cmd::ResumeRestored(restored)]);
+                    return KeyAnswer::Close(self.resume_paused(restored));
                 }
             }
             Some(JobsAction::Retry) => {

@@ -166,6 +166,12 @@ impl Layers {
         self.stack.insert(at, layer);
     }
 
+    /// Opens `layer` on top of the whole stack, whatever its band (the F1 help asked
+    /// from the full-screen viewer).
+    pub fn push_over_all(&mut self, layer: Layer) {
+        self.stack.push(layer);
+    }
+
     pub fn push_dialog(&mut self, dialog: Dialog) {
         self.push(Layer::Dialog(dialog));
     }

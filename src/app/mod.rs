@@ -35,6 +35,7 @@ mod mc_actions;
 pub mod mc_cmds;
 pub mod menu;
 mod panels;
+mod paused_actions;
 pub mod picker;
 mod picker_actions;
 pub mod places;

@@ -47,12 +47,16 @@ pub enum Msg {
     Job(JobEvent),
     /// Jobs an earlier run left in the journal: listed paused (restored).
     JobsRestored(Vec<super::jobs::RestoredJob>),
-    /// A paused job could not be resumed (its NAS could not be opened): it stays
-    /// paused, and the status line says why.
-    RestoreFailed {
-        job: super::jobs::RestoredJob,
-        message: String,
+    /// A paused job was forgotten: what its unfinished transfers left was removed
+    /// (`removed` temporaries, `bytes` of them), or could not be reached (`error`).
+    PausedForgotten {
+        id: JobId,
+        removed: usize,
+        bytes: u64,
+        error: Option<String>,
     },
+    /// The viewer's "no action here" note has been shown long enough (`Cmd::After`).
+    ViewerNoteExpired(u64),
     /// Results of share-link effects (`app/share.rs`).
     Share(Box<super::share_cmds::ShareMsg>),
     /// Bytes for the viewer, read from `offset`.
@@ -105,11 +109,13 @@ pub enum Cmd {
     CancelJob(JobId),
     /// Run again what did not finish in a failed job (`JobEngine::retry_failed`).
     RetryJob(JobId),
-    /// Resume a paused (restored) job: open its ends again and start it from its
-    /// journal (the row comes back with `Msg::RestoreFailed` if that fails).
-    ResumeRestored(super::jobs::RestoredJob),
-    /// Drop a paused (restored) job's journal entry.
-    ForgetRestored(String),
+    /// Drop a paused (restored) job's journal entry and remove what its unfinished
+    /// transfers left (answered by `Msg::PausedForgotten` for row `id`). Resuming one is
+    /// a `ConnectCmd::Resume`: it may ask for a password.
+    ForgetRestored {
+        id: JobId,
+        key: String,
+    },
     AnswerConflict {
         id: JobId,
         answer: ConflictAnswer,
@@ -133,6 +139,11 @@ pub enum Cmd {
     },
     /// Share links and the clipboard (`app/share.rs`).
     Share(Box<super::share_cmds::ShareCmd>),
+    /// Hand `msg` back to the app after `delay` (a note that goes away by itself).
+    After {
+        delay: std::time::Duration,
+        msg: Box<Msg>,
+    },
     /// Stop the process like Ctrl-Z in a shell (terminal restored first).
     Suspend,
     Quit,
@@ -162,8 +173,7 @@ impl fmt::Debug for Cmd {
             ),
             Cmd::CancelJob(id) => write!(f, "CancelJob({id})"),
             Cmd::RetryJob(id) => write!(f, "RetryJob({id})"),
-            Cmd::ResumeRestored(job) => write!(f, "ResumeRestored({})", job.key),
-            Cmd::ForgetRestored(key) => write!(f, "ForgetRestored({key})"),
+            Cmd::ForgetRestored { id, key } => write!(f, "ForgetRestored({id}, {key})"),
             Cmd::AnswerConflict {
                 id,
                 answer,
@@ -176,6 +186,7 @@ impl fmt::Debug for Cmd {
                 req, path, cells, ..
             } => write!(f, "ShowPicture(#{req}, {path}, {}x{})", cells.0, cells.1),
             Cmd::Share(c) => write!(f, "{c:?}"),
+            Cmd::After { delay, msg } => write!(f, "After({delay:?}, {msg:?})"),
             Cmd::Suspend => f.write_str("Suspend"),
             Cmd::Quit => f.write_str("Quit"),
             Cmd::Connect(c) => write!(f, "Connect({c:?})"),

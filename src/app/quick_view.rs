@@ -209,6 +209,7 @@ impl App {
                 self.next_req = req;
                 Some(read.into_iter().map(read_cmd).collect())
             }
+            ViewerKey::Unbound => Some(Vec::new()),
         }
     }
 

@@ -88,10 +88,17 @@ impl App {
                     );
                 }
             }
-            Msg::RestoreFailed { job, message } => {
-                self.set_status(format!("Cannot resume {}: {message}", job.title), true);
-                self.jobs.restored(job);
+            Msg::ViewerNoteExpired(token) => {
+                if !self.viewer_note_expired(token) {
+                    return (cmds, false);
+                }
             }
+            Msg::PausedForgotten {
+                id,
+                removed,
+                bytes,
+                error,
+            } => self.paused_forgotten(id, removed, bytes, error),
             Msg::FileChunk { req, offset, data } if self.quick_view_awaits(req) => {
                 self.quick_view_chunk(req, offset, data);
             }

@@ -19,7 +19,7 @@ pub(super) fn help_lines() -> Vec<(String, String)> {
         ),
         (
             "Any other key".to_owned(),
-            "Says on the status line that it does nothing here".to_owned(),
+            "Says on the status line that it does nothing here (in the viewer: on its bottom line, for a moment)".to_owned(),
         ),
     ]
 }
@@ -29,6 +29,45 @@ impl App {
     pub(super) fn no_action(&mut self, key: &KeyEvent) {
         if let Some(name) = key_name(key) {
             self.set_status(format!("{name}: no action here — F1 lists the keys"), false);
+        }
+    }
+}
+
+/// How long the viewer's hint line gives way to "no action here".
+pub(super) const VIEWER_NOTE_FOR: std::time::Duration = std::time::Duration::from_secs(3);
+
+impl App {
+    /// Tells the user `key` does nothing in the full-screen viewer, on its hint line
+    /// (the status line is under the viewer) until the next key or
+    /// [`VIEWER_NOTE_FOR`]; `token` names the timer that takes the note away.
+    pub(super) fn viewer_no_action(&mut self, key: &KeyEvent, token: u64) -> Vec<super::Cmd> {
+        let Some(name) = key_name(key) else {
+            return Vec::new();
+        };
+        let text = format!("{name}: no action here — F1 lists the keys");
+        self.messages.push(super::Status {
+            text: text.clone(),
+            error: false,
+        });
+        let Some(v) = self.layers.viewer_mut() else {
+            return Vec::new();
+        };
+        v.note = Some((token, text));
+        vec![super::Cmd::After {
+            delay: VIEWER_NOTE_FOR,
+            msg: Box::new(super::Msg::ViewerNoteExpired(token)),
+        }]
+    }
+
+    /// The viewer's note timer `token` ran out: the hint comes back (unless a newer
+    /// note replaced it).
+    pub(super) fn viewer_note_expired(&mut self, token: u64) -> bool {
+        match self.layers.viewer_mut() {
+            Some(v) if v.note.as_ref().is_some_and(|(t, _)| *t == token) => {
+                v.note = None;
+                true
+            }
+            _ => false,
         }
     }
 }

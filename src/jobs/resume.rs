@@ -418,9 +418,9 @@ pub(crate) async fn discard_temp(dst: &VfsHandle, tmp: &VPath) {
 /// Removes at `dst` everything a journal entry's unfinished transfers left there: the
 /// partial files it records (with a download's resume record, and what a NAS keeps of
 /// a cut upload) and the chunked uploads the NAS keeps (abandoned). For a job the user
-/// forgets: nothing will continue them. Best effort; returns how many were dropped.
-pub async fn discard_partials(dst: &VfsHandle, entry: &JournalEntry) -> usize {
-    let mut dropped = 0;
+/// forgets: nothing will continue them. Best effort; returns what was dropped.
+pub async fn discard_partials(dst: &VfsHandle, entry: &JournalEntry) -> Discarded {
+    let mut dropped = Discarded::default();
     for partial in entry.partials.values() {
         let Ok(target) = VPath::parse(&partial.dst) else {
             continue;
@@ -428,6 +428,23 @@ pub async fn discard_partials(dst: &VfsHandle, entry: &JournalEntry) -> usize {
         let Ok(temp) = target.parent().join(&partial.temp) else {
             continue;
         };
+        // Counted when it was there to remove (a Freebox may hold a cut upload apart
+        // from the name).
+        let held = match dst.features().append {
+            Some(append) => append.held_len(&temp).await.ok().flatten(),
+            None => None,
+        };
+        match (dst.stat(&temp).await, held) {
+            (Ok(found), _) => {
+                dropped.files += 1;
+                dropped.bytes += found.size;
+            }
+            (Err(_), Some(len)) if len > 0 => {
+                dropped.files += 1;
+                dropped.bytes += len;
+            }
+            _ => {}
+        }
         discard_temp(dst, &temp).await;
         if let Some(key) = super::stale::temp_key(&partial.temp)
             && let Ok(record) = target.parent().join(&record_name(key))
@@ -438,7 +455,6 @@ pub async fn discard_partials(dst: &VfsHandle, entry: &JournalEntry) -> usize {
                 remove_quietly(dst, &half).await;
             }
         }
-        dropped += 1;
     }
     if let Some(up) = dst.features().atomic_upload {
         for upload in entry.uploads.values() {
@@ -455,7 +471,8 @@ pub async fn discard_partials(dst: &VfsHandle, entry: &JournalEntry) -> usize {
                 .abandon_upload(&UploadId(upload.id.clone()), &target)
                 .await
             {
-                Ok(()) | Err(VfsError::NotFound(_)) => dropped += 1,
+                Ok(()) => dropped.files += 1,
+                Err(VfsError::NotFound(_)) => {}
                 Err(e) => {
                     tracing::warn!(path = %target.path, error = %e, "could not abandon an upload")
                 }
@@ -463,6 +480,15 @@ pub async fn discard_partials(dst: &VfsHandle, entry: &JournalEntry) -> usize {
         }
     }
     dropped
+}
+
+/// What [`discard_partials`] removed: temporary files (a partial and its resume record
+/// count as one; a chunked upload the NAS kept counts as one) and the bytes of those
+/// whose size could be seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Discarded {
+    pub files: usize,
+    pub bytes: u64,
 }
 
 /// The ranges cover `0..size` once, in order, each with its progress inside it.

@@ -48,7 +48,23 @@ impl<B: Backend> Runtime<B> {
     pub(super) fn connect_cmd(&mut self, cmd: ConnectCmd) {
         let old = self.nas.connect.take();
         self.abort(old);
-        if let ConnectCmd::Start {
+        if let ConnectCmd::Resume {
+            req,
+            job,
+            answered,
+            password,
+            code,
+            cert_sha256,
+        } = cmd
+        {
+            let answers = Answers {
+                password,
+                code,
+                cert_sha256,
+            };
+            let task = self.resume_restored(req, job, answered.map(|place| (place, answers)));
+            self.nas.connect = Some(task);
+        } else if let ConnectCmd::Start {
             req,
             target,
             password,
@@ -73,7 +89,7 @@ impl<B: Backend> Runtime<B> {
     }
 }
 
-fn send(tx: &UnboundedSender<Internal>, msg: ConnectMsg) {
+pub(super) fn send(tx: &UnboundedSender<Internal>, msg: ConnectMsg) {
     // The loop has ended: nobody to tell.
     let _ = tx.send(Internal::Msg(Msg::Connect(msg)));
 }
@@ -110,7 +126,7 @@ async fn attempt(
 
 /// A failure, its kind kept: the backend's refusal is a login problem, anything else
 /// (an unknown profile, a bad URL, an unreadable store) is about the target.
-fn failure(e: RemoteError) -> Problem {
+pub(super) fn failure(e: RemoteError) -> Problem {
     match e {
         RemoteError::Vfs(v) => Problem::Login(v),
         RemoteError::PasswordRefused(v) => Problem::PasswordRefused(v),
@@ -119,9 +135,9 @@ fn failure(e: RemoteError) -> Problem {
 }
 
 /// The commander's prompter: every question goes to a dialog.
-struct Dialogs {
-    tx: UnboundedSender<Internal>,
-    req: RequestId,
+pub(super) struct Dialogs {
+    pub(super) tx: UnboundedSender<Internal>,
+    pub(super) req: RequestId,
 }
 
 #[async_trait]

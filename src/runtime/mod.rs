@@ -287,8 +287,13 @@ impl<B: Backend> Runtime<B> {
             // Quitting keeps the job's journal: it comes back paused on the next start.
             Cmd::CancelJob(id) if self.app.quit => self.engine.interrupt(id),
             Cmd::CancelJob(id) => self.engine.cancel(id),
-            Cmd::ResumeRestored(job) => self.resume_restored(job),
-            Cmd::ForgetRestored(key) => self.forget_restored(&key),
+            Cmd::ForgetRestored { id, key } => self.forget_restored(id, &key),
+            Cmd::After { delay, msg } => {
+                self.spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = tx.send(Internal::Msg(*msg));
+                });
+            }
             Cmd::RetryJob(failed) => {
                 if let Some((id, kind)) = self.engine.retry_failed(failed) {
                     tracing::info!(job = id, failed, "retrying a failed job");

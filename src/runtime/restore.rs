@@ -1,8 +1,10 @@
 //! The commander's side of the job journal (`jobs::journal`): jobs an earlier run left
 //! are listed paused (restored) at start and never started by themselves; resuming one
-//! opens its two ends again (passwords from the secrets store or the environment, no
-//! dialog) and starts it from its journal; forgetting one drops its entry. Jobs the
-//! commander starts are journaled under the places their panes were opened from.
+//! opens its two ends again (a pane's backend when one shows the place, else through
+//! the connect use case, a password not stored asked in the connect dialogs) and starts
+//! it from its journal; forgetting one drops its entry and removes its temporaries.
+//! Jobs the commander starts are journaled under the places their panes were opened
+//! from.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,10 +13,12 @@ use ratatui::backend::Backend;
 
 use super::Runtime;
 use super::effects::Internal;
-use crate::app::Msg;
+use crate::app::connect::ConnectMsg;
 use crate::app::jobs::RestoredJob;
+use crate::app::{Msg, Problem};
 use crate::jobs::journal::{JobPlaces, Journal, JournalEntry, LOCAL, reopen_target};
 use crate::jobs::{JobId, JobSpec};
+use crate::remotes::RemoteError;
 use crate::services::connect::{self, Answers, ConnectContext};
 use crate::vfs::{VPath, VfsHandle};
 
@@ -26,7 +30,12 @@ pub(super) struct Restore {
     entries: HashMap<String, JournalEntry>,
     /// The place each opened backend came from, by its label (`local` is implied).
     pub(super) places: Places,
+    /// Backends opened to resume paused jobs, by place.
+    opened: Opened,
 }
+
+/// Place → a backend opened there for a resume.
+type Opened = Arc<Mutex<HashMap<String, VfsHandle>>>;
 
 /// Backend label → place name (`NAME` or `scheme://user@host:port`).
 pub(super) type Places = Arc<Mutex<HashMap<String, String>>>;
@@ -78,55 +87,180 @@ impl<B: Backend> Runtime<B> {
         }
     }
 
-    pub(super) fn resume_restored(&mut self, job: RestoredJob) {
-        let Some(entry) = self.restore.entries.remove(&job.key) else {
-            return;
-        };
-        let ctx = self.nas.ctx.clone();
-        let engine = self.engine.clone();
+    /// Opens the ends of a paused job again and starts it from its journal, as task of
+    /// the connect flow (`ConnectCmd::Resume`): a question (a password not stored, a
+    /// certificate, a code) goes to the app's dialogs and ends the attempt; the answer
+    /// comes back in `answered` for the place that asked. Backends already open — a
+    /// pane's, or one opened for an earlier resume — are used as they are.
+    pub(super) fn resume_restored(
+        &mut self,
+        req: crate::app::RequestId,
+        job: RestoredJob,
+        answered: Option<(String, Answers)>,
+    ) -> u64 {
         let tx = self.tx.clone();
-        self.spawn(async move {
-            let msg = match reopen(&ctx, &entry).await {
-                Ok((spec, places)) => {
-                    let kind = spec.kind;
-                    let id = engine.start_journaled(spec, &places);
-                    tracing::info!(job = id, "resumed a restored job");
-                    Msg::JobStarted {
-                        id,
-                        kind,
-                        title: job.title,
-                    }
-                }
-                Err(message) => Msg::RestoreFailed { job, message },
-            };
-            let _ = tx.send(Internal::Msg(msg));
-        });
+        let Some(entry) = self.restore.entries.get(&job.key).cloned() else {
+            return self.spawn(async move {
+                let error = Problem::Target("it is no longer in the journal".to_owned());
+                super::connect::send(&tx, ConnectMsg::Failed { req, error });
+            });
+        };
+        let mut open = self
+            .restore
+            .opened
+            .lock()
+            .map(|o| o.clone())
+            .unwrap_or_default();
+        for pane in &self.app.panes {
+            if let Some(place) = place_of(&self.restore.places, &pane.vfs) {
+                open.entry(place).or_insert_with(|| pane.vfs.clone());
+            }
+        }
+        let resume = Resume {
+            ctx: self.nas.ctx.clone(),
+            engine: self.engine.clone(),
+            opened: self.restore.opened.clone(),
+            dialogs: super::connect::Dialogs { tx, req },
+        };
+        self.spawn(async move { resume.run(entry, job, open, answered).await })
     }
 
     /// Drops a paused job's entry, and (in the background) what its unfinished
     /// transfers left at its target: partial files, what the NAS keeps of cut uploads
     /// (`jobs::resume::discard_partials`), reaching the target with the stored secrets.
-    pub(super) fn forget_restored(&mut self, key: &str) {
+    /// The app hears what was removed (`Msg::PausedForgotten` for row `id`).
+    pub(super) fn forget_restored(&mut self, id: JobId, key: &str) {
         let (Some(journal), Some(entry)) =
             (&self.restore.journal, self.restore.entries.remove(key))
         else {
             return;
         };
         journal.forget(&entry.header);
+        let forgotten = move |removed: usize, bytes: u64, error: Option<String>| {
+            Internal::Msg(Msg::PausedForgotten {
+                id,
+                removed,
+                bytes,
+                error,
+            })
+        };
+        let tx = self.tx.clone();
         if entry.partials.is_empty() && entry.uploads.is_empty() {
+            let _ = tx.send(forgotten(0, 0, None));
             return;
         }
         let ctx = self.nas.ctx.clone();
+        let open: Option<VfsHandle> = self
+            .restore
+            .opened
+            .lock()
+            .ok()
+            .and_then(|o| o.get(&entry.header.dst).cloned())
+            .or_else(|| {
+                self.app
+                    .panes
+                    .iter()
+                    .find(|p| {
+                        place_of(&self.restore.places, &p.vfs).as_deref()
+                            == Some(entry.header.dst.as_str())
+                    })
+                    .map(|p| p.vfs.clone())
+            });
         self.spawn(async move {
-            match open_place(&ctx, &entry.header.dst).await {
+            let dst = match open {
+                Some(dst) => Ok(dst),
+                None => open_place(&ctx, &entry.header.dst).await,
+            };
+            let msg = match dst {
                 Ok(dst) => {
-                    let n = crate::jobs::resume::discard_partials(&dst, &entry).await;
-                    tracing::info!(dropped = n, "removed a forgotten job's temporaries");
+                    let d = crate::jobs::resume::discard_partials(&dst, &entry).await;
+                    tracing::info!(dropped = d.files, "removed a forgotten job's temporaries");
+                    forgotten(d.files, d.bytes, None)
                 }
                 // Left for the stale sweep, now that no entry owns them.
-                Err(e) => tracing::info!(error = %e, "a forgotten job's temporaries stay"),
-            }
+                Err(e) => {
+                    tracing::info!(error = %e, "a forgotten job's temporaries stay");
+                    forgotten(0, 0, Some(e))
+                }
+            };
+            let _ = tx.send(msg);
         });
+    }
+}
+
+/// One attempt at resuming a paused job (`Runtime::resume_restored`).
+struct Resume {
+    ctx: Arc<ConnectContext>,
+    engine: crate::jobs::JobEngine,
+    /// Backends opened for resumes, by place: kept for the session, so a second end
+    /// or a second job on the same NAS does not log in (nor ask) again.
+    opened: Opened,
+    dialogs: super::connect::Dialogs,
+}
+
+impl Resume {
+    async fn run(
+        self,
+        entry: JournalEntry,
+        job: RestoredJob,
+        mut open: HashMap<String, VfsHandle>,
+        answered: Option<(String, Answers)>,
+    ) {
+        let req = self.dialogs.req;
+        let h = &entry.header;
+        for place in [&h.src, &h.dst] {
+            if open.contains_key(place) {
+                continue;
+            }
+            let vfs = if place == LOCAL {
+                connect::local()
+            } else {
+                super::connect::send(
+                    &self.dialogs.tx,
+                    ConnectMsg::Opening {
+                        req,
+                        target: place.clone(),
+                    },
+                );
+                let answers = match &answered {
+                    Some((p, a)) if p == place => a.clone(),
+                    _ => Answers::default(),
+                };
+                let target = reopen_target(place, "/");
+                match connect::open(&self.ctx, &target, &answers, &self.dialogs).await {
+                    Ok(o) => o.vfs,
+                    // A dialog asks; its answer starts the next attempt.
+                    Err(RemoteError::Deferred) => return,
+                    Err(e) => {
+                        let error = super::connect::failure(e);
+                        super::connect::send(&self.dialogs.tx, ConnectMsg::Failed { req, error });
+                        return;
+                    }
+                }
+            };
+            if let Ok(mut o) = self.opened.lock() {
+                o.insert(place.clone(), vfs.clone());
+            }
+            open.insert(place.clone(), vfs);
+        }
+        let msg = match spec_of(&entry, &open) {
+            Ok((spec, places)) => {
+                let kind = spec.kind;
+                let id = self.engine.start_journaled(spec, &places);
+                tracing::info!(job = id, "resumed a restored job");
+                ConnectMsg::Resumed {
+                    req,
+                    id,
+                    kind,
+                    title: job.title,
+                }
+            }
+            Err(message) => ConnectMsg::Failed {
+                req,
+                error: Problem::Target(message),
+            },
+        };
+        super::connect::send(&self.dialogs.tx, msg);
     }
 }
 
@@ -143,18 +277,19 @@ fn view_of(e: &JournalEntry) -> RestoredJob {
     }
 }
 
-/// The job of a journal entry, its ends opened again.
-async fn reopen(
-    ctx: &ConnectContext,
+/// The job of a journal entry, its ends opened (`open`, by place).
+fn spec_of(
     entry: &JournalEntry,
+    open: &HashMap<String, VfsHandle>,
 ) -> Result<(JobSpec, JobPlaces), String> {
     let h = &entry.header;
-    let src = open_place(ctx, &h.src).await?;
-    let dst = if h.dst == h.src {
-        src.clone()
-    } else {
-        open_place(ctx, &h.dst).await?
+    let end = |place: &String| {
+        open.get(place)
+            .cloned()
+            .ok_or_else(|| format!("{place} is not open"))
     };
+    let src = end(&h.src)?;
+    let dst = end(&h.dst)?;
     let parse = |p: &str| VPath::parse(p).map_err(|e| e.to_string());
     let sources = h
         .sources

@@ -44,8 +44,13 @@ pub fn draw(f: &mut Frame, area: Rect, v: &Viewer, t: &Theme) {
         draw_rows(f, body, v, t);
     }
     let hint = " ↑↓ PgUp PgDn Home End: scroll   F4/h: hex/text   Esc/q/F3: close";
+    // A key without an action says so here for a moment, instead of the hint.
+    let line = match &v.note {
+        Some((_, note)) => format!(" {note}"),
+        None => hint.to_owned(),
+    };
     f.render_widget(
-        Paragraph::new(fit(hint, area.width as usize)).style(t.status_base()),
+        Paragraph::new(fit(&line, area.width as usize)).style(t.status_base()),
         Rect::new(area.x, area.y + area.height - 1, area.width, 1),
     );
 }

@@ -144,12 +144,17 @@ pub struct Viewer {
     /// A picture shown instead of the rows (F3 on a picture); F4/h drops it for the
     /// text/hex view.
     pub picture: Option<crate::image_preview::PictureSlot>,
+    /// Said on the bottom line instead of the key hint ("Alt-Z: no action here"), with
+    /// the token of the timer that takes it away; any key takes it away sooner.
+    pub note: Option<(u64, String)>,
 }
 
 /// What a key did to the viewer.
 pub enum ViewerKey {
     Close,
     Stay(Option<ReadRequest>),
+    /// Not a key of the viewer: nothing changed (the app says so on the hint line).
+    Unbound,
 }
 
 impl Viewer {
@@ -169,6 +174,7 @@ impl Viewer {
             pending: None,
             detected: false,
             picture: None,
+            note: None,
         };
         let cmd = v.request(req, 0, After::Show);
         (v, cmd)
@@ -359,8 +365,9 @@ impl Viewer {
     /// Handles a key; `req` is a fresh request id in case a read is needed.
     pub fn on_key(&mut self, key: KeyEvent, req: RequestId) -> ViewerKey {
         let page = self.height.max(1) as isize - 1;
+        self.note = None;
         let Some(action) = KEYS.action(&key, None) else {
-            return ViewerKey::Stay(None);
+            return ViewerKey::Unbound;
         };
         let read = match action {
             ViewerAction::Close => return ViewerKey::Close,

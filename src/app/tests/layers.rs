@@ -78,7 +78,7 @@ fn help_from_the_key_tables_reads_as_before() {
             ),
             (
                 "Any other key",
-                "Says on the status line that it does nothing here"
+                "Says on the status line that it does nothing here (in the viewer: on its bottom line, for a moment)"
             ),
             (
                 "Marks in a pane",

@@ -5,6 +5,7 @@
 use crossterm::event::KeyCode;
 
 use super::*;
+use crate::app::connect::{ConnectCmd, ConnectMsg, ConnectStep};
 use crate::app::jobs::RestoredJob;
 
 fn restored(key: &str) -> RestoredJob {
@@ -39,22 +40,86 @@ fn r_resumes_the_selected_paused_job_and_a_failure_puts_it_back() {
     app.update(alt('j'));
     app.update(key(KeyCode::Down));
     let cmds = app.update(ch('r'));
-    match cmds.as_slice() {
-        [Cmd::ResumeRestored(job)] => assert_eq!(job.key, "b"),
+    let req = match cmds.as_slice() {
+        [
+            Cmd::Connect(ConnectCmd::Resume {
+                req,
+                job,
+                answered: None,
+                ..
+            }),
+        ] => {
+            assert_eq!(job.key, "b");
+            *req
+        }
         other => panic!("{other:?}"),
-    }
+    };
     assert_eq!(app.jobs.rows(), 1);
-    app.update(Msg::RestoreFailed {
-        job: restored("b"),
-        message: "nas: connection refused".into(),
-    });
+    app.update(Msg::Connect(ConnectMsg::Opening {
+        req,
+        target: "nas".into(),
+    }));
+    app.update(Msg::Connect(ConnectMsg::Failed {
+        req,
+        error: Problem::Target("connection refused".into()),
+    }));
     assert_eq!(app.jobs.rows(), 2);
+    assert!(app.layers.connect().is_none());
     let status = app
         .status
         .as_ref()
         .map(|s| s.text.clone())
         .unwrap_or_default();
     assert!(status.contains("connection refused"), "{status}");
+    assert!(status.contains("stays paused"), "{status}");
+}
+
+/// The NAS asks for a password the journal never holds: the connect dialog asks it,
+/// its answer is for the place that asked; a refusal asks again, Esc leaves the job
+/// paused.
+#[test]
+fn a_password_asked_while_resuming_goes_to_the_password_dialog() {
+    let mut app = app();
+    app.update(Msg::JobsRestored(vec![restored("a")]));
+    app.update(alt('j'));
+    let req = match app.update(ch('r')).as_slice() {
+        [Cmd::Connect(ConnectCmd::Resume { req, .. })] => *req,
+        other => panic!("{other:?}"),
+    };
+    app.update(Msg::Connect(ConnectMsg::Opening {
+        req,
+        target: "nas".into(),
+    }));
+    app.update(Msg::Connect(ConnectMsg::Prompt {
+        req,
+        prompt: crate::prompt::Prompt::Password {
+            who: "alice on nas".into(),
+        },
+    }));
+    for c in "pw".chars() {
+        app.update(ch(c));
+    }
+    match app.update(key(KeyCode::Enter)).as_slice() {
+        [
+            Cmd::Connect(ConnectCmd::Resume {
+                answered: Some(place),
+                password: Some(_),
+                ..
+            }),
+        ] => assert_eq!(place, "nas"),
+        other => panic!("{other:?}"),
+    }
+    app.update(Msg::Connect(ConnectMsg::Failed {
+        req,
+        error: Problem::PasswordRefused(crate::vfs::VfsError::PermissionDenied("x".into())),
+    }));
+    let state = app.layers.connect().expect("asked again");
+    assert!(matches!(state.step, ConnectStep::Password { .. }));
+    assert_eq!(app.jobs.rows(), 0, "not paused again yet");
+    app.update(key(KeyCode::Esc));
+    assert!(app.layers.connect().is_none());
+    assert_eq!(app.jobs.rows(), 1);
+    assert!(app.jobs.items[0].paused.is_some());
 }
 
 #[test]
@@ -70,9 +135,19 @@ fn x_forgets_a_paused_job_after_asking() {
         other => panic!("{other:?}"),
     }
     let cmds = app.update(ch('y'));
-    assert!(
-        matches!(cmds.as_slice(), [Cmd::ForgetRestored(k)] if k == "a"),
-        "{cmds:?}"
-    );
-    assert_eq!(app.jobs.rows(), 0);
+    let id = match cmds.as_slice() {
+        [Cmd::ForgetRestored { id, key }] if key == "a" => *id,
+        other => panic!("{other:?}"),
+    };
+    // The row says what happens, then what came back.
+    assert_eq!(app.jobs.running(), 0);
+    assert!(app.jobs.items[0].paused.is_none());
+    app.update(Msg::PausedForgotten {
+        id,
+        removed: 2,
+        bytes: 3 << 20,
+        error: None,
+    });
+    let done = app.jobs.items[0].done.clone().unwrap_or_default();
+    assert!(done.contains("removed 2 temporary files (3 MiB)"), "{done}");
 }
