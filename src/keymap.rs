@@ -14,6 +14,7 @@ pub enum Action {
     View,
     Copy,
     Move,
+    Rename,
     Mkdir,
     Delete,
     Quit,
@@ -137,6 +138,14 @@ const ACTIONS: &[ActionInfo] = &[
         bar: Some("RenMov"),
         description: "Move or rename the selection",
         keys: &["F6"],
+    },
+    ActionInfo {
+        action: Action::Rename,
+        name: "rename",
+        menu: MenuArea::File,
+        bar: None,
+        description: "Rename the entry under the cursor in its folder",
+        keys: &["shift-F6"],
     },
     ActionInfo {
         action: Action::Mkdir,

@@ -249,6 +249,46 @@ async fn after_a_delete_or_a_rename_the_cursor_stays_in_place() {
         "{}",
         screen(&rt)
     );
+    // Shift-F6, as in mc: the name is there to edit, and it stays in its folder.
+    go_to(&mut rt, "c.txt").await;
+    settle(
+        &mut rt,
+        vec![KeyEvent::new(KeyCode::F(6), KeyModifiers::SHIFT)],
+    )
+    .await;
+    let s = screen(&rt);
+    assert!(s.contains("Rename \"c.txt\" to:"), "{s}");
+    let mut keys = vec![k(KeyCode::End)];
+    keys.extend([k(KeyCode::Backspace); 4]);
+    keys.extend(text("3.txt"));
+    keys.push(k(KeyCode::Enter));
+    settle(&mut rt, keys).await;
+    assert!(l.path().join("c3.txt").exists(), "{}", screen(&rt));
+    assert!(!l.path().join("c.txt").exists());
+    assert_eq!(cursor_name(&rt).as_deref(), Some("c3.txt"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_name_that_is_not_utf8_shows_its_bytes_and_renames() {
+    use std::os::unix::ffi::OsStrExt;
+    let l = tempfile::tempdir().unwrap();
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(l.path().join(latin1), b"latin").unwrap();
+    let mut rt = start(l.path(), l.path()).await;
+    let s = screen(&rt);
+    assert!(s.contains("caf\\xe9.txt"), "{s}");
+    press(&mut rt, &[KeyCode::Down]).await;
+    let mut keys = vec![KeyEvent::new(KeyCode::F(6), KeyModifiers::SHIFT), ctrl('u')];
+    keys.extend(text("cafe.txt"));
+    keys.push(k(KeyCode::Enter));
+    settle(&mut rt, keys).await;
+    assert_eq!(
+        std::fs::read(l.path().join("cafe.txt")).unwrap(),
+        b"latin",
+        "{}",
+        screen(&rt)
+    );
+    assert!(!l.path().join(latin1).exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -62,6 +62,7 @@ impl App {
             Action::Help => self.layers.push_dialog(Dialog::Help { scroll: 0 }),
             Action::View => return self.view_current(),
             Action::Copy | Action::Move => return self.ask_transfer(action == Action::Copy),
+            Action::Rename => self.ask_rename(),
             Action::Mkdir => self.layers.push_dialog(Dialog::input(
                 "Make folder",
                 "Name of the new folder:",
@@ -214,6 +215,33 @@ impl App {
             format!("Verify: {verify}"),
         ));
         Vec::new()
+    }
+
+    /// Shift-F6, as in mc: the entry under the cursor gets a new name in its own folder.
+    /// The move dialog, prefilled with the current name: a name without `/` stays in
+    /// this pane's folder (see [`App::resolve`]).
+    fn ask_rename(&mut self) {
+        let side = self.active;
+        let pane = self.pane(side);
+        let Some(Row::Entry(entry)) = pane.current() else {
+            self.set_status("Shift-F6: the cursor is not on a file or folder", true);
+            return;
+        };
+        let Ok(source) = pane.cwd.join(&entry.name) else {
+            self.set_status("Shift-F6: this name cannot be renamed here", true);
+            return;
+        };
+        let name = entry.name.clone();
+        self.layers.push_dialog(Dialog::input_with_note(
+            "Rename",
+            &format!("Rename \"{}\" to:", shorten(&escape(&name), 60)),
+            &name,
+            InputPurpose::Move {
+                side,
+                sources: vec![source],
+            },
+            "A name in this folder; a path moves it".to_owned(),
+        ));
     }
 
     fn ask_delete(&mut self) {
