@@ -90,7 +90,8 @@ async fn ctrl_x_d_marks_the_differences_against_a_qnap_pane() {
         Keymap::default(),
         Theme::built_in_default(),
     );
-    let terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    // 80x24: the compare's status line must fit beside the selection and free space.
+    let terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let ctx = ConnectContext::isolated().with_password(
         &format!("http://{}", emu.addr),
         "alice",
@@ -135,14 +136,32 @@ async fn ctrl_x_d_marks_the_differences_against_a_qnap_pane() {
         s.contains("*only_right.txt") && !s.contains("*same.txt"),
         "{s}"
     );
+    let status = s.lines().nth(22).unwrap_or_default();
+    assert!(
+        status.contains("Compare: 2 left, 2 right differ") && !status.contains("all]"),
+        "{s}"
+    );
+    // The messages list (Alt-M) keeps the whole wording.
+    settle(
+        &mut rt,
+        vec![KeyEvent::new(KeyCode::Char('m'), KeyModifiers::ALT)],
+    )
+    .await;
+    let s = screen(&rt);
     assert!(s.contains("Compare: 2 left, 2 right selected"), "{s}");
+    settle(&mut rt, vec![k(KeyCode::Esc)]).await;
 
     // Ctrl-X then a key that completes nothing: said, nothing else happens.
     settle(&mut rt, vec![ctrl('x'), k(KeyCode::Char('z'))]).await;
+    // (Cut at 80 columns beside the free space; the whole text is the app's status.)
+    assert!(screen(&rt).contains("Ctrl-x z: no"), "{}", screen(&rt));
     assert!(
-        screen(&rt).contains("Ctrl-x z: no action here"),
-        "{}",
-        screen(&rt)
+        rt.app
+            .status
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with("Ctrl-x z: no action here")),
+        "{:?}",
+        rt.app.status
     );
     let _ = emu.shutdown().await;
 }

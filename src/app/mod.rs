@@ -273,6 +273,19 @@ impl App {
         self.status = Some(status);
     }
 
+    /// A status line of `short` words that fits a narrow screen, while the messages
+    /// list (Alt-M) keeps the `full` text.
+    pub fn set_status_brief(&mut self, short: impl Into<String>, full: impl Into<String>) {
+        self.messages.push(Status {
+            text: full.into(),
+            error: false,
+        });
+        self.status = Some(Status {
+            text: short.into(),
+            error: false,
+        });
+    }
+
     /// The jobs panel has the keys (`Layer::Jobs`).
     pub fn jobs_panel_open(&self) -> bool {
         self.layers.is_open(LayerKind::Jobs)
