@@ -61,6 +61,7 @@ pub enum Action {
     Subshell,
     Edit,
     CompareFolders,
+    ShareMail,
 }
 
 /// The menus of the F9 menu bar, in order; every action is in one of them.
@@ -377,6 +378,14 @@ const ACTIONS: &[ActionInfo] = &[
         bar: None,
         description: "NAS: the share panel, every link of this NAS (copy, change, revoke)",
         keys: &["ctrl-l"],
+    },
+    ActionInfo {
+        action: Action::ShareMail,
+        name: "share_mail",
+        menu: MenuArea::Nas,
+        bar: None,
+        description: "NAS: e-mail a new link to the file under the cursor, sent by the NAS (in the share panel: to the link's file)",
+        keys: &["m"],
     },
     ActionInfo {
         action: Action::Search,

@@ -510,3 +510,41 @@ async fn on_a_freebox_the_mail_key_says_the_box_cannot() {
     assert!(screen.contains("cannot e-mail links"), "{screen}");
     assert!(!screen.contains("E-mail a link to"), "{screen}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mail_key_is_share_mail_in_keys_and_works_from_a_nas_pane() {
+    use support::share::{alt, desktop, k, start};
+    let nas = support::share::qnap_nas().await;
+    std::fs::write(nas.disk.join("report.pdf"), b"the report").unwrap();
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    s.reload().await;
+    s.go_to("report.pdf").await;
+    // The default key, m, in the pane: the share panel opens with the mail form.
+    s.press(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE))
+        .await;
+    assert!(
+        s.screen().contains("E-mail a link to report.pdf"),
+        "{}",
+        s.screen()
+    );
+    s.press(k(KeyCode::Esc)).await;
+    s.press(k(KeyCode::Esc)).await;
+    // [keys] share_mail = "alt-w": m is no longer the mail key, Alt-W is (pane and panel).
+    let mut o = std::collections::BTreeMap::new();
+    o.insert("share_mail".to_owned(), "alt-w".to_owned());
+    s.rt.app.keymap = nascmd::keymap::Keymap::with_overrides(&o).0;
+    s.press(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE))
+        .await;
+    assert!(!s.screen().contains("E-mail a link to"), "{}", s.screen());
+    s.press(k(KeyCode::F(2))).await;
+    s.press(ctrl('l')).await;
+    s.press(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE))
+        .await;
+    assert!(!s.screen().contains("E-mail a link to"), "{}", s.screen());
+    s.press(alt('w')).await;
+    assert!(
+        s.screen().contains("E-mail a link to report.pdf"),
+        "{}",
+        s.screen()
+    );
+}

@@ -74,6 +74,7 @@ impl App {
             Action::Share => return self.share_selection(false),
             Action::ShareWithOptions => return self.share_selection(true),
             Action::SharePanel => return self.open_share_panel(),
+            Action::ShareMail => return self.mail_from_pane(),
             Action::Search => self.ask_search(),
             Action::Connect => self.ask_connect(),
             Action::Messages => self.show_messages(),
