@@ -361,6 +361,45 @@ async fn f3_on_a_picture_shows_it_and_f4_shows_its_bytes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_f3_picture_is_laid_out_again_after_a_resize() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("photo.png"), png(64, 64)).unwrap();
+    let mut rt = local_commander(dir.path()).await;
+    let down = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
+    let f3 = KeyEvent::new(KeyCode::F(3), KeyModifiers::NONE);
+    rt.run_until_idle(
+        futures_util::stream::iter([down, f3].map(|k| Ok(Event::Key(k)))),
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    let lowest_picture_row = |buf: &Buffer| {
+        (0..buf.area.height)
+            .filter(|&y| {
+                (0..buf.area.width).any(|x| {
+                    halves(buf, x, y)
+                        .is_some_and(|(t, b)| close(t, (0, 0, 255)) || close(b, (0, 0, 255)))
+                })
+            })
+            .max()
+    };
+    let before = lowest_picture_row(rt.terminal.backend().buffer()).unwrap();
+    assert!(before < 23, "{before}");
+    // The terminal grows to 120×40: the picture is fitted to it, not left at 80×22.
+    rt.terminal.backend_mut().resize(120, 40);
+    rt.run_until_idle(
+        futures_util::stream::iter([Ok(Event::Resize(120, 40))]),
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    let buf = rt.terminal.backend().buffer().clone();
+    red_over_blue_on_screen(&buf, 0, 120).unwrap();
+    let after = lowest_picture_row(&buf).unwrap();
+    assert!(after > 30, "the picture still ends at row {after}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hex_rows_of_a_narrow_quick_view_are_whole() {
     let dir = tempfile::tempdir().unwrap();
     let bytes: Vec<u8> = (0..=255u8).collect();

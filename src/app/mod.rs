@@ -198,6 +198,7 @@ impl App {
         };
         self.fit_to_screen();
         cmds.extend(self.follow_quick_view());
+        cmds.extend(self.refit_viewer_picture());
         if changed {
             self.dirty = true;
         }
