@@ -46,7 +46,9 @@ mod search_actions;
 mod share_actions;
 mod share_mail_actions;
 pub mod shell_edit;
+mod sync_actions;
 mod sync_compare;
+pub mod sync_dialog;
 #[cfg(test)]
 mod tests;
 mod unbound;
@@ -338,6 +340,7 @@ impl App {
             search::RESULT_KEYS.help_line(),
             dialog::CONFLICT_KEYS.help_line(),
             dialog::FAILED_JOB_KEYS.help_line(),
+            sync_dialog::PREVIEW_KEYS.help_line(),
         ]);
         lines.extend(unbound::help_lines());
         lines.push(owned(&(

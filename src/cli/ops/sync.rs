@@ -103,6 +103,7 @@ pub async fn run(opener: &mut Opener, a: SyncArgs) -> anyhow::Result<u8> {
         tolerance_secs: a.tolerance.max(0),
         checksum: a.checksum,
         filter,
+        listed: None,
     };
     let cancel = CancellationToken::new();
     let cmp = tokio::select! {
