@@ -374,7 +374,7 @@ async fn sync_previews_the_plan_an_unticked_file_stays_and_a_rerun_is_in_sync() 
     )
     .await;
     let s = screen(&rt);
-    assert!(s.contains("Sync plan: 1 actions"), "{s}");
+    assert!(s.contains("Sync plan: 1 action "), "{s}");
     assert!(s.contains("[x] copy     A→B sub/new2.txt"), "{s}");
     settle(&mut rt, vec![k(KeyCode::Enter)]).await;
     assert_eq!(

@@ -149,7 +149,10 @@ fn preview(f: &mut Frame, screen: Rect, app: &App, d: &SyncDialog, p: &Preview) 
     let rows = app.sync_rows();
     let w = screen.width.saturating_sub(2).max(20);
     let n = p.plan.actions.len();
-    let title = format!("Sync plan: {n} actions (tick what runs)");
+    let title = format!(
+        "Sync plan: {} (tick what runs)",
+        crate::plural::count(n as u64, "action", "actions")
+    );
     let inner = frame(f, screen, app, &title, w, rows as u16 + PREVIEW_CHROME);
     let width = inner.width as usize;
     let mut lines = ends_lines(d, width);
