@@ -62,6 +62,8 @@ pub enum Action {
     Subshell,
     Edit,
     CompareFolders,
+    ShareMail,
+    Sync,
 }
 
 /// The menus of the F9 menu bar, in order; every action is in one of them.
@@ -388,6 +390,14 @@ const ACTIONS: &[ActionInfo] = &[
         keys: &["ctrl-l"],
     },
     ActionInfo {
+        action: Action::ShareMail,
+        name: "share_mail",
+        menu: MenuArea::Nas,
+        bar: None,
+        description: "NAS: e-mail a new link to the file under the cursor, sent by the NAS (in the share panel: to the link's file)",
+        keys: &["m"],
+    },
+    ActionInfo {
         action: Action::Search,
         name: "search",
         menu: MenuArea::Command,
@@ -526,6 +536,15 @@ const ACTIONS: &[ActionInfo] = &[
         description: "Compare the two panels' folders: select what differs or is on one side only",
         // mc's Ctrl-X d: a two-key binding (Ctrl-X, then d).
         keys: &["ctrl-x d"],
+    },
+    ActionInfo {
+        action: Action::Sync,
+        name: "sync",
+        menu: MenuArea::Command,
+        bar: None,
+        description: "Sync the two panels' folders: direction, deletes, globs, compare; then a plan preview to tick, and Run as one job",
+        // mc has none; Ctrl-X s sits beside Compare (Ctrl-X d).
+        keys: &["ctrl-x s"],
     },
 ];
 

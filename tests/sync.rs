@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -17,26 +16,18 @@ use support::jobs::{engine, local, set_mtime, tree, vp, write};
 use support::sandbox::{Sandbox, code, ok, text};
 use tokio_util::sync::CancellationToken;
 
-/// Runs a plan as the CLI does: copies, then (all verified) deletes.
+/// Runs a plan as the CLI and the commander do: one job, copies, then (all verified)
+/// deletes.
 async fn run_plan(plan: &Plan, ends: &Ends) {
     let (engine, mut rx) = engine();
     let jobs = SyncJobs::of(plan, ends).unwrap();
-    let mut pending: HashSet<_> = jobs
-        .copies
-        .into_iter()
-        .map(|c| engine.start_items(c.spec, c.items, c.title))
-        .collect();
-    while !pending.is_empty() {
-        if let Some(JobEvent::Finished { id, report }) = rx.recv().await {
+    let id = jobs.start(&engine, SyncJobs::title(plan, ends));
+    loop {
+        if let Some(JobEvent::Finished { id: done, report }) = rx.recv().await
+            && done == id
+        {
             assert!(report.failed.is_empty(), "{report:?}");
-            pending.remove(&id);
-        }
-    }
-    let mut pending: HashSet<_> = jobs.deletes.into_iter().map(|s| engine.start(s)).collect();
-    while !pending.is_empty() {
-        if let Some(JobEvent::Finished { id, report }) = rx.recv().await {
-            assert!(report.failed.is_empty(), "{report:?}");
-            pending.remove(&id);
+            break;
         }
     }
 }

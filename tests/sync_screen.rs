@@ -90,7 +90,8 @@ async fn ctrl_x_d_marks_the_differences_against_a_qnap_pane() {
         Keymap::default(),
         Theme::built_in_default(),
     );
-    let terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    // 80x24: the compare's status line must fit beside the selection and free space.
+    let terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let ctx = ConnectContext::isolated().with_password(
         &format!("http://{}", emu.addr),
         "alice",
@@ -135,14 +136,32 @@ async fn ctrl_x_d_marks_the_differences_against_a_qnap_pane() {
         s.contains("*only_right.txt") && !s.contains("*same.txt"),
         "{s}"
     );
+    let status = s.lines().nth(22).unwrap_or_default();
+    assert!(
+        status.contains("Compare: 2 left, 2 right differ") && !status.contains("all]"),
+        "{s}"
+    );
+    // The messages list (Alt-M) keeps the whole wording.
+    settle(
+        &mut rt,
+        vec![KeyEvent::new(KeyCode::Char('m'), KeyModifiers::ALT)],
+    )
+    .await;
+    let s = screen(&rt);
     assert!(s.contains("Compare: 2 left, 2 right selected"), "{s}");
+    settle(&mut rt, vec![k(KeyCode::Esc)]).await;
 
     // Ctrl-X then a key that completes nothing: said, nothing else happens.
     settle(&mut rt, vec![ctrl('x'), k(KeyCode::Char('z'))]).await;
+    // (Cut at 80 columns beside the free space; the whole text is the app's status.)
+    assert!(screen(&rt).contains("Ctrl-x z: no"), "{}", screen(&rt));
     assert!(
-        screen(&rt).contains("Ctrl-x z: no action here"),
-        "{}",
-        screen(&rt)
+        rt.app
+            .status
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with("Ctrl-x z: no action here")),
+        "{:?}",
+        rt.app.status
     );
     let _ = emu.shutdown().await;
 }
@@ -171,8 +190,14 @@ async fn compare_from_the_f9_menu_and_same_folders_say_so() {
     let s = screen(&rt);
     assert!(s.contains("Compare the two panels"), "{s}");
     assert!(s.contains("Ctrl-x d"), "{s}");
-    // Up from the top wraps to the last entry, Compare; Enter runs it.
-    settle(&mut rt, vec![k(KeyCode::Up), k(KeyCode::Enter)]).await;
+    // Up from the top wraps to the last entry, Sync; Compare is just above it.
+    assert!(s.contains("Sync the two panels"), "{s}");
+    assert!(s.contains("Ctrl-x s"), "{s}");
+    settle(
+        &mut rt,
+        vec![k(KeyCode::Up), k(KeyCode::Up), k(KeyCode::Enter)],
+    )
+    .await;
     assert_eq!(selected(&rt, Side::Left), ["changed.txt", "only_left.txt"]);
     assert_eq!(
         selected(&rt, Side::Right),
@@ -199,4 +224,173 @@ async fn compare_from_the_f9_menu_and_same_folders_say_so() {
         "{}",
         screen(&rt)
     );
+}
+
+// ---------------------------------------------------------------- the Sync dialog
+
+fn alt(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
+}
+
+/// The commander at 80×24: the local folder `local` on the left (active), the QNAP
+/// emulator's /Public on the right.
+async fn local_and_qnap(local: &Path, emu: &nascmd::emulator::RunningEmulator) -> Rt {
+    let vfs: VfsHandle = Arc::new(LocalFs::new());
+    let (app, cmds) = App::new(
+        Pane::new(vfs.clone(), vpath(local)),
+        Pane::new(vfs, vpath(local)),
+        Keymap::default(),
+        Theme::built_in_default(),
+    );
+    let terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let ctx = ConnectContext::isolated().with_password(
+        &format!("http://{}", emu.addr),
+        "alice",
+        nascmd::secret::Secret::new("pw 42"),
+    );
+    let mut rt = Runtime::with_connect_context(terminal, app, cmds, ctx).unwrap();
+    settle(&mut rt, Vec::new()).await;
+    let mut ks = vec![k(KeyCode::Tab), alt('n')];
+    ks.extend(
+        format!("qnap://alice@{}/Public", emu.addr)
+            .chars()
+            .map(|c| k(KeyCode::Char(c))),
+    );
+    ks.push(k(KeyCode::Enter));
+    settle(&mut rt, ks).await;
+    assert_eq!(rt.app.pane(Side::Right).cwd.as_str(), "/Public");
+    settle(&mut rt, vec![k(KeyCode::Tab)]).await;
+    assert_eq!(rt.app.active, Side::Left);
+    rt
+}
+
+/// Sync jobs started so far (each says so on the status line, kept in the messages).
+fn started(rt: &Rt) -> usize {
+    rt.app
+        .messages
+        .newest_first()
+        .filter(|m| m.text.starts_with("Started: Sync"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_previews_the_plan_an_unticked_file_stays_and_a_rerun_is_in_sync() {
+    let local = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let public = root.path().join("Public");
+    // A (local): two new files, one changed (newer), one the same. B (NAS): the old
+    // version of the changed one, the same one, and one only there.
+    write(&local.path().join("new1.txt"), b"one");
+    write(&local.path().join("sub/new2.txt"), b"two two");
+    write(&local.path().join("changed.txt"), b"the left version");
+    set_mtime(&local.path().join("changed.txt"), 1_700_000_000);
+    for side in [local.path(), public.as_path()] {
+        write(&side.join("same.txt"), b"same");
+        set_mtime(&side.join("same.txt"), 1_600_000_000);
+    }
+    write(&public.join("changed.txt"), b"old");
+    set_mtime(&public.join("changed.txt"), 1_600_000_000);
+    write(&public.join("extra.txt"), b"only on the NAS");
+    let log = nascmd::emulator::request_log::RequestLog::default();
+    let mut cfg = QnapEmulatorConfig::new(root.path(), "alice", "pw 42");
+    cfg.request_log = log.clone();
+    let emu = qnap::spawn(cfg).await.unwrap();
+    let mut rt = local_and_qnap(local.path(), &emu).await;
+
+    // Ctrl-X s: the options; Down to "Delete", Space ticks it; Enter plans.
+    settle(&mut rt, vec![ctrl('x'), k(KeyCode::Char('s'))]).await;
+    let s = screen(&rt);
+    assert!(s.contains("Sync folders") && s.contains("A → B"), "{s}");
+    assert!(s.contains("[ ] Delete on the target"), "{s}");
+    settle(&mut rt, vec![k(KeyCode::Down), k(KeyCode::Char(' '))]).await;
+    assert!(
+        screen(&rt).contains("[x] Delete on the target"),
+        "{}",
+        screen(&rt)
+    );
+    log.clear();
+    settle(&mut rt, vec![k(KeyCode::Enter)]).await;
+    // The preview at 80×24: each planned line and the totals; nothing moved yet.
+    let s = screen(&rt);
+    assert!(s.contains("Sync plan: 4 actions"), "{s}");
+    assert!(s.contains("[x] replace  A→B changed.txt"), "{s}");
+    assert!(s.contains("[x] delete   on B extra.txt"), "{s}");
+    assert!(s.contains("[x] copy     A→B new1.txt"), "{s}");
+    assert!(s.contains("[x] copy     A→B sub/new2.txt"), "{s}");
+    assert!(
+        s.contains("Ticked 4: 2 to copy, 1 to replace, 1 to delete"),
+        "{s}"
+    );
+    assert!(s.contains("[ Run ]") && s.contains("[ Cancel ]"), "{s}");
+    assert!(!s.contains("same.txt"), "{s}");
+    assert!(public.join("extra.txt").exists());
+    let planning = log.lines().join("\n");
+    assert!(
+        !planning.contains("upload") && !planning.contains("delete"),
+        "{planning}"
+    );
+
+    // Untick sub/new2.txt (the fourth line): the totals follow.
+    settle(
+        &mut rt,
+        vec![
+            k(KeyCode::Down),
+            k(KeyCode::Down),
+            k(KeyCode::Down),
+            k(KeyCode::Char(' ')),
+        ],
+    )
+    .await;
+    let s = screen(&rt);
+    assert!(s.contains("[ ] copy     A→B sub/new2.txt"), "{s}");
+    assert!(
+        s.contains("Ticked 3: 1 to copy, 1 to replace, 1 to delete"),
+        "{s}"
+    );
+    // Run: ONE job; the ticked files moved, the unticked one did not, the delete came
+    // after the copies.
+    log.clear();
+    settle(&mut rt, vec![k(KeyCode::Enter)]).await;
+    assert_eq!(started(&rt), 1, "{}", screen(&rt));
+    assert_eq!(std::fs::read(public.join("new1.txt")).unwrap(), b"one");
+    assert_eq!(
+        std::fs::read(public.join("changed.txt")).unwrap(),
+        b"the left version"
+    );
+    assert!(!public.join("extra.txt").exists());
+    assert!(!public.join("sub").exists(), "unticked: never sent");
+    let lines = log.lines();
+    let last_upload = lines.iter().rposition(|l| l.contains("upload")).unwrap();
+    let delete = lines
+        .iter()
+        .position(|l| l.contains("func=delete"))
+        .unwrap();
+    assert!(last_upload < delete, "{lines:#?}");
+
+    // Again (deletes off): only the file left unticked.
+    settle(
+        &mut rt,
+        vec![ctrl('x'), k(KeyCode::Char('s')), k(KeyCode::Enter)],
+    )
+    .await;
+    let s = screen(&rt);
+    assert!(s.contains("Sync plan: 1 action "), "{s}");
+    assert!(s.contains("[x] copy     A→B sub/new2.txt"), "{s}");
+    settle(&mut rt, vec![k(KeyCode::Enter)]).await;
+    assert_eq!(
+        std::fs::read(public.join("sub/new2.txt")).unwrap(),
+        b"two two"
+    );
+    // And once more: nothing to do, said, no job started.
+    assert_eq!(started(&rt), 2);
+    settle(
+        &mut rt,
+        vec![ctrl('x'), k(KeyCode::Char('s')), k(KeyCode::Enter)],
+    )
+    .await;
+    let s = screen(&rt);
+    assert!(s.contains("Already in sync"), "{s}");
+    assert!(!s.contains("Sync plan"), "{s}");
+    assert_eq!(started(&rt), 2, "no job for nothing to do");
+    let _ = emu.shutdown().await;
 }

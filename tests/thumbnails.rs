@@ -361,6 +361,45 @@ async fn f3_on_a_picture_shows_it_and_f4_shows_its_bytes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_f3_picture_is_laid_out_again_after_a_resize() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("photo.png"), png(64, 64)).unwrap();
+    let mut rt = local_commander(dir.path()).await;
+    let down = KeyEvent::new(KeyCode::Down, KeyModifiers::NONE);
+    let f3 = KeyEvent::new(KeyCode::F(3), KeyModifiers::NONE);
+    rt.run_until_idle(
+        futures_util::stream::iter([down, f3].map(|k| Ok(Event::Key(k)))),
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    let lowest_picture_row = |buf: &Buffer| {
+        (0..buf.area.height)
+            .filter(|&y| {
+                (0..buf.area.width).any(|x| {
+                    halves(buf, x, y)
+                        .is_some_and(|(t, b)| close(t, (0, 0, 255)) || close(b, (0, 0, 255)))
+                })
+            })
+            .max()
+    };
+    let before = lowest_picture_row(rt.terminal.backend().buffer()).unwrap();
+    assert!(before < 23, "{before}");
+    // The terminal grows to 120×40: the picture is fitted to it, not left at 80×22.
+    rt.terminal.backend_mut().resize(120, 40);
+    rt.run_until_idle(
+        futures_util::stream::iter([Ok(Event::Resize(120, 40))]),
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    let buf = rt.terminal.backend().buffer().clone();
+    red_over_blue_on_screen(&buf, 0, 120).unwrap();
+    let after = lowest_picture_row(&buf).unwrap();
+    assert!(after > 30, "the picture still ends at row {after}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hex_rows_of_a_narrow_quick_view_are_whole() {
     let dir = tempfile::tempdir().unwrap();
     let bytes: Vec<u8> = (0..=255u8).collect();
@@ -509,4 +548,42 @@ async fn on_a_freebox_the_mail_key_says_the_box_cannot() {
     let screen = s.screen();
     assert!(screen.contains("cannot e-mail links"), "{screen}");
     assert!(!screen.contains("E-mail a link to"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mail_key_is_share_mail_in_keys_and_works_from_a_nas_pane() {
+    use support::share::{alt, desktop, k, start};
+    let nas = support::share::qnap_nas().await;
+    std::fs::write(nas.disk.join("report.pdf"), b"the report").unwrap();
+    let mut s = start(&nas, ClipboardMode::System, desktop()).await;
+    s.reload().await;
+    s.go_to("report.pdf").await;
+    // The default key, m, in the pane: the share panel opens with the mail form.
+    s.press(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE))
+        .await;
+    assert!(
+        s.screen().contains("E-mail a link to report.pdf"),
+        "{}",
+        s.screen()
+    );
+    s.press(k(KeyCode::Esc)).await;
+    s.press(k(KeyCode::Esc)).await;
+    // [keys] share_mail = "alt-w": m is no longer the mail key, Alt-W is (pane and panel).
+    let mut o = std::collections::BTreeMap::new();
+    o.insert("share_mail".to_owned(), "alt-w".to_owned());
+    s.rt.app.keymap = nascmd::keymap::Keymap::with_overrides(&o).0;
+    s.press(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE))
+        .await;
+    assert!(!s.screen().contains("E-mail a link to"), "{}", s.screen());
+    s.press(k(KeyCode::F(2))).await;
+    s.press(ctrl('l')).await;
+    s.press(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE))
+        .await;
+    assert!(!s.screen().contains("E-mail a link to"), "{}", s.screen());
+    s.press(alt('w')).await;
+    assert!(
+        s.screen().contains("E-mail a link to report.pdf"),
+        "{}",
+        s.screen()
+    );
 }

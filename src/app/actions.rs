@@ -75,6 +75,7 @@ impl App {
             Action::Share => return self.share_selection(false),
             Action::ShareWithOptions => return self.share_selection(true),
             Action::SharePanel => return self.open_share_panel(),
+            Action::ShareMail => return self.mail_from_pane(),
             Action::Search => self.ask_search(),
             Action::Connect => self.ask_connect(),
             Action::Messages => self.show_messages(),
@@ -157,7 +158,7 @@ impl App {
         // A picture is shown as one (F4/h: its bytes); the rows are read all the same.
         if crate::thumbnail::is_image_name(path.name()) && vfs.features().thumbnails.is_some() {
             let req = self.next_req();
-            let cells = (self.size.0, self.size.1.saturating_sub(2));
+            let cells = self.viewer_picture_cells();
             viewer.picture = Some(crate::image_preview::PictureSlot::new(req, cells));
             cmds.push(Cmd::ShowPicture {
                 req,
@@ -169,6 +170,37 @@ impl App {
         self.layers.push(Layer::Viewer(viewer));
         self.fit_to_screen();
         cmds
+    }
+
+    /// The cells a picture in the full-screen viewer has (all but the title and the
+    /// bottom line).
+    fn viewer_picture_cells(&self) -> (u16, u16) {
+        (self.size.0, self.size.1.saturating_sub(2))
+    }
+
+    /// A picture in the viewer laid out for another screen size (a resize) is asked
+    /// for again at the new size.
+    pub(super) fn refit_viewer_picture(&mut self) -> Vec<Cmd> {
+        let cells = self.viewer_picture_cells();
+        let stale = self
+            .layers
+            .viewer()
+            .and_then(|v| v.picture.as_ref())
+            .is_some_and(|slot| slot.cells != cells);
+        if !stale {
+            return Vec::new();
+        }
+        let req = self.next_req();
+        let Some(v) = self.layers.viewer_mut() else {
+            return Vec::new();
+        };
+        v.picture = Some(crate::image_preview::PictureSlot::new(req, cells));
+        vec![Cmd::ShowPicture {
+            req,
+            vfs: v.vfs.clone(),
+            path: v.path.clone(),
+            cells,
+        }]
     }
 
     fn ask_transfer(&mut self, copy: bool) -> Vec<Cmd> {

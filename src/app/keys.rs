@@ -119,6 +119,7 @@ impl App {
             LayerKind::SharePanel => self.panel_key(key),
             LayerKind::Picker => self.picker_key(key),
             LayerKind::Menu => self.menu_key(key),
+            LayerKind::Sync => self.sync_key(key),
             LayerKind::Jobs => self.jobs_key(key),
         }
     }

@@ -20,6 +20,7 @@ use super::search::SearchState;
 use super::share_form::ShareForm;
 use super::share_panel::SharePanel;
 use super::share_text::{QrView, RevealedUrls};
+use super::sync_dialog::SyncDialog;
 
 /// One layer over the panes.
 pub enum Layer {
@@ -46,6 +47,8 @@ pub enum Layer {
     Picker(Picker),
     /// The F9 menu bar.
     Menu(Menu),
+    /// The Sync dialog: options, planning, the plan preview.
+    Sync(Box<SyncDialog>),
 }
 
 /// What kind a layer is (the stack finds and closes layers by kind).
@@ -62,6 +65,7 @@ pub enum LayerKind {
     Viewer,
     Picker,
     Menu,
+    Sync,
 }
 
 impl LayerKind {
@@ -71,7 +75,7 @@ impl LayerKind {
             LayerKind::Jobs => 0,
             LayerKind::SharePanel => 1,
             LayerKind::ShareForm | LayerKind::Revealed | LayerKind::Qr => 2,
-            LayerKind::Search | LayerKind::Picker | LayerKind::Menu => 3,
+            LayerKind::Search | LayerKind::Picker | LayerKind::Menu | LayerKind::Sync => 3,
             LayerKind::Connect => 4,
             LayerKind::Dialog => 5,
             LayerKind::Viewer => 6,
@@ -98,6 +102,7 @@ impl Layer {
             Layer::Viewer(_) => LayerKind::Viewer,
             Layer::Picker(_) => LayerKind::Picker,
             Layer::Menu(_) => LayerKind::Menu,
+            Layer::Sync(_) => LayerKind::Sync,
         }
     }
 
@@ -240,4 +245,18 @@ impl Layers {
     accessors!(revealed, revealed_mut, Revealed, RevealedUrls);
     accessors!(picker, picker_mut, Picker, Picker);
     accessors!(menu, menu_mut, Menu, Menu);
+
+    pub fn sync(&self) -> Option<&SyncDialog> {
+        self.stack.iter().rev().find_map(|l| match l {
+            Layer::Sync(x) => Some(&**x),
+            _ => None,
+        })
+    }
+
+    pub fn sync_mut(&mut self) -> Option<&mut SyncDialog> {
+        self.stack.iter_mut().rev().find_map(|l| match l {
+            Layer::Sync(x) => Some(&mut **x),
+            _ => None,
+        })
+    }
 }

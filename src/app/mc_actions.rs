@@ -23,6 +23,10 @@ impl App {
             Action::Subshell => self.open_subshell(),
             Action::Edit => self.edit_current(),
             Action::CompareFolders => self.compare_panes(),
+            Action::Sync => {
+                self.open_sync_dialog();
+                Vec::new()
+            }
             _ => Vec::new(),
         }
     }

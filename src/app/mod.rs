@@ -47,7 +47,9 @@ mod search_actions;
 mod share_actions;
 mod share_mail_actions;
 pub mod shell_edit;
+mod sync_actions;
 mod sync_compare;
+pub mod sync_dialog;
 #[cfg(test)]
 mod tests;
 mod unbound;
@@ -199,6 +201,7 @@ impl App {
         };
         self.fit_to_screen();
         cmds.extend(self.follow_quick_view());
+        cmds.extend(self.refit_viewer_picture());
         if changed {
             self.dirty = true;
         }
@@ -274,6 +277,19 @@ impl App {
         self.status = Some(status);
     }
 
+    /// A status line of `short` words that fits a narrow screen, while the messages
+    /// list (Alt-M) keeps the `full` text.
+    pub fn set_status_brief(&mut self, short: impl Into<String>, full: impl Into<String>) {
+        self.messages.push(Status {
+            text: full.into(),
+            error: false,
+        });
+        self.status = Some(Status {
+            text: short.into(),
+            error: false,
+        });
+    }
+
     /// The jobs panel has the keys (`Layer::Jobs`).
     pub fn jobs_panel_open(&self) -> bool {
         self.layers.is_open(LayerKind::Jobs)
@@ -325,6 +341,7 @@ impl App {
             search::RESULT_KEYS.help_line(),
             dialog::CONFLICT_KEYS.help_line(),
             dialog::FAILED_JOB_KEYS.help_line(),
+            sync_dialog::PREVIEW_KEYS.help_line(),
         ]);
         lines.extend(unbound::help_lines());
         lines.push(owned(&(

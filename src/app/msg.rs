@@ -74,6 +74,8 @@ pub enum Msg {
     Connect(super::connect::ConnectMsg),
     /// Hits of a running search (see `app::search`).
     Search(super::search::SearchMsg),
+    /// The sync plan's progress and result (see `app::sync_dialog`).
+    Sync(super::sync_dialog::SyncMsg),
     /// Results of the mc keys' effects (`app/mc_cmds.rs`).
     Mc(super::mc_cmds::McMsg),
     /// A program that had the terminal ended (`app/shell_edit.rs`).
@@ -151,6 +153,8 @@ pub enum Cmd {
     Connect(super::connect::ConnectCmd),
     /// Start or cancel a search.
     Search(super::search::SearchCmd),
+    /// Plan a sync, stop planning, or run the plan (`app/sync_dialog.rs`).
+    Sync(Box<super::sync_dialog::SyncCmd>),
     /// Effects of the mc keys (`app/mc_cmds.rs`).
     Mc(Box<super::mc_cmds::McCmd>),
     /// Hand the terminal to a program until it exits (`app/shell_edit.rs`).
@@ -191,6 +195,7 @@ impl fmt::Debug for Cmd {
             Cmd::Quit => f.write_str("Quit"),
             Cmd::Connect(c) => write!(f, "Connect({c:?})"),
             Cmd::Search(c) => write!(f, "Search({c:?})"),
+            Cmd::Sync(c) => write!(f, "{c:?}"),
             Cmd::Mc(c) => write!(f, "{c:?}"),
             Cmd::Terminal(c) => write!(f, "Terminal({c:?})"),
         }

@@ -124,6 +124,7 @@ impl App {
             Msg::Share(m) => cmds.extend(self.on_share_msg(*m)),
             Msg::Connect(m) => cmds.extend(self.on_connect(m)),
             Msg::Search(m) => cmds.extend(self.on_search(m)),
+            Msg::Sync(m) => cmds.extend(self.on_sync(m)),
             Msg::Mc(m) => cmds.extend(self.on_mc_msg(m)),
             Msg::Terminal(m) => cmds.extend(self.on_terminal_msg(m)),
             Msg::Key(_) | Msg::Mouse(_) | Msg::Resize(..) => {}

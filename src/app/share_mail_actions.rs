@@ -17,10 +17,36 @@ impl App {
     /// `m` in the share panel: the mail form for the file of the link under the cursor,
     /// or why there is none.
     pub(super) fn open_mail_form(&mut self) {
-        let Some(panel) = self.layers.share_panel_mut() else {
+        let Some(path) = self
+            .layers
+            .share_panel()
+            .and_then(|p| p.current().map(|l| l.path.clone()))
+        else {
             return;
         };
-        let Some(path) = panel.current().map(|l| l.path.clone()) else {
+        self.open_mail_form_for(path);
+    }
+
+    /// `m` in a NAS pane: the share panel, with the mail form for the entry under the
+    /// cursor.
+    pub(super) fn mail_from_pane(&mut self) -> Vec<Cmd> {
+        let pane = self.active_pane();
+        let Some(path) = pane
+            .current_entry()
+            .and_then(|e| pane.cwd.join(&e.name).ok())
+        else {
+            self.set_status("Put the cursor on a file to e-mail a link to it", true);
+            return Vec::new();
+        };
+        let cmds = self.open_share_panel();
+        if self.layers.share_panel().is_some() {
+            self.open_mail_form_for(path);
+        }
+        cmds
+    }
+
+    fn open_mail_form_for(&mut self, path: VPath) {
+        let Some(panel) = self.layers.share_panel_mut() else {
             return;
         };
         let can_mail = panel

@@ -125,8 +125,9 @@ pub const KEYS: KeyTable<PanelKey> = KeyTable {
             help: Some(("Q", "QR code")),
         },
         Binding {
-            keys: &[ch('m')],
-            also: &[],
+            // `share_mail` in `[keys]` (default m), like the panes' e-mail key.
+            keys: &[],
+            also: &[Action::ShareMail],
             action: PanelKey::Mail,
             help: Some(("m", "e-mail a link")),
         },

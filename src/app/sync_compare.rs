@@ -61,9 +61,10 @@ impl App {
         if l + r == 0 {
             self.set_status("Compare: the folders hold the same files", false);
         } else {
-            self.set_status(
+            // Short enough for 80 columns beside the selection and free space.
+            self.set_status_brief(
+                format!("Compare: {l} left, {r} right differ"),
                 format!("Compare: {l} left, {r} right selected (differ or on one side only)"),
-                false,
             );
         }
         Vec::new()

@@ -8,7 +8,19 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 use super::journal::{JobHeader, JobJournal, JobPlaces, Journal};
+use super::sync_job::SyncWork;
 use super::{ConflictAnswer, EngineOptions, JobEvent, JobId, JobKind, JobSpec, RetryItem};
+
+/// What a launched job runs.
+enum Work {
+    /// A copy, move or delete; with items, exactly those (a retry, a sync's files).
+    Spec {
+        spec: JobSpec,
+        retry: Vec<RetryItem>,
+    },
+    /// A sync: copies, then deletes once every copy is verified (`jobs::sync_job`).
+    Sync(SyncWork),
+}
 
 /// A cheap-to-clone handle to the job engine. Jobs run as tokio tasks; events go to the
 /// channel given at construction.
@@ -111,7 +123,14 @@ impl JobEngine {
             },
             _ => None,
         };
-        self.launch(spec, Vec::new(), journal, None)
+        self.launch(
+            Work::Spec {
+                spec,
+                retry: Vec::new(),
+            },
+            journal,
+            None,
+        )
     }
 
     /// Forgets the journal a finished job kept (the user dismissed it).
@@ -140,14 +159,27 @@ impl JobEngine {
 
     /// Starts a job in the background and returns its id at once.
     pub fn start(&self, spec: JobSpec) -> JobId {
-        self.launch(spec, Vec::new(), None, None)
+        self.launch(
+            Work::Spec {
+                spec,
+                retry: Vec::new(),
+            },
+            None,
+            None,
+        )
     }
 
     /// Starts a copy or move of exactly these items, each from its source to its own
     /// final path (a sync plan's actions: `services::sync`), missing target folders
     /// made first, conflicts by the spec's policy. `title` names the job.
     pub fn start_items(&self, spec: JobSpec, items: Vec<RetryItem>, title: String) -> JobId {
-        self.launch(spec, items, None, Some(title))
+        self.launch(Work::Spec { spec, retry: items }, None, Some(title))
+    }
+
+    /// Starts a sync as one job (`jobs::sync_job`): its copies, then — only when every
+    /// copy finished verified — its deletes. `title` names the job.
+    pub fn start_sync(&self, work: SyncWork, title: String) -> JobId {
+        self.launch(Work::Sync(work), None, Some(title))
     }
 
     /// Whether finished job `id` left items that [`JobEngine::retry_failed`] can run
@@ -167,16 +199,13 @@ impl JobEngine {
         let (spec, items) = self.inner.failed.lock().ok()?.remove(&id)?;
         let kind = spec.kind;
         let journal = self.inner.kept.lock().ok().and_then(|mut k| k.remove(&id));
-        Some((self.launch(spec, items, journal, None), kind))
+        Some((
+            self.launch(Work::Spec { spec, retry: items }, journal, None),
+            kind,
+        ))
     }
 
-    fn launch(
-        &self,
-        spec: JobSpec,
-        retry: Vec<RetryItem>,
-        journal: Option<Arc<JobJournal>>,
-        title: Option<String>,
-    ) -> JobId {
+    fn launch(&self, work: Work, journal: Option<Arc<JobJournal>>, title: Option<String>) -> JobId {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let cancel = CancellationToken::new();
         let keep_journal = Arc::new(AtomicBool::new(false));
@@ -194,20 +223,41 @@ impl JobEngine {
         let inner = self.inner.clone();
         let resume = inner.resume.load(Ordering::Relaxed);
         tokio::spawn(async move {
-            let kept = spec.clone();
-            let report = super::run::run_job(
-                id,
-                spec,
-                retry,
-                inner.events.clone(),
-                answers_rx,
-                cancel,
-                inner.opts,
-                resume,
-                journal.clone(),
-                title,
-            )
-            .await;
+            let (report, kept) = match work {
+                Work::Spec { spec, retry } => {
+                    let kept = spec.clone();
+                    let report = super::run::run_job(
+                        id,
+                        spec,
+                        retry,
+                        inner.events.clone(),
+                        answers_rx,
+                        cancel,
+                        inner.opts,
+                        resume,
+                        journal.clone(),
+                        title,
+                    )
+                    .await;
+                    (report, Some(kept))
+                }
+                // A failed sync is run again by syncing again (a new plan), not by
+                // `retry_failed`: its items span two directions.
+                Work::Sync(work) => {
+                    let title = title.unwrap_or_else(|| "Sync".to_owned());
+                    let report = super::sync_job::run_sync(
+                        id,
+                        work,
+                        inner.events.clone(),
+                        cancel,
+                        inner.opts,
+                        resume,
+                        title,
+                    )
+                    .await;
+                    (report, None)
+                }
+            };
             if let Some(j) = journal {
                 // Complete, or cancelled by the user: nothing to take up later.
                 // Interrupted: kept for a rerun or the next start. Failed: kept only
@@ -236,6 +286,7 @@ impl JobEngine {
                 running.remove(&id);
             }
             if !report.retry.is_empty()
+                && let Some(kept) = kept
                 && let Ok(mut failed) = inner.failed.lock()
             {
                 failed.insert(id, (kept, report.retry.clone()));

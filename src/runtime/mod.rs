@@ -17,6 +17,7 @@ mod picture;
 mod restore;
 mod search;
 mod share;
+mod sync;
 pub mod term;
 #[cfg(test)]
 mod tests;
@@ -67,6 +68,8 @@ pub struct Runtime<B: Backend> {
     nas: nas::NasTasks,
     /// The search task in flight.
     search_task: Option<u64>,
+    /// The sync planning task in flight (Esc in the Sync dialog aborts it).
+    sync_task: Option<u64>,
     /// The job journal: paused jobs of earlier runs, places of opened backends.
     restore: restore::Restore,
     /// The real terminal, when there is one (not in tests).
@@ -133,6 +136,7 @@ impl<B: Backend> Runtime<B> {
             graphics: crate::image_preview::GraphicsProtocol::default(),
             nas: nas::NasTasks::default(),
             search_task: None,
+            sync_task: None,
             restore: restore::Restore::default(),
             term: None,
             last_draw: None,
@@ -342,6 +346,7 @@ impl<B: Backend> Runtime<B> {
             Cmd::Quit => self.app.quit = true,
             Cmd::Connect(c) => self.connect_cmd(c),
             Cmd::Search(c) => self.search_cmd(c),
+            Cmd::Sync(c) => self.sync_cmd(*c),
             Cmd::Mc(c) => self.mc_cmd(*c),
             Cmd::Terminal(c) => self.queue_for_terminal(*c),
         }

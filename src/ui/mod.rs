@@ -12,6 +12,7 @@ mod pane;
 mod picker;
 mod quick_view;
 mod share_panel;
+mod sync;
 mod viewer;
 
 use ratatui::Frame;
@@ -41,6 +42,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             Layer::Dialog(d) => dialog::draw(f, area, app, d),
             Layer::Picker(p) => picker::draw(f, area, app, p),
             Layer::Menu(m) => menu::draw(f, area, app, m),
+            Layer::Sync(d) => sync::draw(f, area, app, d),
         }
     }
 }

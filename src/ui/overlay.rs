@@ -16,7 +16,7 @@ use crate::prompt::{ApprovalStatus, CertDetails};
 
 use super::fit;
 
-fn hint(s: &str) -> Line<'static> {
+pub(super) fn hint(s: &str) -> Line<'static> {
     Line::from(Span::styled(
         s.to_owned(),
         Style::default().add_modifier(Modifier::DIM),
@@ -24,7 +24,7 @@ fn hint(s: &str) -> Line<'static> {
 }
 
 /// A framed box in the middle of the screen; returns the inside.
-fn frame(f: &mut Frame, screen: Rect, app: &App, title: &str, w: u16, h: u16) -> Rect {
+pub(super) fn frame(f: &mut Frame, screen: Rect, app: &App, title: &str, w: u16, h: u16) -> Rect {
     let area = layout::centered(screen, w.min(screen.width.saturating_sub(2)), h);
     f.render_widget(Clear, area);
     let block = Block::default()
@@ -38,7 +38,7 @@ fn frame(f: &mut Frame, screen: Rect, app: &App, title: &str, w: u16, h: u16) ->
 }
 
 /// One edit line at `row` of `inner`; `mask` shows `*` for each character.
-fn field(f: &mut Frame, app: &App, inner: Rect, row: u16, input: &Input, mask: bool) {
+pub(super) fn field(f: &mut Frame, app: &App, inner: Rect, row: u16, input: &Input, mask: bool) {
     if row >= inner.height {
         return;
     }

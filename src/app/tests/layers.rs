@@ -59,6 +59,10 @@ fn help_from_the_key_tables_reads_as_before() {
                 "After a failed job (also in the jobs panel)",
                 "r retry what failed, d details: each failed item and why, Enter OK"
             ),
+            (
+                "In sync preview",
+                "Space/Ins tick or untick the line, +/- tick all / none, Enter run the ticked actions as one job, Esc cancel"
+            ),
             // The mc keys' layers (issue 18), from their own tables.
             (
                 "In history (Alt-H)",

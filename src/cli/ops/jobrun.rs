@@ -152,24 +152,6 @@ impl Runner {
     }
 }
 
-impl Totals {
-    /// Adds what later jobs of the same command did.
-    pub fn absorb(&mut self, other: Totals) {
-        self.items_done += other.items_done;
-        self.items_skipped += other.items_skipped;
-        self.skipped_names.extend(other.skipped_names);
-        self.renamed.extend(other.renamed);
-        for note in other.notes {
-            if !self.notes.contains(&note) {
-                self.notes.push(note);
-            }
-        }
-        self.bytes_done += other.bytes_done;
-        self.failed.extend(other.failed);
-        self.interrupted |= other.interrupted;
-    }
-}
-
 /// The jobs' retry policy: `--retry-for`, else the config's `[jobs] retry_for` (checked
 /// when the file was loaded), else the default.
 pub fn retry_policy(flag: Option<Duration>, config: &crate::config::Config) -> RetryPolicy {

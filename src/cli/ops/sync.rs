@@ -103,6 +103,7 @@ pub async fn run(opener: &mut Opener, a: SyncArgs) -> anyhow::Result<u8> {
         tolerance_secs: a.tolerance.max(0),
         checksum: a.checksum,
         filter,
+        listed: None,
     };
     let cancel = CancellationToken::new();
     let cmp = tokio::select! {
@@ -135,8 +136,11 @@ pub async fn run(opener: &mut Opener, a: SyncArgs) -> anyhow::Result<u8> {
             None => EngineOptions::default(),
         }
     };
+    let title = SyncJobs::title(&plan, &ends);
     let jobs = SyncJobs::of(&plan, &ends)?;
-    let mut totals = run_jobs(jobs, a.quiet, engine_opts).await;
+    let mut runner = jobrun::Runner::new(a.quiet, engine_opts);
+    let id = jobs.start(runner.engine(), title);
+    let mut totals = runner.wait(HashSet::from([id])).await;
     // Left alone on purpose, but not done: said like a failed item.
     for c in plan
         .actions
@@ -149,35 +153,6 @@ pub async fn run(opener: &mut Opener, a: SyncArgs) -> anyhow::Result<u8> {
         });
     }
     Ok(jobrun::report(&totals, a.quiet, "synced", started))
-}
-
-/// Copies first; deletes only when every copy went through.
-async fn run_jobs(jobs: SyncJobs, quiet: bool, opts: EngineOptions) -> jobrun::Totals {
-    let mut runner = jobrun::Runner::new(quiet, opts);
-    let ids: HashSet<_> = jobs
-        .copies
-        .into_iter()
-        .map(|c| runner.engine().start_items(c.spec, c.items, c.title))
-        .collect();
-    let mut totals = runner.wait(ids).await;
-    if jobs.deletes.is_empty() || totals.interrupted {
-        return totals;
-    }
-    if !totals.failed.is_empty() {
-        totals.failed.push(ItemError {
-            path: String::new(),
-            message: "nothing deleted: a copy failed".to_owned(),
-        });
-        return totals;
-    }
-    let ids: HashSet<_> = jobs
-        .deletes
-        .into_iter()
-        .map(|spec| runner.engine().start(spec))
-        .collect();
-    let deleted = runner.wait(ids).await;
-    totals.absorb(deleted);
-    totals
 }
 
 /// Conflicts are items left undone: a partial result when a plan has nothing else.

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::Ends;
 use super::filter::Filter;
 use super::plan::End;
-use super::walk::{Tree, walk};
+use super::walk::{Tree, walk_counted};
 use crate::vfs::{Entry, VfsHandle, VfsResult};
 
 /// Checksums computed at once when `checksum` is asked for.
@@ -26,6 +26,8 @@ pub struct CompareOptions {
     /// Compare same-size files by sha256 where both ends compute one (instead of times).
     pub checksum: bool,
     pub filter: Filter,
+    /// Counts the entries listed so far on both sides (progress while planning).
+    pub listed: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Default for CompareOptions {
@@ -34,6 +36,7 @@ impl Default for CompareOptions {
             tolerance_secs: 2,
             checksum: false,
             filter: Filter::default(),
+            listed: None,
         }
     }
 }
@@ -172,9 +175,17 @@ async fn compare_levels(
 ) -> VfsResult<Comparison> {
     let (a_vfs, a_dir) = ends.a.clone();
     let (b_vfs, b_dir) = ends.b.clone();
+    let listed = opts.listed.as_deref();
     let (a, b) = tokio::join!(
-        walk(a_vfs.clone(), a_dir.clone(), &opts.filter, levels, cancel),
-        walk(b_vfs.clone(), b_dir, &opts.filter, levels, cancel),
+        walk_counted(
+            a_vfs.clone(),
+            a_dir.clone(),
+            &opts.filter,
+            levels,
+            listed,
+            cancel
+        ),
+        walk_counted(b_vfs.clone(), b_dir, &opts.filter, levels, listed, cancel),
     );
     let (a, b) = (a?, b?);
     if a.missing {

@@ -1,12 +1,13 @@
-//! A plan as job-engine jobs: per direction one copy job of exactly the planned files
-//! (`JobEngine::start_items`: each file to its own final path, missing folders made,
-//! written under a temporary name, verified, renamed over what it replaces), and per
-//! side one delete job, to start only once every copy job finished without a failure —
-//! so nothing is deleted while a copy it may depend on is not verified in place.
+//! A plan as ONE engine job (`JobEngine::start_sync`, `jobs::sync_job`): per direction
+//! the copy of exactly the planned files (each file to its own final path, missing
+//! folders made, written under a temporary name, verified, renamed over what it
+//! replaces), and per side the deletes, run only once every copy finished without a
+//! failure — so nothing is deleted while a copy it may depend on is not verified in
+//! place. The CLI and the commander both start a sync through [`SyncJobs::start`].
 
 use super::Ends;
 use super::plan::{ActionKind, End, Plan};
-use crate::jobs::{ConflictPolicy, JobKind, JobSpec, RetryItem};
+use crate::jobs::{ConflictPolicy, JobEngine, JobId, JobKind, JobSpec, RetryItem, SyncWork};
 use crate::vfs::{VPath, VfsResult};
 
 /// A copy job with its items and the title the jobs panel shows.
@@ -84,5 +85,37 @@ impl SyncJobs {
 
     pub fn is_empty(&self) -> bool {
         self.copies.is_empty() && self.deletes.is_empty()
+    }
+
+    /// What the jobs panel calls a sync of `plan` between `ends`: "Sync /a → /b (3
+    /// files, 1 delete)"; both ways "Sync /a ↔ /b (…)".
+    pub fn title(plan: &Plan, ends: &Ends) -> String {
+        let t = plan.totals();
+        let arrow = match plan.direction {
+            super::Direction::Both => "↔",
+            _ => "→",
+        };
+        let (from, to) = match plan.direction {
+            super::Direction::BToA => (&ends.b.1, &ends.a.1),
+            _ => (&ends.a.1, &ends.b.1),
+        };
+        let mut what = vec![crate::plural::count(t.copy + t.replace, "file", "files")];
+        if t.delete > 0 {
+            what.push(crate::plural::count(t.delete, "delete", "deletes"));
+        }
+        format!("Sync {from} {arrow} {to} ({})", what.join(", "))
+    }
+
+    /// The engine's form of these jobs.
+    pub fn work(self) -> SyncWork {
+        SyncWork {
+            copies: self.copies.into_iter().map(|c| (c.spec, c.items)).collect(),
+            deletes: self.deletes,
+        }
+    }
+
+    /// Starts the whole sync as one job named `title`.
+    pub fn start(self, engine: &JobEngine, title: String) -> JobId {
+        engine.start_sync(self.work(), title)
     }
 }

@@ -45,6 +45,19 @@ pub async fn walk(
     levels: usize,
     cancel: &CancellationToken,
 ) -> VfsResult<Tree> {
+    walk_counted(vfs, root, filter, levels, None, cancel).await
+}
+
+/// [`walk`], adding the number of entries of each folder listed to `counter` (the
+/// commander's progress while it plans).
+pub(super) async fn walk_counted(
+    vfs: VfsHandle,
+    root: VPath,
+    filter: &Filter,
+    levels: usize,
+    counter: Option<&std::sync::atomic::AtomicU64>,
+    cancel: &CancellationToken,
+) -> VfsResult<Tree> {
     let max_depth = levels.min(MAX_DEPTH);
     let mut tree = Tree::default();
     let mut pending: VecDeque<(VPath, String, usize)> = VecDeque::from([(root, String::new(), 0)]);
@@ -74,6 +87,9 @@ pub async fn walk(
             }
             Err(e) => return Err(e),
         };
+        if let Some(n) = counter {
+            n.fetch_add(entries.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
         for entry in entries {
             // The engine's own temporaries (a partial download to resume) are neither
             // content to copy nor strays to delete.
