@@ -378,3 +378,25 @@ async fn long_messages_are_kept_whole_in_the_history() {
     let help: Vec<String> = rt.app.help_lines().into_iter().map(|(k, _)| k).collect();
     assert!(help.iter().any(|k| k == "Alt-m"), "{help:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_takes_the_free_space_room_at_80_columns() {
+    let l = tempfile::tempdir().unwrap();
+    let folder = "holiday-pictures-from-the-alps-2024";
+    std::fs::create_dir(l.path().join(folder)).unwrap();
+    std::fs::write(l.path().join(folder).join("a.jpg"), b"x").unwrap();
+    let mut rt = start_sized(l.path(), l.path(), 80, 24).await;
+    // The pane's own line shows the free space.
+    assert!(screen(&rt).contains(" free of "), "{}", screen(&rt));
+    go_to(&mut rt, folder).await;
+    settle(
+        &mut rt,
+        vec![KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL)],
+    )
+    .await;
+    let s = screen(&rt);
+    let status = s.lines().nth(22).unwrap();
+    assert!(status.contains(folder), "{status:?}");
+    assert!(!status.contains(" free of "), "{status:?}");
+    assert!(!status.contains(": all]"), "the message is cut: {status:?}");
+}

@@ -33,10 +33,17 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
     if count > 0 {
         right.push_str(&format!("{count} selected, {} │ ", size(bytes)));
     }
-    if let Some(s) = pane.space {
-        right.push_str(&format!("{} free of {} ", size(s.free), size(s.total)));
-    }
     let width = area.width as usize;
+    if let Some(s) = pane.space {
+        let space = format!("{} free of {} ", size(s.free), size(s.total));
+        // A message matters more than the free space, which comes back with the pane's
+        // own line: at 80 columns a message may take the whole line.
+        let message_needs_it = app.status.is_some()
+            && 1 + left.chars().count() + right.chars().count() + space.chars().count() > width;
+        if !message_needs_it {
+            right.push_str(&space);
+        }
+    }
     let left_w = width.saturating_sub(right.chars().count());
     let style = match &app.status {
         Some(s) if s.error => t.status_base().fg(t.status.error.0),
