@@ -41,7 +41,9 @@ fn char_of(byte: u8) -> char {
 
 /// Whether `s` holds any reserved character (so [`to_bytes`] would differ from UTF-8).
 pub fn holds_raw_bytes(s: &str) -> bool {
-    s.chars().any(|c| byte_of(c).is_some())
+    // Every reserved character starts with the byte F4 (`memchr` finds none quickly in
+    // the names of a 100 000-entry folder); only then are characters decoded.
+    s.as_bytes().contains(&0xF4) && s.chars().any(|c| byte_of(c).is_some())
 }
 
 /// Pushes `valid` (UTF-8) onto `out`, spelling any reserved character byte by byte.
@@ -130,7 +132,7 @@ pub fn lossy(s: &str) -> Cow<'_, str> {
 pub fn raw_in_text(text: &[u8]) -> Cow<'_, [u8]> {
     // Every reserved character is encoded F4 8F B6|B7 xx.
     let marker = |w: &[u8]| w[0] == 0xF4 && w[1] == 0x8F && (w[2] == 0xB6 || w[2] == 0xB7);
-    if !text.windows(4).any(marker) {
+    if !text.contains(&0xF4) || !text.windows(4).any(marker) {
         return Cow::Borrowed(text);
     }
     let mut out = Vec::with_capacity(text.len());
