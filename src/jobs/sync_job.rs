@@ -108,10 +108,20 @@ pub(crate) async fn run_sync(
         let ctx = ctx_for(&spec);
         // Replacing is what the plan decided (the preview asked): no conflict is asked.
         let (_answers_tx, answers) = tokio::sync::mpsc::unbounded_channel();
-        let sub = super::retry_failed::run_again(&ctx, &spec, items, answers).await;
-        if !sub.retry.is_empty() {
-            left.copies.push((spec, sub.retry.clone()));
+        let mut sub = super::retry_failed::run_again(&ctx, &spec, items.clone(), answers).await;
+        // Every planned file that failed is tried again, also one refused while it was
+        // planned (its source gone, a folder in its place): the plan said to copy it.
+        let mut again = std::mem::take(&mut sub.retry);
+        for item in items {
+            let refused = sub.failed.iter().any(|f| f.path == item.src.as_str());
+            if refused && !again.iter().any(|r| r.src == item.src) {
+                again.push(item);
+            }
         }
+        if !again.is_empty() {
+            left.copies.push((spec, again.clone()));
+        }
+        sub.retry = again;
         merge(&mut report, sub);
     }
     let copies_ok = report.failed.is_empty() && !report.cancelled && !cancel.is_cancelled();
