@@ -1,4 +1,4 @@
-//! The job journal: what a copy or move set out to do and how far it got, kept in the
+//! The job journal: what a copy, move or sync set out to do and how far it got, kept in the
 //! state folder so that a job interrupted by a quit, a crash, `kill -9` or a power cut
 //! can be taken up again (a CLI rerun of the same command, or the commander's
 //! "paused (restored)" jobs).
