@@ -271,6 +271,7 @@ pub fn summary(kind: JobKind, report: &JobReport) -> String {
         JobKind::Copy => "Copied",
         JobKind::Move => "Moved",
         JobKind::Delete => "Deleted",
+        JobKind::Sync => "Synced",
     };
     let size = humansize::format_size(report.bytes_done, humansize::BINARY);
     let items = crate::plural::count(report.items_done, "item", "items");
@@ -313,5 +314,9 @@ mod tests {
             "Moved 2 items, 2 KiB"
         );
         assert_eq!(summary(JobKind::Delete, &report(4, 0)), "Deleted 4 items");
+        assert_eq!(
+            summary(JobKind::Sync, &report(3, 2048)),
+            "Synced 3 items, 2 KiB"
+        );
     }
 }

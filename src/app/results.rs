@@ -249,6 +249,7 @@ fn failure_title(kind: crate::jobs::JobKind, report: &crate::jobs::JobReport) ->
         crate::jobs::JobKind::Copy => "Copy",
         crate::jobs::JobKind::Move => "Move",
         crate::jobs::JobKind::Delete => "Delete",
+        crate::jobs::JobKind::Sync => "Sync",
     };
     let failed = report.failed.len();
     if report.items_done == 0 {

@@ -25,6 +25,9 @@ pub fn check_spec(spec: &JobSpec) -> Result<(), ItemError> {
             return refuse(crate::names::escape(name).into_owned(), &e.to_string());
         }
     }
+    if spec.kind == JobKind::Sync {
+        return refuse(String::new(), "a sync runs as a sync job");
+    }
     if spec.kind == JobKind::Delete {
         if let Some(root) = spec.sources.iter().find(|p| p.is_root()) {
             return refuse(root.to_string(), "the root folder cannot be deleted");

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use super::journal::{JobHeader, JobJournal, JobPlaces, Journal};
+use super::journal::{JobHeader, JobJournal, JobPlaces, Journal, SyncPlanRecord};
 use super::sync_job::SyncWork;
 use super::{ConflictAnswer, EngineOptions, JobEvent, JobId, JobKind, JobSpec, RetryItem};
 
@@ -37,12 +37,19 @@ struct Inner {
     resume: AtomicBool,
     running: Mutex<HashMap<JobId, RunningJob>>,
     /// Finished jobs with items to try again (the newest few), for `retry_failed`.
-    failed: Mutex<BTreeMap<JobId, (JobSpec, Vec<RetryItem>)>>,
+    failed: Mutex<BTreeMap<JobId, Retryable>>,
     /// Where jobs started with places are journaled (`jobs::journal`); none: no journal.
     journal: Mutex<Option<Journal>>,
     /// Journals of finished jobs that did not complete (kept for a later run until
     /// the job is retried or forgotten).
     kept: Mutex<HashMap<JobId, Arc<JobJournal>>>,
+}
+
+/// What a failed job leaves to try again.
+enum Retryable {
+    Spec(JobSpec, Vec<RetryItem>),
+    /// A sync's failed copies and the deletes they held back (`SyncWork::left`).
+    Sync(SyncWork, String),
 }
 
 /// How many failed jobs are kept for `JobEngine::retry_failed`.
@@ -112,17 +119,7 @@ impl JobEngine {
     /// earlier run's entry for the same job is continued (unless resuming is off), its
     /// verified files are not sent again; the entry goes when the job completes.
     pub fn start_journaled(&self, spec: JobSpec, places: &JobPlaces) -> JobId {
-        let resume = self.inner.resume.load(Ordering::Relaxed);
-        let journal = match (self.journal(), JobHeader::of(&spec, places)) {
-            (Some(journal), Some(header)) => match journal.open(&header, resume) {
-                Ok(j) => Some(Arc::new(j)),
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not open the job journal");
-                    None
-                }
-            },
-            _ => None,
-        };
+        let journal = JobHeader::of(&spec, places).and_then(|h| self.open_journal(&h, None));
         self.launch(
             Work::Spec {
                 spec,
@@ -131,6 +128,37 @@ impl JobEngine {
             journal,
             None,
         )
+    }
+
+    /// Starts a sync as one job (as [`JobEngine::start_sync`]) journaled under `header`
+    /// (when a journal is set): an earlier run's entry for the same sync is continued
+    /// (unless resuming is off), its verified copies not sent again. `plan` is the
+    /// plan's form in the journal (a new plan replaces the entry's; `None` keeps it:
+    /// a resume of what the journal holds).
+    pub fn start_sync_journaled(
+        &self,
+        work: SyncWork,
+        title: String,
+        header: &JobHeader,
+        plan: Option<&SyncPlanRecord>,
+    ) -> JobId {
+        let journal = self.open_journal(header, plan);
+        self.launch(Work::Sync(work), journal, Some(title))
+    }
+
+    fn open_journal(
+        &self,
+        header: &JobHeader,
+        plan: Option<&SyncPlanRecord>,
+    ) -> Option<Arc<JobJournal>> {
+        let resume = self.inner.resume.load(Ordering::Relaxed);
+        match self.journal()?.open_with(header, resume, plan) {
+            Ok(j) => Some(Arc::new(j)),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not open the job journal");
+                None
+            }
+        }
     }
 
     /// Forgets the journal a finished job kept (the user dismissed it).
@@ -196,13 +224,21 @@ impl JobEngine {
     /// failed files, and those below a folder that could not be made); `None` when
     /// there is nothing to retry (or it was retried already).
     pub fn retry_failed(&self, id: JobId) -> Option<(JobId, JobKind)> {
-        let (spec, items) = self.inner.failed.lock().ok()?.remove(&id)?;
-        let kind = spec.kind;
+        let left = self.inner.failed.lock().ok()?.remove(&id)?;
         let journal = self.inner.kept.lock().ok().and_then(|mut k| k.remove(&id));
-        Some((
-            self.launch(Work::Spec { spec, retry: items }, journal, None),
-            kind,
-        ))
+        Some(match left {
+            Retryable::Spec(spec, items) => {
+                let kind = spec.kind;
+                (
+                    self.launch(Work::Spec { spec, retry: items }, journal, None),
+                    kind,
+                )
+            }
+            Retryable::Sync(work, title) => (
+                self.launch(Work::Sync(work), journal, Some(format!("Retry: {title}"))),
+                JobKind::Sync,
+            ),
+        })
     }
 
     fn launch(&self, work: Work, journal: Option<Arc<JobJournal>>, title: Option<String>) -> JobId {
@@ -226,6 +262,8 @@ impl JobEngine {
             let (report, kept) = match work {
                 Work::Spec { spec, retry } => {
                     let kept = spec.clone();
+                    let kept =
+                        |report: &super::JobReport| Retryable::Spec(kept, report.retry.clone());
                     let report = super::run::run_job(
                         id,
                         spec,
@@ -239,23 +277,29 @@ impl JobEngine {
                         title,
                     )
                     .await;
-                    (report, Some(kept))
+                    let kept: Box<dyn FnOnce(&super::JobReport) -> Retryable + Send> =
+                        Box::new(kept);
+                    (report, kept)
                 }
-                // A failed sync is run again by syncing again (a new plan), not by
-                // `retry_failed`: its items span two directions.
+                // Retried as a sync of what it left: the failed copies, then the
+                // deletes they held back.
                 Work::Sync(work) => {
                     let title = title.unwrap_or_else(|| "Sync".to_owned());
-                    let report = super::sync_job::run_sync(
+                    let plain = title.strip_prefix("Retry: ").unwrap_or(&title).to_owned();
+                    let (report, left) = super::sync_job::run_sync(
                         id,
                         work,
                         inner.events.clone(),
                         cancel,
                         inner.opts,
                         resume,
+                        journal.clone(),
                         title,
                     )
                     .await;
-                    (report, None)
+                    let kept: Box<dyn FnOnce(&super::JobReport) -> Retryable + Send> =
+                        Box::new(move |_| Retryable::Sync(left, plain));
+                    (report, kept)
                 }
             };
             if let Some(j) = journal {
@@ -286,10 +330,9 @@ impl JobEngine {
                 running.remove(&id);
             }
             if !report.retry.is_empty()
-                && let Some(kept) = kept
                 && let Ok(mut failed) = inner.failed.lock()
             {
-                failed.insert(id, (kept, report.retry.clone()));
+                failed.insert(id, kept(&report));
                 while failed.len() > KEPT_FAILED {
                     failed.pop_first();
                 }

@@ -1,4 +1,4 @@
-//! The job journal: what a copy or move set out to do and how far it got, kept in the
+//! The job journal: what a copy, move or sync set out to do and how far it got, kept in the
 //! state folder so that a job interrupted by a quit, a crash, `kill -9` or a power cut
 //! can be taken up again (a CLI rerun of the same command, or the commander's
 //! "paused (restored)" jobs).
@@ -12,6 +12,11 @@
 //! the file gets its name (temporary file, fsync, rename, fsync of the folder). Later
 //! lines are appended, one `write` each:
 //! * `{"planned":{"items":N}}`: the files the job counted once planning was over;
+//! * `{"sync_plan":{"copies":[{"from":"a","items":[[SRC,DST],…]}],"deletes":[{"on":"b",
+//!   "paths":[…]}]}}` (a sync only, written with the header, again when a rerun planned
+//!   anew; the last one holds): the plan's ticked actions, so a resume runs them without
+//!   comparing again — its copies (each verified one skipped, see `done`), then its
+//!   deletes, only once every copy is verified;
 //! * `{"done":{"src":"/a/b"}}`: that source's copy was verified at the target (for a
 //!   move: and the source removed);
 //! * `{"upload":{"dst":…,"id":…,"size":…,"mtime":…}}`: a chunked upload the NAS keeps
@@ -67,6 +72,66 @@ pub struct JobHeader {
     pub rename_to: Option<String>,
     /// `ask`, `overwrite`, `skip`, `newer` or `rename`.
     pub conflict: String,
+    /// A sync (kind `sync`): `src`/`sources[0]` are its end A, `dst`/`dst_dir` its end B.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncHeader>,
+}
+
+/// What names a sync besides its two folders: the same `nascmd sync` command (or Sync
+/// dialog) gives the same header, so a rerun finds the entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncHeader {
+    /// `a-to-b`, `b-to-a` or `both`.
+    pub way: String,
+    /// Whether the plan may delete.
+    pub delete: bool,
+}
+
+/// A sync's ticked actions as its journal keeps them (absolute paths at each end).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncPlanRecord {
+    /// One per direction, run in order.
+    pub copies: Vec<SyncCopyRecord>,
+    /// Run only once every copy is verified.
+    pub deletes: Vec<SyncDeleteRecord>,
+}
+
+/// The copies of one direction: `from` is `a` or `b`; each item is (source, target).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncCopyRecord {
+    pub from: String,
+    pub items: Vec<(String, String)>,
+}
+
+/// The deletes on one end (`a` or `b`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncDeleteRecord {
+    pub on: String,
+    pub paths: Vec<String>,
+}
+
+impl SyncPlanRecord {
+    /// The files it copies.
+    pub fn copy_count(&self) -> u64 {
+        self.copies.iter().map(|c| c.items.len() as u64).sum()
+    }
+
+    /// Whether it copies `src`.
+    fn copies_from(&self, src: &str) -> bool {
+        self.copies
+            .iter()
+            .any(|c| c.items.iter().any(|(s, _)| s == src))
+    }
+}
+
+impl JournalEntry {
+    /// Takes `plan` as the sync's plan: done marks of files it does not copy (a rerun
+    /// planned anew, without what is in sync now) no longer count.
+    fn take_plan(&mut self, plan: SyncPlanRecord) {
+        self.done.retain(|src| plan.copies_from(src));
+        self.planned = Some(plan.copy_count());
+        self.sync_plan = Some(plan);
+    }
 }
 
 impl JobHeader {
@@ -75,7 +140,7 @@ impl JobHeader {
         let kind = match spec.kind {
             JobKind::Copy => "copy",
             JobKind::Move => "move",
-            JobKind::Delete => return None,
+            JobKind::Delete | JobKind::Sync => return None,
         };
         let (_, dst_dir) = spec.dst.as_ref()?;
         Some(JobHeader {
@@ -86,15 +151,30 @@ impl JobHeader {
             dst_dir: dst_dir.to_string(),
             rename_to: spec.rename_to.clone(),
             conflict: conflict_name(spec.conflict).to_owned(),
+            sync: None,
         })
+    }
+
+    /// The header of a sync between folder `a_dir` at place `a` and `b_dir` at `b`.
+    pub fn of_sync(places: &JobPlaces, a_dir: &VPath, b_dir: &VPath, sync: SyncHeader) -> Self {
+        JobHeader {
+            kind: SYNC.to_owned(),
+            src: places.src.clone(),
+            sources: vec![a_dir.to_string()],
+            dst: places.dst.clone(),
+            dst_dir: b_dir.to_string(),
+            rename_to: None,
+            conflict: conflict_name(ConflictPolicy::Overwrite).to_owned(),
+            sync: Some(sync),
+        }
     }
 
     /// The job's kind, back from its name.
     pub fn job_kind(&self) -> JobKind {
-        if self.kind == "move" {
-            JobKind::Move
-        } else {
-            JobKind::Copy
+        match self.kind.as_str() {
+            "move" => JobKind::Move,
+            SYNC => JobKind::Sync,
+            _ => JobKind::Copy,
         }
     }
 
@@ -117,6 +197,16 @@ impl JobHeader {
 
     /// "Copy /a/b (nas) to /down (local)" for lists and messages (not escaped).
     pub fn describe(&self) -> String {
+        if let Some(sync) = &self.sync {
+            let a = (self.sources.first().map_or("/", String::as_str), &self.src);
+            let b = (self.dst_dir.as_str(), &self.dst);
+            let (from, to, arrow) = match sync.way.as_str() {
+                "b-to-a" => (b, a, "→"),
+                "both" => (a, b, "↔"),
+                _ => (a, b, "→"),
+            };
+            return format!("Sync {} ({}) {arrow} {} ({})", from.0, from.1, to.0, to.1);
+        }
         let verb = if self.kind == "move" { "Move" } else { "Copy" };
         let what = match self.sources.as_slice() {
             [one] => one.clone(),
@@ -158,6 +248,9 @@ pub fn reopen_target(place: &str, path: &str) -> String {
 
 /// The place name of the local disk.
 pub const LOCAL: &str = "local";
+
+/// The kind name of a sync's header.
+const SYNC: &str = "sync";
 
 fn conflict_name(c: ConflictPolicy) -> &'static str {
     match c {
@@ -203,6 +296,7 @@ enum Record {
     Done { src: String },
     Upload(UploadRecord),
     Partial(PartialRecord),
+    SyncPlan(SyncPlanRecord),
 }
 
 /// Everything a journal file holds.
@@ -218,6 +312,8 @@ pub struct JournalEntry {
     pub uploads: HashMap<String, UploadRecord>,
     /// Partial uploads under temporary names, by final path.
     pub partials: HashMap<String, PartialRecord>,
+    /// A sync's plan (the last one written).
+    pub sync_plan: Option<SyncPlanRecord>,
 }
 
 impl JournalEntry {
@@ -299,6 +395,17 @@ impl Journal {
     /// Opens the journal of a job: the one an earlier run left when `resume` (its
     /// marks kept), else a new one (an old one is dropped).
     pub fn open(&self, header: &JobHeader, resume: bool) -> std::io::Result<JobJournal> {
+        self.open_with(header, resume, None)
+    }
+
+    /// [`Journal::open`], with a sync's plan: written with the header of a new entry
+    /// (one atomic file), appended (synced) to an entry taken up again.
+    pub fn open_with(
+        &self,
+        header: &JobHeader,
+        resume: bool,
+        plan: Option<&SyncPlanRecord>,
+    ) -> std::io::Result<JobJournal> {
         private_dir(&self.dir)?;
         let path = self.path_of(header);
         let earlier = self.find(header);
@@ -317,26 +424,38 @@ impl Journal {
                 entry
             }
             None => {
-                let line = encode(&Record::Job(header.clone()))?;
-                crate::atomic_file::replace(&path, &line)?;
+                let mut lines = encode(&Record::Job(header.clone()))?;
+                if let Some(plan) = plan {
+                    lines.extend(encode(&Record::SyncPlan(plan.clone()))?);
+                }
+                crate::atomic_file::replace(&path, &lines)?;
                 sync_dir(&self.dir);
                 JournalEntry {
                     path: path.clone(),
                     header: header.clone(),
                     done: BTreeSet::new(),
-                    planned: None,
                     uploads: HashMap::new(),
                     partials: HashMap::new(),
+                    planned: plan.map(SyncPlanRecord::copy_count),
+                    sync_plan: plan.cloned(),
                 }
             }
         };
+        let fresh = entry.sync_plan.as_ref() != plan;
         let mut file = File::options().append(true).open(&path)?;
         file.seek(std::io::SeekFrom::End(0))?;
-        Ok(JobJournal {
+        let journal = JobJournal {
             file: Mutex::new(Some(file)),
             state: Mutex::new(entry),
             dropped_uploads: Mutex::new(dropped_uploads),
-        })
+        };
+        if let Some(plan) = plan.filter(|_| fresh) {
+            if let Ok(mut s) = journal.state.lock() {
+                s.take_plan(plan.clone());
+            }
+            journal.append(&Record::SyncPlan(plan.clone()), true);
+        }
+        Ok(journal)
     }
 }
 
@@ -522,6 +641,7 @@ pub fn read_entry(path: &Path) -> Option<JournalEntry> {
         planned: None,
         uploads: HashMap::new(),
         partials: HashMap::new(),
+        sync_plan: None,
     };
     for r in records {
         match r {
@@ -535,6 +655,7 @@ pub fn read_entry(path: &Path) -> Option<JournalEntry> {
             Record::Partial(p) => {
                 entry.partials.insert(p.dst.clone(), p);
             }
+            Record::SyncPlan(plan) => entry.take_plan(plan),
             Record::Job(_) => {}
         }
     }
@@ -586,6 +707,7 @@ mod tests {
             dst_dir: "/tmp/down".into(),
             rename_to: None,
             conflict: "ask".into(),
+            sync: None,
         }
     }
 
@@ -666,6 +788,60 @@ mod tests {
         bad.extend_from_slice(b"ffffffffffffffff {\"done\":{\"src\":\"/x\"}}\n");
         std::fs::write(&path, bad).unwrap();
         assert_eq!(journal.find(&h).unwrap().done.len(), 2);
+    }
+
+    #[test]
+    fn a_sync_keeps_its_plan_and_a_new_plan_drops_the_marks_it_does_not_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::at(dir.path());
+        let places = JobPlaces {
+            src: "local".into(),
+            dst: "nas".into(),
+        };
+        let sync = SyncHeader {
+            way: "a-to-b".into(),
+            delete: true,
+        };
+        let h = JobHeader::of_sync(&places, &vp("/src"), &vp("/Public/dst"), sync);
+        assert_eq!(h.job_kind(), JobKind::Sync);
+        assert_eq!(h.describe(), "Sync /src (local) → /Public/dst (nas)");
+        let plan = SyncPlanRecord {
+            copies: vec![SyncCopyRecord {
+                from: "a".into(),
+                items: vec![
+                    ("/src/x".into(), "/Public/dst/x".into()),
+                    ("/src/y".into(), "/Public/dst/y".into()),
+                ],
+            }],
+            deletes: vec![SyncDeleteRecord {
+                on: "b".into(),
+                paths: vec!["/Public/dst/old".into()],
+            }],
+        };
+        let j = journal.open_with(&h, true, Some(&plan)).unwrap();
+        j.mark_done(&vp("/src/x"));
+        drop(j);
+        // The header and the plan are one write: a new entry is never without its plan.
+        let entry = journal.find(&h).unwrap();
+        assert_eq!(entry.sync_plan.as_ref(), Some(&plan));
+        assert_eq!(entry.resuming_line(), "resuming: 1 of 2 items already done");
+        // A resume of what the journal holds keeps plan and marks, and writes no plan.
+        let j = journal.open_with(&h, true, None).unwrap();
+        assert!(j.was_done(&vp("/src/x")));
+        drop(j);
+        let text = std::fs::read_to_string(&entry.path).unwrap();
+        assert_eq!(text.matches("sync_plan").count(), 1, "{text}");
+        // A rerun that planned anew (x is in sync now): only y is left to copy.
+        let mut again = plan.clone();
+        again.copies[0].items.remove(0);
+        let j = journal.open_with(&h, true, Some(&again)).unwrap();
+        assert!(!j.was_done(&vp("/src/x")));
+        drop(j);
+        let entry = journal.find(&h).unwrap();
+        assert_eq!(entry.sync_plan, Some(again));
+        assert_eq!(entry.resuming_line(), "resuming: 0 of 1 items already done");
+        // A copy's header says nothing of syncs (its key is what it was).
+        assert!(!serde_json::to_string(&header()).unwrap().contains("sync"));
     }
 
     #[test]

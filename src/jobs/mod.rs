@@ -16,6 +16,8 @@ pub enum JobKind {
     Copy,
     Move,
     Delete,
+    /// A sync (`jobs::sync_job`): copies, then deletes; never the kind of a `JobSpec`.
+    Sync,
 }
 
 /// What to do when a file of the same name exists at the target.

@@ -73,6 +73,8 @@ pub(crate) async fn run_job(
     let reporter = tokio::spawn(report_loop(id, ctx.acct.clone(), events, stop.clone()));
     let mut report = match spec.kind {
         JobKind::Delete => run_delete(&ctx, &spec.sources).await,
+        // A sync runs through `sync_job`; `check_spec` refused this spec.
+        JobKind::Sync => JobReport::default(),
         JobKind::Copy | JobKind::Move if !retry.is_empty() => {
             super::retry_failed::run_again(&ctx, &spec, retry, answers).await
         }
@@ -95,6 +97,7 @@ fn title(spec: &JobSpec) -> String {
         JobKind::Copy => "Copy",
         JobKind::Move => "Move",
         JobKind::Delete => "Delete",
+        JobKind::Sync => "Sync",
     };
     match &spec.dst {
         Some((_, dir)) => format!("{verb} {what} to {dir}"),

@@ -4,6 +4,10 @@
 //! when every copy finished verified, so nothing is deleted while a copy it may depend on
 //! is not in place. One id, one row in the jobs panel, one progress, one report. This is
 //! the one copy-then-delete sequencing the CLI (`nascmd sync`) and the commander share.
+//!
+//! Journaled (`JobEngine::start_sync_journaled`), each verified copy is marked done, so
+//! a resume (the journal's plan run again) skips what is verified at the target and
+//! still runs its deletes only once every copy of the plan is verified.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -14,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::check::check_spec;
 use super::ctx::{EngineOptions, JobCtx};
 use super::delete::run_delete;
+use super::journal::JobJournal;
 use super::progress::{Accounting, report_loop};
 use super::{ItemError, JobEvent, JobId, JobKind, JobReport, JobSpec, RetryItem};
 
@@ -34,9 +39,22 @@ impl SyncWork {
     }
 }
 
+impl SyncWork {
+    /// The files it copies.
+    pub fn copy_count(&self) -> u64 {
+        self.copies
+            .iter()
+            .map(|(_, items)| items.len() as u64)
+            .sum()
+    }
+}
+
 /// Said when the deletes were not run because a copy did not go through.
 pub const NOTHING_DELETED: &str = "nothing deleted: a copy failed";
 
+/// Runs `work`; returns its report and what is left to try again (the copies that
+/// failed or did not run, and the deletes they held back).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run_sync(
     id: JobId,
     work: SyncWork,
@@ -44,11 +62,12 @@ pub(crate) async fn run_sync(
     cancel: CancellationToken,
     opts: EngineOptions,
     resume: bool,
+    journal: Option<Arc<JobJournal>>,
     title: String,
-) -> JobReport {
+) -> (JobReport, SyncWork) {
     let _ = events.send(JobEvent::Started {
         id,
-        kind: JobKind::Copy,
+        kind: JobKind::Sync,
         title,
     });
     // One accounting for every phase: one progress for the whole sync (its totals
@@ -66,15 +85,20 @@ pub(crate) async fn run_sync(
         src: spec.src.clone(),
         dst: spec.dst.clone(),
         resume,
-        journal: None,
+        journal: journal.clone(),
         src_rtt: std::sync::OnceLock::new(),
     };
+    if let Some(j) = &journal {
+        j.note_planned(work.copy_count());
+    }
     let mut report = JobReport::default();
+    let mut left = SyncWork::default();
     for (spec, items) in work.copies {
-        if cancel.is_cancelled() {
-            break;
-        }
         if items.is_empty() {
+            continue;
+        }
+        if cancel.is_cancelled() {
+            left.copies.push((spec, items));
             continue;
         }
         if let Err(refused) = check_spec(&spec) {
@@ -84,7 +108,20 @@ pub(crate) async fn run_sync(
         let ctx = ctx_for(&spec);
         // Replacing is what the plan decided (the preview asked): no conflict is asked.
         let (_answers_tx, answers) = tokio::sync::mpsc::unbounded_channel();
-        let sub = super::retry_failed::run_again(&ctx, &spec, items, answers).await;
+        let mut sub = super::retry_failed::run_again(&ctx, &spec, items.clone(), answers).await;
+        // Every planned file that failed is tried again, also one refused while it was
+        // planned (its source gone, a folder in its place): the plan said to copy it.
+        let mut again = std::mem::take(&mut sub.retry);
+        for item in items {
+            let refused = sub.failed.iter().any(|f| f.path == item.src.as_str());
+            if refused && !again.iter().any(|r| r.src == item.src) {
+                again.push(item);
+            }
+        }
+        if !again.is_empty() {
+            left.copies.push((spec, again.clone()));
+        }
+        sub.retry = again;
         merge(&mut report, sub);
     }
     let copies_ok = report.failed.is_empty() && !report.cancelled && !cancel.is_cancelled();
@@ -95,7 +132,9 @@ pub(crate) async fn run_sync(
             message: NOTHING_DELETED.to_owned(),
         });
     }
-    if copies_ok {
+    if !copies_ok {
+        left.deletes = work.deletes.clone();
+    } else {
         for spec in work.deletes.iter().filter(|d| !d.sources.is_empty()) {
             if cancel.is_cancelled() {
                 break;
@@ -109,7 +148,7 @@ pub(crate) async fn run_sync(
     report.cancelled |= cancel.is_cancelled();
     stop.cancel();
     let _ = reporter.await;
-    report
+    (report, left)
 }
 
 fn merge(into: &mut JobReport, sub: JobReport) {

@@ -17,9 +17,10 @@ use crate::app::connect::ConnectMsg;
 use crate::app::jobs::RestoredJob;
 use crate::app::{Msg, Problem};
 use crate::jobs::journal::{JobPlaces, Journal, JournalEntry, LOCAL, reopen_target};
-use crate::jobs::{JobId, JobSpec};
+use crate::jobs::{JobId, JobKind, JobSpec};
 use crate::remotes::RemoteError;
 use crate::services::connect::{self, Answers, ConnectContext};
+use crate::services::sync::{Ends, Plan, SyncJobs};
 use crate::vfs::{VPath, VfsHandle};
 
 /// What the runtime keeps for the journal.
@@ -84,6 +85,29 @@ impl<B: Backend> Runtime<B> {
         match places {
             Some(places) => self.engine.start_journaled(spec, &places),
             None => self.engine.start(spec),
+        }
+    }
+
+    /// Starts a sync the app asked for, journaled when both of its ends have a place.
+    pub(super) fn start_sync(
+        &mut self,
+        jobs: SyncJobs,
+        plan: &Plan,
+        ends: &Ends,
+        title: String,
+    ) -> JobId {
+        let places = &self.restore.places;
+        let places = place_of(places, &ends.a.0)
+            .zip(place_of(places, &ends.b.0))
+            .filter(|_| self.restore.journal.is_some())
+            .map(|(src, dst)| JobPlaces { src, dst });
+        match places {
+            Some(places) => {
+                let delete = !jobs.deletes.is_empty();
+                let header = SyncJobs::header(&places, ends, plan.direction, delete);
+                jobs.start_journaled(&self.engine, title, &header)
+            }
+            None => jobs.start(&self.engine, title),
         }
     }
 
@@ -243,6 +267,31 @@ impl Resume {
             }
             open.insert(place.clone(), vfs);
         }
+        if entry.header.sync.is_some() {
+            let msg = match sync_of(&entry, &open) {
+                Ok(jobs) => {
+                    let id = self.engine.start_sync_journaled(
+                        jobs.work(),
+                        job.title.clone(),
+                        &entry.header,
+                        None,
+                    );
+                    tracing::info!(job = id, "resumed a restored sync");
+                    ConnectMsg::Resumed {
+                        req,
+                        id,
+                        kind: JobKind::Sync,
+                        title: job.title,
+                    }
+                }
+                Err(message) => ConnectMsg::Failed {
+                    req,
+                    error: Problem::Target(message),
+                },
+            };
+            super::connect::send(&self.dialogs.tx, msg);
+            return;
+        }
         let msg = match spec_of(&entry, &open) {
             Ok((spec, places)) => {
                 let kind = spec.kind;
@@ -275,6 +324,26 @@ fn view_of(e: &JournalEntry) -> RestoredJob {
             .trim_start_matches("resuming: ")
             .to_owned(),
     }
+}
+
+/// The sync of a journal entry (its plan as the journal holds it), its ends opened.
+fn sync_of(entry: &JournalEntry, open: &HashMap<String, VfsHandle>) -> Result<SyncJobs, String> {
+    let h = &entry.header;
+    let Some(record) = &entry.sync_plan else {
+        return Err("its plan is not in the journal".to_owned());
+    };
+    let end = |place: &String| {
+        open.get(place)
+            .cloned()
+            .ok_or_else(|| format!("{place} is not open"))
+    };
+    let parse = |p: &str| VPath::parse(p).map_err(|e| e.to_string());
+    let a_dir = parse(h.sources.first().map_or("", String::as_str))?;
+    let ends = Ends {
+        a: (end(&h.src)?, a_dir),
+        b: (end(&h.dst)?, parse(&h.dst_dir)?),
+    };
+    SyncJobs::of_journal(record, &ends).map_err(|e| e.to_string())
 }
 
 /// The job of a journal entry, its ends opened (`open`, by place).

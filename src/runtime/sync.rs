@@ -1,6 +1,7 @@
 //! The Sync dialog's effects (`Cmd::Sync`): planning as one spawned task that compares
 //! both trees through `services::sync` (progress a few times a second, `Msg::Sync`), and
-//! Run, which starts the ticked plan as one engine job (`SyncJobs::start`).
+//! Run, which starts the ticked plan as one engine job (`SyncJobs::start`), journaled
+//! when both ends have a place (`restore.rs`), so a killed commander lists it paused.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,11 +43,11 @@ impl<B: Backend> Runtime<B> {
             }
             SyncCmd::Run { plan, ends, title } => match SyncJobs::of(&plan, &ends) {
                 Ok(jobs) => {
-                    let id = jobs.start(&self.engine, title.clone());
+                    let id = self.start_sync(jobs, &plan, &ends, title.clone());
                     tracing::info!(job = id, %title, "sync job started");
                     self.dispatch(Msg::JobStarted {
                         id,
-                        kind: JobKind::Copy,
+                        kind: JobKind::Sync,
                         title,
                     });
                 }

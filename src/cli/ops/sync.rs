@@ -1,5 +1,8 @@
 //! `nascmd sync SRC DST`: compare two folders from their listings, print the plan, and
 //! run it through the job engine unless `--dry-run` (`services::sync` does the work).
+//! The run is journaled like `get`/`put`: the same command after a kill or a failure
+//! takes up the journal's entry (its verified copies are not sent again; `--no-resume`
+//! drops it and starts over).
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -10,6 +13,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::jobrun;
+use crate::jobs::journal::{JobPlaces, Journal};
 use crate::jobs::{EngineOptions, ItemError};
 use crate::services::connect::Opener;
 use crate::services::sync::{
@@ -70,6 +74,10 @@ pub struct SyncArgs {
     /// How each file is checked before it takes its name (size or hash).
     #[arg(long, value_enum, value_name = "size|hash")]
     pub verify: Option<crate::jobs::Verify>,
+    /// Start over instead of continuing what an interrupted earlier run of the same
+    /// sync left: its journal entry is dropped.
+    #[arg(long)]
+    pub no_resume: bool,
 }
 
 /// One action as `--json` prints it.
@@ -121,7 +129,18 @@ pub async fn run(opener: &mut Opener, a: SyncArgs) -> anyhow::Result<u8> {
     };
     let plan = Plan::make(&cmp, direction, a.delete);
     print_plan(&plan, &a)?;
-    if a.dry_run || plan.in_sync() {
+    let places = JobPlaces {
+        src: super::transfer::place_of(&a.src, &src_t),
+        dst: super::transfer::place_of(&a.dst, &dst_t),
+    };
+    let header = SyncJobs::header(&places, &ends, direction, a.delete);
+    let journal = Journal::of_user();
+    if a.dry_run {
+        return Ok(conflicts_code(&plan, a.dry_run));
+    }
+    if plan.in_sync() {
+        // What an interrupted run left is done now.
+        journal.forget(&header);
         return Ok(conflicts_code(&plan, a.dry_run));
     }
     let engine_opts = EngineOptions {
@@ -139,7 +158,16 @@ pub async fn run(opener: &mut Opener, a: SyncArgs) -> anyhow::Result<u8> {
     let title = SyncJobs::title(&plan, &ends);
     let jobs = SyncJobs::of(&plan, &ends)?;
     let mut runner = jobrun::Runner::new(a.quiet, engine_opts);
-    let id = jobs.start(runner.engine(), title);
+    let engine = runner.engine();
+    engine.set_resume(!a.no_resume);
+    engine.set_journal(journal.clone());
+    if !a.no_resume
+        && !a.quiet
+        && let Some(entry) = journal.find(&header)
+    {
+        eprintln!("nascmd: {}", entry.resuming_line());
+    }
+    let id = jobs.start_journaled(engine, title, &header);
     let mut totals = runner.wait(HashSet::from([id])).await;
     // Left alone on purpose, but not done: said like a failed item.
     for c in plan

@@ -298,7 +298,7 @@ fn push_source(groups: &mut Vec<Group>, typed: &str, t: &Target, vfs: VfsHandle,
 /// What the journal calls the backend `t` (typed as `typed`) lives on: `local`, the
 /// profile name, or the URL form without its path (never a secret: a URL with a
 /// password is refused when parsed).
-fn place_of(typed: &str, t: &Target) -> String {
+pub(super) fn place_of(typed: &str, t: &Target) -> String {
     match t {
         Target::Local(_) => crate::jobs::journal::LOCAL.to_owned(),
         Target::Remote { remote, .. } => remote
