@@ -22,7 +22,8 @@ use super::routes::ApiMajor;
 use super::upload::{is_reserved, is_upload_temp};
 use crate::emulator::confined::{Metadata, MetadataExt};
 
-/// Name of the partial-upload files, hidden from listings (see upload.rs).
+/// Whether an entry is listed as itself: the partial-upload files are not, they show
+/// under the name they are held for (see upload.rs).
 fn listed(name: &str) -> bool {
     !is_upload_temp(name)
 }
@@ -237,6 +238,14 @@ fn children(emu: &Emu, dir: &Target) -> Result<Vec<LsRow>, FbxError> {
                     read: Read::Meta(entry.meta),
                 });
             }
+            // What the box holds of unfinished uploads, under the names being uploaded.
+            for (name, meta) in emu.uploads.held_in(emu.disk.fs(), real) {
+                out.push(LsRow {
+                    is_dir: false,
+                    name: crate::undecodable::from_os(&name).into_owned(),
+                    read: Read::Meta(meta),
+                });
+            }
         }
     }
     out.sort_by(|a, b| {
@@ -415,10 +424,23 @@ fn decode_cursor(c: &str) -> Result<usize, FbxError> {
         .ok_or_else(|| FbxError::invalid_request("Requête invalide : curseur invalide"))
 }
 
-/// `FileInfo` plus `parent`, for `fs/info`.
+/// `FileInfo` plus `parent`, for `fs/info`: an entry, or else the partial upload held
+/// under that name.
 fn info_of(emu: &Emu, t: &Target) -> Result<Value, FbxError> {
     let name = if t.clear == "/" { "" } else { t.name() };
-    let mut v = file_info(emu, t, name)?;
+    let mut v = match file_info(emu, t, name) {
+        Err(e) if e.code == "path_not_found" => {
+            let fs = emu.disk.fs();
+            let real = t.real.as_deref().ok_or_else(FbxError::path_not_found)?;
+            let meta = emu
+                .uploads
+                .held(fs, real)
+                .and_then(|temp| fs.symlink_metadata(&temp).ok())
+                .ok_or(e)?;
+            file_info_of(emu, t, name, real, meta)
+        }
+        other => other?,
+    };
     v["parent"] = Value::String(encode_clear(&t.parent_clear()));
     Ok(v)
 }
