@@ -623,8 +623,31 @@ async fn a_held_partial_upload_is_listed_and_removed_under_its_name() {
     assert_eq!(v["success"], true, "still held: {v}");
     ws_cmd(&mut ws, json!({"action":"upload_cancel","request_id":3})).await;
 
+    // fs/rename of the name renames what the box holds (the bytes arrived, the answer
+    // was lost: a client puts the file in place).
+    ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":5,"dirname":V,"filename":name}),
+    )
+    .await;
+    ws.send(Message::Binary(b"whole".to_vec().into()))
+        .await
+        .unwrap();
+    ws_reply(&mut ws).await;
+    drop(ws);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (_, v) = f
+        .post("/api/v8/fs/rename/", json!({"src": t, "dst": "whole.bin"}))
+        .await;
+    assert_eq!(v["success"], true, "{v}");
+    assert_eq!(std::fs::read(f.disk().join("whole.bin")).unwrap(), b"whole");
+    assert_eq!(partial_files(f.disk()), Vec::<String>::new());
+    let (_, v) = f.get(&format!("/api/v8/fs/info/{t}")).await;
+    assert_eq!(v["error_code"], "path_not_found");
+
     // A real file of that name hides nothing: `a.txt` is listed once, as itself, while
     // a partial upload to it is held.
+    let mut ws = ws_connect(&f).await;
     ws_cmd(
         &mut ws,
         json!({"action":"upload_start","request_id":4,"dirname":V,"filename":"a.txt","force":"overwrite"}),

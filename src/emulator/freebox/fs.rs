@@ -525,9 +525,16 @@ pub async fn rename(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response
     }
     let src_real = src.real_or_denied()?.to_path_buf();
     let fs = emu.disk.fs().clone();
-    if !fs.entry_exists(&src_real) {
-        return Err(FbxError::path_not_found());
-    }
+    // No entry of that name: the partial upload held under it, if any, is what a box
+    // renames (its file sits under that name there).
+    let held = match fs.entry_exists(&src_real) {
+        true => None,
+        false => Some(
+            emu.uploads
+                .held(&fs, &src_real)
+                .ok_or_else(FbxError::path_not_found)?,
+        ),
+    };
     let parent = emu.disk.resolve_clear(&src.parent_clear())?;
     let dst = emu.disk.child_entry(&parent, &req.dst)?;
     let dst_real = dst.real_or_denied()?.to_path_buf();
@@ -537,10 +544,14 @@ pub async fn rename(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response
             "Erreur lors du renommage : Le fichier existe déjà",
         ));
     }
-    tokio::task::spawn_blocking(move || fs.rename(&src_real, &dst_real))
+    let from = held.clone().unwrap_or_else(|| src_real.clone());
+    tokio::task::spawn_blocking(move || fs.rename(&from, &dst_real))
         .await
         .map_err(|_| FbxError::internal("Erreur interne"))?
         .map_err(|e| io_error(&e))?;
+    if held.is_some() {
+        emu.uploads.forget_partial(&src_real);
+    }
     Ok(ok(dst.token()))
 }
 

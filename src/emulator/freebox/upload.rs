@@ -7,7 +7,8 @@
 //! under the temporary name, but the box's view is kept: the partial held for a name is
 //! listed under that name (`fs/ls`, with its current size and mtime, hidden as any dot
 //! name), answers `fs/info` there and goes with `fs/rm` of that name, as long as no real
-//! entry has the name ([`Uploads::held_in`], [`Uploads::held`], [`Uploads::drop_held`]).
+//! entry has the name ([`Uploads::held_in`], [`Uploads::held`], [`Uploads::drop_held`]);
+//! `fs/rename` of that name moves the partial onto the new name.
 //! `force:"resume"` and the conflict's `file_size` see the same file.
 //! Temporary names are random and created exclusively (a name nobody can guess, so no
 //! link can be planted there); the one partial file of each target is remembered in
@@ -223,7 +224,8 @@ impl Uploads {
         self.partials().insert(dest.to_owned(), temp.to_owned());
     }
 
-    fn forget_partial(&self, dest: &Path) {
+    /// Holds nothing for `dest` any more (finished, cancelled, removed or renamed away).
+    pub fn forget_partial(&self, dest: &Path) {
         self.partials().remove(dest);
     }
 
