@@ -703,3 +703,32 @@ pub async fn clean(State(emu): State<Arc<Emu>>) -> Response {
         .retain(|_, u| u.status == "in_progress");
     ok_empty()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::temp_target;
+
+    #[test]
+    fn a_temporary_names_the_target_it_was_made_for() {
+        let t = ".fbxemu-upload..nascmd-part-00ff-a.bin.0123456789abcdef.part";
+        assert_eq!(temp_target(t), Some(".nascmd-part-00ff-a.bin"));
+        assert_eq!(
+            temp_target(".fbxemu-upload.x.0123456789ABCDEF.part"),
+            Some("x")
+        );
+        // Not ours, no random part, a digest (name too long), or a reserved name.
+        assert_eq!(temp_target("x.0123456789abcdef.part"), None);
+        assert_eq!(temp_target(".fbxemu-upload.x.part"), None);
+        assert_eq!(temp_target(".fbxemu-upload.x.0123.part"), None);
+        let digest = "ab".repeat(32);
+        assert_eq!(
+            temp_target(&format!(".fbxemu-upload.{digest}.0123456789abcdef.part")),
+            None
+        );
+        assert_eq!(
+            temp_target(".fbxemu-upload..fbxemu-upload.y.0123456789abcdef.part"),
+            None
+        );
+        assert_eq!(temp_target(".fbxemu-upload...0123456789abcdef.part"), None);
+    }
+}
