@@ -193,7 +193,9 @@ async fn websocket_upload_and_tracking() {
     let (_, v) = f.get("/api/v8/upload/").await;
     assert_eq!(v, json!({"success": true}));
 
-    // A socket closed mid-upload leaves no file under the final name; resume picks it up.
+    // A socket closed mid-upload leaves no bytes under the final name, but the box shows
+    // what it holds there (as a real box, which writes the partial under that name);
+    // resume picks it up.
     ws_cmd(
         &mut ws,
         json!({"action":"upload_start","request_id":10,"dirname":V,"filename":"part.bin"}),
@@ -207,7 +209,17 @@ async fn websocket_upload_and_tracking() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(!f.disk().join("part.bin").exists());
     let (_, v) = f.get(&format!("/api/v8/fs/ls/{V}?removeHidden=1")).await;
-    assert!(!names(&v["result"]).iter().any(|n| n.contains("part")));
+    let listed: Vec<&Value> = v["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["name"].as_str().unwrap().contains("part"))
+        .collect();
+    assert_eq!(listed.len(), 1, "{v}");
+    assert_eq!(
+        (&listed[0]["name"], &listed[0]["size"], &listed[0]["hidden"]),
+        (&json!("part.bin"), &json!(5), &json!(false))
+    );
     let mut ws = ws_connect(&f).await;
     let v = ws_cmd(
         &mut ws,
@@ -531,4 +543,197 @@ async fn a_fifo_on_the_disk_is_not_served() {
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["success"], false, "{v}");
     assert_eq!(v["error_code"], "invalid_request", "{v}");
+}
+
+/// A partial upload the box holds: `.fbxemu-upload.<name>.<16 hex>.part` on the disk.
+fn partial_files(dir: &std::path::Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".fbxemu-upload."))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The `FileInfo` named `name` in an `fs/ls` answer (v8: a bare array).
+fn entry<'a>(list: &'a Value, name: &str) -> Option<&'a Value> {
+    list.as_array().unwrap().iter().find(|e| e["name"] == name)
+}
+
+#[tokio::test]
+async fn a_held_partial_upload_is_listed_and_removed_under_its_name() {
+    let f = Fbx::ready().await;
+    let name = ".nascmd-part-00ff00ff-x.bin";
+    let mut ws = ws_connect(&f).await;
+    ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":1,"dirname":V,"filename":name,"size":9}),
+    )
+    .await;
+    ws.send(Message::Binary(b"12345".to_vec().into()))
+        .await
+        .unwrap();
+    ws_reply(&mut ws).await;
+    drop(ws); // a cut link: the box keeps the 5 bytes
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(partial_files(f.disk()).len(), 1);
+
+    // Listed under its name, hidden as a dot name, with the held size; never the
+    // emulator's own temporary name.
+    let (_, v) = f.get(&format!("/api/v8/fs/ls/{V}")).await;
+    let e = entry(&v["result"], name).unwrap_or_else(|| panic!("not listed: {v}"));
+    assert_eq!(
+        (&e["type"], &e["size"], &e["hidden"]),
+        (&json!("file"), &json!(5), &json!(true))
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        (e["modification"].as_i64().unwrap() - now).abs() < 60,
+        "{e}"
+    );
+    assert!(!names(&v["result"]).iter().any(|n| n.contains("fbxemu")));
+    let (_, v) = f.get(&format!("/api/v8/fs/ls/{V}?removeHidden=1")).await;
+    assert!(entry(&v["result"], name).is_none());
+    // fs/info answers for it.
+    let t = tok(&format!("/Disque dur/{name}"));
+    let (_, v) = f.get(&format!("/api/v8/fs/info/{t}")).await;
+    assert_eq!(
+        (&v["result"]["name"], &v["result"]["size"]),
+        (&json!(name), &json!(5))
+    );
+    // fs/rm of the name removes what the box held: nothing left, nothing to resume.
+    let (_, v) = f.post("/api/v8/fs/rm/", json!({"files": [t]})).await;
+    let done = f.wait_task(v["result"]["id"].as_u64().unwrap()).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(partial_files(f.disk()), Vec::<String>::new());
+    let (_, v) = f.get(&format!("/api/v8/fs/info/{t}")).await;
+    assert_eq!(v["error_code"], "path_not_found");
+    let (_, v) = f.get(&format!("/api/v8/fs/ls/{V}")).await;
+    assert!(entry(&v["result"], name).is_none());
+    let mut ws = ws_connect(&f).await;
+    let v = ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":2,"dirname":V,"filename":name}),
+    )
+    .await;
+    assert_eq!(v["success"], true, "still held: {v}");
+    ws_cmd(&mut ws, json!({"action":"upload_cancel","request_id":3})).await;
+
+    // fs/rename of the name renames what the box holds (the bytes arrived, the answer
+    // was lost: a client puts the file in place).
+    ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":5,"dirname":V,"filename":name}),
+    )
+    .await;
+    ws.send(Message::Binary(b"whole".to_vec().into()))
+        .await
+        .unwrap();
+    ws_reply(&mut ws).await;
+    drop(ws);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (_, v) = f
+        .post("/api/v8/fs/rename/", json!({"src": t, "dst": "whole.bin"}))
+        .await;
+    assert_eq!(v["success"], true, "{v}");
+    assert_eq!(std::fs::read(f.disk().join("whole.bin")).unwrap(), b"whole");
+    assert_eq!(partial_files(f.disk()), Vec::<String>::new());
+    let (_, v) = f.get(&format!("/api/v8/fs/info/{t}")).await;
+    assert_eq!(v["error_code"], "path_not_found");
+
+    // A real file of that name hides nothing: `a.txt` is listed once, as itself, while
+    // a partial upload to it is held.
+    let mut ws = ws_connect(&f).await;
+    ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":4,"dirname":V,"filename":"a.txt","force":"overwrite"}),
+    )
+    .await;
+    ws.send(Message::Binary(b"xy".to_vec().into()))
+        .await
+        .unwrap();
+    ws_reply(&mut ws).await;
+    drop(ws);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (_, v) = f.get(&format!("/api/v8/fs/ls/{V}")).await;
+    assert_eq!(
+        names(&v["result"]).iter().filter(|n| *n == "a.txt").count(),
+        1
+    );
+    assert_eq!(entry(&v["result"], "a.txt").unwrap()["size"], 10);
+}
+
+#[tokio::test]
+async fn partial_uploads_left_by_an_earlier_run_are_taken_back() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), b"0123456789012345").unwrap();
+    let f = Fbx::start(|cfg| {
+        let root = cfg.root.clone();
+        // What an earlier run kept of an upload of `left.bin` (two of them: the newer
+        // one counts), and a planted link of the pattern pointing out of the root.
+        let old = root.join(".fbxemu-upload.left.bin.0123456789abcdef.part");
+        std::fs::write(&old, b"abc").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+            .unwrap();
+        std::fs::write(
+            root.join(".fbxemu-upload.left.bin.fedcba9876543210.part"),
+            b"abcdefg",
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret"),
+            root.join(".fbxemu-upload.planted.0000000000000000.part"),
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    })
+    .await;
+    let mut f = f;
+    f.login().await.unwrap();
+    let (_, v) = f.get(&format!("/api/v8/fs/ls/{V}")).await;
+    assert_eq!(entry(&v["result"], "left.bin").unwrap()["size"], 7, "{v}");
+    assert!(entry(&v["result"], "planted").is_none(), "{v}");
+    let t = tok("/Disque dur/planted");
+    let (_, v) = f.get(&format!("/api/v8/fs/info/{t}")).await;
+    assert_eq!(v["error_code"], "path_not_found");
+    // The box holds 7 bytes for `left.bin`: the conflict says so, resume goes on.
+    let mut ws = ws_connect(&f).await;
+    let v = ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":1,"dirname":V,"filename":"left.bin"}),
+    )
+    .await;
+    assert_eq!(v["file_size"], 7, "{v}");
+    ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":2,"dirname":V,"filename":"left.bin","force":"resume"}),
+    )
+    .await;
+    ws.send(Message::Binary(b"hij".to_vec().into()))
+        .await
+        .unwrap();
+    assert_eq!(ws_reply(&mut ws).await["result"]["total_len"], 10);
+    ws_cmd(&mut ws, json!({"action":"upload_finalize","request_id":3})).await;
+    assert_eq!(
+        std::fs::read(f.disk().join("left.bin")).unwrap(),
+        b"abcdefghij"
+    );
+    // The older partial went (a box holds one file under a name); the link is left
+    // alone, and was never followed.
+    assert_eq!(
+        partial_files(f.disk()),
+        vec![".fbxemu-upload.planted.0000000000000000.part".to_owned()]
+    );
+    assert_eq!(
+        std::fs::read(outside.path().join("secret")).unwrap(),
+        b"0123456789012345"
+    );
 }

@@ -343,3 +343,76 @@ fn the_stale_sweep_keeps_what_a_paused_job_owns_and_sweeps_nas_folders_too() {
     assert_eq!(leftovers(&down), Vec::<String>::new());
     assert_eq!(journal_texts(&sb), Vec::<String>::new());
 }
+
+/// The box's own files of the partial uploads it holds (the emulator keeps each under a
+/// temporary name and shows it under the name being uploaded).
+fn held_partials(fbx: &Fbx) -> Vec<PathBuf> {
+    leftovers(fbx.disk.path())
+        .into_iter()
+        .filter(|n| n.starts_with(".fbxemu-upload."))
+        .map(|n| fbx.disk.path().join(n))
+        .collect()
+}
+
+/// Forgets every job of the sandbox's journal (a journal lost, or a run killed before
+/// its journal line).
+fn lose_journal(sb: &Sandbox) {
+    for e in std::fs::read_dir(sb.path().join("state/nascmd/jobs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "journal") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    assert_eq!(journal_texts(sb), Vec::<String>::new());
+}
+
+/// A put of a small file into the box's folder: the job that sweeps it.
+fn put_small(sb: &Sandbox, name: &str) -> String {
+    std::fs::write(sb.path().join(name), b"small").unwrap();
+    let out = sb
+        .cmd()
+        .args(["put", name, "box:/Disque dur/"])
+        .output()
+        .unwrap();
+    ok(&out);
+    text(&out.stderr)
+}
+
+#[test]
+fn a_partial_the_box_holds_for_no_journal_is_swept_once_a_day_old() {
+    let fbx = Fbx::start();
+    let sb = fbx.sandbox();
+    std::fs::write(sb.path().join("up.bin"), pattern(LEN, 9)).unwrap();
+
+    // Owned by the journal (a paused job): kept however old.
+    kill_put_midway(&fbx, &sb);
+    let held = held_partials(&fbx);
+    assert_eq!(held.len(), 1, "{held:?}");
+    age(&held[0]);
+    let kept = fbx.kept();
+    let err = put_small(&sb, "one.txt");
+    assert!(!err.contains("stale"), "{err}");
+    assert_eq!(fbx.kept(), kept, "the paused job's partial went");
+
+    // The journal lost: nothing owns it any more, and it is two days old.
+    lose_journal(&sb);
+    let err = put_small(&sb, "two.txt");
+    assert!(
+        err.contains("removed 1 stale temporary file from /Disque dur"),
+        "{err}"
+    );
+    let freed = humansize::format_size(kept, humansize::BINARY);
+    assert!(err.contains(&format!("({freed} freed)")), "{err}");
+    assert!(err.contains(".nascmd-part-"), "{err}");
+    assert_eq!(fbx.kept(), 0, "the stale partial stayed on the box");
+    assert_eq!(leftovers(fbx.disk.path()), Vec::<String>::new());
+
+    // A fresh one owned by nobody stays: it may be a run still going.
+    kill_put_midway(&fbx, &sb);
+    lose_journal(&sb);
+    let kept = fbx.kept();
+    let err = put_small(&sb, "three.txt");
+    assert!(!err.contains("stale"), "{err}");
+    assert_eq!(fbx.kept(), kept, "a fresh partial went");
+    assert!(!fbx.landed().exists());
+}

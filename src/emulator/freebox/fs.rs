@@ -22,7 +22,8 @@ use super::routes::ApiMajor;
 use super::upload::{is_reserved, is_upload_temp};
 use crate::emulator::confined::{Metadata, MetadataExt};
 
-/// Name of the partial-upload files, hidden from listings (see upload.rs).
+/// Whether an entry is listed as itself: the partial-upload files are not, they show
+/// under the name they are held for (see upload.rs).
 fn listed(name: &str) -> bool {
     !is_upload_temp(name)
 }
@@ -237,6 +238,14 @@ fn children(emu: &Emu, dir: &Target) -> Result<Vec<LsRow>, FbxError> {
                     read: Read::Meta(entry.meta),
                 });
             }
+            // What the box holds of unfinished uploads, under the names being uploaded.
+            for (name, meta) in emu.uploads.held_in(emu.disk.fs(), real) {
+                out.push(LsRow {
+                    is_dir: false,
+                    name: crate::undecodable::from_os(&name).into_owned(),
+                    read: Read::Meta(meta),
+                });
+            }
         }
     }
     out.sort_by(|a, b| {
@@ -415,10 +424,23 @@ fn decode_cursor(c: &str) -> Result<usize, FbxError> {
         .ok_or_else(|| FbxError::invalid_request("Requête invalide : curseur invalide"))
 }
 
-/// `FileInfo` plus `parent`, for `fs/info`.
+/// `FileInfo` plus `parent`, for `fs/info`: an entry, or else the partial upload held
+/// under that name.
 fn info_of(emu: &Emu, t: &Target) -> Result<Value, FbxError> {
     let name = if t.clear == "/" { "" } else { t.name() };
-    let mut v = file_info(emu, t, name)?;
+    let mut v = match file_info(emu, t, name) {
+        Err(e) if e.code == "path_not_found" => {
+            let fs = emu.disk.fs();
+            let real = t.real.as_deref().ok_or_else(FbxError::path_not_found)?;
+            let meta = emu
+                .uploads
+                .held(fs, real)
+                .and_then(|temp| fs.symlink_metadata(&temp).ok())
+                .ok_or(e)?;
+            file_info_of(emu, t, name, real, meta)
+        }
+        other => other?,
+    };
     v["parent"] = Value::String(encode_clear(&t.parent_clear()));
     Ok(v)
 }
@@ -503,9 +525,16 @@ pub async fn rename(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response
     }
     let src_real = src.real_or_denied()?.to_path_buf();
     let fs = emu.disk.fs().clone();
-    if !fs.entry_exists(&src_real) {
-        return Err(FbxError::path_not_found());
-    }
+    // No entry of that name: the partial upload held under it, if any, is what a box
+    // renames (its file sits under that name there).
+    let held = match fs.entry_exists(&src_real) {
+        true => None,
+        false => Some(
+            emu.uploads
+                .held(&fs, &src_real)
+                .ok_or_else(FbxError::path_not_found)?,
+        ),
+    };
     let parent = emu.disk.resolve_clear(&src.parent_clear())?;
     let dst = emu.disk.child_entry(&parent, &req.dst)?;
     let dst_real = dst.real_or_denied()?.to_path_buf();
@@ -515,10 +544,14 @@ pub async fn rename(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response
             "Erreur lors du renommage : Le fichier existe déjà",
         ));
     }
-    tokio::task::spawn_blocking(move || fs.rename(&src_real, &dst_real))
+    let from = held.clone().unwrap_or_else(|| src_real.clone());
+    tokio::task::spawn_blocking(move || fs.rename(&from, &dst_real))
         .await
         .map_err(|_| FbxError::internal("Erreur interne"))?
         .map_err(|e| io_error(&e))?;
+    if held.is_some() {
+        emu.uploads.forget_partial(&src_real);
+    }
     Ok(ok(dst.token()))
 }
 

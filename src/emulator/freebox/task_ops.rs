@@ -437,7 +437,7 @@ fn remove_job(ctl: &Ctl, files: &[Target]) -> Result<(), Fail> {
             return Err("permission_denied");
         }
         let real = f.real.as_deref().ok_or("permission_denied")?;
-        if !fs.entry_exists(real) {
+        if !fs.entry_exists(real) && ctl.emu.uploads.held(fs, real).is_none() {
             return Err("file_not_found");
         }
         reals.push((real.to_path_buf(), f.clear.clone()));
@@ -446,6 +446,12 @@ fn remove_job(ctl: &Ctl, files: &[Target]) -> Result<(), Fail> {
     for (real, clear) in reals {
         ctl.checkpoint()?;
         ctl.begin_item(&clear, "", 0);
+        // The name goes with what the box holds of an unfinished upload to it.
+        ctl.emu.uploads.drop_held(fs, &real);
+        if !fs.entry_exists(&real) {
+            ctl.file_done();
+            continue;
+        }
         let is_dir = fs.symlink_metadata(&real).is_ok_and(|m| m.is_dir());
         // A link is removed as the link, wherever it points.
         fs.remove_any(&real).map_err(|_| {

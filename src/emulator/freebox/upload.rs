@@ -2,14 +2,21 @@
 //! tracking endpoints (`/upload/…`).
 //!
 //! Bytes go to a hidden temporary file in the target folder and are renamed onto the final
-//! name at `upload_finalize`, so a half-written file never carries the final name. On a
-//! real box the partial file sits under the final name; here it stays under the temporary
-//! name (hidden from listings), and `force:"resume"` / the conflict's `file_size` see it.
+//! name at `upload_finalize`, so a half-written file's bytes never sit under the final
+//! name. On a real box the partial file sits under the name being uploaded; here it stays
+//! under the temporary name, but the box's view is kept: the partial held for a name is
+//! listed under that name (`fs/ls`, with its current size and mtime, hidden as any dot
+//! name), answers `fs/info` there and goes with `fs/rm` of that name, as long as no real
+//! entry has the name ([`Uploads::held_in`], [`Uploads::held`], [`Uploads::drop_held`]);
+//! `fs/rename` of that name moves the partial onto the new name.
+//! `force:"resume"` and the conflict's `file_size` see the same file.
 //! Temporary names are random and created exclusively (a name nobody can guess, so no
 //! link can be planted there); the one partial file of each target is remembered in
-//! memory for `resume`. No request may create a name of that reserved pattern.
+//! memory, and the plain files of that pattern an earlier run of the emulator left in a
+//! folder are taken back once per folder ([`Uploads::adopt`]). No request may create a
+//! name of that reserved pattern.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -24,7 +31,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
-use crate::emulator::confined::WriteMode;
+use crate::emulator::confined::{Metadata, WriteMode};
 use crate::emulator::faults::Faults;
 use crate::emulator::fsroot::FsRoot;
 
@@ -44,6 +51,18 @@ pub fn is_upload_temp(name: &str) -> bool {
 /// upload, copy): the whole temporary prefix is the emulator's.
 pub fn is_reserved(name: &str) -> bool {
     name.starts_with(TEMP_PREFIX)
+}
+
+/// The name a temporary file `.fbxemu-upload.<name>.<16 hex>.part` was made for (`None`:
+/// not of that shape, or made for a name too long to be spelled out, see [`create_temp`]).
+fn temp_target(temp: &str) -> Option<&str> {
+    let inner = temp.strip_prefix(TEMP_PREFIX)?.strip_suffix(TEMP_SUFFIX)?;
+    let (name, random) = inner.rsplit_once('.')?;
+    let is_hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if !is_hex(random, 16) || is_hex(name, 64) {
+        return None;
+    }
+    (!name.is_empty() && name != "." && name != ".." && !is_reserved(name)).then_some(name)
 }
 
 /// A new temporary file for `name` in `dir`: `.fbxemu-upload.<name>.<random>.part`,
@@ -86,11 +105,27 @@ pub struct FileUpload {
 }
 
 /// Every upload since start (or the last `clean`).
-#[derive(Default)]
 pub struct Uploads {
     inner: Mutex<(u64, BTreeMap<u64, FileUpload>)>,
-    /// The partial (temporary) file of each target path, for `force: "resume"`.
+    /// The partial (temporary) file held for each target path: what `force: "resume"`
+    /// continues and what the box shows under the target's name.
     partials: Mutex<HashMap<PathBuf, PathBuf>>,
+    /// Folders already searched for partial files an earlier run left ([`Uploads::adopt`]).
+    adopted: Mutex<HashSet<PathBuf>>,
+    /// When this run began: only files older than that are taken back from disk (a task
+    /// copy of this run writes through the same kind of temporary name).
+    started: std::time::SystemTime,
+}
+
+impl Default for Uploads {
+    fn default() -> Self {
+        Uploads {
+            inner: Mutex::default(),
+            partials: Mutex::default(),
+            adopted: Mutex::default(),
+            started: std::time::SystemTime::now(),
+        }
+    }
 }
 
 impl Uploads {
@@ -106,11 +141,91 @@ impl Uploads {
             .then_some(temp)
     }
 
+    /// Once per folder and run: takes back the partial uploads an earlier run of the
+    /// emulator left in `dir` (the box keeps them across a reboot). A plain file (never a
+    /// link) of the temporary pattern, older than this run, is held for the name it was
+    /// made for, unless a partial is held for that name already. Of several for one
+    /// name the newest is held and the others are removed (a box holds one file under a
+    /// name).
+    pub fn adopt(&self, fs: &FsRoot, dir: &Path) {
+        {
+            let mut adopted = self.adopted.lock().unwrap_or_else(|p| p.into_inner());
+            if !adopted.insert(dir.to_owned()) {
+                return;
+            }
+        }
+        let Ok(entries) = fs.read_dir_with_meta(dir) else {
+            return;
+        };
+        let mut found: HashMap<PathBuf, (std::time::SystemTime, PathBuf)> = HashMap::new();
+        for e in entries {
+            let Some(target) = e.name.to_str().and_then(temp_target) else {
+                continue;
+            };
+            let Ok(mtime) = e.meta.modified().map(|t| t.into_std()) else {
+                continue;
+            };
+            if !e.meta.is_file() || mtime >= self.started {
+                continue;
+            }
+            let dest = dir.join(target);
+            let older = match found.get(&dest) {
+                Some((t, _)) if *t >= mtime => Some(e.path),
+                _ => found.insert(dest, (mtime, e.path)).map(|(_, p)| p),
+            };
+            if let Some(older) = older {
+                let _ = fs.remove_file(&older);
+            }
+        }
+        let mut partials = self.partials();
+        for (dest, (_, temp)) in found {
+            partials.entry(dest).or_insert(temp);
+        }
+    }
+
+    /// The partial upload held for `dest` (looked for on disk too, see [`Uploads::adopt`]).
+    pub fn held(&self, fs: &FsRoot, dest: &Path) -> Option<PathBuf> {
+        if let Some(dir) = dest.parent() {
+            self.adopt(fs, dir);
+        }
+        self.partial_of(fs, dest)
+    }
+
+    /// The partial uploads held in `dir` under a name no entry of `dir` has: each target
+    /// name with its partial file's own metadata (size and mtime as they are now).
+    pub fn held_in(&self, fs: &FsRoot, dir: &Path) -> Vec<(std::ffi::OsString, Metadata)> {
+        self.adopt(fs, dir);
+        let held: Vec<(PathBuf, PathBuf)> = self
+            .partials()
+            .iter()
+            .filter(|(dest, _)| dest.parent() == Some(dir))
+            .map(|(d, t)| (d.clone(), t.clone()))
+            .collect();
+        held.into_iter()
+            .filter(|(dest, _)| !fs.entry_exists(dest))
+            .filter_map(|(dest, temp)| {
+                let meta = fs.symlink_metadata(&temp).ok().filter(|m| m.is_file())?;
+                Some((dest.file_name()?.to_owned(), meta))
+            })
+            .collect()
+    }
+
+    /// Removes the partial upload held for `dest` (what `fs/rm` of that name does on a
+    /// box); `true` when there was one.
+    pub fn drop_held(&self, fs: &FsRoot, dest: &Path) -> bool {
+        let Some(temp) = self.held(fs, dest) else {
+            return false;
+        };
+        self.forget_partial(dest);
+        fs.remove_file(&temp).is_ok()
+    }
+
     fn keep_partial(&self, dest: &Path, temp: &Path) {
         self.partials().insert(dest.to_owned(), temp.to_owned());
     }
 
-    fn forget_partial(&self, dest: &Path) {
+    /// Holds nothing for `dest` any more (finished, cancelled, removed or renamed away).
+    pub fn forget_partial(&self, dest: &Path) {
         self.partials().remove(dest);
     }
 
@@ -404,7 +519,7 @@ async fn start(emu: &Emu, cmd: &Value, request_id: Value) -> Result<Active, FbxE
     }
     let dest = emu.disk.child(&dir, filename)?;
     let dest_real = dest.real_or_denied()?.to_path_buf();
-    let partial = emu.uploads.partial_of(&fs, &dest_real);
+    let partial = emu.uploads.held(&fs, &dest_real);
     let (wanted, name) = (force.to_owned(), filename.to_owned());
     let (dest2, partial2) = (dest_real.clone(), partial.clone());
     let (temp, file) = tokio::task::spawn_blocking(move || {
@@ -587,4 +702,33 @@ pub async fn clean(State(emu): State<Arc<Emu>>) -> Response {
         .1
         .retain(|_, u| u.status == "in_progress");
     ok_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::temp_target;
+
+    #[test]
+    fn a_temporary_names_the_target_it_was_made_for() {
+        let t = ".fbxemu-upload..nascmd-part-00ff-a.bin.0123456789abcdef.part";
+        assert_eq!(temp_target(t), Some(".nascmd-part-00ff-a.bin"));
+        assert_eq!(
+            temp_target(".fbxemu-upload.x.0123456789ABCDEF.part"),
+            Some("x")
+        );
+        // Not ours, no random part, a digest (name too long), or a reserved name.
+        assert_eq!(temp_target("x.0123456789abcdef.part"), None);
+        assert_eq!(temp_target(".fbxemu-upload.x.part"), None);
+        assert_eq!(temp_target(".fbxemu-upload.x.0123.part"), None);
+        let digest = "ab".repeat(32);
+        assert_eq!(
+            temp_target(&format!(".fbxemu-upload.{digest}.0123456789abcdef.part")),
+            None
+        );
+        assert_eq!(
+            temp_target(".fbxemu-upload..fbxemu-upload.y.0123456789abcdef.part"),
+            None
+        );
+        assert_eq!(temp_target(".fbxemu-upload...0123456789abcdef.part"), None);
+    }
 }
