@@ -43,6 +43,31 @@ fn ls_plain_long_and_json() {
 /// A name holding a C1 CSI (U+009B), DEL and a bidi override reaches `--json` output as
 /// `\u` escapes, never as raw characters a terminal would act on, and parses back to
 /// the very name (#16).
+/// `ls` sweeps what it lists like a job sweeps what it writes into: a temporary of
+/// nascmd's naming left for two days goes, and stderr says so; stdout stays the listing.
+#[test]
+fn ls_removes_abandoned_temporaries_and_says_so() {
+    let sb = Sandbox::new();
+    let d = sb.path().join("data");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::write(d.join("kept.txt"), b"k").unwrap();
+    let old = d.join(".nascmd-part-0badc0de-movie.mkv");
+    std::fs::write(&old, vec![0u8; 2048]).unwrap();
+    let f = std::fs::File::options().write(true).open(&old).unwrap();
+    f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86400))
+        .unwrap();
+    let o = sb.run(&["ls", "data"]);
+    ok(&o);
+    assert_eq!(text(&o.stdout), "kept.txt\n");
+    assert!(
+        text(&o.stderr).contains("removed 1 stale temporary file from")
+            && text(&o.stderr).contains("2 KiB freed"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!old.exists());
+}
+
 #[test]
 fn ls_and_search_json_escape_terminal_controls() {
     let sb = Sandbox::new();

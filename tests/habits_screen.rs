@@ -400,3 +400,36 @@ async fn a_message_takes_the_free_space_room_at_80_columns() {
     assert!(!status.contains(" free of "), "{status:?}");
     assert!(!status.contains(": all]"), "the message is cut: {status:?}");
 }
+
+/// A folder a pane lists is swept like one a job writes into: a temporary of nascmd's
+/// naming left for two days goes (the status line says what came back); a fresh one and
+/// somebody else's old file stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pane_sweeps_the_abandoned_temporaries_it_lists() {
+    let l = tempfile::tempdir().unwrap();
+    let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+    let old = |name: &str, len: usize| {
+        let path = l.path().join(name);
+        std::fs::write(&path, vec![b'x'; len]).unwrap();
+        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        f.set_modified(two_days_ago).unwrap();
+    };
+    old(".nascmd-part-0badc0de-movie.mkv", 3000);
+    old(".nascmd-part-0badc0de.resume", 100);
+    old("someone-elses.part", 10);
+    std::fs::write(l.path().join(".nascmd-part-00ff-fresh.bin"), b"x").unwrap();
+    let r = tempfile::tempdir().unwrap();
+    let mut rt = start_sized(l.path(), r.path(), 80, 24).await;
+    // The sweep runs after the listing, off the loop: wait for its message.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !screen(&rt).contains("stale temporary") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        settle(&mut rt, Vec::new()).await;
+    }
+    let s = screen(&rt);
+    assert!(s.contains("removed 2 stale temporary files from"), "{s}");
+    assert!(!l.path().join(".nascmd-part-0badc0de-movie.mkv").exists());
+    assert!(!l.path().join(".nascmd-part-0badc0de.resume").exists());
+    assert!(l.path().join("someone-elses.part").exists());
+    assert!(l.path().join(".nascmd-part-00ff-fresh.bin").exists());
+}

@@ -27,6 +27,14 @@ pub enum Msg {
         page: Result<Vec<Entry>, VfsError>,
         done: bool,
     },
+    /// A pane's listing showed temporaries of ours left for a day, and the sweep after it
+    /// removed `files` of them (`bytes` came back).
+    StaleSwept {
+        side: Side,
+        dir: VPath,
+        files: usize,
+        bytes: u64,
+    },
     Space {
         side: Side,
         req: RequestId,

@@ -12,6 +12,17 @@ impl App {
     pub(super) fn on_result(&mut self, msg: Msg) -> (Vec<Cmd>, bool) {
         let mut cmds = Vec::new();
         match msg {
+            Msg::StaleSwept {
+                side,
+                dir,
+                files,
+                bytes,
+            } => {
+                self.set_status(crate::jobs::stale::describe(&dir, files, bytes), false);
+                if self.pane(side).cwd == dir {
+                    cmds.extend(self.reload(side));
+                }
+            }
             Msg::Listed {
                 side,
                 req,

@@ -14,6 +14,9 @@
 //! continues when resumed, however old. Forgetting the job removes those temporaries
 //! (`resume::discard_partials`).
 //!
+//! The same sweep runs in a folder a pane or `ls` lists when the listing shows such a
+//! temporary (`looks_abandoned`, `sweep_listed`).
+//!
 //! It goes through the `Vfs` seam only (list + remove), so the same rule serves a NAS
 //! folder: on a NAS target the first `NAS_FOLDERS_MAX` folders a job writes into are
 //! swept (each costs a listing), except on one that assembles uploads itself (QNAP),
@@ -111,6 +114,37 @@ pub async fn sweep(
         tracing::info!(dir = %dir, files = swept.names.len(), bytes = swept.bytes, "removed stale temporaries");
     }
     Ok(swept)
+}
+
+/// Whether a listed entry is one the sweep would remove if no journal owns it: a file of
+/// our temporary naming left alone for `STALE_AFTER` (`cutoff` = now minus that). A
+/// pane or `ls` sweeps a folder only when its listing showed one, so an ordinary
+/// listing costs nothing more.
+pub fn looks_abandoned(entry: &crate::vfs::Entry, cutoff: i64) -> bool {
+    entry.kind == EntryKind::File
+        && temp_key(&entry.name).is_some()
+        && entry.mtime.is_some_and(|m| m <= cutoff)
+}
+
+/// The cutoff for [`looks_abandoned`], now.
+pub fn abandoned_before() -> i64 {
+    now_secs().saturating_sub(STALE_AFTER.as_secs() as i64)
+}
+
+/// After a pane or `ls` listed `dir` and saw abandoned temporaries: sweeps it, keeping
+/// what any entry of `journal` records (a paused job continues those).
+pub async fn sweep_listed(
+    vfs: &dyn Vfs,
+    dir: &VPath,
+    journal: Option<super::journal::Journal>,
+) -> VfsResult<Swept> {
+    // Reading the journal's files is blocking I/O.
+    let keep = tokio::task::spawn_blocking(move || {
+        journal.map(|j| j.owned_temp_keys()).unwrap_or_default()
+    })
+    .await
+    .unwrap_or_default();
+    sweep(vfs, dir, &keep, now_secs()).await
 }
 
 /// Before a job's files move: sweeps the folders they go to (every one on a durable

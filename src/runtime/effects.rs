@@ -26,6 +26,8 @@ fn send(tx: &UnboundedSender<Internal>, msg: Msg) {
 /// Lists `dir`, each page sorted in `sort` before it goes to the app: sorting a page of
 /// 5 000–10 000 entries costs the UI thread 10–30 ms on a busy machine
 /// (benches/huge_folder.rs), far more than merging a sorted page.
+/// Lists `dir` page by page for a pane; if it shows temporaries of ours left for a day
+/// and more, sweeps them afterwards (`jobs::stale`) and tells the app.
 pub async fn list(
     tx: UnboundedSender<Internal>,
     side: Side,
@@ -33,11 +35,14 @@ pub async fn list(
     vfs: VfsHandle,
     dir: VPath,
     sort: SortSpec,
+    journal: Option<crate::jobs::journal::Journal>,
 ) {
+    let cutoff = crate::jobs::stale::abandoned_before();
+    let mut abandoned = false;
     // Retries a failed later page too, not only the call that opens the listing.
     let listing = crate::jobs::list_retrying(
-        vfs,
-        dir,
+        vfs.clone(),
+        dir.clone(),
         crate::jobs::RetryPolicy::INTERACTIVE,
         tokio_util::sync::CancellationToken::new(),
     );
@@ -60,6 +65,9 @@ pub async fn list(
     while let Some(page) = stream.next().await {
         match page {
             Ok(mut entries) => {
+                abandoned |= entries
+                    .iter()
+                    .any(|e| crate::jobs::stale::looks_abandoned(e, cutoff));
                 sort.sort(&mut entries);
                 send(
                     &tx,
@@ -94,6 +102,21 @@ pub async fn list(
             done: true,
         },
     );
+    if abandoned {
+        match crate::jobs::stale::sweep_listed(vfs.as_ref(), &dir, journal).await {
+            Ok(swept) if !swept.names.is_empty() => send(
+                &tx,
+                Msg::StaleSwept {
+                    side,
+                    dir,
+                    files: swept.names.len(),
+                    bytes: swept.bytes,
+                },
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "no sweep of stale temporaries"),
+        }
+    }
 }
 
 pub async fn space(

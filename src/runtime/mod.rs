@@ -268,7 +268,8 @@ impl<B: Backend> Runtime<B> {
                 sort,
             } => {
                 self.abort(self.list_task[side.index()]);
-                let id = self.spawn(effects::list(tx, side, req, vfs, dir, sort));
+                let journal = self.restore.journal();
+                let id = self.spawn(effects::list(tx, side, req, vfs, dir, sort, journal));
                 self.list_task[side.index()] = Some(id);
             }
             Cmd::Space {

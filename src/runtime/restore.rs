@@ -35,6 +35,13 @@ pub(super) struct Restore {
     opened: Opened,
 }
 
+impl Restore {
+    /// The journal folder, when jobs are journaled (the stale sweep keeps what it owns).
+    pub(super) fn journal(&self) -> Option<Journal> {
+        self.journal.clone()
+    }
+}
+
 /// Place → a backend opened there for a resume.
 type Opened = Arc<Mutex<HashMap<String, VfsHandle>>>;
 

@@ -55,12 +55,30 @@ pub async fn run(opener: &mut Opener, args: LsArgs) -> anyhow::Result<u8> {
     .await?;
     // Sorted output is what scripts and people expect; listings are lean enough to hold.
     let mut all: Vec<Entry> = Vec::new();
+    let cutoff = crate::jobs::stale::abandoned_before();
+    let mut abandoned = false;
     while let Some(page) = pages.next().await {
-        all.extend(page?.into_iter().filter(|e| args.all || !e.is_hidden()));
+        let page = page?;
+        abandoned |= page
+            .iter()
+            .any(|e| crate::jobs::stale::looks_abandoned(e, cutoff));
+        all.extend(page.into_iter().filter(|e| args.all || !e.is_hidden()));
     }
     all.sort_by(|a, b| a.name.cmp(&b.name));
     print_entries(&mut out, &args, &all)?;
     out.flush()?;
+    // Temporaries of ours left for a day that no journal owns are removed, and said.
+    if abandoned {
+        let journal = Some(crate::jobs::journal::Journal::of_user());
+        match crate::jobs::stale::sweep_listed(vfs.as_ref(), &path, journal).await {
+            Ok(swept) if !swept.names.is_empty() => eprintln!(
+                "nascmd: {}",
+                crate::jobs::stale::describe(&path, swept.names.len(), swept.bytes)
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "no sweep of stale temporaries"),
+        }
+    }
     // Entries the listing refused are named on stderr, never dropped in silence.
     if let Some(log) = vfs.features().skipped_names {
         for name in log.take_skipped(&path) {
