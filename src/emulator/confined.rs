@@ -152,6 +152,24 @@ impl FsRoot {
         Ok(out)
     }
 
+    /// The names in a folder, each with whether it is a folder as `readdir` tells it
+    /// (no `stat`: a 100 000-entry folder in a fraction of the time
+    /// [`FsRoot::read_dir_with_meta`] takes), unsorted. `None` for a link or an entry
+    /// whose kind `readdir` does not give: the caller looks at it itself.
+    pub fn read_dir_kinds(&self, real: &Path) -> io::Result<Vec<(OsString, Option<bool>)>> {
+        let mut out = Vec::new();
+        for e in self.dir().read_dir(self.rel(real)?)? {
+            let e = e?;
+            let kind = e
+                .file_type()
+                .ok()
+                .filter(|t| !t.is_symlink())
+                .map(|t| t.is_dir());
+            out.push((e.file_name(), kind));
+        }
+        Ok(out)
+    }
+
     /// Opens a regular file to read, never waiting on a FIFO (see
     /// [`crate::regular_file::open_regular`]): anything else is `InvalidInput`.
     pub fn open_read(&self, real: &Path) -> io::Result<std::fs::File> {

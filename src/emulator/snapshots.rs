@@ -11,11 +11,14 @@
 //!   ([`Snapshots::invalidate`]) and the folder's own mtime is the one it had (a file
 //!   added or removed behind the emulator's back, or by a copy/move task still running,
 //!   changes it).
+//! * a first page may be answered before the snapshot is complete (a huge folder:
+//!   `Snapshots::begin`); the snapshot is then read right after it, and a later page
+//!   waits for that read instead of reading the folder again.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 /// How long a snapshot serves later pages.
@@ -23,8 +26,63 @@ pub const MAX_AGE: Duration = Duration::from_secs(10);
 /// Snapshots kept at once (the oldest goes first).
 const MAX_KEPT: usize = 16;
 
+/// A snapshot's items: `None` while its read is under way (`Snapshots::begin`), then
+/// `Some(None)` if that read failed.
+type Ready<T> = Option<Option<Arc<Vec<T>>>>;
+
+/// Where a later page waits for a snapshot still being read.
+struct Cell<T> {
+    items: Mutex<Ready<T>>,
+    done: Condvar,
+}
+
+impl<T> Cell<T> {
+    fn new(items: Ready<T>) -> Arc<Cell<T>> {
+        Arc::new(Cell {
+            items: Mutex::new(items),
+            done: Condvar::new(),
+        })
+    }
+
+    fn set(&self, items: Option<Arc<Vec<T>>>) {
+        let mut slot = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(items);
+        }
+        self.done.notify_all();
+    }
+
+    fn wait(&self) -> Option<Arc<Vec<T>>> {
+        let mut slot = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(items) = slot.as_ref() {
+                return items.clone();
+            }
+            slot = self.done.wait(slot).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// A snapshot being read (`Snapshots::begin`): `fill` hands over the sorted items;
+/// dropped unfilled, it fails the snapshot (later pages read the folder afresh).
+pub struct Filler<T> {
+    cell: Arc<Cell<T>>,
+}
+
+impl<T> Filler<T> {
+    pub fn fill(self, items: Vec<T>) {
+        self.cell.set(Some(Arc::new(items)));
+    }
+}
+
+impl<T> Drop for Filler<T> {
+    fn drop(&mut self) {
+        self.cell.set(None);
+    }
+}
+
 struct Snapshot<T> {
-    items: Arc<Vec<T>>,
+    items: Arc<Cell<T>>,
     taken: Instant,
     /// The folder's mtime when it was read.
     dir_mtime: Option<SystemTime>,
@@ -72,22 +130,37 @@ impl<K: Clone + Eq + Hash, T> Snapshots<K, T> {
         inner.by_key.clear();
     }
 
-    /// The snapshot of `key` if it still stands for `dir`.
+    /// The snapshot of `key` if it still stands for `dir`; one still being read is
+    /// waited for.
     pub fn get(&self, key: &K, dir: &Path) -> Option<Arc<Vec<T>>> {
         let mtime = dir_mtime(dir);
+        let cell = {
+            let mut inner = self.lock();
+            let generation = inner.generation;
+            let snap = inner.by_key.get(key)?;
+            let fresh = snap.generation == generation
+                && snap.taken.elapsed() < MAX_AGE
+                && mtime.is_some()
+                && snap.dir_mtime == mtime;
+            if !fresh {
+                inner.by_key.remove(key);
+                return None;
+            }
+            snap.items.clone()
+        };
+        cell.wait()
+    }
+
+    /// Keeps a snapshot of `dir` for `key` whose items come later, through the
+    /// returned [`Filler`] (read on another thread while the first page is answered).
+    /// The folder's mtime is taken now, before the caller reads it.
+    pub fn begin(&self, key: K, dir: &Path) -> Filler<T> {
+        let mtime = dir_mtime(dir);
+        let cell = Cell::new(None);
         let mut inner = self.lock();
         let generation = inner.generation;
-        let snap = inner.by_key.get(key)?;
-        let fresh = snap.generation == generation
-            && snap.taken.elapsed() < MAX_AGE
-            && mtime.is_some()
-            && snap.dir_mtime == mtime;
-        if fresh {
-            Some(snap.items.clone())
-        } else {
-            inner.by_key.remove(key);
-            None
-        }
+        inner.keep(key, cell.clone(), mtime, generation);
+        Filler { cell }
     }
 
     /// Reads the folder with `read` (sorted) and keeps the result for `key`. The
@@ -104,27 +177,40 @@ impl<K: Clone + Eq + Hash, T> Snapshots<K, T> {
         let items = Arc::new(read()?);
         let mut inner = self.lock();
         if inner.generation == generation {
-            if inner.by_key.len() >= MAX_KEPT && !inner.by_key.contains_key(&key) {
-                let oldest = inner
-                    .by_key
-                    .iter()
-                    .min_by_key(|(_, s)| s.taken)
-                    .map(|(k, _)| k.clone());
-                if let Some(k) = oldest {
-                    inner.by_key.remove(&k);
-                }
-            }
-            inner.by_key.insert(
-                key,
-                Snapshot {
-                    items: items.clone(),
-                    taken: Instant::now(),
-                    dir_mtime: mtime,
-                    generation,
-                },
-            );
+            inner.keep(key, Cell::new(Some(Some(items.clone()))), mtime, generation);
         }
         Ok(items)
+    }
+}
+
+impl<K: Clone + Eq + Hash, T> Inner<K, T> {
+    /// Keeps `items` for `key`, the oldest snapshot going first when full.
+    fn keep(
+        &mut self,
+        key: K,
+        items: Arc<Cell<T>>,
+        dir_mtime: Option<SystemTime>,
+        generation: u64,
+    ) {
+        if self.by_key.len() >= MAX_KEPT && !self.by_key.contains_key(&key) {
+            let oldest = self
+                .by_key
+                .iter()
+                .min_by_key(|(_, s)| s.taken)
+                .map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                self.by_key.remove(&k);
+            }
+        }
+        self.by_key.insert(
+            key,
+            Snapshot {
+                items,
+                taken: Instant::now(),
+                dir_mtime,
+                generation,
+            },
+        );
     }
 }
 
@@ -149,6 +235,23 @@ mod tests {
         // only makes sure the clock moved on; nothing here measures time).
         std::thread::sleep(Duration::from_millis(20));
         std::fs::write(tmp.path().join("new"), b"").unwrap();
+        assert!(snaps.get(&"/P", tmp.path()).is_none());
+    }
+
+    #[test]
+    fn a_later_page_waits_for_a_snapshot_read_behind_the_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let snaps = Arc::new(Snapshots::<&str, u32>::default());
+        let filler = snaps.begin("/P", tmp.path());
+        let waiting = {
+            let snaps = snaps.clone();
+            let dir = tmp.path().to_owned();
+            std::thread::spawn(move || snaps.get(&"/P", &dir))
+        };
+        filler.fill(vec![7]);
+        assert_eq!(*waiting.join().unwrap().unwrap(), vec![7]);
+        // A read that failed (its filler dropped) serves nothing.
+        drop(snaps.begin("/P", tmp.path()));
         assert!(snaps.get(&"/P", tmp.path()).is_none());
     }
 

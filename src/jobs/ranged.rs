@@ -211,18 +211,29 @@ async fn copy(
     let len = step.entry.size;
     // Parts are cut from the listed size: a file that changed since it was listed (or
     // changes while the parts arrive) would come out as a mix, so both are checked.
+    // Across a link the job already measured (`JobCtx::src_rtt`), the streams start
+    // with this `stat` rather than one round trip after it: a size that turned out
+    // different stops them, and nothing is kept of what they wrote.
+    let link_rtt = ctx.src_rtt.get().copied().filter(|rtt| *rtt >= LINK_RTT);
     let asked = Instant::now();
-    let before = until_cancelled(&ctx.cancel, ctx.src.stat(&step.src)).await?;
+    let checked = move || async move {
+        let before = until_cancelled(&ctx.cancel, ctx.src.stat(&step.src)).await?;
+        if before.size != len {
+            return Err(VfsError::SizeMismatch {
+                path: step.src.to_string(),
+                expected: len,
+                found: before.size,
+            });
+        }
+        Ok(before)
+    };
+    let mut known = None;
+    if link_rtt.is_none() {
+        known = Some(checked().await?);
+    }
     // One round trip on a connection the job already opened: with the first stream's
     // first bytes, it tells a link from a loopback or a LAN (see `run_ramped`).
-    let stat_took = asked.elapsed();
-    if before.size != len {
-        return Err(VfsError::SizeMismatch {
-            path: step.src.to_string(),
-            expected: len,
-            found: before.size,
-        });
-    }
+    let stat_took = link_rtt.unwrap_or_else(|| asked.elapsed());
     // An earlier run's parts continue where their synced bytes end, in its file.
     let parts = match resume.and_then(|r| r.previous(true)) {
         Some(previous) => previous.to_vec(),
@@ -262,23 +273,42 @@ async fn copy(
     // The workers run in this task (the socket reads and disk writes they wait on run
     // elsewhere), and all of them have stopped before this returns: no write can land
     // after the caller removed the temporary file.
-    let work = async {
+    let run = async {
         if streams.ramp {
-            run_ramped(&shared, streams.most, stat_took).await;
+            run_ramped(&shared, streams.most, stat_took, link_rtt.is_some()).await;
         } else {
             join_all((0..streams.most).map(|_| worker(&shared))).await;
         }
     };
-    match resume {
+    let work = async {
+        match known {
+            Some(before) => {
+                run.await;
+                Ok(before)
+            }
+            None => {
+                let check = async {
+                    let res = checked().await;
+                    if res.is_err() {
+                        shared.stop.cancel();
+                    }
+                    res
+                };
+                tokio::join!(check, run).0
+            }
+        }
+    };
+    let before = match resume {
         Some(r) => tokio::select! {
-            () = work => {}
+            before = work => before,
             never = record_progress(&shared, r) => match never {},
         },
         None => work.await,
-    }
+    };
     if ctx.cancel.is_cancelled() {
         return Err(VfsError::Cancelled);
     }
+    let before = before?;
     if let Some(e) = shared.failure.lock().ok().and_then(|mut f| f.take()) {
         return Err(e);
     }
@@ -338,12 +368,16 @@ async fn record_progress(sh: &Shared<'_>, resume: &Resume<'_>) -> std::convert::
 /// The round trip (the quicker of `stat_took` and the first stream's first bytes)
 /// decides how the ramp starts. On a link (at least `LINK_RTT`), each connection is
 /// usually capped well below the link, so `LINK_START` streams start as soon as the
-/// first bytes arrive instead of climbing there one doubling (two windows) at a time.
-/// Below it, one stream stays alone unless its rate shows a cap (`ALONE_RATE`): on a
+/// first bytes arrive instead of climbing there one doubling (two windows) at a time;
+/// when the job measured the link before (`link_known`), they start at once, with the
+/// `stat` that checks the size. Below it, one stream stays alone unless its rate shows a cap (`ALONE_RATE`): on a
 /// loopback or a LAN more streams only share the same CPU and disk.
-async fn run_ramped(sh: &Shared<'_>, most: usize, stat_took: Duration) {
+async fn run_ramped(sh: &Shared<'_>, most: usize, stat_took: Duration, link_known: bool) {
     let mut running = FuturesUnordered::new();
-    running.push(worker(sh));
+    let early = if link_known { LINK_START.min(most) } else { 1 };
+    for _ in 0..early {
+        running.push(worker(sh));
+    }
     // The window is sized from how long the first bytes take to arrive.
     let started = Instant::now();
     let base = sh.counted.load(Ordering::Relaxed);
@@ -365,8 +399,8 @@ async fn run_ramped(sh: &Shared<'_>, most: usize, stat_took: Duration) {
     let rtt = first_byte.min(stat_took);
     let window = ramp::window(first_byte);
     let mut ramp = if rtt >= LINK_RTT {
-        let start = LINK_START.min(most);
-        for _ in 1..start {
+        let start = LINK_START.min(most).max(early);
+        for _ in early..start {
             running.push(worker(sh));
         }
         Ramp::starting(start, most)

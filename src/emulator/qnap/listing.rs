@@ -181,10 +181,89 @@ pub fn sort_items(items: &mut Vec<Item>, sort: &str, desc: bool) {
             }
             _ => Ordering::Equal,
         }
-        .then_with(|| name_a.cmp(name_b));
+        .then_with(|| name_a.cmp(name_b))
+        .then_with(|| a.name.cmp(&b.name));
         if desc { key.reverse() } else { key }
     });
     *items = keyed.into_iter().map(|(_, i)| i).collect();
+}
+
+/// Folders from which a first page is answered before the folder's snapshot is read
+/// (`first_page_ahead`); below it, reading every entry's details costs a few ms.
+const AHEAD_FROM: usize = 2000;
+
+/// The first page of a huge folder sorted by name, answered from the names and kinds
+/// `readdir` gives (only the page's entries are `stat`ed, only they are fully sorted:
+/// a partial selection of the rest), while the snapshot for the later pages is read
+/// and sorted on another thread (`Snapshots::begin`; a later page waits for it). Most
+/// of the time before the first page of 100 000 entries was `stat`ing every one of
+/// them (issue 14). `None`: not such a listing (sorted by details, a small folder, or
+/// the whole folder asked for); the caller reads the snapshot first.
+fn first_page_ahead(c: &Ctx, key: &ListingKey, dir: &Path) -> Option<Reply> {
+    if matches!(key.sort.as_str(), "filesize" | "mt" | "privilege") {
+        return None;
+    }
+    let (_, limit) = page_bounds(Some(0), c.p.int("limit"));
+    let filler = c.emu.listings.begin(key.clone(), dir);
+    let fs = &c.emu.fs;
+    let mut names: Vec<(String, String, bool)> = match fs.read_dir_kinds(dir) {
+        Ok(names) => names
+            .into_iter()
+            .filter_map(|(name, kind)| {
+                let name = name.to_string_lossy().into_owned();
+                if hidden(&name, key.hidden) {
+                    return None;
+                }
+                // A link shows as what it points to inside the root (`read_items`).
+                let is_dir = kind.unwrap_or_else(|| fs.is_dir(&dir.join(&name)));
+                Some((name.to_lowercase(), name, is_dir))
+            })
+            .collect(),
+        Err(_) => return None,
+    };
+    let total = names.len();
+    if total < AHEAD_FROM || limit >= total {
+        return None;
+    }
+    // The same order as `sort_items`.
+    let order = |(low_a, a, dir_a): &(String, String, bool),
+                 (low_b, b, dir_b): &(String, String, bool)| {
+        let folders = dir_b.cmp(dir_a);
+        if folders != Ordering::Equal {
+            return folders;
+        }
+        let by = match key.sort.as_str() {
+            "filetype" => filetype(a).cmp(&filetype(b)),
+            _ => Ordering::Equal,
+        }
+        .then_with(|| low_a.cmp(low_b))
+        .then_with(|| a.cmp(b));
+        if key.desc { by.reverse() } else { by }
+    };
+    names.select_nth_unstable_by(limit, order);
+    names.truncate(limit);
+    names.sort_unstable_by(order);
+    let datas = names
+        .iter()
+        .filter_map(|(_, name, _)| {
+            let path = dir.join(name);
+            let own = fs.symlink_metadata(&path).ok()?;
+            let meta = if own.file_type().is_symlink() {
+                fs.metadata(&path).unwrap_or(own)
+            } else {
+                own
+            };
+            Some(entry(name, Some(&meta)))
+        })
+        .collect();
+    let (emu, dir, key) = (c.emu.clone(), dir.to_owned(), key.clone());
+    std::thread::spawn(move || {
+        if let Ok(mut items) = read_items(&emu.fs, &dir, key.hidden) {
+            sort_items(&mut items, &key.sort, key.desc);
+            filler.fill(items);
+        }
+    });
+    Some(Ok(json(&list_reply(c, total, datas))))
 }
 
 /// `start`/`limit` paging; a missing or non-positive limit means "everything".
@@ -310,6 +389,11 @@ pub fn get_list(c: &Ctx) -> Reply {
     } else {
         None
     };
+    if start <= 0
+        && let Some(reply) = first_page_ahead(c, &key, &dir)
+    {
+        return reply;
+    }
     let items = match cached {
         Some(items) => items,
         None => c
