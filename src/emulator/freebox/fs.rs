@@ -378,10 +378,8 @@ fn first_page_ahead(
     }
     // (name, is a folder, the row already built: a link, whose kind is its target's)
     let mut kids: Vec<(String, bool, Option<LsRow>)> = Vec::with_capacity(names.len());
-    for (name, kind) in names {
-        let Some(name) = name.to_str().map(str::to_owned) else {
-            continue;
-        };
+    for (os_name, kind) in names {
+        let name = crate::undecodable::from_os(&os_name).into_owned();
         if !listed(&name) || (flag(&q.remove_hidden) && name.starts_with('.')) {
             continue;
         }
@@ -389,7 +387,7 @@ fn first_page_ahead(
             Some(is_dir) => (is_dir, None),
             None => {
                 let t = child_target(dir, &name);
-                let path = real.join(&name);
+                let path = real.join(&os_name);
                 let Ok(lmeta) = fs.symlink_metadata(&path) else {
                     continue;
                 };
@@ -428,7 +426,7 @@ fn first_page_ahead(
     for (name, _, built) in kids {
         let row = match built {
             Some(row) => row,
-            None => match fs.symlink_metadata(&real.join(&name)) {
+            None => match fs.symlink_metadata(&real.join(crate::undecodable::to_os(&name))) {
                 Ok(meta) => LsRow {
                     is_dir: meta.is_dir(),
                     name,

@@ -210,12 +210,13 @@ fn first_page_ahead(c: &Ctx, key: &ListingKey, dir: &Path) -> Option<Reply> {
         Ok(names) => names
             .into_iter()
             .filter_map(|(name, kind)| {
-                let name = name.to_string_lossy().into_owned();
+                let os_name = name;
+                let name = crate::undecodable::from_os(&os_name).into_owned();
                 if hidden(&name, key.hidden) {
                     return None;
                 }
                 // A link shows as what it points to inside the root (`read_items`).
-                let is_dir = kind.unwrap_or_else(|| fs.is_dir(&dir.join(&name)));
+                let is_dir = kind.unwrap_or_else(|| fs.is_dir(&dir.join(&os_name)));
                 Some((name.to_lowercase(), name, is_dir))
             })
             .collect(),
@@ -246,7 +247,7 @@ fn first_page_ahead(c: &Ctx, key: &ListingKey, dir: &Path) -> Option<Reply> {
     let datas = names
         .iter()
         .filter_map(|(_, name, _)| {
-            let path = dir.join(name);
+            let path = dir.join(crate::undecodable::to_os(name));
             let own = fs.symlink_metadata(&path).ok()?;
             let meta = if own.file_type().is_symlink() {
                 fs.metadata(&path).unwrap_or(own)
