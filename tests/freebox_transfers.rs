@@ -3,7 +3,7 @@
 //! legacy upload of API v3 boxes, share links and their public URL, HTTPS with a
 //! private root and an AKI-less leaf, and the job engine working on a Freebox.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

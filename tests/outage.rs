@@ -4,7 +4,7 @@
 //! equal; and a retry budget that runs out fails the file with a clear message. The
 //! real binary against the real emulator over loopback.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Child, Output};

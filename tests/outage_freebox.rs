@@ -4,7 +4,7 @@
 //! finish by themselves with the bytes equal. (The minute-long outages run against QNAP
 //! in tests/outage.rs; these stay short.)
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -21,7 +21,7 @@ use nascmd::vfs::{
 use tokio::io::AsyncReadExt;
 use tokio_util::sync::CancellationToken;
 
-mod support;
+use crate::support;
 
 use support::qnap_client::{config, connect, start};
 
