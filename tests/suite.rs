@@ -54,3 +54,22 @@ mod tls;
 mod verify_hash;
 mod verify_hash_cancel;
 mod viewer_screen;
+
+/// With `autotests = false` a tests/*.rs file that is not a module here would never run
+/// (a merge adding a test file must add its `mod` line).
+#[test]
+fn every_test_file_is_a_module_of_the_suite() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let suite = std::fs::read_to_string(dir.join("suite.rs")).unwrap();
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(module) = name.strip_suffix(".rs") {
+            let line = format!("mod {module};");
+            if module != "suite" && !suite.lines().any(|l| l == line) {
+                missing.push(name);
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not in tests/suite.rs: {missing:?}");
+}
