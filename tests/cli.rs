@@ -1,6 +1,6 @@
 //! The non-interactive subcommands, run as the real binary with a private config folder.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 

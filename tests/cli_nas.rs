@@ -1,7 +1,7 @@
 //! The non-interactive subcommands against the QNAP and Freebox emulators (real HTTP
 //! servers on loopback over temp folders), run as the real binary.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 

@@ -1,7 +1,7 @@
 //! Where a copy lands: a target that is a symbolic link to a folder, or that ends with a
 //! slash, means "into that folder" (the real binary, local copies).
 
-mod support;
+use crate::support;
 
 use support::sandbox::{Sandbox, ok, text};
 

@@ -8,7 +8,7 @@
 //! where the backend declares them in its capabilities; elsewhere the case checks the
 //! feature is absent and returns.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 //! inside the root still lists, and a link pointing out can be deleted (its target
 //! survives). The rule is written in docs/EMULATOR.md, "Links and the root".
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};

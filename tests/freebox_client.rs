@@ -3,7 +3,7 @@
 //! every fs operation, cp/mv/rm tasks with progress and cancel. Transfers and share
 //! links are in `freebox_transfers.rs`.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

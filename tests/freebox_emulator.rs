@@ -2,7 +2,7 @@
 //! §13 (auth, listing, fs operations, tasks, paths) over real HTTP on loopback and a real
 //! temporary folder. Transfers and share links: `freebox_emulator_transfers.rs`.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! with Range, WebSocket and legacy upload, upload tracking, share links and their public
 //! URL, injected faults. Real HTTP/WebSocket on loopback over a real temporary folder.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! legacy upload of API v3 boxes, share links and their public URL, HTTPS with a
 //! private root and an AKI-less leaf, and the job engine working on a Freebox.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -636,6 +636,7 @@ fn download_job(fbx: FreeboxVfs, file: &str, to: &Path) -> JobSpec {
 /// arrives identical, counted once, with no temporary file left.
 #[tokio::test]
 async fn big_download_resumes_each_parallel_range_where_it_stopped() {
+    let _place = support::jobs::parallel_ranges_place().await;
     let f = start(|c| {
         c.faults.drop_after_bytes = Some(3_500_000);
         c.faults.drop_every_time = true;
@@ -659,6 +660,7 @@ async fn big_download_resumes_each_parallel_range_where_it_stopped() {
 /// byte 0), and the file still arrives whole, counted once.
 #[tokio::test]
 async fn big_download_from_a_box_without_ranges_falls_back_to_one_stream() {
+    let _place = support::jobs::parallel_ranges_place().await;
     let f = start(|c| c.range_support = false).await;
     let data = write_big(&f.root.path().join("iso.img"), 66);
     let down = TempDir::new().unwrap();
@@ -673,6 +675,7 @@ async fn big_download_from_a_box_without_ranges_falls_back_to_one_stream() {
 /// renaming a mix of old and new bytes into place, and leaves nothing behind.
 #[tokio::test]
 async fn a_file_changing_during_a_parallel_download_is_refused() {
+    let _place = support::jobs::parallel_ranges_place().await;
     let f = start(|c| c.faults.bandwidth = Some(8 << 20)).await;
     let src = f.root.path().join("live.log");
     let data = write_big(&src, 72);

@@ -2,7 +2,7 @@
 //! Freebox, whose links take none; a link that cannot be made never leaves "Making a
 //! link…" on the status line. Real emulators, the real runtime loop and ui.
 
-mod support;
+use crate::support;
 
 use crossterm::event::KeyCode;
 use nascmd::clipboard::ClipboardMode;

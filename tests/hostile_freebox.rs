@@ -3,7 +3,7 @@
 //! backend: every command ends, prints no byte that would act on a terminal, writes
 //! nothing outside its target, stays within bounded memory, and names what it skipped.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 

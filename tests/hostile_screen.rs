@@ -2,7 +2,7 @@
 //! the client refuses still opens, and the status line says how many were skipped and
 //! which, escaped — read from the screen the real runtime loop draws.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! their environment variables), prints no byte that would act on a terminal, writes
 //! nothing outside its target, stays within bounded memory, and names what it skipped.
 
-mod support;
+use crate::support;
 
 use support::hostile::{Hostile, MANY_FOLDERS, REFUSED, SHARE, refused_in_many};
 use support::hostile_checks::{

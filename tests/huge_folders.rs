@@ -3,7 +3,7 @@
 //! concurrent QNAP pages, with a page cut off on the way, and the emulators' listing
 //! snapshots (one sorted read per listing) dropped by a write between two pages.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! fault-injecting `Vfs` wrapper around it (dropped streams, slow reads, a lying `stat`,
 //! cross-device renames, hostile names in listings).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -9,7 +9,7 @@
 //! Sizes: a 64 MiB file (a debug build moves it in a few seconds); the relay stalls
 //! after 40 MiB.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

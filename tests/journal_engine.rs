@@ -5,7 +5,7 @@
 //! job completes or is cancelled, and stays when it is interrupted (a quit) or fails
 //! with something left to try again (gone when nothing is).
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

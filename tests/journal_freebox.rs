@@ -6,7 +6,7 @@
 //! source, or `--no-resume`, sends the file whole and drops what the box kept. Nothing
 //! of nascmd's is left on the box, and the journal goes.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@
 //! * `x` forgets each job: its local partial file and record, and the chunked upload
 //!   the NAS kept, are removed, and the panel says so.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

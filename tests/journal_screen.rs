@@ -4,7 +4,7 @@
 //! listed "paused (restored)", does not start by itself, resumes on `r` in the jobs
 //! panel, and the result is byte-identical with no temporary and no journal left.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;

@@ -5,7 +5,7 @@
 //! gone and the final name has the expected size and mtime, the moved source is gone —
 //! so nothing is done twice and nothing fails.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

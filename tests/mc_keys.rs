@@ -1,8 +1,6 @@
 //! The keys an mc user reaches for (issue 18), driven through the real runtime loop on
 //! ratatui's `TestBackend`, over real folders, reading the drawn screen.
 
-mod support;
-
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;

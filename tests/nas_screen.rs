@@ -3,7 +3,7 @@
 //! temp folders. Keys are typed as a user would; the test then reads the screen and the
 //! emulator's disk.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 //! finish by themselves with the bytes equal. (The minute-long outages run against QNAP
 //! in tests/outage.rs; these stay short.)
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
@@ -110,8 +110,8 @@ async fn freebox_uploads_and_downloads_outlast_an_outage() {
     landed.retain(|k, _| !k.ends_with(".part") && !k.contains(TEMP_PREFIX));
     assert_eq!(landed, want);
 
-    // Down: one file of 4 MiB.
-    let big = pattern(4 * 1024 * 1024, 7);
+    // Down: one file of 2 MiB, cut after its first half.
+    let big = pattern(2 * 1024 * 1024, 7);
     std::fs::write(f.root.path().join("big.bin"), &big).unwrap();
     let down = tempfile::tempdir().unwrap();
     let before = relay.relayed();

@@ -4,7 +4,7 @@
 //! (no rate, no ETA); when the retry budget runs out the failure dialog offers Retry
 //! and Details, and Retry (with the NAS back) runs only the files that failed.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;

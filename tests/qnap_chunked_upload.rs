@@ -2,7 +2,7 @@
 //! client against the emulator (resume after a cut mid-chunk, the fallback to the
 //! standard upload on old firmware, the overwrite rule, nothing left behind).
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

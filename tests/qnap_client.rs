@@ -21,7 +21,7 @@ use nascmd::vfs::{
 use tokio::io::AsyncReadExt;
 use tokio_util::sync::CancellationToken;
 
-mod support;
+use crate::support;
 
 use support::qnap_client::{config, connect, start};
 
@@ -799,6 +799,7 @@ mod through_jobs {
     /// bytes compared, with a session that expires several times meanwhile.
     #[tokio::test]
     async fn tree_and_big_file_both_ways_with_expiring_session() {
+        let _place = support::jobs::parallel_ranges_place().await;
         let nas = start(
             Faults {
                 session_lifetime: Some(Duration::from_secs(2)),
@@ -921,6 +922,7 @@ mod through_jobs {
     /// identical, counted once, with no temporary file left.
     #[tokio::test]
     async fn big_file_arrives_identical_through_parallel_ranges_despite_drops() {
+        let _place = support::jobs::parallel_ranges_place().await;
         let nas = start(
             Faults {
                 drop_after_bytes: Some(3_500_000),
@@ -956,6 +958,7 @@ mod through_jobs {
     /// (It is seen at its full size while running: the parallel path made it.)
     #[tokio::test]
     async fn cancelling_a_parallel_download_leaves_no_temporary_file() {
+        let _place = support::jobs::parallel_ranges_place().await;
         let nas = start(
             Faults {
                 bandwidth: Some(4 << 20),

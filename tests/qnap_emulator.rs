@@ -1,7 +1,7 @@
 //! Conformance of the QNAP emulator with `shared/protocols/qnap.md` Part C: one test per
 //! row C01–C30, each as real HTTP requests to a server on loopback over a temp folder.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

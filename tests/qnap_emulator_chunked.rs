@@ -1,7 +1,7 @@
 //! The emulator's chunked upload funcs (qnap.md A.5) spoken to as a third-party client
 //! would: raw HTTP, no nascmd client code.
 
-mod support;
+use crate::support;
 
 use nascmd::emulator::faults::FaultConfig;
 use reqwest::StatusCode;

@@ -1,7 +1,7 @@
 //! The QNAP emulator beyond Part C: share links, permissions, path escapes, fault
 //! injection, the CLI, and reply shapes compared with real-device captures.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

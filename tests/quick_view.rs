@@ -2,7 +2,7 @@
 //! the real runtime loop on ratatui's `TestBackend`, over real folders and the QNAP
 //! emulator, reading the drawn screen.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

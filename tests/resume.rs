@@ -5,7 +5,7 @@
 //! `--no-resume` says so; nothing of nascmd's is left in the folder afterwards. Also
 //! the stale-temporary rule (`jobs::stale`) as the CLI applies it.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

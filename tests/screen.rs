@@ -2,7 +2,7 @@
 //! folders in temp dirs, keys typed as a user would. Each step runs until idle (listings
 //! arrived, jobs finished), then the test reads the screen and the disk.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! (loopback, real temp folders), an injected clipboard. Keys are typed as a user would;
 //! each URL that reaches the clipboard is then fetched over HTTP like a recipient would.
 
-mod support;
+use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nascmd::clipboard::{ClipboardEnv, ClipboardMode};

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-mod support;
+use crate::support;
 
 use nascmd::emulator::RunningEmulator;
 use nascmd::emulator::qnap::QnapEmulatorConfig;

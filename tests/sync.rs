@@ -2,7 +2,7 @@
 //! prepared trees in both directions, deletes off and on, excludes, a second run that
 //! finds nothing to do, and listings as the only requests of a comparison.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

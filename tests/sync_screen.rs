@@ -3,7 +3,7 @@
 //! the entries that differ or are on one side only selected, and the status line
 //! counts them.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! over HTTP, the backends' `Thumbnails` capability, and the quick view drawing a picture
 //! as colour half-blocks.
 
-mod support;
+use crate::support;
 
 use image::{DynamicImage, GenericImageView, ImageFormat, Rgb, RgbImage};
 use support::qnap::*;

@@ -4,7 +4,7 @@
 //! caught, and nothing is left under the final name nor as a temporary; a QNAP, which computes none, is checked by size and
 //! the command says so (here from the config's `[jobs] verify`).
 
-mod support;
+use crate::support;
 
 use nascmd::emulator::RunningEmulator;
 use nascmd::emulator::faults::FaultConfig;

@@ -4,7 +4,7 @@
 //! 1 MiB/s (`task_rate_limit`) and the test pauses the task on the box, so the hash
 //! cannot end by itself: a job that waited for it would never finish.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

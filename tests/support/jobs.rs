@@ -14,6 +14,16 @@ use nascmd::vfs::local::LocalFs;
 use nascmd::vfs::{VPath, VfsHandle};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+/// A place among the parallel-range downloads of this test process. `jobs::ranged`
+/// fetches at most two files in parallel ranges per process and streams any other
+/// plainly, and every test of the suite shares one process: a test whose file must take
+/// the parallel path, or whose big download would take a place another test needs,
+/// holds one of these two places while it runs.
+pub async fn parallel_ranges_place() -> tokio::sync::SemaphorePermit<'static> {
+    static PLACES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    PLACES.acquire().await.expect("never closed")
+}
+
 pub fn vp(p: &Path) -> VPath {
     VPath::parse(p.to_str().unwrap()).unwrap()
 }

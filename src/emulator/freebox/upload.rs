@@ -383,8 +383,11 @@ async fn run_socket(emu: Arc<Emu>, mut socket: WebSocket) {
             break;
         }
     }
-    // Socket gone mid-upload: the partial file stays for a later `force:"resume"`.
-    if let Some(a) = active {
+    // Socket gone mid-upload: the partial file stays for a later `force:"resume"`,
+    // written out before the socket closes (a tokio file writes in the background: a
+    // client reconnecting at once would find fewer bytes than it sent).
+    if let Some(mut a) = active {
+        let _ = a.file.flush().await;
         tracing::info!(
             id = a.id,
             written = a.written,
