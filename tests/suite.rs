@@ -48,6 +48,7 @@ mod screen;
 mod share_screen;
 mod shell_edit_pty;
 mod sync;
+mod sync_journal;
 mod sync_screen;
 mod thumbnails;
 mod tls;

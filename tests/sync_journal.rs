@@ -12,7 +12,7 @@
 //! Before any rerun the delete has not happened: a sync deletes only once every copy of
 //! its plan is verified, also across a kill.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
