@@ -85,6 +85,14 @@ pub(crate) async fn try_copy(
     if streams.ramp && on_a_lan(ctx) && resume.and_then(|r| r.previous(true)).is_none() {
         return None;
     }
+    // A single stream an earlier run left (it was on a LAN then) is continued plainly,
+    // whatever the round trip is now: parallel ranges would fetch it all again.
+    if resume
+        .and_then(|r| r.previous(false))
+        .is_some_and(|ranges| ranges.iter().any(|r| r.done > 0))
+    {
+        return None;
+    }
     let _slot = Slot::take()?;
     let counted = AtomicU64::new(0);
     let res = copy(ctx, ends, step, tmp, &counted, streams, resume).await;
