@@ -36,6 +36,8 @@ pub mod relay;
 pub mod resume_record;
 /// A private HOME for the CLI binary, tree builders and snapshots.
 pub mod sandbox;
+/// The commander on `TestBackend`: starting it over local panes, keys, settling, the screen.
+pub mod screen;
 /// The commander on `TestBackend` with a NAS pane, for share-link screens.
 pub mod share;
 /// A TLS front relaying to a plain-HTTP emulator.
