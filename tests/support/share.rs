@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use nascmd::app::{App, Pane, Side};
 use nascmd::clipboard::{Clipboard, ClipboardEnv, ClipboardMode, MemoryClipboard};
 use nascmd::emulator::RunningEmulator;
@@ -28,7 +28,7 @@ use nascmd::vfs::{VPath, VfsHandle};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-pub type Rt = Runtime<TestBackend>;
+pub use super::screen::Rt;
 
 /// A NAS emulator with a connected backend; `dir` is the folder the pane opens on, which
 /// is `disk` on the local disk.
@@ -180,29 +180,11 @@ pub async fn start(nas: &Nas, mode: ClipboardMode, env: ClipboardEnv) -> Screen 
     s
 }
 
-pub fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-pub fn ctrl(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
-}
-
-pub fn alt(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
-}
-
-pub fn text(s: &str) -> Vec<KeyEvent> {
-    s.chars().map(|c| k(KeyCode::Char(c))).collect()
-}
+pub use super::screen::{alt, ctrl, k, text};
 
 impl Screen {
     pub async fn keys(&mut self, keys: Vec<KeyEvent>) {
-        let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-        self.rt
-            .run_until_idle(input, Duration::from_secs(60))
-            .await
-            .unwrap();
+        super::screen::settle(&mut self.rt, keys).await;
     }
 
     pub async fn press(&mut self, key: KeyEvent) {
@@ -216,16 +198,7 @@ impl Screen {
 
     /// Moves the cursor onto `name` with jump-to-name.
     pub async fn go_to(&mut self, name: &str) {
-        let mut keys = vec![ctrl('s')];
-        keys.extend(text(name));
-        keys.push(k(KeyCode::Esc));
-        self.keys(keys).await;
-        let pane = self.rt.app.active_pane();
-        assert_eq!(
-            pane.current_entry().map(|e| e.name.as_str()),
-            Some(name),
-            "cursor not on {name}"
-        );
+        super::screen::go_to(&mut self.rt, name).await;
     }
 
     /// In the share panel: `e` on the link under the cursor, the expiry field retyped as
@@ -239,15 +212,7 @@ impl Screen {
     }
 
     pub fn screen(&self) -> String {
-        let buf = self.rt.terminal.backend().buffer();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
+        super::screen::screen(&self.rt)
     }
 
     pub fn status(&self) -> String {
