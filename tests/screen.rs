@@ -5,88 +5,9 @@
 use crate::support;
 
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use nascmd::app::{App, Pane};
-use nascmd::keymap::Keymap;
-use nascmd::runtime::Runtime;
-use nascmd::theme::Theme;
-use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-type Rt = Runtime<TestBackend>;
-
-fn vpath(p: &Path) -> VPath {
-    VPath::parse(p.to_str().unwrap()).unwrap()
-}
-
-async fn start(left: &Path, right: &Path) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(left)),
-        Pane::new(vfs, vpath(right)),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
-    settle(&mut rt, Vec::new()).await;
-    rt
-}
-
-async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
-    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-    rt.run_until_idle(input, Duration::from_secs(60))
-        .await
-        .unwrap();
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn text(s: &str) -> Vec<KeyEvent> {
-    s.chars().map(|c| k(KeyCode::Char(c))).collect()
-}
-
-/// Types keys and waits until everything they started has settled.
-async fn press(rt: &mut Rt, keys: &[KeyCode]) {
-    settle(rt, keys.iter().map(|&c| k(c)).collect()).await;
-}
-
-async fn typ(rt: &mut Rt, s: &str) {
-    settle(rt, text(s)).await;
-}
-
-fn screen(rt: &Rt) -> String {
-    let buf = rt.terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// Moves the cursor of the active pane onto `name` with jump-to-name.
-async fn go_to(rt: &mut Rt, name: &str) {
-    let mut keys = vec![KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)];
-    keys.extend(text(name));
-    keys.push(k(KeyCode::Esc));
-    settle(rt, keys).await;
-    let pane = rt.app.active_pane();
-    assert_eq!(
-        pane.current_entry().map(|e| e.name.as_str()),
-        Some(name),
-        "cursor not on {name}"
-    );
-}
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use support::screen::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panes_show_their_folders() {
