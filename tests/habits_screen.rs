@@ -2,94 +2,26 @@
 //! App and ui on ratatui's `TestBackend`, real folders in temp dirs, keys typed as a
 //! user would; each step runs until idle, then the test reads the screen and the disk.
 
+use crate::support;
+
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use nascmd::app::{App, Mode, Pane};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use nascmd::app::Mode;
 use nascmd::keymap::Keymap;
-use nascmd::runtime::Runtime;
-use nascmd::theme::Theme;
-use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-type Rt = Runtime<TestBackend>;
-
-fn vpath(p: &Path) -> VPath {
-    VPath::parse(p.to_str().unwrap()).unwrap()
-}
+use support::screen::*;
 
 async fn start_sized(left: &Path, right: &Path, w: u16, h: u16) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(left)),
-        Pane::new(vfs, vpath(right)),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
+    let mut rt = runtime(left, right, Keymap::default(), w, h);
     rt.app.update(nascmd::app::Msg::Resize(w, h));
     settle(&mut rt, Vec::new()).await;
     rt
 }
 
+/// 120×40, resized as a terminal reports it (the shared `start` sends no resize).
 async fn start(left: &Path, right: &Path) -> Rt {
     start_sized(left, right, 120, 40).await
-}
-
-async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
-    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-    rt.run_until_idle(input, Duration::from_secs(60))
-        .await
-        .unwrap();
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn alt(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
-}
-
-fn text(s: &str) -> Vec<KeyEvent> {
-    s.chars().map(|c| k(KeyCode::Char(c))).collect()
-}
-
-async fn press(rt: &mut Rt, keys: &[KeyCode]) {
-    settle(rt, keys.iter().map(|&c| k(c)).collect()).await;
-}
-
-fn screen(rt: &Rt) -> String {
-    let buf = rt.terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// Moves the cursor of the active pane onto `name` with jump-to-name.
-async fn go_to(rt: &mut Rt, name: &str) {
-    let mut keys = vec![KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)];
-    keys.extend(text(name));
-    keys.push(k(KeyCode::Esc));
-    settle(rt, keys).await;
-    assert_eq!(
-        rt.app
-            .active_pane()
-            .current_entry()
-            .map(|e| e.name.as_str()),
-        Some(name),
-        "cursor not on {name}"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,14 +131,6 @@ async fn the_conflict_dialog_focuses_skip_and_marks_the_newer_and_larger_copy() 
         std::fs::read_to_string(r.path().join("a.txt")).unwrap(),
         "old"
     );
-}
-
-fn ctrl(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
-}
-
-fn cursor_name(rt: &Rt) -> Option<String> {
-    rt.app.active_pane().current_entry().map(|e| e.name.clone())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
