@@ -1,91 +1,18 @@
 //! Issue 18's habits on a NAS pane: the demo's emulator-backed QNAP (`DemoNas`), driven
 //! through the real runtime loop, App and ui on ratatui's `TestBackend`.
 
+use crate::support;
+
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use nascmd::app::{App, Pane, Side};
+use crossterm::event::KeyCode;
+use nascmd::app::Side;
 use nascmd::demo::nas::DemoNas;
-use nascmd::keymap::Keymap;
-use nascmd::runtime::{ConnectContext, Runtime};
-use nascmd::theme::Theme;
-use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-type Rt = Runtime<TestBackend>;
-
-fn vpath(p: &Path) -> VPath {
-    VPath::parse(p.to_str().unwrap()).unwrap()
-}
+use nascmd::runtime::ConnectContext;
+use support::screen::*;
 
 async fn start(local: &Path) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(local)),
-        Pane::new(vfs, vpath(local)),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let mut rt =
-        Runtime::with_connect_context(terminal, app, cmds, ConnectContext::isolated()).unwrap();
-    settle(&mut rt, Vec::new()).await;
-    rt
-}
-
-async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
-    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-    rt.run_until_idle(input, Duration::from_secs(60))
-        .await
-        .unwrap();
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn alt(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
-}
-
-fn ctrl(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
-}
-
-fn text(s: &str) -> Vec<KeyEvent> {
-    s.chars().map(|c| k(KeyCode::Char(c))).collect()
-}
-
-async fn press(rt: &mut Rt, keys: &[KeyCode]) {
-    settle(rt, keys.iter().map(|&c| k(c)).collect()).await;
-}
-
-fn screen(rt: &Rt) -> String {
-    let buf = rt.terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-async fn go_to(rt: &mut Rt, name: &str) {
-    let mut keys = vec![ctrl('s')];
-    keys.extend(text(name));
-    keys.push(k(KeyCode::Esc));
-    settle(rt, keys).await;
-    assert_eq!(cursor_name(rt).as_deref(), Some(name), "{}", screen(rt));
-}
-
-fn cursor_name(rt: &Rt) -> Option<String> {
-    rt.app.active_pane().current_entry().map(|e| e.name.clone())
+    start_with_context(local, local, ConnectContext::isolated()).await
 }
 
 /// The right pane on the demo QNAP's `/Public/Documents/Reports/2025`, active.
@@ -162,17 +89,7 @@ async fn on_the_demo_nas_delete_names_the_place_and_the_cursor_stays_in_place() 
 }
 
 async fn start_with(local: &Path, ctx: ConnectContext) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(local)),
-        Pane::new(vfs, vpath(local)),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let mut rt = Runtime::with_connect_context(terminal, app, cmds, ctx).unwrap();
-    settle(&mut rt, Vec::new()).await;
-    rt
+    start_with_context(local, local, ctx).await
 }
 
 async fn type_enter(rt: &mut Rt, s: &str) {
