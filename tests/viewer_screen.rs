@@ -3,62 +3,19 @@
 //! gives the line back to its key hint soon after; F1 shows the help over it. The
 //! real runtime loop, App and ui on ratatui's `TestBackend`.
 
+use crate::support;
+
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use nascmd::app::{App, Msg, Pane};
-use nascmd::keymap::Keymap;
-use nascmd::runtime::Runtime;
-use nascmd::theme::Theme;
-use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-type Rt = Runtime<TestBackend>;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use nascmd::app::Msg;
+use support::screen::*;
 
 const HINT: &str = "PgUp PgDn Home End: scroll";
 
-fn vpath(p: &Path) -> VPath {
-    VPath::parse(p.to_str().unwrap()).unwrap()
-}
-
 async fn start(dir: &Path) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(dir)),
-        Pane::new(vfs, vpath(dir)),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
-    settle(&mut rt, Vec::new()).await;
-    rt
-}
-
-async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
-    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-    rt.run_until_idle(input, Duration::from_secs(60))
-        .await
-        .unwrap();
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn lines(rt: &Rt) -> Vec<String> {
-    let buf = rt.terminal.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect()
+    start_sized(dir, dir, 80, 24).await
 }
 
 fn bottom(rt: &Rt) -> String {
