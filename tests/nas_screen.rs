@@ -6,95 +6,20 @@
 use crate::support;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use nascmd::app::{App, Pane, Side};
+use crossterm::event::{Event, KeyCode, KeyEvent};
+use nascmd::app::Side;
 use nascmd::emulator::freebox::{self, FreeboxEmulatorConfig, GrantMode};
 use nascmd::emulator::qnap::{self, QnapEmulatorConfig};
-use nascmd::keymap::Keymap;
-use nascmd::runtime::{ConnectContext, Runtime};
-use nascmd::theme::Theme;
-use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-type Rt = Runtime<TestBackend>;
+use nascmd::runtime::ConnectContext;
+use support::screen::*;
 
 const PASSWORD: &str = "correct horse 42";
 
-fn vpath(p: &Path) -> VPath {
-    VPath::parse(p.to_str().unwrap()).unwrap()
-}
-
 async fn start(local: &Path) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(local)),
-        Pane::new(vfs, vpath(local)),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     // Nothing from the environment or the user's secrets: the test types the password.
-    let mut rt =
-        Runtime::with_connect_context(terminal, app, cmds, ConnectContext::isolated()).unwrap();
-    settle(&mut rt, Vec::new()).await;
-    rt
-}
-
-async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
-    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-    rt.run_until_idle(input, Duration::from_secs(60))
-        .await
-        .unwrap();
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn alt(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
-}
-
-async fn press(rt: &mut Rt, keys: &[KeyCode]) {
-    settle(rt, keys.iter().map(|&c| k(c)).collect()).await;
-}
-
-async fn typ(rt: &mut Rt, s: &str) {
-    settle(rt, s.chars().map(|c| k(KeyCode::Char(c))).collect()).await;
-}
-
-fn screen(rt: &Rt) -> String {
-    let buf = rt.terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// Moves the cursor of the active pane onto `name` with jump-to-name.
-async fn go_to(rt: &mut Rt, name: &str) {
-    let mut keys = vec![KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)];
-    keys.extend(name.chars().map(|c| k(KeyCode::Char(c))));
-    keys.push(k(KeyCode::Esc));
-    settle(rt, keys).await;
-    assert_eq!(
-        rt.app
-            .active_pane()
-            .current_entry()
-            .map(|e| e.name.as_str()),
-        Some(name),
-        "cursor not on {name}\n{}",
-        screen(rt)
-    );
+    start_with_context(local, local, ConnectContext::isolated()).await
 }
 
 /// Alt-N in the active pane, `target` typed, Enter.
