@@ -1,37 +1,20 @@
 //! The keys an mc user reaches for (issue 18), driven through the real runtime loop on
 //! ratatui's `TestBackend`, over real folders, reading the drawn screen.
 
+use crate::support;
+
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use nascmd::app::{App, Pane, Side};
+use nascmd::app::Side;
 use nascmd::emulator::qnap::{self, QnapEmulatorConfig};
 use nascmd::keymap::Keymap;
-use nascmd::runtime::{ConnectContext, Runtime};
-use nascmd::theme::Theme;
-use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-type Rt = Runtime<TestBackend>;
-
-fn vpath(p: &Path) -> VPath {
-    VPath::parse(p.to_str().unwrap()).unwrap()
-}
+use nascmd::runtime::ConnectContext;
+use support::screen::*;
 
 async fn start_with(left: &Path, right: &Path, keymap: Keymap) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(left)),
-        Pane::new(vfs, vpath(right)),
-        keymap,
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
+    let mut rt = runtime(left, right, keymap, 120, 40);
     settle(&mut rt, Vec::new()).await;
     rt
 }
@@ -53,21 +36,12 @@ async fn qnap_nas() -> (tempfile::TempDir, nascmd::emulator::RunningEmulator) {
 /// Both panes on `local`, the password of `emu`'s alice known, the right pane opened on
 /// the NAS at `/Public` through Alt-N; the left pane active.
 async fn start_with_nas(local: &Path, emu: &nascmd::emulator::RunningEmulator) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(local)),
-        Pane::new(vfs, vpath(local)),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let ctx = ConnectContext::isolated().with_password(
         &format!("http://{}", emu.addr),
         "alice",
         nascmd::secret::Secret::new(PASSWORD),
     );
-    let mut rt = Runtime::with_connect_context(terminal, app, cmds, ctx).unwrap();
-    settle(&mut rt, Vec::new()).await;
+    let mut rt = start_with_context(local, local, ctx).await;
     keys(&mut rt, &[k(KeyCode::Tab), alt('n')]).await;
     typ(&mut rt, &format!("{}/Public", nas_url(emu))).await;
     keys(&mut rt, &[k(KeyCode::Enter)]).await;
@@ -83,67 +57,6 @@ async fn start_with_nas(local: &Path, emu: &nascmd::emulator::RunningEmulator) -
 
 fn nas_url(emu: &nascmd::emulator::RunningEmulator) -> String {
     format!("qnap://alice@{}", emu.addr)
-}
-
-async fn start(left: &Path, right: &Path) -> Rt {
-    start_with(left, right, Keymap::default()).await
-}
-
-async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
-    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-    rt.run_until_idle(input, Duration::from_secs(60))
-        .await
-        .unwrap();
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn alt(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
-}
-
-fn ctrl(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
-}
-
-fn text(s: &str) -> Vec<KeyEvent> {
-    s.chars().map(|c| k(KeyCode::Char(c))).collect()
-}
-
-async fn keys(rt: &mut Rt, keys: &[KeyEvent]) {
-    settle(rt, keys.to_vec()).await;
-}
-
-async fn typ(rt: &mut Rt, s: &str) {
-    settle(rt, text(s)).await;
-}
-
-fn screen(rt: &Rt) -> String {
-    let buf = rt.terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// Moves the cursor of the active pane onto `name` with jump-to-name.
-async fn go_to(rt: &mut Rt, name: &str) {
-    let mut ks = vec![ctrl('s')];
-    ks.extend(text(name));
-    ks.push(k(KeyCode::Esc));
-    settle(rt, ks).await;
-    let pane = rt.app.active_pane();
-    assert_eq!(
-        pane.current_entry().map(|e| e.name.as_str()),
-        Some(name),
-        "cursor not on {name}"
-    );
 }
 
 fn overrides(pairs: &[(&str, &str)]) -> Keymap {
