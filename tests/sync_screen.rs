@@ -6,53 +6,14 @@
 use crate::support;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use nascmd::app::{App, Pane, Side};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use nascmd::app::Side;
 use nascmd::emulator::qnap::{self, QnapEmulatorConfig};
-use nascmd::keymap::Keymap;
-use nascmd::runtime::{ConnectContext, Runtime};
-use nascmd::theme::Theme;
-use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use nascmd::runtime::ConnectContext;
 use support::jobs::{set_mtime, write};
-
-type Rt = Runtime<TestBackend>;
-
-fn vpath(p: &Path) -> VPath {
-    VPath::parse(p.to_str().unwrap()).unwrap()
-}
-
-async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
-    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-    rt.run_until_idle(input, Duration::from_secs(60))
-        .await
-        .unwrap();
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn ctrl(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
-}
-
-fn screen(rt: &Rt) -> String {
-    let buf = rt.terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
+use support::screen::*;
 
 /// Left: same.txt, changed.txt (4 bytes), only_left.txt, dir/. Right (`right`):
 /// same.txt, changed.txt (7 bytes), only_right.txt, dir/.
@@ -83,21 +44,13 @@ async fn ctrl_x_d_marks_the_differences_against_a_qnap_pane() {
     let emu = qnap::spawn(QnapEmulatorConfig::new(root.path(), "alice", "pw 42"))
         .await
         .unwrap();
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(local.path())),
-        Pane::new(vfs, vpath(local.path())),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    // 80x24: the compare's status line must fit beside the selection and free space.
-    let terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let ctx = ConnectContext::isolated().with_password(
         &format!("http://{}", emu.addr),
         "alice",
         nascmd::secret::Secret::new("pw 42"),
     );
-    let mut rt = Runtime::with_connect_context(terminal, app, cmds, ctx).unwrap();
+    // 80x24: the compare's status line must fit beside the selection and free space.
+    let mut rt = runtime_with_context(local.path(), local.path(), 80, 24, ctx);
     settle(&mut rt, Vec::new()).await;
     // The right pane onto the NAS (Alt-N), then back to the left one.
     let mut ks = vec![
@@ -171,16 +124,7 @@ async fn compare_from_the_f9_menu_and_same_folders_say_so() {
     let left = tempfile::tempdir().unwrap();
     let right = tempfile::tempdir().unwrap();
     prepare(left.path(), right.path());
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(left.path())),
-        Pane::new(vfs, vpath(right.path())),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
-    settle(&mut rt, Vec::new()).await;
+    let mut rt = start(left.path(), right.path()).await;
     // F9, Right twice: the Command menu lists it with its two-key binding.
     settle(
         &mut rt,
@@ -228,27 +172,15 @@ async fn compare_from_the_f9_menu_and_same_folders_say_so() {
 
 // ---------------------------------------------------------------- the Sync dialog
 
-fn alt(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
-}
-
 /// The commander at 80×24: the local folder `local` on the left (active), the QNAP
 /// emulator's /Public on the right.
 async fn local_and_qnap(local: &Path, emu: &nascmd::emulator::RunningEmulator) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(local)),
-        Pane::new(vfs, vpath(local)),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let ctx = ConnectContext::isolated().with_password(
         &format!("http://{}", emu.addr),
         "alice",
         nascmd::secret::Secret::new("pw 42"),
     );
-    let mut rt = Runtime::with_connect_context(terminal, app, cmds, ctx).unwrap();
+    let mut rt = runtime_with_context(local, local, 80, 24, ctx);
     settle(&mut rt, Vec::new()).await;
     let mut ks = vec![k(KeyCode::Tab), alt('n')];
     ks.extend(
