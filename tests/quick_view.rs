@@ -5,66 +5,11 @@
 use crate::support;
 
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use nascmd::app::{App, Pane, Side};
+use crossterm::event::KeyCode;
+use nascmd::app::Side;
 use nascmd::clipboard::ClipboardMode;
-use nascmd::keymap::Keymap;
-use nascmd::runtime::Runtime;
-use nascmd::theme::Theme;
-use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-type Rt = Runtime<TestBackend>;
-
-fn vpath(p: &Path) -> VPath {
-    VPath::parse(p.to_str().unwrap()).unwrap()
-}
-
-async fn start_sized(left: &Path, right: &Path, w: u16, h: u16) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(left)),
-        Pane::new(vfs, vpath(right)),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let mut rt = Runtime::new(terminal, app, cmds).unwrap();
-    keys(&mut rt, &[]).await;
-    rt
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn ctrl(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
-}
-
-async fn keys(rt: &mut Rt, keys: &[KeyEvent]) {
-    let input = futures_util::stream::iter(keys.iter().map(|k| Ok(Event::Key(*k))));
-    rt.run_until_idle(input, Duration::from_secs(60))
-        .await
-        .unwrap();
-}
-
-fn screen(rt: &Rt) -> String {
-    let buf = rt.terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
+use support::screen::*;
 
 /// The columns `x0..x1` of every row, joined by newlines (one pane's rectangle).
 fn columns(rt: &Rt, x0: u16, x1: u16) -> String {
@@ -82,22 +27,6 @@ fn columns(rt: &Rt, x0: u16, x1: u16) -> String {
 fn last_row(rt: &Rt) -> String {
     let s = screen(rt);
     s.lines().last().unwrap_or_default().to_owned()
-}
-
-/// Moves the active pane's cursor onto `name` with jump-to-name.
-async fn go_to(rt: &mut Rt, name: &str) {
-    let mut ks = vec![ctrl('s')];
-    ks.extend(name.chars().map(|c| k(KeyCode::Char(c))));
-    ks.push(k(KeyCode::Esc));
-    keys(rt, &ks).await;
-    assert_eq!(
-        rt.app
-            .active_pane()
-            .current_entry()
-            .map(|e| e.name.as_str()),
-        Some(name),
-        "cursor not on {name}"
-    );
 }
 
 /// `a.txt` (text), `b.bin` (binary), `c.txt`, and the folder `sub`.
