@@ -19,29 +19,18 @@ use nascmd::jobs::{EngineOptions, RetryPolicy, TEMP_PREFIX};
 use nascmd::keymap::Keymap;
 use nascmd::runtime::{ConnectContext, Runtime};
 use nascmd::theme::Theme;
+use nascmd::vfs::VfsHandle;
 use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use support::outage::OutageRelay;
-
-type Rt = Runtime<TestBackend>;
+use support::screen::*;
 
 const PASSWORD: &str = "correct horse 42";
 
-fn vpath(p: &Path) -> VPath {
-    VPath::parse(p.to_str().unwrap()).unwrap()
-}
-
+/// An outage can hold a step up for a while: twice the shared limit.
 async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
-    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-    rt.run_until_idle(input, Duration::from_secs(120))
-        .await
-        .unwrap();
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
+    settle_within(rt, keys, Duration::from_secs(120)).await;
 }
 
 async fn press(rt: &mut Rt, keys: &[KeyCode]) {
@@ -49,19 +38,7 @@ async fn press(rt: &mut Rt, keys: &[KeyCode]) {
 }
 
 async fn typ(rt: &mut Rt, s: &str) {
-    settle(rt, s.chars().map(|c| k(KeyCode::Char(c))).collect()).await;
-}
-
-fn screen(rt: &Rt) -> String {
-    let buf = rt.terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    settle(rt, text(s)).await;
 }
 
 /// Drives the loop (keys typed so far are handled, jobs report) until `done` holds.
