@@ -24,6 +24,8 @@ pub mod hostile_kit;
 pub mod jobs;
 /// A TCP relay that takes the NAS off the network for a while.
 pub mod outage;
+/// The real binary in a pseudo-terminal: spawned, its output kept, keys sent.
+pub mod pty;
 /// Raw HTTP access to the QNAP emulator (the Part C tree).
 pub mod qnap;
 /// The QNAP client logged in to its emulator.
@@ -32,6 +34,8 @@ pub mod qnap_client;
 pub mod qr;
 /// A byte-counting, stalling TCP relay in front of an emulator.
 pub mod relay;
+/// The QNAP emulator behind that relay, and killing a transfer midway.
+pub mod relayed_qnap;
 /// What a download's resume record claims.
 pub mod resume_record;
 /// A private HOME for the CLI binary, tree builders and snapshots.
