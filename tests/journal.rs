@@ -11,13 +11,11 @@
 
 use crate::support;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use nascmd::emulator::RunningEmulator;
-use support::relay::Relay;
+use support::relayed_qnap::{PASS, RelayedQnap, held_for, jobs_dir, kill_when, pattern};
 use support::resume_record::recorded;
 use support::sandbox::{Sandbox, ok, text};
 
@@ -26,49 +24,28 @@ const LEN: u64 = 64 * MIB;
 const STALL_AT: u64 = 40 * MIB;
 /// Parallel ranges of one download (`jobs::ranged`).
 const STREAMS: u64 = 4;
-const USER: &str = "alice";
-const PASS: &str = "correct horse 7";
+/// How long a run may take to get where it is killed.
+const KILL_LIMIT: Duration = Duration::from_secs(180);
 
 /// The QNAP emulator with a relay in front, kept running by its runtime.
-struct Nas {
-    rt: tokio::runtime::Runtime,
-    emu: Option<RunningEmulator>,
-    relay: Relay,
-    root: tempfile::TempDir,
+struct Nas(RelayedQnap);
+
+impl std::ops::Deref for Nas {
+    type Target = RelayedQnap;
+    fn deref(&self) -> &RelayedQnap {
+        &self.0
+    }
 }
 
 impl Nas {
     fn start() -> Nas {
-        let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir(root.path().join("Public")).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let cfg = nascmd::emulator::qnap::QnapEmulatorConfig::new(root.path(), USER, PASS);
-        let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
-        let upstream: SocketAddr = emu.base_url.trim_start_matches("http://").parse().unwrap();
-        let relay = rt.block_on(Relay::start(upstream));
-        Nas {
-            rt,
-            emu: Some(emu),
-            relay,
-            root,
-        }
-    }
-
-    fn public(&self) -> PathBuf {
-        self.root.path().join("Public")
+        Nas(RelayedQnap::start("Public"))
     }
 
     fn sandbox(&self) -> Sandbox {
         let sb = Sandbox::new();
         std::fs::create_dir(sb.path().join("down")).unwrap();
-        sb.write_config(&format!(
-            "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{}\"\nuser = \"{USER}\"\n",
-            self.relay.url()
-        ));
+        sb.write_config(&self.profile());
         sb
     }
 
@@ -77,24 +54,6 @@ impl Nas {
         c.env("NASCMD_PASSWORD", PASS).args(args);
         c
     }
-}
-
-impl Drop for Nas {
-    fn drop(&mut self) {
-        if let Some(e) = self.emu.take() {
-            let _ = self.rt.block_on(e.shutdown());
-        }
-    }
-}
-
-fn pattern(len: u64, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| ((i * 131 + i / 4099) as u8).wrapping_add(seed))
-        .collect()
-}
-
-fn jobs_dir(sb: &Sandbox) -> PathBuf {
-    sb.path().join("state/nascmd/jobs")
 }
 
 /// The journal files of the sandbox.
@@ -155,24 +114,6 @@ fn temporaries(dir: &Path) -> Vec<String> {
     found
 }
 
-/// Waits (polling) until `ready`, with the child still running; then SIGKILL.
-fn kill_when(mut child: Child, what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the command ended before the kill ({what})"
-        );
-        assert!(Instant::now() < deadline, "never got to: {what}");
-        if ready() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-}
-
 #[test]
 fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_again() {
     let nas = Nas::start();
@@ -198,6 +139,7 @@ fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_agai
     kill_when(
         child,
         "the small files done and the big one stalled",
+        KILL_LIMIT,
         || {
             // The big file's record caught up with the stall (one plain stream on
             // loopback records by time, after the bytes), so the kill tests the rerun.
@@ -236,18 +178,6 @@ fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_agai
     assert_eq!(journals(&sb), Vec::<PathBuf>::new(), "the journal stayed");
 }
 
-/// What the NAS keeps of unfinished chunked uploads.
-fn upload_cache(nas: &Nas) -> Vec<String> {
-    // The emulator's cache folder (`emulator/qnap/chunked.rs` CACHE_DIR).
-    std::fs::read_dir(nas.public().join(".@upload_cache"))
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Runs the put until the upload stalled at `STALL_AT` with its id in the journal,
 /// then kills it.
 fn kill_put_midway(nas: &Nas, sb: &Sandbox, args: &[&str]) {
@@ -261,26 +191,24 @@ fn kill_put_midway(nas: &Nas, sb: &Sandbox, args: &[&str]) {
         .spawn()
         .unwrap();
     let mut stalled_since: Option<Instant> = None;
-    kill_when(child, "the upload stalled and journaled", || {
-        let stalled = nas.relay.up() >= STALL_AT
-            && journal_text(sb).is_some_and(|t| t.contains("\"upload\""));
-        // Give the NAS a moment to take in what the relay let through.
-        match (stalled, stalled_since) {
-            (false, _) => false,
-            (true, None) => {
-                stalled_since = Some(Instant::now());
-                false
-            }
-            (true, Some(t)) => t.elapsed() > Duration::from_millis(300),
-        }
-    });
+    kill_when(
+        child,
+        "the upload stalled and journaled",
+        KILL_LIMIT,
+        || {
+            let stalled = nas.relay.up() >= STALL_AT
+                && journal_text(sb).is_some_and(|t| t.contains("\"upload\""));
+            // Give the NAS a moment to take in what the relay let through.
+            held_for(stalled, &mut stalled_since, Duration::from_millis(300))
+        },
+    );
     // A killed client's connections close at once; the relay holds the stalled one
     // open until told. Close it, and let the NAS take in the cut chunk (a rerun asking
     // before then would meet two writers of one upload, which no real kill makes).
     nas.relay.reset();
     wait_for_cache_to_settle(nas);
     assert_journal_private(sb);
-    assert!(!upload_cache(nas).is_empty(), "the NAS kept nothing");
+    assert!(!nas.upload_cache().is_empty(), "the NAS kept nothing");
 }
 
 /// Waits until the bytes in the NAS's upload cache stop changing.
@@ -329,7 +257,7 @@ fn a_killed_put_goes_on_with_the_chunked_upload_the_nas_kept_unless_the_source_c
     );
     let landed = nas.public().join("up.bin");
     assert!(std::fs::read(&landed).unwrap() == std::fs::read(&src).unwrap());
-    assert_eq!(upload_cache(&nas), Vec::<String>::new());
+    assert_eq!(nas.upload_cache(), Vec::<String>::new());
     assert_eq!(temporaries(&nas.public()), Vec::<String>::new());
     assert_eq!(journals(&sb), Vec::<PathBuf>::new(), "the journal stayed");
 
@@ -346,7 +274,7 @@ fn a_killed_put_goes_on_with_the_chunked_upload_the_nas_kept_unless_the_source_c
     ok(&nas.nascmd(&sb, &args).output().unwrap());
     assert!(nas.relay.up() >= LEN, "went on with a changed source");
     assert!(std::fs::read(&landed).unwrap() == std::fs::read(&src).unwrap());
-    assert_eq!(upload_cache(&nas), Vec::<String>::new());
+    assert_eq!(nas.upload_cache(), Vec::<String>::new());
     assert_eq!(journals(&sb), Vec::<PathBuf>::new());
 }
 
@@ -366,7 +294,7 @@ fn no_resume_drops_the_journal_and_starts_over() {
     assert!(nas.relay.up() >= LEN, "--no-resume went on");
     assert!(std::fs::read(nas.public().join("up.bin")).unwrap() == std::fs::read(&src).unwrap());
     assert_eq!(
-        upload_cache(&nas),
+        nas.upload_cache(),
         Vec::<String>::new(),
         "the kept upload stayed"
     );
