@@ -9,66 +9,41 @@
 
 use crate::support;
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use nascmd::app::{App, Pane};
-use nascmd::config::Config;
-use nascmd::emulator::RunningEmulator;
-use nascmd::jobs::journal::Journal;
-use nascmd::keymap::Keymap;
+use crossterm::event::{KeyCode, KeyEvent};
 use nascmd::runtime::{ConnectContext, Runtime};
 use nascmd::secret::Secret;
-use nascmd::theme::Theme;
-use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
-use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use support::relay::Relay;
+use support::relayed_qnap::{
+    COMMANDER_SETTLE, PASS, RelayedQnap, USER, all_journals_text, held_for, journal_names,
+    journaling_commander, kill_when, names, profile_context, wait_upload_kept,
+};
 use support::sandbox::Sandbox;
+use support::screen::*;
 
 const MIB: u64 = 1 << 20;
 const LEN: u64 = 24 * MIB;
 const STALL_AT: u64 = 8 * MIB;
-const USER: &str = "alice";
-const PASS: &str = "correct horse 7";
+/// How long a run may take to get where it is killed.
+const KILL_LIMIT: Duration = Duration::from_secs(120);
 
 type Rt = Runtime<TestBackend>;
 
-struct Nas {
-    rt: tokio::runtime::Runtime,
-    emu: Option<RunningEmulator>,
-    relay: Relay,
-    root: tempfile::TempDir,
+struct Nas(RelayedQnap);
+
+impl std::ops::Deref for Nas {
+    type Target = RelayedQnap;
+    fn deref(&self) -> &RelayedQnap {
+        &self.0
+    }
 }
 
 impl Nas {
     fn start() -> Nas {
-        let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir(root.path().join("Public")).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let cfg = nascmd::emulator::qnap::QnapEmulatorConfig::new(root.path(), USER, PASS);
-        let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
-        let upstream: SocketAddr = emu.base_url.trim_start_matches("http://").parse().unwrap();
-        let relay = rt.block_on(Relay::start(upstream));
-        Nas {
-            rt,
-            emu: Some(emu),
-            relay,
-            root,
-        }
-    }
-
-    fn public(&self) -> PathBuf {
-        self.root.path().join("Public")
+        Nas(RelayedQnap::start("Public"))
     }
 
     /// A home with `down/` and the profile `nas` (no password stored anywhere).
@@ -77,13 +52,6 @@ impl Nas {
         std::fs::create_dir(sb.path().join("down")).unwrap();
         sb.write_config(&self.profile());
         sb
-    }
-
-    fn profile(&self) -> String {
-        format!(
-            "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{}\"\nuser = \"{USER}\"\n",
-            self.relay.url()
-        )
     }
 
     fn nascmd(&self, sb: &Sandbox, args: &[&str]) -> Command {
@@ -95,51 +63,10 @@ impl Nas {
             .stderr(Stdio::null());
         c
     }
-
-    /// What the NAS keeps of unfinished chunked uploads (`emulator/qnap/chunked.rs`).
-    fn upload_cache(&self) -> Vec<String> {
-        names(&self.public().join(".@upload_cache"))
-    }
-}
-
-impl Drop for Nas {
-    fn drop(&mut self) {
-        if let Some(e) = self.emu.take() {
-            let _ = self.rt.block_on(e.shutdown());
-        }
-    }
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn pattern(len: u64) -> Vec<u8> {
     (0..len).map(|i| (i * 7 + i / 509) as u8).collect()
-}
-
-fn jobs_dir(sb: &Sandbox) -> PathBuf {
-    sb.path().join("state/nascmd/jobs")
-}
-
-fn journals(sb: &Sandbox) -> Vec<String> {
-    names(&jobs_dir(sb))
-        .into_iter()
-        .filter(|n| n.ends_with(".journal"))
-        .collect()
-}
-
-fn journal_texts(sb: &Sandbox) -> String {
-    journals(sb)
-        .iter()
-        .filter_map(|n| std::fs::read_to_string(jobs_dir(sb).join(n)).ok())
-        .collect()
 }
 
 fn temporaries(dir: &Path) -> Vec<String> {
@@ -149,39 +76,21 @@ fn temporaries(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Polls `ready` with the child still running, then SIGKILL.
-fn kill_when(mut child: Child, what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the command ended before the kill ({what})"
-        );
-        assert!(Instant::now() < deadline, "never got to: {what}");
-        if ready() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-}
-
 /// `nascmd get nas:/Public/big.bin down/`, killed once stalled: a paused download
 /// with its partial file in `down/`.
 fn kill_get_midway(nas: &Nas, sb: &Sandbox) {
     std::fs::write(nas.public().join("big.bin"), pattern(LEN)).unwrap();
-    let before = journals(sb).len();
+    let before = journal_names(sb).len();
     nas.relay.reset();
     nas.relay.stall_after(STALL_AT);
     let child = nas
         .nascmd(sb, &["get", "nas:/Public/big.bin", "down/"])
         .spawn()
         .unwrap();
-    kill_when(child, "the get stalled and journaled", || {
+    kill_when(child, "the get stalled and journaled", KILL_LIMIT, || {
         nas.relay.down() >= STALL_AT
-            && journals(sb).len() > before
-            && journal_texts(sb).contains("\"partial\"")
+            && journal_names(sb).len() > before
+            && all_journals_text(sb).contains("\"partial\"")
             && !temporaries(&sb.path().join("down")).is_empty()
     });
     nas.relay.reset();
@@ -198,94 +107,23 @@ fn kill_put_midway(nas: &Nas, sb: &Sandbox) {
         .spawn()
         .unwrap();
     let mut stalled_since: Option<Instant> = None;
-    kill_when(child, "the put stalled and journaled", || {
-        let stalled = nas.relay.up() >= STALL_AT && journal_texts(sb).contains("\"upload\"");
-        match (stalled, stalled_since) {
-            (false, _) => false,
-            (true, None) => {
-                stalled_since = Some(Instant::now());
-                false
-            }
-            (true, Some(t)) => t.elapsed() > Duration::from_millis(300),
-        }
+    kill_when(child, "the put stalled and journaled", KILL_LIMIT, || {
+        let stalled = nas.relay.up() >= STALL_AT && all_journals_text(sb).contains("\"upload\"");
+        held_for(stalled, &mut stalled_since, Duration::from_millis(300))
     });
     nas.relay.reset();
     // Let the NAS take in the cut chunk.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while nas.upload_cache().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the NAS kept nothing of the upload"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(500));
-}
-
-fn vpath(p: &Path) -> VPath {
-    VPath::parse(p.to_str().unwrap()).unwrap()
+    wait_upload_kept(nas, "the NAS kept nothing of the upload");
 }
 
 /// The commander over two local panes (`down/` and the home), journaling in the
 /// sandbox's state folder; `ctx` says where passwords come from.
 async fn commander(sb: &Sandbox, ctx: ConnectContext) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(&sb.path().join("down"))),
-        Pane::new(vfs, vpath(sb.path())),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let terminal = Terminal::new(TestBackend::new(200, 30)).unwrap();
-    let mut rt = Runtime::with_connect_context(terminal, app, cmds, ctx)
-        .unwrap()
-        .with_journal(Journal::at(jobs_dir(sb)));
-    settle(&mut rt, Vec::new()).await;
-    rt
-}
-
-/// The profile `nas`, nothing from the environment or the secrets store.
-fn context(sb: &Sandbox) -> ConnectContext {
-    let config = Config::load(&sb.config_dir().join("config.toml")).unwrap();
-    ConnectContext {
-        config,
-        ..ConnectContext::isolated()
-    }
+    journaling_commander(&sb.path().join("down"), sb.path(), sb, ctx).await
 }
 
 async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
-    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-    rt.run_until_idle(input, Duration::from_secs(90))
-        .await
-        .unwrap();
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn ch(c: char) -> KeyEvent {
-    k(KeyCode::Char(c))
-}
-
-fn alt(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
-}
-
-fn typed(s: &str) -> Vec<KeyEvent> {
-    s.chars().map(ch).collect()
-}
-
-fn screen(rt: &Rt) -> String {
-    let buf = rt.terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    settle_within(rt, keys, COMMANDER_SETTLE).await;
 }
 
 #[test]
@@ -295,12 +133,12 @@ fn resuming_a_paused_job_asks_for_the_password_the_journal_never_holds() {
     let down = sb.path().join("down");
     kill_get_midway(&nas, &sb);
     assert!(
-        !journal_texts(&sb).contains(PASS),
+        !all_journals_text(&sb).contains(PASS),
         "a password in the journal"
     );
 
     nas.rt.block_on(async {
-        let mut rt = commander(&sb, context(&sb)).await;
+        let mut rt = commander(&sb, profile_context(&sb)).await;
         assert!(screen(&rt).contains("paused (restored)"), "{}", screen(&rt));
 
         // r: the NAS wants a password nobody stored: the connect dialog asks.
@@ -318,7 +156,7 @@ fn resuming_a_paused_job_asks_for_the_password_the_journal_never_holds() {
 
         // r again, a wrong password: asked again.
         settle(&mut rt, vec![alt('j'), ch('r')]).await;
-        let mut keys = typed("wrong");
+        let mut keys = text("wrong");
         keys.push(k(KeyCode::Enter));
         settle(&mut rt, keys).await;
         let s = screen(&rt);
@@ -328,7 +166,7 @@ fn resuming_a_paused_job_asks_for_the_password_the_journal_never_holds() {
         );
 
         // The right one: the job resumes and finishes.
-        let mut keys = typed(PASS);
+        let mut keys = text(PASS);
         keys.push(k(KeyCode::Enter));
         settle(&mut rt, keys).await;
         let s = screen(&rt);
@@ -340,7 +178,11 @@ fn resuming_a_paused_job_asks_for_the_password_the_journal_never_holds() {
         "the resumed copy differs"
     );
     assert_eq!(temporaries(&down), Vec::<String>::new());
-    assert_eq!(journals(&sb), Vec::<String>::new(), "the journal stayed");
+    assert_eq!(
+        journal_names(&sb),
+        Vec::<String>::new(),
+        "the journal stayed"
+    );
 }
 
 #[test]
@@ -350,14 +192,14 @@ fn forgetting_paused_jobs_removes_their_temporaries_here_and_on_the_nas() {
     let down = sb.path().join("down");
     kill_get_midway(&nas, &sb);
     kill_put_midway(&nas, &sb);
-    assert_eq!(journals(&sb).len(), 2);
+    assert_eq!(journal_names(&sb).len(), 2);
     assert!(!temporaries(&down).is_empty(), "no partial download");
     assert!(!nas.upload_cache().is_empty(), "no partial upload");
 
     nas.rt.block_on(async {
         // Forgetting reaches the NAS with what the user has (here handed over, as
         // `NASCMD_PASSWORD` or the secrets store would).
-        let ctx = context(&sb).with_password(&nas.relay.url(), USER, Secret::new(PASS));
+        let ctx = profile_context(&sb).with_password(&nas.relay.url(), USER, Secret::new(PASS));
         let mut rt = commander(&sb, ctx).await;
         assert!(
             screen(&rt).contains("2 jobs paused (restored)"),
@@ -388,7 +230,7 @@ fn forgetting_paused_jobs_removes_their_temporaries_here_and_on_the_nas() {
     });
     assert_eq!(temporaries(&down), Vec::<String>::new());
     assert_eq!(nas.upload_cache(), Vec::<String>::new());
-    assert_eq!(journals(&sb), Vec::<String>::new());
+    assert_eq!(journal_names(&sb), Vec::<String>::new());
     // Forgetting moves nothing: neither file appeared under its final name.
     assert!(!down.join("big.bin").exists());
     assert!(!nas.public().join("up.bin").exists());
