@@ -14,62 +14,41 @@
 
 use crate::support;
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use nascmd::app::{App, Pane};
-use nascmd::config::Config;
-use nascmd::emulator::RunningEmulator;
-use nascmd::jobs::journal::Journal;
-use nascmd::keymap::Keymap;
-use nascmd::runtime::{ConnectContext, Runtime};
-use nascmd::theme::Theme;
-use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
-use ratatui::Terminal;
+use crossterm::event::{KeyCode, KeyEvent};
+use nascmd::runtime::Runtime;
 use ratatui::backend::TestBackend;
-use support::relay::Relay;
+use support::relayed_qnap::{
+    COMMANDER_SETTLE, PASS, RelayedQnap, all_journals_text, held_for, journal_names,
+    journaling_commander, kill_when, pattern, profile_context, wait_upload_kept,
+};
 use support::sandbox::{Sandbox, ok, text};
+use support::screen::*;
 
 const MIB: u64 = 1 << 20;
 const LEN: u64 = 24 * MIB;
 const STALL_AT: u64 = 8 * MIB;
-const USER: &str = "alice";
-const PASS: &str = "correct horse 7";
+/// How long a run may take to get where it is killed.
+const KILL_LIMIT: Duration = Duration::from_secs(180);
 const SMALL: [&str; 3] = ["a.txt", "b.txt", "c.txt"];
 
 type Rt = Runtime<TestBackend>;
 
-struct Nas {
-    rt: tokio::runtime::Runtime,
-    emu: Option<RunningEmulator>,
-    relay: Relay,
-    root: tempfile::TempDir,
+struct Nas(RelayedQnap);
+
+impl std::ops::Deref for Nas {
+    type Target = RelayedQnap;
+    fn deref(&self) -> &RelayedQnap {
+        &self.0
+    }
 }
 
 impl Nas {
     fn start() -> Nas {
-        let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(root.path().join("Public/dst")).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let cfg = nascmd::emulator::qnap::QnapEmulatorConfig::new(root.path(), USER, PASS);
-        let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
-        let upstream: SocketAddr = emu.base_url.trim_start_matches("http://").parse().unwrap();
-        let relay = rt.block_on(Relay::start(upstream));
-        Nas {
-            rt,
-            emu: Some(emu),
-            relay,
-            root,
-        }
+        Nas(RelayedQnap::start("Public/dst"))
     }
 
     fn dst(&self) -> PathBuf {
@@ -87,10 +66,7 @@ impl Nas {
         }
         std::fs::write(src.join("big.bin"), pattern(LEN, 9)).unwrap();
         std::fs::write(self.dst().join("old.txt"), b"only on the NAS").unwrap();
-        sb.write_config(&format!(
-            "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{}\"\nuser = \"{USER}\"\n",
-            self.relay.url()
-        ));
+        sb.write_config(&self.profile());
         sb
     }
 
@@ -100,71 +76,6 @@ impl Nas {
             .args(["sync", "--delete", "src", "nas:/Public/dst"]);
         c
     }
-
-    /// What the NAS keeps of unfinished chunked uploads (`emulator/qnap/chunked.rs`).
-    fn upload_cache(&self) -> Vec<String> {
-        names(&self.root.path().join("Public/.@upload_cache"))
-    }
-}
-
-impl Drop for Nas {
-    fn drop(&mut self) {
-        if let Some(e) = self.emu.take() {
-            let _ = self.rt.block_on(e.shutdown());
-        }
-    }
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn pattern(len: u64, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| ((i * 131 + i / 4099) as u8).wrapping_add(seed))
-        .collect()
-}
-
-fn jobs_dir(sb: &Sandbox) -> PathBuf {
-    sb.path().join("state/nascmd/jobs")
-}
-
-fn journals(sb: &Sandbox) -> Vec<String> {
-    names(&jobs_dir(sb))
-        .into_iter()
-        .filter(|n| n.ends_with(".journal"))
-        .collect()
-}
-
-fn journal_text(sb: &Sandbox) -> String {
-    journals(sb)
-        .iter()
-        .filter_map(|n| std::fs::read_to_string(jobs_dir(sb).join(n)).ok())
-        .collect()
-}
-
-/// Polls `ready` with the child still running, then SIGKILL.
-fn kill_when(mut child: Child, what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the command ended before the kill ({what})"
-        );
-        assert!(Instant::now() < deadline, "never got to: {what}");
-        if ready() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 /// `nascmd sync --delete src nas:/Public/dst`, killed once the small files are verified
@@ -180,29 +91,20 @@ fn kill_sync_midway(nas: &Nas, sb: &Sandbox) {
         .spawn()
         .unwrap();
     let mut stalled_since: Option<Instant> = None;
-    kill_when(child, "the small files done and the upload stalled", || {
-        let t = journal_text(sb);
-        let stalled = nas.relay.up() >= STALL_AT
-            && t.matches("\"done\"").count() == SMALL.len()
-            && t.contains("\"upload\"");
-        match (stalled, stalled_since) {
-            (false, _) => false,
-            (true, None) => {
-                stalled_since = Some(Instant::now());
-                false
-            }
-            (true, Some(t)) => t.elapsed() > Duration::from_millis(300),
-        }
-    });
+    kill_when(
+        child,
+        "the small files done and the upload stalled",
+        KILL_LIMIT,
+        || {
+            let t = all_journals_text(sb);
+            let stalled = nas.relay.up() >= STALL_AT
+                && t.matches("\"done\"").count() == SMALL.len()
+                && t.contains("\"upload\"");
+            held_for(stalled, &mut stalled_since, Duration::from_millis(300))
+        },
+    );
     nas.relay.reset();
-    // Let the NAS take in the cut chunk (a rerun asking before then would meet two
-    // writers of one upload, which no real kill makes).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while nas.upload_cache().is_empty() {
-        assert!(Instant::now() < deadline, "the NAS kept nothing");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(500));
+    wait_upload_kept(nas, "the NAS kept nothing");
 
     // The delete waits for every copy: the kill came before big.bin was verified.
     assert!(
@@ -210,8 +112,8 @@ fn kill_sync_midway(nas: &Nas, sb: &Sandbox) {
         "deleted before the copies"
     );
     assert!(!nas.dst().join("big.bin").exists());
-    let t = journal_text(sb);
-    assert_eq!(journals(sb).len(), 1, "{t}");
+    let t = all_journals_text(sb);
+    assert_eq!(journal_names(sb).len(), 1, "{t}");
     assert!(t.contains("\"sync_plan\"") && t.contains("old.txt"), "{t}");
     for secret in [PASS, "sid", "password"] {
         assert!(!t.contains(secret), "{secret} in {t}");
@@ -230,7 +132,11 @@ fn assert_synced(nas: &Nas, sb: &Sandbox) {
         !nas.dst().join("old.txt").exists(),
         "old.txt was not deleted"
     );
-    assert_eq!(journals(sb), Vec::<String>::new(), "the journal stayed");
+    assert_eq!(
+        journal_names(sb),
+        Vec::<String>::new(),
+        "the journal stayed"
+    );
     assert_eq!(nas.upload_cache(), Vec::<String>::new());
 }
 
@@ -262,62 +168,14 @@ fn a_killed_sync_is_taken_up_by_the_same_command() {
     assert_synced(&nas, &sb);
 }
 
-fn vpath(p: &Path) -> VPath {
-    VPath::parse(p.to_str().unwrap()).unwrap()
-}
-
 /// The commander over two local panes, journaling in the sandbox's state folder; the
 /// profile `nas`, no password from anywhere.
 async fn commander(sb: &Sandbox) -> Rt {
-    let vfs: VfsHandle = Arc::new(LocalFs::new());
-    let (app, cmds) = App::new(
-        Pane::new(vfs.clone(), vpath(&sb.path().join("src"))),
-        Pane::new(vfs, vpath(sb.path())),
-        Keymap::default(),
-        Theme::built_in_default(),
-    );
-    let config = Config::load(&sb.config_dir().join("config.toml")).unwrap();
-    let ctx = ConnectContext {
-        config,
-        ..ConnectContext::isolated()
-    };
-    let terminal = Terminal::new(TestBackend::new(200, 30)).unwrap();
-    let mut rt = Runtime::with_connect_context(terminal, app, cmds, ctx)
-        .unwrap()
-        .with_journal(Journal::at(jobs_dir(sb)));
-    settle(&mut rt, Vec::new()).await;
-    rt
+    journaling_commander(&sb.path().join("src"), sb.path(), sb, profile_context(sb)).await
 }
 
 async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
-    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
-    rt.run_until_idle(input, Duration::from_secs(90))
-        .await
-        .unwrap();
-}
-
-fn k(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn ch(c: char) -> KeyEvent {
-    k(KeyCode::Char(c))
-}
-
-fn alt(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
-}
-
-fn screen(rt: &Rt) -> String {
-    let buf = rt.terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    settle_within(rt, keys, COMMANDER_SETTLE).await;
 }
 
 #[test]
@@ -355,7 +213,11 @@ fn a_restored_sync_resumes_and_deletes_only_once_every_copy_is_verified() {
             nas.dst().join("old.txt").exists(),
             "deleted with a copy unverified"
         );
-        assert_eq!(journals(&sb).len(), 1, "the failed sync's journal went");
+        assert_eq!(
+            journal_names(&sb).len(),
+            1,
+            "the failed sync's journal went"
+        );
 
         // The source is back: r on the failed sync copies it, then deletes.
         std::fs::write(&big, pattern(LEN, 9)).unwrap();
