@@ -6,130 +6,43 @@
 
 use crate::support;
 
-use std::io::{Read, Write};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nascmd::emulator::RunningEmulator;
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
-use support::relay::Relay;
+use support::pty::{Pty, wait_for};
+use support::relayed_qnap::{PASS, RelayedQnap, USER};
 
 const MIB: u64 = 1 << 20;
 const LEN: u64 = 24 * MIB;
 const STALL_AT: u64 = 8 * MIB;
-const USER: &str = "alice";
-const PASS: &str = "correct horse 7";
 const LIMIT: Duration = Duration::from_secs(60);
 
-struct Nas {
-    rt: tokio::runtime::Runtime,
-    emu: Option<RunningEmulator>,
-    relay: Relay,
-    root: tempfile::TempDir,
-}
-
-impl Nas {
-    fn start() -> Nas {
-        let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir(root.path().join("Public")).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let cfg = nascmd::emulator::qnap::QnapEmulatorConfig::new(root.path(), USER, PASS);
-        let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
-        let upstream: SocketAddr = emu.base_url.trim_start_matches("http://").parse().unwrap();
-        let relay = rt.block_on(Relay::start(upstream));
-        Nas {
-            rt,
-            emu: Some(emu),
-            relay,
-            root,
-        }
-    }
-}
-
-impl Drop for Nas {
-    fn drop(&mut self) {
-        if let Some(e) = self.emu.take() {
-            let _ = self.rt.block_on(e.shutdown());
-        }
-    }
-}
-
 /// The commander running in a pseudo-terminal.
-struct Commander {
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    out: Arc<Mutex<Vec<u8>>>,
-    _master: Box<dyn MasterPty + Send>,
-}
+struct Commander(Pty);
 
 impl Commander {
     fn start(home: &Path) -> Commander {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 30,
-                cols: 120,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_nascmd"));
-        cmd.arg("nas:/Public");
-        cmd.arg(home.join("down"));
+        let mut cmd = Pty::command(&[Path::new("nas:/Public"), &home.join("down")]);
         cmd.cwd(home);
-        cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", home);
         cmd.env("XDG_CONFIG_HOME", home.join("config"));
         cmd.env("XDG_STATE_HOME", home.join("state"));
         cmd.env("NASCMD_PASSWORD", PASS);
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let sink = out.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
-        let writer = pair.master.take_writer().unwrap();
-        Commander {
-            child,
-            writer,
-            out,
-            _master: pair.master,
-        }
+        Commander(Pty::spawn(cmd, 120, 30))
     }
 
     fn wait_for(&self, what: &str) {
-        let start = Instant::now();
-        while start.elapsed() < LIMIT {
-            if String::from_utf8_lossy(&self.out.lock().unwrap()).contains(what) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("never showed {what:?}");
+        assert!(wait_for(&self.0.out, what, LIMIT), "never showed {what:?}");
     }
 
     fn keys(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).unwrap();
-        self.writer.flush().unwrap();
+        self.0.send(bytes);
         std::thread::sleep(Duration::from_millis(300));
     }
 
     fn wait_exit(&mut self) {
         let start = Instant::now();
-        while self.child.try_wait().unwrap().is_none() {
+        while self.0.child.try_wait().unwrap().is_none() {
             assert!(start.elapsed() < LIMIT, "the commander did not quit");
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -173,7 +86,7 @@ fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
 /// Copies big.bin from the NAS pane to the local one, stalls it midway, ends the
 /// commander (`kill`: SIGKILL, else F10 and yes), starts it again and resumes the job.
 fn interrupted_copy_comes_back_paused_and_resumes(kill: bool) {
-    let nas = Nas::start();
+    let nas = RelayedQnap::start("Public");
     let source = nas.root.path().join("Public/big.bin");
     std::fs::write(&source, pattern(LEN)).unwrap();
     let home = tempfile::tempdir().unwrap();
@@ -200,7 +113,7 @@ fn interrupted_copy_comes_back_paused_and_resumes(kill: bool) {
         journals(home).len() == 1 && nas.relay.down() >= STALL_AT
     });
     if kill {
-        first.child.kill().unwrap(); // SIGKILL
+        first.0.child.kill().unwrap(); // SIGKILL
     } else {
         first.keys(b"\x1b[21~"); // F10
         first.keys(b"y");
