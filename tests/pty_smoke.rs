@@ -1,49 +1,22 @@
 //! Runs the real binary in a pseudo-terminal: it must draw both panes, quit on F10 and
 //! leave the terminal as it found it (alternate screen left, raw mode off).
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-
-fn wait_for(out: &Arc<Mutex<Vec<u8>>>, what: &str, limit: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if String::from_utf8_lossy(&out.lock().unwrap()).contains(what) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
+use crate::support;
+use support::pty::{Pty, wait_for};
 
 /// The real binary in a 100×30 pseudo-terminal, with a private config, everything it
 /// writes kept in `out`.
 struct Session {
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    out: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
+    pty: Pty,
     _home: tempfile::TempDir,
 }
 
 impl Session {
     fn start(args: &[&std::path::Path], env: &[(&str, &str)]) -> Session {
         let home = tempfile::tempdir().unwrap();
-        let pty = native_pty_system();
-        let pair = pty
-            .openpty(PtySize {
-                rows: 30,
-                cols: 100,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_nascmd"));
-        for a in args {
-            cmd.arg(a);
-        }
-        cmd.env("TERM", "xterm-256color");
+        let mut cmd = Pty::command(args);
         cmd.env_remove("NO_COLOR");
         // Keep the user's config and logs out of it.
         cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
@@ -51,42 +24,23 @@ impl Session {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let sink = out.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
-        let writer = pair.master.take_writer().unwrap();
         Session {
-            child,
-            out,
-            writer,
+            pty: Pty::spawn(cmd, 100, 30),
             _home: home,
         }
     }
 
     fn text(&self) -> String {
-        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+        self.pty.text()
     }
 
     /// Sends F10 and waits for the binary to exit successfully.
     fn quit(&mut self) {
-        self.writer.write_all(b"\x1b[21~").unwrap(); // F10
-        self.writer.flush().unwrap();
+        self.pty.send(b"\x1b[21~"); // F10
         let limit = Duration::from_secs(30);
         let start = Instant::now();
         let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
+            if let Some(s) = self.pty.child.try_wait().unwrap() {
                 break s;
             }
             assert!(start.elapsed() < limit, "did not quit on F10");
@@ -94,7 +48,7 @@ impl Session {
         };
         assert!(status.success(), "exit status {status:?}");
         // Give the reader thread the last bytes.
-        wait_for(&self.out, "\x1b[?1049l", Duration::from_secs(5));
+        wait_for(&self.pty.out, "\x1b[?1049l", Duration::from_secs(5));
     }
 }
 
@@ -105,7 +59,7 @@ fn binary_draws_both_panes_quits_on_f10_and_restores_the_terminal() {
     std::fs::write(left.path().join("left-marker.txt"), b"l").unwrap();
     std::fs::write(right.path().join("right-marker.txt"), b"r").unwrap();
     let mut s = Session::start(&[left.path(), right.path()], &[]);
-    let out = s.out.clone();
+    let out = s.pty.out.clone();
 
     let limit = Duration::from_secs(30);
     assert!(
@@ -141,10 +95,10 @@ fn no_color_draws_no_colour_and_keeps_the_cursor_visible() {
     std::fs::write(dir.path().join("marker.txt"), b"m").unwrap();
     let mut s = Session::start(&[dir.path()], &[("NO_COLOR", "1")]);
     assert!(
-        wait_for(&s.out, "marker.txt", Duration::from_secs(30)),
+        wait_for(&s.pty.out, "marker.txt", Duration::from_secs(30)),
         "pane not drawn"
     );
-    assert!(wait_for(&s.out, "Quit", Duration::from_secs(30)));
+    assert!(wait_for(&s.pty.out, "Quit", Duration::from_secs(30)));
     s.quit();
     let text = s.text();
     assert_eq!(sgr_colours(&text), 0, "colours drawn under NO_COLOR");
