@@ -2,16 +2,14 @@
 //! steps aside for a shell or `$EDITOR`, the child owns the terminal (it reads the keys
 //! typed), and the commander comes back drawn, with both panes listed again.
 
-use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support;
 
 use nascmd::emulator::RunningEmulator;
 use nascmd::emulator::qnap::QnapEmulatorConfig;
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use support::pty::Pty;
 
 const LIMIT: Duration = Duration::from_secs(30);
 const ENTER_ALT: &str = "\x1b[?1049h";
@@ -19,9 +17,7 @@ const LEAVE_ALT: &str = "\x1b[?1049l";
 
 /// The real binary in a 100×30 pseudo-terminal with a private config.
 struct Session {
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    out: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
+    pty: Pty,
     _home: tempfile::TempDir,
 }
 
@@ -36,49 +32,20 @@ impl Session {
         let config_dir = home.path().join("config/nascmd");
         std::fs::create_dir_all(&config_dir).unwrap();
         std::fs::write(config_dir.join("config.toml"), config).unwrap();
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 30,
-                cols: 100,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_nascmd"));
-        for a in args {
-            cmd.arg(a);
-        }
-        cmd.env("TERM", "xterm-256color");
+        let mut cmd = Pty::command(args);
         cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
         cmd.env("XDG_STATE_HOME", home.path().join("state"));
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let sink = out.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
-        let writer = pair.master.take_writer().unwrap();
         Session {
-            child,
-            out,
-            writer,
+            pty: Pty::spawn(cmd, 100, 30),
             _home: home,
         }
     }
 
     fn text(&self) -> String {
-        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+        self.pty.text()
     }
 
     /// What the terminal shows now, row by row (`screen_of`).
@@ -115,8 +82,7 @@ impl Session {
     }
 
     fn send(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).unwrap();
-        self.writer.flush().unwrap();
+        self.pty.send(bytes);
     }
 
     /// What was drawn since the commander took the screen for the `n`th time (1: start).
@@ -130,7 +96,7 @@ impl Session {
         self.send(b"\x1b[21~"); // F10
         let start = Instant::now();
         let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
+            if let Some(s) = self.pty.child.try_wait().unwrap() {
                 break s;
             }
             assert!(start.elapsed() < LIMIT, "did not quit on F10");
@@ -564,7 +530,7 @@ fn after_ctrl_o_ctrl_c_is_a_key_again_and_sigint_quits_cleanly() {
         s.since_entering(2).is_some() && s.screen().contains("Ctrl-C: no action here")
     });
     // No handler was left catching SIGINT: it quits, the terminal restored.
-    let pid = s.child.process_id().expect("a process id");
+    let pid = s.pty.child.process_id().expect("a process id");
     let killed = std::process::Command::new("kill")
         .args(["-INT", &pid.to_string()])
         .status()
@@ -572,7 +538,7 @@ fn after_ctrl_o_ctrl_c_is_a_key_again_and_sigint_quits_cleanly() {
     assert!(killed.success());
     let start = Instant::now();
     let status = loop {
-        if let Some(status) = s.child.try_wait().unwrap() {
+        if let Some(status) = s.pty.child.try_wait().unwrap() {
             break status;
         }
         assert!(start.elapsed() < LIMIT, "SIGINT did not end the commander");
