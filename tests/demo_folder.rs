@@ -2,22 +2,11 @@
 //! the right one the demo QNAP; quitting removes only the generated demo files, never
 //! the user's folder.
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-
-fn wait_for(out: &Arc<Mutex<Vec<u8>>>, what: &str, limit: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if String::from_utf8_lossy(&out.lock().unwrap()).contains(what) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
+use crate::support;
+use support::pty::{Pty, wait_for};
 
 #[test]
 fn demo_with_a_folder_shows_it_and_never_removes_it() {
@@ -26,37 +15,13 @@ fn demo_with_a_folder_shows_it_and_never_removes_it() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(folder.path().join("user-marker.txt"), b"mine").unwrap();
 
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 30,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_nascmd"));
-    cmd.arg("--demo");
-    cmd.arg(folder.path());
-    cmd.env("TERM", "xterm-256color");
+    let mut cmd = Pty::command(&[Path::new("--demo"), folder.path()]);
     cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
     cmd.env("XDG_STATE_HOME", home.path().join("state"));
     // The generated demo files go here, so the test can see them come and go.
     cmd.env("TMPDIR", tmp.path());
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let out = Arc::new(Mutex::new(Vec::new()));
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let sink = out.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
-    let mut writer = pair.master.take_writer().unwrap();
+    let mut pty = Pty::spawn(cmd, 120, 30);
+    let out = pty.out.clone();
 
     let limit = Duration::from_secs(30);
     assert!(
@@ -70,11 +35,10 @@ fn demo_with_a_folder_shows_it_and_never_removes_it() {
     let generated = std::fs::read_dir(tmp.path()).unwrap().count();
     assert!(generated > 0, "no demo files made under TMPDIR");
 
-    writer.write_all(b"\x1b[21~").unwrap(); // F10
-    writer.flush().unwrap();
+    pty.send(b"\x1b[21~"); // F10
     let start = Instant::now();
     let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = pty.child.try_wait().unwrap() {
             break s;
         }
         assert!(start.elapsed() < limit, "did not quit on F10");
