@@ -18,11 +18,7 @@ pub const GOOD_BODY: &[u8] = b"hello";
 /// `app` served on loopback by a runtime of its own (which must outlive the server and
 /// be dropped outside any other runtime).
 pub fn serve(app: axum::Router) -> (tokio::runtime::Runtime, SocketAddr) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = super::runtime();
     let addr = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

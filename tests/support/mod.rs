@@ -3,6 +3,15 @@
 // Every test binary compiles all of this but uses only its own part.
 #![allow(dead_code)]
 
+/// A multi-thread runtime with two workers, for emulators driven from blocking tests.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// A fault-injecting `Vfs` around the local backend.
 pub mod faulty;
 /// Making a FIFO.

@@ -21,15 +21,6 @@ use super::screen::{Rt, runtime_with_context, settle_within};
 pub const USER: &str = "alice";
 pub const PASS: &str = "correct horse 7";
 
-/// A multi-thread runtime with two workers, for emulators driven from blocking tests.
-pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// The QNAP emulator (user `USER`, password `PASS`) with a relay in front, kept running
 /// by its runtime; shut down on drop.
 pub struct RelayedQnap {
@@ -44,7 +35,7 @@ impl RelayedQnap {
     pub fn start(folder: &str) -> RelayedQnap {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(root.path().join(folder)).unwrap();
-        let rt = runtime();
+        let rt = super::runtime();
         let cfg = QnapEmulatorConfig::new(root.path(), USER, PASS);
         let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
         let upstream: SocketAddr = emu.base_url.trim_start_matches("http://").parse().unwrap();
