@@ -24,11 +24,7 @@ impl Qnap {
     fn start_with(users: Vec<QnapUser>) -> Self {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join("Public")).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = support::runtime();
         let mut cfg = QnapEmulatorConfig::new(root.path(), USER, PASS);
         cfg.users = users;
         let outbox = cfg.outbox.clone();
@@ -498,11 +494,7 @@ struct Freebox {
 impl Freebox {
     fn start(grant: nascmd::emulator::freebox::auth::GrantMode) -> Self {
         let disk = tempfile::tempdir().unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = support::runtime();
         let mut cfg = nascmd::emulator::freebox::FreeboxEmulatorConfig::new(disk.path());
         cfg.grant = grant;
         let emu = rt.block_on(nascmd::emulator::freebox::spawn(cfg)).unwrap();
