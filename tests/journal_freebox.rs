@@ -34,11 +34,7 @@ struct Fbx {
 impl Fbx {
     fn start() -> Fbx {
         let disk = tempfile::tempdir().unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = support::runtime();
         let cfg = nascmd::emulator::freebox::FreeboxEmulatorConfig::new(disk.path());
         let emu = rt.block_on(nascmd::emulator::freebox::spawn(cfg)).unwrap();
         let upstream: SocketAddr = emu.base_url.trim_start_matches("http://").parse().unwrap();
