@@ -33,11 +33,7 @@ impl Nas {
     fn start(kib_per_s: u64) -> Self {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join("Public")).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = support::runtime();
         let cfg = QnapEmulatorConfig::new(root.path(), USER, PASS);
         let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
         let relay = rt.block_on(OutageRelay::start(emu.addr, Some(kib_per_s)));
