@@ -43,11 +43,7 @@ struct Nas {
 impl Nas {
     fn start(kind: Kind) -> Nas {
         let root = tempfile::tempdir().unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = support::runtime();
         let emu = match kind {
             Kind::Qnap => {
                 std::fs::create_dir(root.path().join("Public")).unwrap();
