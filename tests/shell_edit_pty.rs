@@ -253,11 +253,7 @@ impl Qnap {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join("Public")).unwrap();
         std::fs::write(root.path().join("Public/a.txt"), b"first\n").unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = support::runtime();
         let cfg = QnapEmulatorConfig::new(root.path(), USER, PASS);
         let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
         Qnap {
