@@ -243,11 +243,7 @@ struct CliNas {
 
 impl CliNas {
     fn start(sb: &Sandbox) -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = support::runtime();
         let nas = rt.block_on(support::qnap_client::start_configured(|_| {}));
         sb.write_config(&format!(
             "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{}\"\nuser = \"alice\"\n",
