@@ -29,11 +29,7 @@ struct Freebox {
 impl Freebox {
     fn start(faults: FaultConfig) -> Self {
         let disk = tempfile::tempdir().unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = support::runtime();
         let mut cfg = FreeboxEmulatorConfig::new(disk.path());
         cfg.faults = faults;
         let log = cfg.request_log.clone();
@@ -186,11 +182,7 @@ fn an_upload_stored_corrupted_is_caught_and_leaves_nothing() {
 fn a_qnap_is_checked_by_size_and_the_command_says_so() {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir(root.path().join("Public")).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::runtime();
     let cfg = QnapEmulatorConfig::new(root.path(), "alice", "pw 7");
     let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
     let sb = Sandbox::new();
