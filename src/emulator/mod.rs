@@ -17,6 +17,9 @@ use std::net::SocketAddr;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// How long `RunningEmulator::shutdown` lets open requests finish.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// An emulator serving on loopback in the background; dropping it stops the server.
 #[derive(Debug)]
 pub struct RunningEmulator {
@@ -46,14 +49,23 @@ impl RunningEmulator {
         })
     }
 
-    /// Stops the server and waits until it has closed its listener.
+    /// Stops the server: it closes its listener and lets open requests finish for
+    /// `SHUTDOWN_GRACE` at most, then drops the connections still open. (A connection a
+    /// stalled relay or a killed client holds open would otherwise keep it waiting for
+    /// ever: axum's graceful shutdown waits for every connection.)
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
-        match self.task.take() {
-            Some(t) => t.await.map_err(std::io::Error::other)?,
-            None => Ok(()),
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
+            Ok(joined) => joined.map_err(std::io::Error::other)?,
+            Err(_) => {
+                task.abort();
+                Ok(())
+            }
         }
     }
 }
