@@ -49,6 +49,7 @@ mod share_screen;
 mod shell_edit_pty;
 mod sync;
 mod sync_journal;
+mod sync_leftovers;
 mod sync_screen;
 mod thumbnails;
 mod tls;

@@ -20,7 +20,7 @@ use crate::jobs::journal::{JobPlaces, Journal, JournalEntry, LOCAL, reopen_targe
 use crate::jobs::{JobId, JobKind, JobSpec};
 use crate::remotes::RemoteError;
 use crate::services::connect::{self, Answers, ConnectContext};
-use crate::services::sync::{Ends, Plan, SyncJobs};
+use crate::services::sync::{Direction, Ends, Plan, SyncJobs};
 use crate::vfs::{VPath, VfsHandle};
 
 /// What the runtime keeps for the journal.
@@ -116,6 +116,33 @@ impl<B: Backend> Runtime<B> {
             }
             None => jobs.start(&self.engine, title),
         }
+    }
+
+    /// The journal keys of the paused (restored) entries a sync of `direction` between
+    /// `ends` left, now found already in sync: one that did not delete, and, when this
+    /// plan may delete (`delete`), one that did. Their rows are forgotten (`x`).
+    pub(super) fn settled_sync(
+        &self,
+        ends: &Ends,
+        direction: Direction,
+        delete: bool,
+    ) -> Vec<String> {
+        let places = &self.restore.places;
+        let Some(places) = place_of(places, &ends.a.0)
+            .zip(place_of(places, &ends.b.0))
+            .map(|(src, dst)| JobPlaces { src, dst })
+        else {
+            return Vec::new();
+        };
+        let mut deletes = vec![false];
+        if delete {
+            deletes.push(true);
+        }
+        deletes
+            .into_iter()
+            .map(|d| SyncJobs::header(&places, ends, direction, d).key())
+            .filter(|key| self.restore.entries.contains_key(key))
+            .collect()
     }
 
     /// Opens the ends of a paused job again and starts it from its journal, as task of

@@ -1,0 +1,167 @@
+//! What a sync leaves in the job journal, through the commander's runtime loop, App and
+//! ui on ratatui's `TestBackend`, with journal entries written as a killed run leaves
+//! them (`Journal::open_with`, the engine's own writer):
+//! * a paused (restored) sync whose folders turn out already in sync (Ctrl-X s, Enter)
+//!   is forgotten: its row says so and its journal entry goes;
+//! * forgetting (`x`) a paused B→A sync removes the partial download it left at the
+//!   local end A, not only what it left at B.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use nascmd::app::{App, Pane};
+use nascmd::config::Config;
+use nascmd::jobs::journal::{JobPlaces, Journal, SyncCopyRecord, SyncPlanRecord};
+use nascmd::keymap::Keymap;
+use nascmd::runtime::{ConnectContext, Runtime};
+use nascmd::services::sync::{Direction, Ends, SyncJobs};
+use nascmd::theme::Theme;
+use nascmd::vfs::local::LocalFs;
+use nascmd::vfs::{VPath, VfsHandle};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+type Rt = Runtime<TestBackend>;
+
+fn vpath(p: &Path) -> VPath {
+    VPath::parse(p.to_str().unwrap()).unwrap()
+}
+
+fn local() -> VfsHandle {
+    Arc::new(LocalFs::new())
+}
+
+fn jobs_dir(home: &Path) -> PathBuf {
+    home.join("state/nascmd/jobs")
+}
+
+fn journals(home: &Path) -> Vec<String> {
+    std::fs::read_dir(jobs_dir(home))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".journal"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The commander over `a` (active) and `b`, both local, journaling under `home`; the
+/// config (profiles) from `home/config`.
+async fn commander(home: &Path, a: &Path, b: &Path) -> Rt {
+    let (app, cmds) = App::new(
+        Pane::new(local(), vpath(a)),
+        Pane::new(local(), vpath(b)),
+        Keymap::default(),
+        Theme::built_in_default(),
+    );
+    let config = Config::load(&home.join("config/nascmd/config.toml")).unwrap();
+    let ctx = ConnectContext {
+        config,
+        ..ConnectContext::isolated()
+    };
+    let terminal = Terminal::new(TestBackend::new(160, 30)).unwrap();
+    let mut rt = Runtime::with_connect_context(terminal, app, cmds, ctx)
+        .unwrap()
+        .with_journal(Journal::at(jobs_dir(home)));
+    settle(&mut rt, Vec::new()).await;
+    rt
+}
+
+async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
+    let input = futures_util::stream::iter(keys.into_iter().map(|k| Ok(Event::Key(k))));
+    rt.run_until_idle(input, Duration::from_secs(60))
+        .await
+        .unwrap();
+}
+
+fn k(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn ch(c: char) -> KeyEvent {
+    k(KeyCode::Char(c))
+}
+
+fn alt(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+fn screen(rt: &Rt) -> String {
+    let buf = rt.terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_sync_found_already_in_sync_is_forgotten() {
+    let home = tempfile::tempdir().unwrap();
+    let (a, b) = (home.path().join("a"), home.path().join("b"));
+    for dir in [&a, &b] {
+        std::fs::create_dir(dir).unwrap();
+        std::fs::write(dir.join("one.txt"), b"the same bytes").unwrap();
+    }
+    // What a run of this sync (A → B, no deletes) killed after its copy left.
+    let ends = Ends {
+        a: (local(), vpath(&a)),
+        b: (local(), vpath(&b)),
+    };
+    let places = JobPlaces {
+        src: "local".to_owned(),
+        dst: "local".to_owned(),
+    };
+    let header = SyncJobs::header(&places, &ends, Direction::AToB, false);
+    let plan = SyncPlanRecord {
+        copies: vec![SyncCopyRecord {
+            from: "a".to_owned(),
+            items: vec![(
+                a.join("one.txt").display().to_string(),
+                b.join("one.txt").display().to_string(),
+            )],
+        }],
+        deletes: Vec::new(),
+    };
+    let journal = Journal::at(jobs_dir(home.path()));
+    drop(journal.open_with(&header, true, Some(&plan)).unwrap());
+    assert_eq!(journals(home.path()).len(), 1);
+
+    let mut rt = commander(home.path(), &a, &b).await;
+    assert!(
+        screen(&rt).contains("1 job paused (restored)"),
+        "{}",
+        screen(&rt)
+    );
+    settle(&mut rt, vec![ctrl('x'), ch('s'), k(KeyCode::Enter)]).await;
+    let s = screen(&rt);
+    assert!(s.contains("already in sync; forgotten"), "{s}");
+    settle(&mut rt, vec![alt('j')]).await;
+    let s = screen(&rt);
+    assert!(!s.contains("paused (restored)"), "{s}");
+    assert_eq!(
+        journals(home.path()),
+        Vec::<String>::new(),
+        "the entry stayed"
+    );
+}
