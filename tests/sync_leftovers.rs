@@ -13,7 +13,7 @@ use std::time::Duration;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use nascmd::app::{App, Pane};
 use nascmd::config::Config;
-use nascmd::jobs::journal::{JobPlaces, Journal, SyncCopyRecord, SyncPlanRecord};
+use nascmd::jobs::journal::{JobPlaces, Journal, PartialRecord, SyncCopyRecord, SyncPlanRecord};
 use nascmd::keymap::Keymap;
 use nascmd::runtime::{ConnectContext, Runtime};
 use nascmd::services::sync::{Direction, Ends, SyncJobs};
@@ -164,4 +164,69 @@ async fn a_paused_sync_found_already_in_sync_is_forgotten() {
         Vec::<String>::new(),
         "the entry stayed"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgetting_a_paused_b_to_a_sync_removes_its_partial_download_at_a() {
+    let home = tempfile::tempdir().unwrap();
+    let (a, b) = (home.path().join("a"), home.path().join("b"));
+    std::fs::create_dir(&a).unwrap();
+    std::fs::create_dir(&b).unwrap();
+    // B is a NAS no one can reach now: nothing of this sync is there to remove.
+    std::fs::create_dir_all(home.path().join("config/nascmd")).unwrap();
+    std::fs::write(
+        home.path().join("config/nascmd/config.toml"),
+        "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"http://127.0.0.1:9\"\nuser = \"alice\"\n",
+    )
+    .unwrap();
+    // What a B → A sync killed midway through its download left: the partial file and
+    // its resume record at A, the partial in the journal.
+    let ends = Ends {
+        a: (local(), vpath(&a)),
+        b: (local(), VPath::parse("/Public/dst").unwrap()),
+    };
+    let places = JobPlaces {
+        src: "local".to_owned(),
+        dst: "nas".to_owned(),
+    };
+    let header = SyncJobs::header(&places, &ends, Direction::BToA, false);
+    let (from, to) = (
+        VPath::parse("/Public/dst/big.bin").unwrap(),
+        vpath(&a.join("big.bin")),
+    );
+    let plan = SyncPlanRecord {
+        copies: vec![SyncCopyRecord {
+            from: "b".to_owned(),
+            items: vec![(from.to_string(), to.to_string())],
+        }],
+        deletes: Vec::new(),
+    };
+    let key = nascmd::jobs::resume::transfer_key("qnap alice@127.0.0.1", &from, &to);
+    let temp = nascmd::jobs::resume::temp_path_for(&to, &key).unwrap();
+    std::fs::write(a.join(temp.name()), vec![7u8; 4096]).unwrap();
+    std::fs::write(a.join(nascmd::jobs::resume::record_name(&key)), b"{}").unwrap();
+    let journal = Journal::at(jobs_dir(home.path()));
+    let entry = journal.open_with(&header, true, Some(&plan)).unwrap();
+    entry.note_partial(PartialRecord {
+        dst: to.to_string(),
+        temp: temp.name().to_owned(),
+        size: 1 << 20,
+        mtime: Some(1_700_000_000),
+    });
+    drop(entry);
+    assert_eq!(names(&a).len(), 2);
+
+    let mut rt = commander(home.path(), &a, &b).await;
+    settle(&mut rt, vec![alt('j'), ch('x')]).await;
+    let s = screen(&rt);
+    assert!(s.contains("Forget paused job"), "{s}");
+    settle(&mut rt, vec![ch('y')]).await;
+    let s = screen(&rt);
+    assert!(
+        s.lines().any(|l| l.contains("Sync")
+            && l.contains("done: forgotten; removed 1 temporary file (4 KiB)")),
+        "{s}"
+    );
+    assert_eq!(names(&a), Vec::<String>::new(), "left at A");
+    assert_eq!(journals(home.path()), Vec::<String>::new());
 }
