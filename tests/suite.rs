@@ -30,6 +30,7 @@ mod journal_engine;
 mod journal_freebox;
 mod journal_restore_screen;
 mod journal_screen;
+mod leftovers_screen;
 mod lost_answers;
 mod mc_keys;
 mod nas_screen;
