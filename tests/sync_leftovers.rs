@@ -230,3 +230,73 @@ async fn forgetting_a_paused_b_to_a_sync_removes_its_partial_download_at_a() {
     assert_eq!(names(&a), Vec::<String>::new(), "left at A");
     assert_eq!(journals(home.path()), Vec::<String>::new());
 }
+
+/// Alt and a letter is not the letter: in the jobs panel Alt-X does not forget (x
+/// does), in its confirmation Alt-Y does not confirm, in a sync preview Alt-Space does
+/// not untick; each says it does nothing there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alt_letters_do_not_act_as_bare_letters_in_panels() {
+    let home = tempfile::tempdir().unwrap();
+    let (a, b) = (home.path().join("a"), home.path().join("b"));
+    std::fs::create_dir(&a).unwrap();
+    std::fs::create_dir(&b).unwrap();
+    std::fs::write(a.join("new.txt"), b"only at A").unwrap();
+    let ends = Ends {
+        a: (local(), vpath(&b)),
+        b: (local(), vpath(&a)),
+    };
+    let places = JobPlaces {
+        src: "local".to_owned(),
+        dst: "local".to_owned(),
+    };
+    // A paused sync B → A (nothing to do any more, but it is not run here).
+    let header = SyncJobs::header(&places, &ends, Direction::AToB, false);
+    let journal = Journal::at(jobs_dir(home.path()));
+    drop(
+        journal
+            .open_with(&header, true, Some(&SyncPlanRecord::default()))
+            .unwrap(),
+    );
+    let mut rt = commander(home.path(), &a, &b).await;
+
+    settle(&mut rt, vec![alt('j'), alt('x')]).await;
+    let s = screen(&rt);
+    assert!(!s.contains("Forget paused job"), "{s}");
+    assert!(s.contains("Alt-X: no action here"), "{s}");
+    settle(&mut rt, vec![ch('x'), alt('y')]).await;
+    let s = screen(&rt);
+    assert!(s.contains("Forget paused job"), "{s}");
+    assert_eq!(journals(home.path()).len(), 1, "Alt-Y confirmed");
+    settle(&mut rt, vec![ch('n'), k(KeyCode::Esc)]).await;
+
+    // The sync preview: one copy, ticked; Alt-Space leaves it so.
+    settle(&mut rt, vec![ctrl('x'), ch('s'), k(KeyCode::Enter)]).await;
+    let s = screen(&rt);
+    assert!(s.contains("new.txt"), "{s}");
+    let ticked = s
+        .lines()
+        .find(|l| l.contains("new.txt"))
+        .unwrap()
+        .to_owned();
+    settle(
+        &mut rt,
+        vec![KeyEvent::new(KeyCode::Char(' '), KeyModifiers::ALT)],
+    )
+    .await;
+    let s = screen(&rt);
+    let row = s.lines().find(|l| l.contains("new.txt")).unwrap();
+    assert_eq!(row, ticked, "{s}");
+    // The preview covers the status line; the message is there all the same.
+    let status = rt.app.status.as_ref().map(|s| s.text.clone());
+    assert!(
+        status
+            .as_deref()
+            .is_some_and(|t| t.contains("no action here")),
+        "{status:?}"
+    );
+    // A bare Space does untick it.
+    settle(&mut rt, vec![ch(' ')]).await;
+    let s = screen(&rt);
+    let row = s.lines().find(|l| l.contains("new.txt")).unwrap();
+    assert_ne!(row, ticked, "{s}");
+}
