@@ -48,6 +48,7 @@ mod resume;
 mod screen;
 mod share_screen;
 mod shell_edit_pty;
+mod stalled_upload_freebox;
 mod sync;
 mod sync_journal;
 mod sync_leftovers;
