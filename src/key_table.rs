@@ -10,7 +10,9 @@ use crate::keymap::Action;
 use crate::keymap::Keymap;
 
 /// A key code and the modifiers it needs (more may be held: `F8` also answers Ctrl-F8,
-/// as the layers always have; put `Shift-F8` before `F8` to tell them apart).
+/// as the layers always have; put `Shift-F8` before `F8` to tell them apart). A
+/// character is the exception: only Shift may be added, so Alt-z or Ctrl-z is not `z`
+/// (it reaches the binding it has, or is said to have none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chord {
     pub code: KeyCode,
@@ -48,8 +50,17 @@ pub const fn shift(code: KeyCode) -> Chord {
 
 impl Chord {
     fn matches(&self, ev: &KeyEvent) -> bool {
-        self.code == ev.code && ev.modifiers.contains(self.mods)
+        let extra = ev.modifiers.difference(self.mods);
+        self.code == ev.code
+            && ev.modifiers.contains(self.mods)
+            && (!matches!(self.code, KeyCode::Char(_)) || plain(extra))
     }
+}
+
+/// Whether `mods` are none or only Shift: a character typed as itself, not Alt-z or
+/// Ctrl-z (for the layers that read characters without a [`KeyTable`]).
+pub fn plain(mods: KeyModifiers) -> bool {
+    mods.difference(KeyModifiers::SHIFT).is_empty()
 }
 
 /// One line of a layer's table.
@@ -150,6 +161,13 @@ mod tests {
             Some(Do::Close)
         );
         assert_eq!(action(ev(KeyCode::Char('x'), KeyModifiers::NONE)), None);
+        // A letter takes Shift, never Alt or Ctrl: Alt-d is not d.
+        assert_eq!(
+            action(ev(KeyCode::Char('d'), KeyModifiers::SHIFT)),
+            Some(Do::One)
+        );
+        assert_eq!(action(ev(KeyCode::Char('d'), KeyModifiers::ALT)), None);
+        assert_eq!(action(ev(KeyCode::Char('d'), KeyModifiers::CONTROL)), None);
         assert_eq!(
             TABLE.help_line(),
             ("In test".to_owned(), "F8/d one, Esc close".to_owned())

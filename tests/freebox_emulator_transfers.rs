@@ -737,3 +737,81 @@ async fn partial_uploads_left_by_an_earlier_run_are_taken_back() {
         b"0123456789012345"
     );
 }
+
+/// A held partial is a file on the box's disk under its name: `dl` serves its bytes,
+/// `fs/hash` hashes them, `fs/cp` copies and `fs/mv` moves it, as `fs/info`, `fs/rm`
+/// and `fs/rename` already reach it (docs/EMULATOR.md "Partial uploads").
+#[tokio::test]
+async fn a_held_partial_upload_is_read_copied_and_moved_as_a_file() {
+    let f = Fbx::ready().await;
+    let name = ".nascmd-part-0aa0-y.bin";
+    let mut ws = ws_connect(&f).await;
+    ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":1,"dirname":V,"filename":name,"size":9}),
+    )
+    .await;
+    ws.send(Message::Binary(b"12345".to_vec().into()))
+        .await
+        .unwrap();
+    ws_reply(&mut ws).await;
+    drop(ws); // a cut link: the box keeps the 5 bytes
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t = tok(&format!("/Disque dur/{name}"));
+
+    let resp = f
+        .http
+        .get(f.url(&format!("/api/v8/dl/{t}")))
+        .header("X-Fbx-App-Auth", &f.session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), b"12345");
+
+    let (_, v) = f
+        .post("/api/v8/fs/hash/", json!({"src": t, "hash_type": "md5"}))
+        .await;
+    let id = v["result"]["id"].as_u64().unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(f.wait_task(id).await["state"], "done");
+    let (_, v) = f.get(&format!("/api/v8/fs/tasks/{id}/hash")).await;
+    assert_eq!(v["result"]["hash"], "827ccb0eea8a706c4c34a16891f84e7b");
+
+    std::fs::create_dir(f.disk().join("Copies")).unwrap();
+    let copies = tok("/Disque dur/Copies");
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/cp/",
+            json!({"files": [t], "dst": copies, "mode": "overwrite"}),
+        )
+        .await;
+    let done = f.wait_task(v["result"]["id"].as_u64().unwrap()).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(
+        std::fs::read(f.disk().join("Copies").join(name)).unwrap(),
+        b"12345"
+    );
+    assert_eq!(
+        partial_files(f.disk()).len(),
+        1,
+        "the copy took the partial"
+    );
+
+    std::fs::create_dir(f.disk().join("Moved")).unwrap();
+    let moved = tok("/Disque dur/Moved");
+    let (_, v) = f
+        .post(
+            "/api/v8/fs/mv/",
+            json!({"files": [t], "dst": moved, "mode": "overwrite"}),
+        )
+        .await;
+    let done = f.wait_task(v["result"]["id"].as_u64().unwrap()).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(
+        std::fs::read(f.disk().join("Moved").join(name)).unwrap(),
+        b"12345"
+    );
+    assert_eq!(partial_files(f.disk()), Vec::<String>::new());
+    let (_, v) = f.get(&format!("/api/v8/fs/info/{t}")).await;
+    assert_eq!(v["error_code"], "path_not_found", "still held: {v}");
+}

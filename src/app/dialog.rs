@@ -248,10 +248,12 @@ impl Dialog {
                 yes_focused,
                 ..
             } => match key.code {
+                _ if ctrl_c => Outcome::Dismissed,
+                // Alt-y is not y.
+                KeyCode::Char(_) if !crate::key_table::plain(key.modifiers) => Outcome::Unbound,
                 KeyCode::Esc | KeyCode::F(10) | KeyCode::Char('n') | KeyCode::Char('N') => {
                     Outcome::Dismissed
                 }
-                _ if ctrl_c => Outcome::Dismissed,
                 KeyCode::Char('y') | KeyCode::Char('Y') => Outcome::Confirmed(action.clone()),
                 KeyCode::Enter if *yes_focused => Outcome::Confirmed(action.clone()),
                 KeyCode::Enter => Outcome::Dismissed,
@@ -299,7 +301,9 @@ impl Dialog {
             } => {
                 let max = lines.len().saturating_sub(1);
                 match key.code {
-                    KeyCode::Char('r') | KeyCode::Char('R') if retry_job.is_some() => {
+                    KeyCode::Char('r') | KeyCode::Char('R')
+                        if retry_job.is_some() && crate::key_table::plain(key.modifiers) =>
+                    {
                         return retry_job.map_or(Outcome::Stay, Outcome::RetryJob);
                     }
                     KeyCode::Down => *scroll = (*scroll + 1).min(max),

@@ -24,6 +24,7 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
+        self.unseen.seen();
         for kind in self.layers.kinds_top_down() {
             match self.layer_key(kind, key) {
                 KeyAnswer::Consumed(cmds) => return cmds,

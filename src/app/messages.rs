@@ -36,9 +36,83 @@ impl MessageLog {
     }
 }
 
+/// Sweep notes ("removed 2 stale temporary files from …") shown since the last key: a
+/// status message arriving before the user pressed a key (a job's "Copied 3 items") is
+/// shown with them rather than over them, and a note arriving while such a message shows
+/// joins it. The messages list keeps each as it came.
+#[derive(Clone, Debug, Default)]
+pub struct Unseen {
+    sweeps: Vec<String>,
+    /// A status message was set since the last key.
+    status: bool,
+}
+
+impl Unseen {
+    /// A key: what the status line shows has been seen.
+    pub fn seen(&mut self) {
+        self.sweeps.clear();
+        self.status = false;
+    }
+
+    /// What the status line shows for `status`: it, then the unseen sweep notes.
+    pub fn with_notes(&mut self, mut status: Status) -> Status {
+        self.status = true;
+        for note in &self.sweeps {
+            if !status.text.contains(note.as_str()) {
+                status.text.push_str("; ");
+                status.text.push_str(note);
+            }
+        }
+        status
+    }
+
+    /// What the status line shows for sweep note `note` arriving while `current` shows.
+    pub fn note(&mut self, current: Option<&Status>, note: String) -> Status {
+        let shown = match current.filter(|_| self.status) {
+            Some(c) if c.text.contains(note.as_str()) => c.clone(),
+            Some(c) => Status {
+                text: format!("{}; {note}", c.text),
+                error: c.error,
+            },
+            None => Status {
+                text: note.clone(),
+                error: false,
+            },
+        };
+        self.sweeps.push(note);
+        self.status = true;
+        shown
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn status(text: &str) -> Status {
+        Status {
+            text: text.to_owned(),
+            error: false,
+        }
+    }
+
+    #[test]
+    fn a_sweep_note_is_shown_with_the_messages_around_it_until_a_key() {
+        let mut u = Unseen::default();
+        // A message, then a note: joined.
+        let copied = u.with_notes(status("Copied 3 items"));
+        let shown = u.note(Some(&copied), "removed 1 stale temporary file".to_owned());
+        assert_eq!(shown.text, "Copied 3 items; removed 1 stale temporary file");
+        // The next message keeps the note.
+        let next = u.with_notes(status("Listed"));
+        assert_eq!(next.text, "Listed; removed 1 stale temporary file");
+        u.seen();
+        assert_eq!(u.with_notes(status("Moved")).text, "Moved");
+        // A note after a key, over an old message: alone.
+        u.seen();
+        let shown = u.note(Some(&status("old")), "removed 2".to_owned());
+        assert_eq!(shown.text, "removed 2");
+    }
 
     #[test]
     fn keeps_the_last_hundred_newest_first() {

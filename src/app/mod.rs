@@ -96,6 +96,8 @@ pub struct App {
     pub status: Option<Status>,
     /// The status messages so far (Alt-M lists them).
     pub messages: messages::MessageLog,
+    /// Sweep notes not yet seen, joined to the status line's next message.
+    unseen: messages::Unseen,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub quit: bool,
@@ -141,6 +143,7 @@ impl App {
             theme,
             status: None,
             messages: messages::MessageLog::default(),
+            unseen: messages::Unseen::default(),
             size: (80, 24),
             quit: false,
             dirty: true,
@@ -274,7 +277,17 @@ impl App {
             error,
         };
         self.messages.push(status.clone());
-        self.status = Some(status);
+        self.status = Some(self.unseen.with_notes(status));
+    }
+
+    /// A sweep of stale temporaries said on the status line, with (not over) a message
+    /// shown since the last key.
+    fn set_sweep_status(&mut self, text: String) {
+        self.messages.push(Status {
+            text: text.clone(),
+            error: false,
+        });
+        self.status = Some(self.unseen.note(self.status.as_ref(), text));
     }
 
     /// A status line of `short` words that fits a narrow screen, while the messages

@@ -6,6 +6,9 @@ use crate::jobs::JobId;
 
 use super::{App, Cmd};
 
+/// The row of a paused sync found already in sync, while it is forgotten.
+const SETTLING: &str = "already in sync — forgetting it…";
+
 impl App {
     /// The user confirmed forgetting paused job `id` (journal key `key`).
     pub(super) fn forget_paused(&mut self, id: JobId, key: String) -> Vec<Cmd> {
@@ -15,6 +18,25 @@ impl App {
         }
         self.jobs
             .keep_done(id, "forgotten — removing what it left…".to_owned());
+        vec![Cmd::ForgetRestored { id, key }]
+    }
+
+    /// A sync found already in sync: its paused (restored) row of journal key `key`,
+    /// if any, is forgotten as `x` would, without asking (nothing is left to do).
+    pub(super) fn forget_settled(&mut self, key: String) -> Vec<Cmd> {
+        let Some(id) = self
+            .jobs
+            .items
+            .iter()
+            .find(|j| j.paused.as_deref() == Some(key.as_str()))
+            .map(|j| j.id)
+        else {
+            return Vec::new();
+        };
+        if let Some(job) = self.jobs.get_mut(id) {
+            job.paused = None;
+        }
+        self.jobs.keep_done(id, SETTLING.to_owned());
         vec![Cmd::ForgetRestored { id, key }]
     }
 
@@ -41,6 +63,14 @@ impl App {
                 crate::plural::count(n as u64, "temporary file", "temporary files"),
                 humansize::format_size(bytes, humansize::BINARY)
             ),
+        };
+        let settled = self
+            .jobs
+            .get_mut(id)
+            .is_some_and(|j| j.done.as_deref() == Some(SETTLING));
+        let outcome = match settled {
+            true => format!("already in sync; {outcome}"),
+            false => outcome,
         };
         let title = self.jobs.get_mut(id).map(|j| j.title.clone());
         if self.jobs.get_mut(id).is_some_and(|j| j.done.is_some()) {

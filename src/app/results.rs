@@ -18,7 +18,7 @@ impl App {
                 files,
                 bytes,
             } => {
-                self.set_status(crate::jobs::stale::describe(&dir, files, bytes), false);
+                self.set_sweep_status(crate::jobs::stale::describe(&dir, files, bytes));
                 if self.pane(side).cwd == dir {
                     cmds.extend(self.reload(side));
                 }
@@ -174,7 +174,7 @@ impl App {
                 ..
             } => {
                 let text = crate::jobs::stale::describe(&folder, names.len(), bytes);
-                self.set_status(text, false);
+                self.set_sweep_status(text);
                 Vec::new()
             }
             JobEvent::Finished { id, report } => {

@@ -70,11 +70,12 @@ impl App {
                                 return KeyAnswer::Consumed(Vec::new());
                             }
                         };
+                        let delete = o.delete && o.direction != Direction::Both;
                         let cmd = SyncCmd::Plan {
                             req,
                             ends: dialog.ends.clone(),
                             direction: o.direction,
-                            delete: o.delete && o.direction != Direction::Both,
+                            delete,
                             opts: CompareOptions {
                                 tolerance_secs: TOLERANCE_SECS,
                                 checksum: o.checksum && offered,
@@ -82,7 +83,11 @@ impl App {
                                 ..CompareOptions::default()
                             },
                         };
-                        dialog.step = SyncStep::Planning { req, listed: 0 };
+                        dialog.step = SyncStep::Planning {
+                            req,
+                            listed: 0,
+                            delete,
+                        };
                         self.planning_status(0);
                         return KeyAnswer::Consumed(vec![Cmd::Sync(Box::new(cmd))]);
                     }
@@ -182,14 +187,19 @@ impl App {
     }
 
     pub(super) fn on_sync(&mut self, msg: SyncMsg) -> Vec<Cmd> {
-        let planning = match self.layers.sync().map(|d| &d.step) {
-            Some(SyncStep::Planning { req, .. }) => Some(*req),
-            _ => None,
+        let mut cmds = Vec::new();
+        let (planning, delete) = match self.layers.sync().map(|d| &d.step) {
+            Some(SyncStep::Planning { req, delete, .. }) => (Some(*req), *delete),
+            _ => (None, false),
         };
         match msg {
             SyncMsg::Progress { req, listed } if planning == Some(req) => {
                 if let Some(d) = self.layers.sync_mut() {
-                    d.step = SyncStep::Planning { req, listed };
+                    d.step = SyncStep::Planning {
+                        req,
+                        listed,
+                        delete,
+                    };
                 }
                 self.planning_status(listed);
             }
@@ -199,7 +209,15 @@ impl App {
                     self.set_status(format!("Sync: {}", e.user_message()), true);
                 }
                 Ok(plan) if plan.in_sync() => {
+                    let ends = self.layers.sync().map(|d| d.ends.clone());
                     self.layers.close(LayerKind::Sync);
+                    // A paused entry an earlier run of this sync left is done now.
+                    let settled = ends.map(|ends| SyncCmd::InSync {
+                        ends,
+                        direction: plan.direction,
+                        delete,
+                    });
+                    cmds.extend(settled.map(|c| Cmd::Sync(Box::new(c))));
                     let conflicts = plan.totals().conflict;
                     if conflicts == 0 {
                         self.set_status("Already in sync", false);
@@ -223,8 +241,13 @@ impl App {
             SyncMsg::RunFailed(e) => {
                 self.set_status(format!("Sync: {}", e.user_message()), true);
             }
+            SyncMsg::Settled(keys) => {
+                for key in keys {
+                    cmds.extend(self.forget_settled(key));
+                }
+            }
             _ => {}
         }
-        Vec::new()
+        cmds
     }
 }

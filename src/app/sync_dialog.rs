@@ -34,6 +34,13 @@ pub enum SyncCmd {
         ends: Ends,
         title: String,
     },
+    /// The plan came out empty: a paused (restored) entry of this sync in the journal is
+    /// done (answered by `SyncMsg::Settled`).
+    InSync {
+        ends: Ends,
+        direction: Direction,
+        delete: bool,
+    },
 }
 
 impl fmt::Debug for SyncCmd {
@@ -54,6 +61,9 @@ impl fmt::Debug for SyncCmd {
             SyncCmd::Run { plan, title, .. } => {
                 write!(f, "SyncRun({title:?}, {} actions)", plan.actions.len())
             }
+            SyncCmd::InSync {
+                ends, direction, ..
+            } => write!(f, "SyncInSync({} {direction:?} {})", ends.a.1, ends.b.1),
         }
     }
 }
@@ -69,6 +79,9 @@ pub enum SyncMsg {
     },
     /// The job could not be made from the plan (a path the backend refuses).
     RunFailed(VfsError),
+    /// The journal keys of paused (restored) entries of a sync found already in sync:
+    /// each is forgotten as `x` would.
+    Settled(Vec<String>),
 }
 
 /// The fields of the options step, top to bottom.
@@ -208,6 +221,8 @@ pub enum SyncStep {
     Planning {
         req: RequestId,
         listed: u64,
+        /// Whether the plan may delete (a journal entry of this sync names it).
+        delete: bool,
     },
     Preview(Preview),
 }

@@ -328,6 +328,53 @@ impl JournalEntry {
             ),
         }
     }
+
+    /// What the entry left at each place it wrote to, for forgetting it: the target's
+    /// place for a copy or move; for a sync, each end its copies went to (B→A copies
+    /// leave their partials at A), judged by the plan's items, else by the end's folder.
+    /// Each part holds only the partials and uploads of that place.
+    pub fn by_target(&self) -> Vec<(String, JournalEntry)> {
+        let h = &self.header;
+        if h.sync.is_none() || h.src == h.dst {
+            return vec![(h.dst.clone(), self.clone())];
+        }
+        let a_dir = h.sources.first().map_or("", String::as_str);
+        let on_a = |dst: &str| {
+            let planned = self.sync_plan.as_ref().and_then(|p| {
+                p.copies
+                    .iter()
+                    .find(|c| c.items.iter().any(|(_, d)| d == dst))
+                    .map(|c| c.from == "b")
+            });
+            planned.unwrap_or_else(|| under(dst, a_dir) && !under(dst, &h.dst_dir))
+        };
+        let part = |a: bool| JournalEntry {
+            partials: self
+                .partials
+                .iter()
+                .filter(|(dst, _)| on_a(dst) == a)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            uploads: self
+                .uploads
+                .iter()
+                .filter(|(dst, _)| on_a(dst) == a)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            ..self.clone()
+        };
+        [(h.dst.clone(), part(false)), (h.src.clone(), part(true))]
+            .into_iter()
+            .filter(|(_, e)| !e.partials.is_empty() || !e.uploads.is_empty())
+            .collect()
+    }
+}
+
+/// Whether `path` is `dir` or below it.
+fn under(path: &str, dir: &str) -> bool {
+    let dir = dir.trim_end_matches('/');
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The journal folder (`<state>/jobs`).
@@ -762,6 +809,63 @@ mod tests {
         fresh.remove();
         assert!(journal.find(&h).is_none());
         assert!(journal.entries().is_empty());
+    }
+
+    #[test]
+    fn a_sync_entry_is_split_by_the_end_each_partial_is_at() {
+        let places = JobPlaces {
+            src: LOCAL.to_owned(),
+            dst: "nas".to_owned(),
+        };
+        let sync = SyncHeader {
+            way: "both".to_owned(),
+            delete: false,
+        };
+        let header = JobHeader::of_sync(&places, &vp("/home/u/a"), &vp("/Public/b"), sync);
+        let partial = |dst: &str| PartialRecord {
+            dst: dst.to_owned(),
+            temp: ".nascmd-part-0123456789abcdef-x".to_owned(),
+            size: 1,
+            mtime: None,
+        };
+        let entry = JournalEntry {
+            path: PathBuf::new(),
+            header,
+            done: BTreeSet::new(),
+            planned: None,
+            uploads: HashMap::new(),
+            // One planned B→A, one A→B, one only the folders tell (at A).
+            partials: ["/home/u/a/x", "/Public/b/y", "/home/u/a/z"]
+                .into_iter()
+                .map(|d| (d.to_owned(), partial(d)))
+                .collect(),
+            sync_plan: Some(SyncPlanRecord {
+                copies: vec![
+                    SyncCopyRecord {
+                        from: "b".to_owned(),
+                        items: vec![("/Public/b/x".to_owned(), "/home/u/a/x".to_owned())],
+                    },
+                    SyncCopyRecord {
+                        from: "a".to_owned(),
+                        items: vec![("/home/u/a/y".to_owned(), "/Public/b/y".to_owned())],
+                    },
+                ],
+                deletes: Vec::new(),
+            }),
+        };
+        let parts = entry.by_target();
+        let at = |place: &str| {
+            let mut v: Vec<String> = parts
+                .iter()
+                .filter(|(p, _)| p == place)
+                .flat_map(|(_, e)| e.partials.keys().cloned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(at(LOCAL), ["/home/u/a/x", "/home/u/a/z"]);
+        assert_eq!(at("nas"), ["/Public/b/y"]);
+        assert!(!under("/home/u/ab", "/home/u/a"));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::jobs::journal::{JobPlaces, Journal, JournalEntry, LOCAL, reopen_targe
 use crate::jobs::{JobId, JobKind, JobSpec};
 use crate::remotes::RemoteError;
 use crate::services::connect::{self, Answers, ConnectContext};
-use crate::services::sync::{Ends, Plan, SyncJobs};
+use crate::services::sync::{Direction, Ends, Plan, SyncJobs};
 use crate::vfs::{VPath, VfsHandle};
 
 /// What the runtime keeps for the journal.
@@ -118,6 +118,33 @@ impl<B: Backend> Runtime<B> {
         }
     }
 
+    /// The journal keys of the paused (restored) entries a sync of `direction` between
+    /// `ends` left, now found already in sync: one that did not delete, and, when this
+    /// plan may delete (`delete`), one that did. Their rows are forgotten (`x`).
+    pub(super) fn settled_sync(
+        &self,
+        ends: &Ends,
+        direction: Direction,
+        delete: bool,
+    ) -> Vec<String> {
+        let places = &self.restore.places;
+        let Some(places) = place_of(places, &ends.a.0)
+            .zip(place_of(places, &ends.b.0))
+            .map(|(src, dst)| JobPlaces { src, dst })
+        else {
+            return Vec::new();
+        };
+        let mut deletes = vec![false];
+        if delete {
+            deletes.push(true);
+        }
+        deletes
+            .into_iter()
+            .map(|d| SyncJobs::header(&places, ends, direction, d).key())
+            .filter(|key| self.restore.entries.contains_key(key))
+            .collect()
+    }
+
     /// Opens the ends of a paused job again and starts it from its journal, as task of
     /// the connect flow (`ConnectCmd::Resume`): a question (a password not stored, a
     /// certificate, a code) goes to the app's dialogs and ends the attempt; the answer
@@ -157,7 +184,7 @@ impl<B: Backend> Runtime<B> {
     }
 
     /// Drops a paused job's entry, and (in the background) what its unfinished
-    /// transfers left at its target: partial files, what the NAS keeps of cut uploads
+    /// transfers left at its target (each end a sync wrote to): partial files, what the NAS keeps of cut uploads
     /// (`jobs::resume::discard_partials`), reaching the target with the stored secrets.
     /// The app hears what was removed (`Msg::PausedForgotten` for row `id`).
     pub(super) fn forget_restored(&mut self, id: JobId, key: &str) {
@@ -181,41 +208,55 @@ impl<B: Backend> Runtime<B> {
             return;
         }
         let ctx = self.nas.ctx.clone();
-        let open: Option<VfsHandle> = self
-            .restore
+        // Each place it wrote to (a B→A sync's partials are at A), with the backend
+        // already open there, if any.
+        let parts: Vec<(String, Option<VfsHandle>, JournalEntry)> = entry
+            .by_target()
+            .into_iter()
+            .map(|(place, part)| {
+                let open = self.open_at(&place);
+                (place, open, part)
+            })
+            .collect();
+        self.spawn(async move {
+            let (mut files, mut bytes, mut error) = (0, 0, None);
+            for (place, open, part) in parts {
+                let dst = match open {
+                    Some(dst) => Ok(dst),
+                    None => open_place(&ctx, &place).await,
+                };
+                match dst {
+                    Ok(dst) => {
+                        let d = crate::jobs::resume::discard_partials(&dst, &part).await;
+                        tracing::info!(dropped = d.files, "removed a forgotten job's temporaries");
+                        files += d.files;
+                        bytes += d.bytes;
+                    }
+                    // Left for the stale sweep, now that no entry owns them.
+                    Err(e) => {
+                        tracing::info!(error = %e, "a forgotten job's temporaries stay");
+                        error.get_or_insert(e);
+                    }
+                }
+            }
+            let _ = tx.send(forgotten(files, bytes, error));
+        });
+    }
+
+    /// A backend already open at `place`: one opened for a resume, or a pane's.
+    fn open_at(&self, place: &str) -> Option<VfsHandle> {
+        self.restore
             .opened
             .lock()
             .ok()
-            .and_then(|o| o.get(&entry.header.dst).cloned())
+            .and_then(|o| o.get(place).cloned())
             .or_else(|| {
                 self.app
                     .panes
                     .iter()
-                    .find(|p| {
-                        place_of(&self.restore.places, &p.vfs).as_deref()
-                            == Some(entry.header.dst.as_str())
-                    })
+                    .find(|p| place_of(&self.restore.places, &p.vfs).as_deref() == Some(place))
                     .map(|p| p.vfs.clone())
-            });
-        self.spawn(async move {
-            let dst = match open {
-                Some(dst) => Ok(dst),
-                None => open_place(&ctx, &entry.header.dst).await,
-            };
-            let msg = match dst {
-                Ok(dst) => {
-                    let d = crate::jobs::resume::discard_partials(&dst, &entry).await;
-                    tracing::info!(dropped = d.files, "removed a forgotten job's temporaries");
-                    forgotten(d.files, d.bytes, None)
-                }
-                // Left for the stale sweep, now that no entry owns them.
-                Err(e) => {
-                    tracing::info!(error = %e, "a forgotten job's temporaries stay");
-                    forgotten(0, 0, Some(e))
-                }
-            };
-            let _ = tx.send(msg);
-        });
+            })
     }
 }
 

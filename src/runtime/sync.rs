@@ -53,6 +53,16 @@ impl<B: Backend> Runtime<B> {
                 }
                 Err(e) => self.dispatch(Msg::Sync(SyncMsg::RunFailed(e))),
             },
+            SyncCmd::InSync {
+                ends,
+                direction,
+                delete,
+            } => {
+                let keys = self.settled_sync(&ends, direction, delete);
+                if !keys.is_empty() {
+                    self.dispatch(Msg::Sync(SyncMsg::Settled(keys)));
+                }
+            }
         }
     }
 }

@@ -114,15 +114,24 @@ pub async fn download(
     headers: HeaderMap,
 ) -> Result<Response, FbxError> {
     let t = emu.disk.resolve_token(&tok)?;
-    let real = t.real.as_deref().ok_or_else(FbxError::path_not_found)?;
+    let named = t.real.as_deref().ok_or_else(FbxError::path_not_found)?;
     let fs = emu.disk.fs();
-    if fs.metadata(real).is_err() {
+    // No entry of that name: the partial upload held under it, if any, is the file a
+    // box has there (docs/EMULATOR.md, "Partial uploads").
+    let real = match fs.entry_exists(named) {
+        true => named.to_path_buf(),
+        false => emu
+            .uploads
+            .held(fs, named)
+            .ok_or_else(FbxError::path_not_found)?,
+    };
+    if fs.metadata(&real).is_err() {
         return Err(FbxError::path_not_found());
     }
     stream_file(
         &emu.faults,
         fs,
-        real,
+        &real,
         t.name(),
         &headers,
         emu.cfg.range_support,

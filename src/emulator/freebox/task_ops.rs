@@ -181,9 +181,12 @@ fn copy_job(
         if delete_src && f.is_volume() {
             return Err("permission_denied");
         }
-        if !fs.entry_exists(real) {
-            return Err("file_not_found");
-        }
+        // No entry of that name: the partial upload held under it, if any, is the file
+        // a box has there (read, copied or moved as any file).
+        let held = match fs.entry_exists(real) {
+            true => None,
+            false => Some(ctl.emu.uploads.held(fs, real).ok_or("file_not_found")?),
+        };
         if is_reserved(f.name()) {
             // The emulator's own temporaries are not the client's to copy or move.
             return Err("permission_denied");
@@ -195,20 +198,25 @@ fn copy_job(
         if dst_real.starts_with(real) {
             return Err("copy_into_itself");
         }
-        sources.push((real.to_path_buf(), f.clear.clone()));
+        sources.push((real.to_path_buf(), held, f.clear.clone()));
     }
     let (bytes, count) = sources
         .iter()
-        .map(|(p, _)| measure(fs, p))
+        .map(|(p, held, _)| measure(fs, held.as_deref().unwrap_or(p)))
         .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     ctl.set_totals(bytes, count);
-    for (real, clear) in &sources {
+    for (real, held, clear) in &sources {
         let name = real.file_name().ok_or("internal")?;
+        let from = held.as_deref().unwrap_or(real);
         let to_clear = format!("{}/{}", dst.clear, crate::undecodable::from_os(name));
         if delete_src {
-            move_item(ctl, real, dst_real, name, mode, clear, &to_clear)?;
+            move_item(ctl, from, dst_real, name, mode, clear, &to_clear)?;
+            if held.is_some() && !fs.entry_exists(from) {
+                // Moved away: nothing is held under that name any more.
+                ctl.emu.uploads.forget_partial(real);
+            }
         } else {
-            copy_item(ctl, real, dst_real, name, mode, clear, &to_clear)?;
+            copy_item(ctl, from, dst_real, name, mode, clear, &to_clear)?;
         }
     }
     Ok(())
@@ -507,8 +515,14 @@ impl Hasher {
 
 fn hash_job(ctl: &Ctl, src: &Target, kind: &str) -> Result<String, Fail> {
     let mut hasher = Hasher::new(kind).ok_or("unknown_hash_type")?;
-    let real = src.real.as_deref().ok_or("file_not_found")?;
+    let named = src.real.as_deref().ok_or("file_not_found")?;
     let fs = ctl.fs();
+    // No entry of that name: the partial upload held under it, if any.
+    let held = match fs.entry_exists(named) {
+        true => None,
+        false => ctl.emu.uploads.held(fs, named),
+    };
+    let real = held.as_deref().unwrap_or(named);
     let meta = fs.metadata(real).map_err(|_| "file_not_found")?;
     if !meta.is_file() {
         return Err("unsupported_file_type");

@@ -8,7 +8,8 @@
 //! listed under that name (`fs/ls`, with its current size and mtime, hidden as any dot
 //! name), answers `fs/info` there and goes with `fs/rm` of that name, as long as no real
 //! entry has the name ([`Uploads::held_in`], [`Uploads::held`], [`Uploads::drop_held`]);
-//! `fs/rename` of that name moves the partial onto the new name.
+//! `fs/rename` of that name moves the partial onto the new name, and `dl`, `fs/hash`,
+//! `fs/cp`, `fs/mv` read, copy or move it as the file it is on a box.
 //! `force:"resume"` and the conflict's `file_size` see the same file.
 //! Temporary names are random and created exclusively (a name nobody can guess, so no
 //! link can be planted there); the one partial file of each target is remembered in

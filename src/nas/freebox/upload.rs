@@ -326,16 +326,25 @@ async fn upload_on(
     send_json(&mut ws, start_command(path, base + len, force)).await?;
     expect_reply(&mut ws, "upload_start", what).await?;
 
-    let sending = send_data(&mut ws, &mut data, base, len, what);
-    let outcome = within_min_speed(meter, len, sending).await;
-    if let Err(e) = outcome {
-        if resume_from.is_none() {
-            // Do not leave a partial new file behind under this name. (A resumed file
-            // keeps its bytes: cancelling would delete the old ones too.)
-            cancel_quietly(&mut ws).await;
+    // The watch's own failure (outer) is told from the sending's (inner): the first means
+    // the box stopped taking this socket's bytes.
+    let sending = async { Ok(send_data(&mut ws, &mut data, base, len, what).await) };
+    match within_min_speed(meter, len, sending).await {
+        Ok(Ok(())) => {}
+        // The box takes nothing more on this socket: a cancel sent on it would never
+        // arrive (waiting for its answer only delayed the cleanup by 5 s). The socket is
+        // dropped; what the box kept under this name is the caller's to discard, on a
+        // fresh socket (`discard_partial`, as the job engine does with its temporaries).
+        Err(stalled) => return Err(stalled),
+        Ok(Err(e)) => {
+            if resume_from.is_none() {
+                // Do not leave a partial new file behind under this name. (A resumed file
+                // keeps its bytes: cancelling would delete the old ones too.)
+                cancel_quietly(&mut ws).await;
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(5), ws.close(None)).await;
+            return Err(e);
         }
-        let _ = tokio::time::timeout(Duration::from_secs(5), ws.close(None)).await;
-        return Err(e);
     }
     send_json(
         &mut ws,
