@@ -10,7 +10,11 @@
 //! holds: the source (backend label and path, never a secret), its size and mtime, the
 //! target, and per range the end of the bytes written *and synced* from its start.
 //! Progress is recorded at most every `SYNC_STEP` bytes per stream, after an fdatasync,
-//! so a resumed download fetches at most that much per stream twice.
+//! so a resumed download fetches at most that much per stream twice; a single stream
+//! also waits `RECORD_EVERY` between records and skips one its remaining bytes would
+//! outrun (see `record_stream`). A file below `SYNC_STEP` gets no record at all (it would
+//! never claim a byte), and a fresh download writes its first record with its first
+//! claim: a record that claims nothing says what its absence says.
 //!
 //! The next run continues only when the record names the same source with the same size
 //! and mtime; otherwise (or with `--no-resume`) the old temporary and record are removed
@@ -26,7 +30,7 @@
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -51,6 +55,12 @@ const RECORD_MAX: u64 = 64 << 10;
 const RECORD_VERSION: u32 = 1;
 /// How often a single stream's progress is looked at (recorded only past `SYNC_STEP`).
 pub(crate) const RECORD_POLL: Duration = Duration::from_millis(200);
+/// Least time between two records of a single stream. A record costs an fdatasync,
+/// which on ext4 writes out every dirty page of the file (and, through the journal
+/// commit, other files' too): on a fast loopback one record cost more disk time than
+/// the whole download took (docs/PERFORMANCE.md, session 9), while fetching again
+/// what one second brought costs about a second.
+pub(crate) const RECORD_EVERY: Duration = Duration::from_secs(1);
 
 /// What the record beside a temporary file says (its on-disk format).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +123,12 @@ impl<'a> Resume<'a> {
         let Some(durable) = dst.features().durable else {
             return Ok(None);
         };
+        // A file below one step never gets a progress record (`record_stream`): its
+        // record would only cost syncs (the journal line, the record and its folder),
+        // each more than fetching the file again.
+        if step.entry.size < SYNC_STEP {
+            return Ok(None);
+        }
         let key = transfer_key(&ctx.src.label(), &step.src, &step.dst);
         let temp = temp_path_for(&step.dst, &key)?;
         let record_path = step.dst.parent().join(&record_name(&key))?;
@@ -206,10 +222,17 @@ impl<'a> Resume<'a> {
 
     /// Starts recording this run's layout (and the progress it starts from). A record
     /// that cannot be written costs only the resume, never the download: it is logged.
+    /// A fresh download (nothing claimed, no earlier record) writes none yet: without a
+    /// record the next run starts over, which is what a record claiming nothing would
+    /// make it do, and the first `record` writes the layout with its first claim.
     pub async fn begin(&self, parallel: bool, ranges: Vec<RangeDone>) {
+        let claims = ranges.iter().any(|r| r.done > r.start);
         if let Ok(mut current) = self.current.lock() {
             current.parallel = parallel;
             current.ranges = ranges;
+        }
+        if !claims && self.found.is_none() {
+            return;
         }
         if let Err(e) = self.write_record().await {
             tracing::warn!(path = %self.record_path, error = %e, "cannot record download progress");
@@ -256,16 +279,27 @@ impl<'a> Resume<'a> {
         }
     }
 
-    /// Follows a single stream writing the temporary file from its start: each time
-    /// `counted` (bytes read for it) passed another `SYNC_STEP`, the bytes the file
-    /// holds are synced and recorded. Runs until dropped.
+    /// Follows a single stream writing the temporary file from its start: once
+    /// `counted` (bytes read for it) passed another `SYNC_STEP` and `RECORD_EVERY`
+    /// went by since the last record, the bytes the file holds are synced and recorded
+    /// — unless the rest of the file arrives within `RECORD_EVERY` at the rate of the
+    /// last poll (the record would protect less than it costs). Runs until dropped.
     pub async fn record_stream(&self, counted: &AtomicU64) -> Infallible {
+        let len = self.current.lock().map_or(u64::MAX, |c| c.size);
         let mut recorded = counted.load(Ordering::Relaxed);
+        let mut recorded_at = Instant::now();
+        let (mut seen, mut seen_at) = (recorded, recorded_at);
         let mut tick = tokio::time::interval(RECORD_POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if counted.load(Ordering::Relaxed) < recorded.saturating_add(SYNC_STEP) {
+            let now = counted.load(Ordering::Relaxed);
+            let recent = (now.saturating_sub(seen), seen_at.elapsed());
+            (seen, seen_at) = (now, Instant::now());
+            if now < recorded.saturating_add(SYNC_STEP) || recorded_at.elapsed() < RECORD_EVERY {
+                continue;
+            }
+            if arrives_within(len.saturating_sub(now), recent, RECORD_EVERY) {
                 continue;
             }
             // What the writer has handed to the file so far (it may hold a buffer more
@@ -273,6 +307,7 @@ impl<'a> Resume<'a> {
             if let Ok(written) = self.dst.stat(&self.temp).await {
                 self.record(0, written.size).await;
                 recorded = written.size;
+                recorded_at = Instant::now();
             }
         }
     }
@@ -491,6 +526,14 @@ pub struct Discarded {
     pub bytes: u64,
 }
 
+/// Whether `remaining` bytes arrive within `within` at the rate of `recent` (bytes
+/// that came over a span of time).
+fn arrives_within(remaining: u64, recent: (u64, Duration), within: Duration) -> bool {
+    let (bytes, over) = recent;
+    // remaining / (bytes / over) < within, without dividing.
+    (remaining as u128) * over.as_micros() < (bytes as u128) * within.as_micros()
+}
+
 /// The ranges cover `0..size` once, in order, each with its progress inside it.
 fn covers(ranges: &[RangeDone], size: u64) -> bool {
     let mut at = 0;
@@ -569,6 +612,18 @@ mod tests {
         assert_eq!(t.name(), format!("{TEMP_PREFIX}{k}-big.iso"));
         let long = VPath::parse(&format!("/t/{}", "é".repeat(127))).unwrap();
         assert!(temp_path_for(&long, &k).unwrap().name().len() <= NAME_MAX);
+    }
+
+    #[test]
+    fn a_record_is_skipped_only_when_the_rest_comes_sooner() {
+        let poll = Duration::from_millis(200);
+        let second = Duration::from_secs(1);
+        // 100 MiB in the last 200 ms: 400 MiB more come within a second, 600 do not.
+        assert!(arrives_within(400 << 20, (100 << 20, poll), second));
+        assert!(!arrives_within(600 << 20, (100 << 20, poll), second));
+        // A stalled stream always records.
+        assert!(!arrives_within(1, (0, poll), second));
+        assert!(arrives_within(0, (1, poll), second));
     }
 
     #[test]
