@@ -12,9 +12,9 @@
 //! Progress is recorded at most every `SYNC_STEP` bytes per stream, after an fdatasync,
 //! so a resumed download fetches at most that much per stream twice; a single stream
 //! also waits `RECORD_EVERY` between records and skips one its remaining bytes would
-//! outrun (see `record_stream`). A file below `SYNC_STEP` gets no record at all (it would
-//! never claim a byte), and a fresh download writes its first record with its first
-//! claim: a record that claims nothing says what its absence says.
+//! outrun (see `record_stream`). A file below `SYNC_STEP` gets no record and no journal
+//! line (it would never claim a byte), and a fresh download writes its first record with
+//! its first claim: a record that claims nothing says what its absence says.
 //!
 //! The next run continues only when the record names the same source with the same size
 //! and mtime; otherwise (or with `--no-resume`) the old temporary and record are removed
@@ -28,7 +28,7 @@
 //! (`Append::held_len`) and sends only the rest.
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -111,6 +111,8 @@ pub(crate) struct Resume<'a> {
     found: Option<Record>,
     /// One record replacement at a time (each writes the whole state).
     write_turn: Arc<tokio::sync::Mutex<()>>,
+    /// Whether this run wrote a record (else `finish` has nothing to remove).
+    wrote: AtomicBool,
 }
 
 impl<'a> Resume<'a> {
@@ -123,12 +125,6 @@ impl<'a> Resume<'a> {
         let Some(durable) = dst.features().durable else {
             return Ok(None);
         };
-        // A file below one step never gets a progress record (`record_stream`): its
-        // record would only cost syncs (the journal line, the record and its folder),
-        // each more than fetching the file again.
-        if step.entry.size < SYNC_STEP {
-            return Ok(None);
-        }
         let key = transfer_key(&ctx.src.label(), &step.src, &step.dst);
         let temp = temp_path_for(&step.dst, &key)?;
         let record_path = step.dst.parent().join(&record_name(&key))?;
@@ -143,8 +139,15 @@ impl<'a> Resume<'a> {
             parallel: false,
             ranges: Vec::new(),
         };
-        // Journaled, so the stale sweep keeps it while the job is paused.
-        if let Some(journal) = &ctx.journal {
+        // Journaled, so the stale sweep keeps it while the job is paused. Not a file
+        // below one step: it never gets a progress record (`record_stream`), so its
+        // synced journal line would cost more than fetching it again. (It keeps the
+        // keyed name: the next run finds what a kill left and removes it.)
+        if let Some(journal) = ctx
+            .journal
+            .as_ref()
+            .filter(|_| step.entry.size >= SYNC_STEP)
+        {
             journal.note_partial(PartialRecord {
                 dst: step.dst.to_string(),
                 temp: temp.name().to_owned(),
@@ -160,6 +163,7 @@ impl<'a> Resume<'a> {
             current: Mutex::new(current),
             found: None,
             write_turn: Arc::new(tokio::sync::Mutex::new(())),
+            wrote: AtomicBool::new(false),
         };
         let previous = match ctx.resume {
             true => resume.read_previous().await,
@@ -317,6 +321,7 @@ impl<'a> Resume<'a> {
     /// cannot leave a write landing after `finish` or `discard` removed the record.
     async fn write_record(&self) -> VfsResult<()> {
         let turn = self.write_turn.clone().lock_owned().await;
+        self.wrote.store(true, Ordering::Relaxed);
         let json = match self.current.lock() {
             Ok(current) => serde_json::to_vec_pretty(&*current)
                 .map_err(|e| VfsError::Protocol(format!("resume record: {e}")))?,
@@ -338,6 +343,10 @@ impl<'a> Resume<'a> {
     /// The file is in place: its record goes.
     pub async fn finish(&self) {
         let _turn = self.write_turn.lock().await;
+        // No record of this run's, and `prepare` removed any an earlier run left.
+        if !self.wrote.load(Ordering::Relaxed) && self.found.is_none() {
+            return;
+        }
         remove_quietly(&self.dst, &self.record_path).await;
         self.remove_half_replaced().await;
     }
