@@ -28,6 +28,9 @@
 # downloads of the same tree (get -r), are compared with two peers: a sequential curl loop,
 # and the same curls eight at a time (xargs -P 8); every tree is checked with diff -r.
 #
+# NASCMD_BIN=/path/to/nascmd measures that binary instead of this tree's release build
+# (an older build side by side with a newer one; the link relay is still built here).
+#
 # Needs: curl, openssl (Freebox HMAC), python3 (JSON), GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,8 +41,12 @@ WHICH=${3:-all}
 SMALL_KIB=16
 REPEAT=${REPEAT:-3}
 
-cargo build --release --locked -q
-BIN=$PWD/target/release/nascmd
+if [ -n "${NASCMD_BIN:-}" ]; then
+  BIN=$NASCMD_BIN
+else
+  cargo build --release --locked -q
+  BIN=$PWD/target/release/nascmd
+fi
 if [ -n "${LINK:-}" ]; then
   # The bench binary's file name carries a hash: ask cargo for it.
   RELAY=$(cargo build --release --locked -q --bench link_relay --message-format=json |

@@ -1253,6 +1253,67 @@ mod requests_per_file {
         );
     }
 
+    /// A download of one file asks the NAS for the file's entry twice (the round trip
+    /// measure's two `stat`s, the second of which the planner uses), not three times:
+    /// across a link each `stat` is a round trip before the first byte.
+    #[tokio::test]
+    async fn a_download_asks_for_its_source_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("Public")).unwrap();
+        write(&dir.path().join("Public/one.bin"), &pattern(16 * 1024, 3));
+        let cfg = QnapEmulatorConfig::new(dir.path(), "alice", "pw");
+        let log = cfg.request_log.clone();
+        let emu = qnap::spawn(cfg).await.unwrap();
+        let nas: VfsHandle = Arc::new(
+            QnapVfs::connect(QnapConfig {
+                base_url: emu.base_url.clone(),
+                user: "alice".into(),
+                password: Secret::new("pw"),
+                ..QnapConfig::default()
+            })
+            .await
+            .unwrap(),
+        );
+        let down = tempfile::tempdir().unwrap();
+        log.clear();
+        // As the commander and the CLI run jobs: adapted to the measured round trip.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let engine = nascmd::jobs::JobEngine::with_options(
+            tx,
+            nascmd::jobs::EngineOptions {
+                adapt_to_link: true,
+                ..Default::default()
+            },
+        );
+        let id = engine.start(spec(
+            nascmd::jobs::JobKind::Copy,
+            nas,
+            vec![VPath::parse("/Public/one.bin").unwrap()],
+            Some((local(), vp(down.path()))),
+        ));
+        let report = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+            loop {
+                match rx.recv().await {
+                    Some(nascmd::jobs::JobEvent::Finished { id: j, report }) if j == id => {
+                        return report;
+                    }
+                    Some(_) => {}
+                    None => panic!("the engine stopped"),
+                }
+            }
+        })
+        .await
+        .expect("the job did not finish");
+        assert!(report.failed.is_empty(), "{report:?}");
+        assert_eq!(
+            std::fs::read(down.path().join("one.bin")).unwrap(),
+            pattern(16 * 1024, 3)
+        );
+        let lines = log.lines();
+        let stats = lines.iter().filter(|l| l.ends_with("func=stat")).count();
+        assert_eq!(stats, 2, "{lines:?}");
+    }
+
     #[tokio::test]
     async fn freebox_requests_per_small_file() {
         let log = RequestLog::default();

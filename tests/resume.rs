@@ -388,3 +388,42 @@ async fn the_engine_continues_a_partial_file_an_earlier_run_recorded() {
     assert_eq!(*nas.read_offsets.lock().unwrap(), vec![2 << 20]);
     assert_eq!(temp_files(&dst_dir), Vec::<String>::new());
 }
+
+/// A file below one record step (`SYNC_STEP`, 4 MiB) never claims a byte, so its
+/// download writes no resume record, journals no partial and syncs nothing for it
+/// (issue 14: a `get -r` of small files paid an fdatasync, a record replacement and a
+/// folder fsync per file). Killed midway, the next run fetches it again and nothing
+/// of nascmd's is left.
+#[test]
+fn a_file_below_one_record_step_gets_no_resume_record() {
+    const SMALL: u64 = 3 * MIB;
+    let nas = Nas::start(Kind::Qnap);
+    std::fs::write(nas.source(), pattern(SMALL, 5)).unwrap();
+    let sb = fresh_sandbox(&nas);
+    let down_dir = sb.path().join("down");
+    nas.relay.reset();
+    nas.relay.stall_after(MIB);
+    let mut child = nas
+        .get(&sb, &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while nas.relay.down() < MIB || temporaries(&down_dir).is_empty() {
+        assert!(Instant::now() < deadline, "the download never got midway");
+        assert!(child.try_wait().unwrap().is_none(), "the download ended");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Long enough for a record to be written and polled, were there one.
+    std::thread::sleep(Duration::from_millis(1500));
+    let left = temporaries(&down_dir);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(!left[0].ends_with(".resume"), "{left:?}");
+    assert_eq!(recorded(&down_dir), None, "{left:?}");
+    let fetched = run_again(&nas, &sb, &[]);
+    assert!(fetched >= SMALL, "fetched {fetched} of {SMALL}");
+    assert_done(&nas, &sb);
+}

@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::vfs::{VPath, VfsHandle};
+use crate::vfs::{Entry, VPath, VfsHandle};
 
 /// Files in flight never exceed this, whatever the round trip.
 pub(crate) const MAX_IN_FLIGHT: usize = 64;
@@ -33,18 +33,26 @@ pub(crate) fn files_in_flight(workers: usize, rtt: Duration) -> usize {
     }
 }
 
-/// One round trip to `vfs`: the quicker of two `stat`s of `path` (the first may pay
-/// for opening a connection). `None` when the backend fails to answer; the caller
-/// then keeps its base count. On a local disk this is microseconds.
-pub(crate) async fn round_trip(vfs: &VfsHandle, path: &VPath) -> Option<Duration> {
-    let mut best: Option<Duration> = None;
-    for _ in 0..2 {
+/// One round trip to `vfs`: the quicker of two timed `stat`s of `path` (the first may
+/// pay for opening a connection), or of one and `first`, a `stat` of the same end the
+/// caller already timed. Answers the entry of the last `stat` too, so the caller need
+/// not ask for it again (a link get starts one round trip earlier). `None` when the
+/// backend fails to answer; the caller then keeps its base count. On a local disk this
+/// is microseconds.
+pub(crate) async fn round_trip(
+    vfs: &VfsHandle,
+    path: &VPath,
+    first: Option<Duration>,
+) -> Option<(Duration, Entry)> {
+    let mut best = first;
+    let mut entry = None;
+    for _ in 0..(2 - usize::from(first.is_some())) {
         let started = Instant::now();
-        vfs.stat(path).await.ok()?;
+        entry = Some(vfs.stat(path).await.ok()?);
         let took = started.elapsed();
         best = Some(best.map_or(took, |b| b.min(took)));
     }
-    best
+    Some((best?, entry?))
 }
 
 #[cfg(test)]

@@ -99,6 +99,8 @@ pub(crate) struct Planner<'a> {
     /// Source folders walked in a move, in walk order (removed deepest first).
     walked_dirs: Vec<VPath>,
     plan: Plan,
+    /// A source's entry the job already read (`jobs::pace` times that `stat`).
+    known: Option<(VPath, Entry)>,
 }
 
 impl<'a> Planner<'a> {
@@ -110,7 +112,18 @@ impl<'a> Planner<'a> {
             targets: HashMap::new(),
             walked_dirs: Vec::new(),
             plan: Plan::default(),
+            known: None,
         }
+    }
+
+    /// Plans with a source's entry read just before, instead of asking for it again.
+    pub fn knowing(mut self, known: Option<(VPath, Entry)>) -> Self {
+        self.known = known;
+        self
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// Plans all `sources` into `dst_dir`; `rename_to` names the single item at the
@@ -127,7 +140,12 @@ impl<'a> Planner<'a> {
         for src in sources {
             self.check_cancel()?;
             self.ctx.acct.set_current(src.to_string());
-            let entry = match self.stat_source(src).await {
+            let known = self.known.take_if(|(path, _)| path == src);
+            let entry = match known {
+                Some((_, entry)) => Ok(entry),
+                None => self.stat_source(src).await,
+            };
+            let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
                     self.fail(src.to_string(), e)?;

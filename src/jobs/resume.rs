@@ -10,7 +10,11 @@
 //! holds: the source (backend label and path, never a secret), its size and mtime, the
 //! target, and per range the end of the bytes written *and synced* from its start.
 //! Progress is recorded at most every `SYNC_STEP` bytes per stream, after an fdatasync,
-//! so a resumed download fetches at most that much per stream twice.
+//! so a resumed download fetches at most that much per stream twice; a single stream
+//! also waits `RECORD_EVERY` between records and skips one its remaining bytes would
+//! outrun (see `record_stream`). A file below `SYNC_STEP` gets no record and no journal
+//! line (it would never claim a byte), and a fresh download writes its first record with
+//! its first claim: a record that claims nothing says what its absence says.
 //!
 //! The next run continues only when the record names the same source with the same size
 //! and mtime; otherwise (or with `--no-resume`) the old temporary and record are removed
@@ -24,9 +28,9 @@
 //! (`Append::held_len`) and sends only the rest.
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -51,6 +55,12 @@ const RECORD_MAX: u64 = 64 << 10;
 const RECORD_VERSION: u32 = 1;
 /// How often a single stream's progress is looked at (recorded only past `SYNC_STEP`).
 pub(crate) const RECORD_POLL: Duration = Duration::from_millis(200);
+/// Least time between two records of a single stream. A record costs an fdatasync,
+/// which on ext4 writes out every dirty page of the file (and, through the journal
+/// commit, other files' too): on a fast loopback one record cost more disk time than
+/// the whole download took (docs/PERFORMANCE.md, session 9), while fetching again
+/// what one second brought costs about a second.
+pub(crate) const RECORD_EVERY: Duration = Duration::from_secs(1);
 
 /// What the record beside a temporary file says (its on-disk format).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +111,8 @@ pub(crate) struct Resume<'a> {
     found: Option<Record>,
     /// One record replacement at a time (each writes the whole state).
     write_turn: Arc<tokio::sync::Mutex<()>>,
+    /// Whether this run wrote a record (else `finish` has nothing to remove).
+    wrote: AtomicBool,
 }
 
 impl<'a> Resume<'a> {
@@ -127,8 +139,15 @@ impl<'a> Resume<'a> {
             parallel: false,
             ranges: Vec::new(),
         };
-        // Journaled, so the stale sweep keeps it while the job is paused.
-        if let Some(journal) = &ctx.journal {
+        // Journaled, so the stale sweep keeps it while the job is paused. Not a file
+        // below one step: it never gets a progress record (`record_stream`), so its
+        // synced journal line would cost more than fetching it again. (It keeps the
+        // keyed name: the next run finds what a kill left and removes it.)
+        if let Some(journal) = ctx
+            .journal
+            .as_ref()
+            .filter(|_| step.entry.size >= SYNC_STEP)
+        {
             journal.note_partial(PartialRecord {
                 dst: step.dst.to_string(),
                 temp: temp.name().to_owned(),
@@ -144,6 +163,7 @@ impl<'a> Resume<'a> {
             current: Mutex::new(current),
             found: None,
             write_turn: Arc::new(tokio::sync::Mutex::new(())),
+            wrote: AtomicBool::new(false),
         };
         let previous = match ctx.resume {
             true => resume.read_previous().await,
@@ -206,10 +226,17 @@ impl<'a> Resume<'a> {
 
     /// Starts recording this run's layout (and the progress it starts from). A record
     /// that cannot be written costs only the resume, never the download: it is logged.
+    /// A fresh download (nothing claimed, no earlier record) writes none yet: without a
+    /// record the next run starts over, which is what a record claiming nothing would
+    /// make it do, and the first `record` writes the layout with its first claim.
     pub async fn begin(&self, parallel: bool, ranges: Vec<RangeDone>) {
+        let claims = ranges.iter().any(|r| r.done > r.start);
         if let Ok(mut current) = self.current.lock() {
             current.parallel = parallel;
             current.ranges = ranges;
+        }
+        if !claims && self.found.is_none() {
+            return;
         }
         if let Err(e) = self.write_record().await {
             tracing::warn!(path = %self.record_path, error = %e, "cannot record download progress");
@@ -256,16 +283,27 @@ impl<'a> Resume<'a> {
         }
     }
 
-    /// Follows a single stream writing the temporary file from its start: each time
-    /// `counted` (bytes read for it) passed another `SYNC_STEP`, the bytes the file
-    /// holds are synced and recorded. Runs until dropped.
+    /// Follows a single stream writing the temporary file from its start: once
+    /// `counted` (bytes read for it) passed another `SYNC_STEP` and `RECORD_EVERY`
+    /// went by since the last record, the bytes the file holds are synced and recorded
+    /// — unless the rest of the file arrives within `RECORD_EVERY` at the rate of the
+    /// last poll (the record would protect less than it costs). Runs until dropped.
     pub async fn record_stream(&self, counted: &AtomicU64) -> Infallible {
+        let len = self.current.lock().map_or(u64::MAX, |c| c.size);
         let mut recorded = counted.load(Ordering::Relaxed);
+        let mut recorded_at = Instant::now();
+        let (mut seen, mut seen_at) = (recorded, recorded_at);
         let mut tick = tokio::time::interval(RECORD_POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if counted.load(Ordering::Relaxed) < recorded.saturating_add(SYNC_STEP) {
+            let now = counted.load(Ordering::Relaxed);
+            let recent = (now.saturating_sub(seen), seen_at.elapsed());
+            (seen, seen_at) = (now, Instant::now());
+            if now < recorded.saturating_add(SYNC_STEP) || recorded_at.elapsed() < RECORD_EVERY {
+                continue;
+            }
+            if arrives_within(len.saturating_sub(now), recent, RECORD_EVERY) {
                 continue;
             }
             // What the writer has handed to the file so far (it may hold a buffer more
@@ -273,6 +311,7 @@ impl<'a> Resume<'a> {
             if let Ok(written) = self.dst.stat(&self.temp).await {
                 self.record(0, written.size).await;
                 recorded = written.size;
+                recorded_at = Instant::now();
             }
         }
     }
@@ -282,6 +321,7 @@ impl<'a> Resume<'a> {
     /// cannot leave a write landing after `finish` or `discard` removed the record.
     async fn write_record(&self) -> VfsResult<()> {
         let turn = self.write_turn.clone().lock_owned().await;
+        self.wrote.store(true, Ordering::Relaxed);
         let json = match self.current.lock() {
             Ok(current) => serde_json::to_vec_pretty(&*current)
                 .map_err(|e| VfsError::Protocol(format!("resume record: {e}")))?,
@@ -303,6 +343,10 @@ impl<'a> Resume<'a> {
     /// The file is in place: its record goes.
     pub async fn finish(&self) {
         let _turn = self.write_turn.lock().await;
+        // No record of this run's, and `prepare` removed any an earlier run left.
+        if !self.wrote.load(Ordering::Relaxed) && self.found.is_none() {
+            return;
+        }
         remove_quietly(&self.dst, &self.record_path).await;
         self.remove_half_replaced().await;
     }
@@ -491,6 +535,14 @@ pub struct Discarded {
     pub bytes: u64,
 }
 
+/// Whether `remaining` bytes arrive within `within` at the rate of `recent` (bytes
+/// that came over a span of time).
+fn arrives_within(remaining: u64, recent: (u64, Duration), within: Duration) -> bool {
+    let (bytes, over) = recent;
+    // remaining / (bytes / over) < within, without dividing.
+    (remaining as u128) * over.as_micros() < (bytes as u128) * within.as_micros()
+}
+
 /// The ranges cover `0..size` once, in order, each with its progress inside it.
 fn covers(ranges: &[RangeDone], size: u64) -> bool {
     let mut at = 0;
@@ -569,6 +621,18 @@ mod tests {
         assert_eq!(t.name(), format!("{TEMP_PREFIX}{k}-big.iso"));
         let long = VPath::parse(&format!("/t/{}", "é".repeat(127))).unwrap();
         assert!(temp_path_for(&long, &k).unwrap().name().len() <= NAME_MAX);
+    }
+
+    #[test]
+    fn a_record_is_skipped_only_when_the_rest_comes_sooner() {
+        let poll = Duration::from_millis(200);
+        let second = Duration::from_secs(1);
+        // 100 MiB in the last 200 ms: 400 MiB more come within a second, 600 do not.
+        assert!(arrives_within(400 << 20, (100 << 20, poll), second));
+        assert!(!arrives_within(600 << 20, (100 << 20, poll), second));
+        // A stalled stream always records.
+        assert!(!arrives_within(1, (0, poll), second));
+        assert!(arrives_within(0, (1, poll), second));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::{
     ConflictAnswer, ConflictPolicy, ItemError, JobEvent, JobId, JobKind, JobReport, JobSpec,
     RetryItem,
 };
-use crate::vfs::{ProgressFn, ServerConflict, TaskProgress, VPath, VfsError, VfsResult};
+use crate::vfs::{Entry, ProgressFn, ServerConflict, TaskProgress, VPath, VfsError, VfsResult};
 
 /// Runs `spec`; with `retry` items (a job tried again), only those items, each planned
 /// into its own target folder.
@@ -115,7 +115,10 @@ async fn run_transfer(
     };
     // A missing target folder is one error, not one per file.
     let dst_vfs = ctx.dst_vfs().clone();
+    let asked = std::time::Instant::now();
     let target = ctx.retry(|| dst_vfs.stat(dst_dir)).await;
+    // One sample of the round trip to the target (`files_in_flight_for`).
+    let target_took = asked.elapsed();
     let refusal = match target {
         Ok(e) if e.is_dir() => None,
         Ok(_) => Some("the target is not a folder".to_owned()),
@@ -132,12 +135,12 @@ async fn run_transfer(
         };
     }
     let mode = mode_of(ctx, spec.kind);
-    let in_flight = files_in_flight_for(ctx, spec, dst_dir).await;
+    let (in_flight, known) = files_in_flight_for(ctx, spec, dst_dir, target_took).await;
     let mut resolver = Resolver::new(spec.conflict, answers);
+    let planner = Planner::new(ctx, &mut resolver, mode).knowing(known);
     let mut report = plan_and_execute(
         ctx,
-        &mut resolver,
-        mode,
+        planner,
         &spec.sources,
         dst_dir,
         spec.rename_to.as_deref(),
@@ -151,17 +154,32 @@ async fn run_transfer(
 }
 
 /// The engine's base count, or (unless it was fixed by the user) that count raised for
-/// the slower round trip of the two ends (see [`pace`](super::pace)).
-async fn files_in_flight_for(ctx: &JobCtx, spec: &JobSpec, dst_dir: &VPath) -> usize {
+/// the slower round trip of the two ends (see [`pace`](super::pace)). `target_took`:
+/// the target folder's `stat` the job already timed, one of the target's two samples.
+/// Also answers the first source's entry from the last of its timed `stat`s, so the
+/// planner does not ask for it a third time.
+async fn files_in_flight_for(
+    ctx: &JobCtx,
+    spec: &JobSpec,
+    dst_dir: &VPath,
+    target_took: std::time::Duration,
+) -> (usize, Option<(VPath, Entry)>) {
     let workers = ctx.opts.workers.max(1);
     if !ctx.opts.adapt_to_link {
-        return workers;
+        return (workers, None);
     }
-    let dst_rtt = pace::round_trip(ctx.dst_vfs(), dst_dir).await;
-    let src_rtt = match spec.sources.first() {
-        Some(first) if !ctx.same_backend() => pace::round_trip(&ctx.src, first).await,
-        _ => None,
+    let to_dst = pace::round_trip(ctx.dst_vfs(), dst_dir, Some(target_took));
+    let to_src = async {
+        match spec.sources.first() {
+            Some(first) if !ctx.same_backend() => pace::round_trip(&ctx.src, first, None)
+                .await
+                .map(|(rtt, entry)| (rtt, (first.clone(), entry))),
+            _ => None,
+        }
     };
+    let (dst_rtt, src) = tokio::join!(to_dst, to_src);
+    let dst_rtt = dst_rtt.map(|(rtt, _)| rtt);
+    let (src_rtt, known) = src.unzip();
     if let Some(rtt) = src_rtt {
         // Already set only if a job measured twice: the first measure stands.
         let _ = ctx.src_rtt.set(rtt);
@@ -173,7 +191,7 @@ async fn files_in_flight_for(ctx: &JobCtx, spec: &JobSpec, dst_dir: &VPath) -> u
         in_flight,
         "files in flight"
     );
-    in_flight
+    (in_flight, known)
 }
 
 /// How a copy or move gets its items across.
@@ -187,17 +205,15 @@ pub(crate) fn mode_of(ctx: &JobCtx, kind: JobKind) -> Mode {
 
 async fn plan_and_execute(
     ctx: &JobCtx,
-    resolver: &mut Resolver,
-    mode: Mode,
+    planner: Planner<'_>,
     sources: &[VPath],
     dst_dir: &VPath,
     rename_to: Option<&str>,
     in_flight: usize,
 ) -> JobReport {
     ctx.acct.planning.store(true, Ordering::Relaxed);
-    let planned = Planner::new(ctx, resolver, mode)
-        .plan(sources, dst_dir, rename_to, ctx.kind)
-        .await;
+    let mode = planner.mode();
+    let planned = planner.plan(sources, dst_dir, rename_to, ctx.kind).await;
     // The totals are final now; say so at once, even when planning was quicker than
     // the reporter's tick.
     let _ = ctx.events.send(JobEvent::Progress {
@@ -428,10 +444,10 @@ async fn rename_or_copy(ctx: &JobCtx, f: FileStep) -> StepResult {
             let mut resolver = Resolver::new(policy, rx);
             let dst_dir = f.dst.parent();
             let sources = [f.src.clone()];
+            let planner = Planner::new(ctx, &mut resolver, Mode::CopyThenDelete);
             let sub = Box::pin(plan_and_execute(
                 ctx,
-                &mut resolver,
-                Mode::CopyThenDelete,
+                planner,
                 &sources,
                 &dst_dir,
                 Some(f.dst.name()),
