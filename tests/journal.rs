@@ -122,9 +122,11 @@ fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_agai
     for (i, name) in ["a.txt", "b.txt", "c.txt"].iter().enumerate() {
         std::fs::write(set.join(name), pattern(100_000, i as u8)).unwrap();
     }
-    std::fs::write(set.join("big.bin"), pattern(LEN, 9)).unwrap();
+    std::fs::write(set.join("z-big.bin"), pattern(LEN, 9)).unwrap();
     let sb = nas.sandbox();
-    let args = ["get", "-r", "nas:/Public/set", "down/"];
+    // One file at a time, the big one last (names sort so): the relay stalls every
+    // connection once STALL_AT went down, so the small files must be done before.
+    let args = ["get", "-r", "--jobs", "1", "nas:/Public/set", "down/"];
 
     nas.relay.reset();
     nas.relay.stall_after(STALL_AT);
@@ -168,7 +170,7 @@ fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_agai
         fetched <= LEN - STALL_AT + STREAMS * 6 * MIB,
         "fetched {fetched} bytes again"
     );
-    for name in ["a.txt", "b.txt", "c.txt", "big.bin"] {
+    for name in ["a.txt", "b.txt", "c.txt", "z-big.bin"] {
         assert!(
             std::fs::read(down.join(name)).unwrap() == std::fs::read(set.join(name)).unwrap(),
             "{name} differs"

@@ -64,7 +64,7 @@ impl Nas {
         for (i, name) in SMALL.iter().enumerate() {
             std::fs::write(src.join(name), pattern(100_000, i as u8)).unwrap();
         }
-        std::fs::write(src.join("big.bin"), pattern(LEN, 9)).unwrap();
+        std::fs::write(src.join("z-big.bin"), pattern(LEN, 9)).unwrap();
         std::fs::write(self.dst().join("old.txt"), b"only on the NAS").unwrap();
         sb.write_config(&self.profile());
         sb
@@ -73,7 +73,11 @@ impl Nas {
     fn sync(&self, sb: &Sandbox) -> Command {
         let mut c = sb.cmd();
         c.env("NASCMD_PASSWORD", PASS)
-            .args(["sync", "--delete", "src", "nas:/Public/dst"]);
+            // One file at a time, the big one last (names sort so): the relay stalls
+            // every connection once STALL_AT went up, so the small files must be done
+            // before (with all four at once, a busy machine let the big one get there
+            // first and the small ones never finished).
+            .args(["sync", "--delete", "--jobs", "1", "src", "nas:/Public/dst"]);
         c
     }
 }
@@ -106,12 +110,12 @@ fn kill_sync_midway(nas: &Nas, sb: &Sandbox) {
     nas.relay.reset();
     wait_upload_kept(nas, "the NAS kept nothing");
 
-    // The delete waits for every copy: the kill came before big.bin was verified.
+    // The delete waits for every copy: the kill came before z-big.bin was verified.
     assert!(
         nas.dst().join("old.txt").exists(),
         "deleted before the copies"
     );
-    assert!(!nas.dst().join("big.bin").exists());
+    assert!(!nas.dst().join("z-big.bin").exists());
     let t = all_journals_text(sb);
     assert_eq!(journal_names(sb).len(), 1, "{t}");
     assert!(t.contains("\"sync_plan\"") && t.contains("old.txt"), "{t}");
@@ -121,7 +125,7 @@ fn kill_sync_midway(nas: &Nas, sb: &Sandbox) {
 }
 
 fn assert_synced(nas: &Nas, sb: &Sandbox) {
-    for name in SMALL.iter().chain(&["big.bin"]) {
+    for name in SMALL.iter().chain(&["z-big.bin"]) {
         assert!(
             std::fs::read(nas.dst().join(name)).unwrap()
                 == std::fs::read(sb.path().join("src").join(name)).unwrap(),
@@ -158,7 +162,7 @@ fn a_killed_sync_is_taken_up_by_the_same_command() {
     let plan = text(&out.stdout);
     assert!(!plan.contains("a.txt"), "{plan}");
     assert!(
-        plan.contains("big.bin") && plan.contains("old.txt"),
+        plan.contains("z-big.bin") && plan.contains("old.txt"),
         "{plan}"
     );
     // Only what the NAS did not keep of the cut upload went up again.
@@ -184,7 +188,7 @@ fn a_restored_sync_resumes_and_deletes_only_once_every_copy_is_verified() {
     let sb = nas.sandbox();
     kill_sync_midway(&nas, &sb);
     // The big file's source goes away before the resume: its copy cannot be verified.
-    let big = sb.path().join("src/big.bin");
+    let big = sb.path().join("src/z-big.bin");
     std::fs::remove_file(&big).unwrap();
 
     nas.rt.block_on(async {
@@ -207,7 +211,7 @@ fn a_restored_sync_resumes_and_deletes_only_once_every_copy_is_verified() {
         settle(&mut rt, keys).await;
         let s = screen(&rt);
         assert!(s.contains("nothing deleted: a copy failed"), "{s}");
-        assert!(s.contains("big.bin"), "{s}");
+        assert!(s.contains("z-big.bin"), "{s}");
         assert!(s.contains("Sync done, 2 items not"), "{s}");
         assert!(
             nas.dst().join("old.txt").exists(),
