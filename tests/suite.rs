@@ -51,7 +51,7 @@ mod shell_edit_pty;
 mod stalled_upload_freebox;
 mod sync;
 mod sync_journal;
-mod sync_leftovers;
+mod sync_paused_screen;
 mod sync_screen;
 mod thumbnails;
 mod tls;

@@ -176,8 +176,21 @@ pub async fn journaling_commander(
     sb: &Sandbox,
     ctx: ConnectContext,
 ) -> Rt {
-    let mut rt =
-        runtime_with_context(left, right, 200, 30, ctx).with_journal(Journal::at(jobs_dir(sb)));
-    settle_within(&mut rt, Vec::new(), COMMANDER_SETTLE).await;
+    journaling_commander_sized(left, right, sb, ctx, (200, 30), COMMANDER_SETTLE).await
+}
+
+/// `journaling_commander` on a `size` (columns, rows) terminal, its first settle
+/// within `limit`.
+pub async fn journaling_commander_sized(
+    left: &Path,
+    right: &Path,
+    sb: &Sandbox,
+    ctx: ConnectContext,
+    size: (u16, u16),
+    limit: Duration,
+) -> Rt {
+    let mut rt = runtime_with_context(left, right, size.0, size.1, ctx)
+        .with_journal(Journal::at(jobs_dir(sb)));
+    settle_within(&mut rt, Vec::new(), limit).await;
     rt
 }
