@@ -7,6 +7,8 @@ use nascmd::emulator::RunningEmulator;
 use nascmd::emulator::freebox::FreeboxEmulatorConfig;
 use nascmd::emulator::qnap::QnapEmulatorConfig;
 
+use super::relay::Relay;
+
 pub struct Served {
     pub rt: tokio::runtime::Runtime,
     emu: Option<RunningEmulator>,
@@ -36,6 +38,12 @@ impl Served {
 
     pub fn addr(&self) -> SocketAddr {
         self.emu().addr
+    }
+
+    /// A byte-counting relay that can stall (`relay::Relay`) in front of the emulator,
+    /// run by this runtime.
+    pub fn relay(&self) -> Relay {
+        self.rt.block_on(Relay::start(self.addr()))
     }
 
     /// A plain GET of `url` (a share link): its status and body.
