@@ -105,12 +105,17 @@ pub fn journal_names(sb: &Sandbox) -> Vec<String> {
         .collect()
 }
 
-/// Every journal of `sb`, one after the other.
-pub fn all_journals_text(sb: &Sandbox) -> String {
+/// The text of each journal of `sb`.
+pub fn journal_texts(sb: &Sandbox) -> Vec<String> {
     journal_names(sb)
         .iter()
         .filter_map(|n| std::fs::read_to_string(jobs_dir(sb).join(n)).ok())
         .collect()
+}
+
+/// Every journal of `sb`, one after the other.
+pub fn all_journals_text(sb: &Sandbox) -> String {
+    journal_texts(sb).concat()
 }
 
 /// Polls `ready` (for at most `limit`) with the child still running, then SIGKILL.
