@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Child;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use nascmd::config::Config;
@@ -58,6 +58,21 @@ impl RelayedQnap {
             "[[remote]]\nname = \"nas\"\nkind = \"qnap\"\nurl = \"{}\"\nuser = \"{USER}\"\n",
             self.relay.url()
         )
+    }
+
+    /// A home with `down/` and the profile `nas` (no password stored anywhere).
+    pub fn sandbox(&self) -> Sandbox {
+        let sb = Sandbox::new();
+        std::fs::create_dir(sb.path().join("down")).unwrap();
+        sb.write_config(&self.profile());
+        sb
+    }
+
+    /// `nascmd ARGS` in `sb`, the NAS's password in the environment.
+    pub fn nascmd(&self, sb: &Sandbox, args: &[&str]) -> Command {
+        let mut c = sb.cmd();
+        c.env("NASCMD_PASSWORD", PASS).args(args);
+        c
     }
 
     /// What the NAS keeps of unfinished chunked uploads (`emulator/qnap/chunked.rs`).
