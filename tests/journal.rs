@@ -12,7 +12,6 @@
 use crate::support;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};
 
 use support::relayed_qnap::{PASS, RelayedQnap, held_for, jobs_dir, kill_when, pattern};
@@ -99,13 +98,7 @@ fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_agai
 
     nas.relay.reset();
     nas.relay.stall_after(STALL_AT);
-    let child = nas
-        .nascmd(&sb, &args)
-        .arg("--quiet")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = nas.nascmd_quiet(&sb, &args).spawn().unwrap();
     let down = sb.path().join("down/set");
     kill_when(
         child,
@@ -154,13 +147,7 @@ fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_agai
 fn kill_put_midway(nas: &RelayedQnap, sb: &Sandbox, args: &[&str]) {
     nas.relay.reset();
     nas.relay.stall_up_after(STALL_AT);
-    let child = nas
-        .nascmd(sb, args)
-        .arg("--quiet")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = nas.nascmd_quiet(sb, args).spawn().unwrap();
     let mut stalled_since: Option<Instant> = None;
     kill_when(
         child,

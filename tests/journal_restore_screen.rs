@@ -9,8 +9,6 @@
 
 use crate::support;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -18,7 +16,7 @@ use nascmd::runtime::ConnectContext;
 use nascmd::secret::Secret;
 use support::relayed_qnap::{
     COMMANDER_SETTLE, PASS, RelayedQnap, USER, all_journals_text, held_for, journal_names,
-    journaling_commander, kill_when, names, profile_context, wait_upload_kept,
+    journaling_commander, kill_when, profile_context, temporaries, wait_upload_kept,
 };
 use support::sandbox::Sandbox;
 use support::screen::*;
@@ -29,22 +27,8 @@ const STALL_AT: u64 = 8 * MIB;
 /// How long a run may take to get where it is killed.
 const KILL_LIMIT: Duration = Duration::from_secs(120);
 
-/// `nascmd ARGS --quiet` in `sb`, its output dropped.
-fn quiet(nas: &RelayedQnap, sb: &Sandbox, args: &[&str]) -> Command {
-    let mut c = nas.nascmd(sb, args);
-    c.arg("--quiet").stdout(Stdio::null()).stderr(Stdio::null());
-    c
-}
-
 fn pattern(len: u64) -> Vec<u8> {
     (0..len).map(|i| (i * 7 + i / 509) as u8).collect()
-}
-
-fn temporaries(dir: &Path) -> Vec<String> {
-    names(dir)
-        .into_iter()
-        .filter(|n| n.starts_with(".nascmd-part-"))
-        .collect()
 }
 
 /// `nascmd get nas:/Public/big.bin down/`, killed once stalled: a paused download
@@ -54,7 +38,8 @@ fn kill_get_midway(nas: &RelayedQnap, sb: &Sandbox) {
     let before = journal_names(sb).len();
     nas.relay.reset();
     nas.relay.stall_after(STALL_AT);
-    let child = quiet(nas, sb, &["get", "nas:/Public/big.bin", "down/"])
+    let child = nas
+        .nascmd_quiet(sb, &["get", "nas:/Public/big.bin", "down/"])
         .spawn()
         .unwrap();
     kill_when(child, "the get stalled and journaled", KILL_LIMIT, || {
@@ -72,7 +57,8 @@ fn kill_put_midway(nas: &RelayedQnap, sb: &Sandbox) {
     std::fs::write(sb.path().join("up.bin"), pattern(LEN)).unwrap();
     nas.relay.reset();
     nas.relay.stall_up_after(STALL_AT);
-    let child = quiet(nas, sb, &["put", "up.bin", "nas:/Public/"])
+    let child = nas
+        .nascmd_quiet(sb, &["put", "up.bin", "nas:/Public/"])
         .spawn()
         .unwrap();
     let mut stalled_since: Option<Instant> = None;

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use support::relay::Relay;
-use support::relayed_qnap::pattern;
+use support::relayed_qnap::{pattern, temporaries};
 use support::resume_record::recorded;
 use support::sandbox::{Sandbox, ok, text};
 use support::served::Served;
@@ -97,18 +97,6 @@ impl Nas {
             .args([self.remote(), "down/"]);
         c
     }
-}
-
-/// Names of nascmd's temporaries (and records) in `dir`.
-fn temporaries(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(".nascmd-part-"))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Runs the download until the relay stalled it midway and the record caught up with

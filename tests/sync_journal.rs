@@ -15,7 +15,7 @@
 use crate::support;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -61,10 +61,8 @@ fn sync(nas: &RelayedQnap, sb: &Sandbox) -> Command {
 fn kill_sync_midway(nas: &RelayedQnap, sb: &Sandbox) {
     nas.relay.reset();
     nas.relay.stall_up_after(STALL_AT);
-    let child = sync(nas, sb)
-        .arg("--quiet")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+    let child = nas
+        .nascmd_quiet(sb, &["sync", "--delete", "src", "nas:/Public/dst"])
         .spawn()
         .unwrap();
     let mut stalled_since: Option<Instant> = None;

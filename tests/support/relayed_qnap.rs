@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nascmd::config::Config;
@@ -75,6 +75,14 @@ impl RelayedQnap {
         c
     }
 
+    /// `nascmd ARGS --quiet` in `sb`, the NAS's password in the environment, its output
+    /// dropped: a run to be killed midway.
+    pub fn nascmd_quiet(&self, sb: &Sandbox, args: &[&str]) -> Command {
+        let mut c = self.nascmd(sb, args);
+        c.arg("--quiet").stdout(Stdio::null()).stderr(Stdio::null());
+        c
+    }
+
     /// What the NAS keeps of unfinished chunked uploads (`emulator/qnap/chunked.rs`).
     pub fn upload_cache(&self) -> Vec<String> {
         names(&self.public().join(".@upload_cache"))
@@ -98,6 +106,15 @@ pub fn names(dir: &Path) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The names of nascmd's temporaries (and resume records) in `dir` (none when it does
+/// not exist).
+pub fn temporaries(dir: &Path) -> Vec<String> {
+    names(dir)
+        .into_iter()
+        .filter(|n| n.starts_with(nascmd::jobs::TEMP_PREFIX))
+        .collect()
 }
 
 /// `len` bytes no compressor or block cache guesses, varied by `seed`.
