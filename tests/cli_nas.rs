@@ -5,17 +5,16 @@ use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 
-use nascmd::emulator::RunningEmulator;
 use nascmd::emulator::qnap::{QnapEmulatorConfig, QnapUser};
 use support::sandbox::{Sandbox, code, make_tree, ok, snapshot, text};
+use support::served::Served;
 
 const USER: &str = "alice";
 const PASS: &str = "correct horse 7";
 
 /// A QNAP emulator with a `Public` share, kept running by its runtime.
 struct Qnap {
-    rt: tokio::runtime::Runtime,
-    emu: Option<RunningEmulator>,
+    served: Served,
     root: tempfile::TempDir,
     outbox: nascmd::emulator::qnap::Outbox,
 }
@@ -24,14 +23,11 @@ impl Qnap {
     fn start_with(users: Vec<QnapUser>) -> Self {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join("Public")).unwrap();
-        let rt = support::runtime();
         let mut cfg = QnapEmulatorConfig::new(root.path(), USER, PASS);
         cfg.users = users;
         let outbox = cfg.outbox.clone();
-        let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
         Qnap {
-            rt,
-            emu: Some(emu),
+            served: Served::qnap(cfg),
             root,
             outbox,
         }
@@ -42,7 +38,7 @@ impl Qnap {
     }
 
     fn url(&self) -> String {
-        self.emu.as_ref().unwrap().base_url.clone()
+        self.served.url()
     }
 
     fn public(&self) -> std::path::PathBuf {
@@ -58,20 +54,26 @@ impl Qnap {
     }
 
     fn http_get(&self, url: &str) -> (u16, Vec<u8>) {
-        self.rt.block_on(async {
-            let r = reqwest::get(url).await.unwrap();
-            let status = r.status().as_u16();
-            (status, r.bytes().await.unwrap().to_vec())
-        })
+        self.served.http_get(url)
+    }
+
+    /// A TLS front with a self-signed certificate of its own before the emulator.
+    fn tls_front(&self) -> support::tls_front::TlsFront {
+        let addr = self.served.addr();
+        self.served
+            .rt
+            .block_on(support::tls_front::TlsFront::start(addr))
     }
 }
 
-impl Drop for Qnap {
-    fn drop(&mut self) {
-        if let Some(e) = self.emu.take() {
-            let _ = self.rt.block_on(e.shutdown());
-        }
-    }
+/// `nascmd ARGS` in `sb`, the NAS password in the environment, nothing on stdin.
+fn run_with_pass(sb: &Sandbox, args: &[&str]) -> std::process::Output {
+    sb.cmd()
+        .env("NASCMD_PASSWORD", PASS)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -176,19 +178,11 @@ fn qnap_round_trip_of_a_nested_tree() {
 #[test]
 fn self_signed_https_is_refused_until_pinned() {
     let nas = Qnap::start();
-    let addr = nas.emu.as_ref().unwrap().addr;
-    let front = nas.rt.block_on(support::tls_front::TlsFront::start(addr));
+    let front = nas.tls_front();
     let https = format!("https://{}", front.addr);
     let sb = Sandbox::new();
     std::fs::write(nas.public().join("over-tls.txt"), b"tls").unwrap();
-    let run = |args: &[&str]| {
-        sb.cmd()
-            .env("NASCMD_PASSWORD", PASS)
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_with_pass(&sb, args);
     let url_target = format!("qnaps://{USER}@{}/Public", front.addr);
     let o = run(&["ls", &url_target]);
     assert_eq!(code(&o), 4, "{}", text(&o.stderr));
@@ -225,7 +219,7 @@ fn self_signed_https_is_refused_until_pinned() {
     assert!(text(&o.stdout).contains("over-tls.txt"));
 
     // Another certificate at the same address: refused, whatever was trusted before.
-    let other = nas.rt.block_on(support::tls_front::TlsFront::start(addr));
+    let other = nas.tls_front();
     std::fs::write(
         sb.config_dir().join("known_certs.toml"),
         format!("\"https://{}\" = \"{}\"\n", other.addr, front.fingerprint),
@@ -439,14 +433,7 @@ fn qnap_share_links_are_listed_updated_and_revoked() {
     std::fs::create_dir_all(nas.public().join("sub")).unwrap();
     std::fs::write(nas.public().join("a.txt"), b"a").unwrap();
     std::fs::write(nas.public().join("sub/b.txt"), b"b").unwrap();
-    let run = |args: &[&str]| {
-        sb.cmd()
-            .env("NASCMD_PASSWORD", PASS)
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| run_with_pass(&sb, args);
     manage_links(&run, "nas:", "/Public", &|url| nas.http_get(url).0);
 
     // --mail: the NAS (the emulator's outbox, which sends nothing) mails the new link.
@@ -486,43 +473,27 @@ fn qnap_share_links_are_listed_updated_and_revoked() {
 
 /// A Freebox emulator over a temp disk, kept running by its runtime.
 struct Freebox {
-    rt: tokio::runtime::Runtime,
-    emu: Option<RunningEmulator>,
+    served: Served,
     disk: tempfile::TempDir,
 }
 
 impl Freebox {
     fn start(grant: nascmd::emulator::freebox::auth::GrantMode) -> Self {
         let disk = tempfile::tempdir().unwrap();
-        let rt = support::runtime();
         let mut cfg = nascmd::emulator::freebox::FreeboxEmulatorConfig::new(disk.path());
         cfg.grant = grant;
-        let emu = rt.block_on(nascmd::emulator::freebox::spawn(cfg)).unwrap();
         Freebox {
-            rt,
-            emu: Some(emu),
+            served: Served::freebox(cfg),
             disk,
         }
     }
 
     fn url(&self) -> String {
-        self.emu.as_ref().unwrap().base_url.clone()
+        self.served.url()
     }
 
     fn http_get(&self, url: &str) -> (u16, Vec<u8>) {
-        self.rt.block_on(async {
-            let r = reqwest::get(url).await.unwrap();
-            let status = r.status().as_u16();
-            (status, r.bytes().await.unwrap().to_vec())
-        })
-    }
-}
-
-impl Drop for Freebox {
-    fn drop(&mut self) {
-        if let Some(e) = self.emu.take() {
-            let _ = self.rt.block_on(e.shutdown());
-        }
+        self.served.http_get(url)
     }
 }
 

@@ -7,10 +7,10 @@ use crate::support;
 
 use support::hostile::{Hostile, MANY_FOLDERS, REFUSED, SHARE, refused_in_many};
 use support::hostile_checks::{
-    assert_terminal_safe, assert_well_behaved, check_body_longer_than_listed, check_stalled_upload,
-    check_trickling_body, paths_outside, run,
+    assert_well_behaved, check_body_longer_than_listed, check_get_r_of_names, check_names_listed,
+    check_stalled_upload, check_trickling_body, errs_saying, fails_saying, json_names, run,
 };
-use support::sandbox::{Sandbox, snapshot, text};
+use support::sandbox::{Sandbox, text};
 
 fn sandbox(nas: &Hostile) -> Sandbox {
     let sb = Sandbox::new();
@@ -29,29 +29,16 @@ fn target(scenario: &str) -> String {
 fn a_listing_claiming_ten_to_the_eighteen_entries_fails_at_once() {
     let nas = Hostile::start();
     let sb = sandbox(&nas);
-    let o = run(&sb, &["ls", &target("huge_total")]);
-    assert_well_behaved(&o);
-    assert_eq!(o.code, 1, "{}", text(&o.stderr));
-    assert!(
-        text(&o.stderr).contains("claims more than"),
-        "{}",
-        text(&o.stderr)
-    );
+    fails_saying(&sb, &["ls", &target("huge_total")], "claims more than");
 }
 
 #[test]
 fn a_listing_repeating_its_page_stops_with_a_message() {
     let nas = Hostile::start();
     let sb = sandbox(&nas);
-    for args in [
-        vec!["ls".to_owned(), target("repeat")],
-        vec!["get".into(), "-r".into(), target("repeat"), "out".into()],
-    ] {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let o = run(&sb, &args);
-        assert_well_behaved(&o);
-        assert_eq!(o.code, 1, "{args:?}: {}", text(&o.stderr));
-        assert!(text(&o.stderr).contains("same page"), "{}", text(&o.stderr));
+    let repeat = target("repeat");
+    for args in [&["ls", &repeat][..], &["get", "-r", &repeat, "out"]] {
+        fails_saying(&sb, args, "same page");
     }
 }
 
@@ -59,36 +46,21 @@ fn a_listing_repeating_its_page_stops_with_a_message() {
 fn a_reply_past_64_mib_fails_without_being_held() {
     let nas = Hostile::start();
     let sb = sandbox(&nas);
-    let o = run(&sb, &["ls", &target("big_reply")]);
-    assert_well_behaved(&o);
-    assert_eq!(o.code, 1, "{}", text(&o.stderr));
-    assert!(
-        text(&o.stderr).contains("larger than 64 MiB"),
-        "{}",
-        text(&o.stderr)
-    );
+    fails_saying(&sb, &["ls", &target("big_reply")], "larger than 64 MiB");
 }
 
 #[test]
 fn a_trickling_reply_ends_at_the_api_deadline() {
     let nas = Hostile::start();
     let sb = sandbox(&nas);
-    let o = run(&sb, &["ls", &target("slow_reply")]);
-    assert_well_behaved(&o);
-    assert_ne!(o.code, 0, "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("timed out"), "{}", text(&o.stderr));
+    errs_saying(&sb, &["ls", &target("slow_reply")], "timed out");
 }
 
 #[test]
 fn hostile_names_list_escaped_and_refused_ones_are_named() {
     let nas = Hostile::start();
     let sb = sandbox(&nas);
-    let o = run(&sb, &["ls", &target("names")]);
-    assert_well_behaved(&o);
-    assert_eq!(o.code, 0, "{}", text(&o.stderr));
-    let out = text(&o.stdout);
-    let err = text(&o.stderr);
-    for shown in [
+    let shown = [
         "good1.txt",
         "esc\\x1b[2J\\x1b]0;pwned\\x07.txt",
         "c1\\x9b31m.txt",
@@ -98,78 +70,24 @@ fn hostile_names_list_escaped_and_refused_ones_are_named() {
         "bad\\xff\\xfeutf8.txt",
         "py\\xe9.txt",
         "lone\u{fffd}surrogate.txt",
-    ] {
-        assert!(out.lines().any(|l| l == shown), "{shown:?} missing: {out}");
-    }
-    for refused in REFUSED {
-        assert!(
-            err.contains(&format!("skipped {refused}: not a usable file name")),
-            "{refused:?} not reported: {err}"
-        );
-    }
+    ];
+    check_names_listed(&sb, &target("names"), &shown, REFUSED);
     // --json: the same names, parseable, terminal-safe.
     let o = run(&sb, &["ls", "--json", &target("names")]);
     assert_well_behaved(&o);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let names: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
-    assert!(names.contains(&"c1\u{9b}31m.txt"), "{names:?}");
+    let names = json_names(&o.stdout);
+    assert!(names.iter().any(|n| n == "c1\u{9b}31m.txt"), "{names:?}");
 }
 
 #[test]
 fn get_r_of_hostile_names_writes_only_inside_its_target_with_safe_names() {
     let nas = Hostile::start();
     let sb = sandbox(&nas);
-    // A sentinel folder next to the target: nothing may appear in it or beside it.
-    let work = sb.path().join("work");
-    std::fs::create_dir_all(work.join("sentinel")).unwrap();
-    std::fs::write(work.join("sentinel/keep"), b"keep").unwrap();
-    std::fs::create_dir_all(work.join("into")).unwrap();
-    let before_outside = paths_outside(sb.path(), &work.join("into"));
-    let sentinel = snapshot(&work.join("sentinel"));
-
-    let o = run(&sb, &["get", "-r", &target("names"), "work/into"]);
-    assert_well_behaved(&o);
-    let err = text(&o.stderr);
-    // The 20 000-byte name cannot be a local file name: that one item fails (before a
-    // byte is fetched, saying why), the others are done, so the exit code is "partial".
-    assert_eq!(o.code, 5, "{err}");
-    assert!(err.contains("a local file name holds at most 255"), "{err}");
-    // Names changed to be terminal-safe are said.
-    assert!(err.contains("renamed /Public/names/esc\\x1b[2J"), "{err}");
-    assert!(err.len() < 16 * 1024, "{} bytes on stderr", err.len());
-    for refused in REFUSED {
-        assert!(err.contains(refused), "{refused:?} not reported: {err}");
-    }
-
-    // Nothing new outside the target (the state folder holds the log).
-    let after_outside: Vec<String> = paths_outside(sb.path(), &work.join("into"))
-        .into_iter()
-        .filter(|p| !p.starts_with("state"))
-        .collect();
-    let before_outside: Vec<String> = before_outside
-        .into_iter()
-        .filter(|p| !p.starts_with("state"))
-        .collect();
-    assert_eq!(after_outside, before_outside);
-    assert_eq!(snapshot(&work.join("sentinel")), sentinel);
-
-    // The good files came, and no local name can act on a terminal.
-    let got = work.join("into/names");
-    assert_eq!(std::fs::read(got.join("good1.txt")).unwrap(), b"hello");
-    // Names that are not UTF-8 were fetched by their own bytes (the server is strict),
-    // and written with `_` for those bytes.
-    assert_eq!(std::fs::read(got.join("bad__utf8.txt")).unwrap(), b"hello");
-    assert_eq!(std::fs::read(got.join("py_.txt")).unwrap(), b"hello");
-    assert_eq!(std::fs::read(got.join("sub/inner.txt")).unwrap(), b"hello");
-    for e in std::fs::read_dir(&got).unwrap() {
-        let name = e.unwrap().file_name();
-        assert_terminal_safe("a local file name", name.as_encoded_bytes());
-    }
+    // Non-UTF-8 names were fetched by their own bytes (the server is strict), and
+    // written with `_` for those bytes.
+    let landed = ["good1.txt", "bad__utf8.txt", "py_.txt", "sub/inner.txt"];
+    let renamed = "renamed /Public/names/esc\\x1b[2J";
+    check_get_r_of_names(&sb, &target("names"), renamed, REFUSED, &landed);
 }
 
 #[test]
@@ -190,11 +108,8 @@ fn a_trickling_body_fails_under_the_minimum_speed() {
 fn a_folder_the_nas_cannot_make_is_not_called_a_full_disk() {
     let nas = Hostile::start();
     let sb = sandbox(&nas);
-    let o = run(&sb, &["mkdir", "-p", &target("deep/er/still")]);
-    assert_well_behaved(&o);
-    let err = text(&o.stderr);
-    assert_ne!(o.code, 0, "{err}");
-    assert!(err.contains("could not create the folder deep"), "{err}");
+    let args = ["mkdir", "-p", &target("deep/er/still")];
+    let err = errs_saying(&sb, &args, "could not create the folder deep");
     assert!(!err.contains("no space left"), "{err}");
 }
 
@@ -203,11 +118,7 @@ fn a_path_of_100_kb_is_refused_in_plain_words() {
     let nas = Hostile::start();
     let sb = sandbox(&nas);
     let long = format!("{}/{}", target("names"), "d/".repeat(50_000));
-    let o = run(&sb, &["ls", &long]);
-    assert_well_behaved(&o);
-    let err = text(&o.stderr);
-    assert_ne!(o.code, 0, "{err}");
-    assert!(err.contains("at most 4096"), "{err}");
+    let err = errs_saying(&sb, &["ls", &long], "at most 4096");
     assert!(!err.contains("HTTP error"), "{err}");
     assert!(err.len() < 1024, "{} bytes on stderr", err.len());
 }

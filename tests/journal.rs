@@ -12,7 +12,6 @@
 use crate::support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use support::relayed_qnap::{PASS, RelayedQnap, held_for, jobs_dir, kill_when, pattern};
@@ -26,35 +25,6 @@ const STALL_AT: u64 = 40 * MIB;
 const STREAMS: u64 = 4;
 /// How long a run may take to get where it is killed.
 const KILL_LIMIT: Duration = Duration::from_secs(180);
-
-/// The QNAP emulator with a relay in front, kept running by its runtime.
-struct Nas(RelayedQnap);
-
-impl std::ops::Deref for Nas {
-    type Target = RelayedQnap;
-    fn deref(&self) -> &RelayedQnap {
-        &self.0
-    }
-}
-
-impl Nas {
-    fn start() -> Nas {
-        Nas(RelayedQnap::start("Public"))
-    }
-
-    fn sandbox(&self) -> Sandbox {
-        let sb = Sandbox::new();
-        std::fs::create_dir(sb.path().join("down")).unwrap();
-        sb.write_config(&self.profile());
-        sb
-    }
-
-    fn nascmd(&self, sb: &Sandbox, args: &[&str]) -> Command {
-        let mut c = sb.cmd();
-        c.env("NASCMD_PASSWORD", PASS).args(args);
-        c
-    }
-}
 
 /// The journal files of the sandbox.
 fn journals(sb: &Sandbox) -> Vec<PathBuf> {
@@ -116,7 +86,7 @@ fn temporaries(dir: &Path) -> Vec<String> {
 
 #[test]
 fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_again() {
-    let nas = Nas::start();
+    let nas = RelayedQnap::start("Public");
     let set = nas.public().join("set");
     std::fs::create_dir(&set).unwrap();
     for (i, name) in ["a.txt", "b.txt", "c.txt"].iter().enumerate() {
@@ -130,13 +100,7 @@ fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_agai
 
     nas.relay.reset();
     nas.relay.stall_after(STALL_AT);
-    let child = nas
-        .nascmd(&sb, &args)
-        .arg("--quiet")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = nas.nascmd_quiet(&sb, &args).spawn().unwrap();
     let down = sb.path().join("down/set");
     kill_when(
         child,
@@ -182,16 +146,10 @@ fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_agai
 
 /// Runs the put until the upload stalled at `STALL_AT` with its id in the journal,
 /// then kills it.
-fn kill_put_midway(nas: &Nas, sb: &Sandbox, args: &[&str]) {
+fn kill_put_midway(nas: &RelayedQnap, sb: &Sandbox, args: &[&str]) {
     nas.relay.reset();
     nas.relay.stall_up_after(STALL_AT);
-    let child = nas
-        .nascmd(sb, args)
-        .arg("--quiet")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = nas.nascmd_quiet(sb, args).spawn().unwrap();
     let mut stalled_since: Option<Instant> = None;
     kill_when(
         child,
@@ -214,7 +172,7 @@ fn kill_put_midway(nas: &Nas, sb: &Sandbox, args: &[&str]) {
 }
 
 /// Waits until the bytes in the NAS's upload cache stop changing.
-fn wait_for_cache_to_settle(nas: &Nas) {
+fn wait_for_cache_to_settle(nas: &RelayedQnap) {
     let held = || -> u64 {
         std::fs::read_dir(nas.public().join(".@upload_cache"))
             .map(|rd| {
@@ -239,7 +197,7 @@ fn wait_for_cache_to_settle(nas: &Nas) {
 
 #[test]
 fn a_killed_put_goes_on_with_the_chunked_upload_the_nas_kept_unless_the_source_changed() {
-    let nas = Nas::start();
+    let nas = RelayedQnap::start("Public");
     let sb = nas.sandbox();
     let src = sb.path().join("up.bin");
     std::fs::write(&src, pattern(LEN, 5)).unwrap();
@@ -282,7 +240,7 @@ fn a_killed_put_goes_on_with_the_chunked_upload_the_nas_kept_unless_the_source_c
 
 #[test]
 fn no_resume_drops_the_journal_and_starts_over() {
-    let nas = Nas::start();
+    let nas = RelayedQnap::start("Public");
     let sb = nas.sandbox();
     let src = sb.path().join("up.bin");
     std::fs::write(&src, pattern(LEN, 7)).unwrap();

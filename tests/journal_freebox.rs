@@ -8,15 +8,16 @@
 
 use crate::support;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use nascmd::emulator::RunningEmulator;
+use support::freebox::upload_leftovers;
 use support::relay::Relay;
+use support::relayed_qnap::{journal_texts, pattern};
 use support::resume_record::recorded;
 use support::sandbox::{Sandbox, ok, text};
+use support::served::Served;
 
 const MIB: u64 = 1 << 20;
 const LEN: u64 = 64 * MIB;
@@ -25,8 +26,8 @@ const ARGS: [&str; 3] = ["put", "up.bin", "box:/Disque dur/"];
 
 /// The Freebox emulator with a relay in front, kept running by its runtime.
 struct Fbx {
-    rt: tokio::runtime::Runtime,
-    emu: Option<RunningEmulator>,
+    /// Kept running while the test runs.
+    _served: Served,
     relay: Relay,
     disk: tempfile::TempDir,
 }
@@ -34,14 +35,11 @@ struct Fbx {
 impl Fbx {
     fn start() -> Fbx {
         let disk = tempfile::tempdir().unwrap();
-        let rt = support::runtime();
         let cfg = nascmd::emulator::freebox::FreeboxEmulatorConfig::new(disk.path());
-        let emu = rt.block_on(nascmd::emulator::freebox::spawn(cfg)).unwrap();
-        let upstream: SocketAddr = emu.base_url.trim_start_matches("http://").parse().unwrap();
-        let relay = rt.block_on(Relay::start(upstream));
+        let served = Served::freebox(cfg);
+        let relay = served.relay();
         Fbx {
-            rt,
-            emu: Some(emu),
+            _served: served,
             relay,
             disk,
         }
@@ -66,49 +64,12 @@ impl Fbx {
 
     /// Bytes the box keeps of unfinished uploads (the emulator's hidden partial files).
     fn kept(&self) -> u64 {
-        leftovers(self.disk.path())
+        upload_leftovers(self.disk.path())
             .iter()
             .filter_map(|n| std::fs::metadata(self.disk.path().join(n)).ok())
             .map(|m| m.len())
             .sum()
     }
-}
-
-impl Drop for Fbx {
-    fn drop(&mut self) {
-        if let Some(e) = self.emu.take() {
-            let _ = self.rt.block_on(e.shutdown());
-        }
-    }
-}
-
-fn pattern(len: u64, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| ((i * 131 + i / 4099) as u8).wrapping_add(seed))
-        .collect()
-}
-
-/// nascmd's temporaries and the emulator's partial uploads in `dir`.
-fn leftovers(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.contains(".nascmd-part-") || n.starts_with(".fbxemu-upload."))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn journal_texts(sb: &Sandbox) -> Vec<String> {
-    std::fs::read_dir(sb.path().join("state/nascmd/jobs"))
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "journal"))
-                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Runs the put until the relay stalled it at `STALL_AT` with its temporary in the
@@ -166,7 +127,7 @@ fn assert_landed_and_clean(fbx: &Fbx, sb: &Sandbox, src: &Path) {
         std::fs::read(fbx.landed()).unwrap() == std::fs::read(src).unwrap(),
         "the uploaded bytes differ from the source"
     );
-    assert_eq!(leftovers(fbx.disk.path()), Vec::<String>::new());
+    assert_eq!(upload_leftovers(fbx.disk.path()), Vec::<String>::new());
     assert_eq!(
         journal_texts(sb),
         Vec::<String>::new(),
@@ -281,7 +242,7 @@ fn the_stale_sweep_keeps_what_a_paused_job_owns_and_sweeps_nas_folders_too() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     fbx.relay.reset();
-    let paused = leftovers(&down);
+    let paused = upload_leftovers(&down);
     assert!(!paused.is_empty(), "the kill left nothing");
     for name in &paused {
         age(&down.join(name));
@@ -336,14 +297,14 @@ fn the_stale_sweep_keeps_what_a_paused_job_owns_and_sweeps_nas_folders_too() {
         std::fs::read(down.join("big.bin")).unwrap()
             == std::fs::read(fbx.disk.path().join("big.bin")).unwrap()
     );
-    assert_eq!(leftovers(&down), Vec::<String>::new());
+    assert_eq!(upload_leftovers(&down), Vec::<String>::new());
     assert_eq!(journal_texts(&sb), Vec::<String>::new());
 }
 
 /// The box's own files of the partial uploads it holds (the emulator keeps each under a
 /// temporary name and shows it under the name being uploaded).
 fn held_partials(fbx: &Fbx) -> Vec<PathBuf> {
-    leftovers(fbx.disk.path())
+    upload_leftovers(fbx.disk.path())
         .into_iter()
         .filter(|n| n.starts_with(".fbxemu-upload."))
         .map(|n| fbx.disk.path().join(n))
@@ -401,7 +362,7 @@ fn a_partial_the_box_holds_for_no_journal_is_swept_once_a_day_old() {
     assert!(err.contains(&format!("({freed} freed)")), "{err}");
     assert!(err.contains(".nascmd-part-"), "{err}");
     assert_eq!(fbx.kept(), 0, "the stale partial stayed on the box");
-    assert_eq!(leftovers(fbx.disk.path()), Vec::<String>::new());
+    assert_eq!(upload_leftovers(fbx.disk.path()), Vec::<String>::new());
 
     // A fresh one owned by nobody stays: it may be a run still going.
     kill_put_midway(&fbx, &sb);

@@ -9,17 +9,14 @@
 
 use crate::support;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
-use nascmd::runtime::{ConnectContext, Runtime};
+use nascmd::runtime::ConnectContext;
 use nascmd::secret::Secret;
-use ratatui::backend::TestBackend;
 use support::relayed_qnap::{
     COMMANDER_SETTLE, PASS, RelayedQnap, USER, all_journals_text, held_for, journal_names,
-    journaling_commander, kill_when, names, profile_context, wait_upload_kept,
+    journaling_commander, kill_when, profile_context, temporaries, wait_upload_kept,
 };
 use support::sandbox::Sandbox;
 use support::screen::*;
@@ -30,61 +27,19 @@ const STALL_AT: u64 = 8 * MIB;
 /// How long a run may take to get where it is killed.
 const KILL_LIMIT: Duration = Duration::from_secs(120);
 
-type Rt = Runtime<TestBackend>;
-
-struct Nas(RelayedQnap);
-
-impl std::ops::Deref for Nas {
-    type Target = RelayedQnap;
-    fn deref(&self) -> &RelayedQnap {
-        &self.0
-    }
-}
-
-impl Nas {
-    fn start() -> Nas {
-        Nas(RelayedQnap::start("Public"))
-    }
-
-    /// A home with `down/` and the profile `nas` (no password stored anywhere).
-    fn sandbox(&self) -> Sandbox {
-        let sb = Sandbox::new();
-        std::fs::create_dir(sb.path().join("down")).unwrap();
-        sb.write_config(&self.profile());
-        sb
-    }
-
-    fn nascmd(&self, sb: &Sandbox, args: &[&str]) -> Command {
-        let mut c = sb.cmd();
-        c.env("NASCMD_PASSWORD", PASS)
-            .args(args)
-            .arg("--quiet")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        c
-    }
-}
-
 fn pattern(len: u64) -> Vec<u8> {
     (0..len).map(|i| (i * 7 + i / 509) as u8).collect()
 }
 
-fn temporaries(dir: &Path) -> Vec<String> {
-    names(dir)
-        .into_iter()
-        .filter(|n| n.starts_with(".nascmd-part-"))
-        .collect()
-}
-
 /// `nascmd get nas:/Public/big.bin down/`, killed once stalled: a paused download
 /// with its partial file in `down/`.
-fn kill_get_midway(nas: &Nas, sb: &Sandbox) {
+fn kill_get_midway(nas: &RelayedQnap, sb: &Sandbox) {
     std::fs::write(nas.public().join("big.bin"), pattern(LEN)).unwrap();
     let before = journal_names(sb).len();
     nas.relay.reset();
     nas.relay.stall_after(STALL_AT);
     let child = nas
-        .nascmd(sb, &["get", "nas:/Public/big.bin", "down/"])
+        .nascmd_quiet(sb, &["get", "nas:/Public/big.bin", "down/"])
         .spawn()
         .unwrap();
     kill_when(child, "the get stalled and journaled", KILL_LIMIT, || {
@@ -98,12 +53,12 @@ fn kill_get_midway(nas: &Nas, sb: &Sandbox) {
 
 /// `nascmd put up.bin nas:/Public/`, killed once stalled: a paused upload whose
 /// chunked upload the NAS keeps.
-fn kill_put_midway(nas: &Nas, sb: &Sandbox) {
+fn kill_put_midway(nas: &RelayedQnap, sb: &Sandbox) {
     std::fs::write(sb.path().join("up.bin"), pattern(LEN)).unwrap();
     nas.relay.reset();
     nas.relay.stall_up_after(STALL_AT);
     let child = nas
-        .nascmd(sb, &["put", "up.bin", "nas:/Public/"])
+        .nascmd_quiet(sb, &["put", "up.bin", "nas:/Public/"])
         .spawn()
         .unwrap();
     let mut stalled_since: Option<Instant> = None;
@@ -128,7 +83,7 @@ async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
 
 #[test]
 fn resuming_a_paused_job_asks_for_the_password_the_journal_never_holds() {
-    let nas = Nas::start();
+    let nas = RelayedQnap::start("Public");
     let sb = nas.sandbox();
     let down = sb.path().join("down");
     kill_get_midway(&nas, &sb);
@@ -187,7 +142,7 @@ fn resuming_a_paused_job_asks_for_the_password_the_journal_never_holds() {
 
 #[test]
 fn forgetting_paused_jobs_removes_their_temporaries_here_and_on_the_nas() {
-    let nas = Nas::start();
+    let nas = RelayedQnap::start("Public");
     let sb = nas.sandbox();
     let down = sb.path().join("down");
     kill_get_midway(&nas, &sb);

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use support::pty::{Pty, wait_for};
-use support::relayed_qnap::{PASS, RelayedQnap, USER};
+use support::relayed_qnap::{PASS, RelayedQnap, USER, temporaries};
 
 const MIB: u64 = 1 << 20;
 const LEN: u64 = 24 * MIB;
@@ -59,17 +59,6 @@ fn journals(home: &Path) -> Vec<PathBuf> {
             rd.filter_map(Result::ok)
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|x| x == "journal"))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn temporaries(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(".nascmd-part-"))
                 .collect()
         })
         .unwrap_or_default()

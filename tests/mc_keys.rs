@@ -9,8 +9,13 @@ use std::time::Duration;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use nascmd::app::Side;
 use nascmd::emulator::qnap::{self, QnapEmulatorConfig};
+use nascmd::jobs::journal::{JobPlaces, Journal, SyncPlanRecord};
 use nascmd::keymap::Keymap;
 use nascmd::runtime::ConnectContext;
+use nascmd::services::sync::{Direction, Ends, SyncJobs};
+use support::jobs;
+use support::relayed_qnap::{jobs_dir, journal_names, journaling_commander_sized, profile_context};
+use support::sandbox::Sandbox;
 use support::screen::*;
 
 async fn start_with(left: &Path, right: &Path, keymap: Keymap) -> Rt {
@@ -534,4 +539,75 @@ async fn unbound_keys_in_a_dialog_the_jobs_panel_and_search_results_say_so() {
     keys(&mut rt, &[alt('z')]).await;
     assert!(says(&rt), "{}", screen(&rt));
     assert!(rt.app.layers.search().is_some());
+}
+
+/// Alt and a letter is not the letter: in the jobs panel Alt-X does not forget (x
+/// does), in its confirmation Alt-Y does not confirm, in a sync preview Alt-Space does
+/// not untick; each says it does nothing there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alt_letters_do_not_act_as_bare_letters_in_panels() {
+    let home = Sandbox::new();
+    let (a, b) = (home.path().join("a"), home.path().join("b"));
+    std::fs::create_dir(&a).unwrap();
+    std::fs::create_dir(&b).unwrap();
+    std::fs::write(a.join("new.txt"), b"only at A").unwrap();
+    let ends = Ends {
+        a: (jobs::local(), vpath(&b)),
+        b: (jobs::local(), vpath(&a)),
+    };
+    let places = JobPlaces {
+        src: "local".to_owned(),
+        dst: "local".to_owned(),
+    };
+    // A paused sync B → A (nothing to do any more, but it is not run here).
+    let header = SyncJobs::header(&places, &ends, Direction::AToB, false);
+    let journal = Journal::at(jobs_dir(&home));
+    drop(
+        journal
+            .open_with(&header, true, Some(&SyncPlanRecord::default()))
+            .unwrap(),
+    );
+    let ctx = profile_context(&home);
+    let mut rt = journaling_commander_sized(&a, &b, &home, ctx, (160, 30), SETTLE_LIMIT).await;
+
+    settle(&mut rt, vec![alt('j'), alt('x')]).await;
+    let s = screen(&rt);
+    assert!(!s.contains("Forget paused job"), "{s}");
+    assert!(s.contains("Alt-X: no action here"), "{s}");
+    settle(&mut rt, vec![ch('x'), alt('y')]).await;
+    let s = screen(&rt);
+    assert!(s.contains("Forget paused job"), "{s}");
+    assert_eq!(journal_names(&home).len(), 1, "Alt-Y confirmed");
+    settle(&mut rt, vec![ch('n'), k(KeyCode::Esc)]).await;
+
+    // The sync preview: one copy, ticked; Alt-Space leaves it so.
+    settle(&mut rt, vec![ctrl('x'), ch('s'), k(KeyCode::Enter)]).await;
+    let s = screen(&rt);
+    assert!(s.contains("new.txt"), "{s}");
+    let ticked = s
+        .lines()
+        .find(|l| l.contains("new.txt"))
+        .unwrap()
+        .to_owned();
+    settle(
+        &mut rt,
+        vec![KeyEvent::new(KeyCode::Char(' '), KeyModifiers::ALT)],
+    )
+    .await;
+    let s = screen(&rt);
+    let row = s.lines().find(|l| l.contains("new.txt")).unwrap();
+    assert_eq!(row, ticked, "{s}");
+    // The preview covers the status line; the message is there all the same.
+    let status = rt.app.status.as_ref().map(|s| s.text.clone());
+    assert!(
+        status
+            .as_deref()
+            .is_some_and(|t| t.contains("no action here")),
+        "{status:?}"
+    );
+    // A bare Space does untick it.
+    settle(&mut rt, vec![ch(' ')]).await;
+    let s = screen(&rt);
+    let row = s.lines().find(|l| l.contains("new.txt")).unwrap();
+    assert_ne!(row, ticked, "{s}");
 }

@@ -8,13 +8,10 @@ use crate::support;
 
 use std::time::Duration;
 
-use nascmd::jobs::{
-    ConflictPolicy, EngineOptions, JobEngine, JobEvent, JobKind, JobReport, JobSpec, RetryPolicy,
-    TEMP_PREFIX,
-};
+use nascmd::jobs::{ConflictPolicy, JobEvent, JobKind, JobReport, JobSpec, TEMP_PREFIX};
 use nascmd::vfs::VfsHandle;
 use support::freebox::{connect_to, disk, registered_token, start};
-use support::jobs::{local, pattern, temp_files, tree, vp, write};
+use support::jobs::{local, patient_engine, pattern, temp_files, tree, vp, write};
 use support::outage::OutageRelay;
 
 const OUTAGE: Duration = Duration::from_secs(5);
@@ -22,21 +19,7 @@ const OUTAGE: Duration = Duration::from_secs(5);
 /// Runs `spec`; takes the NAS down once `relay` has moved `after` bytes, brings it back
 /// after `OUTAGE`. Returns the report and whether a progress event said "reconnecting".
 async fn run_through_outage(spec: JobSpec, relay: &OutageRelay, after: u64) -> (JobReport, bool) {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let engine = JobEngine::with_options(
-        tx,
-        EngineOptions {
-            workers: 4,
-            adapt_to_link: false,
-            retry: RetryPolicy {
-                retries: u32::MAX,
-                retry_for: Duration::from_secs(60),
-                first_delay: Duration::from_millis(100),
-                max_delay: Duration::from_secs(1),
-            },
-            ..EngineOptions::default()
-        },
-    );
+    let (engine, mut rx) = patient_engine(4);
     let id = engine.start(spec);
     let mut said_reconnecting = false;
     let mut went_down = None;

@@ -1,56 +1,10 @@
 //! Runs the real binary in a pseudo-terminal: it must draw both panes, quit on F10 and
 //! leave the terminal as it found it (alternate screen left, raw mode off).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support;
-use support::pty::{Pty, wait_for};
-
-/// The real binary in a 100×30 pseudo-terminal, with a private config, everything it
-/// writes kept in `out`.
-struct Session {
-    pty: Pty,
-    _home: tempfile::TempDir,
-}
-
-impl Session {
-    fn start(args: &[&std::path::Path], env: &[(&str, &str)]) -> Session {
-        let home = tempfile::tempdir().unwrap();
-        let mut cmd = Pty::command(args);
-        cmd.env_remove("NO_COLOR");
-        // Keep the user's config and logs out of it.
-        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
-        cmd.env("XDG_STATE_HOME", home.path().join("state"));
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        Session {
-            pty: Pty::spawn(cmd, 100, 30),
-            _home: home,
-        }
-    }
-
-    fn text(&self) -> String {
-        self.pty.text()
-    }
-
-    /// Sends F10 and waits for the binary to exit successfully.
-    fn quit(&mut self) {
-        self.pty.send(b"\x1b[21~"); // F10
-        let limit = Duration::from_secs(30);
-        let start = Instant::now();
-        let status = loop {
-            if let Some(s) = self.pty.child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(start.elapsed() < limit, "did not quit on F10");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        assert!(status.success(), "exit status {status:?}");
-        // Give the reader thread the last bytes.
-        wait_for(&self.pty.out, "\x1b[?1049l", Duration::from_secs(5));
-    }
-}
+use support::pty::{Session, wait_for};
 
 #[test]
 fn binary_draws_both_panes_quits_on_f10_and_restores_the_terminal() {

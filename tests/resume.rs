@@ -7,15 +7,15 @@
 
 use crate::support;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use nascmd::emulator::RunningEmulator;
 use support::relay::Relay;
+use support::relayed_qnap::{pattern, temporaries};
 use support::resume_record::recorded;
 use support::sandbox::{Sandbox, ok, text};
+use support::served::Served;
 
 const MIB: u64 = 1 << 20;
 const LEN: u64 = 64 * MIB;
@@ -34,8 +34,8 @@ enum Kind {
 /// An emulator with a relay in front, kept running by its runtime.
 struct Nas {
     kind: Kind,
-    rt: tokio::runtime::Runtime,
-    emu: Option<RunningEmulator>,
+    /// Kept running while the test runs.
+    _served: Served,
     relay: Relay,
     root: tempfile::TempDir,
 }
@@ -43,24 +43,21 @@ struct Nas {
 impl Nas {
     fn start(kind: Kind) -> Nas {
         let root = tempfile::tempdir().unwrap();
-        let rt = support::runtime();
-        let emu = match kind {
+        let served = match kind {
             Kind::Qnap => {
                 std::fs::create_dir(root.path().join("Public")).unwrap();
                 let cfg = nascmd::emulator::qnap::QnapEmulatorConfig::new(root.path(), USER, PASS);
-                rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap()
+                Served::qnap(cfg)
             }
             Kind::Freebox => {
                 let cfg = nascmd::emulator::freebox::FreeboxEmulatorConfig::new(root.path());
-                rt.block_on(nascmd::emulator::freebox::spawn(cfg)).unwrap()
+                Served::freebox(cfg)
             }
         };
-        let upstream: SocketAddr = emu.base_url.trim_start_matches("http://").parse().unwrap();
-        let relay = rt.block_on(Relay::start(upstream));
+        let relay = served.relay();
         Nas {
             kind,
-            rt,
-            emu: Some(emu),
+            _served: served,
             relay,
             root,
         }
@@ -100,32 +97,6 @@ impl Nas {
             .args([self.remote(), "down/"]);
         c
     }
-}
-
-impl Drop for Nas {
-    fn drop(&mut self) {
-        if let Some(e) = self.emu.take() {
-            let _ = self.rt.block_on(e.shutdown());
-        }
-    }
-}
-
-fn pattern(len: u64, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| ((i * 131 + i / 4099) as u8).wrapping_add(seed))
-        .collect()
-}
-
-/// Names of nascmd's temporaries (and records) in `dir`.
-fn temporaries(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(".nascmd-part-"))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Runs the download until the relay stalled it midway and the record caught up with

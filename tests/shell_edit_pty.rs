@@ -9,45 +9,14 @@ use crate::support;
 
 use nascmd::emulator::RunningEmulator;
 use nascmd::emulator::qnap::QnapEmulatorConfig;
-use support::pty::Pty;
+use support::pty::Session;
 
 const LIMIT: Duration = Duration::from_secs(30);
 const ENTER_ALT: &str = "\x1b[?1049h";
 const LEAVE_ALT: &str = "\x1b[?1049l";
 
-/// The real binary in a 100×30 pseudo-terminal with a private config.
-struct Session {
-    pty: Pty,
-    _home: tempfile::TempDir,
-}
-
+/// What `shell_edit_pty` reads of a session: the drawn screen, waits on it.
 impl Session {
-    fn start(args: &[&Path], env: &[(&str, &str)]) -> Session {
-        Session::start_with_config(args, env, "")
-    }
-
-    /// With `config` as the private `config.toml`.
-    fn start_with_config(args: &[&Path], env: &[(&str, &str)], config: &str) -> Session {
-        let home = tempfile::tempdir().unwrap();
-        let config_dir = home.path().join("config/nascmd");
-        std::fs::create_dir_all(&config_dir).unwrap();
-        std::fs::write(config_dir.join("config.toml"), config).unwrap();
-        let mut cmd = Pty::command(args);
-        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
-        cmd.env("XDG_STATE_HOME", home.path().join("state"));
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        Session {
-            pty: Pty::spawn(cmd, 100, 30),
-            _home: home,
-        }
-    }
-
-    fn text(&self) -> String {
-        self.pty.text()
-    }
-
     /// What the terminal shows now, row by row (`screen_of`).
     fn screen(&self) -> String {
         screen_of(&self.text())
@@ -81,28 +50,11 @@ impl Session {
         panic!("waited in vain for {what}; got:\n{:?}", self.text());
     }
 
-    fn send(&mut self, bytes: &[u8]) {
-        self.pty.send(bytes);
-    }
-
     /// What was drawn since the commander took the screen for the `n`th time (1: start).
     fn since_entering(&self, n: usize) -> Option<String> {
         let text = self.text();
         let (at, _) = text.match_indices(ENTER_ALT).nth(n - 1)?;
         Some(text[at..].to_owned())
-    }
-
-    fn quit(&mut self) {
-        self.send(b"\x1b[21~"); // F10
-        let start = Instant::now();
-        let status = loop {
-            if let Some(s) = self.pty.child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(start.elapsed() < LIMIT, "did not quit on F10");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        assert!(status.success(), "exit status {status:?}");
     }
 }
 

@@ -11,12 +11,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nascmd::jobs::{
-    ConflictPolicy, EngineOptions, JobEngine, JobEvent, JobKind, JobSpec, RetryPolicy, TEMP_PREFIX,
-};
+use nascmd::jobs::{ConflictPolicy, JobEvent, JobKind, JobSpec};
 use nascmd::vfs::VfsHandle;
-use support::freebox::{connect_to, registered_token, start};
-use support::jobs::{local, pattern, vp, write};
+use support::freebox::{connect_to, registered_token, start, upload_leftovers};
+use support::jobs::{local, patient_engine, pattern, vp, write};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -78,21 +76,7 @@ async fn cancelling_a_stalled_freebox_upload_cleans_up_promptly() {
     let src = tempfile::tempdir().unwrap();
     write(&src.path().join("big.bin"), &pattern(12 << 20, 5));
 
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let engine = JobEngine::with_options(
-        tx,
-        EngineOptions {
-            workers: 1,
-            adapt_to_link: false,
-            retry: RetryPolicy {
-                retries: u32::MAX,
-                retry_for: Duration::from_secs(60),
-                first_delay: Duration::from_millis(100),
-                max_delay: Duration::from_secs(1),
-            },
-            ..EngineOptions::default()
-        },
-    );
+    let (engine, mut rx) = patient_engine(1);
     let id = engine.start(JobSpec {
         kind: JobKind::Copy,
         src: local(),
@@ -102,14 +86,7 @@ async fn cancelling_a_stalled_freebox_upload_cleans_up_promptly() {
         conflict: ConflictPolicy::Ask,
     });
     let disk = f.root.path().to_owned();
-    let ours = move || -> Vec<String> {
-        std::fs::read_dir(&disk)
-            .unwrap()
-            .filter_map(Result::ok)
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains(TEMP_PREFIX) || n.starts_with(".fbxemu-upload."))
-            .collect()
-    };
+    let ours = move || upload_leftovers(&disk);
     // Wait for the stall: the temporary is there and has stopped growing.
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut last = (0u64, Instant::now());
@@ -179,12 +156,7 @@ async fn a_stalled_freebox_put_fails_and_cleans_up_promptly() {
     let took = started.elapsed();
     let err = support::sandbox::text(&out.stderr);
     let disk = f.root.path().to_owned();
-    let ours: Vec<String> = std::fs::read_dir(&disk)
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(TEMP_PREFIX) || n.starts_with(".fbxemu-upload."))
-        .collect();
+    let ours = upload_leftovers(&disk);
     eprintln!("put took {took:?}; left: {ours:?}\n{err}");
     drop(sb);
     assert_ne!(out.status.code(), Some(0), "{err}");

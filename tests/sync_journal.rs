@@ -15,12 +15,10 @@
 use crate::support;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
-use nascmd::runtime::Runtime;
-use ratatui::backend::TestBackend;
 use support::relayed_qnap::{
     COMMANDER_SETTLE, PASS, RelayedQnap, all_journals_text, held_for, journal_names,
     journaling_commander, kill_when, pattern, profile_context, wait_upload_kept,
@@ -35,63 +33,40 @@ const STALL_AT: u64 = 8 * MIB;
 const KILL_LIMIT: Duration = Duration::from_secs(180);
 const SMALL: [&str; 3] = ["a.txt", "b.txt", "c.txt"];
 
-type Rt = Runtime<TestBackend>;
-
-struct Nas(RelayedQnap);
-
-impl std::ops::Deref for Nas {
-    type Target = RelayedQnap;
-    fn deref(&self) -> &RelayedQnap {
-        &self.0
-    }
+fn dst(nas: &RelayedQnap) -> PathBuf {
+    nas.root.path().join("Public/dst")
 }
 
-impl Nas {
-    fn start() -> Nas {
-        Nas(RelayedQnap::start("Public/dst"))
+/// A home with `src/` (three small files and a big one), the profile `nas` (no
+/// password stored anywhere); the NAS folder holds `old.txt`, which a mirror deletes.
+fn sync_home(nas: &RelayedQnap) -> Sandbox {
+    let sb = Sandbox::new();
+    let src = sb.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for (i, name) in SMALL.iter().enumerate() {
+        std::fs::write(src.join(name), pattern(100_000, i as u8)).unwrap();
     }
+    std::fs::write(src.join("z-big.bin"), pattern(LEN, 9)).unwrap();
+    std::fs::write(dst(nas).join("old.txt"), b"only on the NAS").unwrap();
+    sb.write_config(&nas.profile());
+    sb
+}
 
-    fn dst(&self) -> PathBuf {
-        self.root.path().join("Public/dst")
-    }
-
-    /// A home with `src/` (three small files and a big one), the profile `nas` (no
-    /// password stored anywhere); the NAS folder holds `old.txt`, which a mirror deletes.
-    fn sandbox(&self) -> Sandbox {
-        let sb = Sandbox::new();
-        let src = sb.path().join("src");
-        std::fs::create_dir(&src).unwrap();
-        for (i, name) in SMALL.iter().enumerate() {
-            std::fs::write(src.join(name), pattern(100_000, i as u8)).unwrap();
-        }
-        std::fs::write(src.join("z-big.bin"), pattern(LEN, 9)).unwrap();
-        std::fs::write(self.dst().join("old.txt"), b"only on the NAS").unwrap();
-        sb.write_config(&self.profile());
-        sb
-    }
-
-    fn sync(&self, sb: &Sandbox) -> Command {
-        let mut c = sb.cmd();
-        c.env("NASCMD_PASSWORD", PASS)
-            // One file at a time, the big one last (names sort so): the relay stalls
-            // every connection once STALL_AT went up, so the small files must be done
-            // before (with all four at once, a busy machine let the big one get there
-            // first and the small ones never finished).
-            .args(["sync", "--delete", "--jobs", "1", "src", "nas:/Public/dst"]);
-        c
-    }
+fn sync(nas: &RelayedQnap, sb: &Sandbox) -> Command {
+    // One file at a time, the big one last (names sort so): the relay stalls every
+    // connection once STALL_AT went up, so the small files must be done before (with
+    // all four at once, a busy machine let the big one get there first and the small
+    // ones never finished).
+    nas.nascmd(sb, &["sync", "--delete", "--jobs", "1", "src", "nas:/Public/dst"])
 }
 
 /// `nascmd sync --delete src nas:/Public/dst`, killed once the small files are verified
 /// and the big upload stalled with its id in the journal; the NAS keeps what arrived.
-fn kill_sync_midway(nas: &Nas, sb: &Sandbox) {
+fn kill_sync_midway(nas: &RelayedQnap, sb: &Sandbox) {
     nas.relay.reset();
     nas.relay.stall_up_after(STALL_AT);
     let child = nas
-        .sync(sb)
-        .arg("--quiet")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .nascmd_quiet(sb, &["sync", "--delete", "src", "nas:/Public/dst"])
         .spawn()
         .unwrap();
     let mut stalled_since: Option<Instant> = None;
@@ -112,10 +87,10 @@ fn kill_sync_midway(nas: &Nas, sb: &Sandbox) {
 
     // The delete waits for every copy: the kill came before z-big.bin was verified.
     assert!(
-        nas.dst().join("old.txt").exists(),
+        dst(nas).join("old.txt").exists(),
         "deleted before the copies"
     );
-    assert!(!nas.dst().join("z-big.bin").exists());
+    assert!(!dst(nas).join("z-big.bin").exists());
     let t = all_journals_text(sb);
     assert_eq!(journal_names(sb).len(), 1, "{t}");
     assert!(t.contains("\"sync_plan\"") && t.contains("old.txt"), "{t}");
@@ -124,16 +99,16 @@ fn kill_sync_midway(nas: &Nas, sb: &Sandbox) {
     }
 }
 
-fn assert_synced(nas: &Nas, sb: &Sandbox) {
+fn assert_synced(nas: &RelayedQnap, sb: &Sandbox) {
     for name in SMALL.iter().chain(&["z-big.bin"]) {
         assert!(
-            std::fs::read(nas.dst().join(name)).unwrap()
+            std::fs::read(dst(nas).join(name)).unwrap()
                 == std::fs::read(sb.path().join("src").join(name)).unwrap(),
             "{name} differs"
         );
     }
     assert!(
-        !nas.dst().join("old.txt").exists(),
+        !dst(nas).join("old.txt").exists(),
         "old.txt was not deleted"
     );
     assert_eq!(
@@ -146,12 +121,12 @@ fn assert_synced(nas: &Nas, sb: &Sandbox) {
 
 #[test]
 fn a_killed_sync_is_taken_up_by_the_same_command() {
-    let nas = Nas::start();
-    let sb = nas.sandbox();
+    let nas = RelayedQnap::start("Public/dst");
+    let sb = sync_home(&nas);
     kill_sync_midway(&nas, &sb);
 
     nas.relay.reset();
-    let out = nas.sync(&sb).output().unwrap();
+    let out = sync(&nas, &sb).output().unwrap();
     ok(&out);
     let err = text(&out.stderr);
     assert!(
@@ -184,8 +159,8 @@ async fn settle(rt: &mut Rt, keys: Vec<KeyEvent>) {
 
 #[test]
 fn a_restored_sync_resumes_and_deletes_only_once_every_copy_is_verified() {
-    let nas = Nas::start();
-    let sb = nas.sandbox();
+    let nas = RelayedQnap::start("Public/dst");
+    let sb = sync_home(&nas);
     kill_sync_midway(&nas, &sb);
     // The big file's source goes away before the resume: its copy cannot be verified.
     let big = sb.path().join("src/z-big.bin");
@@ -214,7 +189,7 @@ fn a_restored_sync_resumes_and_deletes_only_once_every_copy_is_verified() {
         assert!(s.contains("z-big.bin"), "{s}");
         assert!(s.contains("Sync done, 2 items not"), "{s}");
         assert!(
-            nas.dst().join("old.txt").exists(),
+            dst(&nas).join("old.txt").exists(),
             "deleted with a copy unverified"
         );
         assert_eq!(

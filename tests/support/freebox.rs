@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::TryStreamExt;
 use nascmd::emulator::RunningEmulator;
 use nascmd::emulator::freebox::{FreeboxControl, FreeboxEmulatorConfig, spawn_with_control};
+use nascmd::jobs::TEMP_PREFIX;
 use nascmd::nas::freebox::{
     AppInfo, AuthStatus, FreeboxConfig, FreeboxVfs, poll_authorization, register,
 };
@@ -149,4 +150,17 @@ pub fn recording_progress() -> (ProgressFn, Arc<Mutex<Vec<TaskProgress>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = seen.clone();
     (Arc::new(move |p| s.lock().unwrap().push(p)), seen)
+}
+
+/// nascmd's temporaries and the emulator's partial uploads in `dir` (none when it does
+/// not exist).
+pub fn upload_leftovers(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.contains(TEMP_PREFIX) || n.starts_with(".fbxemu-upload."))
+                .collect()
+        })
+        .unwrap_or_default()
 }

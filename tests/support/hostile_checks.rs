@@ -142,13 +142,116 @@ pub fn big_local_file(sb: &Sandbox) -> &'static str {
     "big.bin"
 }
 
-/// `nascmd ARGS` must fail (exit 1), behaving well and saying `words` on stderr.
-pub fn fails_saying(sb: &Sandbox, args: &[&str], words: &str) {
+/// `nascmd ARGS` must fail (exit 1), behaving well and saying `words` on stderr;
+/// returns that stderr.
+pub fn fails_saying(sb: &Sandbox, args: &[&str], words: &str) -> String {
     let o = run(sb, args);
     assert_well_behaved(&o);
     let err = text(&o.stderr);
     assert_eq!(o.code, 1, "{args:?}: {err}");
     assert!(err.contains(words), "{words:?} not on stderr: {err}");
+    err
+}
+
+/// `nascmd ARGS` must end in an error (any exit code but 0), behaving well and saying
+/// `words` on stderr; returns that stderr.
+pub fn errs_saying(sb: &Sandbox, args: &[&str], words: &str) -> String {
+    let o = run(sb, args);
+    assert_well_behaved(&o);
+    let err = text(&o.stderr);
+    assert_ne!(o.code, 0, "{args:?}: {err}");
+    assert!(err.contains(words), "{words:?} not on stderr: {err}");
+    err
+}
+
+/// `ls` of `folder` (the double's hostile names) succeeds, behaving well, shows each of
+/// `shown` as a line of its own and reports each of `refused` as skipped; returns
+/// stdout and stderr.
+pub fn check_names_listed(
+    sb: &Sandbox,
+    folder: &str,
+    shown: &[&str],
+    refused: &[&str],
+) -> (String, String) {
+    let o = run(sb, &["ls", folder]);
+    assert_well_behaved(&o);
+    assert_eq!(o.code, 0, "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let err = text(&o.stderr);
+    for shown in shown {
+        assert!(out.lines().any(|l| l == *shown), "{shown:?} missing: {out}");
+    }
+    for refused in refused {
+        assert!(
+            err.contains(&format!("skipped {refused}: not a usable file name")),
+            "{refused:?} not reported: {err}"
+        );
+    }
+    (out, err)
+}
+
+/// The `name` of every entry `ls --json` printed.
+pub fn json_names(stdout: &[u8]) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `get -r` of `folder` (the double's hostile names, a folder `names`) into `work/into`,
+/// next to a sentinel folder. The 20 000-byte name cannot be a local file name: that
+/// one item fails, the others are done, so the exit code is "partial". Names changed to
+/// be terminal-safe are said (`renamed`, the start of one such line), each of `refused`
+/// is named, stderr stays short, nothing new appears outside the target (the state
+/// folder holds the log), each of `landed` (below the copied folder) holds `hello`, and
+/// no local name in it can act on a terminal.
+pub fn check_get_r_of_names(
+    sb: &Sandbox,
+    folder: &str,
+    renamed: &str,
+    refused: &[&str],
+    landed: &[&str],
+) {
+    // A sentinel folder next to the target: nothing may appear in it or beside it.
+    let work = sb.path().join("work");
+    std::fs::create_dir_all(work.join("sentinel")).unwrap();
+    std::fs::write(work.join("sentinel/keep"), b"keep").unwrap();
+    std::fs::create_dir_all(work.join("into")).unwrap();
+    let outside = |p: &String| !p.starts_with("state");
+    let before_outside: Vec<String> = paths_outside(sb.path(), &work.join("into"))
+        .into_iter()
+        .filter(outside)
+        .collect();
+    let sentinel = super::sandbox::snapshot(&work.join("sentinel"));
+
+    let o = run(sb, &["get", "-r", folder, "work/into"]);
+    assert_well_behaved(&o);
+    let err = text(&o.stderr);
+    assert_eq!(o.code, 5, "{err}");
+    assert!(err.contains("a local file name holds at most 255"), "{err}");
+    assert!(err.contains(renamed), "{err}");
+    assert!(err.len() < 16 * 1024, "{} bytes on stderr", err.len());
+    for refused in refused {
+        assert!(err.contains(refused), "{refused:?} not reported: {err}");
+    }
+
+    let after_outside: Vec<String> = paths_outside(sb.path(), &work.join("into"))
+        .into_iter()
+        .filter(outside)
+        .collect();
+    assert_eq!(after_outside, before_outside);
+    assert_eq!(super::sandbox::snapshot(&work.join("sentinel")), sentinel);
+
+    let got = work.join("into/names");
+    for name in landed {
+        assert_eq!(std::fs::read(got.join(name)).unwrap(), b"hello", "{name}");
+    }
+    for e in std::fs::read_dir(&got).unwrap() {
+        let name = e.unwrap().file_name();
+        assert_terminal_safe("a local file name", name.as_encoded_bytes());
+    }
 }
 
 /// `get` of `file`, whose body never ends past its listed 10 bytes: it fails as a size

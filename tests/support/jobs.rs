@@ -48,6 +48,24 @@ pub fn engine() -> (JobEngine, UnboundedReceiver<JobEvent>) {
     (JobEngine::with_options(tx, opts), rx)
 }
 
+/// An engine of `workers` that keeps retrying for a minute, 100 ms to 1 s apart, as a
+/// user's does through an outage or a stall.
+pub fn patient_engine(workers: usize) -> (JobEngine, UnboundedReceiver<JobEvent>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let opts = EngineOptions {
+        workers,
+        adapt_to_link: false,
+        retry: RetryPolicy {
+            retries: u32::MAX,
+            retry_for: Duration::from_secs(60),
+            first_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        },
+        ..EngineOptions::default()
+    };
+    (JobEngine::with_options(tx, opts), rx)
+}
+
 pub fn spec(
     kind: JobKind,
     src: VfsHandle,

@@ -51,6 +51,8 @@ pub mod resume_record;
 pub mod sandbox;
 /// The commander on `TestBackend`: starting it over local panes, keys, settling, the screen.
 pub mod screen;
+/// An emulator kept running by its own runtime, shut down on drop.
+pub mod served;
 /// The commander on `TestBackend` with a NAS pane, for share-link screens.
 pub mod share;
 /// A TLS front relaying to a plain-HTTP emulator.

@@ -81,3 +81,79 @@ pub fn wait_for(out: &Arc<Mutex<Vec<u8>>>, what: &str, limit: Duration) -> bool 
     }
     false
 }
+
+/// The real binary in a 100×30 pseudo-terminal, its config and state in a private
+/// folder (never the user's), `NO_COLOR` not inherited from the test's environment.
+pub struct Session {
+    pub pty: Pty,
+    _home: tempfile::TempDir,
+}
+
+impl Session {
+    /// How long `quit` waits for the binary to exit.
+    pub const QUIT_LIMIT: Duration = Duration::from_secs(30);
+
+    /// `nascmd` with `args`, `env` set, no config file.
+    pub fn start(args: &[&std::path::Path], env: &[(&str, &str)]) -> Session {
+        Session::spawn(args, env, None)
+    }
+
+    /// With `config` as the private `config.toml`.
+    pub fn start_with_config(
+        args: &[&std::path::Path],
+        env: &[(&str, &str)],
+        config: &str,
+    ) -> Session {
+        Session::spawn(args, env, Some(config))
+    }
+
+    fn spawn(args: &[&std::path::Path], env: &[(&str, &str)], config: Option<&str>) -> Session {
+        let home = tempfile::tempdir().unwrap();
+        if let Some(config) = config {
+            let config_dir = home.path().join("config/nascmd");
+            std::fs::create_dir_all(&config_dir).unwrap();
+            std::fs::write(config_dir.join("config.toml"), config).unwrap();
+        }
+        let mut cmd = Pty::command(args);
+        cmd.env_remove("NO_COLOR");
+        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        cmd.env("XDG_STATE_HOME", home.path().join("state"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Session {
+            pty: Pty::spawn(cmd, 100, 30),
+            _home: home,
+        }
+    }
+
+    /// Everything written so far, as text.
+    pub fn text(&self) -> String {
+        self.pty.text()
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.pty.send(bytes);
+    }
+
+    /// Sends F10 and waits (`QUIT_LIMIT`) for the binary to exit successfully, then a
+    /// little for the reader thread to take the last bytes (leaving the alternate screen).
+    pub fn quit(&mut self) {
+        self.send(b"\x1b[21~"); // F10
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = self.pty.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(start.elapsed() < Self::QUIT_LIMIT, "did not quit on F10");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "exit status {status:?}");
+        wait_for(&self.out(), "\x1b[?1049l", Duration::from_secs(5));
+    }
+
+    /// What the child wrote, shared with its reader thread.
+    pub fn out(&self) -> Arc<Mutex<Vec<u8>>> {
+        self.pty.out.clone()
+    }
+}

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Child;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nascmd::config::Config;
@@ -60,6 +60,29 @@ impl RelayedQnap {
         )
     }
 
+    /// A home with `down/` and the profile `nas` (no password stored anywhere).
+    pub fn sandbox(&self) -> Sandbox {
+        let sb = Sandbox::new();
+        std::fs::create_dir(sb.path().join("down")).unwrap();
+        sb.write_config(&self.profile());
+        sb
+    }
+
+    /// `nascmd ARGS` in `sb`, the NAS's password in the environment.
+    pub fn nascmd(&self, sb: &Sandbox, args: &[&str]) -> Command {
+        let mut c = sb.cmd();
+        c.env("NASCMD_PASSWORD", PASS).args(args);
+        c
+    }
+
+    /// `nascmd ARGS --quiet` in `sb`, the NAS's password in the environment, its output
+    /// dropped: a run to be killed midway.
+    pub fn nascmd_quiet(&self, sb: &Sandbox, args: &[&str]) -> Command {
+        let mut c = self.nascmd(sb, args);
+        c.arg("--quiet").stdout(Stdio::null()).stderr(Stdio::null());
+        c
+    }
+
     /// What the NAS keeps of unfinished chunked uploads (`emulator/qnap/chunked.rs`).
     pub fn upload_cache(&self) -> Vec<String> {
         names(&self.public().join(".@upload_cache"))
@@ -85,6 +108,15 @@ pub fn names(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The names of nascmd's temporaries (and resume records) in `dir` (none when it does
+/// not exist).
+pub fn temporaries(dir: &Path) -> Vec<String> {
+    names(dir)
+        .into_iter()
+        .filter(|n| n.starts_with(nascmd::jobs::TEMP_PREFIX))
+        .collect()
+}
+
 /// `len` bytes no compressor or block cache guesses, varied by `seed`.
 pub fn pattern(len: u64, seed: u8) -> Vec<u8> {
     (0..len)
@@ -105,12 +137,17 @@ pub fn journal_names(sb: &Sandbox) -> Vec<String> {
         .collect()
 }
 
-/// Every journal of `sb`, one after the other.
-pub fn all_journals_text(sb: &Sandbox) -> String {
+/// The text of each journal of `sb`.
+pub fn journal_texts(sb: &Sandbox) -> Vec<String> {
     journal_names(sb)
         .iter()
         .filter_map(|n| std::fs::read_to_string(jobs_dir(sb).join(n)).ok())
         .collect()
+}
+
+/// Every journal of `sb`, one after the other.
+pub fn all_journals_text(sb: &Sandbox) -> String {
+    journal_texts(sb).concat()
 }
 
 /// Polls `ready` (for at most `limit`) with the child still running, then SIGKILL.
@@ -176,8 +213,21 @@ pub async fn journaling_commander(
     sb: &Sandbox,
     ctx: ConnectContext,
 ) -> Rt {
-    let mut rt =
-        runtime_with_context(left, right, 200, 30, ctx).with_journal(Journal::at(jobs_dir(sb)));
-    settle_within(&mut rt, Vec::new(), COMMANDER_SETTLE).await;
+    journaling_commander_sized(left, right, sb, ctx, (200, 30), COMMANDER_SETTLE).await
+}
+
+/// `journaling_commander` on a `size` (columns, rows) terminal, its first settle
+/// within `limit`.
+pub async fn journaling_commander_sized(
+    left: &Path,
+    right: &Path,
+    sb: &Sandbox,
+    ctx: ConnectContext,
+    size: (u16, u16),
+    limit: Duration,
+) -> Rt {
+    let mut rt = runtime_with_context(left, right, size.0, size.1, ctx)
+        .with_journal(Journal::at(jobs_dir(sb)));
+    settle_within(&mut rt, Vec::new(), limit).await;
     rt
 }
