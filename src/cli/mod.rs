@@ -79,6 +79,7 @@ pub mod exit {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    crate::memory::keep_big_blocks_apart();
     let cli = Cli::parse();
     let result = match cli.command {
         None => {

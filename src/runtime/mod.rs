@@ -14,6 +14,7 @@ mod foreground;
 mod mc;
 mod nas;
 mod picture;
+pub mod priority;
 mod restore;
 mod search;
 mod share;
