@@ -11,8 +11,10 @@
 pub const MMAP_THRESHOLD: usize = 256 * 1024;
 
 /// Holds glibc's mmap threshold at [`MMAP_THRESHOLD`] (which also stops its dynamic
-/// raising). Called once at start, by the binary and by the benches that measure it;
-/// nothing to do with another C library.
+/// raising). Called once at start by the binary (not for `nascmd emulate`, which builds
+/// big replies rather than reading them: there the mappings cost more CPU than they
+/// save) and by the benches that measure the client; nothing to do with another C
+/// library.
 pub fn keep_big_blocks_apart() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

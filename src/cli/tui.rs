@@ -52,10 +52,8 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     let config = Config::load(&Config::default_path())?;
     let _log = crate::logging::init(&config::state_dir()).ok();
 
-    // The loop runs on this thread (`block_on` below); the workers yield to it.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .on_thread_start(crate::runtime::priority::lower_this_thread)
         .build()
         .context("cannot start the async runtime")?;
 

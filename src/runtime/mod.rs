@@ -14,7 +14,6 @@ mod foreground;
 mod mc;
 mod nas;
 mod picture;
-pub mod priority;
 mod restore;
 mod search;
 mod share;
