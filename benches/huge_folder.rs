@@ -180,6 +180,8 @@ fn main() -> Result<()> {
         bail!("usage: huge_folder qnap|freebox URL USER|- DIR ROUNDS");
     };
     let rounds: usize = rounds.parse().context("ROUNDS")?;
+    // As the binary does at start (`cli::main`): the RSS measured is the binary's.
+    nascmd::memory::keep_big_blocks_apart();
     let dir = VPath::parse(dir).context("DIR")?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {

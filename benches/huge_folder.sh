@@ -8,6 +8,9 @@
 #
 #   benches/huge_folder.sh [ENTRIES=100000] [qnap|freebox|all]
 #
+# NASCMD_BIN, HUGE_DRIVER, LINK_RELAY: other builds of the emulator, the driver, the
+# relay (old and new side by side); DRIVER_WRAP: a command put before the driver (e.g.
+# `heaptrack -o FILE`). Also prints the CPU seconds per listing of client and emulator.
 # REPEAT=N (default 5) listings per NAS, in one client process after one unmeasured
 # warm-up listing. LINK=1 puts the link relay (benches/link_relay.rs; LINK_RTT_MS,
 # LINK_MIB_S, LINK_TOTAL_MIB_S as in benches/transfer.sh) between client and emulator.
@@ -31,12 +34,15 @@ for line in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == sys.argv[1] and m.get("executable"):
         print(m["executable"])' "$1"
 }
-cargo build --release --locked -q
-BIN=$PWD/target/release/nascmd
-DRIVER=$(bench_exe huge_folder)
+# NASCMD_BIN and HUGE_DRIVER run other builds (a before/after comparison, side by side).
+if [ -z "${NASCMD_BIN:-}" ] || [ -z "${HUGE_DRIVER:-}" ]; then
+  cargo build --release --locked -q
+fi
+BIN=${NASCMD_BIN:-$PWD/target/release/nascmd}
+DRIVER=${HUGE_DRIVER:-$(bench_exe huge_folder)}
 [ -x "$DRIVER" ] || { say "the huge_folder driver did not build"; exit 1; }
 if [ -n "${LINK:-}" ]; then
-  RELAY=$(bench_exe link_relay)
+  RELAY=${LINK_RELAY:-$(bench_exe link_relay)}
   [ -x "$RELAY" ] || { say "link relay did not build"; exit 1; }
 fi
 
@@ -66,6 +72,7 @@ start_emulator() {
   local log=$WORK/emu-$1.log
   "$BIN" emulate "$@" --listen 127.0.0.1:0 >"$log" 2>&1 &
   PIDS+=($!)
+  EMU_PID=$!
   EMU_URL=
   for _ in $(seq 100); do
     EMU_URL=$(grep -o 'http://[0-9.:]*' "$log" 2>/dev/null | head -n1) || true
@@ -87,6 +94,9 @@ start_emulator() {
   EMU_URL=http://$addr
 }
 
+# User + system CPU seconds a process has used so far.
+cpu_s() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+
 # Median and min–max of a column of numbers.
 stats() { sort -n | awk '{v[NR]=$1} END {printf "%.0f (%.0f–%.0f)", v[int((NR+1)/2)], v[1], v[NR]}'; }
 
@@ -94,8 +104,15 @@ ROWS=()
 # Runs the driver (warm-up + REPEAT rounds) and adds a table row.
 run_driver() { # NAS URL USER DIR [PEER]
   local out=$WORK/driver-$1.txt
-  "$DRIVER" "$1" "$2" "$3" "$4" "$((REPEAT + 1))" >"$out"
+  local emu_before
+  emu_before=$(cpu_s "$EMU_PID")
+  /usr/bin/time -f 'driver_cpu_s %U %S' -o "$out.time" \
+    ${DRIVER_WRAP:-} "$DRIVER" "$1" "$2" "$3" "$4" "$((REPEAT + 1))" >"$out"
   say "$(cat "$out")"
+  # CPU seconds per listing (warm-up included), less at the mercy of the load than
+  # the wall clock: the client's (user + system) and the emulator's.
+  local n=$((REPEAT + 1))
+  say "$1 CPU per listing: client $(awk -v n=$n '{printf "%.2f s", ($2 + $3) / n}' "$out.time"), emulator $(awk -v a="$emu_before" -v b="$(cpu_s "$EMU_PID")" -v n=$n 'BEGIN {printf "%.2f s", (b - a) / n}')"
   local rounds
   rounds=$(grep '^round' "$out" | tail -n "$REPEAT")
   local first complete page rss entries

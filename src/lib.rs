@@ -33,6 +33,7 @@ pub mod jobs;
 pub mod key_table;
 pub mod keymap;
 pub mod logging;
+pub mod memory;
 pub mod names;
 pub mod nas;
 pub mod plural;

@@ -383,6 +383,59 @@ async fn big_folders_arrive_in_pages_on_v15_and_whole_on_v8() {
     }
 }
 
+/// Cursor pages come one after another, but the next is asked for as soon as a page's
+/// cursor is known, while the caller still holds the page before; and no further than
+/// one page ahead.
+#[tokio::test]
+async fn the_next_page_is_asked_for_before_the_caller_takes_it() {
+    let log = nascmd::emulator::request_log::RequestLog::default();
+    let f = start({
+        let log = log.clone();
+        move |c| c.request_log = log
+    })
+    .await;
+    let fbx = f.fbx.with_list_paging(nascmd::nas::freebox::LsPaging {
+        first: 10,
+        next: 10,
+    });
+    let dir = f.root.path().join("many");
+    std::fs::create_dir(&dir).unwrap();
+    for i in 0..95 {
+        std::fs::write(dir.join(format!("f{i:03}")), b"").unwrap();
+    }
+    let pages_asked = || log.lines().iter().filter(|l| l.contains("/fs/ls/")).count();
+    log.clear();
+    let mut pages = fbx.list(&disk("many")).await.unwrap();
+    let first = pages.try_next().await.unwrap().unwrap();
+    assert!(!first.is_empty());
+    // Nothing more is taken from the stream: the next pages are asked for anyway.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pages_asked() < 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(pages_asked(), 3, "{:?}", log.lines());
+    // One page waits ready and one more is read: then it waits for the caller.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(pages_asked(), 3, "{:?}", log.lines());
+    let mut all: Vec<String> = first.into_iter().map(|e| e.name).collect();
+    while let Some(page) = pages.try_next().await.unwrap() {
+        all.extend(page.into_iter().map(|e| e.name));
+    }
+    all.sort();
+    let expected: Vec<String> = (0..95).map(|i| format!("f{i:03}")).collect();
+    assert_eq!(all, expected);
+    assert_eq!(pages_asked(), 10, "{:?}", log.lines());
+    // A listing dropped half-way asks for nothing more.
+    let mut pages = fbx.list(&disk("many")).await.unwrap();
+    pages.try_next().await.unwrap();
+    drop(pages);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after_drop = pages_asked();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(pages_asked(), after_drop);
+    assert!(after_drop <= 10 + 3, "{:?}", log.lines());
+}
+
 #[tokio::test]
 async fn server_copy_and_move_report_progress() {
     let f = start(|c| c.task_rate_limit = Some(8 * 1024 * 1024)).await;

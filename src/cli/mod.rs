@@ -80,6 +80,11 @@ pub mod exit {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The client's listings, not the emulators: serialising each big reply into mappings
+    // of its own cost `nascmd emulate` ~15 % more CPU (docs/PERFORMANCE.md, "Session 9").
+    if !matches!(cli.command, Some(Command::Emulate(_))) {
+        crate::memory::keep_big_blocks_apart();
+    }
     let result = match cli.command {
         None => {
             refuse_mistyped_subcommand(&cli.tui);

@@ -5,6 +5,7 @@
 //! instead of vanishing.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 
 use crate::vfs::{Entry, SkippedNames, VPath, VfsError, VfsResult};
@@ -27,16 +28,46 @@ const REMEMBERED_PER_FOLDER: usize = 10_000;
 /// name (a server that ignores the page offset, or a cursor that never ends). A page
 /// that only overlaps the one before passes whole: a folder that changed between two
 /// pages may show a name twice, and `jobs::list_retrying` drops repeats for its callers.
+///
+/// Names are kept as 64-bit hashes, not copies: a 100 000-entry folder cost a copy of
+/// every name and a table of them (~6 MB, 100 000 allocations) only to answer "anything
+/// new?". A false "seen" needs every name of a page to collide with earlier ones.
 pub struct PageGuard {
     dir: String,
-    seen: HashSet<String>,
+    seen: HashSet<u64, BuildHasherDefault<Prehashed>>,
+}
+
+/// The hasher of a set of hashes: each value already is one.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A name's hash, the same in every run (SipHash with fixed keys).
+fn name_hash(tag: u8, name: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    h.write_u8(tag);
+    h.write(name.as_bytes());
+    h.finish()
 }
 
 impl PageGuard {
     pub fn new(dir: &VPath) -> Self {
         PageGuard {
             dir: dir.as_str().to_owned(),
-            seen: HashSet::new(),
+            seen: HashSet::default(),
         }
     }
 
@@ -46,13 +77,13 @@ impl PageGuard {
         let offered = page.len() + refused.len();
         let mut fresh = 0;
         for name in refused {
-            // Refused names hold `/` or are `.`/`..`/empty: the prefix keeps them apart.
-            if self.seen.insert(format!("/{name}")) {
+            // Refused names hold `/` or are `.`/`..`/empty: the tag keeps them apart.
+            if self.seen.insert(name_hash(1, name)) {
                 fresh += 1;
             }
         }
         for e in &page {
-            if self.seen.insert(e.name.clone()) {
+            if self.seen.insert(name_hash(0, &e.name)) {
                 fresh += 1;
             }
         }

@@ -150,6 +150,43 @@ impl Api {
         .await
     }
 
+    /// [`Api::call_with_query`] for a big reply: `fast` reads a successful reply
+    /// straight from its bytes; a reply it does not take (`None`: a failure envelope, a
+    /// repair to make, another shape) goes the general way, through the envelope's
+    /// `Value`, to `slow` — so errors, session renewal and repairs are as for any call.
+    pub async fn call_parsed<T>(
+        &self,
+        endpoint: &str,
+        query: &[(&str, &str)],
+        what: &str,
+        fast: impl Fn(&[u8]) -> Option<T>,
+        slow: impl Fn(Option<Value>) -> VfsResult<T>,
+    ) -> VfsResult<T> {
+        let url = self.url(endpoint);
+        let (fast, slow) = (&fast, &slow);
+        self.with_session(|token| {
+            let mut req = self
+                .http
+                .get(&url)
+                .timeout(crate::nas::reply::api_deadline())
+                .header(AUTH_HEADER, token.expose());
+            if !query.is_empty() {
+                req = req.query(query);
+            }
+            async move {
+                let resp = req.send().await?;
+                let status = resp.status();
+                let body = super::http::read_capped(resp, super::http::MAX_JSON_BODY).await?;
+                if let Some(v) = fast(&body) {
+                    return Ok(v);
+                }
+                let result = super::envelope::parse(status, &body).map_err(|f| f.into_vfs(what))?;
+                slow(result)
+            }
+        })
+        .await
+    }
+
     /// An authenticated call whose `result` must decode as `T`.
     pub async fn call_as<T: DeserializeOwned>(
         &self,

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use futures_util::stream;
+use futures_util::{StreamExt, stream};
 use reqwest::Method;
 use serde_json::{Value, json};
+use tokio_util::task::AbortOnDropHandle;
 
 use super::api::Api;
 use super::discovery::PAGED_LS_MAJOR;
@@ -57,10 +58,14 @@ async fn ls_page(
             query.push(("cursor", c));
         }
     }
-    let result = api
-        .call_with_query(Method::GET, &endpoint, &query, None, dir.as_str())
-        .await?;
-    LsPage::from_result(result)
+    api.call_parsed(
+        &endpoint,
+        &query,
+        dir.as_str(),
+        LsPage::from_reply,
+        LsPage::from_result,
+    )
+    .await
 }
 
 /// Turns a page into entries: drops `.`/`..`, and any name that is not one safe path
@@ -96,9 +101,13 @@ fn page_entries(dir: &VPath, infos: Vec<FileInfo>, skipped: &SkipLog) -> (Vec<En
 }
 
 /// Lists a folder as a stream of pages. The first page is fetched before returning, so
-/// a missing folder fails here rather than inside the stream. A cursor that comes back
-/// unchanged, or a page that brings no new name, ends the listing with an error (a box
-/// that would otherwise page for ever).
+/// a missing folder fails here rather than inside the stream. A cursor is opaque, so
+/// later pages come one after another; but the next one is asked for as soon as a
+/// page's cursor is known, in a task of its own, while the consumer still takes the
+/// page before (one page waits ready at most): the box builds page n + 1 while the
+/// client parses and merges page n. A cursor that comes back unchanged, or a page that
+/// brings no new name, ends the listing with an error (a box that would otherwise page
+/// for ever).
 pub async fn list(
     api: Arc<Api>,
     dir: VPath,
@@ -109,32 +118,62 @@ pub async fn list(
     let mut guard = PageGuard::new(&dir);
     let (first_entries, refused) = page_entries(&dir, first.entries, &skipped);
     let first_entries = guard.admit(first_entries, &refused)?;
-    let state = (api, dir, first.cursor, Some(first_entries), guard);
-    let pages = stream::try_unfold(state, move |(api, dir, cursor, pending, mut guard)| {
-        let skipped = skipped.clone();
-        async move {
-            if let Some(entries) = pending {
-                return Ok(Some((entries, (api, dir, cursor, None, guard))));
-            }
-            let Some(c) = cursor else {
-                return Ok(None);
+    let first_page = stream::once(async move { Ok(first_entries) });
+    let Some(cursor) = first.cursor else {
+        return Ok(Box::pin(first_page));
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<VfsResult<Vec<Entry>>>(1);
+    let fetcher = AbortOnDropHandle::new(tokio::spawn(async move {
+        let mut cursor = cursor;
+        loop {
+            let page = match next_page(&api, &dir, &cursor, paging, &skipped, &mut guard).await {
+                Ok(Some(page)) => page,
+                Ok(None) => return,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
             };
-            let page = ls_page(&api, &dir, Some(&c), paging).await?;
-            if page.cursor.as_deref() == Some(c.as_str()) {
-                return Err(VfsError::Protocol(
-                    "the Freebox repeated a listing cursor".into(),
-                ));
+            let (entries, next) = page;
+            if tx.send(Ok(entries)).await.is_err() {
+                return;
             }
-            let (entries, refused) = page_entries(&dir, page.entries, &skipped);
-            if entries.is_empty() && refused.is_empty() {
-                // An empty page ends the listing, whatever its cursor says.
-                return Ok(None);
+            match next {
+                Some(c) => cursor = c,
+                None => return,
             }
-            let entries = guard.admit(entries, &refused)?;
-            Ok(Some((entries, (api, dir, page.cursor, None, guard))))
         }
+    }));
+    // The task lives as long as the stream: dropping the listing stops its requests.
+    let rest = stream::unfold((rx, fetcher), |(mut rx, fetcher)| async move {
+        let page = rx.recv().await?;
+        Some((page, (rx, fetcher)))
     });
-    Ok(Box::pin(pages))
+    Ok(Box::pin(first_page.chain(rest)))
+}
+
+/// The page at `cursor` and the cursor after it; `None` once a page is empty (the
+/// end, whatever its cursor says).
+async fn next_page(
+    api: &Api,
+    dir: &VPath,
+    cursor: &str,
+    paging: LsPaging,
+    skipped: &SkipLog,
+    guard: &mut PageGuard,
+) -> VfsResult<Option<(Vec<Entry>, Option<String>)>> {
+    let page = ls_page(api, dir, Some(cursor), paging).await?;
+    if page.cursor.as_deref() == Some(cursor) {
+        return Err(VfsError::Protocol(
+            "the Freebox repeated a listing cursor".into(),
+        ));
+    }
+    let (entries, refused) = page_entries(dir, page.entries, skipped);
+    if entries.is_empty() && refused.is_empty() {
+        return Ok(None);
+    }
+    let entries = guard.admit(entries, &refused)?;
+    Ok(Some((entries, page.cursor)))
 }
 
 /// `fs/info` of one item.

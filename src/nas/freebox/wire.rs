@@ -113,6 +113,85 @@ impl LsPage {
     }
 }
 
+/// `fs/ls`'s `result` read straight into [`LsPage`] (either form), without a
+/// `serde_json::Value` of the whole page first: a page of 10 000 entries is ~3 MB of
+/// JSON, and building its `Value` and then converting it cost about as much again as
+/// the parse itself (issue 14).
+impl<'de> Deserialize<'de> for LsPage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = LsPage;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an fs/ls result (an array, or {entries, cursor})")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<LsPage, E> {
+                Ok(LsPage::default())
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<LsPage, E> {
+                Ok(LsPage::default())
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<LsPage, A::Error> {
+                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16_384));
+                while let Some(e) = seq.next_element::<FileInfo>()? {
+                    entries.push(e);
+                }
+                Ok(LsPage {
+                    entries,
+                    cursor: None,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LsPage, A::Error> {
+                let mut page = LsPage::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "entries" => {
+                            page.entries = map
+                                .next_value::<Option<Vec<FileInfo>>>()?
+                                .unwrap_or_default()
+                        }
+                        "cursor" => {
+                            page.cursor = map
+                                .next_value::<Option<String>>()?
+                                .filter(|c| !c.is_empty())
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(page)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+impl LsPage {
+    /// A successful `fs/ls` reply read from its bytes; `None` for anything else (a
+    /// failure envelope, a name that is not valid Unicode, another shape), which the
+    /// caller reads the general way (`envelope::parse`, [`LsPage::from_result`]) so its
+    /// error or repair is exactly as before.
+    pub fn from_reply(body: &[u8]) -> Option<LsPage> {
+        #[derive(Deserialize)]
+        struct Reply {
+            success: bool,
+            #[serde(default)]
+            result: Option<LsPage>,
+        }
+        match serde_json::from_slice::<Reply>(body) {
+            Ok(r) if r.success => Some(r.result.unwrap_or_default()),
+            _ => None,
+        }
+    }
+}
+
 /// A file-system task (`fs/cp`, `fs/mv`, `fs/rm` …) as `fs/tasks/{id}` reports it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct FsTask {
@@ -207,6 +286,46 @@ mod tests {
         assert!(last.cursor.is_none());
         assert!(LsPage::from_result(None).unwrap().entries.is_empty());
         assert!(LsPage::from_result(Some(Value::String("x".into()))).is_err());
+    }
+
+    #[test]
+    fn a_reply_read_from_its_bytes_is_the_page_read_through_the_envelope() {
+        let entries = r#"[{"type":"dir","name":".","path":"L0Rpc3F1ZSBkdXI=","size":4096,"mimetype":"inode/directory","index":0},
+ {"type":"file","name":"caf\ufffd","path":"L0Rpc3F1ZSBkdXIvY2Fm6Q==","size":3,"modification":1592215611,"hidden":false}]"#;
+        for result in [
+            entries.to_owned(),
+            format!(r#"{{"cursor":"eyJvZmZzZXQiOjJ9","entries":{entries}}}"#),
+            format!(r#"{{"entries":{entries},"cursor":"","more":[1,{{"a":null}}]}}"#),
+            r#"{"entries":[]}"#.to_owned(),
+        ] {
+            let body = format!(r#"{{"success":true,"result":{result}}}"#);
+            let fast = LsPage::from_reply(body.as_bytes()).expect(&body);
+            let slow = LsPage::from_result(Some(serde_json::from_str(&result).unwrap())).unwrap();
+            let entries = |p: &LsPage| p.entries.iter().map(FileInfo::to_entry).collect::<Vec<_>>();
+            assert_eq!(entries(&fast), entries(&slow), "{body}");
+            assert_eq!(fast.cursor, slow.cursor, "{body}");
+        }
+        // An omitted result is an empty folder.
+        assert!(
+            LsPage::from_reply(br#"{"success":true}"#)
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+        // Everything else goes the general way, for its error or its repair.
+        for other in [
+            &br#"{"success":false,"error_code":"auth_required","msg":"x"}"#[..],
+            br#"{"success":true,"result":"x"}"#,
+            b"{\"success\":true,\"result\":[{\"name\":\"caf\xe9\",\"type\":\"file\"}]}",
+            b"<html>",
+            br#"{"success":true,"result":{"entries":[{"name":"a"#,
+        ] {
+            assert!(
+                LsPage::from_reply(other).is_none(),
+                "{}",
+                String::from_utf8_lossy(other)
+            );
+        }
     }
 
     #[test]
