@@ -57,7 +57,10 @@ fn sync(nas: &RelayedQnap, sb: &Sandbox) -> Command {
     // connection once STALL_AT went up, so the small files must be done before (with
     // all four at once, a busy machine let the big one get there first and the small
     // ones never finished).
-    nas.nascmd(sb, &["sync", "--delete", "--jobs", "1", "src", "nas:/Public/dst"])
+    nas.nascmd(
+        sb,
+        &["sync", "--delete", "--jobs", "1", "src", "nas:/Public/dst"],
+    )
 }
 
 /// `nascmd sync --delete src nas:/Public/dst`, killed once the small files are verified
