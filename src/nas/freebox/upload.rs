@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use reqwest::header::{
@@ -15,6 +16,7 @@ use reqwest::header::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use tokio::io::AsyncReadExt;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
@@ -25,11 +27,13 @@ use super::api::{AUTH_HEADER, Api};
 use super::envelope::{self, ApiError};
 use super::http::{MAX_JSON_BODY, read_capped};
 use super::paths;
-use crate::nas::pieces::Pieces;
 use crate::nas::upload_speed::{Metered, UploadMeter, connected_within_deadline, within_min_speed};
 use crate::vfs::{ByteReader, VPath, VfsError, VfsResult};
 
 /// Bytes per binary frame (the box refuses frames above 1 MB; its docs use 512 KiB).
+/// Smaller frames cost more here, not less: 128 KiB took 1.8× the CPU of 512 KiB on
+/// loopback (more kernel copy and user `memmove` per byte; docs/PERFORMANCE.md,
+/// "Session 9: loopback put"), and a fresh buffer per frame beat reusing one.
 pub const CHUNK: usize = 512 * 1024;
 /// Chunks' worth of bytes sent but not yet acknowledged.
 pub const WINDOW: usize = 8;
@@ -166,6 +170,24 @@ async fn expect_reply(ws: &mut Socket, action: &str, what: &str) -> VfsResult<Ws
         )));
     }
     Ok(reply.result.unwrap_or_default())
+}
+
+/// Reads up to `want` bytes (less only at the end of the data).
+async fn read_chunk(data: &mut ByteReader, want: usize, what: &str) -> VfsResult<Bytes> {
+    let mut buf = vec![0u8; want];
+    let mut filled = 0;
+    while filled < want {
+        let n = data
+            .read(&mut buf[filled..])
+            .await
+            .map_err(|e| VfsError::io(what, e))?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    buf.truncate(filled);
+    Ok(Bytes::from(buf))
 }
 
 /// Writes `len` bytes from `data` to `path`, replacing any file of that name.
@@ -358,14 +380,9 @@ async fn send_data(
     let window = (WINDOW * CHUNK) as u64;
     let mut sent: u64 = 0;
     let mut acked: u64 = 0;
-    // Each frame's buffer comes back once the socket has taken it (the masked copy).
-    let mut pieces = Pieces::default();
     while sent < len {
         let want = (len - sent).min(CHUNK as u64) as usize;
-        let chunk = pieces
-            .read_full(data, want)
-            .await
-            .map_err(|e| VfsError::io(what, e))?;
+        let chunk = read_chunk(data, want, what).await?;
         if chunk.is_empty() {
             return Err(VfsError::SizeMismatch {
                 path: what.to_owned(),

@@ -251,16 +251,12 @@ fn chunk_body(
     meter: &UploadMeter,
 ) -> (reqwest::Body, oneshot::Receiver<ByteReader>) {
     let (tx, rx) = oneshot::channel();
-    let piece = std::env::var("NASCMD_PIECE_KIB")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .map_or(CHUNK_READ, |k| k << 10);
     let start = (reader.take(len), tx, Pieces::default());
     let stream = futures_util::stream::unfold(Some(start), move |state| {
         let short = short.clone();
         async move {
             let (mut r, tx, mut pieces) = state?;
-            let want = r.limit().min(piece as u64) as usize;
+            let want = r.limit().min(CHUNK_READ as u64) as usize;
             if want == 0 {
                 let _ = tx.send(r.into_inner());
                 return None;
