@@ -7,6 +7,7 @@ pub mod connector;
 pub mod freebox;
 pub mod listing;
 mod lossy_json;
+pub mod pieces;
 mod poll;
 pub mod qnap;
 pub mod registry;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use tokio_util::sync::CancellationToken;
 
@@ -191,14 +191,13 @@ impl Vfs for LocalFs {
         let opened = tokio::task::spawn_blocking(move || open_regular(&real))
             .await
             .map_err(|e| VfsError::io(path.to_string(), std::io::Error::other(e)))?;
-        let mut f =
-            tokio::fs::File::from_std(opened.map_err(|e| VfsError::io(path.to_string(), e))?);
-        if offset > 0 {
-            f.seek(std::io::SeekFrom::Start(offset))
-                .await
-                .map_err(|e| VfsError::io(path.to_string(), e))?;
-        }
-        Ok(Box::pin(tokio::io::BufReader::with_capacity(COPY_BUF, f)))
+        let f = opened.map_err(|e| VfsError::io(path.to_string(), e))?;
+        // Reads of a `PIECE` or more pass the buffer by (`local_read.rs`); smaller ones
+        // are gathered into it.
+        Ok(Box::pin(tokio::io::BufReader::with_capacity(
+            super::local_read::PIECE,
+            super::local_read::LocalReader::new(f, offset),
+        )))
     }
 
     async fn write_new(

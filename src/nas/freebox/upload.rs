@@ -31,6 +31,9 @@ use crate::nas::upload_speed::{Metered, UploadMeter, connected_within_deadline, 
 use crate::vfs::{ByteReader, VPath, VfsError, VfsResult};
 
 /// Bytes per binary frame (the box refuses frames above 1 MB; its docs use 512 KiB).
+/// Smaller frames cost more here, not less: 128 KiB took 1.8× the CPU of 512 KiB on
+/// loopback (more kernel copy and user `memmove` per byte; docs/PERFORMANCE.md,
+/// "Session 9: loopback put"), and a fresh buffer per frame beat reusing one.
 pub const CHUNK: usize = 512 * 1024;
 /// Chunks' worth of bytes sent but not yet acknowledged.
 pub const WINDOW: usize = 8;

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use bytes::BytesMut;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
@@ -16,13 +15,14 @@ use tokio::sync::oneshot;
 
 use super::client::{Client, Kind, http_error};
 use super::wire;
+use crate::nas::pieces::Pieces;
 use crate::nas::upload_speed::{UploadMeter, within_min_speed};
 use crate::vfs::{ByteReader, ServerCode, VfsError, VfsResult};
 
-/// Largest read from the source while a chunk is sent: the local backend's read buffer
-/// (`vfs::local::COPY_BUF`), so its reads pass straight through; a fresh buffer per
-/// read, so keep it small (2 MiB measured 32.4 MiB peak RSS for a 300 MB put, 1 MiB less).
-const CHUNK_READ: usize = crate::vfs::local::COPY_BUF;
+/// Bytes per read from the source while a chunk is sent: pieces that stay in the CPU
+/// cache on their way to the socket, in a buffer used again once the connection has
+/// sent them (docs/PERFORMANCE.md, "Session 9: loopback put").
+const CHUNK_READ: usize = crate::vfs::local_read::PIECE;
 
 /// One upload under way: where its chunks go and where the file lands.
 pub struct ChunkedUpload {
@@ -251,18 +251,18 @@ fn chunk_body(
     meter: &UploadMeter,
 ) -> (reqwest::Body, oneshot::Receiver<ByteReader>) {
     let (tx, rx) = oneshot::channel();
-    let stream = futures_util::stream::unfold(Some((reader.take(len), tx)), move |state| {
+    let start = (reader.take(len), tx, Pieces::default());
+    let stream = futures_util::stream::unfold(Some(start), move |state| {
         let short = short.clone();
         async move {
-            let (mut r, tx) = state?;
+            let (mut r, tx, mut pieces) = state?;
             let want = r.limit().min(CHUNK_READ as u64) as usize;
             if want == 0 {
                 let _ = tx.send(r.into_inner());
                 return None;
             }
-            let mut buf = BytesMut::with_capacity(want);
-            match r.read_buf(&mut buf).await {
-                Ok(0) => {
+            match pieces.read(&mut r, want).await {
+                Ok(b) if b.is_empty() => {
                     short.store(true, Ordering::Relaxed);
                     let e = std::io::Error::new(
                         std::io::ErrorKind::UnexpectedEof,
@@ -270,7 +270,7 @@ fn chunk_body(
                     );
                     Some((Err(e), None))
                 }
-                Ok(_) => Some((Ok(buf.freeze()), Some((r, tx)))),
+                Ok(b) => Some((Ok(b), Some((r, tx, pieces)))),
                 Err(e) => Some((Err(e), None)),
             }
         }
