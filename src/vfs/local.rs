@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use tokio_util::sync::CancellationToken;
 
@@ -18,6 +17,8 @@ use super::{
 };
 
 mod batch;
+
+use super::local_write::write_exactly;
 
 /// Entries per listing page.
 const PAGE: usize = 2048;
@@ -208,11 +209,11 @@ impl Vfs for LocalFs {
         mtime: Option<i64>,
     ) -> VfsResult<Entry> {
         let real = Self::real(path);
-        let mut f = tokio::fs::File::create(&real)
+        let f = tokio::task::spawn_blocking(move || std::fs::File::create(real))
             .await
+            .map_err(|e| VfsError::io(path.to_string(), std::io::Error::other(e)))?
             .map_err(|e| VfsError::io(path.to_string(), e))?;
-        write_exactly(&mut f, &mut data, path, len).await?;
-        drop(f);
+        write_exactly(f, &mut data, path, len).await?;
         if let Some(m) = mtime {
             self.set_mtime(path, m).await?;
         }
@@ -238,12 +239,14 @@ impl ReadRange for LocalFs {
 #[async_trait]
 impl Append for LocalFs {
     async fn append(&self, path: &VPath, len: u64, mut data: ByteReader) -> VfsResult<()> {
-        let mut f = tokio::fs::OpenOptions::new()
-            .append(true)
-            .open(Self::real(path))
-            .await
-            .map_err(|e| VfsError::io(path.to_string(), e))?;
-        write_exactly(&mut f, &mut data, path, len).await?;
+        let real = Self::real(path);
+        let f = tokio::task::spawn_blocking(move || {
+            std::fs::OpenOptions::new().append(true).open(real)
+        })
+        .await
+        .map_err(|e| VfsError::io(path.to_string(), std::io::Error::other(e)))?
+        .map_err(|e| VfsError::io(path.to_string(), e))?;
+        write_exactly(f, &mut data, path, len).await?;
         Ok(())
     }
 }
@@ -553,60 +556,6 @@ pub(super) fn copy_between(
         output.set_modified(t)?;
     }
     Ok((copied, output))
-}
-
-/// A failed read of the source: the backend's own error when it carried one (a body
-/// too slow, a file changed on the server), said once; otherwise a dropped connection.
-fn source_read_error(e: std::io::Error) -> VfsError {
-    if !e.get_ref().is_some_and(|inner| inner.is::<VfsError>()) {
-        return VfsError::Network(format!("reading the source: {e}"));
-    }
-    match e.into_inner().map(|inner| inner.downcast::<VfsError>()) {
-        Some(Ok(vfs)) => *vfs,
-        _ => VfsError::Network("reading the source failed".into()),
-    }
-}
-
-/// Copies `data` into `f` with a large buffer and checks that exactly `len` bytes came.
-async fn write_exactly(
-    f: &mut tokio::fs::File,
-    data: &mut ByteReader,
-    path: &VPath,
-    len: u64,
-) -> VfsResult<()> {
-    let mut buf = vec![0u8; COPY_BUF];
-    let mut written = 0u64;
-    loop {
-        let n = data.read(&mut buf).await.map_err(source_read_error)?;
-        if n == 0 {
-            break;
-        }
-        if n as u64 > len - written {
-            // The source runs long (a server sending more than it listed, or without
-            // end): stop before writing bytes the size check would refuse anyway, so a
-            // hostile body can never fill the disk.
-            return Err(VfsError::SizeMismatch {
-                path: path.to_string(),
-                expected: len,
-                found: written + n as u64,
-            });
-        }
-        f.write_all(&buf[..n])
-            .await
-            .map_err(|e| VfsError::io(path.to_string(), e))?;
-        written += n as u64;
-    }
-    f.flush()
-        .await
-        .map_err(|e| VfsError::io(path.to_string(), e))?;
-    if written != len {
-        return Err(VfsError::SizeMismatch {
-            path: path.to_string(),
-            expected: len,
-            found: written,
-        });
-    }
-    Ok(())
 }
 
 /// Free/total bytes of the filesystem holding `path`, via `df`-free statvfs.

@@ -14,6 +14,7 @@ pub mod local;
 mod local_checksum;
 mod local_durable;
 pub mod local_read;
+mod local_write;
 mod local_write_at;
 mod path;
 pub mod thumbs;
