@@ -71,12 +71,11 @@ impl App {
                                 return KeyAnswer::Consumed(Vec::new());
                             }
                         };
-                        let delete = o.delete && o.direction != Direction::Both;
                         let cmd = SyncCmd::Plan {
                             req,
                             ends: dialog.ends.clone(),
                             direction: o.direction,
-                            delete,
+                            delete: o.delete,
                             opts: CompareOptions {
                                 tolerance_secs: TOLERANCE_SECS,
                                 checksum: o.checksum && offered,
@@ -84,11 +83,7 @@ impl App {
                                 ..CompareOptions::default()
                             },
                         };
-                        dialog.step = SyncStep::Planning {
-                            req,
-                            listed: 0,
-                            delete,
-                        };
+                        dialog.step = SyncStep::Planning { req, listed: 0 };
                         self.planning_status(0);
                         return KeyAnswer::Consumed(vec![Cmd::Sync(Box::new(cmd))]);
                     }
@@ -187,18 +182,14 @@ impl App {
 
     pub(super) fn on_sync(&mut self, msg: SyncMsg) -> Vec<Cmd> {
         let mut cmds = Vec::new();
-        let (planning, delete) = match self.layers.sync().map(|d| &d.step) {
-            Some(SyncStep::Planning { req, delete, .. }) => (Some(*req), *delete),
-            _ => (None, false),
+        let planning = match self.layers.sync().map(|d| &d.step) {
+            Some(SyncStep::Planning { req, .. }) => Some(*req),
+            _ => None,
         };
         match msg {
             SyncMsg::Progress { req, listed } if planning == Some(req) => {
                 if let Some(d) = self.layers.sync_mut() {
-                    d.step = SyncStep::Planning {
-                        req,
-                        listed,
-                        delete,
-                    };
+                    d.step = SyncStep::Planning { req, listed };
                 }
                 self.planning_status(listed);
             }
@@ -214,7 +205,7 @@ impl App {
                     let settled = ends.map(|ends| SyncCmd::InSync {
                         ends,
                         direction: plan.direction,
-                        delete,
+                        delete: plan.delete,
                     });
                     cmds.extend(settled.map(|c| Cmd::Sync(Box::new(c))));
                     let conflicts = plan.totals().conflict;

@@ -221,8 +221,6 @@ pub enum SyncStep {
     Planning {
         req: RequestId,
         listed: u64,
-        /// Whether the plan may delete (a journal entry of this sync names it).
-        delete: bool,
     },
     Preview(Preview),
 }
