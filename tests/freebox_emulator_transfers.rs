@@ -556,6 +556,23 @@ fn partial_files(dir: &std::path::Path) -> Vec<String> {
     out
 }
 
+/// Sends 5 of the 9 bytes of an upload of `name` into the folder `dir` (a path token),
+/// `12345`, and cuts the link: the box holds them as a partial upload under `name`.
+async fn hold_partial(f: &Fbx, dir: &str, name: &str) {
+    let mut ws = ws_connect(f).await;
+    ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":1,"dirname":dir,"filename":name,"size":9}),
+    )
+    .await;
+    ws.send(Message::Binary(b"12345".to_vec().into()))
+        .await
+        .unwrap();
+    ws_reply(&mut ws).await;
+    drop(ws);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
 /// The `FileInfo` named `name` in an `fs/ls` answer (v8: a bare array).
 fn entry<'a>(list: &'a Value, name: &str) -> Option<&'a Value> {
     list.as_array().unwrap().iter().find(|e| e["name"] == name)
@@ -565,18 +582,7 @@ fn entry<'a>(list: &'a Value, name: &str) -> Option<&'a Value> {
 async fn a_held_partial_upload_is_listed_and_removed_under_its_name() {
     let f = Fbx::ready().await;
     let name = ".nascmd-part-00ff00ff-x.bin";
-    let mut ws = ws_connect(&f).await;
-    ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":1,"dirname":V,"filename":name,"size":9}),
-    )
-    .await;
-    ws.send(Message::Binary(b"12345".to_vec().into()))
-        .await
-        .unwrap();
-    ws_reply(&mut ws).await;
-    drop(ws); // a cut link: the box keeps the 5 bytes
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    hold_partial(&f, V, name).await;
     assert_eq!(partial_files(f.disk()).len(), 1);
 
     // Listed under its name, hidden as a dot name, with the held size; never the
@@ -745,18 +751,7 @@ async fn partial_uploads_left_by_an_earlier_run_are_taken_back() {
 async fn a_held_partial_upload_is_read_copied_and_moved_as_a_file() {
     let f = Fbx::ready().await;
     let name = ".nascmd-part-0aa0-y.bin";
-    let mut ws = ws_connect(&f).await;
-    ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":1,"dirname":V,"filename":name,"size":9}),
-    )
-    .await;
-    ws.send(Message::Binary(b"12345".to_vec().into()))
-        .await
-        .unwrap();
-    ws_reply(&mut ws).await;
-    drop(ws); // a cut link: the box keeps the 5 bytes
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    hold_partial(&f, V, name).await;
     let t = tok(&format!("/Disque dur/{name}"));
 
     let resp = f
