@@ -556,6 +556,23 @@ fn partial_files(dir: &std::path::Path) -> Vec<String> {
     out
 }
 
+/// Sends 5 of the 9 bytes of an upload of `name` into the folder `dir` (a path token),
+/// `12345`, and cuts the link: the box holds them as a partial upload under `name`.
+async fn hold_partial(f: &Fbx, dir: &str, name: &str) {
+    let mut ws = ws_connect(f).await;
+    ws_cmd(
+        &mut ws,
+        json!({"action":"upload_start","request_id":1,"dirname":dir,"filename":name,"size":9}),
+    )
+    .await;
+    ws.send(Message::Binary(b"12345".to_vec().into()))
+        .await
+        .unwrap();
+    ws_reply(&mut ws).await;
+    drop(ws);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
 /// The `FileInfo` named `name` in an `fs/ls` answer (v8: a bare array).
 fn entry<'a>(list: &'a Value, name: &str) -> Option<&'a Value> {
     list.as_array().unwrap().iter().find(|e| e["name"] == name)
@@ -565,18 +582,7 @@ fn entry<'a>(list: &'a Value, name: &str) -> Option<&'a Value> {
 async fn a_held_partial_upload_is_listed_and_removed_under_its_name() {
     let f = Fbx::ready().await;
     let name = ".nascmd-part-00ff00ff-x.bin";
-    let mut ws = ws_connect(&f).await;
-    ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":1,"dirname":V,"filename":name,"size":9}),
-    )
-    .await;
-    ws.send(Message::Binary(b"12345".to_vec().into()))
-        .await
-        .unwrap();
-    ws_reply(&mut ws).await;
-    drop(ws); // a cut link: the box keeps the 5 bytes
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    hold_partial(&f, V, name).await;
     assert_eq!(partial_files(f.disk()).len(), 1);
 
     // Listed under its name, hidden as a dot name, with the held size; never the
@@ -667,6 +673,44 @@ async fn a_held_partial_upload_is_listed_and_removed_under_its_name() {
     assert_eq!(entry(&v["result"], "a.txt").unwrap()["size"], 10);
 }
 
+/// A held partial is shared like any file on the box's disk (docs/EMULATOR.md
+/// "Partial uploads"): the link serves its bytes so far, a shared folder lists it, and
+/// once the partial is removed the link is gone.
+#[tokio::test]
+async fn a_held_partial_upload_is_shared_as_a_file() {
+    let f = Fbx::ready().await;
+    hold_partial(&f, P, "held.bin").await;
+    let t = tok("/Disque dur/Photos/held.bin");
+    let (_, v) = f
+        .post("/api/v8/share_link/", json!({"path": t, "expire": 0}))
+        .await;
+    assert_eq!(v["success"], true, "{v}");
+    assert_eq!(v["result"]["name"], "held.bin", "{v}");
+    let url = v["result"]["fullurl"].as_str().unwrap().to_owned();
+    let resp = reqwest::get(&url).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), b"12345");
+
+    let (_, v) = f
+        .post("/api/v8/share_link/", json!({"path": P, "expire": 0}))
+        .await;
+    let folder = v["result"]["fullurl"].as_str().unwrap().to_owned();
+    let html = reqwest::get(&folder).await.unwrap().text().await.unwrap();
+    assert!(html.contains(">held.bin<"), "{html}");
+    assert!(!html.contains("fbxemu"), "{html}");
+    let file = reqwest::get(format!("{folder}/held.bin")).await.unwrap();
+    assert_eq!(file.bytes().await.unwrap().as_ref(), b"12345");
+
+    // fs/rm of the name: nothing is held, the link answers as for a missing file.
+    let (_, v) = f.post("/api/v8/fs/rm/", json!({"files": [t]})).await;
+    let done = f.wait_task(v["result"]["id"].as_u64().unwrap()).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(
+        reqwest::get(&url).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
 #[tokio::test]
 async fn partial_uploads_left_by_an_earlier_run_are_taken_back() {
     let outside = tempfile::tempdir().unwrap();
@@ -745,18 +789,7 @@ async fn partial_uploads_left_by_an_earlier_run_are_taken_back() {
 async fn a_held_partial_upload_is_read_copied_and_moved_as_a_file() {
     let f = Fbx::ready().await;
     let name = ".nascmd-part-0aa0-y.bin";
-    let mut ws = ws_connect(&f).await;
-    ws_cmd(
-        &mut ws,
-        json!({"action":"upload_start","request_id":1,"dirname":V,"filename":name,"size":9}),
-    )
-    .await;
-    ws.send(Message::Binary(b"12345".to_vec().into()))
-        .await
-        .unwrap();
-    ws_reply(&mut ws).await;
-    drop(ws); // a cut link: the box keeps the 5 bytes
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    hold_partial(&f, V, name).await;
     let t = tok(&format!("/Disque dur/{name}"));
 
     let resp = f

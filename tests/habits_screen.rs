@@ -4,25 +4,11 @@
 
 use crate::support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nascmd::app::Mode;
-use nascmd::keymap::Keymap;
 use support::screen::*;
-
-async fn start_sized(left: &Path, right: &Path, w: u16, h: u16) -> Rt {
-    let mut rt = runtime(left, right, Keymap::default(), w, h);
-    rt.app.update(nascmd::app::Msg::Resize(w, h));
-    settle(&mut rt, Vec::new()).await;
-    rt
-}
-
-/// 120×40, resized as a terminal reports it (the shared `start` sends no resize).
-async fn start(left: &Path, right: &Path) -> Rt {
-    start_sized(left, right, 120, 40).await
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alt_j_without_jobs_says_so_and_opens_nothing() {
@@ -231,7 +217,10 @@ async fn names_get_the_room_first_at_80x24_and_60x20() {
     let header = s.lines().find(|r| r.contains("Name")).unwrap();
     let name_col = header.split('│').nth(1).unwrap();
     assert!(name_col.chars().count() >= 30, "{s}");
-    // The same at 60×20: the name stays, size and date give way.
+    // The same at 60×20: the name stays, size and date give way. (The shared `start`
+    // gives the app the terminal's size through `Runtime::new`; a later resize is done
+    // by hand: the backend changes size as a terminal would, and the app gets the
+    // `Msg::Resize` the runtime sends on a terminal's resize event.)
     rt.terminal.backend_mut().resize(60, 20);
     rt.terminal
         .resize(ratatui::layout::Rect::new(0, 0, 60, 20))

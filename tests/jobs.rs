@@ -1188,8 +1188,10 @@ mod native_copy {
 /// file is the difference between copying 11 files and copying 1, so the per-job
 /// requests (login, planning) cancel out.
 mod requests_per_file {
+    use std::path::Path;
     use std::sync::Arc;
 
+    use nascmd::emulator::RunningEmulator;
     use nascmd::emulator::qnap::{self, QnapEmulatorConfig};
     use nascmd::emulator::request_log::RequestLog;
     use nascmd::nas::qnap::{QnapConfig, QnapVfs};
@@ -1197,6 +1199,25 @@ mod requests_per_file {
     use nascmd::vfs::{VPath, VfsHandle};
 
     use crate::support::jobs::*;
+
+    /// The QNAP emulator over `root` (alice, password pw), its request log and a client
+    /// logged in to it; the emulator stops when the first is dropped.
+    async fn logged_in_qnap(root: &Path) -> (RunningEmulator, RequestLog, VfsHandle) {
+        let cfg = QnapEmulatorConfig::new(root, "alice", "pw");
+        let log = cfg.request_log.clone();
+        let emu = qnap::spawn(cfg).await.unwrap();
+        let nas: VfsHandle = Arc::new(
+            QnapVfs::connect(QnapConfig {
+                base_url: emu.base_url.clone(),
+                user: "alice".into(),
+                password: Secret::new("pw"),
+                ..QnapConfig::default()
+            })
+            .await
+            .unwrap(),
+        );
+        (emu, log, nas)
+    }
 
     /// Requests the NAS received while `n` local 16 KiB files were copied to `dst`.
     async fn requests_for(n: usize, nas: VfsHandle, dst: VPath, log: &RequestLog) -> u64 {
@@ -1224,19 +1245,7 @@ mod requests_per_file {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("Public/one")).unwrap();
         std::fs::create_dir_all(dir.path().join("Public/many")).unwrap();
-        let cfg = QnapEmulatorConfig::new(dir.path(), "alice", "pw");
-        let log = cfg.request_log.clone();
-        let emu = qnap::spawn(cfg).await.unwrap();
-        let nas: VfsHandle = Arc::new(
-            QnapVfs::connect(QnapConfig {
-                base_url: emu.base_url.clone(),
-                user: "alice".into(),
-                password: Secret::new("pw"),
-                ..QnapConfig::default()
-            })
-            .await
-            .unwrap(),
-        );
+        let (_emu, log, nas) = logged_in_qnap(dir.path()).await;
         let one = requests_for(1, nas.clone(), VPath::parse("/Public/one").unwrap(), &log).await;
         let many = requests_for(11, nas, VPath::parse("/Public/many").unwrap(), &log).await;
         let per_file = (many - one) as f64 / 10.0;
@@ -1261,19 +1270,7 @@ mod requests_per_file {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("Public")).unwrap();
         write(&dir.path().join("Public/one.bin"), &pattern(16 * 1024, 3));
-        let cfg = QnapEmulatorConfig::new(dir.path(), "alice", "pw");
-        let log = cfg.request_log.clone();
-        let emu = qnap::spawn(cfg).await.unwrap();
-        let nas: VfsHandle = Arc::new(
-            QnapVfs::connect(QnapConfig {
-                base_url: emu.base_url.clone(),
-                user: "alice".into(),
-                password: Secret::new("pw"),
-                ..QnapConfig::default()
-            })
-            .await
-            .unwrap(),
-        );
+        let (_emu, log, nas) = logged_in_qnap(dir.path()).await;
         let down = tempfile::tempdir().unwrap();
         log.clear();
         // As the commander and the CLI run jobs: adapted to the measured round trip.

@@ -12,6 +12,7 @@ mod clipboard;
 mod conformance;
 mod demo_folder;
 mod emulator_links;
+mod emulator_stop;
 mod freebox_client;
 mod freebox_emulator;
 mod freebox_emulator_transfers;

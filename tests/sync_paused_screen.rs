@@ -4,7 +4,10 @@
 //! * a paused (restored) sync whose folders turn out already in sync (Ctrl-X s, Enter)
 //!   is forgotten: its row says so and its journal entry goes;
 //! * forgetting (`x`) a paused B→A sync removes the partial download it left at the
-//!   local end A, not only what it left at B.
+//!   local end A, not only what it left at B;
+//! * a sync the commander left (deletes asked, none ticked) is the same journal entry
+//!   as `nascmd sync --delete` over the same folders: the command takes it up and does
+//!   the deletes it asks for.
 
 use crate::support;
 
@@ -18,7 +21,7 @@ use support::jobs::local;
 use support::relayed_qnap::{
     jobs_dir, journal_names, journaling_commander_sized, names, profile_context,
 };
-use support::sandbox::Sandbox;
+use support::sandbox::{Sandbox, ok, text};
 use support::screen::*;
 
 /// The commander over `a` (active) and `b`, both local, 160×30, journaling in `home`'s
@@ -138,4 +141,66 @@ async fn forgetting_a_paused_b_to_a_sync_removes_its_partial_download_at_a() {
     );
     assert_eq!(names(&a), Vec::<String>::new(), "left at A");
     assert_eq!(journal_names(&home), Vec::<String>::new());
+}
+
+/// The journal names a sync by what the user asked for, the same way from both front
+/// ends: deletes asked in the dialog (even with none left ticked) is `--delete`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_the_commander_left_is_the_one_sync_delete_takes_up() {
+    let home = Sandbox::new();
+    let (a, b) = (home.path().join("a"), home.path().join("b"));
+    std::fs::create_dir(&a).unwrap();
+    std::fs::create_dir(&b).unwrap();
+    std::fs::write(a.join("gone.txt"), b"planned, then removed").unwrap();
+    std::fs::write(a.join("keep.txt"), b"copied").unwrap();
+    std::fs::write(b.join("extra.txt"), b"only at B").unwrap();
+
+    // Ctrl-X s, deletes asked (Down, Space), Enter plans; the delete (first line) is
+    // unticked: kept this time.
+    let mut rt = commander(&home, &a, &b).await;
+    settle(
+        &mut rt,
+        vec![
+            ctrl('x'),
+            ch('s'),
+            k(KeyCode::Down),
+            ch(' '),
+            k(KeyCode::Enter),
+        ],
+    )
+    .await;
+    let s = screen(&rt);
+    assert!(s.contains("[x] delete   on B extra.txt"), "{s}");
+    settle(&mut rt, vec![ch(' ')]).await;
+    let s = screen(&rt);
+    assert!(s.contains("[ ] delete   on B extra.txt"), "{s}");
+    // A planned source goes before Run: that copy fails and the entry stays.
+    std::fs::remove_file(a.join("gone.txt")).unwrap();
+    settle(&mut rt, vec![k(KeyCode::Enter)]).await;
+    assert!(b.join("keep.txt").exists(), "{}", screen(&rt));
+    assert!(b.join("extra.txt").exists());
+    assert_eq!(journal_names(&home).len(), 1, "{}", screen(&rt));
+    drop(rt);
+
+    // The same sync from the command line: it finds that entry, copies what is missing
+    // and deletes, as --delete asks; no entry is left behind.
+    std::fs::write(a.join("gone.txt"), b"back").unwrap();
+    let out = home
+        .cmd()
+        .arg("sync")
+        .arg("--delete")
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    ok(&out);
+    let err = text(&out.stderr);
+    assert!(err.contains("resuming: 1 of 2 items already done"), "{err}");
+    assert_eq!(std::fs::read(b.join("gone.txt")).unwrap(), b"back");
+    assert!(!b.join("extra.txt").exists(), "not deleted");
+    assert_eq!(
+        journal_names(&home),
+        Vec::<String>::new(),
+        "an entry stayed"
+    );
 }

@@ -326,3 +326,49 @@ async fn sync_previews_the_plan_an_unticked_file_stays_and_a_rerun_is_in_sync() 
     assert_eq!(started(&rt), 2, "no job for nothing to do");
     let _ = emu.shutdown().await;
 }
+
+/// The glob fields are text fields like every other: a chord they have no use for says
+/// so on the status line and leaves the text alone; Alt-Backspace deletes a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_glob_fields_say_when_a_chord_does_nothing() {
+    let left = tempfile::tempdir().unwrap();
+    let right = tempfile::tempdir().unwrap();
+    write(&left.path().join("keep.txt"), b"keep");
+    write(&left.path().join("junk.tmp"), b"junk");
+    let mut rt = start_sized(left.path(), right.path(), 80, 24).await;
+    // Ctrl-X s, then down to the Exclude field (Direction, Delete, Include, Exclude).
+    let mut ks = vec![ctrl('x'), k(KeyCode::Char('s'))];
+    ks.extend([k(KeyCode::Down); 3]);
+    ks.extend(text("*.tmp *.bak"));
+    settle(&mut rt, ks).await;
+    let s = screen(&rt);
+    assert!(
+        s.contains("Sync folders") && s.contains("*.tmp *.bak"),
+        "{s}"
+    );
+    let status = |rt: &Rt| rt.app.status.as_ref().map(|s| s.text.clone());
+    for (chord, name) in [(alt('z'), "Alt-Z"), (ctrl('g'), "Ctrl-G")] {
+        settle(&mut rt, vec![chord]).await;
+        assert_eq!(
+            status(&rt).as_deref(),
+            Some(format!("{name}: no action here — F1 lists the keys").as_str()),
+            "{}",
+            screen(&rt)
+        );
+        assert!(screen(&rt).contains("*.tmp *.bak"), "{}", screen(&rt));
+    }
+    // Alt-Backspace: the last word goes, as in a shell.
+    settle(
+        &mut rt,
+        vec![KeyEvent::new(KeyCode::Backspace, KeyModifiers::ALT)],
+    )
+    .await;
+    let s = screen(&rt);
+    assert!(s.contains("*.tmp ") && !s.contains("*.bak"), "{s}");
+    // The field kept what was typed: the plan leaves junk.tmp out.
+    settle(&mut rt, vec![k(KeyCode::Enter)]).await;
+    let s = screen(&rt);
+    assert!(s.contains("Sync plan: 1 action "), "{s}");
+    assert!(s.contains("[x] copy     A→B keep.txt"), "{s}");
+    assert!(!s.contains("junk.tmp"), "{s}");
+}

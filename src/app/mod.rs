@@ -52,6 +52,7 @@ mod sync_compare;
 pub mod sync_dialog;
 #[cfg(test)]
 mod tests;
+pub mod text_field;
 mod unbound;
 
 use crate::keymap::Keymap;
@@ -354,6 +355,7 @@ impl App {
             search::RESULT_KEYS.help_line(),
             dialog::CONFLICT_KEYS.help_line(),
             dialog::FAILED_JOB_KEYS.help_line(),
+            sync_dialog::OPTIONS_KEYS.help_line(),
             sync_dialog::PREVIEW_KEYS.help_line(),
         ]);
         lines.extend(unbound::help_lines());

@@ -1,17 +1,17 @@
 //! What the Sync dialog does to the app (`sync_dialog.rs` holds its state): opening it
 //! over the two panes' folders, its keys in each step, the plan arriving, and Run.
 
-use crossterm::event::{Event, KeyCode, KeyEvent};
-use tui_input::backend::crossterm::EventHandler;
+use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::names::escape;
 use crate::services::sync::{CompareOptions, Direction, Ends, Filter, SyncJobs};
 
 use super::layers::{KeyAnswer, Layer, LayerKind};
 use super::sync_dialog::{
-    Field, PREVIEW_KEYS, Preview, PreviewKey, SyncCmd, SyncDialog, SyncMsg, SyncOptions, SyncStep,
-    globs,
+    Field, OPTIONS_KEYS, OptionsKey, PREVIEW_KEYS, Preview, PreviewKey, SyncCmd, SyncDialog,
+    SyncMsg, SyncOptions, SyncStep, globs,
 };
+use super::text_field::{TextKey, text_key};
 use super::{App, Cmd, Status};
 
 /// Modification times this close count as equal (NAS times are whole seconds).
@@ -60,9 +60,10 @@ impl App {
         match &mut dialog.step {
             SyncStep::Options(o) => {
                 let offered = dialog.checksum_offered;
-                match key.code {
-                    KeyCode::Esc | KeyCode::F(10) => return KeyAnswer::Close(Vec::new()),
-                    KeyCode::Enter => {
+                let action = OPTIONS_KEYS.action(&key, None);
+                match (action, o.focus) {
+                    (Some(OptionsKey::Cancel), _) => return KeyAnswer::Close(Vec::new()),
+                    (Some(OptionsKey::Plan), _) => {
                         let filter = match Filter::new(&globs(&o.exclude), &globs(&o.include)) {
                             Ok(f) => f,
                             Err(e) => {
@@ -70,12 +71,11 @@ impl App {
                                 return KeyAnswer::Consumed(Vec::new());
                             }
                         };
-                        let delete = o.delete && o.direction != Direction::Both;
                         let cmd = SyncCmd::Plan {
                             req,
                             ends: dialog.ends.clone(),
                             direction: o.direction,
-                            delete,
+                            delete: o.delete,
                             opts: CompareOptions {
                                 tolerance_secs: TOLERANCE_SECS,
                                 checksum: o.checksum && offered,
@@ -83,48 +83,42 @@ impl App {
                                 ..CompareOptions::default()
                             },
                         };
-                        dialog.step = SyncStep::Planning {
-                            req,
-                            listed: 0,
-                            delete,
-                        };
+                        dialog.step = SyncStep::Planning { req, listed: 0 };
                         self.planning_status(0);
                         return KeyAnswer::Consumed(vec![Cmd::Sync(Box::new(cmd))]);
                     }
-                    KeyCode::Tab | KeyCode::Down => o.focus = o.focus.step(true),
-                    KeyCode::BackTab | KeyCode::Up => o.focus = o.focus.step(false),
-                    _ => match o.focus {
-                        Field::Include | Field::Exclude => {
-                            let input = if o.focus == Field::Include {
-                                &mut o.include
-                            } else {
-                                &mut o.exclude
-                            };
-                            input.handle_event(&Event::Key(key));
-                            o.error = None;
+                    (Some(OptionsKey::NextField), _) => o.focus = o.focus.step(true),
+                    (Some(OptionsKey::PreviousField), _) => o.focus = o.focus.step(false),
+                    // Every other key is the glob field's, as in every text field.
+                    (_, Field::Include | Field::Exclude) => {
+                        let input = if o.focus == Field::Include {
+                            &mut o.include
+                        } else {
+                            &mut o.exclude
+                        };
+                        match text_key(input, key) {
+                            TextKey::Edited => o.error = None,
+                            TextKey::Unbound => return KeyAnswer::Unbound,
                         }
-                        Field::Direction => match key.code {
-                            KeyCode::Left => o.cycle_direction(false),
-                            KeyCode::Right | KeyCode::Char(' ') => o.cycle_direction(true),
-                            _ => return KeyAnswer::Unbound,
-                        },
-                        Field::Delete if key.code == KeyCode::Char(' ') => {
-                            if o.direction != Direction::Both {
-                                o.delete = !o.delete;
-                            }
+                    }
+                    (Some(OptionsKey::Back), Field::Direction) => o.cycle_direction(false),
+                    (Some(OptionsKey::Forward | OptionsKey::Toggle), Field::Direction) => {
+                        o.cycle_direction(true)
+                    }
+                    (Some(OptionsKey::Toggle), Field::Delete) => {
+                        if o.direction != Direction::Both {
+                            o.delete = !o.delete;
                         }
-                        Field::Compare
-                            if matches!(
-                                key.code,
-                                KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
-                            ) =>
-                        {
-                            if offered {
-                                o.checksum = !o.checksum;
-                            }
+                    }
+                    (
+                        Some(OptionsKey::Toggle | OptionsKey::Back | OptionsKey::Forward),
+                        Field::Compare,
+                    ) => {
+                        if offered {
+                            o.checksum = !o.checksum;
                         }
-                        _ => return KeyAnswer::Unbound,
-                    },
+                    }
+                    _ => return KeyAnswer::Unbound,
                 }
                 KeyAnswer::Consumed(Vec::new())
             }
@@ -188,18 +182,14 @@ impl App {
 
     pub(super) fn on_sync(&mut self, msg: SyncMsg) -> Vec<Cmd> {
         let mut cmds = Vec::new();
-        let (planning, delete) = match self.layers.sync().map(|d| &d.step) {
-            Some(SyncStep::Planning { req, delete, .. }) => (Some(*req), *delete),
-            _ => (None, false),
+        let planning = match self.layers.sync().map(|d| &d.step) {
+            Some(SyncStep::Planning { req, .. }) => Some(*req),
+            _ => None,
         };
         match msg {
             SyncMsg::Progress { req, listed } if planning == Some(req) => {
                 if let Some(d) = self.layers.sync_mut() {
-                    d.step = SyncStep::Planning {
-                        req,
-                        listed,
-                        delete,
-                    };
+                    d.step = SyncStep::Planning { req, listed };
                 }
                 self.planning_status(listed);
             }
@@ -215,7 +205,7 @@ impl App {
                     let settled = ends.map(|ends| SyncCmd::InSync {
                         ends,
                         direction: plan.direction,
-                        delete,
+                        delete: plan.delete,
                     });
                     cmds.extend(settled.map(|c| Cmd::Sync(Box::new(c))));
                     let conflicts = plan.totals().conflict;

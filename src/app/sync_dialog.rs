@@ -221,8 +221,6 @@ pub enum SyncStep {
     Planning {
         req: RequestId,
         listed: u64,
-        /// Whether the plan may delete (a journal entry of this sync names it).
-        delete: bool,
     },
     Preview(Preview),
 }
@@ -238,6 +236,70 @@ pub struct SyncDialog {
     pub checksum_offered: bool,
     pub step: SyncStep,
 }
+
+/// What a key does in the options step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptionsKey {
+    Plan,
+    Cancel,
+    NextField,
+    PreviousField,
+    /// Space: the next choice, or tick / untick.
+    Toggle,
+    /// ← and →: the previous / next choice (in a glob field: the text cursor).
+    Back,
+    Forward,
+}
+
+/// The options step's keys (and its F1 help line). In a glob field every other key is
+/// the field's (`text_field::text_key`), ← → and Space included.
+pub const OPTIONS_KEYS: KeyTable<OptionsKey> = KeyTable {
+    title: "In sync options",
+    bindings: &[
+        Binding {
+            keys: &[key(KeyCode::Enter)],
+            also: &[],
+            action: OptionsKey::Plan,
+            help: Some(("Enter", "compare and plan")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Tab), key(KeyCode::Down)],
+            also: &[],
+            action: OptionsKey::NextField,
+            help: Some(("Tab/Up/Down", "move between fields")),
+        },
+        Binding {
+            keys: &[key(KeyCode::BackTab), key(KeyCode::Up)],
+            also: &[],
+            action: OptionsKey::PreviousField,
+            help: None,
+        },
+        Binding {
+            keys: &[ch(' ')],
+            also: &[],
+            action: OptionsKey::Toggle,
+            help: Some(("Space/Left/Right", "change a choice")),
+        },
+        Binding {
+            keys: &[key(KeyCode::Left)],
+            also: &[],
+            action: OptionsKey::Back,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Right)],
+            also: &[],
+            action: OptionsKey::Forward,
+            help: None,
+        },
+        Binding {
+            keys: &[key(KeyCode::Esc), key(KeyCode::F(10))],
+            also: &[],
+            action: OptionsKey::Cancel,
+            help: Some(("Esc", "cancel")),
+        },
+    ],
+};
 
 /// What a key does in the plan preview.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

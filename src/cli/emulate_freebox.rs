@@ -113,7 +113,7 @@ pub fn run(args: FreeboxEmulateArgs) -> anyhow::Result<u8> {
     }
     let cfg = args.config()?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    rt.block_on(async move {
+    let code = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -125,11 +125,12 @@ pub fn run(args: FreeboxEmulateArgs) -> anyhow::Result<u8> {
         writeln!(out, "listening on http://{addr}")?;
         out.flush()?;
         drop(out);
-        serve(listener, cfg, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("serving the Freebox emulator")?;
-        Ok(super::exit::OK)
-    })
+        super::serve_emulator_until_ctrl_c(|stop| serve(listener, cfg, stop))
+            .await
+            .context("serving the Freebox emulator")
+    });
+    // Connections dropped after Ctrl-C may leave file reads on the blocking pool:
+    // never wait for them.
+    rt.shutdown_background();
+    code
 }

@@ -146,7 +146,7 @@ pub fn run(args: QnapEmulateArgs) -> anyhow::Result<u8> {
     }
     let cfg = build_config(args)?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    rt.block_on(async move {
+    let code = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -155,13 +155,14 @@ pub fn run(args: QnapEmulateArgs) -> anyhow::Result<u8> {
         writeln!(out, "listening on http://{addr}")?;
         out.flush()?;
         drop(out);
-        qnap::serve(listener, cfg, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("QNAP emulator stopped")?;
-        Ok(crate::cli::exit::OK)
-    })
+        super::serve_emulator_until_ctrl_c(|stop| qnap::serve(listener, cfg, stop))
+            .await
+            .context("QNAP emulator stopped")
+    });
+    // Connections dropped after Ctrl-C may leave file reads on the blocking pool:
+    // never wait for them.
+    rt.shutdown_background();
+    code
 }
 
 #[cfg(test)]

@@ -67,6 +67,56 @@ fn emulator_request_log(print: bool) -> crate::emulator::request_log::RequestLog
     }
 }
 
+/// Serves an emulator (`serve` gets the shutdown future) until Ctrl-C, then lets open
+/// requests finish for a few seconds; a second Ctrl-C stops it at once. Says on stderr
+/// when requests still open were dropped.
+async fn serve_emulator_until_ctrl_c<S, Fut>(serve: S) -> std::io::Result<u8>
+where
+    S: FnOnce(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
+{
+    use crate::emulator::{Stopped, serve_until_interrupted};
+    let stopped = serve_until_interrupted(
+        |stop| {
+            serve(Box::pin(async move {
+                let _ = stop.await;
+            }))
+        },
+        {
+            let mut first = true;
+            move || {
+                let announce = std::mem::replace(&mut first, false);
+                async move {
+                    ctrl_c().await;
+                    if announce {
+                        eprintln!(
+                            "nascmd: stopping; open requests get {} s to finish (Ctrl-C again stops now)",
+                            crate::emulator::SHUTDOWN_GRACE.as_secs()
+                        );
+                    }
+                }
+            }
+        },
+    )
+    .await?;
+    match stopped {
+        Stopped::Finished => {}
+        Stopped::GraceOver => {
+            eprintln!("nascmd: stopped; requests still open after the grace period were dropped")
+        }
+        Stopped::Interrupted => eprintln!("nascmd: stopped at once; open requests were dropped"),
+    }
+    Ok(exit::OK)
+}
+
+/// Resolves on Ctrl-C (SIGINT); never, when the handler cannot be installed (the process
+/// is then ended by the signal's default action as before).
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// Exit codes shared by every subcommand (documented in the README).
 pub mod exit {
     pub const OK: u8 = 0;

@@ -17,8 +17,9 @@ use std::net::SocketAddr;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// How long `RunningEmulator::shutdown` lets open requests finish.
-const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long `RunningEmulator::shutdown` and [`serve_until_interrupted`] let open requests
+/// finish.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// An emulator serving on loopback in the background; dropping it stops the server.
 #[derive(Debug)]
@@ -60,14 +61,67 @@ impl RunningEmulator {
         let Some(mut task) = self.task.take() else {
             return Ok(());
         };
-        match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
-            Ok(joined) => joined.map_err(std::io::Error::other)?,
-            Err(_) => {
-                task.abort();
-                Ok(())
-            }
-        }
+        finish_within_grace(&mut task, std::future::pending())
+            .await
+            .map(|_| ())
     }
+}
+
+/// How a server run by [`serve_until_interrupted`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Every open request finished within the grace period (or the server ended itself).
+    Finished,
+    /// The grace period ran out: the connections still open were dropped.
+    GraceOver,
+    /// A second interrupt came during the grace period: dropped at once.
+    Interrupted,
+}
+
+/// Runs `serve(stop)` (an emulator's `serve` with `stop` as its shutdown future) until
+/// `interrupt` fires a first time (the CLI: Ctrl-C), then closes the listener and lets
+/// open requests finish for `SHUTDOWN_GRACE` at most, like
+/// [`RunningEmulator::shutdown`]; a second interrupt stops it at once. Connections still
+/// open at the end are left to the caller's runtime, which drops them when it ends.
+pub async fn serve_until_interrupted<S, Fut, I, IFut>(
+    serve: S,
+    mut interrupt: I,
+) -> std::io::Result<Stopped>
+where
+    S: FnOnce(oneshot::Receiver<()>) -> Fut,
+    Fut: Future<Output = std::io::Result<()>> + Send + 'static,
+    I: FnMut() -> IFut,
+    IFut: Future<Output = ()>,
+{
+    let (stop, rx) = oneshot::channel();
+    let mut task = tokio::spawn(serve(rx));
+    tokio::select! {
+        joined = &mut task => {
+            joined.map_err(std::io::Error::other)??;
+            return Ok(Stopped::Finished);
+        }
+        () = interrupt() => {}
+    }
+    let _ = stop.send(());
+    finish_within_grace(&mut task, interrupt()).await
+}
+
+/// Waits for a server told to stop: `SHUTDOWN_GRACE` at most, less if `cut_short` comes
+/// first; then aborts it.
+async fn finish_within_grace(
+    task: &mut JoinHandle<std::io::Result<()>>,
+    cut_short: impl Future<Output = ()>,
+) -> std::io::Result<Stopped> {
+    let stopped = tokio::select! {
+        joined = &mut *task => {
+            joined.map_err(std::io::Error::other)??;
+            return Ok(Stopped::Finished);
+        }
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => Stopped::GraceOver,
+        () = cut_short => Stopped::Interrupted,
+    };
+    task.abort();
+    Ok(stopped)
 }
 
 impl Drop for RunningEmulator {

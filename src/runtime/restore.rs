@@ -110,8 +110,7 @@ impl<B: Backend> Runtime<B> {
             .map(|(src, dst)| JobPlaces { src, dst });
         match places {
             Some(places) => {
-                let delete = !jobs.deletes.is_empty();
-                let header = SyncJobs::header(&places, ends, plan.direction, delete);
+                let header = SyncJobs::journal_header(&places, ends, plan);
                 jobs.start_journaled(&self.engine, title, &header)
             }
             None => jobs.start(&self.engine, title),
@@ -134,13 +133,9 @@ impl<B: Backend> Runtime<B> {
         else {
             return Vec::new();
         };
-        let mut deletes = vec![false];
-        if delete {
-            deletes.push(true);
-        }
-        deletes
-            .into_iter()
-            .map(|d| SyncJobs::header(&places, ends, direction, d).key())
+        SyncJobs::settled_headers(&places, ends, direction, delete)
+            .iter()
+            .map(|h| h.key())
             .filter(|key| self.restore.entries.contains_key(key))
             .collect()
     }

@@ -60,6 +60,10 @@ fn help_from_the_key_tables_reads_as_before() {
                 "r retry what failed, d details: each failed item and why, Enter OK"
             ),
             (
+                "In sync options",
+                "Enter compare and plan, Tab/Up/Down move between fields, Space/Left/Right change a choice, Esc cancel"
+            ),
+            (
                 "In sync preview",
                 "Space/Ins tick or untick the line, +/- tick all / none, Enter run the ticked actions as one job, Esc cancel"
             ),

@@ -133,14 +133,16 @@ pub async fn run(opener: &mut Opener, a: SyncArgs) -> anyhow::Result<u8> {
         src: super::transfer::place_of(&a.src, &src_t),
         dst: super::transfer::place_of(&a.dst, &dst_t),
     };
-    let header = SyncJobs::header(&places, &ends, direction, a.delete);
+    let header = SyncJobs::journal_header(&places, &ends, &plan);
     let journal = Journal::of_user();
     if a.dry_run {
         return Ok(conflicts_code(&plan, a.dry_run));
     }
     if plan.in_sync() {
         // What an interrupted run left is done now.
-        journal.forget(&header);
+        for settled in SyncJobs::settled_headers(&places, &ends, direction, plan.delete) {
+            journal.forget(&settled);
+        }
         return Ok(conflicts_code(&plan, a.dry_run));
     }
     let engine_opts = EngineOptions {

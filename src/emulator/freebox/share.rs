@@ -19,7 +19,6 @@ use super::envelope::{FbxError, ok, ok_empty, ok_list, parse_body};
 use super::paths::encode_clear;
 use super::random::token_from;
 use super::upload::{is_upload_temp, now_secs};
-use crate::emulator::fsroot::FsRoot;
 
 const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+_-";
 
@@ -139,7 +138,7 @@ pub async fn create(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response
     };
     let target = emu.disk.resolve_token(&req.path)?;
     let real = target.real.as_ref().ok_or_else(FbxError::access_denied)?;
-    if emu.disk.fs().metadata(real).is_err() {
+    if on_disk(emu.as_ref(), real).is_none() {
         return Err(FbxError::path_not_found());
     }
     let link = Link {
@@ -151,6 +150,20 @@ pub async fn create(State(emu): State<Arc<Emu>>, body: Bytes) -> Result<Response
     let reply = to_json(&emu, &link);
     emu.shares.lock().insert(link.token.clone(), link);
     Ok(ok(reply))
+}
+
+/// What the box's disk has under `real`: the entry, or else the partial upload held
+/// under that name — a file like any other on a box (docs/EMULATOR.md, "Partial
+/// uploads"), so it is shared and served with its bytes so far.
+fn on_disk(emu: &Emu, real: &std::path::Path) -> Option<std::path::PathBuf> {
+    let fs = emu.disk.fs();
+    if fs.metadata(real).is_ok() {
+        return Some(real.to_path_buf());
+    }
+    if fs.entry_exists(real) {
+        return None; // a link leading out, or one that leads nowhere
+    }
+    emu.uploads.held(fs, real)
 }
 
 fn gone() -> Response {
@@ -206,7 +219,7 @@ async fn serve_link(emu: &Emu, token: &str, rest: &str, headers: &HeaderMap) -> 
     let Ok(target) = emu.disk.resolve_clear(&clear) else {
         return gone();
     };
-    let Some(real) = target.real.clone() else {
+    let Some(real) = target.real.as_deref().and_then(|r| on_disk(emu, r)) else {
         return gone();
     };
     // Links inside the root are followed like any read; one leading out is gone.
@@ -222,7 +235,7 @@ async fn serve_link(emu: &Emu, token: &str, rest: &str, headers: &HeaderMap) -> 
         )
         .await
         .unwrap_or_else(|_| gone()),
-        Ok(m) if m.is_dir() => folder_index(fs, &link, &below, &real),
+        Ok(m) if m.is_dir() => folder_index(emu, &link, &below, &real),
         _ => gone(),
     }
 }
@@ -236,7 +249,9 @@ fn html_escape(s: &str) -> String {
 }
 
 /// A plain HTML index of a shared folder (what a real box shows is undocumented).
-fn folder_index(fs: &FsRoot, link: &Link, below: &[&str], dir: &std::path::Path) -> Response {
+/// Partial uploads held in the folder are listed under their names, as `fs/ls` does.
+fn folder_index(emu: &Emu, link: &Link, below: &[&str], dir: &std::path::Path) -> Response {
+    let fs = emu.disk.fs();
     let mut names = Vec::new();
     for e in fs.read_dir(dir).into_iter().flatten() {
         if let Some(n) = e.name.to_str() {
@@ -245,6 +260,11 @@ fn folder_index(fs: &FsRoot, link: &Link, below: &[&str], dir: &std::path::Path)
             }
             let is_dir = fs.symlink_metadata(&e.path).is_ok_and(|m| m.is_dir());
             names.push((n.to_owned(), is_dir));
+        }
+    }
+    for (name, _) in emu.uploads.held_in(fs, dir) {
+        if let Some(n) = name.to_str() {
+            names.push((n.to_owned(), false));
         }
     }
     names.sort();

@@ -117,6 +117,33 @@ impl SyncJobs {
         }
     }
 
+    /// The journal header `plan`'s sync runs under, from the commander and the CLI
+    /// alike: its direction and whether the user asked for deletes (`Plan::delete`, not
+    /// whether any is planned or left ticked), so a rerun from either front end finds
+    /// the entry the other left.
+    pub fn journal_header(places: &JobPlaces, ends: &Ends, plan: &Plan) -> JobHeader {
+        Self::header(places, ends, plan.direction, plan.delete)
+    }
+
+    /// The journal headers of the entries a sync of `direction` between `ends` settles
+    /// when it is found already in sync: the run without deletes and, when deletes are
+    /// asked (`delete`), the run with them (its plan holds nothing the other lacks).
+    pub fn settled_headers(
+        places: &JobPlaces,
+        ends: &Ends,
+        direction: Direction,
+        delete: bool,
+    ) -> Vec<JobHeader> {
+        let mut deletes = vec![false];
+        if delete && direction != Direction::Both {
+            deletes.push(true);
+        }
+        deletes
+            .into_iter()
+            .map(|d| Self::header(places, ends, direction, d))
+            .collect()
+    }
+
     /// The journal header of a sync of `direction` between `ends` (A at `places.src`,
     /// B at `places.dst`); `delete`: whether it was asked to delete.
     pub fn header(

@@ -86,11 +86,16 @@ pub struct Totals {
 pub struct Plan {
     pub actions: Vec<Action>,
     pub direction: Direction,
+    /// Whether the user asked for the deletes (one way only; never both ways), whatever
+    /// the plan holds or the preview leaves ticked: what names the sync in the journal
+    /// (`SyncJobs::journal_header`), the same from the commander and the CLI.
+    pub delete: bool,
 }
 
 impl Plan {
     /// Plans `direction`; `delete` adds the deletes of a one-way sync.
     pub fn make(cmp: &Comparison, direction: Direction, delete: bool) -> Plan {
+        let delete = delete && direction != Direction::Both;
         let mut actions = Vec::new();
         // A folder deleted whole takes its content with it (not in string order
         // right after it: "a.txt" sorts between "a" and "a/x").
@@ -171,7 +176,11 @@ impl Plan {
                 },
             });
         }
-        Plan { actions, direction }
+        Plan {
+            actions,
+            direction,
+            delete,
+        }
     }
 
     pub fn totals(&self) -> Totals {
@@ -207,6 +216,7 @@ impl Plan {
                 .map(|(a, _)| a.clone())
                 .collect(),
             direction: self.direction,
+            delete: self.delete,
         }
     }
 }
