@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use reqwest::header::{
@@ -172,22 +172,22 @@ async fn expect_reply(ws: &mut Socket, action: &str, what: &str) -> VfsResult<Ws
     Ok(reply.result.unwrap_or_default())
 }
 
-/// Reads up to `want` bytes (less only at the end of the data).
+/// Reads up to `want` bytes (less only at the end of the data), into memory that is not
+/// zeroed first (`read_buf`): clearing a fresh 512 KiB frame cost a tenth of an
+/// upload's CPU.
 async fn read_chunk(data: &mut ByteReader, want: usize, what: &str) -> VfsResult<Bytes> {
-    let mut buf = vec![0u8; want];
-    let mut filled = 0;
-    while filled < want {
+    // Reads only into the spare capacity: the loop ends before any read could grow it.
+    let mut buf = BytesMut::with_capacity(want);
+    while buf.len() < want {
         let n = data
-            .read(&mut buf[filled..])
+            .read_buf(&mut buf)
             .await
             .map_err(|e| VfsError::io(what, e))?;
         if n == 0 {
             break;
         }
-        filled += n;
     }
-    buf.truncate(filled);
-    Ok(Bytes::from(buf))
+    Ok(buf.freeze())
 }
 
 /// Writes `len` bytes from `data` to `path`, replacing any file of that name.
