@@ -198,7 +198,7 @@ fn prepare(
     let app = routes::router(emu.clone());
     let control = FreeboxControl { emu };
     let fut = async move {
-        axum::serve(listener, app)
+        axum::serve(crate::emulator::without_nagle(listener), app)
             .with_graceful_shutdown(shutdown)
             .await
     };

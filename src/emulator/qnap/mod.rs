@@ -181,7 +181,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let emu = Arc::new(Emu::new(cfg)?);
     let app = router::build(emu);
-    axum::serve(listener, app)
+    axum::serve(crate::emulator::without_nagle(listener), app)
         .with_graceful_shutdown(shutdown)
         .await
 }
