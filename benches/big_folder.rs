@@ -181,6 +181,9 @@ fn entry(i: usize, hidden: bool) -> Entry {
 /// The UI-thread cost of each page of a 100 000-entry listing, per shape: median and
 /// worst `Pane::take_page`, and their sum.
 fn page_merges() {
+    // As the binary does at start (`cli::main`): big vectors are mapped apart, so a
+    // growing `Vec` is remapped, not copied.
+    nascmd::memory::keep_big_blocks_apart();
     let name = SortSpec::default();
     let size = SortSpec {
         key: SortKey::Size,

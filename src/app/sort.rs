@@ -47,9 +47,11 @@ fn extension(name: &str) -> &str {
 }
 
 /// Natural order (`file2` < `file10`). Most pairs differ first at a character outside any
-/// number, where natural order is plain character order: that case is decided from the
-/// bytes at once, the rest goes to `alphanumeric_sort`. Sorting 100 000 names is several
-/// times faster this way (see `benches/big_folder.rs`); a property test checks both agree.
+/// number, where natural order is plain character order, or inside two numbers of as
+/// many digits (`IMG_004711` against `IMG_004720`), where it is digit order: those cases
+/// are decided from the bytes at once, the rest goes to `alphanumeric_sort`. Sorting and
+/// merging 100 000 names is several times faster this way (see `benches/big_folder.rs`);
+/// property tests check both agree.
 pub fn natural(a: &str, b: &str) -> Ordering {
     let (x, y) = (a.as_bytes(), b.as_bytes());
     let i = x.iter().zip(y).take_while(|(p, q)| p == q).count();
@@ -65,6 +67,15 @@ pub fn natural(a: &str, b: &str) -> Ordering {
     let after_number = start > 0 && x[start - 1].is_ascii_digit();
     if !after_number && !digit(x, start) && !digit(y, start) {
         return x.get(i).cmp(&y.get(i));
+    }
+    if digit(x, i) && digit(y, i) {
+        let digits = |s: &[u8]| s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        // Two numbers equal up to here with as many digits left: they have as many
+        // digits in all (what came before is shared), so the first differing digit
+        // orders them, leading zeros or not.
+        if digits(x) == digits(y) {
+            return x[i].cmp(&y[i]);
+        }
     }
     alphanumeric_sort::compare_str(a, b)
 }
@@ -219,6 +230,17 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn fast_natural_order_agrees_with_the_crate(a in "[a0-2.\\-é點 ]{0,8}", b in "[a0-2.\\-é點 ]{0,8}") {
+            proptest::prop_assert_eq!(natural(&a, &b), alphanumeric_sort::compare_str(&a, &b));
+        }
+
+        #[test]
+        fn fast_natural_order_agrees_on_numbered_names(
+            shared in "(IMG_|x)?[0-9]{0,5}",
+            a in "[0-9]{0,4}(\\.jpg|[0-9a]{0,3})",
+            b in "[0-9]{0,4}(\\.jpg|[0-9a]{0,3})",
+        ) {
+            // Names that share a start, as in a camera roll: they differ in a number.
+            let (a, b) = (format!("{shared}{a}"), format!("{shared}{b}"));
             proptest::prop_assert_eq!(natural(&a, &b), alphanumeric_sort::compare_str(&a, &b));
         }
     }
