@@ -11,8 +11,8 @@
 //! huge_folder freebox URL -    DIR ROUNDS   (the emulator grants registrations)
 //! ```
 //!
-//! Prints one line per round, `round N first_ms F complete_ms C entries E max_page_ms P`,
-//! then `peak_rss_kib K`. Fails if a round does not list every entry exactly once, in
+//! Prints one line per round, `round N first_ms F complete_ms C entries E max_page_ms P
+//! median_page_ms M`, then `peak_rss_kib K`. Fails if a round does not list every entry exactly once, in
 //! the pane's sort order.
 
 use std::sync::Arc;
@@ -93,6 +93,7 @@ struct Round {
     complete: Duration,
     entries: usize,
     max_page: Duration,
+    median_page: Duration,
 }
 
 /// One listing as the pane gets it.
@@ -120,7 +121,7 @@ async fn one_round(vfs: &VfsHandle, dir: &VPath) -> Result<Round> {
     )
     .await?;
     let mut first = None;
-    let mut max_page = Duration::ZERO;
+    let mut page_times = Vec::new();
     while let Some(page) = pages.next().await {
         let mut page = page?;
         // The listing task sorts each page before it goes to the app, off the UI
@@ -135,7 +136,7 @@ async fn one_round(vfs: &VfsHandle, dir: &VPath) -> Result<Round> {
             done: false,
         });
         term.draw(|f| nascmd::ui::draw(f, &app))?;
-        max_page = max_page.max(t.elapsed());
+        page_times.push(t.elapsed());
         first.get_or_insert_with(|| t0.elapsed());
     }
     app.update(Msg::Listed {
@@ -146,6 +147,12 @@ async fn one_round(vfs: &VfsHandle, dir: &VPath) -> Result<Round> {
     });
     term.draw(|f| nascmd::ui::draw(f, &app))?;
     let complete = t0.elapsed();
+    page_times.sort_unstable();
+    let max_page = page_times.last().copied().unwrap_or_default();
+    let median_page = page_times
+        .get(page_times.len() / 2)
+        .copied()
+        .unwrap_or_default();
     let entries = app.panes[0].entries();
     let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     let mut unique = names.clone();
@@ -168,6 +175,7 @@ async fn one_round(vfs: &VfsHandle, dir: &VPath) -> Result<Round> {
         complete,
         entries: entries.len(),
         max_page,
+        median_page,
     })
 }
 
@@ -200,11 +208,12 @@ fn main() -> Result<()> {
                 );
             }
             println!(
-                "round {n} first_ms {:.1} complete_ms {:.1} entries {} max_page_ms {:.2}",
+                "round {n} first_ms {:.1} complete_ms {:.1} entries {} max_page_ms {:.2} median_page_ms {:.2}",
                 millis(r.first),
                 millis(r.complete),
                 r.entries,
-                millis(r.max_page)
+                millis(r.max_page),
+                millis(r.median_page)
             );
         }
         println!("peak_rss_kib {}", peak_rss_kib());
