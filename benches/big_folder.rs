@@ -260,7 +260,7 @@ fn one_merge_run(shape: &Shape) -> (Vec<f64>, f64) {
     // round-robin, so each page covers all of it.
     SortSpec::default().sort(&mut all);
     let pages_n = ENTRIES / PAGE;
-    let mut pages: Vec<Vec<Entry>> = vec![Vec::with_capacity(PAGE); pages_n];
+    let mut pages: Vec<Vec<Entry>> = (0..pages_n).map(|_| Vec::with_capacity(PAGE)).collect();
     for (i, e) in all.into_iter().enumerate() {
         let p = if shape.spread { i % pages_n } else { i / PAGE };
         pages[p].push(e);

@@ -53,10 +53,6 @@ impl View {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The index in the entries of the visible entry `row`.
     pub fn get(&self, row: usize) -> Option<usize> {
         match &self.rows {
