@@ -4,17 +4,24 @@
 //!
 //! The first screen is measured as a user sees it: list request → first page from the
 //! local backend → `App::update` → one frame drawn.
+//!
+//! Then the page merges alone (`cargo bench --bench big_folder -- merges` runs only
+//! them): 100 000 entries handed to a `Pane` as sorted pages of 5 000, as the listing
+//! task sends them, in the shapes a real listing takes (pages in the pane's order, or
+//! spread over the whole folder; hidden names; a quick filter; the cursor held on an
+//! entry), with the UI-thread cost of each page (`Pane::take_page`).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures_util::StreamExt;
+use nascmd::app::sort::{SortKey, SortSpec};
 use nascmd::app::{App, Cmd, Msg, Pane};
 use nascmd::keymap::Keymap;
 use nascmd::theme::Theme;
 use nascmd::vfs::local::LocalFs;
-use nascmd::vfs::{VPath, VfsHandle};
+use nascmd::vfs::{Entry, EntryKind, VPath, VfsHandle};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -32,6 +39,10 @@ fn peak_rss_kib() -> u64 {
 }
 
 fn main() {
+    if std::env::args().skip(1).any(|a| a == "merges") {
+        page_merges();
+        return;
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     eprintln!("creating {ENTRIES} files…");
     for i in 0..ENTRIES {
@@ -52,7 +63,7 @@ fn main() {
         }
         println!("backend listing alone: {:?} ({n} entries)", tl.elapsed());
         let ts = Instant::now();
-        nascmd::app::sort::SortSpec::default().sort(&mut all);
+        SortSpec::default().sort(&mut all);
         println!("one sort of everything: {:?}", ts.elapsed());
         drop(all);
         let t0 = Instant::now();
@@ -132,6 +143,180 @@ fn main() {
             samples[REPEATS - 1]
         );
     });
+    page_merges();
+}
+
+const PAGE: usize = 5_000;
+
+/// One shape of listing for [`page_merges`].
+struct Shape {
+    label: &'static str,
+    sort: SortSpec,
+    /// Pages hold every (ENTRIES / PAGE)-th entry of the sorted folder instead of a run.
+    spread: bool,
+    /// Every tenth name starts with a dot (hidden files not shown).
+    hidden: bool,
+    filter: &'static str,
+    /// The cursor is put on an entry after the first page and must stay on it.
+    hold_cursor: bool,
+}
+
+fn entry(i: usize, hidden: bool) -> Entry {
+    let dot = if hidden && i % 10 == 3 { "." } else { "" };
+    Entry {
+        name: format!("{dot}IMG_{i:06}.jpg"),
+        kind: if i % 1000 == 0 {
+            EntryKind::Dir
+        } else {
+            EntryKind::File
+        },
+        // Sizes and times unrelated to the name order.
+        size: (i as u64).wrapping_mul(2_654_435_761) % 10_000_000,
+        mtime: Some(1_700_000_000 + ((i as i64 * 7919) % 100_000)),
+        mode: None,
+        readonly: false,
+    }
+}
+
+/// The UI-thread cost of each page of a 100 000-entry listing, per shape: median and
+/// worst `Pane::take_page`, and their sum.
+fn page_merges() {
+    // As the binary does at start (`cli::main`): big vectors are mapped apart, so a
+    // growing `Vec` is remapped, not copied.
+    nascmd::memory::keep_big_blocks_apart();
+    let name = SortSpec::default();
+    let size = SortSpec {
+        key: SortKey::Size,
+        reverse: false,
+    };
+    let shapes = [
+        Shape {
+            label: "name order, pages in order (QNAP)",
+            sort: name,
+            spread: false,
+            hidden: false,
+            filter: "",
+            hold_cursor: false,
+        },
+        Shape {
+            label: "name order, pages spread",
+            sort: name,
+            spread: true,
+            hidden: false,
+            filter: "",
+            hold_cursor: false,
+        },
+        Shape {
+            label: "size order, pages by name",
+            sort: size,
+            spread: false,
+            hidden: false,
+            filter: "",
+            hold_cursor: false,
+        },
+        Shape {
+            label: "pages spread, hidden names, cursor held",
+            sort: name,
+            spread: true,
+            hidden: true,
+            filter: "",
+            hold_cursor: true,
+        },
+        Shape {
+            label: "size order, filter \"7\", cursor held",
+            sort: size,
+            spread: false,
+            hidden: true,
+            filter: "7",
+            hold_cursor: true,
+        },
+    ];
+    println!("page merges: {ENTRIES} entries in sorted pages of {PAGE} (Pane::take_page)");
+    for shape in &shapes {
+        let mut worst = 0.0f64;
+        let mut medians = Vec::new();
+        let mut totals = Vec::new();
+        for _ in 0..5 {
+            let (mut times, total) = one_merge_run(shape);
+            times.sort_by(f64::total_cmp);
+            worst = worst.max(times[times.len() - 1]);
+            medians.push(times[times.len() / 2]);
+            totals.push(total);
+        }
+        medians.sort_by(f64::total_cmp);
+        totals.sort_by(f64::total_cmp);
+        println!(
+            "  {:<42} per page median {:6.2} ms, worst {:6.2} ms; all pages {:7.1} ms (median of 5 runs)",
+            shape.label, medians[2], worst, totals[2]
+        );
+    }
+}
+
+/// One listing of the shape: each page's cost in ms (the first page excluded: it
+/// replaces the old entries) and the sum of all.
+fn one_merge_run(shape: &Shape) -> (Vec<f64>, f64) {
+    let mut all: Vec<Entry> = (0..ENTRIES).map(|i| entry(i, shape.hidden)).collect();
+    // The server's order: by name; a spread listing deals the sorted folder out
+    // round-robin, so each page covers all of it.
+    SortSpec::default().sort(&mut all);
+    let pages_n = ENTRIES / PAGE;
+    let mut pages: Vec<Vec<Entry>> = (0..pages_n).map(|_| Vec::with_capacity(PAGE)).collect();
+    for (i, e) in all.into_iter().enumerate() {
+        let p = if shape.spread { i % pages_n } else { i / PAGE };
+        pages[p].push(e);
+    }
+    for p in &mut pages {
+        // The listing task sorts each page before it goes to the app.
+        shape.sort.sort(p);
+    }
+    let vfs: VfsHandle = Arc::new(LocalFs::new());
+    let dir = VPath::parse("/merges").expect("path");
+    let mut pane = Pane::new(vfs, dir.clone());
+    pane.sort = shape.sort;
+    pane.filter = shape.filter.to_owned();
+    pane.begin_list(1, dir, None);
+    let mut times = Vec::with_capacity(pages_n);
+    let mut total = 0.0;
+    let mut held = None;
+    let n = pages.len();
+    for (k, page) in pages.into_iter().enumerate() {
+        let t = Instant::now();
+        pane.take_page(1, page, k + 1 == n);
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        total += ms;
+        if k > 0 {
+            times.push(ms);
+        }
+        if k == 0 && shape.hold_cursor {
+            let rows = pane.row_count();
+            pane.set_cursor(rows / 2);
+            held = pane.current_entry().map(|e| e.name.clone());
+        }
+    }
+    assert_eq!(pane.entries().len(), ENTRIES);
+    assert!(
+        pane.entries()
+            .windows(2)
+            .all(|w| shape.sort.compare(&w[0], &w[1]) == std::cmp::Ordering::Less),
+        "{}: entries out of order",
+        shape.label
+    );
+    let needle = shape.filter.to_lowercase();
+    let expected = pane
+        .entries()
+        .iter()
+        .filter(|e| !e.is_hidden() && e.name.to_lowercase().contains(&needle))
+        .count();
+    assert_eq!(pane.visible_entries().count(), expected, "{}", shape.label);
+    if held.is_some() {
+        assert_eq!(
+            pane.current_entry().map(|e| e.name.clone()),
+            held,
+            "{}",
+            shape.label
+        );
+    }
+    (times, total)
 }
 
 const REPEATS: usize = 21;

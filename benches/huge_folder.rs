@@ -11,8 +11,10 @@
 //! huge_folder freebox URL -    DIR ROUNDS   (the emulator grants registrations)
 //! ```
 //!
-//! Prints one line per round, `round N first_ms F complete_ms C entries E max_page_ms P`,
-//! then `peak_rss_kib K`. Fails if a round does not list every entry exactly once, in
+//! Prints one line per round, `round N first_ms F complete_ms C entries E max_page_ms P
+//! median_page_ms M max_page_cpu_ms U`, then `peak_rss_kib K`: the worst page as the
+//! wall clock saw it and the most CPU time one page cost this thread (on a busy machine
+//! the gap between them is time spent waiting for a core). Fails if a round does not list every entry exactly once, in
 //! the pane's sort order.
 
 use std::sync::Arc;
@@ -43,6 +45,22 @@ fn peak_rss_kib() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// CPU time this thread has used (Linux with glibc; zero elsewhere).
+fn thread_cpu() -> Duration {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid timespec for the call to write into.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+            return Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+        }
+    }
+    Duration::ZERO
 }
 
 fn millis(d: Duration) -> f64 {
@@ -93,6 +111,8 @@ struct Round {
     complete: Duration,
     entries: usize,
     max_page: Duration,
+    median_page: Duration,
+    max_page_cpu: Duration,
 }
 
 /// One listing as the pane gets it.
@@ -120,7 +140,8 @@ async fn one_round(vfs: &VfsHandle, dir: &VPath) -> Result<Round> {
     )
     .await?;
     let mut first = None;
-    let mut max_page = Duration::ZERO;
+    let mut page_times = Vec::new();
+    let mut max_page_cpu = Duration::ZERO;
     while let Some(page) = pages.next().await {
         let mut page = page?;
         // The listing task sorts each page before it goes to the app, off the UI
@@ -128,6 +149,7 @@ async fn one_round(vfs: &VfsHandle, dir: &VPath) -> Result<Round> {
         sort.sort(&mut page);
         // What the UI thread pays for a page: the update and the frame it causes.
         let t = Instant::now();
+        let cpu = thread_cpu();
         app.update(Msg::Listed {
             side,
             req,
@@ -135,7 +157,8 @@ async fn one_round(vfs: &VfsHandle, dir: &VPath) -> Result<Round> {
             done: false,
         });
         term.draw(|f| nascmd::ui::draw(f, &app))?;
-        max_page = max_page.max(t.elapsed());
+        page_times.push(t.elapsed());
+        max_page_cpu = max_page_cpu.max(thread_cpu().saturating_sub(cpu));
         first.get_or_insert_with(|| t0.elapsed());
     }
     app.update(Msg::Listed {
@@ -146,6 +169,12 @@ async fn one_round(vfs: &VfsHandle, dir: &VPath) -> Result<Round> {
     });
     term.draw(|f| nascmd::ui::draw(f, &app))?;
     let complete = t0.elapsed();
+    page_times.sort_unstable();
+    let max_page = page_times.last().copied().unwrap_or_default();
+    let median_page = page_times
+        .get(page_times.len() / 2)
+        .copied()
+        .unwrap_or_default();
     let entries = app.panes[0].entries();
     let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     let mut unique = names.clone();
@@ -168,6 +197,8 @@ async fn one_round(vfs: &VfsHandle, dir: &VPath) -> Result<Round> {
         complete,
         entries: entries.len(),
         max_page,
+        median_page,
+        max_page_cpu,
     })
 }
 
@@ -200,11 +231,13 @@ fn main() -> Result<()> {
                 );
             }
             println!(
-                "round {n} first_ms {:.1} complete_ms {:.1} entries {} max_page_ms {:.2}",
+                "round {n} first_ms {:.1} complete_ms {:.1} entries {} max_page_ms {:.2} median_page_ms {:.2} max_page_cpu_ms {:.2}",
                 millis(r.first),
                 millis(r.complete),
                 r.entries,
-                millis(r.max_page)
+                millis(r.max_page),
+                millis(r.median_page),
+                millis(r.max_page_cpu)
             );
         }
         println!("peak_rss_kib {}", peak_rss_kib());

@@ -3,8 +3,9 @@
 # emulators, listed through the real client code (benches/huge_folder.rs: the pane's
 # ListStream via jobs::list_retrying, each page handed to an App and drawn). Prints, per
 # NAS, the median and spread (min–max) of the time to the first page and to the complete
-# sorted listing, the worst UI-thread cost of one page (update + frame), and the driver's
-# peak RSS. Results and how to read them: docs/PERFORMANCE.md, "Huge folders".
+# sorted listing, the worst UI-thread cost of one page (update + frame), the median of
+# the rounds' median page and the most CPU time one page cost, and the driver's peak RSS. Results and how to read them:
+# docs/PERFORMANCE.md, "Huge folders".
 #
 #   benches/huge_folder.sh [ENTRIES=100000] [qnap|freebox|all]
 #
@@ -115,15 +116,18 @@ run_driver() { # NAS URL USER DIR [PEER]
   say "$1 CPU per listing: client $(awk -v n=$n '{printf "%.2f s", ($2 + $3) / n}' "$out.time"), emulator $(awk -v a="$emu_before" -v b="$(cpu_s "$EMU_PID")" -v n=$n 'BEGIN {printf "%.2f s", (b - a) / n}')"
   local rounds
   rounds=$(grep '^round' "$out" | tail -n "$REPEAT")
-  local first complete page rss entries
+  local first complete page median cpu rss entries
   first=$(awk '{print $4}' <<<"$rounds" | stats)
   complete=$(awk '{print $6}' <<<"$rounds" | stats)
   page=$(awk '{print $10}' <<<"$rounds" | sort -n | tail -n1)
+  # An older driver prints no median page and no CPU time.
+  median=$(awk '$12 != "" {print $12}' <<<"$rounds" | sort -n | awk '{v[NR]=$1} END {print NR ? v[int((NR+1)/2)] : "—"}')
+  cpu=$(awk '$14 != "" {print $14}' <<<"$rounds" | sort -n | awk '{v[NR]=$1} END {print NR ? v[NR] : "—"}')
   entries=$(awk '{print $8}' <<<"$rounds" | head -n1)
   rss=$(sed -n 's/^peak_rss_kib //p' "$out")
   [ "$entries" -eq "$ENTRIES" ] || { say "$1 listed $entries entries, not $ENTRIES"; exit 1; }
-  ROWS+=("$(printf '| %-7s | %-19s | %-22s | %6s ms | %6s MiB | %s |' \
-    "$1" "$first" "$complete" "$page" "$((rss / 1024))" "${5:-—}")")
+  ROWS+=("$(printf '| %-7s | %-19s | %-22s | %6s ms | %6s ms | %6s ms | %6s MiB | %s |' \
+    "$1" "$first" "$complete" "$page" "$median" "$cpu" "$((rss / 1024))" "${5:-—}")")
 }
 
 say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)${LINK:+, through the link relay}"
@@ -151,7 +155,7 @@ if [ "$WHICH" = freebox ] || [ "$WHICH" = all ]; then
   run_driver freebox "$EMU_URL" - "/Disque dur/huge"
 fi
 
-printf '| NAS     | first page ms       | complete listing ms    | worst page (UI) | peak RSS | peer |\n'
-printf '|---|---|---|---|---|---|\n'
+printf '| NAS     | first page ms       | complete listing ms    | worst page (UI) | median page | worst page CPU | peak RSS | peer |\n'
+printf '|---|---|---|---|---|---|---|---|\n'
 printf '%s\n' "${ROWS[@]}"
 say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -25,6 +25,7 @@ pub mod share_panel;
 mod share_state;
 mod share_text;
 pub mod sort;
+mod view;
 
 mod actions;
 pub mod choice;

@@ -10,6 +10,7 @@ use crate::vfs::{Entry, SpaceInfo, VPath, VfsHandle};
 
 use super::ids::RequestId;
 use super::sort::SortSpec;
+use super::view::{Shown, View};
 
 /// Pending listing entries merged at the latest once this many have arrived.
 const MERGE_AT_ONCE: usize = 4096;
@@ -62,8 +63,8 @@ pub struct Pane {
     pub cwd: VPath,
     /// All entries of `cwd`, sorted, without `..`.
     entries: Vec<Entry>,
-    /// Indices into `entries` of the visible ones, in order.
-    view: Vec<u32>,
+    /// Which entries are visible (rows), kept up to date page by page.
+    view: View,
     /// Row index (row 0 is `..` when the folder has a parent).
     pub cursor: usize,
     /// First row shown.
@@ -92,7 +93,7 @@ impl Pane {
             vfs,
             cwd,
             entries: Vec::new(),
-            view: Vec::new(),
+            view: View::default(),
             cursor: 0,
             scroll: 0,
             selected: HashSet::new(),
@@ -121,8 +122,8 @@ impl Pane {
         if i < parent {
             return Some(Row::Parent);
         }
-        let idx = *self.view.get(i - parent)?;
-        self.entries.get(idx as usize).map(Row::Entry)
+        let idx = self.view.get(i - parent)?;
+        self.entries.get(idx).map(Row::Entry)
     }
 
     pub fn current(&self) -> Option<Row<'_>> {
@@ -142,9 +143,7 @@ impl Pane {
     }
 
     pub fn visible_entries(&self) -> impl Iterator<Item = &Entry> {
-        self.view
-            .iter()
-            .filter_map(|&i| self.entries.get(i as usize))
+        self.view.iter().filter_map(|i| self.entries.get(i))
     }
 
     /// Starts a new listing of `dir`; the old entries stay on screen until its first
@@ -212,11 +211,9 @@ impl Pane {
             self.sticky = self.current_name();
         }
         // Pages are merged when they add up to as many entries as are shown (and at the
-        // end): the first page shows at once, and a small folder costs about one sort in
-        // total instead of one merge per page. Never more than MERGE_AT_ONCE pending
-        // entries wait, though: sorting half of a 100 000-entry folder in one go took
-        // 40 ms on the UI thread (benches/huge_folder.rs); a page's own sort plus one
-        // linear merge stays well inside a 16 ms frame.
+        // end): the first page shows at once, and a small folder costs few merges. Never
+        // more than MERGE_AT_ONCE pending entries wait, though: each merge costs about
+        // what it brings (`merge_pending`), and a page waiting is a page not shown.
         if first {
             self.pending.clear();
         }
@@ -236,11 +233,62 @@ impl Pane {
         true
     }
 
+    /// Merges the pending pages, at a cost proportional to them rather than to the
+    /// folder (docs/PERFORMANCE.md, "Session 10"): the entries are merged in place
+    /// (`SortSpec::merge_into`), the rows follow (`View::merged`), and the cursor's
+    /// entry is followed by how many new entries came before it; only a name still
+    /// awaited is looked for, among the new entries.
     fn merge_pending(&mut self) {
         let page = std::mem::take(&mut self.pending);
-        let entries = std::mem::take(&mut self.entries);
-        self.entries = self.sort.merge(entries, page);
-        self.rebuild_view();
+        let keep = self.sticky.take().or_else(|| self.current_name());
+        let at = self.current_index();
+        let before = self.sort.merge_into(&mut self.entries, page);
+        let shown = self.shown();
+        self.view.merged(&self.entries, &before, &shown);
+        let found = match keep.as_deref() {
+            None => None,
+            Some("..") if self.has_parent_row() => Some(0),
+            Some(name) => {
+                let moved = at
+                    .map(|i| i + before.partition_point(|&b| b <= i))
+                    .filter(|&i| self.entries.get(i).is_some_and(|e| e.name == name));
+                moved
+                    .or_else(|| {
+                        (before.iter().enumerate())
+                            .map(|(k, &b)| b + k)
+                            .find(|&i| self.entries.get(i).is_some_and(|e| e.name == name))
+                    })
+                    .and_then(|i| self.view.row_of(i))
+                    .map(|row| row + usize::from(self.has_parent_row()))
+            }
+        };
+        if let Some(row) = found {
+            self.cursor = row;
+        }
+        self.keep_sticky(keep, found.is_some());
+    }
+
+    /// After the rows changed: `keep` (the name the cursor was to stay on) stays
+    /// remembered while pages are still arriving; a cursor not placed is clamped.
+    fn keep_sticky(&mut self, keep: Option<String>, placed: bool) {
+        if !placed {
+            self.clamp_cursor();
+        }
+        if keep.is_some() && self.loading.as_ref().is_some_and(|l| l.started) {
+            self.sticky = keep;
+        }
+    }
+
+    fn shown(&self) -> Shown {
+        Shown::new(self.show_hidden, &self.filter)
+    }
+
+    /// The index in `entries` of the cursor's entry.
+    fn current_index(&self) -> Option<usize> {
+        let parent = usize::from(self.has_parent_row());
+        self.cursor
+            .checked_sub(parent)
+            .and_then(|row| self.view.get(row))
     }
 
     /// The listing `req` failed; returns false when it was stale.
@@ -265,33 +313,48 @@ impl Pane {
         }
     }
 
-    /// Recomputes the visible rows and puts the cursor back on the entry it was on.
+    /// Recomputes the visible rows (the filter or the hidden setting changed) and puts
+    /// the cursor back on the entry it was on.
     pub fn rebuild_view(&mut self) {
-        let keep = self.sticky.take().or_else(|| self.current_name());
-        let needle = self.filter.to_lowercase();
-        self.view = self
+        let current = self.current_entry().cloned();
+        self.rebuild_view_keeping(current);
+    }
+
+    /// Recomputes the visible rows after the entries changed order; `current` is the
+    /// cursor's entry before, found again by a binary search in the sort order.
+    fn rebuild_view_keeping(&mut self, current: Option<Entry>) {
+        let keep = self.sticky.take().or_else(|| match &current {
+            Some(e) => Some(e.name.clone()),
+            // `..`, or no row at all.
+            None => self.current_name(),
+        });
+        let shown = self.shown();
+        self.view.rebuild(&self.entries, &shown);
+        let parent = usize::from(self.has_parent_row());
+        let placed = match keep.as_deref() {
+            None => false,
+            Some(name) => match current.filter(|e| e.name == name) {
+                Some(e) => match self.locate(&e).and_then(|i| self.view.row_of(i)) {
+                    Some(row) => {
+                        self.cursor = row + parent;
+                        true
+                    }
+                    // Filtered out now (or the entries not in the pane's order).
+                    None => self.focus_name(name),
+                },
+                // A name awaited, or `..`.
+                None => self.focus_name(name),
+            },
+        };
+        self.keep_sticky(keep, placed);
+    }
+
+    /// The index of `e` in the (sorted) entries, by a binary search.
+    fn locate(&self, e: &Entry) -> Option<usize> {
+        let i = self
             .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| self.show_hidden || !e.is_hidden())
-            .filter(|(_, e)| needle.is_empty() || contains_ignore_case(&e.name, &needle))
-            .map(|(i, _)| i as u32)
-            .collect();
-        match keep {
-            Some(name) if self.focus_name(&name) => {
-                if self.loading.as_ref().is_some_and(|l| l.started) {
-                    self.sticky = Some(name);
-                }
-            }
-            Some(name) => {
-                // Not there (yet): remember it while pages are still arriving.
-                if self.loading.as_ref().is_some_and(|l| l.started) {
-                    self.sticky = Some(name);
-                }
-                self.clamp_cursor();
-            }
-            None => self.clamp_cursor(),
-        }
+            .partition_point(|x| self.sort.compare(x, e) == std::cmp::Ordering::Less);
+        self.entries.get(i).filter(|x| x.name == e.name).map(|_| i)
     }
 
     /// Moves the cursor to the row named `name`; false when no such row is visible.
@@ -304,7 +367,7 @@ impl Pane {
         match self
             .view
             .iter()
-            .position(|&i| self.entries[i as usize].name == name)
+            .position(|i| self.entries.get(i).is_some_and(|e| e.name == name))
         {
             Some(pos) => {
                 self.cursor = pos + parent;
@@ -360,9 +423,10 @@ impl Pane {
 
     /// Re-sorts after the sort order changed, cursor kept on its entry.
     pub fn resort(&mut self) {
+        let current = self.current_entry().cloned();
         let spec = self.sort;
         spec.sort(&mut self.entries);
-        self.rebuild_view();
+        self.rebuild_view_keeping(current);
     }
 
     pub fn is_selected(&self, e: &Entry) -> bool {
@@ -453,11 +517,6 @@ impl Pane {
     }
 }
 
-fn contains_ignore_case(haystack: &str, lower_needle: &str) -> bool {
-    if haystack.is_ascii() && lower_needle.is_ascii() {
-        let (h, n) = (haystack.as_bytes(), lower_needle.as_bytes());
-        n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-    } else {
-        haystack.to_lowercase().contains(lower_needle)
-    }
-}
+#[cfg(test)]
+#[path = "pane_tests.rs"]
+mod tests;

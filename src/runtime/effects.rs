@@ -23,11 +23,11 @@ fn send(tx: &UnboundedSender<Internal>, msg: Msg) {
     let _ = tx.send(Internal::Msg(msg));
 }
 
-/// Lists `dir`, each page sorted in `sort` before it goes to the app: sorting a page of
-/// 5 000–10 000 entries costs the UI thread 10–30 ms on a busy machine
-/// (benches/huge_folder.rs), far more than merging a sorted page.
 /// Lists `dir` page by page for a pane; if it shows temporaries of ours left for a day
-/// and more, sweeps them afterwards (`jobs::stale`) and tells the app.
+/// and more, sweeps them afterwards (`jobs::stale`) and tells the app. Each page is
+/// sorted in `sort` here, before it goes to the app: sorting a page of 5 000–10 000
+/// entries cost the UI thread 10–30 ms on a busy machine (benches/huge_folder.rs), far
+/// more than merging a sorted page (`SortSpec::merge_into`).
 pub async fn list(
     tx: UnboundedSender<Internal>,
     side: Side,
