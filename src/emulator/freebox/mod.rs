@@ -11,7 +11,9 @@
 pub mod auth;
 pub mod dl;
 pub mod envelope;
+mod file_info;
 pub mod fs;
+mod natural;
 pub mod paths;
 mod random;
 mod routes;
