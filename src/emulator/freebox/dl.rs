@@ -14,7 +14,7 @@ use tokio_util::io::ReaderStream;
 
 use super::Emu;
 use super::envelope::FbxError;
-use super::fs::mimetype_of;
+use super::file_info::mimetype_of;
 use crate::emulator::faults::Faults;
 use crate::emulator::fsroot::FsRoot;
 

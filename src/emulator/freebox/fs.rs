@@ -1,7 +1,7 @@
 //! `fs/ls`, `fs/info` (single and v15 batch), `fs/mkdir`, `fs/rename`: the synchronous
 //! part of the file-system API, and the `FileInfo` object they return.
 
-use std::cmp::Ordering;
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,15 +12,17 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::Emu;
 use super::envelope::{FbxError, ok, parse_body};
+use super::file_info::{FileInfo, child_token};
+use super::natural::{natural_cmp, sort_listing};
 use super::paths::{Target, encode_clear};
 use super::routes::ApiMajor;
 use super::upload::{is_reserved, is_upload_temp};
-use crate::emulator::confined::{Metadata, MetadataExt};
+use crate::emulator::confined::Metadata;
 
 /// Whether an entry is listed as itself: the partial-upload files are not, they show
 /// under the name they are held for (see upload.rs).
@@ -28,23 +30,16 @@ fn listed(name: &str) -> bool {
     !is_upload_temp(name)
 }
 
-/// Unix seconds of a metadata's modification time.
-fn mtime(meta: &Metadata) -> i64 {
-    meta.mtime()
-}
-
-/// The MIME type the box would report for a file name.
-pub fn mimetype_of(name: &str) -> String {
-    mime_guess::from_path(name)
-        .first_raw()
-        .unwrap_or("application/octet-stream")
-        .to_owned()
-}
-
 /// Builds a `FileInfo` for an existing target.
-pub fn file_info(emu: &Emu, target: &Target, display_name: &str) -> Result<Value, FbxError> {
+pub fn file_info(
+    emu: &Emu,
+    target: &Target,
+    display_name: &str,
+) -> Result<FileInfo<'static>, FbxError> {
     let Some(real) = &target.real else {
-        return Ok(dir_value(display_name, &target.token(), 60, 0, true));
+        let mut root = FileInfo::dir(display_name.to_owned(), target.token(), 60, 0);
+        root.hidden = true;
+        return Ok(root);
     };
     let lmeta = emu
         .disk
@@ -62,11 +57,14 @@ fn file_info_of(
     display_name: &str,
     real: &Path,
     lmeta: Metadata,
-) -> Value {
+) -> FileInfo<'static> {
     let fs = emu.disk.fs();
     let is_link = lmeta.file_type().is_symlink();
+    if !is_link {
+        return FileInfo::of_meta(display_name.to_owned(), target.token(), &lmeta);
+    }
     // A link is shown with what it points to, if that stays inside the root.
-    let (meta, target_tok) = if is_link {
+    let (meta, target_tok) = {
         match fs
             .canonical(real)
             .ok()
@@ -78,82 +76,11 @@ fn file_info_of(
             },
             None => (lmeta, None),
         }
-    } else {
-        (lmeta, None)
     };
-    let hidden = display_name.starts_with('.');
-    let mut v = if meta.is_dir() {
-        dir_value(
-            display_name,
-            &target.token(),
-            meta.size(),
-            mtime(&meta),
-            hidden,
-        )
-    } else {
-        json!({
-            "type": "file", "index": 0, "link": false, "modification": mtime(&meta),
-            "hidden": hidden, "mimetype": mimetype_of(display_name),
-            "name": display_name, "path": target.token(), "size": meta.size(),
-        })
-    };
-    if is_link {
-        v["link"] = Value::Bool(true);
-        if let Some(t) = target_tok {
-            v["target"] = Value::String(t);
-        }
-    }
-    v
-}
-
-fn dir_value(name: &str, token: &str, size: u64, modification: i64, hidden: bool) -> Value {
-    json!({
-        "type": "dir", "index": 0, "link": false, "modification": modification,
-        "hidden": hidden, "mimetype": "inode/directory", "name": name,
-        "path": token, "size": size,
-    })
-}
-
-/// Natural order ("file2" before "file10"), case-insensitive, ties broken bytewise.
-/// Walks both names in place: no allocation per comparison (a sort of 100 000 names
-/// makes ~1.7 M of them).
-fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let (mut x, mut y) = (a, b);
-    loop {
-        let (c, d) = match (x.chars().next(), y.chars().next()) {
-            (None, None) => return a.cmp(b),
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(c), Some(d)) => (c, d),
-        };
-        if c.is_ascii_digit() && d.is_ascii_digit() {
-            let digits = |s: &str| s.find(|ch: char| !ch.is_ascii_digit()).unwrap_or(s.len());
-            let (n_end, m_end) = (digits(x), digits(y));
-            let n = x[..n_end].trim_start_matches('0');
-            let m = y[..m_end].trim_start_matches('0');
-            match n.len().cmp(&m.len()).then_with(|| n.cmp(m)) {
-                Ordering::Equal => {}
-                o => return o,
-            }
-            x = &x[n_end..];
-            y = &y[m_end..];
-        } else if c.is_ascii() && d.is_ascii() {
-            // The common case, without `to_lowercase`'s iterators (the sort of a
-            // 100 000-entry folder was the emulator's largest cost, issue 14).
-            let o = c.to_ascii_lowercase().cmp(&d.to_ascii_lowercase());
-            if o != Ordering::Equal {
-                return o;
-            }
-            x = &x[1..];
-            y = &y[1..];
-        } else {
-            let o = c.to_lowercase().cmp(d.to_lowercase());
-            if o != Ordering::Equal {
-                return o;
-            }
-            x = &x[c.len_utf8()..];
-            y = &y[d.len_utf8()..];
-        }
+    FileInfo {
+        link: true,
+        target: target_tok,
+        ..FileInfo::of_meta(display_name.to_owned(), target.token(), &meta)
     }
 }
 
@@ -201,14 +128,14 @@ pub struct LsRow {
 
 enum Read {
     Meta(Metadata),
-    Built(Value),
+    Built(FileInfo<'static>),
 }
 
 impl LsRow {
-    fn built(name: &str, v: Value) -> LsRow {
+    fn built(name: &str, v: FileInfo<'static>) -> LsRow {
         LsRow {
             name: name.to_owned(),
-            is_dir: v["type"] == "dir",
+            is_dir: v.is_dir(),
             read: Read::Built(v),
         }
     }
@@ -257,12 +184,7 @@ fn children(emu: &Emu, dir: &Target) -> Result<Vec<LsRow>, FbxError> {
             }
         }
     }
-    out.sort_by(|a, b| {
-        b.is_dir
-            .cmp(&a.is_dir)
-            .then_with(|| natural_cmp(&a.name, &b.name))
-    });
-    Ok(out)
+    Ok(sort_listing(out, |r| (r.is_dir, &r.name)))
 }
 
 fn child_target(dir: &Target, name: &str) -> Target {
@@ -286,7 +208,7 @@ pub struct ListingKey {
 /// children the flags keep), in order; `FileInfo`s are built by [`page_values`].
 fn full_listing(emu: &Emu, dir: &Target, q: &LsQuery) -> Result<Vec<LsRow>, FbxError> {
     let me = file_info(emu, dir, ".")?;
-    if me["type"] != "dir" {
+    if !me.is_dir() {
         return Err(FbxError::business(
             "path_not_found",
             "Erreur lors de la récupération de la liste des fichiers : Le fichier n'existe pas",
@@ -294,13 +216,7 @@ fn full_listing(emu: &Emu, dir: &Target, q: &LsQuery) -> Result<Vec<LsRow>, FbxE
     }
     let mut list = Vec::new();
     if !flag(&q.remove_hidden) {
-        let mut dot = me.clone();
-        dot["hidden"] = Value::Bool(true);
-        list.push(LsRow::built(".", dot));
-        let parent = emu.disk.resolve_clear(&dir.parent_clear())?;
-        let mut up = file_info(emu, &parent, "..")?;
-        up["hidden"] = Value::Bool(true);
-        list.push(LsRow::built("..", up));
+        list.extend(dot_rows(emu, dir, me)?);
     }
     for row in children(emu, dir)? {
         // `FileInfo.hidden` is a leading dot (file_info).
@@ -315,34 +231,55 @@ fn full_listing(emu: &Emu, dir: &Target, q: &LsQuery) -> Result<Vec<LsRow>, FbxE
     Ok(list)
 }
 
+/// The `.` and `..` rows of a listing of `dir`, whose own `FileInfo` is `me`.
+fn dot_rows(emu: &Emu, dir: &Target, mut me: FileInfo<'static>) -> Result<[LsRow; 2], FbxError> {
+    me.name = Cow::Borrowed(".");
+    me.hidden = true;
+    let parent = emu.disk.resolve_clear(&dir.parent_clear())?;
+    let mut up = file_info(emu, &parent, "..")?;
+    up.hidden = true;
+    Ok([LsRow::built(".", me), LsRow::built("..", up)])
+}
+
 /// The `FileInfo`s of `rows` (as read with the folder), the first of which is entry
-/// `first` of the listing.
-fn page_values(emu: &Emu, dir: &Target, rows: &[LsRow], first: usize, q: &LsQuery) -> Vec<Value> {
+/// `first` of the listing. A plain entry's is built from the metadata read with the
+/// folder, borrowing its name: one allocation, its base64 path.
+fn page_values<'a>(
+    emu: &Emu,
+    dir: &Target,
+    rows: &'a [LsRow],
+    first: usize,
+    q: &LsQuery,
+) -> Vec<FileInfo<'a>> {
     let mut out = Vec::with_capacity(rows.len());
+    let mut buf = String::with_capacity(dir.clear.len() + 64);
     for (i, row) in rows.iter().enumerate() {
         let (mut v, is_dot) = match &row.read {
             // `.` and `..` never carry counts.
             Read::Built(v) => (v.clone(), matches!(row.name.as_str(), "." | "..")),
             Read::Meta(meta) => {
-                let t = child_target(dir, &row.name);
-                let real = t.real.as_deref().unwrap_or(Path::new(""));
-                (file_info_of(emu, &t, &row.name, real, meta.clone()), false)
+                let path = child_token(&mut buf, &dir.clear, &row.name);
+                (FileInfo::of_meta(row.name.as_str(), path, meta), false)
             }
         };
         if row.is_dir && flag(&q.count_sub_folder) && !is_dot {
-            let t = emu
-                .disk
-                .resolve_token(v["path"].as_str().unwrap_or(""))
-                .ok()
-                .and_then(|t| t.real);
+            let t = emu.disk.resolve_token(&v.path).ok().and_then(|t| t.real);
             let (folders, files) = t.map(|p| counts(emu, &p)).unwrap_or((0, 0));
-            v["foldercount"] = json!(folders);
-            v["filecount"] = json!(files);
+            v.foldercount = Some(folders);
+            v.filecount = Some(files);
         }
-        v["index"] = json!(first + i);
+        v.index = first + i;
         out.push(v);
     }
     out
+}
+
+/// A v15+ `fs/ls` result.
+#[derive(Serialize)]
+struct LsResult<'a> {
+    entries: Vec<FileInfo<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cursor: Option<String>,
 }
 
 /// Folders from which a first page is answered before the folder's snapshot is read
@@ -374,16 +311,10 @@ fn first_page_ahead(
     let mut rows = Vec::new();
     if !flag(&q.remove_hidden) {
         let me = match file_info(emu, dir, ".") {
-            Ok(me) if me["type"] == "dir" => me,
+            Ok(me) if me.is_dir() => me,
             _ => return None,
         };
-        let mut dot = me;
-        dot["hidden"] = Value::Bool(true);
-        rows.push(LsRow::built(".", dot));
-        let parent = emu.disk.resolve_clear(&dir.parent_clear()).ok()?;
-        let mut up = file_info(emu, &parent, "..").ok()?;
-        up["hidden"] = Value::Bool(true);
-        rows.push(LsRow::built("..", up));
+        rows.extend(dot_rows(emu, dir, me).ok()?);
     }
     // (name, is a folder, the row already built: a link, whose kind is its target's)
     let mut kids: Vec<(String, bool, Option<LsRow>)> = Vec::with_capacity(names.len());
@@ -490,8 +421,8 @@ pub async fn ls(
         count_sub_folder: flag(&q.count_sub_folder),
         remove_hidden: flag(&q.remove_hidden),
     };
-    // The read, the sort and the page's `FileInfo`s (a `stat` each) block.
-    let (page, total, to) = tokio::task::spawn_blocking(move || {
+    // The read, the sort, the page's `FileInfo`s and their JSON block.
+    tokio::task::spawn_blocking(move || {
         if let Some(real) = &dir.real
             && offset == 0
             && limit < usize::MAX
@@ -499,7 +430,7 @@ pub async fn ls(
         {
             let (rows, total) = ahead?;
             let page = page_values(&emu, &dir, &rows, 0, &q);
-            return Ok((page, total, rows.len()));
+            return Ok(ls_reply(major, page, rows.len(), total));
         }
         let rows = match &dir.real {
             // The volumes of `/`: a handful, never worth a snapshot.
@@ -515,7 +446,7 @@ pub async fn ls(
         let from = offset.min(rows.len());
         let to = from.saturating_add(limit).min(rows.len());
         let page = page_values(&emu, &dir, &rows[from..to], from, &q);
-        Ok::<_, FbxError>((page, rows.len(), to))
+        Ok::<_, FbxError>(ls_reply(major, page, to, rows.len()))
     })
     .await
     .map_err(|_| FbxError::internal("Erreur interne"))?
@@ -528,16 +459,20 @@ pub async fn ls(
         } else {
             e
         }
-    })?;
+    })
+}
+
+/// The reply carrying `page`, which ends at entry `to` of a listing of `total`: a bare
+/// array below v15, `{entries, cursor}` from v15 (a cursor while entries remain).
+fn ls_reply(major: u32, page: Vec<FileInfo<'_>>, to: usize, total: usize) -> Response {
     if major < 15 {
-        return Ok(ok(page));
+        return ok(page);
     }
-    if to < total {
-        let cursor = STANDARD.encode(format!("{{\"offset\":{to}}}"));
-        Ok(ok(json!({"entries": page, "cursor": cursor})))
-    } else {
-        Ok(ok(json!({"entries": page})))
-    }
+    let cursor = (to < total).then(|| STANDARD.encode(format!("{{\"offset\":{to}}}")));
+    ok(LsResult {
+        entries: page,
+        cursor,
+    })
 }
 
 fn decode_cursor(c: &str) -> Result<usize, FbxError> {
@@ -554,7 +489,7 @@ fn decode_cursor(c: &str) -> Result<usize, FbxError> {
 
 /// `FileInfo` plus `parent`, for `fs/info`: an entry, or else the partial upload held
 /// under that name.
-fn info_of(emu: &Emu, t: &Target) -> Result<Value, FbxError> {
+fn info_of(emu: &Emu, t: &Target) -> Result<FileInfo<'static>, FbxError> {
     let name = if t.clear == "/" { "" } else { t.name() };
     let mut v = match file_info(emu, t, name) {
         Err(e) if e.code == "path_not_found" => {
@@ -569,7 +504,7 @@ fn info_of(emu: &Emu, t: &Target) -> Result<Value, FbxError> {
         }
         other => other?,
     };
-    v["parent"] = Value::String(encode_clear(&t.parent_clear()));
+    v.parent = Some(encode_clear(&t.parent_clear()));
     Ok(v)
 }
 
@@ -592,7 +527,7 @@ pub async fn info_batch(
         return Err(FbxError::not_found_route());
     }
     let toks: Vec<String> = parse_body(&body)?;
-    let found: Vec<Value> = toks
+    let found: Vec<FileInfo> = toks
         .iter()
         .filter_map(|t| emu.disk.resolve_token(t).ok())
         .filter_map(|t| info_of(&emu, &t).ok())
@@ -695,18 +630,5 @@ pub fn io_error(e: &std::io::Error) -> FbxError {
         }
         K::StorageFull => FbxError::business("disk_full", "Le disque est plein"),
         _ => FbxError::internal(format!("Erreur interne : {e}")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::natural_cmp;
-    use std::cmp::Ordering;
-
-    #[test]
-    fn natural_order() {
-        assert_eq!(natural_cmp("file2", "file10"), Ordering::Less);
-        assert_eq!(natural_cmp("B", "a"), Ordering::Greater);
-        assert_eq!(natural_cmp("a", "a1"), Ordering::Less);
     }
 }

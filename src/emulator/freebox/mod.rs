@@ -4,14 +4,17 @@
 //! `shared/protocols/freebox.md`; every deliberate difference is in `docs/EMULATOR.md (Freebox section)`.
 //!
 //! Modules, one concern each: [`envelope`] (reply shapes and statuses), [`paths`] (base64
-//! paths onto the folder), [`auth`], [`fs`] (ls/info/mkdir/rename), [`tasks`] and
+//! paths onto the folder), [`auth`], [`fs`] (ls/info/mkdir/rename), `file_info` (the
+//! `FileInfo` object as written), `natural` (the listing order), [`tasks`] and
 //! [`task_ops`] (cp/mv/rm/hash as tasks), [`dl`], [`upload`] (WebSocket),
 //! [`upload_legacy`] (v1–v3 HTTP upload), [`share`]; [`routes`] wires them.
 
 pub mod auth;
 pub mod dl;
 pub mod envelope;
+mod file_info;
 pub mod fs;
+mod natural;
 pub mod paths;
 mod random;
 mod routes;
