@@ -242,7 +242,7 @@ mod backends {
             vfs: Arc::new(vfs),
             root: VPath::parse("/Public").unwrap(),
             disk: nas.root.join("Public"),
-            first_page: 1000,
+            first_page: nascmd::nas::qnap::ListPaging::default().first as usize,
             _keep: Box::new(nas),
         }
     }
