@@ -33,6 +33,13 @@ impl App {
                     return cmds;
                 }
                 KeyAnswer::Pass => {}
+                // F1 is never "no action": where a layer has no use for it, the help
+                // opens over everything (it lists every layer's keys).
+                KeyAnswer::Unbound if self.keymap.action(&key) == Some(Action::Help) => {
+                    self.layers
+                        .push_over_all(Layer::Dialog(Dialog::Help { scroll: 0 }));
+                    return Vec::new();
+                }
                 KeyAnswer::Unbound => {
                     self.no_action(&key);
                     return Vec::new();

@@ -119,3 +119,26 @@ fn a_dialog_opened_under_the_viewer_waits_below_it() {
     app.update(key(KeyCode::Esc));
     assert!(app.layers.is_empty());
 }
+
+#[test]
+fn f1_in_a_layer_without_its_own_use_for_it_opens_the_help() {
+    let mut app = app();
+    app.update(ctrl('x'));
+    app.update(ch('s'));
+    assert!(app.layers.sync_mut().is_some(), "the sync dialog is open");
+    app.update(key(KeyCode::F(1)));
+    assert!(matches!(
+        app.layers.dialogs().last(),
+        Some(Dialog::Help { .. })
+    ));
+    assert!(
+        !app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("no action")),
+        "{:?}",
+        app.status.as_ref().map(|s| &s.text)
+    );
+    // The help closes back onto the dialog.
+    app.update(key(KeyCode::Esc));
+    assert!(app.layers.sync_mut().is_some());
+}
