@@ -15,7 +15,6 @@ use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use crate::prompt::{Approval, ApprovalStatus, CertDetails, Prompt};
 use crate::secret::Secret;
@@ -23,6 +22,7 @@ use crate::vfs::{VPath, VfsHandle};
 
 use super::ids::{RequestId, Side};
 use super::problem::Problem;
+use super::text_field::{TextKey, text_key};
 
 /// What the runtime is asked to do.
 pub enum ConnectCmd {
@@ -205,6 +205,8 @@ pub struct PasswordRefusals {
 pub enum ConnectKey {
     /// Nothing more to do (the key edited an input, or means nothing here).
     Handled,
+    /// A chord the focused field has no use for (Alt-Z): the app says so.
+    Unbound,
     /// Esc: the user gives up; `in_flight` when a connection was running (to cancel).
     Abandoned { in_flight: bool },
     /// The target dialog was submitted empty: just close it.
@@ -213,6 +215,14 @@ pub enum ConnectKey {
     Open(String),
     /// Connect again with what the dialogs gathered.
     Connect(ConnectCmd),
+}
+
+/// A key given to one of the dialog's text fields.
+fn typed(input: &mut Input, key: KeyEvent) -> ConnectKey {
+    match text_key(input, key) {
+        TextKey::Edited => ConnectKey::Handled,
+        TextKey::Unbound => ConnectKey::Unbound,
+    }
 }
 
 impl ConnectState {
@@ -391,13 +401,11 @@ impl ConnectState {
             );
             return ConnectKey::Abandoned { in_flight };
         }
-        let ev = crossterm::event::Event::Key(key);
         let submitted = key.code == KeyCode::Enter;
         match &mut self.step {
             ConnectStep::Target(input) => {
                 if !submitted {
-                    input.handle_event(&ev);
-                    return ConnectKey::Handled;
+                    return typed(input, key);
                 }
                 let target = input.value().trim().to_owned();
                 if target.is_empty() {
@@ -407,8 +415,7 @@ impl ConnectState {
             }
             ConnectStep::Password { input, .. } => {
                 if !submitted {
-                    input.handle_event(&ev);
-                    return ConnectKey::Handled;
+                    return typed(input, key);
                 }
                 let password = Secret::new(input.value());
                 *input = Input::default();
@@ -425,12 +432,15 @@ impl ConnectState {
             }
             ConnectStep::Code(input) => {
                 if !submitted {
-                    // Digits only: the code is six of them.
-                    if matches!(key.code, KeyCode::Char(c) if !c.is_ascii_digit()) {
+                    // Digits only: the code is six of them. A letter typed is dropped
+                    // (the field's other keys, Ctrl-U, Alt-B…, still work).
+                    let before = input.clone();
+                    let answer = typed(input, key);
+                    if !input.value().chars().all(|c| c.is_ascii_digit()) {
+                        *input = before;
                         return ConnectKey::Handled;
                     }
-                    input.handle_event(&ev);
-                    return ConnectKey::Handled;
+                    return answer;
                 }
                 let code = input.value().to_owned();
                 ConnectKey::Connect(self.retry(Some(code)))

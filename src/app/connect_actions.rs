@@ -8,7 +8,7 @@ use crossterm::event::KeyEvent;
 use super::connect::{ConnectCmd, ConnectKey, ConnectMsg, ConnectState};
 use super::dialog::Dialog;
 use super::jobs::RestoredJob;
-use super::layers::{Layer, LayerKind};
+use super::layers::{KeyAnswer, Layer, LayerKind};
 use super::{App, Cmd, Side};
 
 impl App {
@@ -161,13 +161,14 @@ impl App {
     }
 
     /// Keys while a connect dialog is open.
-    pub(super) fn connect_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+    pub(super) fn connect_key(&mut self, key: KeyEvent) -> KeyAnswer {
         let Some(state) = self.layers.connect_mut() else {
-            return Vec::new();
+            return KeyAnswer::Consumed(Vec::new());
         };
         let side = state.side;
-        match state.key(key) {
+        let cmds = match state.key(key) {
             ConnectKey::Handled => Vec::new(),
+            ConnectKey::Unbound => return KeyAnswer::Unbound,
             ConnectKey::Abandoned { in_flight } => {
                 match self.layers.close(LayerKind::Connect) {
                     Some(Layer::Connect(ConnectState {
@@ -193,7 +194,8 @@ impl App {
                 };
                 vec![Cmd::Connect(cmd)]
             }
-        }
+        };
+        KeyAnswer::Consumed(cmds)
     }
 }
 

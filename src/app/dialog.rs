@@ -1,9 +1,8 @@
 //! Dialogs are layers on a stack; the top one sees the keys first. Each dialog handles its
 //! own keys and tells the app what the user decided (`Outcome`); the app then acts.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use crate::jobs::{ConflictAnswer, JobId};
 use crate::key_table::{Binding, KeyTable, ch, key};
@@ -11,6 +10,7 @@ use crate::vfs::{Entry, VPath};
 
 use super::choice::{ChoiceDialog, ChoiceKey, ChoicePurpose};
 use super::ids::Side;
+use super::text_field::{TextKey, text_key};
 
 /// What a confirmed yes/no dialog will do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -267,10 +267,10 @@ impl Dialog {
                 KeyCode::Esc | KeyCode::F(10) => Outcome::Dismissed,
                 _ if ctrl_c => Outcome::Dismissed,
                 KeyCode::Enter => Outcome::Submitted(purpose.clone(), input.value().to_owned()),
-                _ => {
-                    input.handle_event(&Event::Key(key));
-                    Outcome::Stay
-                }
+                _ => match text_key(input, key) {
+                    TextKey::Edited => Outcome::Stay,
+                    TextKey::Unbound => Outcome::Unbound,
+                },
             },
             Dialog::Conflict(c) => c.on_key(key),
             Dialog::Choice(c) => match c.on_key(key) {

@@ -6,7 +6,6 @@
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
-use tui_input::backend::crossterm::EventHandler;
 
 use crate::keymap::Action;
 use crate::viewer::ViewerKey;
@@ -17,6 +16,7 @@ use super::layers::{KeyAnswer, Layer, LayerKind};
 use super::layout;
 use super::search::{RESULT_KEYS, SearchStep};
 use super::share_panel;
+use super::text_field::{TextKey, text_key};
 use super::{App, Cmd, Mode, Side};
 
 impl App {
@@ -35,13 +35,8 @@ impl App {
                 KeyAnswer::Pass => {}
                 // F1 is never "no action": where a layer has no use for it, the help
                 // opens over everything (it lists every layer's keys).
-                KeyAnswer::Unbound if self.keymap.action(&key) == Some(Action::Help) => {
-                    self.layers
-                        .push_over_all(Layer::Dialog(Dialog::Help { scroll: 0 }));
-                    return Vec::new();
-                }
                 KeyAnswer::Unbound => {
-                    self.no_action(&key);
+                    self.unbound_key(&key);
                     return Vec::new();
                 }
             }
@@ -86,19 +81,20 @@ impl App {
                     outcome => KeyAnswer::Consumed(self.apply_outcome(outcome)),
                 }
             }
-            LayerKind::Connect => KeyAnswer::Consumed(self.connect_key(key)),
+            LayerKind::Connect => self.connect_key(key),
             LayerKind::Search if self.search_results_unbound(&key) => KeyAnswer::Unbound,
-            LayerKind::Search => KeyAnswer::Consumed(self.search_key(key)),
+            LayerKind::Search => self.search_key(key),
             LayerKind::ShareForm => {
                 let Some((at, Layer::ShareForm(mut form))) = self.layers.take(LayerKind::ShareForm)
                 else {
                     return KeyAnswer::Pass;
                 };
                 match self.form_key(&mut form, key) {
-                    Some(cmds) => KeyAnswer::Consumed(cmds),
-                    None => {
+                    // Done with (taken off the stack above): not put back.
+                    KeyAnswer::Close(cmds) => KeyAnswer::Consumed(cmds),
+                    answer => {
                         self.layers.restore(at, Layer::ShareForm(form));
-                        KeyAnswer::Consumed(Vec::new())
+                        answer
                     }
                 }
             }
@@ -195,13 +191,18 @@ impl App {
                     return self.do_action(a);
                 }
             }
-            _ => {
-                input.handle_event(&crossterm::event::Event::Key(key));
-                let pane = self.pane_mut(side);
-                pane.filter = input.value().to_owned();
-                pane.rebuild_view();
-                self.mode = Mode::Filter(input);
-            }
+            _ => match text_key(&mut input, key) {
+                TextKey::Edited => {
+                    let pane = self.pane_mut(side);
+                    pane.filter = input.value().to_owned();
+                    pane.rebuild_view();
+                    self.mode = Mode::Filter(input);
+                }
+                TextKey::Unbound => {
+                    self.mode = Mode::Filter(input);
+                    self.unbound_key(&key);
+                }
+            },
         }
         Vec::new()
     }

@@ -3,12 +3,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
-use super::layers::{Layer, LayerKind};
+use super::layers::{KeyAnswer, Layer, LayerKind};
 use super::search::{
     RESULT_KEYS, ResultsKey, SearchCmd, SearchMsg, SearchResults, SearchState, SearchStep,
 };
+use super::text_field::{TextKey, text_key};
 use super::{App, Cmd};
 
 impl App {
@@ -48,11 +48,11 @@ impl App {
         (self.size.1 as usize).saturating_sub(10).max(3)
     }
 
-    pub(super) fn search_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+    pub(super) fn search_key(&mut self, key: KeyEvent) -> KeyAnswer {
         let rows = self.search_rows();
         let next_req = self.next_req();
         let Some(state) = self.layers.search_mut() else {
-            return Vec::new();
+            return KeyAnswer::Consumed(Vec::new());
         };
         match &mut state.step {
             SearchStep::Ask(input) => match key.code {
@@ -63,7 +63,7 @@ impl App {
                     let pattern = input.value().trim().to_owned();
                     if pattern.is_empty() {
                         self.layers.close(LayerKind::Search);
-                        return Vec::new();
+                        return KeyAnswer::Consumed(Vec::new());
                     }
                     let cmd = Cmd::Search(SearchCmd::Start {
                         req: next_req,
@@ -79,10 +79,12 @@ impl App {
                         running: true,
                         error: None,
                     });
-                    return vec![cmd];
+                    return KeyAnswer::Consumed(vec![cmd]);
                 }
                 _ => {
-                    input.handle_event(&crossterm::event::Event::Key(key));
+                    if text_key(input, key) == TextKey::Unbound {
+                        return KeyAnswer::Unbound;
+                    }
                 }
             },
             SearchStep::Results(r) => {
@@ -91,7 +93,7 @@ impl App {
                     Some(ResultsKey::StopOrClose) if r.running => {
                         r.running = false;
                         r.error = Some("stopped".to_owned());
-                        return vec![Cmd::Search(SearchCmd::Cancel)];
+                        return KeyAnswer::Consumed(vec![Cmd::Search(SearchCmd::Cancel)]);
                     }
                     Some(ResultsKey::StopOrClose) => {
                         self.layers.close(LayerKind::Search);
@@ -104,7 +106,7 @@ impl App {
                     Some(ResultsKey::End) => r.cursor = last,
                     Some(ResultsKey::GoTo) => {
                         let Some(hit) = r.hits.get(r.cursor) else {
-                            return Vec::new();
+                            return KeyAnswer::Consumed(Vec::new());
                         };
                         let (dir, name) = (hit.path.parent(), hit.path.name().to_owned());
                         let (side, vfs, running) = (state.side, state.vfs.clone(), r.running);
@@ -119,12 +121,12 @@ impl App {
                             cmds.extend(self.open_pane(side, vfs, dir.clone()));
                         }
                         cmds.extend(self.list(side, dir, Some(name)));
-                        return cmds;
+                        return KeyAnswer::Consumed(cmds);
                     }
                     None => {}
                 }
             }
         }
-        Vec::new()
+        KeyAnswer::Consumed(Vec::new())
     }
 }

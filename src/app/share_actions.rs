@@ -2,9 +2,8 @@
 //! tables in `share_panel.rs` and `share_form.rs`) and the answers to the requests they
 //! make (list, change, revoke).
 
-use crossterm::event::{Event, KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use crate::names::escape;
 use crate::share_format::{format_expiry, generate_access_code, url_host};
@@ -17,6 +16,7 @@ use super::share_cmds::{CodeChoice, CopyWhat, ShareCmd};
 use super::share_form::{self, FormField, FormKey, FormPurpose, ShareForm};
 use super::share_panel::{self, PanelKey, SharePanel};
 use super::share_text::{FREEBOX_REMOTE_ACCESS_HINT, QrView, display_name, now};
+use super::text_field::{TextKey, text_key};
 use super::{App, Cmd};
 
 impl App {
@@ -54,8 +54,8 @@ impl App {
     /// Keys in the share panel (the form and revealed URLs over it are layers of their
     /// own).
     pub(super) fn panel_key(&mut self, key: KeyEvent) -> KeyAnswer {
-        if let Some(cmds) = self.mail_form_key(key) {
-            return KeyAnswer::Consumed(cmds);
+        if let Some(answer) = self.mail_form_key(key) {
+            return answer;
         }
         let action = share_panel::KEYS.action(&key, self.keymap.action(&key));
         let Some(panel) = self.layers.share_panel_mut() else {
@@ -271,11 +271,12 @@ impl App {
         self.refresh_share_panel()
     }
 
-    /// `None` while the form stays open.
-    pub(super) fn form_key(&mut self, form: &mut ShareForm, key: KeyEvent) -> Option<Vec<Cmd>> {
+    /// `Close` when the form is done with (the caller took it off the stack), else it
+    /// stays open.
+    pub(super) fn form_key(&mut self, form: &mut ShareForm, key: KeyEvent) -> KeyAnswer {
         let on_host = form.focus == FormField::Host;
         match share_form::KEYS.action(&key, None) {
-            Some(FormKey::Cancel) => return Some(Vec::new()),
+            Some(FormKey::Cancel) => return KeyAnswer::Close(Vec::new()),
             Some(FormKey::NextField) => form.move_focus(true),
             Some(FormKey::PreviousField) => form.move_focus(false),
             Some(FormKey::NewCode) if !form.codes => {}
@@ -288,7 +289,7 @@ impl App {
             },
             Some(FormKey::Submit) => match form.values() {
                 Ok((expire_secs, code)) => {
-                    return Some(self.form_submitted(form, expire_secs, code));
+                    return KeyAnswer::Close(self.form_submitted(form, expire_secs, code));
                 }
                 Err(e) => form.error = Some(e),
             },
@@ -306,13 +307,15 @@ impl App {
                 let field = match form.focus {
                     FormField::Expire => &mut form.expire,
                     FormField::Code => &mut form.code,
-                    FormField::Host => return None,
+                    FormField::Host => return KeyAnswer::Consumed(Vec::new()),
                 };
-                field.handle_event(&Event::Key(key));
-                form.error = None;
+                match text_key(field, key) {
+                    TextKey::Edited => form.error = None,
+                    TextKey::Unbound => return KeyAnswer::Unbound,
+                }
             }
         }
-        None
+        KeyAnswer::Consumed(Vec::new())
     }
 
     fn form_submitted(

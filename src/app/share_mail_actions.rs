@@ -1,16 +1,17 @@
 //! What the share panel's mail form does to the app: opening it (or saying the NAS
 //! sends no mail), its keys, and the NAS's answer.
 
-use crossterm::event::{Event, KeyEvent};
-use tui_input::backend::crossterm::EventHandler;
+use crossterm::event::KeyEvent;
 
 use crate::names::escape;
 use crate::vfs::{ShareLink, VPath};
 
+use super::layers::KeyAnswer;
 use super::problem::Problem;
 use super::share_cmds::ShareCmd;
 use super::share_mail::{self, MailForm, MailKey};
 use super::share_text::display_name;
+use super::text_field::{TextKey, text_key};
 use super::{App, Cmd};
 
 impl App {
@@ -66,7 +67,7 @@ impl App {
     }
 
     /// Keys while the mail form is open; `None` when it is not.
-    pub(super) fn mail_form_key(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
+    pub(super) fn mail_form_key(&mut self, key: KeyEvent) -> Option<KeyAnswer> {
         let host = self
             .layers
             .share_panel()
@@ -91,21 +92,23 @@ impl App {
                         ),
                         false,
                     );
-                    return Some(vec![Cmd::Share(Box::new(ShareCmd::Mail {
-                        vfs,
-                        path,
-                        mail,
-                        host,
-                    }))]);
+                    return Some(KeyAnswer::Consumed(vec![Cmd::Share(Box::new(
+                        ShareCmd::Mail {
+                            vfs,
+                            path,
+                            mail,
+                            host,
+                        },
+                    ))]));
                 }
                 Err(e) => form.error = Some(e),
             },
-            None => {
-                form.focused_input().handle_event(&Event::Key(key));
-                form.error = None;
-            }
+            None => match text_key(form.focused_input(), key) {
+                TextKey::Edited => form.error = None,
+                TextKey::Unbound => return Some(KeyAnswer::Unbound),
+            },
         }
-        Some(Vec::new())
+        Some(KeyAnswer::Consumed(Vec::new()))
     }
 
     pub(super) fn share_mailed(

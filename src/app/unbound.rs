@@ -25,6 +25,19 @@ pub(super) fn help_lines() -> Vec<(String, String)> {
 }
 
 impl App {
+    /// A key the focused layer or field has no use for: F1 opens the help over
+    /// everything (it lists every layer's keys), any other key says it does nothing here.
+    pub(super) fn unbound_key(&mut self, key: &KeyEvent) {
+        if self.keymap.action(key) == Some(crate::keymap::Action::Help) {
+            self.layers
+                .push_over_all(super::layers::Layer::Dialog(super::dialog::Dialog::Help {
+                    scroll: 0,
+                }));
+        } else {
+            self.no_action(key);
+        }
+    }
+
     /// Tells the user `key` does nothing in the panes.
     pub(super) fn no_action(&mut self, key: &KeyEvent) {
         if let Some(name) = key_name(key) {
