@@ -54,6 +54,7 @@ mod sync;
 mod sync_journal;
 mod sync_paused_screen;
 mod sync_screen;
+mod text_fields_screen;
 mod thumbnails;
 mod tls;
 mod verify_hash;

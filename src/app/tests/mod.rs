@@ -7,6 +7,7 @@ mod failed_jobs;
 mod layers;
 mod operations;
 mod paused_jobs;
+mod text_fields;
 
 use std::sync::Arc;
 
