@@ -18,6 +18,10 @@ pub(super) fn help_lines() -> Vec<(String, String)> {
             "On a pane row: open the folder or view the file".to_owned(),
         ),
         (
+            "In a text field".to_owned(),
+            "Ctrl-A/E start/end, Alt-B/F a word back/forward, Ctrl-W (or Alt-Backspace, Alt-D) deletes the word before, Ctrl-U the line, Ctrl-K to the end, Ctrl-Y puts back what went".to_owned(),
+        ),
+        (
             "Any other key".to_owned(),
             "Says on the status line that it does nothing here (in the viewer: on its bottom line, for a moment)".to_owned(),
         ),

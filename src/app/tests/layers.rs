@@ -85,6 +85,10 @@ fn help_from_the_key_tables_reads_as_before() {
                 "On a pane row: open the folder or view the file"
             ),
             (
+                "In a text field",
+                "Ctrl-A/E start/end, Alt-B/F a word back/forward, Ctrl-W (or Alt-Backspace, Alt-D) deletes the word before, Ctrl-U the line, Ctrl-K to the end, Ctrl-Y puts back what went"
+            ),
+            (
                 "Any other key",
                 "Says on the status line that it does nothing here (in the viewer: on its bottom line, for a moment)"
             ),
