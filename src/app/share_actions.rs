@@ -307,7 +307,8 @@ impl App {
                 let field = match form.focus {
                     FormField::Expire => &mut form.expire,
                     FormField::Code => &mut form.code,
-                    FormField::Host => return KeyAnswer::Consumed(Vec::new()),
+                    // The host is picked with ←/→ Home/End, not typed.
+                    FormField::Host => return KeyAnswer::Unbound,
                 };
                 match text_key(field, key) {
                     TextKey::Edited => form.error = None,

@@ -151,6 +151,21 @@ fn the_share_form_and_the_mail_form() {
     assert!(app.layers.share_form().unwrap().error.is_none());
     f1_opens_the_help(&mut app);
     assert_eq!(expire(&app), "one x two");
+    // The host is a choice, not a field: a letter there says it does nothing.
+    if let Some(form) = app.layers.share_form_mut() {
+        form.hosts = vec![
+            crate::vfs::ShareHost {
+                host: "a".into(),
+                source: "test".into(),
+            };
+            2
+        ];
+        form.focus = crate::app::share_form::FormField::Host;
+    }
+    app.update(ch('q'));
+    assert_eq!(status(&app), Some("q: no action here — F1 lists the keys"));
+    app.update(key(KeyCode::Right));
+    assert_eq!(app.layers.share_form().unwrap().host, 1);
 
     let mut app = self::app();
     let vfs = app.active_pane().vfs.clone();
