@@ -215,12 +215,11 @@ impl FsRoot {
         &self,
         real: &Path,
         mode: WriteMode,
-    ) -> io::Result<tokio::fs::File> {
+    ) -> io::Result<std::fs::File> {
         let (fs, real) = (self.clone(), real.to_owned());
-        let file = tokio::task::spawn_blocking(move || fs.open_write(&real, mode))
+        tokio::task::spawn_blocking(move || fs.open_write(&real, mode))
             .await
-            .map_err(io::Error::other)??;
-        Ok(tokio::fs::File::from_std(file))
+            .map_err(io::Error::other)?
     }
 
     /// A new file with an unpredictable name `<prefix><random><suffix>` in `dir`, created

@@ -10,6 +10,7 @@ pub mod fsroot;
 pub mod qnap;
 pub mod request_log;
 pub(crate) mod snapshots;
+pub mod spool;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::http::header;
-use tokio::io::{AsyncWriteExt, BufWriter};
 
 use super::envelope::{J, Reply, json, status};
 use super::paths::check_new_name;
@@ -21,12 +20,12 @@ use super::session::random_token;
 use super::upload::{io_status, length_required};
 use crate::emulator::confined::{self, WriteMode};
 use crate::emulator::fsroot::FsRoot;
+use crate::emulator::spool::Spool;
 
 /// Folder of the cache files, inside `upload_root_dir` (hidden from listings: `.@`).
 pub const CACHE_DIR: &str = ".@upload_cache";
 const ID_LEN: usize = 7;
 const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-const WRITE_BUFFER: usize = 1 << 20;
 
 /// The envelope of this box with extra fields after it.
 fn reply(c: &Ctx, code: i64, extra: Vec<(&'static str, J)>) -> Reply {
@@ -200,7 +199,7 @@ pub async fn chunked_upload(c: &Ctx, body: Body) -> Reply {
         .open_write_async(&chunk.cache, WriteMode::Append)
         .await
         .map_err(|_| status::NOT_FOUND)?;
-    let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
+    let mut out = Spool::new(file);
     let room = chunk.filesize - have;
     let mut got = 0u64;
     let broken = loop {
@@ -210,7 +209,7 @@ pub async fn chunked_upload(c: &Ctx, body: Body) -> Reply {
                 if got > room {
                     break Some(status::PARAMS);
                 }
-                out.write_all(&bytes).await.map_err(|e| io_status(&e))?;
+                out.push(bytes).await.map_err(|e| io_status(&e))?;
             }
             Ok(None) => break None,
             Err(e) => {
@@ -220,8 +219,7 @@ pub async fn chunked_upload(c: &Ctx, body: Body) -> Reply {
         }
     };
     // What arrived stays in the cache, also from a chunk cut off midway.
-    out.flush().await.map_err(|e| io_status(&e))?;
-    drop(out);
+    out.finish().await.map_err(|e| io_status(&e))?;
     if let Some(code) = broken {
         if code == status::PARAMS {
             // More bytes than `filesize` announced: the upload is void.

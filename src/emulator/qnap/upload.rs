@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tokio::io::{AsyncWriteExt, BufWriter};
 
 use super::envelope::{Reply, status};
 use super::paths::{UPLOAD_TEMP_PREFIX, check_new_name};
@@ -16,8 +15,7 @@ use super::router::Ctx;
 use super::session::random_token;
 use crate::emulator::confined::WriteMode;
 use crate::emulator::fsroot::FsRoot;
-
-const WRITE_BUFFER: usize = 1 << 20;
+use crate::emulator::spool::Spool;
 
 pub(super) fn length_required() -> Response {
     (
@@ -87,10 +85,10 @@ pub async fn upload(c: &Ctx, body: Body) -> Reply {
             .await
             .map_err(|_| status::OPEN_FAIL)?;
         let mut guard = TempGuard(Some((c.emu.fs.clone(), temp.clone())));
-        let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
+        let mut out = Spool::new(file);
         loop {
             match field.chunk().await {
-                Ok(Some(chunk)) => out.write_all(&chunk).await.map_err(|e| io_status(&e))?,
+                Ok(Some(chunk)) => out.push(chunk).await.map_err(|e| io_status(&e))?,
                 Ok(None) => break,
                 Err(e) => {
                     tracing::debug!(error = %e, "qnap emulator: upload body broken");
@@ -98,8 +96,7 @@ pub async fn upload(c: &Ctx, body: Body) -> Reply {
                 }
             }
         }
-        out.flush().await.map_err(|e| io_status(&e))?;
-        drop(out);
+        out.finish().await.map_err(|e| io_status(&e))?;
         return finish(&c.emu.fs, &temp, &target, overwrite, &mut guard).await;
     }
     Err(status::PARAMS)

@@ -8,7 +8,6 @@
 
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use reqwest::header::{
@@ -16,7 +15,6 @@ use reqwest::header::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use tokio::io::AsyncReadExt;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
@@ -27,6 +25,7 @@ use super::api::{AUTH_HEADER, Api};
 use super::envelope::{self, ApiError};
 use super::http::{MAX_JSON_BODY, read_capped};
 use super::paths;
+use crate::nas::pieces::Pieces;
 use crate::nas::upload_speed::{Metered, UploadMeter, connected_within_deadline, within_min_speed};
 use crate::vfs::{ByteReader, VPath, VfsError, VfsResult};
 
@@ -170,24 +169,6 @@ async fn expect_reply(ws: &mut Socket, action: &str, what: &str) -> VfsResult<Ws
         )));
     }
     Ok(reply.result.unwrap_or_default())
-}
-
-/// Reads up to `want` bytes (less only at the end of the data), into memory that is not
-/// zeroed first (`read_buf`): clearing a fresh 512 KiB frame cost a tenth of an
-/// upload's CPU.
-async fn read_chunk(data: &mut ByteReader, want: usize, what: &str) -> VfsResult<Bytes> {
-    // Reads only into the spare capacity: the loop ends before any read could grow it.
-    let mut buf = BytesMut::with_capacity(want);
-    while buf.len() < want {
-        let n = data
-            .read_buf(&mut buf)
-            .await
-            .map_err(|e| VfsError::io(what, e))?;
-        if n == 0 {
-            break;
-        }
-    }
-    Ok(buf.freeze())
 }
 
 /// Writes `len` bytes from `data` to `path`, replacing any file of that name.
@@ -380,9 +361,15 @@ async fn send_data(
     let window = (WINDOW * CHUNK) as u64;
     let mut sent: u64 = 0;
     let mut acked: u64 = 0;
+    // Frame buffers are used again once the socket has taken their bytes: neither a
+    // fresh allocation nor zeroing per frame (docs/PERFORMANCE.md, "Session 11").
+    let mut pieces = Pieces::default();
     while sent < len {
         let want = (len - sent).min(CHUNK as u64) as usize;
-        let chunk = read_chunk(data, want, what).await?;
+        let chunk = pieces
+            .read_full(data, want)
+            .await
+            .map_err(|e| VfsError::io(what, e))?;
         if chunk.is_empty() {
             return Err(VfsError::SizeMismatch {
                 path: what.to_owned(),

@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
-use tokio::io::AsyncReadExt;
 use tokio::sync::oneshot;
 
 use super::client::{Client, Kind, http_error};
@@ -251,14 +250,17 @@ fn chunk_body(
     meter: &UploadMeter,
 ) -> (reqwest::Body, oneshot::Receiver<ByteReader>) {
     let (tx, rx) = oneshot::channel();
-    let start = (reader.take(len), tx, Pieces::default());
+    // The bytes left are counted here rather than through `AsyncReadExt::take`: its
+    // reads hand the reader memory marked uninitialised, which the local file reader
+    // then zeroes before every read (a tenth of a big upload's CPU).
+    let start = (reader, len, tx, Pieces::default());
     let stream = futures_util::stream::unfold(Some(start), move |state| {
         let short = short.clone();
         async move {
-            let (mut r, tx, mut pieces) = state?;
-            let want = r.limit().min(CHUNK_READ as u64) as usize;
+            let (mut r, left, tx, mut pieces) = state?;
+            let want = left.min(CHUNK_READ as u64) as usize;
             if want == 0 {
-                let _ = tx.send(r.into_inner());
+                let _ = tx.send(r);
                 return None;
             }
             match pieces.read(&mut r, want).await {
@@ -270,7 +272,10 @@ fn chunk_body(
                     );
                     Some((Err(e), None))
                 }
-                Ok(b) => Some((Ok(b), Some((r, tx, pieces)))),
+                Ok(b) => {
+                    let left = left - b.len() as u64;
+                    Some((Ok(b), Some((r, left, tx, pieces))))
+                }
                 Err(e) => Some((Err(e), None)),
             }
         }
