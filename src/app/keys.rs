@@ -193,6 +193,7 @@ impl App {
             }
             _ => match text_key(&mut input, key) {
                 TextKey::Edited => {
+                    self.status = None;
                     let pane = self.pane_mut(side);
                     pane.filter = input.value().to_owned();
                     pane.rebuild_view();

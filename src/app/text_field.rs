@@ -2,9 +2,9 @@
 //! field has no use for, which the caller reports as unbound ("Alt-Z: no action here —
 //! F1 lists the keys") instead of dropping it silently.
 
-use crossterm::event::{Event, KeyEvent, KeyModifiers};
-use tui_input::Input;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::backend::crossterm::to_input_request;
+use tui_input::{Input, InputRequest};
 
 /// What a key did to a text field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,7 +20,16 @@ pub enum TextKey {
 /// Alt key as Alt, tui-input binds its word motions to Meta): Alt-B, Alt-F, Alt-D and
 /// Alt-Backspace move or delete by word.
 pub fn text_key(input: &mut Input, key: KeyEvent) -> TextKey {
-    let request = to_input_request(&Event::Key(key)).or_else(|| {
+    // tui-input reads Meta-D as "delete the word before"; readline (and so every shell
+    // an mc user types in) deletes the word after.
+    let alt_d = key.code == KeyCode::Char('d')
+        && (key.modifiers == KeyModifiers::ALT || key.modifiers == KeyModifiers::META);
+    let request = if alt_d {
+        Some(InputRequest::DeleteNextWord)
+    } else {
+        to_input_request(&Event::Key(key))
+    };
+    let request = request.or_else(|| {
         (key.modifiers == KeyModifiers::ALT).then(|| {
             let meta = KeyEvent {
                 modifiers: KeyModifiers::META,
@@ -40,8 +49,6 @@ pub fn text_key(input: &mut Input, key: KeyEvent) -> TextKey {
 
 #[cfg(test)]
 mod tests {
-    use crossterm::event::KeyCode;
-
     use super::*;
 
     fn press(input: &mut Input, code: KeyCode, mods: KeyModifiers) -> TextKey {
@@ -85,5 +92,13 @@ mod tests {
             TextKey::Edited
         );
         assert_eq!(input.value(), "two");
+        // Alt-D deletes the word after the cursor, as in a shell.
+        let mut input = Input::new("one two three".into()).with_cursor(4);
+        assert_eq!(
+            press(&mut input, KeyCode::Char('d'), KeyModifiers::ALT),
+            TextKey::Edited
+        );
+        assert_eq!(input.value(), "one three");
+        assert_eq!(input.cursor(), 4);
     }
 }

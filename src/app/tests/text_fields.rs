@@ -86,6 +86,11 @@ fn the_input_dialogs_and_the_quick_filter() {
     assert!(matches!(app.mode, Mode::Filter(_)));
     app.update(ch('s'));
     assert_eq!(app.active_pane().filter, "one x stwo");
+    // Typing on clears "no action here", as any key in the panes does.
+    app.update(alt('z'));
+    assert_eq!(status(&app), Some(ALT_Z));
+    app.update(ch('t'));
+    assert_eq!(status(&app), None);
 }
 
 #[test]
