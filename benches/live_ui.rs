@@ -17,7 +17,9 @@
 //! this process).
 //!
 //! `cargo bench --bench live_ui [-- SAMPLES BIG_MIB SMALL_FILES]` (defaults 50, 2048,
-//! 2000). `TMPDIR` picks where files go; `NASCMD_BIN` runs another build of the binary.
+//! 2000). `TMPDIR` picks where files go; `NASCMD_BIN` runs another build of the binary;
+//! `NAS_MIB_S` caps what the emulator sends and takes (a NAS on a real network rather
+//! than one that takes a core of this machine).
 //! Prints p50/p99/max per case (all samples, then those taken while the transfer ran),
 //! and how many samples were lost: an F1 whose help did not show within
 //! `SAMPLE_LIMIT` (a dialog in front, a key swallowed) is counted and reported, the
@@ -350,9 +352,14 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let emu = rt
-        .block_on(spawn(QnapEmulatorConfig::new(&nas_root, USER, PASS)))
-        .expect("QNAP emulator");
+    let mut cfg = QnapEmulatorConfig::new(&nas_root, USER, PASS);
+    // `NAS_MIB_S`: the emulator sends and takes at most this many MiB/s (a NAS on a
+    // real network), instead of as fast as loopback and the shared cores allow.
+    let nas_mib_s = std::env::var("NAS_MIB_S")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
+    cfg.faults.bandwidth = nas_mib_s.map(|m| m << 20);
+    let emu = rt.block_on(spawn(cfg)).expect("QNAP emulator");
     let right = format!("qnap://{USER}@{}/Public", emu.addr);
     println!("load average before: {}", load_average());
 
