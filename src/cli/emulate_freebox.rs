@@ -121,11 +121,12 @@ pub fn run(args: FreeboxEmulateArgs) -> anyhow::Result<u8> {
         if !addr.ip().is_loopback() && !args.allow_remote {
             anyhow::bail!("refusing to listen on {addr}: not loopback (add --allow-remote)");
         }
+        let sigint = super::Ctrl::listen();
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{addr}")?;
         out.flush()?;
         drop(out);
-        super::serve_emulator_until_ctrl_c(|stop| serve(listener, cfg, stop))
+        super::serve_emulator_until_ctrl_c(sigint, |stop| serve(listener, cfg, stop))
             .await
             .context("serving the Freebox emulator")
     });

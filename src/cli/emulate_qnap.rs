@@ -151,11 +151,12 @@ pub fn run(args: QnapEmulateArgs) -> anyhow::Result<u8> {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
+        let sigint = super::Ctrl::listen();
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{addr}")?;
         out.flush()?;
         drop(out);
-        super::serve_emulator_until_ctrl_c(|stop| qnap::serve(listener, cfg, stop))
+        super::serve_emulator_until_ctrl_c(sigint, |stop| qnap::serve(listener, cfg, stop))
             .await
             .context("QNAP emulator stopped")
     });

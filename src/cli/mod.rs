@@ -70,7 +70,9 @@ fn emulator_request_log(print: bool) -> crate::emulator::request_log::RequestLog
 /// Serves an emulator (`serve` gets the shutdown future) until Ctrl-C, then lets open
 /// requests finish for a few seconds; a second Ctrl-C stops it at once. Says on stderr
 /// when requests still open were dropped.
-async fn serve_emulator_until_ctrl_c<S, Fut>(serve: S) -> std::io::Result<u8>
+/// `sigint` listens from before the `listening on` line: a Ctrl-C typed as soon as it
+/// shows would otherwise end the process by the signal's default action.
+async fn serve_emulator_until_ctrl_c<S, Fut>(sigint: Ctrl, serve: S) -> std::io::Result<u8>
 where
     S: FnOnce(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>) -> Fut,
     Fut: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
@@ -86,8 +88,9 @@ where
             let mut first = true;
             move || {
                 let announce = std::mem::replace(&mut first, false);
+                let sigint = sigint.clone();
                 async move {
-                    ctrl_c().await;
+                    sigint.pressed().await;
                     if announce {
                         eprintln!(
                             "nascmd: stopping; open requests get {} s to finish (Ctrl-C again stops now)",
@@ -109,11 +112,31 @@ where
     Ok(exit::OK)
 }
 
-/// Resolves on Ctrl-C (SIGINT); never, when the handler cannot be installed (the process
-/// is then ended by the signal's default action as before).
-async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+/// Ctrl-C (SIGINT), listened for from the moment it is made.
+#[derive(Clone)]
+pub(crate) struct Ctrl(Option<std::sync::Arc<tokio::sync::Mutex<tokio::signal::unix::Signal>>>);
+
+impl Ctrl {
+    /// Without a handler (it cannot be installed), the signal's default action ends the
+    /// process as before.
+    pub(crate) fn listen() -> Ctrl {
+        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+        Ctrl(
+            signal
+                .ok()
+                .map(|s| std::sync::Arc::new(tokio::sync::Mutex::new(s))),
+        )
+    }
+
+    /// Resolves on the next Ctrl-C (or one that came since the last); never without a
+    /// handler.
+    async fn pressed(&self) {
+        match &self.0 {
+            Some(signal) => {
+                signal.lock().await.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
     }
 }
 
