@@ -6,6 +6,7 @@
 mod support;
 
 mod cli;
+mod cli_ctrl_c;
 mod cli_nas;
 mod cli_targets;
 mod clipboard;

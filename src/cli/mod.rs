@@ -130,7 +130,7 @@ impl Ctrl {
 
     /// Resolves on the next Ctrl-C (or one that came since the last); never without a
     /// handler.
-    async fn pressed(&self) {
+    pub(crate) async fn pressed(&self) {
         match &self.0 {
             Some(signal) => {
                 signal.lock().await.recv().await;

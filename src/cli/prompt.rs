@@ -18,6 +18,17 @@ pub struct TtyPrompter {
     approval_started: Mutex<Option<Instant>>,
     /// Named in the first approval line ("asked by URL").
     asked_by: Option<String>,
+    /// The question waiting for its answer, if any.
+    asking: Mutex<Option<Asking>>,
+}
+
+/// A question on the terminal, for [`TtyPrompter::interrupted`].
+#[derive(Debug)]
+struct Asking {
+    /// The terminal's settings from before it (`None`: none could be read).
+    settings: Option<rustix::termios::Termios>,
+    /// Read without echo, by a reader that ends its line itself on Ctrl-C.
+    hidden: bool,
 }
 
 impl TtyPrompter {
@@ -26,6 +37,54 @@ impl TtyPrompter {
         TtyPrompter {
             approval_started: Mutex::new(None),
             asked_by: Some(url.to_owned()),
+            asking: Mutex::new(None),
+        }
+    }
+
+    /// Reads one answer on the terminal, on a thread of its own: the command can end on
+    /// Ctrl-C meanwhile ([`TtyPrompter::interrupted`]).
+    async fn on_tty<T: Send + 'static>(
+        &self,
+        hidden: bool,
+        read: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+    ) -> std::io::Result<T> {
+        Self::interactive()?;
+        *self.asking.lock().unwrap_or_else(|e| e.into_inner()) = Some(Asking {
+            settings: tty_settings(),
+            hidden,
+        });
+        let answer = tokio::task::spawn_blocking(read)
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        *self.asking.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        if answer
+            .as_ref()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::Interrupted)
+        {
+            // Ctrl-C at the password prompt: its reader put the terminal back and raised
+            // SIGINT, which ends the process or, caught, the command (`cli::ops::run`).
+            // Its "no answer" must not overtake that as a failed login.
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+        answer
+    }
+
+    /// The command ends on Ctrl-C: a question still waiting on the terminal (Ctrl-C sent
+    /// by `kill`, or at the `[y/N]` question) leaves it as it was (the password reader,
+    /// cut short, would leave it raw) and the cursor on a new line.
+    pub fn interrupted(&self) {
+        use std::io::Write;
+        let asked = self.asking.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let Some(asked) = asked else { return };
+        let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") else {
+            return;
+        };
+        if let Some(settings) = asked.settings {
+            let _ =
+                rustix::termios::tcsetattr(&tty, rustix::termios::OptionalActions::Now, &settings);
+        }
+        if !asked.hidden {
+            let _ = tty.write_all(b"\n");
         }
     }
 
@@ -67,6 +126,12 @@ impl TtyPrompter {
     }
 }
 
+/// The controlling terminal's settings, if it has one.
+fn tty_settings() -> Option<rustix::termios::Termios> {
+    let tty = std::fs::File::open("/dev/tty").ok()?;
+    rustix::termios::tcgetattr(&tty).ok()
+}
+
 /// The trust question, with what the NAS presented.
 fn trust_question(url: &str, why: &str, cert: &CertDetails) -> String {
     let self_signed = if cert.self_signed {
@@ -92,21 +157,31 @@ impl Prompter for TtyPrompter {
         match prompt {
             Prompt::Password { who } => {
                 let text = format!("Password for {}: ", crate::names::escape(&who));
-                let p = Self::secret(&text).map_err(no)?;
+                let p = self
+                    .on_tty(true, move || Self::secret(&text))
+                    .await
+                    .map_err(no)?;
                 if p.is_empty() {
                     return Err(Unanswered::NoOneToAsk);
                 }
                 Ok(Answer::Password(p))
             }
             Prompt::Code => {
-                let code = Self::line("2-step verification code (6 digits): ").map_err(no)?;
+                let code = self
+                    .on_tty(true, || Self::line("2-step verification code (6 digits): "))
+                    .await
+                    .map_err(no)?;
                 if code.is_empty() {
                     return Err(Unanswered::NoOneToAsk);
                 }
                 Ok(Answer::Code(code))
             }
             Prompt::Trust { url, why, cert } => {
-                let yes = Self::confirm(&trust_question(&url, &why, &cert)).map_err(no)?;
+                let question = trust_question(&url, &why, &cert);
+                let yes = self
+                    .on_tty(false, move || Self::confirm(&question))
+                    .await
+                    .map_err(no)?;
                 Ok(Answer::Trust(yes))
             }
         }

@@ -1,9 +1,11 @@
 //! Running job-engine jobs from the command line: start them, draw progress on stderr
-//! (only when it is a terminal), answer conflicts by the chosen policy, cancel on Ctrl-C,
-//! and add up what happened.
+//! (only when it is a terminal), answer conflicts by the chosen policy, interrupt them on
+//! Ctrl-C, and add up what happened.
 
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -30,6 +32,51 @@ pub struct Totals {
     pub interrupted: bool,
 }
 
+/// Ctrl-C for a command that runs jobs (`get`, `put`, `cp`, `mv`, `rm`, `sync`), listened
+/// for from its first instant (`cli::Ctrl`, made before the login). Until the command's
+/// jobs start ([`Runner::new`]) a Ctrl-C ends it at once ([`Interrupts::before_jobs`]:
+/// nothing was written yet); from then on it goes to [`Runner::wait`], which interrupts
+/// the jobs and reports. Either way the command says [`interrupted`] and exits with
+/// `exit::FAILURE`.
+#[derive(Clone, Default)]
+pub struct Interrupts(Arc<InterruptState>);
+
+#[derive(Default)]
+struct InterruptState {
+    jobs_started: AtomicBool,
+    late: tokio::sync::Notify,
+}
+
+impl Interrupts {
+    /// Resolves on a Ctrl-C that comes before the jobs start; hands each later one to
+    /// the jobs. Polled beside the command itself, on its task.
+    pub async fn before_jobs(&self, ctrl: crate::cli::Ctrl) {
+        loop {
+            ctrl.pressed().await;
+            if !self.0.jobs_started.load(Ordering::SeqCst) {
+                return;
+            }
+            // Kept until the runner asks, when it is not waiting yet.
+            self.0.late.notify_one();
+        }
+    }
+
+    fn jobs_start(&self) {
+        self.0.jobs_started.store(true, Ordering::SeqCst);
+    }
+
+    async fn pressed(&self) {
+        self.0.late.notified().await;
+    }
+}
+
+/// The line a command interrupted by Ctrl-C ends with (before or during its jobs), and
+/// its exit code. The journal keeps what the jobs did: the same command goes on.
+pub fn interrupted() -> u8 {
+    eprintln!("nascmd: interrupted; the same command again goes on where this one stopped");
+    crate::cli::exit::FAILURE
+}
+
 /// Runs the jobs to the end. With `ConflictPolicy::Ask` (no flag given) an existing
 /// target is never overwritten: it is skipped and reported as a failure that names the
 /// flags to use. Jobs given with their places are journaled: the same command run
@@ -40,8 +87,9 @@ pub async fn run_jobs(
     quiet: bool,
     opts: EngineOptions,
     resume: bool,
+    interrupts: &Interrupts,
 ) -> Totals {
-    let mut runner = Runner::new(quiet, opts);
+    let mut runner = Runner::new(quiet, opts, interrupts);
     let engine = runner.engine.clone();
     engine.set_resume(resume);
     let journal = Journal::of_user();
@@ -72,15 +120,19 @@ pub struct Runner {
     engine: JobEngine,
     events: tokio::sync::mpsc::UnboundedReceiver<JobEvent>,
     bars: Bars,
+    interrupts: Interrupts,
 }
 
 impl Runner {
-    pub fn new(quiet: bool, opts: EngineOptions) -> Self {
+    /// From here on a Ctrl-C interrupts the jobs instead of ending the command at once.
+    pub fn new(quiet: bool, opts: EngineOptions, interrupts: &Interrupts) -> Self {
+        interrupts.jobs_start();
         let (tx, events) = unbounded_channel();
         Runner {
             engine: JobEngine::with_options(tx, opts),
             events,
             bars: Bars::new(!quiet && std::io::stderr().is_terminal()),
+            interrupts: interrupts.clone(),
         }
     }
 
@@ -93,7 +145,7 @@ impl Runner {
         let (engine, rx, bars) = (&self.engine, &mut self.events, &self.bars);
         let mut totals = Totals::default();
         let mut interrupted = false;
-        let ctrl_c = tokio::signal::ctrl_c();
+        let ctrl_c = self.interrupts.pressed();
         tokio::pin!(ctrl_c);
         while !pending.is_empty() {
             tokio::select! {
@@ -264,8 +316,7 @@ pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 
         );
     }
     if totals.interrupted {
-        eprintln!("nascmd: interrupted");
-        return exit::FAILURE;
+        return interrupted();
     }
     if !quiet && std::io::stderr().is_terminal() {
         eprintln!(

@@ -46,7 +46,11 @@ pub struct MkdirArgs {
     pub parents: bool,
 }
 
-pub async fn rm(opener: &mut Opener, a: RmArgs) -> anyhow::Result<u8> {
+pub async fn rm(
+    opener: &mut Opener,
+    a: RmArgs,
+    interrupts: &jobrun::Interrupts,
+) -> anyhow::Result<u8> {
     let started = Instant::now();
     let mut failed = Vec::new();
     let mut specs: Vec<JobSpec> = Vec::new();
@@ -91,7 +95,7 @@ pub async fn rm(opener: &mut Opener, a: RmArgs) -> anyhow::Result<u8> {
         ..crate::jobs::EngineOptions::default()
     };
     let jobs = specs.into_iter().map(|s| (s, None)).collect();
-    let mut totals = jobrun::run_jobs(jobs, a.quiet, opts, true).await;
+    let mut totals = jobrun::run_jobs(jobs, a.quiet, opts, true, interrupts).await;
     failed.append(&mut totals.failed);
     totals.failed = failed;
     Ok(jobrun::report(&totals, a.quiet, "deleted", started))

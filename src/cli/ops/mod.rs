@@ -54,26 +54,70 @@ pub enum OpCommand {
     Sync(sync::SyncArgs),
 }
 
+impl OpCommand {
+    /// Commands whose work is engine jobs: they listen for Ctrl-C from their start.
+    fn runs_jobs(&self) -> bool {
+        matches!(
+            self,
+            OpCommand::Get(_)
+                | OpCommand::Put(_)
+                | OpCommand::Cp(_)
+                | OpCommand::Mv(_)
+                | OpCommand::Rm(_)
+                | OpCommand::Sync(_)
+        )
+    }
+}
+
 pub fn run(op: OpCommand) -> anyhow::Result<u8> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async move {
+    let (result, cut_short) = rt.block_on(async move {
+        // Before anything else (the login, the first request): a Ctrl-C typed at once
+        // would otherwise end the process by the signal's default action, unsaid.
+        let ctrl = op.runs_jobs().then(super::Ctrl::listen);
+        let interrupts = jobrun::Interrupts::default();
         let prompter = std::sync::Arc::new(crate::cli::prompt::TtyPrompter::default());
-        let mut opener = Opener::from_default_files(prompter).map_err(remote_error)?;
-        match op {
-            OpCommand::Ls(a) => ls::run(&mut opener, a).await,
-            OpCommand::Get(a) => transfer::get(&mut opener, a).await,
-            OpCommand::Put(a) => transfer::put(&mut opener, a).await,
-            OpCommand::Cp(a) => transfer::copy(&mut opener, a, false).await,
-            OpCommand::Mv(a) => transfer::copy(&mut opener, a, true).await,
-            OpCommand::Rm(a) => manage::rm(&mut opener, a).await,
-            OpCommand::Mkdir(a) => manage::mkdir(&mut opener, a).await,
-            OpCommand::Search(a) => search::run(&mut opener, a).await,
-            OpCommand::Share(a) => share::run(&mut opener, a).await,
-            OpCommand::Sync(a) => sync::run(&mut opener, a).await,
+        let work = run_op(op, prompter.clone(), interrupts.clone());
+        let Some(ctrl) = ctrl else {
+            return (work.await, false);
+        };
+        tokio::select! {
+            result = work => (result, false),
+            () = interrupts.before_jobs(ctrl) => {
+                // Nothing was written yet; a question on the terminal is taken back.
+                prompter.interrupted();
+                (Ok(jobrun::interrupted()), true)
+            }
         }
-    })
+    });
+    if cut_short {
+        // A question's reader may still wait for a line on the terminal: not waited for.
+        rt.shutdown_background();
+    }
+    result
+}
+
+async fn run_op(
+    op: OpCommand,
+    prompter: std::sync::Arc<crate::cli::prompt::TtyPrompter>,
+    interrupts: jobrun::Interrupts,
+) -> anyhow::Result<u8> {
+    let mut opener = Opener::from_default_files(prompter).map_err(remote_error)?;
+    let ints = &interrupts;
+    match op {
+        OpCommand::Ls(a) => ls::run(&mut opener, a).await,
+        OpCommand::Get(a) => transfer::get(&mut opener, a, ints).await,
+        OpCommand::Put(a) => transfer::put(&mut opener, a, ints).await,
+        OpCommand::Cp(a) => transfer::copy(&mut opener, a, false, ints).await,
+        OpCommand::Mv(a) => transfer::copy(&mut opener, a, true, ints).await,
+        OpCommand::Rm(a) => manage::rm(&mut opener, a, ints).await,
+        OpCommand::Mkdir(a) => manage::mkdir(&mut opener, a).await,
+        OpCommand::Search(a) => search::run(&mut opener, a).await,
+        OpCommand::Share(a) => share::run(&mut opener, a).await,
+        OpCommand::Sync(a) => sync::run(&mut opener, a, ints).await,
+    }
 }
 
 /// Keeps a backend error as the error itself (so the exit code can be read from it).

@@ -91,7 +91,11 @@ struct JsonAction<'a> {
     size: u64,
 }
 
-pub async fn run(opener: &mut Opener, a: SyncArgs) -> anyhow::Result<u8> {
+pub async fn run(
+    opener: &mut Opener,
+    a: SyncArgs,
+    interrupts: &jobrun::Interrupts,
+) -> anyhow::Result<u8> {
     let started = Instant::now();
     let src_t = opener.parse(&a.src).map_err(super::remote_error)?;
     let dst_t = opener.parse(&a.dst).map_err(super::remote_error)?;
@@ -113,15 +117,8 @@ pub async fn run(opener: &mut Opener, a: SyncArgs) -> anyhow::Result<u8> {
         filter,
         listed: None,
     };
-    let cancel = CancellationToken::new();
-    let cmp = tokio::select! {
-        cmp = compare_trees(&ends, &opts, &cancel) => cmp?,
-        _ = tokio::signal::ctrl_c() => {
-            cancel.cancel();
-            eprintln!("nascmd: interrupted");
-            return Ok(crate::cli::exit::FAILURE);
-        }
-    };
+    // A Ctrl-C meanwhile ends the command (`jobrun::Interrupts::before_jobs`).
+    let cmp = compare_trees(&ends, &opts, &CancellationToken::new()).await?;
     let direction = if a.both {
         Direction::Both
     } else {
@@ -159,7 +156,7 @@ pub async fn run(opener: &mut Opener, a: SyncArgs) -> anyhow::Result<u8> {
     };
     let title = SyncJobs::title(&plan, &ends);
     let jobs = SyncJobs::of(&plan, &ends)?;
-    let mut runner = jobrun::Runner::new(a.quiet, engine_opts);
+    let mut runner = jobrun::Runner::new(a.quiet, engine_opts, interrupts);
     let engine = runner.engine();
     engine.set_resume(!a.no_resume);
     engine.set_journal(journal.clone());

@@ -138,7 +138,11 @@ pub struct CopyArgs {
     pub flags: TransferFlags,
 }
 
-pub async fn get(opener: &mut Opener, a: GetArgs) -> anyhow::Result<u8> {
+pub async fn get(
+    opener: &mut Opener,
+    a: GetArgs,
+    interrupts: &jobrun::Interrupts,
+) -> anyhow::Result<u8> {
     if !opener
         .parse(&a.dest)
         .map_err(super::remote_error)?
@@ -146,10 +150,14 @@ pub async fn get(opener: &mut Opener, a: GetArgs) -> anyhow::Result<u8> {
     {
         anyhow::bail!("get downloads into a local folder; to copy between remotes use `nascmd cp`");
     }
-    transfer(opener, &a.sources, &a.dest, &a.flags, false).await
+    transfer(opener, &a.sources, &a.dest, &a.flags, false, interrupts).await
 }
 
-pub async fn put(opener: &mut Opener, a: PutArgs) -> anyhow::Result<u8> {
+pub async fn put(
+    opener: &mut Opener,
+    a: PutArgs,
+    interrupts: &jobrun::Interrupts,
+) -> anyhow::Result<u8> {
     if opener
         .parse(&a.dest)
         .map_err(super::remote_error)?
@@ -161,11 +169,16 @@ pub async fn put(opener: &mut Opener, a: PutArgs) -> anyhow::Result<u8> {
             a.dest
         );
     }
-    transfer(opener, &a.sources, &a.dest, &a.flags, false).await
+    transfer(opener, &a.sources, &a.dest, &a.flags, false, interrupts).await
 }
 
-pub async fn copy(opener: &mut Opener, a: CopyArgs, is_move: bool) -> anyhow::Result<u8> {
-    transfer(opener, &a.sources, &a.dest, &a.flags, is_move).await
+pub async fn copy(
+    opener: &mut Opener,
+    a: CopyArgs,
+    is_move: bool,
+    interrupts: &jobrun::Interrupts,
+) -> anyhow::Result<u8> {
+    transfer(opener, &a.sources, &a.dest, &a.flags, is_move, interrupts).await
 }
 
 /// Sources that live on one backend: one job.
@@ -183,6 +196,7 @@ async fn transfer(
     dest: &str,
     flags: &TransferFlags,
     is_move: bool,
+    interrupts: &jobrun::Interrupts,
 ) -> anyhow::Result<u8> {
     let started = Instant::now();
     let dest_t = opener.parse(dest).map_err(super::remote_error)?;
@@ -275,7 +289,7 @@ async fn transfer(
         verify: flags.verify.unwrap_or(opener.config().jobs.verify),
         ..flags.engine_options()
     };
-    let mut totals = jobrun::run_jobs(specs, flags.quiet, opts, !flags.no_resume).await;
+    let mut totals = jobrun::run_jobs(specs, flags.quiet, opts, !flags.no_resume, interrupts).await;
     failed.append(&mut totals.failed);
     totals.failed = failed;
     let verb = if is_move { "moved" } else { "copied" };
