@@ -328,7 +328,8 @@ async fn sync_previews_the_plan_an_unticked_file_stays_and_a_rerun_is_in_sync() 
 }
 
 /// The glob fields are text fields like every other: a chord they have no use for says
-/// so on the status line and leaves the text alone; Alt-Backspace deletes a word.
+/// so on the status line and leaves the text alone; Alt-Backspace and Ctrl-W delete
+/// backwards as in a shell.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_glob_fields_say_when_a_chord_does_nothing() {
     let left = tempfile::tempdir().unwrap();
@@ -357,14 +358,18 @@ async fn sync_glob_fields_say_when_a_chord_does_nothing() {
         );
         assert!(screen(&rt).contains("*.tmp *.bak"), "{}", screen(&rt));
     }
-    // Alt-Backspace: the last word goes, as in a shell.
+    // Alt-Backspace: the last word (letters and digits) goes, as in a shell.
     settle(
         &mut rt,
         vec![KeyEvent::new(KeyCode::Backspace, KeyModifiers::ALT)],
     )
     .await;
     let s = screen(&rt);
-    assert!(s.contains("*.tmp ") && !s.contains("*.bak"), "{s}");
+    assert!(s.contains("*.tmp *.") && !s.contains("*.bak"), "{s}");
+    // Ctrl-W: back to the space.
+    settle(&mut rt, vec![ctrl('w')]).await;
+    let s = screen(&rt);
+    assert!(s.contains("*.tmp") && !s.contains("*.tmp *."), "{s}");
     // The field kept what was typed: the plan leaves junk.tmp out.
     settle(&mut rt, vec![k(KeyCode::Enter)]).await;
     let s = screen(&rt);

@@ -10,26 +10,22 @@ use tui_input::{Input, InputRequest};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TextKey {
     /// A key the field knows (typing, Backspace, ←→, Home/End, Ctrl-A/E/U/W/K/Y,
-    /// Alt-B/F/D): handled, even where it changed nothing (Backspace at the start).
+    /// Alt-B/F/D, Alt-Backspace): handled, even where it changed nothing (Backspace at
+    /// the start).
     Edited,
     /// A chord the field has no use for (Alt-Z, Ctrl-G, F5): the field is unchanged.
     Unbound,
 }
 
 /// Gives `key` to `input`. Alt is read as Meta, as readline does (terminals report the
-/// Alt key as Alt, tui-input binds its word motions to Meta): Alt-B, Alt-F, Alt-D and
-/// Alt-Backspace move or delete by word.
+/// Alt key as Alt, tui-input binds its word motions to Meta). The word keys are
+/// readline's own ([`word_key`]); the rest is tui-input's.
 pub fn text_key(input: &mut Input, key: KeyEvent) -> TextKey {
-    // tui-input reads Meta-D as "delete the word before"; readline (and so every shell
-    // an mc user types in) deletes the word after.
-    let alt_d = key.code == KeyCode::Char('d')
-        && (key.modifiers == KeyModifiers::ALT || key.modifiers == KeyModifiers::META);
-    let request = if alt_d {
-        Some(InputRequest::DeleteNextWord)
-    } else {
-        to_input_request(&Event::Key(key))
-    };
-    let request = request.or_else(|| {
+    if let Some(word) = word_key(key) {
+        word.apply(input);
+        return TextKey::Edited;
+    }
+    let request = to_input_request(&Event::Key(key)).or_else(|| {
         (key.modifiers == KeyModifiers::ALT).then(|| {
             let meta = KeyEvent {
                 modifiers: KeyModifiers::META,
@@ -45,6 +41,108 @@ pub fn text_key(input: &mut Input, key: KeyEvent) -> TextKey {
         }
         None => TextKey::Unbound,
     }
+}
+
+/// The word keys, as readline (and so every shell an mc user types in) has them. A
+/// word is a run of letters and digits: `foo_bar.txt` is three.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WordKey {
+    /// Alt-F, Ctrl-→ (forward-word): to the end of this or the next word.
+    Forward,
+    /// Alt-B, Ctrl-← (backward-word): to the start of this or the previous word.
+    Backward,
+    /// Alt-D, Ctrl-Delete (kill-word): from the cursor to where Alt-F goes; the space
+    /// after the word stays.
+    KillForward,
+    /// Alt-Backspace (backward-kill-word): from where Alt-B goes to the cursor.
+    KillBackward,
+    /// Ctrl-W (unix-word-rubout): back to the previous space, whatever the characters.
+    Rubout,
+}
+
+fn word_key(key: KeyEvent) -> Option<WordKey> {
+    let meta = key.modifiers == KeyModifiers::ALT || key.modifiers == KeyModifiers::META;
+    let ctrl = key.modifiers == KeyModifiers::CONTROL;
+    Some(match key.code {
+        KeyCode::Char('f') if meta => WordKey::Forward,
+        KeyCode::Right if ctrl => WordKey::Forward,
+        KeyCode::Char('b') if meta => WordKey::Backward,
+        KeyCode::Left if ctrl => WordKey::Backward,
+        KeyCode::Char('d') if meta => WordKey::KillForward,
+        KeyCode::Delete if ctrl => WordKey::KillForward,
+        KeyCode::Backspace if meta => WordKey::KillBackward,
+        KeyCode::Char('w') if ctrl => WordKey::Rubout,
+        _ => return None,
+    })
+}
+
+impl WordKey {
+    fn apply(self, input: &mut Input) {
+        let chars: Vec<char> = input.value().chars().collect();
+        let at = input.cursor().min(chars.len());
+        match self {
+            WordKey::Forward => {
+                input.handle(InputRequest::SetCursor(word_end(&chars, at)));
+            }
+            WordKey::Backward => {
+                input.handle(InputRequest::SetCursor(word_start(&chars, at)));
+            }
+            WordKey::KillForward => kill(input, &chars, at, word_end(&chars, at), false),
+            WordKey::KillBackward => kill(input, &chars, word_start(&chars, at), at, true),
+            WordKey::Rubout => kill(input, &chars, rubout_start(&chars, at), at, true),
+        }
+    }
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+fn word_end(chars: &[char], mut at: usize) -> usize {
+    while at < chars.len() && !is_word(chars[at]) {
+        at += 1;
+    }
+    while at < chars.len() && is_word(chars[at]) {
+        at += 1;
+    }
+    at
+}
+
+fn word_start(chars: &[char], mut at: usize) -> usize {
+    while at > 0 && !is_word(chars[at - 1]) {
+        at -= 1;
+    }
+    while at > 0 && is_word(chars[at - 1]) {
+        at -= 1;
+    }
+    at
+}
+
+fn rubout_start(chars: &[char], mut at: usize) -> usize {
+    while at > 0 && chars[at - 1].is_whitespace() {
+        at -= 1;
+    }
+    while at > 0 && !chars[at - 1].is_whitespace() {
+        at -= 1;
+    }
+    at
+}
+
+/// Removes the characters `from..to` as a kill: Ctrl-Y puts them back, and kills in a
+/// row add up (in the order they stood), as in readline. tui-input keeps that text
+/// privately, so the kill is made by its own request.
+fn kill(input: &mut Input, chars: &[char], from: usize, to: usize, backward: bool) {
+    if from >= to {
+        return;
+    }
+    let killed: String = chars[from..to].iter().collect();
+    let rest: String = chars[..from].iter().chain(&chars[to..]).collect();
+    // Ctrl-U's request on the removed text alone: it keeps what it removes before
+    // (cursor at the end) or after (at the start) what the kill before it removed.
+    let at = if backward { killed.chars().count() } else { 0 };
+    let mut cut = std::mem::take(input).with_value(killed).with_cursor(at);
+    cut.handle(InputRequest::DeleteLine);
+    *input = cut.with_value(rest).with_cursor(from);
 }
 
 #[cfg(test)]
@@ -79,26 +177,89 @@ mod tests {
         );
     }
 
+    /// `text` with `|` for the cursor, after `keys`.
+    fn edit(text: &str, keys: &[(KeyCode, KeyModifiers)]) -> String {
+        let at = text.find('|').expect("a cursor");
+        let mut input = Input::new(text.replace('|', "")).with_cursor(text[..at].chars().count());
+        for (code, mods) in keys {
+            assert_eq!(press(&mut input, *code, *mods), TextKey::Edited, "{code:?}");
+        }
+        let mut shown: Vec<char> = input.value().chars().collect();
+        shown.insert(input.cursor(), '|');
+        shown.into_iter().collect()
+    }
+
+    const ALT: KeyModifiers = KeyModifiers::ALT;
+    const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+
+    /// Each case checked against bash 5.2 (emacs mode) with the same keys.
     #[test]
-    fn alt_moves_and_deletes_by_word_like_readline() {
-        let mut input = Input::new("one two".into());
+    fn word_keys_do_what_readline_does() {
+        let d = (KeyCode::Char('d'), ALT);
+        let f = (KeyCode::Char('f'), ALT);
+        let b = (KeyCode::Char('b'), ALT);
+        let bs = (KeyCode::Backspace, ALT);
+        let w = (KeyCode::Char('w'), CTRL);
+        for (before, keys, after) in [
+            // Alt-D: to the end of the word; the space after it stays.
+            ("one |two three", vec![d], "one | three"),
+            ("one t|wo three", vec![d], "one t| three"),
+            ("one| two three", vec![d], "one| three"),
+            ("|a.b c", vec![d], "|.b c"),
+            ("one two|", vec![d], "one two|"),
+            (
+                "one |two three",
+                vec![(KeyCode::Delete, CTRL)],
+                "one | three",
+            ),
+            // Alt-F to the end of a word, Alt-B to its start.
+            ("one |two three", vec![f], "one two| three"),
+            ("|one two three", vec![f, f], "one two| three"),
+            ("one two three|", vec![b], "one two |three"),
+            ("one two three |", vec![b], "one two |three "),
+            (
+                "one two| three",
+                vec![(KeyCode::Left, CTRL)],
+                "one |two three",
+            ),
+            // Alt-Backspace: letters and digits only; Ctrl-W: back to a space.
+            ("foo.bar|", vec![bs], "foo.|"),
+            ("foo_bar|", vec![bs], "foo_|"),
+            ("one two  |", vec![bs], "one |"),
+            ("été ça|", vec![bs], "été |"),
+            ("*.tmp foo-bar.txt  |", vec![w], "*.tmp |"),
+            ("foo/bar.txt|", vec![w], "|"),
+            ("a b|c", vec![w], "a |c"),
+        ] {
+            assert_eq!(edit(before, &keys), after, "{before:?} {keys:?}");
+        }
+    }
+
+    #[test]
+    fn word_kills_are_put_back_by_ctrl_y_and_add_up_in_a_row() {
+        let y = (KeyCode::Char('y'), CTRL);
+        let d = (KeyCode::Char('d'), ALT);
+        let w = (KeyCode::Char('w'), CTRL);
+        // Two Alt-D in a row: both words come back, in their order.
         assert_eq!(
-            press(&mut input, KeyCode::Char('b'), KeyModifiers::ALT),
-            TextKey::Edited
+            edit(
+                "|one two three",
+                &[d, d, (KeyCode::End, KeyModifiers::NONE), y]
+            ),
+            " threeone two|"
         );
-        assert_eq!(input.cursor(), 4);
+        // Backward kills in a row come back in the order they stood.
         assert_eq!(
-            press(&mut input, KeyCode::Backspace, KeyModifiers::ALT),
-            TextKey::Edited
+            edit("a b c|", &[w, w, (KeyCode::Home, KeyModifiers::NONE), y]),
+            "b c|a "
         );
-        assert_eq!(input.value(), "two");
-        // Alt-D deletes the word after the cursor, as in a shell.
-        let mut input = Input::new("one two three".into()).with_cursor(4);
+        // A move between two kills: only the last comes back.
         assert_eq!(
-            press(&mut input, KeyCode::Char('d'), KeyModifiers::ALT),
-            TextKey::Edited
+            edit(
+                "one two three|",
+                &[w, (KeyCode::Left, KeyModifiers::NONE), w, y]
+            ),
+            "one two| "
         );
-        assert_eq!(input.value(), "one three");
-        assert_eq!(input.cursor(), 4);
     }
 }

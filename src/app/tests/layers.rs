@@ -86,7 +86,7 @@ fn help_from_the_key_tables_reads_as_before() {
             ),
             (
                 "In a text field",
-                "Ctrl-A/E start/end, Alt-B/F a word back/forward, Ctrl-W (or Alt-Backspace) deletes the word before, Alt-D the word after, Ctrl-U the line, Ctrl-K to the end, Ctrl-Y puts back what went"
+                "Ctrl-A/E start/end, Alt-B/F a word back/forward, Alt-Backspace deletes the word before, Alt-D to the end of the word, Ctrl-W back to a space, Ctrl-U the line, Ctrl-K to the end, Ctrl-Y puts back what went"
             ),
             (
                 "Any other key",
