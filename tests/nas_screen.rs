@@ -179,13 +179,15 @@ async fn self_signed_https_asks_before_trusting_the_certificate() {
         assert!(s.contains(second), "{s}");
     };
 
-    // Refused: other keys do nothing, Esc leaves the pane where it was.
+    // Refused: another key says it does nothing here, Esc leaves the pane where it was.
     open_remote(&mut rt, &target).await;
     typ(&mut rt, PASSWORD).await;
     press(&mut rt, &[KeyCode::Enter]).await;
     ask(&rt);
-    typ(&mut rt, "xn").await;
+    typ(&mut rt, "x").await;
     ask(&rt);
+    let s = screen(&rt);
+    assert!(s.contains("x: no action here — F1 lists the keys"), "{s}");
     press(&mut rt, &[KeyCode::Esc]).await;
     assert!(!screen(&rt).contains("Trust this certificate?"));
     assert_eq!(rt.app.active_pane().cwd, vpath(local.path()));

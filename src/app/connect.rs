@@ -16,6 +16,7 @@ use std::fmt;
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 
+use crate::key_table::{Binding, KeyTable, ch, key};
 use crate::prompt::{Approval, ApprovalStatus, CertDetails, Prompt};
 use crate::secret::Secret;
 use crate::vfs::{VPath, VfsHandle};
@@ -217,6 +218,46 @@ pub enum ConnectKey {
     Connect(ConnectCmd),
 }
 
+/// What a key does in the certificate question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrustKey {
+    Trust,
+    Cancel,
+}
+
+/// The certificate question's keys: only an explicit yes trusts.
+pub const TRUST_KEYS: KeyTable<TrustKey> = KeyTable {
+    title: "In the certificate question",
+    bindings: &[
+        Binding {
+            keys: &[ch('y'), ch('Y')],
+            also: &[],
+            action: TrustKey::Trust,
+            help: Some(("y", "trusts it (pinned) and connects")),
+        },
+        Binding {
+            keys: &[ch('n'), ch('N'), key(KeyCode::Esc)],
+            also: &[],
+            action: TrustKey::Cancel,
+            help: Some(("n or Esc", "does not connect")),
+        },
+    ],
+};
+
+/// The keys while a NAS is being opened ("Connecting…", waiting for the box's ✓).
+pub const WAITING_KEYS: KeyTable<()> = KeyTable {
+    title: "While connecting",
+    bindings: &[Binding {
+        keys: &[key(KeyCode::Esc)],
+        also: &[],
+        action: (),
+        help: Some((
+            "Esc",
+            "gives up (the pane stays where it was; a late answer is ignored)",
+        )),
+    }],
+};
+
 /// A key given to one of the dialog's text fields.
 fn typed(input: &mut Input, key: KeyEvent) -> ConnectKey {
     match text_key(input, key) {
@@ -392,13 +433,14 @@ impl ConnectState {
         };
     }
 
-    /// A key while the dialog is open.
+    /// A key while the dialog is open. A key a step has no use for is `Unbound`
+    /// (said on the status line; F1 opens the help), never dropped.
     pub fn key(&mut self, key: KeyEvent) -> ConnectKey {
+        let in_flight = matches!(
+            self.step,
+            ConnectStep::Connecting | ConnectStep::Approving { .. }
+        );
         if key.code == KeyCode::Esc {
-            let in_flight = matches!(
-                self.step,
-                ConnectStep::Connecting | ConnectStep::Approving { .. }
-            );
             return ConnectKey::Abandoned { in_flight };
         }
         let submitted = key.code == KeyCode::Enter;
@@ -445,15 +487,20 @@ impl ConnectState {
                 let code = input.value().to_owned();
                 ConnectKey::Connect(self.retry(Some(code)))
             }
-            ConnectStep::Trust(info) => {
-                // Only an explicit yes trusts; any other key but Esc does nothing.
-                if !matches!(key.code, KeyCode::Char('y' | 'Y')) {
-                    return ConnectKey::Handled;
+            ConnectStep::Trust(info) => match TRUST_KEYS.action(&key, None) {
+                Some(TrustKey::Trust) => {
+                    self.cert_sha256 = Some(info.sha256.clone());
+                    ConnectKey::Connect(self.retry(None))
                 }
-                self.cert_sha256 = Some(info.sha256.clone());
-                ConnectKey::Connect(self.retry(None))
+                Some(TrustKey::Cancel) => ConnectKey::Abandoned { in_flight },
+                None => ConnectKey::Unbound,
+            },
+            ConnectStep::Connecting | ConnectStep::Approving { .. } => {
+                match WAITING_KEYS.action(&key, None) {
+                    Some(()) => ConnectKey::Abandoned { in_flight },
+                    None => ConnectKey::Unbound,
+                }
             }
-            ConnectStep::Connecting | ConnectStep::Approving { .. } => ConnectKey::Handled,
         }
     }
 

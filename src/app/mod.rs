@@ -358,6 +358,8 @@ impl App {
             dialog::FAILED_JOB_KEYS.help_line(),
             sync_dialog::OPTIONS_KEYS.help_line(),
             sync_dialog::PREVIEW_KEYS.help_line(),
+            connect::TRUST_KEYS.help_line(),
+            connect::WAITING_KEYS.help_line(),
         ]);
         lines.extend(unbound::help_lines());
         lines.push(owned(&(

@@ -184,7 +184,7 @@ fn trust_lines(target: &str, info: &CertDetails) -> Vec<Line<'static>> {
         Line::from("Compare the fingerprint with the one the NAS shows; if they"),
         Line::from("match, nascmd pins it and trusts only this certificate."),
         Line::default(),
-        hint("y: trust it and connect   Esc: cancel"),
+        hint("y: trust it and connect   n/Esc: cancel"),
     ]
 }
 

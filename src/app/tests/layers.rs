@@ -67,6 +67,14 @@ fn help_from_the_key_tables_reads_as_before() {
                 "In sync preview",
                 "Space/Ins tick or untick the line, +/- tick all / none, Enter run the ticked actions as one job, Esc cancel"
             ),
+            (
+                "In the certificate question",
+                "y trusts it (pinned) and connects, n or Esc does not connect"
+            ),
+            (
+                "While connecting",
+                "Esc gives up (the pane stays where it was; a late answer is ignored)"
+            ),
             // The mc keys' layers (issue 18), from their own tables.
             (
                 "In history (Alt-H)",
