@@ -2,7 +2,8 @@
 //! binary in a pseudo-terminal (as `benches/startup.rs`), its right pane on a QNAP
 //! emulator (in this process, on loopback), and times keypress to frame: F1 is pressed,
 //! the clock stops when the help's text arrives on the terminal, then any key closes the
-//! help and, after a pause longer than a frame, the next sample starts. Three cases:
+//! help and, once the frame that closes it arrived and after a pause longer than a frame,
+//! the next sample starts. Three cases:
 //!
 //! * idle: nothing running (the baseline);
 //! * get: a big file copied from the NAS pane to the local one (F5, Enter), the
@@ -14,7 +15,8 @@
 //! draw alone); each sample is matched to its line by the wall clock, which splits it
 //! into "wake" (key written → the loop takes it: the pty, crossterm's reader thread, the
 //! scheduler), "loop" (update + draw + write) and the rest (the frame's bytes reaching
-//! this process).
+//! this process); of the draw, the part that builds the frame's cells is shown apart from
+//! the diff and the write to the terminal.
 //!
 //! `cargo bench --bench live_ui [-- SAMPLES BIG_MIB SMALL_FILES]` (defaults 50, 2048,
 //! 2000). `TMPDIR` picks where files go; `NASCMD_BIN` runs another build of the binary;
@@ -25,6 +27,12 @@
 //! `SAMPLE_LIMIT` (a dialog in front, a key swallowed) is counted and reported, the
 //! screen is cleared with Esc, and sampling goes on; no assertions (speed is measured,
 //! never asserted).
+//!
+//! `LINK_RELAY=PATH` (the executable of `benches/link_relay.rs`, built by `cargo build
+//! --release --bench link_relay`) puts the link relay between the NAS pane and the
+//! emulator, with the relay's settings from `LINK_RTT_MS`, `LINK_MIB_S` and
+//! `LINK_TOTAL_MIB_S` (defaults 20 ms, 16 and 64 MiB/s): the interface while a NAS across
+//! town sends and takes. Pick a `BIG_MIB` the link moves in a few seconds (512 takes 8 s).
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -34,7 +42,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use nascmd::emulator::qnap::{QnapEmulatorConfig, spawn};
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
-const LIMIT: Duration = Duration::from_secs(30);
+/// How long a step (a start-up, a whole transfer through a slow link) may take.
+const LIMIT: Duration = Duration::from_secs(120);
 /// How long one F1 may wait for the help before the sample counts as lost.
 const SAMPLE_LIMIT: Duration = Duration::from_secs(5);
 const ESC: &[u8] = b"\x1b";
@@ -143,6 +152,11 @@ impl Session {
         let pressed_wall = SystemTime::now();
         self.press(F1);
         if !self.within(HELP_TEXT, SAMPLE_LIMIT) {
+            // What was in front instead: the tail of what the terminal got.
+            eprintln!(
+                "lost sample; the terminal got: {:?}",
+                String::from_utf8_lossy(&self.seen[self.seen.len().saturating_sub(1500)..])
+            );
             self.press(ESC);
             std::thread::sleep(PAUSE);
             self.press(ESC);
@@ -151,7 +165,12 @@ impl Session {
         }
         let took = pressed.elapsed();
         self.pressed.push((pressed_wall, SystemTime::now()));
+        // Close the help and wait for the frame that does: an F1 taken in the same frame
+        // as this key would leave the screen as it was, and the frames would carry no
+        // help text to wait for (a busy loop can take both at once).
+        self.forget();
         self.press(b"x");
+        let _ = self.out.recv_timeout(SAMPLE_LIMIT);
         std::thread::sleep(PAUSE);
         Some(took)
     }
@@ -216,24 +235,26 @@ fn split_by_log(case: &str, home: &Path, pressed: &[(SystemTime, SystemTime)]) {
     let log = log_file(home);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_file(&log);
-    // (taken, input_to_frame, draw) in µs.
-    let frames: Vec<(u64, u64, u64)> = text
+    // (taken, input_to_frame, draw, build) in µs; build is missing in older builds.
+    let frames: Vec<(u64, u64, u64, Option<u64>)> = text
         .lines()
         .filter_map(|l| {
             Some((
                 field(l, "taken_unix_us")?,
                 field(l, "input_to_frame_us")?,
                 field(l, "draw_us")?,
+                field(l, "build_us"),
             ))
         })
         .collect();
-    let (mut wake, mut lp, mut draw) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut wake, mut lp, mut draw, mut build) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (written, arrived) in pressed {
         let (w, a) = (unix_us(*written), unix_us(*arrived));
         if let Some(f) = frames.iter().find(|f| f.0 + 1_000 >= w && f.0 <= a) {
             wake.push(Duration::from_micros(f.0.saturating_sub(w)));
             lp.push(Duration::from_micros(f.1));
             draw.push(Duration::from_micros(f.2));
+            build.extend(f.3.map(Duration::from_micros));
         }
     }
     println!(
@@ -247,6 +268,10 @@ fn split_by_log(case: &str, home: &Path, pressed: &[(SystemTime, SystemTime)]) {
     println!(
         "{case}, draw alone:                        {}",
         summary(&draw)
+    );
+    println!(
+        "{case}, the draw's cells (not the write):  {}",
+        summary(&build)
     );
 }
 
@@ -360,7 +385,11 @@ fn main() {
         .and_then(|v| v.parse::<u64>().ok());
     cfg.faults.bandwidth = nas_mib_s.map(|m| m << 20);
     let emu = rt.block_on(spawn(cfg)).expect("QNAP emulator");
-    let right = format!("qnap://{USER}@{}/Public", emu.addr);
+    let relay = std::env::var_os("LINK_RELAY").map(|exe| Relay::start(exe.as_ref(), emu.addr));
+    let nas_addr = relay
+        .as_ref()
+        .map_or_else(|| emu.addr.to_string(), |r| r.addr.clone());
+    let right = format!("qnap://{USER}@{nas_addr}/Public");
     println!("load average before: {}", load_average());
 
     // Idle: an empty local folder beside the NAS pane.
@@ -410,7 +439,11 @@ fn main() {
         std::fs::write(small.join(format!("f{i:05}")), &body).expect("small file");
     }
     let landed_dir = public.join("small");
+    // A file only the NAS pane lists: keys wait until that pane has its listing (keys
+    // typed while it still connects would go to the connect step).
+    std::fs::write(public.join("nas-pane-listed"), b"").expect("marker");
     let mut s = Session::spawn(nascmd(&up, &right, &home));
+    s.until("nas-pane-listed");
     s.until("small");
     s.press(END);
     std::thread::sleep(PAUSE);
@@ -428,5 +461,46 @@ fn main() {
     put.report(&format!("put -r {small_files} × 16 KiB"), Some(took));
     split_by_log(&format!("put -r {small_files}"), &home, &pressed);
     println!("load average after: {}", load_average());
+    drop(relay);
     let _ = rt.block_on(emu.shutdown());
+}
+
+/// The link relay in a process of its own, killed when dropped.
+struct Relay {
+    child: std::process::Child,
+    /// Where it listens (`host:port`).
+    addr: String,
+}
+
+impl Relay {
+    fn start(exe: &Path, upstream: std::net::SocketAddr) -> Relay {
+        let mut child = std::process::Command::new(exe)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--upstream",
+                &upstream.to_string(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("link relay");
+        let stdout = child.stdout.take().expect("relay's stdout");
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+            .expect("relay's first line");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("link relay said {line:?}"))
+            .to_owned();
+        println!("through the link relay at {addr}");
+        Relay { child, addr }
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -357,8 +357,12 @@ impl<B: Backend> Runtime<B> {
     pub fn render(&mut self) -> io::Result<()> {
         let app = &self.app;
         let started = Instant::now();
+        let mut built = Duration::ZERO;
         self.terminal
-            .draw(|f| crate::ui::draw(f, app))
+            .draw(|f| {
+                crate::ui::draw(f, app);
+                built = started.elapsed();
+            })
             .map_err(|e| io::Error::other(e.to_string()))?;
         if let Some(since) = self.answering_since.take() {
             // The loop's share of a keypress-to-frame (benches/live_ui.rs reads it):
@@ -373,6 +377,9 @@ impl<B: Backend> Runtime<B> {
                 taken_unix_us = taken.as_micros() as u64,
                 input_to_frame_us = since.elapsed().as_micros() as u64,
                 draw_us = started.elapsed().as_micros() as u64,
+                // The frame's cells alone (the rest of the draw is the diff and writing
+                // it to the terminal).
+                build_us = built.as_micros() as u64,
                 "frame answering input"
             );
         }
