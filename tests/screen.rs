@@ -360,3 +360,58 @@ async fn jobs_panel_shows_progress_rate_and_eta() {
     assert!(s.contains("64 MiB/s"), "{s}");
     assert!(s.contains("ETA 0:12"), "{s}");
 }
+
+/// F5 to a path typed by hand that neither pane shows: an existing folder there takes the
+/// copied folder inside it (as `cp -r` and mc do), a new name is the copy's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typed_target_that_is_a_folder_takes_the_copy_inside() {
+    let t = tempfile::tempdir().unwrap();
+    let (local, other, back) = (
+        t.path().join("local"),
+        t.path().join("other"),
+        t.path().join("back"),
+    );
+    std::fs::create_dir_all(local.join("batch/sub")).unwrap();
+    std::fs::write(local.join("batch/a.txt"), b"a").unwrap();
+    std::fs::write(local.join("batch/sub/b.txt"), b"b").unwrap();
+    std::fs::create_dir(&other).unwrap();
+    std::fs::create_dir(&back).unwrap();
+    std::fs::write(back.join("kept.txt"), b"kept").unwrap();
+    let mut rt = start(&local, &other).await;
+
+    // Into the existing folder `back`: back/batch/…, what was in back stays.
+    go_to(&mut rt, "batch").await;
+    press(&mut rt, &[KeyCode::F(5)]).await;
+    keys(&mut rt, &[ctrl('u')]).await;
+    typ(&mut rt, &back.display().to_string()).await;
+    press(&mut rt, &[KeyCode::Enter]).await;
+    assert_eq!(
+        std::fs::read(back.join("batch/a.txt")).unwrap(),
+        b"a",
+        "{}",
+        screen(&rt)
+    );
+    assert_eq!(std::fs::read(back.join("batch/sub/b.txt")).unwrap(), b"b");
+    assert!(
+        !back.join("a.txt").exists(),
+        "the folder's content was not poured into back"
+    );
+    assert_eq!(std::fs::read(back.join("kept.txt")).unwrap(), b"kept");
+
+    // To a name nothing has yet: the copy is that folder.
+    go_to(&mut rt, "batch").await;
+    press(&mut rt, &[KeyCode::F(5)]).await;
+    keys(&mut rt, &[ctrl('u')]).await;
+    typ(&mut rt, &t.path().join("renamed").display().to_string()).await;
+    press(&mut rt, &[KeyCode::Enter]).await;
+    assert_eq!(
+        std::fs::read(t.path().join("renamed/a.txt")).unwrap(),
+        b"a",
+        "{}",
+        screen(&rt)
+    );
+    assert_eq!(
+        std::fs::read(t.path().join("renamed/sub/b.txt")).unwrap(),
+        b"b"
+    );
+}

@@ -477,6 +477,12 @@ impl App {
         })
     }
 
+    /// Whether a pane shows the folder `path` would be in, so what is there (or that
+    /// nothing is) is known without asking.
+    fn known_place(&self, path: &VPath) -> bool {
+        self.panes.iter().any(|p| p.cwd == path.parent())
+    }
+
     fn transfer(
         &mut self,
         side: Side,
@@ -487,8 +493,11 @@ impl App {
         let (dst_vfs, target) = self.resolve(side, text)?;
         let into_folder =
             sources.len() > 1 || text.trim().ends_with('/') || self.known_folder(&target);
+        // A path neither pane shows may be a folder: the runtime asks before the job
+        // starts (the UI never waits on I/O).
+        let ask_target = !into_folder && !target.is_root() && !self.known_place(&target);
         let (dst_dir, rename_to) = if into_folder || target.is_root() {
-            (target, None)
+            (target.clone(), None)
         } else {
             (target.parent(), Some(target.name().to_owned()))
         };
@@ -509,7 +518,7 @@ impl App {
         } else {
             "Move"
         };
-        let title = format!("{verb} {} to {}", describe(&sources), dst_dir);
+        let title = format!("{verb} {} to {}", describe(&sources), target);
         self.pane_mut(side).selected.clear();
         if kind == JobKind::Move && same_backend {
             self.note_rename_in_place(side, &sources, &dst_dir, rename_to.as_deref());
@@ -522,7 +531,11 @@ impl App {
             rename_to,
             conflict: ConflictPolicy::Ask,
         };
-        Ok(vec![Cmd::StartJob { spec, title }])
+        Ok(vec![if ask_target {
+            Cmd::StartJobAskingTarget { spec, title }
+        } else {
+            Cmd::StartJob { spec, title }
+        }])
     }
 
     /// A move of one entry to a new name in its own folder is a rename: the pane's

@@ -116,6 +116,13 @@ pub enum Cmd {
         spec: JobSpec,
         title: String,
     },
+    /// As `StartJob`, for one item whose target was typed by hand and is no folder
+    /// either pane shows: the runtime first asks the target's backend whether it is a
+    /// folder (`jobs::target`); if so the item goes inside it instead of taking its name.
+    StartJobAskingTarget {
+        spec: JobSpec,
+        title: String,
+    },
     CancelJob(JobId),
     /// Run again what did not finish in a failed job (`JobEngine::retry_failed`).
     RetryJob(JobId),
@@ -175,9 +182,14 @@ impl fmt::Debug for Cmd {
             Cmd::List { side, req, dir, .. } => write!(f, "List({side:?}, #{req}, {dir})"),
             Cmd::Space { side, dir, .. } => write!(f, "Space({side:?}, {dir})"),
             Cmd::Mkdir { side, path, .. } => write!(f, "Mkdir({side:?}, {path})"),
-            Cmd::StartJob { spec, title } => write!(
+            Cmd::StartJob { spec, title } | Cmd::StartJobAskingTarget { spec, title } => write!(
                 f,
-                "StartJob({:?}, {title:?}, {:?} -> {:?}, rename {:?})",
+                "{}({:?}, {title:?}, {:?} -> {:?}, rename {:?})",
+                if matches!(self, Cmd::StartJob { .. }) {
+                    "StartJob"
+                } else {
+                    "StartJobAskingTarget"
+                },
                 spec.kind,
                 spec.sources,
                 spec.dst.as_ref().map(|(_, d)| d),

@@ -193,6 +193,7 @@ mod run;
 pub mod search;
 pub mod stale;
 mod sync_job;
+pub mod target;
 mod transfer;
 mod upload;
 pub mod verify;

@@ -8,6 +8,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::sort::SortSpec;
 use crate::app::{Msg, Side};
+use crate::jobs::JobSpec;
 use crate::vfs::{VPath, VfsError, VfsHandle};
 
 /// What effect tasks send to the loop.
@@ -16,6 +17,11 @@ pub enum Internal {
     TaskDone(u64),
     /// Bytes for the terminal itself (an OSC 52 copy), written after the next frame.
     TerminalBytes(Vec<u8>),
+    /// A job whose target was asked about first (`Cmd::StartJobAskingTarget`), ready.
+    StartJob {
+        spec: JobSpec,
+        title: String,
+    },
 }
 
 fn send(tx: &UnboundedSender<Internal>, msg: Msg) {

@@ -227,6 +227,7 @@ impl<B: Backend> Runtime<B> {
                 // Written after the next frame; make sure there is one.
                 self.app.dirty = true;
             }
+            Internal::StartJob { spec, title } => self.execute(Cmd::StartJob { spec, title }),
         }
     }
 
@@ -288,6 +289,19 @@ impl<B: Backend> Runtime<B> {
                 let id = self.start_job(spec);
                 tracing::info!(job = id, %title, "job started");
                 self.dispatch(Msg::JobStarted { id, kind, title });
+            }
+            Cmd::StartJobAskingTarget { mut spec, title } => {
+                self.spawn(async move {
+                    if let (Some((vfs, dir)), Some(name)) =
+                        (spec.dst.clone(), spec.rename_to.take())
+                    {
+                        let (dir, rename_to) =
+                            crate::jobs::target::single_item_target(&vfs, dir, name).await;
+                        spec.dst = Some((vfs, dir));
+                        spec.rename_to = rename_to;
+                    }
+                    let _ = tx.send(Internal::StartJob { spec, title });
+                });
             }
             // Quitting keeps the job's journal: it comes back paused on the next start.
             Cmd::CancelJob(id) if self.app.quit => self.engine.interrupt(id),

@@ -10,10 +10,11 @@ use std::time::Instant;
 use clap::Args;
 
 use crate::jobs::journal::JobPlaces;
+use crate::jobs::target::{TargetAt, target_at};
 use crate::jobs::{ConflictPolicy, EngineOptions, ItemError, JobKind, JobSpec};
 use crate::remotes::Target;
 use crate::services::connect::Opener;
-use crate::vfs::{EntryKind, VPath, VfsError, VfsHandle};
+use crate::vfs::{VPath, VfsError, VfsHandle};
 
 use super::jobrun;
 
@@ -331,28 +332,22 @@ async fn resolve_dest(
     single_is_file: bool,
 ) -> anyhow::Result<(VPath, Option<String>)> {
     let path = dest.path();
-    if path.is_root() {
-        return Ok((path.clone(), None));
-    }
-    match crate::jobs::retry_interactive(|| vfs.stat(path)).await {
-        Ok(e) if e.is_dir() => Ok((path.clone(), None)),
-        // A local link to a folder is that folder as a target, not a name to replace
-        // (the job then works in the folder itself: it never follows links).
-        Ok(e) if e.kind == EntryKind::Symlink && dest.is_local() => match linked_folder(path) {
-            Some(folder) => Ok((folder, None)),
-            None if single && single_is_file => Ok((path.parent(), Some(path.name().to_owned()))),
-            None => anyhow::bail!("{path} is not a folder"),
-        },
-        Ok(_) if single && single_is_file => Ok((path.parent(), Some(path.name().to_owned()))),
-        Ok(_) => anyhow::bail!("{path} is not a folder"),
-        Err(VfsError::NotFound(_)) => {
+    match target_at(vfs, path).await? {
+        TargetAt::Folder(folder) => Ok((folder, None)),
+        TargetAt::Other if single && single_is_file => {
+            Ok((path.parent(), Some(path.name().to_owned())))
+        }
+        TargetAt::Other => anyhow::bail!("{path} is not a folder"),
+        TargetAt::Missing => {
             let parent = path.parent();
-            if !parent.is_root() {
-                match crate::jobs::retry_interactive(|| vfs.stat(&parent)).await {
-                    Ok(e) if e.is_dir() => {}
-                    Ok(_) => anyhow::bail!("{parent} is not a folder"),
-                    Err(e) => return Err(anyhow::Error::new(e).context(parent.to_string())),
+            let missing = || VfsError::NotFound(parent.to_string());
+            match target_at(vfs, &parent).await {
+                Ok(TargetAt::Folder(_)) => {}
+                Ok(TargetAt::Other) => anyhow::bail!("{parent} is not a folder"),
+                Ok(TargetAt::Missing) => {
+                    return Err(anyhow::Error::new(missing()).context(parent.to_string()));
                 }
+                Err(e) => return Err(anyhow::Error::new(e).context(parent.to_string())),
             }
             if single {
                 Ok((parent, Some(path.name().to_owned())))
@@ -361,17 +356,7 @@ async fn resolve_dest(
                 Ok((path.clone(), None))
             }
         }
-        Err(e) => Err(anyhow::Error::new(e)),
     }
-}
-
-/// The folder the local link `path` leads to, if it leads to one.
-fn linked_folder(path: &VPath) -> Option<VPath> {
-    let real = std::fs::canonicalize(crate::vfs::local::local_path(path)).ok()?;
-    if !real.is_dir() {
-        return None;
-    }
-    VPath::parse(&crate::undecodable::from_os(real.as_os_str())).ok()
 }
 
 fn item_error(target: &str, e: &VfsError) -> ItemError {
