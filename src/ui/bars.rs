@@ -142,32 +142,29 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
         return done_line(&j.title, outcome, width, selected, app);
     }
     let p = &j.progress;
-    let bar_w = 20usize;
-    let filled = (j.ratio() * bar_w as f64).round() as usize;
-    let bar = format!("[{}{}]", "#".repeat(filled), ".".repeat(bar_w - filled));
     let eta = match j.eta_secs() {
         Some(s) => format!("ETA {}:{:02}", s / 60, s % 60),
         None if p.planning => "planning…".to_owned(),
         None => String::new(),
     };
     let state = if j.cancelling { " cancelling…" } else { "" };
-    // With many small files the count says more than the bytes (mc shows both).
-    let files = if p.items_total > 1 {
-        format!(" {}/{} files", p.items_done, p.items_total)
-    } else {
-        String::new()
-    };
     // While a file waits to reconnect, rate and ETA would be made up: say what happens.
     let speed = match &p.reconnecting {
         Some(r) => r.describe(),
         None => format!("{}/s {eta}", size(p.rate as u64)),
     };
-    let stats = format!(
-        " {:>3}% {}/{}{files} {speed}{state}",
-        (j.ratio() * 100.0).round() as u64,
-        size(p.bytes_done),
-        size(p.bytes_total),
-    );
+    let parts = RowParts {
+        percent: format!(" {:>3}%", (j.ratio() * 100.0).round() as u64),
+        bytes: format!(" {}/{}", size(p.bytes_done), size(p.bytes_total)),
+        // With many small files the count says more than the bytes (mc shows both).
+        files: (p.items_total > 1).then(|| format!(" {}/{} files", p.items_done, p.items_total)),
+        many_files: p.items_total >= 10,
+        speed: format!(" {speed}{state}"),
+    };
+    let title_len = j.title.chars().count();
+    let (bar_w, stats) = parts.layout(width, title_len);
+    let filled = (j.ratio() * bar_w as f64).round() as usize;
+    let bar = format!("[{}{}]", "#".repeat(filled), ".".repeat(bar_w - filled));
     let title_w = width.saturating_sub(bar.len() + stats.chars().count() + 1);
     let base = if selected {
         t.cursor(true)
@@ -177,8 +174,53 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
     Line::from(vec![
         Span::styled(fit(&j.title, title_w) + " ", base),
         Span::styled(bar, base.fg(t.jobs.gauge.0)),
-        Span::styled(stats, base),
+        Span::styled(fit(&stats, width.saturating_sub(bar_w + 3)), base),
     ])
+}
+
+/// The figures of a running job's row.
+struct RowParts {
+    percent: String,
+    bytes: String,
+    files: Option<String>,
+    /// Ten files or more: the count says more than the bytes.
+    many_files: bool,
+    /// Rate and ETA, or what a reconnecting file waits for; and "cancelling…".
+    speed: String,
+}
+
+/// Columns the title keeps before the row gives up figures for it.
+const TITLE_MIN: usize = 16;
+
+impl RowParts {
+    /// The bar's width and the figures, the richest that leave the title `TITLE_MIN`
+    /// columns (or all it needs): a narrower bar first, then the less telling of bytes
+    /// and file count, then both. What is said about the state (reconnecting,
+    /// cancelling) is never the part that goes.
+    fn layout(&self, width: usize, title_len: usize) -> (usize, String) {
+        let files = self.files.as_deref().unwrap_or("");
+        let kept = if self.many_files {
+            files
+        } else {
+            self.bytes.as_str()
+        };
+        let both = format!("{}{}", self.bytes, files);
+        let candidates = [
+            (20, both.as_str()),
+            (10, both.as_str()),
+            (10, kept),
+            (10, ""),
+        ];
+        let want = TITLE_MIN.min(title_len);
+        let stats_of = |figures: &str| format!("{}{figures}{}", self.percent, self.speed);
+        for (bar_w, figures) in candidates {
+            let stats = stats_of(figures);
+            if width >= bar_w + 2 + stats.chars().count() + 1 + want {
+                return (bar_w, stats);
+            }
+        }
+        (10, stats_of(""))
+    }
 }
 
 /// `Copy 3 items to /x  done: Copied 3 items, 2 KiB` (a job kept in the open panel).
@@ -213,4 +255,41 @@ fn status_text(app: &App, text: &str, width: usize) -> String {
         return fit(&full, width);
     }
     format!("{}{hint}", fit(&full, room))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(speed: &str) -> RowParts {
+        RowParts {
+            percent: "  48%".into(),
+            bytes: " 21.22 MiB/44.42 MiB".into(),
+            files: Some(" 200/202 files".into()),
+            many_files: true,
+            speed: format!(" {speed}"),
+        }
+    }
+
+    /// The jobs panel's row inside an 80-column terminal (78 columns).
+    #[test]
+    fn a_narrow_row_keeps_the_title_and_what_the_job_waits_for() {
+        let title = "Copy /tmp/wk/local/batch to /Public".chars().count();
+        let reconnecting = "reconnecting — next try in 4 s (attempt 7)";
+        let (bar, stats) = parts(reconnecting).layout(78, title);
+        assert!(stats.ends_with(reconnecting), "{stats}");
+        assert!(
+            78 - (bar + 2 + stats.chars().count() + 1) >= TITLE_MIN,
+            "{bar} {stats}"
+        );
+
+        // Running: the bar narrows, then the bytes go before the file count.
+        let (bar, stats) = parts("3.51 MiB/s ETA 0:06").layout(78, title);
+        assert_eq!(bar, 10);
+        assert_eq!(stats, "  48% 200/202 files 3.51 MiB/s ETA 0:06");
+        // Wide: everything.
+        let (bar, stats) = parts("3.51 MiB/s ETA 0:06").layout(160, title);
+        assert_eq!(bar, 20);
+        assert!(stats.contains("MiB/44.42 MiB 200/202 files"), "{stats}");
+    }
 }
