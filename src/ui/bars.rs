@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::app::App;
 use crate::app::jobs::JobView;
 
-use super::fit;
+use super::{fit, fit_middle};
 
 fn size(n: u64) -> String {
     humansize::format_size(n, humansize::BINARY)
@@ -134,7 +134,7 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
             Style::default()
         };
         return Line::from(vec![
-            Span::styled(fit(&j.title, title_w), base),
+            Span::styled(fit_middle(&j.title, title_w), base),
             Span::styled(state, base.fg(t.jobs.gauge.0)),
         ]);
     }
@@ -172,7 +172,7 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
         Style::default()
     };
     Line::from(vec![
-        Span::styled(fit(&j.title, title_w) + " ", base),
+        Span::styled(fit_middle(&j.title, title_w) + " ", base),
         Span::styled(bar, base.fg(t.jobs.gauge.0)),
         Span::styled(fit(&stats, width.saturating_sub(bar_w + 3)), base),
     ])
@@ -233,7 +233,7 @@ fn done_line(title: &str, outcome: &str, width: usize, selected: bool, app: &App
     let tail = format!(" done: {outcome}");
     let title_w = width.saturating_sub(tail.chars().count());
     Line::from(vec![
-        Span::styled(fit(title, title_w), base),
+        Span::styled(fit_middle(title, title_w), base),
         Span::styled(fit(&tail, width.saturating_sub(title_w)), base),
     ])
 }
