@@ -90,16 +90,16 @@ mod qnap {
         in_flight: 4,
     };
 
-    struct Nas {
+    pub(super) struct Nas {
         _dir: tempfile::TempDir,
         _emu: RunningEmulator,
         log: RequestLog,
-        vfs: VfsHandle,
+        pub(super) vfs: VfsHandle,
     }
 
     /// An emulator with `faults` over a share holding `big/` (5 000 files), its request
     /// log, and the client logged in with small pages.
-    async fn big_nas(faults: FaultConfig) -> Nas {
+    pub(super) async fn big_nas(faults: FaultConfig) -> Nas {
         let dir = tempfile::tempdir().unwrap();
         fill(&dir.path().join("Public/big"));
         let mut cfg = QnapEmulatorConfig::new(dir.path(), "alice", "pw");
@@ -167,6 +167,26 @@ mod qnap {
             get_lists(&nas) > listing_requests,
             "no page failed: the test proves nothing"
         );
+    }
+}
+
+mod qnap_failing_pages {
+    use super::*;
+
+    /// Every 7th request fails (HTTP 500) however the listing goes: a listing asked
+    /// again from its start then meets a failure before it gets past the pages it
+    /// already had, every time, and the folder never lists whole. Asked again from
+    /// where it stopped, each try brings pages the last one did not.
+    #[tokio::test]
+    async fn pages_that_fail_every_so_often_do_not_start_the_listing_over() {
+        let faults = FaultConfig {
+            http500_every: Some(7),
+            ..FaultConfig::default()
+        };
+        let nas = super::qnap::big_nas(faults).await;
+        let entries = list_all(nas.vfs.clone(), "/Public/big").await;
+        assert_complete(&entries);
+        assert_sorted_case_insensitively(&entries);
     }
 }
 

@@ -7,7 +7,8 @@
 //! pane's listing, a CLI command's `stat`) goes through [`retry_interactive`].
 //!
 //! A listing is a stream of pages, one request each, so retrying only the call that
-//! opens it is not enough: [`list_retrying`] also lists again when a later page fails.
+//! opens it is not enough: [`list_retrying`] also lists again when a later page fails,
+//! from a little before where the failed listing stopped (`Vfs::list_from`).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -146,6 +147,8 @@ pub async fn list_retrying(
         pages: Some(first),
         seen: HashSet::new(),
         patience: Patience::new(policy, None),
+        from: 0,
+        received: 0,
     };
     Ok(
         futures_util::stream::unfold(Some(relisting), |state| async move {
@@ -172,7 +175,16 @@ struct Relisting {
     seen: HashSet<String>,
     /// Failures since a page last brought a new name.
     patience: Patience<'static>,
+    /// Where the listing being read started (`Vfs::list_from`).
+    from: u64,
+    /// Entries it brought so far, names already seen included.
+    received: u64,
 }
+
+/// How far before where a failed listing stopped the next one starts: entries removed
+/// from the folder in between move the rest forward, and none may be passed over (the
+/// names seen twice are dropped).
+const RELIST_OVERLAP: u64 = 256;
 
 impl Relisting {
     /// The next page of names not yielded yet; `None` at the end of the folder.
@@ -186,17 +198,23 @@ impl Relisting {
                     page = pages.next() => page,
                     _ = self.cancel.cancelled() => return Err(VfsError::Cancelled),
                 },
-                None => match until_cancelled(&self.cancel, self.vfs.list(&self.dir)).await {
-                    Ok(pages) => {
-                        self.pages = Some(pages);
-                        continue;
+                None => {
+                    match until_cancelled(&self.cancel, self.vfs.list_from(&self.dir, self.from))
+                        .await
+                    {
+                        Ok(pages) => {
+                            self.pages = Some(pages);
+                            self.received = 0;
+                            continue;
+                        }
+                        Err(e) => Some(Err(e)),
                     }
-                    Err(e) => Some(Err(e)),
-                },
+                }
             };
             match answer {
                 None => return Ok(None),
                 Some(Ok(page)) => {
+                    self.received += page.len() as u64;
                     let fresh: Vec<Entry> = page
                         .into_iter()
                         .filter(|e| self.seen.insert(e.name.clone()))
@@ -208,8 +226,12 @@ impl Relisting {
                 }
                 Some(Err(_)) if self.cancel.is_cancelled() => return Err(VfsError::Cancelled),
                 Some(Err(e)) if e.is_transient() => {
-                    tracing::debug!(error = %e, retry = self.patience.retries(), "listing failed mid-way, listing again");
-                    self.pages = None;
+                    // Again from a little before where this listing stopped (a failure
+                    // while opening it keeps the same start).
+                    if self.pages.take().is_some() {
+                        self.from = (self.from + self.received).saturating_sub(RELIST_OVERLAP);
+                    }
+                    tracing::debug!(error = %e, retry = self.patience.retries(), from = self.from, "listing failed mid-way, listing again");
                     self.patience.wait_after(e, &self.cancel).await?;
                 }
                 Some(Err(e)) => return Err(e),

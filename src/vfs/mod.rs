@@ -239,6 +239,15 @@ pub trait Vfs: Send + Sync {
     /// Lists a folder as a stream of pages. The root of a NAS lists its shares/disks.
     async fn list(&self, dir: &VPath) -> VfsResult<ListStream>;
 
+    /// Lists a folder again after a listing of it failed mid-way, from about its
+    /// `skip`-th entry on (`jobs::list_retrying`, which drops the names it has): a
+    /// backend that pages by offset starts at that offset, so a huge folder on a flaky
+    /// link is not fetched from its start after every failed page. Others list it whole.
+    async fn list_from(&self, dir: &VPath, skip: u64) -> VfsResult<ListStream> {
+        let _ = skip;
+        self.list(dir).await
+    }
+
     /// Metadata of one item; `VfsError::NotFound` when it does not exist.
     async fn stat(&self, path: &VPath) -> VfsResult<Entry>;
 

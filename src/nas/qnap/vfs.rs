@@ -308,6 +308,12 @@ impl Vfs for QnapVfs {
     }
 
     async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
+        self.list_from(dir, 0).await
+    }
+
+    /// Pages by offset (`start`), so a listing asked again after a failed page starts
+    /// where it stopped; its first page is then a full one.
+    async fn list_from(&self, dir: &VPath, skip: u64) -> VfsResult<ListStream> {
         if dir.is_root() {
             let shares = self.shares().await?;
             return Ok(futures_util::stream::once(async move { Ok(shares) }).boxed());
@@ -318,7 +324,8 @@ impl Vfs for QnapVfs {
         let skipped = self.skipped.clone();
         // The first page is fetched here so a missing folder fails the call itself.
         let paging = self.paging;
-        let first = client.get_list(&path, 0, paging.first).await?;
+        let first_size = if skip == 0 { paging.first } else { paging.next };
+        let first = client.get_list(&path, skip, first_size).await?;
         let total = first.total;
         if total > MAX_LISTING {
             // A broken or hostile server: paging towards its count would never end.
@@ -333,7 +340,11 @@ impl Vfs for QnapVfs {
         // cores), handed on in order. An empty page means the folder shrank meanwhile
         // (or a `total` that lied): the listing ends there. A page that brings nothing
         // new (a server ignoring `start`) fails it (`PageGuard`).
-        let starts = if got == 0 { got..got } else { got..total };
+        let starts = if got == 0 {
+            skip..skip
+        } else {
+            skip + got..total
+        };
         let dir_owned = dir.clone();
         let rest = futures_util::stream::iter(
             starts.step_by(usize::try_from(paging.next).unwrap_or(usize::MAX)),
