@@ -116,3 +116,67 @@ async fn freebox_uploads_and_downloads_outlast_an_outage() {
     assert!(std::fs::read(down.path().join("big.bin")).unwrap() == big);
     assert!(temp_files(down.path()).is_empty());
 }
+
+/// A big upload cut midway: while the Freebox is off the network, the job's progress
+/// keeps the bytes sent so far (the file goes on from what the box kept once it is
+/// back). It fell to 0 for the whole outage: the look at what the box kept failed, and
+/// its failure was taken for "nothing kept".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_upload_keeps_its_progress_while_the_freebox_is_away() {
+    let f = start(|_| {}).await;
+    let relay = OutageRelay::start(f.emu.addr, Some(1024)).await;
+    let token = registered_token(&f.emu.base_url).await;
+    let fbx: VfsHandle = std::sync::Arc::new(connect_to(&relay.url(), token).await.unwrap());
+    let src = tempfile::tempdir().unwrap();
+    let big = pattern(6 * 1024 * 1024, 3);
+    write(&src.path().join("big.bin"), &big);
+
+    let (engine, mut rx) = patient_engine(2);
+    let id = engine.start(JobSpec {
+        kind: JobKind::Copy,
+        src: local(),
+        sources: vec![vp(&src.path().join("big.bin"))],
+        dst: Some((fbx, support::freebox::p(support::freebox::DISK))),
+        rename_to: None,
+        conflict: ConflictPolicy::Ask,
+    });
+    let (mut went_down, mut least_while_away) = (None, u64::MAX);
+    let job = async {
+        loop {
+            tokio::select! {
+                ev = rx.recv() => match ev.expect("events") {
+                    JobEvent::Progress { id: j, progress } if j == id => {
+                        if went_down.is_some() && progress.reconnecting.is_some() {
+                            least_while_away = least_while_away.min(progress.bytes_done);
+                        }
+                    }
+                    JobEvent::Finished { id: j, report } if j == id => return report,
+                    _ => {}
+                },
+                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+            }
+            match went_down {
+                None if relay.relayed() >= 3 * 1024 * 1024 => {
+                    relay.go_down();
+                    went_down = Some(tokio::time::Instant::now());
+                }
+                Some(at) if at.elapsed() >= Duration::from_secs(3) => relay.come_back(),
+                _ => {}
+            }
+        }
+    };
+    let report = tokio::time::timeout(Duration::from_secs(120), job)
+        .await
+        .expect("the job did not finish");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(relay.refused() > 0, "nothing was tried during the outage");
+    assert!(
+        least_while_away != u64::MAX,
+        "no progress said reconnecting"
+    );
+    assert!(
+        least_while_away >= 2 * 1024 * 1024,
+        "the progress fell to {least_while_away} bytes while the box was away"
+    );
+    assert!(std::fs::read(f.root.path().join("big.bin")).unwrap() == big);
+}

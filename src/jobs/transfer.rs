@@ -387,15 +387,25 @@ async fn stream_copy(
                 tracing::info!(path = %step.src, error = %e, retry = patience.retries(), "transfer interrupted, retrying");
                 let sent = counted.load(Ordering::Relaxed);
                 patience.wait_after(e, &ctx.cancel).await?;
-                // An upload whose answer was lost may be complete: look first.
-                if let Some(done) = written_already(ctx, tmp, len, sent, step.entry.mtime).await {
-                    return Ok(done);
-                }
                 let resumed_at = offset;
-                offset = if can_resume {
-                    resumable_offset(&dst_vfs, tmp, len).await.unwrap_or(0)
-                } else {
-                    0
+                // What the target kept decides where to go on. While the NAS cannot be
+                // asked (still off the network), wait and ask again: taking 0 would
+                // show the file's bytes as lost for the whole outage, and an attempt
+                // from 0 would throw away what the NAS kept.
+                offset = loop {
+                    // An upload whose answer was lost may be complete: look first.
+                    if let Some(done) = written_already(ctx, tmp, len, sent, step.entry.mtime).await
+                    {
+                        return Ok(done);
+                    }
+                    if !can_resume {
+                        break 0;
+                    }
+                    match resumable_offset(&dst_vfs, tmp, len).await {
+                        Ok(kept) => break kept,
+                        Err(e) if e.is_transient() => patience.wait_after(e, &ctx.cancel).await?,
+                        Err(_) => break 0,
+                    }
                 };
                 // Progress is what reached the target and is kept: bytes read into a
                 // request that then failed do not count.
