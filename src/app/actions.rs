@@ -316,12 +316,32 @@ impl App {
             self.quit = true;
             return vec![Cmd::Quit];
         }
+        // Quitting interrupts the jobs: what the journal keeps (copies, moves, syncs)
+        // comes back paused on the next start; a delete is not journaled.
+        let running = || {
+            self.jobs
+                .items
+                .iter()
+                .filter(|j| j.done.is_none() && j.paused.is_none())
+        };
+        let deletes = running().filter(|j| j.kind == JobKind::Delete).count();
+        let others = running().count() - deletes;
+        let mut lines = vec![format!(
+            "{} still running. Quit now?",
+            crate::plural::count(self.jobs.running() as u64, "job", "jobs")
+        )];
+        if others > 0 {
+            lines.push(
+                "A copy, move or sync stops and comes back paused on the next start (Alt-J, then r resumes it)."
+                    .into(),
+            );
+        }
+        if deletes > 0 {
+            lines.push("A delete stops where it is (what is gone stays gone).".into());
+        }
         self.layers.push_dialog(Dialog::Confirm {
             title: "Quit".into(),
-            lines: vec![format!(
-                "{} job(s) still running. Cancel them and quit?",
-                self.jobs.running()
-            )],
+            lines,
             action: Confirmed::Quit,
             yes_focused: false,
         });
