@@ -370,7 +370,7 @@ async fn stream_copy(
     let mut patience = ctx.patience();
     loop {
         let once = stream_once(ctx, step, tmp, offset, counted.clone());
-        let attempt = until_cancelled(&ctx.cancel, async {
+        let once = async {
             match resume {
                 // The record follows the bytes as they land.
                 Some(r) => tokio::select! {
@@ -379,6 +379,19 @@ async fn stream_copy(
                 },
                 None => once.await,
             }
+        };
+        let attempt = until_cancelled(&ctx.cancel, async {
+            if patience.retries() == 0 {
+                return once.await;
+            }
+            // A try after a failure: once its bytes flow, the job stops saying
+            // "reconnecting — trying again" (it said so until the file's end).
+            tokio::pin!(once);
+            tokio::select! {
+                res = &mut once => return res,
+                () = flowing(&counted, offset) => patience.underway(),
+            }
+            once.await
         })
         .await;
         match attempt {
@@ -416,6 +429,13 @@ async fn stream_copy(
             }
             other => return other,
         }
+    }
+}
+
+/// Resolves once `counted` has gone past `from` (an attempt's bytes are flowing).
+async fn flowing(counted: &AtomicU64, from: u64) {
+    while counted.load(Ordering::Relaxed) <= from {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 
