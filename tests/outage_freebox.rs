@@ -145,10 +145,10 @@ async fn a_cut_upload_keeps_its_progress_while_the_freebox_is_away() {
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev.expect("events") {
-                    JobEvent::Progress { id: j, progress } if j == id => {
-                        if went_down.is_some() && progress.reconnecting.is_some() {
-                            least_while_away = least_while_away.min(progress.bytes_done);
-                        }
+                    JobEvent::Progress { id: j, progress }
+                        if j == id && went_down.is_some() && progress.reconnecting.is_some() =>
+                    {
+                        least_while_away = least_while_away.min(progress.bytes_done);
                     }
                     JobEvent::Finished { id: j, report } if j == id => return report,
                     _ => {}

@@ -131,7 +131,7 @@ pub async fn mkdir_interactive(
     path: &crate::vfs::VPath,
 ) -> VfsResult<()> {
     let mut failed_before = false;
-    let res = retry_interactive(|| {
+    retry_interactive(|| {
         let again = std::mem::replace(&mut failed_before, true);
         async move {
             match vfs.mkdir(path).await {
@@ -146,8 +146,7 @@ pub async fn mkdir_interactive(
             }
         }
     })
-    .await;
-    res
+    .await
 }
 
 /// Lists `dir` like [`Vfs::list`](crate::vfs::Vfs::list), retrying transient failures
