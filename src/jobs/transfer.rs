@@ -352,7 +352,7 @@ async fn stream_copy(
         (None, true) => start.min(len),
         _ => 0,
     };
-    ctx.acct.add_bytes(offset);
+    ctx.acct.add_found(offset);
     if let Some(r) = resume {
         r.begin(
             false,
