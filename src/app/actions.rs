@@ -6,7 +6,7 @@ use crate::names::{escape, shorten};
 use crate::vfs::{EntryKind, VPath, VfsHandle, check_name};
 use crate::viewer::{ReadRequest, Viewer};
 
-use super::dialog::{Confirmed, Dialog, InputPurpose, Outcome};
+use super::dialog::{Confirmed, Dialog, InputPurpose, Outcome, TargetPrompt};
 use super::layers::{Layer, LayerKind};
 use super::pane::Row;
 use super::sort::SortKey;
@@ -217,11 +217,6 @@ impl App {
             self.pane(side).vfs.label(),
             self.pane(side.other()).vfs.label(),
         );
-        let place = if here == there {
-            String::new()
-        } else {
-            format!(" ({})", crate::names::escape(&there))
-        };
         let (title, verb) = if copy {
             ("Copy", "Copy")
         } else {
@@ -239,9 +234,14 @@ impl App {
             &self.pane(side).vfs.features(),
             &self.pane(side.other()).vfs.features(),
         );
-        self.layers.push_dialog(Dialog::input_with_note(
+        let prompt = TargetPrompt {
+            lead: format!("{verb} {what} to"),
+            here,
+            there,
+        };
+        self.layers.push_dialog(Dialog::target_input(
             title,
-            &format!("{verb} {what} to{place}:"),
+            prompt,
             &target,
             purpose,
             format!("Verify: {verify}"),
@@ -264,9 +264,14 @@ impl App {
             return;
         };
         let name = entry.name.clone();
-        self.layers.push_dialog(Dialog::input_with_note(
+        let prompt = TargetPrompt {
+            lead: format!("Rename \"{}\" to", shorten(&escape(&name), 60)),
+            here: pane.vfs.label(),
+            there: self.pane(side.other()).vfs.label(),
+        };
+        self.layers.push_dialog(Dialog::target_input(
             "Rename",
-            &format!("Rename \"{}\" to:", shorten(&escape(&name), 60)),
+            prompt,
             &name,
             InputPurpose::Move {
                 side,
