@@ -107,6 +107,15 @@ async fn a_copy_skips_what_an_earlier_run_verified_and_copies_what_went_missing(
         "a verified file was taken for a conflict"
     );
     assert_eq!(report.items_done, 3);
+    // The bytes are the whole job's too, a.bin's included (they were b and c's only:
+    // "Copied 3 items, 20 KiB" for 30 KiB of files).
+    let sizes: u64 = (1..=3).map(|seed| 10_000 + seed).sum();
+    assert_eq!(report.bytes_done, sizes);
+    let last = events.iter().rev().find_map(|e| match e {
+        JobEvent::Progress { progress, .. } => Some(progress),
+        _ => None,
+    });
+    assert_eq!(last.map(|p| p.bytes_total), Some(sizes), "{last:?}");
     assert_eq!(tree(&s.dst), tree(&s.src));
     let a_after = std::fs::metadata(s.dst.join("a.bin"))
         .unwrap()

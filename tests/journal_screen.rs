@@ -105,6 +105,8 @@ fn interrupted_copy_comes_back_paused_and_resumes(kill: bool) {
         first.0.child.kill().unwrap(); // SIGKILL
     } else {
         first.keys(b"\x1b[21~"); // F10
+        // The question says what becomes of the job (not "Cancel them").
+        first.wait_for("comes back paused");
         first.keys(b"y");
     }
     first.wait_exit();

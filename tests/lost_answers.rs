@@ -108,3 +108,28 @@ async fn uploads_into_place_and_removals_whose_answer_is_lost_are_not_failures()
     assert!(!nas.root.join("Public/t").exists(), "sources left");
     assert!(temp_files(back.path()).is_empty());
 }
+
+/// F7 / `nascmd mkdir` on a Freebox whose answer is lost: the box made the folder, and
+/// the retry that finds it there is a success, not "network error: …" over a folder
+/// that exists. A folder that was there before still fails as existing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mkdir_whose_answer_is_lost_is_not_a_failure() {
+    use support::freebox::{connect_to, disk, registered_token, start};
+    let f = start(|_| {}).await;
+    let relay = OutageRelay::start(f.emu.addr, None).await;
+    let token = registered_token(&f.emu.base_url).await;
+    let fbx: VfsHandle = Arc::new(connect_to(&relay.url(), token).await.unwrap());
+
+    relay.lose_answers_to("fs/mkdir", 1);
+    nascmd::jobs::mkdir_interactive(&fbx, &disk("made"))
+        .await
+        .expect("the lost answer was reported as a failure");
+    assert_eq!(relay.lost(), 1, "no answer was lost");
+    assert!(f.root.path().join("made").is_dir());
+
+    let again = nascmd::jobs::mkdir_interactive(&fbx, &disk("made")).await;
+    assert!(
+        matches!(again, Err(nascmd::vfs::VfsError::AlreadyExists(_))),
+        "{again:?}"
+    );
+}

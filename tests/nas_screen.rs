@@ -85,6 +85,22 @@ async fn qnap_session_connect_browse_upload_search_delete() {
         "{}",
         screen(&rt)
     );
+    // A relative path is below this pane's folder, on this machine: the prompt follows
+    // the text (it kept naming the NAS).
+    keys(&mut rt, &[ctrl('u')]).await;
+    typ(&mut rt, "sub").await;
+    assert!(
+        screen(&rt).contains("Copy 2 items to (local):"),
+        "{}",
+        screen(&rt)
+    );
+    keys(&mut rt, &[ctrl('u')]).await;
+    typ(&mut rt, "/Public").await;
+    assert!(
+        screen(&rt).contains("Copy 2 items to (qnap alice@"),
+        "{}",
+        screen(&rt)
+    );
     press(&mut rt, &[KeyCode::Enter]).await;
     assert_eq!(std::fs::read(root.path().join("Public/a.bin")).unwrap(), a);
     assert_eq!(

@@ -116,3 +116,138 @@ async fn freebox_uploads_and_downloads_outlast_an_outage() {
     assert!(std::fs::read(down.path().join("big.bin")).unwrap() == big);
     assert!(temp_files(down.path()).is_empty());
 }
+
+/// A big upload cut midway: while the Freebox is off the network, the job's progress
+/// keeps the bytes sent so far (the file goes on from what the box kept once it is
+/// back). It fell to 0 for the whole outage: the look at what the box kept failed, and
+/// its failure was taken for "nothing kept".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_upload_keeps_its_progress_while_the_freebox_is_away() {
+    let f = start(|_| {}).await;
+    let relay = OutageRelay::start(f.emu.addr, Some(1024)).await;
+    let token = registered_token(&f.emu.base_url).await;
+    let fbx: VfsHandle = std::sync::Arc::new(connect_to(&relay.url(), token).await.unwrap());
+    let src = tempfile::tempdir().unwrap();
+    let big = pattern(6 * 1024 * 1024, 3);
+    write(&src.path().join("big.bin"), &big);
+
+    let (engine, mut rx) = patient_engine(2);
+    let id = engine.start(JobSpec {
+        kind: JobKind::Copy,
+        src: local(),
+        sources: vec![vp(&src.path().join("big.bin"))],
+        dst: Some((fbx, support::freebox::p(support::freebox::DISK))),
+        rename_to: None,
+        conflict: ConflictPolicy::Ask,
+    });
+    let (mut went_down, mut least_while_away) = (None, u64::MAX);
+    let job = async {
+        loop {
+            tokio::select! {
+                ev = rx.recv() => match ev.expect("events") {
+                    JobEvent::Progress { id: j, progress }
+                        if j == id && went_down.is_some() && progress.reconnecting.is_some() =>
+                    {
+                        least_while_away = least_while_away.min(progress.bytes_done);
+                    }
+                    JobEvent::Finished { id: j, report } if j == id => return report,
+                    _ => {}
+                },
+                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+            }
+            match went_down {
+                None if relay.relayed() >= 3 * 1024 * 1024 => {
+                    relay.go_down();
+                    went_down = Some(tokio::time::Instant::now());
+                }
+                Some(at) if at.elapsed() >= Duration::from_secs(3) => relay.come_back(),
+                _ => {}
+            }
+        }
+    };
+    let report = tokio::time::timeout(Duration::from_secs(120), job)
+        .await
+        .expect("the job did not finish");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(relay.refused() > 0, "nothing was tried during the outage");
+    assert!(
+        least_while_away != u64::MAX,
+        "no progress said reconnecting"
+    );
+    assert!(
+        least_while_away >= 2 * 1024 * 1024,
+        "the progress fell to {least_while_away} bytes while the box was away"
+    );
+    assert!(std::fs::read(f.root.path().join("big.bin")).unwrap() == big);
+}
+
+/// A download cut midway: once the Freebox is back and the file's bytes flow again,
+/// the job stops saying "reconnecting" (it said "reconnecting — trying again" until the
+/// end of the file, over a progress bar that moved).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_download_stops_saying_reconnecting_once_its_bytes_flow() {
+    let f = start(|_| {}).await;
+    let relay = OutageRelay::start(f.emu.addr, Some(1024)).await;
+    let token = registered_token(&f.emu.base_url).await;
+    let fbx: VfsHandle = std::sync::Arc::new(connect_to(&relay.url(), token).await.unwrap());
+    let big = pattern(6 * 1024 * 1024, 5);
+    std::fs::write(f.root.path().join("big.bin"), &big).unwrap();
+    let down = tempfile::tempdir().unwrap();
+
+    let (engine, mut rx) = patient_engine(2);
+    let id = engine.start(JobSpec {
+        kind: JobKind::Copy,
+        src: fbx,
+        sources: vec![disk("big.bin")],
+        dst: Some((local(), vp(down.path()))),
+        rename_to: None,
+        conflict: ConflictPolicy::Ask,
+    });
+    let (mut went_down, mut back_at) = (None, None::<u64>);
+    let mut said_reconnecting = false;
+    // Progress seen well after the box came back, still saying "reconnecting".
+    let mut stale = Vec::new();
+    let job = async {
+        loop {
+            tokio::select! {
+                ev = rx.recv() => match ev.expect("events") {
+                    JobEvent::Progress { id: j, progress } if j == id => {
+                        let Some(r) = progress.reconnecting else { continue };
+                        said_reconnecting = true;
+                        if let Some(at) = back_at
+                            && progress.bytes_done > at + 1024 * 1024
+                        {
+                            stale.push((progress.bytes_done, r.describe()));
+                        }
+                    }
+                    JobEvent::Finished { id: j, report } if j == id => return report,
+                    _ => {}
+                },
+                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+            }
+            match went_down {
+                None if relay.relayed() >= 2 * 1024 * 1024 => {
+                    relay.go_down();
+                    went_down = Some(tokio::time::Instant::now());
+                }
+                Some(at) if back_at.is_none() && at.elapsed() >= Duration::from_secs(3) => {
+                    relay.come_back();
+                    back_at = Some(relay.relayed());
+                }
+                _ => {}
+            }
+        }
+    };
+    let report = tokio::time::timeout(Duration::from_secs(120), job)
+        .await
+        .expect("the job did not finish");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(back_at.is_some(), "the job ended before the box came back");
+    assert!(said_reconnecting, "no progress said reconnecting");
+    assert!(
+        stale.is_empty(),
+        "still reconnecting while the bytes flowed: {:?}",
+        &stale[..stale.len().min(3)]
+    );
+    assert!(std::fs::read(down.path().join("big.bin")).unwrap() == big);
+}

@@ -6,7 +6,7 @@ use crate::names::{escape, shorten};
 use crate::vfs::{EntryKind, VPath, VfsHandle, check_name};
 use crate::viewer::{ReadRequest, Viewer};
 
-use super::dialog::{Confirmed, Dialog, InputPurpose, Outcome};
+use super::dialog::{Confirmed, Dialog, InputPurpose, Outcome, TargetPrompt};
 use super::layers::{Layer, LayerKind};
 use super::pane::Row;
 use super::sort::SortKey;
@@ -217,11 +217,6 @@ impl App {
             self.pane(side).vfs.label(),
             self.pane(side.other()).vfs.label(),
         );
-        let place = if here == there {
-            String::new()
-        } else {
-            format!(" ({})", crate::names::escape(&there))
-        };
         let (title, verb) = if copy {
             ("Copy", "Copy")
         } else {
@@ -239,9 +234,14 @@ impl App {
             &self.pane(side).vfs.features(),
             &self.pane(side.other()).vfs.features(),
         );
-        self.layers.push_dialog(Dialog::input_with_note(
+        let prompt = TargetPrompt {
+            lead: format!("{verb} {what} to"),
+            here,
+            there,
+        };
+        self.layers.push_dialog(Dialog::target_input(
             title,
-            &format!("{verb} {what} to{place}:"),
+            prompt,
             &target,
             purpose,
             format!("Verify: {verify}"),
@@ -264,9 +264,14 @@ impl App {
             return;
         };
         let name = entry.name.clone();
-        self.layers.push_dialog(Dialog::input_with_note(
+        let prompt = TargetPrompt {
+            lead: format!("Rename \"{}\" to", shorten(&escape(&name), 60)),
+            here: pane.vfs.label(),
+            there: self.pane(side.other()).vfs.label(),
+        };
+        self.layers.push_dialog(Dialog::target_input(
             "Rename",
-            &format!("Rename \"{}\" to:", shorten(&escape(&name), 60)),
+            prompt,
             &name,
             InputPurpose::Move {
                 side,
@@ -316,12 +321,32 @@ impl App {
             self.quit = true;
             return vec![Cmd::Quit];
         }
+        // Quitting interrupts the jobs: what the journal keeps (copies, moves, syncs)
+        // comes back paused on the next start; a delete is not journaled.
+        let running = || {
+            self.jobs
+                .items
+                .iter()
+                .filter(|j| j.done.is_none() && j.paused.is_none())
+        };
+        let deletes = running().filter(|j| j.kind == JobKind::Delete).count();
+        let others = running().count() - deletes;
+        let mut lines = vec![format!(
+            "{} still running. Quit now?",
+            crate::plural::count(self.jobs.running() as u64, "job", "jobs")
+        )];
+        if others > 0 {
+            lines.push(
+                "A copy, move or sync stops and comes back paused on the next start (Alt-J, then r resumes it)."
+                    .into(),
+            );
+        }
+        if deletes > 0 {
+            lines.push("A delete stops where it is (what is gone stays gone).".into());
+        }
         self.layers.push_dialog(Dialog::Confirm {
             title: "Quit".into(),
-            lines: vec![format!(
-                "{} job(s) still running. Cancel them and quit?",
-                self.jobs.running()
-            )],
+            lines,
             action: Confirmed::Quit,
             yes_focused: false,
         });

@@ -81,6 +81,34 @@ pub struct ConflictDialog {
     pub apply_to_all: bool,
 }
 
+/// The prompt of a copy, move or rename target (`Copy "x" to (freebox host):`). A
+/// typed path starting with `/` is on the other pane's machine, anything else below
+/// this pane's folder, on this pane's machine (`App::resolve`): the place named follows
+/// the text, so a relative name never reads as going to the NAS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetPrompt {
+    /// `Copy "x" to`.
+    pub lead: String,
+    /// This pane's machine, and the other pane's (`Vfs::label`).
+    pub here: String,
+    pub there: String,
+}
+
+impl TargetPrompt {
+    /// The prompt for `text`; no place when both panes are on the same machine.
+    pub fn prompt(&self, text: &str) -> String {
+        if self.here == self.there {
+            return format!("{}:", self.lead);
+        }
+        let place = if text.trim().starts_with('/') {
+            &self.there
+        } else {
+            &self.here
+        };
+        format!("{} ({}):", self.lead, crate::names::escape(place))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Dialog {
     Confirm {
@@ -96,6 +124,9 @@ pub enum Dialog {
         purpose: InputPurpose,
         /// A line under the field (the copy dialog: which verification applies).
         note: Option<String>,
+        /// A copy or move target: the prompt follows the text to name the machine
+        /// the typed path is on.
+        target: Option<TargetPrompt>,
     },
     Conflict(ConflictDialog),
     /// A question with a few named answers (`app/choice.rs`).
@@ -199,6 +230,36 @@ impl Dialog {
             input: Input::new(value.to_owned()),
             purpose,
             note: None,
+            target: None,
+        }
+    }
+
+    /// The copy, move or rename dialog: [`Dialog::input_with_note`] whose prompt
+    /// follows the text ([`TargetPrompt`]).
+    pub fn target_input(
+        title: &str,
+        target: TargetPrompt,
+        value: &str,
+        purpose: InputPurpose,
+        note: String,
+    ) -> Dialog {
+        match Dialog::input_with_note(title, &target.prompt(value), value, purpose, note) {
+            Dialog::Input {
+                title,
+                prompt,
+                input,
+                purpose,
+                note,
+                ..
+            } => Dialog::Input {
+                title,
+                prompt,
+                input,
+                purpose,
+                note,
+                target: Some(target),
+            },
+            other => other,
         }
     }
 
@@ -223,6 +284,7 @@ impl Dialog {
                 input,
                 purpose,
                 note: Some(note),
+                target: None,
             },
             other => other,
         }
@@ -263,12 +325,23 @@ impl Dialog {
                 }
                 _ => Outcome::Unbound,
             },
-            Dialog::Input { input, purpose, .. } => match key.code {
+            Dialog::Input {
+                input,
+                purpose,
+                prompt,
+                target,
+                ..
+            } => match key.code {
                 KeyCode::Esc | KeyCode::F(10) => Outcome::Dismissed,
                 _ if ctrl_c => Outcome::Dismissed,
                 KeyCode::Enter => Outcome::Submitted(purpose.clone(), input.value().to_owned()),
                 _ => match text_key(input, key) {
-                    TextKey::Edited => Outcome::Stay,
+                    TextKey::Edited => {
+                        if let Some(t) = target {
+                            *prompt = t.prompt(input.value());
+                        }
+                        Outcome::Stay
+                    }
                     TextKey::Unbound => Outcome::Unbound,
                 },
             },

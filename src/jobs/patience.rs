@@ -58,6 +58,13 @@ impl<'a> Patience<'a> {
         self.stop_watching();
     }
 
+    /// A try after a failure is moving bytes again, though none is known to be kept
+    /// yet: the job stops saying "reconnecting" (the budget and the backoff run on
+    /// until [`Patience::progressed`]).
+    pub fn underway(&mut self) {
+        self.stop_watching();
+    }
+
     fn stop_watching(&mut self) {
         if let (Some(w), Some(t)) = (self.watch, self.token.take()) {
             w.done(t);

@@ -317,7 +317,10 @@ impl<'a> Planner<'a> {
                 )?;
             }
             Some(ex) if self.done_earlier(&src, &entry, &ex) => {
-                self.ctx.acct.add_total(1, 0);
+                // Its bytes count as done (a resumed job's total and summary are the
+                // whole job's, as its item count is), not as moved now.
+                self.ctx.acct.add_total(1, entry.size);
+                self.ctx.acct.add_found(entry.size);
                 if self.mode == Mode::CopyThenDelete {
                     self.plan.steps.push(Step::RemoveSource(FileStep {
                         src,

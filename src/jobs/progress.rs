@@ -29,6 +29,9 @@ pub(crate) struct Accounting {
     pub items_total: AtomicU64,
     pub bytes_done: AtomicU64,
     pub bytes_total: AtomicU64,
+    /// Of `bytes_done`, what was at the target before this run moved anything (items an
+    /// earlier run verified, a partial file continued): no part of the rate.
+    bytes_found: AtomicU64,
     pub planning: AtomicBool,
     current: Mutex<String>,
     /// Operations failing now: token → (next try at, its number).
@@ -39,6 +42,21 @@ pub(crate) struct Accounting {
 impl Accounting {
     pub fn add_bytes(&self, n: u64) {
         self.bytes_done.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Bytes the target already held when this run came to them: done, but not moved
+    /// now (counted in the rate they made the first seconds of a resumed job read
+    /// "60 MiB/s, ETA 0:01").
+    pub fn add_found(&self, n: u64) {
+        self.bytes_found.fetch_add(n, Ordering::Relaxed);
+        self.add_bytes(n);
+    }
+
+    /// Bytes moved by this run (what the rate is measured on).
+    fn bytes_moved(&self) -> u64 {
+        self.bytes_done
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.bytes_found.load(Ordering::Relaxed))
     }
 
     /// A file whose bytes so far are `counted` goes on from `at` (what the target
@@ -127,7 +145,7 @@ pub(crate) async fn report_loop(
     events: UnboundedSender<JobEvent>,
     stop: CancellationToken,
 ) {
-    let mut rate = RateMeter::new(acct.bytes_done.load(Ordering::Relaxed));
+    let mut rate = RateMeter::new(acct.bytes_moved());
     let mut last: Option<JobProgress> = None;
     let mut tick = tokio::time::interval(REPORT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -137,7 +155,7 @@ pub(crate) async fn report_loop(
             _ = stop.cancelled() => true,
         };
         let mut p = acct.snapshot();
-        p.rate = rate.sample(p.bytes_done);
+        p.rate = rate.sample(acct.bytes_moved());
         if last.as_ref() != Some(&p) {
             last = Some(p.clone());
             if events.send(JobEvent::Progress { id, progress: p }).is_err() {
@@ -236,6 +254,29 @@ mod tests {
         assert_eq!(attempt.load(Ordering::Relaxed), 300_000);
         acct.sub_bytes(1_000_000);
         assert_eq!(acct.snapshot().bytes_done, 0);
+    }
+
+    #[tokio::test]
+    async fn bytes_found_at_the_target_count_as_done_but_not_in_the_rate() {
+        let acct = Arc::new(Accounting::default());
+        acct.add_total(1, 100 << 20);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let stop = CancellationToken::new();
+        let reporter = tokio::spawn(report_loop(1, acct.clone(), tx, stop.clone()));
+        // The reporter runs from the job's start, before planning finds anything.
+        tokio::time::sleep(REPORT_EVERY / 2).await;
+        // A resumed file: 60 MiB already there, then 1 MiB moved.
+        acct.add_found(60 << 20);
+        acct.add_bytes(1 << 20);
+        tokio::time::sleep(REPORT_EVERY * 2).await;
+        stop.cancel();
+        reporter.await.unwrap();
+        let mut last = None;
+        while let Ok(JobEvent::Progress { progress, .. }) = rx.try_recv() {
+            assert!(progress.rate < (8 << 20) as f64, "rate {}", progress.rate);
+            last = Some(progress);
+        }
+        assert_eq!(last.map(|p| p.bytes_done), Some(61 << 20));
     }
 
     #[test]

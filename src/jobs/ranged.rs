@@ -255,7 +255,7 @@ async fn copy(
     };
     let already: u64 = parts.iter().map(|p| p.done - p.start).sum();
     counted.fetch_add(already, Ordering::Relaxed);
-    ctx.acct.add_bytes(already);
+    ctx.acct.add_found(already);
     if let Some(r) = resume {
         r.begin(true, parts.clone()).await;
     }

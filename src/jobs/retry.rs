@@ -122,6 +122,34 @@ where
         .await
 }
 
+/// Creates the folder `path` (the commander's F7, `nascmd mkdir`), retrying transient
+/// failures like [`retry_interactive`]. A try whose answer was lost may have created
+/// it: "already exists" after such a failure, for a folder, means done (the NAS did it,
+/// the user was told a network error). A folder that was there before the first try
+/// still fails with `AlreadyExists`.
+pub async fn mkdir_interactive(
+    vfs: &crate::vfs::VfsHandle,
+    path: &crate::vfs::VPath,
+) -> VfsResult<()> {
+    let mut failed_before = false;
+    retry_interactive(|| {
+        let again = std::mem::replace(&mut failed_before, true);
+        async move {
+            match vfs.mkdir(path).await {
+                Err(VfsError::AlreadyExists(what)) if again => match vfs.stat(path).await {
+                    Ok(e) if e.is_dir() => {
+                        tracing::debug!(path = %path, "the interrupted mkdir had taken effect");
+                        Ok(())
+                    }
+                    _ => Err(VfsError::AlreadyExists(what)),
+                },
+                other => other,
+            }
+        }
+    })
+    .await
+}
+
 /// Lists `dir` like [`Vfs::list`](crate::vfs::Vfs::list), retrying transient failures
 /// per `policy` both when opening the listing and when a later page fails: then it
 /// waits, lists the folder again from the start and yields only the entries whose

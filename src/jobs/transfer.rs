@@ -352,7 +352,7 @@ async fn stream_copy(
         (None, true) => start.min(len),
         _ => 0,
     };
-    ctx.acct.add_bytes(offset);
+    ctx.acct.add_found(offset);
     if let Some(r) = resume {
         r.begin(
             false,
@@ -370,7 +370,7 @@ async fn stream_copy(
     let mut patience = ctx.patience();
     loop {
         let once = stream_once(ctx, step, tmp, offset, counted.clone());
-        let attempt = until_cancelled(&ctx.cancel, async {
+        let once = async {
             match resume {
                 // The record follows the bytes as they land.
                 Some(r) => tokio::select! {
@@ -379,6 +379,19 @@ async fn stream_copy(
                 },
                 None => once.await,
             }
+        };
+        let attempt = until_cancelled(&ctx.cancel, async {
+            if patience.retries() == 0 {
+                return once.await;
+            }
+            // A try after a failure: once its bytes flow, the job stops saying
+            // "reconnecting — trying again" (it said so until the file's end).
+            tokio::pin!(once);
+            tokio::select! {
+                res = &mut once => return res,
+                () = flowing(&counted, offset) => patience.underway(),
+            }
+            once.await
         })
         .await;
         match attempt {
@@ -387,15 +400,25 @@ async fn stream_copy(
                 tracing::info!(path = %step.src, error = %e, retry = patience.retries(), "transfer interrupted, retrying");
                 let sent = counted.load(Ordering::Relaxed);
                 patience.wait_after(e, &ctx.cancel).await?;
-                // An upload whose answer was lost may be complete: look first.
-                if let Some(done) = written_already(ctx, tmp, len, sent, step.entry.mtime).await {
-                    return Ok(done);
-                }
                 let resumed_at = offset;
-                offset = if can_resume {
-                    resumable_offset(&dst_vfs, tmp, len).await.unwrap_or(0)
-                } else {
-                    0
+                // What the target kept decides where to go on. While the NAS cannot be
+                // asked (still off the network), wait and ask again: taking 0 would
+                // show the file's bytes as lost for the whole outage, and an attempt
+                // from 0 would throw away what the NAS kept.
+                offset = loop {
+                    // An upload whose answer was lost may be complete: look first.
+                    if let Some(done) = written_already(ctx, tmp, len, sent, step.entry.mtime).await
+                    {
+                        return Ok(done);
+                    }
+                    if !can_resume {
+                        break 0;
+                    }
+                    match resumable_offset(&dst_vfs, tmp, len).await {
+                        Ok(kept) => break kept,
+                        Err(e) if e.is_transient() => patience.wait_after(e, &ctx.cancel).await?,
+                        Err(_) => break 0,
+                    }
                 };
                 // Progress is what reached the target and is kept: bytes read into a
                 // request that then failed do not count.
@@ -406,6 +429,13 @@ async fn stream_copy(
             }
             other => return other,
         }
+    }
+}
+
+/// Resolves once `counted` has gone past `from` (an attempt's bytes are flowing).
+async fn flowing(counted: &AtomicU64, from: u64) {
+    while counted.load(Ordering::Relaxed) <= from {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 

@@ -136,9 +136,9 @@ async fn send_resuming(
     let can_resume = ctx.src.features().read_range.is_some();
     // Bytes of this file counted so far (they equal what the server holds when an
     // attempt goes on from there).
-    let counted = Arc::new(AtomicU64::new(0));
+    let counted = Arc::new(AtomicU64::new(start));
     let mut offset = start;
-    ctx.acct.recount_file(&counted, offset);
+    ctx.acct.add_found(offset);
     let mut patience = ctx.patience();
     loop {
         let attempt = until_cancelled(&ctx.cancel, async {

@@ -137,7 +137,7 @@ pub async fn space(
 }
 
 pub async fn mkdir(tx: UnboundedSender<Internal>, side: Side, vfs: VfsHandle, path: VPath) {
-    let result = vfs.mkdir(&path).await;
+    let result = crate::jobs::mkdir_interactive(&vfs, &path).await;
     let focus = Some(path.name().to_owned());
     send(
         &tx,

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::app::App;
 use crate::app::jobs::JobView;
 
-use super::{fit, fit_middle};
+use super::fit;
 
 fn size(n: u64) -> String {
     humansize::format_size(n, humansize::BINARY)
@@ -118,23 +118,41 @@ pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
+/// Columns a job's title keeps before the bar is drawn or the numbers are cut: enough
+/// to tell two jobs apart.
+const TITLE_MIN: usize = 16;
+/// Widest progress bar (between its brackets), and the narrowest worth drawing.
+const BAR_MAX: usize = 20;
+const BAR_MIN: usize = 6;
+
 /// `Copy 3 items to /x  [#####.....] 45%  1.2 MiB/2.6 MiB  1/3 files  5.1 MiB/s  ETA 0:03`
+///
+/// What says how the job goes (the percentage, the ETA or "reconnecting — next try in
+/// 12 s (attempt 4)") is never cut: at 80 columns the bar goes first, then the bytes, the
+/// file count and the rate, so the title keeps [`TITLE_MIN`] columns.
 fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'static> {
     let t = &app.theme;
+    let base = if selected {
+        t.cursor(true)
+    } else {
+        Style::default()
+    };
+    let title_w = j.title.chars().count();
     if j.paused.is_some() {
-        // A job of an earlier run: nothing moves until `r`.
-        let state = format!(
-            "  paused (restored), {}  r: resume  x: forget",
-            j.progress.current
-        );
-        let title_w = width.saturating_sub(state.chars().count());
-        let base = if selected {
-            t.cursor(true)
-        } else {
-            Style::default()
-        };
+        // A job of an earlier run: nothing moves until `r` (the panel's title names
+        // the keys too, so they go first when the line is short).
+        let mut state = format!("  paused (restored), {}", j.progress.current);
+        let keys = "  r: resume  x: forget";
+        if title_w.min(TITLE_MIN) + state.chars().count() + keys.len() <= width {
+            state.push_str(keys);
+        }
+        let state_room = width
+            .saturating_sub(title_w.min(TITLE_MIN))
+            .min(state.chars().count());
+        let state = fit(&state, state_room);
+        let title_room = width.saturating_sub(state_room);
         return Line::from(vec![
-            Span::styled(fit_middle(&j.title, title_w), base),
+            Span::styled(fit(&j.title, title_room), base),
             Span::styled(state, base.fg(t.jobs.gauge.0)),
         ]);
     }
@@ -147,80 +165,59 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
         None if p.planning => "planning…".to_owned(),
         None => String::new(),
     };
-    let state = if j.cancelling { " cancelling…" } else { "" };
     // While a file waits to reconnect, rate and ETA would be made up: say what happens.
-    let speed = match &p.reconnecting {
-        Some(r) => r.describe(),
-        None => format!("{}/s {eta}", size(p.rate as u64)),
+    let (rate, state) = match &p.reconnecting {
+        Some(r) => (String::new(), r.describe()),
+        None => (format!("{}/s", size(p.rate as u64)), eta),
     };
-    let parts = RowParts {
-        percent: format!(" {:>3}%", (j.ratio() * 100.0).round() as u64),
-        bytes: format!(" {}/{}", size(p.bytes_done), size(p.bytes_total)),
+    let mut parts = [
+        format!("{:>3}%", (j.ratio() * 100.0).round() as u64),
+        format!("{}/{}", size(p.bytes_done), size(p.bytes_total)),
         // With many small files the count says more than the bytes (mc shows both).
-        files: (p.items_total > 1).then(|| format!(" {}/{} files", p.items_done, p.items_total)),
-        many_files: p.items_total >= 10,
-        speed: format!(" {speed}{state}"),
-    };
-    let title_len = j.title.chars().count();
-    let (bar_w, stats) = parts.layout(width, title_len);
-    let filled = (j.ratio() * bar_w as f64).round() as usize;
-    let bar = format!("[{}{}]", "#".repeat(filled), ".".repeat(bar_w - filled));
-    let title_w = width.saturating_sub(bar.len() + stats.chars().count() + 1);
-    let base = if selected {
-        t.cursor(true)
-    } else {
-        Style::default()
-    };
-    Line::from(vec![
-        Span::styled(fit_middle(&j.title, title_w) + " ", base),
-        Span::styled(bar, base.fg(t.jobs.gauge.0)),
-        Span::styled(fit(&stats, width.saturating_sub(bar_w + 3)), base),
-    ])
-}
-
-/// The figures of a running job's row.
-struct RowParts {
-    percent: String,
-    bytes: String,
-    files: Option<String>,
-    /// Ten files or more: the count says more than the bytes.
-    many_files: bool,
-    /// Rate and ETA, or what a reconnecting file waits for; and "cancelling…".
-    speed: String,
-}
-
-/// Columns the title keeps before the row gives up figures for it.
-const TITLE_MIN: usize = 16;
-
-impl RowParts {
-    /// The bar's width and the figures, the richest that leave the title `TITLE_MIN`
-    /// columns (or all it needs): a narrower bar first, then the less telling of bytes
-    /// and file count, then both. What is said about the state (reconnecting,
-    /// cancelling) is never the part that goes.
-    fn layout(&self, width: usize, title_len: usize) -> (usize, String) {
-        let files = self.files.as_deref().unwrap_or("");
-        let kept = if self.many_files {
-            files
+        if p.items_total > 1 {
+            format!("{}/{} files", p.items_done, p.items_total)
         } else {
-            self.bytes.as_str()
-        };
-        let both = format!("{}{}", self.bytes, files);
-        let candidates = [
-            (20, both.as_str()),
-            (10, both.as_str()),
-            (10, kept),
-            (10, ""),
-        ];
-        let want = TITLE_MIN.min(title_len);
-        let stats_of = |figures: &str| format!("{}{figures}{}", self.percent, self.speed);
-        for (bar_w, figures) in candidates {
-            let stats = stats_of(figures);
-            if width >= bar_w + 2 + stats.chars().count() + 1 + want {
-                return (bar_w, stats);
-            }
+            String::new()
+        },
+        rate,
+        state,
+        if j.cancelling {
+            "cancelling…".to_owned()
+        } else {
+            String::new()
+        },
+    ];
+    let stats_of = |parts: &[String]| -> String {
+        parts
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| format!(" {s}"))
+            .collect()
+    };
+    // The bytes, the file count, then the rate give way to the title's least.
+    let reserve = title_w.min(TITLE_MIN) + 1;
+    for drop in [1, 2, 3] {
+        if reserve + stats_of(&parts).chars().count() <= width {
+            break;
         }
-        (10, stats_of(""))
+        parts[drop].clear();
     }
+    let stats = stats_of(&parts);
+    let room = width.saturating_sub(stats.chars().count());
+    let bar_w = room.saturating_sub(reserve + 2).min(BAR_MAX);
+    let bar = if bar_w >= BAR_MIN {
+        let filled = (j.ratio() * bar_w as f64).round() as usize;
+        format!("[{}{}]", "#".repeat(filled), ".".repeat(bar_w - filled))
+    } else {
+        String::new()
+    };
+    let title_room = room.saturating_sub(bar.len() + 1);
+    let stats_room = width.saturating_sub(title_room + 1 + bar.len());
+    Line::from(vec![
+        Span::styled(fit(&j.title, title_room) + " ", base),
+        Span::styled(bar, base.fg(t.jobs.gauge.0)),
+        Span::styled(fit(&stats, stats_room), base),
+    ])
 }
 
 /// `Copy 3 items to /x  done: Copied 3 items, 2 KiB` (a job kept in the open panel).
@@ -233,7 +230,7 @@ fn done_line(title: &str, outcome: &str, width: usize, selected: bool, app: &App
     let tail = format!(" done: {outcome}");
     let title_w = width.saturating_sub(tail.chars().count());
     Line::from(vec![
-        Span::styled(fit_middle(title, title_w), base),
+        Span::styled(fit(title, title_w), base),
         Span::styled(fit(&tail, width.saturating_sub(title_w)), base),
     ])
 }
@@ -259,37 +256,124 @@ fn status_text(app: &App, text: &str, width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::app::jobs::RestoredJob;
+    use crate::app::msg::Msg;
+    use crate::app::pane::Pane;
+    use crate::jobs::{JobEvent, JobKind, JobProgress, Reconnecting};
+    use crate::keymap::Keymap;
+    use crate::theme::Theme;
+    use crate::vfs::local::LocalFs;
+    use crate::vfs::{VPath, VfsHandle};
+
     use super::*;
 
-    fn parts(speed: &str) -> RowParts {
-        RowParts {
-            percent: "  48%".into(),
-            bytes: " 21.22 MiB/44.42 MiB".into(),
-            files: Some(" 200/202 files".into()),
-            many_files: true,
-            speed: format!(" {speed}"),
+    const TITLE: &str = "Copy \"upload\" to /Disque dur";
+
+    fn app() -> App {
+        let vfs: VfsHandle = Arc::new(LocalFs::new());
+        let pane = || Pane::new(vfs.clone(), VPath::parse("/").unwrap());
+        App::new(pane(), pane(), Keymap::default(), Theme::built_in_default()).0
+    }
+
+    /// The jobs panel's first row, as an 80-column terminal shows it.
+    fn job_row(app: &App) -> String {
+        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        term.draw(|f| crate::ui::draw(f, app)).unwrap();
+        let buf = term.backend().buffer();
+        let rows: Vec<String> = (0..24)
+            .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect())
+            .collect();
+        let panel = rows
+            .iter()
+            .position(|r| r.contains(" Jobs ("))
+            .unwrap_or_else(|| panic!("no jobs panel:\n{}", rows.join("\n")));
+        rows[panel + 1].clone()
+    }
+
+    fn running(progress: JobProgress) -> App {
+        let mut app = app();
+        app.update(Msg::JobStarted {
+            id: 1,
+            kind: JobKind::Copy,
+            title: TITLE.into(),
+        });
+        app.update(Msg::Job(JobEvent::Progress { id: 1, progress }));
+        app
+    }
+
+    fn halfway() -> JobProgress {
+        JobProgress {
+            items_done: 200,
+            items_total: 202,
+            bytes_done: 22 * 1024 * 1024 + 471_859,
+            bytes_total: 40 * 1024 * 1024 + 471_859,
+            rate: 2.36 * 1024.0 * 1024.0,
+            ..JobProgress::default()
         }
     }
 
-    /// The jobs panel's row inside an 80-column terminal (78 columns).
     #[test]
-    fn a_narrow_row_keeps_the_title_and_what_the_job_waits_for() {
-        let title = "Copy /tmp/wk/local/batch to /Public".chars().count();
-        let reconnecting = "reconnecting — next try in 4 s (attempt 7)";
-        let (bar, stats) = parts(reconnecting).layout(78, title);
-        assert!(stats.ends_with(reconnecting), "{stats}");
+    fn at_80_columns_a_running_job_shows_its_title_and_its_whole_eta() {
+        let row = job_row(&running(halfway()));
+        assert!(row.ends_with("ETA 0:08│"), "{row}");
+        assert!(row.contains("Copy \"upload\" to"), "{row}");
         assert!(
-            78 - (bar + 2 + stats.chars().count() + 1) >= TITLE_MIN,
-            "{bar} {stats}"
+            row.contains(" 56% ") && row.contains("200/202 files"),
+            "{row}"
         );
+    }
 
-        // Running: the bar narrows, then the bytes go before the file count.
-        let (bar, stats) = parts("3.51 MiB/s ETA 0:06").layout(78, title);
-        assert_eq!(bar, 10);
-        assert_eq!(stats, "  48% 200/202 files 3.51 MiB/s ETA 0:06");
-        // Wide: everything.
-        let (bar, stats) = parts("3.51 MiB/s ETA 0:06").layout(160, title);
-        assert_eq!(bar, 20);
-        assert!(stats.contains("MiB/44.42 MiB 200/202 files"), "{stats}");
+    #[test]
+    fn at_80_columns_reconnecting_says_when_the_next_try_comes() {
+        let row = job_row(&running(JobProgress {
+            reconnecting: Some(Reconnecting {
+                next_try_in: 12,
+                attempt: 4,
+            }),
+            ..halfway()
+        }));
+        assert!(
+            row.contains("reconnecting — next try in 12 s (attempt 4)"),
+            "{row}"
+        );
+        assert!(row.contains("Copy \"upload\""), "{row}");
+    }
+
+    #[test]
+    fn a_wide_terminal_keeps_the_bar_and_every_number() {
+        let app = running(halfway());
+        let mut term = Terminal::new(TestBackend::new(140, 24)).unwrap();
+        term.draw(|f| crate::ui::draw(f, &app)).unwrap();
+        let buf = term.backend().buffer();
+        let row = (0..24)
+            .map(|y| (0..140).map(|x| buf[(x, y)].symbol()).collect::<String>())
+            .find(|r| r.contains("ETA"))
+            .unwrap();
+        assert!(row.contains(TITLE), "{row}");
+        let numbers =
+            "[###########.........]  56% 22.45 MiB/40.45 MiB 200/202 files 2.36 MiB/s ETA 0:08";
+        assert!(row.contains(numbers), "{row}");
+    }
+
+    #[test]
+    fn at_80_columns_a_paused_job_shows_its_title_and_state() {
+        let mut app = app();
+        app.update(Msg::JobsRestored(vec![RestoredJob {
+            key: "k".into(),
+            kind: JobKind::Copy,
+            title: TITLE.into(),
+            done: "200 of 202 items already done".into(),
+        }]));
+        let row = job_row(&app);
+        assert!(row.contains(TITLE), "{row}");
+        assert!(
+            row.contains("paused (restored), 200 of 202 items already done"),
+            "{row}"
+        );
     }
 }

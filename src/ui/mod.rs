@@ -84,29 +84,6 @@ pub(crate) fn keep_end(s: &str, width: usize) -> String {
     out.into_iter().rev().collect()
 }
 
-/// Cuts `s` to at most `width` columns by taking out its middle (`Copy /tmp/…/batch to
-/// /Public`: what and where both stay in sight), padded to exactly `width`.
-pub(crate) fn fit_middle(s: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
-    if s.width() <= width || width < 8 {
-        return fit(s, width);
-    }
-    // A third for the start (the verb and the source's head), the rest for the end.
-    let head_w = (width - 1) / 3;
-    let mut head = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if w + cw > head_w {
-            break;
-        }
-        w += cw;
-        head.push(c);
-    }
-    let tail = keep_end(s, width - w);
-    fit(&format!("{head}{tail}"), width)
-}
-
 /// Cuts `s` to at most `width` columns and pads it to exactly `width`.
 pub(crate) fn fit(s: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
@@ -132,21 +109,4 @@ pub(crate) fn fit(s: &str, width: usize) -> String {
     }
     out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
     out
-}
-
-#[cfg(test)]
-mod fit_tests {
-    use super::*;
-
-    #[test]
-    fn a_long_title_keeps_its_start_and_its_end() {
-        let title = "Copy /tmp/wk/local/batch to /Public/backups";
-        let cut = fit_middle(title, 30);
-        assert_eq!(cut.chars().count(), 30, "{cut:?}");
-        assert!(cut.starts_with("Copy /"), "{cut:?}");
-        assert!(cut.ends_with("to /Public/backups"), "{cut:?}");
-        assert!(cut.contains('…'), "{cut:?}");
-        // Short enough: as it is, padded.
-        assert_eq!(fit_middle("Copy a to b", 14), "Copy a to b   ");
-    }
 }

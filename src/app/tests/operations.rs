@@ -284,10 +284,43 @@ fn quit_asks_while_jobs_run() {
     });
     assert!(app.update(key(KeyCode::F(10))).is_empty());
     assert!(!app.quit);
+    // It says what quitting does to the job: it stops, and comes back paused (it was
+    // "Cancel them and quit?", while a quit keeps the job's journal).
+    match app.layers.dialogs().last() {
+        Some(Dialog::Confirm { lines, .. }) => {
+            assert_eq!(lines[0], "1 job still running. Quit now?");
+            assert!(
+                lines[1].contains("comes back paused on the next start"),
+                "{lines:?}"
+            );
+            assert!(!lines.concat().contains("ancel"), "{lines:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    app.update(key(KeyCode::Esc));
+    app.update(Msg::JobStarted {
+        id: 2,
+        kind: JobKind::Delete,
+        title: "Delete".into(),
+    });
+    app.update(key(KeyCode::F(10)));
+    match app.layers.dialogs().last() {
+        Some(Dialog::Confirm { lines, .. }) => {
+            assert_eq!(lines[0], "2 jobs still running. Quit now?");
+            assert!(
+                lines[2].starts_with("A delete stops where it is"),
+                "{lines:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     app.update(key(KeyCode::Esc));
     app.update(key(KeyCode::F(10)));
     let cmds = app.update(ch('y'));
-    assert!(matches!(cmds.as_slice(), [Cmd::CancelJob(1), Cmd::Quit]));
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::CancelJob(1), Cmd::CancelJob(2), Cmd::Quit]
+    ));
     assert!(app.quit);
 }
 

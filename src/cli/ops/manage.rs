@@ -107,7 +107,7 @@ pub async fn mkdir(opener: &mut Opener, a: MkdirArgs) -> anyhow::Result<u8> {
         if a.parents {
             mkdir_parents(&vfs, &path).await?;
         } else {
-            vfs.mkdir(&path).await?;
+            crate::jobs::mkdir_interactive(&vfs, &path).await?;
         }
     }
     Ok(crate::cli::exit::OK)
@@ -121,7 +121,7 @@ async fn mkdir_parents(vfs: &VfsHandle, path: &VPath) -> anyhow::Result<()> {
         match crate::jobs::retry_interactive(|| vfs.stat(&cur)).await {
             Ok(e) if e.is_dir() => continue,
             Ok(_) => anyhow::bail!("{cur} exists and is not a folder"),
-            Err(VfsError::NotFound(_)) => match vfs.mkdir(&cur).await {
+            Err(VfsError::NotFound(_)) => match crate::jobs::mkdir_interactive(vfs, &cur).await {
                 Ok(()) | Err(VfsError::AlreadyExists(_)) => {}
                 Err(e) => return Err(e.into()),
             },
