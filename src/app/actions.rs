@@ -492,8 +492,8 @@ impl App {
     }
 
     /// True when a pane shows `path` as a folder (its cwd, or a folder entry in it).
-    fn known_folder(&self, path: &VPath) -> bool {
-        self.panes.iter().any(|p| {
+    fn known_folder(&self, vfs: &VfsHandle, path: &VPath) -> bool {
+        self.panes_on(vfs).any(|p| {
             p.cwd == *path
                 || (p.cwd == path.parent()
                     && p.entries()
@@ -504,8 +504,16 @@ impl App {
 
     /// Whether a pane shows the folder `path` would be in, so what is there (or that
     /// nothing is) is known without asking.
-    fn known_place(&self, path: &VPath) -> bool {
-        self.panes.iter().any(|p| p.cwd == path.parent())
+    fn known_place(&self, vfs: &VfsHandle, path: &VPath) -> bool {
+        self.panes_on(vfs).any(|p| p.cwd == path.parent())
+    }
+
+    /// The panes showing a folder of `vfs` (the same path on another machine says
+    /// nothing about it).
+    fn panes_on<'a>(&'a self, vfs: &'a VfsHandle) -> impl Iterator<Item = &'a super::pane::Pane> {
+        self.panes
+            .iter()
+            .filter(move |p| std::sync::Arc::ptr_eq(&p.vfs, vfs))
     }
 
     fn transfer(
@@ -517,10 +525,10 @@ impl App {
     ) -> Result<Vec<Cmd>, Problem> {
         let (dst_vfs, target) = self.resolve(side, text)?;
         let into_folder =
-            sources.len() > 1 || text.trim().ends_with('/') || self.known_folder(&target);
+            sources.len() > 1 || text.trim().ends_with('/') || self.known_folder(&dst_vfs, &target);
         // A path neither pane shows may be a folder: the runtime asks before the job
         // starts (the UI never waits on I/O).
-        let ask_target = !into_folder && !target.is_root() && !self.known_place(&target);
+        let ask_target = !into_folder && !target.is_root() && !self.known_place(&dst_vfs, &target);
         let (dst_dir, rename_to) = if into_folder || target.is_root() {
             (target.clone(), None)
         } else {

@@ -99,8 +99,15 @@ fn title(spec: &JobSpec) -> String {
         JobKind::Delete => "Delete",
         JobKind::Sync => "Sync",
     };
-    match &spec.dst {
-        Some((_, dir)) => format!("{verb} {what} to {dir}"),
+    // A single item under a new name: the title names it (not only its folder).
+    let target = spec.dst.as_ref().map(|(_, dir)| {
+        spec.rename_to
+            .as_deref()
+            .and_then(|name| dir.join(name).ok())
+            .unwrap_or_else(|| dir.clone())
+    });
+    match target {
+        Some(to) => format!("{verb} {what} to {to}"),
         None => format!("{verb} {what}"),
     }
 }
@@ -597,5 +604,31 @@ fn item_error(path: &VPath, e: &VfsError) -> ItemError {
     ItemError {
         path: path.to_string(),
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::vfs::local::LocalFs;
+    use crate::vfs::{VPath, VfsHandle};
+
+    #[test]
+    fn a_title_names_the_new_name_of_a_single_item() {
+        let vfs: VfsHandle = Arc::new(LocalFs::new());
+        let path = |p: &str| VPath::parse(p).expect("absolute path");
+        let mut spec = JobSpec {
+            kind: JobKind::Copy,
+            src: vfs.clone(),
+            sources: vec![path("/nas/put1")],
+            dst: Some((vfs, path("/tmp/fw"))),
+            rename_to: Some("back4".into()),
+            conflict: crate::jobs::ConflictPolicy::Ask,
+        };
+        assert_eq!(title(&spec), "Copy /nas/put1 to /tmp/fw/back4");
+        spec.rename_to = None;
+        assert_eq!(title(&spec), "Copy /nas/put1 to /tmp/fw");
     }
 }
