@@ -97,6 +97,10 @@ fn auth_failed(text: String) -> LoginError {
 impl Login for Chain<'_> {
     async fn password(&self, account: &Account<'_>) -> Result<Secret, LoginError> {
         let user = account.user.unwrap_or_default();
+        // A login tried again asks nobody twice.
+        if let Some(p) = lock(&self.obtained).password.clone() {
+            return Ok(p);
+        }
         let known = self
             .answers
             .password

@@ -113,8 +113,8 @@ pub fn local() -> VfsHandle {
     Arc::new(crate::vfs::local::LocalFs::new())
 }
 
-/// Parses `target` and opens it (one attempt, no connection kept): the commander's
-/// "open a NAS in this pane".
+/// Parses `target` and opens it (no connection kept; a login that fails transiently is
+/// tried again, see [`connect`]): the commander's "open a NAS in this pane".
 pub async fn open(
     ctx: &ConnectContext,
     target: &str,
@@ -170,7 +170,25 @@ pub async fn connect(
         describe: &describe,
     };
     let chain = chain::Chain::new(ctx, secrets, remote, answers, prompter);
-    match connector.connect(&account, &chain).await {
+    // A transient failure (a request the link dropped, one HTTP 500) is tried again a
+    // few times, as every call a person waits on (`RetryPolicy::INTERACTIVE`); a refused
+    // password, a question for the user and a permanent error are not. The chain keeps
+    // what it obtained, so nobody is asked twice.
+    let policy = crate::jobs::RetryPolicy::INTERACTIVE;
+    let mut retry = 0;
+    let outcome = loop {
+        match connector.connect(&account, &chain).await {
+            Err(crate::nas::connector::LoginError::Failed(e))
+                if e.is_transient() && !chain.password_refused(&e) && retry < policy.retries =>
+            {
+                tracing::debug!(error = %e, retry, "login failed, trying again");
+                tokio::time::sleep(policy.delay(retry)).await;
+                retry += 1;
+            }
+            other => break other,
+        }
+    };
+    match outcome {
         Ok(vfs) => Ok(Connected {
             vfs,
             obtained: chain.obtained(),

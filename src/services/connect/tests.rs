@@ -131,3 +131,35 @@ async fn the_chain_uses_answers_first_then_asks() {
     };
     assert!(why.contains("NASCMD_OTP"), "{why}");
 }
+
+/// A login answered once with HTTP 500 (a NAS hiccup, a request the link lost) is tried
+/// again: the pane opens instead of saying "Cannot connect".
+#[tokio::test]
+async fn a_login_that_fails_once_is_tried_again() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("Public")).unwrap();
+    let mut cfg = crate::emulator::qnap::QnapEmulatorConfig::new(dir.path(), "alice", "pw");
+    cfg.faults.http500_every = Some(4);
+    let emu = crate::emulator::qnap::spawn(cfg).await.unwrap();
+    let base_url = format!("http://{}", emu.addr);
+    // Three requests first: the login's is the fourth, answered with the fault.
+    for _ in 0..3 {
+        reqwest::get(format!("{base_url}/cgi-bin/authLogin.cgi"))
+            .await
+            .unwrap();
+    }
+    let ctx = ConnectContext::isolated().with_password(&base_url, "alice", Secret::new("pw"));
+    let remote = RemoteSpec {
+        kind: crate::config::RemoteKind::Qnap,
+        base_url: base_url.clone(),
+        user: Some("alice".into()),
+        profile: None,
+        share_host: None,
+        cert_sha256: None,
+    };
+    let connected = connect(&ctx, None, &remote, &Answers::default(), &NoPrompter)
+        .await
+        .unwrap_or_else(|e| panic!("not connected: {e}"));
+    let public = VPath::parse("/Public").unwrap();
+    assert!(connected.vfs.stat(&public).await.unwrap().is_dir());
+}
