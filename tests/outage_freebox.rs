@@ -8,7 +8,9 @@ use crate::support;
 
 use std::time::Duration;
 
-use nascmd::jobs::{ConflictPolicy, JobEvent, JobKind, JobReport, JobSpec, TEMP_PREFIX};
+use nascmd::jobs::{
+    ConflictPolicy, JobEvent, JobKind, JobProgress, JobReport, JobSpec, TEMP_PREFIX,
+};
 use nascmd::vfs::VfsHandle;
 use support::freebox::{connect_to, disk, registered_token, start};
 use support::jobs::{local, patient_engine, pattern, temp_files, tree, vp, write};
@@ -16,22 +18,27 @@ use support::outage::OutageRelay;
 
 const OUTAGE: Duration = Duration::from_secs(5);
 
-/// Runs `spec`; takes the NAS down once `relay` has moved `after` bytes, brings it back
-/// after `OUTAGE`. Returns the report and whether a progress event said "reconnecting".
-async fn run_through_outage(spec: JobSpec, relay: &OutageRelay, after: u64) -> (JobReport, bool) {
-    let (engine, mut rx) = patient_engine(4);
+/// Runs `spec` on an engine with `files` in flight; takes the NAS down once `relay` has
+/// moved `after` bytes and brings it back `outage` later. `seen` gets each progress event
+/// of the job, with whether the NAS went down by then and what the relay had moved when
+/// it came back. Returns the job's report.
+async fn drive_through_outage(
+    spec: JobSpec,
+    files: usize,
+    relay: &OutageRelay,
+    after: u64,
+    outage: Duration,
+    mut seen: impl FnMut(&JobProgress, bool, Option<u64>),
+) -> JobReport {
+    let (engine, mut rx) = patient_engine(files);
     let id = engine.start(spec);
-    let mut said_reconnecting = false;
-    let mut went_down = None;
+    let (mut went_down, mut back_at) = (None, None::<u64>);
     let job = async {
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev.expect("events") {
                     JobEvent::Progress { id: j, progress } if j == id => {
-                        if let Some(r) = progress.reconnecting {
-                            assert!(r.describe().starts_with("reconnecting"));
-                            said_reconnecting = true;
-                        }
+                        seen(&progress, went_down.is_some(), back_at);
                     }
                     JobEvent::Finished { id: j, report } if j == id => return report,
                     _ => {}
@@ -43,7 +50,10 @@ async fn run_through_outage(spec: JobSpec, relay: &OutageRelay, after: u64) -> (
                     relay.go_down();
                     went_down = Some(tokio::time::Instant::now());
                 }
-                Some(at) if at.elapsed() >= OUTAGE => relay.come_back(),
+                Some(at) if back_at.is_none() && at.elapsed() >= outage => {
+                    relay.come_back();
+                    back_at = Some(relay.relayed());
+                }
                 _ => {}
             }
         }
@@ -52,7 +62,22 @@ async fn run_through_outage(spec: JobSpec, relay: &OutageRelay, after: u64) -> (
         .await
         .expect("the job did not finish");
     assert!(went_down.is_some(), "the job ended before the outage");
+    assert!(back_at.is_some(), "the job ended before the NAS came back");
     assert!(relay.refused() > 0, "nothing was tried during the outage");
+    report
+}
+
+/// [`drive_through_outage`] with 4 files in flight and an outage of `OUTAGE`; also
+/// whether a progress event said "reconnecting".
+async fn run_through_outage(spec: JobSpec, relay: &OutageRelay, after: u64) -> (JobReport, bool) {
+    let mut said_reconnecting = false;
+    let report = drive_through_outage(spec, 4, relay, after, OUTAGE, |p, _, _| {
+        if let Some(r) = p.reconnecting {
+            assert!(r.describe().starts_with("reconnecting"));
+            said_reconnecting = true;
+        }
+    })
+    .await;
     (report, said_reconnecting)
 }
 
@@ -131,45 +156,28 @@ async fn a_cut_upload_keeps_its_progress_while_the_freebox_is_away() {
     let big = pattern(6 * 1024 * 1024, 3);
     write(&src.path().join("big.bin"), &big);
 
-    let (engine, mut rx) = patient_engine(2);
-    let id = engine.start(JobSpec {
-        kind: JobKind::Copy,
-        src: local(),
-        sources: vec![vp(&src.path().join("big.bin"))],
-        dst: Some((fbx, support::freebox::p(support::freebox::DISK))),
-        rename_to: None,
-        conflict: ConflictPolicy::Ask,
-    });
-    let (mut went_down, mut least_while_away) = (None, u64::MAX);
-    let job = async {
-        loop {
-            tokio::select! {
-                ev = rx.recv() => match ev.expect("events") {
-                    JobEvent::Progress { id: j, progress }
-                        if j == id && went_down.is_some() && progress.reconnecting.is_some() =>
-                    {
-                        least_while_away = least_while_away.min(progress.bytes_done);
-                    }
-                    JobEvent::Finished { id: j, report } if j == id => return report,
-                    _ => {}
-                },
-                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+    let mut least_while_away = u64::MAX;
+    let report = drive_through_outage(
+        JobSpec {
+            kind: JobKind::Copy,
+            src: local(),
+            sources: vec![vp(&src.path().join("big.bin"))],
+            dst: Some((fbx, support::freebox::p(support::freebox::DISK))),
+            rename_to: None,
+            conflict: ConflictPolicy::Ask,
+        },
+        2,
+        &relay,
+        3 * 1024 * 1024,
+        Duration::from_secs(3),
+        |p, down, _| {
+            if down && p.reconnecting.is_some() {
+                least_while_away = least_while_away.min(p.bytes_done);
             }
-            match went_down {
-                None if relay.relayed() >= 3 * 1024 * 1024 => {
-                    relay.go_down();
-                    went_down = Some(tokio::time::Instant::now());
-                }
-                Some(at) if at.elapsed() >= Duration::from_secs(3) => relay.come_back(),
-                _ => {}
-            }
-        }
-    };
-    let report = tokio::time::timeout(Duration::from_secs(120), job)
-        .await
-        .expect("the job did not finish");
+        },
+    )
+    .await;
     assert!(report.failed.is_empty(), "{:?}", report.failed);
-    assert!(relay.refused() > 0, "nothing was tried during the outage");
     assert!(
         least_while_away != u64::MAX,
         "no progress said reconnecting"
@@ -194,55 +202,34 @@ async fn a_resumed_download_stops_saying_reconnecting_once_its_bytes_flow() {
     std::fs::write(f.root.path().join("big.bin"), &big).unwrap();
     let down = tempfile::tempdir().unwrap();
 
-    let (engine, mut rx) = patient_engine(2);
-    let id = engine.start(JobSpec {
-        kind: JobKind::Copy,
-        src: fbx,
-        sources: vec![disk("big.bin")],
-        dst: Some((local(), vp(down.path()))),
-        rename_to: None,
-        conflict: ConflictPolicy::Ask,
-    });
-    let (mut went_down, mut back_at) = (None, None::<u64>);
     let mut said_reconnecting = false;
     // Progress seen well after the box came back, still saying "reconnecting".
     let mut stale = Vec::new();
-    let job = async {
-        loop {
-            tokio::select! {
-                ev = rx.recv() => match ev.expect("events") {
-                    JobEvent::Progress { id: j, progress } if j == id => {
-                        let Some(r) = progress.reconnecting else { continue };
-                        said_reconnecting = true;
-                        if let Some(at) = back_at
-                            && progress.bytes_done > at + 1024 * 1024
-                        {
-                            stale.push((progress.bytes_done, r.describe()));
-                        }
-                    }
-                    JobEvent::Finished { id: j, report } if j == id => return report,
-                    _ => {}
-                },
-                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+    let report = drive_through_outage(
+        JobSpec {
+            kind: JobKind::Copy,
+            src: fbx,
+            sources: vec![disk("big.bin")],
+            dst: Some((local(), vp(down.path()))),
+            rename_to: None,
+            conflict: ConflictPolicy::Ask,
+        },
+        2,
+        &relay,
+        2 * 1024 * 1024,
+        Duration::from_secs(3),
+        |p, _, back_at| {
+            let Some(r) = p.reconnecting else { return };
+            said_reconnecting = true;
+            if let Some(at) = back_at
+                && p.bytes_done > at + 1024 * 1024
+            {
+                stale.push((p.bytes_done, r.describe()));
             }
-            match went_down {
-                None if relay.relayed() >= 2 * 1024 * 1024 => {
-                    relay.go_down();
-                    went_down = Some(tokio::time::Instant::now());
-                }
-                Some(at) if back_at.is_none() && at.elapsed() >= Duration::from_secs(3) => {
-                    relay.come_back();
-                    back_at = Some(relay.relayed());
-                }
-                _ => {}
-            }
-        }
-    };
-    let report = tokio::time::timeout(Duration::from_secs(120), job)
-        .await
-        .expect("the job did not finish");
+        },
+    )
+    .await;
     assert!(report.failed.is_empty(), "{:?}", report.failed);
-    assert!(back_at.is_some(), "the job ended before the box came back");
     assert!(said_reconnecting, "no progress said reconnecting");
     assert!(
         stale.is_empty(),
