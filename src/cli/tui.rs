@@ -45,6 +45,17 @@ fn local_dir(arg: Option<&str>) -> anyhow::Result<VPath> {
     Ok(VPath::parse(s)?)
 }
 
+/// Room for a whole frame (a full redraw of a large terminal in colour is ~100 KiB).
+const FRAME_BUFFER: usize = 256 * 1024;
+
+/// What the commander draws through, so that a frame leaves in one write. Stdout alone is
+/// a `LineWriter` of 1 KiB, which cut every frame into 1 KiB writes (20 for a full 160×50
+/// screen): as many wake-ups of the terminal, or of sshd and as many packets over SSH,
+/// where a half-drawn frame shows. The backend flushes at the end of every frame.
+fn frame_writer<W: std::io::Write>(out: W) -> std::io::BufWriter<W> {
+    std::io::BufWriter::with_capacity(FRAME_BUFFER, out)
+}
+
 pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     // Read the local time offset while there is one thread (the `time` crate refuses
     // afterwards, as reading the time zone is not thread-safe).
@@ -156,7 +167,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
 
     rt.block_on(async move {
         let guard = TermGuard::enter().context("cannot set up the terminal")?;
-        let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
+        let backend = ratatui::backend::CrosstermBackend::new(frame_writer(std::io::stdout()));
         let terminal = ratatui::Terminal::new(backend)?;
         let clipboard = crate::clipboard::Clipboard::from_process(config.clipboard.mode);
         let mut runtime = Runtime::with_connect_context(terminal, app, cmds, ctx)?
@@ -175,4 +186,58 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         drop(dir);
     }
     Ok(crate::cli::exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{self, Write};
+    use std::sync::{Arc, Mutex};
+
+    use ratatui::style::{Color, Style};
+    use ratatui::text::Span;
+
+    /// Counts the writes that reach the terminal and what they carried.
+    #[derive(Clone, Default)]
+    struct Counter(Arc<Mutex<(usize, usize)>>);
+
+    impl Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let mut seen = self.0.lock().map_err(|_| io::Error::other("poisoned"))?;
+            seen.0 += 1;
+            seen.1 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_whole_frame_reaches_the_terminal_in_one_write() {
+        let counter = Counter::default();
+        let backend = ratatui::backend::CrosstermBackend::new(super::frame_writer(counter.clone()));
+        let area = ratatui::layout::Rect::new(0, 0, 160, 50);
+        let mut terminal = ratatui::Terminal::with_options(
+            backend,
+            ratatui::TerminalOptions {
+                viewport: ratatui::Viewport::Fixed(area),
+            },
+        )
+        .expect("terminal");
+        // Every cell a different colour from its neighbour: the largest frame there is.
+        terminal
+            .draw(|f| {
+                for y in 0..area.height {
+                    for x in 0..area.width {
+                        let colour = Color::Indexed(((x + y) % 200) as u8);
+                        let cell = ratatui::layout::Rect::new(x, y, 1, 1);
+                        f.render_widget(Span::styled("#", Style::default().fg(colour)), cell);
+                    }
+                }
+            })
+            .expect("draw");
+        let (writes, bytes) = *counter.0.lock().expect("counter");
+        assert!(bytes > 8 * 1024, "the frame is large ({bytes} bytes)");
+        assert_eq!(writes, 1, "{bytes} bytes in {writes} writes");
+    }
 }
