@@ -25,6 +25,7 @@ mod habits_share_screen;
 mod hostile_freebox;
 mod hostile_screen;
 mod hostile_server;
+mod huge_folder_screen;
 mod huge_folders;
 mod jobs;
 mod journal;

@@ -27,6 +27,13 @@ pub enum Msg {
         page: Result<Vec<Entry>, VfsError>,
         done: bool,
     },
+    /// How many entries the folder of listing `req` holds, as the backend's first reply
+    /// said (before its first page): the pane shows "loading 5000 of 100000…".
+    ListTotal {
+        side: Side,
+        req: RequestId,
+        total: u64,
+    },
     /// A pane's listing showed temporaries of ours left for a day, and the sweep after it
     /// removed `files` of them (`bytes` came back).
     StaleSwept {

@@ -23,6 +23,11 @@ impl App {
                     cmds.extend(self.reload(side));
                 }
             }
+            Msg::ListTotal { side, req, total } => {
+                if !self.pane_mut(side).expect_total(req, total) {
+                    return (cmds, false);
+                }
+            }
             Msg::Listed {
                 side,
                 req,

@@ -201,7 +201,9 @@ pub mod verify;
 pub use check::check_spec;
 pub use ctx::EngineOptions;
 pub use engine::JobEngine;
-pub use retry::{RetryPolicy, list_retrying, mkdir_interactive, retry_interactive};
+pub use retry::{
+    RetryPolicy, list_retrying, list_retrying_counted, mkdir_interactive, retry_interactive,
+};
 pub use sync_job::{NOTHING_DELETED, SyncWork};
 pub use transfer::TEMP_PREFIX;
 pub use verify::Verify;

@@ -46,14 +46,19 @@ pub async fn list(
     let cutoff = crate::jobs::stale::abandoned_before();
     let mut abandoned = false;
     // Retries a failed later page too, not only the call that opens the listing.
-    let listing = crate::jobs::list_retrying(
+    let listing = crate::jobs::list_retrying_counted(
         vfs.clone(),
         dir.clone(),
         crate::jobs::RetryPolicy::INTERACTIVE,
         tokio_util::sync::CancellationToken::new(),
     );
     let mut stream = match listing.await {
-        Ok(s) => s,
+        Ok(listing) => {
+            if let Some(total) = listing.total {
+                send(&tx, Msg::ListTotal { side, req, total });
+            }
+            listing.pages
+        }
         Err(e) => {
             let page = Err(e);
             send(
