@@ -35,6 +35,7 @@ mod journal_restore_screen;
 mod journal_screen;
 mod lost_answers;
 mod mc_keys;
+mod mkdir_screen;
 mod nas_screen;
 mod outage;
 mod outage_freebox;

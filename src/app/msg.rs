@@ -47,7 +47,8 @@ pub enum Msg {
         req: RequestId,
         space: Option<SpaceInfo>,
     },
-    /// A quick operation (mkdir) finished; `focus` is the name to put the cursor on.
+    /// A quick operation (mkdir) finished; `focus` is the name to put the cursor on (on
+    /// a failure, set when it changed the folder: a path of folders made part-way).
     OpDone {
         side: Side,
         result: Result<(), VfsError>,
@@ -114,9 +115,11 @@ pub enum Cmd {
         vfs: VfsHandle,
         dir: VPath,
     },
+    /// F7: make `path` and the folders between the pane's folder `base` and it.
     Mkdir {
         side: Side,
         vfs: VfsHandle,
+        base: VPath,
         path: VPath,
     },
     StartJob {

@@ -180,6 +180,7 @@ mod ctx;
 mod delete;
 mod engine;
 pub mod journal;
+mod mkdir;
 mod pace;
 mod patience;
 pub mod plan;
@@ -201,6 +202,7 @@ pub mod verify;
 pub use check::check_spec;
 pub use ctx::EngineOptions;
 pub use engine::JobEngine;
+pub use mkdir::{LastFolder, MadeFolders, mkdir_parents};
 pub use retry::{
     RetryPolicy, list_retrying, list_retrying_counted, mkdir_interactive, retry_interactive,
 };
