@@ -67,3 +67,27 @@ async fn quick_filter_says_when_a_chord_does_nothing_and_alt_b_moves_by_word() {
     assert!(!s.contains("port.log"), "{s}");
     assert_eq!(rt.app.pane(Side::Left).filter, "report");
 }
+
+/// Ctrl-U kills from the cursor back to the start of the line and keeps what follows, as
+/// readline (bash) does; Ctrl-Y puts it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_u_in_the_mkdir_field_keeps_what_is_after_the_cursor() {
+    let left = tempfile::tempdir().unwrap();
+    let right = tempfile::tempdir().unwrap();
+    let mut rt = start_sized(left.path(), right.path(), 80, 24).await;
+    let mut ks = vec![k(KeyCode::F(7))];
+    ks.extend(text("old draft report"));
+    ks.extend([alt('b'), ctrl('u')]);
+    settle(&mut rt, ks).await;
+    let s = screen(&rt);
+    assert!(s.contains("report") && !s.contains("draft"), "{s}");
+    // Ctrl-Y puts it back where the cursor is.
+    settle(&mut rt, vec![ctrl('y'), ch('X')]).await;
+    assert!(screen(&rt).contains("old draft Xreport"), "{}", screen(&rt));
+    settle(
+        &mut rt,
+        vec![ctrl('u'), ch('n'), ch('o'), k(KeyCode::Enter)],
+    )
+    .await;
+    assert!(left.path().join("noreport").is_dir(), "{}", screen(&rt));
+}

@@ -65,7 +65,7 @@ impl App {
             Action::Rename => self.ask_rename(),
             Action::Mkdir => self.layers.push_dialog(Dialog::input(
                 "Make folder",
-                "Name of the new folder:",
+                "Name of the new folder (a/b makes both):",
                 "",
                 InputPurpose::Mkdir { side },
             )),
@@ -589,22 +589,13 @@ impl App {
 
     fn mkdir(&mut self, side: Side, text: &str) -> Result<Vec<Cmd>, Problem> {
         let pane = self.pane(side);
-        let (vfs, path) = (pane.vfs.clone(), self.resolve_in(side, text)?);
-        Ok(vec![Cmd::Mkdir { side, vfs, path }])
-    }
-
-    /// A typed path on this pane's own backend (absolute, or below its folder).
-    fn resolve_in(&self, side: Side, text: &str) -> Result<VPath, Problem> {
-        let text = text.trim();
-        let pane = self.pane(side);
-        if text.is_empty() {
-            return Err(Problem::NoName);
-        }
-        if text.starts_with('/') {
-            VPath::parse(text).map_err(Problem::from)
-        } else {
-            pane.cwd.join_rel(text).map_err(Problem::from)
-        }
+        let path = new_folder_path(&pane.cwd, text)?;
+        Ok(vec![Cmd::Mkdir {
+            side,
+            vfs: pane.vfs.clone(),
+            base: pane.cwd.clone(),
+            path,
+        }])
     }
 
     fn select_glob(&mut self, side: Side, text: &str, select: bool) -> Result<Vec<Cmd>, Problem> {
@@ -620,6 +611,33 @@ impl App {
         self.set_status(format!("{verb} {what}"), false);
         Ok(Vec::new())
     }
+}
+
+/// The folder F7 makes from what was typed: `name`, `a/b` (the folders between are made
+/// too) or an absolute path below the pane's folder `cwd`. `..` is refused, as is a
+/// path elsewhere: F7 makes folders below the folder shown.
+fn new_folder_path(cwd: &VPath, text: &str) -> Result<VPath, Problem> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Problem::NoName);
+    }
+    if text.split('/').any(|c| c == "..") {
+        return Err(Problem::UpInNewFolder);
+    }
+    let path = if text.starts_with('/') {
+        VPath::parse(text)?
+    } else {
+        text.split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .try_fold(cwd.clone(), |p, c| p.join(c))?
+    };
+    if path == *cwd || !path.starts_with(cwd) {
+        return Err(Problem::NotBelow {
+            path,
+            folder: cwd.clone(),
+        });
+    }
+    Ok(path)
 }
 
 /// Longest name a dialog's question shows (the middle of a longer one is cut).

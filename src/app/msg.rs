@@ -27,6 +27,13 @@ pub enum Msg {
         page: Result<Vec<Entry>, VfsError>,
         done: bool,
     },
+    /// How many entries the folder of listing `req` holds, as the backend's first reply
+    /// said (before its first page): the pane shows "loading 5000 of 100000…".
+    ListTotal {
+        side: Side,
+        req: RequestId,
+        total: u64,
+    },
     /// A pane's listing showed temporaries of ours left for a day, and the sweep after it
     /// removed `files` of them (`bytes` came back).
     StaleSwept {
@@ -40,7 +47,8 @@ pub enum Msg {
         req: RequestId,
         space: Option<SpaceInfo>,
     },
-    /// A quick operation (mkdir) finished; `focus` is the name to put the cursor on.
+    /// A quick operation (mkdir) finished; `focus` is the name to put the cursor on (on
+    /// a failure, set when it changed the folder: a path of folders made part-way).
     OpDone {
         side: Side,
         result: Result<(), VfsError>,
@@ -107,9 +115,11 @@ pub enum Cmd {
         vfs: VfsHandle,
         dir: VPath,
     },
+    /// F7: make `path` and the folders between the pane's folder `base` and it.
     Mkdir {
         side: Side,
         vfs: VfsHandle,
+        base: VPath,
         path: VPath,
     },
     StartJob {

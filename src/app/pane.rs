@@ -55,6 +55,8 @@ pub struct Loading {
     /// goes when `focus` is gone (the entry that took a deleted one's place), unless
     /// the user moved meanwhile.
     pub fallback_row: Option<usize>,
+    /// How many entries the folder holds, when the backend said (`Msg::ListTotal`).
+    pub total: Option<u64>,
 }
 
 pub struct Pane {
@@ -156,7 +158,33 @@ impl Pane {
             focus,
             started: false,
             fallback_row,
+            total: None,
         });
+    }
+
+    /// The folder of listing `req` holds `total` entries. Returns false when stale.
+    pub fn expect_total(&mut self, req: RequestId, total: u64) -> bool {
+        match self.loading.as_mut().filter(|l| l.req == req) {
+            Some(loading) => {
+                loading.total = Some(total);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// While a listing whose size is known is in flight: how many of its entries have
+    /// arrived, and how many the folder holds (never fewer than arrived: a folder may
+    /// grow while it is listed).
+    pub fn loading_progress(&self) -> Option<(u64, u64)> {
+        let loading = self.loading.as_ref()?;
+        let total = loading.total?;
+        let arrived = if loading.started {
+            (self.entries.len() + self.pending.len()) as u64
+        } else {
+            0
+        };
+        Some((arrived, total.max(arrived)))
     }
 
     /// Once a listing is complete: when the name the cursor was to land on is gone, the

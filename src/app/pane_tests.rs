@@ -265,3 +265,22 @@ fn toggling_hidden_files_keeps_the_cursor_on_its_entry() {
     p.rebuild_view();
     assert_eq!(cursor_name(&p), on);
 }
+
+#[test]
+fn a_listing_with_a_known_total_counts_what_arrived_until_complete() {
+    let mut p = pane("/data");
+    p.begin_list(7, VPath::parse("/data/big").unwrap(), None);
+    assert_eq!(p.loading_progress(), None, "no total known yet");
+    // A total for another listing is stale: dropped.
+    assert!(!p.expect_total(6, 99));
+    assert!(p.expect_total(7, 250));
+    assert_eq!(p.loading_progress(), Some((0, 250)));
+    assert!(p.take_page(7, (0..100).map(entry).collect(), false));
+    assert!(p.take_page(7, (100..150).map(entry).collect(), false));
+    assert_eq!(p.loading_progress(), Some((150, 250)));
+    // A folder that grew while listed: never "300 of 250".
+    assert!(p.take_page(7, (150..300).map(entry).collect(), false));
+    assert_eq!(p.loading_progress(), Some((300, 300)));
+    assert!(p.take_page(7, Vec::new(), true));
+    assert_eq!(p.loading_progress(), None);
+}

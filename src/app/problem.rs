@@ -35,6 +35,12 @@ pub enum Problem {
     /// The new-folder dialog was submitted empty.
     #[error("No name given")]
     NoName,
+    /// A new folder's path (F7) that climbs with `..`.
+    #[error("A new folder's path cannot hold \"..\": type it from this folder down (a/b)")]
+    UpInNewFolder,
+    /// A new folder (F7) outside the pane's folder.
+    #[error("{path} is not below this folder ({folder}): F7 makes folders below it")]
+    NotBelow { path: VPath, folder: VPath },
     /// A folder copied or moved into itself (or below itself).
     #[error("Cannot copy or move {0} into itself")]
     IntoItself(VPath),

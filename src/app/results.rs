@@ -23,6 +23,11 @@ impl App {
                     cmds.extend(self.reload(side));
                 }
             }
+            Msg::ListTotal { side, req, total } => {
+                if !self.pane_mut(side).expect_total(req, total) {
+                    return (cmds, false);
+                }
+            }
             Msg::Listed {
                 side,
                 req,
@@ -78,9 +83,15 @@ impl App {
                         cmds.extend(self.reload(side.other()));
                     }
                 }
-                Err(e) => self
-                    .layers
-                    .push_dialog(Dialog::error("Error", vec![e.user_message()])),
+                Err(e) => {
+                    // Folders made before the failure show, the cursor on the first.
+                    if focus.is_some() {
+                        let dir = self.pane(side).cwd.clone();
+                        cmds.extend(self.list(side, dir, focus));
+                    }
+                    self.layers
+                        .push_dialog(Dialog::error("Error", vec![e.user_message()]));
+                }
             },
             Msg::JobStarted { id, kind, title } => self.jobs.started(id, kind, title),
             Msg::Job(ev) => cmds.extend(self.on_job_event(ev)),

@@ -58,6 +58,11 @@ enum WordKey {
     KillBackward,
     /// Ctrl-W (unix-word-rubout): back to the previous space, whatever the characters.
     Rubout,
+    /// Ctrl-U (unix-line-discard): from the start of the line to the cursor; what is
+    /// after the cursor stays.
+    KillToStart,
+    /// Ctrl-K (kill-line): from the cursor to the end of the line.
+    KillToEnd,
 }
 
 fn word_key(key: KeyEvent) -> Option<WordKey> {
@@ -72,6 +77,8 @@ fn word_key(key: KeyEvent) -> Option<WordKey> {
         KeyCode::Delete if ctrl => WordKey::KillForward,
         KeyCode::Backspace if meta => WordKey::KillBackward,
         KeyCode::Char('w') if ctrl => WordKey::Rubout,
+        KeyCode::Char('u') if ctrl => WordKey::KillToStart,
+        KeyCode::Char('k') if ctrl => WordKey::KillToEnd,
         _ => return None,
     })
 }
@@ -90,6 +97,8 @@ impl WordKey {
             WordKey::KillForward => kill(input, &chars, at, word_end(&chars, at), false),
             WordKey::KillBackward => kill(input, &chars, word_start(&chars, at), at, true),
             WordKey::Rubout => kill(input, &chars, rubout_start(&chars, at), at, true),
+            WordKey::KillToStart => kill(input, &chars, 0, at, true),
+            WordKey::KillToEnd => kill(input, &chars, at, chars.len(), false),
         }
     }
 }
@@ -130,9 +139,11 @@ fn rubout_start(chars: &[char], mut at: usize) -> usize {
 
 /// Removes the characters `from..to` as a kill: Ctrl-Y puts them back, and kills in a
 /// row add up (in the order they stood), as in readline. tui-input keeps that text
-/// privately, so the kill is made by its own request.
+/// privately, so the kill is made by its own request. A kill of nothing (Ctrl-K at the
+/// end) leaves the kill text alone but ends the row, as readline does.
 fn kill(input: &mut Input, chars: &[char], from: usize, to: usize, backward: bool) {
     if from >= to {
+        input.handle(InputRequest::SetCursor(input.cursor()));
         return;
     }
     let killed: String = chars[from..to].iter().collect();
@@ -235,6 +246,50 @@ mod tests {
         }
     }
 
+    /// Each case checked against bash 5.2 (emacs mode) with the same keys.
+    #[test]
+    fn ctrl_u_and_ctrl_k_kill_to_either_end_of_the_line_as_readline_does() {
+        let u = (KeyCode::Char('u'), CTRL);
+        let k = (KeyCode::Char('k'), CTRL);
+        let y = (KeyCode::Char('y'), CTRL);
+        let end = (KeyCode::End, KeyModifiers::NONE);
+        for (before, keys, after) in [
+            // Ctrl-U: from the start to the cursor; what follows stays.
+            ("one two |three", vec![u], "|three"),
+            ("one two |three", vec![u, y], "one two |three"),
+            ("one two three|", vec![u], "|"),
+            ("|one", vec![u], "|one"),
+            // Ctrl-K: from the cursor to the end.
+            ("ab| cd", vec![k], "ab|"),
+            (
+                "ab| cd",
+                vec![k, (KeyCode::Home, KeyModifiers::NONE), y],
+                " cd|ab",
+            ),
+            // In a row they add up in the order the text stood.
+            ("ab |cd", vec![k, u, y], "ab cd|"),
+            ("ab |cd", vec![u, k, y], "ab cd|"),
+            ("été |ça", vec![u, end, y], "çaété |"),
+            // Ctrl-U at the start kills nothing and ends the row: Ctrl-K then kills alone.
+            ("|ab cd", vec![u, k, y], "ab cd|"),
+        ] {
+            assert_eq!(edit(before, &keys), after, "{before:?} {keys:?}");
+        }
+        // A kill of nothing keeps what the last kill took (bash: "foo bar" C-w x C-k C-y).
+        assert_eq!(
+            edit(
+                "foo bar|",
+                &[
+                    (KeyCode::Char('w'), CTRL),
+                    (KeyCode::Char('x'), KeyModifiers::NONE),
+                    k,
+                    y
+                ]
+            ),
+            "foo xbar|"
+        );
+    }
+
     #[test]
     fn word_kills_are_put_back_by_ctrl_y_and_add_up_in_a_row() {
         let y = (KeyCode::Char('y'), CTRL);
@@ -252,6 +307,11 @@ mod tests {
         assert_eq!(
             edit("a b c|", &[w, w, (KeyCode::Home, KeyModifiers::NONE), y]),
             "b c|a "
+        );
+        // An empty kill between two kills ends the row, as a move does.
+        assert_eq!(
+            edit("ab cd|", &[w, (KeyCode::Char('k'), CTRL), w, y]),
+            "ab |"
         );
         // A move between two kills: only the last comes back.
         assert_eq!(

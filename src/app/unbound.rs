@@ -19,7 +19,7 @@ pub(super) fn help_lines() -> Vec<(String, String)> {
         ),
         (
             "In a text field".to_owned(),
-            "Ctrl-A/E start/end, Alt-B/F a word back/forward, Alt-Backspace deletes the word before, Alt-D to the end of the word, Ctrl-W back to a space, Ctrl-U the line, Ctrl-K to the end, Ctrl-Y puts back what went".to_owned(),
+            "Ctrl-A/E start/end, Alt-B/F a word back/forward, Alt-Backspace deletes the word before, Alt-D to the end of the word, Ctrl-W back to a space, Ctrl-U back to the start, Ctrl-K to the end, Ctrl-Y puts back what went".to_owned(),
         ),
         (
             "Any other key".to_owned(),

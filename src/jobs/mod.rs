@@ -180,6 +180,7 @@ mod ctx;
 mod delete;
 mod engine;
 pub mod journal;
+mod mkdir;
 mod pace;
 mod patience;
 pub mod plan;
@@ -201,7 +202,10 @@ pub mod verify;
 pub use check::check_spec;
 pub use ctx::EngineOptions;
 pub use engine::JobEngine;
-pub use retry::{RetryPolicy, list_retrying, mkdir_interactive, retry_interactive};
+pub use mkdir::{LastFolder, MadeFolders, mkdir_parents};
+pub use retry::{
+    RetryPolicy, list_retrying, list_retrying_counted, mkdir_interactive, retry_interactive,
+};
 pub use sync_job::{NOTHING_DELETED, SyncWork};
 pub use transfer::TEMP_PREFIX;
 pub use verify::Verify;

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::cancel::until_cancelled;
 use super::patience::{Patience, RetryWatch};
-use crate::vfs::{Entry, ListStream, VPath, VfsError, VfsHandle, VfsResult};
+use crate::vfs::{Entry, ListStream, Listing, VPath, VfsError, VfsHandle, VfsResult};
 
 /// How patiently a transient failure is retried: for a time budget (`retry_for`,
 /// counted from the first failure since the operation last made progress) and at most
@@ -167,7 +167,20 @@ pub async fn list_retrying(
     policy: RetryPolicy,
     cancel: CancellationToken,
 ) -> VfsResult<ListStream> {
-    let first = policy.run(&cancel, || vfs.list(&dir)).await?;
+    Ok(list_retrying_counted(vfs, dir, policy, cancel).await?.pages)
+}
+
+/// [`list_retrying`], with the folder's size when the backend's first reply gave it
+/// ([`Vfs::list_counted`](crate::vfs::Vfs::list_counted)): what a pane shows while a
+/// huge folder loads.
+pub async fn list_retrying_counted(
+    vfs: VfsHandle,
+    dir: VPath,
+    policy: RetryPolicy,
+    cancel: CancellationToken,
+) -> VfsResult<Listing> {
+    let Listing { pages, total } = policy.run(&cancel, || vfs.list_counted(&dir)).await?;
+    let first = pages;
     let relisting = Relisting {
         vfs,
         dir,
@@ -178,8 +191,8 @@ pub async fn list_retrying(
         from: 0,
         received: 0,
     };
-    Ok(
-        futures_util::stream::unfold(Some(relisting), |state| async move {
+    Ok(Listing {
+        pages: futures_util::stream::unfold(Some(relisting), |state| async move {
             let mut state = state?;
             match state.next_page().await {
                 Ok(Some(page)) => Some((Ok(page), Some(state))),
@@ -189,7 +202,8 @@ pub async fn list_retrying(
             }
         })
         .boxed(),
-    )
+        total,
+    })
 }
 
 /// The state of a [`list_retrying`] stream.

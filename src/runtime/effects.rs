@@ -46,14 +46,19 @@ pub async fn list(
     let cutoff = crate::jobs::stale::abandoned_before();
     let mut abandoned = false;
     // Retries a failed later page too, not only the call that opens the listing.
-    let listing = crate::jobs::list_retrying(
+    let listing = crate::jobs::list_retrying_counted(
         vfs.clone(),
         dir.clone(),
         crate::jobs::RetryPolicy::INTERACTIVE,
         tokio_util::sync::CancellationToken::new(),
     );
     let mut stream = match listing.await {
-        Ok(s) => s,
+        Ok(listing) => {
+            if let Some(total) = listing.total {
+                send(&tx, Msg::ListTotal { side, req, total });
+            }
+            listing.pages
+        }
         Err(e) => {
             let page = Err(e);
             send(
@@ -136,9 +141,24 @@ pub async fn space(
     send(&tx, Msg::Space { side, req, space });
 }
 
-pub async fn mkdir(tx: UnboundedSender<Internal>, side: Side, vfs: VfsHandle, path: VPath) {
-    let result = crate::jobs::mkdir_interactive(&vfs, &path).await;
-    let focus = Some(path.name().to_owned());
+/// F7: `path` and the folders between `base` (the pane's folder) and it. The cursor goes
+/// to the folder of the path right below `base` (`a` of `a/b`), also when a failure
+/// part-way left folders made.
+pub async fn mkdir(
+    tx: UnboundedSender<Internal>,
+    side: Side,
+    vfs: VfsHandle,
+    base: VPath,
+    path: VPath,
+) {
+    let made =
+        crate::jobs::mkdir_parents(&vfs, &base, &path, crate::jobs::LastFolder::MustBeNew).await;
+    let top = path
+        .strip_prefix(&base)
+        .and_then(|rel| rel.split('/').next())
+        .map(str::to_owned);
+    let focus = top.filter(|_| made.outcome.is_ok() || made.first.is_some());
+    let result = made.outcome;
     send(
         &tx,
         Msg::OpDone {

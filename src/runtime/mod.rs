@@ -281,8 +281,13 @@ impl<B: Backend> Runtime<B> {
             } => {
                 self.spawn(effects::space(tx, side, req, vfs, dir));
             }
-            Cmd::Mkdir { side, vfs, path } => {
-                self.spawn(effects::mkdir(tx, side, vfs, path));
+            Cmd::Mkdir {
+                side,
+                vfs,
+                base,
+                path,
+            } => {
+                self.spawn(effects::mkdir(tx, side, vfs, base, path));
             }
             Cmd::StartJob { spec, title } => {
                 let kind = spec.kind;

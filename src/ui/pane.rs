@@ -31,8 +31,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, side: Side) {
         pane.sort.key.label(),
         if pane.sort.reverse { "↓" } else { "↑" }
     );
-    if pane.loading.is_some() {
-        bottom.push_str("loading… ");
+    match pane.loading_progress() {
+        Some((arrived, total)) => bottom.push_str(&format!("loading {arrived} of {total}… ")),
+        None if pane.loading.is_some() => bottom.push_str("loading… "),
+        None => {}
     }
     if !pane.filter.is_empty() || (active && matches!(app.mode, Mode::Filter(_))) {
         bottom.push_str(&format!("filter: {} ", escape(&pane.filter)));

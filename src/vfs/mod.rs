@@ -42,6 +42,14 @@ pub type ByteReader = Pin<Box<dyn AsyncRead + Send>>;
 /// shows at once.
 pub type ListStream = BoxStream<'static, VfsResult<Vec<Entry>>>;
 
+/// A listing opened with [`Vfs::list_counted`]: its pages, and how many entries the
+/// folder holds when the backend's first reply said so (QNAP's `total`), so a pane can
+/// show how far a huge folder has come.
+pub struct Listing {
+    pub pages: ListStream,
+    pub total: Option<u64>,
+}
+
 /// Search hits, streamed as the backend finds them.
 pub type SearchStream = BoxStream<'static, VfsResult<SearchHit>>;
 
@@ -238,6 +246,15 @@ pub trait Vfs: Send + Sync {
 
     /// Lists a folder as a stream of pages. The root of a NAS lists its shares/disks.
     async fn list(&self, dir: &VPath) -> VfsResult<ListStream>;
+
+    /// [`Vfs::list`], with the folder's size when the backend learns it from its first
+    /// reply (a hint to show progress by, never a limit). Others give no total.
+    async fn list_counted(&self, dir: &VPath) -> VfsResult<Listing> {
+        Ok(Listing {
+            pages: self.list(dir).await?,
+            total: None,
+        })
+    }
 
     /// Lists a folder again after a listing of it failed mid-way, from about its
     /// `skip`-th entry on (`jobs::list_retrying`, which drops the names it has): a

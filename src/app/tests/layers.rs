@@ -94,7 +94,7 @@ fn help_from_the_key_tables_reads_as_before() {
             ),
             (
                 "In a text field",
-                "Ctrl-A/E start/end, Alt-B/F a word back/forward, Alt-Backspace deletes the word before, Alt-D to the end of the word, Ctrl-W back to a space, Ctrl-U the line, Ctrl-K to the end, Ctrl-Y puts back what went"
+                "Ctrl-A/E start/end, Alt-B/F a word back/forward, Alt-Backspace deletes the word before, Alt-D to the end of the word, Ctrl-W back to a space, Ctrl-U back to the start, Ctrl-K to the end, Ctrl-Y puts back what went"
             ),
             (
                 "Any other key",

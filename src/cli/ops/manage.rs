@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::jobs::{ConflictPolicy, ItemError, JobKind, JobSpec};
 use crate::services::connect::Opener;
-use crate::vfs::{VPath, VfsError, VfsHandle};
+use crate::vfs::{VPath, VfsError};
 
 use super::jobrun;
 
@@ -105,28 +105,17 @@ pub async fn mkdir(opener: &mut Opener, a: MkdirArgs) -> anyhow::Result<u8> {
     for t in &a.targets {
         let (vfs, path) = super::open(opener, t).await?;
         if a.parents {
-            mkdir_parents(&vfs, &path).await?;
+            let made = crate::jobs::mkdir_parents(
+                &vfs,
+                &VPath::root(),
+                &path,
+                crate::jobs::LastFolder::MayExist,
+            )
+            .await;
+            made.outcome?;
         } else {
             crate::jobs::mkdir_interactive(&vfs, &path).await?;
         }
     }
     Ok(crate::cli::exit::OK)
-}
-
-/// Creates each missing component from the top; existing folders are fine.
-async fn mkdir_parents(vfs: &VfsHandle, path: &VPath) -> anyhow::Result<()> {
-    let mut cur = VPath::root();
-    for comp in path.components() {
-        cur = cur.join(comp)?;
-        match crate::jobs::retry_interactive(|| vfs.stat(&cur)).await {
-            Ok(e) if e.is_dir() => continue,
-            Ok(_) => anyhow::bail!("{cur} exists and is not a folder"),
-            Err(VfsError::NotFound(_)) => match crate::jobs::mkdir_interactive(vfs, &cur).await {
-                Ok(()) | Err(VfsError::AlreadyExists(_)) => {}
-                Err(e) => return Err(e.into()),
-            },
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
 }

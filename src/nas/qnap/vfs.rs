@@ -21,9 +21,9 @@ use super::paths::{self, split};
 use super::transfer::UploadBody;
 use super::wire::FileEntry;
 use crate::vfs::{
-    ByteReader, Entry, EntryKind, Features, ListStream, ProgressFn, ReadRange, SearchStream,
-    ServerCode, ServerConflict, ServerOps, ServerSearch, SetMtime, ShareHost, ShareLink,
-    ShareLinks, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
+    ByteReader, Entry, EntryKind, Features, ListStream, Listing, ProgressFn, ReadRange,
+    SearchStream, ServerCode, ServerConflict, ServerOps, ServerSearch, SetMtime, ShareHost,
+    ShareLink, ShareLinks, ShareOptions, SpaceInfo, VPath, Vfs, VfsError, VfsResult,
 };
 
 /// How a folder is asked for, page by page.
@@ -269,54 +269,16 @@ fn page_entries(
     (entries, refused)
 }
 
-/// Characters that would not survive inside the quoted multipart `filename="…"`.
-fn needs_safe_upload_name(name: &str) -> bool {
-    name.chars()
-        .any(|c| c == '"' || c == '\\' || c.is_control())
-}
-
-#[async_trait]
-impl Vfs for QnapVfs {
-    fn label(&self) -> String {
-        let url = self.client.base_url();
-        let host = url.host_str().unwrap_or("?");
-        let user = crate::names::escape(self.client.user());
-        match url.port() {
-            Some(p) => format!("qnap {user}@{host}:{p}"),
-            None => format!("qnap {user}@{host}"),
-        }
-    }
-
-    fn features(&self) -> Features<'_> {
-        Features {
-            cheap_rename: true,
-            share_access_codes: true,
-            set_mtime: Some(self),
-            server_ops: Some(self),
-            search: Some(self),
-            share_links: Some(self),
-            read_range: Some(self),
-            // Chunked upload: the NAS assembles, checks and places the file, and keeps
-            // what arrived of an interrupted one (not on old firmware: `upload.rs`).
-            atomic_upload: Some(self),
-            resumable_upload: !self.no_chunked.load(Ordering::Relaxed),
-            skipped_names: Some(self.skipped.as_ref()),
-            // `get_thumb`: the NAS shrinks the picture (`thumb.rs`).
-            thumbnails: Some(self),
-            ..Features::default()
-        }
-    }
-
-    async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
-        self.list_from(dir, 0).await
-    }
-
-    /// Pages by offset (`start`), so a listing asked again after a failed page starts
-    /// where it stopped; its first page is then a full one.
-    async fn list_from(&self, dir: &VPath, skip: u64) -> VfsResult<ListStream> {
+impl QnapVfs {
+    /// A folder's pages from its `skip`-th entry on, and its size from the first reply
+    /// (the root, the shares, comes whole and has none).
+    async fn list_paged(&self, dir: &VPath, skip: u64) -> VfsResult<Listing> {
         if dir.is_root() {
             let shares = self.shares().await?;
-            return Ok(futures_util::stream::once(async move { Ok(shares) }).boxed());
+            return Ok(Listing {
+                pages: futures_util::stream::once(async move { Ok(shares) }).boxed(),
+                total: None,
+            });
         }
         let client = self.client.clone();
         let path = dir.as_str().to_owned();
@@ -368,9 +330,66 @@ impl Vfs for QnapVfs {
         })
         .try_take_while(|(empty, _, _)| std::future::ready(Ok(!*empty)))
         .and_then(move |(_, entries, refused)| std::future::ready(guard.admit(entries, &refused)));
-        Ok(futures_util::stream::once(async move { Ok(first_page) })
-            .chain(rest)
-            .boxed())
+        Ok(Listing {
+            pages: futures_util::stream::once(async move { Ok(first_page) })
+                .chain(rest)
+                .boxed(),
+            total: Some(total),
+        })
+    }
+}
+
+/// Characters that would not survive inside the quoted multipart `filename="…"`.
+fn needs_safe_upload_name(name: &str) -> bool {
+    name.chars()
+        .any(|c| c == '"' || c == '\\' || c.is_control())
+}
+
+#[async_trait]
+impl Vfs for QnapVfs {
+    fn label(&self) -> String {
+        let url = self.client.base_url();
+        let host = url.host_str().unwrap_or("?");
+        let user = crate::names::escape(self.client.user());
+        match url.port() {
+            Some(p) => format!("qnap {user}@{host}:{p}"),
+            None => format!("qnap {user}@{host}"),
+        }
+    }
+
+    fn features(&self) -> Features<'_> {
+        Features {
+            cheap_rename: true,
+            share_access_codes: true,
+            set_mtime: Some(self),
+            server_ops: Some(self),
+            search: Some(self),
+            share_links: Some(self),
+            read_range: Some(self),
+            // Chunked upload: the NAS assembles, checks and places the file, and keeps
+            // what arrived of an interrupted one (not on old firmware: `upload.rs`).
+            atomic_upload: Some(self),
+            resumable_upload: !self.no_chunked.load(Ordering::Relaxed),
+            skipped_names: Some(self.skipped.as_ref()),
+            // `get_thumb`: the NAS shrinks the picture (`thumb.rs`).
+            thumbnails: Some(self),
+            ..Features::default()
+        }
+    }
+
+    async fn list(&self, dir: &VPath) -> VfsResult<ListStream> {
+        self.list_from(dir, 0).await
+    }
+
+    /// The first reply of `get_list` carries the folder's `total`.
+    async fn list_counted(&self, dir: &VPath) -> VfsResult<Listing> {
+        self.list_paged(dir, 0).await
+    }
+
+    /// Pages by offset (`start`), so a listing asked again after a failed page starts
+    /// where it stopped; its first page is then a full one.
+    async fn list_from(&self, dir: &VPath, skip: u64) -> VfsResult<ListStream> {
+        Ok(self.list_paged(dir, skip).await?.pages)
     }
 
     async fn stat(&self, path: &VPath) -> VfsResult<Entry> {
