@@ -1,4 +1,5 @@
-//! A huge NAS folder while it loads, on screen: the pane's bottom line says how many of
+//! A huge NAS folder while it loads, on screen: the pane's bottom line (and the status
+//! line) says how many of
 //! the folder's entries have arrived out of how many it holds (QNAP's first `get_list`
 //! reply gives the total), and the plain count once it is complete. The QNAP emulator
 //! answers slowly and pages are small, so the listing is caught half-way.
@@ -89,10 +90,17 @@ async fn a_huge_qnap_folder_says_how_many_entries_are_coming_while_it_loads() {
         bottom.contains(&format!("loading {n} of {ENTRIES}… ")),
         "{s}"
     );
+    // The status line says the same, not a count that looks final.
+    let status = &lines(&rt)[22];
+    assert!(
+        status.contains(&format!("{n} of {ENTRIES} entries…")),
+        "{s}"
+    );
 
     // Complete: the plain count, no more "loading".
     settle(&mut rt, Vec::new()).await;
     let s = screen(&rt);
     assert!(!s.contains("loading"), "{s}");
     assert!(s.contains(&format!("{ENTRIES} entries")), "{s}");
+    assert!(!s.contains(&format!("of {ENTRIES} entries")), "{s}");
 }

@@ -20,14 +20,16 @@ pub fn status(f: &mut Frame, area: Rect, app: &App) {
     let pane = app.active_pane();
     let (count, bytes) = pane.selection_summary();
     let visible = pane.row_count() - usize::from(!pane.cwd.is_root());
+    // While a folder whose size the NAS told loads: how far it is, not a count that
+    // looks final.
+    let entries = match pane.loading_progress() {
+        Some((arrived, total)) => format!("{arrived} of {total} entries…"),
+        None => crate::plural::count(visible as u64, "entry", "entries"),
+    };
     let left = match (&app.status, pane.current_entry()) {
         (Some(s), _) => s.text.clone(),
-        (None, Some(e)) => format!(
-            "{}  {}",
-            crate::names::escape(&e.name),
-            crate::plural::count(visible as u64, "entry", "entries")
-        ),
-        (None, None) => crate::plural::count(visible as u64, "entry", "entries"),
+        (None, Some(e)) => format!("{}  {entries}", crate::names::escape(&e.name)),
+        (None, None) => entries,
     };
     let mut right = String::new();
     if count > 0 {
