@@ -1,7 +1,7 @@
-//! A huge NAS folder while it loads, on screen: the pane's bottom line (and the status
-//! line) says how many of
-//! the folder's entries have arrived out of how many it holds (QNAP's first `get_list`
-//! reply gives the total), and the plain count once it is complete. The QNAP emulator
+//! A huge NAS folder while it loads, on screen: the pane's bottom line and the status
+//! line say how many of the folder's entries have arrived out of how many it holds
+//! (QNAP's first `get_list` reply gives the total), and the plain count once it is
+//! complete. The QNAP emulator
 //! answers slowly and pages are small, so the listing is caught half-way.
 
 use crate::support;
