@@ -33,6 +33,8 @@ pub struct FreeboxVfs {
     paging: fs::LsPaging,
     /// Names listings refused, until reported (`Features::skipped_names`).
     skipped: Arc<crate::nas::listing::SkipLog>,
+    /// Where the latest listings can be picked up again (`Vfs::list_from`).
+    trails: Arc<super::ls_trail::Trails>,
 }
 
 impl FreeboxVfs {
@@ -58,6 +60,7 @@ impl FreeboxVfs {
             label: format!("freebox {}", crate::names::escape(&host)),
             paging: fs::LsPaging::default(),
             skipped: Arc::default(),
+            trails: Arc::default(),
         })
     }
 
@@ -168,8 +171,35 @@ impl Vfs for FreeboxVfs {
             dir.clone(),
             self.paging,
             self.skipped.clone(),
+            self.trails.clone(),
+            None,
         )
         .await
+    }
+
+    /// From the last cursor the folder's latest listing received at or before `skip`
+    /// (`ls_trail`); from the start when there is none (a box below v15 answers a
+    /// listing in one reply) or when the box will not take the cursor again.
+    async fn list_from(&self, dir: &VPath, skip: u64) -> VfsResult<ListStream> {
+        let Some(resume) = self.trails.resume(dir, skip) else {
+            return self.list(dir).await;
+        };
+        let listing = fs::list(
+            self.api.clone(),
+            dir.clone(),
+            self.paging,
+            self.skipped.clone(),
+            self.trails.clone(),
+            Some(resume),
+        )
+        .await;
+        match listing {
+            Err(e) if !e.is_transient() && !matches!(e, VfsError::Cancelled) => {
+                tracing::debug!(error = %e, "the Freebox did not take a listing cursor again, listing from the start");
+                self.list(dir).await
+            }
+            other => other,
+        }
     }
 
     async fn stat(&self, path: &VPath) -> VfsResult<Entry> {
