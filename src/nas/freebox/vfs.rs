@@ -394,3 +394,51 @@ impl crate::vfs::Thumbnails for FreeboxVfs {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::freebox::{FreeboxEmulatorConfig, spawn};
+    use futures_util::TryStreamExt;
+
+    /// A listing picked up with a cursor the box no longer takes (an emulator cursor
+    /// must decode to an offset) is asked again from the folder's start.
+    #[tokio::test]
+    async fn a_cursor_the_box_refuses_lists_the_folder_from_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("d")).unwrap();
+        for n in ["a", "b", "c"] {
+            std::fs::write(dir.path().join("d").join(n), b"").unwrap();
+        }
+        let emu = spawn(FreeboxEmulatorConfig::new(dir.path())).await.unwrap();
+        let app = super::super::AppInfo {
+            app_id: "fr.nascmd.test".into(),
+            app_name: "nascmd".into(),
+            app_version: "0".into(),
+            device_name: "test".into(),
+        };
+        let reg = super::super::register(&emu.base_url, &app).await.unwrap();
+        let status = super::super::poll_authorization(&emu.base_url, reg.track_id)
+            .await
+            .unwrap();
+        assert_eq!(status, super::super::AuthStatus::Granted);
+        let fbx = FreeboxVfs::connect(FreeboxConfig {
+            base_url: emu.base_url.clone(),
+            app_id: app.app_id,
+            app_token: reg.app_token,
+        })
+        .await
+        .unwrap();
+        let d = VPath::parse("/Disque dur/d").unwrap();
+        fbx.trails.start(&d).mark(1, "bm90IGEgY3Vyc29y");
+        let pages: Vec<Vec<Entry>> = fbx
+            .list_from(&d, 1)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        let names: Vec<String> = pages.concat().into_iter().map(|e| e.name).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+    }
+}
