@@ -19,8 +19,8 @@ fn registrations(log: &RequestLog) -> usize {
         .count()
 }
 
-/// Every 5th request fails (HTTP 500): a poll of the registration among them, and the
-/// session's discovery. The dialog waits for the button press as usual, the pane then
+/// Every 5th request fails (HTTP 500): the second poll of the registration (after
+/// `/api_version`, the registration, `/api_version`, a poll) and the session's login. The dialog waits for the button press as usual, the pane then
 /// lists the disk, and the box was asked to register nascmd once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_on_a_flaky_link_asks_for_the_button_once() {

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{AppInfo, AuthStatus, FreeboxConfig, FreeboxVfs, poll_authorization, register};
+use super::auth::TrackPoller;
+use super::{AppInfo, AuthStatus, FreeboxConfig, FreeboxVfs, register};
 use crate::nas::connector::{Account, Connector, Login, LoginError, Scheme, StoredSecret};
 use crate::nas::poll::PollWatch;
 use crate::prompt::{Approval, ApprovalStatus};
@@ -123,8 +124,9 @@ async fn register_app(base_url: &str, login: &dyn Login) -> Result<Secret, VfsEr
     };
     let deadline = tokio::time::Instant::now() + REGISTRATION_WAIT;
     let mut watch = PollWatch::default();
+    let mut poller = TrackPoller::new(base_url)?;
     loop {
-        let Some(status) = watch.check(poll_authorization(base_url, reg.track_id).await)? else {
+        let Some(status) = watch.check(poller.poll(reg.track_id).await)? else {
             tokio::time::sleep(POLL_EVERY).await;
             continue;
         };

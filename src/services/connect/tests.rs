@@ -201,20 +201,20 @@ fn registrations(log: &crate::emulator::request_log::RequestLog) -> usize {
         .count()
 }
 
-/// Requests: 1 `/api_version`, 2 the registration, then each poll is an `/api_version`
-/// and the track's status: 3-4 (pending), 5-6 (answered with HTTP 500), 7-8 (granted).
-/// The failed poll is polled again: the box asks for ✓ once, not twice.
+/// Requests: 1 `/api_version`, 2 the registration, 3 `/api_version` of the polls, 4 the
+/// first poll (HTTP 500), 5 (pending), 6 (granted). The failed poll is polled again: the
+/// box asks for ✓ once, not twice.
 #[tokio::test]
 async fn a_freebox_registration_survives_a_failed_poll() {
-    let (connected, log) = register_on_flaky_freebox(1, 6).await;
+    let (connected, log) = register_on_flaky_freebox(1, 4).await;
     let connected = connected.unwrap_or_else(|e| panic!("not connected: {e}"));
     assert_eq!(registrations(&log), 1, "{:?}", log.lines());
     assert!(connected.obtained.app_token.is_some());
 }
 
-/// Requests: 1-2 the registration, 3-4 a poll (granted), 5 `/api_version` of the
-/// session, 6 its challenge (HTTP 500). The login tried again uses the token the box
-/// just granted instead of registering anew.
+/// Requests: 1-2 the registration, 3 `/api_version` of the polls, 4 a poll (granted), 5
+/// `/api_version` of the session, 6 its challenge (HTTP 500). The login tried again uses
+/// the token the box just granted instead of registering anew.
 #[tokio::test]
 async fn a_session_that_fails_after_the_grant_does_not_register_again() {
     let (connected, log) = register_on_flaky_freebox(0, 6).await;
