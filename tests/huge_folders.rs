@@ -28,8 +28,12 @@ fn name(i: usize) -> String {
 }
 
 fn fill(dir: &std::path::Path) {
+    fill_with(dir, ENTRIES);
+}
+
+fn fill_with(dir: &std::path::Path, entries: usize) {
     std::fs::create_dir_all(dir).unwrap();
-    for i in 0..ENTRIES {
+    for i in 0..entries {
         std::fs::write(dir.join(name(i)), b"").unwrap();
     }
 }
@@ -57,10 +61,14 @@ async fn list_all(vfs: VfsHandle, dir: &str) -> Vec<Entry> {
 }
 
 fn assert_complete(entries: &[Entry]) {
+    assert_complete_of(entries, ENTRIES);
+}
+
+fn assert_complete_of(entries: &[Entry], count: usize) {
     let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     let unique: HashSet<&str> = names.iter().copied().collect();
     assert_eq!(unique.len(), names.len(), "a name listed twice");
-    let expected: HashSet<String> = (0..ENTRIES).map(name).collect();
+    let expected: HashSet<String> = (0..count).map(name).collect();
     assert_eq!(
         unique,
         expected.iter().map(String::as_str).collect::<HashSet<_>>()
@@ -187,6 +195,47 @@ mod qnap_failing_pages {
         let entries = list_all(nas.vfs.clone(), "/Public/big").await;
         assert_complete(&entries);
         assert_sorted_case_insensitively(&entries);
+    }
+}
+
+mod freebox_failing_pages {
+    use super::*;
+    use nascmd::emulator::request_log::RequestLog;
+    use support::freebox::{disk, start};
+
+    const HUGE: usize = 20_000;
+
+    /// The Freebox pages with a cursor, not an offset; a listing whose page failed is
+    /// picked up at the last cursor it received before where it stopped. Every 7th
+    /// request fails (HTTP 500): asked again from its start, a listing would meet a
+    /// failure before it got past the pages it already had, every time.
+    #[tokio::test]
+    async fn pages_that_fail_every_so_often_do_not_start_the_listing_over() {
+        let log = RequestLog::default();
+        let f = start(|c| {
+            c.faults.http500_every = Some(7);
+            c.request_log = log.clone();
+        })
+        .await;
+        fill_with(&f.root.path().join("huge"), HUGE);
+        let fbx = f.fbx.with_list_paging(LsPaging {
+            first: 100,
+            next: 250,
+        });
+        log.clear();
+        let entries = list_all(std::sync::Arc::new(fbx), disk("huge").as_str()).await;
+        assert_complete_of(&entries, HUGE);
+        assert_sorted_case_insensitively(&entries);
+        // 1 + 80 pages; each of the ~20 failures costs the failed request and the two
+        // pages before it (the listing is asked again a little before where it
+        // stopped, 256 entries: from the cursor before that, two pages back).
+        let pages = 1 + (HUGE - 100).div_ceil(250);
+        let asked = log.lines().iter().filter(|l| l.contains("/fs/ls/")).count();
+        assert!(asked > pages, "no page failed: the test proves nothing");
+        assert!(
+            asked < pages * 2,
+            "{asked} listing requests for {pages} pages"
+        );
     }
 }
 

@@ -17,6 +17,7 @@ mod emulator_stop;
 mod freebox_client;
 mod freebox_emulator;
 mod freebox_emulator_transfers;
+mod freebox_flaky_screen;
 mod freebox_transfers;
 mod fuzz_regressions;
 mod habits_nas_screen;

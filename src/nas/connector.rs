@@ -82,6 +82,11 @@ pub trait Login: Send + Sync {
     fn approval(&self, approval: Approval, status: ApprovalStatus);
     /// A registration was granted: keep the token for the next time.
     fn keep_app_token(&self, token: &Secret);
+    /// A registration still waiting for the approval on the box, kept by this login
+    /// (`None` once it has a verdict), so a login tried again polls it instead of
+    /// registering anew, which would ask for the approval a second time.
+    fn pending_registration(&self) -> Option<crate::nas::freebox::Registration>;
+    fn keep_pending_registration(&self, registration: Option<crate::nas::freebox::Registration>);
 }
 
 /// One NAS kind.

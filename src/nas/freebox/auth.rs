@@ -111,21 +111,51 @@ pub async fn register(base_url: &str, app: &AppInfo) -> VfsResult<Registration> 
 }
 
 /// One look at a registration's status. Call about once a second until not `Pending`
-/// (the box wants the app to keep polling until the verdict).
+/// (the box wants the app to keep polling until the verdict); [`TrackPoller`] polls
+/// with one client and one discovery.
 pub async fn poll_authorization(base_url: &str, track_id: u64) -> VfsResult<AuthStatus> {
-    let http = tls::http_client()?;
-    let root = discover(&http, base_url).await?;
-    let resp = http
-        .get(format!("{}login/authorize/{track_id}", root.url))
-        .timeout(api_deadline())
-        .send()
-        .await?;
-    let reply: TrackReply = result_as(
-        read_envelope(resp)
-            .await
-            .map_err(|f| f.into_vfs("app registration"))?,
-    )?;
-    Ok(AuthStatus::from_wire(&reply.status))
+    TrackPoller::new(base_url)?.poll(track_id).await
+}
+
+/// Polls a registration's status: one HTTP client (one connection kept) and one
+/// discovery for every poll, so a poll is one request, not a client, a connection and
+/// an `/api_version` each second.
+pub struct TrackPoller {
+    base_url: String,
+    http: reqwest::Client,
+    /// Discovered at the first poll that gets that far.
+    root: Option<ApiRoot>,
+}
+
+impl TrackPoller {
+    pub fn new(base_url: &str) -> VfsResult<TrackPoller> {
+        Ok(TrackPoller {
+            base_url: base_url.to_owned(),
+            http: tls::http_client()?,
+            root: None,
+        })
+    }
+
+    pub async fn poll(&mut self, track_id: u64) -> VfsResult<AuthStatus> {
+        let root = match &self.root {
+            Some(root) => root,
+            None => self
+                .root
+                .insert(discover(&self.http, &self.base_url).await?),
+        };
+        let resp = self
+            .http
+            .get(format!("{}login/authorize/{track_id}", root.url))
+            .timeout(api_deadline())
+            .send()
+            .await?;
+        let reply: TrackReply = result_as(
+            read_envelope(resp)
+                .await
+                .map_err(|f| f.into_vfs("app registration"))?,
+        )?;
+        Ok(AuthStatus::from_wire(&reply.status))
+    }
 }
 
 /// The login password: lowercase hex of HMAC-SHA1(key = app token, message = challenge).

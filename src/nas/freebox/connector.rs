@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{AppInfo, AuthStatus, FreeboxConfig, FreeboxVfs, poll_authorization, register};
+use super::auth::TrackPoller;
+use super::{AppInfo, AuthStatus, FreeboxConfig, FreeboxVfs, register};
 use crate::nas::connector::{Account, Connector, Login, LoginError, Scheme, StoredSecret};
+use crate::nas::poll::PollWatch;
 use crate::prompt::{Approval, ApprovalStatus};
 use crate::secret::Secret;
 use crate::vfs::{VfsError, VfsHandle};
@@ -98,18 +100,40 @@ async fn open_session(base_url: &str, app_token: Secret) -> Result<VfsHandle, Vf
 
 /// Registers nascmd on the box and waits for the button press, telling `login` after
 /// each poll. The app token once granted.
+///
+/// The box keeps a registration pending while the user walks to it: a poll that fails
+/// (one HTTP 500, a request the link lost) says nothing about it, so it is polled again
+/// (`nas::poll::PollWatch`: a few failures in a row) instead of registering anew, which
+/// would make the box ask for ✓ a second time. The registration is kept in `login`
+/// until a verdict, so a login tried again after the watch gave up polls the same one.
+/// Only a verdict (denied, timed out, unknown track) or our own deadline ends it.
 async fn register_app(base_url: &str, login: &dyn Login) -> Result<Secret, VfsError> {
-    let app = AppInfo {
-        app_id: FREEBOX_APP_ID.to_owned(),
-        app_name: "nascmd".to_owned(),
-        app_version: env!("CARGO_PKG_VERSION").to_owned(),
-        device_name: device_name(),
+    let reg = match login.pending_registration() {
+        Some(reg) => reg,
+        None => {
+            let app = AppInfo {
+                app_id: FREEBOX_APP_ID.to_owned(),
+                app_name: "nascmd".to_owned(),
+                app_version: env!("CARGO_PKG_VERSION").to_owned(),
+                device_name: device_name(),
+            };
+            let reg = register(base_url, &app).await?;
+            login.keep_pending_registration(Some(reg.clone()));
+            reg
+        }
     };
-    let reg = register(base_url, &app).await?;
     let deadline = tokio::time::Instant::now() + REGISTRATION_WAIT;
+    let mut watch = PollWatch::default();
+    let mut poller = TrackPoller::new(base_url)?;
     loop {
-        let status = poll_authorization(base_url, reg.track_id).await?;
+        let Some(status) = watch.check(poller.poll(reg.track_id).await)? else {
+            tokio::time::sleep(POLL_EVERY).await;
+            continue;
+        };
         login.approval(APPROVE, approval(status));
+        if status != AuthStatus::Pending {
+            login.keep_pending_registration(None);
+        }
         let refused = |why: &str| Err(VfsError::AuthFailed(why.to_owned()));
         match status {
             AuthStatus::Granted => return Ok(reg.app_token),
@@ -121,6 +145,7 @@ async fn register_app(base_url: &str, login: &dyn Login) -> Result<Secret, VfsEr
                 return refused("the Freebox no longer knows this request; try again");
             }
             AuthStatus::Pending if tokio::time::Instant::now() >= deadline => {
+                login.keep_pending_registration(None);
                 return refused("still waiting for the button press after 5 minutes; try again");
             }
             AuthStatus::Pending => tokio::time::sleep(POLL_EVERY).await,

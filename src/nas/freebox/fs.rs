@@ -10,6 +10,7 @@ use tokio_util::task::AbortOnDropHandle;
 
 use super::api::Api;
 use super::discovery::PAGED_LS_MAJOR;
+use super::ls_trail::{Resume, Trail, Trails};
 use super::paths;
 use super::wire::{FileInfo, FsTask, LsPage};
 use crate::nas::listing::{PageGuard, SkipLog};
@@ -100,47 +101,84 @@ fn page_entries(dir: &VPath, infos: Vec<FileInfo>, skipped: &SkipLog) -> (Vec<En
     (entries, refused)
 }
 
-/// Lists a folder as a stream of pages. The first page is fetched before returning, so
-/// a missing folder fails here rather than inside the stream. A cursor is opaque, so
-/// later pages come one after another; but the next one is asked for as soon as a
-/// page's cursor is known, in a task of its own, while the consumer still takes the
-/// page before (one page waits ready at most): the box builds page n + 1 while the
+/// Lists a folder as a stream of pages, from its start (`from: None`) or from where an
+/// earlier listing of it left off (`ls_trail`). The first page is fetched before
+/// returning, so a missing folder fails here rather than inside the stream. A cursor is
+/// opaque, so later pages come one after another; but the next one is asked for as soon
+/// as a page's cursor is known, in a task of its own, while the consumer still takes
+/// the page before (one page waits ready at most): the box builds page n + 1 while the
 /// client parses and merges page n. A cursor that comes back unchanged, or a page that
 /// brings no new name, ends the listing with an error (a box that would otherwise page
-/// for ever).
+/// for ever). Each cursor received is marked on the listing's trail in `trails`.
 pub async fn list(
     api: Arc<Api>,
     dir: VPath,
     paging: LsPaging,
     skipped: Arc<SkipLog>,
+    trails: Arc<Trails>,
+    from: Option<Resume>,
 ) -> VfsResult<ListStream> {
-    let first = ls_page(&api, &dir, None, paging).await?;
+    let (first, mut place) = match from {
+        None => {
+            let first = ls_page(&api, &dir, None, paging).await?;
+            let place = Place {
+                trail: trails.start(&dir),
+                at: 0,
+                drop: 0,
+            };
+            (first, place)
+        }
+        Some(r) => {
+            let first = ls_page(&api, &dir, Some(&r.cursor), paging).await?;
+            if first.cursor.as_deref() == Some(r.cursor.as_str()) {
+                return Err(repeated_cursor());
+            }
+            let place = Place {
+                trail: r.trail,
+                at: r.at,
+                drop: r.drop,
+            };
+            (first, place)
+        }
+    };
     let mut guard = PageGuard::new(&dir);
     let (first_entries, refused) = page_entries(&dir, first.entries, &skipped);
-    let first_entries = guard.admit(first_entries, &refused)?;
+    let first_entries = place.passed(guard.admit(first_entries, &refused)?);
     let first_page = stream::once(async move { Ok(first_entries) });
     let Some(cursor) = first.cursor else {
+        trails.finished(&dir, &place.trail);
         return Ok(Box::pin(first_page));
     };
+    place.trail.mark(place.at, &cursor);
     let (tx, rx) = tokio::sync::mpsc::channel::<VfsResult<Vec<Entry>>>(1);
     let fetcher = AbortOnDropHandle::new(tokio::spawn(async move {
         let mut cursor = cursor;
         loop {
             let page = match next_page(&api, &dir, &cursor, paging, &skipped, &mut guard).await {
                 Ok(Some(page)) => page,
-                Ok(None) => return,
+                Ok(None) => {
+                    trails.finished(&dir, &place.trail);
+                    return;
+                }
                 Err(e) => {
                     let _ = tx.send(Err(e)).await;
                     return;
                 }
             };
             let (entries, next) = page;
-            if tx.send(Ok(entries)).await.is_err() {
+            let entries = place.passed(entries);
+            if let Some(c) = &next {
+                place.trail.mark(place.at, c);
+            }
+            if !entries.is_empty() && tx.send(Ok(entries)).await.is_err() {
                 return;
             }
             match next {
                 Some(c) => cursor = c,
-                None => return,
+                None => {
+                    trails.finished(&dir, &place.trail);
+                    return;
+                }
             }
         }
     }));
@@ -150,6 +188,31 @@ pub async fn list(
         Some((page, (rx, fetcher)))
     });
     Ok(Box::pin(first_page.chain(rest)))
+}
+
+/// How far a listing has got: entries passed (its trail's positions) and how many it
+/// still leaves out (a resumed listing starts at the position asked, not at its cursor).
+struct Place {
+    trail: Arc<Trail>,
+    at: u64,
+    drop: u64,
+}
+
+impl Place {
+    /// A page passed: what of it is yielded.
+    fn passed(&mut self, mut entries: Vec<Entry>) -> Vec<Entry> {
+        self.at += entries.len() as u64;
+        let n = entries
+            .len()
+            .min(usize::try_from(self.drop).unwrap_or(usize::MAX));
+        entries.drain(..n);
+        self.drop -= n as u64;
+        entries
+    }
+}
+
+fn repeated_cursor() -> VfsError {
+    VfsError::Protocol("the Freebox repeated a listing cursor".into())
 }
 
 /// The page at `cursor` and the cursor after it; `None` once a page is empty (the
@@ -164,9 +227,7 @@ async fn next_page(
 ) -> VfsResult<Option<(Vec<Entry>, Option<String>)>> {
     let page = ls_page(api, dir, Some(cursor), paging).await?;
     if page.cursor.as_deref() == Some(cursor) {
-        return Err(VfsError::Protocol(
-            "the Freebox repeated a listing cursor".into(),
-        ));
+        return Err(repeated_cursor());
     }
     let (entries, refused) = page_entries(dir, page.entries, skipped);
     if entries.is_empty() && refused.is_empty() {

@@ -6,6 +6,7 @@
 //! - `api`: the authenticated client; renews the session once when it expires.
 //! - [`paths`]: base64 path tokens.
 //! - `fs`, `tasks`: listing, info, mkdir, rename; cp/mv/rm tasks with progress.
+//! - `ls_trail`: the cursors a listing received, to pick it up again after a failed page.
 //! - `download`, `upload`, `upload_legacy`: `dl/` with `Range`; WebSocket upload (v4+),
 //!   two-step HTTP upload (v1–v3).
 //! - `hash`: sha256 of a file computed by the box (`fs/hash` task).
@@ -23,6 +24,7 @@ pub mod envelope;
 mod fs;
 mod hash;
 mod http;
+mod ls_trail;
 pub mod paths;
 mod share;
 mod storage;

@@ -33,6 +33,8 @@ pub struct FreeboxVfs {
     paging: fs::LsPaging,
     /// Names listings refused, until reported (`Features::skipped_names`).
     skipped: Arc<crate::nas::listing::SkipLog>,
+    /// Where the latest listings can be picked up again (`Vfs::list_from`).
+    trails: Arc<super::ls_trail::Trails>,
 }
 
 impl FreeboxVfs {
@@ -58,6 +60,7 @@ impl FreeboxVfs {
             label: format!("freebox {}", crate::names::escape(&host)),
             paging: fs::LsPaging::default(),
             skipped: Arc::default(),
+            trails: Arc::default(),
         })
     }
 
@@ -168,8 +171,35 @@ impl Vfs for FreeboxVfs {
             dir.clone(),
             self.paging,
             self.skipped.clone(),
+            self.trails.clone(),
+            None,
         )
         .await
+    }
+
+    /// From the last cursor the folder's latest listing received at or before `skip`
+    /// (`ls_trail`); from the start when there is none (a box below v15 answers a
+    /// listing in one reply) or when the box will not take the cursor again.
+    async fn list_from(&self, dir: &VPath, skip: u64) -> VfsResult<ListStream> {
+        let Some(resume) = self.trails.resume(dir, skip) else {
+            return self.list(dir).await;
+        };
+        let listing = fs::list(
+            self.api.clone(),
+            dir.clone(),
+            self.paging,
+            self.skipped.clone(),
+            self.trails.clone(),
+            Some(resume),
+        )
+        .await;
+        match listing {
+            Err(e) if !e.is_transient() && !matches!(e, VfsError::Cancelled) => {
+                tracing::debug!(error = %e, "the Freebox did not take a listing cursor again, listing from the start");
+                self.list(dir).await
+            }
+            other => other,
+        }
     }
 
     async fn stat(&self, path: &VPath) -> VfsResult<Entry> {
@@ -362,5 +392,53 @@ impl crate::vfs::Thumbnails for FreeboxVfs {
             crate::thumbnail::MAX_SOURCE_BYTES,
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::freebox::{FreeboxEmulatorConfig, spawn};
+    use futures_util::TryStreamExt;
+
+    /// A listing picked up with a cursor the box no longer takes (an emulator cursor
+    /// must decode to an offset) is asked again from the folder's start.
+    #[tokio::test]
+    async fn a_cursor_the_box_refuses_lists_the_folder_from_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("d")).unwrap();
+        for n in ["a", "b", "c"] {
+            std::fs::write(dir.path().join("d").join(n), b"").unwrap();
+        }
+        let emu = spawn(FreeboxEmulatorConfig::new(dir.path())).await.unwrap();
+        let app = super::super::AppInfo {
+            app_id: "fr.nascmd.test".into(),
+            app_name: "nascmd".into(),
+            app_version: "0".into(),
+            device_name: "test".into(),
+        };
+        let reg = super::super::register(&emu.base_url, &app).await.unwrap();
+        let status = super::super::poll_authorization(&emu.base_url, reg.track_id)
+            .await
+            .unwrap();
+        assert_eq!(status, super::super::AuthStatus::Granted);
+        let fbx = FreeboxVfs::connect(FreeboxConfig {
+            base_url: emu.base_url.clone(),
+            app_id: app.app_id,
+            app_token: reg.app_token,
+        })
+        .await
+        .unwrap();
+        let d = VPath::parse("/Disque dur/d").unwrap();
+        fbx.trails.start(&d).mark(1, "bm90IGEgY3Vyc29y");
+        let pages: Vec<Vec<Entry>> = fbx
+            .list_from(&d, 1)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        let names: Vec<String> = pages.concat().into_iter().map(|e| e.name).collect();
+        assert_eq!(names, ["a", "b", "c"]);
     }
 }

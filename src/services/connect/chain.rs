@@ -32,6 +32,9 @@ pub(super) struct Chain<'a> {
     /// A fingerprint the user accepted during this login.
     accepted: Mutex<Option<String>>,
     obtained: Mutex<Obtained>,
+    /// A Freebox registration waiting for the button press (a login tried again polls
+    /// it rather than registering anew).
+    pending: Mutex<Option<crate::nas::freebox::Registration>>,
     /// A 2-step code went with this login (a refusal may then be the code's).
     code_given: std::sync::atomic::AtomicBool,
 }
@@ -52,6 +55,7 @@ impl<'a> Chain<'a> {
             prompter,
             accepted: Mutex::new(None),
             obtained: Mutex::new(Obtained::default()),
+            pending: Mutex::new(None),
             code_given: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -206,7 +210,12 @@ impl Login for Chain<'_> {
         }
     }
 
+    /// The one this login was granted first: a login tried again (a session that
+    /// failed to open after the button press) registers nothing anew.
     fn app_token(&self) -> Option<Secret> {
+        if let Some(t) = lock(&self.obtained).app_token.clone() {
+            return Some(t);
+        }
         self.secrets?
             .app_token(&self.remote.secrets_name())
             .cloned()
@@ -218,6 +227,14 @@ impl Login for Chain<'_> {
 
     fn approval(&self, approval: Approval, status: ApprovalStatus) {
         self.prompter.approval(approval, status);
+    }
+
+    fn pending_registration(&self) -> Option<crate::nas::freebox::Registration> {
+        lock(&self.pending).clone()
+    }
+
+    fn keep_pending_registration(&self, registration: Option<crate::nas::freebox::Registration>) {
+        *lock(&self.pending) = registration;
     }
 
     /// Kept under the profile, or under the URL when there is none, so the next start

@@ -163,3 +163,61 @@ async fn a_login_that_fails_once_is_tried_again() {
     let public = VPath::parse("/Public").unwrap();
     assert!(connected.vfs.stat(&public).await.unwrap().is_dir());
 }
+
+/// A Freebox emulator whose owner presses ✓ after `polls` polls of the registration and
+/// whose every `every`th request is answered with HTTP 500; and what a connect to it
+/// with no app token (so it registers) gives.
+async fn register_on_flaky_freebox(
+    polls: u32,
+    every: u32,
+) -> (
+    Result<Connected, RemoteError>,
+    crate::emulator::request_log::RequestLog,
+) {
+    use crate::emulator::freebox::{FreeboxEmulatorConfig, GrantMode};
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = FreeboxEmulatorConfig::new(dir.path());
+    cfg.grant = GrantMode::AfterPolls(polls);
+    cfg.faults.http500_every = Some(every);
+    let log = cfg.request_log.clone();
+    let emu = crate::emulator::freebox::spawn(cfg).await.unwrap();
+    let remote = RemoteSpec {
+        kind: crate::config::RemoteKind::Freebox,
+        base_url: emu.base_url.clone(),
+        user: None,
+        profile: None,
+        share_host: None,
+        cert_sha256: None,
+    };
+    let ctx = ConnectContext::isolated();
+    let connected = connect(&ctx, None, &remote, &Answers::default(), &NoPrompter).await;
+    (connected, log)
+}
+
+fn registrations(log: &crate::emulator::request_log::RequestLog) -> usize {
+    log.lines()
+        .iter()
+        .filter(|l| l.starts_with("POST") && l.trim_end_matches('/').ends_with("login/authorize"))
+        .count()
+}
+
+/// Requests: 1 `/api_version`, 2 the registration, 3 `/api_version` of the polls, 4 the
+/// first poll (HTTP 500), 5 (pending), 6 (granted). The failed poll is polled again: the
+/// box asks for ✓ once, not twice.
+#[tokio::test]
+async fn a_freebox_registration_survives_a_failed_poll() {
+    let (connected, log) = register_on_flaky_freebox(1, 4).await;
+    let connected = connected.unwrap_or_else(|e| panic!("not connected: {e}"));
+    assert_eq!(registrations(&log), 1, "{:?}", log.lines());
+    assert!(connected.obtained.app_token.is_some());
+}
+
+/// Requests: 1-2 the registration, 3 `/api_version` of the polls, 4 a poll (granted), 5
+/// `/api_version` of the session, 6 its challenge (HTTP 500). The login tried again uses
+/// the token the box just granted instead of registering anew.
+#[tokio::test]
+async fn a_session_that_fails_after_the_grant_does_not_register_again() {
+    let (connected, log) = register_on_flaky_freebox(0, 6).await;
+    connected.unwrap_or_else(|e| panic!("not connected: {e}"));
+    assert_eq!(registrations(&log), 1, "{:?}", log.lines());
+}

@@ -1,0 +1,55 @@
+//! A Freebox pane opened over a flaky link, on screen: the registration survives polls
+//! that fail (the box asks for ✓ once), through the real runtime against the emulator.
+
+use crate::support;
+
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode};
+use nascmd::app::Side;
+use nascmd::emulator::freebox::{self, FreeboxEmulatorConfig, GrantMode};
+use nascmd::emulator::request_log::RequestLog;
+use nascmd::runtime::ConnectContext;
+use support::screen::*;
+
+fn registrations(log: &RequestLog) -> usize {
+    log.lines()
+        .iter()
+        .filter(|l| l.starts_with("POST") && l.contains("login/authorize"))
+        .count()
+}
+
+/// Every 5th request fails (HTTP 500): the second poll of the registration (after
+/// `/api_version`, the registration, `/api_version`, a poll) and the session's login. The dialog waits for the button press as usual, the pane then
+/// lists the disk, and the box was asked to register nascmd once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_on_a_flaky_link_asks_for_the_button_once() {
+    let disk = tempfile::tempdir().unwrap();
+    std::fs::create_dir(disk.path().join("Vidéos")).unwrap();
+    let mut cfg = FreeboxEmulatorConfig::new(disk.path());
+    cfg.grant = GrantMode::AfterPolls(2);
+    cfg.faults.http500_every = Some(5);
+    let log = cfg.request_log.clone();
+    let emu = freebox::spawn(cfg).await.unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut rt = start_with_context(local.path(), local.path(), ConnectContext::isolated()).await;
+
+    press(&mut rt, &[KeyCode::Tab]).await;
+    settle(&mut rt, vec![alt('n')]).await;
+    typ(&mut rt, &format!("freebox://{}/Disque dur", emu.addr)).await;
+    rt.run_for(Duration::from_millis(10)).await.unwrap();
+    let enter = futures_util::stream::iter([Ok(Event::Key(k(KeyCode::Enter)))]);
+    // The registration keeps a task running: "not idle" is expected here.
+    let _ = rt.run_until_idle(enter, Duration::from_millis(50)).await;
+    rt.run_for(Duration::from_millis(700)).await.unwrap();
+    let s = screen(&rt);
+    assert!(s.contains("Press the ✓ button on the Freebox"), "{s}");
+    settle(&mut rt, Vec::new()).await;
+    let s = screen(&rt);
+    assert!(!s.contains("Press the ✓ button"), "{s}");
+    assert!(s.contains("freebox 127.0.0.1"), "{s}");
+    assert!(s.contains("/Vidéos"), "{s}");
+    assert_eq!(rt.app.pane(Side::Right).cwd.as_str(), "/Disque dur");
+    assert_eq!(registrations(&log), 1, "{:?}", log.lines());
+    emu.shutdown().await.unwrap();
+}
