@@ -66,11 +66,11 @@ pub struct FreeboxEmulateArgs {
     /// Allow listening on a non-loopback address.
     #[arg(long)]
     pub allow_remote: bool,
-    /// Faults to inject (sessions last 1800 s unless --session-lifetime-secs says otherwise).
-    /// Print one line per request received on stderr (method, path and QNAP `func`;
-    /// never a sid, password or token): what a client really sends.
+    /// Print one line per request received on stderr (method and path; never a
+    /// session token, password or app token): what a client really sends.
     #[arg(long)]
     pub log_requests: bool,
+    /// Faults to inject (sessions last 1800 s unless --session-lifetime-secs says otherwise).
     #[command(flatten)]
     pub faults: Box<FaultArgs>,
 }
