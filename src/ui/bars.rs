@@ -264,7 +264,7 @@ mod tests {
     use crate::app::jobs::RestoredJob;
     use crate::app::msg::Msg;
     use crate::app::pane::Pane;
-    use crate::jobs::{JobEvent, JobKind, JobProgress, Reconnecting};
+    use crate::jobs::{JobEvent, JobKind, JobProgress, Reconnecting, RetryCause};
     use crate::keymap::Keymap;
     use crate::theme::Theme;
     use crate::vfs::local::LocalFs;
@@ -334,6 +334,7 @@ mod tests {
             reconnecting: Some(Reconnecting {
                 next_try_in: 12,
                 attempt: 4,
+                cause: RetryCause::Connection,
             }),
             ..halfway()
         }));
@@ -341,6 +342,25 @@ mod tests {
             row.contains("reconnecting — next try in 12 s (attempt 4)"),
             "{row}"
         );
+        assert!(row.contains("Copy \"upload\""), "{row}");
+    }
+
+    /// A server error the NAS answered is no lost connection: the row says which.
+    #[test]
+    fn at_80_columns_a_server_error_is_named_not_called_reconnecting() {
+        let row = job_row(&running(JobProgress {
+            reconnecting: Some(Reconnecting {
+                next_try_in: 4,
+                attempt: 3,
+                cause: RetryCause::Http(500),
+            }),
+            ..halfway()
+        }));
+        assert!(
+            row.contains("NAS error (HTTP 500) — next try in 4 s (attempt 3)"),
+            "{row}"
+        );
+        assert!(!row.contains("reconnecting"), "{row}");
         assert!(row.contains("Copy \"upload\""), "{row}");
     }
 
