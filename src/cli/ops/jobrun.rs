@@ -30,6 +30,8 @@ pub struct Totals {
     pub bytes_done: u64,
     pub failed: Vec<ItemError>,
     pub interrupted: bool,
+    /// The jobs started over (`--no-resume`): an interrupted run says how to go on.
+    pub no_resume: bool,
 }
 
 /// Ctrl-C for a command that runs jobs (`get`, `put`, `cp`, `mv`, `rm`, `sync`), listened
@@ -71,10 +73,22 @@ impl Interrupts {
 }
 
 /// The line a command interrupted by Ctrl-C ends with (before or during its jobs), and
-/// its exit code. The journal keeps what the jobs did: the same command goes on.
-pub fn interrupted() -> u8 {
-    eprintln!("nascmd: interrupted; the same command again goes on where this one stopped");
+/// its exit code. The journal keeps what the jobs did: the same command goes on — but
+/// with `--no-resume` (`no_resume`) the same command starts over, so the line says to
+/// run it without.
+pub fn interrupted(no_resume: bool) -> u8 {
+    eprintln!("nascmd: {}", interrupted_line(no_resume));
     crate::cli::exit::FAILURE
+}
+
+/// What [`interrupted`] says.
+fn interrupted_line(no_resume: bool) -> &'static str {
+    if no_resume {
+        "interrupted; run it again without --no-resume to go on where this one stopped \
+         (with --no-resume it starts over)"
+    } else {
+        "interrupted; the same command again goes on where this one stopped"
+    }
 }
 
 /// Runs the jobs to the end. With `ConflictPolicy::Ask` (no flag given) an existing
@@ -111,7 +125,9 @@ pub async fn run_jobs(
         };
         pending.insert(id);
     }
-    runner.wait(pending).await
+    let mut totals = runner.wait(pending).await;
+    totals.no_resume = !resume;
+    totals
 }
 
 /// An engine whose jobs' events are drawn and added up here, for commands that start
@@ -316,7 +332,7 @@ pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 
         );
     }
     if totals.interrupted {
-        return interrupted();
+        return interrupted(totals.no_resume);
     }
     if !quiet && std::io::stderr().is_terminal() {
         eprintln!(
