@@ -23,8 +23,7 @@ pub(crate) trait RetryWatch: Send + Sync {
     /// the first try as 1). `token` is what an earlier call for the same operation
     /// returned; the answer is the token to pass next time and to [`RetryWatch::done`].
     /// `cause`: what failed (a lost connection, a server error).
-    fn waiting(&self, token: Option<u64>, until: Instant, attempt: u32, cause: RetryCause)
-    -> u64;
+    fn waiting(&self, token: Option<u64>, until: Instant, attempt: u32, cause: RetryCause) -> u64;
     /// The operation is not failing any more (it succeeded, moved forward, gave up or
     /// was cancelled).
     fn done(&self, token: u64);
@@ -108,12 +107,7 @@ impl<'a> Patience<'a> {
         tracing::debug!(error = %error, retry = self.retry, ?delay, "transient failure, retrying");
         if let Some(w) = self.watch {
             let cause = RetryCause::of(&error);
-            self.token = Some(w.waiting(
-                self.token,
-                Instant::now() + delay,
-                self.retry + 1,
-                cause,
-            ));
+            self.token = Some(w.waiting(self.token, Instant::now() + delay, self.retry + 1, cause));
         }
         tokio::select! {
             _ = tokio::time::sleep(delay) => Ok(()),

@@ -302,14 +302,22 @@ mod tests {
         patience.wait_after(http500, &cancel).await.unwrap();
         let r = acct.snapshot().reconnecting.expect("waiting");
         assert_eq!(r.cause, RetryCause::Http(500));
-        assert!(r.describe().starts_with("NAS error (HTTP 500) — "), "{}", r.describe());
+        assert!(
+            r.describe().starts_with("NAS error (HTTP 500) — "),
+            "{}",
+            r.describe()
+        );
         patience
             .wait_after(VfsError::Network("connection refused".into()), &cancel)
             .await
             .unwrap();
         let r = acct.snapshot().reconnecting.expect("waiting");
         assert_eq!(r.cause, RetryCause::Connection);
-        assert!(r.describe().starts_with("reconnecting — "), "{}", r.describe());
+        assert!(
+            r.describe().starts_with("reconnecting — "),
+            "{}",
+            r.describe()
+        );
         patience.progressed();
         assert_eq!(acct.snapshot().reconnecting, None);
     }
