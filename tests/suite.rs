@@ -26,6 +26,7 @@ mod hostile_freebox;
 mod hostile_screen;
 mod hostile_server;
 mod huge_folders;
+mod job_states;
 mod jobs;
 mod journal;
 mod journal_engine;

@@ -136,6 +136,15 @@ impl Drop for Patience<'_> {
     }
 }
 
+/// Resolves once `counted` has gone past `from` (an attempt's bytes are flowing): with
+/// [`Patience::underway`], a try after a failure stops saying "reconnecting" as soon as
+/// its bytes flow, not when it ends.
+pub(crate) async fn flowing(counted: &std::sync::atomic::AtomicU64, from: u64) {
+    while counted.load(std::sync::atomic::Ordering::Relaxed) <= from {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Shown as "next try in N s": whole seconds, rounded up, so it never reads 0 while
 /// still waiting.
 pub(crate) fn secs_left(until: Instant, now: Instant) -> u64 {

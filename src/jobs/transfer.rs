@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::cancel::{CancelReader, settle, until_cancelled};
 use super::checked_steps::{remove_retrying, rename_into_place, written_already};
 use super::ctx::JobCtx;
+use super::patience::flowing;
 use super::plan::FileStep;
 use super::progress::CountingReader;
 use super::resume::{NasPartial, RangeDone, Resume, discard_temp, resumable_offset};
@@ -429,13 +430,6 @@ async fn stream_copy(
             }
             other => return other,
         }
-    }
-}
-
-/// Resolves once `counted` has gone past `from` (an attempt's bytes are flowing).
-async fn flowing(counted: &AtomicU64, from: u64) {
-    while counted.load(Ordering::Relaxed) <= from {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 
