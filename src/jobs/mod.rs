@@ -70,6 +70,8 @@ pub struct ItemError {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JobReport {
     pub items_done: u64,
+    /// Items the job planned (what a cancelled job's summary counts `items_done` of).
+    pub items_total: u64,
     pub items_skipped: u64,
     /// Entries of source folders refused for their names (`..`, `a/b`, NUL…), as
     /// `folder/name`, escaped and shortened; counted in `items_skipped` too.
