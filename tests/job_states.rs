@@ -98,3 +98,62 @@ async fn a_ranged_download_stops_saying_reconnecting_once_the_range_flows_again(
         reconnecting.iter().map(|(_, s)| s).collect::<Vec<_>>()
     );
 }
+
+/// An upload to the QNAP emulator, each of whose answers comes a second late: once the
+/// file's bytes are all sent the job is at 100 % and says it is finishing on the NAS
+/// (the bar sat at 100 % for seconds, its rate falling), and says so no more once the
+/// file is in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_the_nas_still_finishes_says_so_at_100_percent() {
+    let nas = support::qnap_client::start(
+        nascmd::emulator::faults::FaultConfig {
+            latency: Some(Duration::from_millis(1200)),
+            ..Default::default()
+        },
+        None,
+    )
+    .await;
+    let qnap: nascmd::vfs::VfsHandle = Arc::new(support::qnap_client::connect(&nas).await);
+    let tmp = tempfile::tempdir().unwrap();
+    let data = pattern(MIB, 5);
+    write(&tmp.path().join("song.flac"), &data);
+
+    let (engine, mut rx) = engine();
+    let id = engine.start(spec(
+        JobKind::Copy,
+        local(),
+        vec![vp(&tmp.path().join("song.flac"))],
+        Some((qnap, nascmd::vfs::VPath::parse("/Public").unwrap())),
+    ));
+    let mut progress = Vec::new();
+    let job = async {
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                JobEvent::Progress { id: j, progress: p } if j == id => progress.push(p),
+                JobEvent::Finished { id: j, report } if j == id => return report,
+                _ => {}
+            }
+        }
+        panic!("no report");
+    };
+    let report = tokio::time::timeout(Duration::from_secs(60), job)
+        .await
+        .expect("the job did not finish");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(std::fs::read(nas.root.join("Public/song.flac")).unwrap() == data);
+    let finishing: Vec<_> = progress.iter().filter(|p| p.finishing).collect();
+    assert!(
+        !finishing.is_empty(),
+        "never said finishing: {:?}",
+        progress
+            .iter()
+            .map(|p| (p.bytes_done, p.finishing))
+            .collect::<Vec<_>>()
+    );
+    assert!(finishing.iter().all(|p| p.bytes_done == p.bytes_total));
+    let last = progress.last().expect("progress");
+    assert!(
+        !last.finishing && last.bytes_done == last.bytes_total,
+        "{last:?}"
+    );
+}

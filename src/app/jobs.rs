@@ -118,7 +118,12 @@ impl JobView {
     /// Seconds left at the current rate, when it can be told.
     pub fn eta_secs(&self) -> Option<u64> {
         let p = &self.progress;
-        if p.planning || p.reconnecting.is_some() || p.rate < 1.0 || p.bytes_total < p.bytes_done {
+        if p.planning
+            || p.reconnecting.is_some()
+            || p.finishing
+            || p.rate < 1.0
+            || p.bytes_total < p.bytes_done
+        {
             return None;
         }
         Some(((p.bytes_total - p.bytes_done) as f64 / p.rate).ceil() as u64)

@@ -112,7 +112,14 @@ pub struct JobProgress {
     pub planning: bool,
     /// A file lost its connection and waits to try again (the rate means nothing then).
     pub reconnecting: Option<Reconnecting>,
+    /// Every byte is sent and a NAS has yet to answer for the last of them (it still
+    /// writes or assembles the file): "finishing on the NAS…" rather than a frozen
+    /// 100 %.
+    pub finishing: bool,
 }
+
+/// What a job says while [`JobProgress::finishing`].
+pub const FINISHING: &str = "finishing on the NAS…";
 
 /// A file of the job waiting to try again after a transient failure (the one whose
 /// next try comes first, when several wait).

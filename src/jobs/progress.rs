@@ -34,6 +34,8 @@ pub(crate) struct Accounting {
     bytes_found: AtomicU64,
     pub planning: AtomicBool,
     current: Mutex<String>,
+    /// Uploads whose bytes are all sent, waiting for the NAS to answer.
+    finishing: AtomicU64,
     /// Operations failing now: token → (next try at, its number, why).
     failing: Mutex<Vec<(u64, Instant, u32, RetryCause)>>,
     next_token: AtomicU64,
@@ -95,16 +97,42 @@ impl Accounting {
 
     /// The numbers as they are now (rate filled in by the reporter).
     pub fn snapshot(&self) -> JobProgress {
+        let bytes_done = self.bytes_done.load(Ordering::Relaxed);
+        let bytes_total = self.bytes_total.load(Ordering::Relaxed);
         JobProgress {
             items_done: self.items_done.load(Ordering::Relaxed),
             items_total: self.items_total.load(Ordering::Relaxed),
-            bytes_done: self.bytes_done.load(Ordering::Relaxed),
-            bytes_total: self.bytes_total.load(Ordering::Relaxed),
+            bytes_done,
+            bytes_total,
+            // Only once the job's bytes are all sent: while others still flow, the
+            // rate and the ETA say more.
+            finishing: self.finishing.load(Ordering::Relaxed) > 0
+                && bytes_total > 0
+                && bytes_done >= bytes_total,
             rate: 0.0,
             current: self.current.lock().map(|c| c.clone()).unwrap_or_default(),
             planning: self.planning.load(Ordering::Relaxed),
             reconnecting: self.reconnecting(Instant::now()),
         }
+    }
+
+    /// Runs `work`, an upload to a NAS whose bytes so far are `counted` of `len`: once
+    /// they are all sent (read from the source into the request) and the answer has
+    /// not come, the job is finishing.
+    pub async fn finishing_after<T>(
+        &self,
+        counted: &AtomicU64,
+        len: u64,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        tokio::pin!(work);
+        tokio::select! {
+            out = &mut work => return out,
+            () = super::patience::flowing(counted, len.saturating_sub(1)), if len > 0 => {}
+        }
+        self.finishing.fetch_add(1, Ordering::Relaxed);
+        let _done = Finished(&self.finishing);
+        work.await
     }
 
     /// The failing operation whose next try comes first, if any.
@@ -135,6 +163,15 @@ impl RetryWatch for Accounting {
         if let Ok(mut failing) = self.failing.lock() {
             failing.retain(|(t, _, _, _)| *t != token);
         }
+    }
+}
+
+/// Takes one back from a count when dropped (an upload done, failed or cancelled).
+struct Finished<'a>(&'a AtomicU64);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -369,8 +369,17 @@ async fn stream_copy(
     // attempt is resumed).
     let counted = Arc::new(AtomicU64::new(offset));
     let mut patience = ctx.patience();
+    // Onto a NAS (a target whose names nobody reads in a terminal: not the local disk),
+    // the answer comes seconds after the last byte is sent: the job says it finishes.
+    let to_nas = !dst_vfs.features().terminal_safe_names;
     loop {
-        let once = stream_once(ctx, step, tmp, offset, counted.clone());
+        let once = async {
+            let once = stream_once(ctx, step, tmp, offset, counted.clone());
+            match to_nas {
+                true => ctx.acct.finishing_after(&counted, len, once).await,
+                false => once.await,
+            }
+        };
         let once = async {
             match resume {
                 // The record follows the bytes as they land.

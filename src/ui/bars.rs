@@ -169,8 +169,10 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
         None => String::new(),
     };
     // While a file waits to reconnect, rate and ETA would be made up: say what happens.
+    // Nor while the NAS finishes a file whose bytes are all sent.
     let (rate, state) = match &p.reconnecting {
         Some(r) => (String::new(), stable_state(r)),
+        None if p.finishing => (String::new(), crate::jobs::FINISHING.to_owned()),
         None => (format!("{}/s", fixed_size(p.rate as u64)), eta),
     };
     let digits = p.items_total.to_string().len();
@@ -391,6 +393,22 @@ mod tests {
             "{row}"
         );
         assert!(row.contains("Copy \"upload\""), "{row}");
+    }
+
+    /// Every byte of an upload is sent and the NAS still writes: the row says so
+    /// instead of a frozen 100 % with a rate that falls.
+    #[test]
+    fn at_80_columns_an_upload_the_nas_finishes_says_so() {
+        let row = job_row(&running(JobProgress {
+            bytes_done: 15 << 20,
+            bytes_total: 15 << 20,
+            rate: 1024.0,
+            finishing: true,
+            ..halfway()
+        }));
+        assert!(row.contains("100%"), "{row}");
+        assert!(row.contains("finishing on the NAS…"), "{row}");
+        assert!(!row.contains("/s") && !row.contains("ETA"), "{row}");
     }
 
     /// A server error the NAS answered is no lost connection: the row says which.

@@ -261,7 +261,7 @@ impl Bars {
             bar.set_position(p.bytes_done);
             // While a file waits to reconnect, a rate and an ETA would be made up: the
             // line says what is happening instead.
-            bar.set_style(bar_style(p.reconnecting.is_none()));
+            bar.set_style(bar_style(p.reconnecting.is_none() && !p.finishing));
             bar.set_message(progress_message(p));
         }
     }
@@ -295,10 +295,17 @@ fn bar_style(moving: bool) -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-/// "3/300 /photos/a.jpg", or "3/300 reconnecting — next try in 12 s (attempt 4)".
+/// "3/300 /photos/a.jpg", "3/300 reconnecting — next try in 12 s (attempt 4)", or
+/// "2/3 finishing on the NAS…".
 fn progress_message(p: &crate::jobs::JobProgress) -> String {
     match &p.reconnecting {
         Some(r) => format!("{}/{} {}", p.items_done, p.items_total, r.describe()),
+        None if p.finishing => format!(
+            "{}/{} {}",
+            p.items_done,
+            p.items_total,
+            crate::jobs::FINISHING
+        ),
         None => format!("{}/{} {}", p.items_done, p.items_total, p.current),
     }
 }
