@@ -157,3 +157,69 @@ async fn an_upload_the_nas_still_finishes_says_so_at_100_percent() {
         "{last:?}"
     );
 }
+
+/// An upload to a QNAP that answers HTTP 500 to every third request: the job's
+/// progress names the server error ("NAS error (HTTP 500) — next try in …"), never
+/// "reconnecting" (the link never broke), and the files land whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_during_an_upload_are_named_not_called_reconnecting() {
+    let nas = support::qnap_client::start(
+        nascmd::emulator::faults::FaultConfig {
+            http500_every: Some(3),
+            ..Default::default()
+        },
+        None,
+    )
+    .await;
+    // Through a relay, as a NAS is reached over a link: an answer the NAS gives before
+    // it has read the whole request must still arrive as an answer.
+    let relay = support::outage::OutageRelay::start(nas.emu.addr, None).await;
+    let qnap = nascmd::nas::qnap::QnapVfs::connect(nascmd::nas::qnap::QnapConfig {
+        base_url: relay.url(),
+        ..support::qnap_client::config(&nas, "alice", "pw")
+    })
+    .await
+    .unwrap();
+    let qnap: nascmd::vfs::VfsHandle = Arc::new(qnap);
+    let tmp = tempfile::tempdir().unwrap();
+    for i in 0..3u8 {
+        write(
+            &tmp.path().join(format!("album/t{i}.flac")),
+            // More than the socket buffers hold: the NAS answers before it has all.
+            &pattern(12 * MIB, i),
+        );
+    }
+    let want = tree(&tmp.path().join("album"));
+
+    let (engine, mut rx) = engine_waiting_a_moment();
+    let id = engine.start(spec(
+        JobKind::Copy,
+        local(),
+        vec![vp(&tmp.path().join("album"))],
+        Some((qnap, nascmd::vfs::VPath::parse("/Public").unwrap())),
+    ));
+    let mut said = Vec::new();
+    let job = async {
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                JobEvent::Progress { id: j, progress } if j == id => {
+                    said.extend(progress.reconnecting.map(|r| r.describe()));
+                }
+                JobEvent::Finished { id: j, report } if j == id => return report,
+                _ => {}
+            }
+        }
+        panic!("no report");
+    };
+    let report = tokio::time::timeout(Duration::from_secs(60), job)
+        .await
+        .expect("the job did not finish");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(tree(&nas.root.join("Public/album")), want);
+    assert!(!said.is_empty(), "no progress said it waits to try again");
+    assert!(
+        said.iter()
+            .all(|s| s.starts_with("NAS error (HTTP 500) — ")),
+        "{said:?}"
+    );
+}
