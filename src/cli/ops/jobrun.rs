@@ -283,29 +283,29 @@ impl Bars {
     }
 }
 
-/// The progress line, with rate and ETA only while bytes are moving.
+/// The progress line, with rate and ETA only while bytes are moving. Otherwise it says
+/// what happens instead (reconnecting, a NAS error, finishing on the NAS), in a line
+/// that fits 80 columns: the title is cut to leave that state its room.
 fn bar_style(moving: bool) -> ProgressStyle {
-    let template = if moving {
-        "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_msg}"
-    } else {
-        "{prefix} [{bar:30}] {bytes}/{total_bytes} {wide_msg}"
-    };
-    ProgressStyle::with_template(template)
+    ProgressStyle::with_template(template(moving))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ")
 }
 
-/// "3/300 /photos/a.jpg", "3/300 reconnecting — next try in 12 s (attempt 4)", or
-/// "2/3 finishing on the NAS…".
+fn template(moving: bool) -> &'static str {
+    if moving {
+        "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_msg}"
+    } else {
+        "{prefix:24!} {percent:>3}% {wide_msg}"
+    }
+}
+
+/// "3/300 /photos/a.jpg"; while no bytes move, what happens instead:
+/// "reconnecting — next try in 12 s (attempt 4)", "finishing on the NAS…".
 fn progress_message(p: &crate::jobs::JobProgress) -> String {
     match &p.reconnecting {
-        Some(r) => format!("{}/{} {}", p.items_done, p.items_total, r.describe()),
-        None if p.finishing => format!(
-            "{}/{} {}",
-            p.items_done,
-            p.items_total,
-            crate::jobs::FINISHING
-        ),
+        Some(r) => r.describe(),
+        None if p.finishing => crate::jobs::FINISHING.to_owned(),
         None => format!("{}/{} {}", p.items_done, p.items_total, p.current),
     }
 }
@@ -367,5 +367,47 @@ pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 
         exit::FAILURE
     } else {
         exit::PARTIAL
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::{JobProgress, Reconnecting, RetryCause};
+
+    #[test]
+    fn both_progress_lines_are_valid_templates() {
+        // An invalid one would fall back to indicatif's default bar without a word.
+        for moving in [true, false] {
+            assert!(ProgressStyle::with_template(template(moving)).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_line_without_moving_bytes_says_what_happens_instead() {
+        let p = JobProgress {
+            items_done: 2,
+            items_total: 3,
+            current: "/photos/a.jpg".into(),
+            ..JobProgress::default()
+        };
+        assert_eq!(progress_message(&p), "2/3 /photos/a.jpg");
+        let finishing = JobProgress {
+            finishing: true,
+            ..p.clone()
+        };
+        assert_eq!(progress_message(&finishing), "finishing on the NAS…");
+        let failing = JobProgress {
+            reconnecting: Some(Reconnecting {
+                next_try_in: 4,
+                attempt: 3,
+                cause: RetryCause::Http(500),
+            }),
+            ..p
+        };
+        assert_eq!(
+            progress_message(&failing),
+            "NAS error (HTTP 500) — next try in 4 s (attempt 3)"
+        );
     }
 }
