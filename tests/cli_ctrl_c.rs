@@ -131,3 +131,40 @@ fn ctrl_c_during_a_download_ends_it_the_same_way_and_the_journal_keeps_it() {
     assert!(std::fs::read(sb.path().join("down/big.bin")).unwrap() == data);
     assert_eq!(journal_names(&sb), Vec::<String>::new());
 }
+
+/// `--no-resume` starts over: an interrupted run of it does not say that the same
+/// command goes on (it would start over again); it says to run it without the flag,
+/// and that is true: the run without it resumes.
+#[test]
+fn ctrl_c_during_a_no_resume_download_says_how_to_go_on() {
+    let nas = RelayedQnap::start("Public");
+    let data = pattern(8 * MIB, 4);
+    std::fs::write(nas.public().join("big.bin"), &data).unwrap();
+    let sb = nas.sandbox();
+    let args = ["get", "nas:/Public/big.bin", "down/"];
+
+    nas.relay.reset();
+    nas.relay.stall_after(2 * MIB);
+    let mut child = spawn(&nas, &sb, &[&args[..], &["--no-resume"]].concat());
+    wait_until(&mut child, "the download stalled midway", || {
+        nas.relay.down() >= 2 * MIB && !journal_names(&sb).is_empty()
+    });
+    let out = ctrl_c(child);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(!err.contains(SAID), "stderr: {err}");
+    assert!(
+        err.contains("nascmd: interrupted; run it again without --no-resume to go on"),
+        "stderr: {err}"
+    );
+
+    nas.relay.reset();
+    let out = nas.nascmd(&sb, &args).output().unwrap();
+    ok(&out);
+    assert!(
+        text(&out.stderr).contains("resuming"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(std::fs::read(sb.path().join("down/big.bin")).unwrap() == data);
+}

@@ -622,6 +622,65 @@ async fn conflict_rules(fx: Fixture) {
     assert!(support::jobs::temp_files(&fx.disk).is_empty());
 }
 
+/// A folder copy cancelled while its big file goes: the folders the job made are
+/// removed once empty (here all of them, deepest first), a folder that was at the
+/// target before (merged into) stays, and no partial file is left.
+async fn cancel_mid_tree(fx: Fixture) {
+    let local = tempfile::tempdir().unwrap();
+    let album = local.path().join("album");
+    std::fs::create_dir_all(album.join("disc1/cd")).unwrap();
+    std::fs::create_dir_all(album.join("empty")).unwrap();
+    std::fs::write(album.join("disc1/cd/big.bin"), pattern(4, 16 << 20)).unwrap();
+    // At the target already: merged into, never removed.
+    mkdir(fx.vfs(), &fx.path("album")).await.unwrap();
+    let slow = support::faulty::Faulty {
+        slow_reads: Some(Duration::from_millis(20)),
+        ..support::faulty::Faulty::new("slow source")
+    };
+    let (engine, mut rx) = support::jobs::engine();
+    let id = engine.start(JobSpec {
+        kind: JobKind::Copy,
+        src: Arc::new(slow),
+        sources: vec![local_path(&album)],
+        dst: Some((fx.vfs.clone(), fx.root.clone())),
+        rename_to: None,
+        conflict: ConflictPolicy::Overwrite,
+    });
+    let wait = async {
+        let mut cancelled = false;
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                JobEvent::Progress { id: j, progress }
+                    if j == id && progress.bytes_done > 0 && !cancelled =>
+                {
+                    assert!(fx.on_disk("album/disc1/cd").is_dir());
+                    engine.cancel(id);
+                    cancelled = true;
+                }
+                JobEvent::Finished { id: j, report } if j == id => return (cancelled, report),
+                _ => {}
+            }
+        }
+        panic!("event channel closed before the job finished");
+    };
+    let (cancelled_mid_way, report) = tokio::time::timeout(Duration::from_secs(60), wait)
+        .await
+        .expect("the job did not stop");
+    assert!(
+        cancelled_mid_way,
+        "the copy ended before it could be cancelled"
+    );
+    assert!(report.cancelled, "{report:?}");
+    assert_eq!(
+        (report.items_done, report.items_total),
+        (0, 1),
+        "{report:?}"
+    );
+    assert_eq!(disk_names(&fx.disk), ["album"]);
+    let left = disk_names(&fx.on_disk("album"));
+    assert!(left.is_empty(), "left behind in album: {left:?}");
+}
+
 /// A job cancelled while it copies a big file (read slowly from its source) leaves no
 /// file under the final name and no temporary file.
 async fn cancel_mid_transfer(fx: Fixture) {
@@ -818,6 +877,7 @@ conformance!(
     read_at_end_is_empty,
     conflict_rules,
     cancel_mid_transfer,
+    cancel_mid_tree,
     server_side_copy,
     share_links,
 );

@@ -326,7 +326,8 @@ async fn cancelled_copy_leaves_no_partial_file() {
     settle(&mut rt, keys).await;
     let left: Vec<String> = walk(r.path());
     assert!(left.is_empty(), "left behind after cancel: {left:?}");
-    assert!(screen(&rt).contains("cancelled"), "{}", screen(&rt));
+    // Said as what it is, counted in items (not "Copied 0 items, 15 MiB (cancelled)").
+    assert!(screen(&rt).contains("Cancelled — 0 "), "{}", screen(&rt));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -356,8 +357,9 @@ async fn jobs_panel_shows_progress_rate_and_eta() {
     assert!(s.contains("Copy 3 items to /x"), "{s}");
     assert!(s.contains("[#####..............."), "{s}");
     assert!(s.contains(" 25%"), "{s}");
-    assert!(s.contains("256 MiB/1 GiB 1/3 files"), "{s}");
-    assert!(s.contains("64 MiB/s"), "{s}");
+    // Numbers of one width (three significant digits), so the row does not jump.
+    assert!(s.contains("256 MiB/1.00 GiB 1/3 files"), "{s}");
+    assert!(s.contains("64.0 MiB/s"), "{s}");
     assert!(s.contains("ETA 0:12"), "{s}");
 }
 

@@ -28,6 +28,7 @@ mod hostile_screen;
 mod hostile_server;
 mod huge_folder_screen;
 mod huge_folders;
+mod job_states;
 mod jobs;
 mod journal;
 mod journal_engine;

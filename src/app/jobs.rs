@@ -118,7 +118,12 @@ impl JobView {
     /// Seconds left at the current rate, when it can be told.
     pub fn eta_secs(&self) -> Option<u64> {
         let p = &self.progress;
-        if p.planning || p.reconnecting.is_some() || p.rate < 1.0 || p.bytes_total < p.bytes_done {
+        if p.planning
+            || p.reconnecting.is_some()
+            || p.finishing
+            || p.rate < 1.0
+            || p.bytes_total < p.bytes_done
+        {
             return None;
         }
         Some(((p.bytes_total - p.bytes_done) as f64 / p.rate).ceil() as u64)
@@ -273,6 +278,9 @@ pub fn summary(kind: JobKind, report: &JobReport) -> String {
         JobKind::Delete => "Deleted",
         JobKind::Sync => "Synced",
     };
+    if report.cancelled {
+        return cancelled_summary(kind, report);
+    }
     let size = humansize::format_size(report.bytes_done, humansize::BINARY);
     let items = crate::plural::count(report.items_done, "item", "items");
     // A delete moves no bytes, nor does a move done by renaming.
@@ -288,8 +296,36 @@ pub fn summary(kind: JobKind, report: &JobReport) -> String {
     if !report.failed.is_empty() {
         s.push_str(&format!(", {} failed", report.failed.len()));
     }
-    if report.cancelled {
-        s.push_str(" (cancelled)");
+    s
+}
+
+/// "Cancelled — 0 of 3 items copied": what was done before the cancel, counted in the
+/// items planned (its bytes would count the partial files the cancel removed).
+fn cancelled_summary(kind: JobKind, report: &JobReport) -> String {
+    let verb = match kind {
+        JobKind::Copy => "copied",
+        JobKind::Move => "moved",
+        JobKind::Delete => "deleted",
+        JobKind::Sync => "synced",
+    };
+    let mut s = if report.items_total >= report.items_done.max(1) {
+        format!(
+            "Cancelled — {} of {} {verb}",
+            report.items_done,
+            crate::plural::count(report.items_total, "item", "items")
+        )
+    } else {
+        // Cancelled while planning: no total yet.
+        format!(
+            "Cancelled — {} {verb}",
+            crate::plural::count(report.items_done, "item", "items")
+        )
+    };
+    if report.items_skipped > 0 {
+        s.push_str(&format!(", {} skipped", report.items_skipped));
+    }
+    if !report.failed.is_empty() {
+        s.push_str(&format!(", {} failed", report.failed.len()));
     }
     s
 }
@@ -317,6 +353,41 @@ mod tests {
         assert_eq!(
             summary(JobKind::Sync, &report(3, 2048)),
             "Synced 3 items, 2 KiB"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_job_says_so_first_and_counts_what_it_did_of_its_items() {
+        let cancelled = |items_done, items_total| JobReport {
+            items_done,
+            items_total,
+            bytes_done: 15_800_000,
+            cancelled: true,
+            ..JobReport::default()
+        };
+        assert_eq!(
+            summary(JobKind::Copy, &cancelled(0, 3)),
+            "Cancelled — 0 of 3 items copied"
+        );
+        assert_eq!(
+            summary(JobKind::Move, &cancelled(1, 1)),
+            "Cancelled — 1 of 1 item moved"
+        );
+        // Cancelled while planning: no total to count in.
+        assert_eq!(
+            summary(JobKind::Copy, &cancelled(0, 0)),
+            "Cancelled — 0 items copied"
+        );
+        let failed = JobReport {
+            failed: vec![ItemError {
+                path: "/a".into(),
+                message: "m".into(),
+            }],
+            ..cancelled(2, 10)
+        };
+        assert_eq!(
+            summary(JobKind::Delete, &failed),
+            "Cancelled — 2 of 10 items deleted, 1 failed"
         );
     }
 }

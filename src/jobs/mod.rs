@@ -70,6 +70,8 @@ pub struct ItemError {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JobReport {
     pub items_done: u64,
+    /// Items the job planned (what a cancelled job's summary counts `items_done` of).
+    pub items_total: u64,
     pub items_skipped: u64,
     /// Entries of source folders refused for their names (`..`, `a/b`, NUL…), as
     /// `folder/name`, escaped and shortened; counted in `items_skipped` too.
@@ -110,7 +112,14 @@ pub struct JobProgress {
     pub planning: bool,
     /// A file lost its connection and waits to try again (the rate means nothing then).
     pub reconnecting: Option<Reconnecting>,
+    /// Every byte is sent and a NAS has yet to answer for the last of them (it still
+    /// writes or assembles the file): "finishing on the NAS…" rather than a frozen
+    /// 100 %.
+    pub finishing: bool,
 }
+
+/// What a job says while [`JobProgress::finishing`].
+pub const FINISHING: &str = "finishing on the NAS…";
 
 /// A file of the job waiting to try again after a transient failure (the one whose
 /// next try comes first, when several wait).
@@ -120,16 +129,63 @@ pub struct Reconnecting {
     pub next_try_in: u64,
     /// The number of the next try (the first try is 1).
     pub attempt: u32,
+    /// What went wrong: a lost connection, or an answer that was a server error.
+    pub cause: RetryCause,
+}
+
+/// Why an operation waits to try again, as the user is told.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RetryCause {
+    /// The connection was lost, refused or timed out.
+    #[default]
+    Connection,
+    /// The NAS (or a proxy before it) answered with a server error: an HTTP 5xx.
+    Http(u16),
+    /// The NAS answered that it is busy (QNAP status 19 or 28).
+    Busy(i64),
+    /// The session expired and is opened again.
+    Session,
+}
+
+impl RetryCause {
+    /// The cause of a transient failure `e`.
+    pub fn of(e: &crate::vfs::VfsError) -> Self {
+        use crate::vfs::{ServerCode, VfsError};
+        match e {
+            VfsError::Server {
+                code: ServerCode::Http(status),
+                ..
+            } => RetryCause::Http(*status),
+            VfsError::Server {
+                code: ServerCode::Busy(code),
+                ..
+            } => RetryCause::Busy(*code),
+            VfsError::SessionExpired => RetryCause::Session,
+            _ => RetryCause::Connection,
+        }
+    }
+
+    /// "reconnecting", "NAS error (HTTP 500)", "NAS busy (code 19)", "signing in again".
+    fn describe(self) -> String {
+        match self {
+            RetryCause::Connection => "reconnecting".to_owned(),
+            RetryCause::Http(status) => format!("NAS error (HTTP {status})"),
+            RetryCause::Busy(code) => format!("NAS busy (code {code})"),
+            RetryCause::Session => "signing in again".to_owned(),
+        }
+    }
 }
 
 impl Reconnecting {
-    /// "reconnecting — next try in 12 s (attempt 4)".
+    /// "reconnecting — next try in 12 s (attempt 4)", "NAS error (HTTP 500) — next try
+    /// in 4 s (attempt 3)".
     pub fn describe(&self) -> String {
+        let what = self.cause.describe();
         if self.next_try_in == 0 {
-            format!("reconnecting — trying again (attempt {})", self.attempt)
+            format!("{what} — trying again (attempt {})", self.attempt)
         } else {
             format!(
-                "reconnecting — next try in {} s (attempt {})",
+                "{what} — next try in {} s (attempt {})",
                 self.next_try_in, self.attempt
             )
         }

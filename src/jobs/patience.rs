@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use super::RetryCause;
 use super::retry::RetryPolicy;
 use crate::vfs::{VfsError, VfsResult};
 
@@ -21,7 +22,8 @@ pub(crate) trait RetryWatch: Send + Sync {
     /// The operation waits until `until`; the next try is number `attempt` (counting
     /// the first try as 1). `token` is what an earlier call for the same operation
     /// returned; the answer is the token to pass next time and to [`RetryWatch::done`].
-    fn waiting(&self, token: Option<u64>, until: Instant, attempt: u32) -> u64;
+    /// `cause`: what failed (a lost connection, a server error).
+    fn waiting(&self, token: Option<u64>, until: Instant, attempt: u32, cause: RetryCause) -> u64;
     /// The operation is not failing any more (it succeeded, moved forward, gave up or
     /// was cancelled).
     fn done(&self, token: u64);
@@ -104,7 +106,8 @@ impl<'a> Patience<'a> {
         self.retry += 1;
         tracing::debug!(error = %error, retry = self.retry, ?delay, "transient failure, retrying");
         if let Some(w) = self.watch {
-            self.token = Some(w.waiting(self.token, Instant::now() + delay, self.retry + 1));
+            let cause = RetryCause::of(&error);
+            self.token = Some(w.waiting(self.token, Instant::now() + delay, self.retry + 1, cause));
         }
         tokio::select! {
             _ = tokio::time::sleep(delay) => Ok(()),
@@ -133,6 +136,15 @@ impl Drop for Patience<'_> {
     }
 }
 
+/// Resolves once `counted` has gone past `from` (an attempt's bytes are flowing): with
+/// [`Patience::underway`], a try after a failure stops saying "reconnecting" as soon as
+/// its bytes flow, not when it ends.
+pub(crate) async fn flowing(counted: &std::sync::atomic::AtomicU64, from: u64) {
+    while counted.load(std::sync::atomic::Ordering::Relaxed) <= from {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Shown as "next try in N s": whole seconds, rounded up, so it never reads 0 while
 /// still waiting.
 pub(crate) fn secs_left(until: Instant, now: Instant) -> u64 {
@@ -158,7 +170,13 @@ mod tests {
     #[derive(Default)]
     struct Seen(Mutex<Vec<u32>>);
     impl RetryWatch for Seen {
-        fn waiting(&self, _token: Option<u64>, _until: Instant, attempt: u32) -> u64 {
+        fn waiting(
+            &self,
+            _token: Option<u64>,
+            _until: Instant,
+            attempt: u32,
+            _cause: RetryCause,
+        ) -> u64 {
             self.0.lock().unwrap().push(attempt);
             0
         }

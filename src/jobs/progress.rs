@@ -14,7 +14,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 use super::patience::{RetryWatch, secs_left};
-use super::{JobEvent, JobId, JobProgress, Reconnecting};
+use super::{JobEvent, JobId, JobProgress, Reconnecting, RetryCause};
 use crate::vfs::ByteReader;
 
 /// How often progress is sampled and (if changed) reported.
@@ -34,8 +34,10 @@ pub(crate) struct Accounting {
     bytes_found: AtomicU64,
     pub planning: AtomicBool,
     current: Mutex<String>,
-    /// Operations failing now: token → (next try at, its number).
-    failing: Mutex<Vec<(u64, Instant, u32)>>,
+    /// Uploads whose bytes are all sent, waiting for the NAS to answer.
+    finishing: AtomicU64,
+    /// Operations failing now: token → (next try at, its number, why).
+    failing: Mutex<Vec<(u64, Instant, u32, RetryCause)>>,
     next_token: AtomicU64,
 }
 
@@ -95,11 +97,18 @@ impl Accounting {
 
     /// The numbers as they are now (rate filled in by the reporter).
     pub fn snapshot(&self) -> JobProgress {
+        let bytes_done = self.bytes_done.load(Ordering::Relaxed);
+        let bytes_total = self.bytes_total.load(Ordering::Relaxed);
         JobProgress {
             items_done: self.items_done.load(Ordering::Relaxed),
             items_total: self.items_total.load(Ordering::Relaxed),
-            bytes_done: self.bytes_done.load(Ordering::Relaxed),
-            bytes_total: self.bytes_total.load(Ordering::Relaxed),
+            bytes_done,
+            bytes_total,
+            // Only once the job's bytes are all sent: while others still flow, the
+            // rate and the ETA say more.
+            finishing: self.finishing.load(Ordering::Relaxed) > 0
+                && bytes_total > 0
+                && bytes_done >= bytes_total,
             rate: 0.0,
             current: self.current.lock().map(|c| c.clone()).unwrap_or_default(),
             planning: self.planning.load(Ordering::Relaxed),
@@ -107,33 +116,62 @@ impl Accounting {
         }
     }
 
+    /// Runs `work`, an upload to a NAS whose bytes so far are `counted` of `len`: once
+    /// they are all sent (read from the source into the request) and the answer has
+    /// not come, the job is finishing.
+    pub async fn finishing_after<T>(
+        &self,
+        counted: &AtomicU64,
+        len: u64,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        tokio::pin!(work);
+        tokio::select! {
+            out = &mut work => return out,
+            () = super::patience::flowing(counted, len.saturating_sub(1)), if len > 0 => {}
+        }
+        self.finishing.fetch_add(1, Ordering::Relaxed);
+        let _done = Finished(&self.finishing);
+        work.await
+    }
+
     /// The failing operation whose next try comes first, if any.
     fn reconnecting(&self, now: Instant) -> Option<Reconnecting> {
         let failing = self.failing.lock().ok()?;
         failing
             .iter()
-            .min_by_key(|(_, until, _)| *until)
-            .map(|(_, until, attempt)| Reconnecting {
+            .min_by_key(|(_, until, _, _)| *until)
+            .map(|(_, until, attempt, cause)| Reconnecting {
                 next_try_in: secs_left(*until, now),
                 attempt: *attempt,
+                cause: *cause,
             })
     }
 }
 
 impl RetryWatch for Accounting {
-    fn waiting(&self, token: Option<u64>, until: Instant, attempt: u32) -> u64 {
+    fn waiting(&self, token: Option<u64>, until: Instant, attempt: u32, cause: RetryCause) -> u64 {
         let token = token.unwrap_or_else(|| self.next_token.fetch_add(1, Ordering::Relaxed));
         if let Ok(mut failing) = self.failing.lock() {
-            failing.retain(|(t, _, _)| *t != token);
-            failing.push((token, until, attempt));
+            failing.retain(|(t, _, _, _)| *t != token);
+            failing.push((token, until, attempt, cause));
         }
         token
     }
 
     fn done(&self, token: u64) {
         if let Ok(mut failing) = self.failing.lock() {
-            failing.retain(|(t, _, _)| *t != token);
+            failing.retain(|(t, _, _, _)| *t != token);
         }
+    }
+}
+
+/// Takes one back from a count when dropped (an upload done, failed or cancelled).
+struct Finished<'a>(&'a AtomicU64);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -277,6 +315,48 @@ mod tests {
             last = Some(progress);
         }
         assert_eq!(last.map(|p| p.bytes_done), Some(61 << 20));
+    }
+
+    /// The job's progress says what failed: a server error the NAS answered, or a
+    /// connection that went away.
+    #[tokio::test]
+    async fn a_waiting_operation_is_told_with_its_cause() {
+        use super::super::patience::Patience;
+        use crate::vfs::{ServerCode, VfsError};
+        let acct = Accounting::default();
+        let policy = super::super::RetryPolicy {
+            retries: 5,
+            retry_for: Duration::from_secs(60),
+            first_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(1),
+        };
+        let cancel = CancellationToken::new();
+        let mut patience = Patience::new(policy, Some(&acct));
+        let http500 = VfsError::Server {
+            code: ServerCode::Http(500),
+            message: "Internal Server Error".into(),
+        };
+        patience.wait_after(http500, &cancel).await.unwrap();
+        let r = acct.snapshot().reconnecting.expect("waiting");
+        assert_eq!(r.cause, RetryCause::Http(500));
+        assert!(
+            r.describe().starts_with("NAS error (HTTP 500) — "),
+            "{}",
+            r.describe()
+        );
+        patience
+            .wait_after(VfsError::Network("connection refused".into()), &cancel)
+            .await
+            .unwrap();
+        let r = acct.snapshot().reconnecting.expect("waiting");
+        assert_eq!(r.cause, RetryCause::Connection);
+        assert!(
+            r.describe().starts_with("reconnecting — "),
+            "{}",
+            r.describe()
+        );
+        patience.progressed();
+        assert_eq!(acct.snapshot().reconnecting, None);
     }
 
     #[test]

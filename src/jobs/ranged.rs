@@ -33,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::cancel::{CancelReader, until_cancelled};
 use super::ctx::JobCtx;
+use super::patience::flowing;
 use super::plan::FileStep;
 use super::ramp::{self, Ramp, Step as RampStep};
 use super::resume::{RECORD_POLL, RangeDone, Resume, SYNC_STEP};
@@ -506,11 +507,24 @@ async fn fetch_part(
     let mut progress = Progress { index };
     loop {
         let before = pos;
-        let res = until_cancelled(
+        let attempt = until_cancelled(
             &sh.stop,
             fetch_from(sh, &mut pos, part.end, buf, &mut progress),
-        )
-        .await;
+        );
+        let res = if patience.retries() == 0 {
+            attempt.await
+        } else {
+            // A try after a failure: once its bytes are written, the job stops saying
+            // "reconnecting" (it said so until the part's end, over a moving bar).
+            tokio::pin!(attempt);
+            tokio::select! {
+                res = &mut attempt => res,
+                () = flowing(&sh.written[index], before) => {
+                    patience.underway();
+                    attempt.await
+                }
+            }
+        };
         match res {
             Ok(()) => return Ok(()),
             Err(_) if sh.stop.is_cancelled() => return Err(VfsError::Cancelled),

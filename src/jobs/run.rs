@@ -81,6 +81,7 @@ pub(crate) async fn run_job(
         JobKind::Copy | JobKind::Move => run_transfer(&ctx, &spec, answers).await,
     };
     report.bytes_done = ctx.acct.bytes_done.load(Ordering::Relaxed);
+    report.items_total = ctx.acct.items_total.load(Ordering::Relaxed);
     report.cancelled |= ctx.cancel.is_cancelled();
     stop.cancel();
     let _ = reporter.await;
@@ -269,6 +270,8 @@ pub(crate) async fn execute(
     // Folders first, in walk order (parents before children).
     let mut failed_dirs: Vec<VPath> = Vec::new();
     let mut made_dirs: Vec<(VPath, i64)> = Vec::new();
+    // The folders this job made (not those it found): a cancel takes back the empty ones.
+    let mut created: Vec<VPath> = Vec::new();
     for step in mkdirs {
         let Step::MkDir { dst, mtime } = step else {
             continue;
@@ -280,7 +283,12 @@ pub(crate) async fn execute(
             continue;
         }
         match make_dir(ctx, &dst).await {
-            Ok(()) => made_dirs.extend(mtime.map(|m| (dst, m))),
+            Ok(made) => {
+                if made {
+                    created.push(dst.clone());
+                }
+                made_dirs.extend(mtime.map(|m| (dst, m)));
+            }
             Err(e) => {
                 report.failed.push(item_error(&dst, &e));
                 failed_dirs.push(dst);
@@ -335,6 +343,7 @@ pub(crate) async fn execute(
     // keep theirs), deepest first.
     if ctx.cancel.is_cancelled() {
         report.cancelled = true;
+        remove_empty_made(ctx, &created).await;
         return;
     }
     for step in removals {
@@ -555,14 +564,49 @@ async fn server_transfer(ctx: &JobCtx, items: &[VPath], dst_dir: &VPath) -> Step
     Ok(sub)
 }
 
-pub(crate) async fn make_dir(ctx: &JobCtx, dst: &VPath) -> VfsResult<()> {
+/// Makes the target folder `dst`: `true` when this call made it, `false` when a folder
+/// of that name was there already (made meanwhile by someone else, or by a try whose
+/// answer was lost: either way not known to be this job's).
+pub(crate) async fn make_dir(ctx: &JobCtx, dst: &VPath) -> VfsResult<bool> {
     let vfs = ctx.dst_vfs().clone();
     match ctx.retry(|| vfs.mkdir(dst)).await {
+        Ok(()) => Ok(true),
         Err(VfsError::AlreadyExists(_)) if matches!(vfs.stat(dst).await, Ok(e) if e.is_dir()) => {
-            Ok(())
+            Ok(false)
         }
-        other => other,
+        Err(e) => Err(e),
     }
+}
+
+/// After a cancel: removes the folders of `created` (made by this job, parents first)
+/// that are still empty, deepest first, so a cancelled copy leaves no empty tree
+/// behind. Anything in a folder keeps it (a partial file kept for a resume, a file
+/// copied before the cancel); best effort, a folder that cannot be read stays.
+async fn remove_empty_made(ctx: &JobCtx, created: &[VPath]) {
+    let vfs = ctx.dst_vfs().clone();
+    for dir in created.iter().rev() {
+        if !is_empty(&vfs, dir).await {
+            continue;
+        }
+        match vfs.remove(dir).await {
+            Ok(()) => tracing::debug!(dir = %dir, "removed a folder the cancelled job made"),
+            Err(e) => tracing::debug!(dir = %dir, error = %e, "could not remove an empty folder"),
+        }
+    }
+}
+
+/// Whether the folder `dir` lists nothing (an error reads as not empty).
+async fn is_empty(vfs: &crate::vfs::VfsHandle, dir: &VPath) -> bool {
+    let Ok(mut pages) = vfs.list(dir).await else {
+        return false;
+    };
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(entries) if entries.is_empty() => {}
+            _ => return false,
+        }
+    }
+    true
 }
 
 async fn remove_if_empty(ctx: &JobCtx, dir: &VPath) -> VfsResult<()> {

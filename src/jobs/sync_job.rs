@@ -145,6 +145,7 @@ pub(crate) async fn run_sync(
         }
     }
     report.bytes_done = acct.bytes_done.load(Ordering::Relaxed);
+    report.items_total = acct.items_total.load(Ordering::Relaxed);
     report.cancelled |= cancel.is_cancelled();
     stop.cancel();
     let _ = reporter.await;

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::cancel::{CancelReader, settle, until_cancelled};
 use super::checked_steps::{remove_retrying, rename_into_place, written_already};
 use super::ctx::JobCtx;
+use super::patience::flowing;
 use super::plan::FileStep;
 use super::progress::CountingReader;
 use super::resume::{NasPartial, RangeDone, Resume, discard_temp, resumable_offset};
@@ -368,8 +369,17 @@ async fn stream_copy(
     // attempt is resumed).
     let counted = Arc::new(AtomicU64::new(offset));
     let mut patience = ctx.patience();
+    // Onto a NAS (a target whose names nobody reads in a terminal: not the local disk),
+    // the answer comes seconds after the last byte is sent: the job says it finishes.
+    let to_nas = !dst_vfs.features().terminal_safe_names;
     loop {
-        let once = stream_once(ctx, step, tmp, offset, counted.clone());
+        let once = async {
+            let once = stream_once(ctx, step, tmp, offset, counted.clone());
+            match to_nas {
+                true => ctx.acct.finishing_after(&counted, len, once).await,
+                false => once.await,
+            }
+        };
         let once = async {
             match resume {
                 // The record follows the bytes as they land.
@@ -429,13 +439,6 @@ async fn stream_copy(
             }
             other => return other,
         }
-    }
-}
-
-/// Resolves once `counted` has gone past `from` (an attempt's bytes are flowing).
-async fn flowing(counted: &AtomicU64, from: u64) {
-    while counted.load(Ordering::Relaxed) <= from {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 

@@ -149,7 +149,8 @@ async fn send_resuming(
                 counted.clone(),
             ));
             let data: ByteReader = Box::pin(CancelReader::new(counting, ctx.cancel.clone()));
-            up.upload_from(id, target, offset, data).await
+            let sent = up.upload_from(id, target, offset, data);
+            ctx.acct.finishing_after(&counted, target.len, sent).await
         })
         .await;
         match attempt {

@@ -162,22 +162,28 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
         return done_line(&j.title, outcome, width, selected, app);
     }
     let p = &j.progress;
+    // Every number keeps one width from tick to tick ("9.95 MiB/s", "10.1 MiB/s"), so
+    // the row's layout (which numbers fit, whether the bar does) does not flip while
+    // they change.
     let eta = match j.eta_secs() {
-        Some(s) => format!("ETA {}:{:02}", s / 60, s % 60),
+        Some(s) => format!("{:>9}", eta_text(s)),
         None if p.planning => "planning…".to_owned(),
         None => String::new(),
     };
     // While a file waits to reconnect, rate and ETA would be made up: say what happens.
+    // Nor while the NAS finishes a file whose bytes are all sent.
     let (rate, state) = match &p.reconnecting {
-        Some(r) => (String::new(), r.describe()),
-        None => (format!("{}/s", size(p.rate as u64)), eta),
+        Some(r) => (String::new(), stable_state(r)),
+        None if p.finishing => (String::new(), crate::jobs::FINISHING.to_owned()),
+        None => (format!("{}/s", fixed_size(p.rate as u64)), eta),
     };
+    let digits = p.items_total.to_string().len();
     let mut parts = [
         format!("{:>3}%", (j.ratio() * 100.0).round() as u64),
-        format!("{}/{}", size(p.bytes_done), size(p.bytes_total)),
+        format!("{}/{}", fixed_size(p.bytes_done), fixed_size(p.bytes_total)),
         // With many small files the count says more than the bytes (mc shows both).
         if p.items_total > 1 {
-            format!("{}/{} files", p.items_done, p.items_total)
+            format!("{:>digits$}/{} files", p.items_done, p.items_total)
         } else {
             String::new()
         },
@@ -220,6 +226,50 @@ fn job_line(j: &JobView, width: usize, selected: bool, app: &App) -> Line<'stati
         Span::styled(bar, base.fg(t.jobs.gauge.0)),
         Span::styled(fit(&stats, stats_room), base),
     ])
+}
+
+/// "ETA 0:08", "ETA 12:34", "ETA 1:02:03".
+fn eta_text(secs: u64) -> String {
+    match secs {
+        0..3600 => format!("ETA {}:{:02}", secs / 60, secs % 60),
+        _ => format!("ETA {}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60),
+    }
+}
+
+/// "reconnecting — next try in 9 s (attempt 4)", padded to the width it has with a
+/// two-digit countdown and attempt, so the count going from 10 to 9 moves nothing.
+fn stable_state(r: &crate::jobs::Reconnecting) -> String {
+    let widest = crate::jobs::Reconnecting {
+        next_try_in: r.next_try_in.max(10),
+        attempt: r.attempt.max(10),
+        cause: r.cause,
+    };
+    let width = widest.describe().chars().count();
+    format!("{:<width$}", r.describe())
+}
+
+/// A size in exactly 8 columns, three significant digits: "  1023 B", "9.95 MiB",
+/// "10.1 MiB", " 512 KiB" (humansize's "9.9 MiB" / "10.12 MiB" change width as they
+/// count).
+fn fixed_size(n: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{:>8}", format!("{n} B"));
+    }
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    let num = if v < 9.995 {
+        format!("{v:.2}")
+    } else if v < 99.95 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    };
+    format!("{num:>4} {}", UNITS[unit])
 }
 
 /// `Copy 3 items to /x  done: Copied 3 items, 2 KiB` (a job kept in the open panel).
@@ -266,7 +316,7 @@ mod tests {
     use crate::app::jobs::RestoredJob;
     use crate::app::msg::Msg;
     use crate::app::pane::Pane;
-    use crate::jobs::{JobEvent, JobKind, JobProgress, Reconnecting};
+    use crate::jobs::{JobEvent, JobKind, JobProgress, Reconnecting, RetryCause};
     use crate::keymap::Keymap;
     use crate::theme::Theme;
     use crate::vfs::local::LocalFs;
@@ -336,6 +386,7 @@ mod tests {
             reconnecting: Some(Reconnecting {
                 next_try_in: 12,
                 attempt: 4,
+                cause: RetryCause::Connection,
             }),
             ..halfway()
         }));
@@ -343,6 +394,41 @@ mod tests {
             row.contains("reconnecting — next try in 12 s (attempt 4)"),
             "{row}"
         );
+        assert!(row.contains("Copy \"upload\""), "{row}");
+    }
+
+    /// Every byte of an upload is sent and the NAS still writes: the row says so
+    /// instead of a frozen 100 % with a rate that falls.
+    #[test]
+    fn at_80_columns_an_upload_the_nas_finishes_says_so() {
+        let row = job_row(&running(JobProgress {
+            bytes_done: 15 << 20,
+            bytes_total: 15 << 20,
+            rate: 1024.0,
+            finishing: true,
+            ..halfway()
+        }));
+        assert!(row.contains("100%"), "{row}");
+        assert!(row.contains("finishing on the NAS…"), "{row}");
+        assert!(!row.contains("/s") && !row.contains("ETA"), "{row}");
+    }
+
+    /// A server error the NAS answered is no lost connection: the row says which.
+    #[test]
+    fn at_80_columns_a_server_error_is_named_not_called_reconnecting() {
+        let row = job_row(&running(JobProgress {
+            reconnecting: Some(Reconnecting {
+                next_try_in: 4,
+                attempt: 3,
+                cause: RetryCause::Http(500),
+            }),
+            ..halfway()
+        }));
+        assert!(
+            row.contains("NAS error (HTTP 500) — next try in 4 s (attempt 3)"),
+            "{row}"
+        );
+        assert!(!row.contains("reconnecting"), "{row}");
         assert!(row.contains("Copy \"upload\""), "{row}");
     }
 
@@ -358,8 +444,75 @@ mod tests {
             .unwrap();
         assert!(row.contains(TITLE), "{row}");
         let numbers =
-            "[###########.........]  56% 22.45 MiB/40.45 MiB 200/202 files 2.36 MiB/s ETA 0:08";
+            "[###########.........]  56% 22.4 MiB/40.4 MiB 200/202 files 2.36 MiB/s  ETA 0:08";
         assert!(row.contains(numbers), "{row}");
+    }
+
+    /// At 80 columns the row keeps its layout while the numbers tick ("9.9 MiB/s" →
+    /// "10.1 MiB/s", 999 KiB → 1 MiB): the bar neither appears nor disappears, the
+    /// percentage stays in its column, whatever the title's length.
+    #[test]
+    fn at_80_columns_the_layout_does_not_flip_as_the_numbers_change() {
+        const MIB: f64 = 1024.0 * 1024.0;
+        for title_len in 10..=70 {
+            let title: String = "Copy big.iso to /Public/"
+                .chars()
+                .chain(std::iter::repeat('x'))
+                .take(title_len)
+                .collect();
+            let mut layouts = std::collections::BTreeSet::new();
+            for (done, rate) in [
+                (1000 * 1024, 9.9 * MIB),
+                (1024 * 1024, 10.1 * MIB),
+                (9 * 1024 * 1024 + 512 * 1024, 99.0 * MIB),
+                (12 * 1024 * 1024 + 700 * 1024, 100.5 * MIB),
+                (12 * 1024 * 1024, 512.0 * 1024.0),
+                (13 * 1024 * 1024 + 1, 10_000.0),
+            ] {
+                let mut app = app();
+                app.update(Msg::JobStarted {
+                    id: 1,
+                    kind: JobKind::Copy,
+                    title: title.clone(),
+                });
+                app.update(Msg::Job(JobEvent::Progress {
+                    id: 1,
+                    progress: JobProgress {
+                        items_done: 3,
+                        items_total: 12,
+                        bytes_done: done,
+                        bytes_total: 20 * 1024 * 1024,
+                        rate,
+                        ..JobProgress::default()
+                    },
+                }));
+                let row = job_row(&app);
+                let percent = row.find('%').map(|i| row[..i].chars().count());
+                layouts.insert((row.contains('['), percent));
+            }
+            assert_eq!(layouts.len(), 1, "title of {title_len}: {layouts:?}");
+        }
+    }
+
+    #[test]
+    fn sizes_keep_their_width() {
+        for n in [
+            0,
+            9,
+            1023,
+            1024,
+            10_189,
+            1_048_575,
+            10 << 20,
+            1 << 40,
+            u64::MAX,
+        ] {
+            assert_eq!(fixed_size(n).chars().count(), 8, "{n}: {:?}", fixed_size(n));
+        }
+        assert_eq!(fixed_size(1023), "  1023 B");
+        assert_eq!(fixed_size(9 * 1024 * 1024 + 1024 * 1000), "9.98 MiB");
+        assert_eq!(fixed_size(10_590_617), "10.1 MiB");
+        assert_eq!(fixed_size(512 * 1024), " 512 KiB");
     }
 
     #[test]

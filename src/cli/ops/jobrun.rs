@@ -30,6 +30,8 @@ pub struct Totals {
     pub bytes_done: u64,
     pub failed: Vec<ItemError>,
     pub interrupted: bool,
+    /// The jobs started over (`--no-resume`): an interrupted run says how to go on.
+    pub no_resume: bool,
 }
 
 /// Ctrl-C for a command that runs jobs (`get`, `put`, `cp`, `mv`, `rm`, `sync`), listened
@@ -71,10 +73,22 @@ impl Interrupts {
 }
 
 /// The line a command interrupted by Ctrl-C ends with (before or during its jobs), and
-/// its exit code. The journal keeps what the jobs did: the same command goes on.
-pub fn interrupted() -> u8 {
-    eprintln!("nascmd: interrupted; the same command again goes on where this one stopped");
+/// its exit code. The journal keeps what the jobs did: the same command goes on — but
+/// with `--no-resume` (`no_resume`) the same command starts over, so the line says to
+/// run it without.
+pub fn interrupted(no_resume: bool) -> u8 {
+    eprintln!("nascmd: {}", interrupted_line(no_resume));
     crate::cli::exit::FAILURE
+}
+
+/// What [`interrupted`] says.
+fn interrupted_line(no_resume: bool) -> &'static str {
+    if no_resume {
+        "interrupted; run it again without --no-resume to go on where this one stopped \
+         (with --no-resume it starts over)"
+    } else {
+        "interrupted; the same command again goes on where this one stopped"
+    }
 }
 
 /// Runs the jobs to the end. With `ConflictPolicy::Ask` (no flag given) an existing
@@ -111,7 +125,9 @@ pub async fn run_jobs(
         };
         pending.insert(id);
     }
-    runner.wait(pending).await
+    let mut totals = runner.wait(pending).await;
+    totals.no_resume = !resume;
+    totals
 }
 
 /// An engine whose jobs' events are drawn and added up here, for commands that start
@@ -245,7 +261,7 @@ impl Bars {
             bar.set_position(p.bytes_done);
             // While a file waits to reconnect, a rate and an ETA would be made up: the
             // line says what is happening instead.
-            bar.set_style(bar_style(p.reconnecting.is_none()));
+            bar.set_style(bar_style(p.reconnecting.is_none() && !p.finishing));
             bar.set_message(progress_message(p));
         }
     }
@@ -267,22 +283,29 @@ impl Bars {
     }
 }
 
-/// The progress line, with rate and ETA only while bytes are moving.
+/// The progress line, with rate and ETA only while bytes are moving. Otherwise it says
+/// what happens instead (reconnecting, a NAS error, finishing on the NAS), in a line
+/// that fits 80 columns: the title is cut to leave that state its room.
 fn bar_style(moving: bool) -> ProgressStyle {
-    let template = if moving {
-        "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_msg}"
-    } else {
-        "{prefix} [{bar:30}] {bytes}/{total_bytes} {wide_msg}"
-    };
-    ProgressStyle::with_template(template)
+    ProgressStyle::with_template(template(moving))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ")
 }
 
-/// "3/300 /photos/a.jpg", or "3/300 reconnecting — next try in 12 s (attempt 4)".
+fn template(moving: bool) -> &'static str {
+    if moving {
+        "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_msg}"
+    } else {
+        "{prefix:24!} {percent:>3}% {wide_msg}"
+    }
+}
+
+/// "3/300 /photos/a.jpg"; while no bytes move, what happens instead:
+/// "reconnecting — next try in 12 s (attempt 4)", "finishing on the NAS…".
 fn progress_message(p: &crate::jobs::JobProgress) -> String {
     match &p.reconnecting {
-        Some(r) => format!("{}/{} {}", p.items_done, p.items_total, r.describe()),
+        Some(r) => r.describe(),
+        None if p.finishing => crate::jobs::FINISHING.to_owned(),
         None => format!("{}/{} {}", p.items_done, p.items_total, p.current),
     }
 }
@@ -316,7 +339,7 @@ pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 
         );
     }
     if totals.interrupted {
-        return interrupted();
+        return interrupted(totals.no_resume);
     }
     if !quiet && std::io::stderr().is_terminal() {
         eprintln!(
@@ -344,5 +367,47 @@ pub fn report(totals: &Totals, quiet: bool, verb: &str, started: Instant) -> u8 
         exit::FAILURE
     } else {
         exit::PARTIAL
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::{JobProgress, Reconnecting, RetryCause};
+
+    #[test]
+    fn both_progress_lines_are_valid_templates() {
+        // An invalid one would fall back to indicatif's default bar without a word.
+        for moving in [true, false] {
+            assert!(ProgressStyle::with_template(template(moving)).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_line_without_moving_bytes_says_what_happens_instead() {
+        let p = JobProgress {
+            items_done: 2,
+            items_total: 3,
+            current: "/photos/a.jpg".into(),
+            ..JobProgress::default()
+        };
+        assert_eq!(progress_message(&p), "2/3 /photos/a.jpg");
+        let finishing = JobProgress {
+            finishing: true,
+            ..p.clone()
+        };
+        assert_eq!(progress_message(&finishing), "finishing on the NAS…");
+        let failing = JobProgress {
+            reconnecting: Some(Reconnecting {
+                next_try_in: 4,
+                attempt: 3,
+                cause: RetryCause::Http(500),
+            }),
+            ..p
+        };
+        assert_eq!(
+            progress_message(&failing),
+            "NAS error (HTTP 500) — next try in 4 s (attempt 3)"
+        );
     }
 }

@@ -55,6 +55,17 @@ pub enum OpCommand {
 }
 
 impl OpCommand {
+    /// `--no-resume` was given: the command starts over instead of going on.
+    fn no_resume(&self) -> bool {
+        match self {
+            OpCommand::Get(a) => a.flags.no_resume,
+            OpCommand::Put(a) => a.flags.no_resume,
+            OpCommand::Cp(a) | OpCommand::Mv(a) => a.flags.no_resume,
+            OpCommand::Sync(a) => a.no_resume,
+            _ => false,
+        }
+    }
+
     /// Commands whose work is engine jobs: they listen for Ctrl-C from their start.
     fn runs_jobs(&self) -> bool {
         matches!(
@@ -77,6 +88,7 @@ pub fn run(op: OpCommand) -> anyhow::Result<u8> {
         // Before anything else (the login, the first request): a Ctrl-C typed at once
         // would otherwise end the process by the signal's default action, unsaid.
         let ctrl = op.runs_jobs().then(super::Ctrl::listen);
+        let no_resume = op.no_resume();
         let interrupts = jobrun::Interrupts::default();
         let prompter = std::sync::Arc::new(crate::cli::prompt::TtyPrompter::default());
         let work = run_op(op, prompter.clone(), interrupts.clone());
@@ -88,7 +100,7 @@ pub fn run(op: OpCommand) -> anyhow::Result<u8> {
             () = interrupts.before_jobs(ctrl) => {
                 // Nothing was written yet; a question on the terminal is taken back.
                 prompter.interrupted();
-                (Ok(jobrun::interrupted()), true)
+                (Ok(jobrun::interrupted(no_resume)), true)
             }
         }
     });

@@ -168,6 +168,7 @@ pub async fn run(
     }
     let id = jobs.start_journaled(engine, title, &header);
     let mut totals = runner.wait(HashSet::from([id])).await;
+    totals.no_resume = a.no_resume;
     // Left alone on purpose, but not done: said like a failed item.
     for c in plan
         .actions
