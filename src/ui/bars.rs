@@ -89,7 +89,7 @@ pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
         .border_style(Style::default().fg(border))
         .style(Style::default().fg(t.jobs.fg.0).bg(t.jobs.bg.0))
         .title(if app.jobs.items.iter().any(|j| j.paused.is_some()) {
-            " Jobs (Alt-J: select, r: resume paused, Del/x: forget paused, Del: cancel) "
+            " Jobs (Alt-J: select, r: resume, Del: cancel, or forget a paused job) "
         } else if app.jobs.last_failed().is_some() {
             " Jobs (Alt-J: select, Del: cancel, r: retry failed, d: details) "
         } else {

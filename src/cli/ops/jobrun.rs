@@ -246,7 +246,7 @@ impl Bars {
     fn start(&self, id: JobId, title: &str) {
         let Some(multi) = &self.multi else { return };
         let bar = multi.add(ProgressBar::new(0).with_style(bar_style(true)));
-        bar.set_prefix(crate::names::escape(title).into_owned());
+        bar.set_prefix(line_title(title));
         bar.enable_steady_tick(Duration::from_millis(200));
         if let Ok(mut bars) = self.bars.lock() {
             bars.insert(id, bar);
@@ -294,10 +294,24 @@ fn bar_style(moving: bool) -> ProgressStyle {
 
 fn template(moving: bool) -> &'static str {
     if moving {
-        "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {wide_msg}"
+        // Two lines, each as wide as the terminal and no wider (one line of title, file,
+        // bar and figures wrapped at 80 columns, and a wrapped bar is drawn again below
+        // itself on every tick).
+        "{prefix} {wide_msg}\n  [{wide_bar}] {percent:>3}% {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}"
     } else {
         "{prefix:24!} {percent:>3}% {wide_msg}"
     }
+}
+
+/// Room a job's title takes on its progress line: what is left goes to the file.
+const TITLE_COLUMNS: usize = 48;
+
+/// The job's title as its progress line starts with it: escaped, cut to
+/// `TITLE_COLUMNS`.
+fn line_title(title: &str) -> String {
+    let escaped = crate::names::escape(title);
+    let width = unicode_width::UnicodeWidthStr::width(escaped.as_ref());
+    crate::ui::fit(&escaped, width.min(TITLE_COLUMNS))
 }
 
 /// "3/300 /photos/a.jpg"; while no bytes move, what happens instead:
@@ -381,6 +395,72 @@ mod tests {
         for moving in [true, false] {
             assert!(ProgressStyle::with_template(template(moving)).is_ok());
         }
+    }
+
+    /// A terminal of 80 columns that keeps every line drawn on it.
+    #[derive(Debug, Default, Clone)]
+    struct Narrow(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl indicatif::TermLike for Narrow {
+        fn width(&self) -> u16 {
+            80
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            if let Ok(mut lines) = self.0.lock() {
+                lines.extend(s.split('\n').map(str::to_owned));
+            }
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn at_80_columns_a_moving_line_never_wraps() {
+        let term = Narrow::default();
+        let bar = ProgressBar::with_draw_target(
+            Some(124 << 20),
+            ProgressDrawTarget::term_like(Box::new(term.clone())),
+        )
+        .with_style(bar_style(true));
+        bar.set_prefix(line_title(
+            "Copy /Public/photos/holidays/2026/summer to /home/someone/pictures/from-the-nas",
+        ));
+        bar.set_message("3/300 /Public/photos/holidays/2026/summer/a-rather-long-name.jpg");
+        bar.set_position(19 << 20);
+        bar.tick();
+        let lines = term.0.lock().expect("lines").clone();
+        let drawn: Vec<&String> = lines.iter().filter(|l| !l.trim().is_empty()).collect();
+        assert!(drawn.len() >= 2, "{lines:?}");
+        for line in &drawn {
+            let width = unicode_width::UnicodeWidthStr::width(line.as_str());
+            assert!(width <= 80, "{width} columns: {line:?}");
+        }
+        assert!(
+            drawn.iter().any(|l| l.starts_with("Copy /Public/photos")),
+            "{lines:?}"
+        );
+        assert!(drawn.iter().any(|l| l.contains("3/300")), "{lines:?}");
+        assert!(drawn.iter().any(|l| l.contains("15%")), "{lines:?}");
     }
 
     #[test]
