@@ -22,6 +22,33 @@ pub(crate) const REPORT_EVERY: Duration = Duration::from_millis(250);
 /// Weight of the newest sample in the smoothed rate (exponential moving average).
 const RATE_ALPHA: f64 = 0.3;
 
+/// What a job names as its current item.
+#[derive(Default)]
+struct Current {
+    /// Set by `set_current` (planning, a folder, a batch).
+    named: String,
+    /// Files under way, oldest first (`working_on`).
+    in_flight: Vec<(u64, String)>,
+}
+
+/// A file under way, named by its job until this is dropped.
+pub(crate) struct WorkingOn {
+    acct: Arc<Accounting>,
+    token: u64,
+}
+
+impl Drop for WorkingOn {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.acct.current.lock() {
+            if let Some((_, name)) = c.in_flight.iter().find(|(t, _)| *t == self.token) {
+                // Once nothing is under way, the last file is still the one to name.
+                c.named = name.clone();
+            }
+            c.in_flight.retain(|(t, _)| *t != self.token);
+        }
+    }
+}
+
 /// The shared counters of one job.
 #[derive(Default)]
 pub(crate) struct Accounting {
@@ -33,7 +60,7 @@ pub(crate) struct Accounting {
     /// earlier run verified, a partial file continued): no part of the rate.
     bytes_found: AtomicU64,
     pub planning: AtomicBool,
-    current: Mutex<String>,
+    current: Mutex<Current>,
     /// Uploads whose bytes are all sent, waiting for the NAS to answer.
     finishing: AtomicU64,
     /// Operations failing now: token → (next try at, its number, why).
@@ -91,8 +118,34 @@ impl Accounting {
     /// Names the item being worked on (escaped for the terminal).
     pub fn set_current(&self, display: String) {
         if let Ok(mut c) = self.current.lock() {
-            *c = display;
+            c.named = display;
         }
+    }
+
+    /// Names a file being copied for as long as the returned guard lives. Files copied
+    /// side by side each have one: the job names the latest one still under way, so a
+    /// big file still copying is named once the small files started after it are done
+    /// (it named the last small file until the end).
+    pub fn working_on(self: &Arc<Self>, display: String) -> WorkingOn {
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut c) = self.current.lock() {
+            c.in_flight.push((token, display));
+        }
+        WorkingOn {
+            acct: self.clone(),
+            token,
+        }
+    }
+
+    /// The item the job is on now.
+    fn current(&self) -> String {
+        self.current
+            .lock()
+            .map(|c| match c.in_flight.last() {
+                Some((_, name)) => name.clone(),
+                None => c.named.clone(),
+            })
+            .unwrap_or_default()
     }
 
     /// The numbers as they are now (rate filled in by the reporter).
@@ -110,7 +163,7 @@ impl Accounting {
                 && bytes_total > 0
                 && bytes_done >= bytes_total,
             rate: 0.0,
-            current: self.current.lock().map(|c| c.clone()).unwrap_or_default(),
+            current: self.current(),
             planning: self.planning.load(Ordering::Relaxed),
             reconnecting: self.reconnecting(Instant::now()),
         }
@@ -278,6 +331,24 @@ impl AsyncRead for CountingReader {
 mod tests {
     use super::*;
     use tokio::io::AsyncReadExt;
+
+    #[test]
+    fn the_job_names_the_latest_file_still_under_way() {
+        let acct = Arc::new(Accounting::default());
+        let big = acct.working_on("/Public/big.bin".into());
+        let small = acct.working_on("/Public/f1.bin".into());
+        assert_eq!(acct.snapshot().current, "/Public/f1.bin");
+        drop(small);
+        // The small file is done; the big one still copies.
+        assert_eq!(acct.snapshot().current, "/Public/big.bin");
+        let next = acct.working_on("/Public/f2.bin".into());
+        assert_eq!(acct.snapshot().current, "/Public/f2.bin");
+        drop(big);
+        assert_eq!(acct.snapshot().current, "/Public/f2.bin");
+        drop(next);
+        // Nothing under way: the last file stays named.
+        assert_eq!(acct.snapshot().current, "/Public/f2.bin");
+    }
 
     #[tokio::test]
     async fn counting_reader_counts_every_byte() {

@@ -33,7 +33,7 @@ pub const TEMP_PREFIX: &str = ".nascmd-part-";
 /// Copies `step.src` to `step.dst`; with `remove_source`, deletes the source once the
 /// copy is verified and in place (a move).
 pub(crate) async fn transfer(ctx: &JobCtx, step: &FileStep, remove_source: bool) -> VfsResult<()> {
-    ctx.acct.set_current(step.src.to_string());
+    let _named = ctx.acct.working_on(step.src.to_string());
     // Streamed downloads onto a durable target keep a resume record across runs
     // (useful only from a source that can start reading midway).
     let mut resume = None;
