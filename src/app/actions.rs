@@ -307,11 +307,26 @@ impl App {
         };
         // Where, too: a stray Del must never be confirmed blind.
         let place = format!("from {}", super::place::pane_place(self.pane(side)));
+        let mut lines = vec![question, place];
+        // A running copy's source or target: say so, and Enter means No.
+        let vfs = &self.pane(side).vfs;
+        let mut busy: Vec<&str> = Vec::new();
+        for path in &paths {
+            for job in self.jobs.using(vfs, path) {
+                if !busy.contains(&job.title.as_str()) {
+                    busy.push(&job.title);
+                }
+            }
+        }
+        let in_use = !busy.is_empty();
+        for title in busy {
+            lines.push(format!("Still in use by the job \"{title}\"!"));
+        }
         self.layers.push_dialog(Dialog::Confirm {
             title: "Delete".into(),
-            lines: vec![question, place],
+            lines,
             action: Confirmed::Delete { side, paths },
-            yes_focused: true,
+            yes_focused: !in_use,
         });
     }
 

@@ -8,6 +8,7 @@ use crossterm::event::KeyCode;
 use crate::jobs::{ItemError, JobId, JobKind, JobProgress, JobReport};
 use crate::key_table::{Binding, KeyTable, ch, key};
 use crate::keymap::Action;
+use crate::vfs::{VPath, VfsHandle};
 
 /// What a key does in the jobs panel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +84,24 @@ pub struct JobView {
     /// 2 KiB"). The row stays until the user leaves the panel, so the panel never
     /// closes under the user's hands (a stray Del then went to the pane).
     pub done: Option<String>,
+    /// What the job reads and writes (`Msg::JobPlaces`): sources and where each lands.
+    pub places: Footprint,
+}
+
+/// Where a job reads and writes, on which machine (`JobSpec::places`).
+#[derive(Clone, Default)]
+pub struct Footprint(pub Vec<(VfsHandle, VPath)>);
+
+impl std::fmt::Debug for Footprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(
+                self.0
+                    .iter()
+                    .map(|(on, path)| format!("{}:{path}", on.label())),
+            )
+            .finish()
+    }
 }
 
 /// A journaled job of an earlier run, as the runtime hands it to the panel.
@@ -188,6 +207,7 @@ impl JobsList {
             cancelling: false,
             paused: Some(job.key),
             done: None,
+            places: Footprint::default(),
         });
     }
 
@@ -210,8 +230,22 @@ impl JobsList {
                 cancelling: false,
                 paused: None,
                 done: None,
+                places: Footprint::default(),
             }),
         }
+    }
+
+    /// Running jobs that read or write `path` on `vfs`, or something inside it or
+    /// around it.
+    pub fn using(&self, vfs: &VfsHandle, path: &VPath) -> impl Iterator<Item = &JobView> {
+        self.items.iter().filter(move |j| {
+            j.done.is_none()
+                && j.paused.is_none()
+                && j.places.0.iter().any(|(on, place)| {
+                    std::sync::Arc::ptr_eq(on, vfs)
+                        && (place.starts_with(path) || path.starts_with(place))
+                })
+        })
     }
 
     /// Removes a finished job and returns its view.

@@ -60,6 +60,12 @@ pub enum Msg {
         kind: JobKind,
         title: String,
     },
+    /// What a job just started reads and writes, on which machine: its sources and
+    /// where each lands (F8 on one of them warns that the job still uses it).
+    JobPlaces {
+        id: JobId,
+        places: super::jobs::Footprint,
+    },
     Job(JobEvent),
     /// Jobs an earlier run left in the journal: listed paused (restored).
     JobsRestored(Vec<super::jobs::RestoredJob>),

@@ -94,6 +94,11 @@ impl App {
                 }
             },
             Msg::JobStarted { id, kind, title } => self.jobs.started(id, kind, title),
+            Msg::JobPlaces { id, places } => {
+                if let Some(job) = self.jobs.get_mut(id) {
+                    job.places = places;
+                }
+            }
             Msg::Job(ev) => cmds.extend(self.on_job_event(ev)),
             Msg::JobsRestored(jobs) => {
                 let n = jobs.len();

@@ -48,6 +48,28 @@ pub struct JobSpec {
     pub conflict: ConflictPolicy,
 }
 
+impl JobSpec {
+    /// What the job reads and writes, on which machine: each source, and where each
+    /// lands at the target (not the whole target folder: its other entries are not the
+    /// job's).
+    pub fn places(&self) -> Vec<(VfsHandle, VPath)> {
+        let mut places: Vec<(VfsHandle, VPath)> = self
+            .sources
+            .iter()
+            .map(|s| (self.src.clone(), s.clone()))
+            .collect();
+        if let Some((dst, dir)) = &self.dst {
+            for source in &self.sources {
+                let name = self.rename_to.as_deref().unwrap_or(source.name());
+                // A name that does not join (a root) leaves the folder itself.
+                let landing = dir.join(name).unwrap_or_else(|_| dir.clone());
+                places.push((dst.clone(), landing));
+            }
+        }
+        places
+    }
+}
+
 /// The user's answer to a conflict.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConflictAnswer {

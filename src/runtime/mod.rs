@@ -291,9 +291,11 @@ impl<B: Backend> Runtime<B> {
             }
             Cmd::StartJob { spec, title } => {
                 let kind = spec.kind;
+                let places = crate::app::jobs::Footprint(spec.places());
                 let id = self.start_job(spec);
                 tracing::info!(job = id, %title, "job started");
                 self.dispatch(Msg::JobStarted { id, kind, title });
+                self.dispatch(Msg::JobPlaces { id, places });
             }
             Cmd::StartJobAskingTarget { mut spec, title } => {
                 self.spawn(async move {

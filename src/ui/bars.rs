@@ -88,12 +88,16 @@ pub fn jobs(f: &mut Frame, area: Rect, app: &App) {
         .borders(Borders::ALL)
         .border_style(Style::default().fg(border))
         .style(Style::default().fg(t.jobs.fg.0).bg(t.jobs.bg.0))
-        .title(if app.jobs.items.iter().any(|j| j.paused.is_some()) {
-            " Jobs (Alt-J: select, r: resume, Del: cancel, or forget a paused job) "
+        // The title tells whether the panel has the keys: a Del meant for a job must
+        // not be typed while the pane has them (there it deletes files).
+        .title(if !focused {
+            " Jobs (Alt-J: select) "
+        } else if app.jobs.items.iter().any(|j| j.paused.is_some()) {
+            " Jobs: r resume, Del cancel or forget a paused job, Esc back to the panes "
         } else if app.jobs.last_failed().is_some() {
-            " Jobs (Alt-J: select, Del: cancel, r: retry failed, d: details) "
+            " Jobs: Del cancel, r retry failed, d details, Esc back to the panes "
         } else {
-            " Jobs (Alt-J: select, Del: cancel) "
+            " Jobs: Del cancel, Esc back to the panes "
         });
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -342,9 +346,38 @@ mod tests {
             .collect();
         let panel = rows
             .iter()
-            .position(|r| r.contains(" Jobs ("))
+            .position(|r| r.contains(" Jobs (") || r.contains(" Jobs: "))
             .unwrap_or_else(|| panic!("no jobs panel:\n{}", rows.join("\n")));
         rows[panel + 1].clone()
+    }
+
+    /// The whole screen, as an 80-column terminal shows it.
+    fn screen_of(app: &App) -> String {
+        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        term.draw(|f| crate::ui::draw(f, app)).unwrap();
+        let buf = term.backend().buffer();
+        (0..24)
+            .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_jobs_title_says_whether_the_panel_has_the_keys() {
+        let mut app = running(JobProgress::default());
+        let s = screen_of(&app);
+        assert!(s.contains(" Jobs (Alt-J: select) "), "{s}");
+        assert!(!s.contains("Del cancel"), "{s}");
+        app.update(Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('j'),
+            crossterm::event::KeyModifiers::ALT,
+        )));
+        let s = screen_of(&app);
+        assert!(
+            s.contains(" Jobs: Del cancel, Esc back to the panes "),
+            "{s}"
+        );
+        assert!(!s.contains("Alt-J: select"), "{s}");
     }
 
     fn running(progress: JobProgress) -> App {

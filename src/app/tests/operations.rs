@@ -30,6 +30,68 @@ fn delete_asks_first() {
 }
 
 #[test]
+fn delete_of_what_a_running_job_uses_warns_and_enter_means_no() {
+    let mut app = app();
+    let here = app.pane(Side::Left).vfs.clone();
+    // A job copies /data/photos to the other pane; the same path on another machine is
+    // the target of a second job.
+    app.update(Msg::JobStarted {
+        id: 4,
+        kind: JobKind::Copy,
+        title: "Copy /data/photos to /backup".into(),
+    });
+    app.update(Msg::JobPlaces {
+        id: 4,
+        places: crate::app::jobs::Footprint(vec![
+            (here.clone(), p("/data/photos")),
+            (here, p("/backup/photos")),
+        ]),
+    });
+    let elsewhere: VfsHandle = Arc::new(LocalFs::new());
+    app.update(Msg::JobStarted {
+        id: 5,
+        kind: JobKind::Copy,
+        title: "Copy to the NAS".into(),
+    });
+    app.update(Msg::JobPlaces {
+        id: 5,
+        places: crate::app::jobs::Footprint(vec![(elsewhere, p("/data/notes.txt"))]),
+    });
+    let lines_of = |app: &App| match app.layers.dialogs().last() {
+        Some(Dialog::Confirm {
+            lines, yes_focused, ..
+        }) => (lines.join("\n"), *yes_focused),
+        other => panic!("{other:?}"),
+    };
+
+    // The job's source: warned, and Enter answers No.
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    assert_eq!(cursor_name(&app), "photos");
+    app.update(key(KeyCode::F(8)));
+    let (lines, yes) = lines_of(&app);
+    assert!(
+        lines.contains("Still in use by the job \"Copy /data/photos to /backup\""),
+        "{lines}"
+    );
+    assert!(!lines.contains("Copy to the NAS"), "{lines}");
+    assert!(!yes);
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+
+    // A file no job on this machine uses: the plain question, Enter deletes.
+    app.update(key(KeyCode::End));
+    assert_eq!(cursor_name(&app), "notes.txt");
+    app.update(key(KeyCode::F(8)));
+    let (lines, yes) = lines_of(&app);
+    assert!(!lines.contains("in use"), "{lines}");
+    assert!(yes);
+    assert!(matches!(
+        app.update(key(KeyCode::Enter)).as_slice(),
+        [Cmd::StartJob { .. }]
+    ));
+}
+
+#[test]
 fn copy_dialog_says_which_verification_applies() {
     let mut app = app();
     app.verify = crate::jobs::Verify::Hash;
