@@ -75,13 +75,38 @@ async fn rename_unless_done(
 /// item being deleted). A `NotFound` after an interrupted try means the removal took
 /// effect.
 pub(crate) async fn remove_retrying(ctx: &JobCtx, vfs: &VfsHandle, path: &VPath) -> VfsResult<()> {
+    retry_removal(ctx, vfs, path, false).await
+}
+
+/// As `remove_retrying`, for a folder the caller found empty: where the target can tell
+/// (the local disk), it is removed only while it still is (`Vfs::remove_emptied_folder`).
+pub(crate) async fn remove_emptied_retrying(
+    ctx: &JobCtx,
+    vfs: &VfsHandle,
+    path: &VPath,
+) -> VfsResult<()> {
+    retry_removal(ctx, vfs, path, true).await
+}
+
+async fn retry_removal(
+    ctx: &JobCtx,
+    vfs: &VfsHandle,
+    path: &VPath,
+    emptied: bool,
+) -> VfsResult<()> {
     let mut patience = ctx.patience();
     let mut failed_before = false;
     loop {
         if ctx.cancel.is_cancelled() {
             return Err(VfsError::Cancelled);
         }
-        match super::cancel::until_cancelled(&ctx.cancel, vfs.remove(path)).await {
+        let removal = async {
+            match emptied {
+                true => vfs.remove_emptied_folder(path).await,
+                false => vfs.remove(path).await,
+            }
+        };
+        match super::cancel::until_cancelled(&ctx.cancel, removal).await {
             Err(VfsError::NotFound(_)) if failed_before => {
                 tracing::debug!(path = %path, "the interrupted removal had taken effect");
                 return Ok(());

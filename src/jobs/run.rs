@@ -588,7 +588,7 @@ async fn remove_empty_made(ctx: &JobCtx, created: &[VPath]) {
         if !is_empty(&vfs, dir).await {
             continue;
         }
-        match vfs.remove(dir).await {
+        match vfs.remove_emptied_folder(dir).await {
             Ok(()) => tracing::debug!(dir = %dir, "removed a folder the cancelled job made"),
             Err(e) => tracing::debug!(dir = %dir, error = %e, "could not remove an empty folder"),
         }
@@ -622,7 +622,7 @@ async fn remove_if_empty(ctx: &JobCtx, dir: &VPath) -> VfsResult<()> {
             return Ok(()); // something stayed behind on purpose; keep the folder
         }
     }
-    super::checked_steps::remove_retrying(ctx, &ctx.src, dir).await
+    super::checked_steps::remove_emptied_retrying(ctx, &ctx.src, dir).await
 }
 
 fn one_done(ctx: &JobCtx) -> JobReport {

@@ -187,6 +187,13 @@ impl Vfs for LocalFs {
         r.map_err(|e| VfsError::io(path.to_string(), e))
     }
 
+    /// rmdir: fails, and removes nothing, when the folder holds anything.
+    async fn remove_emptied_folder(&self, path: &VPath) -> VfsResult<()> {
+        tokio::fs::remove_dir(Self::real(path))
+            .await
+            .map_err(|e| VfsError::io(path.to_string(), e))
+    }
+
     async fn open_read(&self, path: &VPath, offset: u64) -> VfsResult<ByteReader> {
         let real = Self::real(path);
         let opened = tokio::task::spawn_blocking(move || open_regular(&real))
@@ -612,6 +619,26 @@ mod tests {
         );
         let on_disk = std::fs::metadata(dir.path().join("f.bin")).unwrap().len();
         assert!(on_disk <= 1000, "{on_disk} bytes written");
+    }
+
+    /// A folder found empty that got a file since is not taken with it (a cancelled
+    /// copy's clean-up, a move's leftover folder).
+    #[tokio::test]
+    async fn an_emptied_folder_that_is_no_longer_empty_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("made");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("arrived.txt"), b"keep me").unwrap();
+        let path = VPath::parse(folder.to_str().unwrap()).unwrap();
+        let fs = LocalFs::new();
+        assert!(fs.remove_emptied_folder(&path).await.is_err());
+        assert_eq!(
+            std::fs::read(folder.join("arrived.txt")).unwrap(),
+            b"keep me"
+        );
+        std::fs::remove_file(folder.join("arrived.txt")).unwrap();
+        fs.remove_emptied_folder(&path).await.unwrap();
+        assert!(!folder.exists());
     }
 
     #[tokio::test]

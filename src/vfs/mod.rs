@@ -278,6 +278,14 @@ pub trait Vfs: Send + Sync {
     /// Removes a file, or a folder with everything in it.
     async fn remove(&self, path: &VPath) -> VfsResult<()>;
 
+    /// Removes a folder its caller just found empty (a moved folder's leftover, a folder
+    /// a cancelled copy made). A NAS's API has no rmdir, so by default the folder goes
+    /// whole, with anything written into it since the caller looked; the local disk
+    /// refuses to remove a folder that is no longer empty, and it stays.
+    async fn remove_emptied_folder(&self, path: &VPath) -> VfsResult<()> {
+        self.remove(path).await
+    }
+
     /// Opens a file for reading from `offset` (a non-zero offset only where
     /// [`Features::read_range`] is declared).
     async fn open_read(&self, path: &VPath, offset: u64) -> VfsResult<ByteReader>;
