@@ -646,26 +646,10 @@ async fn cancel_mid_tree(fx: Fixture) {
         rename_to: None,
         conflict: ConflictPolicy::Overwrite,
     });
-    let wait = async {
-        let mut cancelled = false;
-        while let Some(ev) = rx.recv().await {
-            match ev {
-                JobEvent::Progress { id: j, progress }
-                    if j == id && progress.bytes_done > 0 && !cancelled =>
-                {
-                    assert!(fx.on_disk("album/disc1/cd").is_dir());
-                    engine.cancel(id);
-                    cancelled = true;
-                }
-                JobEvent::Finished { id: j, report } if j == id => return (cancelled, report),
-                _ => {}
-            }
-        }
-        panic!("event channel closed before the job finished");
-    };
-    let (cancelled_mid_way, report) = tokio::time::timeout(Duration::from_secs(60), wait)
-        .await
-        .expect("the job did not stop");
+    let (cancelled_mid_way, report) = cancel_once_bytes_flow(&engine, &mut rx, id, || {
+        assert!(fx.on_disk("album/disc1/cd").is_dir());
+    })
+    .await;
     assert!(
         cancelled_mid_way,
         "the copy ended before it could be cancelled"
@@ -679,6 +663,37 @@ async fn cancel_mid_tree(fx: Fixture) {
     assert_eq!(disk_names(&fx.disk), ["album"]);
     let left = disk_names(&fx.on_disk("album"));
     assert!(left.is_empty(), "left behind in album: {left:?}");
+}
+
+/// Cancels job `id` once its first bytes have moved (`before` runs just before), then
+/// waits for it to end: whether the cancel came before the end, and the job's report.
+async fn cancel_once_bytes_flow(
+    engine: &nascmd::jobs::JobEngine,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<JobEvent>,
+    id: nascmd::jobs::JobId,
+    before: impl FnOnce(),
+) -> (bool, nascmd::jobs::JobReport) {
+    let wait = async {
+        let mut before = Some(before);
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                JobEvent::Progress { id: j, progress } if j == id && progress.bytes_done > 0 => {
+                    if let Some(before) = before.take() {
+                        before();
+                        engine.cancel(id);
+                    }
+                }
+                JobEvent::Finished { id: j, report } if j == id => {
+                    return (before.is_none(), report);
+                }
+                _ => {}
+            }
+        }
+        panic!("event channel closed before the job finished");
+    };
+    tokio::time::timeout(Duration::from_secs(60), wait)
+        .await
+        .expect("the job did not stop")
 }
 
 /// A job cancelled while it copies a big file (read slowly from its source) leaves no
@@ -700,25 +715,7 @@ async fn cancel_mid_transfer(fx: Fixture) {
         rename_to: None,
         conflict: ConflictPolicy::Overwrite,
     });
-    let wait = async {
-        let mut cancelled = false;
-        while let Some(ev) = rx.recv().await {
-            match ev {
-                JobEvent::Progress { id: j, progress }
-                    if j == id && progress.bytes_done > 0 && !cancelled =>
-                {
-                    engine.cancel(id);
-                    cancelled = true;
-                }
-                JobEvent::Finished { id: j, report } if j == id => return (cancelled, report),
-                _ => {}
-            }
-        }
-        panic!("event channel closed before the job finished");
-    };
-    let (cancelled_mid_way, report) = tokio::time::timeout(Duration::from_secs(60), wait)
-        .await
-        .expect("the job did not stop");
+    let (cancelled_mid_way, report) = cancel_once_bytes_flow(&engine, &mut rx, id, || {}).await;
     assert!(
         cancelled_mid_way,
         "the copy ended before it could be cancelled"
