@@ -162,7 +162,7 @@ const ACTIONS: &[ActionInfo] = &[
         name: "delete",
         menu: MenuArea::File,
         bar: Some("Delete"),
-        description: "Delete the selection (asks first; names a running job that still uses it, and Enter then means No)",
+        description: "Delete the selection (asks first; warns if a job still uses it)",
         keys: &["F8", "delete"],
     },
     ActionInfo {
