@@ -15,14 +15,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use support::relayed_qnap::{PASS, RelayedQnap, held_for, jobs_dir, kill_when, pattern};
-use support::resume_record::recorded;
+use support::resume_record::{Stable, recorded};
 use support::sandbox::{Sandbox, ok, text};
 
 const MIB: u64 = 1 << 20;
 const LEN: u64 = 64 * MIB;
 const STALL_AT: u64 = 40 * MIB;
-/// Parallel ranges of one download (`jobs::ranged`).
-const STREAMS: u64 = 4;
 /// How long a run may take to get where it is killed.
 const KILL_LIMIT: Duration = Duration::from_secs(180);
 
@@ -102,18 +100,23 @@ fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_agai
     nas.relay.stall_after(STALL_AT);
     let child = nas.nascmd_quiet(&sb, &args).spawn().unwrap();
     let down = sb.path().join("down/set");
+    // Killed once the relay stalled, the small files are done and the big file's
+    // record stopped moving: how many streams fetch it (one on a quiet loopback, more
+    // when a busy machine makes the loopback look like a link) decides how far behind
+    // the stall the record stays, so the rerun is checked against what it claims.
+    let mut claim = Stable::default();
     kill_when(
         child,
-        "the small files done and the big one stalled",
+        "the small files done and the big one stalled, its record settled",
         KILL_LIMIT,
         || {
-            // The big file's record caught up with the stall (one plain stream on
-            // loopback records by time, after the bytes), so the kill tests the rerun.
             nas.relay.down() >= STALL_AT
                 && journal_text(&sb).is_some_and(|t| t.matches("\"done\"").count() == 3)
-                && recorded(&down).is_some_and(|claimed| claimed + 5 * MIB >= STALL_AT)
+                && claim.settled(recorded(&down), Duration::from_secs(3))
         },
     );
+    let claimed = recorded(&down).expect("the big file's record");
+    assert!(claimed >= 8 * MIB, "the record claims only {claimed} bytes");
     assert_journal_private(&sb);
     assert!(
         !temporaries(&down).is_empty(),
@@ -130,9 +133,10 @@ fn a_killed_get_is_taken_up_by_the_same_command_without_fetching_done_files_agai
     );
     let fetched = nas.relay.down();
     eprintln!("the rerun fetched {fetched} bytes");
+    // What the record claims is not fetched again (the slack: requests, headers).
     assert!(
-        fetched <= LEN - STALL_AT + STREAMS * 6 * MIB,
-        "fetched {fetched} bytes again"
+        fetched <= LEN - claimed + MIB / 4,
+        "fetched {fetched} bytes again, though {claimed} were on record"
     );
     for name in ["a.txt", "b.txt", "c.txt", "z-big.bin"] {
         assert!(
