@@ -51,6 +51,7 @@ mod qnap_emulator_extra;
 mod quick_view;
 mod resume;
 mod screen;
+mod share_flaky;
 mod share_screen;
 mod shell_edit_pty;
 mod stalled_upload_freebox;

@@ -4,11 +4,21 @@
 //!
 //! Whether share links exist and whether they take an access code is read from the
 //! backend's [`Features`](crate::vfs::Features), never found out by trying.
+//!
+//! A person waits on each of these, often over a link that drops a request now and
+//! then: every request is tried again on a transient failure (`retry_interactive`).
+//! A try whose answer was lost may have taken effect: a new link asked for again is
+//! first looked for among the NAS's links (the same item, code and expiry), and a
+//! link already gone when its revoke is tried again counts as revoked. Only the
+//! e-mail is not retried: a second try could send a second mail.
 
 use std::fmt;
 
+use crate::jobs::retry_interactive;
 use crate::share_format::{AccessCodeError, generate_access_code, url_names_host, url_with_host};
-use crate::vfs::{ShareHost, ShareLink, ShareLinks, ShareMail, ShareOptions, VPath, Vfs, VfsError};
+use crate::vfs::{
+    ShareHost, ShareLink, ShareLinks, ShareMail, ShareOptions, VPath, Vfs, VfsError, VfsResult,
+};
 
 /// Why a share-link use case failed.
 #[derive(Debug, thiserror::Error)]
@@ -111,8 +121,71 @@ async fn create_one(
     req: &ShareRequest,
     drop_generated: bool,
 ) -> Result<ShareLink, ShareError> {
+    // Made once: a try again asks for the same link (the same code), so the link of a
+    // try whose answer was lost can be recognised.
     let opts = options_for(req, drop_generated)?;
-    Ok(links.share_create(path, &opts).await?)
+    let asked_at = unix_now();
+    let mut tried = false;
+    Ok(retry_interactive(|| {
+        let again = std::mem::replace(&mut tried, true);
+        let opts = &opts;
+        async move {
+            if again && let Some(made) = made_by_an_earlier_try(links, path, opts, asked_at).await?
+            {
+                tracing::debug!(path = %path, "the interrupted share request had made the link");
+                return Ok(made);
+            }
+            links.share_create(path, opts).await
+        }
+    })
+    .await?)
+}
+
+/// After a failed try, the link that try may have made all the same: to `path`, with
+/// the access code and the expiry asked for at `asked_at` (give or take a few seconds).
+/// Where nothing tells it apart from an older link made the same way (no code, no
+/// expiry), that one is handed out: a live link to the item, made as asked.
+async fn made_by_an_earlier_try(
+    links: &dyn ShareLinks,
+    path: &VPath,
+    opts: &ShareOptions,
+    asked_at: i64,
+) -> VfsResult<Option<ShareLink>> {
+    const SLACK: i64 = 5;
+    let now = unix_now();
+    let expiry_as_asked = |expires: Option<i64>| match (opts.expire_secs, expires) {
+        (None, None) => true,
+        (Some(secs), Some(at)) => {
+            let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+            (asked_at.saturating_add(secs) - SLACK..=now.saturating_add(secs) + SLACK).contains(&at)
+        }
+        _ => false,
+    };
+    let made = links
+        .share_list()
+        .await?
+        .into_iter()
+        .filter(|l| {
+            l.path == *path
+                && !l.url.trim().is_empty()
+                && l.access_code == opts.access_code
+                && expiry_as_asked(l.expires)
+        })
+        .max_by_key(|l| l.expires.unwrap_or(i64::MAX));
+    Ok(made.map(|l| {
+        match opts
+            .host_override
+            .as_deref()
+            .and_then(|h| url_with_host(&l.url, h))
+        {
+            Some(url) => ShareLink { url, ..l },
+            None => l,
+        }
+    }))
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 /// The options of a new link made as `req` asks.
@@ -178,7 +251,7 @@ async fn existing(
     paths: &[VPath],
     req: &ShareRequest,
 ) -> Vec<(VPath, ShareLink)> {
-    let listed = match links.share_list().await {
+    let listed = match retry_interactive(|| links.share_list()).await {
         Ok(l) => l,
         Err(e) => {
             tracing::debug!(error = %e, "cannot list share links; making new ones");
@@ -186,7 +259,7 @@ async fn existing(
         }
     };
     let with_code = req.code != CodeChoice::None;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = unix_now();
     let candidates: Vec<&ShareLink> = listed
         .iter()
         .filter(|l| {
@@ -229,9 +302,12 @@ async fn existing(
 /// configured `host` replaces it, as it did when the link was made.
 pub async fn list(vfs: &dyn Vfs, host: Option<&str>) -> Result<Vec<ShareLink>, ShareError> {
     let links = links_of(vfs)?;
-    let mut listed = links.share_list().await?;
+    let mut listed = retry_interactive(|| links.share_list()).await?;
     if let Some(h) = host
-        && links.share_hosts().await.unwrap_or_default().is_empty()
+        && retry_interactive(|| links.share_hosts())
+            .await
+            .unwrap_or_default()
+            .is_empty()
     {
         for l in &mut listed {
             if let Some(url) = url_with_host(&l.url, h) {
@@ -245,7 +321,8 @@ pub async fn list(vfs: &dyn Vfs, host: Option<&str>) -> Result<Vec<ShareLink>, S
 /// The hosts new links may name, the address the NAS is reached by first; empty where
 /// the NAS decides the URL itself.
 pub async fn hosts(vfs: &dyn Vfs) -> Result<Vec<ShareHost>, ShareError> {
-    Ok(links_of(vfs)?.share_hosts().await?)
+    let links = links_of(vfs)?;
+    Ok(retry_interactive(|| links.share_hosts()).await?)
 }
 
 /// Changes a link's expiry / access code; returns the link as it now is.
@@ -254,12 +331,25 @@ pub async fn update(
     link: &ShareLink,
     opts: &ShareOptions,
 ) -> Result<ShareLink, ShareError> {
-    Ok(links_of(vfs)?.share_update(link, opts).await?)
+    let links = links_of(vfs)?;
+    Ok(retry_interactive(|| links.share_update(link, opts)).await?)
 }
 
-/// Revokes one link.
+/// Revokes one link. "Not found" after a failed try means that try revoked it.
 pub async fn revoke(vfs: &dyn Vfs, link: &ShareLink) -> Result<(), ShareError> {
-    Ok(links_of(vfs)?.share_revoke(link).await?)
+    let links = links_of(vfs)?;
+    let mut tried = false;
+    retry_interactive(|| {
+        let again = std::mem::replace(&mut tried, true);
+        async move {
+            match links.share_revoke(link).await {
+                Err(VfsError::NotFound(_)) if again => Ok(()),
+                other => other,
+            }
+        }
+    })
+    .await?;
+    Ok(())
 }
 
 /// The link `which` names: its id, or its URL — compared without the host, since a

@@ -15,7 +15,7 @@ use super::api::Api;
 use super::http::list_as;
 use super::paths;
 use super::wire::ShareLinkWire;
-use crate::vfs::{ShareLink, ShareOptions, VPath, VfsError, VfsResult};
+use crate::vfs::{ServerCode, ShareLink, ShareOptions, VPath, VfsError, VfsResult};
 
 fn now() -> i64 {
     SystemTime::now()
@@ -110,7 +110,8 @@ pub async fn get(api: &Api, id: &str) -> VfsResult<ShareLink> {
     check_token(id)?;
     let w: ShareLinkWire = api
         .call_as(Method::GET, &format!("share_link/{id}"), None, "share link")
-        .await?;
+        .await
+        .map_err(|e| unknown_is_not_found(e, id))?;
     to_link(w, None)
 }
 
@@ -124,6 +125,19 @@ pub async fn delete(api: &Api, id: &str) -> VfsResult<()> {
     )
     .await
     .map(drop)
+    .map_err(|e| unknown_is_not_found(e, id))
+}
+
+/// The box answers `invalid_id` for a token it does not know (freebox.md, share
+/// errors): the link is not there, as a revoke tried again needs to tell.
+fn unknown_is_not_found(e: VfsError, id: &str) -> VfsError {
+    match e {
+        VfsError::Server {
+            code: ServerCode::Named(ref c),
+            ..
+        } if c == "invalid_id" => VfsError::NotFound(format!("share link {id}")),
+        other => other,
+    }
 }
 
 /// Applies new options: unchanged when nothing the box stores changes, otherwise a new
