@@ -202,11 +202,16 @@ struct Qnap {
 
 impl Qnap {
     fn start() -> Qnap {
+        Qnap::start_with(|_| {})
+    }
+
+    fn start_with(tweak: impl FnOnce(&mut QnapEmulatorConfig)) -> Qnap {
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join("Public")).unwrap();
         std::fs::write(root.path().join("Public/a.txt"), b"first\n").unwrap();
         let rt = support::runtime();
-        let cfg = QnapEmulatorConfig::new(root.path(), USER, PASS);
+        let mut cfg = QnapEmulatorConfig::new(root.path(), USER, PASS);
+        tweak(&mut cfg);
         let emu = rt.block_on(nascmd::emulator::qnap::spawn(cfg)).unwrap();
         Qnap {
             rt,
@@ -284,6 +289,28 @@ fn f4_on_a_nas_file_edits_a_private_copy_and_writes_it_back() {
         Vec::<std::path::PathBuf>::new()
     );
     // No temporary name is left on the NAS either.
+    let names: Vec<_> = std::fs::read_dir(nas.file(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec!["a.txt"]);
+    s.quit();
+}
+
+/// A NAS answering HTTP 500 to every third request: each step of F4 (look, fetch,
+/// look again, write, rename) is tried again, and the edit lands whole.
+#[test]
+fn f4_through_a_nas_failing_now_and_then_writes_the_edit_back() {
+    let nas = Qnap::start_with(|cfg| cfg.faults.http500_every = Some(3));
+    let local = tempfile::tempdir().unwrap();
+    let runtime_dir = tempfile::tempdir().unwrap();
+    let editor = "sh -c 'echo added >> \"$1\"' editor";
+    let mut s = nas.edit_a_txt(local.path(), runtime_dir.path(), editor);
+    s.wait_shown("written back");
+    assert_eq!(
+        std::fs::read_to_string(nas.file("a.txt")).unwrap(),
+        "first\nadded\n"
+    );
     let names: Vec<_> = std::fs::read_dir(nas.file(""))
         .unwrap()
         .map(|e| e.unwrap().file_name())

@@ -14,6 +14,7 @@ mod conformance;
 mod demo_folder;
 mod emulator_links;
 mod emulator_stop;
+mod flaky_reads;
 mod freebox_client;
 mod freebox_emulator;
 mod freebox_emulator_transfers;

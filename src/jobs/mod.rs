@@ -257,8 +257,10 @@ mod conflict;
 mod ctx;
 mod delete;
 mod engine;
+mod fetch;
 pub mod journal;
 mod mkdir;
+mod one_file;
 mod pace;
 mod patience;
 pub mod plan;
@@ -280,7 +282,9 @@ pub mod verify;
 pub use check::check_spec;
 pub use ctx::EngineOptions;
 pub use engine::JobEngine;
+pub use fetch::{Fetched, read_retrying};
 pub use mkdir::{LastFolder, MadeFolders, mkdir_parents};
+pub use one_file::copy_one_file;
 pub use retry::{
     RetryPolicy, list_retrying, list_retrying_counted, mkdir_interactive, retry_interactive,
 };

@@ -624,11 +624,7 @@ async fn read_chunk(reader: &mut ByteReader, want: usize, buf: &mut BytesMut) ->
 /// A read error keeps the backend's meaning when it carried a `VfsError` (a file that
 /// changed on the server is not worth retrying); anything else is a dropped connection.
 fn read_error(e: std::io::Error) -> VfsError {
-    match e.into_inner().map(|inner| inner.downcast::<VfsError>()) {
-        Some(Ok(vfs)) => *vfs,
-        Some(Err(other)) => VfsError::Network(format!("reading a range: {other}")),
-        None => VfsError::Network("reading a range failed".into()),
-    }
+    VfsError::from_body_read(e, || "reading a range".into())
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::PathBuf;
 
-use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Internal;
@@ -18,15 +17,22 @@ use crate::app::Msg;
 use crate::app::RequestId;
 use crate::app::remote_edit::{EditChoice, EditCopy, beside_name};
 use crate::app::shell_edit::TerminalMsg;
+use crate::jobs::{read_retrying, retry_interactive};
 use crate::names::escape;
-use crate::vfs::{VPath, VfsHandle};
+use crate::vfs::{VPath, VfsError, VfsHandle};
 
 /// The largest file F4 fetches from a NAS (it is held in memory to compare).
 const MAX_EDIT_BYTES: u64 = 64 * 1024 * 1024;
-/// Bytes read between two looks at the progress.
-const CHUNK: usize = 64 * 1024;
 /// How many other names `NAME.edited` may give way to (`NAME.edited.2`, …).
 const BESIDE_TRIES: u32 = 100;
+
+fn too_big(path: &VPath) -> String {
+    format!(
+        "{} is too big to edit here (over {} MiB)",
+        escape(path.as_str()),
+        MAX_EDIT_BYTES / 1024 / 1024
+    )
+}
 
 fn send(tx: &UnboundedSender<Internal>, msg: TerminalMsg) {
     // The loop has ended: nobody to tell.
@@ -64,36 +70,40 @@ async fn fetch(
     vfs: VfsHandle,
     path: VPath,
 ) -> Result<EditCopy, String> {
-    let entry = vfs.stat(&path).await.map_err(|e| e.user_message())?;
+    let entry = retry_interactive(|| vfs.stat(&path))
+        .await
+        .map_err(|e| e.user_message())?;
     if entry.size > MAX_EDIT_BYTES {
-        return Err(format!(
-            "{} is too big to edit here (over {} MiB)",
-            escape(path.as_str()),
-            MAX_EDIT_BYTES / 1024 / 1024
-        ));
+        return Err(too_big(&path));
     }
     let total = entry.size;
-    let mut reader = vfs
-        .open_read(&path, 0)
-        .await
-        .map_err(|e| e.user_message())?
-        .take(MAX_EDIT_BYTES + 1);
-    let mut original = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
-    let mut chunk = vec![0u8; CHUNK];
     let mut told = 0;
-    loop {
-        let n = reader.read(&mut chunk).await.map_err(|e| e.to_string())?;
-        if n == 0 {
-            break;
-        }
-        original.extend_from_slice(&chunk[..n]);
-        let done = original.len() as u64;
+    let fetched = read_retrying(&vfs, &path, 0, MAX_EDIT_BYTES + 1, |done| {
         let percent = (done * 100).checked_div(total).unwrap_or(100);
         if percent > told {
             told = percent;
             send(tx, TerminalMsg::FetchProgress { req, done, total });
         }
+    })
+    .await
+    .map_err(|e| e.user_message())?;
+    if fetched.bytes.len() as u64 > MAX_EDIT_BYTES {
+        return Err(too_big(&path));
     }
+    // Read in parts (a connection was cut): the parts are one version of the file only
+    // if it still is the one first looked at.
+    if fetched.resumed {
+        let now = retry_interactive(|| vfs.stat(&path))
+            .await
+            .map_err(|e| e.user_message())?;
+        if (now.size, now.mtime) != (entry.size, entry.mtime) {
+            return Err(format!(
+                "{} changed on the NAS while it was fetched: press F4 again",
+                escape(path.name())
+            ));
+        }
+    }
+    let original = fetched.bytes;
     let name = crate::names::terminal_safe_name(path.name()).into_owned();
     let saved = tokio::task::spawn_blocking({
         let original = original.clone();
@@ -140,16 +150,23 @@ pub(super) async fn finish_task(tx: UnboundedSender<Internal>, copy: Box<EditCop
         if edited == copy.original {
             return Ok(Some("unchanged: nothing written back".to_owned()));
         }
-        let now = copy
-            .vfs
-            .stat(&copy.path)
-            .await
-            .ok()
-            .map(|e| (e.size, e.mtime));
-        if now.is_some_and(|n| n != copy.stamp) {
+        // Written back only over the copy that was fetched: a NAS copy changed or gone
+        // meanwhile is the user's to decide; one that cannot be looked at is not
+        // written over blindly.
+        let now = match retry_interactive(|| copy.vfs.stat(&copy.path)).await {
+            Ok(e) => Some((e.size, e.mtime)),
+            Err(VfsError::NotFound(_)) => None,
+            Err(e) => {
+                return Err(format!(
+                    "not written back ({}); press F4 again to retry",
+                    e.user_message()
+                ));
+            }
+        };
+        if now != Some(copy.stamp) {
             return Ok(None);
         }
-        upload(&copy.vfs, &copy.path, edited).await?;
+        upload(&copy, &copy.path).await?;
         Ok(Some("written back".to_owned()))
     }
     .await;
@@ -186,14 +203,12 @@ pub(super) async fn resolve_task(
 async fn resolve(copy: EditCopy, choice: EditChoice) -> Result<String, String> {
     match choice {
         EditChoice::Overwrite => {
-            let edited = read_edit(&copy).await?;
-            upload(&copy.vfs, &copy.path, edited).await?;
+            upload(&copy, &copy.path).await?;
             Ok("your edit replaced the NAS copy".to_owned())
         }
         EditChoice::SaveBeside => {
-            let edited = read_edit(&copy).await?;
             let beside = free_name_beside(&copy.vfs, &copy.path).await?;
-            upload(&copy.vfs, &beside, edited).await?;
+            upload(&copy, &beside).await?;
             // Short: the status line at 80 columns also shows the free space.
             Ok(format!("saved as {}", escape(beside.name())))
         }
@@ -227,8 +242,10 @@ async fn free_name_beside(vfs: &VfsHandle, path: &VPath) -> Result<VPath, String
             format!("{first}.{n}")
         };
         let candidate = path.parent().join(&name).map_err(|e| e.user_message())?;
-        if vfs.stat(&candidate).await.is_err() {
-            return Ok(candidate);
+        match retry_interactive(|| vfs.stat(&candidate)).await {
+            Err(VfsError::NotFound(_)) => return Ok(candidate),
+            Ok(_) => {}
+            Err(e) => return Err(e.user_message()),
         }
     }
     Err(format!(
@@ -236,33 +253,19 @@ async fn free_name_beside(vfs: &VfsHandle, path: &VPath) -> Result<VPath, String
     ))
 }
 
-/// Writes `bytes` under a temporary name in the same folder, checks the size, then
-/// renames it over `path`; the temporary is removed if anything fails.
-async fn upload(vfs: &VfsHandle, path: &VPath, bytes: Vec<u8>) -> Result<(), String> {
-    let len = bytes.len() as u64;
-    let temp_name = format!(".nascmd-part-edit-{}", path.name());
-    let temp = path
-        .parent()
-        .join(&temp_name)
-        .map_err(|e| e.user_message())?;
-    let reader: crate::vfs::ByteReader = Box::pin(std::io::Cursor::new(bytes));
-    let written = async {
-        let entry = vfs.write_new(&temp, len, reader, None).await?;
-        if entry.size != len {
-            return Err(crate::vfs::VfsError::SizeMismatch {
-                path: path.to_string(),
-                expected: len,
-                found: entry.size,
-            });
-        }
-        vfs.rename(&temp, path, true).await
-    }
-    .await;
-    if let Err(e) = written {
-        let _ = vfs.remove(&temp).await;
-        return Err(e.user_message());
-    }
-    Ok(())
+/// Writes the edited copy over `path` (or to a new name there) as any copy writes a
+/// file: under a temporary name, checked, then renamed into place, each step tried
+/// again on its own over a flaky link (`jobs::copy_one_file`).
+async fn upload(copy: &EditCopy, path: &VPath) -> Result<(), String> {
+    let from = VPath::parse(&copy.file.to_string_lossy()).map_err(|e| e.user_message())?;
+    crate::jobs::copy_one_file(
+        std::sync::Arc::new(crate::vfs::local::LocalFs::new()),
+        from,
+        copy.vfs.clone(),
+        path.parent(),
+        path.name().to_owned(),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -3,13 +3,12 @@
 //! knows when everything has settled.
 
 use futures_util::StreamExt;
-use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::sort::SortSpec;
 use crate::app::{Msg, Side};
 use crate::jobs::JobSpec;
-use crate::vfs::{VPath, VfsError, VfsHandle};
+use crate::vfs::{VPath, VfsHandle};
 
 /// What effect tasks send to the loop.
 pub enum Internal {
@@ -178,16 +177,10 @@ pub async fn read_file(
     offset: u64,
     len: usize,
 ) {
-    let data = async {
-        let reader = vfs.open_read(&path, offset).await?;
-        let mut buf = Vec::with_capacity(len);
-        reader
-            .take(len as u64)
-            .read_to_end(&mut buf)
-            .await
-            .map_err(|e| VfsError::io(path.to_string(), e))?;
-        Ok::<_, VfsError>(buf)
-    }
-    .await;
+    // Tried again from where a cut read stopped (a window is a snapshot: a file
+    // changed meanwhile shows as it is when the next window is read).
+    let data = crate::jobs::read_retrying(&vfs, &path, offset, len as u64, |_| {})
+        .await
+        .map(|f| f.bytes);
     send(&tx, Msg::FileChunk { req, offset, data });
 }

@@ -137,6 +137,26 @@ impl VfsError {
         crate::names::escape(&self.to_string()).into_owned()
     }
 
+    /// A failed read of a body (a download, a source being copied): the backend's own
+    /// error when the reader carried one (a body too slow, a file changed on the
+    /// server), a disk's error as such (a local file's), otherwise a dropped
+    /// connection, worth another try — `what` says whose.
+    pub fn from_body_read(e: std::io::Error, what: impl FnOnce() -> String) -> Self {
+        use std::io::ErrorKind as K;
+        if !e.get_ref().is_some_and(|inner| inner.is::<VfsError>()) {
+            return match e.kind() {
+                K::PermissionDenied | K::NotFound | K::IsADirectory | K::StorageFull => {
+                    VfsError::io(what(), e)
+                }
+                _ => VfsError::Network(format!("{}: {e}", what())),
+            };
+        }
+        match e.into_inner().map(|inner| inner.downcast::<VfsError>()) {
+            Some(Ok(vfs)) => *vfs,
+            _ => VfsError::Network(what()),
+        }
+    }
+
     /// Wraps an io::Error with the path or action it concerns.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         let context = context.into();

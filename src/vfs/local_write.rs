@@ -100,11 +100,5 @@ async fn finish(
 /// A failed read of the source: the backend's own error when it carried one (a body
 /// too slow, a file changed on the server), said once; otherwise a dropped connection.
 fn source_read_error(e: std::io::Error) -> VfsError {
-    if !e.get_ref().is_some_and(|inner| inner.is::<VfsError>()) {
-        return VfsError::Network(format!("reading the source: {e}"));
-    }
-    match e.into_inner().map(|inner| inner.downcast::<VfsError>()) {
-        Some(Ok(vfs)) => *vfs,
-        _ => VfsError::Network("reading the source failed".into()),
-    }
+    VfsError::from_body_read(e, || "reading the source".into())
 }

@@ -108,13 +108,9 @@ pub async fn open_read_range(
 /// A failed skip keeps the reader's own error (a body too slow); anything else is a
 /// dropped connection, worth another try.
 fn skip_error(what: &str, e: std::io::Error) -> VfsError {
-    match e.into_inner().map(|inner| inner.downcast::<VfsError>()) {
-        Some(Ok(vfs)) => *vfs,
-        _ => VfsError::Network(format!(
-            "the download of {} broke off",
-            crate::names::escape(what)
-        )),
-    }
+    VfsError::from_body_read(e, || {
+        format!("the download of {} broke off", crate::names::escape(what))
+    })
 }
 
 /// Sends the download request from `offset`, up to `end` (exclusive) when given.
