@@ -5,7 +5,7 @@
 
 use crossterm::event::KeyCode;
 
-use crate::jobs::{ItemError, JobId, JobKind, JobProgress, JobReport};
+use crate::jobs::{ItemError, JobId, JobKind, JobProgress, JobReport, JobSpec};
 use crate::key_table::{Binding, KeyTable, ch, key};
 use crate::keymap::Action;
 use crate::vfs::{VPath, VfsHandle};
@@ -246,6 +246,32 @@ impl JobsList {
                         && (place.starts_with(path) || path.starts_with(place))
                 })
         })
+    }
+
+    /// The titles of the running jobs a new job would pull the ground from under (each
+    /// once): what they use that a delete removes or a move takes away, and a place a
+    /// running delete removes that a copy or move would write into. A job writing
+    /// beside another is not in its way (conflicts are asked as usual).
+    pub fn in_the_way_of(&self, spec: &JobSpec) -> Vec<&str> {
+        let mut jobs: Vec<&JobView> = Vec::new();
+        if matches!(spec.kind, JobKind::Delete | JobKind::Move) {
+            for source in &spec.sources {
+                jobs.extend(self.using(&spec.src, source));
+            }
+        }
+        for (dst, landing) in spec.landings() {
+            jobs.extend(
+                self.using(&dst, &landing)
+                    .filter(|j| j.kind == JobKind::Delete),
+            );
+        }
+        let mut titles: Vec<&str> = Vec::new();
+        for job in jobs {
+            if !titles.contains(&job.title.as_str()) {
+                titles.push(&job.title);
+            }
+        }
+        titles
     }
 
     /// Removes a finished job and returns its view.

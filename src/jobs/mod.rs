@@ -58,15 +58,24 @@ impl JobSpec {
             .iter()
             .map(|s| (self.src.clone(), s.clone()))
             .collect();
-        if let Some((dst, dir)) = &self.dst {
-            for source in &self.sources {
+        places.extend(self.landings());
+        places
+    }
+
+    /// Where each source lands at the target (none for a delete).
+    pub fn landings(&self) -> Vec<(VfsHandle, VPath)> {
+        let Some((dst, dir)) = &self.dst else {
+            return Vec::new();
+        };
+        self.sources
+            .iter()
+            .map(|source| {
                 let name = self.rename_to.as_deref().unwrap_or(source.name());
                 // A name that does not join (a root) leaves the folder itself.
                 let landing = dir.join(name).unwrap_or_else(|_| dir.clone());
-                places.push((dst.clone(), landing));
-            }
-        }
-        places
+                (dst.clone(), landing)
+            })
+            .collect()
     }
 }
 
