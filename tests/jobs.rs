@@ -237,6 +237,19 @@ async fn a_cancelled_retry_removes_the_empty_folders_it_made() {
     .await
     .unwrap();
     assert_eq!(report.retry.len(), 1, "{report:?}");
+    // What the retry will use, for the app's warnings (F8, F6).
+    let places: Vec<String> = engine
+        .retry_places(first)
+        .iter()
+        .map(|(_, p)| p.to_string())
+        .collect();
+    assert_eq!(
+        places,
+        [
+            vp(&src.join("deep/er/big.iso")).to_string(),
+            vp(&dst.join("src/deep/er/big.iso")).to_string()
+        ]
+    );
 
     // The target takes it now; Retry makes deep/ and deep/er/, then the bytes flow.
     assert!(!dst.join("src/deep").exists());
