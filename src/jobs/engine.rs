@@ -224,30 +224,12 @@ impl JobEngine {
     /// source and its final path (a sync's deletes too), as `JobSpec::places` says it
     /// for a job the app starts; empty when there is nothing to retry.
     pub fn retry_places(&self, id: JobId) -> Vec<(crate::vfs::VfsHandle, crate::vfs::VPath)> {
-        fn of_items(
-            spec: &JobSpec,
-            items: &[RetryItem],
-        ) -> Vec<(crate::vfs::VfsHandle, crate::vfs::VPath)> {
-            let mut places: Vec<_> = items
-                .iter()
-                .map(|i| (spec.src.clone(), i.src.clone()))
-                .collect();
-            if let Some((dst, _)) = &spec.dst {
-                places.extend(items.iter().map(|i| (dst.clone(), i.dst.clone())));
-            }
-            places
-        }
         let Ok(failed) = self.inner.failed.lock() else {
             return Vec::new();
         };
         match failed.get(&id) {
-            Some(Retryable::Spec(spec, items)) => of_items(spec, items),
-            Some(Retryable::Sync(work, _)) => work
-                .copies
-                .iter()
-                .flat_map(|(spec, items)| of_items(spec, items))
-                .chain(work.deletes.iter().flat_map(JobSpec::places))
-                .collect(),
+            Some(Retryable::Spec(spec, items)) => RetryItem::places(spec, items),
+            Some(Retryable::Sync(work, _)) => work.places(),
             None => Vec::new(),
         }
     }

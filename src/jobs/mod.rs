@@ -128,6 +128,21 @@ pub struct RetryItem {
     pub dst: VPath,
 }
 
+impl RetryItem {
+    /// What a job of `items` between `spec`'s ends reads and writes: each source and
+    /// its final path, on their machines (as [`JobSpec::places`]).
+    pub fn places(spec: &JobSpec, items: &[RetryItem]) -> Vec<(VfsHandle, VPath)> {
+        let mut places: Vec<(VfsHandle, VPath)> = items
+            .iter()
+            .map(|i| (spec.src.clone(), i.src.clone()))
+            .collect();
+        if let Some((dst, _)) = &spec.dst {
+            places.extend(items.iter().map(|i| (dst.clone(), i.dst.clone())));
+        }
+        places
+    }
+}
+
 /// Progress numbers, cumulative for the job.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JobProgress {
