@@ -250,8 +250,10 @@ impl JobsList {
 
     /// The titles of the running jobs a new job would pull the ground from under (each
     /// once): what they use that a delete removes or a move takes away, and a place a
-    /// running delete removes that a copy or move would write into. A job writing
-    /// beside another is not in its way (conflicts are asked as usual).
+    /// running delete or sync removes (a sync's footprint names each of its items, so
+    /// this is its deletes and the very paths it writes) that a copy or move would write
+    /// into. A copy writing beside another is not in its way (conflicts are asked as
+    /// usual).
     pub fn in_the_way_of(&self, spec: &JobSpec) -> Vec<&str> {
         let mut jobs: Vec<&JobView> = Vec::new();
         if matches!(spec.kind, JobKind::Delete | JobKind::Move) {
@@ -262,7 +264,7 @@ impl JobsList {
         for (dst, landing) in spec.landings() {
             jobs.extend(
                 self.using(&dst, &landing)
-                    .filter(|j| j.kind == JobKind::Delete),
+                    .filter(|j| matches!(j.kind, JobKind::Delete | JobKind::Sync)),
             );
         }
         let mut titles: Vec<&str> = Vec::new();

@@ -211,6 +211,23 @@ fn moving_what_a_running_job_uses_or_writing_where_one_deletes_warns_and_enter_m
     );
     assert!(!yes);
     assert!(app.update(key(KeyCode::Esc)).is_empty());
+    // Into a folder a running sync deletes: the same.
+    let here = app.pane(Side::Left).vfs.clone();
+    running_job(
+        &mut app,
+        7,
+        JobKind::Sync,
+        "Sync /data/photos → /backup/photos",
+        vec![(here, "/backup/gone")],
+    );
+    assert!(transfer_to(&mut app, 5, "/backup/gone").is_empty());
+    let (_, lines, yes) = confirm(&app);
+    assert!(
+        lines.contains("the job \"Sync /data/photos → /backup/photos\"!"),
+        "{lines}"
+    );
+    assert!(!yes);
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
     // Elsewhere: the job starts at once.
     assert!(matches!(
         transfer_to(&mut app, 6, "/backup").as_slice(),
