@@ -248,12 +248,12 @@ impl JobsList {
         })
     }
 
-    /// The titles of the running jobs a new job would pull the ground from under (each
-    /// once): what they use that a delete removes or a move takes away, and a place a
-    /// running delete or sync removes (a sync's footprint names each of its items, so
-    /// this is its deletes and the very paths it writes) that a copy or move would write
-    /// into. A copy writing beside another is not in its way (conflicts are asked as
-    /// usual).
+    /// The titles of the running jobs a new job would pull the ground from under, or
+    /// race with (each once): what they use that a delete removes or a move takes away,
+    /// and where a copy or move would land when a running job reads, writes or removes
+    /// that very path or one around or inside it (a delete's tree, a move's source, a
+    /// copy started twice). Reading what a copy reads is not in its way, nor writing
+    /// beside it into the same folder.
     pub fn in_the_way_of(&self, spec: &JobSpec) -> Vec<&str> {
         let mut jobs: Vec<&JobView> = Vec::new();
         if matches!(spec.kind, JobKind::Delete | JobKind::Move) {
@@ -262,10 +262,7 @@ impl JobsList {
             }
         }
         for (dst, landing) in spec.landings() {
-            jobs.extend(
-                self.using(&dst, &landing)
-                    .filter(|j| matches!(j.kind, JobKind::Delete | JobKind::Sync)),
-            );
+            jobs.extend(self.using(&dst, &landing));
         }
         let mut titles: Vec<&str> = Vec::new();
         for job in jobs {

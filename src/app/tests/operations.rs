@@ -193,11 +193,20 @@ fn moving_what_a_running_job_uses_or_writing_where_one_deletes_warns_and_enter_m
         }
         other => panic!("{other:?}"),
     }
-    // F5 of it only reads beside the copy: no question.
+    // F5 of it elsewhere only reads beside the copy: no question.
     assert!(matches!(
-        transfer_to(&mut app, 5, "/backup").as_slice(),
+        transfer_to(&mut app, 5, "/backup/pics").as_slice(),
         [Cmd::StartJob { .. }]
     ));
+    // F5 of it to where the copy writes it: the same copy twice, asked first.
+    assert!(transfer_to(&mut app, 5, "/backup").is_empty());
+    let (_, lines, yes) = confirm(&app);
+    assert!(
+        lines.contains("Still in use by the job \"Copy /data/photos to /backup\"!"),
+        "{lines}"
+    );
+    assert!(!yes);
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
 
     // F5 into a folder a running job deletes: warned, naming the delete.
     app.update(key(KeyCode::End));
