@@ -138,7 +138,7 @@ const ACTIONS: &[ActionInfo] = &[
         name: "move",
         menu: MenuArea::File,
         bar: Some("RenMov"),
-        description: "Move or rename the selection",
+        description: "Move/rename the selection (warns if a job uses it)",
         keys: &["F6"],
     },
     ActionInfo {

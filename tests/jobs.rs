@@ -201,6 +201,89 @@ async fn cancel_mid_copy_leaves_no_final_and_no_temp_file() {
     assert_eq!(engine.running(), 0);
 }
 
+/// "Retry failed" makes the target folders the first run could not; cancelled while its
+/// file is under way, it takes them back (they are empty), as a first run does with the
+/// folders it made, and leaves the folder that was there before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_retry_removes_the_empty_folders_it_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let dst = tmp.path().join("dst");
+    std::fs::create_dir_all(&dst).unwrap();
+    write(&src.join("deep/er/big.iso"), &pattern(16 * 1024 * 1024, 3));
+    let mut nas = Faulty::new("nas");
+    nas.slow_reads = Some(Duration::from_millis(5)); // ~13 MB/s: seconds for 16 MiB
+    // The target refuses the folder `deep` the first time.
+    let target = Arc::new(Faulty::new("target"));
+    *target.refused_mkdir.lock().unwrap() = Some("deep".into());
+
+    let (engine, mut rx) = engine();
+    let first = engine.start(spec(
+        JobKind::Copy,
+        Arc::new(nas),
+        vec![vp(&src)],
+        Some((target.clone(), vp(&dst))),
+    ));
+    let report = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(ev) = rx.recv().await {
+            if let JobEvent::Finished { id, report } = ev
+                && id == first
+            {
+                return report;
+            }
+        }
+        panic!("channel closed");
+    })
+    .await
+    .unwrap();
+    assert_eq!(report.retry.len(), 1, "{report:?}");
+    // What the retry will use, for the app's warnings (F8, F6).
+    let places: Vec<String> = engine
+        .retry_places(first)
+        .iter()
+        .map(|(_, p)| p.to_string())
+        .collect();
+    assert_eq!(
+        places,
+        [
+            vp(&src.join("deep/er/big.iso")).to_string(),
+            vp(&dst.join("src/deep/er/big.iso")).to_string()
+        ]
+    );
+
+    // The target takes it now; Retry makes deep/ and deep/er/, then the bytes flow.
+    assert!(!dst.join("src/deep").exists());
+    *target.refused_mkdir.lock().unwrap() = None;
+    let (retry, _) = engine.retry_failed(first).expect("a retry");
+    let report = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut cancelled = false;
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                JobEvent::Progress { id, progress }
+                    if id == retry && !cancelled && progress.bytes_done > 0 =>
+                {
+                    assert!(dst.join("src/deep/er").is_dir());
+                    engine.cancel(retry);
+                    cancelled = true;
+                }
+                JobEvent::Finished { id, report } if id == retry => return report,
+                _ => {}
+            }
+        }
+        panic!("channel closed");
+    })
+    .await
+    .unwrap();
+
+    assert!(report.cancelled, "{report:?}");
+    assert!(
+        !dst.join("src/deep").exists(),
+        "left behind: {:?}",
+        tree(&dst)
+    );
+    assert!(dst.join("src").is_dir(), "the first run's folder stays");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_reaches_a_native_local_copy() {
     let tmp = tempfile::tempdir().unwrap();

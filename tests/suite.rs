@@ -5,6 +5,7 @@
 
 mod support;
 
+mod busy_move_screen;
 mod cli;
 mod cli_ctrl_c;
 mod cli_nas;

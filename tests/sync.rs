@@ -369,3 +369,35 @@ fn cli_dry_run_json_run_exclude_delete_and_already_in_sync() {
     let o = sync(&sb, &["nas:/Public/nothing", back.to_str().unwrap()]);
     assert_eq!(code(&o), 3, "{}", text(&o.stderr));
 }
+
+/// What a sync job reads and writes (the footprint the commander warns with, F8/F6):
+/// each copy's source and final path, and what it deletes.
+#[tokio::test]
+async fn a_sync_names_what_it_reads_writes_and_deletes() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    source_tree(a.path());
+    target_tree(b.path(), a.path());
+    let ends = Ends {
+        a: (local(), vp(a.path())),
+        b: (local(), vp(b.path())),
+    };
+    let cmp = compare_trees(&ends, &CompareOptions::default(), &CancellationToken::new())
+        .await
+        .unwrap();
+    let plan = Plan::make(&cmp, Direction::AToB, true);
+    let jobs = SyncJobs::of(&plan, &ends).unwrap();
+    let places: Vec<String> = jobs.places().iter().map(|(_, p)| p.to_string()).collect();
+    let at = |root: &Path, rel: &str| vp(&root.join(rel)).to_string();
+    for want in [
+        at(a.path(), "new.txt"),
+        at(b.path(), "new.txt"),
+        at(b.path(), "extra.txt"),
+        at(b.path(), "gone"),
+    ] {
+        assert!(places.contains(&want), "{want} not in {places:?}");
+    }
+    assert!(!places.contains(&at(b.path(), "same.txt")), "{places:?}");
+    // The engine says the same of the work it runs.
+    assert_eq!(jobs.clone().work().places().len(), places.len());
+}

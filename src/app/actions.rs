@@ -309,19 +309,17 @@ impl App {
         let place = format!("from {}", super::place::pane_place(self.pane(side)));
         let mut lines = vec![question, place];
         // A running copy's source or target: say so, and Enter means No.
-        let vfs = &self.pane(side).vfs;
-        let mut busy: Vec<&str> = Vec::new();
-        for path in &paths {
-            for job in self.jobs.using(vfs, path) {
-                if !busy.contains(&job.title.as_str()) {
-                    busy.push(&job.title);
-                }
-            }
-        }
+        let spec = JobSpec {
+            kind: JobKind::Delete,
+            src: self.pane(side).vfs.clone(),
+            sources: paths.clone(),
+            dst: None,
+            rename_to: None,
+            conflict: ConflictPolicy::Skip,
+        };
+        let busy = self.jobs.in_the_way_of(&spec);
         let in_use = !busy.is_empty();
-        for title in busy {
-            lines.push(format!("Still in use by the job \"{title}\"!"));
-        }
+        lines.extend(busy.iter().map(|title| still_in_use(title)));
         self.layers.push_dialog(Dialog::Confirm {
             title: "Delete".into(),
             lines,
@@ -437,6 +435,18 @@ impl App {
                 };
                 vec![Cmd::StartJob { spec, title }]
             }
+            Confirmed::Transfer {
+                side,
+                sources,
+                text,
+                kind,
+            } => self
+                .transfer(side, sources, &text, kind, true)
+                .unwrap_or_else(|e| {
+                    self.layers
+                        .push_dialog(Dialog::error("Error", vec![e.user_message()]));
+                    Vec::new()
+                }),
             Confirmed::CancelJob(id) => {
                 if let Some(j) = self.jobs.get_mut(id) {
                     j.cancelling = true;
@@ -463,10 +473,10 @@ impl App {
     fn submitted(&mut self, purpose: InputPurpose, text: String) -> Vec<Cmd> {
         let result = match purpose {
             InputPurpose::Copy { side, sources } => {
-                self.transfer(side, sources, &text, JobKind::Copy)
+                self.transfer(side, sources, &text, JobKind::Copy, false)
             }
             InputPurpose::Move { side, sources } => {
-                self.transfer(side, sources, &text, JobKind::Move)
+                self.transfer(side, sources, &text, JobKind::Move, false)
             }
             InputPurpose::Mkdir { side } => self.mkdir(side, &text),
             InputPurpose::SelectGlob { side, select } => self.select_glob(side, &text, select),
@@ -531,12 +541,16 @@ impl App {
             .filter(move |p| std::sync::Arc::ptr_eq(&p.vfs, vfs))
     }
 
+    /// Starts the copy or move of `sources` to the typed `text`; first asks, Enter
+    /// meaning No, when it is in the way of a running job (`JobList::in_the_way_of`)
+    /// unless the user said yes to that already (`warned`).
     fn transfer(
         &mut self,
         side: Side,
         sources: Vec<VPath>,
         text: &str,
         kind: JobKind,
+        warned: bool,
     ) -> Result<Vec<Cmd>, Problem> {
         let (dst_vfs, target) = self.resolve(side, text)?;
         let into_folder =
@@ -567,18 +581,40 @@ impl App {
             "Move"
         };
         let title = format!("{verb} {} to {}", describe(&sources), target);
+        let spec = JobSpec {
+            kind,
+            src,
+            sources: sources.clone(),
+            dst: Some((dst_vfs, dst_dir.clone())),
+            rename_to: rename_to.clone(),
+            conflict: ConflictPolicy::Ask,
+        };
+        let busy = self.jobs.in_the_way_of(&spec);
+        if !warned && !busy.is_empty() {
+            let mut lines = vec![format!("{title}?")];
+            lines.extend(busy.iter().map(|t| still_in_use(t)));
+            self.layers.push_dialog(Dialog::Confirm {
+                title: if kind == JobKind::Copy {
+                    "Copy"
+                } else {
+                    "Move / rename"
+                }
+                .into(),
+                lines,
+                action: Confirmed::Transfer {
+                    side,
+                    sources,
+                    text: text.to_owned(),
+                    kind,
+                },
+                yes_focused: false,
+            });
+            return Ok(Vec::new());
+        }
         self.pane_mut(side).selected.clear();
         if kind == JobKind::Move && same_backend {
             self.note_rename_in_place(side, &sources, &dst_dir, rename_to.as_deref());
         }
-        let spec = JobSpec {
-            kind,
-            src,
-            sources,
-            dst: Some((dst_vfs, dst_dir)),
-            rename_to,
-            conflict: ConflictPolicy::Ask,
-        };
         Ok(vec![if ask_target {
             Cmd::StartJobAskingTarget { spec, title }
         } else {
@@ -757,4 +793,9 @@ impl App {
             retry_job: None,
         });
     }
+}
+
+/// The line a confirmation gets for each running job the operation would disturb.
+fn still_in_use(title: &str) -> String {
+    format!("Still in use by the job \"{title}\"!")
 }

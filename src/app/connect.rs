@@ -111,12 +111,14 @@ pub enum ConnectMsg {
     /// Resuming a paused job: `target` (a place of the journal) is being opened now;
     /// the dialogs name it and their answers are for it.
     Opening { req: RequestId, target: String },
-    /// The paused job's ends are open and the engine runs it as job `id`.
+    /// The paused job's ends are open and the engine runs it as job `id`, which
+    /// reads and writes `places` (what F8 and F6 warn about, as for any job).
     Resumed {
         req: RequestId,
         id: crate::jobs::JobId,
         kind: crate::jobs::JobKind,
         title: String,
+        places: super::jobs::Footprint,
     },
 }
 

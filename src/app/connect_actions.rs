@@ -63,7 +63,11 @@ impl App {
     pub(super) fn on_connect(&mut self, msg: ConnectMsg) -> Vec<Cmd> {
         let req = msg.req();
         if let ConnectMsg::Resumed {
-            id, kind, title, ..
+            id,
+            kind,
+            title,
+            places,
+            ..
         } = msg
         {
             // The job runs whether or not the dialog is still there.
@@ -72,6 +76,9 @@ impl App {
             }
             self.set_status(format!("Resumed {title}"), false);
             self.jobs.started(id, kind, title);
+            if let Some(job) = self.jobs.get_mut(id) {
+                job.places = places;
+            }
             return Vec::new();
         }
         // A reply for a connection the user has given up on.

@@ -19,6 +19,14 @@ pub enum Confirmed {
         side: Side,
         paths: Vec<VPath>,
     },
+    /// A copy or move the user is warned about (it is in the way of a running job):
+    /// what `App::transfer` is asked again once the answer is yes.
+    Transfer {
+        side: Side,
+        sources: Vec<VPath>,
+        text: String,
+        kind: crate::jobs::JobKind,
+    },
     CancelJob(JobId),
     /// Forget a paused (restored) job: the row's id and its journal key.
     ForgetPausedJob(JobId, String),

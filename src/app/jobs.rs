@@ -5,7 +5,7 @@
 
 use crossterm::event::KeyCode;
 
-use crate::jobs::{ItemError, JobId, JobKind, JobProgress, JobReport};
+use crate::jobs::{ItemError, JobId, JobKind, JobProgress, JobReport, JobSpec};
 use crate::key_table::{Binding, KeyTable, ch, key};
 use crate::keymap::Action;
 use crate::vfs::{VPath, VfsHandle};
@@ -246,6 +246,31 @@ impl JobsList {
                         && (place.starts_with(path) || path.starts_with(place))
                 })
         })
+    }
+
+    /// The titles of the running jobs a new job would pull the ground from under, or
+    /// race with (each once): what they use that a delete removes or a move takes away,
+    /// and where a copy or move would land when a running job reads, writes or removes
+    /// that very path or one around or inside it (a delete's tree, a move's source, a
+    /// copy started twice). Reading what a copy reads is not in its way, nor writing
+    /// beside it into the same folder.
+    pub fn in_the_way_of(&self, spec: &JobSpec) -> Vec<&str> {
+        let mut jobs: Vec<&JobView> = Vec::new();
+        if matches!(spec.kind, JobKind::Delete | JobKind::Move) {
+            for source in &spec.sources {
+                jobs.extend(self.using(&spec.src, source));
+            }
+        }
+        for (dst, landing) in spec.landings() {
+            jobs.extend(self.using(&dst, &landing));
+        }
+        let mut titles: Vec<&str> = Vec::new();
+        for job in jobs {
+            if !titles.contains(&job.title.as_str()) {
+                titles.push(&job.title);
+            }
+        }
+        titles
     }
 
     /// Removes a finished job and returns its view.

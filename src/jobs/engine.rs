@@ -220,6 +220,20 @@ impl JobEngine {
             .unwrap_or(false)
     }
 
+    /// What a retry of job `id` would read and write, on which machine: each item's
+    /// source and its final path (a sync's deletes too), as `JobSpec::places` says it
+    /// for a job the app starts; empty when there is nothing to retry.
+    pub fn retry_places(&self, id: JobId) -> Vec<(crate::vfs::VfsHandle, crate::vfs::VPath)> {
+        let Ok(failed) = self.inner.failed.lock() else {
+            return Vec::new();
+        };
+        match failed.get(&id) {
+            Some(Retryable::Spec(spec, items)) => RetryItem::places(spec, items),
+            Some(Retryable::Sync(work, _)) => work.places(),
+            None => Vec::new(),
+        }
+    }
+
     /// Starts a new job that runs again only what did not finish in job `id` (its
     /// failed files, and those below a folder that could not be made); `None` when
     /// there is nothing to retry (or it was retried already).

@@ -58,15 +58,24 @@ impl JobSpec {
             .iter()
             .map(|s| (self.src.clone(), s.clone()))
             .collect();
-        if let Some((dst, dir)) = &self.dst {
-            for source in &self.sources {
+        places.extend(self.landings());
+        places
+    }
+
+    /// Where each source lands at the target (none for a delete).
+    pub fn landings(&self) -> Vec<(VfsHandle, VPath)> {
+        let Some((dst, dir)) = &self.dst else {
+            return Vec::new();
+        };
+        self.sources
+            .iter()
+            .map(|source| {
                 let name = self.rename_to.as_deref().unwrap_or(source.name());
                 // A name that does not join (a root) leaves the folder itself.
                 let landing = dir.join(name).unwrap_or_else(|_| dir.clone());
-                places.push((dst.clone(), landing));
-            }
-        }
-        places
+                (dst.clone(), landing)
+            })
+            .collect()
     }
 }
 
@@ -117,6 +126,21 @@ pub struct JobReport {
 pub struct RetryItem {
     pub src: VPath,
     pub dst: VPath,
+}
+
+impl RetryItem {
+    /// What a job of `items` between `spec`'s ends reads and writes: each source and
+    /// its final path, on their machines (as [`JobSpec::places`]).
+    pub fn places(spec: &JobSpec, items: &[RetryItem]) -> Vec<(VfsHandle, VPath)> {
+        let mut places: Vec<(VfsHandle, VPath)> = items
+            .iter()
+            .map(|i| (spec.src.clone(), i.src.clone()))
+            .collect();
+        if let Some((dst, _)) = &spec.dst {
+            places.extend(items.iter().map(|i| (dst.clone(), i.dst.clone())));
+        }
+        places
+    }
 }
 
 /// Progress numbers, cumulative for the job.

@@ -11,7 +11,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::conflict::Resolver;
 use super::ctx::JobCtx;
 use super::plan::Planner;
-use super::run::{execute, make_dir, mode_of};
+use super::run::{execute, make_dir, mode_of, remove_empty_made};
 use super::{ConflictAnswer, ItemError, JobEvent, JobReport, JobSpec, RetryItem};
 use crate::vfs::{VPath, VfsError, VfsResult};
 
@@ -25,6 +25,9 @@ pub(crate) async fn run_again(
     let mut resolver = Resolver::new(spec.conflict, answers);
     let mut report = JobReport::default();
     let mut steps = Vec::new();
+    // The target folders this job made (not those it found), parents first: a cancel
+    // takes back the empty ones, as a first run's does with its own.
+    let mut made = Vec::new();
     ctx.acct.planning.store(true, Ordering::Relaxed);
     for item in items {
         if ctx.cancel.is_cancelled() {
@@ -32,7 +35,7 @@ pub(crate) async fn run_again(
             break;
         }
         let dir = item.dst.parent();
-        if let Err(e) = make_dirs(ctx, &dir).await {
+        if let Err(e) = make_dirs(ctx, &dir, &mut made).await {
             report.failed.push(ItemError {
                 path: item.src.to_string(),
                 message: e.to_string(),
@@ -75,6 +78,10 @@ pub(crate) async fn run_again(
     if !report.cancelled {
         execute(ctx, steps, mode, ctx.opts.workers, &mut report).await;
     }
+    // After `execute`, which took back the folders it made below these.
+    if ctx.cancel.is_cancelled() {
+        remove_empty_made(ctx, &made).await;
+    }
     report
 }
 
@@ -99,8 +106,8 @@ async fn landed_already(ctx: &JobCtx, item: &RetryItem) -> bool {
 }
 
 /// Makes `dir` and any missing parent (the target folder of an item whose folder could
-/// not be made the first time).
-async fn make_dirs(ctx: &JobCtx, dir: &VPath) -> VfsResult<()> {
+/// not be made the first time), adding those this call made to `made`, parents first.
+async fn make_dirs(ctx: &JobCtx, dir: &VPath, made: &mut Vec<VPath>) -> VfsResult<()> {
     let vfs = ctx.dst_vfs().clone();
     let mut missing = Vec::new();
     let mut at = dir.clone();
@@ -116,8 +123,10 @@ async fn make_dirs(ctx: &JobCtx, dir: &VPath) -> VfsResult<()> {
             Err(e) => return Err(e),
         }
     }
-    for d in missing.iter().rev() {
-        make_dir(ctx, d).await?;
+    for d in missing.into_iter().rev() {
+        if make_dir(ctx, &d).await? {
+            made.push(d);
+        }
     }
     Ok(())
 }

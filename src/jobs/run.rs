@@ -582,7 +582,7 @@ pub(crate) async fn make_dir(ctx: &JobCtx, dst: &VPath) -> VfsResult<bool> {
 /// that are still empty, deepest first, so a cancelled copy leaves no empty tree
 /// behind. Anything in a folder keeps it (a partial file kept for a resume, a file
 /// copied before the cancel); best effort, a folder that cannot be read stays.
-async fn remove_empty_made(ctx: &JobCtx, created: &[VPath]) {
+pub(crate) async fn remove_empty_made(ctx: &JobCtx, created: &[VPath]) {
     let vfs = ctx.dst_vfs().clone();
     for dir in created.iter().rev() {
         if !is_empty(&vfs, dir).await {

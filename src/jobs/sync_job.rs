@@ -40,6 +40,16 @@ impl SyncWork {
 }
 
 impl SyncWork {
+    /// What it reads and writes, on which machine: each copy's source and final path,
+    /// and what it deletes (the footprint the app warns with, `JobSpec::places`).
+    pub fn places(&self) -> Vec<(crate::vfs::VfsHandle, crate::vfs::VPath)> {
+        self.copies
+            .iter()
+            .flat_map(|(spec, items)| super::RetryItem::places(spec, items))
+            .chain(self.deletes.iter().flat_map(JobSpec::places))
+            .collect()
+    }
+
     /// The files it copies.
     pub fn copy_count(&self) -> u64 {
         self.copies

@@ -321,6 +321,7 @@ impl<B: Backend> Runtime<B> {
                 });
             }
             Cmd::RetryJob(failed) => {
+                let places = crate::app::jobs::Footprint(self.engine.retry_places(failed));
                 if let Some((id, kind)) = self.engine.retry_failed(failed) {
                     tracing::info!(job = id, failed, "retrying a failed job");
                     self.dispatch(Msg::JobStarted {
@@ -328,6 +329,7 @@ impl<B: Backend> Runtime<B> {
                         kind,
                         title: String::new(),
                     });
+                    self.dispatch(Msg::JobPlaces { id, places });
                 }
             }
             Cmd::AnswerConflict {

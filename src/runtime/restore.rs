@@ -313,6 +313,7 @@ impl Resume {
         if entry.header.sync.is_some() {
             let msg = match sync_of(&entry, &open) {
                 Ok(jobs) => {
+                    let places = crate::app::jobs::Footprint(jobs.places());
                     let id = self.engine.start_sync_journaled(
                         jobs.work(),
                         job.title.clone(),
@@ -325,6 +326,7 @@ impl Resume {
                         id,
                         kind: JobKind::Sync,
                         title: job.title,
+                        places,
                     }
                 }
                 Err(message) => ConnectMsg::Failed {
@@ -338,6 +340,7 @@ impl Resume {
         let msg = match spec_of(&entry, &open) {
             Ok((spec, places)) => {
                 let kind = spec.kind;
+                let footprint = crate::app::jobs::Footprint(spec.places());
                 let id = self.engine.start_journaled(spec, &places);
                 tracing::info!(job = id, "resumed a restored job");
                 ConnectMsg::Resumed {
@@ -345,6 +348,7 @@ impl Resume {
                     id,
                     kind,
                     title: job.title,
+                    places: footprint,
                 }
             }
             Err(message) => ConnectMsg::Failed {

@@ -43,6 +43,7 @@ impl<B: Backend> Runtime<B> {
             }
             SyncCmd::Run { plan, ends, title } => match SyncJobs::of(&plan, &ends) {
                 Ok(jobs) => {
+                    let places = crate::app::jobs::Footprint(jobs.places());
                     let id = self.start_sync(jobs, &plan, &ends, title.clone());
                     tracing::info!(job = id, %title, "sync job started");
                     self.dispatch(Msg::JobStarted {
@@ -50,6 +51,7 @@ impl<B: Backend> Runtime<B> {
                         kind: JobKind::Sync,
                         title,
                     });
+                    self.dispatch(Msg::JobPlaces { id, places });
                 }
                 Err(e) => self.dispatch(Msg::Sync(SyncMsg::RunFailed(e))),
             },

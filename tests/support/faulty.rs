@@ -42,6 +42,8 @@ pub struct Faulty {
     pub hostile_names: Vec<String>,
     /// Reading a file or listing a folder of this name fails with "permission denied".
     pub unreadable: Option<String>,
+    /// Making a folder of this name fails with "permission denied" (while set).
+    pub refused_mkdir: Mutex<Option<String>>,
     /// Offers server-side copy (done here with std::fs, reporting progress).
     pub server_copy: bool,
     pub server_copies: Mutex<Vec<(Vec<VPath>, VPath)>>,
@@ -116,6 +118,9 @@ impl Vfs for Faulty {
         Ok(e)
     }
     async fn mkdir(&self, path: &VPath) -> VfsResult<()> {
+        if self.refused_mkdir.lock().unwrap().as_deref() == Some(path.name()) {
+            return Err(VfsError::PermissionDenied(path.to_string()));
+        }
         LocalFs.mkdir(path).await
     }
     async fn rename(&self, from: &VPath, to: &VPath, overwrite: bool) -> VfsResult<()> {

@@ -91,6 +91,172 @@ fn delete_of_what_a_running_job_uses_warns_and_enter_means_no() {
     ));
 }
 
+/// A job started in the app with its footprint, as the runtime reports it.
+fn running_job(app: &mut App, id: u64, kind: JobKind, title: &str, places: Vec<(VfsHandle, &str)>) {
+    app.update(Msg::JobStarted {
+        id,
+        kind,
+        title: title.into(),
+    });
+    app.update(Msg::JobPlaces {
+        id,
+        places: crate::app::jobs::Footprint(
+            places.into_iter().map(|(on, at)| (on, p(at))).collect(),
+        ),
+    });
+}
+
+/// Opens F5 or F6 on the cursor's entry, types `target` for the prefilled one and
+/// presses Enter.
+fn transfer_to(app: &mut App, f: u8, target: &str) -> Vec<Cmd> {
+    app.update(key(KeyCode::F(f)));
+    let prefilled = match app.layers.dialogs().last() {
+        Some(Dialog::Input { input, .. }) => input.value().chars().count(),
+        other => panic!("{other:?}"),
+    };
+    for _ in 0..prefilled {
+        app.update(key(KeyCode::Backspace));
+    }
+    for c in target.chars() {
+        app.update(ch(c));
+    }
+    app.update(key(KeyCode::Enter))
+}
+
+#[test]
+fn moving_what_a_running_job_uses_or_writing_where_one_deletes_warns_and_enter_means_no() {
+    let mut app = app();
+    let here = app.pane(Side::Left).vfs.clone();
+    running_job(
+        &mut app,
+        4,
+        JobKind::Copy,
+        "Copy /data/photos to /backup",
+        vec![
+            (here.clone(), "/data/photos"),
+            (here.clone(), "/backup/photos"),
+        ],
+    );
+    running_job(
+        &mut app,
+        5,
+        JobKind::Copy,
+        "Copy /x/song.flac to /backup/old",
+        vec![
+            (here.clone(), "/x/song.flac"),
+            (here.clone(), "/backup/old/song.flac"),
+        ],
+    );
+    running_job(
+        &mut app,
+        6,
+        JobKind::Delete,
+        "Delete /data/music",
+        vec![(here, "/data/music")],
+    );
+    let confirm = |app: &App| match app.layers.dialogs().last() {
+        Some(Dialog::Confirm {
+            title,
+            lines,
+            yes_focused,
+            ..
+        }) => (title.clone(), lines.join("\n"), *yes_focused),
+        other => panic!("{other:?}"),
+    };
+
+    // F6 of a running copy's source: warned, and Enter answers No.
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    assert_eq!(cursor_name(&app), "photos");
+    assert!(transfer_to(&mut app, 6, "/backup/pics").is_empty());
+    let (title, lines, yes) = confirm(&app);
+    assert_eq!(title, "Move / rename");
+    assert!(
+        lines.contains("Move \"photos\" to /backup/pics?"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("Still in use by the job \"Copy /data/photos to /backup\"!"),
+        "{lines}"
+    );
+    assert!(!lines.contains("song.flac"), "{lines}");
+    assert!(!yes);
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(app.layers.dialogs().next().is_none());
+    // y goes ahead all the same, with what was typed.
+    transfer_to(&mut app, 6, "/backup/pics");
+    match app.update(ch('y')).as_slice() {
+        [Cmd::StartJob { spec, .. }] => {
+            assert_eq!(spec.kind, JobKind::Move);
+            assert_eq!(spec.sources, vec![p("/data/photos")]);
+            assert_eq!(spec.rename_to.as_deref(), Some("pics"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // F5 of it elsewhere only reads beside the copy: no question.
+    assert!(matches!(
+        transfer_to(&mut app, 5, "/backup/pics").as_slice(),
+        [Cmd::StartJob { .. }]
+    ));
+    // F5 of it to where the copy writes it: the same copy twice, asked first.
+    assert!(transfer_to(&mut app, 5, "/backup").is_empty());
+    let (_, lines, yes) = confirm(&app);
+    assert!(
+        lines.contains("Still in use by the job \"Copy /data/photos to /backup\"!"),
+        "{lines}"
+    );
+    assert!(!yes);
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+
+    // F5 into a folder a running job deletes: warned, naming the delete.
+    app.update(key(KeyCode::End));
+    assert_eq!(cursor_name(&app), "notes.txt");
+    assert!(transfer_to(&mut app, 5, "music").is_empty());
+    let (title, lines, yes) = confirm(&app);
+    assert_eq!(title, "Copy");
+    assert!(
+        lines.contains("Still in use by the job \"Delete /data/music\"!"),
+        "{lines}"
+    );
+    assert!(!yes);
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+    // Into a folder a running sync deletes: the same.
+    let here = app.pane(Side::Left).vfs.clone();
+    running_job(
+        &mut app,
+        7,
+        JobKind::Sync,
+        "Sync /data/photos → /backup/photos",
+        vec![(here, "/backup/gone")],
+    );
+    assert!(transfer_to(&mut app, 5, "/backup/gone").is_empty());
+    let (_, lines, yes) = confirm(&app);
+    assert!(
+        lines.contains("the job \"Sync /data/photos → /backup/photos\"!"),
+        "{lines}"
+    );
+    assert!(!yes);
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+    // Elsewhere: the job starts at once.
+    assert!(matches!(
+        transfer_to(&mut app, 6, "/backup").as_slice(),
+        [Cmd::StartJob { .. }]
+    ));
+
+    // F6 of a folder a running copy writes into, from the other pane.
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::End));
+    assert_eq!(cursor_name(&app), "old");
+    assert!(transfer_to(&mut app, 6, "older").is_empty());
+    let (_, lines, yes) = confirm(&app);
+    assert!(
+        lines.contains("Still in use by the job \"Copy /x/song.flac to /backup/old\"!"),
+        "{lines}"
+    );
+    assert!(!lines.contains("photos"), "{lines}");
+    assert!(!yes);
+}
+
 #[test]
 fn copy_dialog_says_which_verification_applies() {
     let mut app = app();

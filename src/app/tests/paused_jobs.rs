@@ -74,6 +74,47 @@ fn r_resumes_the_selected_paused_job_and_a_failure_puts_it_back() {
     assert!(status.contains("stays paused"), "{status}");
 }
 
+/// A resumed job hands its footprint with the news: F8 on what it copies warns, as for
+/// a job started from the panes.
+#[test]
+fn a_resumed_job_warns_f8_about_what_it_uses() {
+    let mut app = app();
+    app.update(Msg::JobsRestored(vec![restored("a")]));
+    app.update(alt('j'));
+    let req = match app.update(ch('r')).as_slice() {
+        [Cmd::Connect(ConnectCmd::Resume { req, .. })] => *req,
+        other => panic!("{other:?}"),
+    };
+    let here = app.pane(Side::Left).vfs.clone();
+    app.update(Msg::Connect(ConnectMsg::Resumed {
+        req,
+        id: 9,
+        kind: JobKind::Copy,
+        title: "Copy /data/photos (local) to /down (nas)".into(),
+        places: crate::app::jobs::Footprint(vec![(here, p("/data/photos"))]),
+    }));
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    assert_eq!(cursor_name(&app), "photos");
+    app.update(key(KeyCode::F(8)));
+    match app.layers.dialogs().last() {
+        Some(Dialog::Confirm {
+            lines, yes_focused, ..
+        }) => {
+            let lines = lines.join("\n");
+            assert!(
+                lines.contains(
+                    "Still in use by the job \"Copy /data/photos (local) to /down (nas)\"!"
+                ),
+                "{lines}"
+            );
+            assert!(!yes_focused);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 /// The NAS asks for a password the journal never holds: the connect dialog asks it,
 /// its answer is for the place that asked; a refusal asks again, Esc leaves the job
 /// paused.

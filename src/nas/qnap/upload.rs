@@ -2,7 +2,8 @@
 //! final name in one step, so a small file costs two requests (start, one final chunk
 //! carrying name, overwrite rule and mtime) and the file is verified from the final
 //! reply (size; mtime when one was set). Big files go in chunks of
-//! `QnapConfig::upload_chunk_size` (32 MiB), streamed: an interruption costs at most
+//! `QnapConfig::upload_chunk_size` (32 MiB), a last chunk above 1 MiB as two (its
+//! final 64 KiB alone: [`SPLIT_ABOVE`]), streamed: an interruption costs at most
 //! one chunk, since the NAS keeps what arrived and the job engine goes on from
 //! `uploaded`. Firmware without the chunked funcs (File Station before 4.2) gets the
 //! standard upload to a hidden temporary name, then `settime` and a rename into place,
@@ -23,6 +24,17 @@ use crate::vfs::{
 /// Chunk size when the configuration does not set one: an interruption costs at most
 /// this much, and it is never held in memory (the chunk is streamed).
 pub const DEFAULT_CHUNK: u64 = 32 << 20;
+
+/// A last chunk larger than this is sent as two: its bytes but [`TAIL`], then the tail
+/// alone. The bytes of a request are read into it long before they reach the NAS (socket
+/// buffers hold megabytes), and only its reply says they arrived: this way the reply to
+/// the first part says the NAS holds all but the tail, and the last request carries
+/// little more than the assembly, which is what the job calls "finishing on the NAS"
+/// once every byte is read (`Accounting::finishing_after`). One more request per big
+/// file; a small one goes in one, as before.
+const SPLIT_ABOVE: u64 = 1 << 20;
+/// The bytes the final request of a split last chunk carries.
+const TAIL: u64 = 64 << 10;
 
 /// The id of an upload that goes through the standard upload (nothing is kept on the
 /// NAS between attempts).
@@ -119,7 +131,11 @@ impl AtomicUpload for QnapVfs {
         let mut reader = data;
         // At least one request, also for an empty file (it lands with the last chunk).
         let reply = loop {
-            let n = self.upload_chunk.min(target.len.saturating_sub(pos));
+            let left = target.len.saturating_sub(pos);
+            let n = match self.upload_chunk.min(left) {
+                n if n == left && n > SPLIT_ABOVE => n - TAIL,
+                n => n,
+            };
             let (reply, rest) = self.client.send_chunk(&up, pos, n, reader).await?;
             pos += n;
             match rest {

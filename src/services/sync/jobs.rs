@@ -237,6 +237,16 @@ impl SyncJobs {
     }
 
     /// The engine's form of these jobs.
+    /// What the sync reads and writes, on which machine (`SyncWork::places`), without
+    /// giving the jobs away.
+    pub fn places(&self) -> Vec<(crate::vfs::VfsHandle, VPath)> {
+        self.copies
+            .iter()
+            .flat_map(|c| RetryItem::places(&c.spec, &c.items))
+            .chain(self.deletes.iter().flat_map(|(_, spec)| spec.places()))
+            .collect()
+    }
+
     pub fn work(self) -> SyncWork {
         SyncWork {
             copies: self.copies.into_iter().map(|c| (c.spec, c.items)).collect(),
