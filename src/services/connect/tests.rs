@@ -227,6 +227,7 @@ async fn a_session_that_fails_after_the_grant_does_not_register_again() {
 struct FlakySignIn {
     connected: Result<Connected, RemoteError>,
     log: crate::emulator::request_log::RequestLog,
+    control: crate::emulator::freebox::FreeboxControl,
     _emu: crate::emulator::RunningEmulator,
     _dir: tempfile::TempDir,
 }
@@ -247,7 +248,9 @@ async fn sign_in_to_flaky_freebox(faults: crate::emulator::faults::FaultConfig) 
     cfg.state_file = Some(state);
     cfg.faults = faults;
     let log = cfg.request_log.clone();
-    let emu = crate::emulator::freebox::spawn(cfg).await.unwrap();
+    let (emu, control) = crate::emulator::freebox::spawn_with_control(cfg)
+        .await
+        .unwrap();
     let remote = RemoteSpec {
         kind: crate::config::RemoteKind::Freebox,
         base_url: emu.base_url.clone(),
@@ -273,6 +276,7 @@ async fn sign_in_to_flaky_freebox(faults: crate::emulator::faults::FaultConfig) 
     FlakySignIn {
         connected,
         log,
+        control,
         _emu: emu,
         _dir: dir,
     }
@@ -300,6 +304,7 @@ async fn a_freebox_sign_in_survives_every_third_request_failing() {
         log,
         _emu,
         _dir,
+        ..
     } = sign_in_to_flaky_freebox(faults_every(Some(3), None)).await;
     let connected = connected.unwrap_or_else(|e| panic!("not connected: {e} {:?}", log.lines()));
     let lines = log.lines();
@@ -332,6 +337,7 @@ async fn a_freebox_sign_in_survives_every_second_request_failing() {
         log,
         _emu,
         _dir,
+        ..
     } = sign_in_to_flaky_freebox(faults_every(Some(2), None)).await;
     connected.unwrap_or_else(|e| panic!("not connected: {e} {:?}", log.lines()));
 }
@@ -346,6 +352,7 @@ async fn a_freebox_sign_in_survives_every_third_reply_lost() {
         log,
         _emu,
         _dir,
+        ..
     } = sign_in_to_flaky_freebox(faults_every(None, Some(3))).await;
     connected.unwrap_or_else(|e| panic!("not connected: {e} {:?}", log.lines()));
 }
@@ -435,4 +442,31 @@ async fn a_lost_registration_reply_registers_once_more_and_says_so() {
     let shown = shown.0.lock().unwrap();
     let note = shown.last().and_then(|a| a.note).unwrap_or_default();
     assert!(note.contains("may ask twice"), "{:?}", *shown);
+}
+
+/// A session that expires on a link failing every third request: the renewal's
+/// challenge fails, and the next try logs in first instead of sending the dead session
+/// again (which made every try three requests: refused, challenge, session). Requests:
+/// 1-4 the sign-in (3 failed), 5 a listing (refused: expired), 6 the challenge (HTTP
+/// 500); then 7 the challenge, 8 the session, 9 the listing (HTTP 500), 10 the listing.
+#[tokio::test]
+async fn a_freebox_session_renewed_on_a_flaky_link_opens() {
+    let FlakySignIn {
+        connected,
+        log,
+        control,
+        _emu,
+        _dir,
+    } = sign_in_to_flaky_freebox(faults_every(Some(3), None)).await;
+    let vfs = connected
+        .unwrap_or_else(|e| panic!("not connected: {e} {:?}", log.lines()))
+        .vfs;
+    control.expire_sessions();
+    let root = VPath::parse("/").unwrap();
+    if let Err(e) = crate::jobs::retry_interactive(|| vfs.list(&root)).await {
+        panic!("{e} {:?}", log.lines());
+    }
+    let lines = log.lines();
+    let listings = lines.iter().filter(|l| l.contains("/fs/ls/")).count();
+    assert_eq!(listings, 3, "{lines:?}");
 }
