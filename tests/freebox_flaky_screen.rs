@@ -90,3 +90,43 @@ async fn a_sign_in_with_every_third_request_failing_opens_the_pane() {
     assert_eq!(registrations(&log), 1, "{lines:?}");
     emu.shutdown().await.unwrap();
 }
+
+/// The reply to the registration is lost (every 3rd reply cut in half, after one
+/// request made before): nascmd registers once more, and the waiting dialog says the
+/// box may ask twice, whole (its last line, "Esc: cancel", still shows). The pane then
+/// opens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_registration_reply_is_said_in_the_dialog() {
+    let disk = tempfile::tempdir().unwrap();
+    std::fs::create_dir(disk.path().join("Vidéos")).unwrap();
+    let mut cfg = FreeboxEmulatorConfig::new(disk.path());
+    cfg.grant = GrantMode::AfterPolls(2);
+    cfg.faults.truncate_every = Some(3);
+    let log = cfg.request_log.clone();
+    let emu = freebox::spawn(cfg).await.unwrap();
+    reqwest::get(format!("{}/api_version", emu.base_url))
+        .await
+        .unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut rt = start_with_context(local.path(), local.path(), ConnectContext::isolated()).await;
+
+    press(&mut rt, &[KeyCode::Tab]).await;
+    settle(&mut rt, vec![alt('n')]).await;
+    typ(&mut rt, &format!("freebox://{}/Disque dur", emu.addr)).await;
+    rt.run_for(Duration::from_millis(10)).await.unwrap();
+    let enter = futures_util::stream::iter([Ok(Event::Key(k(KeyCode::Enter)))]);
+    let _ = rt.run_until_idle(enter, Duration::from_millis(50)).await;
+    rt.run_for(Duration::from_millis(700)).await.unwrap();
+    let s = screen(&rt);
+    assert!(s.contains("Press the ✓ button on the Freebox"), "{s}");
+    assert!(
+        s.contains("the box may ask twice. Press ✓ each time."),
+        "{s}"
+    );
+    assert!(s.contains("Esc: cancel"), "{s}");
+    settle(&mut rt, Vec::new()).await;
+    let s = screen(&rt);
+    assert!(s.contains("/Vidéos"), "{s}\n{:?}", log.lines());
+    assert_eq!(registrations(&log), 2, "{:?}", log.lines());
+    emu.shutdown().await.unwrap();
+}

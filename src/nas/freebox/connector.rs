@@ -33,7 +33,7 @@ const APPROVE: Approval = Approval {
 /// The same, when the reply to an earlier registration was lost: that one may have
 /// reached the box, which may then ask twice (see `register_app`).
 const APPROVE_AGAIN: Approval = Approval {
-    note: Some("A reply was lost on the way: the box may ask twice. Press ✓ each time."),
+    note: Some("A reply was lost: the box may ask twice. Press ✓ each time."),
     ..APPROVE
 };
 
