@@ -180,8 +180,8 @@ async fn register_app(
                 Ok(reg) => reg,
                 Err(e) if e.is_transient() && lost + 1 >= REGISTRATIONS_LOST_MAX => {
                     return Err(VfsError::AuthFailed(format!(
-                        "the Freebox did not answer the registration twice ({e}); \
-                         check the link to the box and try again"
+                        "the reply to the registration was lost twice ({e}); \
+                         check the link to the Freebox and try again"
                     )));
                 }
                 Err(e) => {
