@@ -470,3 +470,43 @@ async fn a_freebox_session_renewed_on_a_flaky_link_opens() {
     let listings = lines.iter().filter(|l| l.contains("/fs/ls/")).count();
     assert_eq!(listings, 3, "{lines:?}");
 }
+
+/// A box whose every registration reply is lost (HTTP 500 each time): the registration
+/// is sent twice, not once per retry of the login, and the error says why.
+#[tokio::test]
+async fn a_registration_lost_twice_is_not_sent_a_third_time() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    let app = axum::Router::new()
+        .route(
+            "/api_version",
+            axum::routing::get(|| async {
+                axum::Json(serde_json::json!({"api_version": "16.0", "api_base_url": "/api/"}))
+            }),
+        )
+        .route(
+            "/api/v16/login/authorize/",
+            axum::routing::post(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                async { axum::http::StatusCode::INTERNAL_SERVER_ERROR }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let remote = RemoteSpec {
+        kind: crate::config::RemoteKind::Freebox,
+        base_url: format!("http://{addr}"),
+        user: None,
+        profile: None,
+        share_host: None,
+        cert_sha256: None,
+    };
+    let ctx = ConnectContext::isolated();
+    let Err(e) = connect(&ctx, None, &remote, &Answers::default(), &NoPrompter).await else {
+        panic!("connected to a box that answers no registration");
+    };
+    assert!(e.to_string().contains("lost twice"), "{e}");
+    assert_eq!(sent.load(Ordering::SeqCst), 2);
+}
