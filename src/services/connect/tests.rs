@@ -510,3 +510,39 @@ async fn a_registration_lost_twice_is_not_sent_a_third_time() {
     assert!(e.to_string().contains("lost twice"), "{e}");
     assert_eq!(sent.load(Ordering::SeqCst), 2);
 }
+
+/// A QNAP session that expires on a link failing every other request: the re-login
+/// fails, and the next try logs in first instead of sending the dead sid again (which
+/// made every try a refused request and a failed login, for ever).
+#[tokio::test]
+async fn a_qnap_session_renewed_on_a_flaky_link_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("Public")).unwrap();
+    let mut cfg = crate::emulator::qnap::QnapEmulatorConfig::new(dir.path(), "alice", "pw");
+    cfg.faults.http500_every = Some(2);
+    cfg.faults.session_lifetime = Some(std::time::Duration::from_millis(1500));
+    let log = cfg.request_log.clone();
+    let emu = crate::emulator::qnap::spawn(cfg).await.unwrap();
+    let base_url = format!("http://{}", emu.addr);
+    let ctx = ConnectContext::isolated().with_password(&base_url, "alice", Secret::new("pw"));
+    let remote = RemoteSpec {
+        kind: crate::config::RemoteKind::Qnap,
+        base_url: base_url.clone(),
+        user: Some("alice".into()),
+        profile: None,
+        share_host: None,
+        cert_sha256: None,
+    };
+    let vfs = connect(&ctx, None, &remote, &Answers::default(), &NoPrompter)
+        .await
+        .unwrap_or_else(|e| panic!("not connected: {e}"))
+        .vfs;
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    let public = VPath::parse("/Public").unwrap();
+    let stat = crate::jobs::retry_interactive(|| vfs.stat(&public)).await;
+    let lines = log.lines();
+    assert!(
+        stat.unwrap_or_else(|e| panic!("{e} {lines:?}")).is_dir(),
+        "{lines:?}"
+    );
+}
