@@ -46,6 +46,8 @@ pub enum ApprovalStatus {
 pub struct Approval {
     pub title: &'static str,
     pub text: &'static str,
+    /// A line more, when there is something to know (the box may ask twice).
+    pub note: Option<&'static str>,
 }
 
 /// One question for the user.

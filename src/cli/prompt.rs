@@ -203,6 +203,9 @@ impl Prompter for TtyPrompter {
                         Some(url) => eprintln!("{text} (asked by {url})"),
                         None => eprintln!("{text}"),
                     }
+                    if let Some(note) = approval.note {
+                        eprintln!("{note}");
+                    }
                     *slot.insert(Instant::now())
                 }
             }

@@ -8,6 +8,9 @@
 //! [`Login`], which the connect use case (`services::connect`) implements with its
 //! credential chain and the front end's prompter.
 
+use std::any::Any;
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::prompt::{Approval, ApprovalStatus, CertDetails, Unanswered};
@@ -87,6 +90,22 @@ pub trait Login: Send + Sync {
     /// registering anew, which would ask for the approval a second time.
     fn pending_registration(&self) -> Option<crate::nas::freebox::Registration>;
     fn keep_pending_registration(&self, registration: Option<crate::nas::freebox::Registration>);
+    /// What an attempt of this login obtained before it failed on the way (a Freebox's
+    /// API root, a QNAP logged in to), so the attempt after a transient failure starts
+    /// from there instead of sending every request again: on a link that fails every
+    /// Nth request, a chain of N requests started over each time never ends. Opaque
+    /// here: each connector keeps and reads back its own types ([`kept`]).
+    fn keep_progress(&self, progress: Progress);
+    /// What [`Login::keep_progress`] kept last in this login, if anything.
+    fn progress(&self) -> Option<Progress>;
+}
+
+/// A step of a login kept for the next attempt ([`Login::keep_progress`]).
+pub type Progress = Arc<dyn Any + Send + Sync>;
+
+/// The progress `login` kept, if it is a `T`.
+pub fn kept<T: Any + Send + Sync>(login: &dyn Login) -> Option<Arc<T>> {
+    login.progress()?.downcast::<T>().ok()
 }
 
 /// One NAS kind.

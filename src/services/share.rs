@@ -244,8 +244,10 @@ pub fn reusable(
 /// Live links made the way `req` makes them, for the paths that have one (the
 /// longest-lived if several). The URL must name the host a new link would: the
 /// configured one, else the address the NAS is reached by; where the NAS picks the host
-/// itself (no `share_hosts`), a configured host is put in the URL as on creation. A
-/// listing that fails only means new links are made.
+/// itself (no `share_hosts`), a configured host is put in the URL as on creation. The
+/// listing is retried like any call a person waits on (`jobs::retry_interactive`): a
+/// transient failure taken as "no link" would make a second link for the same file. A
+/// listing that still fails only means new links are made.
 async fn existing(
     links: &dyn ShareLinks,
     paths: &[VPath],
@@ -425,5 +427,62 @@ pub fn options_keeping(
         expire_secs: expire_secs.unwrap_or(kept_expiry),
         access_code: access_code.unwrap_or_else(|| link.access_code.clone()),
         host_override: crate::share_format::url_host(&link.url),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::freebox::{FreeboxEmulatorConfig, spawn};
+    use crate::nas::freebox::{AppInfo, FreeboxConfig, FreeboxVfs};
+
+    /// The listing that finds a link to reuse fails once (HTTP 500): it is asked again,
+    /// and the link is reused instead of a second one made. Requests: 1-4 the
+    /// registration, 5-7 the session, 8-9 the first link (listing, creation), 10 the
+    /// listing of the second press (HTTP 500), 11 the listing again.
+    #[tokio::test]
+    async fn a_failed_listing_still_reuses_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), b"0123456789").unwrap();
+        let mut cfg = FreeboxEmulatorConfig::new(dir.path());
+        cfg.faults.http500_every = Some(10);
+        let log = cfg.request_log.clone();
+        let emu = spawn(cfg).await.unwrap();
+        let app = AppInfo {
+            app_id: "fr.nascmd.test".into(),
+            app_name: "nascmd".into(),
+            app_version: "0".into(),
+            device_name: "test".into(),
+        };
+        let reg = crate::nas::freebox::register(&emu.base_url, &app)
+            .await
+            .unwrap();
+        crate::nas::freebox::poll_authorization(&emu.base_url, reg.track_id)
+            .await
+            .unwrap();
+        let fbx = FreeboxVfs::connect(FreeboxConfig {
+            base_url: emu.base_url.clone(),
+            app_id: app.app_id,
+            app_token: reg.app_token,
+        })
+        .await
+        .unwrap();
+        let a = VPath::parse("/Disque dur/a.txt").unwrap();
+        let req = ShareRequest {
+            expire_secs: None,
+            code: CodeChoice::None,
+            host: None,
+            reuse: true,
+        };
+        let first = create_or_reuse(&fbx, vec![a.clone()], &req).await.unwrap();
+        assert!(first.results[0].1.is_ok(), "{:?}", log.lines());
+        let second = create_or_reuse(&fbx, vec![a], &req).await.unwrap();
+        assert_eq!(second.reused.len(), 1, "{:?}", log.lines());
+        let made = log
+            .lines()
+            .iter()
+            .filter(|l| l.starts_with("POST") && l.contains("share_link"))
+            .count();
+        assert_eq!(made, 1, "{:?}", log.lines());
     }
 }

@@ -118,22 +118,19 @@ pub fn connect(f: &mut Frame, screen: Rect, app: &App, c: &ConnectState) {
                 ApprovalStatus::Timeout => "timed out",
                 ApprovalStatus::Unknown => "unknown request",
             };
-            (
-                vec![
-                    Line::from(approval.text),
-                    Line::from(format!("({target})")),
-                    Line::default(),
-                    Line::from(vec![
-                        Span::raw("Status: "),
-                        Span::styled(state, Style::default().add_modifier(Modifier::BOLD)),
-                        Span::raw(format!(" (asked {polls}×)")),
-                    ]),
-                    Line::default(),
-                    hint("Esc: cancel"),
-                ],
-                None,
-                false,
-            )
+            let mut lines = vec![Line::from(approval.text), Line::from(format!("({target})"))];
+            lines.extend(approval.note.map(Line::from));
+            lines.extend([
+                Line::default(),
+                Line::from(vec![
+                    Span::raw("Status: "),
+                    Span::styled(state, Style::default().add_modifier(Modifier::BOLD)),
+                    Span::raw(format!(" (asked {polls}×)")),
+                ]),
+                Line::default(),
+                hint("Esc: cancel"),
+            ]);
+            (lines, None, false)
         }
         ConnectStep::Trust(info) => (trust_lines(&target, info), None, false),
     };

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -32,8 +33,14 @@ pub struct Api {
     pub root: ApiRoot,
     app_id: String,
     app_token: Secret,
+    /// `None` before the first login and after a renewal failed (the old session is
+    /// dead: the next call logs in first instead of being refused once more).
     current: Mutex<Option<Session>>,
-    login_lock: tokio::sync::Mutex<()>,
+    /// Sessions opened so far (numbers them).
+    generations: AtomicU64,
+    /// Held by the one login at a time; keeps the challenge of a login that failed
+    /// after fetching it, for the next (`auth::open_session`).
+    login_lock: tokio::sync::Mutex<Option<String>>,
 }
 
 impl Api {
@@ -44,7 +51,8 @@ impl Api {
             app_id,
             app_token,
             current: Mutex::new(None),
-            login_lock: tokio::sync::Mutex::new(()),
+            generations: AtomicU64::new(0),
+            login_lock: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -68,18 +76,32 @@ impl Api {
 
     /// Logs in again unless someone already replaced the session `stale`.
     async fn renew(&self, stale: Option<u64>) -> VfsResult<Session> {
-        let _one_login_at_a_time = self.login_lock.lock().await;
+        let mut challenge = self.login_lock.lock().await;
         if let Some(s) = self.current()
             && Some(s.generation) != stale
         {
             return Ok(s);
         }
-        let grant = open_session(&self.http, &self.root, &self.app_id, &self.app_token).await?;
+        let opened = open_session(
+            &self.http,
+            &self.root,
+            &self.app_id,
+            &self.app_token,
+            &mut challenge,
+        )
+        .await;
         let mut guard = self
             .current
             .lock()
             .map_err(|_| VfsError::Protocol("session state poisoned".into()))?;
-        let generation = guard.as_ref().map_or(1, |s| s.generation + 1);
+        let grant = match opened {
+            Ok(grant) => grant,
+            Err(e) => {
+                *guard = None;
+                return Err(e);
+            }
+        };
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
         let session = Session {
             generation,
             token: grant.token,

@@ -82,6 +82,15 @@ struct SessionReply {
 pub async fn register(base_url: &str, app: &AppInfo) -> VfsResult<Registration> {
     let http = tls::http_client()?;
     let root = discover(&http, base_url).await?;
+    register_at(&http, &root, app).await
+}
+
+/// [`register`] on a box already discovered (`root`).
+pub async fn register_at(
+    http: &reqwest::Client,
+    root: &ApiRoot,
+    app: &AppInfo,
+) -> VfsResult<Registration> {
     let body = json!({
         "app_id": app.app_id,
         "app_name": app.app_name,
@@ -136,6 +145,15 @@ impl TrackPoller {
         })
     }
 
+    /// Polls a box already discovered, with the client that discovered it.
+    pub fn with_root(http: reqwest::Client, root: ApiRoot) -> TrackPoller {
+        TrackPoller {
+            base_url: root.origin.clone(),
+            http,
+            root: Some(root),
+        }
+    }
+
     pub async fn poll(&mut self, track_id: u64) -> VfsResult<AuthStatus> {
         let root = match &self.root {
             Some(root) => root,
@@ -177,14 +195,8 @@ pub struct SessionGrant {
     pub token: Secret,
 }
 
-/// Opens a session: fetch a challenge, answer it with the HMAC of the app token. A
-/// challenge that rotated under us gets one more try with the fresh one the box sent.
-pub async fn open_session(
-    http: &reqwest::Client,
-    root: &ApiRoot,
-    app_id: &str,
-    app_token: &Secret,
-) -> VfsResult<SessionGrant> {
+/// `GET login/`: a fresh challenge.
+async fn fetch_challenge(http: &reqwest::Client, root: &ApiRoot) -> VfsResult<String> {
     // Every login reply has the API deadline, as every other call: a box that trickles
     // its challenge must not hold the command for ever.
     let resp = http
@@ -192,21 +204,47 @@ pub async fn open_session(
         .timeout(api_deadline())
         .send()
         .await?;
-    let mut challenge = result_as::<ChallengeReply>(
+    Ok(result_as::<ChallengeReply>(
         read_envelope(resp)
             .await
             .map_err(|f| f.into_vfs("login challenge"))?,
     )?
-    .challenge;
+    .challenge)
+}
+
+/// Opens a session: fetch a challenge, answer it with the HMAC of the app token. A
+/// challenge that rotated under us gets one more try with the fresh one the box sent.
+///
+/// `kept` is a challenge fetched by a login that failed after it (used instead of
+/// fetching one), and where this one leaves its challenge when the answer fails
+/// transiently: on a link that loses every other request, the next try is then one
+/// request, not two. A kept challenge the box no longer takes (it rotated, or the lost
+/// answer used it up) is refused with a fresh one, which the second try uses.
+pub async fn open_session(
+    http: &reqwest::Client,
+    root: &ApiRoot,
+    app_id: &str,
+    app_token: &Secret,
+    kept: &mut Option<String>,
+) -> VfsResult<SessionGrant> {
+    let reused = kept.is_some();
+    let mut challenge = match kept.take() {
+        Some(c) => c,
+        None => fetch_challenge(http, root).await?,
+    };
     for attempt in 0..2 {
         let password = session_password(app_token, &challenge);
-        let resp = http
+        let sent = http
             .post(format!("{}login/session/", root.url))
             .json(&json!({"app_id": app_id, "password": password.expose()}))
             .timeout(api_deadline())
             .send()
-            .await?;
-        match read_envelope(resp).await {
+            .await;
+        let read = match sent {
+            Ok(resp) => read_envelope(resp).await,
+            Err(e) => Err(Failure::Vfs(e.into())),
+        };
+        match read {
             Ok(result) => {
                 let reply: SessionReply = result_as(result)?;
                 if reply.session_token.is_empty() {
@@ -229,13 +267,21 @@ pub async fn open_session(
             Err(Failure::Api(e)) if e.code == "invalid_token" && attempt == 0 => {
                 // Either the token was revoked or the challenge rotated; the reply carries
                 // a fresh challenge, and a second refusal settles it.
-                match e.challenge.clone() {
-                    Some(c) => challenge = c,
+                challenge = match e.challenge.clone() {
+                    Some(c) => c,
+                    // Only a kept challenge is worth another one.
+                    None if reused => fetch_challenge(http, root).await?,
                     None => return Err(Failure::Api(e).into_vfs("login")),
-                }
+                };
                 tracing::debug!("login refused once, retrying with the fresh challenge");
             }
-            Err(f) => return Err(f.into_vfs("login")),
+            Err(f) => {
+                let e = f.into_vfs("login");
+                if e.is_transient() {
+                    *kept = Some(challenge);
+                }
+                return Err(e);
+            }
         }
     }
     Err(VfsError::AuthFailed(

@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::auth::TrackPoller;
-use super::{AppInfo, AuthStatus, FreeboxConfig, FreeboxVfs, register};
-use crate::nas::connector::{Account, Connector, Login, LoginError, Scheme, StoredSecret};
+use super::api::Api;
+use super::auth::{TrackPoller, register_at};
+use super::discovery::{Discovered, discover};
+use super::{AppInfo, AuthStatus, FreeboxVfs, tls};
+use crate::nas::connector::{Account, Connector, Login, LoginError, Scheme, StoredSecret, kept};
 use crate::nas::poll::PollWatch;
 use crate::prompt::{Approval, ApprovalStatus};
 use crate::secret::Secret;
@@ -25,7 +27,19 @@ pub const DEFAULT_URL: &str = "http://mafreebox.freebox.fr";
 const APPROVE: Approval = Approval {
     title: "Allow nascmd on the Freebox",
     text: "Press the ✓ button on the Freebox to allow nascmd",
+    note: None,
 };
+
+/// The same, when the reply to an earlier registration was lost: that one may have
+/// reached the box, which may then ask twice (see `register_app`).
+const APPROVE_AGAIN: Approval = Approval {
+    note: Some("A reply was lost: the box may ask twice. Press ✓ each time."),
+    ..APPROVE
+};
+
+/// Registrations sent without a reply, after which the login gives up rather than
+/// make the box ask once more.
+const REGISTRATIONS_LOST_MAX: u32 = 2;
 
 /// How long we wait for the button press at most (the box times out on its own first,
 /// usually; this only guards against a box that keeps answering `pending`).
@@ -68,34 +82,70 @@ impl Connector for FreeboxConnector {
         account: &Account<'_>,
         login: &dyn Login,
     ) -> Result<VfsHandle, LoginError> {
-        let token = match login.app_token() {
-            Some(t) => t,
-            None if login.may_register() => {
-                let token = register_app(account.base_url, login).await?;
-                login.keep_app_token(&token);
-                token
+        let api = match kept::<Kept>(login).as_deref() {
+            Some(Kept::Api(api)) => api.clone(),
+            Some(Kept::Discovered(found, lost)) => {
+                api_client(account, login, found.clone(), *lost).await?
             }
             None => {
-                return Err(LoginError::Failed(VfsError::AuthFailed(format!(
-                    "no app token for {}: register nascmd on the box once with \
-                     `nascmd remote add NAME --freebox {}` (or open it once in the commander)",
-                    account.describe, account.base_url
-                ))));
+                let token = login.app_token();
+                if token.is_none() && !login.may_register() {
+                    return Err(no_token(account));
+                }
+                let http = tls::http_client()?;
+                let root = discover(&http, account.base_url).await?;
+                let found = Arc::new(Discovered { http, root });
+                login.keep_progress(Arc::new(Kept::Discovered(found.clone(), 0)));
+                api_client(account, login, found, 0).await?
             }
         };
-        Ok(open_session(account.base_url, token).await?)
+        Ok(Arc::new(FreeboxVfs::with_api(api).await?))
     }
 }
 
-/// Opens a session with an app token.
-async fn open_session(base_url: &str, app_token: Secret) -> Result<VfsHandle, VfsError> {
-    let fbx = FreeboxVfs::connect(FreeboxConfig {
-        base_url: base_url.to_owned(),
-        app_id: FREEBOX_APP_ID.to_owned(),
-        app_token,
-    })
-    .await?;
-    Ok(Arc::new(fbx))
+/// What a Freebox login keeps for its next attempt (`Login::keep_progress`), so each
+/// step is tried again on its own.
+enum Kept {
+    /// `/api_version` answered; and how many registrations were sent whose reply
+    /// never came.
+    Discovered(Arc<Discovered>, u32),
+    /// The app token known: the API client, with the challenge it fetched if the
+    /// session failed after (`auth::open_session`).
+    Api(Arc<Api>),
+}
+
+fn no_token(account: &Account<'_>) -> LoginError {
+    LoginError::Failed(VfsError::AuthFailed(format!(
+        "no app token for {}: register nascmd on the box once with \
+         `nascmd remote add NAME --freebox {}` (or open it once in the commander)",
+        account.describe, account.base_url
+    )))
+}
+
+/// The API client of the box `found`, with the app token known or granted now.
+async fn api_client(
+    account: &Account<'_>,
+    login: &dyn Login,
+    found: Arc<Discovered>,
+    lost: u32,
+) -> Result<Arc<Api>, LoginError> {
+    let token = match login.app_token() {
+        Some(t) => t,
+        None if login.may_register() => {
+            let token = register_app(&found, lost, login).await?;
+            login.keep_app_token(&token);
+            token
+        }
+        None => return Err(no_token(account)),
+    };
+    let api = Arc::new(Api::new(
+        found.http.clone(),
+        found.root.clone(),
+        FREEBOX_APP_ID.to_owned(),
+        token,
+    ));
+    login.keep_progress(Arc::new(Kept::Api(api.clone())));
+    Ok(api)
 }
 
 /// Registers nascmd on the box and waits for the button press, telling `login` after
@@ -107,7 +157,16 @@ async fn open_session(base_url: &str, app_token: Secret) -> Result<VfsHandle, Vf
 /// would make the box ask for ✓ a second time. The registration is kept in `login`
 /// until a verdict, so a login tried again after the watch gave up polls the same one.
 /// Only a verdict (denied, timed out, unknown track) or our own deadline ends it.
-async fn register_app(base_url: &str, login: &dyn Login) -> Result<Secret, VfsError> {
+///
+/// A registration whose reply was lost (`lost` of them so far) may have reached the
+/// box, and nothing in the API finds its track again: it is sent once more, the box
+/// replacing the first with it (docs/EMULATOR.md), and the dialog says the box may ask
+/// twice. After [`REGISTRATIONS_LOST_MAX`] the login stops.
+async fn register_app(
+    found: &Arc<Discovered>,
+    lost: u32,
+    login: &dyn Login,
+) -> Result<Secret, VfsError> {
     let reg = match login.pending_registration() {
         Some(reg) => reg,
         None => {
@@ -117,20 +176,35 @@ async fn register_app(base_url: &str, login: &dyn Login) -> Result<Secret, VfsEr
                 app_version: env!("CARGO_PKG_VERSION").to_owned(),
                 device_name: device_name(),
             };
-            let reg = register(base_url, &app).await?;
+            let reg = match register_at(&found.http, &found.root, &app).await {
+                Ok(reg) => reg,
+                Err(e) if e.is_transient() && lost + 1 >= REGISTRATIONS_LOST_MAX => {
+                    return Err(VfsError::AuthFailed(format!(
+                        "the reply to the registration was lost twice ({e}); \
+                         check the link to the Freebox and try again"
+                    )));
+                }
+                Err(e) => {
+                    if e.is_transient() {
+                        login.keep_progress(Arc::new(Kept::Discovered(found.clone(), lost + 1)));
+                    }
+                    return Err(e);
+                }
+            };
             login.keep_pending_registration(Some(reg.clone()));
             reg
         }
     };
+    let shown = if lost > 0 { APPROVE_AGAIN } else { APPROVE };
     let deadline = tokio::time::Instant::now() + REGISTRATION_WAIT;
     let mut watch = PollWatch::default();
-    let mut poller = TrackPoller::new(base_url)?;
+    let mut poller = TrackPoller::with_root(found.http.clone(), found.root.clone());
     loop {
         let Some(status) = watch.check(poller.poll(reg.track_id).await)? else {
             tokio::time::sleep(POLL_EVERY).await;
             continue;
         };
-        login.approval(APPROVE, approval(status));
+        login.approval(shown, approval(status));
         if status != AuthStatus::Pending {
             login.keep_pending_registration(None);
         }

@@ -42,6 +42,13 @@ pub struct ApiRoot {
     pub device_name: String,
 }
 
+/// A box found: the HTTP client that asked `/api_version` and the root it announced
+/// (what a login tried again starts from instead of asking again).
+pub struct Discovered {
+    pub http: reqwest::Client,
+    pub root: ApiRoot,
+}
+
 /// Checks and normalises the user's base URL (`http://mafreebox.freebox.fr`).
 pub fn normalise_base(base_url: &str) -> VfsResult<String> {
     let trimmed = base_url.trim().trim_end_matches('/');

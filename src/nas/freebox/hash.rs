@@ -5,6 +5,7 @@
 //! ([`TaskGuard`]), so it neither runs on nor lingers in the task list.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::Method;
 use serde::Deserialize;
@@ -12,7 +13,12 @@ use serde_json::json;
 
 use super::api::Api;
 use super::{fs, paths, tasks};
+use crate::nas::poll::PollWatch;
 use crate::vfs::{VPath, VfsError, VfsResult};
+
+/// Waits before asking again for a digest whose read failed (doubled up to the max).
+const DIGEST_RETRY: Duration = Duration::from_millis(250);
+const DIGEST_RETRY_MAX: Duration = Duration::from_secs(2);
 
 #[derive(Deserialize)]
 struct HashResult {
@@ -64,8 +70,13 @@ pub async fn sha256(api: &Arc<Api>, path: &VPath) -> VfsResult<String> {
             return Err(e);
         }
     };
-    let answer: VfsResult<HashResult> = api
-        .call_as(Method::GET, &format!("fs/tasks/{id}/hash"), None, what)
+    // The digest stays on the box until the task is deleted: a failed read of it is
+    // asked again on its own (`PollWatch`), not by hashing the whole file again.
+    let endpoint = format!("fs/tasks/{id}/hash");
+    let answer: VfsResult<HashResult> = PollWatch::default()
+        .ask(DIGEST_RETRY, DIGEST_RETRY_MAX, || {
+            api.call_as(Method::GET, &endpoint, None, what)
+        })
         .await;
     tasks::delete_task(api, id).await;
     guard.settled();
@@ -79,4 +90,51 @@ pub async fn sha256(api: &Arc<Api>, path: &VPath) -> VfsResult<String> {
         )));
     }
     Ok(hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::freebox::{FreeboxEmulatorConfig, spawn};
+    use crate::vfs::Checksums;
+
+    /// The box's answer with the digest is asked again on its own when it fails: the
+    /// whole file is not hashed a second time. Requests: 1-4 the registration, 5-7 the
+    /// session, 8 the hash task, 9 a poll (done), 10 the digest (HTTP 500), 11 the
+    /// digest again, 12 the task deleted.
+    #[tokio::test]
+    async fn a_lost_digest_is_asked_again_without_hashing_again() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), b"0123456789").unwrap();
+        let mut cfg = FreeboxEmulatorConfig::new(dir.path());
+        cfg.faults.http500_every = Some(10);
+        let log = cfg.request_log.clone();
+        let emu = spawn(cfg).await.unwrap();
+        let app = super::super::AppInfo {
+            app_id: "fr.nascmd.test".into(),
+            app_name: "nascmd".into(),
+            app_version: "0".into(),
+            device_name: "test".into(),
+        };
+        let reg = super::super::register(&emu.base_url, &app).await.unwrap();
+        super::super::poll_authorization(&emu.base_url, reg.track_id)
+            .await
+            .unwrap();
+        let fbx = super::super::FreeboxVfs::connect(super::super::FreeboxConfig {
+            base_url: emu.base_url.clone(),
+            app_id: app.app_id,
+            app_token: reg.app_token,
+        })
+        .await
+        .unwrap();
+        let a = VPath::parse("/Disque dur/a.txt").unwrap();
+        let hash = crate::jobs::retry_interactive(|| fbx.sha256(&a)).await;
+        let lines = log.lines();
+        assert_eq!(
+            hash.unwrap_or_else(|e| panic!("{e} {lines:?}")),
+            "84d89877f0d4041efb6bf91a16f0248f2fd573e6af05c19f96bedb9f882f7882"
+        );
+        let tasks = lines.iter().filter(|l| l.contains("fs/hash")).count();
+        assert_eq!(tasks, 1, "{lines:?}");
+    }
 }

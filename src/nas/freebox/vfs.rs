@@ -49,14 +49,19 @@ impl FreeboxVfs {
     pub async fn connect_with_trust(cfg: FreeboxConfig, trust: &Trust) -> VfsResult<FreeboxVfs> {
         let http = tls::http_client_with(trust)?;
         let root = discover(&http, &cfg.base_url).await?;
-        let host = reqwest::Url::parse(&root.origin)
+        Self::with_api(Arc::new(Api::new(http, root, cfg.app_id, cfg.app_token))).await
+    }
+
+    /// Opens a session with `api` (a box already discovered): what the connector
+    /// calls, keeping `api` for a login tried again (its challenge included).
+    pub(super) async fn with_api(api: Arc<Api>) -> VfsResult<FreeboxVfs> {
+        let host = reqwest::Url::parse(&api.root.origin)
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_default();
-        let api = Api::new(http, root, cfg.app_id, cfg.app_token);
         api.session().await?;
         Ok(FreeboxVfs {
-            api: Arc::new(api),
+            api,
             label: format!("freebox {}", crate::names::escape(&host)),
             paging: fs::LsPaging::default(),
             skipped: Arc::default(),

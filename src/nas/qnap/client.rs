@@ -42,6 +42,10 @@ struct Session {
     /// Bumped at each login, so concurrent requests that all saw the old sid expire
     /// trigger one re-login, not one each.
     generation: u64,
+    /// The NAS said the sid expired and logging in again failed: the next request
+    /// logs in first rather than send the dead sid (on a link that loses every other
+    /// request, "refused, re-login failed" would otherwise repeat for ever).
+    dead: bool,
 }
 
 pub struct Client {
@@ -94,6 +98,7 @@ impl Client {
                 sid: Secret::default(),
                 qtoken: None,
                 generation: 0,
+                dead: false,
             }),
             relogin_lock: tokio::sync::Mutex::new(()),
         };
@@ -176,6 +181,7 @@ impl Client {
                     s.sid = sid;
                     s.qtoken = qtoken.or(s.qtoken.take());
                     s.generation += 1;
+                    s.dead = false;
                 }
                 Ok(())
             }
@@ -200,7 +206,28 @@ impl Client {
             return Ok(());
         }
         tracing::info!("qnap session expired, logging in again");
-        self.login().await
+        let logged_in = self.login().await;
+        if logged_in.is_err()
+            && let Ok(mut s) = self.session.write()
+        {
+            s.dead = true;
+        }
+        logged_in
+    }
+
+    /// The sid to send: the current one, or a new one first when the last re-login
+    /// failed (the current one is known dead).
+    async fn live_sid(&self) -> VfsResult<(Secret, u64)> {
+        let (sid, generation) = self.sid();
+        let dead = match self.session.read() {
+            Ok(s) => s.dead,
+            Err(p) => p.get_ref().dead,
+        };
+        if !dead {
+            return Ok((sid, generation));
+        }
+        self.relogin(generation).await?;
+        Ok(self.sid())
     }
 
     /// `authLogin.cgi?sid=…`: is the current session still valid?
@@ -262,7 +289,7 @@ impl Client {
     ) -> VfsResult<T> {
         let mut relogged = false;
         loop {
-            let (sid, generation) = self.sid();
+            let (sid, generation) = self.live_sid().await?;
             let err = match self.send_once(kind, func, &sid, params).await {
                 Ok(body) => match parse(&body, what) {
                     Ok(v) => return Ok(v),

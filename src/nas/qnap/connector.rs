@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::client::Client;
 use super::{QnapConfig, QnapVfs};
-use crate::nas::connector::{Account, Connector, Login, LoginError, Scheme, StoredSecret};
+use crate::nas::connector::{Account, Connector, Login, LoginError, Scheme, StoredSecret, kept};
 use crate::nas::tls::{CertInfo, probe_certificate};
 use crate::prompt::{CertDetails, Unanswered};
 use crate::secret::Secret;
@@ -92,24 +93,27 @@ async fn log_in_asking_code(
     cert_sha256: Option<String>,
     login: &dyn Login,
 ) -> Result<VfsHandle, LoginError> {
-    match log_in(base_url, user, password, None, cert_sha256.clone()).await {
+    match log_in(base_url, user, password, None, cert_sha256.clone(), login).await {
         Err(VfsError::SecondFactorRequired) => {
             let code = login.second_factor().await?;
-            Ok(log_in(base_url, user, password, Some(code), cert_sha256).await?)
+            Ok(log_in(base_url, user, password, Some(code), cert_sha256, login).await?)
         }
         other => Ok(other?),
     }
 }
 
-/// Opens a session.
+/// Opens a session and reads the share list. A session opened by an earlier attempt
+/// of this login (whose share list failed) is used again (`Login::keep_progress`): on a
+/// link that fails every other request, logging in anew each time never gets further.
 async fn log_in(
     base_url: &str,
     user: &str,
     password: &Secret,
     second_factor: Option<String>,
     cert_sha256: Option<String>,
+    login: &dyn Login,
 ) -> Result<VfsHandle, VfsError> {
-    let nas = QnapVfs::connect(QnapConfig {
+    let cfg = QnapConfig {
         base_url: base_url.to_owned(),
         user: user.to_owned(),
         password: password.clone(),
@@ -117,9 +121,16 @@ async fn log_in(
         extra_root_pem: None,
         cert_sha256,
         upload_chunk_size: 0,
-    })
-    .await?;
-    Ok(Arc::new(nas))
+    };
+    let client = match kept::<Client>(login) {
+        Some(client) => client,
+        None => {
+            let client = Arc::new(Client::connect(&cfg).await?);
+            login.keep_progress(client.clone());
+            client
+        }
+    };
+    Ok(Arc::new(QnapVfs::with_client(client, &cfg).await?))
 }
 
 /// Shows the certificate `base_url` presents and asks whether to trust it. Its

@@ -81,6 +81,13 @@ impl QnapVfs {
     /// code: connect again with `second_factor` set) and reads the share list.
     pub async fn connect(cfg: QnapConfig) -> VfsResult<QnapVfs> {
         let client = Arc::new(Client::connect(&cfg).await?);
+        Self::with_client(client, &cfg).await
+    }
+
+    /// Reads the share list with `client`, already logged in: what the connector
+    /// calls, keeping `client` for a login tried again (so a failed share list does not
+    /// log in again).
+    pub(super) async fn with_client(client: Arc<Client>, cfg: &QnapConfig) -> VfsResult<QnapVfs> {
         let vfs = QnapVfs {
             client,
             read_only: Arc::new(RwLock::new(HashMap::new())),

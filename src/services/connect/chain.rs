@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::{Answers, ConnectContext, password_key};
-use crate::nas::connector::{Account, Login, LoginError};
+use crate::nas::connector::{Account, Login, LoginError, Progress};
 use crate::prompt::{Answer, Approval, ApprovalStatus, CertDetails, Prompt, Prompter, Unanswered};
 use crate::remotes::credentials::{self, OTP_ENV, PASSWORD_ENV};
 use crate::remotes::{KnownCerts, RemoteSpec, SecretsStore};
@@ -37,6 +37,9 @@ pub(super) struct Chain<'a> {
     pending: Mutex<Option<crate::nas::freebox::Registration>>,
     /// A 2-step code went with this login (a refusal may then be the code's).
     code_given: std::sync::atomic::AtomicBool,
+    /// What the connector kept for its next attempt, and how many times it kept
+    /// something (each is a step done: the retry count starts over).
+    progress: Mutex<(Option<Progress>, u32)>,
 }
 
 impl<'a> Chain<'a> {
@@ -57,7 +60,14 @@ impl<'a> Chain<'a> {
             obtained: Mutex::new(Obtained::default()),
             pending: Mutex::new(None),
             code_given: std::sync::atomic::AtomicBool::new(false),
+            progress: Mutex::new((None, 0)),
         }
+    }
+
+    /// How many steps the connector kept so far: a login tried again after one of
+    /// them made progress, and its retries count from zero again.
+    pub(super) fn steps_kept(&self) -> u32 {
+        lock(&self.progress).1
     }
 
     pub(super) fn obtained(&self) -> Obtained {
@@ -235,6 +245,16 @@ impl Login for Chain<'_> {
 
     fn keep_pending_registration(&self, registration: Option<crate::nas::freebox::Registration>) {
         *lock(&self.pending) = registration;
+    }
+
+    fn keep_progress(&self, progress: Progress) {
+        let mut kept = lock(&self.progress);
+        kept.0 = Some(progress);
+        kept.1 = kept.1.saturating_add(1);
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        lock(&self.progress).0.clone()
     }
 
     /// Kept under the profile, or under the URL when there is none, so the next start

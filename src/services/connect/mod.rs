@@ -173,14 +173,24 @@ pub async fn connect(
     // A transient failure (a request the link dropped, one HTTP 500) is tried again a
     // few times, as every call a person waits on (`RetryPolicy::INTERACTIVE`); a refused
     // password, a question for the user and a permanent error are not. The chain keeps
-    // what it obtained, so nobody is asked twice.
+    // what it obtained, so nobody is asked twice, and the steps the connector got
+    // through (`Login::keep_progress`), so the next attempt starts from the step that
+    // failed: each step is retried on its own, and a step done starts the count over.
     let policy = crate::jobs::RetryPolicy::INTERACTIVE;
     let mut retry = 0;
+    let mut steps = 0;
     let outcome = loop {
         match connector.connect(&account, &chain).await {
             Err(crate::nas::connector::LoginError::Failed(e))
-                if e.is_transient() && !chain.password_refused(&e) && retry < policy.retries =>
+                if e.is_transient() && !chain.password_refused(&e) =>
             {
+                if chain.steps_kept() != steps {
+                    steps = chain.steps_kept();
+                    retry = 0;
+                }
+                if retry >= policy.retries {
+                    break Err(crate::nas::connector::LoginError::Failed(e));
+                }
                 tracing::debug!(error = %e, retry, "login failed, trying again");
                 tokio::time::sleep(policy.delay(retry)).await;
                 retry += 1;
