@@ -69,19 +69,24 @@ pub fn help_text_area(width: u16, height: u16) -> (usize, usize) {
     (usize::from(w), usize::from(h))
 }
 
-/// How far the help can scroll: the first line from which the rest still fills the
-/// box (lines wider than the box wrap onto several rows). `widths` are the lines'
-/// display widths.
-pub fn help_max_scroll(widths: &[usize], width: u16, height: u16) -> usize {
-    let (w, rows) = help_text_area(width, height);
-    let mut used = 0;
-    for (i, line) in widths.iter().enumerate().rev() {
-        used += line.div_ceil(w.max(1)).max(1);
-        if used > rows {
-            return i + 1;
-        }
+/// The F1 help's rows at text width `w`: each description wrapped at word boundaries
+/// beside its key, its later rows indented under the description column (a key with a
+/// long description reads as one block, as in `mc`'s help).
+pub fn help_rows(lines: &[(String, String)], w: usize) -> Vec<(String, String)> {
+    let desc_w = w.saturating_sub(HELP_KEY_WIDTH).max(12);
+    let mut rows = Vec::with_capacity(lines.len());
+    for (key, desc) in lines {
+        let mut parts = textwrap::wrap(desc, desc_w).into_iter();
+        let first = parts.next().map(|p| p.into_owned()).unwrap_or_default();
+        rows.push((key.clone(), first));
+        rows.extend(parts.map(|p| (String::new(), p.into_owned())));
     }
-    0
+    rows
+}
+
+/// How far the help scrolls (in rows): its last row then sits at the bottom of the box.
+pub fn help_max_scroll(rows: usize, width: u16, height: u16) -> usize {
+    rows.saturating_sub(help_text_area(width, height).1)
 }
 
 #[cfg(test)]
@@ -89,13 +94,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn help_scroll_counts_wrapped_rows() {
+    fn help_scroll_counts_rows() {
         // 30×10 screen: text 24 wide, 4 rows.
         assert_eq!(help_text_area(30, 10), (24, 4));
-        // Five one-row lines: the last four fill the box.
-        assert_eq!(help_max_scroll(&[10; 5], 30, 10), 1);
-        // The last line takes two rows: only three lines fit.
-        assert_eq!(help_max_scroll(&[10, 10, 10, 10, 30], 30, 10), 2);
-        assert_eq!(help_max_scroll(&[10, 10], 30, 10), 0);
+        assert_eq!(help_max_scroll(5, 30, 10), 1);
+        assert_eq!(help_max_scroll(2, 30, 10), 0);
+    }
+
+    #[test]
+    fn a_long_description_wraps_under_itself() {
+        let lines = vec![
+            (
+                "F8, Del".to_owned(),
+                "Delete the selection (asks first)".to_owned(),
+            ),
+            ("F10".to_owned(), "Quit".to_owned()),
+        ];
+        // 22 columns of keys leave 18 for the descriptions.
+        let rows = help_rows(&lines, 40);
+        let want = [
+            ("F8, Del", "Delete the"),
+            ("", "selection (asks"),
+            ("", "first)"),
+            ("F10", "Quit"),
+        ];
+        let got: Vec<(&str, &str)> = rows.iter().map(|(k, d)| (k.as_str(), d.as_str())).collect();
+        assert_eq!(got, want);
     }
 }

@@ -325,16 +325,17 @@ impl App {
             .count()
     }
 
-    /// How far the F1 help scrolls on this screen (its last line then sits at the
-    /// bottom of the box).
+    /// How far the F1 help scrolls on this screen, in rows (its last row then sits at
+    /// the bottom of the box).
     pub fn help_max_scroll(&self) -> usize {
-        use unicode_width::UnicodeWidthStr;
-        let widths: Vec<usize> = self
-            .help_lines()
-            .iter()
-            .map(|(_, d)| layout::HELP_KEY_WIDTH + d.width())
-            .collect();
-        layout::help_max_scroll(&widths, self.size.0, self.size.1)
+        layout::help_max_scroll(self.help_rows().len(), self.size.0, self.size.1)
+    }
+
+    /// The F1 help as drawn on this screen: `help_lines` with each description
+    /// wrapped beside its key (`layout::help_rows`).
+    pub fn help_rows(&self) -> Vec<(String, String)> {
+        let (w, _) = layout::help_text_area(self.size.0, self.size.1);
+        layout::help_rows(&self.help_lines(), w)
     }
 
     /// Every line of the F1 help: the keymap, the keys of the panes' modes, then each

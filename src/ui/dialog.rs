@@ -132,7 +132,7 @@ pub fn draw(f: &mut Frame, screen: Rect, app: &App, d: &Dialog) {
             let key_w = crate::app::layout::HELP_KEY_WIDTH;
             // A resize may have left the scroll past the end.
             let l: Vec<Line> = app
-                .help_lines()
+                .help_rows()
                 .into_iter()
                 .skip((*scroll).min(app.help_max_scroll()))
                 .map(|(k, d)| {
