@@ -328,6 +328,34 @@ async fn quick_view_draws_a_qnap_picture_from_its_thumbnail() {
     assert!(s.screen().contains("just text"), "{}", s.screen());
 }
 
+/// The answer to the thumbnail request is lost on the way (the connection is cut as
+/// it starts): the thumbnail is asked again and the picture shows (it said "network
+/// error").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_view_asks_a_lost_thumbnail_again() {
+    let mut nas = support::share::qnap_nas().await;
+    std::fs::write(nas.disk.join("photo.png"), png(640, 640)).unwrap();
+    let relay = support::outage::OutageRelay::start(nas._emu.addr, None).await;
+    nas.vfs = std::sync::Arc::new(
+        nascmd::nas::qnap::QnapVfs::connect(nascmd::nas::qnap::QnapConfig {
+            base_url: relay.url(),
+            user: "alice".into(),
+            password: nascmd::secret::Secret::new("pw"),
+            ..Default::default()
+        })
+        .await
+        .unwrap(),
+    );
+    let mut s = support::share::start(&nas, ClipboardMode::System, support::share::desktop()).await;
+    s.reload().await;
+    s.go_to("photo.png").await;
+    relay.lose_answers_to("func=get_thumb", 1);
+    s.press(ctrl('q')).await;
+    let buf = s.rt.terminal.backend().buffer().clone();
+    red_over_blue_on_screen(&buf, 1, 69).unwrap_or_else(|e| panic!("{e}\n{}", s.screen()));
+    assert_eq!(relay.lost(), 1, "the answer was not lost");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn f3_on_a_picture_shows_it_and_f4_shows_its_bytes() {
     let dir = tempfile::tempdir().unwrap();

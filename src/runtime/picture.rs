@@ -31,8 +31,9 @@ async fn picture(
     let Some(thumbs) = vfs.features().thumbnails else {
         return Err(PictureFailure::Unsupported);
     };
-    let image = thumbs
-        .thumbnail(&path, image_preview::pixels_for(cells))
+    // A person waits on it over a link that may drop a request: tried again.
+    let pixels = image_preview::pixels_for(cells);
+    let image = crate::jobs::retry_interactive(|| thumbs.thumbnail(&path, pixels))
         .await
         .map_err(PictureFailure::Vfs)?
         .map_err(PictureFailure::Preview)?;
