@@ -27,7 +27,7 @@ async fn total(vfs: &VfsHandle, paths: Vec<(VPath, bool)>) -> Result<Sized, VfsE
         if is_dir {
             folders.push(path);
         } else {
-            let e = vfs.stat(&path).await?;
+            let e = crate::jobs::retry_interactive(|| vfs.stat(&path)).await?;
             sized.bytes += e.size;
             sized.files += 1;
         }

@@ -136,7 +136,10 @@ pub async fn space(
     vfs: VfsHandle,
     dir: VPath,
 ) {
-    let space = vfs.space(&dir).await.ok().flatten();
+    let space = crate::jobs::retry_interactive(|| vfs.space(&dir))
+        .await
+        .ok()
+        .flatten();
     send(&tx, Msg::Space { side, req, space });
 }
 
