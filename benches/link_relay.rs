@@ -27,7 +27,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
@@ -48,55 +48,48 @@ struct Settings {
     total: Option<f64>,
 }
 
+/// The relay's command line (clap: `--help` says all of this).
+#[derive(clap::Parser)]
+#[command(about = "A slow link between a client and a NAS emulator (issue 14)")]
+struct Args {
+    /// Address to accept the client's connections on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Where each connection is relayed to (HOST:PORT).
+    #[arg(long)]
+    upstream: String,
+    /// Round-trip delay added, in milliseconds (half each way).
+    #[arg(long, env = "LINK_RTT_MS", default_value_t = 20.0, value_parser = at_least_zero)]
+    rtt_ms: f64,
+    /// Cap of each connection, per direction, in MiB/s (0: no cap).
+    #[arg(long, env = "LINK_MIB_S", default_value_t = 16.0, value_parser = at_least_zero)]
+    mib_s: f64,
+    /// Cap of all connections together, per direction, in MiB/s (0: no cap).
+    #[arg(long, env = "LINK_TOTAL_MIB_S", default_value_t = 64.0, value_parser = at_least_zero)]
+    total_mib_s: f64,
+    /// Passed by `cargo bench` to every bench binary.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+fn at_least_zero(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("a number ≥ 0, not {text:?}")),
+    }
+}
+
 impl Settings {
-    fn parse() -> Result<Self> {
-        let mut listen = None;
-        let mut upstream = None;
-        let mut rtt_ms = None;
-        let mut mib_s = None;
-        let mut total_mib_s = None;
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            // `cargo bench` passes `--bench` to every bench binary.
-            if arg == "--bench" {
-                continue;
-            }
-            let slot = match arg.as_str() {
-                "--listen" => &mut listen,
-                "--upstream" => &mut upstream,
-                "--rtt-ms" => &mut rtt_ms,
-                "--mib-s" => &mut mib_s,
-                "--total-mib-s" => &mut total_mib_s,
-                _ => bail!("unknown argument {arg:?}"),
-            };
-            *slot = Some(
-                args.next()
-                    .with_context(|| format!("{arg} needs a value"))?,
-            );
-        }
-        let number = |flag: Option<String>, var: &str, default: f64| -> Result<f64> {
-            let text = flag.or_else(|| std::env::var(var).ok().filter(|v| !v.is_empty()));
-            let value = match text {
-                Some(t) => t.parse::<f64>().with_context(|| format!("{var}: {t:?}"))?,
-                None => default,
-            };
-            if !value.is_finite() || value < 0.0 {
-                bail!("{var} must be a number ≥ 0, not {value}");
-            }
-            Ok(value)
-        };
+    fn parse() -> Self {
+        let args = <Args as clap::Parser>::parse();
         let rate = |mib_s: f64| (mib_s > 0.0).then_some(mib_s * MIB);
-        Ok(Settings {
-            listen: listen
-                .as_deref()
-                .unwrap_or("127.0.0.1:0")
-                .parse()
-                .context("--listen")?,
-            upstream: upstream.context("--upstream HOST:PORT is required")?,
-            rtt: Duration::from_secs_f64(number(rtt_ms, "LINK_RTT_MS", 20.0)? / 1000.0),
-            per_connection: rate(number(mib_s, "LINK_MIB_S", 16.0)?),
-            total: rate(number(total_mib_s, "LINK_TOTAL_MIB_S", 64.0)?),
-        })
+        Settings {
+            listen: args.listen,
+            upstream: args.upstream,
+            rtt: Duration::from_secs_f64(args.rtt_ms / 1000.0),
+            per_connection: rate(args.mib_s),
+            total: rate(args.total_mib_s),
+        }
     }
 
     /// Bytes one direction may hold in its delay line: twice what the link carries in a
@@ -159,7 +152,7 @@ struct Link {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let settings = Settings::parse()?;
+    let settings = Settings::parse();
     let link = Arc::new(Link {
         half_rtt: settings.rtt / 2,
         per_connection: settings.per_connection,
