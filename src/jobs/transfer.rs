@@ -467,7 +467,11 @@ async fn stream_once(
     let acked = features.acked_writes;
     let reader: ByteReader = match acked {
         Some(_) => reader,
-        None => Box::pin(CountingReader::new(reader, ctx.acct.clone(), counted.clone())),
+        None => Box::pin(CountingReader::new(
+            reader,
+            ctx.acct.clone(),
+            counted.clone(),
+        )),
     };
     let data: ByteReader = Box::pin(CancelReader::new(reader, ctx.cancel.clone()));
     let on_ack: BytesFn = {

@@ -28,9 +28,9 @@ use tokio::io::AsyncRead;
 
 pub use error::{ServerCode, VfsError, VfsResult};
 pub use features::{
-    AckedWrites, Append, AtomicUpload, Checksums, Durable, Features, NativeCopy, REPLACING_SUFFIX, ReadRange,
-    ServerOps, ServerSearch, SetMtime, ShareLinks, SkippedNames, UploadId, UploadTarget, WriteAt,
-    range_of_open_read,
+    AckedWrites, Append, AtomicUpload, Checksums, Durable, Features, NativeCopy, REPLACING_SUFFIX,
+    ReadRange, ServerOps, ServerSearch, SetMtime, ShareLinks, SkippedNames, UploadId, UploadTarget,
+    WriteAt, range_of_open_read,
 };
 pub use path::{VPath, check_name};
 pub use thumbs::{Preview, Thumbnails};

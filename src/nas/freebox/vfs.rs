@@ -12,9 +12,9 @@ use super::{download, fs, hash, paths, share, storage, tasks, tls, upload, uploa
 use crate::nas::tls::Trust;
 use crate::secret::Secret;
 use crate::vfs::{
-    AckedWrites, Append, ByteReader, BytesFn, Checksums, Entry, Features, ListStream, ProgressFn, ReadRange,
-    ServerConflict, ServerOps, ShareLink, ShareLinks, ShareOptions, SpaceInfo, VPath, Vfs,
-    VfsError, VfsResult,
+    AckedWrites, Append, ByteReader, BytesFn, Checksums, Entry, Features, ListStream, ProgressFn,
+    ReadRange, ServerConflict, ServerOps, ShareLink, ShareLinks, ShareOptions, SpaceInfo, VPath,
+    Vfs, VfsError, VfsResult,
 };
 
 /// What is needed to open a Freebox pane (the app token comes from registration).
