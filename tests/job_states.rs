@@ -261,6 +261,8 @@ async fn a_freebox_upload_says_finishing_only_once_the_box_holds_its_bytes() {
     let end = Instant::now();
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     assert!(std::fs::read(root.join("take.mov")).unwrap() == data);
+    // Each byte counted once (acknowledged, not also read).
+    assert_eq!(report.bytes_done, data.len() as u64);
     // The bar went through the middle (6 s of it at this speed), not 0 then 100 %.
     assert!(midway.len() >= 4, "progress midway: {midway:?}");
     // The finalize and the look at the file after it.
