@@ -276,6 +276,55 @@ async fn a_freebox_upload_says_finishing_only_once_the_box_holds_its_bytes() {
     drop(f.emu);
 }
 
+/// A Freebox upload from a source slower than the link (64 KiB per 20 ms, about
+/// 3 MB/s): the box acknowledges each frame at once, and the job's bytes follow those
+/// acknowledgements as they come. (They were read only once 4 MiB were unacknowledged
+/// or at the end: a 4 MiB file sat at 0 until its last frame, then jumped to 100 %.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_freebox_upload_from_a_slow_source_counts_each_frame_the_box_acknowledged() {
+    let f = support::freebox::start(|_| {}).await;
+    let fbx: nascmd::vfs::VfsHandle = Arc::new(f.fbx);
+    let tmp = tempfile::tempdir().unwrap();
+    let data = pattern(4 * MIB, 8);
+    write(&tmp.path().join("slow.bin"), &data);
+    let slow = Faulty {
+        slow_reads: Some(Duration::from_millis(20)),
+        ..Faulty::new("slow source")
+    };
+
+    let (engine, mut rx) = engine();
+    let id = engine.start(spec(
+        JobKind::Copy,
+        Arc::new(slow),
+        vec![vp(&tmp.path().join("slow.bin"))],
+        Some((fbx, support::freebox::p(support::freebox::DISK))),
+    ));
+    let mut seen = Vec::new();
+    let job = async {
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                JobEvent::Progress { id: j, progress: p } if j == id => seen.push(p.bytes_done),
+                JobEvent::Finished { id: j, report } if j == id => return report,
+                _ => {}
+            }
+        }
+        panic!("no report");
+    };
+    let report = tokio::time::timeout(Duration::from_secs(60), job)
+        .await
+        .expect("the job did not finish");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(std::fs::read(f.root.path().join("slow.bin")).unwrap() == data);
+    let total = data.len() as u64;
+    let between: Vec<u64> = seen
+        .iter()
+        .copied()
+        .filter(|&b| b > 0 && b < total)
+        .collect();
+    assert!(between.len() >= 3, "bytes seen: {seen:?}");
+    drop(f.emu);
+}
+
 /// An upload to a QNAP that answers HTTP 500 to every third request: the job's
 /// progress names the server error ("NAS error (HTTP 500) — next try in …"), never
 /// "reconnecting" (the link never broke), and the files land whole.

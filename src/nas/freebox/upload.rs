@@ -369,8 +369,10 @@ async fn upload_on(
 /// Streams the bytes, keeping at most [`WINDOW`] chunks' worth unacknowledged. Counts
 /// acknowledged bytes (each `upload_data` reply carries the file's length so far), so a
 /// box that acknowledges several frames at once works too; each new acknowledged
-/// length goes to `acked`. `base` is the length already on the box, which
-/// acknowledgements include.
+/// length goes to `acked`, read as it comes, also while the next chunk is read from a
+/// source slower than the link (read only once the window was full, the count lagged up
+/// to the window behind what the box held). `base` is the length already on the box,
+/// which acknowledgements include.
 async fn send_data(
     ws: &mut Socket,
     data: &mut ByteReader,
@@ -387,10 +389,18 @@ async fn send_data(
     let mut pieces = Pieces::default();
     while sent < len {
         let want = (len - sent).min(CHUNK as u64) as usize;
-        let chunk = pieces
-            .read_full(data, want)
-            .await
-            .map_err(|e| VfsError::io(what, e))?;
+        // The read goes on across the acknowledgements (it is not cancel-safe); an
+        // acknowledgement's wait is (it only awaits the socket's next message).
+        let read = pieces.read_full(data, want);
+        tokio::pin!(read);
+        let chunk = loop {
+            tokio::select! {
+                chunk = &mut read => break chunk.map_err(|e| VfsError::io(what, e))?,
+                got = ack(ws, what, base, acked, sent, acked_to), if acked < sent => {
+                    acked = got?;
+                }
+            }
+        };
         if chunk.is_empty() {
             return Err(VfsError::SizeMismatch {
                 path: what.to_owned(),
