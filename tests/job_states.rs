@@ -215,6 +215,116 @@ async fn an_upload_says_finishing_only_once_the_nas_holds_its_bytes() {
     }
 }
 
+/// The same with a Freebox taking 512 KiB/s: the WebSocket upload keeps 4 MiB
+/// unacknowledged on the wire, so a 3 MiB file was read whole in its first moment and
+/// the job sat at 100 % saying "finishing on the NAS" for the 6 s its bytes took to
+/// arrive. The bytes counted are the ones the box acknowledged (`upload_data`
+/// replies): the bar moves with them, and "finishing" is the finalize alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_freebox_upload_says_finishing_only_once_the_box_holds_its_bytes() {
+    let f = support::freebox::start(|c| c.faults.bandwidth = Some(512 * 1024)).await;
+    let root = f.root.path().to_owned();
+    let fbx: nascmd::vfs::VfsHandle = Arc::new(f.fbx);
+    let tmp = tempfile::tempdir().unwrap();
+    let data = pattern(3 * MIB, 7);
+    write(&tmp.path().join("take.mov"), &data);
+
+    let (engine, mut rx) = engine();
+    let id = engine.start(spec(
+        JobKind::Copy,
+        local(),
+        vec![vp(&tmp.path().join("take.mov"))],
+        Some((fbx, support::freebox::p(support::freebox::DISK))),
+    ));
+    let mut first_finishing: Option<Instant> = None;
+    let mut midway = Vec::new();
+    let job = async {
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                JobEvent::Progress { id: j, progress: p } if j == id => {
+                    if p.finishing {
+                        first_finishing.get_or_insert_with(Instant::now);
+                    }
+                    if p.bytes_done > p.bytes_total / 4 && p.bytes_done < p.bytes_total * 3 / 4 {
+                        midway.push(p.bytes_done);
+                    }
+                }
+                JobEvent::Finished { id: j, report } if j == id => return report,
+                _ => {}
+            }
+        }
+        panic!("no report");
+    };
+    let report = tokio::time::timeout(Duration::from_secs(60), job)
+        .await
+        .expect("the job did not finish");
+    let end = Instant::now();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(std::fs::read(root.join("take.mov")).unwrap() == data);
+    // Each byte counted once (acknowledged, not also read).
+    assert_eq!(report.bytes_done, data.len() as u64);
+    // The bar went through the middle (6 s of it at this speed), not 0 then 100 %.
+    assert!(midway.len() >= 4, "progress midway: {midway:?}");
+    // The finalize and the look at the file after it.
+    if let Some(said) = first_finishing {
+        assert!(
+            end - said < Duration::from_millis(1500),
+            "said finishing {:?} before the end",
+            end - said
+        );
+    }
+    drop(f.emu);
+}
+
+/// A Freebox upload from a source slower than the link (64 KiB per 20 ms, about
+/// 3 MB/s): the box acknowledges each frame at once, and the job's bytes follow those
+/// acknowledgements as they come. (They were read only once 4 MiB were unacknowledged
+/// or at the end: a 4 MiB file sat at 0 until its last frame, then jumped to 100 %.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_freebox_upload_from_a_slow_source_counts_each_frame_the_box_acknowledged() {
+    let f = support::freebox::start(|_| {}).await;
+    let fbx: nascmd::vfs::VfsHandle = Arc::new(f.fbx);
+    let tmp = tempfile::tempdir().unwrap();
+    let data = pattern(4 * MIB, 8);
+    write(&tmp.path().join("slow.bin"), &data);
+    let slow = Faulty {
+        slow_reads: Some(Duration::from_millis(20)),
+        ..Faulty::new("slow source")
+    };
+
+    let (engine, mut rx) = engine();
+    let id = engine.start(spec(
+        JobKind::Copy,
+        Arc::new(slow),
+        vec![vp(&tmp.path().join("slow.bin"))],
+        Some((fbx, support::freebox::p(support::freebox::DISK))),
+    ));
+    let mut seen = Vec::new();
+    let job = async {
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                JobEvent::Progress { id: j, progress: p } if j == id => seen.push(p.bytes_done),
+                JobEvent::Finished { id: j, report } if j == id => return report,
+                _ => {}
+            }
+        }
+        panic!("no report");
+    };
+    let report = tokio::time::timeout(Duration::from_secs(60), job)
+        .await
+        .expect("the job did not finish");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(std::fs::read(f.root.path().join("slow.bin")).unwrap() == data);
+    let total = data.len() as u64;
+    let between: Vec<u64> = seen
+        .iter()
+        .copied()
+        .filter(|&b| b > 0 && b < total)
+        .collect();
+    assert!(between.len() >= 3, "bytes seen: {seen:?}");
+    drop(f.emu);
+}
+
 /// An upload to a QNAP that answers HTTP 500 to every third request: the job's
 /// progress names the server error ("NAS error (HTTP 500) — next try in …"), never
 /// "reconnecting" (the link never broke), and the files land whole.

@@ -88,9 +88,12 @@ pub(crate) async fn run_job(
     report
 }
 
-/// What the jobs panel calls the job (paths escaped for the terminal).
+/// What the jobs panel and the CLI's progress line call the job (escaped for the
+/// terminal): a single item by its name, as the F5 dialog and mc do ("Copy big.bin to
+/// /Public"; its whole path is in the details and the journal), several by their count.
 fn title(spec: &JobSpec) -> String {
     let what = match spec.sources.as_slice() {
+        [one] if !one.name().is_empty() => crate::names::escape(one.name()).into_owned(),
         [one] => one.to_string(),
         many => format!("{} items", many.len()),
     };
@@ -671,8 +674,36 @@ mod tests {
             rename_to: Some("back4".into()),
             conflict: crate::jobs::ConflictPolicy::Ask,
         };
-        assert_eq!(title(&spec), "Copy /nas/put1 to /tmp/fw/back4");
+        assert_eq!(title(&spec), "Copy put1 to /tmp/fw/back4");
         spec.rename_to = None;
-        assert_eq!(title(&spec), "Copy /nas/put1 to /tmp/fw");
+        assert_eq!(title(&spec), "Copy put1 to /tmp/fw");
+    }
+
+    /// A single item is named, not its whole path (its name escaped); several are
+    /// counted; the root, which has no name, keeps its path.
+    #[test]
+    fn a_title_names_a_single_item_not_its_path() {
+        let vfs: VfsHandle = Arc::new(LocalFs::new());
+        let path = |p: &str| VPath::parse(p).expect("absolute path");
+        let mut spec = JobSpec {
+            kind: JobKind::Move,
+            src: vfs.clone(),
+            sources: vec![path("/tmp/x/y/big\u{1b}.bin")],
+            dst: Some((vfs, path("/Public"))),
+            rename_to: None,
+            conflict: crate::jobs::ConflictPolicy::Ask,
+        };
+        let one = title(&spec);
+        assert!(one.starts_with("Move big"), "{one}");
+        assert!(one.ends_with(".bin to /Public"), "{one}");
+        assert!(!one.contains('\u{1b}') && !one.contains("/tmp"), "{one}");
+        spec.sources = vec![path("/a/1"), path("/a/2"), path("/a/3")];
+        assert_eq!(title(&spec), "Move 3 items to /Public");
+        spec.kind = JobKind::Delete;
+        spec.dst = None;
+        spec.sources = vec![path("/data/music")];
+        assert_eq!(title(&spec), "Delete music");
+        spec.sources = vec![path("/")];
+        assert_eq!(title(&spec), "Delete /");
     }
 }

@@ -461,16 +461,43 @@ async fn stream_once(
         return dst_vfs.stat(tmp).await;
     }
     let reader = ctx.src.open_read(&step.src, offset).await?;
-    let counting: ByteReader = Box::pin(CountingReader::new(reader, ctx.acct.clone(), counted));
-    let data: ByteReader = Box::pin(CancelReader::new(counting, ctx.cancel.clone()));
+    // Where the target acknowledges what it holds, that is what counts: the bytes read
+    // into the connection run megabytes ahead (and "finishing on the NAS" would show
+    // while they are on their way).
+    let acked = features.acked_writes;
+    let reader: ByteReader = match acked {
+        Some(_) => reader,
+        None => Box::pin(CountingReader::new(
+            reader,
+            ctx.acct.clone(),
+            counted.clone(),
+        )),
+    };
+    let data: ByteReader = Box::pin(CancelReader::new(reader, ctx.cancel.clone()));
+    let on_ack: BytesFn = {
+        let acct = ctx.acct.clone();
+        Arc::new(move |n| {
+            acct.add_bytes(n);
+            counted.fetch_add(n, Ordering::Relaxed);
+        })
+    };
     if offset == 0 {
-        return dst_vfs.write_new(tmp, len, data, step.entry.mtime).await;
+        return match acked {
+            Some(a) => {
+                a.write_new_acked(tmp, len, data, step.entry.mtime, on_ack)
+                    .await
+            }
+            None => dst_vfs.write_new(tmp, len, data, step.entry.mtime).await,
+        };
     }
     // Only resumed (offset > 0) where the target declared `append`.
     let append = features
         .append
         .ok_or(VfsError::Unsupported("appending to a file"))?;
-    append.append(tmp, len - offset, data).await?;
+    match acked {
+        Some(a) => a.append_acked(tmp, len - offset, data, on_ack).await?,
+        None => append.append(tmp, len - offset, data).await?,
+    }
     if let (Some(m), Some(setter)) = (step.entry.mtime, features.set_mtime) {
         setter.set_mtime(tmp, m).await?;
     }

@@ -54,6 +54,10 @@ pub struct Features<'a> {
     /// (QNAP chunked upload): the job engine then writes to the final name directly,
     /// without its own temporary name and rename.
     pub atomic_upload: Option<&'a dyn AtomicUpload>,
+    /// Writes whose bytes the server acknowledges as it holds them (the Freebox's
+    /// WebSocket upload answers each frame): the job engine counts those, not the bytes
+    /// read into the connection, which run megabytes ahead.
+    pub acked_writes: Option<&'a dyn AckedWrites>,
     /// Names written here are read by other programs (the local disk, a terminal's
     /// `ls`): a job bringing items from a backend without this flag (a NAS) gives them
     /// names without control,
@@ -89,6 +93,7 @@ impl std::fmt::Debug for Features<'_> {
             .field("native_copy", &self.native_copy.is_some())
             .field("durable", &self.durable.is_some())
             .field("atomic_upload", &self.atomic_upload.is_some())
+            .field("acked_writes", &self.acked_writes.is_some())
             .field("terminal_safe_names", &self.terminal_safe_names)
             .field("text_names", &self.text_names)
             .field("skipped_names", &self.skipped_names.is_some())
@@ -250,6 +255,33 @@ pub trait Append: Send + Sync {
     async fn discard_partial(&self, _path: &VPath) -> VfsResult<()> {
         Ok(())
     }
+}
+
+/// [`Vfs::write_new`] and [`Append::append`] telling which bytes the server holds:
+/// `acked` is called with each newly acknowledged number of bytes (a delta), while the
+/// bytes keep flowing (nothing waits for an acknowledgement before sending more). Every
+/// byte of `len` has been acknowledged when either returns `Ok`.
+#[async_trait]
+pub trait AckedWrites: Send + Sync {
+    /// [`Vfs::write_new`], reporting acknowledged bytes to `acked`.
+    async fn write_new_acked(
+        &self,
+        path: &VPath,
+        len: u64,
+        data: ByteReader,
+        mtime: Option<i64>,
+        acked: BytesFn,
+    ) -> VfsResult<super::Entry>;
+
+    /// [`Append::append`] (only where `append` is declared), reporting acknowledged
+    /// bytes to `acked`.
+    async fn append_acked(
+        &self,
+        path: &VPath,
+        len: u64,
+        data: ByteReader,
+        acked: BytesFn,
+    ) -> VfsResult<()>;
 }
 
 /// Making written bytes durable, so a download killed midway (or cut by a power loss)

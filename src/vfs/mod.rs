@@ -28,9 +28,9 @@ use tokio::io::AsyncRead;
 
 pub use error::{ServerCode, VfsError, VfsResult};
 pub use features::{
-    Append, AtomicUpload, Checksums, Durable, Features, NativeCopy, REPLACING_SUFFIX, ReadRange,
-    ServerOps, ServerSearch, SetMtime, ShareLinks, SkippedNames, UploadId, UploadTarget, WriteAt,
-    range_of_open_read,
+    AckedWrites, Append, AtomicUpload, Checksums, Durable, Features, NativeCopy, REPLACING_SUFFIX,
+    ReadRange, ServerOps, ServerSearch, SetMtime, ShareLinks, SkippedNames, UploadId, UploadTarget,
+    WriteAt, range_of_open_read,
 };
 pub use path::{VPath, check_name};
 pub use thumbs::{Preview, Thumbnails};
@@ -109,7 +109,8 @@ pub struct TaskProgress {
 /// Called with each progress report of a server-side task.
 pub type ProgressFn = Arc<dyn Fn(TaskProgress) + Send + Sync>;
 
-/// Called with the number of bytes a native file copy has just moved (a delta).
+/// Called with the number of bytes a native file copy has just moved, or an upload
+/// has just had acknowledged (a delta).
 pub type BytesFn = Arc<dyn Fn(u64) + Send + Sync>;
 
 /// Called as each file of a batch lands under its final name, with the file's index

@@ -4,7 +4,9 @@
 //! The upgrade goes through reqwest (same TLS trust, same session header) and the frames
 //! through tungstenite. Memory stays bounded: the file is read in 512 KiB chunks, each
 //! sent as one binary frame, with at most [`WINDOW`] chunks' worth awaiting the box's
-//! `upload_data` acknowledgement.
+//! `upload_data` acknowledgement. Those acknowledgements are what the caller hears of
+//! as progress (`acked`): the bytes the box holds, not the ones read into the socket
+//! (up to the window and the socket buffers ahead of them).
 
 use std::time::Duration;
 
@@ -171,15 +173,30 @@ async fn expect_reply(ws: &mut Socket, action: &str, what: &str) -> VfsResult<Ws
     Ok(reply.result.unwrap_or_default())
 }
 
+/// Called with each number of bytes the box newly acknowledged (a delta).
+pub type Acked<'a> = &'a (dyn Fn(u64) + Send + Sync);
+
 /// Writes `len` bytes from `data` to `path`, replacing any file of that name.
-pub async fn write_new(api: &Api, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()> {
-    upload(api, path, len, data, None).await
+pub async fn write_new(
+    api: &Api,
+    path: &VPath,
+    len: u64,
+    data: ByteReader,
+    acked: Acked<'_>,
+) -> VfsResult<()> {
+    upload(api, path, len, data, None, acked).await
 }
 
 /// Appends `len` bytes to what the box holds at `path`: a file, or a partial upload a
 /// cut connection left there (`force: "resume"`: the box keeps what is there and adds
 /// to it). Fails with `NotFound` when it holds nothing.
-pub async fn append(api: &Api, path: &VPath, len: u64, data: ByteReader) -> VfsResult<()> {
+pub async fn append(
+    api: &Api,
+    path: &VPath,
+    len: u64,
+    data: ByteReader,
+    acked: Acked<'_>,
+) -> VfsResult<()> {
     let (mut ws, meter) = open(api).await?;
     let existing = match ask_held(&mut ws, path).await? {
         Some(n) => n,
@@ -189,7 +206,7 @@ pub async fn append(api: &Api, path: &VPath, len: u64, data: ByteReader) -> VfsR
             return Err(VfsError::NotFound(path.to_string()));
         }
     };
-    upload_on(ws, &meter, path, len, data, Some(existing)).await
+    upload_on(ws, &meter, path, len, data, Some(existing), acked).await
 }
 
 /// The bytes the box holds at `path`: a whole file, or the partial upload a cut
@@ -286,9 +303,10 @@ async fn upload(
     len: u64,
     data: ByteReader,
     resume_from: Option<u64>,
+    acked: Acked<'_>,
 ) -> VfsResult<()> {
     let (ws, meter) = open(api).await?;
-    upload_on(ws, &meter, path, len, data, resume_from).await
+    upload_on(ws, &meter, path, len, data, resume_from, acked).await
 }
 
 /// One upload on `ws`; `resume_from` = the length already on the box.
@@ -299,6 +317,7 @@ async fn upload_on(
     len: u64,
     mut data: ByteReader,
     resume_from: Option<u64>,
+    acked: Acked<'_>,
 ) -> VfsResult<()> {
     let what = path.as_str();
     let base = resume_from.unwrap_or(0);
@@ -312,7 +331,7 @@ async fn upload_on(
 
     // The watch's own failure (outer) is told from the sending's (inner): the first means
     // the box stopped taking this socket's bytes.
-    let sending = async { Ok(send_data(&mut ws, &mut data, base, len, what).await) };
+    let sending = async { Ok(send_data(&mut ws, &mut data, base, len, what, acked).await) };
     match within_min_speed(meter, len, sending).await {
         Ok(Ok(())) => {}
         // The box takes nothing more on this socket: a cancel sent on it would never
@@ -349,14 +368,18 @@ async fn upload_on(
 
 /// Streams the bytes, keeping at most [`WINDOW`] chunks' worth unacknowledged. Counts
 /// acknowledged bytes (each `upload_data` reply carries the file's length so far), so a
-/// box that acknowledges several frames at once works too.
-/// `base` is the length already on the box, which acknowledgements include.
+/// box that acknowledges several frames at once works too; each new acknowledged
+/// length goes to `acked`, read as it comes, also while the next chunk is read from a
+/// source slower than the link (read only once the window was full, the count lagged up
+/// to the window behind what the box held). `base` is the length already on the box,
+/// which acknowledgements include.
 async fn send_data(
     ws: &mut Socket,
     data: &mut ByteReader,
     base: u64,
     len: u64,
     what: &str,
+    acked_to: Acked<'_>,
 ) -> VfsResult<()> {
     let window = (WINDOW * CHUNK) as u64;
     let mut sent: u64 = 0;
@@ -366,10 +389,18 @@ async fn send_data(
     let mut pieces = Pieces::default();
     while sent < len {
         let want = (len - sent).min(CHUNK as u64) as usize;
-        let chunk = pieces
-            .read_full(data, want)
-            .await
-            .map_err(|e| VfsError::io(what, e))?;
+        // The read goes on across the acknowledgements (it is not cancel-safe); an
+        // acknowledgement's wait is (it only awaits the socket's next message).
+        let read = pieces.read_full(data, want);
+        tokio::pin!(read);
+        let chunk = loop {
+            tokio::select! {
+                chunk = &mut read => break chunk.map_err(|e| VfsError::io(what, e))?,
+                got = ack(ws, what, base, acked, sent, acked_to), if acked < sent => {
+                    acked = got?;
+                }
+            }
+        };
         if chunk.is_empty() {
             return Err(VfsError::SizeMismatch {
                 path: what.to_owned(),
@@ -378,21 +409,28 @@ async fn send_data(
             });
         }
         while sent - acked >= window {
-            acked = ack(ws, what, base, acked, sent).await?;
+            acked = ack(ws, what, base, acked, sent, acked_to).await?;
         }
         sent += chunk.len() as u64;
         ws.send(Message::Binary(chunk)).await.map_err(ws_err)?;
     }
     while acked < len {
-        acked = ack(ws, what, base, acked, sent).await?;
+        acked = ack(ws, what, base, acked, sent, acked_to).await?;
     }
     Ok(())
 }
 
 /// One `upload_data` acknowledgement: returns the bytes of this upload it covers (the
 /// box reports the file's whole length, `base` included), which must not shrink nor
-/// pass what was sent.
-async fn ack(ws: &mut Socket, what: &str, base: u64, before: u64, sent: u64) -> VfsResult<u64> {
+/// pass what was sent; tells `acked_to` what it adds.
+async fn ack(
+    ws: &mut Socket,
+    what: &str,
+    base: u64,
+    before: u64,
+    sent: u64,
+    acked_to: Acked<'_>,
+) -> VfsResult<u64> {
     let r = expect_reply(ws, "upload_data", what).await?;
     let covered = r.total_len.checked_sub(base).ok_or_else(|| {
         VfsError::Protocol("the Freebox acknowledged less than the file already held".into())
@@ -401,6 +439,9 @@ async fn ack(ws: &mut Socket, what: &str, base: u64, before: u64, sent: u64) -> 
         return Err(VfsError::Protocol(
             "the Freebox acknowledged a length that was never sent".into(),
         ));
+    }
+    if covered > before {
+        acked_to(covered - before);
     }
     Ok(covered)
 }

@@ -12,9 +12,9 @@ use super::{download, fs, hash, paths, share, storage, tasks, tls, upload, uploa
 use crate::nas::tls::Trust;
 use crate::secret::Secret;
 use crate::vfs::{
-    Append, ByteReader, Checksums, Entry, Features, ListStream, ProgressFn, ReadRange,
-    ServerConflict, ServerOps, ShareLink, ShareLinks, ShareOptions, SpaceInfo, VPath, Vfs,
-    VfsError, VfsResult,
+    AckedWrites, Append, ByteReader, BytesFn, Checksums, Entry, Features, ListStream, ProgressFn,
+    ReadRange, ServerConflict, ServerOps, ShareLink, ShareLinks, ShareOptions, SpaceInfo, VPath,
+    Vfs, VfsError, VfsResult,
 };
 
 /// What is needed to open a Freebox pane (the app token comes from registration).
@@ -157,6 +157,8 @@ impl Vfs for FreeboxVfs {
             read_range: Some(self),
             // `force: "resume"` of the WebSocket upload.
             append: self.resumes_uploads().then_some(self as &dyn Append),
+            // Each frame of the WebSocket upload is acknowledged (`upload_data`).
+            acked_writes: self.resumes_uploads().then_some(self as &dyn AckedWrites),
             // No way to set a modification time.
             set_mtime: None,
             skipped_names: Some(self.skipped.as_ref()),
@@ -278,17 +280,8 @@ impl Vfs for FreeboxVfs {
         data: ByteReader,
         _mtime: Option<i64>,
     ) -> VfsResult<Entry> {
-        if path.is_root() || path.parent().is_root() {
-            return Err(VfsError::PermissionDenied(
-                "files go inside a disk of the Freebox, not at its top level".into(),
-            ));
-        }
-        if self.api.root.major < WS_UPLOAD_MAJOR {
-            upload_legacy::write_new(&self.api, path, len, data).await?;
-        } else {
-            upload::write_new(&self.api, path, len, data).await?;
-        }
-        fs::stat(&self.api, path).await
+        self.write_new_reporting(path, len, data, Arc::new(|_| {}))
+            .await
     }
 
     async fn space(&self, path: &VPath) -> VfsResult<Option<SpaceInfo>> {
@@ -309,7 +302,7 @@ impl Append for FreeboxVfs {
         if !self.resumes_uploads() {
             return Err(VfsError::Unsupported("appending to a file"));
         }
-        upload::append(&self.api, path, len, data).await
+        upload::append(&self.api, path, len, data, &|_| {}).await
     }
 
     async fn held_len(&self, path: &VPath) -> VfsResult<Option<u64>> {
@@ -324,6 +317,33 @@ impl Append for FreeboxVfs {
             return Ok(());
         }
         upload::discard_partial(&self.api, path).await
+    }
+}
+
+#[async_trait]
+impl AckedWrites for FreeboxVfs {
+    async fn write_new_acked(
+        &self,
+        path: &VPath,
+        len: u64,
+        data: ByteReader,
+        _mtime: Option<i64>,
+        acked: BytesFn,
+    ) -> VfsResult<Entry> {
+        self.write_new_reporting(path, len, data, acked).await
+    }
+
+    async fn append_acked(
+        &self,
+        path: &VPath,
+        len: u64,
+        data: ByteReader,
+        acked: BytesFn,
+    ) -> VfsResult<()> {
+        if !self.resumes_uploads() {
+            return Err(VfsError::Unsupported("appending to a file"));
+        }
+        upload::append(&self.api, path, len, data, &*acked).await
     }
 }
 
@@ -377,6 +397,28 @@ impl FreeboxVfs {
     /// Whether appending works (`force: "resume"` of the WebSocket upload).
     fn resumes_uploads(&self) -> bool {
         self.api.root.major >= WS_UPLOAD_MAJOR
+    }
+
+    /// `write_new`; `acked` hears of the bytes the box acknowledged (the WebSocket
+    /// upload; the legacy HTTP upload tells nothing before its answer).
+    async fn write_new_reporting(
+        &self,
+        path: &VPath,
+        len: u64,
+        data: ByteReader,
+        acked: BytesFn,
+    ) -> VfsResult<Entry> {
+        if path.is_root() || path.parent().is_root() {
+            return Err(VfsError::PermissionDenied(
+                "files go inside a disk of the Freebox, not at its top level".into(),
+            ));
+        }
+        if self.api.root.major < WS_UPLOAD_MAJOR {
+            upload_legacy::write_new(&self.api, path, len, data).await?;
+        } else {
+            upload::write_new(&self.api, path, len, data, &*acked).await?;
+        }
+        fs::stat(&self.api, path).await
     }
 
     /// One share link by its token (`GET share_link/{token}`).
