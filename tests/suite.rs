@@ -53,6 +53,7 @@ mod qnap_emulator_extra;
 mod quick_view;
 mod resume;
 mod screen;
+mod search_flaky;
 mod share_flaky;
 mod share_screen;
 mod shell_edit_pty;
