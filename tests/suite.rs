@@ -50,6 +50,7 @@ mod qnap_client;
 mod qnap_emulator;
 mod qnap_emulator_chunked;
 mod qnap_emulator_extra;
+mod qnap_session_flaky;
 mod quick_view;
 mod resume;
 mod screen;
