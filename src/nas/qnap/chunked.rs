@@ -59,7 +59,7 @@ impl Client {
     pub async fn start_chunked_upload(&self, root: &str) -> VfsResult<Option<String>> {
         let mut relogged = false;
         loop {
-            let (sid, generation) = self.sid();
+            let (sid, generation) = self.live_sid().await?;
             let url = self.util_url(
                 "start_chunked_upload",
                 &sid,
@@ -151,6 +151,8 @@ impl Client {
         len: u64,
         reader: ByteReader,
     ) -> VfsResult<(ChunkReply, Option<ByteReader>)> {
+        // A session whose renewal failed is renewed before any byte is read.
+        let (sid, generation) = self.live_sid().await?;
         let last = offset + len >= up.filesize;
         let mut params = vec![
             ("upload_id", up.id.clone()),
@@ -178,7 +180,6 @@ impl Client {
             .file_name("blob")
             .mime_str("application/octet-stream")
             .map_err(|_| VfsError::Protocol("bad MIME type".into()))?;
-        let (sid, generation) = self.sid();
         let url = self.util_url("chunked_upload", &sid, &params);
         tracing::debug!(offset, len, last, "qnap chunked_upload");
         let request = self

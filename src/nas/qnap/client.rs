@@ -216,8 +216,9 @@ impl Client {
     }
 
     /// The sid to send: the current one, or a new one first when the last re-login
-    /// failed (the current one is known dead).
-    async fn live_sid(&self) -> VfsResult<(Secret, u64)> {
+    /// failed (the current one is known dead). Every request that carries a sid takes
+    /// it from here (File Station calls, transfers, chunked uploads).
+    pub(super) async fn live_sid(&self) -> VfsResult<(Secret, u64)> {
         let (sid, generation) = self.sid();
         let dead = match self.session.read() {
             Ok(s) => s.dead,

@@ -58,7 +58,7 @@ impl Client {
     ) -> VfsResult<Opened> {
         let mut relogged = false;
         loop {
-            let (sid, generation) = self.sid();
+            let (sid, generation) = self.live_sid().await?;
             let url = self.util_url(
                 "download",
                 &sid,
@@ -165,7 +165,7 @@ impl Client {
             UploadBody::Memory(bytes) => {
                 let mut relogged = false;
                 loop {
-                    let (sid, generation) = self.sid();
+                    let (sid, generation) = self.live_sid().await?;
                     let meter = UploadMeter::default();
                     let once = futures_util::stream::iter([Ok(bytes.clone())]);
                     let body = reqwest::Body::wrap_stream(meter.counted(once));
@@ -182,10 +182,11 @@ impl Client {
             }
             UploadBody::Stream(reader) => {
                 // Renew a dead session first: a streamed body cannot be sent twice.
+                let (_, seen) = self.live_sid().await?;
                 if !self.session_alive().await.unwrap_or(true) {
-                    self.relogin(self.sid().1).await?;
+                    self.relogin(seen).await?;
                 }
-                let (sid, generation) = self.sid();
+                let (sid, generation) = self.live_sid().await?;
                 let meter = UploadMeter::default();
                 let stream = ReaderStream::with_capacity(reader.take(len), UPLOAD_READ);
                 let body = reqwest::Body::wrap_stream(meter.counted(stream));
@@ -428,6 +429,78 @@ impl Resume {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::request_log::RequestLog;
+    use crate::jobs::retry_interactive;
+    use std::time::Duration;
+
+    const LIFETIME: Duration = Duration::from_millis(1000);
+
+    /// Waits until the session has expired, then sends plain requests until the next
+    /// one goes through (and the one after it, the re-login, fails).
+    async fn expire_session(base_url: &str, log: &RequestLog) {
+        tokio::time::sleep(LIFETIME + Duration::from_millis(200)).await;
+        while (log.count() + 1) % 2 == 0 {
+            let _ = reqwest::get(format!("{base_url}/nothing-here")).await;
+        }
+    }
+
+    /// The standard upload (old firmware, or the fallback's temporary name) of a session
+    /// that expired, on a link failing every 2nd request: the upload is refused, the
+    /// re-login fails, and the next try logs in first (`Client::live_sid`) instead of
+    /// sending the dead sid again — which made every try "refused, re-login failed".
+    /// Also for a streamed body, which checks the session before it sends.
+    #[tokio::test]
+    async fn a_standard_upload_after_a_failed_relogin_goes_through() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("Public")).unwrap();
+        let mut cfg = crate::emulator::qnap::QnapEmulatorConfig::new(dir.path(), "alice", "pw");
+        cfg.faults.http500_every = Some(2);
+        cfg.faults.session_lifetime = Some(LIFETIME);
+        let log = cfg.request_log.clone();
+        let emu = crate::emulator::qnap::spawn(cfg).await.unwrap();
+        let client = Client::connect(&super::super::QnapConfig {
+            base_url: emu.base_url.clone(),
+            user: "alice".into(),
+            password: crate::secret::Secret::new("pw"),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let data = Bytes::from_static(b"the photo");
+        let len = data.len() as u64;
+
+        expire_session(&emu.base_url, &log).await;
+        let up = || {
+            client.upload(
+                "/Public",
+                "a.jpg",
+                len,
+                UploadBody::Memory(data.clone()),
+                true,
+            )
+        };
+        retry_interactive(up)
+            .await
+            .unwrap_or_else(|e| panic!("{e} {:?}", log.lines()));
+        assert_eq!(
+            std::fs::read(dir.path().join("Public/a.jpg")).unwrap(),
+            data
+        );
+
+        expire_session(&emu.base_url, &log).await;
+        let streamed = || {
+            let body: ByteReader = Box::pin(std::io::Cursor::new(data.clone()));
+            client.upload("/Public", "b.jpg", len, UploadBody::Stream(body), true)
+        };
+        retry_interactive(streamed)
+            .await
+            .unwrap_or_else(|e| panic!("{e} {:?}", log.lines()));
+        assert_eq!(
+            std::fs::read(dir.path().join("Public/b.jpg")).unwrap(),
+            data
+        );
+        emu.shutdown().await.unwrap();
+    }
 
     #[test]
     fn content_range() {
