@@ -434,7 +434,6 @@ pub fn options_keeping(
 mod tests {
     use super::*;
     use crate::emulator::freebox::{FreeboxEmulatorConfig, spawn};
-    use crate::nas::freebox::{AppInfo, FreeboxConfig, FreeboxVfs};
 
     /// The listing that finds a link to reuse fails once (HTTP 500): it is asked again,
     /// and the link is reused instead of a second one made. Requests: 1-4 the
@@ -448,25 +447,7 @@ mod tests {
         cfg.faults.http500_every = Some(10);
         let log = cfg.request_log.clone();
         let emu = spawn(cfg).await.unwrap();
-        let app = AppInfo {
-            app_id: "fr.nascmd.test".into(),
-            app_name: "nascmd".into(),
-            app_version: "0".into(),
-            device_name: "test".into(),
-        };
-        let reg = crate::nas::freebox::register(&emu.base_url, &app)
-            .await
-            .unwrap();
-        crate::nas::freebox::poll_authorization(&emu.base_url, reg.track_id)
-            .await
-            .unwrap();
-        let fbx = FreeboxVfs::connect(FreeboxConfig {
-            base_url: emu.base_url.clone(),
-            app_id: app.app_id,
-            app_token: reg.app_token,
-        })
-        .await
-        .unwrap();
+        let fbx = crate::nas::freebox::signed_in::signed_in(&emu.base_url).await;
         let a = VPath::parse("/Disque dur/a.txt").unwrap();
         let req = ShareRequest {
             expire_secs: None,

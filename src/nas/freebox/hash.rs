@@ -110,23 +110,7 @@ mod tests {
         cfg.faults.http500_every = Some(10);
         let log = cfg.request_log.clone();
         let emu = spawn(cfg).await.unwrap();
-        let app = super::super::AppInfo {
-            app_id: "fr.nascmd.test".into(),
-            app_name: "nascmd".into(),
-            app_version: "0".into(),
-            device_name: "test".into(),
-        };
-        let reg = super::super::register(&emu.base_url, &app).await.unwrap();
-        super::super::poll_authorization(&emu.base_url, reg.track_id)
-            .await
-            .unwrap();
-        let fbx = super::super::FreeboxVfs::connect(super::super::FreeboxConfig {
-            base_url: emu.base_url.clone(),
-            app_id: app.app_id,
-            app_token: reg.app_token,
-        })
-        .await
-        .unwrap();
+        let fbx = crate::nas::freebox::signed_in::signed_in(&emu.base_url).await;
         let a = VPath::parse("/Disque dur/a.txt").unwrap();
         let hash = crate::jobs::retry_interactive(|| fbx.sha256(&a)).await;
         let lines = log.lines();

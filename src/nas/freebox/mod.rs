@@ -27,6 +27,8 @@ mod http;
 mod ls_trail;
 pub mod paths;
 mod share;
+#[cfg(test)]
+pub(crate) mod signed_in;
 mod storage;
 mod tasks;
 pub mod tls;

@@ -458,24 +458,7 @@ mod tests {
             std::fs::write(dir.path().join("d").join(n), b"").unwrap();
         }
         let emu = spawn(FreeboxEmulatorConfig::new(dir.path())).await.unwrap();
-        let app = super::super::AppInfo {
-            app_id: "fr.nascmd.test".into(),
-            app_name: "nascmd".into(),
-            app_version: "0".into(),
-            device_name: "test".into(),
-        };
-        let reg = super::super::register(&emu.base_url, &app).await.unwrap();
-        let status = super::super::poll_authorization(&emu.base_url, reg.track_id)
-            .await
-            .unwrap();
-        assert_eq!(status, super::super::AuthStatus::Granted);
-        let fbx = FreeboxVfs::connect(FreeboxConfig {
-            base_url: emu.base_url.clone(),
-            app_id: app.app_id,
-            app_token: reg.app_token,
-        })
-        .await
-        .unwrap();
+        let fbx = crate::nas::freebox::signed_in::signed_in(&emu.base_url).await;
         let d = VPath::parse("/Disque dur/d").unwrap();
         fbx.trails.start(&d).mark(1, "bm90IGEgY3Vyc29y");
         let pages: Vec<Vec<Entry>> = fbx
