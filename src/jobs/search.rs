@@ -48,8 +48,9 @@ impl NameMatcher {
 }
 
 /// Walks `dir` on `vfs` and streams every item whose name matches `pattern`. An
-/// unreadable `dir` or a bad pattern is the stream's one error; unreadable sub-folders
-/// are skipped.
+/// unreadable `dir` or a bad pattern is the stream's one error; sub-folders still
+/// unreadable after the retries are skipped, and the stream ends with an error that
+/// says how many (and the first), so nobody takes the hits for all there is.
 pub fn walk_search(vfs: VfsHandle, dir: VPath, pattern: &str) -> SearchStream {
     let matcher = match NameMatcher::new(pattern) {
         Ok(m) => m,
@@ -59,6 +60,7 @@ pub fn walk_search(vfs: VfsHandle, dir: VPath, pattern: &str) -> SearchStream {
     tokio::spawn(async move {
         let mut pending = VecDeque::from([(dir, 0usize)]);
         let mut running = FuturesUnordered::new();
+        let mut skipped: Vec<(VPath, VfsError)> = Vec::new();
         loop {
             while running.len() < PARALLEL_LISTINGS
                 && let Some((d, depth)) = pending.pop_front()
@@ -80,6 +82,7 @@ pub fn walk_search(vfs: VfsHandle, dir: VPath, pattern: &str) -> SearchStream {
                 }
                 Err(e) => {
                     tracing::debug!(dir = %d, error = %e, "search skips an unreadable folder");
+                    skipped.push((d, e));
                     continue;
                 }
             };
@@ -97,9 +100,31 @@ pub fn walk_search(vfs: VfsHandle, dir: VPath, pattern: &str) -> SearchStream {
                 }
             }
         }
+        if let Some(left_out) = left_out(&skipped) {
+            let _ = tx.send(Err(left_out)).await;
+        }
     });
     futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
         .boxed()
+}
+
+/// The error that ends a walk which had to skip folders: how many, and the first with
+/// its reason.
+fn left_out(skipped: &[(VPath, VfsError)]) -> Option<VfsError> {
+    let (first, why) = skipped.first()?;
+    let context = format!(
+        "{} left out of the search",
+        crate::plural::count(skipped.len() as u64, "folder", "folders")
+    );
+    let cause = std::io::Error::other(format!(
+        "{} could not be read ({})",
+        crate::names::escape(first.as_str()),
+        why.user_message()
+    ));
+    Some(VfsError::Io {
+        context,
+        cause: std::sync::Arc::new(cause),
+    })
 }
 
 /// A folder's whole listing, later pages retried like the pane's (the walk is cancelled
@@ -149,5 +174,76 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["a/b/c/z.log", "a/y.LOG", "x.log"]);
+    }
+
+    /// The local disk, except that the folder named `locked` cannot be listed (root
+    /// reads any folder, so a mode cannot stand in for it).
+    struct OneLockedFolder(LocalFs);
+
+    #[async_trait::async_trait]
+    impl crate::vfs::Vfs for OneLockedFolder {
+        fn label(&self) -> String {
+            "locked".into()
+        }
+        fn features(&self) -> crate::vfs::Features<'_> {
+            crate::vfs::Features::default()
+        }
+        async fn list(&self, dir: &VPath) -> VfsResult<crate::vfs::ListStream> {
+            if dir.name() == "locked" {
+                return Err(VfsError::PermissionDenied(dir.to_string()));
+            }
+            self.0.list(dir).await
+        }
+        async fn stat(&self, path: &VPath) -> VfsResult<Entry> {
+            self.0.stat(path).await
+        }
+        async fn mkdir(&self, _: &VPath) -> VfsResult<()> {
+            Err(VfsError::Unsupported("mkdir"))
+        }
+        async fn rename(&self, _: &VPath, _: &VPath, _: bool) -> VfsResult<()> {
+            Err(VfsError::Unsupported("rename"))
+        }
+        async fn remove(&self, _: &VPath) -> VfsResult<()> {
+            Err(VfsError::Unsupported("remove"))
+        }
+        async fn open_read(&self, _: &VPath, _: u64) -> VfsResult<crate::vfs::ByteReader> {
+            Err(VfsError::Unsupported("read"))
+        }
+        async fn write_new(
+            &self,
+            _: &VPath,
+            _: u64,
+            _: crate::vfs::ByteReader,
+            _: Option<i64>,
+        ) -> VfsResult<Entry> {
+            Err(VfsError::Unsupported("write"))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_walk_that_skipped_a_folder_ends_saying_so() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("a/locked")).unwrap();
+        for p in ["x.log", "a/y.log", "a/locked/z.log"] {
+            std::fs::write(root.join(p), b"1").unwrap();
+        }
+        let vfs: VfsHandle = Arc::new(OneLockedFolder(LocalFs::new()));
+        let dir = VPath::parse(root.to_str().unwrap()).unwrap();
+        let items: Vec<_> = walk_search(vfs, dir, "*.log").collect().await;
+        let (hits, errors): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| i.is_ok());
+        assert_eq!(hits.len(), 2, "{hits:?}");
+        let [Err(e)] = errors.as_slice() else {
+            panic!("{errors:?}");
+        };
+        let said = e.user_message();
+        assert!(
+            said.starts_with("1 folder left out of the search: "),
+            "{said}"
+        );
+        assert!(
+            said.contains("a/locked could not be read (permission denied"),
+            "{said}"
+        );
     }
 }
